@@ -1,0 +1,69 @@
+/* net: listening, accepting and connecting sockets; address formatting. */
+#ifndef LOBBY_NET_H
+#define LOBBY_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+/* Any address lobby deals with: IPv4, IPv6 or a Unix-domain path. */
+union net_addr {
+	struct sockaddr		sa;	/* the family is here */
+	struct sockaddr_in	in;	/* AF_INET */
+	struct sockaddr_in6	in6;	/* AF_INET6 */
+	struct sockaddr_un	un;	/* AF_UNIX */
+	struct sockaddr_storage	ss;	/* room for any of them */
+};
+
+/* Longest text net_addr_format() writes: "[v6 address]:65535" or a path. */
+#define NET_ADDRSTRLEN	(sizeof(((struct sockaddr_un *)0)->sun_path) + 8)
+
+/* Make fd non-blocking and close-on-exec. Returns 0 or -1 with errno. */
+int	net_nonblock(int fd);
+
+/*
+ * Listen on TCP at the numeric address addr ("127.0.0.1", "::1", "::",
+ * "0.0.0.0") and port (0: the kernel picks one). "::" is dual-stack, any
+ * other IPv6 address IPv6-only. The socket is non-blocking and
+ * close-on-exec. On success returns the fd and writes the bound address
+ * ("127.0.0.1:12580", "[::1]:12580") to name. On failure returns -1 with
+ * errno (EAFNOSUPPORT/EADDRNOTAVAIL where the address family or the
+ * address is missing; EINVAL for an address that does not parse).
+ */
+int	net_listen_tcp(const char *addr, unsigned port, char *name,
+	    size_t namelen);
+
+/*
+ * Listen on a Unix-domain socket at path. A stale socket file (nobody
+ * answers on it) is replaced; a live one fails with EADDRINUSE, and a path
+ * that exists but is not a socket fails with EEXIST. Returns the fd
+ * (non-blocking, close-on-exec) or -1 with errno.
+ */
+int	net_listen_unix(const char *path);
+
+/*
+ * Accept one connection: the new fd is non-blocking and close-on-exec,
+ * and TCP_NODELAY is set on TCP. Returns the fd or -1 with errno
+ * (EAGAIN when nobody is waiting).
+ */
+int	net_accept(int lfd, union net_addr *peer);
+
+/* Write a printable form of a: "1.2.3.4:5", "[::1]:5" or "unix:PATH". */
+void	net_addr_format(const union net_addr *a, char *out, size_t outlen);
+
+/* Write the local address fd is bound to, as net_addr_format() does. */
+void	net_sock_name(int fd, char *out, size_t outlen);
+
+/*
+ * Connect to host (name or numeric address) and port, trying each
+ * address getaddrinfo() gives in turn; or, with host NULL, to the
+ * Unix-domain socket at port. Blocks until connected. The fd returned is
+ * close-on-exec and still blocking; TCP_NODELAY is set on TCP. On failure
+ * returns -1 and writes the reason to err.
+ */
+int	net_connect(const char *host, const char *port, char *err,
+	    size_t errlen);
+
+#endif /* LOBBY_NET_H */
