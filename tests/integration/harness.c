@@ -1,0 +1,542 @@
+/* harness: start the real lobbyd on -p 0 and talk to it over real sockets. */
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#define H_MAX_ARGS	64
+
+long long
+h_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+h_sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+const char *
+h_lobbyd_path(void)
+{
+	const char *p = getenv("LOBBYD");
+
+	return p != NULL ? p : "lobbyd";
+}
+
+char *
+h_log(struct h_server *s)
+{
+	FILE *f = fopen(s->logpath, "r");
+	char *text;
+	long n;
+
+	if (f == NULL)
+		return strdup("");
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	if (n < 0)
+		n = 0;
+	text = calloc(1, (size_t)n + 1);
+	if (text != NULL && n > 0)
+		n = (long)fread(text, 1, (size_t)n, f);
+	if (text != NULL)
+		text[n] = '\0';
+	fclose(f);
+	return text;
+}
+
+bool
+h_log_has(struct h_server *s, const char *needle, int ms)
+{
+	long long end = h_now_ms() + ms;
+	char *text;
+	bool found;
+
+	for (;;) {
+		text = h_log(s);
+		found = text != NULL && strstr(text, needle) != NULL;
+		free(text);
+		if (found || h_now_ms() >= end)
+			return found;
+		h_sleep_ms(10);
+	}
+}
+
+/* Read the listening lines out of the log; 1 when all are there. */
+static int
+h_parse_listening(struct h_server *s, int want)
+{
+	char *text = h_log(s), *p;
+	int seen = 0;
+	unsigned port;
+
+	s->port = s->port6 = 0;
+	s->unix_path[0] = '\0';
+	for (p = text; p != NULL && (p = strstr(p, "listening on ")) != NULL;
+	    p++) {
+		const char *a = p + strlen("listening on ");
+		const char *colon;
+
+		seen++;
+		if (strncmp(a, "unix:", 5) == 0) {
+			size_t n = strcspn(a + 5, "\n");
+
+			if (n < sizeof s->unix_path) {
+				memcpy(s->unix_path, a + 5, n);
+				s->unix_path[n] = '\0';
+			}
+			continue;
+		}
+		colon = strchr(a, '\n');
+		while (colon != NULL && colon > a && colon[-1] != ':')
+			colon--;
+		if (colon == NULL || sscanf(colon, "%u", &port) != 1)
+			continue;
+		if (a[0] == '[') {
+			if (s->port6 == 0)
+				s->port6 = port;
+			if (s->port == 0 && strncmp(a, "[::1]", 5) != 0)
+				s->port = port;
+		} else if (s->port == 0)
+			s->port = port;
+	}
+	free(text);
+	return seen >= want;
+}
+
+/* How many listeners the arguments ask for: one per -b or -u, else 2. */
+static int
+h_listeners_wanted(const char *const *args)
+{
+	int b = 0, u = 0;
+
+	for (; *args != NULL; args++) {
+		if (strcmp(*args, "-b") == 0 || strncmp(*args, "--bind", 6) == 0)
+			b++;
+		else if (strcmp(*args, "-u") == 0)
+			u++;
+	}
+	return (b ? b : 1) + u;
+}
+
+int
+h_startv(struct h_server *s, const char *const *args)
+{
+	const char *argv[H_MAX_ARGS];
+	long long end;
+	int n = 0, fd, want;
+
+	memset(s, 0, sizeof *s);
+	s->pid = -1;
+	snprintf(s->logpath, sizeof s->logpath, "/tmp/lobbyd-test-XXXXXX");
+	if ((fd = mkstemp(s->logpath)) == -1)
+		return -1;
+	argv[n++] = h_lobbyd_path();
+	argv[n++] = "-p";
+	argv[n++] = "0";
+	for (; *args != NULL && n < H_MAX_ARGS - 1; args++)
+		argv[n++] = *args;
+	argv[n] = NULL;
+	want = h_listeners_wanted(argv + 3);
+	fflush(NULL);
+	if ((s->pid = fork()) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (s->pid == 0) {
+		dup2(fd, STDERR_FILENO);
+		close(fd);
+		execv(argv[0], (char *const *)argv);
+		fprintf(stderr, "cannot run %s: %s\n", argv[0],
+		    strerror(errno));
+		_exit(127);
+	}
+	close(fd);
+	/* Without -b the ::1 listener may be missing: then 1 line will do. */
+	end = h_now_ms() + H_TIMEOUT_MS;
+	while (h_now_ms() < end) {
+		if (h_parse_listening(s, want))
+			return 0;
+		if (waitpid(s->pid, &s->status, WNOHANG) == s->pid) {
+			s->pid = -1;
+			return -1;
+		}
+		if (want == 2 && h_log_has(s, "no IPv6 loopback", 0) &&
+		    h_parse_listening(s, 1))
+			return 0;
+		h_sleep_ms(5);
+	}
+	h_stop(s);
+	return -1;
+}
+
+int
+h_start(struct h_server *s, ...)
+{
+	const char *args[H_MAX_ARGS];
+	va_list ap;
+	int n = 0;
+
+	va_start(ap, s);
+	while (n < H_MAX_ARGS - 1 && (args[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	args[n] = NULL;
+	return h_startv(s, args);
+}
+
+int
+h_stop_sig(struct h_server *s, int sig)
+{
+	long long end;
+	pid_t r;
+
+	if (s->pid <= 0)
+		return -1;
+	kill(s->pid, sig);
+	end = h_now_ms() + H_TIMEOUT_MS;
+	while (h_now_ms() < end) {
+		r = waitpid(s->pid, &s->status, WNOHANG);
+		if (r == s->pid) {
+			s->pid = -1;
+			return s->status;
+		}
+		h_sleep_ms(5);
+	}
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, &s->status, 0);
+	s->pid = -1;
+	return -1;
+}
+
+void
+h_stop(struct h_server *s)
+{
+	if (s->pid > 0)
+		(void)h_stop_sig(s, SIGTERM);
+	if (s->logpath[0] != '\0') {
+		if (getenv("H_KEEP_LOG") == NULL)
+			unlink(s->logpath);
+		s->logpath[0] = '\0';
+	}
+}
+
+static struct h_conn *
+h_conn_new(int fd)
+{
+	struct h_conn *c;
+
+	if (fd == -1)
+		return NULL;
+	if ((c = calloc(1, sizeof *c)) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	c->fd = fd;
+	return c;
+}
+
+struct h_conn *
+h_connect_tcp(const char *addr, unsigned port)
+{
+	struct sockaddr_in6 a6;
+	struct sockaddr_in a4;
+	int fd = -1;
+
+	memset(&a4, 0, sizeof a4);
+	memset(&a6, 0, sizeof a6);
+	if (inet_pton(AF_INET, addr, &a4.sin_addr) == 1) {
+		a4.sin_family = AF_INET;
+		a4.sin_port = htons((uint16_t)port);
+		fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (fd != -1 && connect(fd, (struct sockaddr *)&a4,
+		    sizeof a4) == -1) {
+			close(fd);
+			fd = -1;
+		}
+	} else if (inet_pton(AF_INET6, addr, &a6.sin6_addr) == 1) {
+		a6.sin6_family = AF_INET6;
+		a6.sin6_port = htons((uint16_t)port);
+		fd = socket(AF_INET6, SOCK_STREAM, 0);
+		if (fd != -1 && connect(fd, (struct sockaddr *)&a6,
+		    sizeof a6) == -1) {
+			close(fd);
+			fd = -1;
+		}
+	}
+	return h_conn_new(fd);
+}
+
+struct h_conn *
+h_connect(const struct h_server *s)
+{
+	return h_connect_tcp("127.0.0.1", s->port);
+}
+
+struct h_conn *
+h_connect_unix(const char *path)
+{
+	struct sockaddr_un a;
+	int fd;
+
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return NULL;
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) == -1) {
+		close(fd);
+		return NULL;
+	}
+	return h_conn_new(fd);
+}
+
+struct h_conn *
+h_join(const struct h_server *s, char *nick)
+{
+	struct h_conn *c = h_connect(s);
+	const char *l, *prefix = "*** welcome to lobby, you are ";
+	size_t n;
+
+	assert_non_null(c);
+	l = h_line(c, H_TIMEOUT_MS);
+	assert_non_null(l);
+	if (strncmp(l, prefix, strlen(prefix)) != 0)
+		fail_msg("unexpected welcome: %s", l);
+	if (nick != NULL) {
+		n = strcspn(l + strlen(prefix), " ");
+		assert_true(n < 32);
+		memcpy(nick, l + strlen(prefix), n);
+		nick[n] = '\0';
+	}
+	return c;
+}
+
+int
+h_send_raw(struct h_conn *c, const void *p, size_t n)
+{
+	const char *b = p;
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	struct pollfd pfd;
+	ssize_t w;
+
+	while (n > 0) {
+		pfd.fd = c->fd;
+		pfd.events = POLLOUT;
+		if (poll(&pfd, 1, (int)(end - h_now_ms())) <= 0) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+		w = send(c->fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w == -1) {
+			if (errno == EINTR || errno == EAGAIN)
+				continue;
+			return -1;
+		}
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+void
+h_send(struct h_conn *c, const char *text)
+{
+	if (h_send_raw(c, text, strlen(text)) == -1)
+		fail_msg("send failed: %s", strerror(errno));
+}
+
+const char *
+h_line(struct h_conn *c, int ms)
+{
+	long long end = h_now_ms() + ms;
+	struct pollfd pfd;
+	char *lf;
+	size_t n;
+	ssize_t r;
+	int left;
+
+	for (;;) {
+		lf = memchr(c->in, '\n', c->inlen);
+		if (lf != NULL) {
+			n = (size_t)(lf - c->in);
+			memcpy(c->line, c->in, n);
+			c->line[n] = '\0';
+			memmove(c->in, lf + 1, c->inlen - n - 1);
+			c->inlen -= n + 1;
+			return c->line;
+		}
+		if (c->inlen == sizeof c->in)	/* a line too long to hold */
+			return NULL;
+		left = (int)(end - h_now_ms());
+		if (left < 0)
+			left = 0;
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		r = poll(&pfd, 1, left);
+		if (r == 0)
+			return NULL;
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			return NULL;
+		}
+		r = recv(c->fd, c->in + c->inlen, sizeof c->in - c->inlen,
+		    MSG_DONTWAIT);
+		if (r == -1 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (r <= 0)
+			return NULL;
+		c->inlen += (size_t)r;
+	}
+}
+
+void
+h_expect_at(struct h_conn *c, const char *want, const char *file, int line)
+{
+	const char *got = h_line(c, H_TIMEOUT_MS);
+
+	if (got == NULL) {
+		print_error("%s:%d: expected \"%s\", got nothing\n", file, line,
+		    want);
+		_fail(file, line);
+	}
+	if (strcmp(got, want) != 0) {
+		print_error("%s:%d: expected \"%s\", got \"%s\"\n", file, line,
+		    want, got);
+		_fail(file, line);
+	}
+}
+
+void
+h_expect_skip_at(struct h_conn *c, const char *want, const char *file,
+    int line)
+{
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	const char *got;
+
+	while (h_now_ms() < end) {
+		got = h_line(c, (int)(end - h_now_ms()));
+		if (got != NULL && strcmp(got, want) == 0)
+			return;
+		if (got == NULL)
+			break;
+	}
+	print_error("%s:%d: never got \"%s\"\n", file, line, want);
+	_fail(file, line);
+}
+
+bool
+h_silent(struct h_conn *c, int ms)
+{
+	const char *l = h_line(c, ms);
+
+	if (l != NULL)
+		print_message("unexpected line: %s\n", l);
+	return l == NULL;
+}
+
+bool
+h_eof(struct h_conn *c, int ms)
+{
+	long long end = h_now_ms() + ms;
+	struct pollfd pfd;
+	char tmp[4096];
+	ssize_t r;
+
+	c->inlen = 0;
+	while (h_now_ms() < end) {
+		pfd.fd = c->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)(end - h_now_ms())) <= 0)
+			continue;
+		r = recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT);
+		if (r == 0 || (r == -1 && errno == ECONNRESET))
+			return true;
+	}
+	return false;
+}
+
+void
+h_close(struct h_conn *c)
+{
+	if (c == NULL)
+		return;
+	if (c->fd != -1)
+		close(c->fd);
+	free(c);
+}
+
+void
+h_reset(struct h_conn *c)
+{
+	struct linger lg = { 1, 0 };
+
+	if (c == NULL)
+		return;
+	setsockopt(c->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	h_close(c);
+}
+
+int
+h_fd_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *e;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/fd", (long)pid);
+	if ((d = opendir(path)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+long
+h_rss_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}

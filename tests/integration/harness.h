@@ -1,0 +1,114 @@
+/* harness: start the real lobbyd on -p 0 and talk to it over real sockets. */
+#ifndef LOBBY_HARNESS_H
+#define LOBBY_HARNESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+/*
+ * Every wait in here is bounded: a test that goes wrong fails within
+ * seconds instead of hanging. The server's stderr goes to a temporary file
+ * (a pipe could fill up and stall a chatty server), which the harness reads
+ * for the "listening on" lines and for log checks.
+ */
+#define H_TIMEOUT_MS	5000	/* the longest any single wait may take */
+
+struct h_server {
+	pid_t	 pid;			/* the lobbyd we started, or -1 */
+	unsigned port;			/* port of the first TCP listener */
+	unsigned port6;			/* port of the [::1] listener, or 0 */
+	char	 unix_path[108];	/* path of the unix listener, or "" */
+	char	 logpath[64];		/* temporary file holding its stderr */
+	int	 status;		/* wait status once it has exited */
+};
+
+struct h_conn {
+	int	 fd;			/* the socket, or -1 once closed */
+	char	 in[1 << 17];		/* bytes read and not yet returned */
+	size_t	 inlen;			/* bytes at in */
+	char	 line[1 << 17];		/* the line h_line() returned last */
+};
+
+/* The lobbyd to run: $LOBBYD, set by the meson test definitions. */
+const char	*h_lobbyd_path(void);
+
+/*
+ * Start lobbyd with -p 0 and the NULL-terminated extra arguments (which
+ * may bind other addresses with -b, and may add -u). Waits until it has
+ * printed every "listening on" line. Returns 0, or -1 if it did not start.
+ */
+int	 h_start(struct h_server *s, ...);
+int	 h_startv(struct h_server *s, const char *const *args);
+
+/* Send sig to the server, wait (bounded) for it to exit; returns the wait
+ * status, or -1 when it did not exit in time (then it is killed). */
+int	 h_stop_sig(struct h_server *s, int sig);
+
+/* SIGTERM, wait, and remove the log file. Safe to call twice. */
+void	 h_stop(struct h_server *s);
+
+/* True once the server's stderr contains needle (waits up to ms). */
+bool	 h_log_has(struct h_server *s, const char *needle, int ms);
+
+/* The whole of the server's stderr so far, malloc'd (caller frees). */
+char	*h_log(struct h_server *s);
+
+/* Connect to 127.0.0.1 on the server's port; reads nothing. */
+struct h_conn	*h_connect(const struct h_server *s);
+/* Connect to a TCP address ("127.0.0.1", "::1") and port. */
+struct h_conn	*h_connect_tcp(const char *addr, unsigned port);
+/* Connect to a Unix-domain socket. */
+struct h_conn	*h_connect_unix(const char *path);
+
+/*
+ * Connect and read the welcome line; the nick it gives is written to nick
+ * (at least 32 bytes) when nick is not NULL. Fails the test on a bad
+ * welcome.
+ */
+struct h_conn	*h_join(const struct h_server *s, char *nick);
+
+/* Send the NUL-terminated text as it is. Fails the test on error. */
+void	 h_send(struct h_conn *c, const char *text);
+/* Send n raw bytes. Returns 0, or -1 with errno. */
+int	 h_send_raw(struct h_conn *c, const void *p, size_t n);
+
+/*
+ * The next line (without its LF), waiting up to ms; NULL on timeout or
+ * end of stream. Valid until the next call on c.
+ */
+const char	*h_line(struct h_conn *c, int ms);
+
+/* Read the next line and fail the test unless it equals want. */
+#define h_expect(c, want)	h_expect_at((c), (want), __FILE__, __LINE__)
+void	 h_expect_at(struct h_conn *c, const char *want, const char *file,
+	    int line);
+
+/* Skip lines until one equals want (fails after H_TIMEOUT_MS). */
+#define h_expect_skip(c, want)	h_expect_skip_at((c), (want), __FILE__, __LINE__)
+void	 h_expect_skip_at(struct h_conn *c, const char *want,
+	    const char *file, int line);
+
+/* True when no line arrives within ms. */
+bool	 h_silent(struct h_conn *c, int ms);
+
+/* True when the server closes the connection within ms (lines before the
+ * close are skipped). */
+bool	 h_eof(struct h_conn *c, int ms);
+
+/* Close and free. */
+void	 h_close(struct h_conn *c);
+
+/* Close with a reset (SO_LINGER 0) instead of a FIN, and free. */
+void	 h_reset(struct h_conn *c);
+
+/* Number of open fds of process pid, from /proc; -1 if unknown. */
+int	 h_fd_count(pid_t pid);
+
+/* Resident set size of pid in KiB, from /proc; -1 if unknown. */
+long	 h_rss_kib(pid_t pid);
+
+/* Milliseconds on a monotonic clock. */
+long long	 h_now_ms(void);
+
+#endif /* LOBBY_HARNESS_H */
