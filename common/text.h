@@ -10,7 +10,7 @@
  * The state lives across calls, so a sequence may be split over reads.
  */
 struct telnet {
-	unsigned char	state;	/* TELNET_* below: where in a sequence */
+	unsigned char	state;	/* where in a sequence (values in text.c) */
 };
 
 #define TELNET_INIT { 0 }
