@@ -1,0 +1,52 @@
+/* client: one connection: its socket, input framer, output queue, nick. */
+#ifndef LOBBY_CLIENT_H
+#define LOBBY_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "line.h"
+#include "net.h"
+#include "text.h"
+
+#define CLIENT_NICK_MAX	20	/* longest nick, from the protocol */
+
+/*
+ * A client is created by client_new() when a connection is accepted and
+ * joins the room at once. It leaves the room through room_leave(), which
+ * flags it CLIENT_CLOSING; the server then flushes and frees it after the
+ * loop pass, so no list is ever modified while it is being walked.
+ */
+struct client {
+	int		 fd;		/* the socket; -1 in unit tests */
+	unsigned	 id;		/* connection number, for the log */
+	unsigned	 flags;		/* CLIENT_* below */
+#define CLIENT_JOINED	0x01		/* a member of the room */
+#define CLIENT_CLOSING	0x02		/* left: close after this pass */
+#define CLIENT_SLOW	0x04		/* output passed the send queue limit */
+#define CLIENT_FLUSH	0x08		/* try to send queued output first */
+	const char	*reason;	/* why it left, for the log */
+	char		 nick[CLIENT_NICK_MAX + 1]; /* current nick */
+	char		 addr[NET_ADDRSTRLEN]; /* peer address, for the log */
+	int64_t		 last_input;	/* monotonic ms of the last byte read */
+	struct telnet	 telnet;	/* IAC state across reads */
+	struct line	 line;		/* unfinished input line */
+	struct buf	 out;		/* output not yet written */
+	struct client	*prev;		/* previous member, in join order */
+	struct client	*next;		/* next member, in join order */
+};
+
+/*
+ * Allocate a client for fd with lines of at most max_line bytes. It owns
+ * nothing yet but fd (which client_free() does not close). Returns NULL
+ * with errno ENOMEM.
+ */
+struct client	*client_new(int fd, unsigned id, const char *addr,
+		    size_t max_line);
+
+/* Release the client's memory (the caller has closed fd). */
+void		 client_free(struct client *c);
+
+#endif /* LOBBY_CLIENT_H */

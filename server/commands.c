@@ -1,0 +1,214 @@
+/* commands: what a client's line means: chat, or one of the / commands. */
+#include "commands.h"
+
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
+
+/* The part of a line after a word: where the next word starts. */
+struct cmd_rest {
+	const char	*p;	/* first byte after the word and its blanks */
+	size_t		 n;	/* bytes left */
+};
+
+static bool
+cmd_blank(char ch)
+{
+	return ch == ' ' || ch == '\t';
+}
+
+/*
+ * Split s[0..n) into its first word (returned, with its length in *wlen)
+ * and what follows the blanks after it (in *rest). Leading blanks are
+ * skipped. The rest is kept as sent, trailing blanks and all.
+ */
+static const char *
+cmd_word(const char *s, size_t n, size_t *wlen, struct cmd_rest *rest)
+{
+	size_t i = 0, start;
+
+	while (i < n && cmd_blank(s[i]))
+		i++;
+	start = i;
+	while (i < n && !cmd_blank(s[i]))
+		i++;
+	*wlen = i - start;
+	while (i < n && cmd_blank(s[i]))
+		i++;
+	rest->p = s + i;
+	rest->n = n - i;
+	return s + start;
+}
+
+/* True when rest holds nothing but blanks. */
+static bool
+cmd_empty(const struct cmd_rest *rest)
+{
+	size_t i;
+
+	for (i = 0; i < rest->n; i++)
+		if (!cmd_blank(rest->p[i]))
+			return false;
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * The commands. Each gets the member and the text after the command word.
+ * ------------------------------------------------------------------- */
+
+static void
+cmd_nick(struct room *r, struct client *c, struct cmd_rest *a)
+{
+	struct cmd_rest after;
+	struct client *other;
+	const char *nick;
+	size_t len;
+
+	nick = cmd_word(a->p, a->n, &len, &after);
+	if (len == 0 || !cmd_empty(&after)) {
+		room_sendf(r, c, "!!! usage: /nick NAME");
+		return;
+	}
+	if (!room_nick_valid(nick, len)) {
+		room_sendf(r, c, "!!! invalid nick: %.*s (1-20 letters, "
+		    "digits, _ or -)", (int)len, nick);
+		return;
+	}
+	if (strlen(c->nick) == len && memcmp(c->nick, nick, len) == 0) {
+		room_sendf(r, c, "!!! you are already %s", c->nick);
+		return;
+	}
+	other = room_find(r, nick, len);
+	if (other != NULL && other != c) {
+		room_sendf(r, c, "!!! nick %.*s is taken", (int)len, nick);
+		return;
+	}
+	room_rename(r, c, nick, len);
+}
+
+static void
+cmd_who(struct room *r, struct client *c, struct cmd_rest *a)
+{
+	struct buf list = BUF_INIT;
+	struct client *m;
+
+	(void)a;
+	for (m = r->head; m != NULL; m = m->next) {
+		if (buf_append(&list, " ", 1) == -1 ||
+		    buf_append(&list, m->nick, strlen(m->nick)) == -1)
+			break;
+	}
+	room_sendf(r, c, "*** %zu online:%.*s", r->count,
+	    (int)buf_used(&list), buf_peek(&list));
+	buf_free(&list);
+}
+
+static void
+cmd_me(struct room *r, struct client *c, struct cmd_rest *a)
+{
+	if (cmd_empty(a)) {
+		room_sendf(r, c, "!!! usage: /me TEXT");
+		return;
+	}
+	room_broadcastf(r, c, "* %s %.*s", c->nick, (int)a->n, a->p);
+}
+
+static void
+cmd_msg(struct room *r, struct client *c, struct cmd_rest *a)
+{
+	struct cmd_rest text;
+	struct client *to;
+	const char *nick;
+	size_t len;
+
+	nick = cmd_word(a->p, a->n, &len, &text);
+	if (len == 0 || cmd_empty(&text)) {
+		room_sendf(r, c, "!!! usage: /msg NICK TEXT");
+		return;
+	}
+	if ((to = room_find(r, nick, len)) == NULL) {
+		room_sendf(r, c, "!!! no such user: %.*s", (int)len, nick);
+		return;
+	}
+	room_sendf(r, to, "[pm] <%s> %.*s", c->nick, (int)text.n, text.p);
+}
+
+static void
+cmd_quit(struct room *r, struct client *c, struct cmd_rest *a)
+{
+	/* The rest runs to the end of the line, which is NUL-terminated. */
+	room_leave(r, c, cmd_empty(a) ? NULL : a->p, "quit");
+}
+
+static void
+cmd_help(struct room *r, struct client *c, struct cmd_rest *a)
+{
+	static const char *const help[] = {
+		"*** commands:",
+		"***   /nick NAME       change your nick (1-20 letters, "
+		    "digits, _ or -)",
+		"***   /who             list who is online",
+		"***   /me TEXT         act: others see * NICK TEXT",
+		"***   /msg NICK TEXT   send TEXT to NICK alone",
+		"***   /quit [REASON]   leave",
+		"***   /help            this list",
+		"***   //TEXT           send a chat line that starts with /",
+	};
+	size_t i;
+
+	(void)a;
+	for (i = 0; i < sizeof help / sizeof help[0]; i++)
+		room_send(r, c, help[i], strlen(help[i]));
+}
+
+static const struct cmd {
+	const char	*name;		/* without the slash */
+	void		(*run)(struct room *, struct client *,
+			    struct cmd_rest *);
+} cmd_table[] = {
+	{ "nick",	cmd_nick },
+	{ "who",	cmd_who },
+	{ "me",		cmd_me },
+	{ "msg",	cmd_msg },
+	{ "quit",	cmd_quit },
+	{ "help",	cmd_help },
+};
+
+/* Run the command line text[0..len), which starts with one "/". */
+static void
+commands_run(struct room *r, struct client *c, const char *text, size_t len)
+{
+	struct cmd_rest rest;
+	const char *name;
+	size_t nlen, i;
+
+	name = cmd_word(text + 1, len - 1, &nlen, &rest);
+	/* "/ who": the command word must touch the slash. */
+	if (name != text + 1)
+		nlen = 0;
+	for (i = 0; nlen > 0 && i < sizeof cmd_table / sizeof cmd_table[0];
+	    i++) {
+		if (strlen(cmd_table[i].name) == nlen &&
+		    strncasecmp(cmd_table[i].name, name, nlen) == 0) {
+			cmd_table[i].run(r, c, &rest);
+			return;
+		}
+	}
+	room_sendf(r, c, "!!! unknown command /%.*s (try /help)", (int)nlen,
+	    name);
+}
+
+void
+commands_input(struct room *r, struct client *c, const char *text,
+    size_t len)
+{
+	if (len > 0 && text[0] == '/') {
+		if (len > 1 && text[1] == '/')
+			room_broadcastf(r, c, "<%s> %.*s", c->nick,
+			    (int)len - 1, text + 1);
+		else
+			commands_run(r, c, text, len);
+	} else
+		room_broadcastf(r, c, "<%s> %.*s", c->nick, (int)len, text);
+	room_settle(r);
+}

@@ -1,0 +1,20 @@
+/* commands: what a client's line means: chat, or one of the / commands. */
+#ifndef LOBBY_COMMANDS_H
+#define LOBBY_COMMANDS_H
+
+#include <stddef.h>
+
+#include "client.h"
+#include "room.h"
+
+/*
+ * Act on one line from member c: text[0..len) is already clean (valid
+ * UTF-8, no control characters), not blank, and text[len] is NUL. A chat line is broadcast to
+ * the others; a command is run, its replies and errors queued for c. After
+ * /quit, c is flagged CLIENT_CLOSING and the caller must feed it no more
+ * lines. The room is settled (slow members gone) on return.
+ */
+void	commands_input(struct room *r, struct client *c, const char *text,
+	    size_t len);
+
+#endif /* LOBBY_COMMANDS_H */

@@ -1,0 +1,170 @@
+/* lobbyd: the chat room server's command line. */
+#include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "server.h"
+
+#define MAIN_MAX_CLIENTS	1000	/* default --max-clients */
+#define MAIN_MAX_LINE		1024	/* default --max-line, bytes */
+#define MAIN_SENDQ		(1024 * 1024) /* default --sendq, bytes */
+
+static const char usage_text[] =
+"usage: lobbyd [-b ADDR]... [-p PORT] [-u PATH] [--max-clients N]\n"
+"              [--max-line BYTES] [--sendq BYTES] [--idle-timeout S]\n"
+"              [-v | -q] [--help] [--version]\n";
+
+static const char help_text[] =
+"lobbyd: a chat room server; each line a client sends goes to everyone else.\n"
+"\n"
+"  -b, --bind ADDR       listen on this numeric address; repeatable\n"
+"                        (default 127.0.0.1 and ::1; -b :: is dual-stack)\n"
+"  -p, --port PORT       TCP port for every address (default 12580;\n"
+"                        0 picks a free port per listener)\n"
+"  -u, --unix PATH       also listen on a Unix-domain socket at PATH\n"
+"      --max-clients N   most clients at once (default 1000, capped by\n"
+"                        FD_SETSIZE and RLIMIT_NOFILE)\n"
+"      --max-line BYTES  longest line a client may send (default 1024)\n"
+"      --sendq BYTES     most output queued for one client before it is\n"
+"                        disconnected as too slow (default 1048576)\n"
+"      --idle-timeout S  disconnect clients silent for S seconds\n"
+"                        (default 0: never)\n"
+"  -v, --verbose         log debug detail too\n"
+"  -q, --quiet           log only warnings and errors\n"
+"  -h, --help            show this help and exit\n"
+"  -V, --version         show the version and exit\n"
+"\n"
+"Once listening, lobbyd writes \"lobbyd: listening on ADDR\" to stderr for\n"
+"each listener. SIGINT or SIGTERM: tell everyone, flush, exit 0.\n";
+
+/* Print why, then the usage, and exit 2: the command line was wrong. */
+static void
+usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "lobbyd: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n%s", usage_text);
+	exit(2);
+}
+
+/* Parse a whole decimal number in [min, max], or exit 2 naming opt. */
+static unsigned long
+parse_num(const char *opt, const char *s, unsigned long min,
+    unsigned long max)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	if (s[0] < '0' || s[0] > '9')
+		usage_error("%s needs a number", opt);
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max) {
+		fprintf(stderr, "lobbyd: %s %s: must be a number from %lu to "
+		    "%lu\n%s", opt, s, min, max, usage_text);
+		exit(2);
+	}
+	return v;
+}
+
+/*
+ * The value of an option that takes one: "--opt=V", "--opt V", "-oV" or
+ * "-o V". *i moves past what was used.
+ */
+static const char *
+opt_value(int argc, char **argv, int *i, const char *eq)
+{
+	if (eq != NULL)
+		return eq + 1;
+	if (argv[*i][1] != '-' && argv[*i][2] != '\0')
+		return argv[*i] + 2;
+	if (*i + 1 >= argc)
+		usage_error("%s needs a value", argv[*i]);
+	return argv[++*i];
+}
+
+/* Does argument a (up to eq, if any) name the option short or long? */
+static bool
+opt_is(const char *a, const char *eq, char short_name, const char *long_name)
+{
+	size_t n = eq != NULL ? (size_t)(eq - a) : strlen(a);
+
+	if (short_name != '\0' && a[0] == '-' && a[1] == short_name &&
+	    a[2] != '-' && eq == NULL)
+		return true;
+	return long_name != NULL && n == strlen(long_name) + 2 &&
+	    a[0] == '-' && a[1] == '-' && strncmp(a + 2, long_name, n - 2) == 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct server_config cfg;
+	enum log_level level = LOG_LEVEL_INFO;
+	const char *a, *eq, *v;
+	int i;
+
+	memset(&cfg, 0, sizeof cfg);
+	cfg.port = SERVER_DEFAULT_PORT;
+	cfg.max_clients = MAIN_MAX_CLIENTS;
+	cfg.max_line = MAIN_MAX_LINE;
+	cfg.sendq = MAIN_SENDQ;
+
+	for (i = 1; i < argc; i++) {
+		a = argv[i];
+		eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
+		if (strcmp(a, "--") == 0 || a[0] != '-' || a[1] == '\0')
+			usage_error("unexpected argument: %s", a);
+		if (opt_is(a, eq, 'h', "help") && eq == NULL) {
+			printf("%s\n%s", usage_text, help_text);
+			return 0;
+		} else if (opt_is(a, eq, 'V', "version") && eq == NULL) {
+			printf("lobbyd %s\n", LOBBY_VERSION);
+			return 0;
+		} else if (opt_is(a, eq, 'v', "verbose") && eq == NULL) {
+			level = LOG_LEVEL_DEBUG;
+		} else if (opt_is(a, eq, 'q', "quiet") && eq == NULL) {
+			level = LOG_LEVEL_WARN;
+		} else if (opt_is(a, eq, 'b', "bind")) {
+			v = opt_value(argc, argv, &i, eq);
+			if (cfg.nbinds == SERVER_MAX_LISTENERS)
+				usage_error("too many -b addresses (at most "
+				    "16)%s", "");
+			cfg.binds[cfg.nbinds++] = v;
+		} else if (opt_is(a, eq, 'p', "port")) {
+			cfg.port = (unsigned)parse_num("-p",
+			    opt_value(argc, argv, &i, eq), 0, 65535);
+		} else if (opt_is(a, eq, 'u', "unix")) {
+			cfg.unix_path = opt_value(argc, argv, &i, eq);
+			if (cfg.unix_path[0] == '\0')
+				usage_error("-u needs a path%s", "");
+		} else if (opt_is(a, eq, '\0', "max-clients")) {
+			cfg.max_clients = parse_num("--max-clients",
+			    opt_value(argc, argv, &i, eq), 1, 1000000);
+		} else if (opt_is(a, eq, '\0', "max-line")) {
+			cfg.max_line = parse_num("--max-line",
+			    opt_value(argc, argv, &i, eq), 1, 1048576);
+		} else if (opt_is(a, eq, '\0', "sendq")) {
+			cfg.sendq = parse_num("--sendq",
+			    opt_value(argc, argv, &i, eq), 4096,
+			    (unsigned long)1 << 30);
+		} else if (opt_is(a, eq, '\0', "idle-timeout")) {
+			cfg.idle_timeout = (unsigned)parse_num("--idle-timeout",
+			    opt_value(argc, argv, &i, eq), 0, 31536000);
+		} else
+			usage_error("unknown option: %s", a);
+	}
+	/* A relayed line is at most 3 bytes per input byte plus a prefix. */
+	if (cfg.sendq < 4 * cfg.max_line + 64) {
+		fprintf(stderr, "lobbyd: --sendq %zu is too small for "
+		    "--max-line %zu: it must be at least %zu\n%s", cfg.sendq,
+		    cfg.max_line, 4 * cfg.max_line + 64, usage_text);
+		return 2;
+	}
+	log_init("lobbyd", level);
+	return server_run(&cfg);
+}

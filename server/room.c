@@ -1,0 +1,309 @@
+/* room: the hub: members in join order, nicks, and broadcast queuing. */
+#include "room.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* ---------------------------------------------------------------------
+ * Output queuing
+ * ------------------------------------------------------------------- */
+
+/*
+ * Append bytes to c's queue, or flag c as too slow when the queue would
+ * pass the limit. A slow client gets nothing more: it is about to go, and
+ * holding its backlog would only cost memory.
+ */
+static void
+room_queue(struct room *r, struct client *c, const char *p, size_t n)
+{
+	if (c->flags & (CLIENT_SLOW | CLIENT_CLOSING))
+		return;
+	if (buf_used(&c->out) + n > r->sendq || buf_append(&c->out, p, n)) {
+		buf_free(&c->out);
+		c->flags |= CLIENT_SLOW;
+		r->nslow++;
+	}
+}
+
+/*
+ * Format into the room's line buffer, LF included. Returns the text, valid
+ * until the next format, and its length in *lenp (0 when out of memory).
+ * The buffer grows to the longest line ever formatted and stays: a chat
+ * line then costs no allocation at all.
+ */
+static const char *
+room_vformat(struct room *r, size_t *lenp, const char *fmt, va_list ap)
+{
+	va_list ap2;
+	char *p;
+	int n;
+
+	va_copy(ap2, ap);
+	n = vsnprintf(r->line, r->linecap, fmt, ap2);
+	va_end(ap2);
+	if (n < 0)
+		goto fail;
+	if ((size_t)n + 2 > r->linecap) {
+		if ((p = realloc(r->line, (size_t)n + 2)) == NULL)
+			goto fail;
+		r->line = p;
+		r->linecap = (size_t)n + 2;
+		vsnprintf(r->line, r->linecap, fmt, ap);
+	}
+	r->line[n] = '\n';
+	*lenp = (size_t)n + 1;
+	return r->line;
+fail:
+	*lenp = 0;
+	return "";
+}
+
+void
+room_send(struct room *r, struct client *c, const char *line, size_t len)
+{
+	room_sendf(r, c, "%.*s", (int)len, line);
+}
+
+void
+room_sendf(struct room *r, struct client *c, const char *fmt, ...)
+{
+	const char *p;
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	p = room_vformat(r, &n, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		room_queue(r, c, p, n);
+}
+
+/* Queue the bytes (LF included) for everyone but except. */
+static void
+room_fanout(struct room *r, const struct client *except, const char *p,
+    size_t n)
+{
+	struct client *c;
+
+	for (c = r->head; c != NULL; c = c->next)
+		if (c != except)
+			if (n > 0)
+		room_queue(r, c, p, n);
+}
+
+void
+room_broadcast(struct room *r, const struct client *except,
+    const char *line, size_t len)
+{
+	room_broadcastf(r, except, "%.*s", (int)len, line);
+}
+
+void
+room_broadcastf(struct room *r, const struct client *except,
+    const char *fmt, ...)
+{
+	const char *p;
+	size_t n;
+	va_list ap;
+
+	va_start(ap, fmt);
+	p = room_vformat(r, &n, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		room_fanout(r, except, p, n);
+}
+
+void
+room_log(struct room *r, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	if (r->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	r->log(r->log_arg, text);
+}
+
+/* ---------------------------------------------------------------------
+ * Membership
+ * ------------------------------------------------------------------- */
+
+void
+room_init(struct room *r, size_t sendq)
+{
+	memset(r, 0, sizeof *r);
+	r->sendq = sendq;
+}
+
+void
+room_free(struct room *r)
+{
+	free(r->line);
+	r->line = NULL;
+	r->linecap = 0;
+}
+
+bool
+room_nick_valid(const char *nick, size_t len)
+{
+	size_t i;
+
+	if (len < 1 || len > CLIENT_NICK_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		char ch = nick[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+struct client *
+room_find(const struct room *r, const char *nick, size_t len)
+{
+	struct client *c;
+
+	for (c = r->head; c != NULL; c = c->next)
+		if (strlen(c->nick) == len && strncasecmp(c->nick, nick,
+		    len) == 0)
+			return c;
+	return NULL;
+}
+
+/*
+ * The N of a nick "guestN" (any case, no leading zero), or 0 when the nick
+ * is not of that form or N is above max.
+ */
+static size_t
+room_guest_number(const char *nick, size_t max)
+{
+	size_t n = 0;
+	const char *p;
+
+	if (strncasecmp(nick, "guest", 5) != 0 || nick[5] < '1' ||
+	    nick[5] > '9')
+		return 0;
+	for (p = nick + 5; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		n = n * 10 + (size_t)(*p - '0');
+		if (n > max)
+			return 0;
+	}
+	return n;
+}
+
+/*
+ * The smallest N for which guestN is free. With count members at most
+ * count numbers are taken, so the answer is at most count + 1 and a
+ * bitmap of that size finds it in one pass over the members.
+ */
+static size_t
+room_free_guest(struct room *r)
+{
+	size_t max = r->count + 1, n;
+	unsigned char *seen;
+	struct client *c;
+
+	if ((seen = calloc(max + 1, 1)) == NULL) {
+		/* Out of memory: fall back to probing, slower but sure. */
+		char nick[32];
+
+		for (n = 1;; n++) {
+			snprintf(nick, sizeof nick, "guest%zu", n);
+			if (room_find(r, nick, strlen(nick)) == NULL)
+				return n;
+		}
+	}
+	for (c = r->head; c != NULL; c = c->next)
+		if ((n = room_guest_number(c->nick, max)) != 0)
+			seen[n] = 1;
+	for (n = 1; n < max && seen[n]; n++)
+		;
+	free(seen);
+	return n;
+}
+
+void
+room_join(struct room *r, struct client *c)
+{
+	snprintf(c->nick, sizeof c->nick, "guest%zu", room_free_guest(r));
+	c->prev = r->tail;
+	c->next = NULL;
+	if (r->tail != NULL)
+		r->tail->next = c;
+	else
+		r->head = c;
+	r->tail = c;
+	r->count++;
+	c->flags |= CLIENT_JOINED;
+	room_log(r, "client %u from %s joined as %s", c->id, c->addr,
+	    c->nick);
+	room_sendf(r, c, "*** welcome to lobby, you are %s (%zu online; "
+	    "/help for commands)", c->nick, r->count);
+	room_broadcastf(r, c, "*** %s joined", c->nick);
+}
+
+void
+room_leave(struct room *r, struct client *c, const char *reason,
+    const char *why)
+{
+	if (!(c->flags & CLIENT_JOINED))
+		return;
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		r->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		r->tail = c->prev;
+	c->prev = c->next = NULL;
+	r->count--;
+	if (c->flags & CLIENT_SLOW)
+		r->nslow--;
+	c->flags &= ~CLIENT_JOINED;
+	c->flags |= CLIENT_CLOSING;
+	c->reason = why;
+	room_log(r, "client %u %s left (%s)", c->id, c->nick, why);
+	if (reason != NULL)
+		room_broadcastf(r, NULL, "*** %s left (%s)", c->nick, reason);
+	else
+		room_broadcastf(r, NULL, "*** %s left", c->nick);
+}
+
+void
+room_settle(struct room *r)
+{
+	struct client *c, *next;
+
+	/* Each leave is a broadcast that may push another member over. */
+	while (r->nslow > 0) {
+		for (c = r->head; c != NULL; c = next) {
+			next = c->next;
+			/* A leave unlinks only c, so next stays valid. */
+			if (c->flags & CLIENT_SLOW)
+				room_leave(r, c, "too slow", "too slow");
+		}
+	}
+}
+
+void
+room_rename(struct room *r, struct client *c, const char *nick, size_t len)
+{
+	char old[CLIENT_NICK_MAX + 1];
+
+	memcpy(old, c->nick, sizeof old);
+	memcpy(c->nick, nick, len);
+	c->nick[len] = '\0';
+	room_log(r, "client %u %s is now %s", c->id, old, c->nick);
+	room_broadcastf(r, NULL, "*** %s is now %s", old, c->nick);
+}

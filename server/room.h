@@ -1,0 +1,97 @@
+/* room: the hub: members in join order, nicks, and broadcast queuing. */
+#ifndef LOBBY_ROOM_H
+#define LOBBY_ROOM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "client.h"
+
+/*
+ * The room makes no system calls: it only queues bytes on each member's
+ * output buffer and flags members that must go. The server's loop does the
+ * reading, writing and closing. This is what lets the unit tests drive it
+ * with clients that have no socket at all.
+ */
+
+/* Called with one formatted log line (no LF) for connects, leaves, nicks. */
+typedef void (*room_log_fn)(void *arg, const char *text);
+
+struct room {
+	struct client	*head;		/* first member, the longest here */
+	struct client	*tail;		/* last member to join */
+	size_t		 count;		/* members */
+	size_t		 sendq;		/* most output queued per member */
+	unsigned	 nslow;		/* members flagged CLIENT_SLOW, not gone */
+	char		*line;		/* where outgoing lines are formatted */
+	size_t		 linecap;	/* bytes allocated at line */
+	room_log_fn	 log;		/* may be NULL */
+	void		*log_arg;	/* for log */
+};
+
+/* An empty room whose members may each have sendq bytes queued. */
+void	room_init(struct room *r, size_t sendq);
+
+/* Release the room's own memory (not its members). */
+void	room_free(struct room *r);
+
+/*
+ * Add c as the newest member under the smallest free guestN, send it the
+ * welcome and tell everyone else it joined.
+ */
+void	room_join(struct room *r, struct client *c);
+
+/*
+ * Take c out of the room: tell the others "*** NICK left" or, with a
+ * reason, "*** NICK left (REASON)"; flag c CLIENT_CLOSING with why (a
+ * string that outlives c, for the log). Does nothing for a non-member.
+ */
+void	room_leave(struct room *r, struct client *c, const char *reason,
+	    const char *why);
+
+/*
+ * Queue line (no LF; the LF is added) for c. If c's queue would pass the
+ * limit, its queue is dropped instead and it is flagged CLIENT_SLOW; it
+ * leaves at the next room_settle().
+ */
+void	room_send(struct room *r, struct client *c, const char *line,
+	    size_t len);
+
+/* room_send() with printf formatting. */
+void	room_sendf(struct room *r, struct client *c, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
+/* Queue line (no LF) for every member but except (which may be NULL). */
+void	room_broadcast(struct room *r, const struct client *except,
+	    const char *line, size_t len);
+
+/* room_broadcast() with printf formatting. */
+void	room_broadcastf(struct room *r, const struct client *except,
+	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/*
+ * Make every member flagged CLIENT_SLOW leave with "too slow", and so on
+ * until nobody is over the limit. Call after anything that queues output.
+ */
+void	room_settle(struct room *r);
+
+/* The member whose nick equals nick ignoring case, or NULL. */
+struct client	*room_find(const struct room *r, const char *nick,
+		    size_t len);
+
+/* Whether nick[0..len) is a valid nick: 1-20 of A-Z a-z 0-9 _ -. */
+bool	room_nick_valid(const char *nick, size_t len);
+
+/*
+ * Rename c to nick (already checked valid and free) and tell everyone,
+ * c included: "*** OLD is now NEW".
+ */
+void	room_rename(struct room *r, struct client *c, const char *nick,
+	    size_t len);
+
+/* Write a log line through r->log, if set. */
+void	room_log(struct room *r, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
+#endif /* LOBBY_ROOM_H */

@@ -1,0 +1,30 @@
+/* server: listeners, connections and the loop that ties them to the room. */
+#ifndef LOBBY_SERVER_H
+#define LOBBY_SERVER_H
+
+#include <stddef.h>
+
+#define SERVER_MAX_LISTENERS	16	/* -b given more often is an error */
+#define SERVER_DEFAULT_PORT	12580
+
+/* What the command line decided; read-only to the server. */
+struct server_config {
+	const char	*binds[SERVER_MAX_LISTENERS]; /* -b addresses */
+	size_t		 nbinds;	/* 0: 127.0.0.1 and ::1 */
+	unsigned	 port;		/* for every TCP listener; 0 picks */
+	const char	*unix_path;	/* -u, or NULL */
+	int		 fds[SERVER_MAX_LISTENERS]; /* inherited listeners */
+	size_t		 nfds;		/* how many (socket activation) */
+	size_t		 max_clients;	/* before the fd limits cap it */
+	size_t		 max_line;	/* longest input line, in bytes */
+	size_t		 sendq;		/* most output queued per client */
+	unsigned	 idle_timeout;	/* seconds; 0 is off */
+};
+
+/*
+ * Listen, serve until SIGINT or SIGTERM, shut down. Returns the process
+ * exit status: 0 after a clean shutdown, 1 when it could not start.
+ */
+int	server_run(const struct server_config *cfg);
+
+#endif /* LOBBY_SERVER_H */
