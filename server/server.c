@@ -45,6 +45,7 @@ struct server {
 	size_t		 nlisteners;	/* in use */
 	struct client	*clients[FD_SETSIZE]; /* by fd: bounded by loop_add */
 	size_t		 nclients;	/* connections open, leaving or not */
+	int		 maxfd;		/* no client fd is above this */
 	size_t		 max_clients;	/* option capped by the fd limits */
 	unsigned	 next_id;	/* for the next connection's log name */
 	int		 sigpipe[2];	/* signal handler -> loop */
@@ -327,6 +328,8 @@ server_accept(struct loop *l, int lfd, int mask, void *arg)
 		}
 		s->clients[fd] = c;
 		s->nclients++;
+		if (fd > s->maxfd)
+			s->maxfd = fd;
 		c->last_input = loop_now_ms();
 		room_join(&s->room, c);
 		room_settle(&s->room);
@@ -347,7 +350,7 @@ server_before_sleep(struct loop *l, void *arg)
 {
 	struct server *s = arg;
 	struct client *c;
-	int fd, maxfd = l->maxfd;
+	int fd, maxfd = s->maxfd;
 
 	do {
 		s->reflush = false;
@@ -410,7 +413,7 @@ server_stop(struct server *s)
 			unlink(s->listeners[i].name + strlen("unix:"));
 	}
 	s->nlisteners = 0;
-	for (fd = 0; fd < FD_SETSIZE; fd++)
+	for (fd = 0; fd <= s->maxfd; fd++)
 		if (s->clients[fd] != NULL)
 			loop_del(&s->loop, fd, LOOP_READ);
 	room_broadcastf(&s->room, NULL, "*** server shutting down");
@@ -575,7 +578,7 @@ server_pending(const struct server *s)
 {
 	int fd;
 
-	for (fd = 0; fd <= s->loop.maxfd; fd++)
+	for (fd = 0; fd <= s->maxfd; fd++)
 		if (s->clients[fd] != NULL && buf_used(&s->clients[fd]->out))
 			return true;
 	return false;

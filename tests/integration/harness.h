@@ -108,6 +108,9 @@ int	 h_fd_count(pid_t pid);
 /* Resident set size of pid in KiB, from /proc; -1 if unknown. */
 long	 h_rss_kib(pid_t pid);
 
+/* Sleep for ms milliseconds. */
+void	 h_sleep_ms(int ms);
+
 /* Milliseconds on a monotonic clock. */
 long long	 h_now_ms(void);
 
