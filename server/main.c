@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "server.h"
@@ -39,7 +41,11 @@ static const char help_text[] =
 "  -V, --version         show the version and exit\n"
 "\n"
 "Once listening, lobbyd writes \"lobbyd: listening on ADDR\" to stderr for\n"
-"each listener. SIGINT or SIGTERM: tell everyone, flush, exit 0.\n";
+"each listener. SIGINT or SIGTERM: tell everyone, flush, exit 0.\n"
+"\n"
+"Socket activation: with LISTEN_PID set to its pid and LISTEN_FDS to N (as\n"
+"systemd does), lobbyd serves the N listening sockets it inherits from fd 3\n"
+"on, and opens no TCP listener of its own unless -b is given.\n";
 
 /* Print why, then the usage, and exit 2: the command line was wrong. */
 static void
@@ -49,6 +55,63 @@ usage_error(const char *fmt, const char *arg)
 	fprintf(stderr, fmt, arg);
 	fprintf(stderr, "\n%s", usage_text);
 	exit(2);
+}
+
+/*
+ * Socket activation: a service manager that opened the listening sockets
+ * itself passes them as fds 3, 4, ... and says how many in LISTEN_FDS,
+ * for the process named by LISTEN_PID. The variables are removed so that
+ * nothing started later takes them for its own. Fills fds and returns how
+ * many there are, 0 when not activated; exits 1 when what was passed
+ * cannot be served.
+ */
+static size_t
+activation_fds(int *fds, size_t max)
+{
+	const char *pid = getenv("LISTEN_PID"), *nfds = getenv("LISTEN_FDS");
+	const char *why;
+	unsigned long n = 0, i;
+	int on;
+	socklen_t len;
+	char *end;
+	bool ours;
+
+	ours = pid != NULL && nfds != NULL && *pid >= '0' && *pid <= '9' &&
+	    strtoul(pid, &end, 10) == (unsigned long)getpid() && *end == '\0';
+	if (ours) {
+		errno = 0;
+		n = strtoul(nfds, &end, 10);
+		if (*nfds < '0' || *nfds > '9' || *end != '\0' || errno != 0) {
+			fprintf(stderr, "lobbyd: LISTEN_FDS=%s: not a number\n",
+			    nfds);
+			exit(1);
+		}
+		if (n > max) {
+			fprintf(stderr, "lobbyd: LISTEN_FDS=%lu: at most %zu "
+			    "listening sockets can be passed\n", n, max);
+			exit(1);
+		}
+	}
+	/* Ours or another process's, they must not be inherited further. */
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	for (i = 0; i < n; i++) {
+		fds[i] = 3 + (int)i;
+		len = sizeof on;
+		if (getsockopt(fds[i], SOL_SOCKET, SO_ACCEPTCONN, &on,
+		    &len) == -1)
+			why = errno == ENOTSOCK ? "not a socket" :
+			    strerror(errno);
+		else if (!on)
+			why = "a socket, but not listening";
+		else
+			continue;
+		fprintf(stderr, "lobbyd: fd %d from LISTEN_FDS is not a "
+		    "listening socket (%s)\n", fds[i], why);
+		exit(1);
+	}
+	return (size_t)n;
 }
 
 /* Parse a whole decimal number in [min, max], or exit 2 naming opt. */
@@ -165,6 +228,7 @@ main(int argc, char **argv)
 		    cfg.max_line, 4 * cfg.max_line + 64, usage_text);
 		return 2;
 	}
+	cfg.nfds = activation_fds(cfg.fds, SERVER_MAX_LISTENERS);
 	log_init("lobbyd", level);
 	return server_run(&cfg);
 }
