@@ -23,9 +23,9 @@
  */
 
 #define RELAY_READ_CHUNK	16384		/* bytes per read() */
-#define RELAY_READ_MAX		65536		/* per client per pass: fairness */
-#define RELAY_LINE_MAX		(1 << 20)	/* a longer partial line is dropped */
-#define RELAY_QUEUE_MAX		(256 << 20)	/* a client further behind is dropped */
+#define RELAY_READ_MAX		65536		/* per client, per pass: fair */
+#define RELAY_LINE_MAX		(1 << 20)	/* longer partial line: drop */
+#define RELAY_QUEUE_MAX		(256 << 20)	/* further behind: dropped */
 #define RELAY_EVENTS		256		/* epoll events per pass */
 
 struct peer {
@@ -67,7 +67,7 @@ relay_close(struct relay *r, struct peer *p)
 	free(p->out);
 	memset(p, 0, sizeof *p);
 	p->fd = -1;
-	/* Still listed for flushing: a new client on fd must not be listed twice. */
+	/* Still on the flush list: a new client on fd must not go twice. */
 	p->dirty = dirty;
 }
 
@@ -222,7 +222,7 @@ relay_accept(struct relay *r)
 		p->fd = fd;
 		p->member = r->nmembers;
 		r->members[r->nmembers++] = fd;
-		/* Worded like lobbyd's, so loadgen handles both the same way. */
+		/* Worded like lobbyd's, so loadgen treats both alike. */
 		len = snprintf(hello, sizeof hello, "*** welcome to lobby, you "
 		    "are guest%u (%zu online; /help for commands)\n",
 		    ++r->guests, r->nmembers);
