@@ -1,0 +1,91 @@
+#!/bin/sh
+# test_manpages: the manual pages render without warnings, and every option
+# a program's --help names is in its page.
+#
+# usage: test_manpages.sh PROGRAM PAGE [PROGRAM PAGE]...
+# Uses mandoc and groff, whichever are installed (both when both are);
+# exits 77 (skipped) only when neither is.
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+if ! have mandoc && ! have groff; then
+	echo "SKIP: neither mandoc nor groff is installed"
+	exit 77
+fi
+if [ $# -lt 2 ] || [ $(($# % 2)) -ne 0 ]; then
+	echo "usage: $0 PROGRAM PAGE [PROGRAM PAGE]..." >&2
+	exit 2
+fi
+
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+bs=$(printf '\b')
+fail=0
+
+# Render page as plain text on lines too long to wrap, so that an option
+# is never split by hyphenation or a line break.
+render() {
+	if have mandoc; then
+		mandoc -T ascii -O width=250 "$1" 2>/dev/null
+	else
+		groff -mandoc -Tascii -rLL=250n -rHY=0 "$1" 2>/dev/null
+	fi | sed "s/.$bs//g"
+}
+
+# Lint page with every tool there is; any complaint fails the test.
+lint() {
+	if have mandoc; then
+		# Style remarks (a referenced page not installed here) are not
+		# faults of the page.
+		if ! mandoc -T lint -W warning "$1" >"$tmp/lint" 2>&1; then
+			echo "FAIL: mandoc -T lint $1:"
+			cat "$tmp/lint"
+			fail=1
+		fi
+	fi
+	if have groff; then
+		groff -mandoc -ww -z "$1" >"$tmp/lint" 2>&1
+		if [ -s "$tmp/lint" ]; then
+			echo "FAIL: groff -ww $1:"
+			cat "$tmp/lint"
+			fail=1
+		fi
+	fi
+}
+
+while [ $# -gt 0 ]; do
+	prog=$1 page=$2
+	shift 2
+	name=$(basename "$prog")
+	lint "$page"
+	render "$page" >"$tmp/page"
+	if ! grep -q "^NAME" "$tmp/page"; then
+		echo "FAIL: $page does not render"
+		fail=1
+		continue
+	fi
+	if ! "$prog" --help >"$tmp/help" 2>&1; then
+		echo "FAIL: $name --help did not exit 0"
+		fail=1
+		continue
+	fi
+	# Every -x and --word that --help shows, standing alone.
+	opts=$(grep -oE -- '(^|[^A-Za-z0-9_-])--?[A-Za-z][A-Za-z0-9-]*' \
+	    "$tmp/help" | sed 's/^[^-]*//' | sort -u)
+	if [ -z "$opts" ]; then
+		echo "FAIL: no options found in $name --help"
+		fail=1
+		continue
+	fi
+	n=0
+	for o in $opts; do
+		n=$((n + 1))
+		if ! grep -qE -- "(^|[^A-Za-z0-9_-])$o([^A-Za-z0-9_-]|\$)" \
+		    "$tmp/page"; then
+			echo "FAIL: $name --help names $o, $page does not"
+			fail=1
+		fi
+	done
+	echo "$name: $n options from --help checked against $page"
+done
+exit $fail
