@@ -145,8 +145,9 @@ cmd_help(struct room *r, struct client *c, struct cmd_rest *a)
 {
 	static const char *const help[] = {
 		"*** commands:",
-		"***   /nick NAME       change your nick (1-20 letters, "
-		    "digits, _ or -)",
+		/* Parenthesized: one element made of two literals. */
+		("***   /nick NAME       change your nick (1-20 letters, "
+		    "digits, _ or -)"),
 		"***   /who             list who is online",
 		"***   /me TEXT         act: others see * NICK TEXT",
 		"***   /msg NICK TEXT   send TEXT to NICK alone",
