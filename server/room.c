@@ -19,7 +19,9 @@
 static void
 room_queue(struct room *r, struct client *c, const char *p, size_t n)
 {
-	if (c->flags & (CLIENT_SLOW | CLIENT_CLOSING))
+	/* Only members get output: a leaver is past caring, and counting a
+	 * non-member in nslow would keep room_settle() waiting for it. */
+	if ((c->flags & (CLIENT_JOINED | CLIENT_SLOW)) != CLIENT_JOINED)
 		return;
 	if (buf_used(&c->out) + n > r->sendq || buf_append(&c->out, p, n)) {
 		buf_free(&c->out);
@@ -90,8 +92,7 @@ room_fanout(struct room *r, const struct client *except, const char *p,
 
 	for (c = r->head; c != NULL; c = c->next)
 		if (c != except)
-			if (n > 0)
-		room_queue(r, c, p, n);
+			room_queue(r, c, p, n);
 }
 
 void
