@@ -176,14 +176,20 @@ relay_read(struct relay *r, struct peer *p)
 			return;
 		p->inlen += (size_t)n;
 		total += (size_t)n;
-		/* Everything up to the last LF goes out as one block. */
-		lf = memrchr(p->in, '\n', p->inlen);
-		if (lf != NULL) {
+		/*
+		 * Line by line, as a chat server must (it frames, cleans and
+		 * prefixes each); relaying the whole block at once would make
+		 * a ceiling no line-based server could approach.
+		 */
+		done = 0;
+		while ((lf = memchr(p->in + done, '\n', p->inlen - done))) {
+			relay_broadcast(r, p, p->in + done,
+			    (size_t)(lf - p->in) + 1 - done);
 			done = (size_t)(lf - p->in) + 1;
-			relay_broadcast(r, p, p->in, done);
-			memmove(p->in, p->in + done, p->inlen - done);
-			p->inlen -= done;
-		} else if (p->inlen > RELAY_LINE_MAX) {
+		}
+		memmove(p->in, p->in + done, p->inlen - done);
+		p->inlen -= done;
+		if (p->inlen > RELAY_LINE_MAX) {
 			relay_close(r, p);
 			return;
 		}
