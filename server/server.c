@@ -263,17 +263,24 @@ server_accept_starved(struct server *s, int lfd)
 {
 	union net_addr peer;
 	char name[NET_ADDRSTRLEN];
+	bool none;
 	int fd;
 
 	if (s->reserve != -1) {
 		close(s->reserve);
 		s->reserve = -1;
-		if ((fd = net_accept(lfd, &peer)) != -1) {
+		fd = net_accept(lfd, &peer);
+		/*
+		 * accept() reports EMFILE before it looks at the queue: the
+		 * queue may well have been empty, and then nothing is wrong.
+		 */
+		none = fd == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
+		if (fd != -1) {
 			net_addr_format(&peer, name, sizeof name);
 			server_refuse(fd, name, "out of file descriptors");
 		}
 		s->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (fd != -1 && s->reserve != -1)
+		if ((fd != -1 || none) && s->reserve != -1)
 			return;
 	}
 	log_warn("out of file descriptors: accepting paused");
