@@ -1,0 +1,465 @@
+/* test_fds: the client cap, EMFILE and FD_SETSIZE, against the real lobbyd. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define MANY		1100	/* connection attempts past FD_SETSIZE */
+#define LEAK_MAX	1100	/* most fds handed down to lobbyd */
+#define FULL_LINE	"!!! server full, try again later"
+#define WELCOME		"*** welcome to lobby, you are "
+/* lobbyd's own fds: stdio, the self-pipe, the reserve, two listeners. */
+#define OWN_FDS		8
+
+/* The server of the running test: teardown stops it even after a failure. */
+static struct h_server srv;
+/* The fd limit the test process started with, put back after each test. */
+static struct rlimit saved_nofile;
+/* Fds opened only for lobbyd to inherit; closed once it has started. */
+static int leaked[LEAK_MAX];
+static int nleaked;
+
+/* ---------------------------------------------------------------------
+ * Helpers
+ * ------------------------------------------------------------------- */
+
+static void
+unleak(void)
+{
+	while (nleaked > 0)
+		close(leaked[--nleaked]);
+}
+
+static int
+setup(void **state)
+{
+	memset(&srv, 0, sizeof srv);
+	srv.pid = -1;
+	*state = &srv;
+	return getrlimit(RLIMIT_NOFILE, &saved_nofile);
+}
+
+static int
+teardown(void **state)
+{
+	unleak();
+	h_stop(*state);
+	return setrlimit(RLIMIT_NOFILE, &saved_nofile);
+}
+
+/*
+ * Open n fds without close-on-exec, so that the next lobbyd starts with
+ * them already taken: its fd budget is then less than its cap assumes,
+ * which is how a real process meets EMFILE or fds past FD_SETSIZE.
+ */
+static void
+leak(int n)
+{
+	assert_true(nleaked + n <= LEAK_MAX);
+	while (n-- > 0) {
+		leaked[nleaked] = open("/dev/null", O_RDONLY);
+		assert_true(leaked[nleaked] != -1);
+		nleaked++;
+	}
+}
+
+/* Set the soft fd limit, raising the hard one too if need be. */
+static void
+set_nofile(rlim_t soft)
+{
+	struct rlimit rl;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < soft)
+		rl.rlim_max = soft;	/* needs privilege; checked below */
+	rl.rlim_cur = soft;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+		skip();
+}
+
+/* Start lobbyd with fd limit nofile (0: unchanged) and n fds leaked. */
+static void
+start(struct h_server *s, rlim_t nofile, int n, const char *const *args)
+{
+	struct rlimit now;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &now), 0);
+	leak(n);
+	if (nofile != 0)
+		set_nofile(nofile);
+	assert_int_equal(h_startv(s, args), 0);
+	assert_int_equal(setrlimit(RLIMIT_NOFILE, &now), 0);
+	unleak();
+}
+
+/* The client cap lobbyd logged at start. */
+static size_t
+logged_cap(struct h_server *s)
+{
+	char *log, *p;
+	size_t cap = 0;
+
+	assert_true(h_log_has(s, "at most ", H_TIMEOUT_MS));
+	log = h_log(s);
+	p = strstr(log, "at most ");
+	assert_non_null(p);
+	assert_int_equal(sscanf(p, "at most %zu clients", &cap), 1);
+	free(log);
+	return cap;
+}
+
+/* A plain blocking TCP connection to lobbyd, or -1. */
+static int
+raw_connect(unsigned port)
+{
+	struct sockaddr_in a;
+	int fd;
+
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Read fd's first line into line (NUL-terminated, no LF), byte by byte so
+ * nothing after it is consumed. Returns its length, or -1 on EOF or timeout.
+ */
+static int
+first_line(int fd, char *line, size_t size, int ms)
+{
+	long long end = h_now_ms() + ms;
+	struct pollfd p = { fd, POLLIN, 0 };
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < size) {
+		if (poll(&p, 1, (int)(end - h_now_ms())) <= 0)
+			return -1;
+		if ((r = recv(fd, line + n, 1, MSG_DONTWAIT)) == -1 &&
+		    (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r <= 0)
+			return -1;
+		if (line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	return (int)n;
+}
+
+/* True when the server closes fd within ms, whatever comes first. */
+static bool
+closed_soon(int fd, int ms)
+{
+	long long end = h_now_ms() + ms;
+	struct pollfd p = { fd, POLLIN, 0 };
+	char tmp[4096];
+	ssize_t r;
+
+	while (h_now_ms() < end) {
+		if (poll(&p, 1, (int)(end - h_now_ms())) <= 0)
+			continue;
+		r = recv(fd, tmp, sizeof tmp, MSG_DONTWAIT);
+		if (r == 0 || (r == -1 && errno == ECONNRESET))
+			return true;
+	}
+	return false;
+}
+
+/* CPU time lobbyd has used, user and system, in clock ticks. */
+static long
+cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields after the command name, which may hold spaces: from ')'. */
+	p = strrchr(buf, ')');
+	assert_non_null(p);
+	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+	    "%*u %*u %lu %lu", &ut, &st), 2);
+	return (long)(ut + st);
+}
+
+/*
+ * Make n connection attempts; each must get the welcome or be told the
+ * server is full and closed. The fds of the welcomed ones go to joined
+ * (in order); the count of each kind is returned through the pointers.
+ */
+static void
+attempt(struct h_server *s, int n, int *joined, int *njoined, int *nfull)
+{
+	char line[256];
+	int i, fd;
+
+	*njoined = *nfull = 0;
+	for (i = 0; i < n; i++) {
+		fd = raw_connect(s->port);
+		assert_true(fd != -1);
+		if (first_line(fd, line, sizeof line, H_TIMEOUT_MS) == -1)
+			fail_msg("connection %d: no first line", i);
+		if (strncmp(line, WELCOME, strlen(WELCOME)) == 0) {
+			joined[(*njoined)++] = fd;
+			continue;
+		}
+		if (strcmp(line, FULL_LINE) != 0)
+			fail_msg("connection %d: unexpected \"%s\"", i, line);
+		assert_true(closed_soon(fd, H_TIMEOUT_MS));
+		close(fd);
+		(*nfull)++;
+	}
+}
+
+/* The newest member chats; the oldest gets the line: the room works. */
+static void
+room_works(int *joined, int n, const char *text)
+{
+	char line[256], want[256], nick[32];
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	size_t len;
+
+	/* A nick of its own, so the line can be told apart. */
+	assert_int_equal(write(joined[n - 1], "/nick newest\n", 13), 13);
+	snprintf(line, sizeof line, "%s\n", text);
+	len = strlen(line);
+	assert_int_equal(write(joined[n - 1], line, len), (ssize_t)len);
+	snprintf(nick, sizeof nick, "newest");
+	snprintf(want, sizeof want, "<%s> %s", nick, text);
+	while (h_now_ms() < end) {
+		if (first_line(joined[0], line, sizeof line,
+		    (int)(end - h_now_ms())) == -1)
+			break;
+		if (strcmp(line, want) == 0)
+			return;
+	}
+	fail_msg("the oldest member never got \"%s\"", want);
+}
+
+static void
+close_all(int *fds, int n)
+{
+	while (n-- > 0)
+		close(fds[n]);
+}
+
+/* ---------------------------------------------------------------------
+ * Tests
+ * ------------------------------------------------------------------- */
+
+/*
+ * Under RLIMIT_NOFILE 32 the cap is what the limit leaves after lobbyd's
+ * own fds, it is logged, and one more connection is told the server is
+ * full. A member leaving makes room for a new one.
+ */
+static void
+test_low_nofile_cap(void **state)
+{
+	static const char *const args[] = { "--max-clients", "1000", NULL };
+	struct h_server *s = *state;
+	int joined[64], nj, nf, own, fd;
+	size_t cap;
+	char line[256];
+
+	start(s, 32, 0, args);
+	assert_true(h_log_has(s, "RLIMIT_NOFILE 32)", H_TIMEOUT_MS));
+	assert_true(h_log_has(s, "--max-clients 1000 lowered to",
+	    H_TIMEOUT_MS));
+	cap = logged_cap(s);
+	own = h_fd_count(s->pid);
+	print_message("RLIMIT_NOFILE 32: cap %zu, lobbyd holds %d fds\n", cap,
+	    own);
+	assert_int_equal(cap, 32 - OWN_FDS);
+
+	/* Fds lobbyd was handed from outside, if any, are not its cap's. */
+	attempt(s, (int)cap + 6, joined, &nj, &nf);
+	assert_true(nj <= (int)cap && nj >= (int)cap - (own - OWN_FDS));
+	assert_int_equal(nf, (int)cap + 6 - nj);
+	/*
+	 * The cap uses every fd the limit allows, so the next accept() may
+	 * meet EMFILE before the cap check: either way it is refused.
+	 */
+	assert_true(h_log_has(s, "refused", 0));
+	room_works(joined, nj, "full house");
+
+	/* One leaves: the next one in is welcome. */
+	close(joined[1]);
+	joined[1] = -1;
+	assert_true(h_log_has(s, "guest2 left", H_TIMEOUT_MS));
+	fd = raw_connect(s->port);
+	assert_true(fd != -1);
+	assert_true(first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
+	assert_memory_equal(line, WELCOME, strlen(WELCOME));
+	close(fd);
+	close(joined[0]);
+	close_all(joined + 2, nj - 2);
+}
+
+/*
+ * lobbyd inherits fds it does not know of, so accept() hits EMFILE below
+ * the cap. Each excess connection is still told the server is full (the
+ * reserve fd is given up for it), lobbyd does not spin, the members keep
+ * chatting, and accepting resumes once a member leaves.
+ */
+static void
+test_emfile(void **state)
+{
+	static const char *const args[] = { NULL };
+	struct h_server *s = *state;
+	int joined[64], nj, nf, fd, i, extra[40];
+	long t0, t1;
+	size_t cap;
+	char line[256];
+
+	start(s, 40, 12, args);
+	cap = logged_cap(s);
+	attempt(s, 30, joined, &nj, &nf);
+	print_message("cap %zu; with 12 fds unaccounted for, %d joined and %d "
+	    "were refused\n", cap, nj, nf);
+	assert_true(nj > 0 && (size_t)nj < cap);
+	assert_int_equal(nj + nf, 30);
+	assert_true(h_log_has(s, "out of file descriptors", 0));
+	/* The reserve fd answers each one: accepting never has to pause. */
+	assert_false(h_log_has(s, "accepting paused", 0));
+
+	/*
+	 * A burst of connections lobbyd has no fd for: each is answered and
+	 * closed, and a second of quiet afterwards costs next to no CPU.
+	 */
+	for (i = 0; i < 40; i++)
+		extra[i] = raw_connect(s->port);
+	for (i = 0; i < 40; i++) {
+		assert_true(extra[i] != -1);
+		assert_true(first_line(extra[i], line, sizeof line,
+		    H_TIMEOUT_MS) > 0);
+		assert_string_equal(line, FULL_LINE);
+		close(extra[i]);
+	}
+	t0 = cpu_ticks(s->pid);
+	nanosleep(&(struct timespec){ 1, 0 }, NULL);
+	t1 = cpu_ticks(s->pid);
+	print_message("lobbyd used %ld ticks of CPU in a second at EMFILE\n",
+	    t1 - t0);
+	assert_true(t1 - t0 <= 5);
+	room_works(joined, nj, "still talking");
+
+	/* Room again: the next connection is welcome. */
+	close(joined[1]);
+	assert_true(h_log_has(s, "guest2 left", H_TIMEOUT_MS));
+	fd = raw_connect(s->port);
+	assert_true(fd != -1);
+	assert_true(first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
+	assert_memory_equal(line, WELCOME, strlen(WELCOME));
+	close(fd);
+	close(joined[0]);
+	close_all(joined + 2, nj - 2);
+}
+
+/*
+ * A high RLIMIT_NOFILE and --max-clients 2000: the cap comes down to what
+ * select() can watch, and of 1100 attempts the ones past it are refused.
+ * No fd at or past FD_SETSIZE reaches FD_SET (a sanitizer or fortified
+ * libc would abort), and the room works with every seat taken.
+ */
+static void
+test_many_past_fd_setsize(void **state)
+{
+	static const char *const args[] = { "--max-clients", "2000", NULL };
+	struct h_server *s = *state;
+	int *joined, nj, nf, own;
+	size_t cap;
+
+	set_nofile(4096);
+	start(s, 4096, 0, args);
+	assert_true(h_log_has(s, "--max-clients 2000 lowered to",
+	    H_TIMEOUT_MS));
+	cap = logged_cap(s);
+	assert_int_equal(cap, FD_SETSIZE - OWN_FDS);
+	own = h_fd_count(s->pid);
+	joined = calloc(MANY, sizeof *joined);
+	assert_non_null(joined);
+	attempt(s, MANY, joined, &nj, &nf);
+	print_message("%d attempts: %d joined (cap %zu), %d refused\n", MANY,
+	    nj, cap, nf);
+	assert_true(nj <= (int)cap && nj >= (int)cap - (own - OWN_FDS));
+	assert_int_equal(nf, MANY - nj);
+	room_works(joined, nj, "a full room");
+	close_all(joined, nj);
+	free(joined);
+	assert_true(h_log_has(s, own == OWN_FDS ?
+	    "max number of clients reached" : "refused", 0));
+}
+
+/*
+ * lobbyd starts with nearly FD_SETSIZE fds already taken, so accept()
+ * soon returns fds select() cannot watch: those connections are refused
+ * and closed, never passed to FD_SET, and the members carry on.
+ */
+static void
+test_fd_past_setsize_refused(void **state)
+{
+	static const char *const args[] = { NULL };
+	struct h_server *s = *state;
+	int joined[128], nj, nf;
+
+	set_nofile(4096);
+	start(s, 4096, FD_SETSIZE - 20, args);
+	attempt(s, 60, joined, &nj, &nf);
+	print_message("%d joined below FD_SETSIZE, %d refused\n", nj, nf);
+	assert_true(nj > 0 && nj < 20);
+	assert_int_equal(nf, 60 - nj);
+	assert_true(h_log_has(s, "fd beyond FD_SETSIZE", 0));
+	room_works(joined, nj, "below the line");
+	close_all(joined, nj);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_low_nofile_cap, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_emfile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_past_fd_setsize,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_past_setsize_refused,
+		    setup, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
