@@ -721,8 +721,12 @@ static void
 lg_report(const struct lg *g, double elapsed, double connect_s,
     double cpu, long rss0, long rss1, long rss2, double self)
 {
-	uint64_t lost = g->expected - g->delivered;
+	uint64_t lost = g->expected - g->delivered, sent = 0;
 	bool first = true, ok;
+	uint32_t s;
+
+	for (s = 0; s < g->nsenders; s++)
+		sent += g->cl[s].sent;
 
 	ok = lost == 0 && g->dup == 0 && g->reorder == 0 && g->self == 0 &&
 	    g->garbled == 0 && g->disconnects == 0;
@@ -733,6 +737,8 @@ lg_report(const struct lg *g, double elapsed, double connect_s,
 	lg_put(g, &first, "lines", "%" PRIu32, g->nlines);
 	lg_put(g, &first, "bytes", "%" PRIu32, g->nbytes);
 	lg_put(g, &first, "rate", "%" PRIu32, g->rate);
+	/* Short of senders x lines: the send phase ran out of time. */
+	lg_put(g, &first, "sent", "%" PRIu64, sent);
 	lg_put(g, &first, "expected", "%" PRIu64, g->expected);
 	lg_put(g, &first, "delivered", "%" PRIu64, g->delivered);
 	lg_put(g, &first, "lost", "%" PRIu64, lost);
