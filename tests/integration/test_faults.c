@@ -1,0 +1,381 @@
+/* test_faults: resets, half-closes, vanishing readers and connect churn. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define CYCLES		2000	/* connect/close cycles in the churn test */
+#define QUIET_MS	200	/* how long "nothing more arrives" is watched */
+
+/* The server of the running test: teardown stops it even after a failure. */
+static struct h_server srv;
+
+static int
+setup(void **state)
+{
+	memset(&srv, 0, sizeof srv);
+	srv.pid = -1;
+	*state = &srv;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	h_stop(*state);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Helpers
+ * ------------------------------------------------------------------- */
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Join and take nick; the joins and renames of others are left unread. */
+static struct h_conn *
+join_as(struct h_server *s, const char *nick)
+{
+	struct h_conn *c = h_join(s, NULL);
+	char cmd[64], want[96];
+	const char *l;
+	size_t n;
+
+	snprintf(cmd, sizeof cmd, "/nick %s\n", nick);
+	snprintf(want, sizeof want, " is now %s", nick);
+	n = strlen(want);
+	h_send(c, cmd);
+	while ((l = h_line(c, H_TIMEOUT_MS)) != NULL)
+		if (strlen(l) > n && strcmp(l + strlen(l) - n, want) == 0)
+			return c;
+	fail_msg("no rename to %s", nick);
+	return NULL;
+}
+
+/* Skip whatever c has been sent so far. */
+static void
+drain(struct h_conn *c)
+{
+	while (h_line(c, 100) != NULL)
+		;
+}
+
+/* Wait until lobbyd has fds open fds again; fail after H_TIMEOUT_MS. */
+static void
+fds_back_to(struct h_server *s, int fds)
+{
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+
+	while (h_fd_count(s->pid) != fds && h_now_ms() < end)
+		sleep_ms(10);
+	assert_int_equal(h_fd_count(s->pid), fds);
+}
+
+/* A plain TCP connection to lobbyd, or -1. */
+static int
+raw_connect(unsigned port)
+{
+	struct sockaddr_in a;
+	int fd;
+
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Close fd with a reset rather than a FIN. */
+static void
+raw_reset(int fd)
+{
+	struct linger lg = { 1, 0 };
+
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(fd);
+}
+
+/* ---------------------------------------------------------------------
+ * Tests
+ * ------------------------------------------------------------------- */
+
+/*
+ * A reset in the middle of a line: the lines before it were relayed, the
+ * unfinished one never is, the others hear "left (error)", and lobbyd is
+ * back to the fds it had.
+ */
+static void
+test_reset_mid_line(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b;
+	int fds;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	b = join_as(s, "b");
+	fds = h_fd_count(s->pid);
+	a = join_as(s, "a");
+	drain(b);
+	h_send(a, "a whole line\n");
+	h_expect(b, "<a> a whole line");
+	h_send(a, "half a li");
+	/* Let lobbyd read the half line before the reset. */
+	sleep_ms(100);
+	h_reset(a);
+	h_expect(b, "*** a left (error)");
+	assert_true(h_silent(b, QUIET_MS));
+	fds_back_to(s, fds);
+
+	/* The same, with the reset hard on the heels of the bytes. */
+	a = join_as(s, "a2");
+	drain(b);
+	h_send(a, "gone before the end of this");
+	h_reset(a);
+	h_expect(b, "*** a2 left (error)");
+	assert_true(h_silent(b, QUIET_MS));
+	fds_back_to(s, fds);
+	assert_true(h_log_has(s, "a2 left (read error)", 0));
+	h_close(b);
+}
+
+/*
+ * Half-close after sending: every line sent before the FIN is relayed,
+ * the last one without its LF too, then "left"; the client then sees the
+ * server close. With more than one read's worth queued, nothing is lost.
+ */
+static void
+test_half_close(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b;
+	char *big, line[600], want[640];
+	size_t len = 0;
+	int fds, i;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	b = join_as(s, "b");
+	fds = h_fd_count(s->pid);
+	a = join_as(s, "a");
+	drain(b);
+	h_send(a, "one\ntwo\r\nthree, no LF");
+	assert_int_equal(shutdown(a->fd, SHUT_WR), 0);
+	h_expect(b, "<a> one");
+	h_expect(b, "<a> two");
+	h_expect(b, "<a> three, no LF");
+	h_expect(b, "*** a left");
+	assert_true(h_eof(a, H_TIMEOUT_MS));
+	h_close(a);
+	fds_back_to(s, fds);
+
+	/* 300 lines, about ten reads' worth, then the FIN at once. */
+	a = join_as(s, "a");
+	drain(b);
+	big = malloc(300 * sizeof line);
+	assert_non_null(big);
+	for (i = 0; i < 300; i++) {
+		memset(line, 'a' + i % 26, 500);
+		snprintf(line + 500, sizeof line - 500, " %03d\n", i);
+		memcpy(big + len, line, strlen(line));
+		len += strlen(line);
+	}
+	assert_int_equal(h_send_raw(a, big, len), 0);
+	assert_int_equal(shutdown(a->fd, SHUT_WR), 0);
+	free(big);
+	for (i = 0; i < 300; i++) {
+		memset(line, 'a' + i % 26, 500);
+		snprintf(line + 500, sizeof line - 500, " %03d", i);
+		snprintf(want, sizeof want, "<a> %s", line);
+		h_expect(b, want);
+	}
+	h_expect(b, "*** a left");
+	assert_true(h_eof(a, H_TIMEOUT_MS));
+	h_close(a);
+	fds_back_to(s, fds);
+	h_close(b);
+}
+
+/*
+ * A reader vanishes while lobbyd holds output for it (it stopped reading
+ * and its queue is deep): with a reset, and with a plain close. Nobody
+ * else loses a line, and its fd and queue are released.
+ */
+static void
+test_vanish_with_output_queued(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *v;
+	char line[300], want[320];
+	int fds, i, round, small = 1024;
+	long rss0, rss1;
+
+	assert_int_equal(h_start(s, "--sendq", "8388608", NULL), 0);
+	a = join_as(s, "a");
+	b = join_as(s, "b");
+	drain(a);
+	fds = h_fd_count(s->pid);
+	rss0 = h_rss_kib(s->pid);
+	for (round = 0; round < 2; round++) {
+		v = join_as(s, "v");
+		assert_int_equal(setsockopt(v->fd, SOL_SOCKET, SO_RCVBUF,
+		    &small, sizeof small), 0);
+		drain(a);
+		drain(b);
+		/* About 1 MB: far more than the kernel buffers for v hold. */
+		for (i = 0; i < 4000; i++) {
+			memset(line, 'k', 250);
+			snprintf(line + 250, sizeof line - 250, " %04d\n", i);
+			h_send(a, line);
+			line[strlen(line) - 1] = '\0';
+			snprintf(want, sizeof want, "<a> %s", line);
+			h_expect(b, want);
+		}
+		if (round == 0)
+			h_reset(v);
+		else
+			h_close(v);
+		h_expect(b, "*** v left (error)");
+		h_expect(a, "*** v left (error)");
+		fds_back_to(s, fds);
+	}
+	rss1 = h_rss_kib(s->pid);
+	print_message("lobbyd RSS %ld KiB before, %ld after two readers left "
+	    "with megabytes queued\n", rss0, rss1);
+	assert_true(rss1 - rss0 < 4 * 1024);
+	h_send(b, "still here\n");
+	h_expect(a, "<b> still here");
+	h_close(a);
+	h_close(b);
+}
+
+/* What the observer of the churn has counted. */
+struct churn_seen {
+	int	joined;		/* "*** guestN joined" */
+	int	left;		/* "*** guestN left..." */
+};
+
+static void
+churn_count(struct h_conn *o, struct churn_seen *seen, int ms)
+{
+	const char *l;
+
+	while ((l = h_line(o, ms)) != NULL) {
+		if (strncmp(l, "*** guest", 9) != 0)
+			continue;
+		if (strstr(l, " joined") != NULL)
+			seen->joined++;
+		else if (strstr(l, " left") != NULL)
+			seen->left++;
+	}
+}
+
+/*
+ * 2000 connections that come and go every way there is: closed before a
+ * byte is read, after the welcome, reset after a line, reset at once.
+ * Each joins and leaves exactly once in the eyes of a member who stays;
+ * afterwards lobbyd holds the fds it held before and its memory has not
+ * grown, and the room works.
+ */
+static void
+test_connect_churn(void **state)
+{
+	struct h_server *s = *state;
+	struct churn_seen seen = { 0, 0 };
+	struct h_conn *o, *n;
+	char buf[256];
+	long rss0, rss1;
+	long long end;
+	int fds, fd, i;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	o = join_as(s, "observer");
+	fds = h_fd_count(s->pid);
+	rss0 = h_rss_kib(s->pid);
+	for (i = 0; i < CYCLES; i++) {
+		fd = raw_connect(s->port);
+		assert_true(fd != -1);
+		switch (i % 4) {
+		case 0:
+			close(fd);
+			break;
+		case 1:
+			(void)recv(fd, buf, sizeof buf, 0);
+			close(fd);
+			break;
+		case 2:
+			(void)send(fd, "hi\n", 3, MSG_NOSIGNAL);
+			raw_reset(fd);
+			break;
+		default:
+			raw_reset(fd);
+			break;
+		}
+		if (i % 200 == 199)
+			churn_count(o, &seen, 0);
+	}
+	end = h_now_ms() + H_TIMEOUT_MS;
+	while (seen.left < CYCLES && h_now_ms() < end)
+		churn_count(o, &seen, 50);
+	print_message("%d cycles: the observer saw %d joins and %d leaves\n",
+	    CYCLES, seen.joined, seen.left);
+	assert_int_equal(seen.joined, CYCLES);
+	assert_int_equal(seen.left, CYCLES);
+	fds_back_to(s, fds);
+	rss1 = h_rss_kib(s->pid);
+	print_message("lobbyd RSS %ld KiB before, %ld after\n", rss0, rss1);
+	assert_true(rss1 - rss0 < 2 * 1024);
+
+	n = h_connect(s);
+	assert_non_null(n);
+	h_expect(n, "*** welcome to lobby, you are guest1 (2 online; /help "
+	    "for commands)");
+	h_expect(o, "*** guest1 joined");
+	h_send(n, "after the storm\n");
+	h_expect(o, "<guest1> after the storm");
+	h_close(n);
+	h_close(o);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_reset_mid_line, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_half_close, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_vanish_with_output_queued,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_churn, setup,
+		    teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
