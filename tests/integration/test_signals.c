@@ -1,0 +1,334 @@
+/* test_signals: shutdown on SIGINT/SIGTERM, ignored SIGPIPE, idle clients. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define DRAIN_MS	2000	/* the longest shutdown may spend flushing */
+#define QUIET_MS	200	/* how long "nothing more arrives" is watched */
+
+/* The server of the running test: teardown stops it even after a failure. */
+static struct h_server srv;
+
+static int
+setup(void **state)
+{
+	memset(&srv, 0, sizeof srv);
+	srv.pid = -1;
+	*state = &srv;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	h_stop(*state);
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Helpers
+ * ------------------------------------------------------------------- */
+
+static void
+sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+/* Join and take nick; the joins and renames of others are left unread. */
+static struct h_conn *
+join_as(struct h_server *s, const char *nick)
+{
+	struct h_conn *c = h_join(s, NULL);
+	char cmd[64], want[96];
+	const char *l;
+	size_t n;
+
+	snprintf(cmd, sizeof cmd, "/nick %s\n", nick);
+	snprintf(want, sizeof want, " is now %s", nick);
+	n = strlen(want);
+	h_send(c, cmd);
+	while ((l = h_line(c, H_TIMEOUT_MS)) != NULL)
+		if (strlen(l) > n && strcmp(l + strlen(l) - n, want) == 0)
+			return c;
+	fail_msg("no rename to %s", nick);
+	return NULL;
+}
+
+static void
+drain(struct h_conn *c)
+{
+	while (h_line(c, 100) != NULL)
+		;
+}
+
+/* Wait for the server to exit by itself; returns its wait status. */
+static int
+wait_exit(struct h_server *s, int ms)
+{
+	long long end = h_now_ms() + ms;
+	int status;
+
+	while (h_now_ms() < end) {
+		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
+			s->pid = -1;
+			return status;
+		}
+		sleep_ms(5);
+	}
+	fail_msg("lobbyd did not exit within %d ms", ms);
+	return -1;
+}
+
+static void
+assert_exit_0(int status)
+{
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* ---------------------------------------------------------------------
+ * Tests
+ * ------------------------------------------------------------------- */
+
+/* SIGTERM and SIGINT: everyone is told, every socket closed, exit 0. */
+static void
+shutdown_by(struct h_server *s, int sig)
+{
+	struct h_conn *c[3];
+	int i;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	for (i = 0; i < 3; i++)
+		c[i] = h_join(s, NULL);
+	for (i = 0; i < 3; i++)
+		drain(c[i]);
+	/* An unfinished line is no line: it is not relayed at shutdown. */
+	h_send(c[0], "never finished");
+	sleep_ms(50);
+	assert_int_equal(kill(s->pid, sig), 0);
+	for (i = 0; i < 3; i++) {
+		h_expect(c[i], "*** server shutting down");
+		assert_true(h_eof(c[i], H_TIMEOUT_MS));
+		h_close(c[i]);
+	}
+	assert_exit_0(wait_exit(s, H_TIMEOUT_MS));
+	assert_true(h_log_has(s, "shutting down", 0));
+}
+
+static void
+test_sigterm(void **state)
+{
+	shutdown_by(*state, SIGTERM);
+}
+
+static void
+test_sigint(void **state)
+{
+	shutdown_by(*state, SIGINT);
+}
+
+/*
+ * A reader that does not read, with megabytes queued for it, holds up the
+ * exit by no more than the 2 s of flushing; the others get the notice at
+ * once; the exit status is still 0. A second SIGTERM while flushing
+ * changes nothing.
+ */
+static void
+test_shutdown_flush_bounded(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *stuck;
+	char line[1100];
+	long long t0, t1;
+	int i, small = 1024;
+
+	assert_int_equal(h_start(s, "--sendq", "67108864", NULL), 0);
+	stuck = join_as(s, "stuck");
+	assert_int_equal(setsockopt(stuck->fd, SOL_SOCKET, SO_RCVBUF, &small,
+	    sizeof small), 0);
+	a = join_as(s, "a");
+	memset(line, 'q', 1000);
+	line[1000] = '\n';
+	line[1001] = '\0';
+	/* 4 MB for a reader that takes none of it. */
+	for (i = 0; i < 4000; i++)
+		h_send(a, line);
+	/* A /who answered shows lobbyd has read all of it. */
+	h_send(a, "/who\n");
+	h_expect(a, "*** 2 online: stuck a");
+	t0 = h_now_ms();
+	assert_int_equal(kill(s->pid, SIGTERM), 0);
+	h_expect(a, "*** server shutting down");
+	assert_true(h_eof(a, H_TIMEOUT_MS));
+	assert_int_equal(kill(s->pid, SIGTERM), 0);
+	assert_exit_0(wait_exit(s, H_TIMEOUT_MS));
+	t1 = h_now_ms();
+	print_message("exit %lld ms after SIGTERM with a reader stuck\n",
+	    t1 - t0);
+	assert_true(t1 - t0 >= DRAIN_MS - 100);
+	assert_true(t1 - t0 <= DRAIN_MS + 1500);
+	assert_true(h_log_has(s, "gave up flushing", 0));
+	h_close(a);
+	h_close(stuck);
+}
+
+/*
+ * SIGPIPE, sent outright and in numbers, kills nothing and loses nothing;
+ * neither do signals whose default is to be ignored.
+ */
+static void
+test_signal_storm(void **state)
+{
+	static const int sigs[] = { SIGPIPE, SIGCHLD, SIGWINCH, SIGURG };
+	struct h_server *s = *state;
+	struct h_conn *a, *b;
+	char line[64];
+	int i;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	a = join_as(s, "a");
+	b = join_as(s, "b");
+	drain(a);
+	for (i = 0; i < 400; i++) {
+		assert_int_equal(kill(s->pid, sigs[i % 4]), 0);
+		if (i % 4 == 0) {
+			snprintf(line, sizeof line, "line %d\n", i);
+			h_send(a, line);
+		}
+	}
+	for (i = 0; i < 400; i += 4) {
+		snprintf(line, sizeof line, "<a> line %d", i);
+		h_expect(b, line);
+	}
+	assert_true(h_silent(b, QUIET_MS));
+	assert_true(kill(s->pid, 0) == 0);
+	h_send(b, "alive\n");
+	h_expect(a, "<b> alive");
+	h_close(a);
+	h_close(b);
+	assert_exit_0(h_stop_sig(s, SIGTERM));
+}
+
+/*
+ * --idle-timeout 1: the silent one is told and dropped after about a
+ * second, the others hear "left (idle)". Any byte counts as activity, an
+ * unfinished line too, so a client typing slowly is not dropped.
+ */
+static void
+test_idle_timeout(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *silent, *typist, *talker;
+	long long t0, t;
+	const char *l;
+	char line[32];
+	int i;
+
+	assert_int_equal(h_start(s, "--idle-timeout", "1", NULL), 0);
+	typist = join_as(s, "typist");
+	talker = join_as(s, "talker");
+	silent = join_as(s, "silent");
+	t0 = h_now_ms();
+	drain(typist);
+	drain(talker);
+	/*
+	 * 2.4 s, a byte from the typist and a line from the talker every
+	 * 300 ms; the silent one is watched for the notice every 100 ms.
+	 */
+	t = 0;
+	for (i = 0; i < 24; i++) {
+		if (i % 3 == 0) {
+			h_send(typist, "x");
+			snprintf(line, sizeof line, "tick %d\n", i / 3);
+			h_send(talker, line);
+		}
+		sleep_ms(100);
+		while (t == 0 && (l = h_line(silent, 0)) != NULL) {
+			if (strncmp(l, "<talker> tick ", 14) == 0)
+				continue;
+			assert_string_equal(l, "!!! idle for 1 seconds, "
+			    "disconnecting");
+			t = h_now_ms();
+		}
+	}
+	assert_true(t != 0);
+	print_message("the idle client was dropped %lld ms after it joined\n",
+	    t - t0);
+	assert_true(t - t0 >= 900 && t - t0 <= 2000);
+	assert_true(h_eof(silent, H_TIMEOUT_MS));
+	h_send(typist, "\n");
+	/* The others saw it go, in between the ticks, and nobody else. */
+	for (i = 0; (l = h_line(talker, QUIET_MS)) != NULL; i++) {
+		if (strncmp(l, "<typist> ", 9) == 0) {
+			assert_string_equal(l, "<typist> xxxxxxxx");
+			break;
+		}
+		assert_string_equal(l, "*** silent left (idle)");
+	}
+	assert_non_null(l);
+	assert_int_equal(i, 1);
+	for (i = 0; (l = h_line(typist, QUIET_MS)) != NULL; i++)
+		if (strcmp(l, "*** silent left (idle)") == 0)
+			break;
+	assert_non_null(l);
+	assert_true(h_log_has(s, "silent left (idle)", 0));
+	h_close(silent);
+	h_close(typist);
+	h_close(talker);
+}
+
+/* Without --idle-timeout nobody is dropped for silence. */
+static void
+test_idle_off_by_default(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	a = join_as(s, "a");
+	b = join_as(s, "b");
+	drain(a);
+	assert_true(h_silent(a, 1500));
+	assert_true(h_silent(b, 0));
+	h_send(a, "still here\n");
+	h_expect(b, "<a> still here");
+	h_close(a);
+	h_close(b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_sigterm, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sigint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shutdown_flush_bounded,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_signal_storm, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_idle_off_by_default,
+		    setup, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
