@@ -4,7 +4,10 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,10 +34,23 @@ setup(void **state)
 	return 0;
 }
 
+/*
+ * Stop lobbyd if the test left it running: it must exit 0, which under a
+ * sanitizer also means it found no leak and no error on the way out.
+ */
 static int
 teardown(void **state)
 {
-	h_stop(*state);
+	struct h_server *s = *state;
+	int status = 0;
+
+	if (s->pid > 0)
+		status = h_stop_sig(s, SIGTERM);
+	h_stop(s);
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		print_error("lobbyd exit status %#x\n", (unsigned)status);
+		return -1;
+	}
 	return 0;
 }
 
@@ -51,11 +67,10 @@ sleep_ms(int ms)
 		;
 }
 
-/* Join and take nick; the joins and renames of others are left unread. */
+/* Take nick, reading up to the rename notice; returns c. */
 static struct h_conn *
-join_as(struct h_server *s, const char *nick)
+rename_to(struct h_conn *c, const char *nick)
 {
-	struct h_conn *c = h_join(s, NULL);
 	char cmd[64], want[96];
 	const char *l;
 	size_t n;
@@ -69,6 +84,46 @@ join_as(struct h_server *s, const char *nick)
 			return c;
 	fail_msg("no rename to %s", nick);
 	return NULL;
+}
+
+/* Join and take nick; the joins and renames of others are left unread. */
+static struct h_conn *
+join_as(struct h_server *s, const char *nick)
+{
+	return rename_to(h_join(s, NULL), nick);
+}
+
+/*
+ * Connect a reader that will not read, and join it as nick. Its receive
+ * buffer and segment size are made small before it connects: loopback's
+ * 64 KiB segments would otherwise let lobbyd's kernel buffer megabytes for
+ * it, and what lobbyd itself queues would show late or not at all.
+ */
+static struct h_conn *
+join_stalled(struct h_server *s, const char *nick)
+{
+	struct sockaddr_in a;
+	struct h_conn *c;
+	const char *l;
+	int small = 1024, mss = 536;
+
+	c = calloc(1, sizeof *c);
+	assert_non_null(c);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)s->port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(c->fd != -1);
+	assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small,
+	    sizeof small), 0);
+	assert_int_equal(setsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
+	    sizeof mss), 0);
+	assert_int_equal(connect(c->fd, (struct sockaddr *)&a, sizeof a), 0);
+	l = h_line(c, H_TIMEOUT_MS);
+	assert_non_null(l);
+	assert_memory_equal(l, "*** welcome", 11);
+	return rename_to(c, nick);
 }
 
 static void
@@ -157,12 +212,10 @@ test_shutdown_flush_bounded(void **state)
 	struct h_conn *a, *stuck;
 	char line[1100];
 	long long t0, t1;
-	int i, small = 1024;
+	int i;
 
 	assert_int_equal(h_start(s, "--sendq", "67108864", NULL), 0);
-	stuck = join_as(s, "stuck");
-	assert_int_equal(setsockopt(stuck->fd, SOL_SOCKET, SO_RCVBUF, &small,
-	    sizeof small), 0);
+	stuck = join_stalled(s, "stuck");
 	a = join_as(s, "a");
 	memset(line, 'q', 1000);
 	line[1000] = '\n';
