@@ -58,6 +58,7 @@ struct client {
 	bool		 stdin_open;	/* stdin may still give lines */
 	bool		 quitting;	/* /quit sent: the close is expected */
 	bool		 shown;		/* the input line is on the screen */
+	bool		 dirty;		/* the input line changed: redraw it */
 	long long	 deadline;	/* ms when waiting for the close ends */
 	int		 status;	/* exit status, QUIT_NONE while running */
 	int		 sig;		/* the signal that ends us, or 0 */
@@ -224,16 +225,10 @@ write_all(int fd, struct buf *b)
 	return 0;
 }
 
-/* Redraw the input line if it is not on the screen, then write it all. */
+/* Write out what is waiting for stdout. */
 static void
-screen_flush(struct client *c)
+screen_write(struct client *c)
 {
-	if (c->tty && !c->shown && c->status == QUIT_NONE && !c->quitting) {
-		if (editor_render(&c->ed, LOBBY_PROMPT, c->width,
-		    &c->screen) == -1)
-			put(&c->screen, "");
-		c->shown = true;
-	}
 	if (write_all(STDOUT_FILENO, &c->screen) == -1 &&
 	    c->status == QUIT_NONE) {
 		/* Nobody reads us any more (a closed pipe): leave quietly. */
@@ -241,6 +236,21 @@ screen_flush(struct client *c)
 		if (errno != EPIPE)
 			fprintf(stderr, "lobby: stdout: %s\n", strerror(errno));
 	}
+}
+
+/* Redraw the input line if it is not on the screen as it is, then write. */
+static void
+screen_flush(struct client *c)
+{
+	if (c->tty && (!c->shown || c->dirty) && c->status == QUIT_NONE &&
+	    !c->quitting) {
+		if (editor_render(&c->ed, LOBBY_PROMPT, c->width,
+		    &c->screen) == -1)
+			put(&c->screen, "");
+		c->shown = true;
+		c->dirty = false;
+	}
+	screen_write(c);
 }
 
 /* ------------------------------------------------------------------ */
@@ -421,13 +431,14 @@ input_keys(struct client *c, const char *data, size_t n)
 		case EDITOR_NONE:
 			break;
 		case EDITOR_REDRAW:
-			c->shown = false;
+			c->dirty = true;
 			break;
 		case EDITOR_LINE:
-			c->shown = false;
 			len = strlen(c->ed.line);
-			if (text_is_blank(c->ed.line, len))
+			if (text_is_blank(c->ed.line, len)) {
+				c->dirty = true;
 				break;
+			}
 			input_echo(c, c->ed.line, len);
 			server_send(c, c->ed.line, len);
 			if (c->quitting)
@@ -439,13 +450,13 @@ input_keys(struct client *c, const char *data, size_t n)
 		case EDITOR_SUSPEND:
 			/* Back to a normal terminal while stopped. */
 			screen_hide_input(c);
-			screen_flush(c);
+			screen_write(c);
 			term_restore();
 			(void)raise(SIGTSTP);
 			if (term_raw(STDIN_FILENO) == -1)
 				c->status = 1;
 			c->width = term_width(STDOUT_FILENO);
-			c->shown = false;
+			c->dirty = true;
 			break;
 		}
 	}
@@ -501,7 +512,7 @@ client_signal(struct client *c, int sig)
 {
 	if (sig == SIGWINCH) {
 		c->width = term_width(STDOUT_FILENO);
-		c->shown = false;
+		c->dirty = true;
 		return;
 	}
 	/* INT, TERM, HUP: say goodbye if the socket takes it, then die. */
@@ -571,7 +582,7 @@ client_loop(struct client *c, int sigfd)
 	}
 	if (c->tty) {
 		screen_hide_input(c);
-		screen_flush(c);
+		screen_write(c);
 	}
 	if (c->sig != 0)
 		term_die(c->sig);

@@ -1,0 +1,575 @@
+/* test_client: lobby with stdin and stdout not a terminal, against lobbyd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define OUTMAX	(1 << 20)	/* what a test keeps of lobby's output */
+
+/*
+ * Children of the running test, killed by the teardown when an assertion
+ * ends a test early: nothing is left running after a failure.
+ */
+static pid_t	live_lobby = -1;	/* the lobby of the current test */
+static struct h_server *live_server;	/* the lobbyd of the current test */
+
+/* A lobby we started, with pipes on its three standard fds. */
+struct lob {
+	pid_t	 pid;		/* the child, or -1 once reaped */
+	int	 in;		/* its stdin, or -1 once closed */
+	int	 out;		/* its stdout, or -1 at EOF */
+	int	 err;		/* its stderr, or -1 at EOF */
+	char	 obuf[OUTMAX];	/* stdout so far, NUL-terminated */
+	size_t	 olen;		/* bytes in obuf */
+	char	 ebuf[OUTMAX];	/* stderr so far, NUL-terminated */
+	size_t	 elen;		/* bytes in ebuf */
+	int	 status;	/* wait status once reaped */
+};
+
+static const char *
+lobby_path(void)
+{
+	const char *p = getenv("LOBBY");
+
+	return p != NULL ? p : "lobby";
+}
+
+/*
+ * Start lobby with the NULL-terminated arguments. With stdin_null its
+ * stdin is /dev/null, else a pipe the test writes to.
+ */
+static struct lob *
+lob_start(bool stdin_null, ...)
+{
+	const char *argv[32];
+	struct lob *l = calloc(1, sizeof *l);
+	int pin[2], pout[2], perr[2], n = 0;
+	va_list ap;
+
+	assert_non_null(l);
+	argv[n++] = lobby_path();
+	va_start(ap, stdin_null);
+	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	assert_int_equal(pipe(pin), 0);
+	assert_int_equal(pipe(pout), 0);
+	assert_int_equal(pipe(perr), 0);
+	fflush(NULL);
+	l->pid = fork();
+	assert_true(l->pid != -1);
+	if (l->pid == 0) {
+		/* Our ends stay with us, or stdin would never see EOF. */
+		close(pin[1]);
+		close(pout[0]);
+		close(perr[0]);
+		if (stdin_null) {
+			close(pin[0]);
+			pin[0] = open("/dev/null", O_RDONLY);
+		}
+		dup2(pin[0], STDIN_FILENO);
+		dup2(pout[1], STDOUT_FILENO);
+		dup2(perr[1], STDERR_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	live_lobby = l->pid;
+	close(pin[0]);
+	close(pout[1]);
+	close(perr[1]);
+	l->in = pin[1];
+	l->out = pout[0];
+	l->err = perr[0];
+	/* Nor may the next child (lobbyd, another lobby) hold them. */
+	(void)fcntl(l->in, F_SETFD, FD_CLOEXEC);
+	(void)fcntl(l->out, F_SETFD, FD_CLOEXEC);
+	(void)fcntl(l->err, F_SETFD, FD_CLOEXEC);
+	if (stdin_null) {
+		close(l->in);
+		l->in = -1;
+	}
+	return l;
+}
+
+/* Read what lobby wrote, for up to ms; returns at EOF on both. */
+static void
+lob_pump(struct lob *l, int ms)
+{
+	long long end = h_now_ms() + ms;
+	struct pollfd p[2];
+	ssize_t n;
+	int left;
+
+	while (l->out != -1 || l->err != -1) {
+		left = (int)(end - h_now_ms());
+		if (left <= 0)
+			return;
+		p[0].fd = l->out;
+		p[1].fd = l->err;
+		p[0].events = p[1].events = POLLIN;
+		if (poll(p, 2, left) <= 0)
+			continue;
+		if (p[0].revents != 0) {
+			n = read(l->out, l->obuf + l->olen, OUTMAX - 1 - l->olen);
+			if (n <= 0) {
+				close(l->out);
+				l->out = -1;
+			} else
+				l->olen += (size_t)n;
+			l->obuf[l->olen] = '\0';
+		}
+		if (p[1].revents != 0) {
+			n = read(l->err, l->ebuf + l->elen, OUTMAX - 1 - l->elen);
+			if (n <= 0) {
+				close(l->err);
+				l->err = -1;
+			} else
+				l->elen += (size_t)n;
+			l->ebuf[l->elen] = '\0';
+		}
+	}
+}
+
+/* Wait until stdout holds needle (up to ms). */
+static bool
+lob_out_has(struct lob *l, const char *needle, int ms)
+{
+	long long end = h_now_ms() + ms;
+
+	while (strstr(l->obuf, needle) == NULL && h_now_ms() < end &&
+	    l->out != -1)
+		lob_pump(l, 20);
+	return strstr(l->obuf, needle) != NULL;
+}
+
+/* Close lobby's stdin: the end of its input. */
+static void
+lob_eof(struct lob *l)
+{
+	if (l->in != -1) {
+		close(l->in);
+		l->in = -1;
+	}
+}
+
+/*
+ * Wait (bounded) for lobby to exit, reading its output meanwhile.
+ * Returns its exit status, or -1 when it did not exit normally in time.
+ */
+static int
+lob_wait(struct lob *l, int ms)
+{
+	long long end = h_now_ms() + ms;
+
+	while (h_now_ms() < end) {
+		lob_pump(l, 20);
+		if (waitpid(l->pid, &l->status, WNOHANG) == l->pid) {
+			l->pid = -1;
+			lob_pump(l, 200);
+			return WIFEXITED(l->status) ? WEXITSTATUS(l->status) :
+			    -1;
+		}
+	}
+	return -1;
+}
+
+/* Kill if still running, close everything, free. */
+static void
+lob_free(struct lob *l)
+{
+	if (l->pid > 0) {
+		kill(l->pid, SIGKILL);
+		waitpid(l->pid, &l->status, 0);
+	}
+	live_lobby = -1;
+	lob_eof(l);
+	if (l->out != -1)
+		close(l->out);
+	if (l->err != -1)
+		close(l->err);
+	free(l);
+}
+
+/* Send all of s to lobby's stdin. */
+static void
+lob_write(struct lob *l, const char *s)
+{
+	size_t n = strlen(s);
+	ssize_t w;
+
+	while (n > 0) {
+		w = write(l->in, s, n);
+		assert_true(w > 0);
+		s += w;
+		n -= (size_t)w;
+	}
+}
+
+static void
+portstr(const struct h_server *s, char *out, size_t len)
+{
+	snprintf(out, len, "%u", s->port);
+}
+
+/* ------------------------------------------------------------------ */
+
+/* printf 'hello\n' | lobby -n bot: lines go out, then /quit, exit 0. */
+static void
+test_pipe_sends_then_quits(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_conn *bob;
+	struct lob *l;
+	char port[16];
+
+	(void)state;
+	assert_int_equal(h_start(&s, NULL), 0);
+	live_server = &s;
+	portstr(&s, port, sizeof port);
+	bob = h_join(&s, NULL);
+	l = lob_start(false, "-n", "bot", "127.0.0.1", port, NULL);
+	lob_write(l, "hello\n/me waves\n\n//slash\nno newline at the end");
+	lob_eof(l);
+	h_expect(bob, "*** guest2 joined");
+	h_expect(bob, "*** guest2 is now bot");
+	h_expect(bob, "<bot> hello");
+	h_expect(bob, "* bot waves");
+	h_expect(bob, "<bot> /slash");
+	h_expect(bob, "<bot> no newline at the end");
+	h_expect(bob, "*** bot left");
+	assert_int_equal(lob_wait(l, 4000), 0);
+	/* stdout: only what the server sent; stderr: nothing. */
+	assert_non_null(strstr(l->obuf,
+	    "*** welcome to lobby, you are guest2 (2 online; /help for "
+	    "commands)\n*** guest2 is now bot\n"));
+	assert_null(strstr(l->obuf, "<bot>"));
+	assert_string_equal(l->ebuf, "");
+	lob_free(l);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/* A /quit with a reason in the input ends the session there. */
+static void
+test_pipe_quit_line(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_conn *bob;
+	struct lob *l;
+	char port[16];
+
+	(void)state;
+	assert_int_equal(h_start(&s, NULL), 0);
+	live_server = &s;
+	portstr(&s, port, sizeof port);
+	bob = h_join(&s, NULL);
+	l = lob_start(false, "-n", "bot", "127.0.0.1", port, NULL);
+	lob_write(l, "one\n/QUIT see you\ntwo\n");
+	h_expect(bob, "*** guest2 joined");
+	h_expect(bob, "*** guest2 is now bot");
+	h_expect(bob, "<bot> one");
+	h_expect(bob, "*** bot left (see you)");
+	assert_int_equal(lob_wait(l, 4000), 0);
+	assert_true(h_silent(bob, 200));
+	lob_free(l);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/* A logger: stdin stays open, lines show on stdout as they arrive. */
+static void
+test_pipe_logger(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_conn *bob;
+	struct lob *l;
+	char port[16], nick[32], want[64];
+
+	(void)state;
+	assert_int_equal(h_start(&s, NULL), 0);
+	live_server = &s;
+	portstr(&s, port, sizeof port);
+	l = lob_start(false, "-n", "logger", "127.0.0.1", port, NULL);
+	assert_true(lob_out_has(l, "*** guest1 is now logger\n", 3000));
+	bob = h_join(&s, nick);
+	snprintf(want, sizeof want, "*** %s joined\n", nick);
+	assert_true(lob_out_has(l, want, 3000));
+	h_send(bob, "first 你好\n");
+	snprintf(want, sizeof want, "<%s> first 你好\n", nick);
+	assert_true(lob_out_has(l, want, 3000));
+	h_send(bob, "second\n");
+	snprintf(want, sizeof want, "<%s> second\n", nick);
+	assert_true(lob_out_has(l, want, 3000));
+	/* Still running: nothing was written to its stdin. */
+	assert_true(l->pid > 0 && waitpid(l->pid, &l->status, WNOHANG) == 0);
+	lob_eof(l);
+	h_expect(bob, "*** logger left");
+	assert_int_equal(lob_wait(l, 4000), 0);
+	lob_free(l);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/* stdin at EOF at once (/dev/null): /quit straight away, exit 0. */
+static void
+test_pipe_devnull(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_conn *bob;
+	struct lob *l;
+	char port[16];
+
+	(void)state;
+	assert_int_equal(h_start(&s, NULL), 0);
+	live_server = &s;
+	portstr(&s, port, sizeof port);
+	bob = h_join(&s, NULL);
+	l = lob_start(true, "127.0.0.1", port, NULL);
+	h_expect(bob, "*** guest2 joined");
+	h_expect(bob, "*** guest2 left");
+	assert_int_equal(lob_wait(l, 4000), 0);
+	lob_free(l);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/* The server goes away first: the message on stderr, exit 1. */
+static void
+test_server_loss(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	struct lob *l;
+	char port[16];
+
+	(void)state;
+	assert_int_equal(h_start(&s, NULL), 0);
+	live_server = &s;
+	portstr(&s, port, sizeof port);
+	l = lob_start(false, "127.0.0.1", port, NULL);
+	assert_true(lob_out_has(l, "*** welcome to lobby", 3000));
+	h_stop(&s);
+	assert_int_equal(lob_wait(l, 4000), 1);
+	assert_non_null(strstr(l->ebuf, "*** disconnected from server\n"));
+	assert_null(strstr(l->obuf, "disconnected"));
+	lob_free(l);
+}
+
+/* Nobody listening: a clear error and exit 1. */
+static void
+test_cannot_connect(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	struct lob *l;
+	char port[16];
+
+	(void)state;
+	/* A port that was just free: a server had it a moment ago. */
+	assert_int_equal(h_start(&s, NULL), 0);
+	live_server = &s;
+	portstr(&s, port, sizeof port);
+	h_stop(&s);
+	l = lob_start(true, "127.0.0.1", port, NULL);
+	assert_int_equal(lob_wait(l, 4000), 1);
+	assert_non_null(strstr(l->ebuf, "lobby: cannot connect to 127.0.0.1"));
+	assert_non_null(strstr(l->ebuf, "refused"));
+	assert_string_equal(l->obuf, "");
+	lob_free(l);
+
+	l = lob_start(true, "-u", "/nonexistent/lobby.sock", NULL);
+	assert_int_equal(lob_wait(l, 4000), 1);
+	assert_non_null(strstr(l->ebuf,
+	    "cannot connect to unix:/nonexistent/lobby.sock"));
+	lob_free(l);
+}
+
+/* Bad command lines: usage on stderr, exit 2. */
+static void
+test_bad_usage(void **state)
+{
+	struct lob *l;
+
+	(void)state;
+	l = lob_start(true, "-n", "no spaces", NULL);
+	assert_int_equal(lob_wait(l, 4000), 2);
+	assert_non_null(strstr(l->ebuf, "invalid nick"));
+	lob_free(l);
+	l = lob_start(true, "--bogus", NULL);
+	assert_int_equal(lob_wait(l, 4000), 2);
+	assert_non_null(strstr(l->ebuf, "usage: lobby"));
+	lob_free(l);
+	l = lob_start(true, "localhost", "70000", NULL);
+	assert_int_equal(lob_wait(l, 4000), 2);
+	lob_free(l);
+	l = lob_start(true, "--help", NULL);
+	assert_int_equal(lob_wait(l, 4000), 0);
+	assert_non_null(strstr(l->obuf, "usage: lobby"));
+	lob_free(l);
+}
+
+/* A paste of 1000 lines: every one arrives, in order. */
+static void
+test_pipe_paste_1000(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_conn *bob;
+	struct lob *l;
+	char port[16], *text, want[160];
+	const char *got;
+	size_t off = 0;
+	int i;
+
+	(void)state;
+	assert_int_equal(h_start(&s, NULL), 0);
+	live_server = &s;
+	portstr(&s, port, sizeof port);
+	bob = h_join(&s, NULL);
+	l = lob_start(false, "-n", "paster", "127.0.0.1", port, NULL);
+	/* 1000 lines of 100 bytes: more than a pipe holds at once. */
+	text = malloc(1000 * 101 + 1);
+	assert_non_null(text);
+	for (i = 0; i < 1000; i++)
+		off += (size_t)sprintf(text + off, "line %04d %089d\n", i, i);
+	lob_write(l, text);
+	lob_eof(l);
+	h_expect(bob, "*** guest2 joined");
+	h_expect(bob, "*** guest2 is now paster");
+	for (i = 0; i < 1000; i++) {
+		snprintf(want, sizeof want, "<paster> line %04d %089d", i, i);
+		got = h_line(bob, H_TIMEOUT_MS);
+		assert_non_null(got);
+		assert_string_equal(got, want);
+	}
+	h_expect(bob, "*** paster left");
+	assert_int_equal(lob_wait(l, 5000), 0);
+	free(text);
+	lob_free(l);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/* -u PATH: the Unix-domain listener. */
+static void
+test_unix_socket(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_conn *bob;
+	struct lob *l;
+	char path[64];
+
+	(void)state;
+	snprintf(path, sizeof path, "/tmp/lobby-client-%ld.sock",
+	    (long)getpid());
+	assert_int_equal(h_start(&s, "-u", path, NULL), 0);
+	live_server = &s;
+	bob = h_join(&s, NULL);
+	l = lob_start(false, "-u", path, "-n", "unixer", NULL);
+	lob_write(l, "over a unix socket\n");
+	lob_eof(l);
+	h_expect(bob, "*** guest2 joined");
+	h_expect(bob, "*** guest2 is now unixer");
+	h_expect(bob, "<unixer> over a unix socket");
+	h_expect(bob, "*** unixer left");
+	assert_int_equal(lob_wait(l, 4000), 0);
+	lob_free(l);
+	h_close(bob);
+	h_stop(&s);
+	unlink(path);
+}
+
+/*
+ * A hostile server: lobby cleans what it prints all the same (escape
+ * sequences, bells, bad UTF-8), and shows the last line without LF.
+ */
+static void
+test_hostile_server(void **state)
+{
+	static const char evil[] = "*** welcome to lobby, you are x (1 "
+	    "online; /help for commands)\r\n<x> \033[2Jclear\a bell \xc0\xaf "
+	    "\xe4\xbd\n<x> no LF at the end";
+	union {
+		struct sockaddr		sa;
+		struct sockaddr_in	in;
+	} a;
+	socklen_t alen = sizeof a;
+	struct lob *l;
+	char port[16], in[64];
+	int lfd, fd;
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	a.in.sin_family = AF_INET;
+	a.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((lfd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	assert_int_equal(bind(lfd, &a.sa, sizeof a.in), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, &a.sa, &alen), 0);
+	snprintf(port, sizeof port, "%u", ntohs(a.in.sin_port));
+	l = lob_start(false, "127.0.0.1", port, NULL);
+	assert_true((fd = accept(lfd, NULL, NULL)) != -1);
+	assert_int_equal(write(fd, evil, sizeof evil - 1),
+	    (ssize_t)(sizeof evil - 1));
+	/* It sends /quit at EOF, and then the server closes. */
+	lob_eof(l);
+	assert_true(read(fd, in, sizeof in) > 0);
+	assert_non_null(strstr(in, "/quit\n"));
+	close(fd);
+	close(lfd);
+	assert_int_equal(lob_wait(l, 4000), 0);
+	assert_string_equal(l->obuf,
+	    "*** welcome to lobby, you are x (1 online; /help for "
+	    "commands)\n<x> [2Jclear bell \xef\xbf\xbd\xef\xbf\xbd "
+	    "\xef\xbf\xbd\n<x> no LF at the end\n");
+	lob_free(l);
+}
+
+/* After each test: whatever it left running goes. */
+static int
+teardown(void **state)
+{
+	(void)state;
+	if (live_lobby > 0) {
+		kill(live_lobby, SIGKILL);
+		waitpid(live_lobby, NULL, 0);
+		live_lobby = -1;
+	}
+	if (live_server != NULL) {
+		h_stop(live_server);
+		live_server = NULL;
+	}
+	return 0;
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_pipe_sends_then_quits, teardown),
+		cmocka_unit_test_teardown(test_pipe_quit_line, teardown),
+		cmocka_unit_test_teardown(test_pipe_logger, teardown),
+		cmocka_unit_test_teardown(test_pipe_devnull, teardown),
+		cmocka_unit_test_teardown(test_server_loss, teardown),
+		cmocka_unit_test_teardown(test_cannot_connect, teardown),
+		cmocka_unit_test_teardown(test_bad_usage, teardown),
+		cmocka_unit_test_teardown(test_pipe_paste_1000, teardown),
+		cmocka_unit_test_teardown(test_unix_socket, teardown),
+		cmocka_unit_test_teardown(test_hostile_server, teardown),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
