@@ -53,7 +53,7 @@ lobby_path(void)
  * stdin is /dev/null, else a pipe the test writes to.
  */
 static struct lob *
-lob_start(bool stdin_null, ...)
+lob_start(int stdin_null, ...)
 {
 	const char *argv[32];
 	struct lob *l = calloc(1, sizeof *l);

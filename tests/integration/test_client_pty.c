@@ -242,7 +242,7 @@ lobby_path(void)
 
 /* Start lobby on a new 80x24 pty with the NULL-terminated arguments. */
 static struct tty *
-tty_start(bool color, ...)
+tty_start(int color, ...)
 {
 	struct winsize ws = { ROWS, COLS, 0, 0 };
 	const char *argv[32];
