@@ -245,8 +245,11 @@ screen_flush(struct client *c)
 	if (c->tty && (!c->shown || c->dirty) && c->status == QUIT_NONE &&
 	    !c->quitting) {
 		if (editor_render(&c->ed, LOBBY_PROMPT, c->width,
-		    &c->screen) == -1)
-			put(&c->screen, "");
+		    &c->screen) == -1) {
+			term_restore();
+			fprintf(stderr, "lobby: out of memory\n");
+			exit(1);
+		}
 		c->shown = true;
 		c->dirty = false;
 	}
