@@ -1,4 +1,4 @@
-/* test_limits: slow readers, floods and overlong lines cannot bloat or stall lobbyd. */
+/* test_limits: slow readers, floods and endless lines cannot stall lobbyd. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,14 +24,24 @@
 #define SENDQ		65536	/* --sendq for the slow reader test */
 #define FLOOD_LINES	20000	/* lines the flooder sends: ~4 MB */
 #define FLOOD_PAD	180	/* filler per flood line */
-#define STEP_BYTES	65536	/* flooder bytes per round of the test loop */
+#define STEP_BYTES	65536	/* flood bytes per turn of the test loop */
 #define READ_MAX	16384	/* the server's read per client per pass */
 #define FAIR_LINE	1000	/* flood line length in the fairness test */
-#define FAIR_BUFFERED	(2 << 20) /* flood queued while lobbyd is stopped */
+#define FAIR_BUFFERED	(2 << 20) /* flood queued while lobbyd stops */
 
 /* ---------------------------------------------------------------------
  * Helpers
  * ------------------------------------------------------------------- */
+
+/*
+ * Whether RSS figures mean anything: under valgrind (tests/valgrind.sh)
+ * freed memory is held back on purpose, and memcheck checks for leaks.
+ */
+static bool
+rss_meaningful(void)
+{
+	return getenv("LOBBY_VALGRIND") == NULL;
+}
 
 /* The server of the running test: teardown stops it even after a failure. */
 static struct h_server srv;
@@ -360,8 +371,10 @@ test_slow_reader(void **state)
 	 * Four clients with 64 KiB queues: a few MiB of slack covers the
 	 * allocator (and a sanitizer's), but not 8 MB of flood held anywhere.
 	 */
-	assert_true(rss1 - rss0 < 6 * 1024);
-	assert_true(rss2 - rss1 < 2 * 1024);
+	assert_true(!rss_meaningful() ||
+	    rss1 - rss0 < 6 * 1024);
+	assert_true(!rss_meaningful() ||
+	    rss2 - rss1 < 2 * 1024);
 
 	/* The room still works. */
 	h_send(r1, "still here\n");
@@ -428,7 +441,8 @@ test_fairness(void **state)
 	out = malloc(len);
 	assert_non_null(out);
 	for (i = 0; (size_t)i < len / FAIR_LINE; i++) {
-		memset(out + (size_t)i * FAIR_LINE, 'a' + i % 26, FAIR_LINE - 1);
+		memset(out + (size_t)i * FAIR_LINE, 'a' + i % 26,
+		    FAIR_LINE - 1);
 		out[(size_t)(i + 1) * FAIR_LINE - 1] = '\n';
 	}
 	len = (size_t)i * FAIR_LINE;
@@ -510,7 +524,8 @@ test_endless_line(void **state)
 	rss1 = h_rss_kib(s->pid);
 	print_message("lobbyd RSS %ld KiB before 16 MiB of one line, %ld "
 	    "after\n", rss0, rss1);
-	assert_true(rss1 - rss0 < 2 * 1024);
+	assert_true(!rss_meaningful() ||
+	    rss1 - rss0 < 2 * 1024);
 	h_close(a);
 	h_close(b);
 }
@@ -535,9 +550,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_slow_reader, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_slow_reader, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_fairness, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_endless_line, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_endless_line, setup,
+		    teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
