@@ -80,7 +80,8 @@ relay_queue(struct relay *r, struct peer *p, const char *s, size_t n)
 	if (used + n > RELAY_QUEUE_MAX)
 		return -1;
 	if (p->outcap - p->outlen < n) {
-		memmove(p->out, p->out + p->outoff, used);
+		if (used > 0)
+			memmove(p->out, p->out + p->outoff, used);
 		p->outoff = 0;
 		p->outlen = used;
 		for (cap = p->outcap ? p->outcap : 4096; cap < used + n; )
