@@ -26,6 +26,7 @@
 #define SERVER_ACCEPT_MAX	64	/* connections accepted per pass */
 #define SERVER_PAUSE_MS		100	/* accept pause when out of fds */
 #define SERVER_DRAIN_MS		2000	/* how long shutdown flushes */
+#define SERVER_TRIM_MS		1000	/* how often idle buffers are freed */
 /* Fds the server keeps for itself: stdio, the self-pipe, the reserve. */
 #define SERVER_OWN_FDS		6
 
@@ -110,10 +111,9 @@ server_flush(struct server *s, struct client *c)
 		return;
 	}
 	buf_drain(&c->out, (size_t)n);
-	if (buf_used(&c->out) == 0) {
-		buf_shrink(&c->out);
+	if (buf_used(&c->out) == 0)
 		loop_del(&s->loop, c->fd, LOOP_WRITE);
-	} else
+	else
 		(void)loop_add(&s->loop, c->fd, LOOP_WRITE,
 		    server_client_write, s);
 }
@@ -207,7 +207,6 @@ server_client_read(struct loop *l, int fd, int mask, void *arg)
 		rc = line_feed(&c->line, s->rbuf, (size_t)n, server_line, &in);
 		if (rc == -1 && !(c->flags & CLIENT_CLOSING))
 			room_leave(&s->room, c, "error", "out of memory");
-		line_shrink(&c->line);
 	} else if (n == 0) {
 		/* A clean EOF: the unfinished last line still counts. */
 		rc = line_finish(&c->line, server_line, &in);
@@ -241,6 +240,28 @@ server_refuse(int fd, const char *peer, const char *why)
 	    MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
 	log_warn("refused %s: %s", peer, why);
+}
+
+/*
+ * Free the buffers of clients that have nothing queued. An active client
+ * keeps its storage between passes, so the hot path never reallocates;
+ * an idle one costs no heap beyond its struct within SERVER_TRIM_MS.
+ */
+static int64_t
+server_trim(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+	struct client *c;
+	int fd;
+
+	(void)l;
+	for (fd = 0; fd <= s->maxfd; fd++) {
+		if ((c = s->clients[fd]) == NULL)
+			continue;
+		buf_shrink(&c->out);
+		line_shrink(&c->line);
+	}
+	return SERVER_TRIM_MS;
 }
 
 /* Unpause accepting after SERVER_PAUSE_MS, in case no client left. */
@@ -654,6 +675,7 @@ server_run(const struct server_config *cfg)
 		return 1;
 	}
 	s->max_clients = server_client_cap(s);
+	(void)loop_timer_add(&s->loop, SERVER_TRIM_MS, server_trim, s);
 	if (cfg->idle_timeout > 0)
 		s->idle_timer = loop_timer_add(&s->loop,
 		    (int64_t)cfg->idle_timeout * 1000, server_idle_check, s);
