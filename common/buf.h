@@ -29,7 +29,8 @@ buf_used(const struct buf *b)
 static inline const char *
 buf_peek(const struct buf *b)
 {
-	return b->data + b->off;
+	/* Never NULL + 0, which is undefined even when nothing is read. */
+	return b->data != NULL ? b->data + b->off : "";
 }
 
 /* Copy n bytes to the back. Returns 0, or -1 with errno ENOMEM. */

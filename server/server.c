@@ -52,6 +52,7 @@ struct server {
 	int		 sigpipe[2];	/* signal handler -> loop */
 	int		 reserve;	/* spare fd given up to refuse at EMFILE */
 	bool		 paused;	/* listeners off until fds free up */
+	int		 pause_timer;	/* timer that ends the pause, or -1 */
 	bool		 stopping;	/* shutting down: only flushing now */
 	bool		 reflush;	/* a flush queued output for others */
 	int64_t		 deadline;	/* when flushing gives up */
@@ -127,6 +128,8 @@ server_resume(struct server *s)
 	if (!s->paused || s->stopping)
 		return;
 	s->paused = false;
+	loop_timer_del(&s->loop, s->pause_timer);
+	s->pause_timer = -1;
 	for (i = 0; i < s->nlisteners; i++)
 		(void)loop_add(&s->loop, s->listeners[i].fd, LOOP_READ,
 		    server_accept, s);
@@ -268,8 +271,11 @@ server_trim(struct loop *l, void *arg)
 static int64_t
 server_pause_check(struct loop *l, void *arg)
 {
+	struct server *s = arg;
+
 	(void)l;
-	server_resume(arg);
+	s->pause_timer = -1;	/* this firing is its last */
+	server_resume(s);
 	return -1;
 }
 
@@ -308,7 +314,8 @@ server_accept_starved(struct server *s, int lfd)
 	s->paused = true;
 	for (size_t i = 0; i < s->nlisteners; i++)
 		loop_del(&s->loop, s->listeners[i].fd, LOOP_READ);
-	(void)loop_timer_add(&s->loop, SERVER_PAUSE_MS, server_pause_check, s);
+	s->pause_timer = loop_timer_add(&s->loop, SERVER_PAUSE_MS,
+	    server_pause_check, s);
 }
 
 static void
@@ -582,12 +589,12 @@ server_listen(struct server *s)
 static size_t
 server_client_cap(struct server *s)
 {
-	struct rlimit rl;
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 	size_t own = SERVER_OWN_FDS + s->nlisteners, cap = s->cfg->max_clients;
 	size_t fdcap = FD_SETSIZE - own;
 
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
-	    && rl.rlim_cur < FD_SETSIZE)
+	(void)getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < FD_SETSIZE)
 		fdcap = rl.rlim_cur > own ? (size_t)rl.rlim_cur - own : 1;
 	if (cap > fdcap) {
 		log_warn("--max-clients %zu lowered to %zu by the fd limits "
@@ -658,6 +665,7 @@ server_run(const struct server_config *cfg)
 	s->cfg = cfg;
 	s->sigpipe[0] = s->sigpipe[1] = -1;
 	s->idle_timer = -1;
+	s->pause_timer = -1;
 	loop_init(&s->loop);
 	s->loop.before_sleep = server_before_sleep;
 	s->loop.hook_arg = s;
