@@ -8,7 +8,13 @@
 
 #define BUF_MIN_CAP	256	/* first allocation: one chat line fits */
 
-/* Make room for n more bytes at the back, compacting before growing. */
+/*
+ * Make room for n more bytes at the back. The unread bytes slide down to
+ * the front only when the space already drained there is at least as
+ * large as what must move, so every byte moved was paid for by a byte
+ * drained: a long queue that is written out a little at a time is not
+ * copied over and over. Otherwise the storage doubles.
+ */
 static int
 buf_reserve(struct buf *b, size_t n)
 {
@@ -17,27 +23,32 @@ buf_reserve(struct buf *b, size_t n)
 
 	if (b->cap - b->len >= n)
 		return 0;
-	/* Sliding the unread bytes down is cheaper than a bigger block. */
-	if (b->off > 0 && b->cap - used >= n) {
+	if (b->off >= used && b->cap - used >= n) {
 		memmove(b->data, b->data + b->off, used);
 		b->off = 0;
 		b->len = used;
 		return 0;
 	}
-	if (n > SIZE_MAX / 2 - used) {
+	if (n > SIZE_MAX / 4 - used) {
 		errno = ENOMEM;
 		return -1;
 	}
 	cap = b->cap ? b->cap : BUF_MIN_CAP;
 	while (cap < used + n)
 		cap *= 2;
-	if (b->off > 0) {
-		memmove(b->data, b->data + b->off, used);
+	if (b->off == 0) {
+		/* realloc() may move pages instead of bytes: let it. */
+		if ((p = realloc(b->data, cap)) == NULL)
+			return -1;
+	} else {
+		/* Copy only the unread bytes, not the drained ones too. */
+		if ((p = malloc(cap)) == NULL)
+			return -1;
+		memcpy(p, b->data + b->off, used);
+		free(b->data);
 		b->off = 0;
 		b->len = used;
 	}
-	if ((p = realloc(b->data, cap)) == NULL)
-		return -1;
 	b->data = p;
 	b->cap = cap;
 	return 0;
