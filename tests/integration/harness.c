@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -48,6 +49,15 @@ h_lobbyd_path(void)
 	const char *p = getenv("LOBBYD");
 
 	return p != NULL ? p : "lobbyd";
+}
+
+/* The lobby client to run: $LOBBY, else "lobby" from the PATH. */
+const char *
+h_lobby_path(void)
+{
+	const char *p = getenv("LOBBY");
+
+	return p != NULL ? p : "lobby";
 }
 
 char *
@@ -213,28 +223,57 @@ h_start(struct h_server *s, ...)
 	return h_startv(s, args);
 }
 
+/* Wait (bounded) for pid to exit; 0 once it is reaped, -1 if not. */
+int
+h_wait_pid(pid_t pid, int *status, int ms)
+{
+	long long end = h_now_ms() + ms;
+	pid_t r;
+
+	for (;;) {
+		r = waitpid(pid, status, WNOHANG);
+		if (r == pid)
+			return 0;
+		if ((r == -1 && errno != EINTR) || h_now_ms() >= end)
+			return -1;
+		h_sleep_ms(5);
+	}
+}
+
+/* Kill a child and reap it at once; *pid is -1 afterwards. */
+void
+h_kill_child(pid_t *pid, int *status)
+{
+	if (*pid > 0) {
+		kill(*pid, SIGKILL);
+		waitpid(*pid, status, 0);
+	}
+	*pid = -1;
+}
+
+/* Signal the server and wait for it; its wait status, or -1 (killed). */
 int
 h_stop_sig(struct h_server *s, int sig)
 {
-	long long end;
-	pid_t r;
-
 	if (s->pid <= 0)
 		return -1;
 	kill(s->pid, sig);
-	end = h_now_ms() + H_TIMEOUT_MS;
-	while (h_now_ms() < end) {
-		r = waitpid(s->pid, &s->status, WNOHANG);
-		if (r == s->pid) {
-			s->pid = -1;
-			return s->status;
-		}
-		h_sleep_ms(5);
+	if (h_wait_pid(s->pid, &s->status, H_TIMEOUT_MS) == 0) {
+		s->pid = -1;
+		return s->status;
 	}
-	kill(s->pid, SIGKILL);
-	waitpid(s->pid, &s->status, 0);
-	s->pid = -1;
+	h_kill_child(&s->pid, &s->status);
 	return -1;
+}
+
+/* The server's own exit, awaited; fails the test if it does not come. */
+int
+h_wait_exit(struct h_server *s, int ms)
+{
+	if (h_wait_pid(s->pid, &s->status, ms) == -1)
+		fail_msg("lobbyd did not exit within %d ms", ms);
+	s->pid = -1;
+	return s->status;
 }
 
 void
@@ -246,6 +285,52 @@ h_stop(struct h_server *s)
 		if (getenv("H_KEEP_LOG") == NULL)
 			unlink(s->logpath);
 		s->logpath[0] = '\0';
+	}
+}
+
+/* A fresh server for the test in *state; -1 when out of memory. */
+int
+h_setup(void **state)
+{
+	struct h_server *s;
+
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return -1;
+	s->pid = -1;
+	*state = s;
+	return 0;
+}
+
+/* Stop what the test left running; -1 unless lobbyd exited 0. */
+int
+h_teardown(void **state)
+{
+	struct h_server *s = *state;
+	int status = 0;
+
+	if (s->pid > 0) {
+		/* A test that stopped lobbyd (SIGSTOP) may have failed. */
+		(void)kill(s->pid, SIGCONT);
+		status = h_stop_sig(s, SIGTERM);
+	}
+	h_stop(s);
+	free(s);
+	*state = NULL;
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		print_error("lobbyd exit status %#x\n", (unsigned)status);
+		return -1;
+	}
+	return 0;
+}
+
+/* Whatever a test left behind is killed or stopped, and forgotten. */
+void
+h_kill_leftovers(pid_t *child, struct h_server **server)
+{
+	h_kill_child(child, NULL);
+	if (*server != NULL) {
+		h_stop(*server);
+		*server = NULL;
 	}
 }
 
@@ -295,6 +380,26 @@ h_connect_tcp(const char *addr, unsigned port)
 	return h_conn_new(fd);
 }
 
+/* A plain TCP connection to 127.0.0.1:port, without an h_conn. */
+int
+h_raw_connect(unsigned port)
+{
+	struct sockaddr_in a;
+	int fd;
+
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) == -1) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 struct h_conn *
 h_connect(const struct h_server *s)
 {
@@ -338,6 +443,60 @@ h_join(const struct h_server *s, char *nick)
 		nick[n] = '\0';
 	}
 	return c;
+}
+
+/* /nick, then read until the line that ends " is now NICK". */
+struct h_conn *
+h_rename(struct h_conn *c, const char *nick)
+{
+	char cmd[64], want[96];
+	const char *l;
+	size_t n;
+
+	snprintf(cmd, sizeof cmd, "/nick %s\n", nick);
+	snprintf(want, sizeof want, " is now %s", nick);
+	n = strlen(want);
+	h_send(c, cmd);
+	while ((l = h_line(c, H_TIMEOUT_MS)) != NULL)
+		if (strlen(l) > n && strcmp(l + strlen(l) - n, want) == 0)
+			return c;
+	fail_msg("no rename to %s", nick);
+	return NULL;
+}
+
+/* Join, then rename to nick. */
+struct h_conn *
+h_join_as(const struct h_server *s, const char *nick)
+{
+	return h_rename(h_join(s, NULL), nick);
+}
+
+/* Join with a small receive buffer and MSS, then rename to nick. */
+struct h_conn *
+h_join_stalled(const struct h_server *s, const char *nick)
+{
+	struct sockaddr_in a;
+	struct h_conn *c;
+	const char *l;
+	int small = 1024, mss = 536;
+
+	c = calloc(1, sizeof *c);
+	assert_non_null(c);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)s->port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(c->fd != -1);
+	assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small,
+	    sizeof small), 0);
+	assert_int_equal(setsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
+	    sizeof mss), 0);
+	assert_int_equal(connect(c->fd, (struct sockaddr *)&a, sizeof a), 0);
+	l = h_line(c, H_TIMEOUT_MS);
+	assert_non_null(l);
+	assert_memory_equal(l, "*** welcome", 11);
+	return h_rename(c, nick);
 }
 
 int
@@ -485,6 +644,14 @@ h_eof(struct h_conn *c, int ms)
 	return false;
 }
 
+/* Read and drop lines until none comes for 100 ms. */
+void
+h_drain(struct h_conn *c)
+{
+	while (h_line(c, 100) != NULL)
+		;
+}
+
 void
 h_close(struct h_conn *c)
 {
@@ -524,6 +691,17 @@ h_fd_count(pid_t pid)
 	return n;
 }
 
+/* Poll the server's fd count until it is fds again, bounded. */
+void
+h_fds_back_to(const struct h_server *s, int fds)
+{
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+
+	while (h_fd_count(s->pid) != fds && h_now_ms() < end)
+		h_sleep_ms(10);
+	assert_int_equal(h_fd_count(s->pid), fds);
+}
+
 long
 h_rss_kib(pid_t pid)
 {
@@ -539,4 +717,23 @@ h_rss_kib(pid_t pid)
 			break;
 	fclose(f);
 	return kib;
+}
+
+/* False under valgrind ($LOBBY_VALGRIND), where RSS says little. */
+bool
+h_rss_meaningful(void)
+{
+	return getenv("LOBBY_VALGRIND") == NULL;
+}
+
+/* Add quarantine_size_mb=1 to ASAN_OPTIONS, keeping what is there. */
+void
+h_small_quarantine(void)
+{
+	const char *old = getenv("ASAN_OPTIONS");
+	char opts[1024];
+
+	snprintf(opts, sizeof opts, "%s%squarantine_size_mb=1",
+	    old != NULL ? old : "", old != NULL && *old != '\0' ? ":" : "");
+	setenv("ASAN_OPTIONS", opts, 1);
 }

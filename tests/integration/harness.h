@@ -32,6 +32,8 @@ struct h_conn {
 
 /* The lobbyd to run: $LOBBYD, set by the meson test definitions. */
 const char	*h_lobbyd_path(void);
+/* The lobby client to run: $LOBBY, set by the meson test definitions. */
+const char	*h_lobby_path(void);
 
 /*
  * Start lobbyd with -p 0 and the NULL-terminated extra arguments (which
@@ -47,6 +49,36 @@ int	 h_stop_sig(struct h_server *s, int sig);
 
 /* SIGTERM, wait, and remove the log file. Safe to call twice. */
 void	 h_stop(struct h_server *s);
+
+/*
+ * Fixture setup for cmocka: a zeroed, not yet started h_server (pid -1),
+ * malloc'd, in *state. h_teardown() is its pair and frees it.
+ */
+int	 h_setup(void **state);
+
+/*
+ * Fixture teardown: stop the lobbyd of *state if the test left it running
+ * (waking it first, should the test have stopped it) and remove its log.
+ * Returns 0 when it exited 0, which under a sanitizer also means it found
+ * no leak and no error on the way out; else -1, which fails the test.
+ */
+int	 h_teardown(void **state);
+
+/* Wait up to ms for child pid to exit and reap it; its wait status goes
+ * to status (if not NULL). Returns 0, or -1 when it is still running. */
+int	 h_wait_pid(pid_t pid, int *status, int ms);
+
+/* Wait up to ms for the server to exit by itself; returns its wait
+ * status. Fails the test when it does not exit in time. */
+int	 h_wait_exit(struct h_server *s, int ms);
+
+/* Kill (SIGKILL) and reap *pid if it is above 0, then set it to -1; the
+ * wait status goes to status (if not NULL). */
+void	 h_kill_child(pid_t *pid, int *status);
+
+/* After a test that may have ended early: kill the child *child and stop
+ * the server *server, where set, and reset both. */
+void	 h_kill_leftovers(pid_t *child, struct h_server **server);
 
 /* True once the server's stderr contains needle (waits up to ms). */
 bool	 h_log_has(struct h_server *s, const char *needle, int ms);
@@ -99,14 +131,55 @@ bool	 h_eof(struct h_conn *c, int ms);
 /* Close and free. */
 void	 h_close(struct h_conn *c);
 
+/* Take nick with /nick, reading up to the rename notice; returns c.
+ * Fails the test when no notice comes. */
+struct h_conn	*h_rename(struct h_conn *c, const char *nick);
+
+/* h_join() and take nick; the joins and renames of others are left
+ * unread. */
+struct h_conn	*h_join_as(const struct h_server *s, const char *nick);
+
+/*
+ * Connect a reader that will not read, and join it as nick. Its receive
+ * buffer and segment size are made small before it connects: loopback's
+ * 64 KiB segments would otherwise let lobbyd's kernel buffer megabytes for
+ * it, and what lobbyd itself queues would show late or not at all.
+ */
+struct h_conn	*h_join_stalled(const struct h_server *s, const char *nick);
+
+/* Skip whatever c has been sent so far (until 100 ms pass in silence). */
+void	 h_drain(struct h_conn *c);
+
+/* A plain blocking TCP connection to 127.0.0.1 on port (close-on-exec),
+ * with no h_conn around it; the fd, or -1. */
+int	 h_raw_connect(unsigned port);
+
 /* Close with a reset (SO_LINGER 0) instead of a FIN, and free. */
 void	 h_reset(struct h_conn *c);
 
 /* Number of open fds of process pid, from /proc; -1 if unknown. */
 int	 h_fd_count(pid_t pid);
 
+/* Wait until the server has fds open fds again; fails the test when it
+ * has not after H_TIMEOUT_MS. */
+void	 h_fds_back_to(const struct h_server *s, int fds);
+
 /* Resident set size of pid in KiB, from /proc; -1 if unknown. */
 long	 h_rss_kib(pid_t pid);
+
+/*
+ * Whether RSS figures mean anything: under valgrind (tests/valgrind.sh)
+ * freed memory is held back on purpose, and memcheck checks for leaks.
+ */
+bool	 h_rss_meaningful(void);
+
+/*
+ * AddressSanitizer keeps freed memory in quarantine, up to 256 MB, on
+ * purpose: RSS would then measure the quarantine, not lobbyd. This asks
+ * for a small one in ASAN_OPTIONS for every lobbyd started afterwards,
+ * which keeps memory checks meaningful under it. Call it from main.
+ */
+void	 h_small_quarantine(void);
 
 /* Sleep for ms milliseconds. */
 void	 h_sleep_ms(int ms);

@@ -15,7 +15,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -128,21 +127,17 @@ act_spawn(struct h_server *s, const int *fds, int n, const char *nfds_text,
 	return s->pid;
 }
 
-/* Wait (bounded) for the server to exit; returns its wait status or -1. */
-static int
-act_wait_exit(struct h_server *s)
+/* The server refused what it was given: it exits 1, logging msg. */
+static void
+act_refused(struct h_server *s, const char *msg)
 {
-	long long end = h_now_ms() + H_TIMEOUT_MS;
-	struct timespec ts = { 0, 10 * 1000000L };
+	int st;
 
-	while (h_now_ms() < end) {
-		if (waitpid(s->pid, &s->status, WNOHANG) == s->pid) {
-			s->pid = -1;
-			return s->status;
-		}
-		nanosleep(&ts, NULL);
-	}
-	return -1;
+	st = h_wait_exit(s, H_TIMEOUT_MS);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 1);
+	assert_true(h_log_has(s, msg, 0));
+	h_stop(s);
 }
 
 /* Count the "listening on" lines in the server's stderr. */
@@ -163,10 +158,9 @@ static bool
 act_wait_listeners(struct h_server *s, int n)
 {
 	long long end = h_now_ms() + H_TIMEOUT_MS;
-	struct timespec ts = { 0, 10 * 1000000L };
 
 	while (act_listeners(s) < n && h_now_ms() < end)
-		nanosleep(&ts, NULL);
+		h_sleep_ms(10);
 	return act_listeners(s) == n;
 }
 
@@ -306,17 +300,13 @@ test_not_listening(void **state)
 	const char *const args[] = { NULL };
 	struct h_server s;
 	unsigned port;
-	int fd, st;
+	int fd;
 
 	(void)state;
 	fd = act_tcp(false, &port);
 	act_spawn(&s, &fd, 1, NULL, ACT_PID_CHILD, args);
-	st = act_wait_exit(&s);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 1);
-	assert_true(h_log_has(&s, "lobbyd: fd 3 from LISTEN_FDS is not a "
-	    "listening socket", 0));
-	h_stop(&s);
+	act_refused(&s, "lobbyd: fd 3 from LISTEN_FDS is not a listening "
+	    "socket");
 }
 
 /* Something that is not a socket at all (a pipe) is refused too. */
@@ -326,7 +316,7 @@ test_not_socket(void **state)
 	const char *const args[] = { NULL };
 	struct h_server s;
 	unsigned port;
-	int fds[2], p[2], st;
+	int fds[2], p[2];
 
 	(void)state;
 	fds[0] = act_tcp(true, &port);
@@ -334,12 +324,8 @@ test_not_socket(void **state)
 	fds[1] = p[0];
 	act_spawn(&s, fds, 2, NULL, ACT_PID_CHILD, args);
 	close(p[1]);
-	st = act_wait_exit(&s);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 1);
-	assert_true(h_log_has(&s, "lobbyd: fd 4 from LISTEN_FDS is not a "
-	    "listening socket (not a socket)", 0));
-	h_stop(&s);
+	act_refused(&s, "lobbyd: fd 4 from LISTEN_FDS is not a listening "
+	    "socket (not a socket)");
 }
 
 /* LISTEN_FDS that is not a number is an error, not "no sockets". */
@@ -349,16 +335,12 @@ test_bad_count(void **state)
 	const char *const args[] = { NULL };
 	struct h_server s;
 	unsigned port;
-	int fd, st;
+	int fd;
 
 	(void)state;
 	fd = act_tcp(true, &port);
 	act_spawn(&s, &fd, 1, "one", ACT_PID_CHILD, args);
-	st = act_wait_exit(&s);
-	assert_true(WIFEXITED(st));
-	assert_int_equal(WEXITSTATUS(st), 1);
-	assert_true(h_log_has(&s, "LISTEN_FDS=one", 0));
-	h_stop(&s);
+	act_refused(&s, "LISTEN_FDS=one");
 }
 
 int

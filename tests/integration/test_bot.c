@@ -65,21 +65,36 @@ static int
 bot_teardown(void **state)
 {
 	struct bot_fixture *f = *state;
-	long long end = h_now_ms() + H_TIMEOUT_MS;
-	struct timespec ts = { 0, 10 * 1000000L };
 
 	if (f->bot > 0) {
 		kill(f->bot, SIGTERM);
-		while (waitpid(f->bot, NULL, WNOHANG) == 0 &&
-		    h_now_ms() < end)
-			nanosleep(&ts, NULL);
-		kill(f->bot, SIGKILL);
-		waitpid(f->bot, NULL, 0);
+		if (h_wait_pid(f->bot, NULL, H_TIMEOUT_MS) == 0)
+			f->bot = -1;
+		h_kill_child(&f->bot, NULL);
 	}
 	h_close(f->alice);
 	h_stop(&f->s);
 	free(f);
 	return 0;
+}
+
+/*
+ * A newcomer joins, alice sees it, and the bot greets it by name in the
+ * room; its nick goes to nick (at least 32 bytes).
+ */
+static struct h_conn *
+bot_newcomer(struct bot_fixture *f, char *nick)
+{
+	struct h_conn *c;
+	char want[64];
+
+	c = h_join(&f->s, nick);
+	snprintf(want, sizeof want, "*** %s joined", nick);
+	h_expect(f->alice, want);
+	snprintf(want, sizeof want, "<bot> hello %s", nick);
+	h_expect(c, want);
+	h_expect(f->alice, want);
+	return c;
 }
 
 /* Whoever joins after the bot is greeted by name, in the room. */
@@ -90,12 +105,7 @@ test_greets_joiners(void **state)
 	struct h_conn *c;
 	char nick[32], want[64];
 
-	c = h_join(&f->s, nick);
-	snprintf(want, sizeof want, "*** %s joined", nick);
-	h_expect(f->alice, want);
-	snprintf(want, sizeof want, "<bot> hello %s", nick);
-	h_expect(c, want);
-	h_expect(f->alice, want);
+	c = bot_newcomer(f, nick);
 	/* A rename is not a join: no second greeting. */
 	h_send(c, "/nick carol\n");
 	snprintf(want, sizeof want, "*** %s is now carol", nick);
@@ -159,14 +169,9 @@ test_time_private(void **state)
 {
 	struct bot_fixture *f = *state;
 	struct h_conn *c;
-	char nick[32], want[64], before[32];
+	char nick[32], before[32];
 
-	c = h_join(&f->s, nick);
-	snprintf(want, sizeof want, "*** %s joined", nick);
-	h_expect(f->alice, want);
-	snprintf(want, sizeof want, "<bot> hello %s", nick);
-	h_expect(c, want);
-	h_expect(f->alice, want);
+	c = bot_newcomer(f, nick);
 	bot_utc(before, sizeof before);
 	h_send(f->alice, "/msg bot !time\n");
 	bot_check_time(h_line(f->alice, H_TIMEOUT_MS), "[pm] <bot> it is ",
@@ -181,16 +186,13 @@ static void
 test_shutdown(void **state)
 {
 	struct bot_fixture *f = *state;
-	long long end = h_now_ms() + H_TIMEOUT_MS;
-	struct timespec ts = { 0, 10 * 1000000L };
 	int st = -1;
 
 	assert_int_equal(h_stop_sig(&f->s, SIGTERM), 0);
-	while (waitpid(f->bot, &st, WNOHANG) == 0 && h_now_ms() < end)
-		nanosleep(&ts, NULL);
+	if (h_wait_pid(f->bot, &st, H_TIMEOUT_MS) == 0)
+		f->bot = -1;
 	assert_true(WIFEXITED(st));
 	assert_int_equal(WEXITSTATUS(st), 0);
-	f->bot = -1;
 }
 
 int

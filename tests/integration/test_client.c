@@ -40,14 +40,6 @@ struct lob {
 	int	 status;	/* wait status once reaped */
 };
 
-static const char *
-lobby_path(void)
-{
-	const char *p = getenv("LOBBY");
-
-	return p != NULL ? p : "lobby";
-}
-
 /*
  * Start lobby with the NULL-terminated arguments. With stdin_null its
  * stdin is /dev/null, else a pipe the test writes to.
@@ -61,7 +53,7 @@ lob_start(int stdin_null, ...)
 	va_list ap;
 
 	assert_non_null(l);
-	argv[n++] = lobby_path();
+	argv[n++] = h_lobby_path();
 	va_start(ap, stdin_null);
 	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
 		n++;
@@ -192,10 +184,7 @@ lob_wait(struct lob *l, int ms)
 static void
 lob_free(struct lob *l)
 {
-	if (l->pid > 0) {
-		kill(l->pid, SIGKILL);
-		waitpid(l->pid, &l->status, 0);
-	}
+	h_kill_child(&l->pid, &l->status);
 	live_lobby = -1;
 	lob_eof(l);
 	if (l->out != -1)
@@ -220,10 +209,30 @@ lob_write(struct lob *l, const char *s)
 	}
 }
 
+/*
+ * Start lobbyd for a test, let the teardown know of it, and write its
+ * port (as lobby takes it) into port.
+ */
 static void
-portstr(const struct h_server *s, char *out, size_t len)
+lob_server(struct h_server *s, char *port, size_t len)
 {
-	snprintf(out, len, "%u", s->port);
+	assert_int_equal(h_start(s, NULL), 0);
+	live_server = s;
+	snprintf(port, len, "%u", s->port);
+}
+
+/*
+ * Start lobbyd as lob_server() does, join bob to it, and start lobby -n
+ * nick (stdin a pipe) to join after him.
+ */
+static struct lob *
+lob_with_bob(struct h_server *s, struct h_conn **bob, const char *nick)
+{
+	char port[16];
+
+	lob_server(s, port, sizeof port);
+	*bob = h_join(s, NULL);
+	return lob_start(false, "-n", nick, "127.0.0.1", port, NULL);
 }
 
 /* ------------------------------------------------------------------ */
@@ -235,14 +244,9 @@ test_pipe_sends_then_quits(void **state)
 	static struct h_server s;	/* static: the teardown may stop it */
 	struct h_conn *bob;
 	struct lob *l;
-	char port[16];
 
 	(void)state;
-	assert_int_equal(h_start(&s, NULL), 0);
-	live_server = &s;
-	portstr(&s, port, sizeof port);
-	bob = h_join(&s, NULL);
-	l = lob_start(false, "-n", "bot", "127.0.0.1", port, NULL);
+	l = lob_with_bob(&s, &bob, "bot");
 	lob_write(l, "hello\n/me waves\n\n//slash\nno newline at the end");
 	lob_eof(l);
 	h_expect(bob, "*** guest2 joined");
@@ -271,14 +275,9 @@ test_pipe_quit_line(void **state)
 	static struct h_server s;	/* static: the teardown may stop it */
 	struct h_conn *bob;
 	struct lob *l;
-	char port[16];
 
 	(void)state;
-	assert_int_equal(h_start(&s, NULL), 0);
-	live_server = &s;
-	portstr(&s, port, sizeof port);
-	bob = h_join(&s, NULL);
-	l = lob_start(false, "-n", "bot", "127.0.0.1", port, NULL);
+	l = lob_with_bob(&s, &bob, "bot");
 	lob_write(l, "one\n/QUIT see you\ntwo\n");
 	h_expect(bob, "*** guest2 joined");
 	h_expect(bob, "*** guest2 is now bot");
@@ -301,9 +300,7 @@ test_pipe_logger(void **state)
 	char port[16], nick[32], want[64];
 
 	(void)state;
-	assert_int_equal(h_start(&s, NULL), 0);
-	live_server = &s;
-	portstr(&s, port, sizeof port);
+	lob_server(&s, port, sizeof port);
 	l = lob_start(false, "-n", "logger", "127.0.0.1", port, NULL);
 	assert_true(lob_out_has(l, "*** guest1 is now logger\n", 3000));
 	bob = h_join(&s, nick);
@@ -335,9 +332,7 @@ test_pipe_devnull(void **state)
 	char port[16];
 
 	(void)state;
-	assert_int_equal(h_start(&s, NULL), 0);
-	live_server = &s;
-	portstr(&s, port, sizeof port);
+	lob_server(&s, port, sizeof port);
 	bob = h_join(&s, NULL);
 	l = lob_start(true, "127.0.0.1", port, NULL);
 	h_expect(bob, "*** guest2 joined");
@@ -357,9 +352,7 @@ test_server_loss(void **state)
 	char port[16];
 
 	(void)state;
-	assert_int_equal(h_start(&s, NULL), 0);
-	live_server = &s;
-	portstr(&s, port, sizeof port);
+	lob_server(&s, port, sizeof port);
 	l = lob_start(false, "127.0.0.1", port, NULL);
 	assert_true(lob_out_has(l, "*** welcome to lobby", 3000));
 	h_stop(&s);
@@ -379,9 +372,7 @@ test_cannot_connect(void **state)
 
 	(void)state;
 	/* A port that was just free: a server had it a moment ago. */
-	assert_int_equal(h_start(&s, NULL), 0);
-	live_server = &s;
-	portstr(&s, port, sizeof port);
+	lob_server(&s, port, sizeof port);
 	h_stop(&s);
 	l = lob_start(true, "127.0.0.1", port, NULL);
 	assert_int_equal(lob_wait(l, 4000), 1);
@@ -428,17 +419,13 @@ test_pipe_paste_1000(void **state)
 	static struct h_server s;	/* static: the teardown may stop it */
 	struct h_conn *bob;
 	struct lob *l;
-	char port[16], *text, want[160];
+	char *text, want[160];
 	const char *got;
 	size_t off = 0;
 	int i;
 
 	(void)state;
-	assert_int_equal(h_start(&s, NULL), 0);
-	live_server = &s;
-	portstr(&s, port, sizeof port);
-	bob = h_join(&s, NULL);
-	l = lob_start(false, "-n", "paster", "127.0.0.1", port, NULL);
+	l = lob_with_bob(&s, &bob, "paster");
 	/* 1000 lines of 100 bytes: more than a pipe holds at once. */
 	text = malloc(1000 * 101 + 1);
 	assert_non_null(text);
@@ -542,15 +529,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	if (live_lobby > 0) {
-		kill(live_lobby, SIGKILL);
-		waitpid(live_lobby, NULL, 0);
-		live_lobby = -1;
-	}
-	if (live_server != NULL) {
-		h_stop(live_server);
-		live_server = NULL;
-	}
+	h_kill_leftovers(&live_lobby, &live_server);
 	return 0;
 }
 

@@ -232,14 +232,6 @@ scr_dump(const struct screen *s)
 	fprintf(stderr, "cursor %d,%d\n", s->row, s->col);
 }
 
-static const char *
-lobby_path(void)
-{
-	const char *p = getenv("LOBBY");
-
-	return p != NULL ? p : "lobby";
-}
-
 /* Start lobby on a new 80x24 pty with the NULL-terminated arguments. */
 static struct tty *
 tty_start(int color, ...)
@@ -257,7 +249,7 @@ tty_start(int color, ...)
 	for (r = 0; r < ROWS; r++)
 		for (c = 0; c < COLS; c++)
 			strcpy(t->scr.cell[r][c], " ");
-	argv[n++] = lobby_path();
+	argv[n++] = h_lobby_path();
 	va_start(ap, color);
 	while (n < 31 && (argv[n] = va_arg(ap, const char *)) != NULL)
 		n++;
@@ -422,10 +414,7 @@ tty_restored(const struct tty *t)
 static void
 tty_free(struct tty *t)
 {
-	if (t->pid > 0) {
-		kill(t->pid, SIGKILL);
-		waitpid(t->pid, &t->status, 0);
-	}
+	h_kill_child(&t->pid, &t->status);
 	live_lobby = -1;
 	close(t->master);
 	free(t->scr.raw);
@@ -631,15 +620,7 @@ static int
 teardown(void **state)
 {
 	(void)state;
-	if (live_lobby > 0) {
-		kill(live_lobby, SIGKILL);
-		waitpid(live_lobby, NULL, 0);
-		live_lobby = -1;
-	}
-	if (live_server != NULL) {
-		h_stop(live_server);
-		live_server = NULL;
-	}
+	h_kill_leftovers(&live_lobby, &live_server);
 	return 0;
 }
 

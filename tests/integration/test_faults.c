@@ -4,19 +4,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -36,158 +29,9 @@
 #endif
 #define QUIET_MS	200	/* how long "nothing more arrives" is watched */
 
-/* The server of the running test: teardown stops it even after a failure. */
-static struct h_server srv;
-
-static int
-setup(void **state)
-{
-	memset(&srv, 0, sizeof srv);
-	srv.pid = -1;
-	*state = &srv;
-	return 0;
-}
-
-/*
- * Stop lobbyd if the test left it running: it must exit 0, which under a
- * sanitizer also means it found no leak and no error on the way out.
- */
-static int
-teardown(void **state)
-{
-	struct h_server *s = *state;
-	int status = 0;
-
-	if (s->pid > 0)
-		status = h_stop_sig(s, SIGTERM);
-	h_stop(s);
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		print_error("lobbyd exit status %#x\n", (unsigned)status);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---------------------------------------------------------------------
  * Helpers
  * ------------------------------------------------------------------- */
-
-/*
- * Whether RSS figures mean anything: under valgrind (tests/valgrind.sh)
- * freed memory is held back on purpose, and memcheck checks for leaks.
- */
-static bool
-rss_meaningful(void)
-{
-	return getenv("LOBBY_VALGRIND") == NULL;
-}
-
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-/* Take nick, reading up to the rename notice; returns c. */
-static struct h_conn *
-rename_to(struct h_conn *c, const char *nick)
-{
-	char cmd[64], want[96];
-	const char *l;
-	size_t n;
-
-	snprintf(cmd, sizeof cmd, "/nick %s\n", nick);
-	snprintf(want, sizeof want, " is now %s", nick);
-	n = strlen(want);
-	h_send(c, cmd);
-	while ((l = h_line(c, H_TIMEOUT_MS)) != NULL)
-		if (strlen(l) > n && strcmp(l + strlen(l) - n, want) == 0)
-			return c;
-	fail_msg("no rename to %s", nick);
-	return NULL;
-}
-
-/* Join and take nick; the joins and renames of others are left unread. */
-static struct h_conn *
-join_as(struct h_server *s, const char *nick)
-{
-	return rename_to(h_join(s, NULL), nick);
-}
-
-/*
- * Connect a reader that will not read, and join it as nick. Its receive
- * buffer and segment size are made small before it connects: loopback's
- * 64 KiB segments would otherwise let lobbyd's kernel buffer megabytes for
- * it, and what lobbyd itself queues would show late or not at all.
- */
-static struct h_conn *
-join_stalled(struct h_server *s, const char *nick)
-{
-	struct sockaddr_in a;
-	struct h_conn *c;
-	const char *l;
-	int small = 1024, mss = 536;
-
-	c = calloc(1, sizeof *c);
-	assert_non_null(c);
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)s->port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(c->fd != -1);
-	assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small,
-	    sizeof small), 0);
-	assert_int_equal(setsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
-	    sizeof mss), 0);
-	assert_int_equal(connect(c->fd, (struct sockaddr *)&a, sizeof a), 0);
-	l = h_line(c, H_TIMEOUT_MS);
-	assert_non_null(l);
-	assert_memory_equal(l, "*** welcome", 11);
-	return rename_to(c, nick);
-}
-
-/* Skip whatever c has been sent so far. */
-static void
-drain(struct h_conn *c)
-{
-	while (h_line(c, 100) != NULL)
-		;
-}
-
-/* Wait until lobbyd has fds open fds again; fail after H_TIMEOUT_MS. */
-static void
-fds_back_to(struct h_server *s, int fds)
-{
-	long long end = h_now_ms() + H_TIMEOUT_MS;
-
-	while (h_fd_count(s->pid) != fds && h_now_ms() < end)
-		sleep_ms(10);
-	assert_int_equal(h_fd_count(s->pid), fds);
-}
-
-/* A plain TCP connection to lobbyd, or -1. */
-static int
-raw_connect(unsigned port)
-{
-	struct sockaddr_in a;
-	int fd;
-
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 /* Close fd with a reset rather than a FIN. */
 static void
@@ -216,28 +60,28 @@ test_reset_mid_line(void **state)
 	int fds;
 
 	assert_int_equal(h_start(s, NULL), 0);
-	b = join_as(s, "b");
+	b = h_join_as(s, "b");
 	fds = h_fd_count(s->pid);
-	a = join_as(s, "a");
-	drain(b);
+	a = h_join_as(s, "a");
+	h_drain(b);
 	h_send(a, "a whole line\n");
 	h_expect(b, "<a> a whole line");
 	h_send(a, "half a li");
 	/* Let lobbyd read the half line before the reset. */
-	sleep_ms(100);
+	h_sleep_ms(100);
 	h_reset(a);
 	h_expect(b, "*** a left (error)");
 	assert_true(h_silent(b, QUIET_MS));
-	fds_back_to(s, fds);
+	h_fds_back_to(s, fds);
 
 	/* The same, with the reset hard on the heels of the bytes. */
-	a = join_as(s, "a2");
-	drain(b);
+	a = h_join_as(s, "a2");
+	h_drain(b);
 	h_send(a, "gone before the end of this");
 	h_reset(a);
 	h_expect(b, "*** a2 left (error)");
 	assert_true(h_silent(b, QUIET_MS));
-	fds_back_to(s, fds);
+	h_fds_back_to(s, fds);
 	assert_true(h_log_has(s, "a2 left (read error)", 0));
 	h_close(b);
 }
@@ -257,10 +101,10 @@ test_half_close(void **state)
 	int fds, i;
 
 	assert_int_equal(h_start(s, NULL), 0);
-	b = join_as(s, "b");
+	b = h_join_as(s, "b");
 	fds = h_fd_count(s->pid);
-	a = join_as(s, "a");
-	drain(b);
+	a = h_join_as(s, "a");
+	h_drain(b);
 	h_send(a, "one\ntwo\r\nthree, no LF");
 	assert_int_equal(shutdown(a->fd, SHUT_WR), 0);
 	h_expect(b, "<a> one");
@@ -269,11 +113,11 @@ test_half_close(void **state)
 	h_expect(b, "*** a left");
 	assert_true(h_eof(a, H_TIMEOUT_MS));
 	h_close(a);
-	fds_back_to(s, fds);
+	h_fds_back_to(s, fds);
 
 	/* 300 lines, about ten reads' worth, then the FIN at once. */
-	a = join_as(s, "a");
-	drain(b);
+	a = h_join_as(s, "a");
+	h_drain(b);
 	big = malloc(300 * sizeof line);
 	assert_non_null(big);
 	for (i = 0; i < 300; i++) {
@@ -294,7 +138,7 @@ test_half_close(void **state)
 	h_expect(b, "*** a left");
 	assert_true(h_eof(a, H_TIMEOUT_MS));
 	h_close(a);
-	fds_back_to(s, fds);
+	h_fds_back_to(s, fds);
 	h_close(b);
 }
 
@@ -313,15 +157,15 @@ test_vanish_with_output_queued(void **state)
 	long rss[3];
 
 	assert_int_equal(h_start(s, "--sendq", "8388608", NULL), 0);
-	a = join_as(s, "a");
-	b = join_as(s, "b");
-	drain(a);
+	a = h_join_as(s, "a");
+	b = h_join_as(s, "b");
+	h_drain(a);
 	fds = h_fd_count(s->pid);
 	rss[0] = h_rss_kib(s->pid);
 	for (round = 0; round < 2; round++) {
-		v = join_stalled(s, "v");
-		drain(a);
-		drain(b);
+		v = h_join_stalled(s, "v");
+		h_drain(a);
+		h_drain(b);
 		/* About 1 MB: far more than the kernel buffers for v hold. */
 		for (i = 0; i < 4000; i++) {
 			memset(line, 'k', 250);
@@ -337,7 +181,7 @@ test_vanish_with_output_queued(void **state)
 			h_close(v);
 		h_expect(b, "*** v left (error)");
 		h_expect(a, "*** v left (error)");
-		fds_back_to(s, fds);
+		h_fds_back_to(s, fds);
 		rss[round + 1] = h_rss_kib(s->pid);
 	}
 	print_message("lobbyd RSS %ld KiB before, %ld and %ld after each "
@@ -345,9 +189,9 @@ test_vanish_with_output_queued(void **state)
 	/*
 	 * The allocator may keep pages a megabyte queue once took; it must
 	 * not keep the queues. (Leaks proper fail the exit status under a
-	 * sanitizer: see teardown.)
+	 * sanitizer: see h_teardown.)
 	 */
-	assert_true(!rss_meaningful() || rss[2] - rss[0] < 6 * 1024);
+	assert_true(!h_rss_meaningful() || rss[2] - rss[0] < 6 * 1024);
 	h_send(b, "still here\n");
 	h_expect(a, "<b> still here");
 	h_close(a);
@@ -394,11 +238,11 @@ test_connect_churn(void **state)
 	int fds, fd, i;
 
 	assert_int_equal(h_start(s, NULL), 0);
-	o = join_as(s, "observer");
+	o = h_join_as(s, "observer");
 	fds = h_fd_count(s->pid);
 	rss0 = h_rss_kib(s->pid);
 	for (i = 0; i < CYCLES; i++) {
-		fd = raw_connect(s->port);
+		fd = h_raw_connect(s->port);
 		assert_true(fd != -1);
 		switch (i % 4) {
 		case 0:
@@ -428,7 +272,7 @@ test_connect_churn(void **state)
 	    CYCLES, seen.joined, seen.left);
 	assert_int_equal(seen.joined, CYCLES);
 	assert_int_equal(seen.left, CYCLES);
-	fds_back_to(s, fds);
+	h_fds_back_to(s, fds);
 	rss2 = h_rss_kib(s->pid);
 	print_message("lobbyd RSS %ld KiB before, %ld half way, %ld after\n",
 	    rss0, rss1, rss2);
@@ -436,7 +280,7 @@ test_connect_churn(void **state)
 	 * A kilobyte kept per connection would be 2 MB here. A sanitizer's
 	 * allocator keeps more for itself, but it checks for leaks at exit.
 	 */
-	assert_true(!rss_meaningful() ||
+	assert_true(!h_rss_meaningful() ||
 	    rss2 - rss0 < (SANITIZED ? 4 : 1) * 1024);
 
 	n = h_connect(s);
@@ -450,37 +294,21 @@ test_connect_churn(void **state)
 	h_close(o);
 }
 
-/*
- * AddressSanitizer keeps freed memory in quarantine, up to 256 MB, on
- * purpose: RSS would then measure the quarantine, not lobbyd. A small one
- * for the lobbyd we start keeps the memory checks meaningful under it.
- */
-static void
-small_quarantine(void)
-{
-	const char *old = getenv("ASAN_OPTIONS");
-	char opts[1024];
-
-	snprintf(opts, sizeof opts, "%s%squarantine_size_mb=1",
-	    old != NULL ? old : "", old != NULL && *old != '\0' ? ":" : "");
-	setenv("ASAN_OPTIONS", opts, 1);
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_reset_mid_line, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_half_close, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_reset_mid_line, h_setup,
+		    h_teardown),
+		cmocka_unit_test_setup_teardown(test_half_close, h_setup,
+		    h_teardown),
 		cmocka_unit_test_setup_teardown(test_vanish_with_output_queued,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_connect_churn, setup,
-		    teardown),
+		    h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_connect_churn, h_setup,
+		    h_teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	small_quarantine();
+	h_small_quarantine();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -4,10 +4,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -17,8 +15,6 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -30,8 +26,6 @@
 /* lobbyd's own fds: stdio, the self-pipe, the reserve, two listeners. */
 #define OWN_FDS		8
 
-/* The server of the running test: teardown stops it even after a failure. */
-static struct h_server srv;
 /* The fd limit the test process started with, put back after each test. */
 static struct rlimit saved_nofile;
 /* Fds opened only for lobbyd to inherit; closed once it has started. */
@@ -42,6 +36,7 @@ static int nleaked;
  * Helpers
  * ------------------------------------------------------------------- */
 
+/* Close the fds leak() opened. */
 static void
 unleak(void)
 {
@@ -49,36 +44,29 @@ unleak(void)
 		close(leaked[--nleaked]);
 }
 
+/* A fresh server (h_setup) and the fd limit to put back afterwards. */
 static int
 setup(void **state)
 {
-	memset(&srv, 0, sizeof srv);
-	srv.pid = -1;
-	*state = &srv;
-	return getrlimit(RLIMIT_NOFILE, &saved_nofile);
+	if (getrlimit(RLIMIT_NOFILE, &saved_nofile) == -1)
+		return -1;
+	return h_setup(state);
 }
 
 /*
- * Stop lobbyd if the test left it running: it must exit 0, which under a
- * sanitizer also means it found no leak and no error on the way out.
+ * Close the fds left for lobbyd, stop it as h_teardown() does (it must
+ * exit 0), and put the test process's fd limit back.
  */
 static int
 teardown(void **state)
 {
-	struct h_server *s = *state;
-	int status = 0;
+	int r;
 
 	unleak();
-	if (s->pid > 0)
-		status = h_stop_sig(s, SIGTERM);
-	h_stop(s);
+	r = h_teardown(state);
 	if (setrlimit(RLIMIT_NOFILE, &saved_nofile) == -1)
 		return -1;
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		print_error("lobbyd exit status %#x\n", (unsigned)status);
-		return -1;
-	}
-	return 0;
+	return r;
 }
 
 /*
@@ -140,26 +128,6 @@ logged_cap(struct h_server *s)
 	assert_int_equal(sscanf(p, "at most %zu clients", &cap), 1);
 	free(log);
 	return cap;
-}
-
-/* A plain blocking TCP connection to lobbyd, or -1. */
-static int
-raw_connect(unsigned port)
-{
-	struct sockaddr_in a;
-	int fd;
-
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
-		return -1;
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) == -1) {
-		close(fd);
-		return -1;
-	}
-	return fd;
 }
 
 /*
@@ -245,7 +213,7 @@ attempt(struct h_server *s, int n, int *joined, int *njoined, int *nfull)
 
 	*njoined = *nfull = 0;
 	for (i = 0; i < n; i++) {
-		fd = raw_connect(s->port);
+		fd = h_raw_connect(s->port);
 		assert_true(fd != -1);
 		if (first_line(fd, line, sizeof line, H_TIMEOUT_MS) == -1)
 			fail_msg("connection %d: no first line", i);
@@ -286,11 +254,34 @@ room_works(int *joined, int n, const char *text)
 	fail_msg("the oldest member never got \"%s\"", want);
 }
 
+/* Close the n fds at fds. */
 static void
 close_all(int *fds, int n)
 {
 	while (n-- > 0)
 		close(fds[n]);
+}
+
+/*
+ * The second of the n members (guest2) leaves: once lobbyd has logged it,
+ * a new connection is welcome. Then everyone leaves.
+ */
+static void
+seat_freed(struct h_server *s, int *joined, int n)
+{
+	char line[256];
+	int fd;
+
+	close(joined[1]);
+	joined[1] = -1;
+	assert_true(h_log_has(s, "guest2 left", H_TIMEOUT_MS));
+	fd = h_raw_connect(s->port);
+	assert_true(fd != -1);
+	assert_true(first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
+	assert_memory_equal(line, WELCOME, strlen(WELCOME));
+	close(fd);
+	close(joined[0]);
+	close_all(joined + 2, n - 2);
 }
 
 /* ---------------------------------------------------------------------
@@ -307,9 +298,8 @@ test_low_nofile_cap(void **state)
 {
 	static const char *const args[] = { "--max-clients", "1000", NULL };
 	struct h_server *s = *state;
-	int joined[64], nj, nf, own, fd;
+	int joined[64], nj, nf, own;
 	size_t cap;
-	char line[256];
 
 	start(s, 32, 0, args);
 	assert_true(h_log_has(s, "RLIMIT_NOFILE 32)", H_TIMEOUT_MS));
@@ -333,16 +323,7 @@ test_low_nofile_cap(void **state)
 	room_works(joined, nj, "full house");
 
 	/* One leaves: the next one in is welcome. */
-	close(joined[1]);
-	joined[1] = -1;
-	assert_true(h_log_has(s, "guest2 left", H_TIMEOUT_MS));
-	fd = raw_connect(s->port);
-	assert_true(fd != -1);
-	assert_true(first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
-	assert_memory_equal(line, WELCOME, strlen(WELCOME));
-	close(fd);
-	close(joined[0]);
-	close_all(joined + 2, nj - 2);
+	seat_freed(s, joined, nj);
 }
 
 /*
@@ -356,7 +337,7 @@ test_emfile(void **state)
 {
 	static const char *const args[] = { NULL };
 	struct h_server *s = *state;
-	int joined[64], nj, nf, fd, i, extra[40];
+	int joined[64], nj, nf, i, extra[40];
 	long t0, t1;
 	size_t cap;
 	char line[256];
@@ -377,7 +358,7 @@ test_emfile(void **state)
 	 * closed, and a second of quiet afterwards costs next to no CPU.
 	 */
 	for (i = 0; i < 40; i++)
-		extra[i] = raw_connect(s->port);
+		extra[i] = h_raw_connect(s->port);
 	for (i = 0; i < 40; i++) {
 		assert_true(extra[i] != -1);
 		assert_true(first_line(extra[i], line, sizeof line,
@@ -386,7 +367,7 @@ test_emfile(void **state)
 		close(extra[i]);
 	}
 	t0 = cpu_ticks(s->pid);
-	nanosleep(&(struct timespec){ 1, 0 }, NULL);
+	h_sleep_ms(1000);
 	t1 = cpu_ticks(s->pid);
 	print_message("lobbyd used %ld ticks of CPU in a second at EMFILE\n",
 	    t1 - t0);
@@ -394,15 +375,7 @@ test_emfile(void **state)
 	room_works(joined, nj, "still talking");
 
 	/* Room again: the next connection is welcome. */
-	close(joined[1]);
-	assert_true(h_log_has(s, "guest2 left", H_TIMEOUT_MS));
-	fd = raw_connect(s->port);
-	assert_true(fd != -1);
-	assert_true(first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
-	assert_memory_equal(line, WELCOME, strlen(WELCOME));
-	close(fd);
-	close(joined[0]);
-	close_all(joined + 2, nj - 2);
+	seat_freed(s, joined, nj);
 }
 
 /*

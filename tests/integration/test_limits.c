@@ -5,9 +5,6 @@
 #include <cmocka.h>
 
 #include <errno.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -16,7 +13,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/types.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -32,117 +28,6 @@
 /* ---------------------------------------------------------------------
  * Helpers
  * ------------------------------------------------------------------- */
-
-/*
- * Whether RSS figures mean anything: under valgrind (tests/valgrind.sh)
- * freed memory is held back on purpose, and memcheck checks for leaks.
- */
-static bool
-rss_meaningful(void)
-{
-	return getenv("LOBBY_VALGRIND") == NULL;
-}
-
-/* The server of the running test: teardown stops it even after a failure. */
-static struct h_server srv;
-
-static int
-setup(void **state)
-{
-	memset(&srv, 0, sizeof srv);
-	srv.pid = -1;
-	*state = &srv;
-	return 0;
-}
-
-/*
- * Stop lobbyd if the test left it running: it must exit 0, which under a
- * sanitizer also means it found no leak and no error on the way out.
- */
-static int
-teardown(void **state)
-{
-	struct h_server *s = *state;
-	int status = 0;
-
-	if (s->pid > 0) {
-		(void)kill(s->pid, SIGCONT);
-		status = h_stop_sig(s, SIGTERM);
-	}
-	h_stop(s);
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		print_error("lobbyd exit status %#x\n", (unsigned)status);
-		return -1;
-	}
-	return 0;
-}
-
-/* Take nick, reading up to the rename notice; returns c. */
-static struct h_conn *
-rename_to(struct h_conn *c, const char *nick)
-{
-	char cmd[64], want[96];
-	const char *l;
-
-	snprintf(cmd, sizeof cmd, "/nick %s\n", nick);
-	h_send(c, cmd);
-	for (;;) {
-		l = h_line(c, H_TIMEOUT_MS);
-		assert_non_null(l);
-		snprintf(want, sizeof want, " is now %s", nick);
-		if (strlen(l) > strlen(want) &&
-		    strcmp(l + strlen(l) - strlen(want), want) == 0)
-			return c;
-	}
-}
-
-/* Join and take nick, reading the rename notice. */
-static struct h_conn *
-join_as(struct h_server *s, const char *nick)
-{
-	return rename_to(h_join(s, NULL), nick);
-}
-
-/*
- * Connect a reader that will not read, and join it as nick. Its receive
- * buffer and segment size are made small before it connects: loopback's
- * 64 KiB segments would otherwise let lobbyd's kernel buffer megabytes for
- * it, and what lobbyd itself queues would show late or not at all.
- */
-static struct h_conn *
-join_stalled(struct h_server *s, const char *nick)
-{
-	struct sockaddr_in a;
-	struct h_conn *c;
-	const char *l;
-	int small = 1024, mss = 536;
-
-	c = calloc(1, sizeof *c);
-	assert_non_null(c);
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)s->port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(c->fd != -1);
-	assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small,
-	    sizeof small), 0);
-	assert_int_equal(setsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
-	    sizeof mss), 0);
-	assert_int_equal(connect(c->fd, (struct sockaddr *)&a, sizeof a), 0);
-	l = h_line(c, H_TIMEOUT_MS);
-	assert_non_null(l);
-	assert_memory_equal(l, "*** welcome", 11);
-	return rename_to(c, nick);
-}
-
-/* Skip what c has received so far (notices of joins and renames). */
-static void
-drain(struct h_conn *c)
-{
-	while (h_line(c, 100) != NULL)
-		;
-}
 
 /* Send as much of p[0..n) as c takes now, without waiting. */
 static size_t
@@ -341,16 +226,16 @@ test_slow_reader(void **state)
 
 	snprintf(arg, sizeof arg, "%d", SENDQ);
 	assert_int_equal(h_start(s, "--sendq", arg, NULL), 0);
-	r1 = join_as(s, "r1");
-	r2 = join_as(s, "r2");
-	f = join_as(s, "flood");
-	drain(r1);
-	drain(r2);
+	r1 = h_join_as(s, "r1");
+	r2 = h_join_as(s, "r2");
+	f = h_join_as(s, "flood");
+	h_drain(r1);
+	h_drain(r2);
 	fds = h_fd_count(s->pid);
-	slow = join_stalled(s, "slow");
-	drain(r1);
-	drain(r2);
-	drain(f);
+	slow = h_join_stalled(s, "slow");
+	h_drain(r1);
+	h_drain(r2);
+	h_drain(f);
 	rss0 = h_rss_kib(s->pid);
 
 	flood_round(s->pid, fds, f, r1, r2, slow, "slow");
@@ -358,10 +243,10 @@ test_slow_reader(void **state)
 	h_close(slow);
 	rss1 = h_rss_kib(s->pid);
 
-	slow = join_stalled(s, "slow2");
-	drain(r1);
-	drain(r2);
-	drain(f);
+	slow = h_join_stalled(s, "slow2");
+	h_drain(r1);
+	h_drain(r2);
+	h_drain(f);
 	flood_round(s->pid, fds, f, r1, r2, slow, "slow2");
 	h_close(slow);
 	rss2 = h_rss_kib(s->pid);
@@ -371,9 +256,9 @@ test_slow_reader(void **state)
 	 * Four clients with 64 KiB queues: a few MiB of slack covers the
 	 * allocator (and a sanitizer's), but not 8 MB of flood held anywhere.
 	 */
-	assert_true(!rss_meaningful() ||
+	assert_true(!h_rss_meaningful() ||
 	    rss1 - rss0 < 6 * 1024);
-	assert_true(!rss_meaningful() ||
+	assert_true(!h_rss_meaningful() ||
 	    rss2 - rss1 < 2 * 1024);
 
 	/* The room still works. */
@@ -428,14 +313,14 @@ test_fairness(void **state)
 	 * lobbyd serves ready fds in ascending order: the busy client joins
 	 * first so that its flood is read before the quiet line in a pass.
 	 */
-	busy = join_as(s, "busy");
-	quiet = join_as(s, "quiet");
-	obs = join_as(s, "obs");
+	busy = h_join_as(s, "busy");
+	quiet = h_join_as(s, "quiet");
+	obs = h_join_as(s, "obs");
 	(void)setsockopt(busy->fd, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
 	(void)setsockopt(obs->fd, SOL_SOCKET, SO_RCVBUF, &big, sizeof big);
-	drain(obs);
-	drain(quiet);
-	drain(busy);
+	h_drain(obs);
+	h_drain(quiet);
+	h_drain(busy);
 
 	len = (size_t)FAIR_BUFFERED;
 	out = malloc(len);
@@ -502,10 +387,10 @@ test_endless_line(void **state)
 	long long end;
 
 	assert_int_equal(h_start(s, NULL), 0);
-	a = join_as(s, "endless");
-	b = join_as(s, "watcher");
-	drain(a);
-	drain(b);
+	a = h_join_as(s, "endless");
+	b = h_join_as(s, "watcher");
+	h_drain(a);
+	h_drain(b);
 	rss0 = h_rss_kib(s->pid);
 	junk = malloc(chunk);
 	assert_non_null(junk);
@@ -524,40 +409,25 @@ test_endless_line(void **state)
 	rss1 = h_rss_kib(s->pid);
 	print_message("lobbyd RSS %ld KiB before 16 MiB of one line, %ld "
 	    "after\n", rss0, rss1);
-	assert_true(!rss_meaningful() ||
+	assert_true(!h_rss_meaningful() ||
 	    rss1 - rss0 < 2 * 1024);
 	h_close(a);
 	h_close(b);
-}
-
-/*
- * AddressSanitizer keeps freed memory in quarantine, up to 256 MB, on
- * purpose: RSS would then measure the quarantine, not lobbyd. A small one
- * for the lobbyd we start keeps the memory checks meaningful under it.
- */
-static void
-small_quarantine(void)
-{
-	const char *old = getenv("ASAN_OPTIONS");
-	char opts[1024];
-
-	snprintf(opts, sizeof opts, "%s%squarantine_size_mb=1",
-	    old != NULL ? old : "", old != NULL && *old != '\0' ? ":" : "");
-	setenv("ASAN_OPTIONS", opts, 1);
 }
 
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_slow_reader, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_fairness, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_endless_line, setup,
-		    teardown),
+		cmocka_unit_test_setup_teardown(test_slow_reader, h_setup,
+		    h_teardown),
+		cmocka_unit_test_setup_teardown(test_fairness, h_setup,
+		    h_teardown),
+		cmocka_unit_test_setup_teardown(test_endless_line, h_setup,
+		    h_teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
-	small_quarantine();
+	h_small_quarantine();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

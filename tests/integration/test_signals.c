@@ -4,17 +4,11 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -22,135 +16,11 @@
 #define DRAIN_MS	2000	/* the longest shutdown may spend flushing */
 #define QUIET_MS	200	/* how long "nothing more arrives" is watched */
 
-/* The server of the running test: teardown stops it even after a failure. */
-static struct h_server srv;
-
-static int
-setup(void **state)
-{
-	memset(&srv, 0, sizeof srv);
-	srv.pid = -1;
-	*state = &srv;
-	return 0;
-}
-
-/*
- * Stop lobbyd if the test left it running: it must exit 0, which under a
- * sanitizer also means it found no leak and no error on the way out.
- */
-static int
-teardown(void **state)
-{
-	struct h_server *s = *state;
-	int status = 0;
-
-	if (s->pid > 0)
-		status = h_stop_sig(s, SIGTERM);
-	h_stop(s);
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		print_error("lobbyd exit status %#x\n", (unsigned)status);
-		return -1;
-	}
-	return 0;
-}
-
 /* ---------------------------------------------------------------------
  * Helpers
  * ------------------------------------------------------------------- */
 
-static void
-sleep_ms(int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
-}
-
-/* Take nick, reading up to the rename notice; returns c. */
-static struct h_conn *
-rename_to(struct h_conn *c, const char *nick)
-{
-	char cmd[64], want[96];
-	const char *l;
-	size_t n;
-
-	snprintf(cmd, sizeof cmd, "/nick %s\n", nick);
-	snprintf(want, sizeof want, " is now %s", nick);
-	n = strlen(want);
-	h_send(c, cmd);
-	while ((l = h_line(c, H_TIMEOUT_MS)) != NULL)
-		if (strlen(l) > n && strcmp(l + strlen(l) - n, want) == 0)
-			return c;
-	fail_msg("no rename to %s", nick);
-	return NULL;
-}
-
-/* Join and take nick; the joins and renames of others are left unread. */
-static struct h_conn *
-join_as(struct h_server *s, const char *nick)
-{
-	return rename_to(h_join(s, NULL), nick);
-}
-
-/*
- * Connect a reader that will not read, and join it as nick. Its receive
- * buffer and segment size are made small before it connects: loopback's
- * 64 KiB segments would otherwise let lobbyd's kernel buffer megabytes for
- * it, and what lobbyd itself queues would show late or not at all.
- */
-static struct h_conn *
-join_stalled(struct h_server *s, const char *nick)
-{
-	struct sockaddr_in a;
-	struct h_conn *c;
-	const char *l;
-	int small = 1024, mss = 536;
-
-	c = calloc(1, sizeof *c);
-	assert_non_null(c);
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)s->port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(c->fd != -1);
-	assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small,
-	    sizeof small), 0);
-	assert_int_equal(setsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
-	    sizeof mss), 0);
-	assert_int_equal(connect(c->fd, (struct sockaddr *)&a, sizeof a), 0);
-	l = h_line(c, H_TIMEOUT_MS);
-	assert_non_null(l);
-	assert_memory_equal(l, "*** welcome", 11);
-	return rename_to(c, nick);
-}
-
-static void
-drain(struct h_conn *c)
-{
-	while (h_line(c, 100) != NULL)
-		;
-}
-
-/* Wait for the server to exit by itself; returns its wait status. */
-static int
-wait_exit(struct h_server *s, int ms)
-{
-	long long end = h_now_ms() + ms;
-	int status;
-
-	while (h_now_ms() < end) {
-		if (waitpid(s->pid, &status, WNOHANG) == s->pid) {
-			s->pid = -1;
-			return status;
-		}
-		sleep_ms(5);
-	}
-	fail_msg("lobbyd did not exit within %d ms", ms);
-	return -1;
-}
-
+/* Fail the test unless status says lobbyd exited 0. */
 static void
 assert_exit_0(int status)
 {
@@ -173,17 +43,17 @@ shutdown_by(struct h_server *s, int sig)
 	for (i = 0; i < 3; i++)
 		c[i] = h_join(s, NULL);
 	for (i = 0; i < 3; i++)
-		drain(c[i]);
+		h_drain(c[i]);
 	/* An unfinished line is no line: it is not relayed at shutdown. */
 	h_send(c[0], "never finished");
-	sleep_ms(50);
+	h_sleep_ms(50);
 	assert_int_equal(kill(s->pid, sig), 0);
 	for (i = 0; i < 3; i++) {
 		h_expect(c[i], "*** server shutting down");
 		assert_true(h_eof(c[i], H_TIMEOUT_MS));
 		h_close(c[i]);
 	}
-	assert_exit_0(wait_exit(s, H_TIMEOUT_MS));
+	assert_exit_0(h_wait_exit(s, H_TIMEOUT_MS));
 	assert_true(h_log_has(s, "shutting down", 0));
 }
 
@@ -215,8 +85,8 @@ test_shutdown_flush_bounded(void **state)
 	int i;
 
 	assert_int_equal(h_start(s, "--sendq", "67108864", NULL), 0);
-	stuck = join_stalled(s, "stuck");
-	a = join_as(s, "a");
+	stuck = h_join_stalled(s, "stuck");
+	a = h_join_as(s, "a");
 	memset(line, 'q', 1000);
 	line[1000] = '\n';
 	line[1001] = '\0';
@@ -231,7 +101,7 @@ test_shutdown_flush_bounded(void **state)
 	h_expect(a, "*** server shutting down");
 	assert_true(h_eof(a, H_TIMEOUT_MS));
 	assert_int_equal(kill(s->pid, SIGTERM), 0);
-	assert_exit_0(wait_exit(s, H_TIMEOUT_MS));
+	assert_exit_0(h_wait_exit(s, H_TIMEOUT_MS));
 	t1 = h_now_ms();
 	print_message("exit %lld ms after SIGTERM with a reader stuck\n",
 	    t1 - t0);
@@ -256,9 +126,9 @@ test_signal_storm(void **state)
 	int i;
 
 	assert_int_equal(h_start(s, NULL), 0);
-	a = join_as(s, "a");
-	b = join_as(s, "b");
-	drain(a);
+	a = h_join_as(s, "a");
+	b = h_join_as(s, "b");
+	h_drain(a);
 	for (i = 0; i < 400; i++) {
 		assert_int_equal(kill(s->pid, sigs[i % 4]), 0);
 		if (i % 4 == 0) {
@@ -295,12 +165,12 @@ test_idle_timeout(void **state)
 	int i;
 
 	assert_int_equal(h_start(s, "--idle-timeout", "1", NULL), 0);
-	typist = join_as(s, "typist");
-	talker = join_as(s, "talker");
-	silent = join_as(s, "silent");
+	typist = h_join_as(s, "typist");
+	talker = h_join_as(s, "talker");
+	silent = h_join_as(s, "silent");
 	t0 = h_now_ms();
-	drain(typist);
-	drain(talker);
+	h_drain(typist);
+	h_drain(talker);
 	/*
 	 * 2.4 s, a byte from the typist and a line from the talker every
 	 * 300 ms; the silent one is watched for the notice every 100 ms.
@@ -312,7 +182,7 @@ test_idle_timeout(void **state)
 			snprintf(line, sizeof line, "tick %d\n", i / 3);
 			h_send(talker, line);
 		}
-		sleep_ms(100);
+		h_sleep_ms(100);
 		while (t == 0 && (l = h_line(silent, 0)) != NULL) {
 			if (strncmp(l, "<talker> tick ", 14) == 0)
 				continue;
@@ -355,9 +225,9 @@ test_idle_off_by_default(void **state)
 	struct h_conn *a, *b;
 
 	assert_int_equal(h_start(s, NULL), 0);
-	a = join_as(s, "a");
-	b = join_as(s, "b");
-	drain(a);
+	a = h_join_as(s, "a");
+	b = h_join_as(s, "b");
+	h_drain(a);
 	assert_true(h_silent(a, 1500));
 	assert_true(h_silent(b, 0));
 	h_send(a, "still here\n");
@@ -370,16 +240,18 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sigterm, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sigint, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sigterm, h_setup,
+		    h_teardown),
+		cmocka_unit_test_setup_teardown(test_sigint, h_setup,
+		    h_teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_flush_bounded,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_signal_storm, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_idle_timeout, setup,
-		    teardown),
+		    h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_signal_storm, h_setup,
+		    h_teardown),
+		cmocka_unit_test_setup_teardown(test_idle_timeout, h_setup,
+		    h_teardown),
 		cmocka_unit_test_setup_teardown(test_idle_off_by_default,
-		    setup, teardown),
+		    h_setup, h_teardown),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
