@@ -408,6 +408,33 @@ test_ipv6_and_unix(void **state)
 }
 
 static void
+test_dual_stack(void **state)
+{
+	struct h_server s;
+	struct h_conn *a, *b;
+
+	(void)state;
+	/* "::" is every address, IPv4 included, on one port. */
+	assert_int_equal(h_start(&s, "-b", "::", NULL), 0);
+	assert_true(s.port6 != 0);
+	a = h_connect_tcp("127.0.0.1", s.port6);
+	assert_non_null(a);
+	h_expect(a, "*** welcome to lobby, you are guest1 (1 online; "
+	    "/help for commands)");
+	b = h_connect_tcp("::1", s.port6);
+	assert_non_null(b);
+	h_expect(b, "*** welcome to lobby, you are guest2 (2 online; "
+	    "/help for commands)");
+	h_expect(a, "*** guest2 joined");
+	assert_true(h_log_has(&s, "joined as guest1", 1000));
+	assert_true(h_log_has(&s, "from [::ffff:127.0.0.1]:", 0) ||
+	    h_log_has(&s, "from 127.0.0.1:", 0));
+	h_close(a);
+	h_close(b);
+	h_stop(&s);
+}
+
+static void
 test_unix_stale_and_live(void **state)
 {
 	struct h_server s, t;
@@ -639,6 +666,7 @@ main(void)
 		cmocka_unit_test(test_max_line_option),
 		cmocka_unit_test(test_server_full),
 		cmocka_unit_test(test_ipv6_and_unix),
+		cmocka_unit_test(test_dual_stack),
 		cmocka_unit_test(test_unix_stale_and_live),
 		cmocka_unit_test(test_shutdown_notice),
 		cmocka_unit_test(test_command_line),
