@@ -174,7 +174,7 @@ server_line(void *arg, enum line_event ev, const char *text, size_t len)
 	size_t n;
 
 	if (ev == LINE_TOOLONG) {
-		log_debug("client %u: line too long", c->id);
+		log_info("client %u %s: line too long", c->id, c->nick);
 		room_sendf(&s->room, c, "!!! line too long (max %zu bytes)",
 		    s->cfg->max_line);
 		return 0;
