@@ -737,3 +737,19 @@ h_small_quarantine(void)
 	    old != NULL ? old : "", old != NULL && *old != '\0' ? ":" : "");
 	setenv("ASAN_OPTIONS", opts, 1);
 }
+
+bool
+h_have_ipv6(void)
+{
+	struct sockaddr_in6 a;
+	int fd, ok;
+
+	memset(&a, 0, sizeof a);
+	a.sin6_family = AF_INET6;
+	a.sin6_addr = in6addr_loopback;
+	if ((fd = socket(AF_INET6, SOCK_STREAM, 0)) == -1)
+		return false;
+	ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	close(fd);
+	return ok;
+}

@@ -181,6 +181,9 @@ bool	 h_rss_meaningful(void);
  */
 void	 h_small_quarantine(void);
 
+/* Whether this machine has an IPv6 loopback (::1 can be bound). */
+bool	 h_have_ipv6(void);
+
 /* Sleep for ms milliseconds. */
 void	 h_sleep_ms(int ms);
 
