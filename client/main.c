@@ -611,6 +611,12 @@ client_run(const struct options *o)
 		fprintf(stderr, "lobby: %s\n", strerror(errno));
 		return 1;
 	}
+	/* select() cannot watch it: only possible with fds leaked to us. */
+	if (c.sock >= FD_SETSIZE) {
+		fprintf(stderr, "lobby: socket fd %d is beyond FD_SETSIZE\n",
+		    c.sock);
+		return 1;
+	}
 	c.tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
 	c.color = c.tty && o->color;
 	c.stdin_open = true;
