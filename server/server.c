@@ -56,7 +56,6 @@ struct server {
 	bool		 stopping;	/* shutting down: only flushing now */
 	bool		 reflush;	/* a flush queued output for others */
 	int64_t		 deadline;	/* when flushing gives up */
-	int		 idle_timer;	/* timer id, or -1 */
 	char		*clean;		/* a line after text_clean() */
 	char		 rbuf[SERVER_READ_MAX]; /* one read() */
 };
@@ -188,6 +187,11 @@ server_line(void *arg, enum line_event ev, const char *text, size_t len)
 	return (c->flags & CLIENT_CLOSING) ? 1 : 0;
 }
 
+/*
+ * A client is readable: one bounded read(), so that a busy client cannot
+ * starve the others, then telnet stripping, framing, and each line to the
+ * room. EOF and errors make the client leave.
+ */
 static void
 server_client_read(struct loop *l, int fd, int mask, void *arg)
 {
@@ -212,8 +216,7 @@ server_client_read(struct loop *l, int fd, int mask, void *arg)
 			room_leave(&s->room, c, "error", "out of memory");
 	} else if (n == 0) {
 		/* A clean EOF: the unfinished last line still counts. */
-		rc = line_finish(&c->line, server_line, &in);
-		(void)rc;
+		(void)line_finish(&c->line, server_line, &in);
 		room_leave(&s->room, c, NULL, "eof");
 	} else {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -224,6 +227,7 @@ server_client_read(struct loop *l, int fd, int mask, void *arg)
 	room_settle(&s->room);
 }
 
+/* A client with output left over can take more. */
 static void
 server_client_write(struct loop *l, int fd, int mask, void *arg)
 {
@@ -318,6 +322,10 @@ server_accept_starved(struct server *s, int lfd)
 	    server_pause_check, s);
 }
 
+/*
+ * A listener is readable: accept a bounded batch of connections, refusing
+ * those past the client cap or beyond FD_SETSIZE, and let the rest join.
+ */
 static void
 server_accept(struct loop *l, int lfd, int mask, void *arg)
 {
@@ -455,6 +463,7 @@ server_stop(struct server *s)
 	room_settle(&s->room);
 }
 
+/* The handler itself: one byte down the self-pipe, nothing else. */
 static void
 server_signal(int sig)
 {
@@ -481,6 +490,7 @@ server_signal_read(struct loop *l, int fd, int mask, void *arg)
 				server_stop(arg);
 }
 
+/* Ignore SIGPIPE; route SIGINT and SIGTERM through the self-pipe. */
 static int
 server_signals(struct server *s)
 {
@@ -664,7 +674,6 @@ server_run(const struct server_config *cfg)
 	}
 	s->cfg = cfg;
 	s->sigpipe[0] = s->sigpipe[1] = -1;
-	s->idle_timer = -1;
 	s->pause_timer = -1;
 	loop_init(&s->loop);
 	s->loop.before_sleep = server_before_sleep;
@@ -685,7 +694,7 @@ server_run(const struct server_config *cfg)
 	s->max_clients = server_client_cap(s);
 	(void)loop_timer_add(&s->loop, SERVER_TRIM_MS, server_trim, s);
 	if (cfg->idle_timeout > 0)
-		s->idle_timer = loop_timer_add(&s->loop,
+		(void)loop_timer_add(&s->loop,
 		    (int64_t)cfg->idle_timeout * 1000, server_idle_check, s);
 	/* Always printed, even with -q: scripts find the server by it. */
 	for (i = 0; i < s->nlisteners; i++)
