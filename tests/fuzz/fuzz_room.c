@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "client.h"
 #include "commands.h"
+#include "fuzz_check.h"
 #include "line.h"
 #include "room.h"
 #include "text.h"
@@ -36,7 +37,6 @@
 #define FUZZ_CLIENTS	6	/* slots for simulated clients */
 #define FUZZ_MAXCAP	64	/* largest line cap tried */
 
-#define FUZZ_CHECK(x)	do { if (!(x)) abort(); } while (0)
 
 /* One run: the room, its clients and the limits. */
 struct fuzz {
@@ -65,40 +65,9 @@ struct fuzz_input {
 static void
 fuzz_check_line(const struct fuzz *f, const unsigned char *s, size_t n)
 {
-	static const uint32_t least[] = { 0, 0x80, 0x800, 0x10000 };
-	size_t i = 0, k, more;
-	uint32_t cp;
-
 	FUZZ_CHECK(n <= f->out_max);
 	FUZZ_CHECK(n > 0);
-	while (i < n) {
-		unsigned char c = s[i];
-
-		if ((c & 0x80) == 0) {
-			cp = c;
-			more = 0;
-		} else if ((c & 0xe0) == 0xc0) {
-			cp = c & 0x1f;
-			more = 1;
-		} else if ((c & 0xf0) == 0xe0) {
-			cp = c & 0x0f;
-			more = 2;
-		} else if ((c & 0xf8) == 0xf0) {
-			cp = c & 0x07;
-			more = 3;
-		} else
-			abort();
-		FUZZ_CHECK(n - i >= more + 1);
-		for (k = 1; k <= more; k++) {
-			FUZZ_CHECK((s[i + k] & 0xc0) == 0x80);
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		FUZZ_CHECK(cp >= least[more] && cp <= 0x10ffff);
-		FUZZ_CHECK(cp < 0xd800 || cp > 0xdfff);
-		FUZZ_CHECK(!(cp < 0x20 && cp != '\t'));
-		FUZZ_CHECK(!(cp >= 0x7f && cp <= 0x9f));
-		i += more + 1;
-	}
+	FUZZ_CHECK(fuzz_valid_clean(s, n));
 }
 
 /* Check every line of p[0..n), which must be whole lines. */

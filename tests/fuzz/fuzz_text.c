@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz_check.h"
 #include "line.h"
 #include "text.h"
 
@@ -16,56 +17,6 @@
  */
 
 #define FUZZ_MAXCAP	64
-
-#define FUZZ_CHECK(x)	do { if (!(x)) abort(); } while (0)
-
-/* ------------------------------------------------------ strict UTF-8 check */
-
-/*
- * Decode by the bit patterns alone and then reject what the standard
- * forbids: overlong forms, surrogates, values past U+10FFFF. Returns false
- * on anything ill-formed or on a control the cleaner should have dropped.
- */
-static bool
-fuzz_valid_clean(const unsigned char *s, size_t n)
-{
-	static const uint32_t least[] = { 0, 0x80, 0x800, 0x10000 };
-	size_t i = 0, k, more;
-	uint32_t cp;
-
-	while (i < n) {
-		unsigned char c = s[i];
-
-		if ((c & 0x80) == 0) {
-			cp = c;
-			more = 0;
-		} else if ((c & 0xe0) == 0xc0) {
-			cp = c & 0x1f;
-			more = 1;
-		} else if ((c & 0xf0) == 0xe0) {
-			cp = c & 0x0f;
-			more = 2;
-		} else if ((c & 0xf8) == 0xf0) {
-			cp = c & 0x07;
-			more = 3;
-		} else
-			return false;
-		if (n - i < more + 1)
-			return false;
-		for (k = 1; k <= more; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return false;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if (cp < least[more] || cp > 0x10ffff ||
-		    (cp >= 0xd800 && cp <= 0xdfff))
-			return false;
-		if ((cp < 0x20 && cp != '\t') || (cp >= 0x7f && cp <= 0x9f))
-			return false;
-		i += more + 1;
-	}
-	return true;
-}
 
 /* ---------------------------------------------------- reference cleaner */
 
