@@ -63,26 +63,6 @@ fail:
 	return "";
 }
 
-void
-room_send(struct room *r, struct client *c, const char *line, size_t len)
-{
-	room_sendf(r, c, "%.*s", (int)len, line);
-}
-
-void
-room_sendf(struct room *r, struct client *c, const char *fmt, ...)
-{
-	const char *p;
-	size_t n;
-	va_list ap;
-
-	va_start(ap, fmt);
-	p = room_vformat(r, &n, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		room_queue(r, c, p, n);
-}
-
 /* Queue the bytes (LF included) for everyone but except. */
 static void
 room_fanout(struct room *r, const struct client *except, const char *p,
@@ -93,6 +73,42 @@ room_fanout(struct room *r, const struct client *except, const char *p,
 	for (c = r->head; c != NULL; c = c->next)
 		if (c != except)
 			room_queue(r, c, p, n);
+}
+
+/*
+ * Format one line and queue it: for to alone, or, with to NULL, for every
+ * member but except. The line is formatted once whatever the audience.
+ */
+static void
+room_vemit(struct room *r, struct client *to, const struct client *except,
+    const char *fmt, va_list ap)
+{
+	const char *p;
+	size_t n;
+
+	p = room_vformat(r, &n, fmt, ap);
+	if (n == 0)
+		return;
+	if (to != NULL)
+		room_queue(r, to, p, n);
+	else
+		room_fanout(r, except, p, n);
+}
+
+void
+room_sendf(struct room *r, struct client *c, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	room_vemit(r, c, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void
+room_send(struct room *r, struct client *c, const char *line, size_t len)
+{
+	room_sendf(r, c, "%.*s", (int)len, line);
 }
 
 void
@@ -106,15 +122,11 @@ void
 room_broadcastf(struct room *r, const struct client *except,
     const char *fmt, ...)
 {
-	const char *p;
-	size_t n;
 	va_list ap;
 
 	va_start(ap, fmt);
-	p = room_vformat(r, &n, fmt, ap);
+	room_vemit(r, NULL, except, fmt, ap);
 	va_end(ap);
-	if (n > 0)
-		room_fanout(r, except, p, n);
 }
 
 void
