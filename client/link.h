@@ -1,0 +1,83 @@
+/* link: the client's connection to the server: send queue, framed reads. */
+#ifndef LOBBY_LINK_H
+#define LOBBY_LINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "line.h"
+
+#define LINK_NICKMAX	20		/* the protocol's longest nick */
+#define LINK_MAXLINE	(64 * 1024)	/* a server line: /who names everyone */
+#define LINK_READ	(64 * 1024)	/* bytes per read() of the socket */
+
+/*
+ * One connection to lobbyd. It knows the wire only: lines queued for the
+ * server, lines framed from it, our nick as the server's notices tell it,
+ * and whether a /quit went out. What a line means on screen is the
+ * caller's business, through the callback link_read() takes.
+ */
+struct link {
+	int		 sock;		/* the server, non-blocking, or -1 */
+	bool		 quitting;	/* /quit sent: the close is expected */
+	char		 nick[LINK_NICKMAX + 1]; /* our nick, as the server said */
+	struct buf	 outq;		/* bytes for the server */
+	struct line	 in;		/* frames the server's lines */
+};
+
+/* Results of link_read(). */
+enum link_result {
+	LINK_OK,		/* read what there was (maybe nothing) */
+	LINK_GONE,		/* the server closed, or the socket broke */
+	LINK_NOMEM,		/* out of memory framing the input */
+};
+
+/* Prepare a link that is not connected. */
+void	link_init(struct link *l);
+
+/*
+ * Connect to host and port over TCP, or to the Unix socket path when
+ * unix_path is not NULL, and make the socket non-blocking. Returns 0, or
+ * -1 with a message in err.
+ */
+int	link_open(struct link *l, const char *host, const char *port,
+	    const char *unix_path, char *err, size_t errlen);
+
+/* Close the socket and release the queues; link_init() makes it new. */
+void	link_close(struct link *l);
+
+/*
+ * Queue one line (without its LF) for the server; a /quit marks the link
+ * as quitting. Returns 0, or -1 out of memory (nothing queued).
+ */
+int	link_send(struct link *l, const char *s, size_t n);
+
+/* Is s[0..n) the command word cmd (any case), alone or before a blank? */
+bool	link_is_command(const char *s, size_t n, const char *cmd);
+
+/* Is s a nick the protocol accepts: 1-20 of A-Z a-z 0-9 _ - ? */
+bool	link_nick_valid(const char *s);
+
+/*
+ * Follow our own nick in a clean server line: the welcome, and a rename
+ * of the nick we have. Only the server starts a line with "***".
+ */
+void	link_track_nick(struct link *l, const char *s, size_t n);
+
+/*
+ * The socket is readable: read once and hand each complete line to fn
+ * (see line_feed()). Returns what happened.
+ */
+enum link_result	link_read(struct link *l, line_fn fn, void *arg);
+
+/*
+ * At the end of the connection: hand out an unfinished last line, if
+ * any. Returns true when there was one (it was cut short).
+ */
+bool	link_finish(struct link *l, line_fn fn, void *arg);
+
+/* Write what the socket takes of the queue. Returns LINK_OK or LINK_GONE. */
+enum link_result	link_write(struct link *l);
+
+#endif /* LOBBY_LINK_H */
