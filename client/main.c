@@ -13,6 +13,7 @@
 #include "session.h"
 #include "term.h"
 #include "text.h"
+#include "version.h"
 
 #define LOBBY_HOST	"localhost"
 #define LOBBY_PORT	"12580"

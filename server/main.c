@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "server.h"
+#include "version.h"
 
 #define MAIN_MAX_CLIENTS	1000	/* default --max-clients */
 #define MAIN_MAX_LINE		1024	/* default --max-line, bytes */

@@ -10,7 +10,7 @@
 #include <cmocka.h>
 
 #include "buf.h"
-#include "../client/editor.h"
+#include "editor.h"
 
 /* Feed the bytes of s as keys; returns the last action. */
 static enum editor_action

@@ -21,7 +21,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
-#include "../../client/editor.h"
+#include "editor.h"
 
 #define ROWS	24
 #define COLS	80
