@@ -69,11 +69,7 @@ link_is_command(const char *s, size_t n, const char *cmd)
 bool
 link_nick_valid(const char *s)
 {
-	size_t n = strlen(s);
-
-	return n >= 1 && n <= LINK_NICKMAX &&
-	    strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	    "0123456789_-") == n;
+	return proto_nick_valid(s, strlen(s));
 }
 
 int
@@ -96,8 +92,8 @@ link_send(struct link *l, const char *s, size_t n)
 void
 link_track_nick(struct link *l, const char *s, size_t n)
 {
-	static const char welcome[] = "*** welcome to lobby, you are ";
-	char old[LINK_NICKMAX + 1], new[LINK_NICKMAX + 1], tail;
+	static const char welcome[] = PROTO_WELCOME_PREFIX;
+	char old[PROTO_NICK_MAX + 1], new[PROTO_NICK_MAX + 1], tail;
 	char line[128];
 	size_t k;
 
@@ -105,7 +101,7 @@ link_track_nick(struct link *l, const char *s, size_t n)
 	    sizeof welcome - 1) == 0) {
 		s += sizeof welcome - 1;
 		n -= sizeof welcome - 1;
-		for (k = 0; k < n && k < LINK_NICKMAX && s[k] != ' '; k++)
+		for (k = 0; k < n && k < PROTO_NICK_MAX && s[k] != ' '; k++)
 			l->nick[k] = s[k];
 		l->nick[k] = '\0';
 		return;
@@ -114,7 +110,8 @@ link_track_nick(struct link *l, const char *s, size_t n)
 		return;
 	memcpy(line, s, n);
 	line[n] = '\0';
-	if (sscanf(line, "*** %20s is now %20s%c", old, new, &tail) == 2 &&
+	if (sscanf(line, "*** %" PROTO_XSTR(PROTO_NICK_MAX) "s is now %"
+	    PROTO_XSTR(PROTO_NICK_MAX) "s%c", old, new, &tail) == 2 &&
 	    strcasecmp(old, l->nick) == 0 && link_nick_valid(new))
 		memcpy(l->nick, new, strlen(new) + 1);
 }

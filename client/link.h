@@ -7,8 +7,8 @@
 
 #include "buf.h"
 #include "line.h"
+#include "proto.h"
 
-#define LINK_NICKMAX	20		/* the protocol's longest nick */
 #define LINK_MAXLINE	(64 * 1024)	/* a server line: /who names everyone */
 #define LINK_READ	(64 * 1024)	/* bytes per read() of the socket */
 
@@ -21,7 +21,7 @@
 struct link {
 	int		 sock;		/* the server, non-blocking, or -1 */
 	bool		 quitting;	/* /quit sent: the close is expected */
-	char		 nick[LINK_NICKMAX + 1]; /* our nick, as the server said */
+	char		 nick[PROTO_NICK_MAX + 1]; /* our nick, as the server said */
 	struct buf	 outq;		/* bytes for the server */
 	struct line	 in;		/* frames the server's lines */
 };
@@ -56,7 +56,7 @@ int	link_send(struct link *l, const char *s, size_t n);
 /* Is s[0..n) the command word cmd (any case), alone or before a blank? */
 bool	link_is_command(const char *s, size_t n, const char *cmd);
 
-/* Is s a nick the protocol accepts: 1-20 of A-Z a-z 0-9 _ - ? */
+/* Is s a nick the protocol accepts (proto_nick_valid())? */
 bool	link_nick_valid(const char *s);
 
 /*

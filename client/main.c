@@ -16,7 +16,6 @@
 #include "version.h"
 
 #define LOBBY_HOST	"localhost"
-#define LOBBY_PORT	"12580"
 #define LOBBY_OUTQ_HIGH	(256 * 1024)	/* stop reading stdin past this */
 #define LOBBY_LINGER_MS	2000		/* after /quit, wait this for the close */
 
@@ -258,7 +257,7 @@ sess_free(struct session *s)
 static int
 sess_start(struct session *s, const struct options *o)
 {
-	char err[512], first[8 + LINK_NICKMAX];
+	char err[512], first[8 + PROTO_NICK_MAX];
 	int sigfd = -1;
 
 	if (link_open(&s->link, o->host, o->port, o->unix_path, err,
@@ -271,7 +270,7 @@ sess_start(struct session *s, const struct options *o)
 		return 1;
 	}
 	if (o->nick != NULL) {
-		/* The nick was checked: 1-20 characters, so it fits. */
+		/* The nick was checked: PROTO_NICK_MAX at most, so it fits. */
 		snprintf(first, sizeof first, "/nick %s", o->nick);
 		if (link_send(&s->link, first, strlen(first)) == -1) {
 			fprintf(stderr, "lobby: out of memory\n");
@@ -325,7 +324,7 @@ usage(FILE *f)
 	    "  -u, --unix PATH   connect to the Unix-domain socket PATH\n"
 	    "      --no-color    no colours (also: NO_COLOR set)\n"
 	    "  HOST [PORT]       server name or address; default "
-	    LOBBY_HOST " " LOBBY_PORT "\n");
+	    LOBBY_HOST " " PROTO_PORT_STR "\n");
 }
 
 /*
@@ -432,8 +431,8 @@ parse_args(int argc, char **argv, struct options *o)
 	if (npos > 1)
 		o->port = pos[1];
 	if (o->nick != NULL && !link_nick_valid(o->nick)) {
-		fprintf(stderr, "lobby: invalid nick: %s (1-20 letters, "
-		    "digits, _ or -)\n", o->nick);
+		fprintf(stderr, "lobby: invalid nick: %s ("
+		    PROTO_NICK_RULE ")\n", o->nick);
 		return -1;
 	}
 	if (!port_ok(o->port)) {
@@ -446,7 +445,7 @@ parse_args(int argc, char **argv, struct options *o)
 int
 main(int argc, char **argv)
 {
-	struct options o = { NULL, NULL, LOBBY_HOST, LOBBY_PORT, true };
+	struct options o = { NULL, NULL, LOBBY_HOST, PROTO_PORT_STR, true };
 	const char *nc = getenv("NO_COLOR");
 	int r;
 

@@ -10,30 +10,30 @@
 
 #include "line.h"
 #include "net.h"
+#include "proto.h"
 
 /*
  * The whole of a bot is a loop: read the room's lines, react to some of
  * them by writing lines back. Everything it needs from the protocol is a
- * handful of fixed prefixes (docs/PROTOCOL.md), and the framer in
- * common/line.h turns the byte stream into lines. A bot may block: it
+ * handful of fixed prefixes (docs/PROTOCOL.md; the nick length, port and
+ * welcome come from common/proto.h), and the framer in common/line.h
+ * turns the byte stream into lines. A bot may block: it
  * has nobody but itself to wait for, so plain blocking reads and writes
  * do, and there is no select() loop to get wrong.
  */
 
 #define BOT_NICK	"bot"
 #define BOT_HOST	"127.0.0.1"
-#define BOT_PORT	"12580"
 #define BOT_MAXLINE	(64 * 1024)	/* server lines: /who names everyone */
-#define BOT_NICKMAX	20		/* the protocol's longest nick */
 
-#define WELCOME		"*** welcome to lobby, you are "
+#define WELCOME		PROTO_WELCOME_PREFIX
 #define JOINED		" joined"
 #define IS_NOW		" is now "
 
 /* The bot's state between lines. */
 struct bot {
 	int	 fd;			/* the server, blocking */
-	char	 nick[BOT_NICKMAX + 1];	/* what the server calls us now */
+	char	 nick[PROTO_NICK_MAX + 1];	/* what the server calls us now */
 	bool	 done;			/* the server is shutting down */
 };
 
@@ -66,7 +66,7 @@ bot_send(struct bot *b, const char *s)
 static bool
 bot_nick_copy(char *dst, const char *s, size_t n)
 {
-	if (n == 0 || n > BOT_NICKMAX)
+	if (n == 0 || n > PROTO_NICK_MAX)
 		return false;
 	memcpy(dst, s, n);
 	dst[n] = '\0';
@@ -104,7 +104,7 @@ bot_is(const char *text, const char *cmd)
 static int
 bot_line(struct bot *b, const char *s)
 {
-	char reply[128], who[BOT_NICKMAX + 1], now[32];
+	char reply[128], who[PROTO_NICK_MAX + 1], now[32];
 	const char *p, *q;
 	size_t n = strlen(s);
 
@@ -183,7 +183,7 @@ usage(void)
 int
 main(int argc, char **argv)
 {
-	const char *nick = BOT_NICK, *host = BOT_HOST, *port = BOT_PORT;
+	const char *nick = BOT_NICK, *host = BOT_HOST, *port = PROTO_PORT_STR;
 	const char *unix_path = NULL;
 	struct bot b;
 	struct line in;
@@ -202,7 +202,7 @@ main(int argc, char **argv)
 	argc -= optind;
 	argv += optind;
 	if (argc > 2 || (unix_path != NULL && argc > 0) ||
-	    strlen(nick) > BOT_NICKMAX)
+	    strlen(nick) > PROTO_NICK_MAX)
 		usage();
 	if (argc > 0)
 		host = argv[0];

@@ -9,9 +9,8 @@
 #include "buf.h"
 #include "line.h"
 #include "net.h"
+#include "proto.h"
 #include "text.h"
-
-#define CLIENT_NICK_MAX	20	/* longest nick, from the protocol */
 
 /*
  * A client is created by client_new() when a connection is accepted and
@@ -28,7 +27,7 @@ struct client {
 #define CLIENT_SLOW	0x04		/* output passed the send queue limit */
 #define CLIENT_FLUSH	0x08		/* try to send queued output first */
 	const char	*reason;	/* why it left, for the log */
-	char		 nick[CLIENT_NICK_MAX + 1]; /* current nick */
+	char		 nick[PROTO_NICK_MAX + 1]; /* current nick */
 	char		 addr[NET_ADDRSTRLEN]; /* peer address, for the log */
 	int64_t		 last_input;	/* monotonic ms of the last byte read */
 	struct telnet	 telnet;	/* IAC state across reads */

@@ -69,9 +69,9 @@ cmd_nick(struct room *r, struct client *c, struct cmd_rest *a)
 		room_sendf(r, c, "!!! usage: /nick NAME");
 		return;
 	}
-	if (!room_nick_valid(nick, len)) {
-		room_sendf(r, c, "!!! invalid nick: %.*s (1-20 letters, "
-		    "digits, _ or -)", (int)len, nick);
+	if (!proto_nick_valid(nick, len)) {
+		room_sendf(r, c, "!!! invalid nick: %.*s (" PROTO_NICK_RULE
+		    ")", (int)len, nick);
 		return;
 	}
 	if (strlen(c->nick) == len && memcmp(c->nick, nick, len) == 0) {
@@ -98,7 +98,7 @@ cmd_who(struct room *r, struct client *c, struct cmd_rest *a)
 		    buf_append(&list, m->nick, strlen(m->nick)) == -1)
 			break;
 	}
-	room_sendf(r, c, "*** %zu online:%.*s", r->count,
+	room_sendf(r, c, PROTO_WHO, r->count,
 	    (int)buf_used(&list), buf_peek(&list));
 	buf_free(&list);
 }
@@ -110,7 +110,7 @@ cmd_me(struct room *r, struct client *c, struct cmd_rest *a)
 		room_sendf(r, c, "!!! usage: /me TEXT");
 		return;
 	}
-	room_broadcastf(r, c, "* %s %.*s", c->nick, (int)a->n, a->p);
+	room_broadcastf(r, c, PROTO_ACTION, c->nick, (int)a->n, a->p);
 }
 
 static void
@@ -130,7 +130,7 @@ cmd_msg(struct room *r, struct client *c, struct cmd_rest *a)
 		room_sendf(r, c, "!!! no such user: %.*s", (int)len, nick);
 		return;
 	}
-	room_sendf(r, to, "[pm] <%s> %.*s", c->nick, (int)text.n, text.p);
+	room_sendf(r, to, PROTO_PM, c->nick, (int)text.n, text.p);
 }
 
 static void
@@ -145,9 +145,8 @@ cmd_help(struct room *r, struct client *c, struct cmd_rest *a)
 {
 	static const char *const help[] = {
 		"*** commands:",
-		/* Parenthesized: one element made of two literals. */
-		("***   /nick NAME       change your nick (1-20 letters, "
-		    "digits, _ or -)"),
+		"***   /nick NAME       change your nick (" PROTO_NICK_RULE
+		    ")",
 		"***   /who             list who is online",
 		"***   /me TEXT         act: others see * NICK TEXT",
 		"***   /msg NICK TEXT   send TEXT to NICK alone",
@@ -205,11 +204,11 @@ commands_input(struct room *r, struct client *c, const char *text,
 {
 	if (len > 0 && text[0] == '/') {
 		if (len > 1 && text[1] == '/')
-			room_broadcastf(r, c, "<%s> %.*s", c->nick,
+			room_broadcastf(r, c, PROTO_CHAT, c->nick,
 			    (int)len - 1, text + 1);
 		else
 			commands_run(r, c, text, len);
 	} else
-		room_broadcastf(r, c, "<%s> %.*s", c->nick, (int)len, text);
+		room_broadcastf(r, c, PROTO_CHAT, c->nick, (int)len, text);
 	room_settle(r);
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "proto.h"
 #include "server.h"
 #include "version.h"
 
@@ -173,7 +174,7 @@ main(int argc, char **argv)
 	int i;
 
 	memset(&cfg, 0, sizeof cfg);
-	cfg.port = SERVER_DEFAULT_PORT;
+	cfg.port = PROTO_PORT;
 	cfg.max_clients = MAIN_MAX_CLIENTS;
 	cfg.max_line = MAIN_MAX_LINE;
 	cfg.sendq = MAIN_SENDQ;

@@ -162,23 +162,6 @@ room_free(struct room *r)
 	r->linecap = 0;
 }
 
-bool
-room_nick_valid(const char *nick, size_t len)
-{
-	size_t i;
-
-	if (len < 1 || len > CLIENT_NICK_MAX)
-		return false;
-	for (i = 0; i < len; i++) {
-		char ch = nick[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
-			return false;
-	}
-	return true;
-}
-
 struct client *
 room_find(const struct room *r, const char *nick, size_t len)
 {
@@ -189,29 +172,6 @@ room_find(const struct room *r, const char *nick, size_t len)
 		    len) == 0)
 			return c;
 	return NULL;
-}
-
-/*
- * The N of a nick "guestN" (any case, no leading zero), or 0 when the nick
- * is not of that form or N is above max.
- */
-static size_t
-room_guest_number(const char *nick, size_t max)
-{
-	size_t n = 0;
-	const char *p;
-
-	if (strncasecmp(nick, "guest", 5) != 0 || nick[5] < '1' ||
-	    nick[5] > '9')
-		return 0;
-	for (p = nick + 5; *p != '\0'; p++) {
-		if (*p < '0' || *p > '9')
-			return 0;
-		n = n * 10 + (size_t)(*p - '0');
-		if (n > max)
-			return 0;
-	}
-	return n;
 }
 
 /*
@@ -231,13 +191,13 @@ room_free_guest(struct room *r)
 		char nick[32];
 
 		for (n = 1;; n++) {
-			snprintf(nick, sizeof nick, "guest%zu", n);
+			snprintf(nick, sizeof nick, PROTO_GUEST "%zu", n);
 			if (room_find(r, nick, strlen(nick)) == NULL)
 				return n;
 		}
 	}
 	for (c = r->head; c != NULL; c = c->next)
-		if ((n = room_guest_number(c->nick, max)) != 0)
+		if ((n = proto_guest_number(c->nick, max)) != 0)
 			seen[n] = 1;
 	for (n = 1; n < max && seen[n]; n++)
 		;
@@ -248,7 +208,8 @@ room_free_guest(struct room *r)
 void
 room_join(struct room *r, struct client *c)
 {
-	snprintf(c->nick, sizeof c->nick, "guest%zu", room_free_guest(r));
+	snprintf(c->nick, sizeof c->nick, PROTO_GUEST "%zu",
+	    room_free_guest(r));
 	c->prev = r->tail;
 	c->next = NULL;
 	if (r->tail != NULL)
@@ -260,9 +221,8 @@ room_join(struct room *r, struct client *c)
 	c->flags |= CLIENT_JOINED;
 	room_log(r, "client %u from %s joined as %s", c->id, c->addr,
 	    c->nick);
-	room_sendf(r, c, "*** welcome to lobby, you are %s (%zu online; "
-	    "/help for commands)", c->nick, r->count);
-	room_broadcastf(r, c, "*** %s joined", c->nick);
+	room_sendf(r, c, PROTO_WELCOME, c->nick, r->count);
+	room_broadcastf(r, c, PROTO_JOINED, c->nick);
 }
 
 void
@@ -288,9 +248,9 @@ room_leave(struct room *r, struct client *c, const char *reason,
 	c->reason = why;
 	room_log(r, "client %u %s left (%s)", c->id, c->nick, why);
 	if (reason != NULL)
-		room_broadcastf(r, NULL, "*** %s left (%s)", c->nick, reason);
+		room_broadcastf(r, NULL, PROTO_LEFT_REASON, c->nick, reason);
 	else
-		room_broadcastf(r, NULL, "*** %s left", c->nick);
+		room_broadcastf(r, NULL, PROTO_LEFT, c->nick);
 }
 
 void
@@ -304,7 +264,7 @@ room_settle(struct room *r)
 			next = c->next;
 			/* A leave unlinks only c, so next stays valid. */
 			if (c->flags & CLIENT_SLOW)
-				room_leave(r, c, "too slow", "too slow");
+				room_leave(r, c, PROTO_REASON_SLOW, "too slow");
 		}
 	}
 }
@@ -312,11 +272,39 @@ room_settle(struct room *r)
 void
 room_rename(struct room *r, struct client *c, const char *nick, size_t len)
 {
-	char old[CLIENT_NICK_MAX + 1];
+	char old[PROTO_NICK_MAX + 1];
 
 	memcpy(old, c->nick, sizeof old);
 	memcpy(c->nick, nick, len);
 	c->nick[len] = '\0';
 	room_log(r, "client %u %s is now %s", c->id, old, c->nick);
-	room_broadcastf(r, NULL, "*** %s is now %s", old, c->nick);
+	room_broadcastf(r, NULL, PROTO_RENAMED, old, c->nick);
+}
+
+/* ---------------------------------------------------------------------
+ * Limits: the notices of the server's limits, sent here so that they are
+ * worded in one place and unit tests see them
+ * ------------------------------------------------------------------- */
+
+void
+room_toolong(struct room *r, struct client *c, size_t max)
+{
+	room_log(r, "client %u %s: line too long", c->id, c->nick);
+	room_sendf(r, c, PROTO_TOOLONG, max);
+}
+
+void
+room_idle(struct room *r, struct client *c, unsigned secs)
+{
+	room_sendf(r, c, PROTO_IDLE, secs);
+	room_leave(r, c, PROTO_REASON_IDLE, "idle");
+}
+
+const char *
+room_full_notice(size_t *lenp)
+{
+	static const char full[] = PROTO_FULL "\n";
+
+	*lenp = sizeof full - 1;
+	return full;
 }

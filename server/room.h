@@ -80,15 +80,30 @@ void	room_settle(struct room *r);
 struct client	*room_find(const struct room *r, const char *nick,
 		    size_t len);
 
-/* Whether nick[0..len) is a valid nick: 1-20 of A-Z a-z 0-9 _ -. */
-bool	room_nick_valid(const char *nick, size_t len);
-
 /*
  * Rename c to nick (already checked valid and free) and tell everyone,
  * c included: "*** OLD is now NEW".
  */
 void	room_rename(struct room *r, struct client *c, const char *nick,
 	    size_t len);
+
+/*
+ * c sent a line longer than max bytes: log it and tell c alone
+ * "!!! line too long (max MAX bytes)". The line is dropped; c stays.
+ */
+void	room_toolong(struct room *r, struct client *c, size_t max);
+
+/*
+ * c sent nothing for secs seconds: tell it "!!! idle for SECS seconds,
+ * disconnecting", then it leaves with "idle", as room_leave() does.
+ */
+void	room_idle(struct room *r, struct client *c, unsigned secs);
+
+/*
+ * The line, LF included, for a connection refused because the server is
+ * full: "!!! server full, try again later". Static; its length in *lenp.
+ */
+const char	*room_full_notice(size_t *lenp);
 
 /* Write a log line through r->log, if set. */
 void	room_log(struct room *r, const char *fmt, ...)

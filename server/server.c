@@ -19,6 +19,7 @@
 #include "log.h"
 #include "loop.h"
 #include "net.h"
+#include "proto.h"
 #include "room.h"
 #include "text.h"
 
@@ -29,8 +30,6 @@
 #define SERVER_TRIM_MS		1000	/* how often idle buffers are freed */
 /* Fds the server keeps for itself: stdio, the self-pipe, the reserve. */
 #define SERVER_OWN_FDS		6
-
-static const char server_full[] = "!!! server full, try again later\n";
 
 struct listener {
 	int		 fd;		/* listening socket */
@@ -104,7 +103,7 @@ server_flush(struct server *s, struct client *c)
 		log_debug("client %u: write: %s", c->id, strerror(errno));
 		buf_free(&c->out);
 		loop_del(&s->loop, c->fd, LOOP_WRITE);
-		room_leave(&s->room, c, "error", "write error");
+		room_leave(&s->room, c, PROTO_REASON_ERROR, "write error");
 		room_settle(&s->room);
 		/* The others now have a notice queued: flush them again. */
 		s->reflush = true;
@@ -173,9 +172,7 @@ server_line(void *arg, enum line_event ev, const char *text, size_t len)
 	size_t n;
 
 	if (ev == LINE_TOOLONG) {
-		log_info("client %u %s: line too long", c->id, c->nick);
-		room_sendf(&s->room, c, "!!! line too long (max %zu bytes)",
-		    s->cfg->max_line);
+		room_toolong(&s->room, c, s->cfg->max_line);
 		return 0;
 	}
 	n = text_clean(text, len, s->clean);
@@ -213,7 +210,8 @@ server_client_read(struct loop *l, int fd, int mask, void *arg)
 		n = (ssize_t)telnet_strip(&c->telnet, s->rbuf, (size_t)n);
 		rc = line_feed(&c->line, s->rbuf, (size_t)n, server_line, &in);
 		if (rc == -1 && !(c->flags & CLIENT_CLOSING))
-			room_leave(&s->room, c, "error", "out of memory");
+			room_leave(&s->room, c, PROTO_REASON_ERROR,
+			    "out of memory");
 	} else if (n == 0) {
 		/* A clean EOF: the unfinished last line still counts. */
 		(void)line_finish(&c->line, server_line, &in);
@@ -222,7 +220,7 @@ server_client_read(struct loop *l, int fd, int mask, void *arg)
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
 		log_debug("client %u: read: %s", c->id, strerror(errno));
-		room_leave(&s->room, c, "error", "read error");
+		room_leave(&s->room, c, PROTO_REASON_ERROR, "read error");
 	}
 	room_settle(&s->room);
 }
@@ -243,8 +241,11 @@ server_client_write(struct loop *l, int fd, int mask, void *arg)
 static void
 server_refuse(int fd, const char *peer, const char *why)
 {
-	(void)send(fd, server_full, sizeof server_full - 1,
-	    MSG_NOSIGNAL | MSG_DONTWAIT);
+	const char *full;
+	size_t n;
+
+	full = room_full_notice(&n);
+	(void)send(fd, full, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
 	log_warn("refused %s: %s", peer, why);
 }
@@ -424,11 +425,9 @@ server_idle_check(struct loop *l, void *arg)
 	next = limit;
 	for (c = s->room.head; c != NULL; c = cnext) {
 		cnext = c->next;
-		if (now - c->last_input >= limit) {
-			room_sendf(&s->room, c, "!!! idle for %u seconds, "
-			    "disconnecting", s->cfg->idle_timeout);
-			room_leave(&s->room, c, "idle", "idle");
-		} else if (c->last_input + limit - now < next)
+		if (now - c->last_input >= limit)
+			room_idle(&s->room, c, s->cfg->idle_timeout);
+		else if (c->last_input + limit - now < next)
 			next = c->last_input + limit - now;
 	}
 	room_settle(&s->room);
@@ -459,7 +458,7 @@ server_stop(struct server *s)
 	for (fd = 0; fd <= s->maxfd; fd++)
 		if (s->clients[fd] != NULL)
 			loop_del(&s->loop, fd, LOOP_READ);
-	room_broadcastf(&s->room, NULL, "*** server shutting down");
+	room_broadcastf(&s->room, NULL, PROTO_SHUTDOWN);
 	room_settle(&s->room);
 }
 

@@ -5,7 +5,6 @@
 #include <stddef.h>
 
 #define SERVER_MAX_LISTENERS	16	/* -b given more often is an error */
-#define SERVER_DEFAULT_PORT	12580
 
 /* What the command line decided; read-only to the server. */
 struct server_config {

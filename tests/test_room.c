@@ -368,40 +368,6 @@ test_find(void **state)
 	assert_ptr_equal(room_find(&f->r, "bob_2", 5), b);
 }
 
-static void
-test_nick_valid(void **state)
-{
-	(void)state;
-	assert_true(room_nick_valid("a", 1));
-	assert_true(room_nick_valid("Z", 1));
-	assert_true(room_nick_valid("7", 1));
-	assert_true(room_nick_valid("-", 1));
-	assert_true(room_nick_valid("_", 1));
-	assert_true(room_nick_valid("a-b_C9", 6));
-	assert_true(room_nick_valid("abcdefghijklmnopqrst", 20));
-	assert_true(room_nick_valid("ABCDEFGHIJKLMNOPQRST", 20));
-	assert_true(room_nick_valid("01234567890123456789", 20));
-	assert_false(room_nick_valid("abcdefghijklmnopqrstu", 21));
-	assert_false(room_nick_valid("", 0));
-	assert_false(room_nick_valid("a b", 3));
-	assert_false(room_nick_valid(" ", 1));
-	assert_false(room_nick_valid("a\tb", 3));
-	assert_false(room_nick_valid("bob!", 4));
-	assert_false(room_nick_valid("b.b", 3));
-	assert_false(room_nick_valid("a/b", 3));
-	assert_false(room_nick_valid("a@b", 3));
-	assert_false(room_nick_valid("[x]", 3));
-	assert_false(room_nick_valid("`", 1));
-	assert_false(room_nick_valid("{", 1));
-	/* Non-ASCII letters are not letters here. */
-	assert_false(room_nick_valid("b\xc3\xa9", 3));
-	assert_false(room_nick_valid("\xe4\xbd\xa0\xe5\xa5\xbd", 6));
-	assert_false(room_nick_valid("\xff", 1));
-	/* Only len bytes count. */
-	assert_true(room_nick_valid("ab cd", 2));
-	assert_false(room_nick_valid("ab cd", 3));
-}
-
 /* ---------------------------------------------------------------------
  * The send queue limit
  * ------------------------------------------------------------------- */
@@ -570,6 +536,96 @@ test_join_over_sendq(void **state)
  * The log hook
  * ------------------------------------------------------------------- */
 
+/* ---------------------------------------------------------------------
+ * The limit notices
+ * ------------------------------------------------------------------- */
+
+static void
+test_limit_toolong(void **state)
+{
+	struct fx *f = *state;
+	struct client *a, *b;
+
+	a = fx_member(f, "alice");
+	b = fx_member(f, "bob");
+	f->nlog = 0;
+	buf_drain(&f->log, buf_used(&f->log));
+	room_toolong(&f->r, a, 512);
+	/* Only the sender hears of it, and it stays. */
+	fx_expect(a, "!!! line too long (max 512 bytes)\n");
+	fx_silent(b);
+	assert_true(a->flags & CLIENT_JOINED);
+	assert_false(a->flags & (CLIENT_CLOSING | CLIENT_SLOW));
+	assert_int_equal(f->r.count, 2);
+	assert_int_equal(f->nlog, 1);
+	assert_int_equal(buf_used(&f->log),
+	    strlen("client 1 alice: line too long\n"));
+	assert_memory_equal(buf_peek(&f->log),
+	    "client 1 alice: line too long\n", buf_used(&f->log));
+	/* The size is the server's option, printed as given. */
+	room_toolong(&f->r, b, 1048576);
+	fx_expect(b, "!!! line too long (max 1048576 bytes)\n");
+	fx_silent(a);
+}
+
+static void
+test_limit_idle(void **state)
+{
+	struct fx *f = *state;
+	struct client *a, *b, *c;
+
+	a = fx_member(f, "alice");
+	b = fx_member(f, "bob");
+	c = fx_member(f, "carol");
+	room_idle(&f->r, b, 30);
+	/* The idler is told why, then leaves like anyone else. */
+	fx_expect(b, "!!! idle for 30 seconds, disconnecting\n");
+	fx_expect(a, "*** bob left (idle)\n");
+	fx_expect(c, "*** bob left (idle)\n");
+	assert_true(b->flags & CLIENT_CLOSING);
+	assert_false(b->flags & CLIENT_JOINED);
+	assert_string_equal(b->reason, "idle");
+	assert_int_equal(f->r.count, 2);
+	assert_false(fx_is_member(f, b));
+	/* A leaver is not a member: nothing more for it, nobody told. */
+	room_idle(&f->r, b, 30);
+	fx_silent(b);
+	fx_silent(a);
+	fx_silent(c);
+}
+
+static void
+test_limit_idle_slow(void **state)
+{
+	struct fx *f = *state;
+	struct client *a, *b;
+
+	a = fx_member(f, "alice");
+	b = fx_member(f, "bob");
+	f->r.sendq = 100;
+	fx_fill(b, 90);
+	/* The notice does not fit: bob is too slow for it, and still goes. */
+	room_idle(&f->r, b, 5);
+	assert_true(b->flags & CLIENT_CLOSING);
+	assert_null(b->out.data);
+	assert_int_equal(f->r.nslow, 0);
+	fx_expect(a, "*** bob left (idle)\n");
+	room_settle(&f->r);
+	fx_silent(a);
+}
+
+static void
+test_limit_full(void **state)
+{
+	const char *line;
+	size_t n;
+
+	(void)state;
+	line = room_full_notice(&n);
+	assert_int_equal(n, strlen("!!! server full, try again later\n"));
+	assert_memory_equal(line, "!!! server full, try again later\n", n);
+}
+
 static void
 test_log_events(void **state)
 {
@@ -635,13 +691,16 @@ main(void)
 		T(test_long_line),
 		T(test_rename),
 		T(test_find),
-		T(test_nick_valid),
 		T(test_sendq_boundary),
 		T(test_sendq_own_reply),
 		T(test_settle_chain_forward),
 		T(test_settle_chain_backward),
 		T(test_settle_everyone_slow),
 		T(test_join_over_sendq),
+		T(test_limit_toolong),
+		T(test_limit_idle),
+		T(test_limit_idle_slow),
+		T(test_limit_full),
 		T(test_log_events),
 		T(test_no_log_hook),
 	};

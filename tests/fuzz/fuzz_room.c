@@ -125,7 +125,7 @@ fuzz_check_room(const struct fuzz *f)
 		FUZZ_CHECK(c->prev == prev);
 		FUZZ_CHECK(c->flags & CLIENT_JOINED);
 		FUZZ_CHECK(!(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)));
-		FUZZ_CHECK(room_nick_valid(c->nick, strlen(c->nick)));
+		FUZZ_CHECK(proto_nick_valid(c->nick, strlen(c->nick)));
 		for (d = r->head; d != c; d = d->next)
 			FUZZ_CHECK(strcasecmp(c->nick, d->nick) != 0);
 		FUZZ_CHECK(buf_used(&c->out) <= f->sendq);
@@ -197,15 +197,14 @@ fuzz_line(void *arg, enum line_event ev, const char *text, size_t len)
 	struct fuzz_input *in = arg;
 	struct fuzz *f = in->f;
 	struct client *c = in->c;
-	char nick[CLIENT_NICK_MAX + 1];
+	char nick[PROTO_NICK_MAX + 1];
 	size_t n, old;
 	bool chat;
 
 	FUZZ_CHECK(!(c->flags & CLIENT_CLOSING));
 	if (ev == LINE_TOOLONG) {
 		FUZZ_CHECK(text == NULL && len == 0);
-		room_sendf(&f->room, c, "!!! line too long (max %zu bytes)",
-		    f->max_line);
+		room_toolong(&f->room, c, f->max_line);
 		room_settle(&f->room);
 		return (c->flags & CLIENT_CLOSING) ? 1 : 0;
 	}

@@ -1,0 +1,40 @@
+/* proto: the wire contract shared by lobbyd and lobby: nicks, port, lines. */
+#include "proto.h"
+
+#include <strings.h>
+
+bool
+proto_nick_valid(const char *nick, size_t len)
+{
+	size_t i;
+
+	if (len < 1 || len > PROTO_NICK_MAX)
+		return false;
+	for (i = 0; i < len; i++) {
+		char ch = nick[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+size_t
+proto_guest_number(const char *nick, size_t max)
+{
+	size_t n = 0, k = sizeof PROTO_GUEST - 1;
+	const char *p;
+
+	if (strncasecmp(nick, PROTO_GUEST, k) != 0 || nick[k] < '1' ||
+	    nick[k] > '9')
+		return 0;
+	for (p = nick + k; *p != '\0'; p++) {
+		if (*p < '0' || *p > '9')
+			return 0;
+		n = n * 10 + (size_t)(*p - '0');
+		if (n > max)
+			return 0;
+	}
+	return n;
+}

@@ -1,0 +1,60 @@
+/* proto: the wire contract shared by lobbyd and lobby: nicks, port, lines. */
+#ifndef LOBBY_PROTO_H
+#define LOBBY_PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Turn a numeric macro into a string literal ("12580"). */
+#define PROTO_STR(x)		#x
+#define PROTO_XSTR(x)		PROTO_STR(x)
+
+#define PROTO_PORT		12580	/* default TCP port, server and client */
+#define PROTO_PORT_STR		PROTO_XSTR(PROTO_PORT)
+
+/*
+ * Nicks: 1 to PROTO_NICK_MAX of A-Z a-z 0-9 _ -, compared ignoring case.
+ * PROTO_NICK_RULE is how error messages and /help word the rule.
+ */
+#define PROTO_NICK_MAX		20
+#define PROTO_NICK_RULE		"1-" PROTO_XSTR(PROTO_NICK_MAX) \
+				" letters, digits, _ or -"
+
+/* A newcomer's nick: this prefix and the smallest free number from 1. */
+#define PROTO_GUEST		"guest"
+
+/*
+ * The lines the server sends, as printf formats without the LF. Notices
+ * start with "*** ", errors and limit notices with "!!! ".
+ */
+#define PROTO_WELCOME_PREFIX	"*** welcome to lobby, you are "
+#define PROTO_WELCOME		PROTO_WELCOME_PREFIX \
+				"%s (%zu online; /help for commands)"
+#define PROTO_JOINED		"*** %s joined"
+#define PROTO_LEFT		"*** %s left"
+#define PROTO_LEFT_REASON	"*** %s left (%s)"
+#define PROTO_RENAMED		"*** %s is now %s"
+#define PROTO_WHO		"*** %zu online:%.*s"	/* " NICK" each */
+#define PROTO_CHAT		"<%s> %.*s"
+#define PROTO_ACTION		"* %s %.*s"		/* /me */
+#define PROTO_PM		"[pm] <%s> %.*s"	/* /msg */
+#define PROTO_SHUTDOWN		"*** server shutting down"
+#define PROTO_TOOLONG		"!!! line too long (max %zu bytes)"
+#define PROTO_IDLE		"!!! idle for %u seconds, disconnecting"
+#define PROTO_FULL		"!!! server full, try again later"
+
+/* The reasons in "*** NICK left (REASON)" that the server gives itself. */
+#define PROTO_REASON_SLOW	"too slow"
+#define PROTO_REASON_IDLE	"idle"
+#define PROTO_REASON_ERROR	"error"
+
+/* Whether nick[0..len) is a valid nick (see PROTO_NICK_MAX). */
+bool	proto_nick_valid(const char *nick, size_t len);
+
+/*
+ * The N of a nick PROTO_GUEST "N" (any case, no leading zero), or 0 when
+ * the nick is not of that form or N is above max.
+ */
+size_t	proto_guest_number(const char *nick, size_t max);
+
+#endif /* LOBBY_PROTO_H */
