@@ -160,6 +160,25 @@ text_seq(const unsigned char *in, size_t n, int *ok)
 }
 
 /*
+ * Whether the well-formed three-byte sequence at in is a code point that
+ * can make a terminal show text in another order or on other lines than
+ * it was sent: the bidirectional embeddings and overrides U+202A-U+202E,
+ * the isolates U+2066-U+2069, and the separators U+2028 and U+2029.
+ * ("Trojan Source", CVE-2021-42574.)
+ */
+static inline int
+text_reorders(const unsigned char *in)
+{
+	if (in[0] != 0xe2)
+		return 0;
+	if (in[1] == 0x80)
+		return in[2] >= 0xa8 && in[2] <= 0xae;	/* U+2028-U+202E */
+	if (in[1] == 0x81)
+		return in[2] >= 0xa6 && in[2] <= 0xa9;	/* U+2066-U+2069 */
+	return 0;
+}
+
+/*
  * Most chat is ASCII, so runs of eight plain bytes are copied a word at a
  * time; everything else goes byte by byte through the decoder.
  */
@@ -196,6 +215,8 @@ text_clean(const char *inp, size_t n, char *outp)
 			o = text_fffd(out, o);
 		else if (len == 2 && c == 0xc2 && in[i + 1] < 0xa0) {
 			/* C1 controls, U+0080-U+009F: dropped. */
+		} else if (len == 3 && text_reorders(in + i)) {
+			/* Bidi controls and line separators: dropped. */
 		} else {
 			memcpy(out + o, in + i, len);
 			o += len;

@@ -29,7 +29,9 @@ size_t	telnet_strip(struct telnet *t, char *buf, size_t n);
  * Write the clean form of in[0..n) to out, which must have room for
  * TEXT_CLEAN_MAX(n) bytes: valid UTF-8 is copied, each maximal ill-formed
  * subpart becomes one U+FFFD, and the code points U+0000-U+001F except TAB,
- * U+007F and U+0080-U+009F are dropped. Returns the bytes written.
+ * U+007F, U+0080-U+009F, the bidirectional controls U+202A-U+202E and
+ * U+2066-U+2069, and the separators U+2028 and U+2029 are dropped.
+ * Returns the bytes written.
  * out must not overlap in.
  */
 size_t	text_clean(const char *in, size_t n, char *out);

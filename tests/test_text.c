@@ -79,6 +79,35 @@ test_clean_c1(void **state)
 	CLEAN("caf\xc3\xa9", "caf\xc3\xa9");
 }
 
+/* Bidirectional controls and line separators (SPEC "Text hygiene"). */
+static void
+test_clean_bidi(void **state)
+{
+	(void)state;
+	/* U+202A LRE, U+202B RLE, U+202C PDF, U+202D LRO, U+202E RLO. */
+	CLEAN("a\xe2\x80\xaa" "b", "ab");
+	CLEAN("a\xe2\x80\xab" "b", "ab");
+	CLEAN("a\xe2\x80\xac" "b", "ab");
+	CLEAN("a\xe2\x80\xad" "b", "ab");
+	CLEAN("access\xe2\x80\xae" "nimda", "accessnimda");
+	/* U+2066 LRI, U+2067 RLI, U+2068 FSI, U+2069 PDI. */
+	CLEAN("\xe2\x81\xa6" "x" "\xe2\x81\xa7" "y" "\xe2\x81\xa8"
+	    "z" "\xe2\x81\xa9", "xyz");
+	/* U+2028 LINE SEPARATOR, U+2029 PARAGRAPH SEPARATOR. */
+	CLEAN("line\xe2\x80\xa8" "two\xe2\x80\xa9" "three",
+	    "linetwothree");
+	/* Their neighbours stay: U+2027, U+202F, U+2065, U+206A, U+200F. */
+	CLEAN("\xe2\x80\xa7", "\xe2\x80\xa7");
+	CLEAN("\xe2\x80\xaf", "\xe2\x80\xaf");
+	CLEAN("\xe2\x81\xa5", "\xe2\x81\xa5");
+	CLEAN("\xe2\x81\xaa", "\xe2\x81\xaa");
+	CLEAN("\xe2\x80\x8f", "\xe2\x80\x8f");
+	/* Only the well-formed sequence goes: a cut one is U+FFFD. */
+	CLEAN("\xe2\x80" "a", FFFD "a");
+	/* After a word-sized ASCII run, and several in a row. */
+	CLEAN("01234567\xe2\x80\xae\xe2\x80\xae" "89", "0123456789");
+}
+
 static void
 test_clean_valid_multibyte(void **state)
 {
@@ -412,6 +441,7 @@ main(void)
 		cmocka_unit_test(test_clean_ascii),
 		cmocka_unit_test(test_clean_c0_del),
 		cmocka_unit_test(test_clean_c1),
+		cmocka_unit_test(test_clean_bidi),
 		cmocka_unit_test(test_clean_valid_multibyte),
 		cmocka_unit_test(test_clean_maximal_subpart),
 		cmocka_unit_test(test_clean_overlong),

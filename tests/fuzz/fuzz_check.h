@@ -11,7 +11,8 @@
 
 /*
  * Whether s[0..n) is what the cleaner may hand out: well-formed UTF-8 with
- * none of the controls it removes (C0 but TAB, DEL, C1). Written apart
+ * none of the controls it removes (C0 but TAB, DEL, C1, the bidirectional
+ * controls and the line and paragraph separators). Written apart
  * from common/text.c on purpose: it decodes by the bit patterns alone and
  * then rejects what the standard forbids (overlong forms, surrogates,
  * values past U+10FFFF), so a shared mistake cannot hide.
@@ -51,6 +52,9 @@ fuzz_valid_clean(const unsigned char *s, size_t n)
 		    (cp >= 0xd800 && cp <= 0xdfff))
 			return false;
 		if ((cp < 0x20 && cp != '\t') || (cp >= 0x7f && cp <= 0x9f))
+			return false;
+		if ((cp >= 0x2028 && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069))
 			return false;
 		i += more + 1;
 	}

@@ -480,14 +480,17 @@ test_unix_socket(void **state)
 
 /*
  * A hostile server: lobby cleans what it prints all the same (escape
- * sequences, bells, bad UTF-8), and shows the last line without LF.
+ * sequences, bells, bad UTF-8, bidirectional controls and line
+ * separators), and shows the last line without LF.
  */
 static void
 test_hostile_server(void **state)
 {
 	static const char evil[] = "*** welcome to lobby, you are x (1 "
 	    "online; /help for commands)\r\n<x> \033[2Jclear\a bell \xc0\xaf "
-	    "\xe4\xbd\n<x> no LF at the end";
+	    "\xe4\xbd\n<x> abc\xe2\x80\xae" "fed\xe2\x81\xa6" "x"
+	    "\xe2\x80\xa8" "y\n"
+	    "<x> no LF at the end";
 	union {
 		struct sockaddr		sa;
 		struct sockaddr_in	in;
@@ -520,7 +523,7 @@ test_hostile_server(void **state)
 	assert_string_equal(l->obuf,
 	    "*** welcome to lobby, you are x (1 online; /help for "
 	    "commands)\n<x> [2Jclear bell \xef\xbf\xbd\xef\xbf\xbd "
-	    "\xef\xbf\xbd\n<x> no LF at the end\n");
+	    "\xef\xbf\xbd\n<x> abcfedxy\n<x> no LF at the end\n");
 	lob_free(l);
 }
 
