@@ -1,6 +1,9 @@
-/* log: timestamped, levelled log lines on stderr. */
+/* log: timestamped, levelled log lines on stderr, or the journal's form. */
 #ifndef LOBBY_LOG_H
 #define LOBBY_LOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
 
 enum log_level {
 	LOG_LEVEL_ERROR,	/* something failed that should not have */
@@ -9,12 +12,32 @@ enum log_level {
 	LOG_LEVEL_DEBUG,	/* everything else worth seeing with -v */
 };
 
-/* Name the program in every line and show levels up to max. */
+/*
+ * Name the program in every line and show levels up to max. Also looks at
+ * JOURNAL_STREAM: when it names stderr, lines take the journal's form.
+ */
 void	log_init(const char *prog, enum log_level max);
 
 /*
- * One line: "2026-11-23T23:04:05.123Z lobbyd: info: text". errno is kept,
- * so a caller may log and then still report errno.
+ * Whether env, a JOURNAL_STREAM value ("DEVICE:INODE", as systemd sets
+ * it), names the file open on fd: then fd is connected to the journal.
+ */
+bool	log_journal_stream(const char *env, int fd);
+
+/*
+ * Copy the string in to out (outlen bytes, NUL included), writing each C0
+ * control byte, DEL and each UTF-8 encoded C1 control as \xNN, so that no
+ * text can end a log line early or drive the terminal that shows it. What
+ * does not fit is cut. Returns the length written.
+ */
+size_t	log_escape(const char *in, char *out, size_t outlen);
+
+/*
+ * One line: "2026-11-23T23:04:05.123Z lobbyd: info: text"; under systemd
+ * (stderr is the journal) "<6>lobbyd: info: text", the syslog priority
+ * first and no timestamp, which the journal adds. Control bytes in the
+ * text are escaped (log_escape()). errno is kept, so a caller may log and
+ * then still report errno.
  */
 void	log_msg(enum log_level level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
