@@ -5,13 +5,19 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <net/if.h>
 #include <netinet/tcp.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define NET_BACKLOG	511	/* what the kernel caps somaxconn at anyway */
+#define NET_LIVE_MS	500	/* how long a socket file has to answer */
 
 int
 net_nonblock(int fd)
@@ -38,25 +44,75 @@ net_close_keep_errno(int fd)
 }
 
 int
+net_addr_parse(const char *addr, unsigned port, union net_addr *out)
+{
+	union net_addr a;
+	char host[INET6_ADDRSTRLEN];
+	const char *pct = strchr(addr, '%');
+	unsigned long scope = 0;
+	size_t n = pct != NULL ? (size_t)(pct - addr) : strlen(addr);
+	char *end;
+
+	memset(&a, 0, sizeof a);
+	if (pct == NULL && inet_pton(AF_INET, addr, &a.in.sin_addr) == 1) {
+		a.in.sin_family = AF_INET;
+		a.in.sin_port = htons((unsigned short)port);
+		goto done;
+	}
+	if (n >= sizeof host)
+		goto bad;
+	memcpy(host, addr, n);
+	host[n] = '\0';
+	if (inet_pton(AF_INET6, host, &a.in6.sin6_addr) != 1)
+		goto bad;
+	if (pct != NULL) {
+		/* "%eth0" names an interface, "%2" gives its index. */
+		if (pct[1] >= '0' && pct[1] <= '9') {
+			errno = 0;
+			scope = strtoul(pct + 1, &end, 10);
+			if (*end != '\0' || errno != 0 || scope > UINT32_MAX)
+				goto bad;
+		} else if (pct[1] == '\0' ||
+		    (scope = if_nametoindex(pct + 1)) == 0)
+			goto bad;
+	}
+	a.in6.sin6_family = AF_INET6;
+	a.in6.sin6_port = htons((unsigned short)port);
+	a.in6.sin6_scope_id = (uint32_t)scope;
+done:
+	if (out != NULL)
+		*out = a;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
+const char *
+net_listen_why(const char *addr, int err)
+{
+	union net_addr a;
+
+	if (err == EINVAL && net_addr_parse(addr, 0, &a) == -1)
+		return "not a numeric IPv4 or IPv6 address";
+	if (err == EINVAL && a.sa.sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_LINKLOCAL(&a.in6.sin6_addr) &&
+	    a.in6.sin6_scope_id == 0)
+		return "a link-local address needs an interface, as in "
+		    "fe80::1%eth0";
+	return strerror(err);
+}
+
+int
 net_listen_tcp(const char *addr, unsigned port, char *name, size_t namelen)
 {
 	union net_addr a;
 	socklen_t alen;
 	int fd, on = 1, v6only;
 
-	memset(&a, 0, sizeof a);
-	if (inet_pton(AF_INET, addr, &a.in.sin_addr) == 1) {
-		a.in.sin_family = AF_INET;
-		a.in.sin_port = htons((unsigned short)port);
-		alen = sizeof a.in;
-	} else if (inet_pton(AF_INET6, addr, &a.in6.sin6_addr) == 1) {
-		a.in6.sin6_family = AF_INET6;
-		a.in6.sin6_port = htons((unsigned short)port);
-		alen = sizeof a.in6;
-	} else {
-		errno = EINVAL;
+	if (net_addr_parse(addr, port, &a) == -1)
 		return -1;
-	}
+	alen = a.sa.sa_family == AF_INET ? sizeof a.in : sizeof a.in6;
 	if ((fd = socket(a.sa.sa_family, SOCK_STREAM, 0)) == -1)
 		return -1;
 	if (net_nonblock(fd) == -1)
@@ -79,17 +135,62 @@ fail:
 	return -1;
 }
 
-/* Is a server answering on the Unix socket at a? 1 yes, 0 no (stale). */
+/*
+ * Whether the socket file at a is stale, so that it may be replaced: only
+ * when connecting to it is refused (ECONNREFUSED: nobody listens there).
+ * The connect is non-blocking and waits at most NET_LIVE_MS, so a server
+ * with a full backlog cannot stall the start. Returns 0 when stale, else
+ * -1 with errno: EADDRINUSE when a server answers (or its backlog is
+ * full), ETIMEDOUT when nothing answers in time, or connect()'s own
+ * reason (EACCES: another user's socket; EPROTOTYPE: not a stream one).
+ */
 static int
-net_unix_live(const union net_addr *a)
+net_unix_stale(const union net_addr *a)
 {
-	int fd, live;
+	struct pollfd p;
+	int64_t left = NET_LIVE_MS, start;
+	struct timespec ts;
+	socklen_t len;
+	int fd, err, rc;
 
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		return -1;
-	live = connect(fd, &a->sa, sizeof a->un) == 0 || errno == EAGAIN;
+	if (net_nonblock(fd) == -1) {
+		net_close_keep_errno(fd);
+		return -1;
+	}
+	if (connect(fd, &a->sa, sizeof a->un) == 0)
+		err = EADDRINUSE;
+	else if (errno == EAGAIN || errno == EWOULDBLOCK)
+		err = EADDRINUSE;	/* Linux: a live server, backlog full */
+	else if (errno != EINPROGRESS && errno != EINTR)
+		err = errno;
+	else {
+		/* Wait for the answer, however many signals come meanwhile. */
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		start = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		p.fd = fd;
+		p.events = POLLOUT;
+		do {
+			rc = poll(&p, 1, (int)left);
+			clock_gettime(CLOCK_MONOTONIC, &ts);
+			left = NET_LIVE_MS - ((int64_t)ts.tv_sec * 1000 +
+			    ts.tv_nsec / 1000000 - start);
+		} while (rc == -1 && errno == EINTR && left > 0);
+		len = sizeof err;
+		if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,
+		    &len) == -1)
+			err = errno;
+		else if (rc == 1)
+			err = err == 0 ? EADDRINUSE : err;
+		else
+			err = rc == 0 || errno == EINTR ? ETIMEDOUT : errno;
+	}
 	close(fd);
-	return live;
+	if (err == ECONNREFUSED)
+		return 0;
+	errno = err;
+	return -1;
 }
 
 int
@@ -97,7 +198,7 @@ net_listen_unix(const char *path)
 {
 	union net_addr a;
 	struct stat st;
-	int fd, live;
+	int fd;
 
 	memset(&a, 0, sizeof a);
 	if (strlen(path) >= sizeof a.un.sun_path) {
@@ -111,13 +212,7 @@ net_listen_unix(const char *path)
 			errno = EEXIST;
 			return -1;
 		}
-		if ((live = net_unix_live(&a)) == -1)
-			return -1;
-		if (live) {
-			errno = EADDRINUSE;
-			return -1;
-		}
-		if (unlink(path) == -1)
+		if (net_unix_stale(&a) == -1 || unlink(path) == -1)
 			return -1;
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
@@ -151,7 +246,7 @@ net_accept(int lfd, union net_addr *peer)
 void
 net_addr_format(const union net_addr *a, char *out, size_t outlen)
 {
-	char host[INET6_ADDRSTRLEN];
+	char host[INET6_ADDRSTRLEN], scope[IF_NAMESIZE + 12];
 
 	switch (a->sa.sa_family) {
 	case AF_INET:
@@ -160,7 +255,14 @@ net_addr_format(const union net_addr *a, char *out, size_t outlen)
 		break;
 	case AF_INET6:
 		inet_ntop(AF_INET6, &a->in6.sin6_addr, host, sizeof host);
-		snprintf(out, outlen, "[%s]:%u", host,
+		scope[0] = '\0';
+		if (a->in6.sin6_scope_id != 0 &&
+		    if_indextoname(a->in6.sin6_scope_id, scope + 1) != NULL)
+			scope[0] = '%';
+		else if (a->in6.sin6_scope_id != 0)
+			snprintf(scope, sizeof scope, "%%%u",
+			    (unsigned)a->in6.sin6_scope_id);
+		snprintf(out, outlen, "[%s%s]:%u", host, scope,
 		    ntohs(a->in6.sin6_port));
 		break;
 	case AF_UNIX:

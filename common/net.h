@@ -24,22 +24,44 @@ union net_addr {
 int	net_nonblock(int fd);
 
 /*
- * Listen on TCP at the numeric address addr ("127.0.0.1", "::1", "::",
- * "0.0.0.0") and port (0: the kernel picks one). "::" is dual-stack, any
- * other IPv6 address IPv6-only. The socket is non-blocking and
- * close-on-exec. On success returns the fd and writes the bound address
- * ("127.0.0.1:12580", "[::1]:12580") to name. On failure returns -1 with
- * errno (EAFNOSUPPORT/EADDRNOTAVAIL where the address family or the
- * address is missing; EINVAL for an address that does not parse).
+ * Parse a numeric address: dotted IPv4 ("127.0.0.1", all four parts), or
+ * IPv6 with an optional scope, an interface name or index ("::1",
+ * "fe80::1%eth0", "fe80::1%2"), with port into *out (unless out is NULL).
+ * Returns 0, or -1 with errno EINVAL when addr is not one of those (an
+ * unknown interface included).
+ */
+int	net_addr_parse(const char *addr, unsigned port, union net_addr *out);
+
+/*
+ * Why listening on addr failed with errno err, in words: strerror(err),
+ * or a plainer reason where err alone would mislead (an address that does
+ * not parse; a link-local IPv6 address without its interface). The text
+ * is static.
+ */
+const char	*net_listen_why(const char *addr, int err);
+
+/*
+ * Listen on TCP at the numeric address addr (as net_addr_parse() takes:
+ * "127.0.0.1", "::1", "::", "0.0.0.0", "fe80::1%eth0") and port (0: the
+ * kernel picks one). "::" is dual-stack, any other IPv6 address
+ * IPv6-only. The socket is non-blocking and close-on-exec. On success
+ * returns the fd and writes the bound address ("127.0.0.1:12580",
+ * "[::1]:12580", "[fe80::1%eth0]:12580") to name. On failure returns -1
+ * with errno (EAFNOSUPPORT/EADDRNOTAVAIL where the address family or the
+ * address is missing; EINVAL for an address that does not parse, or one
+ * bind() refuses); net_listen_why() turns it into words.
  */
 int	net_listen_tcp(const char *addr, unsigned port, char *name,
 	    size_t namelen);
 
 /*
- * Listen on a Unix-domain socket at path. A stale socket file (nobody
- * answers on it) is replaced; a live one fails with EADDRINUSE, and a path
- * that exists but is not a socket fails with EEXIST. Returns the fd
- * (non-blocking, close-on-exec) or -1 with errno.
+ * Listen on a Unix-domain socket at path. A socket file there is replaced
+ * only when it is stale: connecting to it is refused (ECONNREFUSED). Any
+ * other answer leaves it alone and fails: EADDRINUSE when a server answers
+ * (even with its backlog full), ETIMEDOUT when nothing answers within a
+ * short non-blocking wait, or connect()'s reason (EACCES, EPROTOTYPE for a
+ * datagram socket...). A path that exists but is not a socket fails with
+ * EEXIST. Returns the fd (non-blocking, close-on-exec) or -1 with errno.
  */
 int	net_listen_unix(const char *path);
 

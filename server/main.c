@@ -1,5 +1,6 @@
 /* lobbyd: the chat room server's command line. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "net.h"
 #include "proto.h"
 #include "server.h"
 #include "version.h"
@@ -16,6 +18,10 @@
 #define MAIN_MAX_CLIENTS	1000	/* default --max-clients */
 #define MAIN_MAX_LINE		1024	/* default --max-line, bytes */
 #define MAIN_SENDQ		(1024 * 1024) /* default --sendq, bytes */
+#define MAIN_STR(x)		MAIN_STR_(x)
+#define MAIN_STR_(x)		#x
+/* SERVER_MAX_LISTENERS as text, for the message that names it. */
+#define MAIN_MAX_LISTENERS	MAIN_STR(SERVER_MAX_LISTENERS)
 
 static const char usage_text[] =
 "usage: lobbyd [-b ADDR]... [-p PORT] [-u PATH] [--max-clients N]\n"
@@ -90,8 +96,9 @@ activation_fds(int *fds, size_t max)
 		}
 		if (n > max) {
 			fprintf(stderr, "lobbyd: LISTEN_FDS=%lu: at most %zu "
-			    "listening sockets can be passed\n", n, max);
-			exit(1);
+			    "listening sockets can be passed\n%s", n, max,
+			    usage_text);
+			exit(2);
 		}
 	}
 	/* Ours or another process's, they must not be inherited further. */
@@ -152,7 +159,10 @@ opt_value(int argc, char **argv, int *i, const char *eq)
 	return argv[++*i];
 }
 
-/* Does argument a (up to eq, if any) name the option short or long? */
+/*
+ * Does argument a (up to eq, if any) name the option short or long? A
+ * short option may carry its value attached ("-p0"), so "-pX" is -p.
+ */
 static bool
 opt_is(const char *a, const char *eq, char short_name, const char *long_name)
 {
@@ -165,14 +175,54 @@ opt_is(const char *a, const char *eq, char short_name, const char *long_name)
 	    a[0] == '-' && a[1] == '-' && strncmp(a + 2, long_name, n - 2) == 0;
 }
 
+/*
+ * Does argument a name the flag (an option without a value)? Nothing may
+ * follow it: "-vq", "-hgarbage" and "--help=x" are not flags but mistakes.
+ */
+static bool
+flag_is(const char *a, const char *eq, char short_name, const char *long_name)
+{
+	if (eq != NULL || !opt_is(a, eq, short_name, long_name))
+		return false;
+	if (a[1] == '-')
+		return true;
+	if (a[2] != '\0')
+		usage_error("-%s: flags take no value and cannot be combined",
+		    a + 1);
+	return true;
+}
+
+/*
+ * fds 0, 1 and 2 must be open before anything else is: an fd opened later
+ * (the signal self-pipe, a socket) would otherwise take one of their
+ * numbers, and log lines meant for stderr would be written into it. Each
+ * one found closed is opened on /dev/null. Exits 1 if that fails.
+ */
+static void
+stdio_ensure(void)
+{
+	int fd;
+
+	for (fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* The lowest free number is fd itself: the ones below are open. */
+		if (open("/dev/null", O_RDWR) != fd)
+			_exit(1);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
 	struct server_config cfg;
 	enum log_level level = LOG_LEVEL_INFO;
 	const char *a, *eq, *v;
+	bool verbose = false, quiet = false;
+	size_t total;
 	int i;
 
+	stdio_ensure();
 	memset(&cfg, 0, sizeof cfg);
 	cfg.port = PROTO_PORT;
 	cfg.max_clients = MAIN_MAX_CLIENTS;
@@ -184,21 +234,28 @@ main(int argc, char **argv)
 		eq = strncmp(a, "--", 2) == 0 ? strchr(a, '=') : NULL;
 		if (strcmp(a, "--") == 0 || a[0] != '-' || a[1] == '\0')
 			usage_error("unexpected argument: %s", a);
-		if (opt_is(a, eq, 'h', "help") && eq == NULL) {
+		if (flag_is(a, eq, 'h', "help")) {
 			printf("%s\n%s", usage_text, help_text);
 			return 0;
-		} else if (opt_is(a, eq, 'V', "version") && eq == NULL) {
+		} else if (flag_is(a, eq, 'V', "version")) {
 			printf("lobbyd %s\n", LOBBY_VERSION);
 			return 0;
-		} else if (opt_is(a, eq, 'v', "verbose") && eq == NULL) {
+		} else if (flag_is(a, eq, 'v', "verbose")) {
+			verbose = true;
 			level = LOG_LEVEL_DEBUG;
-		} else if (opt_is(a, eq, 'q', "quiet") && eq == NULL) {
+		} else if (flag_is(a, eq, 'q', "quiet")) {
+			quiet = true;
 			level = LOG_LEVEL_WARN;
 		} else if (opt_is(a, eq, 'b', "bind")) {
 			v = opt_value(argc, argv, &i, eq);
 			if (cfg.nbinds == SERVER_MAX_LISTENERS)
-				usage_error("too many -b addresses (at most "
-				    "16)%s", "");
+				usage_error("too many listeners (at most "
+				    "%s)", MAIN_MAX_LISTENERS);
+			if (net_addr_parse(v, 0, NULL) == -1)
+				usage_error(strchr(v, '%') != NULL ? "-b %s: not "
+				    "a numeric IPv6 address and a known "
+				    "interface" : "-b %s: not a numeric IPv4 or "
+				    "IPv6 address", v);
 			cfg.binds[cfg.nbinds++] = v;
 		} else if (opt_is(a, eq, 'p', "port")) {
 			cfg.port = (unsigned)parse_num("-p",
@@ -230,7 +287,23 @@ main(int argc, char **argv)
 		    cfg.max_line, 4 * cfg.max_line + 64, usage_text);
 		return 2;
 	}
+	if (verbose && quiet)
+		usage_error("-v and -q cannot be used together%s", "");
 	cfg.nfds = activation_fds(cfg.fds, SERVER_MAX_LISTENERS);
+	/*
+	 * Every listener takes a slot in a table of SERVER_MAX_LISTENERS: the
+	 * inherited ones, each -b (or the two loopback defaults when neither
+	 * -b nor inherited sockets are given) and -u.
+	 */
+	total = cfg.nfds + cfg.nbinds + (cfg.unix_path != NULL ? 1 : 0) +
+	    (cfg.nfds == 0 && cfg.nbinds == 0 ? 2 : 0);
+	if (total > SERVER_MAX_LISTENERS) {
+		fprintf(stderr, "lobbyd: too many listeners: %zu inherited, "
+		    "%zu -b, %d -u (at most %d in all)\n%s", cfg.nfds,
+		    cfg.nbinds, cfg.unix_path != NULL, SERVER_MAX_LISTENERS,
+		    usage_text);
+		return 2;
+	}
 	log_init("lobbyd", level);
 	return server_run(&cfg);
 }

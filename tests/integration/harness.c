@@ -407,6 +407,33 @@ h_connect(const struct h_server *s)
 }
 
 struct h_conn *
+h_connect_unix_from(const char *path, const char *from)
+{
+	struct sockaddr_un a;
+	int fd;
+
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	if (strlen(from) >= sizeof a.sun_path)
+		return NULL;
+	memcpy(a.sun_path, from, strlen(from));
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
+		return NULL;
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) == -1) {
+		close(fd);
+		return NULL;
+	}
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) == -1) {
+		close(fd);
+		return NULL;
+	}
+	return h_conn_new(fd);
+}
+
+struct h_conn *
 h_connect_unix(const char *path)
 {
 	struct sockaddr_un a;

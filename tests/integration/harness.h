@@ -92,6 +92,10 @@ struct h_conn	*h_connect(const struct h_server *s);
 struct h_conn	*h_connect_tcp(const char *addr, unsigned port);
 /* Connect to a Unix-domain socket. */
 struct h_conn	*h_connect_unix(const char *path);
+/* Connect to a Unix-domain socket from a socket bound to the path from
+ * (which the server then sees as the peer's address; the caller removes
+ * the file). */
+struct h_conn	*h_connect_unix_from(const char *path, const char *from);
 
 /*
  * Connect and read the welcome line; the nick it gives is written to nick

@@ -84,7 +84,7 @@ static pid_t
 act_spawn(struct h_server *s, const int *fds, int n, const char *nfds_text,
     enum act_pid who, const char *const *args)
 {
-	const char *argv[16];
+	const char *argv[48];
 	char text[32];
 	int i, k = 0, logfd, high[ACT_MAXFDS];
 	pid_t parent = getpid();
@@ -96,7 +96,7 @@ act_spawn(struct h_server *s, const int *fds, int n, const char *nfds_text,
 	logfd = mkstemp(s->logpath);
 	assert_true(logfd >= 0);
 	argv[k++] = h_lobbyd_path();
-	while (*args != NULL && k < 15)
+	while (*args != NULL && k < 47)
 		argv[k++] = *args++;
 	argv[k] = NULL;
 	fflush(NULL);
@@ -343,6 +343,73 @@ test_bad_count(void **state)
 	act_refused(&s, "LISTEN_FDS=one");
 }
 
+/*
+ * Listeners fill one table: inherited sockets, -b and -u together are
+ * bounded, and one too many is a usage error (exit 2), not a crash.
+ */
+static void
+test_too_many_listeners(void **state)
+{
+	const char *args[48];
+	struct h_server s;
+	char many[64];
+	unsigned port;
+	int fds[2], k, i, st;
+
+	(void)state;
+	snprintf(many, sizeof many, "/tmp/lobbyd-act-%ld-many.sock",
+	    (long)getpid());
+	/* 2 inherited + 16 -b: one table's worth too many. */
+	k = 0;
+	for (i = 0; i < 16; i++) {
+		args[k++] = "-b";
+		args[k++] = "127.0.0.1";
+	}
+	args[k++] = "-p";
+	args[k++] = "0";
+	args[k] = NULL;
+	fds[0] = act_tcp(true, &port);
+	fds[1] = act_tcp(true, &port);
+	act_spawn(&s, fds, 2, NULL, ACT_PID_CHILD, args);
+	st = h_wait_exit(&s, H_TIMEOUT_MS);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 2);
+	assert_true(h_log_has(&s, "too many listeners", 0));
+	assert_true(h_log_has(&s, "usage: lobbyd", 0));
+	h_stop(&s);
+
+	/* 2 inherited + 13 -b + -u is 16: all served. */
+	k = 0;
+	for (i = 0; i < 13; i++) {
+		args[k++] = "-b";
+		args[k++] = "127.0.0.1";
+	}
+	args[k++] = "-p";
+	args[k++] = "0";
+	args[k++] = "-u";
+	args[k++] = many;
+	args[k] = NULL;
+	fds[0] = act_tcp(true, &port);
+	fds[1] = act_tcp(true, &port);
+	act_spawn(&s, fds, 2, NULL, ACT_PID_CHILD, args);
+	assert_true(act_wait_listeners(&s, 16));
+	st = h_stop_sig(&s, SIGTERM);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	h_stop(&s);
+
+	/* One more -b than that: refused. */
+	args[k++] = "-b";
+	args[k++] = "127.0.0.1";
+	args[k] = NULL;
+	fds[0] = act_tcp(true, &port);
+	fds[1] = act_tcp(true, &port);
+	act_spawn(&s, fds, 2, NULL, ACT_PID_CHILD, args);
+	st = h_wait_exit(&s, H_TIMEOUT_MS);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 2);
+	h_stop(&s);
+}
+
 int
 main(void)
 {
@@ -354,6 +421,7 @@ main(void)
 		cmocka_unit_test(test_not_listening),
 		cmocka_unit_test(test_not_socket),
 		cmocka_unit_test(test_bad_count),
+		cmocka_unit_test(test_too_many_listeners),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -1,0 +1,463 @@
+/* test_daemon: daemon hygiene: stdio, the Unix socket, logs, the command line. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define DM_STILL_RUNNING	(-2)	/* dm_run(): it did not exit */
+
+/* A fresh directory for the sockets of one test, written to dir. */
+static void
+dm_dir(char *dir, size_t len)
+{
+	snprintf(dir, len, "/tmp/lobbyd-dm-XXXXXX");
+	assert_non_null(mkdtemp(dir));
+}
+
+/* Read all of the file at path into out (outlen bytes, NUL included). */
+static void
+dm_slurp(const char *path, char *out, size_t outlen)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd == -1 ? 0 : read(fd, out, outlen - 1);
+
+	out[n > 0 ? n : 0] = '\0';
+	if (fd != -1)
+		close(fd);
+}
+
+/*
+ * Run lobbyd with the NULL-terminated args (no shell between: arguments
+ * may hold any byte), stdin on /dev/null, stdout and stderr to out and
+ * err. Waits up to ms. Returns the exit status, -1 when killed by a
+ * signal, or DM_STILL_RUNNING when it was still running (then it is
+ * killed): a command line that should have been refused was served.
+ */
+static int
+dm_run(const char *const *args, char *out, size_t outlen, char *err,
+    size_t errlen, int ms)
+{
+	const char *argv[64];
+	char po[] = "/tmp/lobbyd-dm-out-XXXXXX", pe[] = "/tmp/lobbyd-dm-err-XXXXXX";
+	int fo = mkstemp(po), fe = mkstemp(pe), k = 0, st, rc;
+	pid_t pid;
+
+	assert_true(fo != -1 && fe != -1);
+	argv[k++] = h_lobbyd_path();
+	while (*args != NULL && k < 63)
+		argv[k++] = *args++;
+	argv[k] = NULL;
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, STDIN_FILENO);
+		dup2(fo, STDOUT_FILENO);
+		dup2(fe, STDERR_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	close(fo);
+	close(fe);
+	if (h_wait_pid(pid, &st, ms) == -1) {
+		h_kill_child(&pid, &st);
+		rc = DM_STILL_RUNNING;
+	} else
+		rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+	dm_slurp(po, out, outlen);
+	dm_slurp(pe, err, errlen);
+	unlink(po);
+	unlink(pe);
+	return rc;
+}
+
+/* dm_run() with room for the output here, expecting status want. */
+static void
+dm_expect(int want, const char *err_has, const char *const *args)
+{
+	char out[8192], err[8192];
+	int rc = dm_run(args, out, sizeof out, err, sizeof err, 3000);
+
+	if (rc != want)
+		fail_msg("lobbyd %s ...: status %d, wanted %d; stderr: %s",
+		    args[0], rc, want, err);
+	if (err_has != NULL && strstr(err, err_has) == NULL)
+		fail_msg("lobbyd %s ...: stderr lacks \"%s\": %s", args[0],
+		    err_has, err);
+}
+
+/* Connect to the Unix socket at path, retrying until lobbyd is up. */
+static struct h_conn *
+dm_connect_wait(const char *path)
+{
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	struct h_conn *c;
+
+	while ((c = h_connect_unix(path)) == NULL && h_now_ms() < end)
+		h_sleep_ms(10);
+	assert_non_null(c);
+	return c;
+}
+
+/* ------------------------------------------------- 1: closed stdio */
+
+/*
+ * Started with fds 0, 1 and 2 closed, lobbyd opens them on /dev/null
+ * before anything else: its self-pipe and sockets must not take their
+ * numbers, or log lines would be written into them. A Unix client whose
+ * path holds the bytes of SIGINT (2) and SIGTERM (15) must then not stop
+ * the server through a log line.
+ */
+static void
+test_stdio_closed(void **state)
+{
+	char dir[64], path[100], from[128], link[64], target[256];
+	struct h_conn *a, *b;
+	pid_t pid;
+	ssize_t n;
+	int fd, st;
+
+	(void)state;
+	dm_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/lobby.sock", dir);
+	snprintf(from, sizeof from, "%s/x\x02y\x0fz.sock", dir);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		close(STDIN_FILENO);
+		close(STDOUT_FILENO);
+		close(STDERR_FILENO);
+		execl(h_lobbyd_path(), h_lobbyd_path(), "-b", "127.0.0.1",
+		    "-p", "0", "-u", path, (char *)NULL);
+		_exit(127);
+	}
+	a = dm_connect_wait(path);
+	h_expect(a, "*** welcome to lobby, you are guest1 (1 online; "
+	    "/help for commands)");
+	for (fd = 0; fd <= 2; fd++) {
+		snprintf(link, sizeof link, "/proc/%ld/fd/%d", (long)pid, fd);
+		n = readlink(link, target, sizeof target - 1);
+		assert_true(n > 0);
+		target[n] = '\0';
+		if (strcmp(target, "/dev/null") != 0)
+			fail_msg("lobbyd's fd %d is %s, not /dev/null", fd,
+			    target);
+	}
+	b = h_connect_unix_from(path, from);
+	assert_non_null(b);
+	h_expect(b, "*** welcome to lobby, you are guest2 (2 online; "
+	    "/help for commands)");
+	h_expect(a, "*** guest2 joined");
+	/* Still serving: no shutdown for anyone. */
+	h_send(b, "still here\n");
+	h_expect(a, "<guest2> still here");
+	assert_true(h_silent(a, 200));
+	assert_int_equal(waitpid(pid, &st, WNOHANG), 0);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	h_expect(a, "*** server shutting down");
+	assert_int_equal(h_wait_pid(pid, &st, H_TIMEOUT_MS), 0);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	h_close(a);
+	h_close(b);
+	unlink(from);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* ------------------------------------------ 2: taking over a socket */
+
+/* Bind a socket of type at path (listening, for a stream one). */
+static int
+dm_socket_at(const char *path, int type, int backlog)
+{
+	struct sockaddr_un a;
+	int fd;
+
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	fd = socket(AF_UNIX, type, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	if (type == SOCK_STREAM)
+		assert_int_equal(listen(fd, backlog), 0);
+	return fd;
+}
+
+/* The inode at path now; fails the test if there is nothing. */
+static ino_t
+dm_inode(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_ino;
+}
+
+/*
+ * A datagram socket at the path is not a stale stream socket (connect
+ * says EPROTOTYPE): lobbyd must not delete it and take the path over.
+ */
+static void
+test_unix_not_stream(void **state)
+{
+	char dir[64], path[100];
+	const char *args[] = { "-b", "127.0.0.1", "-p", "0", "-u", path,
+	    NULL };
+	ino_t ino;
+	int fd;
+
+	(void)state;
+	dm_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/dgram.sock", dir);
+	fd = dm_socket_at(path, SOCK_DGRAM, 0);
+	ino = dm_inode(path);
+	dm_expect(1, "lobbyd: cannot listen on unix:", args);
+	assert_true(dm_inode(path) == ino);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * Another user's live socket answers EACCES: not stale, so it stays.
+ * Needs root, to run lobbyd as another user; skipped otherwise.
+ */
+static void
+test_unix_other_user(void **state)
+{
+	char dir[64], path[100], err[4096];
+	ino_t ino;
+	pid_t pid;
+	int fd, st, fe;
+	char pe[] = "/tmp/lobbyd-dm-err-XXXXXX";
+
+	(void)state;
+	if (geteuid() != 0)
+		skip();
+	dm_dir(dir, sizeof dir);
+	/* Anyone may create and delete files in the directory. */
+	assert_int_equal(chmod(dir, 0777), 0);
+	snprintf(path, sizeof path, "%s/root.sock", dir);
+	fd = dm_socket_at(path, SOCK_STREAM, 16);
+	assert_int_equal(chmod(path, 0600), 0);
+	ino = dm_inode(path);
+	fe = mkstemp(pe);
+	assert_true(fe != -1);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		dup2(fe, STDERR_FILENO);
+		if (setgid(65534) == -1 || setuid(65534) == -1)
+			_exit(126);
+		execl(h_lobbyd_path(), h_lobbyd_path(), "-b", "127.0.0.1",
+		    "-p", "0", "-u", path, (char *)NULL);
+		_exit(127);
+	}
+	close(fe);
+	if (h_wait_pid(pid, &st, 3000) == -1) {
+		h_kill_child(&pid, &st);
+		fail_msg("lobbyd took over another user's socket");
+	}
+	dm_slurp(pe, err, sizeof err);
+	unlink(pe);
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
+		skip();		/* the build is not readable by nobody */
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	assert_non_null(strstr(err, "Permission denied"));
+	assert_true(dm_inode(path) == ino);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
+/*
+ * A live server whose backlog is full: the liveness check must neither
+ * hang (a blocking connect would wait for ever, deaf to SIGTERM) nor take
+ * the socket for stale.
+ */
+static void
+test_unix_backlog_full(void **state)
+{
+	char dir[64], path[100];
+	const char *args[] = { "-b", "127.0.0.1", "-p", "0", "-u", path,
+	    NULL };
+	struct sockaddr_un a;
+	int fd, c[64], n = 0, i;
+	long long t0;
+	ino_t ino;
+
+	(void)state;
+	dm_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/busy.sock", dir);
+	fd = dm_socket_at(path, SOCK_STREAM, 0);
+	ino = dm_inode(path);
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	/* Fill the backlog until a non-blocking connect is turned away. */
+	for (n = 0; n < 64; n++) {
+		c[n] = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		assert_true(c[n] >= 0);
+		if (connect(c[n], (struct sockaddr *)&a, sizeof a) == -1) {
+			assert_int_equal(errno, EAGAIN);
+			n++;
+			break;
+		}
+	}
+	assert_true(n < 64);
+	t0 = h_now_ms();
+	dm_expect(1, "a server is already answering there", args);
+	assert_true(h_now_ms() - t0 < 2500);
+	assert_true(dm_inode(path) == ino);
+	for (i = 0; i < n; i++)
+		close(c[i]);
+	close(fd);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* ------------------------------------------------ 3: log injection */
+
+/*
+ * A Unix peer chooses its own address. An LF and an ESC in it must not
+ * forge a log line or reach the operator's terminal: they are written
+ * as \x0a and \x1b.
+ */
+static void
+test_log_injection(void **state)
+{
+	struct h_server *s = *state;
+	char dir[64], path[100], from[128], *log, *p;
+	struct h_conn *a;
+	int st;
+
+	dm_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/lobby.sock", dir);
+	snprintf(from, sizeof from, "%s/a\n2026-01-01T00:00:00.000Z "
+	    "lobbyd: info: forged\x1b[2J", dir);
+	assert_int_equal(h_start(s, "-u", path, NULL), 0);
+	a = h_connect_unix_from(path, from);
+	assert_non_null(a);
+	h_expect(a, "*** welcome to lobby, you are guest1 (1 online; "
+	    "/help for commands)");
+	assert_true(h_log_has(s, "joined as guest1", H_TIMEOUT_MS));
+	log = h_log(s);
+	assert_non_null(strstr(log, "/a\\x0a2026-01-01T00:00:00.000Z "
+	    "lobbyd: info: forged\\x1b[2J joined as guest1"));
+	assert_null(strchr(log, '\x1b'));
+	for (p = log; p != NULL; p = strchr(p, '\n'))
+		if (*++p != '\0')
+			assert_true(strncmp(p, "2026-01-01T00:00:00.000Z",
+			    24) != 0);
+	free(log);
+	h_close(a);
+	unlink(from);
+	st = h_stop_sig(s, SIGTERM);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(rmdir(dir), 0);
+}
+
+/* ------------------------------------------------ 6: flags alone */
+
+/* A flag with anything stuck to it, or -v with -q: usage, exit 2. */
+static void
+test_flag_junk(void **state)
+{
+	const char *qzz[] = { "-qzz", "-b", "127.0.0.1", "-p", "0", NULL };
+	const char *vq[] = { "-vq", "-b", "127.0.0.1", "-p", "0", NULL };
+	const char *hg[] = { "-hgarbage", NULL };
+	const char *vj[] = { "-Vjunk", NULL };
+	const char *both[] = { "-v", "-q", "-b", "127.0.0.1", "-p", "0",
+	    NULL };
+	const char *both2[] = { "--quiet", "--verbose", "-b", "127.0.0.1",
+	    "-p", "0", NULL };
+	const char *heq[] = { "--help=x", NULL };
+	const char *ok[] = { "-V", NULL };
+	char out[4096], err[4096];
+
+	(void)state;
+	dm_expect(2, "usage: lobbyd", qzz);
+	dm_expect(2, "usage: lobbyd", vq);
+	dm_expect(2, "usage: lobbyd", hg);
+	dm_expect(2, "usage: lobbyd", vj);
+	dm_expect(2, "-v and -q", both);
+	dm_expect(2, "-v and -q", both2);
+	dm_expect(2, "usage: lobbyd", heq);
+	/* The flags alone still work. */
+	assert_int_equal(dm_run(ok, out, sizeof out, err, sizeof err, 3000),
+	    0);
+	assert_memory_equal(out, "lobbyd ", 7);
+	/* Nothing went to stdout for the refused ones. */
+	assert_int_equal(dm_run(hg, out, sizeof out, err, sizeof err, 3000),
+	    2);
+	assert_string_equal(out, "");
+}
+
+/* ------------------------------------------- 7: scoped IPv6 addresses */
+
+/*
+ * A scoped address parses ("::1%lo" binds as ::1); one that cannot be
+ * bound says the kernel's reason, not "not a numeric address"; a word
+ * that is no address at all is a usage error.
+ */
+static void
+test_scoped_bind(void **state)
+{
+	struct h_server *s = *state;
+	const char *ll_lo[] = { "-b", "fe80::1%lo", "-p", "0", NULL };
+	const char *noif[] = { "-b", "fe80::1%nosuchif0", "-p", "0", NULL };
+	const char *name[] = { "-b", "localhost", "-p", "0", NULL };
+	struct h_conn *a;
+
+	dm_expect(2, "-b localhost: not a numeric", name);
+	if (!h_have_ipv6())
+		skip();
+	dm_expect(1, "lobbyd: cannot listen on [fe80::1%lo]:0: Cannot "
+	    "assign requested address", ll_lo);
+	dm_expect(2, "usage: lobbyd", noif);
+	assert_int_equal(h_start(s, "-b", "::1%lo", NULL), 0);
+	assert_true(s->port6 != 0);
+	a = h_connect_tcp("::1", s->port6);
+	assert_non_null(a);
+	h_expect(a, "*** welcome to lobby, you are guest1 (1 online; "
+	    "/help for commands)");
+	h_close(a);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stdio_closed),
+		cmocka_unit_test(test_unix_not_stream),
+		cmocka_unit_test(test_unix_other_user),
+		cmocka_unit_test(test_unix_backlog_full),
+		cmocka_unit_test_setup_teardown(test_log_injection, h_setup,
+		    h_teardown),
+		cmocka_unit_test(test_flag_junk),
+		cmocka_unit_test_setup_teardown(test_scoped_bind, h_setup,
+		    h_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
