@@ -1,8 +1,10 @@
 #!/bin/sh
-# test_manpages: the manual pages render without warnings, and every option
-# a program's --help names is in its page.
+# test_manpages: the manual pages render without warnings, every option a
+# program's --help names is in its page, and each page carries the
+# program's version (.Os) and, when $NEWS names the NEWS file, the date of
+# that version's entry there (.Dd).
 #
-# usage: test_manpages.sh PROGRAM PAGE [PROGRAM PAGE]...
+# usage: [NEWS=path/to/NEWS] test_manpages.sh PROGRAM PAGE [PROGRAM PAGE]...
 # Uses mandoc and groff, whichever are installed (both when both are);
 # exits 77 (skipped) only when neither is.
 
@@ -87,5 +89,31 @@ while [ $# -gt 0 ]; do
 		fi
 	done
 	echo "$name: $n options from --help checked against $page"
+
+	# .Os names the package and its version: an empty one renders as
+	# "BSD System Manager's Manual" under groff.
+	version=$("$prog" --version | sed -n '1s/^[^ ]* //p')
+	if ! grep -qx "\.Os lobby $version" "$page"; then
+		echo "FAIL: $page lacks .Os lobby $version"
+		fail=1
+	fi
+	if render "$page" | grep -q 'BSD'; then
+		echo "FAIL: $page renders as a BSD page"
+		fail=1
+	fi
+	# .Dd is the release date: the one NEWS gives this version.
+	if [ -n "$NEWS" ]; then
+		date=$(sed -n "s/^$version (\([0-9-]*\))\$/\1/p" "$NEWS")
+		if [ -z "$date" ]; then
+			echo "FAIL: $NEWS has no dated entry for $version"
+			fail=1
+		else
+			dd=$(LC_ALL=C date -d "$date" '+%B %-d, %Y' 2>/dev/null)
+			if ! grep -qx "\.Dd $dd" "$page"; then
+				echo "FAIL: $page: .Dd is not $dd ($date, NEWS)"
+				fail=1
+			fi
+		fi
+	fi
 done
 exit $fail

@@ -52,6 +52,11 @@ for d in DynamicUser=yes NoNewPrivileges=yes ProtectSystem=strict \
 		fail=1
 	fi
 done
+# A drop-in's bare port (ListenStream=12580) must take IPv4 clients too.
+if ! grep -q '^BindIPv6Only=both$' "$socket"; then
+	echo "FAIL: $socket lacks BindIPv6Only=both"
+	fail=1
+fi
 # Every socket lobbyd gets must fit in its table of listeners.
 n=$(grep -c '^ListenStream=' "$socket")
 if [ "$n" -gt 16 ]; then

@@ -1,0 +1,45 @@
+#!/bin/sh
+# test_packaging: what a packager reads agrees with what is built: the
+# licence, NEWS for this version, install paths and the service's socket
+# path in every document.
+#
+# usage: test_packaging.sh SOURCE_ROOT VERSION
+
+root=$1 version=$2
+fail=0
+failed() { echo "FAIL: $*"; fail=1; }
+
+# The licence meson.build declares, with a copyright holder.
+grep -q "license: 'MIT'" "$root/meson.build" ||
+	failed "meson.build does not declare the MIT licence"
+[ -f "$root/LICENSE" ] || failed "no LICENSE file"
+grep -q '^MIT License$' "$root/LICENSE" || failed "LICENSE is not MIT"
+grep -q '^Copyright (c) [0-9]* .' "$root/LICENSE" ||
+	failed "LICENSE has no copyright holder"
+
+# NEWS has a dated entry for the version being built.
+grep -qE "^$version \([0-9]{4}-[0-9]{2}-[0-9]{2}\)$" "$root/NEWS" ||
+	failed "NEWS has no dated entry for $version"
+
+# The Unix socket the unit creates is the one every document names.
+unit=$(sed -n 's|^ListenStream=\(/.*\)|\1|p' "$root/systemd/lobbyd.socket")
+[ -n "$unit" ] || failed "lobbyd.socket has no Unix socket"
+for f in README.md docs/CLIENT.md docs/INSTALL.md docs/PROTOCOL.md \
+    docs/lobbyd.8 docs/lobby.1; do
+	for p in $(grep -oE '/run/[A-Za-z0-9_./-]*\.sock' "$root/$f"); do
+		[ "$p" = "$unit" ] ||
+			failed "$f names $p, the socket unit creates $unit"
+	done
+done
+
+# A drop-in for a packaged install runs the packaged binary.
+grep -n '^ *ExecStart=/' "$root/docs/INSTALL.md" | while IFS= read -r l; do
+	case $l in
+	*ExecStart=/usr/sbin/lobbyd*) ;;
+	*)	echo "FAIL: docs/INSTALL.md: $l: not /usr/sbin/lobbyd"
+		exit 1 ;;
+	esac
+done || fail=1
+
+[ $fail -eq 0 ] && echo "packaging: LICENSE, NEWS $version, paths agree"
+exit $fail
