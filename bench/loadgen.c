@@ -75,6 +75,7 @@ struct lg {
 	uint32_t	 nbytes;	/* -b: payload bytes per line */
 	uint32_t	 rate;		/* -r: lines/s each, 0: flat out */
 	uint32_t	 window;	/* -w: lines in flight, 0: no cap */
+	uint32_t	 nstall;	/* --stall: last clients never read */
 	uint32_t	 batch;		/* connects in flight at once */
 	uint64_t	 limit;		/* -t: ns per phase */
 	long		 pid;		/* server to watch, 0 = none */
@@ -502,9 +503,9 @@ lg_room(const struct lg *g, const struct client *c)
 {
 	uint64_t confirmed;
 
-	if (g->window == 0 || g->nclients < 2)
+	if (g->window == 0 || g->nclients - g->nstall < 2)
 		return UINT32_MAX;
-	confirmed = c->arrived / (g->nclients - 1);
+	confirmed = c->arrived / (g->nclients - g->nstall - 1);
 	if (c->sent - confirmed >= g->window)
 		return 0;
 	return g->window - (uint32_t)(c->sent - confirmed);
@@ -569,6 +570,10 @@ lg_send(struct lg *g)
 	int ms, wait;
 
 	g->t_send = g->t_last = now;
+	/* Stalled clients read nothing more: the server must cope. */
+	for (s = g->nclients - g->nstall; s < g->nclients; s++)
+		if (g->cl[s].fd != -1)
+			epoll_ctl(g->ep, EPOLL_CTL_DEL, g->cl[s].fd, NULL);
 	for (s = 0; s < g->nsenders; s++) {
 		if ((g->cl[s].out = malloc(LG_OUTBUF)) == NULL)
 			lg_fatal("out of memory");
@@ -602,17 +607,30 @@ lg_drain(struct lg *g)
 /* ---------------------------------------------------------------------- */
 /* The server's side, from /proc                                          */
 
-/* CPU seconds (user + system) the server has used, or -1. */
+/*
+ * CPU seconds (user + system) the server has used, or -1. The scheduler's
+ * own count (/proc/PID/schedstat, in ns) when the kernel keeps one;
+ * otherwise utime + stime from /proc/PID/stat, in clock ticks (10 ms),
+ * too coarse for the short scenarios.
+ */
 static double
 lg_server_cpu(long pid)
 {
 	char path[64], buf[1024], *p;
+	unsigned long long ns;
 	unsigned long ut, st;
 	size_t n;
 	FILE *f;
 
 	if (pid <= 0)
 		return -1;
+	snprintf(path, sizeof path, "/proc/%ld/schedstat", pid);
+	if ((f = fopen(path, "r")) != NULL) {
+		n = fscanf(f, "%llu", &ns) == 1;
+		fclose(f);
+		if (n)
+			return (double)ns / 1e9;
+	}
 	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
@@ -626,24 +644,32 @@ lg_server_cpu(long pid)
 	return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* The server's resident set in KiB, or -1. */
+/* A figure in KiB from the server's /proc status (VmRSS, VmHWM), or -1. */
 static long
-lg_server_rss(long pid)
+lg_server_status(long pid, const char *key)
 {
-	char path[64], line[256];
+	char path[64], line[256], fmt[32];
 	long kb = -1;
 	FILE *f;
 
 	if (pid <= 0)
 		return -1;
 	snprintf(path, sizeof path, "/proc/%ld/status", pid);
+	snprintf(fmt, sizeof fmt, "%s: %%ld kB", key);
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmRSS: %ld kB", &kb) == 1)
+		if (sscanf(line, fmt, &kb) == 1)
 			break;
 	fclose(f);
 	return kb;
+}
+
+/* The server's resident set in KiB, or -1. */
+static long
+lg_server_rss(long pid)
+{
+	return lg_server_status(pid, "VmRSS");
 }
 
 static double
@@ -684,7 +710,7 @@ lg_usage(int status)
 	fprintf(status ? stderr : stdout,
 "usage: loadgen [-h HOST] [-p PORT | -u PATH] [-n CLIENTS] [-s SENDERS]\n"
 "               [-m LINES] [-b BYTES] [-r RATE] [-t SECONDS] [-w LINES]\n"
-"               [--server-pid PID] [--connect-batch N] [--json]\n"
+"               [--server-pid PID] [--connect-batch N] [--stall N] [--json]\n"
 "  -h HOST    server address (default 127.0.0.1)\n"
 "  -p PORT    server port (default 12580)\n"
 "  -u PATH    Unix-domain socket instead of TCP\n"
@@ -696,6 +722,8 @@ lg_usage(int status)
 "  -t SEC     time limit of each phase: connect, send, drain (default 30)\n"
 "  -w LINES   lines a sender may have in flight (default 0: no cap)\n"
 "  --server-pid PID  report the server's CPU time and memory\n"
+"  --stall N  the last N clients stop reading once connected (never\n"
+"             expected to receive; their loss is not counted)\n"
 "  --json     one JSON object instead of a key=value line\n"
 "exit status: 0 all delivered once and in order, 1 loss, duplication,\n"
 "reordering or a dropped client, 2 usage, 3 the run could not be done\n",
@@ -738,7 +766,7 @@ lg_put(const struct lg *g, bool *first, const char *key, const char *fmt,
 
 static void
 lg_report(const struct lg *g, double elapsed, double connect_s,
-    double cpu, long rss0, long rss1, long rss2, double self)
+    double cpu, long rss0, long rss1, long rss2, long hwm, double self)
 {
 	uint64_t lost = g->expected - g->delivered, sent = 0;
 	bool first = true, ok;
@@ -753,6 +781,7 @@ lg_report(const struct lg *g, double elapsed, double connect_s,
 	    ok ? "ok" : "FAIL");
 	lg_put(g, &first, "clients", "%" PRIu32, g->nclients);
 	lg_put(g, &first, "senders", "%" PRIu32, g->nsenders);
+	lg_put(g, &first, "stalled", "%" PRIu32, g->nstall);
 	lg_put(g, &first, "lines", "%" PRIu32, g->nlines);
 	lg_put(g, &first, "bytes", "%" PRIu32, g->nbytes);
 	lg_put(g, &first, "rate", "%" PRIu32, g->rate);
@@ -777,10 +806,11 @@ lg_report(const struct lg *g, double elapsed, double connect_s,
 	lg_put(g, &first, "lat_p90_us", "%.1f", lg_percentile(g, .90) / 1e3);
 	lg_put(g, &first, "lat_p99_us", "%.1f", lg_percentile(g, .99) / 1e3);
 	lg_put(g, &first, "lat_max_us", "%.1f", g->lat_max / 1e3);
-	lg_put(g, &first, "server_cpu_s", "%.2f", cpu);
+	lg_put(g, &first, "server_cpu_s", "%.4f", cpu);
 	lg_put(g, &first, "server_rss_start_kb", "%ld", rss0);
 	lg_put(g, &first, "server_rss_idle_kb", "%ld", rss1);
 	lg_put(g, &first, "server_rss_end_kb", "%ld", rss2);
+	lg_put(g, &first, "server_rss_peak_kb", "%ld", hwm);
 	lg_put(g, &first, "loadgen_cpu_s", "%.2f", self);
 	printf(g->json ? "}\n" : "\n");
 }
@@ -792,6 +822,7 @@ main(int argc, char *argv[])
 		{ "server-pid",		required_argument, NULL, 'P' },
 		{ "connect-batch",	required_argument, NULL, 'B' },
 		{ "window",		required_argument, NULL, 'w' },
+		{ "stall",		required_argument, NULL, 'S' },
 		{ "json",		no_argument,	   NULL, 'J' },
 		{ "help",		no_argument,	   NULL, 'H' },
 		{ NULL,			0,		   NULL, 0 }
@@ -830,6 +861,7 @@ main(int argc, char *argv[])
 		case 'w': g->window = lg_number(optarg, 0, UINT32_MAX); break;
 		case 'P': g->pid = (long)lg_number(optarg, 1, INT32_MAX);
 			break;
+		case 'S': g->nstall = lg_number(optarg, 0, 1000000); break;
 		case 'B': g->batch = lg_number(optarg, 1, 1000000); break;
 		case 'J': g->json = true; break;
 		case 'H': lg_usage(0);
@@ -841,6 +873,9 @@ main(int argc, char *argv[])
 	if (g->nsenders > g->nclients)
 		lg_fatal("more senders (%" PRIu32 ") than clients (%" PRIu32
 		    ")", g->nsenders, g->nclients);
+	if (g->nstall > g->nclients - g->nsenders)
+		lg_fatal("--stall %" PRIu32 ": only %" PRIu32 " clients do "
+		    "not send", g->nstall, g->nclients - g->nsenders);
 	for (i = 0; i < 256; i++)
 		lg_hexval[i] = 0xff;
 	for (i = 0; i < 10; i++)
@@ -871,9 +906,9 @@ main(int argc, char *argv[])
 		lg_fatal("setup: %s", strerror(errno));
 	for (i = 0; i < g->nclients; i++)
 		g->cl[i].fd = -1;
-	if (g->nclients > 1)
+	if (g->nclients - g->nstall > 1)
 		g->expected = (uint64_t)g->nsenders * g->nlines *
-		    (g->nclients - 1);
+		    (g->nclients - g->nstall - 1);
 
 	rss0 = lg_server_rss(g->pid);
 	t0 = lg_now();
@@ -892,7 +927,7 @@ main(int argc, char *argv[])
 	elapsed = g->nsenders > 0 ? (double)(t1 - g->t_send) / 1e9 : 0;
 	lg_report(g, elapsed, connect_s, cpu0 >= 0 && cpu1 >= 0 ?
 	    cpu1 - cpu0 : -1, rss0, rss1, lg_server_rss(g->pid),
-	    lg_self_cpu() - self0);
+	    lg_server_status(g->pid, "VmHWM"), lg_self_cpu() - self0);
 	c = g->expected == g->delivered && g->dup == 0 &&
 	    g->reorder == 0 && g->self == 0 && g->garbled == 0 &&
 	    g->disconnects == 0 ? 0 : 1;

@@ -1,45 +1,76 @@
-/* relay: a bare line relay, the ceiling the benchmark holds lobbyd against. */
+/* relay: a bare line relay with one shared copy per line: the honest bound. */
 #define _GNU_SOURCE	/* epoll, accept4 */
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 /*
  * Everything lobbyd does beyond moving bytes is left out on purpose: no
- * parsing, no text hygiene, no nicks, no commands. What remains is the
- * work any relay must do (read, split at LF, copy to every other client,
- * write), so the ratio lobbyd/relay shows what lobbyd's extra work costs.
+ * text hygiene, no nicks, no commands, no history. What remains is the
+ * least work any line relay must do: read, find the line ends, store the
+ * lines once, and write them to every other client.
+ *
+ * No line is ever copied per client. Each loop pass, the complete lines
+ * read from every client go, once, into one shared batch (a block); the
+ * blocks form a list, each client holds a position in it, and a client is
+ * written with one writev() over the blocks from its position, leaving
+ * out the segments it sent itself. A block is freed once every position
+ * has passed it. A client that falls too far behind is dropped.
  */
 
 #define RELAY_READ_CHUNK	16384		/* bytes per read() */
 #define RELAY_READ_MAX		65536		/* per client, per pass: fair */
 #define RELAY_LINE_MAX		(1 << 20)	/* longer partial line: drop */
-#define RELAY_QUEUE_MAX		(256 << 20)	/* further behind: dropped */
+#define RELAY_QUEUE_MAX		(256 << 20)	/* default -q: backlog cap */
 #define RELAY_EVENTS		256		/* epoll events per pass */
+#define RELAY_IOV		1024		/* iovecs per writev() */
+
+/* A run of bytes in a block that one client sent. */
+struct seg {
+	uint32_t	 off;		/* first byte in the block */
+	uint32_t	 len;		/* bytes */
+	uint32_t	 from;		/* sender's id: skipped for it */
+};
+
+/* One pass's batch of lines, shared by every reader. */
+struct block {
+	struct block	*next;		/* the next pass's batch, or NULL */
+	uint64_t	 seq;		/* log offset of data[0] */
+	size_t		 len;		/* bytes at data */
+	size_t		 cap;		/* bytes allocated at data */
+	char		*data;		/* the lines */
+	struct seg	*segs;		/* who sent which bytes, in order */
+	size_t		 nsegs;		/* entries at segs */
+	size_t		 segcap;	/* entries allocated at segs */
+	unsigned	 refs;		/* clients positioned in this block */
+};
 
 struct peer {
-	int	 fd;		/* -1 while the slot is free */
-	size_t	 member;	/* index in relay.members */
-	char	*in;		/* bytes after the last LF seen */
-	size_t	 inlen;		/* bytes used at in */
-	size_t	 incap;		/* bytes allocated at in */
-	char	*out;		/* output queue: out[outoff .. outlen) */
-	size_t	 outoff;	/* first byte not yet written */
-	size_t	 outlen;	/* one past the last queued byte */
-	size_t	 outcap;	/* bytes allocated at out */
-	bool	 dirty;		/* on the flush list this pass */
-	bool	 pollout;	/* EPOLLOUT registered: the kernel was full */
+	int		 fd;		/* -1 while the slot is free */
+	uint32_t	 id;		/* never reused: marks its own lines */
+	size_t		 member;	/* index in relay.members */
+	char		*in;		/* bytes after the last LF seen */
+	size_t		 inlen;		/* bytes used at in */
+	size_t		 incap;		/* bytes allocated at in */
+	struct block	*blk;		/* position: this block ... */
+	size_t		 off;		/* ... at this byte */
+	size_t		 seg;		/* the segment holding off, or nsegs */
+	bool		 ready;		/* the kernel may take more */
+	bool		 pollout;	/* EPOLLOUT registered */
 };
 
 struct relay {
@@ -49,110 +80,238 @@ struct relay {
 	size_t		 npeers;	/* slots at peers */
 	int		*members;	/* fds of the connected clients */
 	size_t		 nmembers;	/* entries used at members */
-	int		*dirty;		/* fds with output queued this pass */
-	size_t		 ndirty;	/* entries used at dirty */
+	struct block	*head;		/* oldest block still referenced */
+	struct block	*tail;		/* newest block: readers end here */
+	struct block	*batch;		/* this pass's lines, not yet linked */
+	size_t		 qmax;		/* -q: most backlog per client */
+	uint32_t	 ids;		/* ids given out */
 	unsigned	 guests;	/* guests ever seen, for the welcome */
 };
+
+static void *
+xrealloc(void *p, size_t n)
+{
+	if ((p = realloc(p, n)) == NULL)
+		abort();
+	return p;
+}
+
+/* Free the oldest blocks nobody is positioned in any more. */
+static void
+relay_gc(struct relay *r)
+{
+	struct block *b;
+
+	while (r->head != r->tail && r->head->refs == 0) {
+		b = r->head;
+		r->head = b->next;
+		free(b->data);
+		free(b->segs);
+		free(b);
+	}
+}
 
 static void
 relay_close(struct relay *r, struct peer *p)
 {
 	int last = r->members[--r->nmembers];
-	bool dirty = p->dirty;
 
 	r->members[p->member] = last;
 	r->peers[last].member = p->member;
 	close(p->fd);
+	p->blk->refs--;
 	free(p->in);
-	free(p->out);
 	memset(p, 0, sizeof *p);
 	p->fd = -1;
-	/* Still on the flush list: a new client on fd must not go twice. */
-	p->dirty = dirty;
+	relay_gc(r);
 }
 
-/* Queue n bytes for p. Returns -1 when p is too far behind to keep. */
-static int
-relay_queue(struct relay *r, struct peer *p, const char *s, size_t n)
+/* Bytes of the log after p's position, its own lines included. */
+static uint64_t
+relay_backlog(const struct relay *r, const struct peer *p)
 {
-	size_t used = p->outlen - p->outoff, cap;
+	return r->tail->seq + r->tail->len - (p->blk->seq + p->off);
+}
 
-	if (used + n > RELAY_QUEUE_MAX)
-		return -1;
-	if (p->outcap - p->outlen < n) {
-		if (used > 0)
-			memmove(p->out, p->out + p->outoff, used);
-		p->outoff = 0;
-		p->outlen = used;
-		for (cap = p->outcap ? p->outcap : 4096; cap < used + n; )
-			cap *= 2;
-		if (cap != p->outcap) {
-			if ((p->out = realloc(p->out, cap)) == NULL)
-				abort();
-			p->outcap = cap;
+/* Move p to the start of the next block once it is at a block's end. */
+static void
+relay_step(struct relay *r, struct peer *p)
+{
+	while (p->off == p->blk->len && p->blk->next != NULL) {
+		p->blk->refs--;
+		p->blk = p->blk->next;
+		p->blk->refs++;
+		p->off = 0;
+		p->seg = 0;
+	}
+	relay_gc(r);
+}
+
+/*
+ * Fill iov with what p has to receive, from its position, leaving out its
+ * own segments and merging neighbours. Returns the iovec count.
+ */
+static int
+relay_iov(const struct peer *p, struct iovec *iov)
+{
+	const struct block *b = p->blk;
+	size_t off = p->off, s = p->seg;
+	int n = 0;
+
+	for (; b != NULL && n < RELAY_IOV; b = b->next, off = 0, s = 0) {
+		for (; s < b->nsegs && n < RELAY_IOV; s++) {
+			const struct seg *g = &b->segs[s];
+			size_t start = off > g->off ? off : g->off;
+			size_t end = g->off + g->len;
+
+			if (g->from == p->id || start >= end)
+				continue;
+			if (n > 0 && (char *)iov[n - 1].iov_base +
+			    iov[n - 1].iov_len == b->data + start)
+				iov[n - 1].iov_len += end - start;
+			else {
+				iov[n].iov_base = b->data + start;
+				iov[n].iov_len = end - start;
+				n++;
+			}
 		}
 	}
-	memcpy(p->out + p->outlen, s, n);
-	p->outlen += n;
-	if (!p->dirty) {
-		p->dirty = true;
-		r->dirty[r->ndirty++] = p->fd;
-	}
-	return 0;
+	return n;
 }
 
-/* Write what p has queued, in one write() when the kernel takes it all. */
+/* Move p forward past n written bytes and past its own segments. */
+static void
+relay_advance(struct relay *r, struct peer *p, size_t n)
+{
+	for (;;) {
+		struct block *b = p->blk;
+
+		while (p->seg < b->nsegs) {
+			const struct seg *g = &b->segs[p->seg];
+			size_t end = g->off + g->len, take;
+
+			if (p->off < g->off)
+				p->off = g->off;
+			if (g->from == p->id) {
+				p->off = end;
+				p->seg++;
+				continue;
+			}
+			take = end - p->off;
+			if (take > n) {
+				p->off += n;
+				return;
+			}
+			n -= take;
+			p->off = end;
+			p->seg++;
+		}
+		if (b->next == NULL)
+			break;
+		relay_step(r, p);
+	}
+	relay_gc(r);
+}
+
+/* Register EPOLLOUT exactly while p waits for the kernel. */
+static void
+relay_want(struct relay *r, struct peer *p, bool want)
+{
+	struct epoll_event ev;
+
+	if (want == p->pollout)
+		return;
+	ev.events = EPOLLIN | (want ? EPOLLOUT : 0);
+	ev.data.fd = p->fd;
+	epoll_ctl(r->ep, EPOLL_CTL_MOD, p->fd, &ev);
+	p->pollout = want;
+}
+
+/* Write what p has to receive: one writev() unless it is far behind. */
 static void
 relay_flush(struct relay *r, struct peer *p)
 {
-	struct epoll_event ev;
+	struct iovec iov[RELAY_IOV];
 	ssize_t n;
-	bool want;
+	int cnt;
 
-	while (p->outoff < p->outlen) {
-		n = send(p->fd, p->out + p->outoff, p->outlen - p->outoff,
-		    MSG_NOSIGNAL);
+	while (p->ready) {
+		if ((cnt = relay_iov(p, iov)) == 0) {
+			relay_advance(r, p, 0);	/* only its own lines */
+			break;
+		}
+		n = writev(p->fd, iov, cnt);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno != EAGAIN) {
 			relay_close(r, p);
 			return;
 		}
-		if (n == -1)
+		if (n == -1) {
+			p->ready = false;
 			break;
-		p->outoff += (size_t)n;
-	}
-	if (p->outoff == p->outlen)
-		p->outoff = p->outlen = 0;
-	/* Ask for EPOLLOUT only while the kernel is full: no busy wakeups. */
-	want = p->outlen > 0;
-	if (want != p->pollout) {
-		ev.events = EPOLLIN | (want ? EPOLLOUT : 0);
-		ev.data.fd = p->fd;
-		epoll_ctl(r->ep, EPOLL_CTL_MOD, p->fd, &ev);
-		p->pollout = want;
-	}
-}
-
-/* Copy the complete lines s[0..n) to every client but the sender. */
-static void
-relay_broadcast(struct relay *r, struct peer *from, const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < r->nmembers; i++) {
-		struct peer *p = &r->peers[r->members[i]];
-
-		if (p == from)
-			continue;
-		if (relay_queue(r, p, s, n) == -1) {
-			relay_close(r, p);
-			i--;	/* the last member moved into slot i */
 		}
+		relay_advance(r, p, (size_t)n);
 	}
+	relay_want(r, p, !p->ready);
 }
 
-/* Read a bounded amount from p and relay every line it completes. */
+/* The batch being filled this pass, made on first use. */
+static struct block *
+relay_batch(struct relay *r)
+{
+	if (r->batch == NULL) {
+		r->batch = calloc(1, sizeof *r->batch);
+		if (r->batch == NULL)
+			abort();
+	}
+	return r->batch;
+}
+
+/* Append complete lines s[0..n) from p to this pass's batch. */
+static void
+relay_store(struct relay *r, struct peer *p, const char *s, size_t n)
+{
+	struct block *b = relay_batch(r);
+	struct seg *g;
+
+	if (b->cap - b->len < n) {
+		while (b->cap - b->len < n)
+			b->cap = b->cap ? b->cap * 2 : 65536;
+		b->data = xrealloc(b->data, b->cap);
+	}
+	memcpy(b->data + b->len, s, n);
+	if (b->nsegs > 0 && b->segs[b->nsegs - 1].from == p->id)
+		b->segs[b->nsegs - 1].len += (uint32_t)n;
+	else {
+		if (b->nsegs == b->segcap) {
+			b->segcap = b->segcap ? b->segcap * 2 : 64;
+			b->segs = xrealloc(b->segs, b->segcap * sizeof *g);
+		}
+		g = &b->segs[b->nsegs++];
+		g->off = (uint32_t)b->len;
+		g->len = (uint32_t)n;
+		g->from = p->id;
+	}
+	b->len += n;
+}
+
+/* Link this pass's batch to the log. Returns whether there was one. */
+static bool
+relay_commit(struct relay *r)
+{
+	struct block *b = r->batch;
+
+	if (b == NULL || b->len == 0)
+		return false;
+	r->batch = NULL;
+	b->seq = r->tail->seq + r->tail->len;
+	r->tail->next = b;
+	r->tail = b;
+	return true;
+}
+
+/* Read a bounded amount from p; store each complete line once. */
 static void
 relay_read(struct relay *r, struct peer *p)
 {
@@ -163,8 +322,7 @@ relay_read(struct relay *r, struct peer *p)
 	while (total < RELAY_READ_MAX) {
 		if (p->incap - p->inlen < RELAY_READ_CHUNK) {
 			p->incap = p->inlen + RELAY_READ_CHUNK;
-			if ((p->in = realloc(p->in, p->incap)) == NULL)
-				abort();
+			p->in = xrealloc(p->in, p->incap);
 		}
 		n = read(p->fd, p->in + p->inlen, RELAY_READ_CHUNK);
 		if (n == -1 && errno == EINTR)
@@ -178,16 +336,14 @@ relay_read(struct relay *r, struct peer *p)
 		p->inlen += (size_t)n;
 		total += (size_t)n;
 		/*
-		 * Line by line, as a chat server must (it frames, cleans and
-		 * prefixes each); relaying the whole block at once would make
-		 * a ceiling no line-based server could approach.
+		 * Line by line, as a chat server must (it frames each line);
+		 * the complete ones are then stored with one copy.
 		 */
 		done = 0;
-		while ((lf = memchr(p->in + done, '\n', p->inlen - done))) {
-			relay_broadcast(r, p, p->in + done,
-			    (size_t)(lf - p->in) + 1 - done);
+		while ((lf = memchr(p->in + done, '\n', p->inlen - done)))
 			done = (size_t)(lf - p->in) + 1;
-		}
+		if (done > 0)
+			relay_store(r, p, p->in, done);
 		memmove(p->in, p->in + done, p->inlen - done);
 		p->inlen -= done;
 		if (p->inlen > RELAY_LINE_MAX) {
@@ -210,54 +366,63 @@ relay_accept(struct relay *r)
 		if ((size_t)fd >= r->npeers) {
 			size_t n = (size_t)fd * 2 + 64, i;
 
-			r->peers = realloc(r->peers, n * sizeof *r->peers);
-			r->members = realloc(r->members, n * sizeof(int));
-			r->dirty = realloc(r->dirty, n * sizeof(int));
-			if (!r->peers || !r->members || !r->dirty)
-				abort();
+			r->peers = xrealloc(r->peers, n * sizeof *r->peers);
+			r->members = xrealloc(r->members, n * sizeof(int));
 			for (i = r->npeers; i < n; i++) {
 				memset(&r->peers[i], 0, sizeof r->peers[i]);
 				r->peers[i].fd = -1;
 			}
 			r->npeers = n;
 		}
+		/* Worded like lobbyd's, so loadgen treats both alike. */
+		len = snprintf(hello, sizeof hello, "*** welcome to lobby, you "
+		    "are guest%u (%zu online; /help for commands)\n",
+		    r->guests + 1, r->nmembers + 1);
+		/* A fresh socket always takes it; if not, the client goes. */
+		n = send(fd, hello, (size_t)len, MSG_NOSIGNAL);
+		if (n != len) {
+			close(fd);
+			continue;
+		}
+		r->guests++;
 		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
 		ev.events = EPOLLIN;
 		ev.data.fd = fd;
 		epoll_ctl(r->ep, EPOLL_CTL_ADD, fd, &ev);
 		p = &r->peers[fd];
 		p->fd = fd;
+		p->id = ++r->ids;
 		p->member = r->nmembers;
+		p->blk = r->tail;
+		p->off = r->tail->len;
+		p->seg = r->tail->nsegs;
+		p->blk->refs++;
+		p->ready = true;
 		r->members[r->nmembers++] = fd;
-		/* Worded like lobbyd's, so loadgen treats both alike. */
-		len = snprintf(hello, sizeof hello, "*** welcome to lobby, you "
-		    "are guest%u (%zu online; /help for commands)\n",
-		    ++r->guests, r->nmembers);
-		/* Written at once, so an idle client holds no queue at all. */
-		n = send(fd, hello, (size_t)len, MSG_NOSIGNAL);
-		if (n < len)
-			relay_queue(r, p, hello + (n > 0 ? n : 0),
-			    (size_t)(len - (n > 0 ? n : 0)));
 	}
 }
 
 int
 main(int argc, char *argv[])
 {
-	struct relay r = { .lfd = -1 };
+	struct relay r = { .lfd = -1, .qmax = RELAY_QUEUE_MAX };
 	struct epoll_event evs[RELAY_EVENTS], ev;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	socklen_t slen = sizeof sin;
 	struct rlimit rl;
 	long port = 0;
+	char *end;
 	int c, i, n, on = 1;
 
-	while ((c = getopt(argc, argv, "p:")) != -1) {
-		if (c != 'p' || (port = strtol(optarg, NULL, 10)) < 0 ||
-		    port > 65535) {
-			fprintf(stderr, "usage: relay [-p PORT]\n");
-			return 2;
-		}
+	while ((c = getopt(argc, argv, "p:q:")) != -1) {
+		if (c == 'p' && (port = strtol(optarg, &end, 10)) >= 0 &&
+		    port <= 65535 && *end == '\0')
+			continue;
+		if (c == 'q' && (r.qmax = strtoul(optarg, &end, 10)) > 0 &&
+		    *end == '\0')
+			continue;
+		fprintf(stderr, "usage: relay [-p PORT] [-q MAXBACKLOG]\n");
+		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	/* A thousand clients need more descriptors than the usual 1024. */
@@ -265,6 +430,9 @@ main(int argc, char *argv[])
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+	/* The log starts with an empty block: every position has a home. */
+	if ((r.head = r.tail = calloc(1, sizeof *r.head)) == NULL)
+		abort();
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sin.sin_port = htons((unsigned short)port);
 	if ((r.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1 ||
@@ -282,6 +450,9 @@ main(int argc, char *argv[])
 	fprintf(stderr, "relay: listening on 127.0.0.1:%u\n",
 	    ntohs(sin.sin_port));
 	for (;;) {
+		bool fresh;
+		size_t k;
+
 		if ((n = epoll_wait(r.ep, evs, RELAY_EVENTS, -1)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -300,17 +471,28 @@ main(int argc, char *argv[])
 			if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR))
 				relay_read(&r, &r.peers[fd]);
 			if (r.peers[fd].fd != -1 && evs[i].events & EPOLLOUT)
-				relay_flush(&r, &r.peers[fd]);
+				r.peers[fd].ready = true;
 		}
-		/* One write per client per pass, after every read is in. */
-		for (i = 0; (size_t)i < r.ndirty; i++) {
-			struct peer *p = &r.peers[r.dirty[i]];
+		fresh = relay_commit(&r);
+		/*
+		 * After every read is in: one writev() per client that can
+		 * take bytes, over the shared batch. Without a new batch only
+		 * the clients the kernel just woke have anything to do.
+		 */
+		for (k = 0; k < r.nmembers; k++) {
+			struct peer *p = &r.peers[r.members[k]];
 
-			if (p->fd == -1 || !p->dirty)
+			if (!fresh && !(p->ready && p->pollout))
 				continue;
-			p->dirty = false;
-			relay_flush(&r, p);
+			if (relay_backlog(&r, p) > r.qmax) {
+				relay_close(&r, p);
+				k--;	/* the last member moved into slot k */
+				continue;
+			}
+			if (p->ready)
+				relay_flush(&r, p);
+			if (p->fd == -1)
+				k--;
 		}
-		r.ndirty = 0;
 	}
 }
