@@ -1,0 +1,291 @@
+/* rlog: the room log: each line stored once, read by every member from its own position. */
+#ifndef LOBBY_RLOG_H
+#define LOBBY_RLOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/uio.h>
+
+#include "buf.h"
+
+/*
+ * The log is a list of refcounted blocks (the model is Redis 7's shared
+ * replication buffer). A broadcast line is appended once, with the id of
+ * the reader who sent it; every reader holds a position in the log and a
+ * reference on the block it is in, and receives every line from there on
+ * except its own. A block is freed when the last position (or the history,
+ * below) has passed it. Lines for one reader only (welcome, /who, errors,
+ * [pm]) go to that reader's private queue, each tagged with the log offset
+ * it must come before, so they keep their exact place in its stream.
+ *
+ * Offsets: every byte ever appended has a 64-bit log offset; a position's
+ * offset and the log's end offset give a backlog in O(1).
+ *
+ * History: the log keeps the blocks that hold the last `history` chat
+ * lines (RLOG_CHAT runs), and a joiner can be given a replay of them, each
+ * line prefixed by "[HH:MM] " (or "[YYYY-MM-DD HH:MM] " when it was not
+ * appended on the joiner's day), straight from the blocks.
+ *
+ * No function here makes a system call: the caller writes, with writev(),
+ * the iovecs rlog_iov() fills, then tells the log with rlog_advance() how
+ * much went out. Local time is passed in (rlog_set_clock()).
+ *
+ * Readers are on one of three lists: idle (nothing to write), pending
+ * (something to write and the socket may take it) and parked (something
+ * to write, waiting for the socket). A line appended to the log moves the
+ * whole idle list to pending at once, so a loop pass visits only the
+ * readers that have something to write.
+ */
+
+#define RLOG_BLOCK		16384	/* bytes per block, unless a line is longer */
+#define RLOG_HISTORY_MAX	100000	/* most lines --history may keep */
+#define RLOG_STAMP		16	/* "YYYY-MM-DD HH:MM" */
+#define RLOG_PREFIX_MAX		(RLOG_STAMP + 3) /* "[" STAMP "] " */
+
+/* What a run of lines is: only chat goes into the history. */
+enum rlog_kind {
+	RLOG_NOTICE,		/* joins, leaves, nick changes, shutdown */
+	RLOG_CHAT		/* chat and /me lines: kept as history */
+};
+
+/* Which list a reader is on. */
+enum rlog_state {
+	RLOG_DETACHED,		/* not a reader of the log */
+	RLOG_IDLE,		/* caught up */
+	RLOG_PENDING,		/* has output; may be written now */
+	RLOG_PARKED,		/* has output; waits for its socket */
+	RLOG_DONE		/* stopped and everything sent */
+};
+
+/* Consecutive lines in a block from one sender, of one kind and minute. */
+struct rlog_run {
+	uint32_t	 off;		/* first byte, in the block */
+	uint32_t	 len;		/* bytes, whole lines */
+	uint32_t	 from;		/* sender's reader id; 0: for everyone */
+	uint32_t	 lines;		/* lines in the run */
+	uint8_t		 kind;		/* enum rlog_kind */
+	char		 stamp[RLOG_STAMP]; /* local time, YYYY-MM-DD HH:MM */
+};
+
+/* A block of lines, shared by every reader. */
+struct rlog_block {
+	struct rlog_block *next;	/* newer block, or NULL for the tail */
+	uint64_t	 seq;		/* log offset of data[0] */
+	size_t		 used;		/* bytes of data filled */
+	size_t		 size;		/* bytes allocated at data */
+	unsigned	 refs;		/* positions held in this block */
+	struct rlog_run	*runs;		/* the lines, by sender, in order */
+	size_t		 nruns;		/* entries used at runs */
+	size_t		 runcap;	/* entries allocated at runs */
+	char		 data[];	/* the lines, LF included */
+};
+
+/* A place in the log: before byte off of blk, in run run. */
+struct rlog_pos {
+	struct rlog_block *blk;		/* NULL: not placed */
+	size_t		 run;		/* run holding off (off may be its end) */
+	size_t		 off;		/* byte in blk */
+};
+
+/* A replay of the history to one joiner, in progress. */
+struct rlog_hist {
+	struct rlog_pos	 pos;		/* next line to replay; holds a ref */
+	size_t		 part;		/* bytes of the line's prefix written */
+	size_t		 left;		/* lines still to replay */
+	char		 today[10];	/* YYYY-MM-DD when it joined */
+};
+
+/* Where a reader has got to, in all three of its sources. */
+struct rlog_cursor {
+	struct rlog_pos	 pos;		/* next log byte */
+	size_t		 pskip;		/* private bytes (records) consumed */
+	size_t		 pdone;		/* bytes of the next record written */
+	struct rlog_pos	 hpos;		/* the history replay's place */
+	size_t		 hpart;		/* prefix bytes of that line written */
+	size_t		 hleft;		/* lines still to replay */
+	bool		 hdone;		/* the replay's record was consumed */
+	size_t		 pbytes;	/* private line bytes consumed */
+	uint64_t	 ownskip;	/* own log bytes passed over */
+};
+
+/*
+ * One reader of the log: a member of the room. Embedded in whatever
+ * represents the member; all fields belong to the log.
+ */
+struct rlog_reader {
+	struct rlog_pos	 pos;		/* next log byte; holds a ref */
+	uint32_t	 id;		/* marks its own lines; 0: detached */
+	uint8_t		 state;		/* enum rlog_state: which list */
+	uint64_t	 stop;		/* log offset it reads up to */
+	uint64_t	 own;		/* its own bytes between pos and the end */
+	struct rlog_reader *prev;	/* on its list */
+	struct rlog_reader *next;	/* on its list */
+	struct buf	 priv;		/* private records: header, then bytes */
+	size_t		 privbytes;	/* line bytes in priv not yet written */
+	size_t		 lastlen;	/* bytes of priv's last record, or
+					 * SIZE_MAX if it cannot grow */
+	size_t		 pdone;		/* bytes of the first record written */
+	struct rlog_hist *hist;		/* history replay, or NULL */
+};
+
+/* A list of readers, in the order they got on it. */
+struct rlog_list {
+	struct rlog_reader *head;	/* first, or NULL */
+	struct rlog_reader *tail;	/* last, or NULL */
+	size_t		 count;		/* readers on it */
+};
+
+/* The log. */
+struct rlog {
+	struct rlog_block *head;	/* oldest block still referenced */
+	struct rlog_block *tail;	/* where lines are appended */
+	struct rlog_block *spare;	/* a freed block kept for reuse */
+	uint32_t	 ids;		/* reader ids given out */
+	size_t		 history;	/* chat lines to keep; 0: none */
+	struct rlog_pos	 hstart;	/* first history line; holds a ref */
+	size_t		 hcount;	/* chat lines from hstart to the end */
+	size_t		 nblocks;	/* blocks allocated, spare included */
+	char		 stamp[RLOG_STAMP]; /* the time now, from the caller */
+	struct rlog_list idle;		/* readers caught up */
+	struct rlog_list pending;	/* readers with output to write */
+	struct rlog_list parked;	/* readers waiting for their socket */
+	uint64_t	 scan_end;	/* log end at the last rlog_settle() scan */
+	size_t		 maxkey;	/* no reader's slowness key passes
+					 * maxkey + (end - scan_end) */
+	struct rlog_reader **slow;	/* rlog_settle()'s answer */
+	size_t		 slowcap;	/* entries allocated at slow */
+};
+
+/*
+ * What a reader's leave notice costs every other reader, in bytes: passed
+ * to rlog_settle() by whoever formats the notices.
+ */
+typedef size_t (*rlog_cost_fn)(const struct rlog_reader *rd, void *arg);
+
+/*
+ * An empty log that keeps the last history chat lines (at most
+ * RLOG_HISTORY_MAX). Returns 0, or -1 with errno ENOMEM.
+ */
+int	rlog_init(struct rlog *l, size_t history);
+
+/* Free the log's blocks. Every reader must have been detached. */
+void	rlog_free(struct rlog *l);
+
+/* Set the local time stamped on lines appended from now on. */
+void	rlog_set_clock(struct rlog *l, const char stamp[RLOG_STAMP]);
+
+/* Make rd a reader positioned at the end of the log: it gets what follows. */
+void	rlog_attach(struct rlog *l, struct rlog_reader *rd);
+
+/*
+ * Stop rd where the log ends now: it gets nothing appended later, but
+ * keeps what is queued for it so far (for a last write before closing).
+ */
+void	rlog_stop(struct rlog *l, struct rlog_reader *rd);
+
+/* Drop rd's position, private queue and history replay. */
+void	rlog_detach(struct rlog *l, struct rlog_reader *rd);
+
+/*
+ * Append line[0..len) (whole lines, LF included) once, for every reader
+ * but from (which may be NULL). Returns 0, or -1 with errno ENOMEM.
+ */
+int	rlog_append(struct rlog *l, struct rlog_reader *from,
+	    enum rlog_kind kind, const char *line, size_t len);
+
+/*
+ * Queue line[0..len) (whole lines) for rd alone, after everything the log
+ * holds now. Returns 0, or -1 with errno ENOMEM.
+ */
+int	rlog_private(struct rlog *l, struct rlog_reader *rd, const char *line,
+	    size_t len);
+
+/* How many chat lines a replay would give now (at most the history). */
+size_t	rlog_history_count(const struct rlog *l);
+
+/*
+ * Queue for rd, after everything queued so far, a replay of the history:
+ * rlog_history_count() lines, each with its time prefix. Returns 0, or -1
+ * with errno ENOMEM, or with EBUSY if rd has a replay queued already.
+ */
+int	rlog_replay(struct rlog *l, struct rlog_reader *rd);
+
+/*
+ * Bytes queued for rd and not yet written: the lines after its position
+ * (its own excepted) and its private lines. A history replay does not
+ * count: it is bounded by the history and costs no memory of its own.
+ */
+size_t	rlog_backlog(const struct rlog *l, const struct rlog_reader *rd);
+
+/*
+ * Bytes of the log rd holds on to: from its position to the end, its own
+ * lines included, plus its private lines.
+ */
+size_t	rlog_lag(const struct rlog *l, const struct rlog_reader *rd);
+
+/* The log offset one past the last byte appended. */
+uint64_t rlog_end(const struct rlog *l);
+
+/*
+ * Fill iov (at most max entries) with the next bytes rd must receive, in
+ * order, and return how many entries were filled (0: nothing to write).
+ * The memory stays valid until the next call that changes the log or rd.
+ */
+int	rlog_iov(const struct rlog *l, const struct rlog_reader *rd,
+	    struct iovec *iov, int max);
+
+/*
+ * rd's pending bytes, one contiguous chunk at a time, in order, without
+ * consuming them (for members that re-frame lines, e.g. WebSocket). Start
+ * with rlog_iter_start(); each rlog_iter_next() gives the next chunk, or
+ * returns false at the end. Chunks end at line ends, except that the
+ * first one may start in a line already partly consumed. Consume with
+ * rlog_advance().
+ */
+struct rlog_iter {
+	const struct rlog *l;		/* the log */
+	const struct rlog_reader *rd;	/* whose bytes */
+	struct rlog_cursor cur;		/* where the walk has got to */
+};
+void	rlog_iter_start(struct rlog_iter *it, const struct rlog *l,
+	    const struct rlog_reader *rd);
+bool	rlog_iter_next(struct rlog_iter *it, const char **p, size_t *len);
+
+/*
+ * n bytes (at most what rlog_iov() offered) were written to rd: move its
+ * position, drop what it no longer needs and put it on the idle list if
+ * it is now caught up (or DONE if stopped). A parked reader stays parked
+ * while it still has output.
+ */
+void	rlog_advance(struct rlog *l, struct rlog_reader *rd, size_t n);
+
+/* rd's socket is full: park it until rlog_unpark(). */
+void	rlog_park(struct rlog *l, struct rlog_reader *rd);
+
+/* rd's socket can take more: back to pending (if it has output). */
+void	rlog_unpark(struct rlog *l, struct rlog_reader *rd);
+
+/* Whether rd has anything to write. */
+bool	rlog_has_output(const struct rlog *l, const struct rlog_reader *rd);
+
+/*
+ * The slow-reader rule, for a whole cascade at once. A reader is too slow
+ * when its backlog passes sendq, or when it holds on to more than
+ * 4 x sendq of the log (its lag: its own lines count there, so a member
+ * that sends without reading cannot pin the log). Each one that leaves
+ * costs every other reader its notice (cost() bytes), which may push
+ * more over: the readers with output are sorted once by how far over
+ * they are and the whole cascade is read off that order, in one pass.
+ * Returns how many must leave and sets *out to them, in the order they
+ * should leave (the array is the log's, valid until the next call). The
+ * caller then makes them leave, each appending its notice. Costs O(1)
+ * when no reader can be near the limit.
+ */
+size_t	rlog_settle(struct rlog *l, size_t sendq, rlog_cost_fn cost,
+	    void *arg, struct rlog_reader ***out);
+
+/* Free the spare block (e.g. from a timer, when the room is quiet). */
+void	rlog_trim(struct rlog *l);
+
+#endif /* LOBBY_RLOG_H */

@@ -1,0 +1,837 @@
+/* test_rlog: the room log driven without sockets: positions, blocks, private lines, history, slow readers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "rlog.h"
+
+#define OUT_MAX		(1 << 20)	/* most bytes one drain() returns */
+
+/*
+ * Write everything rd has, as a socket taking at most chunk bytes per
+ * writev() would, into a NUL-terminated string the caller frees.
+ */
+static char *
+drain_by(struct rlog *l, struct rlog_reader *rd, size_t chunk)
+{
+	struct iovec iov[64];
+	char *out = malloc(OUT_MAX + 1);
+	size_t len = 0, want, i, n;
+	int cnt;
+
+	assert_non_null(out);
+	while ((cnt = rlog_iov(l, rd, iov, 64)) > 0) {
+		want = chunk;
+		for (i = 0; i < (size_t)cnt && want > 0; i++) {
+			n = iov[i].iov_len < want ? iov[i].iov_len : want;
+			assert_true(len + n <= OUT_MAX);
+			memcpy(out + len, iov[i].iov_base, n);
+			len += n;
+			want -= n;
+		}
+		rlog_advance(l, rd, chunk - want);
+	}
+	out[len] = '\0';
+	assert_false(rlog_has_output(l, rd));
+	return out;
+}
+
+/* drain_by() with a socket that takes everything. */
+static char *
+drain(struct rlog *l, struct rlog_reader *rd)
+{
+	return drain_by(l, rd, SIZE_MAX);
+}
+
+/* Assert that rd's pending stream is exactly want, and consume it. */
+static void
+expect(struct rlog *l, struct rlog_reader *rd, const char *want)
+{
+	char *got = drain(l, rd);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* Append a NUL-terminated line text (LF included) from from. */
+static void
+say(struct rlog *l, struct rlog_reader *from, enum rlog_kind kind,
+    const char *text)
+{
+	assert_int_equal(rlog_append(l, from, kind, text, strlen(text)), 0);
+}
+
+/* Queue a NUL-terminated private line for rd. */
+static void
+tell(struct rlog *l, struct rlog_reader *rd, const char *text)
+{
+	assert_int_equal(rlog_private(l, rd, text, strlen(text)), 0);
+}
+
+/* Sum of every block's references: the positions held. */
+static unsigned
+refs(const struct rlog *l)
+{
+	const struct rlog_block *b;
+	unsigned n = 0;
+
+	for (b = l->head; b != NULL; b = b->next)
+		n += b->refs;
+	return n;
+}
+
+/* Blocks in the list from head to tail. */
+static size_t
+blocks(const struct rlog *l)
+{
+	const struct rlog_block *b;
+	size_t n = 0;
+
+	for (b = l->head; b != NULL; b = b->next)
+		n++;
+	return n;
+}
+
+/* ---------------------------------------------------------------------
+ * Positions, own lines, lists
+ * ------------------------------------------------------------------- */
+
+static void
+test_no_echo(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b, c;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	rlog_attach(&l, &c);
+	say(&l, &a, RLOG_CHAT, "<a> one\n");
+	say(&l, &b, RLOG_CHAT, "<b> two\n");
+	say(&l, &a, RLOG_CHAT, "<a> three\n");
+	say(&l, NULL, RLOG_NOTICE, "*** all\n");
+	expect(&l, &a, "<b> two\n*** all\n");
+	expect(&l, &b, "<a> one\n<a> three\n*** all\n");
+	expect(&l, &c, "<a> one\n<b> two\n<a> three\n*** all\n");
+	assert_int_equal(l.idle.count, 3);
+	assert_int_equal(l.pending.count, 0);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_detach(&l, &c);
+	assert_int_equal(refs(&l), 0);
+	rlog_free(&l);
+}
+
+static void
+test_late_joiner_sees_only_later(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	say(&l, NULL, RLOG_CHAT, "before\n");
+	rlog_attach(&l, &b);
+	say(&l, NULL, RLOG_CHAT, "after\n");
+	expect(&l, &a, "before\nafter\n");
+	expect(&l, &b, "after\n");
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_free(&l);
+}
+
+static void
+test_sender_caught_up_stays_idle(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	say(&l, &a, RLOG_CHAT, "x\n");
+	/* a passed over its own line at once: nothing to visit. */
+	assert_int_equal(a.state, RLOG_IDLE);
+	assert_int_equal(b.state, RLOG_PENDING);
+	assert_int_equal(rlog_backlog(&l, &a), 0);
+	assert_int_equal(rlog_lag(&l, &a), 0);
+	assert_int_equal(rlog_backlog(&l, &b), 2);
+	/* Now a is behind: its later lines are skipped, not counted. */
+	say(&l, &b, RLOG_CHAT, "yy\n");
+	say(&l, &a, RLOG_CHAT, "zzz\n");
+	assert_int_equal(a.state, RLOG_PENDING);
+	assert_int_equal(rlog_backlog(&l, &a), 3);
+	assert_int_equal(rlog_lag(&l, &a), 7);
+	expect(&l, &a, "yy\n");
+	assert_int_equal(rlog_lag(&l, &a), 0);
+	assert_int_equal(a.own, 0);
+	expect(&l, &b, "x\nzzz\n");
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_free(&l);
+}
+
+static void
+test_park_unpark(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	say(&l, NULL, RLOG_CHAT, "hello\n");
+	assert_int_equal(a.state, RLOG_PENDING);
+	rlog_park(&l, &a);
+	assert_int_equal(a.state, RLOG_PARKED);
+	assert_int_equal(l.parked.count, 1);
+	/* More lines do not unpark it: its socket is still full. */
+	say(&l, NULL, RLOG_CHAT, "again\n");
+	assert_int_equal(a.state, RLOG_PARKED);
+	rlog_advance(&l, &a, 3);
+	assert_int_equal(a.state, RLOG_PARKED);
+	rlog_unpark(&l, &a);
+	assert_int_equal(a.state, RLOG_PENDING);
+	expect(&l, &a, "lo\nagain\n");
+	assert_int_equal(a.state, RLOG_IDLE);
+	rlog_detach(&l, &a);
+	rlog_free(&l);
+}
+
+static void
+test_partial_writes(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b, c;
+	char line[64], *whole, *bytes;
+	int i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 5), 0);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	rlog_attach(&l, &c);
+	for (i = 0; i < 2000; i++) {
+		snprintf(line, sizeof line, "<x> line %d\n", i);
+		say(&l, i % 3 == 0 ? &a : NULL, RLOG_CHAT, line);
+		if (i % 7 == 0) {
+			snprintf(line, sizeof line, "private %d\n", i);
+			tell(&l, &b, line);
+			tell(&l, &c, line);
+		}
+	}
+	/* One byte at a time gives the very same stream as all at once. */
+	whole = drain(&l, &b);
+	bytes = drain_by(&l, &c, 1);
+	assert_string_equal(whole, bytes);
+	free(bytes);
+	free(whole);
+	bytes = drain_by(&l, &a, 7);
+	assert_null(strstr(bytes, "line 0\n"));
+	assert_non_null(strstr(bytes, "line 1\n"));
+	assert_null(strstr(bytes, "private"));
+	free(bytes);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_detach(&l, &c);
+	rlog_free(&l);
+}
+
+/* ---------------------------------------------------------------------
+ * Blocks: references, freeing, reuse
+ * ------------------------------------------------------------------- */
+
+static void
+test_blocks_freed_when_passed(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b;
+	char line[100];
+	size_t i, n = 3 * RLOG_BLOCK / 50;
+	char *got;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	memset(line, 'x', 49);
+	line[49] = '\n';
+	line[50] = '\0';
+	for (i = 0; i < n; i++)
+		say(&l, NULL, RLOG_NOTICE, line);
+	/* Both still at the start: every block is held. */
+	assert_true(blocks(&l) >= 3);
+	assert_int_equal(refs(&l), 2);
+	assert_int_equal(l.head->refs, 2);
+	got = drain(&l, &a);
+	assert_int_equal(strlen(got), n * 50);
+	free(got);
+	/* b holds the head, a the tail; nothing in between is freed yet. */
+	assert_int_equal(l.head->refs, 1);
+	assert_int_equal(l.tail->refs, 1);
+	assert_true(blocks(&l) >= 3);
+	got = drain_by(&l, &b, 1000);
+	free(got);
+	/* Both passed: only the tail is left. */
+	assert_int_equal(blocks(&l), 1);
+	assert_int_equal(l.tail->refs, 2);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	assert_int_equal(refs(&l), 0);
+	rlog_free(&l);
+}
+
+static void
+test_block_reuse(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b;
+	char line[200], *got;
+	size_t i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	memset(line, 'y', 199);
+	line[199] = '\0';
+	line[198] = '\n';
+	/* A steady stream read as it comes: two blocks in turn, no more. */
+	for (i = 0; i < 20 * RLOG_BLOCK / 199; i++) {
+		say(&l, &a, RLOG_CHAT, line);
+		got = drain(&l, &b);
+		assert_string_equal(got, line);
+		free(got);
+		assert_true(l.nblocks <= 2);
+	}
+	assert_non_null(l.spare);
+	rlog_trim(&l);
+	assert_null(l.spare);
+	assert_int_equal(l.nblocks, 1);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_free(&l);
+}
+
+static void
+test_long_line_own_block(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a;
+	char *line, *got;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	line = malloc(3 * RLOG_BLOCK + 1);
+	assert_non_null(line);
+	memset(line, 'z', 3 * RLOG_BLOCK);
+	line[3 * RLOG_BLOCK - 1] = '\n';
+	line[3 * RLOG_BLOCK] = '\0';
+	say(&l, NULL, RLOG_CHAT, "short\n");
+	say(&l, NULL, RLOG_CHAT, line);
+	say(&l, NULL, RLOG_CHAT, "short\n");
+	got = drain(&l, &a);
+	assert_int_equal(strlen(got), 3 * RLOG_BLOCK + 12);
+	assert_memory_equal(got + 6, line, 3 * RLOG_BLOCK);
+	free(got);
+	free(line);
+	rlog_detach(&l, &a);
+	rlog_free(&l);
+}
+
+/* ---------------------------------------------------------------------
+ * Private lines keep their place
+ * ------------------------------------------------------------------- */
+
+static void
+test_private_in_order(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b, c;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	rlog_attach(&l, &c);
+	tell(&l, &b, "*** welcome b\n");
+	say(&l, &a, RLOG_CHAT, "<a> 1\n");
+	tell(&l, &b, "[pm] <a> psst\n");
+	tell(&l, &b, "[pm] <a> again\n");
+	say(&l, &c, RLOG_CHAT, "<c> 2\n");
+	say(&l, &a, RLOG_CHAT, "<a> 3\n");
+	tell(&l, &b, "!!! error\n");
+	tell(&l, &a, "*** for a\n");
+	expect(&l, &b, "*** welcome b\n<a> 1\n[pm] <a> psst\n"
+	    "[pm] <a> again\n<c> 2\n<a> 3\n!!! error\n");
+	expect(&l, &a, "<c> 2\n*** for a\n");
+	expect(&l, &c, "<a> 1\n<a> 3\n");
+	assert_int_equal(b.privbytes, 0);
+	assert_int_equal(buf_used(&b.priv), 0);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_detach(&l, &c);
+	rlog_free(&l);
+}
+
+static void
+test_private_while_behind(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b;
+	char *got;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	say(&l, &a, RLOG_CHAT, "one\n");
+	say(&l, &a, RLOG_CHAT, "two\n");
+	/* b has written half of "one" when a private line comes. */
+	rlog_advance(&l, &b, 2);
+	tell(&l, &b, "priv\n");
+	say(&l, &a, RLOG_CHAT, "three\n");
+	/* Its own line between: a private line after b's own line. */
+	say(&l, &b, RLOG_CHAT, "mine\n");
+	tell(&l, &b, "priv2\n");
+	say(&l, &a, RLOG_CHAT, "four\n");
+	got = drain_by(&l, &b, 3);
+	assert_string_equal(got, "e\ntwo\npriv\nthree\npriv2\nfour\n");
+	free(got);
+	assert_int_equal(b.own, 0);
+	expect(&l, &a, "mine\n");
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_free(&l);
+}
+
+static void
+test_backlog_counts(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	say(&l, &a, RLOG_CHAT, "12345\n");
+	tell(&l, &b, "abc\n");
+	assert_int_equal(rlog_backlog(&l, &b), 10);
+	assert_int_equal(rlog_backlog(&l, &a), 0);
+	rlog_advance(&l, &b, 4);
+	assert_int_equal(rlog_backlog(&l, &b), 6);
+	rlog_advance(&l, &b, 2);
+	assert_int_equal(rlog_backlog(&l, &b), 4);
+	assert_int_equal(b.privbytes, 4);
+	rlog_advance(&l, &b, 4);
+	assert_int_equal(rlog_backlog(&l, &b), 0);
+	assert_int_equal(b.state, RLOG_IDLE);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_free(&l);
+}
+
+static void
+test_stop(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	say(&l, NULL, RLOG_NOTICE, "before\n");
+	tell(&l, &b, "bye\n");
+	rlog_stop(&l, &b);
+	say(&l, NULL, RLOG_NOTICE, "*** b left\n");
+	tell(&l, &b, "late\n");	/* still before the stop: kept */
+	assert_int_equal(b.state, RLOG_PENDING);
+	expect(&l, &b, "before\nbye\nlate\n");
+	assert_int_equal(b.state, RLOG_DONE);
+	expect(&l, &a, "before\n*** b left\n");
+	/* Stopped and caught up: straight to DONE. */
+	rlog_stop(&l, &a);
+	assert_int_equal(a.state, RLOG_DONE);
+	say(&l, NULL, RLOG_NOTICE, "gone\n");
+	assert_false(rlog_has_output(&l, &a));
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	assert_int_equal(refs(&l), 0);
+	rlog_free(&l);
+}
+
+static void
+test_iter_matches_iov(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b;
+	struct rlog_iter it;
+	char buf[256];
+	const char *p;
+	size_t n, len = 0;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 4), 0);
+	rlog_attach(&l, &a);
+	say(&l, NULL, RLOG_CHAT, "<x> old\n");
+	rlog_attach(&l, &b);
+	tell(&l, &b, "*** welcome\n");
+	assert_int_equal(rlog_replay(&l, &b), 0);
+	tell(&l, &b, "*** end\n");
+	say(&l, &a, RLOG_CHAT, "<a> hi\n");
+	rlog_iter_start(&it, &l, &b);
+	while (rlog_iter_next(&it, &p, &n)) {
+		assert_true(len + n < sizeof buf);
+		memcpy(buf + len, p, n);
+		len += n;
+	}
+	buf[len] = '\0';
+	/* The iterator consumed nothing. */
+	assert_true(rlog_has_output(&l, &b));
+	expect(&l, &b, buf);
+	assert_string_equal(buf, "*** welcome\n[00:00] <x> old\n*** end\n"
+	    "<a> hi\n");
+	expect(&l, &a, "<x> old\n");
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_free(&l);
+}
+
+/* ---------------------------------------------------------------------
+ * History
+ * ------------------------------------------------------------------- */
+
+static void
+test_history_last_n(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, j;
+	char line[64];
+	int i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 3), 0);
+	rlog_set_clock(&l, "2026-12-01 09:15");
+	rlog_attach(&l, &a);
+	for (i = 1; i <= 5; i++) {
+		snprintf(line, sizeof line, "<a> m%d\n", i);
+		say(&l, &a, RLOG_CHAT, line);
+		say(&l, NULL, RLOG_NOTICE, "*** notice\n");
+	}
+	assert_int_equal(rlog_history_count(&l), 3);
+	rlog_set_clock(&l, "2026-12-01 09:16");
+	rlog_attach(&l, &j);
+	assert_int_equal(rlog_replay(&l, &j), 0);
+	assert_int_equal(rlog_replay(&l, &j), -1);	/* one at a time */
+	expect(&l, &j, "[09:15] <a> m3\n[09:15] <a> m4\n[09:15] <a> m5\n");
+	assert_null(j.hist);
+	assert_int_equal(refs(&l), 3);	/* a, j, the history start */
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &j);
+	rlog_free(&l);
+}
+
+static void
+test_history_other_day(void **state)
+{
+	struct rlog l;
+	struct rlog_reader j;
+	char *got;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 10), 0);
+	rlog_set_clock(&l, "2026-11-30 23:59");
+	say(&l, NULL, RLOG_CHAT, "<a> late\n* a yawns\n");
+	rlog_set_clock(&l, "2026-12-01 00:00");
+	say(&l, NULL, RLOG_CHAT, "<b> early\n");
+	rlog_attach(&l, &j);
+	assert_int_equal(rlog_history_count(&l), 3);
+	assert_int_equal(rlog_replay(&l, &j), 0);
+	/* Written a byte at a time: the prefixes split anywhere. */
+	got = drain_by(&l, &j, 1);
+	assert_string_equal(got, "[2026-11-30 23:59] <a> late\n"
+	    "[2026-11-30 23:59] * a yawns\n[00:00] <b> early\n");
+	free(got);
+	rlog_detach(&l, &j);
+	rlog_free(&l);
+}
+
+static void
+test_history_seam(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, j;
+	char *got;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 50), 0);
+	rlog_set_clock(&l, "2026-12-01 10:00");
+	rlog_attach(&l, &a);
+	say(&l, &a, RLOG_CHAT, "<a> 1\n");
+	say(&l, &a, RLOG_CHAT, "<a> 2\n");
+	rlog_attach(&l, &j);
+	tell(&l, &j, "*** welcome\n");
+	tell(&l, &j, "*** last 2 messages:\n");
+	assert_int_equal(rlog_replay(&l, &j), 0);
+	tell(&l, &j, "*** end of history\n");
+	/* Sent while the history is being written: after the end. */
+	rlog_advance(&l, &j, 9);
+	say(&l, &a, RLOG_CHAT, "<a> 3\n");
+	got = drain_by(&l, &j, 5);
+	assert_string_equal(got, "me\n*** last 2 messages:\n[10:00] <a> 1\n"
+	    "[10:00] <a> 2\n*** end of history\n<a> 3\n");
+	free(got);
+	/* The next joiner gets all three, nothing twice. */
+	rlog_detach(&l, &j);
+	rlog_attach(&l, &j);
+	assert_int_equal(rlog_replay(&l, &j), 0);
+	expect(&l, &j, "[10:00] <a> 1\n[10:00] <a> 2\n[10:00] <a> 3\n");
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &j);
+	rlog_free(&l);
+}
+
+static void
+test_history_off(void **state)
+{
+	struct rlog l;
+	struct rlog_reader j;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	say(&l, NULL, RLOG_CHAT, "<a> 1\n");
+	rlog_attach(&l, &j);
+	assert_int_equal(rlog_history_count(&l), 0);
+	assert_int_equal(rlog_replay(&l, &j), 0);
+	assert_false(rlog_has_output(&l, &j));
+	rlog_detach(&l, &j);
+	rlog_free(&l);
+	assert_int_equal(rlog_init(&l, RLOG_HISTORY_MAX + 1), -1);
+}
+
+static void
+test_history_memory_bounded(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a;
+	char line[128];
+	int i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 10), 0);
+	rlog_attach(&l, &a);
+	memset(line, 'h', 99);
+	line[99] = '\n';
+	line[100] = '\0';
+	/* a is caught up; the log holds just the last 10 chat lines. */
+	for (i = 0; i < 5000; i++)
+		say(&l, &a, RLOG_CHAT, line);
+	assert_true(blocks(&l) <= 2);
+	assert_int_equal(rlog_history_count(&l), 10);
+	rlog_detach(&l, &a);
+	rlog_free(&l);
+}
+
+/* ---------------------------------------------------------------------
+ * The slow-reader rule
+ * ------------------------------------------------------------------- */
+
+/* Every leave notice costs 20 bytes here. */
+static size_t
+cost20(const struct rlog_reader *rd, void *arg)
+{
+	(void)rd;
+	(*(int *)arg)++;
+	return 20;
+}
+
+static void
+test_slow_one(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, s, **out;
+	char line[101];
+	int calls = 0, i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &s);
+	memset(line, 'q', 99);
+	line[99] = '\n';
+	line[100] = '\0';
+	for (i = 0; i < 10; i++)
+		say(&l, NULL, RLOG_CHAT, line);
+	free(drain(&l, &a));
+	/* s is 1000 bytes behind: at the limit is fine, past it is not. */
+	assert_int_equal(rlog_settle(&l, 1000, cost20, &calls, &out), 0);
+	say(&l, NULL, RLOG_CHAT, "x\n");
+	free(drain(&l, &a));
+	assert_int_equal(rlog_settle(&l, 1000, cost20, &calls, &out), 1);
+	assert_ptr_equal(out[0], &s);
+	assert_int_equal(calls, 1);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &s);
+	rlog_free(&l);
+}
+
+static void
+test_slow_cascade_one_pass(void **state)
+{
+	struct rlog l;
+	struct rlog_reader r[8], **out;
+	int calls = 0, i;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	/* r[i] is 1000 - 10 * i behind: each leave (20 bytes) pushes the
+	 * next one over, all the way down; r[7] reads everything. */
+	for (i = 0; i < 8; i++) {
+		char line[11];
+
+		rlog_attach(&l, &r[i]);
+		memset(line, 'c', 9);
+		line[9] = '\n';
+		line[10] = '\0';
+		if (i < 7) {
+			/* Appended after r[i] joined, so only it and later ones
+			 * see these 10 bytes: the first joined is furthest. */
+			say(&l, NULL, RLOG_CHAT, line);
+		}
+	}
+	for (i = 0; i < 93; i++)
+		say(&l, NULL, RLOG_CHAT, "ccccccccc\n");
+	free(drain(&l, &r[7]));
+	/* Only r[0] is over 995 by itself; the notices take the rest. */
+	n = rlog_settle(&l, 995, cost20, &calls, &out);
+	assert_int_equal(n, 7);
+	for (i = 0; i < 7; i++)
+		assert_ptr_equal(out[i], &r[i]);
+	assert_int_equal(calls, 7);
+	/* Nobody else is near the limit: the next call is O(1). */
+	calls = 0;
+	assert_int_equal(rlog_settle(&l, 995, cost20, &calls, &out), 0);
+	assert_int_equal(calls, 0);
+	for (i = 0; i < 8; i++)
+		rlog_detach(&l, &r[i]);
+	rlog_free(&l);
+}
+
+static void
+test_slow_cascade_stops(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b, c, **out;
+	int calls = 0;
+	char big[501];
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	memset(big, 'b', 499);
+	big[499] = '\n';
+	big[500] = '\0';
+	rlog_attach(&l, &a);
+	say(&l, NULL, RLOG_CHAT, big);		/* a: 500 */
+	rlog_attach(&l, &b);
+	say(&l, NULL, RLOG_CHAT, "x\n");	/* a: 502, b: 2 */
+	rlog_attach(&l, &c);
+	/* With sendq 490 a goes; b, 2 + 20 behind, stays. */
+	assert_int_equal(rlog_settle(&l, 490, cost20, &calls, &out), 1);
+	assert_ptr_equal(out[0], &a);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_detach(&l, &c);
+	rlog_free(&l);
+}
+
+static void
+test_slow_private_flood(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, **out;
+	int calls = 0, i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	for (i = 0; i < 60; i++)
+		tell(&l, &a, "*** help line\n");	/* 14 bytes */
+	assert_int_equal(rlog_backlog(&l, &a), 840);
+	/* Private lines alone count: the bound notices them too. */
+	assert_int_equal(rlog_settle(&l, 800, cost20, &calls, &out), 1);
+	assert_ptr_equal(out[0], &a);
+	rlog_detach(&l, &a);
+	rlog_free(&l);
+}
+
+static void
+test_slow_own_lines_pin(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b, **out;
+	int calls = 0, i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	/* a is one line behind and never reads, but sends a lot. */
+	say(&l, &b, RLOG_CHAT, "hi\n");
+	for (i = 0; i < 500; i++)
+		say(&l, &a, RLOG_CHAT, "aaaaaaaaa\n");
+	free(drain(&l, &b));
+	assert_int_equal(rlog_backlog(&l, &a), 3);
+	assert_int_equal(rlog_lag(&l, &a), 5003);
+	/* Its backlog is tiny, but it holds over 4 x sendq of the log. */
+	assert_int_equal(rlog_settle(&l, 1000, cost20, &calls, &out), 1);
+	assert_ptr_equal(out[0], &a);
+	assert_int_equal(rlog_settle(&l, 2000, cost20, &calls, &out), 0);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_free(&l);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_echo),
+		cmocka_unit_test(test_late_joiner_sees_only_later),
+		cmocka_unit_test(test_sender_caught_up_stays_idle),
+		cmocka_unit_test(test_park_unpark),
+		cmocka_unit_test(test_partial_writes),
+		cmocka_unit_test(test_blocks_freed_when_passed),
+		cmocka_unit_test(test_block_reuse),
+		cmocka_unit_test(test_long_line_own_block),
+		cmocka_unit_test(test_private_in_order),
+		cmocka_unit_test(test_private_while_behind),
+		cmocka_unit_test(test_backlog_counts),
+		cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_iter_matches_iov),
+		cmocka_unit_test(test_history_last_n),
+		cmocka_unit_test(test_history_other_day),
+		cmocka_unit_test(test_history_seam),
+		cmocka_unit_test(test_history_off),
+		cmocka_unit_test(test_history_memory_bounded),
+		cmocka_unit_test(test_slow_one),
+		cmocka_unit_test(test_slow_cascade_one_pass),
+		cmocka_unit_test(test_slow_cascade_stops),
+		cmocka_unit_test(test_slow_private_flood),
+		cmocka_unit_test(test_slow_own_lines_pin),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
