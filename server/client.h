@@ -25,7 +25,6 @@ struct client {
 #define CLIENT_JOINED	0x01		/* a member of the room */
 #define CLIENT_CLOSING	0x02		/* left: close after this pass */
 #define CLIENT_SLOW	0x04		/* output passed the send queue limit */
-#define CLIENT_FLUSH	0x08		/* try to send queued output first */
 	const char	*reason;	/* why it left, for the log */
 	char		 nick[PROTO_NICK_MAX + 1]; /* current nick */
 	char		 addr[NET_ADDRSTRLEN]; /* peer address, for the log */

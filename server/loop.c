@@ -168,12 +168,3 @@ loop_once(struct loop *l, int max_ms)
 	}
 	return 0;
 }
-
-int
-loop_run(struct loop *l)
-{
-	while (!l->stop)
-		if (loop_once(l, -1) == -1)
-			return -1;
-	return 0;
-}

@@ -38,7 +38,6 @@ struct loop {
 	fd_set		 rset;		/* master read set, copied per pass */
 	fd_set		 wset;		/* master write set, copied per pass */
 	int		 maxfd;		/* highest fd registered, or -1 */
-	bool		 stop;		/* loop_run() returns after this pass */
 	loop_hook_fn	 before_sleep;	/* flushes output; may be NULL */
 	void		*hook_arg;	/* for before_sleep */
 	struct loop_timer timers[LOOP_TIMERS]; /* pending timers */
@@ -77,8 +76,5 @@ void	loop_timer_del(struct loop *l, int id);
  * just ends the pass. Returns 0, or -1 with errno if select() failed.
  */
 int	loop_once(struct loop *l, int max_ms);
-
-/* Run passes until loop->stop is set. Returns 0, or -1 on select() error. */
-int	loop_run(struct loop *l);
 
 #endif /* LOBBY_LOOP_H */
