@@ -93,7 +93,7 @@ cmd_who(struct room *r, struct client *c, struct cmd_rest *a)
 	struct client *m;
 
 	(void)a;
-	for (m = r->head; m != NULL; m = m->next) {
+	for (m = room_first(r); m != NULL; m = room_next(m)) {
 		if (buf_append(&list, " ", 1) == -1 ||
 		    buf_append(&list, m->nick, strlen(m->nick)) == -1)
 			break;

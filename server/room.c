@@ -19,15 +19,22 @@
 static void
 room_queue(struct room *r, struct client *c, const char *p, size_t n)
 {
+	bool was_empty;
+
 	/* Only members get output: a leaver is past caring, and counting a
 	 * non-member in nslow would keep room_settle() waiting for it. */
 	if ((c->flags & (CLIENT_JOINED | CLIENT_SLOW)) != CLIENT_JOINED)
 		return;
+	was_empty = buf_used(&c->out) == 0;
 	if (buf_used(&c->out) + n > r->sendq || buf_append(&c->out, p, n)) {
 		buf_free(&c->out);
 		c->flags |= CLIENT_SLOW;
 		r->nslow++;
+		return;
 	}
+	/* Once per member per flush: the server then knows whom to write. */
+	if (was_empty && r->on_output != NULL)
+		r->on_output(r->hook_arg, c);
 }
 
 /*
@@ -247,6 +254,8 @@ room_leave(struct room *r, struct client *c, const char *reason,
 	c->flags |= CLIENT_CLOSING;
 	c->reason = why;
 	room_log(r, "client %u %s left (%s)", c->id, c->nick, why);
+	if (r->on_leave != NULL)
+		r->on_leave(r->hook_arg, c);
 	if (reason != NULL)
 		room_broadcastf(r, NULL, PROTO_LEFT_REASON, c->nick, reason);
 	else

@@ -18,6 +18,9 @@
 /* Called with one formatted log line (no LF) for connects, leaves, nicks. */
 typedef void (*room_log_fn)(void *arg, const char *text);
 
+/* Called about one member c (see on_output and on_leave below). */
+typedef void (*room_client_fn)(void *arg, struct client *c);
+
 struct room {
 	struct client	*head;		/* first member, the longest here */
 	struct client	*tail;		/* last member to join */
@@ -28,7 +31,29 @@ struct room {
 	size_t		 linecap;	/* bytes allocated at line */
 	room_log_fn	 log;		/* may be NULL */
 	void		*log_arg;	/* for log */
+	room_client_fn	 on_output;	/* c's empty queue got bytes; or NULL */
+	room_client_fn	 on_leave;	/* c left: close it after the pass; or
+					   NULL */
+	void		*hook_arg;	/* for on_output and on_leave */
 };
+
+/*
+ * Walking the members, in join order: for (c = room_first(r); c != NULL;
+ * c = next) { next = room_next(c); ... }. Taking next first lets c leave
+ * (room_leave() unlinks c alone) without breaking the walk.
+ */
+static inline struct client *
+room_first(const struct room *r)
+{
+	return r->head;
+}
+
+/* The member after c, or NULL. */
+static inline struct client *
+room_next(const struct client *c)
+{
+	return c->next;
+}
 
 /* An empty room whose members may each have sendq bytes queued. */
 void	room_init(struct room *r, size_t sendq);
@@ -45,7 +70,8 @@ void	room_join(struct room *r, struct client *c);
 /*
  * Take c out of the room: tell the others "*** NICK left" or, with a
  * reason, "*** NICK left (REASON)"; flag c CLIENT_CLOSING with why (a
- * string that outlives c, for the log). Does nothing for a non-member.
+ * string that outlives c, for the log) and call on_leave for it. Does
+ * nothing for a non-member.
  */
 void	room_leave(struct room *r, struct client *c, const char *reason,
 	    const char *why);
