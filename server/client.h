@@ -12,11 +12,16 @@
 #include "proto.h"
 #include "text.h"
 
+struct server;
+
 /*
  * A client is created by client_new() when a connection is accepted and
  * joins the room at once. It leaves the room through room_leave(), which
  * flags it CLIENT_CLOSING; the server then flushes and frees it after the
  * loop pass, so no list is ever modified while it is being walked.
+ *
+ * The room owns prev and next; the server's conn.c owns srv and the
+ * conn_, pending_ and closing_ links, and the room never touches them.
  */
 struct client {
 	int		 fd;		/* the socket; -1 in unit tests */
@@ -25,6 +30,7 @@ struct client {
 #define CLIENT_JOINED	0x01		/* a member of the room */
 #define CLIENT_CLOSING	0x02		/* left: close after this pass */
 #define CLIENT_SLOW	0x04		/* output passed the send queue limit */
+#define CLIENT_PENDING	0x08		/* on the server's pending list */
 	const char	*reason;	/* why it left, for the log */
 	char		 nick[PROTO_NICK_MAX + 1]; /* current nick */
 	char		 addr[NET_ADDRSTRLEN]; /* peer address, for the log */
@@ -34,6 +40,11 @@ struct client {
 	struct buf	 out;		/* output not yet written */
 	struct client	*prev;		/* previous member, in join order */
 	struct client	*next;		/* next member, in join order */
+	struct server	*srv;		/* its server; NULL in unit tests */
+	struct client	*conn_prev;	/* previous open connection */
+	struct client	*conn_next;	/* next open connection */
+	struct client	*pending_next;	/* next with output to flush */
+	struct client	*closing_next;	/* next to close after the pass */
 };
 
 /*

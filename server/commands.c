@@ -210,5 +210,4 @@ commands_input(struct room *r, struct client *c, const char *text,
 			commands_run(r, c, text, len);
 	} else
 		room_broadcastf(r, c, PROTO_CHAT, c->nick, (int)len, text);
-	room_settle(r);
 }

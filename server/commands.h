@@ -9,10 +9,12 @@
 
 /*
  * Act on one line from member c: text[0..len) is already clean (valid
- * UTF-8, no control characters), not blank, and text[len] is NUL. A chat line is broadcast to
- * the others; a command is run, its replies and errors queued for c. After
- * /quit, c is flagged CLIENT_CLOSING and the caller must feed it no more
- * lines. The room is settled (slow members gone) on return.
+ * UTF-8, no control characters), not blank, and text[len] is NUL. A chat
+ * line is broadcast to the others; a command is run, its replies and
+ * errors queued for c. After /quit, c is flagged CLIENT_CLOSING and the
+ * caller must feed it no more lines; nor once c is CLIENT_SLOW. Members
+ * the line took over the send queue are only flagged CLIENT_SLOW: the
+ * caller settles the room (room_settle()) before writing anything out.
  */
 void	commands_input(struct room *r, struct client *c, const char *text,
 	    size_t len);

@@ -1,4 +1,4 @@
-/* server: listeners, connections and the loop that ties them to the room. */
+/* server: lobbyd's configuration, and server_run() that serves it. */
 #ifndef LOBBY_SERVER_H
 #define LOBBY_SERVER_H
 

@@ -153,9 +153,10 @@ fx_silent(struct client *c)
 }
 
 /*
- * Feed text (a clean line, no LF) to the command layer as c's input. It
- * goes through a heap copy of exactly len + 1 bytes, so that a read past
- * the terminating NUL is caught by the address sanitizer.
+ * Feed text (a clean line, no LF) to the command layer as c's input, then
+ * settle the room, as the server does before it writes. It goes through a
+ * heap copy of exactly len + 1 bytes, so that a read past the terminating
+ * NUL is caught by the address sanitizer.
  */
 static inline void
 fx_say(struct fx *f, struct client *c, const char *text)
@@ -167,6 +168,7 @@ fx_say(struct fx *f, struct client *c, const char *text)
 	assert_non_null(p);
 	memcpy(p, text, len + 1);
 	commands_input(&f->r, c, p, len);
+	room_settle(&f->r);
 	free(p);
 }
 

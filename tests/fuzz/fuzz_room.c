@@ -205,8 +205,7 @@ fuzz_line(void *arg, enum line_event ev, const char *text, size_t len)
 	if (ev == LINE_TOOLONG) {
 		FUZZ_CHECK(text == NULL && len == 0);
 		room_toolong(&f->room, c, f->max_line);
-		room_settle(&f->room);
-		return (c->flags & CLIENT_CLOSING) ? 1 : 0;
+		return (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) ? 1 : 0;
 	}
 	FUZZ_CHECK(len <= f->max_line);
 	n = text_clean(text, len, f->clean);
@@ -222,8 +221,8 @@ fuzz_line(void *arg, enum line_event ev, const char *text, size_t len)
 	/* A chat line or /me of c's own never comes back to c. */
 	if (chat && !(c->flags & (CLIENT_SLOW | CLIENT_CLOSING)))
 		FUZZ_CHECK(!fuzz_echoed(c, old, nick));
-	fuzz_check_room(f);
-	return (c->flags & CLIENT_CLOSING) ? 1 : 0;
+	/* Slow members are only flagged: they leave when fuzz_send settles. */
+	return (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) ? 1 : 0;
 }
 
 /* Raw bytes from c, as they would come out of one read(). */
@@ -240,7 +239,7 @@ fuzz_send(struct fuzz *f, struct client *c, const uint8_t *p, size_t n)
 	n = telnet_strip(&c->telnet, chunk, n);
 	rc = line_feed(&c->line, chunk, n, fuzz_line, &in);
 	FUZZ_CHECK(rc == 0 || rc == 1);
-	FUZZ_CHECK(rc == 0 || (c->flags & CLIENT_CLOSING));
+	FUZZ_CHECK(rc == 0 || (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)));
 	line_shrink(&c->line);
 	room_settle(&f->room);
 	free(chunk);
@@ -337,9 +336,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 6:
 			if (c != NULL) {
-				room_sendf(&f.room, c, "!!! idle for 1 "
-				    "seconds, disconnecting");
-				room_leave(&f.room, c, "idle", "idle");
+				room_idle(&f.room, c, 1);
 				room_settle(&f.room);
 			}
 			break;
@@ -354,7 +351,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* Shutdown: the notice to everyone, then everything is freed. */
-	room_broadcastf(&f.room, NULL, "*** server shutting down");
+	room_broadcastf(&f.room, NULL, PROTO_SHUTDOWN);
 	room_settle(&f.room);
 	for (i = 0; i < FUZZ_CLIENTS; i++) {
 		if ((c = f.slot[i]) == NULL)

@@ -1,0 +1,321 @@
+/* conn: a connection's life: open, read, flush, close; idle and trim. */
+#include "server-int.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "commands.h"
+#include "line.h"
+#include "log.h"
+#include "text.h"
+
+/*
+ * A connection is a struct client: the room sees its member side (nick,
+ * output queue), this file its socket side. The loop hands each callback
+ * the client itself as its argument; c->srv leads back to the server.
+ *
+ * The server keeps three lists through the clients' own links:
+ * - s->conns, every open connection (conn_next, conn_prev);
+ * - s->pending, those whose output queue went from empty to not since
+ *   they were last flushed (pending_next, flag CLIENT_PENDING): only they
+ *   are visited before the loop sleeps;
+ * - s->closing, those that left the room during the pass (closing_next):
+ *   closed after it, so no list is changed while it is being walked.
+ */
+
+static void	conn_read(struct loop *, int, int, void *);
+static void	conn_write(struct loop *, int, int, void *);
+
+/* ---------------------------------------------------------------------
+ * Opening and closing
+ * ------------------------------------------------------------------- */
+
+int
+conn_open(struct server *s, int fd, const char *addr)
+{
+	struct client *c;
+
+	if ((c = client_new(fd, ++s->next_id, addr,
+	    s->cfg->max_line)) == NULL)
+		return -1;
+	c->srv = s;
+	if (loop_add(&s->loop, fd, LOOP_READ, conn_read, c) == -1) {
+		client_free(c);
+		return -1;
+	}
+	c->conn_next = s->conns;
+	if (s->conns != NULL)
+		s->conns->conn_prev = c;
+	s->conns = c;
+	s->nclients++;
+	c->last_input = loop_now_ms();
+	room_join(&s->room, c);
+	return 0;
+}
+
+/*
+ * The one way a connection ends: a last try at sending what is queued
+ * (unless it was too slow to deserve it), then close and free. Only called
+ * between loop passes, for clients that left the room.
+ */
+static void
+conn_close(struct server *s, struct client *c)
+{
+	int fd = c->fd;
+
+	if (!(c->flags & CLIENT_SLOW) && buf_used(&c->out) > 0)
+		(void)send(fd, buf_peek(&c->out), buf_used(&c->out),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
+	close(fd);
+	if (c->conn_prev != NULL)
+		c->conn_prev->conn_next = c->conn_next;
+	else
+		s->conns = c->conn_next;
+	if (c->conn_next != NULL)
+		c->conn_next->conn_prev = c->conn_prev;
+	s->nclients--;
+	log_debug("client %u closed (%s)", c->id,
+	    c->reason != NULL ? c->reason : "closed");
+	client_free(c);
+	listener_resume(s);
+}
+
+void
+conn_on_leave(void *arg, struct client *c)
+{
+	struct server *s = arg;
+
+	c->closing_next = s->closing;
+	s->closing = c;
+}
+
+void
+conn_free_all(struct server *s)
+{
+	struct client *c, *next;
+
+	for (c = s->conns; c != NULL; c = next) {
+		next = c->conn_next;
+		close(c->fd);
+		client_free(c);
+	}
+	s->conns = s->pending = s->closing = NULL;
+	s->nclients = 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Input
+ * ------------------------------------------------------------------- */
+
+/* One framed line from c: clean it and act on it. */
+static int
+conn_line(void *arg, enum line_event ev, const char *text, size_t len)
+{
+	struct client *c = arg;
+	struct server *s = c->srv;
+	size_t n;
+
+	if (ev == LINE_TOOLONG) {
+		room_toolong(&s->room, c, s->cfg->max_line);
+		return 0;
+	}
+	n = text_clean(text, len, s->clean);
+	if (text_is_blank(s->clean, n))
+		return 0;
+	s->clean[n] = '\0';
+	commands_input(&s->room, c, s->clean, n);
+	/* After /quit, or once too slow, nothing more of its input counts. */
+	return (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) ? 1 : 0;
+}
+
+/*
+ * c is readable: one bounded read(), so that a busy client cannot starve
+ * the others, then telnet stripping, framing, and each line to the room.
+ * EOF and errors make the client leave.
+ */
+static void
+conn_read(struct loop *l, int fd, int mask, void *arg)
+{
+	struct client *c = arg;
+	struct server *s = c->srv;
+	ssize_t n;
+	int rc;
+
+	(void)l;
+	(void)mask;
+	/* Leaving, or about to for being too slow: its input is moot. */
+	if (c->flags & (CLIENT_CLOSING | CLIENT_SLOW))
+		return;
+	n = read(fd, s->rbuf, sizeof s->rbuf);
+	if (n > 0) {
+		c->last_input = loop_now_ms();
+		n = (ssize_t)telnet_strip(&c->telnet, s->rbuf, (size_t)n);
+		rc = line_feed(&c->line, s->rbuf, (size_t)n, conn_line, c);
+		if (rc == -1 && !(c->flags & CLIENT_CLOSING))
+			room_leave(&s->room, c, PROTO_REASON_ERROR,
+			    "out of memory");
+	} else if (n == 0) {
+		/* A clean EOF: the unfinished last line still counts. */
+		(void)line_finish(&c->line, conn_line, c);
+		room_leave(&s->room, c, NULL, "eof");
+	} else {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			return;
+		log_debug("client %u: read: %s", c->id, strerror(errno));
+		room_leave(&s->room, c, PROTO_REASON_ERROR, "read error");
+	}
+}
+
+void
+conn_stop_reading(struct server *s)
+{
+	struct client *c;
+
+	for (c = s->conns; c != NULL; c = c->conn_next)
+		loop_del(&s->loop, c->fd, LOOP_READ);
+}
+
+/* ---------------------------------------------------------------------
+ * Output
+ * ------------------------------------------------------------------- */
+
+void
+conn_flush(struct client *c)
+{
+	struct server *s = c->srv;
+	ssize_t n;
+
+	if (buf_used(&c->out) == 0)
+		return;
+	n = send(c->fd, buf_peek(&c->out), buf_used(&c->out),
+	    MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n == -1) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
+			(void)loop_add(&s->loop, c->fd, LOOP_WRITE,
+			    conn_write, c);
+			return;
+		}
+		log_debug("client %u: write: %s", c->id, strerror(errno));
+		buf_free(&c->out);
+		loop_del(&s->loop, c->fd, LOOP_WRITE);
+		/* The others get a notice: the hook puts them on the list. */
+		room_leave(&s->room, c, PROTO_REASON_ERROR, "write error");
+		return;
+	}
+	buf_drain(&c->out, (size_t)n);
+	if (buf_used(&c->out) == 0)
+		loop_del(&s->loop, c->fd, LOOP_WRITE);
+	else
+		(void)loop_add(&s->loop, c->fd, LOOP_WRITE, conn_write, c);
+}
+
+/* c had output left over, and its socket can take more now. */
+static void
+conn_write(struct loop *l, int fd, int mask, void *arg)
+{
+	(void)l;
+	(void)fd;
+	(void)mask;
+	conn_flush(arg);
+}
+
+void
+conn_on_output(void *arg, struct client *c)
+{
+	struct server *s = arg;
+
+	if (c->flags & CLIENT_PENDING)
+		return;
+	c->flags |= CLIENT_PENDING;
+	c->pending_next = s->pending;
+	s->pending = c;
+}
+
+/*
+ * Before select() sleeps, each member's output of the whole pass, coalesced
+ * in its queue, goes out in one send(). A write error makes a member leave,
+ * which queues a notice for the others: the loop goes round until no new
+ * output is pending. Members with write interest wait for select() instead.
+ */
+void
+conn_flush_all(struct server *s)
+{
+	struct client *c, *list;
+
+	do {
+		room_settle(&s->room);
+		list = s->pending;
+		s->pending = NULL;
+		while ((c = list) != NULL) {
+			list = c->pending_next;
+			c->pending_next = NULL;
+			c->flags &= ~CLIENT_PENDING;
+			if (!(c->flags & CLIENT_CLOSING) &&
+			    !loop_has(&s->loop, c->fd, LOOP_WRITE))
+				conn_flush(c);
+		}
+	} while (s->pending != NULL || s->room.nslow > 0);
+	/* Flushing may have made clients leave: close them all now. */
+	while ((c = s->closing) != NULL) {
+		s->closing = c->closing_next;
+		conn_close(s, c);
+	}
+}
+
+bool
+conn_unsent(const struct server *s)
+{
+	const struct client *c;
+
+	for (c = s->conns; c != NULL; c = c->conn_next)
+		if (buf_used(&c->out) > 0)
+			return true;
+	return false;
+}
+
+/* ---------------------------------------------------------------------
+ * Timers
+ * ------------------------------------------------------------------- */
+
+int64_t
+conn_idle_check(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+	int64_t now = loop_now_ms(), limit, next;
+	struct client *c, *cnext;
+
+	(void)l;
+	limit = (int64_t)s->cfg->idle_timeout * 1000;
+	next = limit;
+	for (c = room_first(&s->room); c != NULL; c = cnext) {
+		cnext = room_next(c);
+		if (now - c->last_input >= limit)
+			room_idle(&s->room, c, s->cfg->idle_timeout);
+		else if (c->last_input + limit - now < next)
+			next = c->last_input + limit - now;
+	}
+	return next > 10 ? next : 10;
+}
+
+/*
+ * An active client keeps its storage between passes, so the hot path
+ * never reallocates; an idle one costs no heap beyond its struct within
+ * SERVER_TRIM_MS.
+ */
+int64_t
+conn_trim(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+	struct client *c;
+
+	(void)l;
+	for (c = s->conns; c != NULL; c = c->conn_next) {
+		buf_shrink(&c->out);
+		line_shrink(&c->line);
+	}
+	return SERVER_TRIM_MS;
+}

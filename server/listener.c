@@ -1,0 +1,261 @@
+/* listener: listening sockets, accept, refusal, the fd pause and the cap. */
+#include "server-int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "log.h"
+
+static void	listener_accept(struct loop *, int, int, void *);
+
+/* ---------------------------------------------------------------------
+ * Refusing, and pausing when out of fds
+ * ------------------------------------------------------------------- */
+
+/* Tell a connection we cannot take that we are full, and close it. */
+static void
+listener_refuse(int fd, const char *peer, const char *why)
+{
+	const char *full;
+	size_t n;
+
+	full = room_full_notice(&n);
+	(void)send(fd, full, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+	log_warn("refused %s: %s", peer, why);
+}
+
+void
+listener_resume(struct server *s)
+{
+	size_t i;
+
+	if (!s->paused || s->stopping)
+		return;
+	s->paused = false;
+	loop_timer_del(&s->loop, s->pause_timer);
+	s->pause_timer = -1;
+	for (i = 0; i < s->nlisteners; i++)
+		(void)loop_add(&s->loop, s->listeners[i].fd, LOOP_READ,
+		    listener_accept, s);
+}
+
+/* Unpause accepting after SERVER_PAUSE_MS, in case no client left. */
+static int64_t
+listener_pause_check(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+
+	(void)l;
+	s->pause_timer = -1;	/* this firing is its last */
+	listener_resume(s);
+	return -1;
+}
+
+/*
+ * Out of fds at accept(). Give up the reserve fd to take the waiting
+ * connection and tell it we are full, so it is not left hanging; if even
+ * that fails, stop watching the listeners for a while rather than spin on
+ * a backlog select() will keep reporting.
+ */
+static void
+listener_starved(struct server *s, int lfd)
+{
+	union net_addr peer;
+	char name[NET_ADDRSTRLEN];
+	bool none;
+	int fd;
+
+	if (s->reserve != -1) {
+		close(s->reserve);
+		s->reserve = -1;
+		fd = net_accept(lfd, &peer);
+		/*
+		 * accept() reports EMFILE before it looks at the queue: the
+		 * queue may well have been empty, and then nothing is wrong.
+		 */
+		none = fd == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
+		if (fd != -1) {
+			net_addr_format(&peer, name, sizeof name);
+			listener_refuse(fd, name, "out of file descriptors");
+		}
+		s->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if ((fd != -1 || none) && s->reserve != -1)
+			return;
+	}
+	log_warn("out of file descriptors: accepting paused");
+	s->paused = true;
+	for (size_t i = 0; i < s->nlisteners; i++)
+		loop_del(&s->loop, s->listeners[i].fd, LOOP_READ);
+	s->pause_timer = loop_timer_add(&s->loop, SERVER_PAUSE_MS,
+	    listener_pause_check, s);
+}
+
+/* ---------------------------------------------------------------------
+ * Accepting
+ * ------------------------------------------------------------------- */
+
+/*
+ * A listener is readable: accept a bounded batch of connections, refusing
+ * those past the client cap or beyond FD_SETSIZE, and let the rest join.
+ */
+static void
+listener_accept(struct loop *l, int lfd, int mask, void *arg)
+{
+	struct server *s = arg;
+	union net_addr peer;
+	char name[NET_ADDRSTRLEN];
+	int fd, i;
+
+	(void)l;
+	(void)mask;
+	for (i = 0; i < SERVER_ACCEPT_MAX && !s->paused; i++) {
+		if ((fd = net_accept(lfd, &peer)) == -1) {
+			if (errno == EINTR || errno == ECONNABORTED ||
+			    errno == EPROTO)
+				continue;
+			if (errno == EMFILE || errno == ENFILE ||
+			    errno == ENOBUFS || errno == ENOMEM)
+				listener_starved(s, lfd);
+			else if (errno != EAGAIN && errno != EWOULDBLOCK)
+				log_warn("accept: %s", strerror(errno));
+			return;
+		}
+		net_addr_format(&peer, name, sizeof name);
+		if (s->nclients >= s->max_clients) {
+			listener_refuse(fd, name,
+			    "max number of clients reached");
+			continue;
+		}
+		if (fd >= FD_SETSIZE) {
+			listener_refuse(fd, name, "fd beyond FD_SETSIZE");
+			continue;
+		}
+		if (conn_open(s, fd, name) == -1)
+			listener_refuse(fd, name, errno == ENOMEM ?
+			    "out of memory" : strerror(errno));
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * Opening and closing
+ * ------------------------------------------------------------------- */
+
+/* Add a listening socket and announce it, as scripts and tests expect. */
+static int
+listener_add(struct server *s, int fd, const char *name, bool is_unix)
+{
+	struct listener *li = &s->listeners[s->nlisteners];
+
+	if (loop_add(&s->loop, fd, LOOP_READ, listener_accept, s) == -1) {
+		fprintf(stderr, "lobbyd: cannot listen on %s: %s\n", name,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	li->fd = fd;
+	li->is_unix = is_unix;
+	snprintf(li->name, sizeof li->name, "%s", name);
+	s->nlisteners++;
+	return 0;
+}
+
+int
+listener_open_all(struct server *s)
+{
+	static const char *const loopback[] = { "127.0.0.1", "::1" };
+	const struct server_config *cfg = s->cfg;
+	const char *const *binds = cfg->nbinds ? cfg->binds : loopback;
+	size_t n = cfg->nbinds ? cfg->nbinds : 2, i;
+	char name[NET_ADDRSTRLEN];
+	int fd;
+
+	for (i = 0; i < cfg->nfds; i++) {
+		(void)net_nonblock(cfg->fds[i]);
+		net_sock_name(cfg->fds[i], name, sizeof name);
+		if (listener_add(s, cfg->fds[i], name, false) == -1)
+			return -1;
+	}
+	for (i = 0; i < n && (cfg->nfds == 0 || cfg->nbinds > 0); i++) {
+		fd = net_listen_tcp(binds[i], cfg->port, name, sizeof name);
+		if (fd == -1) {
+			bool v6 = strchr(binds[i], ':') != NULL;
+
+			/* Without -b, a missing ::1 is only worth a warning. */
+			if (cfg->nbinds == 0 && v6 && (errno == EADDRNOTAVAIL ||
+			    errno == EAFNOSUPPORT)) {
+				log_warn("no IPv6 loopback (%s): serving "
+				    "127.0.0.1 only", strerror(errno));
+				continue;
+			}
+			fprintf(stderr, "lobbyd: cannot listen on %s%s%s:%u: "
+			    "%s\n", v6 ? "[" : "", binds[i], v6 ? "]" : "",
+			    cfg->port, errno == EINVAL ? "not a numeric "
+			    "IPv4 or IPv6 address" : strerror(errno));
+			return -1;
+		}
+		if (listener_add(s, fd, name, false) == -1)
+			return -1;
+	}
+	if (cfg->unix_path != NULL) {
+		snprintf(name, sizeof name, "unix:%s", cfg->unix_path);
+		if ((fd = net_listen_unix(cfg->unix_path)) == -1) {
+			fprintf(stderr, "lobbyd: cannot listen on %s: %s\n",
+			    name, errno == EADDRINUSE ? "a server is "
+			    "already answering there" : errno == EEXIST ?
+			    "the path exists and is not a socket" :
+			    strerror(errno));
+			return -1;
+		}
+		if (listener_add(s, fd, name, true) == -1) {
+			unlink(cfg->unix_path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void
+listener_close_all(struct server *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nlisteners; i++) {
+		loop_del(&s->loop, s->listeners[i].fd, LOOP_READ);
+		close(s->listeners[i].fd);
+		if (s->listeners[i].is_unix)
+			unlink(s->listeners[i].name + strlen("unix:"));
+	}
+	s->nlisteners = 0;
+}
+
+/*
+ * Each client needs one fd, which select() must be able to watch (below
+ * FD_SETSIZE) and the process may open (below RLIMIT_NOFILE); the
+ * server's own fds come off the top.
+ */
+size_t
+listener_client_cap(struct server *s)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	size_t own = SERVER_OWN_FDS + s->nlisteners, cap = s->cfg->max_clients;
+	size_t fdcap = FD_SETSIZE - own;
+
+	(void)getrlimit(RLIMIT_NOFILE, &rl);
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < FD_SETSIZE)
+		fdcap = rl.rlim_cur > own ? (size_t)rl.rlim_cur - own : 1;
+	if (cap > fdcap) {
+		log_warn("--max-clients %zu lowered to %zu by the fd limits "
+		    "(FD_SETSIZE %d, RLIMIT_NOFILE %ld)", cap, fdcap,
+		    FD_SETSIZE, (long)rl.rlim_cur);
+		cap = fdcap;
+	}
+	log_info("at most %zu clients (FD_SETSIZE %d, RLIMIT_NOFILE %ld)",
+	    cap, FD_SETSIZE, (long)rl.rlim_cur);
+	return cap;
+}
