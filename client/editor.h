@@ -2,6 +2,7 @@
 #ifndef LOBBY_EDITOR_H
 #define LOBBY_EDITOR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,14 +14,23 @@
  * the input line into a buffer. It makes no system calls, so every key can
  * be tested without a terminal.
  *
- * The input line is always valid UTF-8 without control characters, and
- * the cursor always sits on a character boundary, never between a base
- * character and the combining marks that follow it.
+ * The input line is always valid UTF-8 whose only control character is
+ * TAB, and the cursor always sits on a character boundary, never between
+ * a base character and the combining marks that follow it.
+ *
+ * Keys are decoded into key codes (a byte, or one of the EDITOR_K_ codes
+ * for a sequence, with a Meta flag for Alt or a leading ESC), and a table
+ * binds each code to what it does. A lone ESC is told from the start of
+ * a sequence by time: the caller calls editor_timeout() when no byte
+ * followed it within EDITOR_ESC_MS.
  */
 
-#define EDITOR_MAX	4096	/* input line bytes; the server's cap is 1024 */
-#define EDITOR_HIST	100	/* lines of history kept for the session */
+#define EDITOR_MAX	4096	/* input line bytes */
+#define EDITOR_HIST	1000	/* lines of history kept */
 #define EDITOR_SEQMAX	16	/* longest escape sequence worth decoding */
+#define EDITOR_UNDO	64	/* undo steps kept */
+#define EDITOR_QUERY	64	/* bytes of a Ctrl-R search */
+#define EDITOR_ESC_MS	50	/* a lone ESC: nothing followed for this long */
 
 enum editor_action {
 	EDITOR_NONE,		/* nothing changed on screen */
@@ -28,12 +38,19 @@ enum editor_action {
 	EDITOR_LINE,		/* Enter: the line is in e->line */
 	EDITOR_QUIT,		/* Ctrl-C or Ctrl-D on an empty line */
 	EDITOR_SUSPEND,		/* Ctrl-Z: the caller stops the process */
+	EDITOR_BELL,		/* nothing to do for the key: ring the bell */
+	EDITOR_CLEAR,		/* Ctrl-L: clear the screen, redraw */
+	EDITOR_COMPLETE,	/* Tab: the caller calls editor_complete() */
+	EDITOR_TOOLONG,		/* Enter on a line over e->maxsend: kept */
+	EDITOR_PASTE,		/* a bracketed paste ended: e->paste holds it */
 };
 
+/* One input line, its history, and the state of the key being decoded. */
 struct editor {
 	char	 buf[EDITOR_MAX + 1];	/* the input line, NUL-terminated */
 	size_t	 len;			/* bytes in buf */
 	size_t	 pos;			/* cursor, as a byte offset into buf */
+	size_t	 maxsend;		/* longest line Enter may accept */
 	char	 line[EDITOR_MAX + 1];	/* the line Enter took, until the next */
 	char	*hist[EDITOR_HIST];	/* earlier lines, oldest first, owned */
 	size_t	 nhist;			/* lines in hist */
@@ -42,9 +59,30 @@ struct editor {
 	unsigned char seq[EDITOR_SEQMAX]; /* escape or UTF-8 bytes so far */
 	size_t	 seqlen;		/* bytes in seq */
 	int	 state;			/* key decoder state (values in editor.c) */
+	bool	 meta;			/* ESC came first: the key is Meta-key */
+	char	*kill;			/* the text last killed, for Ctrl-Y */
+	struct {
+		char	*text;		/* the line before a change, owned */
+		size_t	 pos;		/* the cursor then */
+	}	 undo[EDITOR_UNDO];	/* oldest first */
+	size_t	 nundo;			/* steps in undo */
+	bool	 typing;		/* the last change typed a character */
+	bool	 searching;		/* in a Ctrl-R search */
+	bool	 search_failed;		/* the query matches no line */
+	char	 query[EDITOR_QUERY + 1]; /* what Ctrl-R looks for */
+	size_t	 qlen;			/* bytes in query */
+	size_t	 shit;			/* the history line matched */
+	char	*saved;			/* the line before the search, owned */
+	bool	 completing;		/* the last key was Tab: cycle */
+	size_t	 cstart;		/* where the completed word starts */
+	size_t	 clen;			/* bytes the completion put there */
+	size_t	 cindex;		/* which candidate is shown */
+	char	 cprefix[64];		/* what was typed before the first Tab */
+	struct buf paste;		/* text of a bracketed paste */
+	size_t	 pmatch;		/* bytes of the paste end matched */
 };
 
-/* Prepare an empty editor with no history. */
+/* Prepare an empty editor with no history; Enter takes any length. */
 void	editor_init(struct editor *e);
 
 /* Release the history; the editor may then be initialised again. */
@@ -59,11 +97,37 @@ void	editor_free(struct editor *e);
 enum editor_action	editor_key(struct editor *e, unsigned char c);
 
 /*
+ * As editor_key(), for a byte that came with others in one read (pasted
+ * rather than typed, on a terminal without bracketed paste): a TAB is
+ * text then, not completion.
+ */
+enum editor_action	editor_paste_key(struct editor *e, unsigned char c);
+
+/* Is a lone ESC (or an unfinished sequence) waiting for more bytes? */
+bool	editor_pending(const struct editor *e);
+
+/*
+ * No byte came for EDITOR_ESC_MS after editor_pending() said so: a lone
+ * Esc. Returns the action of the Esc key.
+ */
+enum editor_action	editor_timeout(struct editor *e);
+
+/*
+ * Tab: complete the word before the cursor from names[0..n) (sorted; a
+ * match ignores case). The first Tab puts the first match there, each
+ * Tab after it the next, round. A word at the line's start gets ": "
+ * after it, any other a space. Returns EDITOR_REDRAW, or EDITOR_BELL
+ * when nothing matches.
+ */
+enum editor_action	editor_complete(struct editor *e,
+	    const char *const *names, size_t n);
+
+/*
  * The editing operations the keys map to, for the tests and for callers
- * with text of their own. editor_insert() takes valid UTF-8 without
- * control characters and returns -1 (inserting nothing) when it would
- * not fit in EDITOR_MAX; the others return 1 when the line or the cursor
- * changed and 0 when there was nothing to do.
+ * with text of their own. editor_insert() takes valid UTF-8 whose only
+ * control character is TAB and returns -1 (inserting nothing) when it
+ * would not fit in EDITOR_MAX; the others return 1 when the line or the
+ * cursor changed and 0 when there was nothing to do.
  */
 int	editor_insert(struct editor *e, const char *s, size_t n);
 int	editor_backspace(struct editor *e);	/* character before cursor */
@@ -77,9 +141,23 @@ int	editor_end(struct editor *e);
 int	editor_kill_start(struct editor *e);	/* Ctrl-U: up to the cursor */
 int	editor_kill_end(struct editor *e);	/* Ctrl-K: from the cursor */
 int	editor_kill_word(struct editor *e);	/* Ctrl-W: the word before */
+int	editor_kill_word_right(struct editor *e); /* Alt-d: the word after */
+int	editor_yank(struct editor *e);		/* Ctrl-Y: the last kill */
+int	editor_transpose(struct editor *e);	/* Ctrl-T */
+int	editor_undo(struct editor *e);		/* Ctrl-_ */
 int	editor_clear(struct editor *e);		/* the whole line */
 int	editor_hist_prev(struct editor *e);	/* Up */
 int	editor_hist_next(struct editor *e);	/* Down */
+
+/* Replace the line with s (valid, as for editor_insert()), cursor at end. */
+void	editor_set(struct editor *e, const char *s);
+
+/*
+ * Remember s as the newest history line, unless blank or the same as the
+ * last one; the oldest goes past EDITOR_HIST. Returns 0, or -1 out of
+ * memory (the line is then not kept).
+ */
+int	editor_hist_add(struct editor *e, const char *s);
 
 /* Enter: copy the line to e->line, remember it, empty the input. */
 void	editor_accept(struct editor *e);
@@ -95,10 +173,14 @@ size_t	editor_width(const char *s, size_t n);
  * terminal width columns wide: carriage return, the prompt (plain UTF-8
  * text), as much of the line as fits around the cursor, erase to the end
  * of the row, and the cursor moved to its column. The line never reaches
- * the last column, so the terminal never wraps it. Returns 0, or -1 when
- * out cannot grow.
+ * the last column, so the terminal never wraps it. When text is hidden
+ * to the left of what shows, a `<` stands in the first column of the
+ * line; when some is hidden to the right, a `>` in the last. A TAB shows
+ * as a space. During a Ctrl-R search the prompt is the search's. The
+ * cursor's column goes to *col (when col is not NULL). Returns 0, or -1
+ * when out cannot grow.
  */
 int	editor_render(const struct editor *e, const char *prompt,
-	    unsigned width, struct buf *out);
+	    unsigned width, struct buf *out, unsigned *col);
 
 #endif /* LOBBY_EDITOR_H */

@@ -2,12 +2,12 @@
 #include "input.h"
 
 #include <errno.h>
-#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
-#include "term.h"
 #include "text.h"
 
 /* Queue a line for the server; out of memory ends the run. */
@@ -19,16 +19,43 @@ input_send(struct session *s, const char *text, size_t n)
 }
 
 /*
+ * Split "/msg NICK TEXT" (n bytes) into the nick and the text; false when
+ * either is missing (the server's error then says so).
+ */
+static bool
+input_msg_split(const char *s, size_t n, const char **to, size_t *tlen,
+    const char **msg, size_t *mlen)
+{
+	size_t i = 4, k;
+
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	k = i;
+	while (k < n && s[k] != ' ' && s[k] != '\t')
+		k++;
+	if (k == i || k >= n)
+		return false;
+	*to = s + i;
+	*tlen = k - i;
+	*msg = s + k + 1;
+	*mlen = n - k - 1;
+	return !text_is_blank(*msg, *mlen);
+}
+
+/*
  * Show a line the user sent the way the others will see it (the server
  * never sends our own lines back): chat as <nick> text, /me as * nick
- * text; other commands as typed, their answers follow from the server.
+ * text, /msg as -> *nick* text; other commands as typed, their answers
+ * follow from the server.
  */
 static void
 input_echo(struct session *s, const char *text, size_t n)
 {
 	const char *nick = s->link.nick[0] != '\0' ? s->link.nick : "me";
+	const char *to, *msg;
 	struct buf b = BUF_INIT;
 	bool self = false;
+	size_t tlen, mlen;
 	int r = 0;
 
 	if (n >= 2 && text[0] == '/' && text[1] == '/') {
@@ -42,6 +69,14 @@ input_echo(struct session *s, const char *text, size_t n)
 		r |= buf_append(&b, "* ", 2);
 		r |= buf_append(&b, nick, strlen(nick));
 		r |= buf_append(&b, text + 3, n - 3);
+		self = true;
+	} else if (link_is_command(text, n, "/msg") &&
+	    input_msg_split(text, n, &to, &tlen, &msg, &mlen)) {
+		r |= buf_append(&b, "-> *", 4);
+		r |= buf_append(&b, to, tlen);
+		r |= buf_append(&b, "* ", 2);
+		r |= buf_append(&b, msg, mlen);
+		self = true;
 	} else if (text[0] == '/')
 		r |= buf_append(&b, text, n);
 	else {
@@ -65,51 +100,187 @@ input_quit(struct session *s)
 	s->stdin_open = false;
 }
 
-/* Ctrl-Z: back to a normal terminal while stopped, raw again after. */
+/* A line the editor took: a client command, or echo and send it. */
 static void
-input_suspend(struct session *s)
+input_line_done(struct session *s, const char *text, size_t len)
 {
-	(void)screen_hide_input(&s->scr);
-	(void)screen_write(&s->scr, STDOUT_FILENO);
-	term_restore();
-	(void)raise(SIGTSTP);
-	if (term_raw(STDIN_FILENO) == -1)
-		s->status = 1;
-	s->scr.width = term_width(STDOUT_FILENO);
-	s->scr.dirty = true;
+	if (text_is_blank(text, len)) {
+		s->scr.dirty = true;
+		return;
+	}
+	if (link_is_command(text, len, "/reconnect") &&
+	    text_is_blank(text + 10, len - 10)) {
+		s->reconnect = true;
+		return;
+	}
+	input_echo(s, text, len);
+	input_send(s, text, len);
+	if (s->link.quitting)
+		s->stdin_open = false;
+}
+
+/* Tab: complete a nick of the room, never our own. */
+static enum editor_action
+input_complete(struct session *s)
+{
+	const char **names;
+	enum editor_action a;
+	size_t i, n = 0;
+
+	if ((names = malloc((s->roster.n + 1) * sizeof *names)) == NULL)
+		return EDITOR_BELL;
+	for (i = 0; i < s->roster.n; i++)
+		if (strcasecmp(s->roster.names[i], s->link.nick) != 0)
+			names[n++] = s->roster.names[i];
+	a = editor_complete(&s->ed, names, n);
+	free(names);
+	return a;
+}
+
+static void input_paste(struct session *s, const char *text, size_t n,
+    bool ask);
+
+/* Do what the editor said a key does. */
+static void
+input_act(struct session *s, enum editor_action a)
+{
+	char note[160];
+
+	switch (a) {
+	case EDITOR_NONE:
+		break;
+	case EDITOR_REDRAW:
+		s->scr.dirty = true;
+		break;
+	case EDITOR_LINE:
+		input_line_done(s, s->ed.line, strlen(s->ed.line));
+		break;
+	case EDITOR_QUIT:
+		input_quit(s);
+		break;
+	case EDITOR_SUSPEND:
+		sess_stop(s);
+		break;
+	case EDITOR_BELL:
+		if (screen_bell(&s->scr) == -1)
+			sess_nomem(s);
+		break;
+	case EDITOR_CLEAR:
+		if (screen_clear(&s->scr) == -1)
+			sess_nomem(s);
+		break;
+	case EDITOR_COMPLETE:
+		input_act(s, input_complete(s));
+		break;
+	case EDITOR_TOOLONG:
+		snprintf(note, sizeof note, "lobby: line too long (%zu bytes, "
+		    "the server takes %zu): not sent", s->ed.len, s->max_line);
+		sess_notice(s, note);
+		(void)screen_bell(&s->scr);
+		break;
+	case EDITOR_PASTE:
+		input_paste(s, buf_peek(&s->ed.paste), buf_used(&s->ed.paste),
+		    true);
+		buf_clear(&s->ed.paste);
+		buf_shrink(&s->ed.paste);
+		break;
+	}
+}
+
+/*
+ * A paste: each line goes as if typed and Enter pressed, the part after
+ * the last line end stays in the input. More than SESS_PASTE_ASK lines
+ * (with ask) wait for a yes first. Pasted text is cleaned like the
+ * server's: TAB is kept, other control characters go.
+ */
+static void
+input_paste(struct session *s, const char *text, size_t n, bool ask)
+{
+	size_t i, lines = 0, k, c;
+	char *clean, note[128];
+	enum editor_action a;
+
+	for (i = 0; i < n; i++)
+		if (text[i] == '\n' || (text[i] == '\r' &&
+		    (i + 1 == n || text[i + 1] != '\n')))
+			lines++;
+	if (ask && lines > SESS_PASTE_ASK) {
+		buf_clear(&s->paste);
+		if (buf_append(&s->paste, text, n) == -1) {
+			sess_nomem(s);
+			return;
+		}
+		s->paste_lines = lines;
+		s->confirming = true;
+		snprintf(note, sizeof note, "*** paste of %zu lines: y or "
+		    "Enter sends them, any other key drops them", lines);
+		sess_notice(s, note);
+		return;
+	}
+	if ((clean = malloc(TEXT_CLEAN_MAX(n) + 1)) == NULL) {
+		sess_nomem(s);
+		return;
+	}
+	i = 0;
+	while (i < n && s->status == SESS_RUNNING && s->stdin_open) {
+		k = i;
+		while (k < n && text[k] != '\r' && text[k] != '\n')
+			k++;
+		c = text_clean(text + i, k - i, clean);
+		if (c > 0 && editor_insert(&s->ed, clean, c) == -1) {
+			input_act(s, EDITOR_BELL);
+			break;
+		}
+		s->scr.dirty = true;
+		if (k == n)
+			break;
+		/* CR LF, CR or LF: one line end. */
+		i = k + (text[k] == '\r' && k + 1 < n && text[k + 1] == '\n' ?
+		    2 : 1);
+		a = editor_key(&s->ed, '\r');
+		input_act(s, a);
+		if (a == EDITOR_TOOLONG)
+			break;
+	}
+	free(clean);
+}
+
+/* A key while a long paste waits: y or Enter sends it, others drop it. */
+static bool
+input_confirm(struct session *s, unsigned char c)
+{
+	s->confirming = false;
+	if (c == 'y' || c == 'Y' || c == '\r' || c == '\n') {
+		input_paste(s, buf_peek(&s->paste), buf_used(&s->paste), false);
+		buf_free(&s->paste);
+		return true;
+	}
+	buf_free(&s->paste);
+	sess_notice(s, "*** paste dropped");
+	/* An Esc may start a sequence: the editor takes it from here. */
+	return c != 0x1b;
 }
 
 /* Keys from the terminal, through the editor. */
 static void
 input_keys(struct session *s, const char *data, size_t n)
 {
-	size_t i, len;
+	size_t i;
 
-	for (i = 0; i < n && s->stdin_open; i++) {
-		switch (editor_key(&s->ed, (unsigned char)data[i])) {
-		case EDITOR_NONE:
-			break;
-		case EDITOR_REDRAW:
-			s->scr.dirty = true;
-			break;
-		case EDITOR_LINE:
-			len = strlen(s->ed.line);
-			if (text_is_blank(s->ed.line, len)) {
-				s->scr.dirty = true;
-				break;
-			}
-			input_echo(s, s->ed.line, len);
-			input_send(s, s->ed.line, len);
-			if (s->link.quitting)
-				s->stdin_open = false;
-			break;
-		case EDITOR_QUIT:
-			input_quit(s);
-			break;
-		case EDITOR_SUSPEND:
-			input_suspend(s);
-			break;
-		}
+	for (i = 0; i < n && s->stdin_open && s->status == SESS_RUNNING;
+	    i++) {
+		if (s->confirming && input_confirm(s, (unsigned char)data[i]))
+			continue;
+		/*
+		 * A TAB with more bytes after it in the same read was
+		 * pasted, not typed: it is text, not completion.
+		 */
+		if (i + 1 < n)
+			input_act(s, editor_paste_key(&s->ed,
+			    (unsigned char)data[i]));
+		else
+			input_act(s, editor_key(&s->ed,
+			    (unsigned char)data[i]));
 	}
 }
 
@@ -122,6 +293,11 @@ input_line(void *arg, enum line_event ev, const char *text, size_t len)
 	if (ev == LINE_TOOLONG) {
 		fprintf(stderr, "lobby: an input line over 64 KiB was not "
 		    "sent\n");
+		return 0;
+	}
+	if (len > s->max_line) {
+		fprintf(stderr, "lobby: line too long (%zu bytes, the server "
+		    "takes %zu): not sent\n", len, s->max_line);
 		return 0;
 	}
 	input_send(s, text, len);
@@ -150,4 +326,11 @@ input_read(struct session *s)
 		input_keys(s, data, (size_t)n);
 	else if (line_feed(&s->keys, data, (size_t)n, input_line, s) != 0)
 		s->stdin_open = false;
+}
+
+void
+input_timeout(struct session *s)
+{
+	if (editor_pending(&s->ed))
+		input_act(s, editor_timeout(&s->ed));
 }

@@ -13,6 +13,9 @@
  */
 void	input_read(struct session *s);
 
+/* No key came for EDITOR_ESC_MS after a lone Esc: it is an Esc. */
+void	input_timeout(struct session *s);
+
 /* Leave at the user's wish: /quit to the server, then wait for the close. */
 void	input_quit(struct session *s);
 

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 #include "buf.h"
 #include "editor.h"
@@ -24,8 +25,16 @@ struct screen {
 	bool		 shown;		/* the input line is on the screen */
 	bool		 dirty;		/* the input line changed: redraw it */
 	bool		 failed;	/* an append ran out of memory */
+	bool		 colors256;	/* the terminal has 256 colours */
+	bool		 stamps;	/* --timestamps: HH:MM before each line */
 	unsigned	 width;		/* terminal columns */
+	unsigned	 col;		/* the cursor's column in the input line */
+	time_t		 now;		/* the time stamped on lines shown now */
+	const char	*nick;		/* our nick, for mentions; not owned */
+	unsigned long	 mentions;	/* lines that named us, so far */
 };
+
+#define SCREEN_CLEAR	"\033[H\033[2J"	/* home, erase the whole screen */
 
 /* Prepare an empty screen; tty and color as the run decided. */
 void	screen_init(struct screen *s, bool tty, bool color);
@@ -42,7 +51,9 @@ int	screen_hide_input(struct screen *s);
 /*
  * Show one line of clean text s[0..n): on a terminal above the input
  * line, with the sender or the kind of line coloured (self: the line is
- * our own chat); otherwise as it is. Returns 0 or -1.
+ * our own); otherwise as it is. With stamps, "HH:MM " of s->now first.
+ * A line of someone else that names s->nick as a word has the name
+ * highlighted and rings the bell (on a terminal). Returns 0 or -1.
  */
 int	screen_line(struct screen *s, const char *text, size_t n, bool self);
 
@@ -52,6 +63,20 @@ int	screen_line(struct screen *s, const char *text, size_t n, bool self);
  * what the server sent. Returns 0 or -1.
  */
 int	screen_notice(struct screen *s, const char *text);
+
+/* Ring the bell (on a terminal). Returns 0 or -1. */
+int	screen_bell(struct screen *s);
+
+/* Clear the whole terminal; the input line is then drawn again. */
+int	screen_clear(struct screen *s);
+
+/*
+ * The colour of nick's name, as an SGR sequence: always the same for the
+ * same nick (whatever its case), from colours that read on dark and on
+ * light backgrounds alike.
+ */
+const char	*screen_nick_color(const struct screen *s, const char *nick,
+		    size_t n);
 
 /*
  * Queue a redraw of the input line e with prompt when it is not on the

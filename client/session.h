@@ -7,10 +7,12 @@
 #include "editor.h"
 #include "line.h"
 #include "link.h"
+#include "roster.h"
 #include "screen.h"
 
 #define SESS_PROMPT	"> "
 #define SESS_RUNNING	(-1)	/* status while the run goes on */
+#define SESS_PASTE_ASK	5	/* a paste of more lines asks first */
 
 /*
  * One run: the connection, the screen, and the input side (the editor on
@@ -22,7 +24,19 @@ struct session {
 	struct screen	 scr;		/* stdout */
 	struct editor	 ed;		/* the input line, on a terminal */
 	struct line	 keys;		/* frames stdin lines when not a tty */
+	struct roster	 roster;	/* who is in the room, for Tab */
 	char		*clean;		/* text_clean() room for one line */
+	size_t		 max_line;	/* longest line the server takes */
+	struct buf	 paste;		/* a long paste waiting for a yes */
+	size_t		 paste_lines;	/* lines in paste */
+	bool		 confirming;	/* asking whether to send paste */
+	bool		 reconnect;	/* /reconnect asked: do it this pass */
+	long long	 keys_at;	/* ms when keys last came, for Esc */
+	const char	*host;		/* where to reconnect: as for link_open() */
+	const char	*port;		/* its port */
+	const char	*unix_path;	/* or its Unix socket, or NULL */
+	const char	*opt_nick;	/* -n NICK, or NULL */
+	char		 histfile[4096]; /* the history file, or "" for none */
 	bool		 tty;		/* interactive: raw mode and the editor */
 	bool		 stdin_open;	/* stdin may still give lines */
 	long long	 deadline;	/* ms when waiting for the close ends */
@@ -35,5 +49,17 @@ struct session {
  * with status 1 (the loop stops at the end of the pass). Never exits.
  */
 void	sess_nomem(struct session *s);
+
+/*
+ * Stop the process (Ctrl-Z, SIGTSTP) with the terminal as it was while
+ * stopped; when continued, raw mode again and a redraw.
+ */
+void	sess_stop(struct session *s);
+
+/*
+ * Show a message of the client itself (see screen_notice()); out of
+ * memory ends the run.
+ */
+void	sess_notice(struct session *s, const char *text);
 
 #endif /* LOBBY_SESSION_H */

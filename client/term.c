@@ -16,7 +16,9 @@
  * must come back on every way out.
  */
 static struct termios	term_saved;		/* settings before raw mode */
+static bool		term_have_saved;	/* term_saved holds them */
 static int		term_fd = -1;		/* the raw terminal, or -1 */
+static int		term_outfl = -1;	/* stdout's flags before, or -1 */
 static bool		term_atexit_set;	/* term_restore() registered */
 static int		term_pipe[2] = { -1, -1 }; /* signal self-pipe */
 
@@ -25,8 +27,15 @@ term_raw(int fd)
 {
 	struct termios t;
 
-	if (tcgetattr(fd, &term_saved) == -1)
-		return -1;
+	/*
+	 * The settings to go back to are the first ones seen: raw mode
+	 * again after a stop must not take raw mode for the original.
+	 */
+	if (!term_have_saved) {
+		if (tcgetattr(fd, &term_saved) == -1)
+			return -1;
+		term_have_saved = true;
+	}
 	if (!term_atexit_set) {
 		if (atexit(term_restore) != 0) {
 			errno = ENOMEM;
@@ -43,6 +52,16 @@ term_raw(int fd)
 	if (tcsetattr(fd, TCSADRAIN, &t) == -1)
 		return -1;
 	term_fd = fd;
+	/*
+	 * Output never blocks the loop: what the terminal cannot take yet
+	 * waits in the client while the socket is read on. The flag is on
+	 * the open file, which the shell shares: it goes back at restore.
+	 */
+	if (term_outfl == -1 &&
+	    (term_outfl = fcntl(STDOUT_FILENO, F_GETFL)) != -1)
+		(void)fcntl(STDOUT_FILENO, F_SETFL, term_outfl | O_NONBLOCK);
+	/* Pastes come marked, so they can be told from typing. */
+	(void)write(STDOUT_FILENO, TERM_PASTE_ON, sizeof TERM_PASTE_ON - 1);
 	return 0;
 }
 
@@ -52,6 +71,12 @@ term_restore(void)
 	int saved = errno;
 
 	if (term_fd != -1) {
+		if (term_outfl != -1) {
+			(void)fcntl(STDOUT_FILENO, F_SETFL, term_outfl);
+			term_outfl = -1;
+		}
+		(void)write(STDOUT_FILENO, TERM_PASTE_OFF,
+		    sizeof TERM_PASTE_OFF - 1);
 		(void)tcsetattr(term_fd, TCSADRAIN, &term_saved);
 		term_fd = -1;
 	}
@@ -83,7 +108,8 @@ term_catch(int sig)
 int
 term_signals(void)
 {
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH };
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH,
+	    SIGTSTP, SIGCONT };
 	struct sigaction sa;
 	size_t i;
 	int fl, j;
@@ -114,6 +140,26 @@ term_signal_next(void)
 	if (term_pipe[0] == -1 || read(term_pipe[0], &b, 1) != 1)
 		return 0;
 	return b;
+}
+
+void
+term_stop(void)
+{
+	struct sigaction sa, old;
+	sigset_t set, oldset;
+
+	term_restore();
+	sa.sa_handler = SIG_DFL;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0;
+	(void)sigaction(SIGTSTP, &sa, &old);
+	sigemptyset(&set);
+	sigaddset(&set, SIGTSTP);
+	(void)sigprocmask(SIG_UNBLOCK, &set, &oldset);
+	/* Stopped here; the shell's fg (SIGCONT) carries on below. */
+	(void)raise(SIGTSTP);
+	(void)sigprocmask(SIG_SETMASK, &oldset, NULL);
+	(void)sigaction(SIGTSTP, &old, NULL);
 }
 
 void

@@ -2,12 +2,16 @@
 #ifndef LOBBY_TERM_H
 #define LOBBY_TERM_H
 
+#define TERM_PASTE_ON	"\033[?2004h"	/* bracketed paste on */
+#define TERM_PASTE_OFF	"\033[?2004l"	/* and off */
+
 /*
  * Put the terminal at fd in raw mode: no echo, no line buffering, no
  * signals from keys (Ctrl-C and Ctrl-Z arrive as bytes), no CR to LF
- * mapping. Output processing stays on. The old settings are saved and
- * come back by term_restore(), which also runs at exit. Returns 0, or -1
- * with errno.
+ * mapping. Output processing stays on. The settings found the first time
+ * are saved and come back by term_restore(), which also runs at exit.
+ * While raw, bracketed paste is on and stdout is non-blocking (the open
+ * file's flags come back at restore). Returns 0, or -1 with errno.
  */
 int	term_raw(int fd);
 
@@ -18,8 +22,15 @@ void	term_restore(void);
 unsigned	term_width(int fd);
 
 /*
- * Catch SIGINT, SIGTERM, SIGHUP and SIGWINCH: each is written to a pipe
- * whose read end is returned (non-blocking), so the select() loop sees
+ * Stop the process the way a shell expects (SIGTSTP), with the terminal
+ * restored while stopped; returns once continued. The caller then puts
+ * the terminal back in raw mode and redraws.
+ */
+void	term_stop(void);
+
+/*
+ * Catch SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGTSTP and SIGCONT: each is
+ * written to a pipe whose read end is returned (non-blocking), so the select() loop sees
  * them as input. Returns the fd, or -1 with errno.
  */
 int	term_signals(void);

@@ -12,6 +12,9 @@
 #define PROTO_PORT		12580	/* default TCP port, server and client */
 #define PROTO_PORT_STR		PROTO_XSTR(PROTO_PORT)
 
+/* The longest line a client may send, by default (lobbyd --max-line). */
+#define PROTO_MAX_LINE		1024
+
 /*
  * Nicks: 1 to PROTO_NICK_MAX of A-Z a-z 0-9 _ -, compared ignoring case.
  * PROTO_NICK_RULE is how error messages and /help word the rule.

@@ -16,7 +16,7 @@
 #include "version.h"
 
 #define MAIN_MAX_CLIENTS	1000	/* default --max-clients */
-#define MAIN_MAX_LINE		1024	/* default --max-line, bytes */
+#define MAIN_MAX_LINE		PROTO_MAX_LINE	/* default --max-line, bytes */
 #define MAIN_SENDQ		(1024 * 1024) /* default --sendq, bytes */
 #define MAIN_STR(x)		MAIN_STR_(x)
 #define MAIN_STR_(x)		#x

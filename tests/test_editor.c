@@ -319,7 +319,8 @@ test_full_line(void **state)
 	for (i = 0; i < EDITOR_MAX; i++)
 		editor_key(e, 'a');
 	assert_int_equal(e->len, EDITOR_MAX);
-	assert_int_equal(keys(e, "b"), EDITOR_NONE);
+	/* A key that does not fit rings the bell, and changes nothing. */
+	assert_int_equal(keys(e, "b"), EDITOR_BELL);
 	assert_int_equal(editor_insert(e, "\xe4\xbd\xa0", 3), -1);
 	assert_int_equal(e->len, EDITOR_MAX);
 	ed_del(e);
@@ -347,7 +348,7 @@ render(const struct editor *e, const char *prompt, unsigned width)
 	static char out[EDITOR_MAX * 2];
 	struct buf b = BUF_INIT;
 
-	assert_int_equal(editor_render(e, prompt, width, &b), 0);
+	assert_int_equal(editor_render(e, prompt, width, &b, NULL), 0);
 	assert_true(buf_used(&b) < sizeof out);
 	memcpy(out, buf_peek(&b), buf_used(&b));
 	out[buf_used(&b)] = '\0';
@@ -380,23 +381,264 @@ test_render_scrolls(void **state)
 	struct editor *e = ed_new();
 
 	(void)state;
-	/* 10 columns: "> " and 7 for text, the last column is never used. */
+	/*
+	 * 10 columns: "> " and 7 for text, the last column is never used.
+	 * Text hidden on the left is marked by `<`, on the right by `>`.
+	 */
 	keys(e, "abcdefghijkl");
 	assert_string_equal(render(e, "> ", 10),
-	    "\r> ghijkl\033[K\r\033[8C");
+	    "\r> <ijkl\033[K\r\033[7C");
 	keys(e, "\001");
 	assert_string_equal(render(e, "> ", 10),
-	    "\r> abcdefg\033[K\r\033[2C");
+	    "\r> abcdef>\033[K\r\033[2C");
+	/* In the middle: hidden text on both sides. */
+	keys(e, "\006\006\006\006\006\006\006\006");
+	assert_string_equal(render(e, "> ", 10),
+	    "\r> <efghi>\033[K\r\033[7C");
 	/* Wide characters are never cut in half at the edge. */
 	editor_clear(e);
 	keys(e, "你好世界和平");
 	assert_string_equal(render(e, "> ", 10),
-	    "\r> 界和平\033[K\r\033[8C");
+	    "\r> <和平\033[K\r\033[7C");
 	keys(e, "\001");
 	assert_string_equal(render(e, "> ", 10),
-	    "\r> 你好世\033[K\r\033[2C");
+	    "\r> 你好世>\033[K\r\033[2C");
+	keys(e, "\006");
+	/* 你 and 好 fit, 世 would touch the `>` column: padded instead. */
+	editor_clear(e);
+	keys(e, "a你好世界");
+	keys(e, "\001");
+	assert_string_equal(render(e, "> ", 10),
+	    "\r> a你好 >\033[K\r\033[2C");
 	/* Too narrow for the prompt: the text alone. */
-	assert_string_equal(render(e, "> ", 3), "\r你\033[K\r");
+	assert_string_equal(render(e, "> ", 3), "\ra\033[K\r");
+	ed_del(e);
+}
+
+/* A TAB typed is completion; one pasted is text, shown as a space. */
+static void
+test_tab(void **state)
+{
+	struct editor *e = ed_new();
+
+	(void)state;
+	assert_int_equal(keys(e, "\t"), EDITOR_COMPLETE);
+	assert_line(e, "", 0);
+	keys(e, "a");
+	assert_int_equal(editor_paste_key(e, '\t'), EDITOR_REDRAW);
+	keys(e, "b");
+	assert_line(e, "a\tb", 3);
+	assert_int_equal(editor_width(e->buf, e->len), 3);
+	assert_string_equal(render(e, "> ", 80), "\r> a b\033[K\r\033[5C");
+	assert_int_equal(keys(e, "\r"), EDITOR_LINE);
+	assert_string_equal(e->line, "a\tb");
+	ed_del(e);
+}
+
+/*
+ * A lone Esc is told apart by time: after editor_timeout() the next key
+ * is a key again. Esc then an arrow is the arrow; ESC x is Meta-x, and
+ * ESC ESC [ D is Meta-Left.
+ */
+static void
+test_escape(void **state)
+{
+	struct editor *e = ed_new();
+
+	(void)state;
+	keys(e, "hello\033");
+	assert_true(editor_pending(e));
+	assert_int_equal(editor_timeout(e), EDITOR_NONE);
+	assert_false(editor_pending(e));
+	keys(e, "xyz");
+	assert_line(e, "helloxyz", 8);
+	/* Esc, wait, Up: the history, not "[A". */
+	keys(e, "\r");
+	keys(e, "\033");
+	editor_timeout(e);
+	assert_int_equal(keys(e, "\033[A"), EDITOR_REDRAW);
+	assert_line(e, "helloxyz", 8);
+	/* Esc then Esc [ A at once: the first Esc is alone. */
+	editor_clear(e);
+	keys(e, "one two");
+	assert_int_equal(keys(e, "\033\033[D"), EDITOR_REDRAW);
+	assert_line(e, "one two", 4);		/* Meta-Left: a word */
+	keys(e, "\033[1;3D");			/* Alt-Left */
+	assert_int_equal(e->pos, 0);
+	keys(e, "\033f");			/* Alt-f */
+	assert_int_equal(e->pos, 3);
+	keys(e, "\033b");			/* Alt-b */
+	assert_int_equal(e->pos, 0);
+	keys(e, "\033d");			/* Alt-d: the word after */
+	assert_line(e, " two", 0);
+	keys(e, "\005\033\177");		/* Alt-Backspace */
+	assert_line(e, " ", 1);
+	/* An unfinished sequence is dropped, not typed. */
+	keys(e, "\033[1");
+	assert_true(editor_pending(e));
+	editor_timeout(e);
+	keys(e, "z");
+	assert_line(e, " z", 2);
+	ed_del(e);
+}
+
+/* Enter on a line over the server's limit keeps the line. */
+static void
+test_maxsend(void **state)
+{
+	struct editor *e = ed_new();
+
+	(void)state;
+	e->maxsend = 5;
+	keys(e, "123456");
+	assert_int_equal(keys(e, "\r"), EDITOR_TOOLONG);
+	assert_line(e, "123456", 6);
+	assert_int_equal(e->nhist, 0);
+	keys(e, "\177");
+	assert_int_equal(keys(e, "\r"), EDITOR_LINE);
+	assert_string_equal(e->line, "12345");
+	ed_del(e);
+}
+
+/* Ctrl-Y yanks the last kill; Ctrl-T swaps; Ctrl-_ undoes. */
+static void
+test_yank_transpose_undo(void **state)
+{
+	struct editor *e = ed_new();
+
+	(void)state;
+	keys(e, "hello world");
+	keys(e, "\027");			/* Ctrl-W */
+	assert_line(e, "hello ", 6);
+	keys(e, "\001\031");			/* Ctrl-A, Ctrl-Y */
+	assert_line(e, "worldhello ", 5);
+	assert_int_equal(keys(e, "\037"), EDITOR_REDRAW);	/* undo */
+	assert_line(e, "hello ", 0);
+	assert_int_equal(keys(e, "\037"), EDITOR_REDRAW);
+	assert_line(e, "hello world", 11);
+	/* Typing is one step to undo. */
+	keys(e, "!!!");
+	keys(e, "\037");
+	assert_line(e, "hello world", 11);
+	/* Ctrl-T at the end swaps the last two; inside, steps on. */
+	keys(e, "\024");
+	assert_line(e, "hello wordl", 11);
+	keys(e, "\001\006\024");
+	assert_line(e, "ehllo wordl", 2);
+	editor_clear(e);
+	keys(e, "你a");
+	keys(e, "\024");
+	assert_line(e, "a你", 4);
+	/* Nothing left to undo: the bell. */
+	while (e->nundo > 0)
+		editor_undo(e);
+	assert_int_equal(keys(e, "\037"), EDITOR_BELL);
+	ed_del(e);
+}
+
+/* Ctrl-R finds older lines holding the text typed. */
+static void
+test_search(void **state)
+{
+	struct editor *e = ed_new();
+
+	(void)state;
+	keys(e, "hello bob\r");
+	keys(e, "something else\r");
+	keys(e, "hello alice\r");
+	keys(e, "draft");
+	assert_int_equal(keys(e, "\022"), EDITOR_REDRAW);	/* Ctrl-R */
+	assert_true(e->searching);
+	keys(e, "hel");
+	assert_line(e, "hello alice", 0);
+	assert_string_equal(render(e, "> ", 80),
+	    "\r(reverse-i-search)`hel': hello alice\033[K\r\033[25C");
+	keys(e, "\022");
+	assert_line(e, "hello bob", 0);
+	assert_int_equal(keys(e, "\022"), EDITOR_BELL);	/* no older */
+	assert_line(e, "hello bob", 0);
+	/* Ctrl-G puts back what was typed. */
+	keys(e, "\007");
+	assert_false(e->searching);
+	assert_line(e, "draft", 5);
+	/* Enter takes the line found. */
+	keys(e, "\022else");
+	assert_int_equal(keys(e, "\r"), EDITOR_LINE);
+	assert_string_equal(e->line, "something else");
+	/* A moving key keeps it for editing; a lone Esc drops it. */
+	keys(e, "\022bob\005!");
+	assert_line(e, "hello bob!", 10);
+	editor_clear(e);
+	keys(e, "\022zzz");
+	assert_true(e->search_failed);
+	keys(e, "\033");
+	assert_int_equal(editor_timeout(e), EDITOR_REDRAW);
+	assert_false(e->searching);
+	assert_line(e, "", 0);
+	ed_del(e);
+}
+
+/* Tab completes nicks, cycling; ": " at the line's start. */
+static void
+test_complete(void **state)
+{
+	static const char *const names[] = { "alice", "Alfred", "bob" };
+	struct editor *e = ed_new();
+
+	(void)state;
+	keys(e, "al");
+	assert_int_equal(editor_complete(e, names, 3), EDITOR_REDRAW);
+	assert_line(e, "alice: ", 7);
+	assert_int_equal(editor_complete(e, names, 3), EDITOR_REDRAW);
+	assert_line(e, "Alfred: ", 8);
+	assert_int_equal(editor_complete(e, names, 3), EDITOR_REDRAW);
+	assert_line(e, "alice: ", 7);
+	/* A key ends the cycle; later in the line a space follows. */
+	keys(e, "hi B");
+	assert_int_equal(keys(e, "\t"), EDITOR_COMPLETE);
+	assert_int_equal(editor_complete(e, names, 3), EDITOR_REDRAW);
+	assert_line(e, "alice: hi bob ", 14);
+	keys(e, "zz");
+	assert_int_equal(editor_complete(e, names, 3), EDITOR_BELL);
+	assert_line(e, "alice: hi bob zz", 16);
+	/* Undo takes a completion back whole. */
+	editor_clear(e);
+	keys(e, "x b");
+	editor_complete(e, names, 3);
+	assert_line(e, "x bob ", 6);
+	keys(e, "\037");
+	assert_line(e, "x b", 3);
+	ed_del(e);
+}
+
+/* A bracketed paste is gathered whole, its end found across calls. */
+static void
+test_paste(void **state)
+{
+	struct editor *e = ed_new();
+
+	(void)state;
+	assert_int_equal(keys(e, "\033[200~a\tb\r\033[2x\033"), EDITOR_NONE);
+	assert_false(editor_pending(e));	/* an ESC inside is text */
+	assert_int_equal(keys(e, "[201"), EDITOR_NONE);
+	assert_int_equal(keys(e, "~"), EDITOR_PASTE);
+	assert_int_equal(buf_used(&e->paste), 8);
+	assert_memory_equal(buf_peek(&e->paste), "a\tb\r\033[2x", 8);
+	assert_line(e, "", 0);
+	/* Keys again after it. */
+	keys(e, "z");
+	assert_line(e, "z", 1);
+	ed_del(e);
+}
+
+/* Ctrl-L asks for a clear screen. */
+static void
+test_clear_key(void **state)
+{
+	struct editor *e = ed_new();
+
+	(void)state;
+	assert_int_equal(keys(e, "\014"), EDITOR_CLEAR);
 	ed_del(e);
 }
 
@@ -421,6 +663,14 @@ main(void)
 		cmocka_unit_test(test_widths),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_render_scrolls),
+		cmocka_unit_test(test_tab),
+		cmocka_unit_test(test_escape),
+		cmocka_unit_test(test_maxsend),
+		cmocka_unit_test(test_yank_transpose_undo),
+		cmocka_unit_test(test_search),
+		cmocka_unit_test(test_complete),
+		cmocka_unit_test(test_paste),
+		cmocka_unit_test(test_clear_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -49,35 +49,143 @@ test_plain_lines(void **state)
 	screen_free(&s);
 }
 
-/* Each kind of line has its colour, over the part that names it. */
+/*
+ * Each kind of line has its colour, over the part that names it: the
+ * sender of chat and of /me in the sender's own colour (%s below).
+ */
 static void
 test_colors(void **state)
 {
 	static const struct {
 		const char	*line;	/* clean text from the server */
-		bool		 self;	/* our own chat */
+		bool		 self;	/* our own line */
 		const char	*want;	/* bytes on the terminal */
 	} rows[] = {
-		{ "<bob> hi", false, "\033[32m<bob>\033[0m hi\r\n" },
+		{ "<bob> hi", false, "%s<bob>\033[0m hi\r\n" },
 		{ "<me> hi", true, "\033[34m<me>\033[0m hi\r\n" },
-		{ "* bob waves", false, "\033[35m* bob\033[0m waves\r\n" },
-		{ "* bob", false, "\033[35m* bob\033[0m\r\n" },
+		{ "* bob waves", false, "%s* bob\033[0m waves\r\n" },
+		{ "* bob", false, "%s* bob\033[0m\r\n" },
 		{ "[pm] <bob> psst", false,
 		    "\033[33m[pm] <bob>\033[0m psst\r\n" },
+		{ "-> *bob* psst", true, "\033[33m-> *bob*\033[0m psst\r\n" },
 		{ "*** bob joined", false, "\033[36m*** bob joined\033[0m\r\n" },
 		{ "!!! no", false, "\033[31m!!! no\033[0m\r\n" },
 		{ "plain text", false, "plain text\r\n" },
 		{ "<unclosed", false, "<unclosed\r\n" },
 	};
 	struct screen s;
+	char want[128];
 	size_t i;
 
 	(void)state;
 	screen_init(&s, true, true);
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		snprintf(want, sizeof want, rows[i].want,
+		    screen_nick_color(&s, "bob", 3));
 		assert_int_equal(show(&s, rows[i].line, rows[i].self), 0);
-		assert_out(&s, rows[i].want);
+		assert_out(&s, want);
 	}
+	screen_free(&s);
+}
+
+/*
+ * A nick's colour is the same each time and whatever its case; nicks
+ * get different ones; 256-colour terminals get the wider palette.
+ */
+static void
+test_nick_colors(void **state)
+{
+	static const char *const nicks[] = { "alice", "bob", "carol", "dave",
+	    "eve", "mallory", "trent", "peggy" };
+	struct screen s;
+	const char *c, *seen[8];
+	size_t i, j, distinct = 0;
+
+	(void)state;
+	screen_init(&s, true, true);
+	assert_string_equal(screen_nick_color(&s, "Alice", 5),
+	    screen_nick_color(&s, "aLICE", 5));
+	for (i = 0; i < 8; i++) {
+		c = screen_nick_color(&s, nicks[i], strlen(nicks[i]));
+		for (j = 0; j < distinct && strcmp(seen[j], c) != 0; j++)
+			;
+		if (j == distinct)
+			seen[distinct++] = c;
+	}
+	assert_true(distinct >= 3);
+	s.colors256 = true;
+	assert_non_null(strstr(screen_nick_color(&s, "bob", 3), "38;5;"));
+	screen_free(&s);
+}
+
+/*
+ * Our nick named by someone else, as a word in any case: highlighted,
+ * and the bell rings; not in our own lines, not inside another word.
+ */
+static void
+test_mentions(void **state)
+{
+	struct screen s;
+	char want[256];
+
+	(void)state;
+	screen_init(&s, true, true);
+	s.nick = "alice";
+	assert_int_equal(show(&s, "<bob> hi Alice, look", false), 0);
+	snprintf(want, sizeof want, "%s<bob>\033[0m hi \033[1;7mAlice"
+	    "\033[0m, look\a\r\n", screen_nick_color(&s, "bob", 3));
+	assert_out(&s, want);
+	assert_int_equal(s.mentions, 1);
+	assert_int_equal(show(&s, "<bob> malice aforethought", false), 0);
+	assert_int_equal(show(&s, "<alice> alice is me", true), 0);
+	assert_int_equal(show(&s, "*** alice joined", false), 0);
+	assert_int_equal(s.mentions, 1);
+	buf_clear(&s.out);
+	assert_int_equal(show(&s, "[pm] <bob> alice?", false), 0);
+	assert_out(&s, "\033[33m[pm] <bob>\033[0m \033[1;7malice\033[0m?"
+	    "\a\r\n");
+	/* No colour: no highlight, but still the bell. */
+	s.color = false;
+	assert_int_equal(show(&s, "* bob pokes alice", false), 0);
+	assert_out(&s, "* bob pokes alice\a\r\n");
+	screen_free(&s);
+}
+
+/* --timestamps: HH:MM (local time) before every line. */
+static void
+test_timestamps(void **state)
+{
+	struct screen s;
+
+	(void)state;
+	setenv("TZ", "UTC", 1);
+	tzset();
+	screen_init(&s, false, false);
+	s.stamps = true;
+	s.now = 3600 * 13 + 60 * 7 + 5;		/* 13:07:05 UTC */
+	assert_int_equal(show(&s, "<bob> hi", false), 0);
+	assert_out(&s, "13:07 <bob> hi\n");
+	screen_free(&s);
+}
+
+/* The bell, and Ctrl-L's clear screen, on a terminal only. */
+static void
+test_bell_clear(void **state)
+{
+	struct screen s;
+
+	(void)state;
+	screen_init(&s, true, false);
+	s.shown = true;
+	assert_int_equal(screen_bell(&s), 0);
+	assert_int_equal(screen_clear(&s), 0);
+	assert_false(s.shown);
+	assert_out(&s, "\a\033[H\033[2J");
+	screen_free(&s);
+	screen_init(&s, false, false);
+	assert_int_equal(screen_bell(&s), 0);
+	assert_int_equal(screen_clear(&s), 0);
+	assert_out(&s, "");
 	screen_free(&s);
 }
 
@@ -153,6 +261,10 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_plain_lines),
 		cmocka_unit_test(test_colors),
+		cmocka_unit_test(test_nick_colors),
+		cmocka_unit_test(test_mentions),
+		cmocka_unit_test(test_timestamps),
+		cmocka_unit_test(test_bell_clear),
 		cmocka_unit_test(test_no_color),
 		cmocka_unit_test(test_input_line),
 		cmocka_unit_test(test_no_input_line_off_tty),

@@ -12,7 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -22,21 +26,27 @@
 
 #include "harness.h"
 #include "editor.h"
+#include "screen.h"
 
 #define ROWS	24
 #define COLS	80
 #define RAWMAX	(1 << 20)	/* terminal bytes kept for byte-level checks */
-#define WIDE_R	"\001"		/* the right half of a double-width cell */
+#define WIDE_R	"\001"
+#ifndef BURST_LINES
+#define BURST_LINES	80000	/* lines of the burst test: 5 MB on screen */
+#endif		/* the right half of a double-width cell */
 
 /*
  * A tiny terminal: enough of a VT100 for what lobby writes (CR, LF, erase
  * to end of line, cursor forward and back, colours ignored) to tell what
  * a person would see on each row and where the cursor is.
  */
-struct screen {
+struct vt {
 	char		 cell[ROWS][COLS][8];	/* UTF-8 text of each cell */
+	int		 cols;			/* columns in use, at most COLS */
 	int		 row;			/* cursor row */
 	int		 col;			/* cursor column */
+	int		 bells;			/* BEL bytes seen */
 	int		 state;			/* 0 text, 1 after ESC, 2 in CSI */
 	char		 par[32];		/* CSI parameters so far */
 	size_t		 npar;			/* bytes in par */
@@ -52,6 +62,8 @@ struct screen {
  */
 static pid_t	live_lobby = -1;	/* the lobby of the current test */
 static struct h_server *live_server;	/* the lobbyd of the current test */
+static char	state_dir[64];		/* XDG_STATE_HOME of every lobby */
+static const char *tty_term = "xterm";	/* TERM of the next lobby */
 
 /* lobby on the slave side of a pty. */
 struct tty {
@@ -59,11 +71,11 @@ struct tty {
 	int		 master;	/* our side */
 	int		 status;	/* wait status once reaped */
 	bool		 eof;		/* the slave side is gone */
-	struct screen	 scr;		/* what it drew */
+	struct vt	 scr;		/* what it drew */
 };
 
 static void
-scr_clear_row(struct screen *s, int r, int from)
+scr_clear_row(struct vt *s, int r, int from)
 {
 	int c;
 
@@ -72,7 +84,7 @@ scr_clear_row(struct screen *s, int r, int from)
 }
 
 static void
-scr_newline(struct screen *s)
+scr_newline(struct vt *s)
 {
 	if (++s->row < ROWS)
 		return;
@@ -83,7 +95,7 @@ scr_newline(struct screen *s)
 
 /* Put one whole UTF-8 character at the cursor. */
 static void
-scr_put(struct screen *s)
+scr_put(struct vt *s)
 {
 	uint32_t cp;
 	int w;
@@ -102,7 +114,7 @@ scr_put(struct screen *s)
 	w = editor_cpwidth(cp);
 	if (w == 0)
 		return;
-	if (s->col + w > COLS) {
+	if (s->col + w > s->cols) {
 		s->col = 0;
 		scr_newline(s);
 	}
@@ -115,21 +127,42 @@ scr_put(struct screen *s)
 
 /* The end of a CSI sequence. */
 static void
-scr_csi(struct screen *s, char final)
+scr_csi(struct vt *s, char final)
 {
-	int n;
+	int n, r;
 
 	s->par[s->npar] = '\0';
 	n = atoi(s->par);
+	/* Private modes (ESC [ ? 2004 h): nothing to draw. */
+	if (s->par[0] == '?')
+		return;
 	switch (final) {
 	case 'K':
 		if (n == 0)
 			scr_clear_row(s, s->row, s->col);
 		break;
+	case 'J':
+		if (n == 2) {
+			for (r = 0; r < ROWS; r++)
+				scr_clear_row(s, r, 0);
+		} else if (n == 0) {
+			scr_clear_row(s, s->row, s->col);
+			for (r = s->row + 1; r < ROWS; r++)
+				scr_clear_row(s, r, 0);
+		}
+		break;
+	case 'H':
+		s->row = s->col = 0;
+		break;
+	case 'A':
+		s->row -= n > 0 ? n : 1;
+		if (s->row < 0)
+			s->row = 0;
+		break;
 	case 'C':
 		s->col += n > 0 ? n : 1;
-		if (s->col >= COLS)
-			s->col = COLS - 1;
+		if (s->col >= s->cols)
+			s->col = s->cols - 1;
 		break;
 	case 'D':
 		s->col -= n > 0 ? n : 1;
@@ -140,7 +173,7 @@ scr_csi(struct screen *s, char final)
 }
 
 static void
-scr_byte(struct screen *s, unsigned char b)
+scr_byte(struct vt *s, unsigned char b)
 {
 	if (s->nraw < RAWMAX - 1) {
 		s->raw[s->nraw++] = (char)b;
@@ -178,6 +211,8 @@ scr_byte(struct screen *s, unsigned char b)
 		scr_newline(s);
 	else if (b == '\b' && s->col > 0)
 		s->col--;
+	else if (b == '\a')
+		s->bells++;
 	else if (b >= 0x20 && b < 0x80) {
 		s->u8[0] = b;
 		s->nu8 = 1;
@@ -191,13 +226,13 @@ scr_byte(struct screen *s, unsigned char b)
 
 /* Row r as text, trailing blanks removed (static storage). */
 static const char *
-scr_row(const struct screen *s, int r)
+scr_row(const struct vt *s, int r)
 {
 	static char text[COLS * 8 + 1];
 	size_t n = 0;
 	int c;
 
-	for (c = 0; c < COLS; c++) {
+	for (c = 0; c < s->cols; c++) {
 		if (strcmp(s->cell[r][c], WIDE_R) == 0)
 			continue;
 		strcpy(text + n, s->cell[r][c]);
@@ -211,7 +246,7 @@ scr_row(const struct screen *s, int r)
 
 /* The first row that reads exactly text, or -1. */
 static int
-scr_find(const struct screen *s, const char *text)
+scr_find(const struct vt *s, const char *text)
 {
 	int r;
 
@@ -223,7 +258,7 @@ scr_find(const struct screen *s, const char *text)
 
 /* Print the screen: what a failing test shows. */
 static void
-scr_dump(const struct screen *s)
+scr_dump(const struct vt *s)
 {
 	int r;
 
@@ -246,6 +281,7 @@ tty_start(int color, ...)
 	assert_non_null(t);
 	assert_non_null(t->scr.raw = malloc(RAWMAX));
 	t->scr.raw[0] = '\0';
+	t->scr.cols = COLS;
 	for (r = 0; r < ROWS; r++)
 		for (c = 0; c < COLS; c++)
 			strcpy(t->scr.cell[r][c], " ");
@@ -282,6 +318,10 @@ tty_start(int color, ...)
 			unsetenv("NO_COLOR");
 		else
 			setenv("NO_COLOR", "1", 1);
+		/* A known terminal, and history kept away from $HOME. */
+		setenv("TERM", tty_term, 1);
+		unsetenv("COLORTERM");
+		setenv("XDG_STATE_HOME", state_dir, 1);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -411,6 +451,102 @@ tty_restored(const struct tty *t)
 	    (tcflag_t)(ICANON | ECHO | ISIG) && (tio.c_iflag & ICRNL);
 }
 
+/* Is the terminal in lobby's raw mode: no canonical input, no echo? */
+static bool
+tty_is_raw(const struct tty *t)
+{
+	struct termios tio;
+
+	if (tcgetattr(t->master, &tio) == -1)
+		return false;
+	return (tio.c_lflag & (ICANON | ECHO | ISIG)) == 0;
+}
+
+/* Wait up to ms until the terminal is raw (want) or not. */
+static bool
+tty_wait_raw(struct tty *t, bool want, int ms)
+{
+	long long end = h_now_ms() + ms;
+
+	while (tty_is_raw(t) != want && h_now_ms() < end)
+		tty_pump(t, 10);
+	return tty_is_raw(t) == want;
+}
+
+/* Wait up to ms until lobby's output so far holds needle. */
+static bool
+tty_wait_raw_text(struct tty *t, const char *needle, int ms)
+{
+	long long end = h_now_ms() + ms;
+
+	while (strstr(t->scr.raw, needle) == NULL && h_now_ms() < end &&
+	    !t->eof)
+		tty_pump(t, 10);
+	return strstr(t->scr.raw, needle) != NULL;
+}
+
+/* Rows whose text starts with prefix. */
+static int
+scr_count_prefix(const struct vt *s, const char *prefix)
+{
+	int r, n = 0;
+
+	for (r = 0; r < ROWS; r++)
+		if (strncmp(scr_row(s, r), prefix, strlen(prefix)) == 0)
+			n++;
+	return n;
+}
+
+/*
+ * Make the window cols wide, the way terminals that reflow do it: a row
+ * longer than the new width wraps onto new rows below it (scrolling the
+ * screen up when it must), the cursor going with its text. Then tell
+ * lobby (the kernel sends SIGWINCH).
+ */
+static void
+tty_resize(struct tty *t, int cols)
+{
+	static char old[ROWS][COLS][8];
+	struct winsize ws = { ROWS, 0, 0, 0 };
+	struct vt *s = &t->scr;
+	int r, c, len, parts, nr = 0, crow = 0, ccol = 0, p, k;
+	int rows[ROWS * COLS], from[ROWS * COLS];
+
+	memcpy(old, s->cell, sizeof old);
+	/* The rows below the cursor are blank: lobby draws at the end. */
+	for (r = 0; r <= s->row; r++) {
+		for (len = s->cols; len > 0 &&
+		    strcmp(old[r][len - 1], " ") == 0; len--)
+			;
+		if (r == s->row && s->col + 1 > len)
+			len = s->col + 1;
+		parts = len > cols ? (len + cols - 1) / cols : 1;
+		for (p = 0; p < parts; p++) {
+			rows[nr] = r;
+			from[nr] = p * cols;
+			if (r == s->row && s->col >= p * cols &&
+			    s->col < (p + 1) * cols) {
+				crow = nr;
+				ccol = s->col - p * cols;
+			}
+			nr++;
+		}
+	}
+	/* The rows past the screen's end push the top ones out. */
+	k = nr > ROWS ? nr - ROWS : 0;
+	for (r = 0; r < ROWS; r++)
+		for (c = 0; c < COLS; c++)
+			strcpy(s->cell[r][c], " ");
+	for (r = 0; r + k < nr && r < ROWS; r++)
+		for (c = 0; c < cols && from[r + k] + c < COLS; c++)
+			strcpy(s->cell[r][c], old[rows[r + k]][from[r + k] + c]);
+	s->row = crow - k;
+	s->col = ccol;
+	s->cols = cols;
+	ws.ws_col = (unsigned short)cols;
+	assert_int_equal(ioctl(t->master, TIOCSWINSZ, &ws), 0);
+}
+
 static void
 tty_free(struct tty *t)
 {
@@ -521,6 +657,8 @@ test_server_loss(void **state)
 	assert_true(tty_wait_input(t, "> half a li", 11, 3000));
 	h_stop(&s);
 	assert_true(tty_wait_row(t, "*** disconnected from server", 3000));
+	/* What was being typed is printed, not lost with the prompt. */
+	assert_true(tty_wait_row(t, "*** not sent: half a li", 3000));
 	st = tty_wait(t, 4000);
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
 	assert_true(tty_restored(t));
@@ -535,8 +673,10 @@ static void
 test_colors_and_signal(void **state)
 {
 	static struct h_server s;	/* static: the teardown may stop it */
+	struct screen colors;
 	struct h_conn *bob;
 	struct tty *t;
+	char want[128];
 	int st;
 
 	(void)state;
@@ -547,8 +687,14 @@ test_colors_and_signal(void **state)
 	h_expect_skip(bob, "*** guest2 is now alice");
 	h_send(bob, "hi\n/me waves\n/msg alice psst\n");
 	assert_true(tty_wait_row(t, "[pm] <guest1> psst", 3000));
-	assert_non_null(strstr(t->scr.raw, "\033[32m<guest1>\033[0m hi"));
-	assert_non_null(strstr(t->scr.raw, "\033[35m* guest1\033[0m waves"));
+	/* Each nick in its own colour (TERM=xterm: the 8 colours). */
+	screen_init(&colors, true, true);
+	snprintf(want, sizeof want, "%s<guest1>\033[0m hi",
+	    screen_nick_color(&colors, "guest1", 6));
+	assert_non_null(strstr(t->scr.raw, want));
+	snprintf(want, sizeof want, "%s* guest1\033[0m waves",
+	    screen_nick_color(&colors, "guest1", 6));
+	assert_non_null(strstr(t->scr.raw, want));
 	assert_non_null(strstr(t->scr.raw,
 	    "\033[33m[pm] <guest1>\033[0m psst"));
 	assert_non_null(strstr(t->scr.raw,
@@ -615,7 +761,603 @@ test_paste_1000(void **state)
 	h_stop(&s);
 }
 
-/* After each test: whatever it left running goes. */
+/* Start a lobbyd and join bob (as a socket) and alice (on a pty). */
+static struct tty *
+two_joined(struct h_server *s, struct h_conn **bob, const char *const *args)
+{
+	struct tty *t;
+
+	assert_int_equal(h_startv(s, args), 0);
+	live_server = s;
+	*bob = h_join(s, NULL);
+	t = tty_join(s, "alice", false);
+	h_expect_skip(*bob, "*** guest2 is now alice");
+	return t;
+}
+
+/* Nothing more arrives for c before the answer to a /who of its own. */
+static void
+expect_nothing_more(struct h_conn *c)
+{
+	const char *l;
+
+	h_send(c, "/who\n");
+	l = h_line(c, H_TIMEOUT_MS);
+	assert_non_null(l);
+	assert_non_null(strstr(l, " online: "));
+}
+
+/*
+ * Defect 1: a line over the server's limit went out and was refused. It
+ * is now refused by the client, with a word, and stays in the editor;
+ * the limit is the server's default, or --max-line.
+ */
+static void
+test_max_line(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	static const char *const none[] = { NULL };
+	struct h_conn *bob;
+	struct tty *t;
+	char line[1200], want[1200], port[16];
+	int i;
+
+	(void)state;
+	t = two_joined(&s, &bob, none);
+	memset(line, 'x', 1100);
+	line[1100] = '\0';
+	tty_type(t, line);
+	tty_type(t, "\r");
+	assert_true(tty_wait_row(t, "lobby: line too long (1100 bytes, the "
+	    "server takes 1024): not sent", 3000));
+	expect_nothing_more(bob);
+	/* Still there to edit: cut down to 1024 bytes, it goes. */
+	for (i = 0; i < 76; i++)
+		tty_type(t, "\177");
+	tty_type(t, "\r");
+	snprintf(want, sizeof want, "<alice> %.1024s", line);
+	h_expect(bob, want);
+	tty_free(t);
+
+	/* --max-line for a server that takes less. */
+	snprintf(port, sizeof port, "%u", s.port);
+	t = tty_start(0, "--max-line", "10", "127.0.0.1", port, NULL);
+	assert_true(tty_wait_input(t, "> ", 2, 3000));
+	tty_type(t, "hello world\r");
+	assert_true(tty_wait_row(t, "lobby: line too long (11 bytes, the "
+	    "server takes 10): not sent", 3000));
+	assert_true(tty_wait_input(t, "> hello world", 13, 3000));
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
+ * Defect 2: a lone Esc ate the next key, and Esc then an arrow typed
+ * "[A". A short timeout tells a lone Esc; ESC ESC [ D is Meta-Left.
+ */
+static void
+test_escape(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	static const char *const none[] = { NULL };
+	struct h_conn *bob;
+	struct tty *t;
+
+	(void)state;
+	t = two_joined(&s, &bob, none);
+	tty_type(t, "hello\033");
+	tty_pump(t, 200);
+	tty_type(t, "xyz\r");
+	h_expect(bob, "<alice> helloxyz");
+	/* Esc, a wait, then Up: the line back, no "[A". */
+	tty_type(t, "\033");
+	tty_pump(t, 200);
+	tty_type(t, "\033[A");
+	assert_true(tty_wait_input(t, "> helloxyz", 10, 3000));
+	/* Meta-Left, Alt-b, Alt-d, Alt-Backspace. */
+	tty_type(t, "\025one two three");
+	tty_type(t, "\033\033[D");
+	assert_true(tty_wait_input(t, "> one two three", 10, 3000));
+	tty_type(t, "\033b");
+	assert_true(tty_wait_input(t, "> one two three", 6, 3000));
+	tty_type(t, "\033d");
+	assert_true(tty_wait_input(t, "> one  three", 6, 3000));
+	tty_type(t, "\033\177");	/* "one " and the cursor before " three" */
+	assert_true(tty_wait_input(t, ">  three", 2, 3000));
+	tty_type(t, "\005 four\r");
+	h_expect(bob, "<alice>  three four");
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
+ * Defect 3: sideways scrolling hid text with no sign. `<` and `>` mark
+ * it, at the edges of the input line.
+ */
+static void
+test_scroll_markers(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	static const char *const none[] = { NULL };
+	struct h_conn *bob;
+	struct tty *t;
+	char line[128];
+	const char *row;
+	int i;
+
+	(void)state;
+	t = two_joined(&s, &bob, none);
+	for (i = 0; i < 100; i++)
+		line[i] = (char)('a' + i % 26);
+	line[100] = '\0';
+	tty_type(t, line);
+	/* The end shows, the start is marked hidden. */
+	tty_pump(t, 300);
+	row = scr_row(&t->scr, t->scr.row);
+	assert_true(strncmp(row, "> <", 3) == 0);
+	assert_non_null(strstr(row, "uv"));
+	/* At the start: the end is marked hidden, in the last column used. */
+	tty_type(t, "\001");
+	tty_pump(t, 300);
+	row = scr_row(&t->scr, t->scr.row);
+	assert_true(strncmp(row, "> abc", 5) == 0);
+	assert_int_equal(row[strlen(row) - 1], '>');
+	assert_int_equal((int)strlen(row), COLS - 1);
+	assert_int_equal(t->scr.col, 2);
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
+ * Defects 5 and 6: a pasted TAB is kept (and sent as a TAB); a key that
+ * does not fit in a full input line rings the bell.
+ */
+static void
+test_tab_and_bell(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	static const char *const none[] = { NULL };
+	struct h_conn *bob;
+	struct tty *t;
+	char *full;
+	int bells;
+
+	(void)state;
+	t = two_joined(&s, &bob, none);
+	tty_type(t, "a\tb\r");
+	h_expect(bob, "<alice> a\tb");
+	/* In a bracketed paste too. */
+	tty_type(t, "\033[200~c\td\033[201~\r");
+	h_expect(bob, "<alice> c\td");
+	full = malloc(EDITOR_MAX + 2);
+	assert_non_null(full);
+	memset(full, 'f', EDITOR_MAX);
+	full[EDITOR_MAX] = '\0';
+	tty_type(t, full);
+	tty_pump(t, 300);
+	bells = t->scr.bells;
+	tty_type(t, "g");
+	tty_pump(t, 300);
+	assert_int_equal(t->scr.bells, bells + 1);
+	free(full);
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
+ * Defect 7: a narrower window left a copy of the input line behind, and
+ * Ctrl-L did not clear the screen. Both redraw one input line now.
+ */
+static void
+test_resize_and_clear(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	static const char *const none[] = { NULL };
+	struct h_conn *bob;
+	struct tty *t;
+	char line[80];
+
+	(void)state;
+	t = two_joined(&s, &bob, none);
+	memset(line, 'w', 70);
+	line[70] = '\0';
+	tty_type(t, line);
+	tty_pump(t, 300);
+	assert_int_equal(scr_count_prefix(&t->scr, "> www"), 1);
+	tty_resize(t, 40);
+	assert_int_equal(t->scr.col, 72 - 40);	/* wrapped by the terminal */
+	tty_pump(t, 500);
+	assert_int_equal(scr_count_prefix(&t->scr, "> "), 1);
+	assert_int_equal(scr_count_prefix(&t->scr, "www"), 0);
+	assert_true(strncmp(scr_row(&t->scr, t->scr.row), "> <www", 6) == 0);
+	/* Ctrl-L: a clean screen, the input line on its first row. */
+	h_send(bob, "noise\n");
+	assert_true(tty_wait_row(t, "<guest1> noise", 3000));
+	tty_type(t, "\014");
+	tty_pump(t, 300);
+	assert_int_equal(scr_find(&t->scr, "<guest1> noise"), -1);
+	assert_int_equal(t->scr.row, 0);
+	assert_true(strncmp(scr_row(&t->scr, 0), "> <www", 6) == 0);
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
+ * Defect 4: stopped from outside and continued, the client came back in
+ * cooked mode without its prompt. A SIGCONT puts raw mode back and
+ * redraws; a SIGTSTP gives the terminal back before stopping.
+ */
+static void
+test_stop_continue(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	static const char *const none[] = { NULL };
+	struct h_conn *bob;
+	struct termios tio;
+	struct tty *t;
+	size_t before;
+
+	(void)state;
+	t = two_joined(&s, &bob, none);
+	tty_type(t, "typing");
+	assert_true(tty_wait_input(t, "> typing", 8, 3000));
+	/* SIGSTOP cannot be caught; a shell then restores cooked mode. */
+	kill(t->pid, SIGSTOP);
+	assert_int_equal(tcgetattr(t->master, &tio), 0);
+	tio.c_lflag |= ICANON | ECHO | ISIG;
+	assert_int_equal(tcsetattr(t->master, TCSANOW, &tio), 0);
+	t->scr.row = ROWS - 1;
+	t->scr.col = 0;
+	tty_pump(t, 100);
+	kill(t->pid, SIGCONT);
+	assert_true(tty_wait_raw(t, true, 3000));
+	assert_true(tty_wait_input(t, "> typing", 8, 3000));
+	/* SIGTSTP: the terminal is given back (paste mode off, cooked). */
+	before = t->scr.nraw;
+	kill(t->pid, SIGTSTP);
+	assert_true(tty_wait_raw_text(t, "\033[?2004l", 3000));
+	assert_non_null(strstr(t->scr.raw + before, "\033[?2004l"));
+	/* No shell here to stop it: it carries on, raw, with its line. */
+	assert_true(tty_wait_raw(t, true, 3000));
+	assert_true(tty_wait_input(t, "> typing", 8, 3000));
+	tty_type(t, "\r");
+	h_expect(bob, "<alice> typing");
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
+ * Defect 10: a big burst got the client disconnected as too slow while
+ * it wrote to a terminal that was not reading. The socket is read on
+ * meanwhile, into a bounded screen queue.
+ */
+static void
+test_burst_slow_terminal(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	static const char *const args[] = { "--sendq", "65536", NULL };
+	struct h_conn *bob;
+	struct tty *t;
+	char *burst;
+	size_t off = 0;
+	int i;
+
+	(void)state;
+	t = two_joined(&s, &bob, args);
+	burst = malloc(BURST_LINES * 64);
+	assert_non_null(burst);
+	for (i = 0; i < BURST_LINES; i++)
+		off += (size_t)sprintf(burst + off, "burst line %06d "
+		    "padding padding padding padding\n", i);
+	/* Bob floods; the terminal is not read for a while. */
+	assert_int_equal(h_send_raw(bob, burst, off), 0);
+	h_sleep_ms(1500);
+	h_send(bob, "the end\n");
+	assert_true(tty_wait_row(t, "<guest1> the end", 20000));
+	assert_false(h_log_has(&s, "too slow", 0));
+	assert_int_equal(scr_find(&t->scr, "*** disconnected from server"),
+	    -1);
+	free(burst);
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/* Defect 11: TERM=dumb gets plain lines: no colour, no cursor codes. */
+static void
+test_dumb_terminal(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_conn *bob;
+	struct tty *t;
+	char port[16];
+
+	(void)state;
+	assert_int_equal(h_start(&s, NULL), 0);
+	live_server = &s;
+	bob = h_join(&s, NULL);
+	snprintf(port, sizeof port, "%u", s.port);
+	tty_term = "dumb";
+	t = tty_start(1, "-n", "emacs", "127.0.0.1", port, NULL);
+	tty_term = "xterm";
+	h_expect_skip(bob, "*** guest2 is now emacs");
+	assert_true(tty_wait_row(t, "*** guest2 is now emacs", 3000));
+	h_send(bob, "hi there\n");
+	assert_true(tty_wait_row(t, "<guest1> hi there", 3000));
+	/* Lines typed go as lines (the terminal echoes them itself). */
+	tty_type(t, "hello\n");
+	h_expect(bob, "<emacs> hello");
+	assert_null(strchr(t->scr.raw, '\033'));
+	assert_null(strchr(t->scr.raw, '\a'));
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
+ * Defect 12: bidirectional controls could reach the screen. They are
+ * cleaned like the server cleans them, even from a server that sends
+ * them (a fake one here).
+ */
+static void
+test_bidi_cleaned(void **state)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	struct tty *t;
+	char port[16];
+	int lfd, fd;
+	static const char evil[] =
+	    "*** welcome to lobby, you are alice (1 online; /help for commands)\n"
+	    "<mallory> abc\xe2\x80\xae" "fed\xe2\x81\xa6" "x\xe2\x80\xa9" "y\n"
+	    "<mallory> half a li";
+
+	(void)state;
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd != -1);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(port, sizeof port, "%u", ntohs(sa.sin_port));
+	t = tty_start(0, "127.0.0.1", port, NULL);
+	fd = accept(lfd, NULL, NULL);
+	assert_true(fd != -1);
+	assert_int_equal(write(fd, evil, sizeof evil - 1),
+	    (ssize_t)(sizeof evil - 1));
+	assert_true(tty_wait_row(t, "<mallory> abcfedxy", 3000));
+	assert_null(strstr(t->scr.raw, "\xe2\x80\xae"));
+	assert_null(strstr(t->scr.raw, "\xe2\x81\xa6"));
+	assert_null(strstr(t->scr.raw, "\xe2\x80\xa9"));
+	/*
+	 * Defect 9: the server goes with a line half sent: it shows, and
+	 * is said to be cut.
+	 */
+	tty_pump(t, 200);
+	close(fd);
+	assert_true(tty_wait_row(t, "<mallory> half a li", 3000));
+	assert_true(tty_wait_row(t, "*** the last line above was cut off by "
+	    "the disconnect", 3000));
+	close(lfd);
+	tty_free(t);
+}
+
+/*
+ * Tab completes the nicks of the room (learnt from /who and joins);
+ * /msg shows as "-> *nick* text"; a line naming us is highlighted and
+ * rings the bell.
+ */
+static void
+test_complete_msg_mention(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	static const char *const none[] = { NULL };
+	struct h_conn *bob, *bobby;
+	struct tty *t;
+	int bells;
+
+	(void)state;
+	t = two_joined(&s, &bob, none);
+	h_rename(bob, "bob");
+	bobby = h_join_as(&s, "bobby");
+	assert_true(tty_wait_raw_text(t, "is now bobby", 3000));
+	/* At the start: "nick: "; Tab again: the next one. */
+	tty_type(t, "bo");
+	tty_type(t, "\t");
+	assert_true(tty_wait_input(t, "> bob: ", 7, 3000));
+	tty_type(t, "\t");
+	assert_true(tty_wait_input(t, "> bobby: ", 9, 3000));
+	tty_type(t, "\t");
+	assert_true(tty_wait_input(t, "> bob: ", 7, 3000));
+	/* Elsewhere: "nick ". */
+	tty_type(t, "hi and bobb");
+	tty_type(t, "\t");
+	assert_true(tty_wait_input(t, "> bob: hi and bobby ", 20, 3000));
+	tty_type(t, "\r");
+	h_expect_skip(bob, "<alice> bob: hi and bobby ");
+	/* /msg is echoed the way a private line reads. */
+	tty_type(t, "/msg bob psst\r");
+	assert_true(tty_wait_row(t, "-> *bob* psst", 3000));
+	h_expect(bob, "[pm] <alice> psst");
+	/* A mention: highlighted, with the bell; a plain line: neither. */
+	tty_pump(t, 100);
+	bells = t->scr.bells;
+	h_send(bob, "nothing here\n");
+	assert_true(tty_wait_row(t, "<bob> nothing here", 3000));
+	assert_int_equal(t->scr.bells, bells);
+	h_send(bob, "hey ALICE, look\n");
+	assert_true(tty_wait_row(t, "<bob> hey ALICE, look", 3000));
+	assert_int_equal(t->scr.bells, bells + 1);
+	h_close(bobby);
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/* --timestamps: HH:MM before the lines shown. */
+static void
+test_timestamps(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_conn *bob;
+	struct tty *t;
+	char port[16];
+	const char *row;
+	int r;
+
+	(void)state;
+	assert_int_equal(h_start(&s, NULL), 0);
+	live_server = &s;
+	bob = h_join(&s, NULL);
+	snprintf(port, sizeof port, "%u", s.port);
+	t = tty_start(0, "--timestamps", "127.0.0.1", port, NULL);
+	assert_true(tty_wait_input(t, "> ", 2, 3000));
+	h_send(bob, "stamped\n");
+	tty_pump(t, 300);
+	for (r = 0; r < ROWS; r++) {
+		row = scr_row(&t->scr, r);
+		if (strlen(row) == 22 && strcmp(row + 5, " <guest1> stamped") == 0)
+			break;
+	}
+	assert_true(r < ROWS);
+	assert_true(row[2] == ':' && row[0] >= '0' && row[0] <= '2' &&
+	    row[3] >= '0' && row[3] <= '5');
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
+ * Bracketed paste: a few lines go as typed; more than 5 ask first, y
+ * sends them, another key drops them.
+ */
+static void
+test_paste_confirm(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	static const char *const none[] = { NULL };
+	struct h_conn *bob;
+	struct tty *t;
+
+	(void)state;
+	t = two_joined(&s, &bob, none);
+	tty_type(t, "\033[200~one\ntwo\nthr\033[201~");
+	h_expect(bob, "<alice> one");
+	h_expect(bob, "<alice> two");
+	assert_true(tty_wait_input(t, "> thr", 5, 3000));
+	tty_type(t, "ee\r");
+	h_expect(bob, "<alice> three");
+	tty_type(t, "\033[200~1\n2\n3\n4\n5\n6\n\033[201~");
+	assert_true(tty_wait_row(t, "*** paste of 6 lines: y or Enter sends "
+	    "them, any other key drops them", 3000));
+	expect_nothing_more(bob);
+	tty_type(t, "n");
+	assert_true(tty_wait_row(t, "*** paste dropped", 3000));
+	assert_true(tty_wait_input(t, "> ", 2, 3000));
+	expect_nothing_more(bob);
+	tty_type(t, "\033[200~a\r\nb\rc\nd\ne\nf\ng\033[201~");
+	assert_true(tty_wait_row(t, "*** paste of 6 lines: y or Enter sends "
+	    "them, any other key drops them", 3000));
+	tty_type(t, "y");
+	h_expect(bob, "<alice> a");
+	h_expect(bob, "<alice> b");
+	h_expect(bob, "<alice> c");
+	h_expect(bob, "<alice> d");
+	h_expect(bob, "<alice> e");
+	h_expect(bob, "<alice> f");
+	assert_true(tty_wait_input(t, "> g", 3, 3000));
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
+ * The history outlives the run: kept in $XDG_STATE_HOME/lobby/history,
+ * mode 0600, and Up brings it back next time; Ctrl-R searches it.
+ */
+static void
+test_history_file(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	static const char *const none[] = { NULL };
+	struct h_conn *bob;
+	struct stat st;
+	struct tty *t;
+	char path[128], text[256];
+	FILE *f;
+	size_t n;
+	int w;
+
+	(void)state;
+	snprintf(path, sizeof path, "%s/lobby/history", state_dir);
+	(void)unlink(path);
+	t = two_joined(&s, &bob, none);
+	tty_type(t, "remember me\r");
+	h_expect(bob, "<alice> remember me");
+	tty_type(t, "and me too\r");
+	h_expect(bob, "<alice> and me too");
+	tty_type(t, "\004");
+	w = tty_wait(t, 4000);
+	assert_true(WIFEXITED(w) && WEXITSTATUS(w) == 0);
+	tty_free(t);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_non_null(f = fopen(path, "r"));
+	n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_string_equal(text, "remember me\nand me too\n");
+
+	t = tty_join(&s, "alice", false);
+	tty_type(t, "\033[A");
+	assert_true(tty_wait_input(t, "> and me too", 12, 3000));
+	tty_type(t, "\025\022mem");
+	/* The cursor on the match: "re|member me". */
+	assert_true(tty_wait_input(t, "(reverse-i-search)`mem': remember me",
+	    27, 3000));
+	tty_type(t, "\r");
+	h_expect_skip(bob, "<alice> remember me");
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/* /reconnect: out and back in as the same nick, the typing kept. */
+static void
+test_reconnect(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	static const char *const none[] = { NULL };
+	struct h_conn *bob;
+	struct tty *t;
+
+	(void)state;
+	t = two_joined(&s, &bob, none);
+	tty_type(t, "/reconnect\r");
+	h_expect(bob, "*** alice left");
+	h_expect(bob, "*** guest2 joined");
+	h_expect(bob, "*** guest2 is now alice");
+	assert_true(tty_wait_row(t, "*** reconnecting", 3000));
+	tty_type(t, "back again");
+	assert_true(tty_wait_input(t, "> back again", 12, 3000));
+	tty_type(t, "\r");
+	h_expect(bob, "<alice> back again");
+	tty_type(t, "\033[A\033[A");
+	assert_true(tty_wait_input(t, "> /reconnect", 12, 3000));
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/* After each test: whatever it left running goes. *//* After each test: whatever it left running goes. */
 static int
 teardown(void **state)
 {
@@ -632,8 +1374,36 @@ main(void)
 		cmocka_unit_test_teardown(test_server_loss, teardown),
 		cmocka_unit_test_teardown(test_colors_and_signal, teardown),
 		cmocka_unit_test_teardown(test_paste_1000, teardown),
+		cmocka_unit_test_teardown(test_max_line, teardown),
+		cmocka_unit_test_teardown(test_escape, teardown),
+		cmocka_unit_test_teardown(test_scroll_markers, teardown),
+		cmocka_unit_test_teardown(test_tab_and_bell, teardown),
+		cmocka_unit_test_teardown(test_resize_and_clear, teardown),
+		cmocka_unit_test_teardown(test_stop_continue, teardown),
+		cmocka_unit_test_teardown(test_burst_slow_terminal, teardown),
+		cmocka_unit_test_teardown(test_dumb_terminal, teardown),
+		cmocka_unit_test_teardown(test_bidi_cleaned, teardown),
+		cmocka_unit_test_teardown(test_complete_msg_mention, teardown),
+		cmocka_unit_test_teardown(test_timestamps, teardown),
+		cmocka_unit_test_teardown(test_paste_confirm, teardown),
+		cmocka_unit_test_teardown(test_history_file, teardown),
+		cmocka_unit_test_teardown(test_reconnect, teardown),
 	};
 
+	char path[128];
+	int rc;
+
 	signal(SIGPIPE, SIG_IGN);
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	strcpy(state_dir, "/tmp/lobby-pty-XXXXXX");
+	if (mkdtemp(state_dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	snprintf(path, sizeof path, "%s/lobby/history", state_dir);
+	(void)unlink(path);
+	snprintf(path, sizeof path, "%s/lobby", state_dir);
+	(void)rmdir(path);
+	(void)rmdir(state_dir);
+	return rc;
 }

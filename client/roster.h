@@ -1,0 +1,36 @@
+/* roster: who is in the room, as the server's lines tell it, for Tab. */
+#ifndef LOBBY_ROSTER_H
+#define LOBBY_ROSTER_H
+
+#include <stddef.h>
+
+/*
+ * The client learns who is in the room from what it is shown: the answer
+ * to /who, joins, leaves, renames, and the senders of chat lines. Names
+ * are kept sorted, ignoring case, without repeats. No system calls.
+ */
+struct roster {
+	char	**names;	/* the nicks, sorted, each owned */
+	size_t	  n;		/* nicks in names */
+	size_t	  cap;		/* slots allocated at names */
+};
+
+/* Prepare an empty roster. */
+void	roster_init(struct roster *r);
+
+/* Release every name; the roster is then empty. */
+void	roster_free(struct roster *r);
+
+/* Add nick (a valid nick) unless there. Returns 0, or -1 out of memory. */
+int	roster_add(struct roster *r, const char *nick);
+
+/* Remove nick (any case) if there. */
+void	roster_remove(struct roster *r, const char *nick);
+
+/*
+ * Learn from one clean line from the server. Returns 0, or -1 out of
+ * memory (the roster then misses a name, nothing worse).
+ */
+int	roster_update(struct roster *r, const char *line, size_t n);
+
+#endif /* LOBBY_ROSTER_H */

@@ -1,0 +1,75 @@
+/* test_roster: who the client thinks is in the room, from server lines. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include "roster.h"
+
+/* Feed one line. */
+static void
+feed(struct roster *r, const char *line)
+{
+	assert_int_equal(roster_update(r, line, strlen(line)), 0);
+}
+
+/* The roster, names joined by blanks, must read want. */
+static void
+assert_names(const struct roster *r, const char *want)
+{
+	char got[512] = "";
+	size_t i;
+
+	for (i = 0; i < r->n; i++) {
+		if (i > 0)
+			strcat(got, " ");
+		strcat(got, r->names[i]);
+	}
+	assert_string_equal(got, want);
+}
+
+static void
+test_notices(void **state)
+{
+	struct roster r;
+
+	(void)state;
+	roster_init(&r);
+	feed(&r, "*** welcome to lobby, you are guest3 (3 online; /help for "
+	    "commands)");
+	assert_names(&r, "guest3");
+	feed(&r, "*** 3 online: carol Bob guest3");
+	assert_names(&r, "Bob carol guest3");
+	feed(&r, "*** guest3 is now alice");
+	assert_names(&r, "alice Bob carol");
+	feed(&r, "*** dave joined");
+	feed(&r, "*** carol left (lunch)");
+	feed(&r, "*** Bob left");
+	assert_names(&r, "alice dave");
+	/* Whoever talks is there; case changes keep one entry. */
+	feed(&r, "<eve> hi");
+	feed(&r, "* Dave waves");
+	feed(&r, "[pm] <zed> psst");
+	assert_names(&r, "alice Dave eve zed");
+	/* Not notices of the kind, or not nicks: nothing learnt. */
+	feed(&r, "*** dave joined the fun");
+	feed(&r, "<not a nick> x");
+	feed(&r, "plain text joined");
+	feed(&r, "!!! nick alice is taken");
+	assert_names(&r, "alice Dave eve zed");
+	roster_free(&r);
+	assert_int_equal(r.n, 0);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_notices),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
