@@ -1,5 +1,6 @@
 /* editor: the client's line editor: UTF-8 input line, keys, history, redraw. */
 #include "editor.h"
+#include "grapheme.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -142,24 +143,7 @@ editor_cpwidth(uint32_t cp)
 static uint32_t
 ed_decode(const char *s, size_t i, size_t *len)
 {
-	const unsigned char *p = (const unsigned char *)s + i;
-
-	if (p[0] < 0x80) {
-		*len = 1;
-		return p[0];
-	}
-	if (p[0] < 0xe0) {
-		*len = 2;
-		return (uint32_t)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
-	}
-	if (p[0] < 0xf0) {
-		*len = 3;
-		return (uint32_t)(p[0] & 0x0f) << 12 |
-		    (uint32_t)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
-	}
-	*len = 4;
-	return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3f) << 12 |
-	    (uint32_t)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
+	return grapheme_decode(s, i, len);
 }
 
 /* Start of the code point that ends right before s[i] (i > 0). */
@@ -173,45 +157,56 @@ ed_cp_prev(const char *s, size_t i)
 }
 
 /*
- * The boundary after the character at i in s[0..n): one code point and the
- * combining marks after it, so a mark is never split from its base.
+ * The boundary after the character at i in s[0..n), and the one before
+ * i: characters are extended grapheme clusters, so a mark never leaves
+ * its base, nor a joined emoji its family.
  */
 static size_t
 ed_next(const char *s, size_t n, size_t i)
 {
-	size_t len;
-
-	if (i >= n)
-		return n;
-	(void)ed_decode(s, i, &len);
-	i += len;
-	while (i < n && editor_cpwidth(ed_decode(s, i, &len)) == 0)
-		i += len;
-	return i;
+	return grapheme_next(s, n, i);
 }
 
-/* The boundary before i: back over combining marks to their base. */
 static size_t
 ed_prev(const char *s, size_t i)
 {
-	size_t len;
+	return grapheme_prev(s, i);
+}
 
-	if (i == 0)
-		return 0;
-	i = ed_cp_prev(s, i);
-	while (i > 0 && editor_cpwidth(ed_decode(s, i, &len)) == 0)
-		i = ed_cp_prev(s, i);
-	return i;
+/*
+ * Columns of the one cluster s[0..n): its first code point that takes
+ * any; two for a flag (a regional indicator pair) and for a character
+ * made an emoji by VS16 (U+FE0F), as terminals draw them.
+ */
+static size_t
+ed_cluster_width(const char *s, size_t n)
+{
+	size_t i = 0, len, w = 0;
+	uint32_t cp;
+	int cw;
+
+	while (i < n) {
+		cp = ed_decode(s, i, &len);
+		if (i == 0 && grapheme_prop(cp) == GB_RI)
+			return 2;
+		if (cp == 0xfe0f && w == 1)
+			return 2;
+		if (w == 0 && (cw = editor_cpwidth(cp)) > 0)
+			w = (size_t)cw;
+		i += len;
+	}
+	return w;
 }
 
 size_t
 editor_width(const char *s, size_t n)
 {
-	size_t i = 0, len, w = 0;
+	size_t i = 0, next, w = 0;
 
 	while (i < n) {
-		w += (size_t)editor_cpwidth(ed_decode(s, i, &len));
-		i += len;
+		next = ed_next(s, n, i);
+		w += ed_cluster_width(s + i, next - i);
+		i = next;
 	}
 	return w;
 }

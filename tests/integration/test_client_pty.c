@@ -1357,6 +1357,40 @@ test_reconnect(void **state)
 	h_stop(&s);
 }
 
+/*
+ * Defect 8: an emoji family joined by ZWJ was measured and edited as its
+ * parts. It is one character: two columns, one Backspace.
+ */
+static void
+test_grapheme_clusters(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	static const char *const none[] = { NULL };
+	static const char family[] = "\xf0\x9f\x91\xa8\xe2\x80\x8d"
+	    "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7";
+	struct h_conn *bob;
+	struct tty *t;
+	long long end;
+
+	(void)state;
+	t = two_joined(&s, &bob, none);
+	tty_type(t, "a");
+	tty_type(t, family);
+	/* The cursor after "> a" and two columns of the family. */
+	end = h_now_ms() + 3000;
+	while (t->scr.col != 5 && h_now_ms() < end)
+		tty_pump(t, 20);
+	assert_int_equal(t->scr.col, 5);
+	tty_type(t, "\177b\r");
+	h_expect(bob, "<alice> ab");
+	/* A flag, then Left, then text: it goes before the whole flag. */
+	tty_type(t, "\xf0\x9f\x87\xab\xf0\x9f\x87\xb7\033[Dx\r");
+	h_expect(bob, "<alice> x\xf0\x9f\x87\xab\xf0\x9f\x87\xb7");
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
 /* After each test: whatever it left running goes. *//* After each test: whatever it left running goes. */
 static int
 teardown(void **state)
@@ -1383,6 +1417,7 @@ main(void)
 		cmocka_unit_test_teardown(test_burst_slow_terminal, teardown),
 		cmocka_unit_test_teardown(test_dumb_terminal, teardown),
 		cmocka_unit_test_teardown(test_bidi_cleaned, teardown),
+		cmocka_unit_test_teardown(test_grapheme_clusters, teardown),
 		cmocka_unit_test_teardown(test_complete_msg_mention, teardown),
 		cmocka_unit_test_teardown(test_timestamps, teardown),
 		cmocka_unit_test_teardown(test_paste_confirm, teardown),
