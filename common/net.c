@@ -194,7 +194,7 @@ net_unix_stale(const union net_addr *a)
 }
 
 int
-net_listen_unix(const char *path)
+net_listen_unix(const char *path, struct net_file *id)
 {
 	union net_addr a;
 	struct stat st;
@@ -217,12 +217,37 @@ net_listen_unix(const char *path)
 	}
 	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1)
 		return -1;
-	if (net_nonblock(fd) == -1 || bind(fd, &a.sa, sizeof a.un) == -1 ||
-	    listen(fd, NET_BACKLOG) == -1) {
+	if (net_nonblock(fd) == -1 || bind(fd, &a.sa, sizeof a.un) == -1) {
 		net_close_keep_errno(fd);
 		return -1;
 	}
+	/* The file bind() made: the one to remove at exit, and no other. */
+	if (lstat(path, &st) == -1) {
+		net_close_keep_errno(fd);
+		return -1;
+	}
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
+	if (listen(fd, NET_BACKLOG) == -1) {
+		net_close_keep_errno(fd);
+		(void)net_unlink_unix(path, id);
+		return -1;
+	}
 	return fd;
+}
+
+int
+net_unlink_unix(const char *path, const struct net_file *id)
+{
+	struct stat st;
+	int saved = errno;
+
+	if (lstat(path, &st) == -1 || !S_ISSOCK(st.st_mode) ||
+	    st.st_dev != id->dev || st.st_ino != id->ino) {
+		errno = saved;
+		return -1;
+	}
+	return unlink(path);
 }
 
 int

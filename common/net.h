@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/un.h>
 
 /* Any address lobby deals with: IPv4, IPv6 or a Unix-domain path. */
@@ -15,6 +16,12 @@ union net_addr {
 	struct sockaddr_in6	in6;	/* AF_INET6 */
 	struct sockaddr_un	un;	/* AF_UNIX */
 	struct sockaddr_storage	ss;	/* room for any of them */
+};
+
+/* Which file a path named when it was created: device and inode. */
+struct net_file {
+	dev_t		 dev;		/* st_dev */
+	ino_t		 ino;		/* st_ino */
 };
 
 /* Longest text net_addr_format() writes: "[v6 address]:65535" or a path. */
@@ -62,8 +69,16 @@ int	net_listen_tcp(const char *addr, unsigned port, char *name,
  * short non-blocking wait, or connect()'s reason (EACCES, EPROTOTYPE for a
  * datagram socket...). A path that exists but is not a socket fails with
  * EEXIST. Returns the fd (non-blocking, close-on-exec) or -1 with errno.
+ * The socket file's device and inode go to *id, for net_unlink_unix().
  */
-int	net_listen_unix(const char *path);
+int	net_listen_unix(const char *path, struct net_file *id);
+
+/*
+ * Remove the socket file at path if it is still the one id names (same
+ * device and inode, still a socket): a file that replaced it since, or
+ * another server's socket, stays. Returns 0 if removed, else -1.
+ */
+int	net_unlink_unix(const char *path, const struct net_file *id);
 
 /*
  * Accept one connection: the new fd is non-blocking and close-on-exec,

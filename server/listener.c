@@ -11,7 +11,7 @@
 
 #include "log.h"
 
-static void	listener_accept(struct loop *, int, int, void *);
+static void	listener_readable(struct loop *, int, int, void *);
 
 /* ---------------------------------------------------------------------
  * Refusing, and pausing when out of fds
@@ -42,7 +42,7 @@ listener_resume(struct server *s)
 	s->pause_timer = -1;
 	for (i = 0; i < s->nlisteners; i++)
 		(void)loop_add(&s->loop, s->listeners[i].fd, LOOP_READ,
-		    listener_accept, s);
+		    listener_readable, s);
 }
 
 /* Unpause accepting after SERVER_PAUSE_MS, in case no client left. */
@@ -101,31 +101,52 @@ listener_starved(struct server *s, int lfd)
  * ------------------------------------------------------------------- */
 
 /*
- * A listener is readable: accept a bounded batch of connections, refusing
- * those past the client cap or beyond FD_SETSIZE, and let the rest join.
+ * A listener is readable. Accepting waits for the end of the pass
+ * (listener_accept_ready()): the listeners have the lowest fds, so select()
+ * reports them before the members, and a member leaving in this same pass
+ * has not been read yet. Accepting now would refuse a newcomer the seat
+ * (or the fd) that member is about to free.
  */
 static void
-listener_accept(struct loop *l, int lfd, int mask, void *arg)
+listener_readable(struct loop *l, int lfd, int mask, void *arg)
 {
 	struct server *s = arg;
-	union net_addr peer;
-	char name[NET_ADDRSTRLEN];
-	int fd, i;
+	size_t i;
 
 	(void)l;
 	(void)mask;
+	for (i = 0; i < s->nlisteners; i++)
+		if (s->listeners[i].fd == lfd)
+			s->listeners[i].ready = true;
+	s->accept_ready = true;
+}
+
+/*
+ * Accept a bounded batch of connections on lfd, refusing those past the
+ * client cap or beyond FD_SETSIZE, and let the rest join. Returns how many
+ * connections were taken off the queue.
+ */
+static int
+listener_accept(struct server *s, int lfd)
+{
+	union net_addr peer;
+	char name[NET_ADDRSTRLEN];
+	int fd, i, n = 0;
+
 	for (i = 0; i < SERVER_ACCEPT_MAX && !s->paused; i++) {
 		if ((fd = net_accept(lfd, &peer)) == -1) {
 			if (errno == EINTR || errno == ECONNABORTED ||
 			    errno == EPROTO)
 				continue;
 			if (errno == EMFILE || errno == ENFILE ||
-			    errno == ENOBUFS || errno == ENOMEM)
+			    errno == ENOBUFS || errno == ENOMEM) {
 				listener_starved(s, lfd);
-			else if (errno != EAGAIN && errno != EWOULDBLOCK)
+				n++;
+			} else if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_warn("accept: %s", strerror(errno));
-			return;
+			return n;
 		}
+		n++;
 		net_addr_format(&peer, name, sizeof name);
 		if (s->nclients >= s->max_clients) {
 			listener_refuse(fd, name,
@@ -140,26 +161,53 @@ listener_accept(struct loop *l, int lfd, int mask, void *arg)
 			listener_refuse(fd, name, errno == ENOMEM ?
 			    "out of memory" : strerror(errno));
 	}
+	return n;
+}
+
+bool
+listener_accept_ready(struct server *s)
+{
+	bool any = false;
+	size_t i;
+
+	if (!s->accept_ready)
+		return false;
+	s->accept_ready = false;
+	for (i = 0; i < s->nlisteners; i++) {
+		if (!s->listeners[i].ready)
+			continue;
+		s->listeners[i].ready = false;
+		if (listener_accept(s, s->listeners[i].fd) > 0)
+			any = true;
+	}
+	return any;
 }
 
 /* ---------------------------------------------------------------------
  * Opening and closing
  * ------------------------------------------------------------------- */
 
-/* Add a listening socket and announce it, as scripts and tests expect. */
+/*
+ * Add a listening socket, to be announced as scripts and tests expect;
+ * file is the socket file -u made (NULL for any other listener).
+ */
 static int
-listener_add(struct server *s, int fd, const char *name, bool is_unix)
+listener_add(struct server *s, int fd, const char *name,
+    const struct net_file *file)
 {
 	struct listener *li = &s->listeners[s->nlisteners];
 
-	if (loop_add(&s->loop, fd, LOOP_READ, listener_accept, s) == -1) {
+	if (loop_add(&s->loop, fd, LOOP_READ, listener_readable, s) == -1) {
 		fprintf(stderr, "lobbyd: cannot listen on %s: %s\n", name,
 		    strerror(errno));
 		close(fd);
 		return -1;
 	}
 	li->fd = fd;
-	li->is_unix = is_unix;
+	li->is_unix = file != NULL;
+	li->ready = false;
+	if (file != NULL)
+		li->file = *file;
 	snprintf(li->name, sizeof li->name, "%s", name);
 	s->nlisteners++;
 	return 0;
@@ -173,12 +221,13 @@ listener_open_all(struct server *s)
 	const char *const *binds = cfg->nbinds ? cfg->binds : loopback;
 	size_t n = cfg->nbinds ? cfg->nbinds : 2, i;
 	char name[NET_ADDRSTRLEN];
+	struct net_file file;
 	int fd;
 
 	for (i = 0; i < cfg->nfds; i++) {
 		(void)net_nonblock(cfg->fds[i]);
 		net_sock_name(cfg->fds[i], name, sizeof name);
-		if (listener_add(s, cfg->fds[i], name, false) == -1)
+		if (listener_add(s, cfg->fds[i], name, NULL) == -1)
 			return -1;
 	}
 	for (i = 0; i < n && (cfg->nfds == 0 || cfg->nbinds > 0); i++) {
@@ -195,16 +244,15 @@ listener_open_all(struct server *s)
 			}
 			fprintf(stderr, "lobbyd: cannot listen on %s%s%s:%u: "
 			    "%s\n", v6 ? "[" : "", binds[i], v6 ? "]" : "",
-			    cfg->port, errno == EINVAL ? "not a numeric "
-			    "IPv4 or IPv6 address" : strerror(errno));
+			    cfg->port, net_listen_why(binds[i], errno));
 			return -1;
 		}
-		if (listener_add(s, fd, name, false) == -1)
+		if (listener_add(s, fd, name, NULL) == -1)
 			return -1;
 	}
 	if (cfg->unix_path != NULL) {
 		snprintf(name, sizeof name, "unix:%s", cfg->unix_path);
-		if ((fd = net_listen_unix(cfg->unix_path)) == -1) {
+		if ((fd = net_listen_unix(cfg->unix_path, &file)) == -1) {
 			fprintf(stderr, "lobbyd: cannot listen on %s: %s\n",
 			    name, errno == EADDRINUSE ? "a server is "
 			    "already answering there" : errno == EEXIST ?
@@ -212,8 +260,8 @@ listener_open_all(struct server *s)
 			    strerror(errno));
 			return -1;
 		}
-		if (listener_add(s, fd, name, true) == -1) {
-			unlink(cfg->unix_path);
+		if (listener_add(s, fd, name, &file) == -1) {
+			(void)net_unlink_unix(cfg->unix_path, &file);
 			return -1;
 		}
 	}
@@ -228,10 +276,13 @@ listener_close_all(struct server *s)
 	for (i = 0; i < s->nlisteners; i++) {
 		loop_del(&s->loop, s->listeners[i].fd, LOOP_READ);
 		close(s->listeners[i].fd);
+		/* Only if the path still holds the socket we made. */
 		if (s->listeners[i].is_unix)
-			unlink(s->listeners[i].name + strlen("unix:"));
+			(void)net_unlink_unix(s->listeners[i].name +
+			    strlen("unix:"), &s->listeners[i].file);
 	}
 	s->nlisteners = 0;
+	s->accept_ready = false;
 }
 
 /*

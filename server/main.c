@@ -49,7 +49,7 @@ static const char help_text[] =
 "  -V, --version         show the version and exit\n"
 "\n"
 "Once listening, lobbyd writes \"lobbyd: listening on ADDR\" to stderr for\n"
-"each listener. SIGINT or SIGTERM: tell everyone, flush, exit 0.\n"
+"each listener. SIGINT, SIGTERM or SIGHUP: tell everyone, flush, exit 0.\n"
 "\n"
 "Socket activation: with LISTEN_PID set to its pid and LISTEN_FDS to N (as\n"
 "systemd does), lobbyd serves the N listening sockets it inherits from fd 3\n"

@@ -23,7 +23,9 @@
 /* One listening socket. */
 struct listener {
 	int		 fd;		/* listening socket */
-	bool		 is_unix;	/* remove path at exit */
+	bool		 is_unix;	/* remove path at exit (if still ours) */
+	bool		 ready;		/* readable: accept once the pass ends */
+	struct net_file	 file;		/* the socket file -u made */
 	char		 name[NET_ADDRSTRLEN]; /* as in "listening on" */
 };
 
@@ -41,6 +43,7 @@ struct server {
 	size_t		 nlisteners;	/* in use */
 	size_t		 max_clients;	/* option capped by the fd limits */
 	int		 reserve;	/* spare fd given up to refuse at EMFILE */
+	bool		 accept_ready;	/* some listener is ready */
 	bool		 paused;	/* listeners off until fds free up */
 	int		 pause_timer;	/* timer that ends the pause, or -1 */
 
@@ -79,6 +82,14 @@ size_t	listener_client_cap(struct server *s);
 
 /* Accept again after a pause for lack of fds, unless stopping. */
 void	listener_resume(struct server *s);
+
+/*
+ * Accept on the listeners select() found readable in this pass. Called
+ * after the pass, once the members who left in it are closed: their
+ * seats and fds are free for newcomers, who are refused only when the
+ * room is really full. Returns whether anyone was accepted or refused.
+ */
+bool	listener_accept_ready(struct server *s);
 
 /* Close the listeners (removing Unix socket paths); accept no more. */
 void	listener_close_all(struct server *s);

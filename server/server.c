@@ -32,13 +32,17 @@ server_room_log(void *arg, const char *text)
 
 /*
  * Before select() sleeps: settle the room, write out what the pass queued
- * and close the connections that left (all in conn_flush_all()).
+ * and close the connections that left (all in conn_flush_all()); then
+ * accept the newcomers that waited for those seats, and write out their
+ * welcomes and the others' join notices.
  */
 static void
 server_before_sleep(struct loop *l, void *arg)
 {
 	(void)l;
 	conn_flush_all(arg);
+	if (listener_accept_ready(arg))
+		conn_flush_all(arg);
 }
 
 /* ---------------------------------------------------------------------
@@ -82,11 +86,18 @@ server_signal_read(struct loop *l, int fd, int mask, void *arg)
 	(void)mask;
 	while ((n = read(fd, b, sizeof b)) > 0)
 		for (i = 0; i < n; i++)
-			if (b[i] == SIGINT || b[i] == SIGTERM)
+			if (b[i] == SIGINT || b[i] == SIGTERM ||
+			    b[i] == SIGHUP)
 				server_stop(arg);
 }
 
-/* Ignore SIGPIPE; route SIGINT and SIGTERM through the self-pipe. */
+/*
+ * Route SIGINT, SIGTERM and SIGHUP through the self-pipe: each shuts
+ * down. SIGHUP is no reload (there is no configuration file to reread):
+ * the terminal or session that started lobbyd is gone. Ignore SIGPIPE,
+ * SIGUSR2, and SIGUSR1 (reserved for the counters): by default they would
+ * kill lobbyd without a word and leave its Unix socket file behind.
+ */
 static int
 server_signals(struct server *s)
 {
@@ -100,10 +111,13 @@ server_signals(struct server *s)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
+	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = server_signal;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	return loop_add(&s->loop, s->sigpipe[0], LOOP_READ,
 	    server_signal_read, s);
 }

@@ -377,6 +377,56 @@ test_log_injection(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/* ---------------------------------- 4: removing only our own socket */
+
+/*
+ * At exit lobbyd removes its socket file only if the path still holds
+ * the socket it created: a regular file put there since, or the live
+ * socket of a second server that took the path over, stays.
+ */
+static void
+test_unlink_own_only(void **state)
+{
+	struct h_server *s = *state, t;
+	char dir[64], path[100];
+	struct h_conn *a;
+	int fd, st;
+
+	dm_dir(dir, sizeof dir);
+	snprintf(path, sizeof path, "%s/lobby.sock", dir);
+
+	/* Replaced by a regular file: the file survives lobbyd's exit. */
+	assert_int_equal(h_start(s, "-u", path, NULL), 0);
+	assert_int_equal(unlink(path), 0);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	st = h_stop_sig(s, SIGTERM);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(unlink(path), 0);
+	h_stop(s);
+
+	/* Taken over by a second server: the first one's exit leaves it. */
+	assert_int_equal(h_start(s, "-u", path, NULL), 0);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(h_start(&t, "-u", path, NULL), 0);
+	st = h_stop_sig(s, SIGTERM);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	h_stop(s);
+	a = h_connect_unix(path);
+	assert_non_null(a);
+	h_expect(a, "*** welcome to lobby, you are guest1 (1 online; "
+	    "/help for commands)");
+	h_close(a);
+	/* Its own socket, the second server removes. */
+	st = h_stop_sig(&t, SIGTERM);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	h_stop(&t);
+	assert_int_equal(access(path, F_OK), -1);
+	assert_int_equal(rmdir(dir), 0);
+}
+
 /* ------------------------------------------------ 6: flags alone */
 
 /* A flag with anything stuck to it, or -v with -q: usage, exit 2. */
@@ -425,6 +475,7 @@ test_scoped_bind(void **state)
 {
 	struct h_server *s = *state;
 	const char *ll_lo[] = { "-b", "fe80::1%lo", "-p", "0", NULL };
+	const char *ll[] = { "-b", "fe80::1", "-p", "0", NULL };
 	const char *noif[] = { "-b", "fe80::1%nosuchif0", "-p", "0", NULL };
 	const char *name[] = { "-b", "localhost", "-p", "0", NULL };
 	struct h_conn *a;
@@ -434,6 +485,9 @@ test_scoped_bind(void **state)
 		skip();
 	dm_expect(1, "lobbyd: cannot listen on [fe80::1%lo]:0: Cannot "
 	    "assign requested address", ll_lo);
+	/* Without its interface, bind() says EINVAL: say what is meant. */
+	dm_expect(1, "lobbyd: cannot listen on [fe80::1]:0: a link-local "
+	    "address needs an interface", ll);
 	dm_expect(2, "usage: lobbyd", noif);
 	assert_int_equal(h_start(s, "-b", "::1%lo", NULL), 0);
 	assert_true(s->port6 != 0);
@@ -453,6 +507,8 @@ main(void)
 		cmocka_unit_test(test_unix_other_user),
 		cmocka_unit_test(test_unix_backlog_full),
 		cmocka_unit_test_setup_teardown(test_log_injection, h_setup,
+		    h_teardown),
+		cmocka_unit_test_setup_teardown(test_unlink_own_only, h_setup,
 		    h_teardown),
 		cmocka_unit_test(test_flag_junk),
 		cmocka_unit_test_setup_teardown(test_scoped_bind, h_setup,

@@ -15,6 +15,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -284,9 +285,74 @@ seat_freed(struct h_server *s, int *joined, int n)
 	close_all(joined + 2, n - 2);
 }
 
+/*
+ * With the room full, member joined[1] quits and a newcomer connects in
+ * the same loop pass: lobbyd is stopped while both happen, so that on
+ * resuming one select() reports them together (the listener, with the
+ * lower fd, first). The seat the member frees is the newcomer's: it gets
+ * the welcome, not "server full". The newcomer's fd is returned.
+ */
+static int
+same_pass(struct h_server *s, int *joined)
+{
+	char line[256];
+	int fd, st;
+
+	assert_int_equal(kill(s->pid, SIGSTOP), 0);
+	assert_int_equal(waitpid(s->pid, &st, WUNTRACED), s->pid);
+	assert_true(WIFSTOPPED(st));
+	assert_int_equal(write(joined[1], "/quit\n", 6), 6);
+	fd = h_raw_connect(s->port);
+	assert_true(fd != -1);
+	h_sleep_ms(50);
+	assert_int_equal(kill(s->pid, SIGCONT), 0);
+	assert_true(first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
+	if (strncmp(line, WELCOME, strlen(WELCOME)) != 0)
+		fail_msg("a newcomer in the pass a member left got \"%s\"",
+		    line);
+	assert_true(closed_soon(joined[1], H_TIMEOUT_MS));
+	close(joined[1]);
+	joined[1] = fd;
+	return fd;
+}
+
 /* ---------------------------------------------------------------------
  * Tests
  * ------------------------------------------------------------------- */
+
+/* At --max-clients: a departure in the same pass frees the seat. */
+static void
+test_cap_departure_same_pass(void **state)
+{
+	static const char *const args[] = { "--max-clients", "3", NULL };
+	struct h_server *s = *state;
+	int joined[8], nj, nf;
+
+	start(s, 0, 0, args);
+	attempt(s, 4, joined, &nj, &nf);
+	assert_int_equal(nj, 3);
+	assert_int_equal(nf, 1);
+	same_pass(s, joined);
+	room_works(joined, nj, "the seat was free");
+	close_all(joined, nj);
+}
+
+/* At EMFILE: a departure in the same pass frees the fd it needs. */
+static void
+test_emfile_departure_same_pass(void **state)
+{
+	static const char *const args[] = { NULL };
+	struct h_server *s = *state;
+	int joined[64], nj, nf;
+
+	start(s, 40, 12, args);
+	attempt(s, 30, joined, &nj, &nf);
+	assert_true(nj > 2 && nf > 0);
+	assert_true(h_log_has(s, "out of file descriptors", 0));
+	same_pass(s, joined);
+	room_works(joined, nj, "the fd was free");
+	close_all(joined, nj);
+}
 
 /*
  * Under RLIMIT_NOFILE 32 the cap is what the limit leaves after lobbyd's
@@ -443,6 +509,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_low_nofile_cap, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_emfile, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cap_departure_same_pass,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_emfile_departure_same_pass,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_past_fd_setsize,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_past_setsize_refused,

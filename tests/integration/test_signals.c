@@ -1,4 +1,4 @@
-/* test_signals: shutdown on SIGINT/SIGTERM, ignored SIGPIPE, idle clients. */
+/* test_signals: shutdown on SIGINT/SIGTERM/SIGHUP, ignored signals, idle clients. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -67,6 +67,58 @@ static void
 test_sigint(void **state)
 {
 	shutdown_by(*state, SIGINT);
+}
+
+/*
+ * SIGHUP (the terminal or the session went away) shuts down like SIGTERM:
+ * the notice, exit 0, and the Unix socket file removed.
+ */
+static void
+test_sighup(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a;
+	char path[64];
+
+	snprintf(path, sizeof path, "/tmp/lobby-test-%ld-hup.sock",
+	    (long)getpid());
+	assert_int_equal(h_start(s, "-u", path, NULL), 0);
+	a = h_join(s, NULL);
+	assert_int_equal(kill(s->pid, SIGHUP), 0);
+	h_expect(a, "*** server shutting down");
+	assert_true(h_eof(a, H_TIMEOUT_MS));
+	h_close(a);
+	assert_exit_0(h_wait_exit(s, H_TIMEOUT_MS));
+	assert_true(h_log_has(s, "shutting down", 0));
+	assert_int_equal(access(path, F_OK), -1);
+}
+
+/* SIGUSR1 and SIGUSR2 leave the server running and the room intact. */
+static void
+test_sigusr_survived(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b;
+	char path[64];
+	int i;
+
+	snprintf(path, sizeof path, "/tmp/lobby-test-%ld-usr.sock",
+	    (long)getpid());
+	assert_int_equal(h_start(s, "-u", path, NULL), 0);
+	a = h_join_as(s, "alice");
+	b = h_join_as(s, "bob");
+	h_drain(a);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(kill(s->pid, SIGUSR2), 0);
+		assert_int_equal(kill(s->pid, SIGUSR1), 0);
+	}
+	h_sleep_ms(100);
+	assert_true(h_silent(a, QUIET_MS));
+	h_send(a, "still here\n");
+	h_expect(b, "<alice> still here");
+	assert_int_equal(access(path, F_OK), 0);
+	h_close(a);
+	h_close(b);
 }
 
 /*
@@ -243,6 +295,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sigterm, h_setup,
 		    h_teardown),
 		cmocka_unit_test_setup_teardown(test_sigint, h_setup,
+		    h_teardown),
+		cmocka_unit_test_setup_teardown(test_sighup, h_setup,
+		    h_teardown),
+		cmocka_unit_test_setup_teardown(test_sigusr_survived, h_setup,
 		    h_teardown),
 		cmocka_unit_test_setup_teardown(test_shutdown_flush_bounded,
 		    h_setup, h_teardown),
