@@ -810,51 +810,16 @@ ed_eof(struct editor *e)
 	return ed_changed(editor_delete(e));
 }
 
-/* The wrappers the key table points to. */
-static enum editor_action ed_k_home(struct editor *e)
-{ return ed_changed(editor_home(e)); }
-static enum editor_action ed_k_end(struct editor *e)
-{ return ed_changed(editor_end(e)); }
-static enum editor_action ed_k_left(struct editor *e)
-{ return ed_changed(editor_left(e)); }
-static enum editor_action ed_k_right(struct editor *e)
-{ return ed_changed(editor_right(e)); }
-static enum editor_action ed_k_wleft(struct editor *e)
-{ return ed_changed(editor_word_left(e)); }
-static enum editor_action ed_k_wright(struct editor *e)
-{ return ed_changed(editor_word_right(e)); }
-static enum editor_action ed_k_bs(struct editor *e)
-{ return ed_changed(editor_backspace(e)); }
-static enum editor_action ed_k_del(struct editor *e)
-{ return ed_changed(editor_delete(e)); }
-static enum editor_action ed_k_kend(struct editor *e)
-{ return ed_changed(editor_kill_end(e)); }
-static enum editor_action ed_k_kstart(struct editor *e)
-{ return ed_changed(editor_kill_start(e)); }
-static enum editor_action ed_k_kword(struct editor *e)
-{ return ed_changed(editor_kill_word(e)); }
-static enum editor_action ed_k_kwordr(struct editor *e)
-{ return ed_changed(editor_kill_word_right(e)); }
-static enum editor_action ed_k_yank(struct editor *e)
-{ return ed_changed(editor_yank(e)); }
-static enum editor_action ed_k_transpose(struct editor *e)
-{ return ed_changed(editor_transpose(e)); }
-static enum editor_action ed_k_undo(struct editor *e)
-{ return editor_undo(e) ? EDITOR_REDRAW : EDITOR_BELL; }
-static enum editor_action ed_k_prev(struct editor *e)
-{ return ed_changed(editor_hist_prev(e)); }
-static enum editor_action ed_k_next(struct editor *e)
-{ return ed_changed(editor_hist_next(e)); }
-static enum editor_action ed_k_clear(struct editor *e)
-{ (void)e; return EDITOR_CLEAR; }
-static enum editor_action ed_k_suspend(struct editor *e)
-{ (void)e; return EDITOR_SUSPEND; }
-static enum editor_action ed_k_tab(struct editor *e)
-{ (void)e; return EDITOR_COMPLETE; }
+/* Ctrl-_: undo, or the bell when there is nothing to undo. */
+static enum editor_action
+ed_undo_key(struct editor *e)
+{
+	return editor_undo(e) ? EDITOR_REDRAW : EDITOR_BELL;
+}
 
 /* A bracketed paste begins: its bytes are gathered, not taken as keys. */
 static enum editor_action
-ed_k_paste(struct editor *e)
+ed_paste_start(struct editor *e)
 {
 	buf_clear(&e->paste);
 	e->pmatch = 0;
@@ -862,50 +827,56 @@ ed_k_paste(struct editor *e)
 	return EDITOR_NONE;
 }
 
-/* What each key does; Meta is Alt, or ESC before the key. */
+/*
+ * What each key does; Meta is Alt, or ESC before the key. A binding has
+ * one of: an editing operation (redraw when it changed something), a
+ * handler that decides the action, or an action for the caller.
+ */
 static const struct ed_bind {
 	int		  key;		/* a byte, or a K_ code */
 	bool		  meta;		/* with Meta */
-	enum editor_action (*fn)(struct editor *);
+	int		(*op)(struct editor *);	/* an editing operation */
+	enum editor_action (*fn)(struct editor *); /* or a handler */
+	enum editor_action act;		/* or this, for the caller */
 } ed_binds[] = {
-	{ '\r', false, ed_enter },
-	{ '\n', false, ed_enter },
-	{ '\t', false, ed_k_tab },
-	{ CTRL('A'), false, ed_k_home },
-	{ CTRL('B'), false, ed_k_left },
-	{ CTRL('C'), false, ed_interrupt },
-	{ CTRL('D'), false, ed_eof },
-	{ CTRL('E'), false, ed_k_end },
-	{ CTRL('F'), false, ed_k_right },
-	{ CTRL('H'), false, ed_k_bs },
-	{ ED_DEL, false, ed_k_bs },
-	{ CTRL('K'), false, ed_k_kend },
-	{ CTRL('L'), false, ed_k_clear },
-	{ CTRL('N'), false, ed_k_next },
-	{ CTRL('P'), false, ed_k_prev },
-	{ CTRL('R'), false, ed_search_key },
-	{ CTRL('T'), false, ed_k_transpose },
-	{ CTRL('U'), false, ed_k_kstart },
-	{ CTRL('W'), false, ed_k_kword },
-	{ CTRL('Y'), false, ed_k_yank },
-	{ CTRL('Z'), false, ed_k_suspend },
-	{ CTRL('_'), false, ed_k_undo },
-	{ 'b', true, ed_k_wleft },
-	{ 'f', true, ed_k_wright },
-	{ 'd', true, ed_k_kwordr },
-	{ ED_DEL, true, ed_k_kword },
-	{ CTRL('H'), true, ed_k_kword },
-	{ K_UP, false, ed_k_prev },
-	{ K_DOWN, false, ed_k_next },
-	{ K_LEFT, false, ed_k_left },
-	{ K_RIGHT, false, ed_k_right },
-	{ K_LEFT, true, ed_k_wleft },
-	{ K_RIGHT, true, ed_k_wright },
-	{ K_HOME, false, ed_k_home },
-	{ K_END, false, ed_k_end },
-	{ K_DELETE, false, ed_k_del },
-	{ K_PASTE, false, ed_k_paste },
-	{ K_PASTE, true, ed_k_paste },
+	{ '\r', false, NULL, ed_enter, EDITOR_NONE },
+	{ '\n', false, NULL, ed_enter, EDITOR_NONE },
+	{ '\t', false, NULL, NULL, EDITOR_COMPLETE },
+	{ CTRL('A'), false, editor_home, NULL, EDITOR_NONE },
+	{ CTRL('B'), false, editor_left, NULL, EDITOR_NONE },
+	{ CTRL('C'), false, NULL, ed_interrupt, EDITOR_NONE },
+	{ CTRL('D'), false, NULL, ed_eof, EDITOR_NONE },
+	{ CTRL('E'), false, editor_end, NULL, EDITOR_NONE },
+	{ CTRL('F'), false, editor_right, NULL, EDITOR_NONE },
+	{ CTRL('H'), false, editor_backspace, NULL, EDITOR_NONE },
+	{ ED_DEL, false, editor_backspace, NULL, EDITOR_NONE },
+	{ CTRL('K'), false, editor_kill_end, NULL, EDITOR_NONE },
+	{ CTRL('L'), false, NULL, NULL, EDITOR_CLEAR },
+	{ CTRL('N'), false, editor_hist_next, NULL, EDITOR_NONE },
+	{ CTRL('P'), false, editor_hist_prev, NULL, EDITOR_NONE },
+	{ CTRL('R'), false, NULL, ed_search_key, EDITOR_NONE },
+	{ CTRL('T'), false, editor_transpose, NULL, EDITOR_NONE },
+	{ CTRL('U'), false, editor_kill_start, NULL, EDITOR_NONE },
+	{ CTRL('W'), false, editor_kill_word, NULL, EDITOR_NONE },
+	{ CTRL('Y'), false, editor_yank, NULL, EDITOR_NONE },
+	{ CTRL('Z'), false, NULL, NULL, EDITOR_SUSPEND },
+	{ CTRL('_'), false, NULL, ed_undo_key, EDITOR_NONE },
+	{ 'b', true, editor_word_left, NULL, EDITOR_NONE },
+	{ 'f', true, editor_word_right, NULL, EDITOR_NONE },
+	{ 'd', true, editor_kill_word_right, NULL, EDITOR_NONE },
+	{ ED_DEL, true, editor_kill_word, NULL, EDITOR_NONE },
+	{ CTRL('H'), true, editor_kill_word, NULL, EDITOR_NONE },
+	{ K_UP, false, editor_hist_prev, NULL, EDITOR_NONE },
+	{ K_DOWN, false, editor_hist_next, NULL, EDITOR_NONE },
+	{ K_LEFT, false, editor_left, NULL, EDITOR_NONE },
+	{ K_RIGHT, false, editor_right, NULL, EDITOR_NONE },
+	{ K_LEFT, true, editor_word_left, NULL, EDITOR_NONE },
+	{ K_RIGHT, true, editor_word_right, NULL, EDITOR_NONE },
+	{ K_HOME, false, editor_home, NULL, EDITOR_NONE },
+	{ K_END, false, editor_end, NULL, EDITOR_NONE },
+	{ K_DELETE, false, editor_delete, NULL, EDITOR_NONE },
+	{ K_PASTE, false, NULL, ed_paste_start, EDITOR_NONE },
+	{ K_PASTE, true, NULL, ed_paste_start, EDITOR_NONE },
 };
 
 /* Keys that keep a Ctrl-R search going; any other one ends it first. */
@@ -935,6 +906,7 @@ ed_search_dispatch(struct editor *e, int key, bool meta, bool *done)
 static enum editor_action
 ed_dispatch(struct editor *e, int key, bool meta)
 {
+	const struct ed_bind *b;
 	enum editor_action a;
 	char ch = (char)key;
 	bool done;
@@ -947,9 +919,16 @@ ed_dispatch(struct editor *e, int key, bool meta)
 		if (done)
 			return a;
 	}
-	for (i = 0; i < sizeof ed_binds / sizeof ed_binds[0]; i++)
-		if (ed_binds[i].key == key && ed_binds[i].meta == meta)
-			return ed_binds[i].fn(e);
+	for (i = 0; i < sizeof ed_binds / sizeof ed_binds[0]; i++) {
+		b = &ed_binds[i];
+		if (b->key != key || b->meta != meta)
+			continue;
+		if (b->op != NULL)
+			return ed_changed(b->op(e));
+		if (b->fn != NULL)
+			return b->fn(e);
+		return b->act;
+	}
 	if (!meta && key >= 0x20 && key < 0x7f)
 		return ed_text(e, &ch, 1);
 	/* An unbound control key, or a Meta key with no binding. */
@@ -1035,7 +1014,8 @@ ed_csi_key(struct editor *e, unsigned char final, bool *meta)
 	const char *p = (const char *)e->seq, *semi;
 
 	e->seq[e->seqlen] = '\0';
-	if ((semi = strchr(p, ';')) != NULL && atoi(semi + 1) > 1)
+	/* The parameter is 1 + Shift 1, Alt 2, Ctrl 4: Shift alone is none. */
+	if ((semi = strchr(p, ';')) != NULL && ((atoi(semi + 1) - 1) & 6))
 		*meta = true;
 	switch (final) {
 	case 'A': return K_UP;

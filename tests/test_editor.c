@@ -463,6 +463,8 @@ test_escape(void **state)
 	keys(e, "one two");
 	assert_int_equal(keys(e, "\033\033[D"), EDITOR_REDRAW);
 	assert_line(e, "one two", 4);		/* Meta-Left: a word */
+	keys(e, "\033[1;2D");			/* Shift-Left: one character */
+	assert_int_equal(e->pos, 3);
 	keys(e, "\033[1;3D");			/* Alt-Left */
 	assert_int_equal(e->pos, 0);
 	keys(e, "\033f");			/* Alt-f */

@@ -269,6 +269,39 @@ test_pipe_sends_then_quits(void **state)
 }
 
 /* A /quit with a reason in the input ends the session there. */
+/*
+ * A line over the server's limit (the default, 1024, or --max-line) is
+ * not sent from a pipe either: stderr says so, the next lines go.
+ */
+static void
+test_pipe_max_line(void **state)
+{
+	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_conn *bob;
+	struct lob *l;
+	char *big;
+
+	(void)state;
+	l = lob_with_bob(&s, &bob, "bot");
+	big = malloc(1200);
+	assert_non_null(big);
+	memset(big, 'x', 1100);
+	strcpy(big + 1100, "\nafter\n");
+	lob_write(l, big);
+	close(l->in);
+	l->in = -1;
+	h_expect(bob, "*** guest2 joined");
+	h_expect(bob, "*** guest2 is now bot");
+	h_expect(bob, "<bot> after");
+	assert_int_equal(lob_wait(l, 4000), 0);
+	assert_non_null(strstr(l->ebuf, "lobby: line too long (1100 bytes, "
+	    "the server takes 1024): not sent"));
+	free(big);
+	lob_free(l);
+	h_close(bob);
+	h_stop(&s);
+}
+
 static void
 test_pipe_quit_line(void **state)
 {
@@ -542,6 +575,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_pipe_sends_then_quits, teardown),
 		cmocka_unit_test_teardown(test_pipe_quit_line, teardown),
+		cmocka_unit_test_teardown(test_pipe_max_line, teardown),
 		cmocka_unit_test_teardown(test_pipe_logger, teardown),
 		cmocka_unit_test_teardown(test_pipe_devnull, teardown),
 		cmocka_unit_test_teardown(test_server_loss, teardown),
