@@ -19,9 +19,10 @@
  *
  * The server keeps three lists through the clients' own links:
  * - s->conns, every open connection (conn_next, conn_prev);
- * - s->pending, those whose output queue went from empty to not since
- *   they were last flushed (pending_next, flag CLIENT_PENDING): only they
- *   are visited before the loop sleeps;
+ * - s->pending, those that were sent output of their own since the last
+ *   flush (pending_next, flag CLIENT_PENDING); a broadcast gives every
+ *   member output, and sets s->broadcast instead: before the loop sleeps,
+ *   only these are visited, never a quiet room's members;
  * - s->closing, those that left the room during the pass (closing_next):
  *   closed after it, so no list is changed while it is being walked.
  */
@@ -228,11 +229,24 @@ conn_on_output(void *arg, struct client *c)
 {
 	struct server *s = arg;
 
+	if (c == NULL) {
+		s->broadcast = true;
+		return;
+	}
 	if (c->flags & CLIENT_PENDING)
 		return;
 	c->flags |= CLIENT_PENDING;
 	c->pending_next = s->pending;
 	s->pending = c;
+}
+
+/* Flush c now, unless it is leaving or waits for select() to say when. */
+static void
+conn_flush_now(struct server *s, struct client *c)
+{
+	if (!(c->flags & CLIENT_CLOSING) &&
+	    !loop_has(&s->loop, c->fd, LOOP_WRITE))
+		conn_flush(c);
 }
 
 /*
@@ -244,21 +258,27 @@ conn_on_output(void *arg, struct client *c)
 void
 conn_flush_all(struct server *s)
 {
-	struct client *c, *list;
+	struct client *c, *next, *list;
 
 	do {
 		room_settle(&s->room);
+		if (s->broadcast) {
+			s->broadcast = false;
+			/* A leave unlinks only c, so next stays valid. */
+			for (c = room_first(&s->room); c != NULL; c = next) {
+				next = room_next(c);
+				conn_flush_now(s, c);
+			}
+		}
 		list = s->pending;
 		s->pending = NULL;
 		while ((c = list) != NULL) {
 			list = c->pending_next;
 			c->pending_next = NULL;
 			c->flags &= ~CLIENT_PENDING;
-			if (!(c->flags & CLIENT_CLOSING) &&
-			    !loop_has(&s->loop, c->fd, LOOP_WRITE))
-				conn_flush(c);
+			conn_flush_now(s, c);
 		}
-	} while (s->pending != NULL || s->room.nslow > 0);
+	} while (s->broadcast || s->pending != NULL || s->room.nslow > 0);
 	/* Flushing may have made clients leave: close them all now. */
 	while ((c = s->closing) != NULL) {
 		s->closing = c->closing_next;

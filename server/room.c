@@ -19,22 +19,15 @@
 static void
 room_queue(struct room *r, struct client *c, const char *p, size_t n)
 {
-	bool was_empty;
-
 	/* Only members get output: a leaver is past caring, and counting a
 	 * non-member in nslow would keep room_settle() waiting for it. */
 	if ((c->flags & (CLIENT_JOINED | CLIENT_SLOW)) != CLIENT_JOINED)
 		return;
-	was_empty = buf_used(&c->out) == 0;
 	if (buf_used(&c->out) + n > r->sendq || buf_append(&c->out, p, n)) {
 		buf_free(&c->out);
 		c->flags |= CLIENT_SLOW;
 		r->nslow++;
-		return;
 	}
-	/* Once per member per flush: the server then knows whom to write. */
-	if (was_empty && r->on_output != NULL)
-		r->on_output(r->hook_arg, c);
 }
 
 /*
@@ -100,6 +93,12 @@ room_vemit(struct room *r, struct client *to, const struct client *except,
 		room_queue(r, to, p, n);
 	else
 		room_fanout(r, except, p, n);
+	/*
+	 * Once per line, not per member: a broadcast costs the members
+	 * nothing more than the copy into their queues.
+	 */
+	if (r->on_output != NULL)
+		r->on_output(r->hook_arg, to);
 }
 
 void

@@ -18,7 +18,7 @@
 /* Called with one formatted log line (no LF) for connects, leaves, nicks. */
 typedef void (*room_log_fn)(void *arg, const char *text);
 
-/* Called about one member c (see on_output and on_leave below). */
+/* Called about member c, or all of them (see on_output and on_leave). */
 typedef void (*room_client_fn)(void *arg, struct client *c);
 
 struct room {
@@ -31,7 +31,8 @@ struct room {
 	size_t		 linecap;	/* bytes allocated at line */
 	room_log_fn	 log;		/* may be NULL */
 	void		*log_arg;	/* for log */
-	room_client_fn	 on_output;	/* c's empty queue got bytes; or NULL */
+	room_client_fn	 on_output;	/* output queued for c, or for every
+					   member when c is NULL; or NULL */
 	room_client_fn	 on_leave;	/* c left: close it after the pass; or
 					   NULL */
 	void		*hook_arg;	/* for on_output and on_leave */

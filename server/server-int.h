@@ -52,6 +52,7 @@ struct server {
 	size_t		 nclients;	/* how many, leaving or not */
 	unsigned	 next_id;	/* for the next connection's log name */
 	struct client	*pending;	/* output queued since the last flush */
+	bool		 broadcast;	/* and for every member: flush them all */
 	struct client	*closing;	/* left the room: close after the pass */
 	char		*clean;		/* a line after text_clean() */
 	char		 rbuf[SERVER_READ_MAX]; /* one read() */
@@ -126,7 +127,7 @@ bool	conn_unsent(const struct server *s);
 /* Stop reading from every connection: shutting down. */
 void	conn_stop_reading(struct server *s);
 
-/* Room hook (arg is the server): c's empty queue got bytes. */
+/* Room hook (arg is the server): output for c, or for all when c is NULL. */
 void	conn_on_output(void *arg, struct client *c);
 
 /* Room hook (arg is the server): c left the room, close it after the pass. */
