@@ -154,6 +154,30 @@ ws_header(unsigned char *out, unsigned opcode, bool fin, uint64_t len,
 	return n;
 }
 
+long
+ws_frame_lines(struct buf *out, const char *p, size_t n, size_t limit)
+{
+	unsigned char h[WS_HEADER_MAX];
+	size_t done = 0, start = buf_used(out), len, hl;
+	const char *lf;
+
+	while (done < n && (lf = memchr(p + done, '\n', n - done)) != NULL) {
+		len = (size_t)(lf - (p + done));
+		hl = ws_header(h, WS_OP_TEXT, true, len, NULL);
+		if (done > 0 && buf_used(out) + hl + len > limit)
+			break;
+		if (buf_append(out, h, hl) == -1 ||
+		    buf_append(out, p + done, len) == -1) {
+			/* Keep out whole frames only: drop the partial one. */
+			out->len = out->off + start;
+			errno = ENOMEM;
+			return -1;
+		}
+		done += len + 1;
+	}
+	return (long)done;
+}
+
 /*
  * The header is complete (hdrneed bytes at hdr): decode it and check it
  * against the rules, before a single payload byte is stored.

@@ -104,6 +104,15 @@ void	ws_free(struct ws *w);
 size_t	ws_header(unsigned char *out, unsigned opcode, bool fin, uint64_t len,
 	    const unsigned char *mask);
 
+/*
+ * Frame the complete lines at the front of p[0..n) (each ends with LF,
+ * which is not sent) as unmasked text frames appended to out, stopping
+ * before the line that would take out past limit bytes (but always
+ * framing at least one line, whatever its length). Returns the bytes of p
+ * consumed, LFs included, or -1 with errno ENOMEM (out is then as it was).
+ */
+long	ws_frame_lines(struct buf *out, const char *p, size_t n, size_t limit);
+
 /* XOR p[0..n) with mask, as bytes off.. of a payload would be. */
 void	ws_mask(unsigned char *p, size_t n, const unsigned char mask[4],
 	    uint64_t off);

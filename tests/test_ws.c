@@ -369,6 +369,54 @@ test_rfc_examples(void **state)
 	ws_free(&p);
 }
 
+/* Queued lines become one text frame each, without their LF. */
+static void
+test_frame_lines(void **state)
+{
+	static const unsigned char want[] = { 0x81, 1, 'a', 0x81, 2, 'b', 'b',
+	    0x81, 0 };
+	struct buf out = BUF_INIT;
+	struct seen s;
+	struct ws p;
+	char big[300];
+	long n;
+
+	(void)state;
+	/* An unfinished line stays where it is. */
+	n = ws_frame_lines(&out, "a\nbb\n\ncc", 9, 1000);
+	assert_int_equal(n, 6);
+	assert_int_equal(buf_used(&out), sizeof want);
+	assert_memory_equal(buf_peek(&out), want, sizeof want);
+	assert_int_equal(ws_frame_lines(&out, "cc", 2, 1000), 0);
+	buf_clear(&out);
+
+	/* The limit stops before a line that would pass it... */
+	n = ws_frame_lines(&out, "1234\n5678\n", 10, 8);
+	assert_int_equal(n, 5);
+	assert_int_equal(buf_used(&out), 6);
+	/* ...but one line always goes, however long. */
+	memset(big, 'x', sizeof big);
+	big[sizeof big - 1] = '\n';
+	buf_clear(&out);
+	n = ws_frame_lines(&out, big, sizeof big, 10);
+	assert_int_equal(n, (long)sizeof big);
+	assert_int_equal(buf_used(&out), 4 + sizeof big - 1);
+
+	/* What comes out is what a client parser reads back. */
+	assert_int_equal(ws_frame_lines(&out, "hi \xc3\xa9\n", 6, 10000), 6);
+	ws_init(&p, 1000, false);
+	memset(&s, 0, sizeof s);
+	s.w = &p;
+	assert_int_equal(ws_feed(&p, buf_peek(&out), buf_used(&out), record,
+	    &s), 0);
+	assert_int_equal(s.n, 2);
+	assert_int_equal(s.len[0], sizeof big - 1);
+	assert_string_equal(s.data[1], "hi \xc3\xa9");
+	seen_free(&s);
+	ws_free(&p);
+	buf_free(&out);
+}
+
 /* ---------------------------------------------------------------------
  * The parser
  * ------------------------------------------------------------------- */
@@ -817,6 +865,7 @@ main(void)
 		cmocka_unit_test(test_handshake_bad),
 		cmocka_unit_test(test_header_length_forms),
 		cmocka_unit_test(test_rfc_examples),
+		cmocka_unit_test(test_frame_lines),
 		cmocka_unit_test(test_every_length),
 		cmocka_unit_test(test_non_minimal_length),
 		cmocka_unit_test(test_back_to_back),
