@@ -13,6 +13,7 @@
 #include "text.h"
 
 struct server;
+struct web_member;
 
 /*
  * A client is created by client_new() when a connection is accepted and
@@ -41,6 +42,7 @@ struct client {
 	struct client	*prev;		/* previous member, in join order */
 	struct client	*next;		/* next member, in join order */
 	struct server	*srv;		/* its server; NULL in unit tests */
+	struct web_member *web;		/* WebSocket state; NULL for TCP */
 	struct client	*conn_prev;	/* previous open connection */
 	struct client	*conn_next;	/* next open connection */
 	struct client	*pending_next;	/* next with output to flush */

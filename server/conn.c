@@ -34,27 +34,30 @@ static void	conn_write(struct loop *, int, int, void *);
  * Opening and closing
  * ------------------------------------------------------------------- */
 
-int
-conn_open(struct server *s, int fd, const char *addr)
+struct client *
+conn_open(struct server *s, int fd, const char *addr, struct web_member *web)
 {
 	struct client *c;
 
 	if ((c = client_new(fd, ++s->next_id, addr,
 	    s->cfg->max_line)) == NULL)
-		return -1;
+		return NULL;
 	c->srv = s;
 	if (loop_add(&s->loop, fd, LOOP_READ, conn_read, c) == -1) {
 		client_free(c);
-		return -1;
+		return NULL;
 	}
+	c->web = web;
 	c->conn_next = s->conns;
 	if (s->conns != NULL)
 		s->conns->conn_prev = c;
 	s->conns = c;
 	s->nclients++;
 	c->last_input = loop_now_ms();
+	s->stats.accepted++;
+	stats_join(&s->stats);
 	room_join(&s->room, c);
-	return 0;
+	return c;
 }
 
 /*
@@ -67,11 +70,17 @@ conn_close(struct server *s, struct client *c)
 {
 	int fd = c->fd;
 
-	if (!(c->flags & CLIENT_SLOW) && buf_used(&c->out) > 0)
-		(void)send(fd, buf_peek(&c->out), buf_used(&c->out),
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
 	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
-	close(fd);
+	if (c->web != NULL) {
+		/* The close frame, then a graceful close, are web.c's. */
+		web_member_close(c);
+		web_member_free(c->web);
+	} else {
+		if (!(c->flags & CLIENT_SLOW) && buf_used(&c->out) > 0)
+			(void)send(fd, buf_peek(&c->out), buf_used(&c->out),
+			    MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(fd);
+	}
 	if (c->conn_prev != NULL)
 		c->conn_prev->conn_next = c->conn_next;
 	else
@@ -79,6 +88,7 @@ conn_close(struct server *s, struct client *c)
 	if (c->conn_next != NULL)
 		c->conn_next->conn_prev = c->conn_prev;
 	s->nclients--;
+	stats_leave(&s->stats);
 	log_debug("client %u closed (%s)", c->id,
 	    c->reason != NULL ? c->reason : "closed");
 	client_free(c);
@@ -102,6 +112,7 @@ conn_free_all(struct server *s)
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->conn_next;
 		close(c->fd);
+		web_member_free(c->web);
 		client_free(c);
 	}
 	s->conns = s->pending = s->closing = NULL;
@@ -112,18 +123,13 @@ conn_free_all(struct server *s)
  * Input
  * ------------------------------------------------------------------- */
 
-/* One framed line from c: clean it and act on it. */
-static int
-conn_line(void *arg, enum line_event ev, const char *text, size_t len)
+int
+conn_text(struct client *c, const char *text, size_t len)
 {
-	struct client *c = arg;
 	struct server *s = c->srv;
 	size_t n;
 
-	if (ev == LINE_TOOLONG) {
-		room_toolong(&s->room, c, s->cfg->max_line);
-		return 0;
-	}
+	s->stats.lines_in++;
 	n = text_clean(text, len, s->clean);
 	if (text_is_blank(s->clean, n))
 		return 0;
@@ -131,6 +137,19 @@ conn_line(void *arg, enum line_event ev, const char *text, size_t len)
 	commands_input(&s->room, c, s->clean, n);
 	/* After /quit, or once too slow, nothing more of its input counts. */
 	return (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) ? 1 : 0;
+}
+
+/* One framed line from a TCP member: too long, or text to act on. */
+static int
+conn_line(void *arg, enum line_event ev, const char *text, size_t len)
+{
+	struct client *c = arg;
+
+	if (ev == LINE_TOOLONG) {
+		room_toolong(&c->srv->room, c, c->srv->cfg->max_line);
+		return 0;
+	}
+	return conn_text(c, text, len);
 }
 
 /*
@@ -154,6 +173,12 @@ conn_read(struct loop *l, int fd, int mask, void *arg)
 	n = read(fd, s->rbuf, sizeof s->rbuf);
 	if (n > 0) {
 		c->last_input = loop_now_ms();
+		s->stats.bytes_in += (uint64_t)n;
+		if (c->web != NULL) {
+			/* Frames, not a telnet byte stream. */
+			web_member_input(c, s->rbuf, (size_t)n);
+			return;
+		}
 		n = (ssize_t)telnet_strip(&c->telnet, s->rbuf, (size_t)n);
 		rc = line_feed(&c->line, s->rbuf, (size_t)n, conn_line, c);
 		if (rc == -1 && !(c->flags & CLIENT_CLOSING))
@@ -161,7 +186,8 @@ conn_read(struct loop *l, int fd, int mask, void *arg)
 			    "out of memory");
 	} else if (n == 0) {
 		/* A clean EOF: the unfinished last line still counts. */
-		(void)line_finish(&c->line, conn_line, c);
+		if (c->web == NULL)
+			(void)line_finish(&c->line, conn_line, c);
 		room_leave(&s->room, c, NULL, "eof");
 	} else {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -189,17 +215,25 @@ conn_flush(struct client *c)
 {
 	struct server *s = c->srv;
 	ssize_t n;
+	bool left;
 
-	if (buf_used(&c->out) == 0)
-		return;
-	n = send(c->fd, buf_peek(&c->out), buf_used(&c->out),
-	    MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n == -1) {
-		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) {
-			(void)loop_add(&s->loop, c->fd, LOOP_WRITE,
-			    conn_write, c);
+	if (c->web != NULL) {
+		/* Lines become frames first: web.c sends those. */
+		n = web_member_flush(c);
+		left = web_member_unsent(c);
+	} else {
+		if (buf_used(&c->out) == 0)
 			return;
+		n = send(c->fd, buf_peek(&c->out), buf_used(&c->out),
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			stats_sent(&s->stats, buf_peek(&c->out), (size_t)n);
+			buf_drain(&c->out, (size_t)n);
 		}
+		left = buf_used(&c->out) > 0;
+	}
+	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
+	    errno != EINTR) {
 		log_debug("client %u: write: %s", c->id, strerror(errno));
 		buf_free(&c->out);
 		loop_del(&s->loop, c->fd, LOOP_WRITE);
@@ -207,11 +241,10 @@ conn_flush(struct client *c)
 		room_leave(&s->room, c, PROTO_REASON_ERROR, "write error");
 		return;
 	}
-	buf_drain(&c->out, (size_t)n);
-	if (buf_used(&c->out) == 0)
-		loop_del(&s->loop, c->fd, LOOP_WRITE);
-	else
+	if (left)
 		(void)loop_add(&s->loop, c->fd, LOOP_WRITE, conn_write, c);
+	else
+		loop_del(&s->loop, c->fd, LOOP_WRITE);
 }
 
 /* c had output left over, and its socket can take more now. */
@@ -292,7 +325,8 @@ conn_unsent(const struct server *s)
 	const struct client *c;
 
 	for (c = s->conns; c != NULL; c = c->conn_next)
-		if (buf_used(&c->out) > 0)
+		if (buf_used(&c->out) > 0 ||
+		    (c->web != NULL && web_member_unsent(c)))
 			return true;
 	return false;
 }
@@ -336,6 +370,8 @@ conn_trim(struct loop *l, void *arg)
 	for (c = s->conns; c != NULL; c = c->conn_next) {
 		buf_shrink(&c->out);
 		line_shrink(&c->line);
+		if (c->web != NULL)
+			web_member_trim(c);
 	}
 	return SERVER_TRIM_MS;
 }

@@ -64,7 +64,7 @@ listener_pause_check(struct loop *l, void *arg)
  * a backlog select() will keep reporting.
  */
 static void
-listener_starved(struct server *s, int lfd)
+listener_starved(struct server *s, int lfd, bool web)
 {
 	union net_addr peer;
 	char name[NET_ADDRSTRLEN];
@@ -82,7 +82,11 @@ listener_starved(struct server *s, int lfd)
 		none = fd == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
 		if (fd != -1) {
 			net_addr_format(&peer, name, sizeof name);
-			listener_refuse(fd, name, "out of file descriptors");
+			if (web)
+				web_refuse(fd, name, "out of file descriptors");
+			else
+				listener_refuse(fd, name,
+				    "out of file descriptors");
 		}
 		s->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if ((fd != -1 || none) && s->reserve != -1)
@@ -123,12 +127,15 @@ listener_readable(struct loop *l, int lfd, int mask, void *arg)
 
 /*
  * Accept a bounded batch of connections on lfd, refusing those past the
- * client cap or beyond FD_SETSIZE, and let the rest join. Returns how many
+ * client cap or beyond FD_SETSIZE, and let the rest join (on a --web
+ * listener: send their request). Returns how many
  * connections were taken off the queue.
  */
 static int
-listener_accept(struct server *s, int lfd)
+listener_accept(struct server *s, int lfd, bool web)
 {
+	void (*refuse)(int, const char *, const char *) =
+	    web ? web_refuse : listener_refuse;
 	union net_addr peer;
 	char name[NET_ADDRSTRLEN];
 	int fd, i, n = 0;
@@ -140,7 +147,7 @@ listener_accept(struct server *s, int lfd)
 				continue;
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
-				listener_starved(s, lfd);
+				listener_starved(s, lfd, web);
 				n++;
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_warn("accept: %s", strerror(errno));
@@ -148,17 +155,19 @@ listener_accept(struct server *s, int lfd)
 		}
 		n++;
 		net_addr_format(&peer, name, sizeof name);
-		if (s->nclients >= s->max_clients) {
-			listener_refuse(fd, name,
-			    "max number of clients reached");
+		/* HTTP connections hold an fd each: they count too. */
+		if (s->nclients + s->nwebs >= s->max_clients) {
+			refuse(fd, name, "max number of clients reached");
 			continue;
 		}
 		if (fd >= FD_SETSIZE) {
-			listener_refuse(fd, name, "fd beyond FD_SETSIZE");
+			refuse(fd, name, "fd beyond FD_SETSIZE");
 			continue;
 		}
-		if (conn_open(s, fd, name) == -1)
-			listener_refuse(fd, name, errno == ENOMEM ?
+		/* On a --web listener, the request comes first. */
+		if (web ? web_accept(s, fd, name) == -1 :
+		    conn_open(s, fd, name, NULL) == NULL)
+			refuse(fd, name, errno == ENOMEM ?
 			    "out of memory" : strerror(errno));
 	}
 	return n;
@@ -177,7 +186,8 @@ listener_accept_ready(struct server *s)
 		if (!s->listeners[i].ready)
 			continue;
 		s->listeners[i].ready = false;
-		if (listener_accept(s, s->listeners[i].fd) > 0)
+		if (listener_accept(s, s->listeners[i].fd,
+		    s->listeners[i].web) > 0)
 			any = true;
 	}
 	return any;
@@ -193,7 +203,7 @@ listener_accept_ready(struct server *s)
  */
 static int
 listener_add(struct server *s, int fd, const char *name,
-    const struct net_file *file)
+    const struct net_file *file, bool web)
 {
 	struct listener *li = &s->listeners[s->nlisteners];
 
@@ -208,7 +218,11 @@ listener_add(struct server *s, int fd, const char *name,
 	li->ready = false;
 	if (file != NULL)
 		li->file = *file;
-	snprintf(li->name, sizeof li->name, "%s", name);
+	li->web = web;
+	if (web)
+		snprintf(li->name, sizeof li->name, "http://%s/", name);
+	else
+		snprintf(li->name, sizeof li->name, "%s", name);
 	s->nlisteners++;
 	return 0;
 }
@@ -227,7 +241,7 @@ listener_open_all(struct server *s)
 	for (i = 0; i < cfg->nfds; i++) {
 		(void)net_nonblock(cfg->fds[i]);
 		net_sock_name(cfg->fds[i], name, sizeof name);
-		if (listener_add(s, cfg->fds[i], name, NULL) == -1)
+		if (listener_add(s, cfg->fds[i], name, NULL, false) == -1)
 			return -1;
 	}
 	for (i = 0; i < n && (cfg->nfds == 0 || cfg->nbinds > 0); i++) {
@@ -247,7 +261,7 @@ listener_open_all(struct server *s)
 			    cfg->port, net_listen_why(binds[i], errno));
 			return -1;
 		}
-		if (listener_add(s, fd, name, NULL) == -1)
+		if (listener_add(s, fd, name, NULL, false) == -1)
 			return -1;
 	}
 	if (cfg->unix_path != NULL) {
@@ -260,10 +274,25 @@ listener_open_all(struct server *s)
 			    strerror(errno));
 			return -1;
 		}
-		if (listener_add(s, fd, name, &file) == -1) {
+		if (listener_add(s, fd, name, &file, false) == -1) {
 			(void)net_unlink_unix(cfg->unix_path, &file);
 			return -1;
 		}
+	}
+	/* Last, so that the lines scripts wait for come in the same order. */
+	for (i = 0; i < cfg->nwebs; i++) {
+		const struct server_web *w = &cfg->webs[i];
+		bool v6 = strchr(w->addr, ':') != NULL;
+
+		fd = net_listen_tcp(w->addr, w->port, name, sizeof name);
+		if (fd == -1) {
+			fprintf(stderr, "lobbyd: cannot listen on http://%s%s%s:"
+			    "%u/: %s\n", v6 ? "[" : "", w->addr, v6 ? "]" : "",
+			    w->port, net_listen_why(w->addr, errno));
+			return -1;
+		}
+		if (listener_add(s, fd, name, NULL, true) == -1)
+			return -1;
 	}
 	return 0;
 }

@@ -26,6 +26,7 @@
 static const char usage_text[] =
 "usage: lobbyd [-b ADDR]... [-p PORT] [-u PATH] [--max-clients N]\n"
 "              [--max-line BYTES] [--sendq BYTES] [--idle-timeout S]\n"
+"              [--web ADDR:PORT]... [--web-origin ORIGIN]...\n"
 "              [-v | -q] [--help] [--version]\n";
 
 static const char help_text[] =
@@ -43,13 +44,20 @@ static const char help_text[] =
 "                        disconnected as too slow (default 1048576)\n"
 "      --idle-timeout S  disconnect clients silent for S seconds\n"
 "                        (default 0: never)\n"
+"      --web ADDR:PORT   also serve the chat page, WebSocket members and\n"
+"                        /metrics over HTTP there; repeatable ([::1]:8080\n"
+"                        for IPv6; port 0 picks a free one)\n"
+"      --web-origin ORIGIN  let pages from ORIGIN (https://host[:port])\n"
+"                        join over WebSocket too; repeatable (default:\n"
+"                        the page's own origin only)\n"
 "  -v, --verbose         log debug detail too\n"
 "  -q, --quiet           log only warnings and errors\n"
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n"
 "\n"
 "Once listening, lobbyd writes \"lobbyd: listening on ADDR\" to stderr for\n"
-"each listener. SIGINT, SIGTERM or SIGHUP: tell everyone, flush, exit 0.\n"
+"each listener (\"http://ADDR:PORT/\" for --web). SIGINT, SIGTERM or\n"
+"SIGHUP: tell everyone, flush, exit 0.\n"
 "\n"
 "Socket activation: with LISTEN_PID set to its pid and LISTEN_FDS to N (as\n"
 "systemd does), lobbyd serves the N listening sockets it inherits from fd 3\n"
@@ -121,6 +129,63 @@ activation_fds(int *fds, size_t max)
 		exit(1);
 	}
 	return (size_t)n;
+}
+
+static unsigned long	parse_num(const char *, const char *, unsigned long,
+			    unsigned long);
+
+/*
+ * Parse a --web value, "ADDR:PORT" or "[V6ADDR]:PORT", into w; exits 2
+ * when it is not one.
+ */
+static void
+parse_web(const char *v, struct server_web *w)
+{
+	const char *colon, *addr = v, *end;
+	size_t n;
+
+	if (v[0] == '[') {
+		addr = v + 1;
+		end = strchr(addr, ']');
+		colon = end != NULL && end[1] == ':' ? end + 1 : NULL;
+	} else {
+		colon = end = strrchr(v, ':');
+	}
+	if (colon == NULL || colon[1] == '\0')
+		usage_error("--web %s: must be ADDR:PORT ([ADDR]:PORT for "
+		    "IPv6)", v);
+	n = (size_t)(end - addr);
+	if (n == 0 || n >= sizeof w->addr)
+		usage_error("--web %s: not a numeric IPv4 or IPv6 address", v);
+	memcpy(w->addr, addr, n);
+	w->addr[n] = '\0';
+	if (net_addr_parse(w->addr, 0, NULL) == -1 ||
+	    (v[0] != '[' && strchr(w->addr, ':') != NULL))
+		usage_error("--web %s: not a numeric IPv4 or IPv6 address "
+		    "(IPv6 goes in brackets)", v);
+	w->port = (unsigned)parse_num("--web port", colon + 1, 0, 65535);
+}
+
+/*
+ * Check a --web-origin value: an origin as browsers send it,
+ * "http://host[:port]" or "https://host[:port]", with no path (a final
+ * "/" is forgiven); exits 2 otherwise.
+ */
+static void
+check_origin(const char *v)
+{
+	const char *host = strstr(v, "://");
+	size_t n;
+
+	if (host == NULL || (strncmp(v, "http://", 7) != 0 &&
+	    strncmp(v, "https://", 8) != 0))
+		usage_error("--web-origin %s: must be http://HOST[:PORT] or "
+		    "https://HOST[:PORT]", v);
+	host += 3;
+	n = strcspn(host, "/?#");
+	if (n == 0 || (host[n] != '\0' && strcmp(host + n, "/") != 0))
+		usage_error("--web-origin %s: an origin has a scheme, a host "
+		    "and a port only", v);
 }
 
 /* Parse a whole decimal number in [min, max], or exit 2 naming opt. */
@@ -277,6 +342,19 @@ main(int argc, char **argv)
 		} else if (opt_is(a, eq, '\0', "idle-timeout")) {
 			cfg.idle_timeout = (unsigned)parse_num("--idle-timeout",
 			    opt_value(argc, argv, &i, eq), 0, 31536000);
+		} else if (opt_is(a, eq, '\0', "web")) {
+			v = opt_value(argc, argv, &i, eq);
+			if (cfg.nwebs == SERVER_MAX_LISTENERS)
+				usage_error("too many listeners (at most "
+				    "%s)", MAIN_MAX_LISTENERS);
+			parse_web(v, &cfg.webs[cfg.nwebs++]);
+		} else if (opt_is(a, eq, '\0', "web-origin")) {
+			v = opt_value(argc, argv, &i, eq);
+			if (cfg.nweb_origins == SERVER_MAX_ORIGINS)
+				usage_error("too many --web-origin (at most "
+				    "%s)", MAIN_STR(SERVER_MAX_ORIGINS));
+			check_origin(v);
+			cfg.web_origins[cfg.nweb_origins++] = v;
 		} else
 			usage_error("unknown option: %s", a);
 	}
@@ -293,15 +371,15 @@ main(int argc, char **argv)
 	/*
 	 * Every listener takes a slot in a table of SERVER_MAX_LISTENERS: the
 	 * inherited ones, each -b (or the two loopback defaults when neither
-	 * -b nor inherited sockets are given) and -u.
+	 * -b nor inherited sockets are given), -u and each --web.
 	 */
 	total = cfg.nfds + cfg.nbinds + (cfg.unix_path != NULL ? 1 : 0) +
-	    (cfg.nfds == 0 && cfg.nbinds == 0 ? 2 : 0);
+	    (cfg.nfds == 0 && cfg.nbinds == 0 ? 2 : 0) + cfg.nwebs;
 	if (total > SERVER_MAX_LISTENERS) {
 		fprintf(stderr, "lobbyd: too many listeners: %zu inherited, "
-		    "%zu -b, %d -u (at most %d in all)\n%s", cfg.nfds,
-		    cfg.nbinds, cfg.unix_path != NULL, SERVER_MAX_LISTENERS,
-		    usage_text);
+		    "%zu -b, %d -u, %zu --web (at most %d in all)\n%s",
+		    cfg.nfds, cfg.nbinds, cfg.unix_path != NULL, cfg.nwebs,
+		    SERVER_MAX_LISTENERS, usage_text);
 		return 2;
 	}
 	log_init("lobbyd", level);

@@ -11,6 +11,7 @@
 #include "net.h"
 #include "room.h"
 #include "server.h"
+#include "stats.h"
 
 #define SERVER_READ_MAX		16384	/* bytes read per client per pass */
 #define SERVER_ACCEPT_MAX	64	/* connections accepted per pass */
@@ -25,8 +26,9 @@ struct listener {
 	int		 fd;		/* listening socket */
 	bool		 is_unix;	/* remove path at exit (if still ours) */
 	bool		 ready;		/* readable: accept once the pass ends */
+	bool		 web;		/* --web: its connections speak HTTP */
 	struct net_file	 file;		/* the socket file -u made */
-	char		 name[NET_ADDRSTRLEN]; /* as in "listening on" */
+	char		 name[NET_ADDRSTRLEN + 16]; /* as in "listening on" */
 };
 
 /*
@@ -57,7 +59,13 @@ struct server {
 	char		*clean;		/* a line after text_clean() */
 	char		 rbuf[SERVER_READ_MAX]; /* one read() */
 
+	/* web.c: HTTP connections, before an answer or an upgrade */
+	struct web_conn	*webs;		/* all of them, newest first */
+	size_t		 nwebs;		/* how many */
+	uint64_t	 web_requests;	/* HTTP requests answered */
+
 	/* server.c: running and stopping */
+	struct stats	 stats;		/* the counters */
 	int		 sigpipe[2];	/* signal handler -> loop */
 	bool		 stopping;	/* shutting down: only flushing now */
 	int64_t		 deadline;	/* when flushing gives up */
@@ -101,10 +109,19 @@ void	listener_close_all(struct server *s);
 
 /*
  * Make an accepted socket fd a client from addr: watch it, join it to the
- * room. Returns 0, or -1 with errno (ENOMEM, ERANGE) when it could not:
- * the caller still owns fd then, and refuses it.
+ * room. With web not NULL it is a WebSocket member, which takes web over.
+ * Returns the client, or NULL with errno (ENOMEM, ERANGE) when it could
+ * not: the caller still owns fd and web then.
  */
-int	conn_open(struct server *s, int fd, const char *addr);
+struct client	*conn_open(struct server *s, int fd, const char *addr,
+		    struct web_member *web);
+
+/*
+ * One line of text from c (framed, telnet-free, not yet cleaned), as
+ * the line framer or a WebSocket text frame gives it: clean it and act on
+ * it. Returns 0 to go on reading c's input, 1 to stop (c is leaving).
+ */
+int	conn_text(struct client *c, const char *text, size_t len);
 
 /*
  * Write as much of c's queue as the socket takes, in one send(); write
@@ -141,5 +158,53 @@ int64_t	conn_trim(struct loop *l, void *arg);
 
 /* Close and free every connection still open (at exit). */
 void	conn_free_all(struct server *s);
+
+/* ---------------------------------------------------------------------
+ * web.c
+ * ------------------------------------------------------------------- */
+
+/*
+ * Take an accepted connection on a --web listener: read its request head
+ * (8 KiB, 5 s at most) and answer it, or make it a WebSocket member.
+ * Returns 0, or -1 with errno: the caller still owns fd then.
+ */
+int	web_accept(struct server *s, int fd, const char *addr);
+
+/* Answer a connection a --web listener cannot take with 503, close it. */
+void	web_refuse(int fd, const char *peer, const char *why);
+
+/* Timer (arg is the server): time out heads (408), answers and lingers. */
+int64_t	web_tick(struct loop *l, void *arg);
+
+/* Shutting down: drop the requests not yet answered. */
+void	web_stop(struct server *s);
+
+/* Close and free every HTTP connection (at exit). */
+void	web_free_all(struct server *s);
+
+/* A WebSocket member's input bytes: frames, each text one a line. */
+void	web_member_input(struct client *c, const char *p, size_t n);
+
+/*
+ * Frame what c has queued and send what its socket takes, in one send().
+ * Returns 0, or -1 with errno (EAGAIN: the socket is full).
+ */
+int	web_member_flush(struct client *c);
+
+/* Whether c still has output: lines, frames, or a pong owed. */
+bool	web_member_unsent(const struct client *c);
+
+/*
+ * c has left: frame what is left (unless it was too slow), add the close
+ * frame, and close its socket gracefully. Called instead of close(c->fd),
+ * with c's fd no longer watched; c itself is then freed by the caller.
+ */
+void	web_member_close(struct client *c);
+
+/* Free the storage of an idle member's parser and frames. */
+void	web_member_trim(struct client *c);
+
+/* Free a member's WebSocket state (NULL is fine). */
+void	web_member_free(struct web_member *m);
 
 #endif /* LOBBY_SERVER_INT_H */

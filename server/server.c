@@ -60,6 +60,7 @@ server_stop(struct server *s)
 	s->deadline = loop_now_ms() + SERVER_DRAIN_MS;
 	listener_close_all(s);
 	conn_stop_reading(s);
+	web_stop(s);
 	room_broadcastf(&s->room, NULL, PROTO_SHUTDOWN);
 }
 
@@ -131,6 +132,7 @@ static void
 server_free(struct server *s)
 {
 	conn_free_all(s);
+	web_free_all(s);
 	listener_close_all(s);
 	server_signal_fd = -1;
 	if (s->sigpipe[0] != -1) {
@@ -161,6 +163,7 @@ server_run(const struct server_config *cfg)
 	s->sigpipe[0] = s->sigpipe[1] = -1;
 	s->pause_timer = -1;
 	loop_init(&s->loop);
+	stats_init(&s->stats, loop_now_ms());
 	s->loop.before_sleep = server_before_sleep;
 	s->loop.hook_arg = s;
 	room_init(&s->room, cfg->sendq);
@@ -184,6 +187,8 @@ server_run(const struct server_config *cfg)
 	if (cfg->idle_timeout > 0)
 		(void)loop_timer_add(&s->loop,
 		    (int64_t)cfg->idle_timeout * 1000, conn_idle_check, s);
+	if (cfg->nwebs > 0)
+		(void)loop_timer_add(&s->loop, 1000, web_tick, s);
 	/* Always printed, even with -q: scripts find the server by it. */
 	for (i = 0; i < s->nlisteners; i++)
 		fprintf(stderr, "lobbyd: listening on %s\n",

@@ -5,6 +5,14 @@
 #include <stddef.h>
 
 #define SERVER_MAX_LISTENERS	16	/* -b given more often is an error */
+#define SERVER_MAX_ORIGINS	16	/* --web-origin given more often: error */
+#define SERVER_WEB_ADDRLEN	64	/* longest --web address, scope included */
+
+/* One --web listener: a numeric address and a port (0 picks one). */
+struct server_web {
+	char		 addr[SERVER_WEB_ADDRLEN]; /* without [] for IPv6 */
+	unsigned	 port;		/* 0: the kernel picks */
+};
 
 /* What the command line decided; read-only to the server. */
 struct server_config {
@@ -18,6 +26,10 @@ struct server_config {
 	size_t		 max_line;	/* longest input line, in bytes */
 	size_t		 sendq;		/* most output queued per client */
 	unsigned	 idle_timeout;	/* seconds; 0 is off */
+	struct server_web webs[SERVER_MAX_LISTENERS]; /* --web listeners */
+	size_t		 nwebs;		/* how many */
+	const char	*web_origins[SERVER_MAX_ORIGINS]; /* --web-origin */
+	size_t		 nweb_origins;	/* how many */
 };
 
 /*
