@@ -1,0 +1,283 @@
+// chat.test.js: the chat page in Debian's chromium, headless, against a
+// real lobbyd: joining, chatting both ways with a TCP member, /nick,
+// history keys, text never taken as HTML, surviving a restart of lobbyd,
+// and screenshots at a phone's and a desktop's size.
+"use strict";
+
+const { spawn } = require("node:child_process");
+const net = require("node:net");
+const path = require("node:path");
+const fs = require("node:fs");
+const { chromium } = require("playwright-core");
+
+const LOBBYD = process.env.LOBBYD;
+const OUT = process.env.OUTDIR || ".";
+const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
+const WAIT = 10000;	// the longest any single wait may take, ms
+
+let server = null;	// the lobbyd child we started
+let browser = null;
+let page = null;	// the desktop page, for the log on failure
+
+function fail(msg) {
+	throw new Error(msg);
+}
+
+// Wait until cond() is true (polled), at most ms.
+async function until(what, cond, ms = WAIT) {
+	const end = Date.now() + ms;
+	for (;;) {
+		if (await cond()) return;
+		if (Date.now() > end) fail("timed out waiting for " + what);
+		await new Promise((r) => setTimeout(r, 25));
+	}
+}
+
+// Start lobbyd; resolves with its ports once it has said where it listens.
+function startLobbyd(tcpPort, webPort) {
+	return new Promise((resolve, reject) => {
+		const child = spawn(LOBBYD, ["-b", "127.0.0.1", "-p", String(tcpPort),
+		    "--web", "127.0.0.1:" + webPort], { stdio: ["ignore", "ignore", "pipe"] });
+		let err = "";
+		const timer = setTimeout(() => reject(new Error("lobbyd did not start: " + err)), WAIT);
+		child.stderr.on("data", (d) => {
+			err += d;
+			const tcp = /listening on 127\.0\.0\.1:(\d+)\n/.exec(err);
+			const web = /listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/.exec(err);
+			if (tcp && web) {
+				clearTimeout(timer);
+				resolve({ child, tcp: Number(tcp[1]), web: Number(web[1]), log: () => err });
+			}
+		});
+		child.on("exit", (code) => {
+			clearTimeout(timer);
+			reject(new Error("lobbyd exited " + code + ": " + err));
+		});
+	});
+}
+
+// Stop our lobbyd with SIGTERM and wait for it (bounded).
+function stopLobbyd(s) {
+	return new Promise((resolve, reject) => {
+		if (s.child.exitCode !== null) return resolve(s.child.exitCode);
+		const timer = setTimeout(() => {
+			s.child.kill("SIGKILL");
+			reject(new Error("lobbyd did not stop"));
+		}, WAIT);
+		s.child.removeAllListeners("exit");
+		s.child.on("exit", (code) => {
+			clearTimeout(timer);
+			resolve(code);
+		});
+		s.child.kill("SIGTERM");
+	});
+}
+
+// A TCP member: lines arrive in .lines; expect() waits for one.
+function tcpMember(port) {
+	return new Promise((resolve, reject) => {
+		const sock = net.connect(port, "127.0.0.1");
+		const m = { sock, lines: [], buf: "" };
+		sock.setEncoding("utf8");
+		sock.on("data", (d) => {
+			m.buf += d;
+			let i;
+			while ((i = m.buf.indexOf("\n")) >= 0) {
+				m.lines.push(m.buf.slice(0, i));
+				m.buf = m.buf.slice(i + 1);
+			}
+		});
+		sock.on("error", () => {});
+		sock.on("connect", () => resolve(m));
+		setTimeout(() => reject(new Error("cannot connect to lobbyd")), WAIT);
+		m.send = (line) => sock.write(line + "\n");
+		m.expect = (want) => until("TCP member to get " + JSON.stringify(want),
+		    () => m.lines.includes(want));
+	});
+}
+
+// The text of every line shown on the page.
+function shown(page) {
+	return page.$$eval("#log li", (lis) => lis.map((li) => li.textContent));
+}
+
+async function expectShown(page, re) {
+	await until("the page to show " + re, async () =>
+	    (await shown(page)).some((t) => re.test(t)));
+}
+
+async function main() {
+	if (!LOBBYD) fail("LOBBYD is not set");
+	fs.mkdirSync(OUT, { recursive: true });
+	server = await startLobbyd(0, 0);
+	const ports = { tcp: server.tcp, web: server.web };
+	const url = "http://127.0.0.1:" + ports.web + "/";
+
+	browser = await chromium.launch({
+		executablePath: CHROMIUM,
+		headless: true,
+		args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
+	});
+	const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+	page = await context.newPage();
+	const problems = [];
+	let restarting = false;	// connections refused then are expected
+	page.on("console", (m) => {
+		if (restarting && /^WebSocket connection to .* failed/.test(m.text()))
+			return;
+		if (m.type() === "error" || m.type() === "warning")
+			problems.push("console " + m.type() + ": " + m.text());
+	});
+	page.on("pageerror", (e) => problems.push("page error: " + e.message));
+	page.on("requestfailed", (r) => problems.push("request failed: " + r.url()));
+	page.on("response", (r) => {
+		if (r.status() >= 400) problems.push("HTTP " + r.status() + ": " + r.url());
+	});
+
+	// A TCP member is there first; the page joins as guest2.
+	let tcp = await tcpMember(ports.tcp);
+	await tcp.expect("*** welcome to lobby, you are guest1 (1 online; /help for commands)");
+	await page.goto(url);
+	await until("the page to connect", async () =>
+	    (await page.textContent("#status")) === "connected as guest2");
+	await tcp.expect("*** guest2 joined");
+	await until("the online list", async () =>
+	    (await page.$$eval("#online li", (l) => l.map((x) => x.textContent)))
+	    .join(",") === "guest1,guest2");
+	// The input has the focus and an accessible name.
+	if (await page.evaluate(() => document.activeElement.id) !== "input")
+		fail("the input line does not have the focus");
+	if (!(await page.$("label[for=input]")))
+		fail("the input line has no label");
+
+	// A line from the TCP member shows; one typed goes to it.
+	tcp.send("hello from the terminal");
+	await expectShown(page, /^\d\d:\d\d<guest1> hello from the terminal$/);
+	await page.keyboard.type("hello from the browser");
+	await page.keyboard.press("Enter");
+	await tcp.expect("<guest2> hello from the browser");
+	await expectShown(page, /<guest2> hello from the browser$/);
+
+	// Text is text: markup a peer sends is shown, never run or parsed.
+	tcp.send("<img src=x onerror=\"document.title='owned'\"> <b>bold</b>");
+	await expectShown(page, /<guest1> <img src=x onerror="document.title='owned'"> <b>bold<\/b>$/);
+	if (await page.$("#log img, #log b")) fail("markup from a peer became elements");
+	if ((await page.title()) !== "lobby") fail("a peer's markup ran");
+
+	// /nick: the notice everywhere, the status and the list follow.
+	await page.keyboard.type("/nick alice");
+	await page.keyboard.press("Enter");
+	await tcp.expect("*** guest2 is now alice");
+	await until("the status to say alice", async () =>
+	    (await page.textContent("#status")) === "connected as alice");
+	await until("alice in the list", async () =>
+	    (await page.$$eval("#online li", (l) => l.map((x) => x.textContent)))
+	    .join(",") === "guest1,alice");
+	tcp.send("/me waves");
+	await expectShown(page, /\* guest1 waves$/);
+	tcp.send("/msg alice psst");
+	await expectShown(page, /\[pm\] <guest1> psst$/);
+
+	// Up and Down walk the lines sent; Escape clears.
+	await page.keyboard.press("ArrowUp");
+	if (await page.inputValue("#input") !== "/nick alice") fail("Up did not recall /nick alice");
+	await page.keyboard.press("ArrowUp");
+	if (await page.inputValue("#input") !== "hello from the browser") fail("Up twice");
+	await page.keyboard.press("ArrowDown");
+	await page.keyboard.press("ArrowDown");
+	if (await page.inputValue("#input") !== "") fail("Down back to the empty draft");
+	// Tab completes a nick from the online list.
+	await page.keyboard.type("gue");
+	await page.keyboard.press("Tab");
+	if (await page.inputValue("#input") !== "guest1: ") fail("Tab did not complete guest1");
+	await page.keyboard.press("Escape");
+
+	// Errors are styled apart from notices.
+	await page.keyboard.type("/nick guest1");
+	await page.keyboard.press("Enter");
+	await until("the error line", async () =>
+	    (await page.$$eval("#log li.error", (l) => l.map((x) => x.textContent)))
+	    .some((t) => t.endsWith("!!! nick guest1 is taken")));
+	if (!(await page.$("#log li.notice"))) fail("notices are not styled as such");
+
+	// A few more lines, so the screenshots show a conversation.
+	tcp.send("/nick bob");
+	await expectShown(page, /\*\*\* guest1 is now bob$/);
+	tcp.send("anyone up for lunch? the new place on 5th does a great ramen 🍜");
+	await page.keyboard.type("/me is in, give me ten minutes");
+	await page.keyboard.press("Enter");
+	await tcp.expect("* alice is in, give me ten minutes");
+	await page.keyboard.type("caf\u00e9 \u00e0 c\u00f4t\u00e9 works too, if it is raining");
+	await page.keyboard.press("Enter");
+	await tcp.expect("<alice> caf\u00e9 \u00e0 c\u00f4t\u00e9 works too, if it is raining");
+	await page.screenshot({ path: path.join(OUT, "browser-desktop.png") });
+
+	// lobbyd restarts: the page says so, then comes back by itself, with
+	// its nick.
+	restarting = true;
+	await stopLobbyd(server);
+	await expectShown(page, /^\d\d:\d\d\*\*\* server shutting down$/);
+	await until("the page to see the disconnect", async () =>
+	    (await page.getAttribute("#status", "data-state")) === "closed");
+	const down = await page.textContent("#status");
+	if (!/retrying in \d+ s/.test(down)) fail("status while down: " + down);
+	await page.screenshot({ path: path.join(OUT, "browser-disconnected.png") });
+	server = await startLobbyd(ports.tcp, ports.web);
+	tcp = await tcpMember(ports.tcp);
+	await tcp.expect("*** welcome to lobby, you are guest1 (1 online; /help for commands)");
+	await tcp.expect("*** guest2 joined");
+	await tcp.expect("*** guest2 is now alice");
+	await until("the page to reconnect as alice", async () =>
+	    (await page.textContent("#status")) === "connected as alice", 20000);
+	restarting = false;
+	tcp.send("welcome back");
+	await expectShown(page, /<guest1> welcome back$/);
+	await page.fill("#input", "glad to be back");
+	await page.keyboard.press("Enter");
+	await tcp.expect("<alice> glad to be back");
+
+	// The phone-sized view: a second page in a narrow context.
+	const phone = await browser.newContext({
+		viewport: { width: 390, height: 844 }, deviceScaleFactor: 2,
+		isMobile: true, hasTouch: true,
+	});
+	const p2 = await phone.newPage();
+	p2.on("pageerror", (e) => problems.push("phone page error: " + e.message));
+	await p2.goto(url);
+	await until("the phone page to connect", async () =>
+	    /^connected as guest\d+$/.test(await p2.textContent("#status")));
+	tcp.send("/nick bob");
+	tcp.send("lunch at noon then, see you both there");
+	await expectShown(p2, /<bob> lunch at noon then/);
+	await p2.fill("#input", "on my way \u{1F44D}");
+	await p2.keyboard.press("Enter");
+	await expectShown(page, /on my way/);
+	// Nothing may stick out sideways on a phone.
+	const wide = await p2.evaluate(() => document.documentElement.scrollWidth);
+	if (wide > 390) fail("the phone page is " + wide + " px wide");
+	await p2.screenshot({ path: path.join(OUT, "browser-phone.png") });
+	// The same in the dark, as a phone set so shows it.
+	await p2.emulateMedia({ colorScheme: "dark" });
+	await p2.screenshot({ path: path.join(OUT, "browser-phone-dark.png") });
+	await page.screenshot({ path: path.join(OUT, "browser-desktop-after-restart.png") });
+
+	if (problems.length) fail("the console reported:\n  " + problems.join("\n  "));
+	console.log("browser test passed; screenshots in " + OUT);
+}
+
+main().then(async () => {
+	await browser.close();
+	await stopLobbyd(server);
+	process.exit(0);
+}, async (e) => {
+	console.error("FAIL: " + (e && e.stack ? e.stack : e));
+	if (server) console.error("lobbyd's log:\n" + server.log());
+	try {
+		if (page) console.error("the page showed:\n  " + (await shown(page)).join("\n  ") +
+		    "\nstatus: " + (await page.textContent("#status")) +
+		    "\ninput: " + (await page.inputValue("#input")));
+	} catch (x) { /* no page */ }
+	try { if (browser) await browser.close(); } catch (x) { /* already gone */ }
+	try { if (server) await stopLobbyd(server); } catch (x) { /* killed */ }
+	process.exit(1);
+});

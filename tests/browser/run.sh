@@ -1,0 +1,30 @@
+#!/bin/sh
+# run.sh: the browser test. Usage: run.sh LOBBYD OUTDIR
+# Installs the pinned playwright-core (npm ci) when it is missing, then
+# drives Debian's chromium headless against LOBBYD; screenshots go to
+# OUTDIR. Skips (77) only when chromium itself is absent.
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+lobbyd=$1
+out=$2
+chromium=${CHROMIUM:-/usr/bin/chromium}
+
+if [ ! -x "$chromium" ]; then
+	echo "skip: no chromium at $chromium"
+	exit 77
+fi
+for tool in node npm; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "FAIL: chromium is here but $tool is not" >&2
+		exit 1
+	fi
+done
+if [ ! -d "$here/node_modules/playwright-core" ]; then
+	echo "installing playwright-core from package-lock.json (npm ci)"
+	(cd "$here" && npm ci --no-audit --no-fund --loglevel=error) || {
+		echo "FAIL: npm ci" >&2
+		exit 1
+	}
+fi
+mkdir -p "$out"
+LOBBYD=$lobbyd OUTDIR=$out CHROMIUM=$chromium exec node "$here/chat.test.js"
