@@ -215,7 +215,8 @@ async function main() {
 	// lobbyd restarts: the page says so, then comes back by itself, with
 	// its nick.
 	restarting = true;
-	await stopLobbyd(server);
+	const code = await stopLobbyd(server);
+	if (code !== 0) fail("lobbyd exited " + code + " at SIGTERM");
 	await expectShown(page, /^\d\d:\d\d\*\*\* server shutting down$/);
 	await until("the page to see the disconnect", async () =>
 	    (await page.getAttribute("#status", "data-state")) === "closed");
@@ -267,7 +268,11 @@ async function main() {
 
 main().then(async () => {
 	await browser.close();
-	await stopLobbyd(server);
+	const code = await stopLobbyd(server);
+	if (code !== 0) {
+		console.error("FAIL: lobbyd exited " + code + " at SIGTERM");
+		process.exit(1);
+	}
 	process.exit(0);
 }, async (e) => {
 	console.error("FAIL: " + (e && e.stack ? e.stack : e));
