@@ -64,6 +64,7 @@ static pid_t	live_lobby = -1;	/* the lobby of the current test */
 static struct h_server *live_server;	/* the lobbyd of the current test */
 static char	state_dir[64];		/* XDG_STATE_HOME of every lobby */
 static const char *tty_term = "xterm";	/* TERM of the next lobby */
+static bool	tty_job;		/* run the next lobby as a shell's job */
 
 /* lobby on the slave side of a pty. */
 struct tty {
@@ -267,6 +268,77 @@ scr_dump(const struct vt *s)
 	fprintf(stderr, "cursor %d,%d\n", s->row, s->col);
 }
 
+/*
+ * In the child that owns the terminal: run lobby the way a shell runs a
+ * job, in a process group of its own in the foreground, so that a
+ * SIGTSTP really stops it (the group of a session leader is orphaned,
+ * and the kernel drops stop signals sent to one). Exits as lobby did.
+ */
+static void
+tty_shell(const char **argv)
+{
+	sigset_t ttou, old;
+	pid_t job;
+	int st;
+
+	if ((job = fork()) == -1)
+		_exit(127);
+	if (job == 0) {
+		(void)setpgid(0, 0);
+		sigemptyset(&ttou);
+		sigaddset(&ttou, SIGTTOU);
+		(void)sigprocmask(SIG_BLOCK, &ttou, &old);
+		(void)tcsetpgrp(STDIN_FILENO, getpgrp());
+		(void)sigprocmask(SIG_SETMASK, &old, NULL);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	while (waitpid(job, &st, 0) == -1)
+		if (errno != EINTR)
+			_exit(127);
+	_exit(WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
+}
+
+/* The only child of pid (the job tty_shell() started), or -1. */
+static pid_t
+tty_job_pid(pid_t pid)
+{
+	char path[64];
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	long child = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/task/%ld/children", (long)pid,
+	    (long)pid);
+	while (child == -1 && h_now_ms() < end) {
+		if ((f = fopen(path, "r")) != NULL) {
+			if (fscanf(f, "%ld", &child) != 1)
+				child = -1;
+			fclose(f);
+		}
+		if (child == -1)
+			h_sleep_ms(10);
+	}
+	return (pid_t)child;
+}
+
+/* The state letter of process pid in /proc (R, S, T...), or '?'. */
+static char
+proc_state(pid_t pid)
+{
+	char path[64], line[512], *p;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return '?';
+	p = fgets(line, sizeof line, f);
+	fclose(f);
+	if (p == NULL || (p = strrchr(line, ')')) == NULL || p[1] == '\0')
+		return '?';
+	return p[2];
+}
+
 /* Start lobby on a new 80x24 pty with the NULL-terminated arguments. */
 static struct tty *
 tty_start(int color, ...)
@@ -322,6 +394,8 @@ tty_start(int color, ...)
 		setenv("TERM", tty_term, 1);
 		unsetenv("COLORTERM");
 		setenv("XDG_STATE_HOME", state_dir, 1);
+		if (tty_job)
+			tty_shell(argv);
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
@@ -1001,6 +1075,8 @@ test_stop_continue(void **state)
 	struct termios tio;
 	struct tty *t;
 	size_t before;
+	pid_t job;
+	int i, st;
 
 	(void)state;
 	t = two_joined(&s, &bob, none);
@@ -1017,16 +1093,45 @@ test_stop_continue(void **state)
 	kill(t->pid, SIGCONT);
 	assert_true(tty_wait_raw(t, true, 3000));
 	assert_true(tty_wait_input(t, "> typing", 8, 3000));
-	/* SIGTSTP: the terminal is given back (paste mode off, cooked). */
-	before = t->scr.nraw;
-	kill(t->pid, SIGTSTP);
-	assert_true(tty_wait_raw_text(t, "\033[?2004l", 3000));
-	assert_non_null(strstr(t->scr.raw + before, "\033[?2004l"));
-	/* No shell here to stop it: it carries on, raw, with its line. */
-	assert_true(tty_wait_raw(t, true, 3000));
-	assert_true(tty_wait_input(t, "> typing", 8, 3000));
 	tty_type(t, "\r");
 	h_expect(bob, "<alice> typing");
+	tty_free(t);
+
+	/*
+	 * As a shell's job: SIGTSTP stops it, with the terminal given
+	 * back (cooked, paste mode off) while stopped; SIGCONT (fg) and
+	 * it is raw again, the line redrawn. Ctrl-Z the same.
+	 */
+	tty_job = true;
+	t = tty_join(&s, "carol", false);
+	tty_job = false;
+	assert_true((job = tty_job_pid(t->pid)) > 0);
+	tty_type(t, "half");
+	assert_true(tty_wait_input(t, "> half", 6, 3000));
+	before = t->scr.nraw;
+	kill(job, SIGTSTP);
+	for (i = 0; i < 300 && proc_state(job) != 'T'; i++)
+		tty_pump(t, 10);
+	assert_int_equal(proc_state(job), 'T');
+	assert_true(tty_restored(t));
+	tty_pump(t, 100);
+	assert_non_null(strstr(t->scr.raw + before, "\033[?2004l"));
+	kill(job, SIGCONT);
+	assert_true(tty_wait_raw(t, true, 3000));
+	assert_true(tty_wait_input(t, "> half", 6, 3000));
+	tty_type(t, "\032");		/* Ctrl-Z */
+	for (i = 0; i < 300 && proc_state(job) != 'T'; i++)
+		tty_pump(t, 10);
+	assert_int_equal(proc_state(job), 'T');
+	assert_true(tty_restored(t));
+	kill(job, SIGCONT);
+	assert_true(tty_wait_raw(t, true, 3000));
+	assert_true(tty_wait_input(t, "> half", 6, 3000));
+	tty_type(t, " done\r");
+	h_expect_skip(bob, "<carol> half done");
+	tty_type(t, "\004");
+	st = tty_wait(t, 4000);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	tty_free(t);
 	h_close(bob);
 	h_stop(&s);
