@@ -32,6 +32,7 @@ struct client {
 #define CLIENT_CLOSING	0x02		/* left: close after this pass */
 #define CLIENT_SLOW	0x04		/* output passed the send queue limit */
 #define CLIENT_PENDING	0x08		/* on the server's pending list */
+#define CLIENT_WAITING	0x10		/* cluster: waiting for its welcome */
 	const char	*reason;	/* why it left, for the log */
 	char		 nick[PROTO_NICK_MAX + 1]; /* current nick */
 	char		 addr[NET_ADDRSTRLEN]; /* peer address, for the log */

@@ -1,6 +1,8 @@
 /* commands: what a client's line means: chat, or one of the / commands. */
 #include "commands.h"
 
+#include "cluster.h"
+
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
@@ -78,6 +80,11 @@ cmd_nick(struct room *r, struct client *c, struct cmd_rest *a)
 		room_sendf(r, c, "!!! you are already %s", c->nick);
 		return;
 	}
+	/* In a cluster, the claim is decided cluster-wide, atomically. */
+	if (r->cluster != NULL) {
+		cluster_nick(r->cluster, c, nick, len);
+		return;
+	}
 	other = room_find(r, nick, len);
 	if (other != NULL && other != c) {
 		room_sendf(r, c, "!!! nick %.*s is taken", (int)len, nick);
@@ -93,6 +100,10 @@ cmd_who(struct room *r, struct client *c, struct cmd_rest *a)
 	struct client *m;
 
 	(void)a;
+	if (r->cluster != NULL) {
+		cluster_who(r->cluster, c);
+		return;
+	}
 	for (m = room_first(r); m != NULL; m = room_next(m)) {
 		if (buf_append(&list, " ", 1) == -1 ||
 		    buf_append(&list, m->nick, strlen(m->nick)) == -1)
@@ -110,7 +121,10 @@ cmd_me(struct room *r, struct client *c, struct cmd_rest *a)
 		room_sendf(r, c, "!!! usage: /me TEXT");
 		return;
 	}
-	room_broadcastf(r, c, PROTO_ACTION, c->nick, (int)a->n, a->p);
+	if (r->cluster != NULL)
+		cluster_say(r->cluster, c, CLUSTER_ACTION, a->p, a->n);
+	else
+		room_broadcastf(r, c, PROTO_ACTION, c->nick, (int)a->n, a->p);
 }
 
 static void
@@ -124,6 +138,10 @@ cmd_msg(struct room *r, struct client *c, struct cmd_rest *a)
 	nick = cmd_word(a->p, a->n, &len, &text);
 	if (len == 0 || cmd_empty(&text)) {
 		room_sendf(r, c, "!!! usage: /msg NICK TEXT");
+		return;
+	}
+	if (r->cluster != NULL) {
+		cluster_msg(r->cluster, c, nick, len, text.p, text.n);
 		return;
 	}
 	if ((to = room_find(r, nick, len)) == NULL) {
@@ -198,16 +216,29 @@ commands_run(struct room *r, struct client *c, const char *text, size_t len)
 	    name);
 }
 
+/* A chat line from c: to the others, or through the cluster. */
+static void
+commands_chat(struct room *r, struct client *c, const char *text,
+    size_t len)
+{
+	if (r->cluster != NULL)
+		cluster_say(r->cluster, c, CLUSTER_CHAT, text, len);
+	else
+		room_broadcastf(r, c, PROTO_CHAT, c->nick, (int)len, text);
+}
+
 void
 commands_input(struct room *r, struct client *c, const char *text,
     size_t len)
 {
+	/* A cluster joiner's lines wait for its welcome. */
+	if (r->cluster != NULL && cluster_hold(r->cluster, c, text, len))
+		return;
 	if (len > 0 && text[0] == '/') {
 		if (len > 1 && text[1] == '/')
-			room_broadcastf(r, c, PROTO_CHAT, c->nick,
-			    (int)len - 1, text + 1);
+			commands_chat(r, c, text + 1, len - 1);
 		else
 			commands_run(r, c, text, len);
 	} else
-		room_broadcastf(r, c, PROTO_CHAT, c->nick, (int)len, text);
+		commands_chat(r, c, text, len);
 }

@@ -1,6 +1,8 @@
 /* room: the hub: members in join order, nicks, and broadcast queuing. */
 #include "room.h"
 
+#include "cluster.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,10 +214,8 @@ room_free_guest(struct room *r)
 }
 
 void
-room_join(struct room *r, struct client *c)
+room_link(struct room *r, struct client *c)
 {
-	snprintf(c->nick, sizeof c->nick, PROTO_GUEST "%zu",
-	    room_free_guest(r));
 	c->prev = r->tail;
 	c->next = NULL;
 	if (r->tail != NULL)
@@ -227,13 +227,24 @@ room_join(struct room *r, struct client *c)
 	c->flags |= CLIENT_JOINED;
 	room_log(r, "client %u from %s joined as %s", c->id, c->addr,
 	    c->nick);
+}
+
+void
+room_join(struct room *r, struct client *c)
+{
+	if (r->cluster != NULL) {
+		cluster_join(r->cluster, c);
+		return;
+	}
+	snprintf(c->nick, sizeof c->nick, PROTO_GUEST "%zu",
+	    room_free_guest(r));
+	room_link(r, c);
 	room_sendf(r, c, PROTO_WELCOME, c->nick, r->count);
 	room_broadcastf(r, c, PROTO_JOINED, c->nick);
 }
 
 void
-room_leave(struct room *r, struct client *c, const char *reason,
-    const char *why)
+room_unlink(struct room *r, struct client *c, const char *why)
 {
 	if (!(c->flags & CLIENT_JOINED))
 		return;
@@ -255,6 +266,30 @@ room_leave(struct room *r, struct client *c, const char *reason,
 	room_log(r, "client %u %s left (%s)", c->id, c->nick, why);
 	if (r->on_leave != NULL)
 		r->on_leave(r->hook_arg, c);
+}
+
+void
+room_drop(struct room *r, struct client *c, const char *why)
+{
+	if (c->flags & (CLIENT_JOINED | CLIENT_CLOSING))
+		return;
+	c->flags |= CLIENT_CLOSING;
+	c->reason = why;
+	if (r->on_leave != NULL)
+		r->on_leave(r->hook_arg, c);
+}
+
+void
+room_leave(struct room *r, struct client *c, const char *reason,
+    const char *why)
+{
+	if (r->cluster != NULL) {
+		cluster_leave(r->cluster, c, reason, why);
+		return;
+	}
+	if (!(c->flags & CLIENT_JOINED))
+		return;
+	room_unlink(r, c, why);
 	if (reason != NULL)
 		room_broadcastf(r, NULL, PROTO_LEFT_REASON, c->nick, reason);
 	else

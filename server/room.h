@@ -15,6 +15,8 @@
  * with clients that have no socket at all.
  */
 
+struct cluster;
+
 /* Called with one formatted log line (no LF) for connects, leaves, nicks. */
 typedef void (*room_log_fn)(void *arg, const char *text);
 
@@ -36,6 +38,7 @@ struct room {
 	room_client_fn	 on_leave;	/* c left: close it after the pass; or
 					   NULL */
 	void		*hook_arg;	/* for on_output and on_leave */
+	struct cluster	*cluster;	/* with --redis: events go there */
 };
 
 /*
@@ -64,15 +67,37 @@ void	room_free(struct room *r);
 
 /*
  * Add c as the newest member under the smallest free guestN, send it the
- * welcome and tell everyone else it joined.
+ * welcome and tell everyone else it joined. In a cluster the join goes
+ * through the cluster instead, and c waits for its welcome.
  */
 void	room_join(struct room *r, struct client *c);
+
+/*
+ * Make c the newest member, named as c->nick already is, without telling
+ * anyone: for the cluster, whose entries say who joined.
+ */
+void	room_link(struct room *r, struct client *c);
+
+/*
+ * Take member c out of the room without telling anyone: flag it
+ * CLIENT_CLOSING with why (for the log) and call on_leave for it. Does
+ * nothing for a non-member.
+ */
+void	room_unlink(struct room *r, struct client *c, const char *why);
+
+/*
+ * A connection that never became a member is done: flag it
+ * CLIENT_CLOSING with why and call on_leave, so that it is closed (after
+ * a last try at sending what c->out holds).
+ */
+void	room_drop(struct room *r, struct client *c, const char *why);
 
 /*
  * Take c out of the room: tell the others "*** NICK left" or, with a
  * reason, "*** NICK left (REASON)"; flag c CLIENT_CLOSING with why (a
  * string that outlives c, for the log) and call on_leave for it. Does
- * nothing for a non-member.
+ * nothing for a non-member. In a cluster the others hear of it through
+ * the cluster.
  */
 void	room_leave(struct room *r, struct client *c, const char *reason,
 	    const char *why);

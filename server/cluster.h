@@ -1,0 +1,237 @@
+/* cluster: one room served by several lobbyd: room events as stream entries. */
+#ifndef LOBBY_CLUSTER_H
+#define LOBBY_CLUSTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "client.h"
+
+/*
+ * With --redis, the room's events do not go from one member straight to
+ * the others: the room hands each one (join, leave, chat, /me, /msg, nick)
+ * to the cluster, which publishes it through the I/O side (credis.c, on
+ * Redis Streams), and every instance applies the entries it reads back,
+ * in the stream's order, to its own members. The stream's order is then
+ * the room's one global order everywhere; a member is never sent its own
+ * lines back.
+ *
+ * This half makes no system calls: it decides what to publish and what an
+ * entry means for the local members. The I/O half is reached through
+ * struct cluster_ops, which lets the unit tests stand in for Redis.
+ */
+
+struct room;
+
+#define CLUSTER_ROOM_MAX	32	/* --room: 1-32 of A-Za-z0-9_- */
+#define CLUSTER_DEFAULT_ROOM	"lobby"	/* --room when not given */
+#define CLUSTER_INST_LEN	16	/* hex digits of an instance id */
+#define CLUSTER_KEY_MAX		(CLUSTER_INST_LEN + 12) /* "INST:CID" */
+#define CLUSTER_ID_MAX		48	/* a stream ID, "MS-SEQ" */
+#define CLUSTER_HOLD_MAX	65536	/* input held for one joiner, bytes */
+#define CLUSTER_HISTORY_MAX	100000	/* most --history lines */
+
+/* Where Redis is: "HOST:PORT", "[V6]:PORT" or "unix:PATH". */
+struct cluster_addr {
+	bool		 is_unix;	/* path is set, not host and port */
+	char		 host[256];	/* name or address, no brackets */
+	unsigned	 port;		/* 1-65535 */
+	char		 path[108];	/* Unix-domain socket path */
+};
+
+/*
+ * Parse text into a. Returns 0, or -1 with *why saying what is wrong
+ * (a static string, for a usage error).
+ */
+int	cluster_addr_parse(const char *text, struct cluster_addr *a,
+	    const char **why);
+
+/* Whether name is a valid --room: 1-32 of A-Z a-z 0-9 _ -. */
+bool	cluster_room_valid(const char *name);
+
+/* The kinds of stream entries: one letter each, as stored in Redis. */
+#define CLUSTER_JOIN	'j'	/* a member joined */
+#define CLUSTER_LEAVE	'l'	/* a member left */
+#define CLUSTER_CHAT	'c'	/* a chat line */
+#define CLUSTER_ACTION	'a'	/* /me */
+#define CLUSTER_PM	'p'	/* /msg, for one member */
+#define CLUSTER_NICK	'n'	/* a nick change */
+
+/* One stream entry, parsed by the I/O side. Pointers are borrowed. */
+struct cluster_entry {
+	char		 id[CLUSTER_ID_MAX]; /* stream ID "MS-SEQ" */
+	int64_t		 ms;		/* the ID's time: when Redis took it */
+	int		 kind;		/* CLUSTER_* above */
+	const char	*member;	/* "INST:CID" of whom it is about */
+	const char	*nick;		/* its nick (NICK: the new one) */
+	const char	*old;		/* NICK: the old nick, else NULL */
+	const char	*to;		/* PM: the recipient's "INST:CID" */
+	const char	*text;		/* chat, /me, pm text; leave reason */
+	size_t		 textlen;	/* bytes at text (text may be NULL) */
+	unsigned long	 count;		/* JOIN: members online with it */
+};
+
+/*
+ * The I/O side, as the cluster sees it. Each call publishes one event of
+ * local member cid and returns 0, or -1 when it cannot be sent (the link
+ * is down); answers come back through cluster_tell() and the entries
+ * through cluster_apply().
+ */
+struct cluster_ops {
+	/* Claim a guest nick for cid and publish its join. */
+	int	(*join)(void *io, unsigned cid);
+	/* Publish that cid left; reason may be NULL. */
+	int	(*leave)(void *io, unsigned cid, const char *reason);
+	/* Publish a chat line (CLUSTER_CHAT) or a /me (CLUSTER_ACTION). */
+	int	(*say)(void *io, unsigned cid, int kind, const char *text,
+		    size_t len);
+	/* Publish a /msg to the member called to (any case). */
+	int	(*msg)(void *io, unsigned cid, const char *to, size_t tolen,
+		    const char *text, size_t len);
+	/* Claim nick for cid and publish the change. */
+	int	(*nick)(void *io, unsigned cid, const char *nick, size_t len);
+	/* Ask for the room's members in join order, for cid. */
+	int	(*who)(void *io, unsigned cid);
+};
+
+/* A connection waiting for its join entry to come back. */
+struct cluster_pending {
+	struct client	*c;		/* the connection */
+	struct buf	 held;		/* its lines so far, each NUL-ended */
+	bool		 dropped;	/* lines were dropped over the bound */
+	struct cluster_pending *next;	/* the next one waiting */
+};
+
+/* A member that left while the link was down: published on return. */
+struct cluster_gone {
+	unsigned	 cid;		/* its connection number */
+	char		*reason;	/* its leave reason, or NULL */
+	struct cluster_gone *next;	/* the next one */
+};
+
+/* One line of the room's history. */
+struct cluster_hist {
+	int64_t		 ms;		/* when it was sent (wall clock) */
+	char		*line;		/* as delivered, no LF; malloc'd */
+};
+
+struct cluster {
+	struct room	*room;		/* the local members */
+	const struct cluster_ops *ops;	/* the I/O side */
+	void		*io;		/* its state, for ops */
+	char		 inst[CLUSTER_INST_LEN + 1]; /* this instance's id */
+	bool		 up;		/* the link to the room works */
+	char		 lastid[CLUSTER_ID_MAX]; /* last entry applied */
+	int64_t		 now_ms;	/* wall clock ms, set by the I/O side */
+	struct cluster_pending *pending; /* joiners, oldest first */
+	struct cluster_gone *gone;	/* leaves to publish on return */
+	struct cluster_hist *hist;	/* ring of history lines */
+	size_t		 hist_cap;	/* --history: slots in hist */
+	size_t		 hist_n;	/* lines in the ring */
+	size_t		 hist_next;	/* slot the next line goes to */
+	unsigned long	 applied;	/* entries applied, for the counters */
+};
+
+/*
+ * Set up cl for room r, keeping a history of history lines, with the I/O
+ * side ops/io (which may be set later, before the first event). inst is
+ * this instance's id. Returns 0, or -1 (ENOMEM).
+ */
+int	cluster_init(struct cluster *cl, struct room *r, size_t history,
+	    const char *inst);
+
+/* Release what cl holds (not the clients). */
+void	cluster_free(struct cluster *cl);
+
+/* ---------------------------------------------------------------------
+ * Called by the room and the commands instead of delivering locally
+ * ------------------------------------------------------------------- */
+
+/*
+ * A new connection: publish its join; it waits (its lines held) until its
+ * join entry comes back. With the link down it is told
+ * "!!! room unavailable, try again later" and flagged CLIENT_CLOSING.
+ */
+void	cluster_join(struct cluster *cl, struct client *c);
+
+/*
+ * c leaves (see room_leave()): it is out of the local room at once and its
+ * leave is published, or remembered until the link is back.
+ */
+void	cluster_leave(struct cluster *cl, struct client *c,
+	    const char *reason, const char *why);
+
+/*
+ * A line from c while it waits for its welcome: held (returns true), to
+ * be run once it has joined. Returns false for a member.
+ */
+bool	cluster_hold(struct cluster *cl, struct client *c, const char *text,
+	    size_t len);
+
+/* c says text (kind CLUSTER_CHAT or CLUSTER_ACTION). */
+void	cluster_say(struct cluster *cl, struct client *c, int kind,
+	    const char *text, size_t len);
+
+/* c sends text to the member called to (checked cluster-wide). */
+void	cluster_msg(struct cluster *cl, struct client *c, const char *to,
+	    size_t tolen, const char *text, size_t len);
+
+/* c asks for nick (valid, not its own): claimed cluster-wide. */
+void	cluster_nick(struct cluster *cl, struct client *c, const char *nick,
+	    size_t len);
+
+/* c asks who is online, cluster-wide. */
+void	cluster_who(struct cluster *cl, struct client *c);
+
+/* ---------------------------------------------------------------------
+ * Called by the I/O side
+ * ------------------------------------------------------------------- */
+
+/*
+ * Apply one entry read from the stream, in stream order: deliver it to
+ * the local members it concerns, remember chat and /me in the history.
+ * An entry at or below the last one applied is ignored.
+ */
+void	cluster_apply(struct cluster *cl, const struct cluster_entry *e);
+
+/*
+ * An entry read at start-up, older than any the members will see: only
+ * remembered in the history (chat and /me), and the position moves on.
+ */
+void	cluster_remember(struct cluster *cl, const struct cluster_entry *e);
+
+/* Send line (no LF) to local member cid, if it is still here. */
+void	cluster_tell(struct cluster *cl, unsigned cid, const char *line,
+	    size_t len);
+
+/* cid's join could not be published: refuse the connection. */
+void	cluster_refuse(struct cluster *cl, unsigned cid);
+
+/*
+ * cid was registered again under nick after the link came back (its own
+ * nick was taken meanwhile): it is told so.
+ */
+void	cluster_renamed(struct cluster *cl, unsigned cid, const char *nick);
+
+/* The link went down: tell the members, refuse events until it is back. */
+void	cluster_down(struct cluster *cl);
+
+/*
+ * The link is back: tell the members; missed says entries were trimmed
+ * from the stream before this instance could read them.
+ */
+void	cluster_up(struct cluster *cl, bool missed);
+
+/* Forget the leaves remembered while the link was down (published). */
+void	cluster_gone_clear(struct cluster *cl);
+
+/* Whether key ("INST:CID") is a member of this instance; sets *cid. */
+bool	cluster_key_local(const struct cluster *cl, const char *key,
+	    unsigned *cid);
+
+/* Compare two stream IDs "MS-SEQ": <0, 0, >0 like strcmp. */
+int	cluster_id_cmp(const char *a, const char *b);
+
+#endif /* LOBBY_CLUSTER_H */

@@ -1,0 +1,593 @@
+/* test_cluster: the shared room's pure side: publishing events, applying entries. */
+#include "room_helpers.h"
+
+#include <stdio.h>
+#include <time.h>
+
+#include "cluster.h"
+
+#define INST	"00000000000000aa"	/* this instance, in the tests */
+#define OTHER	"00000000000000bb"	/* another instance */
+
+/*
+ * The stand-in for Redis: every call is written to calls as one line, and
+ * answers rc (0, or -1 for a link that cannot take it).
+ */
+struct fake {
+	struct fx	 fx;		/* the room and clients; first member */
+	struct cluster	 cl;		/* under test */
+	struct buf	 calls;		/* "join 1", "say 1 c hello", ... */
+	int		 rc;		/* what every call returns */
+	unsigned	 seq;		/* for entry IDs */
+};
+
+/* Record one call. */
+static int
+fake_call(void *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+fake_call(void *io, const char *fmt, ...)
+{
+	struct fake *fk = io;
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	assert_int_equal(buf_append(&fk->calls, line, (size_t)n), 0);
+	assert_int_equal(buf_append(&fk->calls, "\n", 1), 0);
+	return fk->rc;
+}
+
+static int
+fake_join(void *io, unsigned cid)
+{
+	return fake_call(io, "join %u", cid);
+}
+
+static int
+fake_leave(void *io, unsigned cid, const char *reason)
+{
+	return fake_call(io, "leave %u %s", cid, reason ? reason : "-");
+}
+
+static int
+fake_say(void *io, unsigned cid, int kind, const char *text, size_t len)
+{
+	return fake_call(io, "say %u %c %.*s", cid, kind, (int)len, text);
+}
+
+static int
+fake_msg(void *io, unsigned cid, const char *to, size_t tolen,
+    const char *text, size_t len)
+{
+	return fake_call(io, "msg %u %.*s %.*s", cid, (int)tolen, to,
+	    (int)len, text);
+}
+
+static int
+fake_nick(void *io, unsigned cid, const char *nick, size_t len)
+{
+	return fake_call(io, "nick %u %.*s", cid, (int)len, nick);
+}
+
+static int
+fake_who(void *io, unsigned cid)
+{
+	return fake_call(io, "who %u", cid);
+}
+
+static const struct cluster_ops fake_ops = {
+	fake_join, fake_leave, fake_say, fake_msg, fake_nick, fake_who,
+};
+
+/* Assert the calls made so far, then forget them. */
+static void
+fake_expect_calls(struct fake *fk, const char *want)
+{
+	char got[4096];
+	size_t n = buf_used(&fk->calls);
+
+	assert_in_range(n, 0, sizeof got - 1);
+	memcpy(got, buf_peek(&fk->calls), n);
+	got[n] = '\0';
+	assert_string_equal(got, want);
+	buf_drain(&fk->calls, n);
+}
+
+/* cmocka setup: a clustered room with history 3, link up, in UTC. */
+static int
+fake_setup(void **state)
+{
+	struct fake *fk;
+
+	setenv("TZ", "UTC", 1);
+	tzset();
+	if ((fk = calloc(1, sizeof *fk)) == NULL)
+		return -1;
+	room_init(&fk->fx.r, FX_SENDQ);
+	if (cluster_init(&fk->cl, &fk->fx.r, 3, INST) == -1)
+		return -1;
+	fk->cl.ops = &fake_ops;
+	fk->cl.io = fk;
+	fk->cl.up = true;
+	/* 2026-12-01 14:05:00 UTC */
+	fk->cl.now_ms = 1796133900000LL;
+	fk->fx.r.cluster = &fk->cl;
+	*state = fk;
+	return 0;
+}
+
+static int
+fake_teardown(void **state)
+{
+	struct fake *fk = *state;
+	size_t i;
+
+	cluster_free(&fk->cl);
+	for (i = 0; i < fk->fx.n; i++)
+		client_free(fk->fx.c[i]);
+	room_free(&fk->fx.r);
+	buf_free(&fk->calls);
+	buf_free(&fk->fx.log);
+	free(fk);
+	return 0;
+}
+
+/* A member key "INST:CID". */
+static const char *
+key(const char *inst, unsigned cid)
+{
+	static char k[4][64];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(k[i], sizeof k[i], "%s:%u", inst, cid);
+	return k[i];
+}
+
+/* Apply one entry of kind at time ms with the next ID. */
+static void
+apply(struct fake *fk, int kind, const char *member, const char *nick,
+    const char *text, const char *extra, unsigned long count)
+{
+	struct cluster_entry e;
+
+	memset(&e, 0, sizeof e);
+	fk->seq++;
+	snprintf(e.id, sizeof e.id, "%lld-%u", (long long)fk->cl.now_ms,
+	    fk->seq);
+	e.ms = fk->cl.now_ms;
+	e.kind = kind;
+	e.member = member;
+	e.nick = nick;
+	e.text = text;
+	e.textlen = text != NULL ? strlen(text) : 0;
+	if (kind == CLUSTER_NICK)
+		e.old = extra;
+	if (kind == CLUSTER_PM)
+		e.to = extra;
+	e.count = count;
+	cluster_apply(&fk->cl, &e);
+}
+
+/* A local connection that joined as nick (its join entry applied). */
+static struct client *
+joined(struct fake *fk, const char *nick, unsigned long count)
+{
+	struct client *c = fx_client(&fk->fx);
+
+	room_join(&fk->fx.r, c);
+	apply(fk, CLUSTER_JOIN, key(INST, c->id), nick, NULL, NULL, count);
+	fx_drain_all(&fk->fx);
+	buf_drain(&fk->calls, buf_used(&fk->calls));
+	return c;
+}
+
+/* ---------------------------------------------------------------------
+ * Options
+ * ------------------------------------------------------------------- */
+
+static void
+test_addr_parse(void **state)
+{
+	struct cluster_addr a;
+	const char *why;
+
+	(void)state;
+	assert_int_equal(cluster_addr_parse("127.0.0.1:6379", &a, &why), 0);
+	assert_false(a.is_unix);
+	assert_string_equal(a.host, "127.0.0.1");
+	assert_int_equal(a.port, 6379);
+	assert_int_equal(cluster_addr_parse("redis.example:1", &a, &why), 0);
+	assert_string_equal(a.host, "redis.example");
+	assert_int_equal(cluster_addr_parse("[::1]:65535", &a, &why), 0);
+	assert_string_equal(a.host, "::1");
+	assert_int_equal(a.port, 65535);
+	assert_int_equal(cluster_addr_parse("unix:/run/redis.sock", &a, &why),
+	    0);
+	assert_true(a.is_unix);
+	assert_string_equal(a.path, "/run/redis.sock");
+
+	static const char *const bad[] = {
+		"", "localhost", "localhost:", ":6379", "host:0",
+		"host:65536", "host:63x", "::1:6379", "[::1]6379", "[]:1",
+		"[::1:6379", "unix:", "host:-1",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		why = NULL;
+		assert_int_equal(cluster_addr_parse(bad[i], &a, &why), -1);
+		assert_non_null(why);
+	}
+	char longpath[200];
+	memset(longpath, 'a', sizeof longpath);
+	memcpy(longpath, "unix:", 5);
+	longpath[sizeof longpath - 1] = '\0';
+	assert_int_equal(cluster_addr_parse(longpath, &a, &why), -1);
+}
+
+static void
+test_room_names(void **state)
+{
+	(void)state;
+	assert_true(cluster_room_valid("lobby"));
+	assert_true(cluster_room_valid("A-z_09"));
+	assert_true(cluster_room_valid("12345678901234567890123456789012"));
+	assert_false(cluster_room_valid(""));
+	assert_false(cluster_room_valid("123456789012345678901234567890123"));
+	assert_false(cluster_room_valid("a b"));
+	assert_false(cluster_room_valid("a:b"));
+	assert_false(cluster_room_valid("{x}"));
+}
+
+static void
+test_ids_and_keys(void **state)
+{
+	struct fake *fk = *state;
+	unsigned cid = 0;
+
+	assert_true(cluster_id_cmp("1-0", "1-1") < 0);
+	assert_true(cluster_id_cmp("2-0", "1-9") > 0);
+	assert_true(cluster_id_cmp("10-0", "9-0") > 0);
+	assert_int_equal(cluster_id_cmp("5-5", "5-5"), 0);
+	assert_true(cluster_key_local(&fk->cl, INST ":42", &cid));
+	assert_int_equal(cid, 42);
+	assert_false(cluster_key_local(&fk->cl, OTHER ":42", &cid));
+	assert_false(cluster_key_local(&fk->cl, INST ":", &cid));
+	assert_false(cluster_key_local(&fk->cl, INST ":4x", &cid));
+	assert_false(cluster_key_local(&fk->cl, INST, &cid));
+}
+
+/* ---------------------------------------------------------------------
+ * Joining: the welcome comes with the join entry
+ * ------------------------------------------------------------------- */
+
+static void
+test_join_waits_for_its_entry(void **state)
+{
+	struct fake *fk = *state;
+	struct client *a, *b;
+
+	a = joined(fk, "guest1", 1);
+	b = fx_client(&fk->fx);
+	room_join(&fk->fx.r, b);
+	fake_expect_calls(fk, "join 2\n");
+	/* Not a member until its entry is back: nothing is sent to it. */
+	assert_true(b->flags & CLIENT_WAITING);
+	assert_false(b->flags & CLIENT_JOINED);
+	fx_silent(b);
+	fx_silent(a);
+	/* Someone on another instance joins first: b does not hear it. */
+	apply(fk, CLUSTER_JOIN, key(OTHER, 1), "guest7", NULL, NULL, 2);
+	fx_expect(a, "*** guest7 joined\n");
+	fx_silent(b);
+	apply(fk, CLUSTER_JOIN, key(INST, b->id), "guest8", NULL, NULL, 3);
+	fx_expect(b, "*** welcome to lobby, you are guest8 (3 online; "
+	    "/help for commands)\n");
+	fx_expect(a, "*** guest8 joined\n");
+	assert_string_equal(b->nick, "guest8");
+	assert_true(b->flags & CLIENT_JOINED);
+	assert_false(b->flags & CLIENT_WAITING);
+	assert_ptr_equal(fk->fx.r.tail, b);
+}
+
+static void
+test_lines_before_welcome_are_held(void **state)
+{
+	struct fake *fk = *state;
+	struct client *b = fx_client(&fk->fx);
+
+	room_join(&fk->fx.r, b);
+	fx_say(&fk->fx, b, "/nick bob");
+	fx_say(&fk->fx, b, "hello");
+	fx_say(&fk->fx, b, "/help");
+	/* Only the join went out: the rest waits for the welcome. */
+	fake_expect_calls(fk, "join 1\n");
+	fx_silent(b);
+	apply(fk, CLUSTER_JOIN, key(INST, b->id), "guest1", NULL, NULL, 1);
+	fake_expect_calls(fk, "nick 1 bob\nsay 1 c hello\n");
+	/* The welcome first, then /help's answer, in the order sent. */
+	char got[FX_MAXOUT];
+	size_t n = buf_used(&b->out);
+	memcpy(got, buf_peek(&b->out), n);
+	got[n] = '\0';
+	assert_true(strncmp(got, "*** welcome to lobby, you are guest1 (1 "
+	    "online; /help for commands)\n*** commands:\n", 70) == 0);
+}
+
+static void
+test_leaving_before_welcome(void **state)
+{
+	struct fake *fk = *state;
+	struct client *b = fx_client(&fk->fx);
+
+	room_join(&fk->fx.r, b);
+	fx_say(&fk->fx, b, "hi there");
+	fx_say(&fk->fx, b, "/me waves");
+	fx_say(&fk->fx, b, "/who");
+	fx_say(&fk->fx, b, "//slash");
+	room_leave(&fk->fx.r, b, NULL, "eof");
+	/* What it said is still published, behind its join, then it goes. */
+	fake_expect_calls(fk, "join 1\nsay 1 c hi there\nsay 1 a waves\n"
+	    "say 1 c /slash\nleave 1 -\n");
+	assert_true(b->flags & CLIENT_CLOSING);
+	assert_false(b->flags & CLIENT_WAITING);
+	/* Its join entry coming back later changes nothing. */
+	apply(fk, CLUSTER_JOIN, key(INST, b->id), "guest1", NULL, NULL, 1);
+	assert_false(b->flags & CLIENT_JOINED);
+	assert_null(fk->fx.r.head);
+}
+
+static void
+test_join_refused(void **state)
+{
+	struct fake *fk = *state;
+	struct client *b = fx_client(&fk->fx), *c = fx_client(&fk->fx);
+
+	room_join(&fk->fx.r, b);
+	cluster_refuse(&fk->cl, b->id);
+	fx_expect(b, "!!! room unavailable, try again later\n");
+	assert_true(b->flags & CLIENT_CLOSING);
+	/* With the link down, a connection is turned away at once. */
+	fk->cl.up = false;
+	room_join(&fk->fx.r, c);
+	fx_expect(c, "!!! room unavailable, try again later\n");
+	assert_true(c->flags & CLIENT_CLOSING);
+	fake_expect_calls(fk, "join 1\n");
+}
+
+/* ---------------------------------------------------------------------
+ * Events: published, applied in stream order, never echoed
+ * ------------------------------------------------------------------- */
+
+static void
+test_chat_goes_through_the_stream(void **state)
+{
+	struct fake *fk = *state;
+	struct client *a = joined(fk, "alice", 1), *b = joined(fk, "bob", 2);
+
+	fx_say(&fk->fx, a, "hello");
+	fx_say(&fk->fx, a, "/me waves");
+	fx_say(&fk->fx, a, "//x");
+	fake_expect_calls(fk, "say 1 c hello\nsay 1 a waves\nsay 1 c /x\n");
+	/* Nobody sees it before the stream says so. */
+	fx_silent(a);
+	fx_silent(b);
+	apply(fk, CLUSTER_CHAT, key(INST, a->id), "alice", "hello", NULL, 0);
+	apply(fk, CLUSTER_CHAT, key(OTHER, 3), "carol", "yo", NULL, 0);
+	apply(fk, CLUSTER_ACTION, key(INST, a->id), "alice", "waves", NULL,
+	    0);
+	/* The sender never gets its own lines back. */
+	fx_expect(a, "<carol> yo\n");
+	fx_expect(b, "<alice> hello\n<carol> yo\n* alice waves\n");
+}
+
+static void
+test_entries_once_in_order(void **state)
+{
+	struct fake *fk = *state;
+	struct client *a = joined(fk, "alice", 1);
+	struct cluster_entry e;
+
+	memset(&e, 0, sizeof e);
+	e.kind = CLUSTER_CHAT;
+	e.member = key(OTHER, 1);
+	e.nick = "zed";
+	e.text = "one";
+	e.textlen = 3;
+	snprintf(e.id, sizeof e.id, "%s", "9999999999999-5");
+	cluster_apply(&fk->cl, &e);
+	/* The same entry again, or an older one, is not delivered twice. */
+	cluster_apply(&fk->cl, &e);
+	snprintf(e.id, sizeof e.id, "%s", "9999999999999-4");
+	cluster_apply(&fk->cl, &e);
+	fx_expect(a, "<zed> one\n");
+	assert_string_equal(fk->cl.lastid, "9999999999999-5");
+}
+
+static void
+test_pm_nick_leave(void **state)
+{
+	struct fake *fk = *state;
+	struct client *a = joined(fk, "alice", 1), *b = joined(fk, "bob", 2);
+
+	fx_say(&fk->fx, a, "/msg BOB psst");
+	fx_say(&fk->fx, a, "/nick Al");
+	fx_say(&fk->fx, a, "/nick alice");
+	fx_say(&fk->fx, a, "/who");
+	fake_expect_calls(fk, "msg 1 BOB psst\nnick 1 Al\nwho 1\n");
+	fx_expect(a, "!!! you are already alice\n");
+	apply(fk, CLUSTER_PM, key(INST, a->id), "alice", "psst",
+	    key(INST, b->id), 0);
+	fx_silent(a);
+	fx_expect(b, "[pm] <alice> psst\n");
+	/* A nick change is for everyone, the one who changed included. */
+	apply(fk, CLUSTER_NICK, key(INST, a->id), "Al", NULL, "alice", 0);
+	assert_string_equal(a->nick, "Al");
+	fx_expect(a, "*** alice is now Al\n");
+	fx_expect(b, "*** alice is now Al\n");
+	/* Answers from Redis go to their member alone. */
+	cluster_tell(&fk->cl, a->id, "*** 2 online: Al bob", 20);
+	fx_expect(a, "*** 2 online: Al bob\n");
+	fx_silent(b);
+	/* A leave is out of the local room at once, told by the stream. */
+	room_leave(&fk->fx.r, b, "bye", "quit");
+	fake_expect_calls(fk, "leave 2 bye\n");
+	assert_true(b->flags & CLIENT_CLOSING);
+	assert_int_equal(fk->fx.r.count, 1);
+	fx_silent(a);
+	apply(fk, CLUSTER_LEAVE, key(INST, b->id), "bob", "bye", NULL, 0);
+	fx_expect(a, "*** bob left (bye)\n");
+	apply(fk, CLUSTER_LEAVE, key(OTHER, 9), "zed", "lost", NULL, 0);
+	apply(fk, CLUSTER_LEAVE, key(OTHER, 8), "yan", NULL, NULL, 0);
+	fx_expect(a, "*** zed left (lost)\n*** yan left\n");
+	fx_silent(b);
+}
+
+/* ---------------------------------------------------------------------
+ * History
+ * ------------------------------------------------------------------- */
+
+static void
+test_history_for_joiners(void **state)
+{
+	struct fake *fk = *state;
+	struct cluster_entry e;
+	struct client *a;
+
+	/* An old line from the day before, read at start-up. */
+	memset(&e, 0, sizeof e);
+	snprintf(e.id, sizeof e.id, "%lld-0",
+	    (long long)fk->cl.now_ms - 86400000LL);
+	e.ms = fk->cl.now_ms - 86400000LL;
+	e.kind = CLUSTER_CHAT;
+	e.member = key(OTHER, 1);
+	e.nick = "old";
+	e.text = "yesterday";
+	e.textlen = 9;
+	cluster_remember(&fk->cl, &e);
+	e.kind = CLUSTER_JOIN;
+	snprintf(e.id, sizeof e.id, "%lld-1",
+	    (long long)fk->cl.now_ms - 86400000LL);
+	cluster_remember(&fk->cl, &e);
+	a = fx_client(&fk->fx);
+	room_join(&fk->fx.r, a);
+	apply(fk, CLUSTER_CHAT, key(OTHER, 1), "zed", "one", NULL, 0);
+	apply(fk, CLUSTER_JOIN, key(OTHER, 2), "x", NULL, NULL, 2);
+	apply(fk, CLUSTER_ACTION, key(OTHER, 1), "zed", "two", NULL, 0);
+	apply(fk, CLUSTER_PM, key(OTHER, 1), "zed", "secret", key(OTHER, 2),
+	    0);
+	apply(fk, CLUSTER_JOIN, key(INST, a->id), "guest3", NULL, NULL, 3);
+	fx_expect(a, "*** welcome to lobby, you are guest3 (3 online; "
+	    "/help for commands)\n"
+	    "*** last 3 messages:\n"
+	    "[2026-11-30 14:05] <old> yesterday\n"
+	    "[14:05] <zed> one\n"
+	    "[14:05] * zed two\n"
+	    "*** end of history\n");
+	/* The ring keeps 3: a fourth line pushes out the oldest. */
+	apply(fk, CLUSTER_CHAT, key(OTHER, 1), "zed", "three", NULL, 0);
+	fx_expect(a, "<zed> three\n");
+	assert_int_equal(fk->cl.hist_n, 3);
+}
+
+/* ---------------------------------------------------------------------
+ * The link going down and coming back
+ * ------------------------------------------------------------------- */
+
+static void
+test_link_down_and_back(void **state)
+{
+	struct fake *fk = *state;
+	struct client *a = joined(fk, "alice", 1), *b = joined(fk, "bob", 2);
+	struct client *p = fx_client(&fk->fx);
+
+	room_join(&fk->fx.r, p);
+	buf_drain(&fk->calls, buf_used(&fk->calls));
+	cluster_down(&fk->cl);
+	fx_expect(a, "*** lost the link to the room, retrying\n");
+	fx_expect(b, "*** lost the link to the room, retrying\n");
+	/* A joiner still waiting cannot be welcomed now. */
+	fx_expect(p, "!!! room unavailable, try again later\n");
+	assert_true(p->flags & CLIENT_CLOSING);
+	fx_say(&fk->fx, a, "hello");
+	fx_say(&fk->fx, a, "/me waves");
+	fx_say(&fk->fx, a, "/msg bob x");
+	fx_say(&fk->fx, a, "/nick zz");
+	fx_say(&fk->fx, a, "/who");
+	fx_expect(a, "!!! room unavailable, message not sent\n"
+	    "!!! room unavailable, message not sent\n"
+	    "!!! room unavailable, message not sent\n"
+	    "!!! room unavailable, message not sent\n"
+	    "!!! room unavailable, try again later\n");
+	/* Local commands still work. */
+	fx_say(&fk->fx, a, "/nick");
+	fx_expect(a, "!!! usage: /nick NAME\n");
+	/* A leave is remembered for when the link is back. */
+	room_leave(&fk->fx.r, b, "later", "quit");
+	fake_expect_calls(fk, "");
+	assert_non_null(fk->cl.gone);
+	assert_int_equal(fk->cl.gone->cid, b->id);
+	assert_string_equal(fk->cl.gone->reason, "later");
+	cluster_up(&fk->cl, true);
+	fx_expect(a, "*** link to the room restored\n"
+	    "*** some messages were missed while the link was down\n");
+	cluster_gone_clear(&fk->cl);
+	assert_null(fk->cl.gone);
+	/* A member registered again under another nick is told. */
+	cluster_renamed(&fk->cl, a->id, "guest9");
+	fx_expect(a, "*** alice was taken while the link was down: you are "
+	    "now guest9\n");
+	assert_string_equal(a->nick, "guest9");
+}
+
+static void
+test_publish_failure_tells_sender(void **state)
+{
+	struct fake *fk = *state;
+	struct client *a = joined(fk, "alice", 1);
+
+	fk->rc = -1;
+	fx_say(&fk->fx, a, "hello");
+	fx_say(&fk->fx, a, "/who");
+	fx_expect(a, "!!! room unavailable, message not sent\n"
+	    "!!! room unavailable, try again later\n");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_addr_parse),
+		cmocka_unit_test(test_room_names),
+		cmocka_unit_test_setup_teardown(test_ids_and_keys, fake_setup,
+		    fake_teardown),
+		cmocka_unit_test_setup_teardown(test_join_waits_for_its_entry,
+		    fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_lines_before_welcome_are_held, fake_setup,
+		    fake_teardown),
+		cmocka_unit_test_setup_teardown(test_leaving_before_welcome,
+		    fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_join_refused, fake_setup,
+		    fake_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_chat_goes_through_the_stream, fake_setup,
+		    fake_teardown),
+		cmocka_unit_test_setup_teardown(test_entries_once_in_order,
+		    fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_pm_nick_leave, fake_setup,
+		    fake_teardown),
+		cmocka_unit_test_setup_teardown(test_history_for_joiners,
+		    fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_link_down_and_back,
+		    fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_publish_failure_tells_sender, fake_setup,
+		    fake_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
