@@ -208,7 +208,7 @@ cluster_member(const struct cluster *cl, unsigned cid)
 {
 	struct client *c;
 
-	for (c = cl->room->head; c != NULL; c = c->next)
+	for (c = room_first(cl->room); c != NULL; c = room_next(c))
 		if (c->id == cid)
 			return c;
 	return NULL;

@@ -324,7 +324,11 @@ listener_client_cap(struct server *s)
 {
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 	size_t own = SERVER_OWN_FDS + s->nlisteners, cap = s->cfg->max_clients;
-	size_t fdcap = FD_SETSIZE - own;
+	size_t fdcap;
+
+	if (s->cfg->redis != NULL)
+		own += SERVER_REDIS_FDS;
+	fdcap = FD_SETSIZE - own;
 
 	(void)getrlimit(RLIMIT_NOFILE, &rl);
 	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < FD_SETSIZE)

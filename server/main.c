@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cluster.h"
 #include "log.h"
 #include "net.h"
 #include "proto.h"
@@ -22,11 +23,13 @@
 #define MAIN_STR_(x)		#x
 /* SERVER_MAX_LISTENERS as text, for the message that names it. */
 #define MAIN_MAX_LISTENERS	MAIN_STR(SERVER_MAX_LISTENERS)
+#define MAIN_HISTORY		50	/* default --history, lines */
 
 static const char usage_text[] =
 "usage: lobbyd [-b ADDR]... [-p PORT] [-u PATH] [--max-clients N]\n"
 "              [--max-line BYTES] [--sendq BYTES] [--idle-timeout S]\n"
 "              [--web ADDR:PORT]... [--web-origin ORIGIN]...\n"
+"              [--history N] [--redis ADDR [--room NAME]]\n"
 "              [-v | -q] [--help] [--version]\n";
 
 static const char help_text[] =
@@ -50,6 +53,12 @@ static const char help_text[] =
 "      --web-origin ORIGIN  let pages from ORIGIN (https://host[:port])\n"
 "                        join over WebSocket too; repeatable (default:\n"
 "                        the page's own origin only)\n"
+"      --history N       chat lines a joiner is shown (default 50; 0: none;\n"
+"                        at most 100000); with --redis\n"
+"      --redis ADDR      share one room with every lobbyd on this Redis\n"
+"                        (HOST:PORT, [V6]:PORT or unix:PATH)\n"
+"      --room NAME       the room's name in Redis (default lobby;\n"
+"                        1-32 of A-Z a-z 0-9 _ -)\n"
 "  -v, --verbose         log debug detail too\n"
 "  -q, --quiet           log only warnings and errors\n"
 "  -h, --help            show this help and exit\n"
@@ -277,6 +286,31 @@ stdio_ensure(void)
 	}
 }
 
+/*
+ * Check a --redis address, or exit 2: with a bad one, or in a lobbyd
+ * built without hiredis, which cannot serve a shared room at all.
+ */
+static void
+redis_option(const char *v)
+{
+	struct cluster_addr addr;
+	const char *why;
+
+#ifndef LOBBY_HAVE_REDIS
+	(void)v;
+	(void)addr;
+	(void)why;
+	fprintf(stderr, "lobbyd: built without Redis support\n");
+	exit(2);
+#else
+	if (cluster_addr_parse(v, &addr, &why) == -1) {
+		fprintf(stderr, "lobbyd: --redis %s: %s\n%s", v, why,
+		    usage_text);
+		exit(2);
+	}
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
@@ -293,6 +327,7 @@ main(int argc, char **argv)
 	cfg.max_clients = MAIN_MAX_CLIENTS;
 	cfg.max_line = MAIN_MAX_LINE;
 	cfg.sendq = MAIN_SENDQ;
+	cfg.history = MAIN_HISTORY;
 
 	for (i = 1; i < argc; i++) {
 		a = argv[i];
@@ -355,9 +390,23 @@ main(int argc, char **argv)
 				    "%s)", MAIN_STR(SERVER_MAX_ORIGINS));
 			check_origin(v);
 			cfg.web_origins[cfg.nweb_origins++] = v;
+		} else if (opt_is(a, eq, '\0', "history")) {
+			cfg.history = parse_num("--history",
+			    opt_value(argc, argv, &i, eq), 0, CLUSTER_HISTORY_MAX);
+		} else if (opt_is(a, eq, '\0', "redis")) {
+			v = opt_value(argc, argv, &i, eq);
+			redis_option(v);
+			cfg.redis = v;
+		} else if (opt_is(a, eq, '\0', "room")) {
+			cfg.room = opt_value(argc, argv, &i, eq);
+			if (!cluster_room_valid(cfg.room))
+				usage_error("--room %s: a room name is 1-32 of "
+				    "A-Z a-z 0-9 _ -", cfg.room);
 		} else
 			usage_error("unknown option: %s", a);
 	}
+	if (cfg.room != NULL && cfg.redis == NULL)
+		usage_error("--room %s needs --redis", cfg.room);
 	/* A relayed line is at most 3 bytes per input byte plus a prefix. */
 	if (cfg.sendq < 4 * cfg.max_line + 64) {
 		fprintf(stderr, "lobbyd: --sendq %zu is too small for "

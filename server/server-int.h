@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "client.h"
+#include "cluster.h"
 #include "loop.h"
 #include "net.h"
 #include "room.h"
@@ -20,6 +21,10 @@
 #define SERVER_TRIM_MS		1000	/* how often idle buffers are freed */
 /* Fds the server keeps for itself: stdio, the self-pipe, the reserve. */
 #define SERVER_OWN_FDS		6
+#define SERVER_REDIS_FDS	2	/* and in a cluster, two to Redis */
+#define SERVER_REDIS_START_MS	3000	/* bound on reaching Redis at start */
+
+struct credis;
 
 /* One listening socket. */
 struct listener {
@@ -39,6 +44,8 @@ struct server {
 	const struct server_config *cfg; /* options, read-only */
 	struct loop	 loop;		/* the one select() loop */
 	struct room	 room;		/* the members, and their output */
+	struct cluster	 cluster;	/* with --redis: the shared room */
+	struct credis	*credis;	/* with --redis: its Redis side */
 
 	/* listener.c: taking connections in, or refusing them */
 	struct listener	 listeners[SERVER_MAX_LISTENERS + 1]; /* + unix */

@@ -11,6 +11,9 @@
 
 #include "log.h"
 #include "text.h"
+#ifdef LOBBY_HAVE_REDIS
+#include "credis.h"
+#endif
 
 /*
  * The signal handler's only link to the server: the write end of the
@@ -62,6 +65,11 @@ server_stop(struct server *s)
 	conn_stop_reading(s);
 	web_stop(s);
 	room_broadcastf(&s->room, NULL, PROTO_SHUTDOWN);
+#ifdef LOBBY_HAVE_REDIS
+	/* The other instances hear that our members are gone. */
+	if (s->credis != NULL)
+		credis_stop(s->credis);
+#endif
 }
 
 /* The handler itself: one byte down the self-pipe, nothing else. */
@@ -127,10 +135,68 @@ server_signals(struct server *s)
  * Start-up and the main loop
  * ------------------------------------------------------------------- */
 
+/* Whether output or, in a cluster, a reply from Redis is still awaited. */
+static bool
+server_unsent(const struct server *s)
+{
+#ifdef LOBBY_HAVE_REDIS
+	if (s->credis != NULL && credis_busy(s->credis))
+		return true;
+#endif
+	return conn_unsent(s);
+}
+
+/*
+ * With --redis: join the room shared through Redis before listening, so
+ * that nobody is served a room that is not there. Prints why and returns
+ * -1 when Redis cannot be reached within SERVER_REDIS_START_MS.
+ */
+static int
+server_cluster(struct server *s)
+{
+#ifdef LOBBY_HAVE_REDIS
+	const struct server_config *cfg = s->cfg;
+	struct credis_config cc;
+	char inst[CLUSTER_INST_LEN + 1], why[300];
+	const char *bad;
+
+	memset(&cc, 0, sizeof cc);
+	if (cluster_addr_parse(cfg->redis, &cc.addr, &bad) == -1) {
+		fprintf(stderr, "lobbyd: --redis %s: %s\n", cfg->redis, bad);
+		return -1;
+	}
+	cc.addr_text = cfg->redis;
+	cc.room = cfg->room != NULL ? cfg->room : CLUSTER_DEFAULT_ROOM;
+	cc.history = cfg->history;
+	credis_instance_id(inst);
+	if (cluster_init(&s->cluster, &s->room, cfg->history, inst) == -1 ||
+	    (s->credis = credis_new(&s->loop, &s->cluster, &cc)) == NULL) {
+		fprintf(stderr, "lobbyd: out of memory\n");
+		return -1;
+	}
+	s->room.cluster = &s->cluster;
+	if (credis_start(s->credis, SERVER_REDIS_START_MS, why,
+	    sizeof why) == -1) {
+		fprintf(stderr, "lobbyd: cannot reach redis at %s: %s\n",
+		    cfg->redis, why);
+		return -1;
+	}
+	return 0;
+#else
+	(void)s;
+	fprintf(stderr, "lobbyd: built without Redis support\n");
+	return -1;
+#endif
+}
+
 /* Close everything and release memory (clients left, listeners, pipe). */
 static void
 server_free(struct server *s)
 {
+#ifdef LOBBY_HAVE_REDIS
+	credis_free(s->credis);
+#endif
+	cluster_free(&s->cluster);
 	conn_free_all(s);
 	web_free_all(s);
 	listener_close_all(s);
@@ -178,6 +244,10 @@ server_run(const struct server_config *cfg)
 		server_free(s);
 		return 1;
 	}
+	if (cfg->redis != NULL && server_cluster(s) == -1) {
+		server_free(s);
+		return 1;
+	}
 	if (listener_open_all(s) == -1) {
 		server_free(s);
 		return 1;
@@ -202,7 +272,7 @@ server_run(const struct server_config *cfg)
 			/* Flush now: if that empties every queue, we are done. */
 			server_before_sleep(&s->loop, s);
 			wait = s->deadline - loop_now_ms();
-			if (!conn_unsent(s) || wait <= 0)
+			if (!server_unsent(s) || wait <= 0)
 				break;
 		}
 		if (loop_once(&s->loop, (int)wait) == -1) {
@@ -211,7 +281,7 @@ server_run(const struct server_config *cfg)
 			break;
 		}
 	}
-	if (s->stopping && conn_unsent(s))
+	if (s->stopping && server_unsent(s))
 		log_warn("shutdown: gave up flushing after %d ms",
 		    SERVER_DRAIN_MS);
 	log_info("exiting");

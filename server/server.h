@@ -30,6 +30,9 @@ struct server_config {
 	size_t		 nwebs;		/* how many */
 	const char	*web_origins[SERVER_MAX_ORIGINS]; /* --web-origin */
 	size_t		 nweb_origins;	/* how many */
+	const char	*redis;		/* --redis ADDR, or NULL: one server */
+	const char	*room;		/* --room NAME (with --redis) */
+	size_t		 history;	/* --history: chat lines kept */
 };
 
 /*

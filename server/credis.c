@@ -1,0 +1,1208 @@
+/* credis: the cluster's I/O side: the room on Redis Streams, through hiredis. */
+#include "credis.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <hiredis/async.h>
+#include <hiredis/hiredis.h>
+
+#include "log.h"
+#include "redisloop.h"
+#include "room.h"
+
+#define CREDIS_TICK_MS		250	/* how often timeouts are checked */
+#define CREDIS_CONNECT_MS	3000	/* a connection attempt's bound */
+#define CREDIS_BACKOFF_MIN_MS	100	/* first retry after a loss */
+#define CREDIS_BACKOFF_MAX_MS	5000	/* retries never further apart */
+#define CREDIS_HEARTBEAT_MS	2000	/* instance heartbeat refresh */
+#define CREDIS_HEARTBEAT_TTL_MS	10000	/* heartbeat key's lifetime */
+#define CREDIS_TTL_TEXT		"10000"	/* the same, for script arguments */
+#define CREDIS_REAP_MS		3000	/* how often dead instances are sought */
+#define CREDIS_STALL_MS		15000	/* a heartbeat unanswered this long
+					   means the link is dead */
+#define CREDIS_READ_COUNT	1000	/* most entries per XREAD */
+#define CREDIS_MAXLEN_MIN	1000	/* stream trimmed to at least this */
+#define CREDIS_NKEYS		6	/* keys every script is given */
+
+/*
+ * Every change to the room is one call of this script, so that presence,
+ * nicks and the stream change together, atomically: no other instance
+ * can slip in between a check and its update. KEYS: the stream, the
+ * presence hash (member -> nick), the nick registry (lower-case nick ->
+ * member), the join order (sorted set), the counters (guest numbers, join
+ * order) and the room's epoch (which changes only when Redis lost the
+ * room). ARGV[1] is the operation, ARGV[2] the stream's MAXLEN.
+ */
+static const char *const credis_script[] = {
+	"local S, M, N, O, C, E = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]",
+	"local op, maxlen = ARGV[1], ARGV[2]",
+	"local function add(...)",
+	"  return redis.call('XADD', S, 'MAXLEN', '~', maxlen, '*', ...)",
+	"end",
+	"local function claim(key, nick)",
+	"  local lk = string.lower(nick)",
+	"  if redis.call('HSETNX', N, lk, key) == 1 then return true end",
+	"  return redis.call('HGET', N, lk) == key",
+	"end",
+	"local function guest(key)",
+	"  while true do",
+	"    local nick = 'guest' .. redis.call('HINCRBY', C, 'guest', 1)",
+	"    if claim(key, nick) then return nick end",
+	"  end",
+	"end",
+	"local function enter(key, nick)",
+	"  redis.call('HSET', M, key, nick)",
+	"  redis.call('ZADD', O, redis.call('HINCRBY', C, 'seq', 1), key)",
+	"end",
+	"local function drop(key, nick, reason)",
+	"  redis.call('HDEL', M, key)",
+	"  local lk = string.lower(nick)",
+	"  if redis.call('HGET', N, lk) == key then redis.call('HDEL', N, lk) end",
+	"  redis.call('ZREM', O, key)",
+	"  add('t', 'l', 'm', key, 'n', nick, 'x', reason)",
+	"end",
+	"local function mine(key, inst)",
+	"  return string.sub(key, 1, #inst + 1) == inst .. ':'",
+	"end",
+	"if op == 'hello' then",
+	"  redis.call('SET', ARGV[3], '1', 'PX', ARGV[4])",
+	"  redis.call('SET', E, ARGV[5], 'NX')",
+	"  local first, fid = redis.call('XRANGE', S, '-', '+', 'COUNT', 1), ''",
+	"  if #first > 0 then fid = first[1][1] end",
+	"  return {redis.call('GET', E), fid}",
+	"elseif op == 'join' then",
+	"  local key = ARGV[3]",
+	"  local nick = guest(key)",
+	"  enter(key, nick)",
+	"  local k = tostring(redis.call('HLEN', M))",
+	"  return {nick, add('t', 'j', 'm', key, 'n', nick, 'k', k)}",
+	"elseif op == 'leave' then",
+	"  local nick = redis.call('HGET', M, ARGV[3])",
+	"  if nick then drop(ARGV[3], nick, ARGV[4]) end",
+	"  return 'ok'",
+	"elseif op == 'say' then",
+	"  local nick = redis.call('HGET', M, ARGV[3])",
+	"  if not nick then return {'gone', ''} end",
+	"  add('t', ARGV[4], 'm', ARGV[3], 'n', nick, 'x', ARGV[5])",
+	"  return {'ok', ''}",
+	"elseif op == 'msg' then",
+	"  local nick = redis.call('HGET', M, ARGV[3])",
+	"  if not nick then return {'gone', ''} end",
+	"  local to = redis.call('HGET', N, string.lower(ARGV[4]))",
+	"  if not to then return {'nouser', ARGV[4]} end",
+	"  add('t', 'p', 'm', ARGV[3], 'n', nick, 'r', to, 'x', ARGV[5])",
+	"  return {'ok', ''}",
+	"elseif op == 'nick' then",
+	"  local key, new = ARGV[3], ARGV[4]",
+	"  local old = redis.call('HGET', M, key)",
+	"  if not old then return {'gone', ''} end",
+	"  if not claim(key, new) then return {'taken', new} end",
+	"  if string.lower(old) ~= string.lower(new) then",
+	"    redis.call('HDEL', N, string.lower(old))",
+	"  end",
+	"  redis.call('HSET', M, key, new)",
+	"  add('t', 'n', 'm', key, 'n', new, 'o', old)",
+	"  return {'ok', ''}",
+	"elseif op == 'who' then",
+	"  local keys, out = redis.call('ZRANGE', O, 0, -1), {}",
+	"  for i = 1, #keys, 500 do",
+	"    local nicks = redis.call('HMGET', M,",
+	"        unpack(keys, i, math.min(i + 499, #keys)))",
+	"    for j = 1, #nicks do",
+	"      if nicks[j] then out[#out + 1] = nicks[j] end",
+	"    end",
+	"  end",
+	"  return out",
+	"elseif op == 'reap' then",
+	"  local alive, n = {}, 0",
+	"  for _, key in ipairs(redis.call('ZRANGE', O, 0, -1)) do",
+	"    local inst = string.match(key, '^(.*):') or ''",
+	"    if alive[inst] == nil then",
+	"      alive[inst] = redis.call('EXISTS', ARGV[3] .. inst) == 1",
+	"    end",
+	"    local nick = redis.call('HGET', M, key)",
+	"    if not alive[inst] and nick then",
+	"      drop(key, nick, 'lost')",
+	"      n = n + 1",
+	"    end",
+	"  end",
+	"  return n",
+	"elseif op == 'sync' then",
+	"  local inst, silent, nlive = ARGV[3], ARGV[6] == '1', tonumber(ARGV[7])",
+	"  redis.call('SET', ARGV[4], '1', 'PX', ARGV[5])",
+	"  local live, gone, i = {}, {}, 8",
+	"  for j = 1, nlive do live[inst .. ':' .. ARGV[i]] = true; i = i + 2 end",
+	"  while i < #ARGV do gone[inst .. ':' .. ARGV[i]] = ARGV[i + 1]; i = i + 2 end",
+	"  for _, key in ipairs(redis.call('ZRANGE', O, 0, -1)) do",
+	"    local nick = redis.call('HGET', M, key)",
+	"    if mine(key, inst) and not live[key] and nick then",
+	"      drop(key, nick, gone[key] or '')",
+	"    end",
+	"  end",
+	"  local out = {}",
+	"  i = 8",
+	"  for j = 1, nlive do",
+	"    local key, nick = inst .. ':' .. ARGV[i], ARGV[i + 1]",
+	"    if redis.call('HGET', M, key) ~= nick then",
+	"      local now = nick",
+	"      if not claim(key, nick) then now = guest(key) end",
+	"      enter(key, now)",
+	"      if silent then",
+	"        if now ~= nick then add('t', 'n', 'm', key, 'n', now, 'o', nick) end",
+	"      else",
+	"        local k = tostring(redis.call('HLEN', M))",
+	"        add('t', 'j', 'm', key, 'n', now, 'k', k)",
+	"        if now ~= nick then out[#out + 1] = ARGV[i]; out[#out + 1] = now end",
+	"      end",
+	"    end",
+	"    i = i + 2",
+	"  end",
+	"  return out",
+	"elseif op == 'bye' then",
+	"  local inst = ARGV[3]",
+	"  for _, key in ipairs(redis.call('ZRANGE', O, 0, -1)) do",
+	"    local nick = redis.call('HGET', M, key)",
+	"    if mine(key, inst) and nick then drop(key, nick, ARGV[5]) end",
+	"  end",
+	"  redis.call('DEL', ARGV[4])",
+	"  return 'ok'",
+	"end",
+	"return redis.error_reply('lobbyd: unknown operation ' .. op)",
+};
+
+/* Where the link is. */
+enum credis_state {
+	CREDIS_DOWN,		/* no connection; retrying at next_try */
+	CREDIS_CONNECTING,	/* connecting and loading scripts, state */
+	CREDIS_UP,		/* serving the room */
+};
+
+struct credis {
+	struct loop	*loop;		/* lobbyd's loop */
+	struct cluster	*cl;		/* the pure side */
+	struct credis_config cfg;	/* what we were told */
+	char		 host[64]; /* resolved numeric address */
+	char		 keys[CREDIS_NKEYS][CLUSTER_ROOM_MAX + 24]; /* KEYS */
+	char		 hbprefix[CLUSTER_ROOM_MAX + 24]; /* heartbeat keys */
+	char		 hbkey[CLUSTER_ROOM_MAX + 48]; /* ours */
+	char		 maxlen[24];	/* the stream's MAXLEN, as text */
+	char		 name[CLUSTER_ROOM_MAX + 48]; /* CLIENT SETNAME */
+	char		*script;	/* credis_script as one text */
+	char		 sha[48];	/* the script's SHA1, once loaded */
+	char		 epoch[CLUSTER_INST_LEN + 1]; /* the room's epoch */
+	redisAsyncContext *cmd;		/* command connection, or NULL */
+	redisAsyncContext *rd;		/* stream reader, or NULL */
+	enum credis_state state;	/* see above */
+	bool		 started;	/* the first start is done */
+	bool		 stopping;	/* shutting down: bye sent */
+	bool		 closing;	/* being freed: callbacks do nothing */
+	unsigned	 outstanding;	/* command replies awaited */
+	int		 timer;		/* the tick timer */
+	int64_t		 deadline;	/* when connecting gives up */
+	int64_t		 next_try;	/* when to reconnect */
+	int64_t		 backoff;	/* the next wait after a failure */
+	int64_t		 next_hb;	/* next heartbeat refresh */
+	int64_t		 next_reap;	/* next search for dead instances */
+	int64_t		 hb_sent;	/* an unanswered heartbeat's time, or 0 */
+	char		 why[256];	/* the last failure */
+};
+
+static void	credis_link_lost(struct credis *, const char *);
+static void	credis_read_next(struct credis *);
+
+/* Wall-clock milliseconds, for history time stamps. */
+static int64_t
+credis_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+credis_instance_id(char *out)
+{
+	unsigned char b[CLUSTER_INST_LEN / 2];
+	uint64_t x;
+	size_t i;
+	int fd;
+
+	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || read(fd, b, sizeof b) != (ssize_t)sizeof b) {
+		/* No urandom: the time and pid, mixed, are still unique. */
+		x = (uint64_t)credis_wall_ms() * 6364136223846793005ULL ^
+		    (uint64_t)getpid() * 1442695040888963407ULL;
+		for (i = 0; i < sizeof b; i++)
+			b[i] = (unsigned char)(x >> (8 * i));
+	}
+	if (fd != -1)
+		close(fd);
+	for (i = 0; i < sizeof b; i++)
+		snprintf(out + 2 * i, 3, "%02x", b[i]);
+}
+
+/* ---------------------------------------------------------------------
+ * Replies
+ * ------------------------------------------------------------------- */
+
+/* Whether a reply is an array of at least n elements. */
+static bool
+credis_array(const redisReply *r, size_t n)
+{
+	return r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= n;
+}
+
+/* The string of a string or status reply, or NULL. */
+static const char *
+credis_str(const redisReply *r)
+{
+	if (r == NULL || (r->type != REDIS_REPLY_STRING &&
+	    r->type != REDIS_REPLY_STATUS))
+		return NULL;
+	return r->str;
+}
+
+/*
+ * Parse one stream entry [ID, [field, value, ...]] into e. Returns 0, or
+ * -1 when it is not one of ours.
+ */
+static int
+credis_entry(const redisReply *r, struct cluster_entry *e)
+{
+	const redisReply *f, *v;
+	size_t i;
+
+	memset(e, 0, sizeof *e);
+	if (!credis_array(r, 2) || credis_str(r->element[0]) == NULL ||
+	    r->element[1]->type != REDIS_REPLY_ARRAY)
+		return -1;
+	snprintf(e->id, sizeof e->id, "%s", r->element[0]->str);
+	e->ms = (int64_t)strtoll(e->id, NULL, 10);
+	f = r->element[1];
+	for (i = 0; i + 1 < f->elements; i += 2) {
+		const char *name = credis_str(f->element[i]);
+
+		v = f->element[i + 1];
+		if (name == NULL || credis_str(v) == NULL || name[1] != '\0')
+			continue;
+		switch (name[0]) {
+		case 't':
+			e->kind = (unsigned char)v->str[0];
+			break;
+		case 'm':
+			e->member = v->str;
+			break;
+		case 'n':
+			e->nick = v->str;
+			break;
+		case 'o':
+			e->old = v->str;
+			break;
+		case 'r':
+			e->to = v->str;
+			break;
+		case 'x':
+			e->text = v->str;
+			e->textlen = (size_t)v->len;
+			break;
+		case 'k':
+			e->count = strtoul(v->str, NULL, 10);
+			break;
+		default:
+			break;
+		}
+	}
+	if (e->kind == 0 || e->member == NULL || e->nick == NULL ||
+	    (e->kind == CLUSTER_NICK && e->old == NULL) ||
+	    (e->kind == CLUSTER_PM && e->to == NULL))
+		return -1;
+	if (e->text == NULL) {
+		e->text = "";
+		e->textlen = 0;
+	}
+	return 0;
+}
+
+/* The first string of an array reply {status, detail}, or NULL. */
+static const char *
+credis_status(const redisReply *r, const char **detail)
+{
+	if (!credis_array(r, 2) || credis_str(r->element[0]) == NULL ||
+	    credis_str(r->element[1]) == NULL)
+		return NULL;
+	*detail = r->element[1]->str;
+	return r->element[0]->str;
+}
+
+/* The state every callback finds: cr, unless it is being torn down. */
+static struct credis *
+credis_of(const redisAsyncContext *ac)
+{
+	struct credis *cr = ac->data;
+
+	return cr == NULL || cr->closing ? NULL : cr;
+}
+
+/* A command's reply arrived (or never will: r is NULL). */
+static struct credis *
+credis_done(redisAsyncContext *ac)
+{
+	struct credis *cr = ac->data;
+
+	if (cr != NULL && ac == cr->cmd && cr->outstanding > 0)
+		cr->outstanding--;
+	return credis_of(ac);
+}
+
+/* An error reply to something we needed: the link is not usable. */
+static bool
+credis_failed(struct credis *cr, redisAsyncContext *ac, const redisReply *r,
+    const char *what)
+{
+	char why[300];
+
+	if (r == NULL)
+		return true;	/* disconnected: already handled */
+	if (r->type != REDIS_REPLY_ERROR)
+		return false;
+	snprintf(why, sizeof why, "%s: %s", what, r->str);
+	if (ac == cr->cmd || ac == cr->rd)
+		credis_link_lost(cr, why);
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * Commands
+ * ------------------------------------------------------------------- */
+
+/*
+ * Run the script's op with the extra arguments args[0..n) on the command
+ * connection; fn gets the reply with privdata. Returns 0, or -1 when the
+ * link cannot take it.
+ */
+static int
+credis_eval(struct credis *cr, redisCallbackFn *fn, void *privdata,
+    const char *op, size_t n, const char **args, const size_t *lens)
+{
+	const char *sargv[CREDIS_NKEYS + 5 + 8], **argv = sargv;
+	size_t sargl[CREDIS_NKEYS + 5 + 8], *argl = sargl, i, k = 0;
+	int rc;
+
+	if (cr->cmd == NULL || cr->sha[0] == '\0')
+		return -1;
+	if (n > 8) {
+		argv = malloc((CREDIS_NKEYS + 5 + n) * sizeof *argv);
+		argl = malloc((CREDIS_NKEYS + 5 + n) * sizeof *argl);
+		if (argv == NULL || argl == NULL) {
+			free(argv);
+			free(argl);
+			return -1;
+		}
+	}
+	argv[k] = "EVALSHA", argl[k++] = 7;
+	argv[k] = cr->sha, argl[k++] = strlen(cr->sha);
+	argv[k] = "6", argl[k++] = 1;
+	for (i = 0; i < CREDIS_NKEYS; i++)
+		argv[k] = cr->keys[i], argl[k++] = strlen(cr->keys[i]);
+	argv[k] = op, argl[k++] = strlen(op);
+	argv[k] = cr->maxlen, argl[k++] = strlen(cr->maxlen);
+	for (i = 0; i < n; i++)
+		argv[k] = args[i], argl[k++] = lens != NULL ? lens[i] :
+		    strlen(args[i]);
+	rc = redisAsyncCommandArgv(cr->cmd, fn, privdata, (int)k, argv,
+	    argl) == REDIS_OK ? 0 : -1;
+	if (argv != sargv) {
+		free(argv);
+		free(argl);
+	}
+	if (rc == 0)
+		cr->outstanding++;
+	return rc;
+}
+
+/* A member's key, "INST:CID". */
+static void
+credis_key(const struct credis *cr, unsigned cid, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "%s:%u", cr->cl->inst, cid);
+}
+
+/* A reply we only wait for (heartbeats, leaves, reaping, bye). */
+static void
+credis_on_plain(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_done(ac);
+
+	(void)privdata;
+	if (cr == NULL)
+		return;
+	if (privdata == &cr->hb_sent)
+		cr->hb_sent = 0;
+	(void)credis_failed(cr, ac, reply, "redis");
+}
+
+/* The join script's answer: on failure the joiner is turned away. */
+static void
+credis_on_join(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_done(ac);
+	const redisReply *r = reply;
+
+	if (cr == NULL)
+		return;
+	if (!credis_array(r, 2)) {
+		cluster_refuse(cr->cl, (unsigned)(uintptr_t)privdata);
+		(void)credis_failed(cr, ac, r, "join");
+	}
+}
+
+/* The answer to a chat line, /me, /msg or /nick: errors go to its sender. */
+static void
+credis_on_event(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_done(ac);
+	unsigned cid = (unsigned)(uintptr_t)privdata;
+	const char *status, *detail = "";
+	char line[128];
+	int n;
+
+	if (cr == NULL)
+		return;
+	status = credis_status(reply, &detail);
+	if (status != NULL && strcmp(status, "ok") == 0)
+		return;
+	if (status != NULL && strcmp(status, "taken") == 0)
+		n = snprintf(line, sizeof line, "!!! nick %s is taken", detail);
+	else if (status != NULL && strcmp(status, "nouser") == 0)
+		n = snprintf(line, sizeof line, "!!! no such user: %s", detail);
+	else
+		n = snprintf(line, sizeof line,
+		    "!!! room unavailable, message not sent");
+	cluster_tell(cr->cl, cid, line, (size_t)n < sizeof line ?
+	    (size_t)n : sizeof line - 1);
+}
+
+/* /who's answer: the nicks in join order. */
+static void
+credis_on_who(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_done(ac);
+	const redisReply *r = reply;
+	struct buf line = BUF_INIT;
+	char head[64];
+	size_t i;
+	int n;
+
+	if (cr == NULL)
+		return;
+	if (!credis_array(r, 0)) {
+		static const char later[] =
+		    "!!! room unavailable, try again later";
+
+		cluster_tell(cr->cl, (unsigned)(uintptr_t)privdata, later,
+		    sizeof later - 1);
+		return;
+	}
+	n = snprintf(head, sizeof head, "*** %zu online:", r->elements);
+	if (buf_append(&line, head, (size_t)n) == -1)
+		return;
+	for (i = 0; i < r->elements; i++) {
+		const char *nick = credis_str(r->element[i]);
+
+		if (nick != NULL && (buf_append(&line, " ", 1) == -1 ||
+		    buf_append(&line, nick, strlen(nick)) == -1))
+			break;
+	}
+	cluster_tell(cr->cl, (unsigned)(uintptr_t)privdata,
+	    (const char *)buf_peek(&line), buf_used(&line));
+	buf_free(&line);
+}
+
+/* cluster_ops: a new connection's join. */
+static int
+credis_op_join(void *io, unsigned cid)
+{
+	struct credis *cr = io;
+	char key[CLUSTER_KEY_MAX];
+	const char *args[1] = { key };
+
+	if (cr->state != CREDIS_UP)
+		return -1;
+	credis_key(cr, cid, key, sizeof key);
+	return credis_eval(cr, credis_on_join, (void *)(uintptr_t)cid, "join",
+	    1, args, NULL);
+}
+
+/* cluster_ops: a member left. */
+static int
+credis_op_leave(void *io, unsigned cid, const char *reason)
+{
+	struct credis *cr = io;
+	char key[CLUSTER_KEY_MAX];
+	const char *args[2] = { key, reason != NULL ? reason : "" };
+
+	if (cr->state != CREDIS_UP)
+		return -1;
+	credis_key(cr, cid, key, sizeof key);
+	return credis_eval(cr, credis_on_plain, NULL, "leave", 2, args, NULL);
+}
+
+/* cluster_ops: a chat line or /me. */
+static int
+credis_op_say(void *io, unsigned cid, int kind, const char *text,
+    size_t len)
+{
+	struct credis *cr = io;
+	char key[CLUSTER_KEY_MAX], k[2] = { (char)kind, '\0' };
+	const char *args[3] = { key, k, text };
+	size_t lens[3];
+
+	if (cr->state != CREDIS_UP)
+		return -1;
+	credis_key(cr, cid, key, sizeof key);
+	lens[0] = strlen(key);
+	lens[1] = 1;
+	lens[2] = len;
+	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "say",
+	    3, args, lens);
+}
+
+/* cluster_ops: a /msg. */
+static int
+credis_op_msg(void *io, unsigned cid, const char *to, size_t tolen,
+    const char *text, size_t len)
+{
+	struct credis *cr = io;
+	char key[CLUSTER_KEY_MAX];
+	const char *args[3] = { key, to, text };
+	size_t lens[3];
+
+	if (cr->state != CREDIS_UP)
+		return -1;
+	credis_key(cr, cid, key, sizeof key);
+	lens[0] = strlen(key);
+	lens[1] = tolen;
+	lens[2] = len;
+	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "msg",
+	    3, args, lens);
+}
+
+/* cluster_ops: a nick claim. */
+static int
+credis_op_nick(void *io, unsigned cid, const char *nick, size_t len)
+{
+	struct credis *cr = io;
+	char key[CLUSTER_KEY_MAX];
+	const char *args[2] = { key, nick };
+	size_t lens[2];
+
+	if (cr->state != CREDIS_UP)
+		return -1;
+	credis_key(cr, cid, key, sizeof key);
+	lens[0] = strlen(key);
+	lens[1] = len;
+	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "nick",
+	    2, args, lens);
+}
+
+/* cluster_ops: /who. */
+static int
+credis_op_who(void *io, unsigned cid)
+{
+	struct credis *cr = io;
+
+	if (cr->state != CREDIS_UP)
+		return -1;
+	return credis_eval(cr, credis_on_who, (void *)(uintptr_t)cid, "who",
+	    0, NULL, NULL);
+}
+
+static const struct cluster_ops credis_ops = {
+	credis_op_join,
+	credis_op_leave,
+	credis_op_say,
+	credis_op_msg,
+	credis_op_nick,
+	credis_op_who,
+};
+
+/* ---------------------------------------------------------------------
+ * Reading the stream
+ * ------------------------------------------------------------------- */
+
+/* A batch of entries from XREAD: apply them in order, then read on. */
+static void
+credis_on_read(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_of(ac);
+	const redisReply *r = reply, *entries;
+	struct cluster_entry e;
+	size_t i;
+
+	(void)privdata;
+	if (cr == NULL || ac != cr->rd || credis_failed(cr, ac, r, "XREAD"))
+		return;
+	if (credis_array(r, 1) && credis_array(r->element[0], 2)) {
+		cr->cl->now_ms = credis_wall_ms();
+		entries = r->element[0]->element[1];
+		for (i = 0; i < entries->elements; i++) {
+			if (credis_entry(entries->element[i], &e) == 0)
+				cluster_apply(cr->cl, &e);
+			else
+				log_warn("redis: skipping a malformed stream "
+				    "entry");
+		}
+	}
+	/* Applying may have lost the link (a member's leave failed). */
+	if (cr->rd == ac && cr->state == CREDIS_UP && !cr->stopping)
+		credis_read_next(cr);
+}
+
+/* Block for the entries after the last one applied. */
+static void
+credis_read_next(struct credis *cr)
+{
+	char count[16];
+
+	snprintf(count, sizeof count, "%d", CREDIS_READ_COUNT);
+	if (redisAsyncCommand(cr->rd, credis_on_read, NULL,
+	    "XREAD COUNT %s BLOCK 0 STREAMS %s %s", count, cr->keys[0],
+	    cr->cl->lastid) != REDIS_OK)
+		credis_link_lost(cr, "cannot queue XREAD");
+}
+
+/* The link is ready: serve, and read the stream from the last entry. */
+static void
+credis_ready(struct credis *cr, bool missed)
+{
+	cr->state = CREDIS_UP;
+	cr->backoff = CREDIS_BACKOFF_MIN_MS;
+	cr->next_hb = loop_now_ms() + CREDIS_HEARTBEAT_MS;
+	cr->next_reap = loop_now_ms() + CREDIS_REAP_MS;
+	cr->hb_sent = 0;
+	if (cr->started)
+		log_warn("redis: link to %s restored", cr->cfg.addr_text);
+	else
+		log_info("redis: serving room %s on %s as instance %s",
+		    cr->cfg.room, cr->cfg.addr_text, cr->cl->inst);
+	cr->started = true;
+	credis_read_next(cr);
+	cluster_up(cr->cl, missed);
+}
+
+/* The newest entries, newest first: the history and the start position. */
+static void
+credis_on_recent(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_done(ac);
+	const redisReply *r = reply;
+	struct cluster_entry e;
+	size_t i;
+
+	(void)privdata;
+	if (cr == NULL || credis_failed(cr, ac, r, "XREVRANGE"))
+		return;
+	for (i = r->type == REDIS_REPLY_ARRAY ? r->elements : 0; i > 0; i--)
+		if (credis_entry(r->element[i - 1], &e) == 0)
+			cluster_remember(cr->cl, &e);
+	credis_ready(cr, false);
+}
+
+/* What the members re-registered after a loss now answer to. */
+static void
+credis_on_sync(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_done(ac);
+	const redisReply *r = reply;
+	size_t i;
+
+	(void)privdata;
+	if (cr == NULL || credis_failed(cr, ac, r, "sync"))
+		return;
+	for (i = 0; credis_array(r, 0) && i + 1 < r->elements; i += 2) {
+		const char *cid = credis_str(r->element[i]);
+		const char *nick = credis_str(r->element[i + 1]);
+
+		if (cid != NULL && nick != NULL)
+			cluster_renamed(cr->cl,
+			    (unsigned)strtoul(cid, NULL, 10), nick);
+	}
+}
+
+/*
+ * After a loss, tell Redis who this instance's members are: those that
+ * left meanwhile go (with their reasons), those Redis lost or took out as
+ * lost come back; silent when Redis lost the whole room, where nobody
+ * saw them go.
+ */
+static void
+credis_sync(struct credis *cr, bool silent)
+{
+	struct cluster_gone *g;
+	struct client *c;
+	const char **args;
+	char (*num)[24], nlive[24];
+	size_t n = 0, k = 0, i;
+
+	for (c = room_first(cr->cl->room); c != NULL; c = room_next(c))
+		n++;
+	for (g = cr->cl->gone; g != NULL; g = g->next)
+		n++;
+	args = calloc(5 + 2 * n, sizeof *args);
+	num = calloc(n + 1, sizeof *num);
+	if (args == NULL || num == NULL) {
+		free(args);
+		free(num);
+		credis_link_lost(cr, "out of memory");
+		return;
+	}
+	i = 0;
+	for (c = room_first(cr->cl->room); c != NULL; c = room_next(c), i++) {
+		snprintf(num[i], sizeof num[i], "%u", c->id);
+		args[5 + k++] = num[i];
+		args[5 + k++] = c->nick;
+	}
+	snprintf(nlive, sizeof nlive, "%zu", i);
+	for (g = cr->cl->gone; g != NULL; g = g->next, i++) {
+		snprintf(num[i], sizeof num[i], "%u", g->cid);
+		args[5 + k++] = num[i];
+		args[5 + k++] = g->reason != NULL ? g->reason : "";
+	}
+	args[0] = cr->cl->inst;
+	args[1] = cr->hbkey;
+	args[2] = CREDIS_TTL_TEXT;
+	args[3] = silent ? "1" : "0";
+	args[4] = nlive;
+	if (credis_eval(cr, credis_on_sync, NULL, "sync", 5 + k, args,
+	    NULL) == 0)
+		cluster_gone_clear(cr->cl);
+	else
+		credis_link_lost(cr, "cannot queue the member list");
+	free(args);
+	free(num);
+}
+
+/*
+ * hello's answer: the room's epoch and the stream's first entry. A first
+ * start reads the history next; a reconnection re-registers the members
+ * and reads on from the last entry applied.
+ */
+static void
+credis_on_hello(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_done(ac);
+	const redisReply *r = reply;
+	const char *epoch, *first;
+	bool lost, missed;
+	char count[24];
+
+	(void)privdata;
+	if (cr == NULL || credis_failed(cr, ac, r, "hello"))
+		return;
+	if (!credis_array(r, 2) || (epoch = credis_str(r->element[0])) ==
+	    NULL || (first = credis_str(r->element[1])) == NULL) {
+		credis_link_lost(cr, "unexpected answer to hello");
+		return;
+	}
+	if (!cr->started) {
+		snprintf(cr->epoch, sizeof cr->epoch, "%s", epoch);
+		snprintf(count, sizeof count, "%s", cr->maxlen);
+		if (redisAsyncCommand(cr->cmd, credis_on_recent, NULL,
+		    "XREVRANGE %s + - COUNT %s", cr->keys[0], count) !=
+		    REDIS_OK) {
+			credis_link_lost(cr, "cannot queue XREVRANGE");
+			return;
+		}
+		cr->outstanding++;
+		return;
+	}
+	lost = strcmp(epoch, cr->epoch) != 0;
+	missed = false;
+	if (lost) {
+		/* A new room: every entry in it is new to us. */
+		log_warn("redis: the room's data was lost; registering our "
+		    "members again");
+		snprintf(cr->epoch, sizeof cr->epoch, "%s", epoch);
+		snprintf(cr->cl->lastid, sizeof cr->cl->lastid, "0-0");
+	} else if (first[0] != '\0' && strcmp(cr->cl->lastid, "0-0") != 0 &&
+	    cluster_id_cmp(first, cr->cl->lastid) > 0) {
+		/* Our last entry was trimmed away: some after it were too. */
+		missed = true;
+		log_warn("redis: stream trimmed past entry %s while the link "
+		    "was down", cr->cl->lastid);
+	}
+	credis_sync(cr, lost);
+	if (cr->state == CREDIS_CONNECTING)
+		credis_ready(cr, missed);
+}
+
+/* The script is loaded: say hello (heartbeat, epoch, first entry). */
+static void
+credis_on_loaded(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_done(ac);
+	char epoch[CLUSTER_INST_LEN + 1];
+	const char *args[3];
+
+	(void)privdata;
+	if (cr == NULL || credis_failed(cr, ac, reply, "SCRIPT LOAD"))
+		return;
+	if (credis_str(reply) == NULL) {
+		credis_link_lost(cr, "unexpected answer to SCRIPT LOAD");
+		return;
+	}
+	snprintf(cr->sha, sizeof cr->sha, "%s", ((redisReply *)reply)->str);
+	/* A fresh epoch each time: the room's only changes if Redis lost
+	 * it, whoever of us is first to say hello afterwards. */
+	credis_instance_id(epoch);
+	args[0] = cr->hbkey;
+	args[1] = CREDIS_TTL_TEXT;
+	args[2] = epoch;
+	if (credis_eval(cr, credis_on_hello, NULL, "hello", 3, args,
+	    NULL) == -1)
+		credis_link_lost(cr, "cannot queue hello");
+}
+
+/* ---------------------------------------------------------------------
+ * Connections
+ * ------------------------------------------------------------------- */
+
+/* hiredis finished connecting ac, or failed to. */
+static void
+credis_on_connect(const redisAsyncContext *ac, int status)
+{
+	struct credis *cr = credis_of(ac);
+	char why[300];
+
+	if (cr == NULL || status == REDIS_OK)
+		return;
+	/* hiredis frees ac after this: forget it first. */
+	if (ac == cr->cmd)
+		cr->cmd = NULL;
+	else if (ac == cr->rd)
+		cr->rd = NULL;
+	else
+		return;
+	snprintf(why, sizeof why, "%s", ac->errstr);
+	credis_link_lost(cr, why);
+}
+
+/* ac is gone (hiredis frees it after this). */
+static void
+credis_on_disconnect(const redisAsyncContext *ac, int status)
+{
+	struct credis *cr = credis_of(ac);
+	char why[300];
+
+	if (cr == NULL)
+		return;
+	if (ac == cr->cmd)
+		cr->cmd = NULL;
+	else if (ac == cr->rd)
+		cr->rd = NULL;
+	else
+		return;
+	snprintf(why, sizeof why, "%s", status == REDIS_OK ?
+	    "connection closed" : ac->errstr[0] != '\0' ? ac->errstr :
+	    "connection lost");
+	credis_link_lost(cr, why);
+}
+
+/* Open one connection, attached to our loop; NULL with why on failure. */
+static redisAsyncContext *
+credis_open(struct credis *cr, char *why, size_t whylen)
+{
+	redisAsyncContext *ac;
+
+	if (cr->cfg.addr.is_unix)
+		ac = redisAsyncConnectUnix(cr->cfg.addr.path);
+	else
+		ac = redisAsyncConnect(cr->host, (int)cr->cfg.addr.port);
+	if (ac == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return NULL;
+	}
+	if (ac->err) {
+		snprintf(why, whylen, "%s", ac->errstr);
+		redisAsyncFree(ac);
+		return NULL;
+	}
+	if (redisloop_attach(ac, cr->loop) == -1) {
+		snprintf(why, whylen, "%s", errno == ERANGE ? "its socket is "
+		    "beyond FD_SETSIZE" : strerror(errno));
+		redisAsyncFree(ac);
+		return NULL;
+	}
+	ac->data = cr;
+	redisAsyncSetConnectCallback(ac, credis_on_connect);
+	redisAsyncSetDisconnectCallback(ac, credis_on_disconnect);
+	return ac;
+}
+
+/* Start connecting both links and loading the script. */
+static void
+credis_connect(struct credis *cr)
+{
+	char why[300];
+
+	cr->state = CREDIS_CONNECTING;
+	cr->deadline = loop_now_ms() + CREDIS_CONNECT_MS;
+	cr->sha[0] = '\0';
+	cr->outstanding = 0;
+	if ((cr->cmd = credis_open(cr, why, sizeof why)) == NULL ||
+	    (cr->rd = credis_open(cr, why, sizeof why)) == NULL) {
+		credis_link_lost(cr, why);
+		return;
+	}
+	(void)redisAsyncCommand(cr->cmd, credis_on_plain, NULL,
+	    "CLIENT SETNAME %s", cr->name);
+	(void)redisAsyncCommand(cr->rd, NULL, NULL, "CLIENT SETNAME %s",
+	    cr->name);
+	cr->outstanding++;
+	if (redisAsyncCommand(cr->cmd, credis_on_loaded, NULL,
+	    "SCRIPT LOAD %s", cr->script) != REDIS_OK) {
+		credis_link_lost(cr, "cannot queue SCRIPT LOAD");
+		return;
+	}
+	cr->outstanding++;
+}
+
+/* Close both connections; their callbacks see a NULL reply. */
+static void
+credis_close(struct credis *cr)
+{
+	redisAsyncContext *cmd = cr->cmd, *rd = cr->rd;
+
+	cr->cmd = cr->rd = NULL;
+	cr->outstanding = 0;
+	if (cmd != NULL)
+		redisAsyncFree(cmd);
+	if (rd != NULL)
+		redisAsyncFree(rd);
+}
+
+/*
+ * The link failed: close both connections, tell the members, and retry
+ * after the backoff (doubling, at most CREDIS_BACKOFF_MAX_MS).
+ */
+static void
+credis_link_lost(struct credis *cr, const char *why)
+{
+	bool was_up = cr->state == CREDIS_UP;
+
+	if (cr->state == CREDIS_DOWN)
+		return;
+	snprintf(cr->why, sizeof cr->why, "%s", why);
+	cr->state = CREDIS_DOWN;
+	if (cr->started)
+		log_warn("redis: %s at %s: %s; retrying in %lld ms",
+		    was_up ? "lost the link" : "cannot reconnect",
+		    cr->cfg.addr_text, why, (long long)cr->backoff);
+	/* The members hear first; then the pending replies come back NULL. */
+	cluster_down(cr->cl);
+	credis_close(cr);
+	cr->next_try = loop_now_ms() + cr->backoff;
+	cr->backoff *= 2;
+	if (cr->backoff > CREDIS_BACKOFF_MAX_MS)
+		cr->backoff = CREDIS_BACKOFF_MAX_MS;
+}
+
+/* Every CREDIS_TICK_MS: timeouts, retries, heartbeats, reaping. */
+static int64_t
+credis_tick(struct loop *l, void *arg)
+{
+	struct credis *cr = arg;
+	int64_t now = loop_now_ms();
+	const char *args[1];
+
+	(void)l;
+	if (cr->stopping)
+		return CREDIS_TICK_MS;
+	switch (cr->state) {
+	case CREDIS_CONNECTING:
+		if (now >= cr->deadline)
+			credis_link_lost(cr, "timed out");
+		break;
+	case CREDIS_DOWN:
+		if (now >= cr->next_try)
+			credis_connect(cr);
+		break;
+	case CREDIS_UP:
+		if (cr->hb_sent != 0 && now - cr->hb_sent >= CREDIS_STALL_MS) {
+			credis_link_lost(cr, "no answer for 15 s");
+			break;
+		}
+		if (now >= cr->next_hb && cr->hb_sent == 0) {
+			cr->next_hb = now + CREDIS_HEARTBEAT_MS;
+			if (redisAsyncCommand(cr->cmd, credis_on_plain,
+			    &cr->hb_sent, "SET %s 1 PX %d", cr->hbkey,
+			    CREDIS_HEARTBEAT_TTL_MS) == REDIS_OK) {
+				cr->outstanding++;
+				cr->hb_sent = now;
+			}
+		}
+		if (now >= cr->next_reap) {
+			cr->next_reap = now + CREDIS_REAP_MS;
+			args[0] = cr->hbprefix;
+			(void)credis_eval(cr, credis_on_plain, NULL, "reap", 1,
+			    args, NULL);
+		}
+		break;
+	}
+	return CREDIS_TICK_MS;
+}
+
+/* ---------------------------------------------------------------------
+ * Life cycle
+ * ------------------------------------------------------------------- */
+
+/* Resolve a host name once, at start: reconnecting must not block. */
+static int
+credis_resolve(struct credis *cr, char *why, size_t whylen)
+{
+	struct addrinfo hints, *res;
+	char port[8];
+	int rc;
+
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof port, "%u", cr->cfg.addr.port);
+	if ((rc = getaddrinfo(cr->cfg.addr.host, port, &hints, &res)) != 0) {
+		snprintf(why, whylen, "%s", gai_strerror(rc));
+		return -1;
+	}
+	rc = getnameinfo(res->ai_addr, res->ai_addrlen, cr->host,
+	    sizeof cr->host, NULL, 0, NI_NUMERICHOST);
+	freeaddrinfo(res);
+	if (rc != 0) {
+		snprintf(why, whylen, "%s", gai_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+struct credis *
+credis_new(struct loop *l, struct cluster *cl, const struct credis_config *cfg)
+{
+	static const char *const names[CREDIS_NKEYS] = {
+		"stream", "members", "nicks", "order", "counters", "epoch",
+	};
+	struct credis *cr;
+	size_t i, maxlen, len = 1;
+	char *p;
+
+	for (i = 0; i < sizeof credis_script / sizeof credis_script[0]; i++)
+		len += strlen(credis_script[i]) + 1;
+	if ((cr = calloc(1, sizeof *cr)) == NULL ||
+	    (cr->script = malloc(len)) == NULL) {
+		free(cr);
+		return NULL;
+	}
+	/* One line per element, to keep each literal short; joined here. */
+	p = cr->script;
+	for (i = 0; i < sizeof credis_script / sizeof credis_script[0]; i++) {
+		len = strlen(credis_script[i]);
+		memcpy(p, credis_script[i], len);
+		p[len] = '\n';
+		p += len + 1;
+	}
+	*p = '\0';
+	cr->loop = l;
+	cr->cl = cl;
+	cr->cfg = *cfg;
+	cr->timer = -1;
+	cr->backoff = CREDIS_BACKOFF_MIN_MS;
+	/* One hash tag per room: a Redis Cluster keeps a room on one node. */
+	for (i = 0; i < CREDIS_NKEYS; i++)
+		snprintf(cr->keys[i], sizeof cr->keys[i], "lobby:{%s}:%s",
+		    cfg->room, names[i]);
+	snprintf(cr->hbprefix, sizeof cr->hbprefix, "lobby:{%s}:alive:",
+	    cfg->room);
+	snprintf(cr->hbkey, sizeof cr->hbkey, "%s%s", cr->hbprefix, cl->inst);
+	maxlen = cfg->history * 20;
+	if (maxlen < CREDIS_MAXLEN_MIN)
+		maxlen = CREDIS_MAXLEN_MIN;
+	snprintf(cr->maxlen, sizeof cr->maxlen, "%zu", maxlen);
+	snprintf(cr->name, sizeof cr->name, "lobbyd:%s:%ld", cfg->room,
+	    (long)getpid());
+	cl->ops = &credis_ops;
+	cl->io = cr;
+	return cr;
+}
+
+int
+credis_start(struct credis *cr, int timeout_ms, char *why, size_t whylen)
+{
+	int64_t deadline = loop_now_ms() + timeout_ms;
+
+	if (!cr->cfg.addr.is_unix && credis_resolve(cr, why, whylen) == -1)
+		return -1;
+	credis_connect(cr);
+	while (cr->state == CREDIS_CONNECTING && loop_now_ms() < deadline)
+		if (loop_once(cr->loop, CREDIS_TICK_MS) == -1)
+			break;
+	if (cr->state != CREDIS_UP) {
+		snprintf(why, whylen, "%s", cr->state == CREDIS_DOWN ?
+		    cr->why : "timed out");
+		return -1;
+	}
+	if ((cr->timer = loop_timer_add(cr->loop, CREDIS_TICK_MS, credis_tick,
+	    cr)) == -1) {
+		snprintf(why, whylen, "no timer left");
+		return -1;
+	}
+	return 0;
+}
+
+void
+credis_stop(struct credis *cr)
+{
+	redisAsyncContext *rd = cr->rd;
+	const char *args[3];
+
+	if (cr->stopping)
+		return;
+	cr->stopping = true;
+	/* Nothing more is applied: the members are being sent away. */
+	cr->rd = NULL;
+	if (rd != NULL)
+		redisAsyncFree(rd);
+	if (cr->state != CREDIS_UP)
+		return;
+	args[0] = cr->cl->inst;
+	args[1] = cr->hbkey;
+	args[2] = "server shutting down";
+	(void)credis_eval(cr, credis_on_plain, NULL, "bye", 3, args, NULL);
+}
+
+bool
+credis_busy(const struct credis *cr)
+{
+	return cr->state == CREDIS_UP && cr->cmd != NULL &&
+	    cr->outstanding > 0;
+}
+
+void
+credis_free(struct credis *cr)
+{
+	if (cr == NULL)
+		return;
+	cr->closing = true;
+	if (cr->timer != -1)
+		loop_timer_del(cr->loop, cr->timer);
+	credis_close(cr);
+	cr->cl->ops = NULL;
+	cr->cl->io = NULL;
+	free(cr->script);
+	free(cr);
+}

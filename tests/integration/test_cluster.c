@@ -1,0 +1,861 @@
+/* test_cluster: several lobbyd sharing one room through a real redis-server. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <hiredis/hiredis.h>
+
+#include "harness.h"
+
+/*
+ * Every test starts its own redis-server on a Unix socket in a temporary
+ * folder (no TCP port, no persistence) and two or three lobbyd on it, and
+ * stops them all by PID. Without redis-server the whole file is skipped.
+ */
+
+#define LOST_MS		30000	/* the contract: a dead instance's members
+				   leave the others' view within this */
+#define RESTORE_MS	8000	/* backoff is at most 5 s apart */
+
+static char redis_server[512];	/* the redis-server binary */
+
+/* One redis-server of ours. */
+struct rds {
+	pid_t	 pid;			/* its PID, or -1 */
+	char	 dir[64];		/* its temporary folder */
+	char	 sock[128];		/* its socket */
+	char	 addr[160];		/* "unix:" sock, for --redis */
+};
+
+/* What each test holds; freed by the teardown whatever happened. */
+struct cx {
+	struct rds	 r;		/* the Redis */
+	struct h_server	 s[3];		/* the lobbyd instances */
+	int		 ns;		/* how many were started */
+	struct h_conn	*c[16];		/* connections, closed at the end */
+	int		 nc;		/* how many */
+};
+
+/* Find redis-server on PATH; false when it is not installed. */
+static bool
+find_redis_server(void)
+{
+	const char *path = getenv("PATH");
+	char dir[256];
+	size_t n;
+
+	while (path != NULL && *path != '\0') {
+		n = strcspn(path, ":");
+		snprintf(dir, sizeof dir, "%.*s", (int)n, path);
+		snprintf(redis_server, sizeof redis_server, "%s/redis-server",
+		    dir);
+		if (access(redis_server, X_OK) == 0)
+			return true;
+		path += n + (path[n] == ':');
+	}
+	return false;
+}
+
+/* A synchronous connection to our Redis, for checks; NULL if none. */
+static redisContext *
+rds_ctx(const struct rds *r)
+{
+	struct timeval tv = { 1, 0 };
+	redisContext *c = redisConnectUnixWithTimeout(r->sock, tv);
+
+	if (c != NULL && c->err) {
+		redisFree(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Start redis-server on r->sock (r->dir exists); wait until it answers. */
+static void
+rds_run(struct rds *r)
+{
+	long long end;
+	redisContext *c;
+	char log[160];
+
+	snprintf(log, sizeof log, "%s/redis.log", r->dir);
+	fflush(NULL);
+	if ((r->pid = fork()) == 0) {
+		execl(redis_server, redis_server, "--port", "0",
+		    "--unixsocket", r->sock, "--unixsocketperm", "700",
+		    "--save", "", "--appendonly", "no", "--dir", r->dir,
+		    "--logfile", log, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(r->pid > 0);
+	end = h_now_ms() + H_TIMEOUT_MS;
+	while (h_now_ms() < end) {
+		if ((c = rds_ctx(r)) != NULL) {
+			redisFree(c);
+			return;
+		}
+		h_sleep_ms(20);
+	}
+	fail_msg("redis-server did not start");
+}
+
+/* Stop our redis-server with sig and reap it. */
+static void
+rds_kill(struct rds *r, int sig)
+{
+	int st;
+
+	if (r->pid <= 0)
+		return;
+	kill(r->pid, sig);
+	if (h_wait_pid(r->pid, &st, H_TIMEOUT_MS) == -1)
+		h_kill_child(&r->pid, NULL);
+	r->pid = -1;
+}
+
+/* Run a command on our Redis and return the reply (caller frees). */
+static redisReply *
+rds_cmd(const struct rds *r, const char *fmt, ...)
+{
+	redisContext *c = rds_ctx(r);
+	redisReply *reply;
+	va_list ap;
+
+	assert_non_null(c);
+	va_start(ap, fmt);
+	reply = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	redisFree(c);
+	assert_non_null(reply);
+	return reply;
+}
+
+/*
+ * Close every connection Redis has from lobbyd process pid (its client
+ * names are "lobbyd:ROOM:PID"): the link drops as when the network does.
+ */
+static void
+rds_cut(const struct rds *r, pid_t pid)
+{
+	redisReply *list = rds_cmd(r, "CLIENT LIST");
+	char want[64], *p, *line;
+	int killed = 0;
+
+	snprintf(want, sizeof want, ":%ld ", (long)pid);
+	assert_int_equal(list->type, REDIS_REPLY_STRING);
+	for (line = strtok_r(list->str, "\n", &p); line != NULL;
+	    line = strtok_r(NULL, "\n", &p)) {
+		char *name = strstr(line, " name=lobbyd:");
+		char *id = strstr(line, "id=");
+
+		if (name == NULL || id == NULL || strstr(name, want) == NULL)
+			continue;
+		freeReplyObject(rds_cmd(r, "CLIENT KILL ID %ld",
+		    strtol(id + 3, NULL, 10)));
+		killed++;
+	}
+	freeReplyObject(list);
+	assert_int_equal(killed, 2);
+}
+
+static int
+cx_setup(void **state)
+{
+	struct cx *x = calloc(1, sizeof *x);
+
+	if (x == NULL)
+		return -1;
+	for (int i = 0; i < 3; i++)
+		x->s[i].pid = -1;
+	x->r.pid = -1;
+	snprintf(x->r.dir, sizeof x->r.dir, "/tmp/lobby-redis-XXXXXX");
+	if (mkdtemp(x->r.dir) == NULL)
+		return -1;
+	snprintf(x->r.sock, sizeof x->r.sock, "%s/redis.sock", x->r.dir);
+	snprintf(x->r.addr, sizeof x->r.addr, "unix:%s", x->r.sock);
+	*state = x;
+	return 0;
+}
+
+static int
+cx_teardown(void **state)
+{
+	struct cx *x = *state;
+	char path[200];
+	int rc = 0, i;
+
+	for (i = 0; i < x->nc; i++)
+		if (x->c[i] != NULL)
+			h_close(x->c[i]);
+	for (i = 0; i < x->ns; i++) {
+		if (x->s[i].pid > 0 &&
+		    h_stop_sig(&x->s[i], SIGTERM) != 0)
+			rc = -1;
+		h_stop(&x->s[i]);
+	}
+	rds_kill(&x->r, SIGKILL);
+	snprintf(path, sizeof path, "%s/redis.log", x->r.dir);
+	unlink(path);
+	snprintf(path, sizeof path, "%s/link.sock", x->r.dir);
+	unlink(path);
+	unlink(x->r.sock);
+	rmdir(x->r.dir);
+	free(x);
+	return rc;
+}
+
+/* Start instance i on addr (our Redis unless given) with extra args. */
+static struct h_server *
+cx_lobbyd(struct cx *x, int i, const char *addr, ...)
+{
+	const char *args[16];
+	va_list ap;
+	int n = 0;
+
+	args[n++] = "-b";
+	args[n++] = "127.0.0.1";
+	args[n++] = "--redis";
+	args[n++] = addr != NULL ? addr : x->r.addr;
+	va_start(ap, addr);
+	while (n < 15 && (args[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	args[n] = NULL;
+	if (h_startv(&x->s[i], args) != 0) {
+		char *log = h_log(&x->s[i]);
+
+		fail_msg("lobbyd %d did not start: %s", i, log);
+	}
+	if (i >= x->ns)
+		x->ns = i + 1;
+	return &x->s[i];
+}
+
+/* Keep c for the teardown, and return it. */
+static struct h_conn *
+cx_keep(struct cx *x, struct h_conn *c)
+{
+	assert_true(x->nc < 16);
+	x->c[x->nc++] = c;
+	return c;
+}
+
+/* Join instance i and take nick (the welcome and history are skipped). */
+static struct h_conn *
+cx_join(struct cx *x, int i, const char *nick)
+{
+	return cx_keep(x, h_rename(h_join(&x->s[i], NULL), nick));
+}
+
+/* Read until a line equal to want, for at most ms; fail otherwise. */
+static void
+wait_line_at(struct h_conn *c, const char *want, int ms, const char *file,
+    int line)
+{
+	long long end = h_now_ms() + ms;
+	const char *l;
+
+	while (h_now_ms() < end) {
+		int left = (int)(end - h_now_ms());
+
+		if ((l = h_line(c, left > 0 ? left : 1)) == NULL)
+			continue;
+		if (strcmp(l, want) == 0)
+			return;
+	}
+	_fail(file, line);
+	fail_msg("no \"%s\" within %d ms", want, ms);
+}
+#define wait_line(c, want, ms) wait_line_at((c), (want), (ms), __FILE__, \
+	__LINE__)
+
+/* ---------------------------------------------------------------------
+ * Start-up and options
+ * ------------------------------------------------------------------- */
+
+/* Run lobbyd with args and return its exit status; its stderr to err. */
+static int
+run_lobbyd(char *err, size_t errlen, ...)
+{
+	struct h_server s;
+	const char *args[16];
+	va_list ap;
+	int n = 0;
+	char *log;
+
+	va_start(ap, errlen);
+	while (n < 15 && (args[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	args[n] = NULL;
+	if (h_startv(&s, args) == 0) {
+		h_stop(&s);
+		fail_msg("lobbyd started");
+	}
+	log = h_log(&s);
+	snprintf(err, errlen, "%s", log != NULL ? log : "");
+	free(log);
+	h_stop(&s);
+	return WIFEXITED(s.status) ? WEXITSTATUS(s.status) : -1;
+}
+
+static void
+test_unreachable_at_start(void **state)
+{
+	struct cx *x = *state;
+	char err[4096], want[400];
+
+	/* Nobody on the socket yet. */
+	assert_int_equal(run_lobbyd(err, sizeof err, "--redis", x->r.addr,
+	    NULL), 1);
+	snprintf(want, sizeof want, "lobbyd: cannot reach redis at %s: No "
+	    "such file or directory\n", x->r.addr);
+	assert_non_null(strstr(err, want));
+	assert_null(strstr(err, "listening on"));
+	/* A TCP port nobody listens on. */
+	assert_int_equal(run_lobbyd(err, sizeof err, "--redis",
+	    "127.0.0.1:1", NULL), 1);
+	assert_non_null(strstr(err, "lobbyd: cannot reach redis at "
+	    "127.0.0.1:1: Connection refused\n"));
+}
+
+static void
+test_usage_errors(void **state)
+{
+	char err[4096];
+
+	(void)state;
+	static const char *const bad[][2] = {
+		{ "--redis", "localhost" },
+		{ "--redis", "host:0" },
+		{ "--redis", "::1:6379" },
+		{ "--redis", "unix:" },
+		{ "--room", "bad name" },
+		{ "--room", "" },
+		{ "--room", "lobby" },	/* without --redis */
+		{ "--history", "100001" },
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(run_lobbyd(err, sizeof err, bad[i][0],
+		    bad[i][1], NULL), 2);
+		assert_non_null(strstr(err, "usage: lobbyd"));
+	}
+	assert_int_equal(run_lobbyd(err, sizeof err, "--redis", "x:1",
+	    "--room", "123456789012345678901234567890123", NULL), 2);
+}
+
+/* ---------------------------------------------------------------------
+ * One room across instances
+ * ------------------------------------------------------------------- */
+
+static void
+test_two_instances_one_room(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b, *c;
+	char nick[32];
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, NULL);
+	a = cx_keep(x, h_join(&x->s[0], nick));
+	assert_string_equal(nick, "guest1");
+	b = cx_keep(x, h_join(&x->s[1], nick));
+	/* Guest numbers and the count are cluster-wide. */
+	assert_string_equal(nick, "guest2");
+	h_expect(a, "*** guest2 joined");
+	h_send(a, "/nick alice\n");
+	h_expect(a, "*** guest1 is now alice");
+	h_expect(b, "*** guest1 is now alice");
+	h_send(b, "/nick bob\n");
+	h_expect(b, "*** guest2 is now bob");
+	h_expect(a, "*** guest2 is now bob");
+	/* Nick uniqueness ignores case, across instances. */
+	h_send(b, "/nick ALICE\n");
+	h_expect(b, "!!! nick ALICE is taken");
+	h_send(a, "hello from one\n");
+	h_expect(b, "<alice> hello from one");
+	h_send(b, "/me waves from two\n");
+	h_expect(a, "* bob waves from two");
+	h_send(a, "/msg BOB psst\n");
+	h_expect(b, "[pm] <alice> psst");
+	h_send(a, "/msg nobody x\n");
+	h_expect(a, "!!! no such user: nobody");
+	h_send(b, "/who\n");
+	h_expect(b, "*** 2 online: alice bob");
+	/* Nobody got its own lines back, nor anything else. */
+	assert_true(h_silent(a, 200));
+	assert_true(h_silent(b, 100));
+	/* A third member, on the first instance: count and history. */
+	c = cx_keep(x, h_join(&x->s[0], nick));
+	assert_string_equal(nick, "guest3");
+	h_expect(c, "*** last 2 messages:");
+	assert_non_null(h_line(c, 1000));
+	assert_non_null(strstr(c->line, "] <alice> hello from one"));
+	assert_non_null(h_line(c, 1000));
+	assert_non_null(strstr(c->line, "] * bob waves from two"));
+	h_expect(c, "*** end of history");
+	h_expect(a, "*** guest3 joined");
+	h_expect(b, "*** guest3 joined");
+	h_send(c, "/quit see you\n");
+	h_expect(a, "*** guest3 left (see you)");
+	h_expect(b, "*** guest3 left (see you)");
+	h_send(b, "/who\n");
+	h_expect(b, "*** 2 online: alice bob");
+	/* A clean stop: the others see its members leave. */
+	assert_int_equal(h_stop_sig(&x->s[1], SIGTERM), 0);
+	h_expect(a, "*** bob left (server shutting down)");
+}
+
+static void
+test_nick_race(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	char na[32], nb[32], cmd[64], want_a[96], want_b[96], taken[96];
+	int round, wins_a = 0, wins_b = 0;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, NULL);
+	a = cx_keep(x, h_join(&x->s[0], na));
+	b = cx_keep(x, h_join(&x->s[1], nb));
+	h_drain(a);
+	for (round = 0; round < 25; round++) {
+		bool a_notice = false, b_notice = false, a_taken = false;
+		bool b_taken = false, a_won = false, b_won = false;
+		long long end = h_now_ms() + H_TIMEOUT_MS;
+		const char *l;
+
+		/* Both ask for the same nick at once, on two instances. */
+		snprintf(cmd, sizeof cmd, "/nick race%d\n", round);
+		h_send(a, cmd);
+		h_send(b, cmd);
+		snprintf(want_a, sizeof want_a, "*** %s is now race%d", na,
+		    round);
+		snprintf(want_b, sizeof want_b, "*** %s is now race%d", nb,
+		    round);
+		snprintf(taken, sizeof taken, "!!! nick race%d is taken",
+		    round);
+		while (h_now_ms() < end && !(a_notice && b_notice &&
+		    (a_taken || b_taken))) {
+			while ((l = h_line(a, 20)) != NULL) {
+				a_won |= strcmp(l, want_a) == 0;
+				a_notice |= strcmp(l, want_a) == 0 ||
+				    strcmp(l, want_b) == 0;
+				a_taken |= strcmp(l, taken) == 0;
+			}
+			while ((l = h_line(b, 20)) != NULL) {
+				b_won |= strcmp(l, want_b) == 0;
+				b_notice |= strcmp(l, want_a) == 0 ||
+				    strcmp(l, want_b) == 0;
+				b_taken |= strcmp(l, taken) == 0;
+			}
+		}
+		/* Exactly one winner; the loser is told; both see it. */
+		assert_true(a_notice && b_notice);
+		assert_true(a_won != b_won);
+		assert_true(a_taken == b_won && b_taken == a_won);
+		if (a_won) {
+			snprintf(na, sizeof na, "race%d", round);
+			wins_a++;
+		} else {
+			snprintf(nb, sizeof nb, "race%d", round);
+			wins_b++;
+		}
+		assert_true(h_silent(a, 30) && h_silent(b, 30));
+	}
+	print_message("nick race: instance 1 won %d, instance 2 won %d\n",
+	    wins_a, wins_b);
+}
+
+static void
+test_guests_unique(void **state)
+{
+	struct cx *x = *state;
+	char nicks[12][32];
+	struct h_conn *c[12];
+	int i, j;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, NULL);
+	/* Connect all at once, alternating instances, then read. */
+	for (i = 0; i < 12; i++)
+		c[i] = cx_keep(x, h_connect(&x->s[i % 2]));
+	for (i = 0; i < 12; i++) {
+		const char *l = h_line(c[i], H_TIMEOUT_MS);
+
+		assert_non_null(l);
+		assert_int_equal(sscanf(l, "*** welcome to lobby, you are %31s",
+		    nicks[i]), 1);
+		for (j = 0; j < i; j++)
+			assert_string_not_equal(nicks[i], nicks[j]);
+	}
+}
+
+static void
+test_global_order(void **state)
+{
+	struct cx *x = *state;
+	enum { PER = 200, TOTAL = 3 * PER };
+	struct h_conn *snd[3], *obs[3];
+	static char seq[3][TOTAL][32];
+	char line[64], name[16];
+	int i, j, k, next[3];
+
+	rds_run(&x->r);
+	for (i = 0; i < 3; i++)
+		cx_lobbyd(x, i, NULL, NULL);
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof name, "obs%d", i);
+		obs[i] = cx_join(x, i, name);
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof name, "snd%d", i);
+		snd[i] = cx_join(x, i, name);
+	}
+	for (i = 0; i < 3; i++) {
+		h_drain(obs[i]);
+		h_drain(snd[i]);
+	}
+	/* Three senders on three instances, interleaved as fast as can be. */
+	for (k = 0; k < PER; k++) {
+		for (i = 0; i < 3; i++) {
+			snprintf(line, sizeof line, "s%d-%d\n", i, k);
+			h_send(snd[i], line);
+		}
+	}
+	/* Every observer sees all 600, in one and the same order. */
+	for (i = 0; i < 3; i++) {
+		for (j = 0; j < 3; j++)
+			next[j] = 0;
+		for (k = 0; k < TOTAL; k++) {
+			const char *l = h_line(obs[i], 10000);
+			int s, n;
+
+			assert_non_null(l);
+			assert_int_equal(sscanf(l, "<snd%d> s%*d-%d", &s, &n),
+			    2);
+			/* One sender's lines come in the order sent. */
+			assert_int_equal(n, next[s]);
+			next[s]++;
+			snprintf(seq[i][k], sizeof seq[i][k], "%s", l);
+			if (i > 0)
+				assert_string_equal(seq[i][k], seq[0][k]);
+		}
+	}
+	/* Each sender sees the others' lines in that order too, not its own. */
+	for (i = 0; i < 3; i++) {
+		int at = 0;
+
+		for (k = 0; k < 2 * PER; k++) {
+			const char *l = h_line(snd[i], 10000);
+			char mine[16];
+
+			assert_non_null(l);
+			snprintf(mine, sizeof mine, "<snd%d>", i);
+			assert_null(strstr(l, mine));
+			while (at < TOTAL && strncmp(seq[0][at], mine,
+			    strlen(mine)) == 0)
+				at++;
+			assert_true(at < TOTAL);
+			assert_string_equal(l, seq[0][at]);
+			at++;
+		}
+	}
+	for (i = 0; i < 3; i++)
+		assert_true(h_silent(obs[i], i == 0 ? 200 : 20));
+}
+
+static void
+test_history_across_restarts(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *c;
+	char line[64];
+	int i;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, "--history", "3", NULL);
+	a = cx_join(x, 0, "alice");
+	for (i = 1; i <= 5; i++) {
+		snprintf(line, sizeof line, "line %d\n", i);
+		h_send(a, line);
+	}
+	h_send(a, "/me is done\n");
+	h_send(a, "/msg alice not history\n");
+	h_expect(a, "[pm] <alice> not history");
+	/* Every lobbyd stops; a new one, a new process, serves the room. */
+	h_close(a);
+	x->c[0] = NULL;
+	assert_int_equal(h_stop_sig(&x->s[0], SIGTERM), 0);
+	cx_lobbyd(x, 1, NULL, "--history", "3", NULL);
+	c = cx_keep(x, h_join(&x->s[1], NULL));
+	h_expect(c, "*** last 3 messages:");
+	for (i = 0; i < 3; i++) {
+		const char *l = h_line(c, H_TIMEOUT_MS);
+		static const char *const want[] = {
+			"] <alice> line 4", "] <alice> line 5",
+			"] * alice is done",
+		};
+
+		assert_non_null(l);
+		/* "[HH:MM] " then the line as it was delivered. */
+		assert_true(l[0] == '[' && l[3] == ':' && l[6] == ']');
+		assert_string_equal(l + 6, want[i]);
+	}
+	h_expect(c, "*** end of history");
+	assert_true(h_silent(c, 200));
+}
+
+/* ---------------------------------------------------------------------
+ * Faults
+ * ------------------------------------------------------------------- */
+
+static void
+test_redis_killed(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b, *n;
+	long long t0;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_join(x, 1, "bob");
+	h_drain(a);
+	rds_kill(&x->r, SIGKILL);
+	wait_line(a, "*** lost the link to the room, retrying", 3000);
+	wait_line(b, "*** lost the link to the room, retrying", 3000);
+	/* Nothing is silently dropped: every event is refused aloud. */
+	h_send(a, "hello?\n");
+	h_expect(a, "!!! room unavailable, message not sent");
+	h_send(a, "/me waits\n");
+	h_expect(a, "!!! room unavailable, message not sent");
+	h_send(a, "/msg bob x\n");
+	h_expect(a, "!!! room unavailable, message not sent");
+	h_send(a, "/nick zed\n");
+	h_expect(a, "!!! room unavailable, message not sent");
+	h_send(a, "/who\n");
+	h_expect(a, "!!! room unavailable, try again later");
+	/* Local commands still answer. */
+	h_send(a, "/help\n");
+	h_expect(a, "*** commands:");
+	h_drain(a);
+	/* A newcomer is turned away. */
+	n = cx_keep(x, h_connect(&x->s[0]));
+	h_expect(n, "!!! room unavailable, try again later");
+	assert_true(h_eof(n, 2000));
+	/* Redis comes back, empty: the link is restored within the backoff,
+	 * the members are registered again, and the room works. */
+	t0 = h_now_ms();
+	rds_run(&x->r);
+	wait_line(a, "*** link to the room restored", RESTORE_MS);
+	wait_line(b, "*** link to the room restored", RESTORE_MS);
+	print_message("restored %lld ms after Redis came back\n",
+	    h_now_ms() - t0);
+	h_send(a, "back again\n");
+	h_expect(b, "<alice> back again");
+	h_send(b, "/who\n");
+	const char *l = h_line(b, H_TIMEOUT_MS);
+	assert_non_null(l);
+	assert_true(strcmp(l, "*** 2 online: alice bob") == 0 ||
+	    strcmp(l, "*** 2 online: bob alice") == 0);
+	/* The nicks were claimed again: still unique. */
+	h_send(b, "/nick alice\n");
+	h_expect(b, "!!! nick alice is taken");
+	n = cx_keep(x, h_join(&x->s[1], NULL));
+	h_expect(a, "*** guest1 joined");
+}
+
+/*
+ * Cut instance 1's link while Redis keeps running: it reaches Redis
+ * through a symlink the test removes (so it cannot reconnect) and Redis
+ * closes its connections.
+ */
+static void
+cut_link(struct cx *x, const char *link)
+{
+	assert_int_equal(unlink(link), 0);
+	rds_cut(&x->r, x->s[1].pid);
+}
+
+static void
+test_resume_after_last_entry(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	char link[160], laddr[170], line[64];
+	int i;
+
+	rds_run(&x->r);
+	snprintf(link, sizeof link, "%s/link.sock", x->r.dir);
+	assert_int_equal(symlink(x->r.sock, link), 0);
+	snprintf(laddr, sizeof laddr, "unix:%s", link);
+	cx_lobbyd(x, 0, NULL, "--history", "10", NULL);
+	cx_lobbyd(x, 1, laddr, "--history", "10", NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_join(x, 1, "bob");
+	h_drain(a);
+
+	/* Cut: what alice says meanwhile reaches bob afterwards, all of it. */
+	cut_link(x, link);
+	wait_line(b, "*** lost the link to the room, retrying", 3000);
+	for (i = 0; i < 50; i++) {
+		snprintf(line, sizeof line, "while away %d\n", i);
+		h_send(a, line);
+	}
+	h_sleep_ms(500);
+	assert_int_equal(symlink(x->r.sock, link), 0);
+	wait_line(b, "*** link to the room restored", RESTORE_MS);
+	for (i = 0; i < 50; i++) {
+		snprintf(line, sizeof line, "<alice> while away %d", i);
+		h_expect(b, line);
+	}
+	assert_true(h_silent(b, 200));
+
+	/* Cut again, and alice says more than the stream keeps: bob is told
+	 * some were missed, then gets the rest, ending with the last. */
+	cut_link(x, link);
+	wait_line(b, "*** lost the link to the room, retrying", 3000);
+	for (i = 0; i < 2500; i++) {
+		snprintf(line, sizeof line, "flood %d\n", i);
+		h_send(a, line);
+	}
+	h_send(a, "/who\n");
+	h_expect_skip(a, "*** 2 online: alice bob");
+	assert_int_equal(symlink(x->r.sock, link), 0);
+	wait_line(b, "*** link to the room restored", RESTORE_MS);
+	h_expect(b, "*** some messages were missed while the link was down");
+	wait_line(b, "<alice> flood 2499", H_TIMEOUT_MS);
+	assert_true(h_silent(b, 200));
+	/* Trimmed to about 20 x --history, at least 1000 entries. */
+	redisReply *len = rds_cmd(&x->r, "XLEN lobby:{lobby}:stream");
+	assert_int_equal(len->type, REDIS_REPLY_INTEGER);
+	print_message("stream length after 2550 lines: %lld\n", len->integer);
+	assert_in_range(len->integer, 1000, 1200);
+	freeReplyObject(len);
+}
+
+static void
+test_instance_killed(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *o1, *o2, *w;
+	long long t0, t1, t2;
+	const char *l;
+	int seen = 0;
+
+	rds_run(&x->r);
+	for (int i = 0; i < 3; i++)
+		cx_lobbyd(x, i, NULL, NULL);
+	cx_join(x, 0, "doomed");
+	cx_join(x, 0, "doomed2");
+	o1 = cx_join(x, 1, "obs1");
+	o2 = cx_join(x, 2, "obs2");
+	h_drain(o1);
+	t0 = h_now_ms();
+	h_kill_child(&x->s[0].pid, NULL);
+	wait_line(o1, "*** doomed left (lost)", LOST_MS);
+	t1 = h_now_ms() - t0;
+	h_expect(o1, "*** doomed2 left (lost)");
+	wait_line(o2, "*** doomed left (lost)", LOST_MS);
+	h_expect(o2, "*** doomed2 left (lost)");
+	t2 = h_now_ms() - t0;
+	print_message("lost after %lld ms (instance 2), %lld ms (instance 3)\n",
+	    t1, t2);
+	/* Announced once cluster-wide: nothing more comes, for anyone. */
+	for (long long end = h_now_ms() + 4000; h_now_ms() < end;) {
+		if ((l = h_line(o1, 50)) != NULL && strstr(l, "left") != NULL)
+			seen++;
+		if ((l = h_line(o2, 50)) != NULL && strstr(l, "left") != NULL)
+			seen++;
+	}
+	assert_int_equal(seen, 0);
+	h_send(o1, "/who\n");
+	h_expect(o1, "*** 2 online: obs1 obs2");
+	/* Their nicks are free again. */
+	w = cx_keep(x, h_join(&x->s[2], NULL));
+	h_send(w, "/nick doomed\n");
+	wait_line(w, "*** guest5 is now doomed", H_TIMEOUT_MS);
+}
+
+static void
+test_slow_redis(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	long long t0;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_join(x, 1, "bob");
+	h_drain(a);
+	/* Redis stops answering, without closing anything. */
+	kill(x->r.pid, SIGSTOP);
+	h_send(a, "sent during the stall\n");
+	/* Local work goes on at once: lobbyd never waits for Redis. */
+	t0 = h_now_ms();
+	h_send(a, "/help\n");
+	h_expect(a, "*** commands:");
+	assert_true(h_now_ms() - t0 < 1000);
+	h_drain(a);
+	h_send(b, "/nick\n");
+	h_expect(b, "!!! usage: /nick NAME");
+	assert_true(h_silent(b, 1500));
+	kill(x->r.pid, SIGCONT);
+	/* Nothing was lost: the line goes through once Redis answers. */
+	h_expect(b, "<alice> sent during the stall");
+	h_send(b, "and after\n");
+	h_expect(a, "<bob> and after");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_unreachable_at_start,
+		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_usage_errors, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_two_instances_one_room,
+		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_nick_race, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_guests_unique, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_global_order, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_history_across_restarts,
+		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_redis_killed, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_resume_after_last_entry,
+		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_instance_killed, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_slow_redis, cx_setup,
+		    cx_teardown),
+	};
+
+	if (!find_redis_server()) {
+		fprintf(stderr, "redis-server not found: skipped\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
