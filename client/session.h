@@ -3,6 +3,7 @@
 #define LOBBY_SESSION_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "editor.h"
 #include "line.h"
@@ -14,10 +15,21 @@
 #define SESS_RUNNING	(-1)	/* status while the run goes on */
 #define SESS_PASTE_ASK	5	/* a paste of more lines asks first */
 
+/* What the command line asked for. */
+struct sess_options {
+	const char	*nick;		/* -n: sent as /nick first, or NULL */
+	const char	*unix_path;	/* -u: Unix socket instead of TCP */
+	const char	*host;		/* host name or address */
+	const char	*port;		/* port number or service name */
+	bool		 color;		/* colours wanted (on a terminal) */
+	bool		 stamps;	/* --timestamps */
+	size_t		 max_line;	/* --max-line: the server's limit */
+};
+
 /*
  * One run: the connection, the screen, and the input side (the editor on
- * a terminal, a line framer for stdin otherwise). main.c owns it and runs
- * the loop; input.c turns keys and lines into sends and echoes.
+ * a terminal, a line framer for stdin otherwise). session.c sets it up and
+ * runs the loop; input.c turns keys and lines into sends and echoes.
  */
 struct session {
 	struct link	 link;		/* the server */
@@ -43,6 +55,14 @@ struct session {
 	int		 status;	/* exit status, SESS_RUNNING meanwhile */
 	int		 sig;		/* the signal that ends us, or 0 */
 };
+
+/*
+ * Connect as o says, run the session until it ends (the user quits, the
+ * server goes, a signal), and clean up. Returns the exit status: 0 or 1.
+ * A terminal is restored on every way out; a signal that ends the run
+ * is raised again after the cleanup, so the process dies of it.
+ */
+int	sess_run(const struct sess_options *o);
 
 /*
  * Out of memory somewhere in the run: note it on stderr and end the run

@@ -1,0 +1,568 @@
+/* session: one run of the client: the connection, the screen, the loop. */
+#include "session.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/select.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "history.h"
+#include "input.h"
+#include "proto.h"
+#include "term.h"
+#include "text.h"
+
+#define SESS_OUTQ_HIGH	(256 * 1024)	/* stop reading stdin past this */
+#define SESS_SCREENQ	(8 * 1024 * 1024) /* stop reading the socket past this */
+#define SESS_LINGER_MS	2000		/* after /quit, wait this for the close */
+
+/* ------------------------------------------------------------------ */
+/* The session                                                         */
+/* ------------------------------------------------------------------ */
+
+/* Milliseconds on a monotonic clock. */
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+sess_nomem(struct session *s)
+{
+	if (s->status == SESS_RUNNING) {
+		(void)screen_hide_input(&s->scr);
+		fprintf(stderr, "lobby: out of memory\n");
+		s->status = 1;
+	}
+}
+
+void
+sess_notice(struct session *s, const char *text)
+{
+	s->scr.now = time(NULL);
+	if (screen_notice(&s->scr, text) == -1)
+		sess_nomem(s);
+}
+
+/* Write out what is waiting for stdout, waiting for it if need be. */
+static void
+sess_write(struct session *s)
+{
+	if (screen_write(&s->scr, STDOUT_FILENO) == -1 &&
+	    s->status == SESS_RUNNING) {
+		/* Nobody reads us any more (a closed pipe): leave quietly. */
+		s->status = errno == EPIPE ? 0 : 1;
+		if (errno != EPIPE)
+			fprintf(stderr, "lobby: stdout: %s\n", strerror(errno));
+	}
+}
+
+/*
+ * The terminal can take more: write what it takes, at once (everything
+ * queued goes in one write()), without waiting.
+ */
+static void
+sess_write_some(struct session *s)
+{
+	ssize_t n;
+
+	if (buf_used(&s->scr.out) == 0)
+		return;
+	n = write(STDOUT_FILENO, buf_peek(&s->scr.out), buf_used(&s->scr.out));
+	if (n > 0) {
+		buf_drain(&s->scr.out, (size_t)n);
+		buf_shrink(&s->scr.out);
+	} else if (n == -1 && errno != EINTR && errno != EAGAIN &&
+	    errno != EWOULDBLOCK && s->status == SESS_RUNNING) {
+		s->status = errno == EPIPE || errno == EIO ? 0 : 1;
+		if (s->status != 0)
+			fprintf(stderr, "lobby: stdout: %s\n", strerror(errno));
+	}
+}
+
+/* Redraw the input line if it is not on the screen as it is. */
+static void
+sess_draw_input(struct session *s)
+{
+	if (s->status == SESS_RUNNING && !s->link.quitting &&
+	    screen_input(&s->scr, &s->ed, SESS_PROMPT) == -1)
+		sess_nomem(s);
+}
+
+/* Redraw the input line, then write everything out, waiting if need be. */
+static void
+sess_flush(struct session *s)
+{
+	sess_draw_input(s);
+	/* Out of memory: what was queued still goes, then we end. */
+	sess_write(s);
+}
+
+/* A line from the server: clean it, then show it. */
+static int
+sess_server_line(void *arg, enum line_event ev, const char *text, size_t len)
+{
+	struct session *s = arg;
+	size_t n;
+
+	if (ev == LINE_TOOLONG) {
+		sess_notice(s, "lobby: a line from the server was over 64 KiB "
+		    "and was dropped");
+		return 0;
+	}
+	n = text_clean(text, len, s->clean);
+	link_track_nick(&s->link, s->clean, n);
+	if (roster_update(&s->roster, s->clean, n) == -1)
+		sess_nomem(s);
+	s->scr.now = time(NULL);
+	if (screen_line(&s->scr, s->clean, n, false) == -1)
+		sess_nomem(s);
+	return 0;
+}
+
+/*
+ * The server closed the connection, or it broke: the end of the run. A
+ * last line that came without its end is shown, and said to be cut; a
+ * line being typed is printed, so that it is not lost with the prompt.
+ */
+static void
+sess_server_gone(struct session *s)
+{
+	if (link_finish(&s->link, sess_server_line, s) && !s->link.quitting)
+		sess_notice(s, "*** the last line above was cut off by the "
+		    "disconnect");
+	if (s->link.quitting) {
+		s->status = 0;
+		return;
+	}
+	if (s->tty) {
+		sess_notice(s, "*** disconnected from server");
+		if (s->ed.len > 0) {
+			(void)screen_put(&s->scr, "*** not sent: ", 14);
+			(void)screen_put(&s->scr, s->ed.buf, s->ed.len);
+			(void)screen_put(&s->scr, "\r\n", 2);
+		}
+	} else {
+		/* stdout first, so the order of the two streams holds. */
+		sess_flush(s);
+		fprintf(stderr, "*** disconnected from server\n");
+	}
+	if (s->status == SESS_RUNNING)
+		s->status = 1;
+}
+
+/* The socket is readable: read once and show what it brought. */
+static void
+sess_server_read(struct session *s)
+{
+	switch (link_read(&s->link, sess_server_line, s)) {
+	case LINK_OK:
+		break;
+	case LINK_GONE:
+		sess_server_gone(s);
+		break;
+	case LINK_NOMEM:
+		sess_notice(s, "lobby: out of memory");
+		s->status = 1;
+		break;
+	}
+}
+
+/* Write what the socket takes of the queue. */
+static void
+sess_server_write(struct session *s)
+{
+	if (link_write(&s->link) == LINK_GONE)
+		sess_server_gone(s);
+}
+
+/* Queue the lines that start a connection: /nick, and /who on a tty. */
+static int
+sess_hello(struct session *s, const char *nick)
+{
+	char first[8 + PROTO_NICK_MAX];
+
+	if (nick != NULL && nick[0] != '\0') {
+		/* The nick was checked: 1-20 characters, so it fits. */
+		snprintf(first, sizeof first, "/nick %s", nick);
+		if (link_send(&s->link, first, strlen(first)) == -1)
+			return -1;
+	}
+	/* Who is there, for Tab; its answer shows like any other. */
+	if (s->tty && link_send(&s->link, "/who", 4) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Wait (up to SESS_LINGER_MS) until what is queued for the server is
+ * written and the server has closed the connection, showing what comes.
+ */
+static void
+sess_linger(struct session *s)
+{
+	long long end = now_ms() + SESS_LINGER_MS, left;
+	struct timeval tv;
+	fd_set rd, wr;
+	int fd = s->link.sock;
+
+	while ((left = end - now_ms()) > 0) {
+		FD_ZERO(&rd);
+		FD_ZERO(&wr);
+		FD_SET(fd, &rd);
+		if (buf_used(&s->link.outq) > 0)
+			FD_SET(fd, &wr);
+		tv.tv_sec = (time_t)(left / 1000);
+		tv.tv_usec = (suseconds_t)(left % 1000) * 1000;
+		if (select(fd + 1, &rd, &wr, NULL, &tv) == -1 && errno != EINTR)
+			return;
+		if (FD_ISSET(fd, &wr) && link_write(&s->link) == LINK_GONE)
+			return;
+		if (FD_ISSET(fd, &rd) &&
+		    link_read(&s->link, sess_server_line, s) != LINK_OK)
+			return;
+	}
+}
+
+/*
+ * /reconnect: leave the server and join it again, as the same nick. The
+ * input line, the history and the screen stay as they are.
+ */
+static void
+sess_reconnect(struct session *s)
+{
+	char err[512], nick[PROTO_NICK_MAX + 1];
+
+	s->reconnect = false;
+	memcpy(nick, s->link.nick, sizeof nick);
+	if (nick[0] == '\0' && s->opt_nick != NULL)
+		snprintf(nick, sizeof nick, "%s", s->opt_nick);
+	/*
+	 * Leave first, and see the old connection closed (what arrives
+	 * meanwhile is shown), so the room sees us go before we come back.
+	 */
+	if (link_send(&s->link, "/quit", 5) == 0)
+		sess_linger(s);
+	link_close(&s->link);
+	link_init(&s->link);
+	roster_free(&s->roster);
+	sess_notice(s, "*** reconnecting");
+	if (link_open(&s->link, s->host, s->port, s->unix_path, err,
+	    sizeof err) == -1) {
+		(void)screen_hide_input(&s->scr);
+		sess_notice(s, "*** reconnect failed:");
+		sess_notice(s, err);
+		s->status = 1;
+		return;
+	}
+	if (sess_hello(s, nick) == -1)
+		sess_nomem(s);
+}
+
+/*
+ * The window changed size. A terminal that reflows its lines (most do)
+ * has wrapped the input line drawn for the old width over several rows,
+ * with the cursor on the last of them: go up to the first and erase from
+ * there, so no copy of it stays behind.
+ */
+static void
+sess_resize(struct session *s)
+{
+	unsigned old = s->scr.width, col = s->scr.col;
+	char up[32];
+	int n;
+
+	s->scr.width = term_width(STDOUT_FILENO);
+	if (s->scr.shown && s->scr.width < old && col >= s->scr.width) {
+		n = snprintf(up, sizeof up, "\r\033[%uA\033[J",
+		    col / s->scr.width);
+		(void)screen_put(&s->scr, up, (size_t)n);
+	} else if (s->scr.shown)
+		(void)screen_put(&s->scr, "\r\033[J", 4);
+	s->scr.shown = false;
+}
+
+void
+sess_stop(struct session *s)
+{
+	(void)screen_hide_input(&s->scr);
+	sess_write(s);
+	term_stop();
+	if (term_raw(STDIN_FILENO) == -1)
+		s->status = 1;
+	s->scr.width = term_width(STDOUT_FILENO);
+	s->scr.shown = false;
+}
+
+/* A signal arrived through the self-pipe. */
+static void
+sess_signal(struct session *s, int sig)
+{
+	switch (sig) {
+	case SIGWINCH:
+		sess_resize(s);
+		return;
+	case SIGTSTP:
+		sess_stop(s);
+		return;
+	case SIGCONT:
+		/*
+		 * Back from a stop we did not see coming (SIGSTOP): the
+		 * shell may have put the terminal back in cooked mode.
+		 */
+		if (term_raw(STDIN_FILENO) == -1)
+			s->status = 1;
+		s->scr.width = term_width(STDOUT_FILENO);
+		s->scr.dirty = true;
+		return;
+	}
+	/* INT, TERM, HUP: say goodbye if the socket takes it, then die. */
+	if (!s->link.quitting)
+		(void)link_send(&s->link, "/quit", 5);
+	(void)link_write(&s->link);
+	(void)screen_hide_input(&s->scr);
+	s->sig = sig;
+}
+
+/* How long select() may sleep: until the next deadline; -1 for ever. */
+static long long
+sess_wait_ms(const struct session *s, long long now)
+{
+	long long ms = -1, esc;
+
+	if (s->deadline != 0)
+		ms = s->deadline > now ? s->deadline - now : 0;
+	if (s->tty && editor_pending(&s->ed)) {
+		esc = s->keys_at + EDITOR_ESC_MS - now;
+		if (esc < 0)
+			esc = 0;
+		if (ms == -1 || esc < ms)
+			ms = esc;
+	}
+	return ms;
+}
+
+/* Run the session until it ends; returns the exit status. */
+static int
+sess_loop(struct session *s, int sigfd)
+{
+	fd_set rd, wr;
+	struct timeval tv, *tvp;
+	long long ms, now;
+	int maxfd, sig, sock;
+	bool screen_full;
+
+	while (s->status == SESS_RUNNING && s->sig == 0) {
+		if (s->reconnect) {
+			sess_reconnect(s);
+			continue;
+		}
+		sock = s->link.sock;
+		FD_ZERO(&rd);
+		FD_ZERO(&wr);
+		maxfd = sock > STDOUT_FILENO ? sock : STDOUT_FILENO;
+		/*
+		 * The terminal is written as it can take it; the socket
+		 * is read meanwhile, up to a bound on what waits for it.
+		 */
+		screen_full = buf_used(&s->scr.out) > SESS_SCREENQ;
+		if (!screen_full)
+			FD_SET(sock, &rd);
+		if (buf_used(&s->link.outq) > 0)
+			FD_SET(sock, &wr);
+		if (s->tty && buf_used(&s->scr.out) > 0)
+			FD_SET(STDOUT_FILENO, &wr);
+		/* A full queue holds stdin back: memory stays bounded. */
+		if (s->stdin_open && buf_used(&s->link.outq) < SESS_OUTQ_HIGH)
+			FD_SET(STDIN_FILENO, &rd);
+		if (sigfd != -1) {
+			FD_SET(sigfd, &rd);
+			if (sigfd > maxfd)
+				maxfd = sigfd;
+		}
+		now = now_ms();
+		if (s->deadline != 0 && now >= s->deadline) {
+			s->status = 0;
+			break;
+		}
+		tvp = NULL;
+		if ((ms = sess_wait_ms(s, now)) >= 0) {
+			tv.tv_sec = (time_t)(ms / 1000);
+			tv.tv_usec = (suseconds_t)(ms % 1000) * 1000;
+			tvp = &tv;
+		}
+		if (select(maxfd + 1, &rd, &wr, NULL, tvp) == -1) {
+			if (errno == EINTR)
+				continue;
+			(void)screen_hide_input(&s->scr);
+			fprintf(stderr, "lobby: select: %s\n", strerror(errno));
+			return 1;
+		}
+		if (sigfd != -1 && FD_ISSET(sigfd, &rd))
+			while ((sig = term_signal_next()) != 0 && s->sig == 0)
+				sess_signal(s, sig);
+		if (s->status == SESS_RUNNING && FD_ISSET(sock, &rd))
+			sess_server_read(s);
+		if (s->status == SESS_RUNNING && FD_ISSET(STDIN_FILENO, &rd)) {
+			input_read(s);
+			s->keys_at = now_ms();
+		} else if (s->tty && editor_pending(&s->ed) &&
+		    now_ms() - s->keys_at >= EDITOR_ESC_MS)
+			input_timeout(s);
+		/* Write now rather than wait a pass for select() to agree. */
+		if (s->status == SESS_RUNNING && !s->reconnect)
+			sess_server_write(s);
+		/* The 2 s for the server to close start once /quit is out. */
+		if (s->link.quitting && buf_used(&s->link.outq) == 0 &&
+		    s->deadline == 0)
+			s->deadline = now_ms() + SESS_LINGER_MS;
+		if (s->tty) {
+			sess_draw_input(s);
+			sess_write_some(s);
+		} else
+			sess_flush(s);
+	}
+	if (s->tty) {
+		(void)screen_hide_input(&s->scr);
+		sess_write(s);
+	}
+	return s->status;
+}
+
+/* Set every field of a session that is not yet connected. */
+static void
+sess_init(struct session *s, const struct sess_options *o, bool tty)
+{
+	struct buf empty = BUF_INIT;
+
+	link_init(&s->link);
+	screen_init(&s->scr, tty, o->color);
+	s->scr.stamps = o->stamps;
+	s->scr.nick = s->link.nick;
+	editor_init(&s->ed);
+	s->ed.maxsend = o->max_line;
+	line_init(&s->keys, LINK_MAXLINE);
+	roster_init(&s->roster);
+	s->clean = NULL;
+	s->max_line = o->max_line;
+	s->paste = empty;
+	s->paste_lines = 0;
+	s->confirming = false;
+	s->reconnect = false;
+	s->keys_at = 0;
+	s->host = o->host;
+	s->port = o->port;
+	s->unix_path = o->unix_path;
+	s->opt_nick = o->nick;
+	s->histfile[0] = '\0';
+	s->tty = tty;
+	s->stdin_open = true;
+	s->deadline = 0;
+	s->status = SESS_RUNNING;
+	s->sig = 0;
+}
+
+/* Release all a session holds. */
+static void
+sess_free(struct session *s)
+{
+	link_close(&s->link);
+	screen_free(&s->scr);
+	editor_free(&s->ed);
+	line_free(&s->keys);
+	roster_free(&s->roster);
+	buf_free(&s->paste);
+	free(s->clean);
+}
+
+/* Keep the history for the next run; a failure is only worth a word. */
+static void
+sess_save_history(struct session *s)
+{
+	if (s->histfile[0] != '\0' && history_save(&s->ed, s->histfile) == -1)
+		fprintf(stderr, "lobby: cannot save history to %s: %s\n",
+		    s->histfile, strerror(errno));
+}
+
+/* Connect, set up and run s; returns the exit status. */
+static int
+sess_start(struct session *s, const struct sess_options *o)
+{
+	char err[512];
+	const char *term = getenv("TERM");
+	int sigfd = -1, status;
+
+	if (link_open(&s->link, o->host, o->port, o->unix_path, err,
+	    sizeof err) == -1) {
+		fprintf(stderr, "lobby: %s\n", err);
+		return 1;
+	}
+	if ((s->clean = malloc(TEXT_CLEAN_MAX(LINK_MAXLINE))) == NULL ||
+	    sess_hello(s, o->nick) == -1) {
+		fprintf(stderr, "lobby: out of memory\n");
+		return 1;
+	}
+	if (s->tty) {
+		s->scr.colors256 = term != NULL && (strstr(term, "256") !=
+		    NULL || getenv("COLORTERM") != NULL);
+		if (history_path(s->histfile, sizeof s->histfile) == -1)
+			s->histfile[0] = '\0';
+		else if (history_load(&s->ed, s->histfile) == -1)
+			fprintf(stderr, "lobby: cannot read history %s: %s\n",
+			    s->histfile, strerror(errno));
+		if ((sigfd = term_signals()) == -1 ||
+		    term_raw(STDIN_FILENO) == -1) {
+			fprintf(stderr, "lobby: terminal: %s\n",
+			    strerror(errno));
+			return 1;
+		}
+		s->scr.width = term_width(STDOUT_FILENO);
+	}
+	status = sess_loop(s, sigfd);
+	if (s->tty)
+		sess_save_history(s);
+	if (s->sig != 0)
+		term_die(s->sig);
+	return status;
+}
+
+/*
+ * Is the terminal one that takes no cursor movement or colour (TERM=dumb,
+ * as in an Emacs shell)? Then the client runs in plain line mode.
+ */
+static bool
+sess_dumb(void)
+{
+	const char *term = getenv("TERM");
+
+	return term == NULL || term[0] == '\0' || strcmp(term, "dumb") == 0;
+}
+
+int
+sess_run(const struct sess_options *o)
+{
+	struct session *s;	/* on the heap: the editor is big */
+	bool tty = isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) &&
+	    !sess_dumb();
+	int status;
+
+	if ((s = malloc(sizeof *s)) == NULL) {
+		fprintf(stderr, "lobby: out of memory\n");
+		return 1;
+	}
+	sess_init(s, o, tty);
+	status = sess_start(s, o);
+	term_restore();
+	sess_free(s);
+	free(s);
+	return status;
+}
