@@ -42,6 +42,7 @@
 #define LG_SETTLE_NS	(200 * NS_MS)	/* quiet after connecting: joins done */
 #define LG_QUIET_NS	(3 * NS_S)	/* drain: nothing more is coming */
 #define LG_HIST_N	3776		/* buckets, see lg_hist_index() */
+#define LG_PORTS_MAX	8		/* -p P1,P2,...: servers of one room */
 
 #define NS_MS		1000000ULL
 #define NS_S		1000000000ULL
@@ -67,7 +68,7 @@ struct client {
 struct lg {
 	/* What to do, from the command line. */
 	const char	*host;		/* TCP host, or NULL with path */
-	const char	*port;		/* TCP port */
+	const char	*port;		/* TCP port, or several: "P1,P2,P3" */
 	const char	*path;		/* Unix-domain socket, or NULL */
 	uint32_t	 nclients;	/* -n */
 	uint32_t	 nsenders;	/* -s */
@@ -86,6 +87,10 @@ struct lg {
 	uint32_t	 opened;	/* sockets opened so far */
 	uint32_t	 ready;		/* clients welcomed */
 	uint64_t	 last_rx;	/* time of the last byte received */
+
+	struct addrinfo	*ai[LG_PORTS_MAX]; /* one address per port */
+	size_t		 nai;		/* how many ports: client i uses
+					   ai[i % nai] */
 
 	/* Per (receiver, sender) pair: order and duplicate checks. */
 	uint32_t	*maxseq;	/* one past the highest seq seen */
@@ -421,17 +426,29 @@ lg_poll(struct lg *g, int ms)
 static void
 lg_connect(struct lg *g)
 {
-	struct addrinfo hints, *ai = NULL;
+	struct addrinfo hints;
 	uint64_t deadline = lg_now() + g->limit;
+	char port[16];
+	const char *p;
+	size_t i, n;
 	int rc;
 
-	if (g->path == NULL) {
+	/* Several ports (several servers of one room): spread the clients
+	 * over them in turn. */
+	for (p = g->port; g->path == NULL && *p != '\0'; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof port || g->nai == LG_PORTS_MAX)
+			lg_fatal("-p %s: at most %d ports, comma-separated",
+			    g->port, LG_PORTS_MAX);
+		memcpy(port, p, n);
+		port[n] = '\0';
 		memset(&hints, 0, sizeof hints);
 		hints.ai_socktype = SOCK_STREAM;
 		hints.ai_flags = AI_NUMERICSERV;
-		if ((rc = getaddrinfo(g->host, g->port, &hints, &ai)) != 0)
-			lg_fatal("%s:%s: %s", g->host, g->port,
-			    gai_strerror(rc));
+		if ((rc = getaddrinfo(g->host, port, &hints,
+		    &g->ai[g->nai])) != 0)
+			lg_fatal("%s:%s: %s", g->host, port, gai_strerror(rc));
+		g->nai++;
 	}
 	while (g->ready < g->nclients) {
 		/* A bounded number of handshakes keeps the backlog intact. */
@@ -439,7 +456,8 @@ lg_connect(struct lg *g)
 		    g->opened - g->ready < g->batch) {
 			uint32_t before = g->opened;
 
-			lg_open(g, ai);
+			lg_open(g, g->nai > 0 ? g->ai[g->opened % g->nai] :
+			    NULL);
 			if (g->opened == before)
 				break;
 		}
@@ -450,8 +468,9 @@ lg_connect(struct lg *g)
 			lg_fatal("connect phase: the server closed a client");
 		lg_poll(g, 10);
 	}
-	if (ai != NULL)
-		freeaddrinfo(ai);
+	for (i = 0; i < g->nai; i++)
+		freeaddrinfo(g->ai[i]);
+	g->nai = 0;
 }
 
 /* Wait until nothing has arrived for a while: the join notices are done. */
@@ -712,7 +731,8 @@ lg_usage(int status)
 "               [-m LINES] [-b BYTES] [-r RATE] [-t SECONDS] [-w LINES]\n"
 "               [--server-pid PID] [--connect-batch N] [--stall N] [--json]\n"
 "  -h HOST    server address (default 127.0.0.1)\n"
-"  -p PORT    server port (default 12580)\n"
+"  -p PORT    server port (default 12580); P1,P2,... spreads the clients\n"
+"             over several servers of one room, in turn\n"
 "  -u PATH    Unix-domain socket instead of TCP\n"
 "  -n N       clients to connect (default 10)\n"
 "  -s S       how many of them send (default 1; 0: connect only)\n"
