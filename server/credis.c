@@ -1185,6 +1185,18 @@ credis_stop(struct credis *cr)
 	(void)credis_eval(cr, credis_on_plain, NULL, "bye", 3, args, NULL);
 }
 
+void
+credis_flush(struct credis *cr)
+{
+	/* Only once connected: before that, writability means "connected". */
+	if (cr->cmd != NULL && (cr->cmd->c.flags & REDIS_CONNECTED) &&
+	    cr->cmd->c.obuf != NULL && cr->cmd->c.obuf[0] != '\0')
+		redisAsyncHandleWrite(cr->cmd);
+	if (cr->rd != NULL && (cr->rd->c.flags & REDIS_CONNECTED) &&
+	    cr->rd->c.obuf != NULL && cr->rd->c.obuf[0] != '\0')
+		redisAsyncHandleWrite(cr->rd);
+}
+
 bool
 credis_busy(const struct credis *cr)
 {

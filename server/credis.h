@@ -55,6 +55,13 @@ int	credis_start(struct credis *cr, int timeout_ms, char *why,
  */
 void	credis_stop(struct credis *cr);
 
+/*
+ * Write the commands queued during this loop pass right away (the loop's
+ * before-sleep hook), rather than after select() reports the socket
+ * writable: one pass less between a member's line and Redis.
+ */
+void	credis_flush(struct credis *cr);
+
 /* Whether replies are still awaited from a working link. */
 bool	credis_busy(const struct credis *cr);
 

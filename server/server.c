@@ -42,10 +42,17 @@ server_room_log(void *arg, const char *text)
 static void
 server_before_sleep(struct loop *l, void *arg)
 {
+	struct server *s = arg;
+
 	(void)l;
-	conn_flush_all(arg);
-	if (listener_accept_ready(arg))
-		conn_flush_all(arg);
+	conn_flush_all(s);
+	if (listener_accept_ready(s))
+		conn_flush_all(s);
+#ifdef LOBBY_HAVE_REDIS
+	/* What the pass published goes to Redis now, not a select() later. */
+	if (s->credis != NULL)
+		credis_flush(s->credis);
+#endif
 }
 
 /* ---------------------------------------------------------------------
