@@ -483,6 +483,40 @@ test_listening_lines(void **state)
 	h_close(h_join(&w->h, NULL));
 }
 
+/* IPv6 in brackets, where the machine has ::1. */
+static void
+test_listening_ipv6(void **state)
+{
+	struct web_server *w = *state;
+	const char *args[] = { "--web", "[::1]:0", NULL };
+	char req[128], resp[4096], *log, *p;
+	unsigned port;
+	int fd;
+
+	if (!h_have_ipv6())
+		skip();
+	assert_int_equal(h_startv(&w->h, args), 0);
+	assert_true(h_log_has(&w->h, "listening on http://[::1]:",
+	    H_TIMEOUT_MS));
+	log = h_log(&w->h);
+	p = strstr(log, "listening on http://[::1]:");
+	port = (unsigned)strtoul(p + strlen("listening on http://[::1]:"),
+	    NULL, 10);
+	free(log);
+	assert_true(port > 0);
+	{
+		struct h_conn *c = h_connect_tcp("::1", port);
+
+		fd = c->fd;
+		snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: [::1]:%u"
+		    "\r\n\r\n", port);
+		send_all(fd, req, strlen(req));
+		read_all(fd, resp, sizeof resp, H_TIMEOUT_MS);
+		assert_int_equal(status_of(resp), 200);
+		h_close(c);
+	}
+}
+
 /* ---------------------------------------------------------------------
  * 2 and 4. Pages
  * ------------------------------------------------------------------- */
@@ -1040,6 +1074,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_listening_lines, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_listening_ipv6, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_page, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_found_and_methods,
