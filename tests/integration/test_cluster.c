@@ -10,6 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -108,6 +111,58 @@ rds_run(struct rds *r)
 		h_sleep_ms(20);
 	}
 	fail_msg("redis-server did not start");
+}
+
+/*
+ * Start redis-server on TCP instead: a free port on 127.0.0.1 (and ::1
+ * when there is one). Returns the port.
+ */
+static unsigned
+rds_run_tcp(struct rds *r)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	long long end;
+	redisContext *c;
+	char log[160], port[8];
+	unsigned p;
+	int fd;
+
+	/* A port the kernel says is free now; redis-server takes it next. */
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&sin, &len), 0);
+	p = ntohs(sin.sin_port);
+	close(fd);
+	snprintf(port, sizeof port, "%u", p);
+	snprintf(log, sizeof log, "%s/redis.log", r->dir);
+	fflush(NULL);
+	if ((r->pid = fork()) == 0) {
+		execl(redis_server, redis_server, "--port", port, "--bind",
+		    "127.0.0.1", h_have_ipv6() ? "::1" : "127.0.0.1",
+		    "--save", "", "--appendonly", "no", "--dir", r->dir,
+		    "--logfile", log, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(r->pid > 0);
+	end = h_now_ms() + H_TIMEOUT_MS;
+	while (h_now_ms() < end) {
+		struct timeval tv = { 1, 0 };
+
+		c = redisConnectWithTimeout("127.0.0.1", (int)p, tv);
+		if (c != NULL && !c->err) {
+			redisFree(c);
+			return p;
+		}
+		if (c != NULL)
+			redisFree(c);
+		h_sleep_ms(20);
+	}
+	fail_msg("redis-server did not start on port %u", p);
+	return 0;
 }
 
 /* Stop our redis-server with sig and reap it. */
@@ -416,6 +471,38 @@ test_two_instances_one_room(void **state)
 	/* A clean stop: the others see its members leave. */
 	assert_int_equal(h_stop_sig(&x->s[1], SIGTERM), 0);
 	h_expect(a, "*** bob left (server shutting down)");
+}
+
+static void
+test_tcp_addresses(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b, *c;
+	char addr[3][64];
+	unsigned port;
+
+	port = rds_run_tcp(&x->r);
+	snprintf(addr[0], sizeof addr[0], "127.0.0.1:%u", port);
+	snprintf(addr[1], sizeof addr[1], "localhost:%u", port);
+	snprintf(addr[2], sizeof addr[2], "[::1]:%u", port);
+	cx_lobbyd(x, 0, addr[0], NULL);
+	cx_lobbyd(x, 1, addr[1], NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_join(x, 1, "bob");
+	h_drain(a);
+	h_send(a, "over tcp\n");
+	h_expect(b, "<alice> over tcp");
+	if (h_have_ipv6()) {
+		cx_lobbyd(x, 2, addr[2], NULL);
+		c = cx_join(x, 2, "carol");
+		h_expect(a, "*** guest3 joined");
+		h_expect(b, "*** guest3 joined");
+		h_expect(a, "*** guest3 is now carol");
+		h_expect(b, "*** guest3 is now carol");
+		h_send(c, "over v6\n");
+		h_expect(a, "<carol> over v6");
+		h_expect(b, "<carol> over v6");
+	}
 }
 
 static void
@@ -835,6 +922,8 @@ main(void)
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_two_instances_one_room,
 		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_tcp_addresses, cx_setup,
+		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_nick_race, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_guests_unique, cx_setup,
