@@ -746,11 +746,26 @@ h_rss_kib(pid_t pid)
 	return kib;
 }
 
-/* False under valgrind ($LOBBY_VALGRIND), where RSS says little. */
+/* True when tests/valgrind.sh runs the test ($LOBBY_VALGRIND is set). */
+bool
+h_under_valgrind(void)
+{
+	return getenv("LOBBY_VALGRIND") != NULL;
+}
+
+/* False under valgrind, where RSS says little. */
 bool
 h_rss_meaningful(void)
 {
-	return getenv("LOBBY_VALGRIND") == NULL;
+	return !h_under_valgrind();
+}
+
+/* Say why on stdout, then skip the test (cmocka unwinds from here). */
+void
+h_skip(const char *why)
+{
+	print_message("skipped: %s\n", why);
+	skip();
 }
 
 /* Add quarantine_size_mb=1 to ASAN_OPTIONS, keeping what is there. */

@@ -185,6 +185,16 @@ bool	 h_rss_meaningful(void);
  */
 void	 h_small_quarantine(void);
 
+/*
+ * Skip the running test, saying why on a line "skipped: WHY" that .ci/run
+ * reports. Only for a component this machine lacks, or a measurement the
+ * run distorts (see h_under_valgrind()).
+ */
+void	 h_skip(const char *why);
+
+/* Whether every lobbyd runs under valgrind (tests/valgrind.sh). */
+bool	 h_under_valgrind(void);
+
 /* Whether this machine has an IPv6 loopback (::1 can be bound). */
 bool	 h_have_ipv6(void);
 

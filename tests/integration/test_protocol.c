@@ -373,10 +373,8 @@ test_ipv6_and_unix(void **state)
 	struct stat st;
 
 	(void)state;
-	if (!h_have_ipv6()) {
-		print_message("no IPv6 loopback here: skipped\n");
-		skip();
-	}
+	if (!h_have_ipv6())
+		h_skip("no IPv6 loopback here");
 	snprintf(path, sizeof path, "/tmp/lobby-test-%ld.sock", (long)getpid());
 	assert_int_equal(h_start(&s, "-b", "127.0.0.1", "-b", "::1", "-u",
 	    path, NULL), 0);
@@ -418,10 +416,8 @@ test_dual_stack(void **state)
 	struct h_conn *a, *b;
 
 	(void)state;
-	if (!h_have_ipv6()) {
-		print_message("no IPv6 loopback here: skipped\n");
-		skip();
-	}
+	if (!h_have_ipv6())
+		h_skip("no IPv6 loopback here");
 	/* "::" is every address, IPv4 included, on one port. */
 	assert_int_equal(h_start(&s, "-b", "::", NULL), 0);
 	assert_true(s.port6 != 0);
