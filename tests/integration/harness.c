@@ -24,6 +24,10 @@
 #include <cmocka.h>
 
 #define H_MAX_ARGS	64
+#define H_SERVERS	8	/* most lobbyd one test starts */
+#define H_CHILDREN	8	/* most other children one test starts */
+
+static void	h_reaped(pid_t, int);
 
 long long
 h_now_ms(void)
@@ -190,12 +194,14 @@ h_startv(struct h_server *s, const char *const *args)
 		_exit(127);
 	}
 	close(fd);
+	h_track(s);
 	/* Without -b the ::1 listener may be missing: then 1 line will do. */
 	end = h_now_ms() + H_TIMEOUT_MS;
 	while (h_now_ms() < end) {
 		if (h_parse_listening(s, want))
 			return 0;
 		if (waitpid(s->pid, &s->status, WNOHANG) == s->pid) {
+			h_reaped(s->pid, s->status);
 			s->pid = -1;
 			return -1;
 		}
@@ -204,7 +210,7 @@ h_startv(struct h_server *s, const char *const *args)
 			return 0;
 		h_sleep_ms(5);
 	}
-	h_stop(s);
+	(void)h_stop_sig(s, SIGKILL);	/* h_finish() still checks its log */
 	return -1;
 }
 
@@ -223,17 +229,191 @@ h_start(struct h_server *s, ...)
 	return h_startv(s, args);
 }
 
+/*
+ * The fixture's record of one test: each lobbyd it started (by its log,
+ * which is unique) and each other child. Cleared by h_setup(), checked
+ * and emptied by h_finish(). The harness's only state beyond a test's.
+ */
+static struct {
+	struct {
+		pid_t	 pid;		/* running, or -1 once reaped */
+		int	 status;	/* wait status once reaped */
+		bool	 checked;	/* exit status checked (h_stop) */
+		char	 logpath[64];	/* its stderr; "" for a free slot */
+	} server[H_SERVERS];
+	pid_t	 child[H_CHILDREN];	/* children to kill, or 0 */
+} h_rec;
+
+/* Markers a sanitizer's report starts with, in lobbyd's stderr. */
+static const char *const h_report_marks[] = {
+	"runtime error: ",		/* UndefinedBehaviorSanitizer */
+	"ERROR: AddressSanitizer",
+	"ERROR: LeakSanitizer",
+	"WARNING: AddressSanitizer",
+	"ERROR: UndefinedBehaviorSanitizer",
+	"SUMMARY: ",			/* every sanitizer's last line */
+};
+
+/* Note that pid was reaped with status, should it be a lobbyd or child. */
+static void
+h_reaped(pid_t pid, int status)
+{
+	size_t i;
+
+	for (i = 0; i < H_SERVERS; i++)
+		if (h_rec.server[i].logpath[0] != '\0' &&
+		    h_rec.server[i].pid == pid) {
+			h_rec.server[i].pid = -1;
+			h_rec.server[i].status = status;
+		}
+	for (i = 0; i < H_CHILDREN; i++)
+		if (h_rec.child[i] == pid)
+			h_rec.child[i] = 0;
+}
+
+/* Record s, just started; fails the test if the record is full. */
+void
+h_track(struct h_server *s)
+{
+	size_t i;
+
+	for (i = 0; i < H_SERVERS; i++)
+		if (h_rec.server[i].logpath[0] == '\0') {
+			h_rec.server[i].pid = s->pid;
+			h_rec.server[i].status = 0;
+			h_rec.server[i].checked = false;
+			snprintf(h_rec.server[i].logpath,
+			    sizeof h_rec.server[i].logpath, "%s", s->logpath);
+			return;
+		}
+	fail_msg("more than %d lobbyd in one test", H_SERVERS);
+}
+
+/* Record a child for h_finish() to kill. */
+void
+h_track_child(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < H_CHILDREN; i++)
+		if (h_rec.child[i] == 0) {
+			h_rec.child[i] = pid;
+			return;
+		}
+	fail_msg("more than %d children in one test", H_CHILDREN);
+}
+
+/* Where the first sanitizer report in text starts (its line), or NULL. */
+static const char *
+h_find_report(const char *text)
+{
+	const char *at = NULL, *p;
+	size_t i;
+
+	for (i = 0; i < sizeof h_report_marks / sizeof h_report_marks[0]; i++)
+		if ((p = strstr(text, h_report_marks[i])) != NULL &&
+		    (at == NULL || p < at))
+			at = p;
+	while (at != NULL && at > text && at[-1] != '\n')
+		at--;
+	return at;
+}
+
+/*
+ * The first sanitizer report in the log at path, from its first line on
+ * (at most 4 KiB), malloc'd; NULL when there is none.
+ */
+static char *
+h_log_report(const char *path)
+{
+	struct h_server tmp;
+	const char *at;
+	char *text, *r = NULL;
+
+	memset(&tmp, 0, sizeof tmp);
+	snprintf(tmp.logpath, sizeof tmp.logpath, "%s", path);
+	if ((text = h_log(&tmp)) == NULL)
+		return NULL;
+	if ((at = h_find_report(text)) != NULL)
+		r = strndup(at, 4096);
+	free(text);
+	return r;
+}
+
+/* Fail at file:line, quoting it, when text holds a sanitizer report. */
+void
+h_no_report_at(const char *text, const char *file, int line)
+{
+	const char *at = h_find_report(text);
+
+	if (at == NULL)
+		return;
+	print_error("%s:%d: lobbyd's stderr holds a sanitizer report:\n%.4096s\n",
+	    file, line, at);
+	_fail(file, line);
+}
+
+/*
+ * Check the recorded server with log path and forget it: its exit status
+ * when it was stopped by SIGTERM here (want_exit), and its log. Returns 0,
+ * or -1 after printing what is wrong (at file:line when file is set).
+ */
+static int
+h_check(const char *path, bool want_exit, int status, const char *file,
+    int line)
+{
+	char *report = h_log_report(path);
+	char where[256];
+	int bad = 0;
+	size_t i;
+
+	if (file != NULL)
+		snprintf(where, sizeof where, "%s:%d", file, line);
+	else
+		snprintf(where, sizeof where, "at teardown");
+	if (want_exit && (status == -1 || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)) {
+		if (status != -1 && WIFSIGNALED(status))
+			print_error("%s: lobbyd was killed by signal %d, "
+			    "not a clean exit 0\n", where, WTERMSIG(status));
+		else if (status != -1)
+			print_error("%s: lobbyd exited %d after SIGTERM, "
+			    "not 0\n", where, WEXITSTATUS(status));
+		else
+			print_error("%s: lobbyd did not exit after SIGTERM\n",
+			    where);
+		bad = 1;
+	}
+	if (report != NULL) {
+		print_error("%s: lobbyd's stderr holds a sanitizer "
+		    "report:\n%s\n", where, report);
+		free(report);
+		bad = 1;
+	}
+	for (i = 0; i < H_SERVERS; i++)
+		if (strcmp(h_rec.server[i].logpath, path) == 0)
+			h_rec.server[i].logpath[0] = '\0';
+	if (getenv("H_KEEP_LOG") == NULL)
+		unlink(path);
+	return bad ? -1 : 0;
+}
+
 /* Wait (bounded) for pid to exit; 0 once it is reaped, -1 if not. */
 int
 h_wait_pid(pid_t pid, int *status, int ms)
 {
 	long long end = h_now_ms() + ms;
+	int st = 0;
 	pid_t r;
 
 	for (;;) {
-		r = waitpid(pid, status, WNOHANG);
-		if (r == pid)
+		r = waitpid(pid, &st, WNOHANG);
+		if (r == pid) {
+			h_reaped(pid, st);
+			if (status != NULL)
+				*status = st;
 			return 0;
+		}
 		if ((r == -1 && errno != EINTR) || h_now_ms() >= end)
 			return -1;
 		h_sleep_ms(5);
@@ -244,9 +424,14 @@ h_wait_pid(pid_t pid, int *status, int ms)
 void
 h_kill_child(pid_t *pid, int *status)
 {
+	int st = 0;
+
 	if (*pid > 0) {
 		kill(*pid, SIGKILL);
-		waitpid(*pid, status, 0);
+		if (waitpid(*pid, &st, 0) == *pid)
+			h_reaped(*pid, st);
+		if (status != NULL)
+			*status = st;
 	}
 	*pid = -1;
 }
@@ -276,16 +461,22 @@ h_wait_exit(struct h_server *s, int ms)
 	return s->status;
 }
 
+/* SIGTERM, a clean exit 0 and a clean log, or the test fails here. */
 void
-h_stop(struct h_server *s)
+h_stop_at(struct h_server *s, const char *file, int line)
 {
-	if (s->pid > 0)
-		(void)h_stop_sig(s, SIGTERM);
-	if (s->logpath[0] != '\0') {
-		if (getenv("H_KEEP_LOG") == NULL)
-			unlink(s->logpath);
+	bool running = s->pid > 0;
+	int status = 0;
+
+	if (running)
+		status = h_stop_sig(s, SIGTERM);
+	if (s->logpath[0] == '\0')
+		return;
+	if (h_check(s->logpath, running, status, file, line) == -1) {
 		s->logpath[0] = '\0';
+		_fail(file, line);
 	}
+	s->logpath[0] = '\0';
 }
 
 /* A fresh server for the test in *state; -1 when out of memory. */
@@ -294,6 +485,7 @@ h_setup(void **state)
 {
 	struct h_server *s;
 
+	memset(&h_rec, 0, sizeof h_rec);
 	if ((s = calloc(1, sizeof *s)) == NULL)
 		return -1;
 	s->pid = -1;
@@ -301,37 +493,65 @@ h_setup(void **state)
 	return 0;
 }
 
-/* Stop what the test left running; -1 unless lobbyd exited 0. */
+/* A fresh server, started with no options; -1 if it did not start. */
+int
+h_setup_started(void **state)
+{
+	if (h_setup(state) == -1)
+		return -1;
+	return h_start(*state, NULL);
+}
+
+/* Kill the children left, stop and check every lobbyd of the test. */
+int
+h_finish(void)
+{
+	int bad = 0, status;
+	size_t i;
+
+	for (i = 0; i < H_CHILDREN; i++)
+		if (h_rec.child[i] > 0) {
+			pid_t pid = h_rec.child[i];
+
+			h_kill_child(&pid, NULL);
+		}
+	for (i = 0; i < H_SERVERS; i++) {
+		bool running;
+
+		if (h_rec.server[i].logpath[0] == '\0')
+			continue;
+		running = h_rec.server[i].pid > 0;
+		status = h_rec.server[i].status;
+		if (running) {
+			/* A test that stopped lobbyd (SIGSTOP) may have
+			 * failed before waking it. */
+			(void)kill(h_rec.server[i].pid, SIGCONT);
+			(void)kill(h_rec.server[i].pid, SIGTERM);
+			if (h_wait_pid(h_rec.server[i].pid, &status,
+			    H_TIMEOUT_MS) == -1) {
+				pid_t pid = h_rec.server[i].pid;
+
+				h_kill_child(&pid, NULL);
+				status = -1;
+			}
+		}
+		if (h_check(h_rec.server[i].logpath, running, status, NULL,
+		    0) == -1)
+			bad = 1;
+	}
+	memset(&h_rec, 0, sizeof h_rec);
+	return bad ? -1 : 0;
+}
+
+/* h_finish(), then free the server of h_setup(). */
 int
 h_teardown(void **state)
 {
-	struct h_server *s = *state;
-	int status = 0;
+	int r = h_finish();
 
-	if (s->pid > 0) {
-		/* A test that stopped lobbyd (SIGSTOP) may have failed. */
-		(void)kill(s->pid, SIGCONT);
-		status = h_stop_sig(s, SIGTERM);
-	}
-	h_stop(s);
-	free(s);
+	free(*state);
 	*state = NULL;
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		print_error("lobbyd exit status %#x\n", (unsigned)status);
-		return -1;
-	}
-	return 0;
-}
-
-/* Whatever a test left behind is killed or stopped, and forgotten. */
-void
-h_kill_leftovers(pid_t *child, struct h_server **server)
-{
-	h_kill_child(child, NULL);
-	if (*server != NULL) {
-		h_stop(*server);
-		*server = NULL;
-	}
+	return r;
 }
 
 static struct h_conn *

@@ -43,26 +43,75 @@ const char	*h_lobby_path(void);
 int	 h_start(struct h_server *s, ...);
 int	 h_startv(struct h_server *s, const char *const *args);
 
-/* Send sig to the server, wait (bounded) for it to exit; returns the wait
- * status, or -1 when it did not exit in time (then it is killed). */
-int	 h_stop_sig(struct h_server *s, int sig);
-
-/* SIGTERM, wait, and remove the log file. Safe to call twice. */
-void	 h_stop(struct h_server *s);
+/*
+ * The fixture. Every lobbyd a test starts (h_start(), h_startv(),
+ * h_track()) and every other child it names (h_track_child()) is
+ * recorded, wherever its struct h_server lives; so a test that fails
+ * half-way leaves nothing running, and no lobbyd goes unchecked.
+ *
+ * Each lobbyd is checked where it stops: a lobbyd stopped by h_stop(), or
+ * by the teardown, must exit 0 after SIGTERM; and whatever way it ended
+ * (even an exit the test expected to fail), its stderr must hold no
+ * sanitizer report ("runtime error:", "ERROR: AddressSanitizer", ...).
+ * A failed check fails the test, quoting the report. Under ASan a leak
+ * makes lobbyd exit non-zero, and under tests/valgrind.sh memcheck does:
+ * so a leak fails the test that caused it.
+ *
+ * Every test of an integration suite uses the fixture: h_test(fn) in the
+ * test table, or h_finish() from a suite's own teardown.
+ */
+#define h_test(fn)	cmocka_unit_test_setup_teardown(fn, h_setup, h_teardown)
+/* The same, with the fixture's lobbyd already started without options. */
+#define h_test_started(fn) \
+	cmocka_unit_test_setup_teardown(fn, h_setup_started, h_teardown)
 
 /*
- * Fixture setup for cmocka: a zeroed, not yet started h_server (pid -1),
- * malloc'd, in *state. h_teardown() is its pair and frees it.
+ * Fixture setup: a zeroed, not yet started h_server (pid -1), malloc'd,
+ * in *state, and an empty record of servers and children.
  */
 int	 h_setup(void **state);
 
-/*
- * Fixture teardown: stop the lobbyd of *state if the test left it running
- * (waking it first, should the test have stopped it) and remove its log.
- * Returns 0 when it exited 0, which under a sanitizer also means it found
- * no leak and no error on the way out; else -1, which fails the test.
- */
+/* h_setup(), then h_start() the server with no options. */
+int	 h_setup_started(void **state);
+
+/* Fixture teardown: h_finish(), then free *state. */
 int	 h_teardown(void **state);
+
+/*
+ * Kill (SIGKILL) and reap each child of h_track_child() still running,
+ * then stop each lobbyd still running (waking it first, should the test
+ * have stopped it with SIGSTOP) with SIGTERM, and check every lobbyd of
+ * the test as said above; remove their logs. Returns 0, or -1 (printing
+ * why) when a check failed, which fails the test.
+ */
+int	 h_finish(void);
+
+/* Record a lobbyd the test started by other means than h_start(). */
+void	 h_track(struct h_server *s);
+
+/* Record a child (a lobby, a bot) for h_finish() to kill if it is left. */
+void	 h_track_child(pid_t pid);
+
+/*
+ * SIGTERM (if it is still running) and wait, bounded. Fails the test at
+ * the caller's line unless lobbyd exited 0 (when it was running) and its
+ * log holds no sanitizer report; then removes its log. Safe to call
+ * twice, and on a server that has exited by itself (then only the log
+ * is checked, the exit status being the test's to check).
+ */
+#define h_stop(s)	h_stop_at((s), __FILE__, __LINE__)
+void	 h_stop_at(struct h_server *s, const char *file, int line);
+
+/*
+ * For a lobbyd a test runs by hand, its stderr in text: fail the test at
+ * the caller's line, quoting the report, if it holds a sanitizer report.
+ */
+#define h_no_report(text)	h_no_report_at((text), __FILE__, __LINE__)
+void	 h_no_report_at(const char *text, const char *file, int line);
+
+/* Send sig to the server, wait (bounded) for it to exit; returns the wait
+ * status, or -1 when it did not exit in time (then it is killed). */
+int	 h_stop_sig(struct h_server *s, int sig);
 
 /* Wait up to ms for child pid to exit and reap it; its wait status goes
  * to status (if not NULL). Returns 0, or -1 when it is still running. */
@@ -75,10 +124,6 @@ int	 h_wait_exit(struct h_server *s, int ms);
 /* Kill (SIGKILL) and reap *pid if it is above 0, then set it to -1; the
  * wait status goes to status (if not NULL). */
 void	 h_kill_child(pid_t *pid, int *status);
-
-/* After a test that may have ended early: kill the child *child and stop
- * the server *server, where set, and reset both. */
-void	 h_kill_leftovers(pid_t *child, struct h_server **server);
 
 /* True once the server's stderr contains needle (waits up to ms). */
 bool	 h_log_has(struct h_server *s, const char *needle, int ms);

@@ -122,6 +122,7 @@ act_spawn(struct h_server *s, const int *fds, int n, const char *nfds_text,
 		_exit(127);
 	}
 	close(logfd);
+	h_track(s);
 	for (i = 0; i < n; i++)
 		close(fds[i]);
 	return s->pid;
@@ -414,14 +415,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_tcp),
-		cmocka_unit_test(test_tcp_and_unix),
-		cmocka_unit_test(test_with_bind),
-		cmocka_unit_test(test_other_pid),
-		cmocka_unit_test(test_not_listening),
-		cmocka_unit_test(test_not_socket),
-		cmocka_unit_test(test_bad_count),
-		cmocka_unit_test(test_too_many_listeners),
+		h_test(test_tcp),
+		h_test(test_tcp_and_unix),
+		h_test(test_with_bind),
+		h_test(test_other_pid),
+		h_test(test_not_listening),
+		h_test(test_not_socket),
+		h_test(test_bad_count),
+		h_test(test_too_many_listeners),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

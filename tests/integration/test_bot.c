@@ -54,13 +54,18 @@ bot_setup(void **state)
 		    strerror(errno));
 		_exit(127);
 	}
+	h_track_child(f->bot);
 	h_expect(f->alice, "*** guest2 joined");
 	h_expect(f->alice, "*** guest2 is now bot");
 	*state = f;
 	return 0;
 }
 
-/* Stop the bot (bounded), then the server. */
+/*
+ * Stop the bot (bounded), then check the server as every integration
+ * test does (h_finish(): a clean exit 0 after SIGTERM, no sanitizer
+ * report).
+ */
 static int
 bot_teardown(void **state)
 {
@@ -73,9 +78,8 @@ bot_teardown(void **state)
 		h_kill_child(&f->bot, NULL);
 	}
 	h_close(f->alice);
-	h_stop(&f->s);
 	free(f);
-	return 0;
+	return h_finish();
 }
 
 /*

@@ -20,12 +20,6 @@
 
 #define OUTMAX	(1 << 20)	/* what a test keeps of lobby's output */
 
-/*
- * Children of the running test, killed by the teardown when an assertion
- * ends a test early: nothing is left running after a failure.
- */
-static pid_t	live_lobby = -1;	/* the lobby of the current test */
-static struct h_server *live_server;	/* the lobbyd of the current test */
 
 /* A lobby we started, with pipes on its three standard fds. */
 struct lob {
@@ -80,7 +74,7 @@ lob_start(int stdin_null, ...)
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	live_lobby = l->pid;
+	h_track_child(l->pid);
 	close(pin[0]);
 	close(pout[1]);
 	close(perr[1]);
@@ -170,7 +164,7 @@ lob_wait(struct lob *l, int ms)
 
 	while (h_now_ms() < end) {
 		lob_pump(l, 20);
-		if (waitpid(l->pid, &l->status, WNOHANG) == l->pid) {
+		if (h_wait_pid(l->pid, &l->status, 0) == 0) {
 			l->pid = -1;
 			lob_pump(l, 200);
 			return WIFEXITED(l->status) ? WEXITSTATUS(l->status) :
@@ -185,7 +179,6 @@ static void
 lob_free(struct lob *l)
 {
 	h_kill_child(&l->pid, &l->status);
-	live_lobby = -1;
 	lob_eof(l);
 	if (l->out != -1)
 		close(l->out);
@@ -210,14 +203,13 @@ lob_write(struct lob *l, const char *s)
 }
 
 /*
- * Start lobbyd for a test, let the teardown know of it, and write its
- * port (as lobby takes it) into port.
+ * Start lobbyd for a test (the fixture records it) and write its port
+ * (as lobby takes it) into port.
  */
 static void
 lob_server(struct h_server *s, char *port, size_t len)
 {
 	assert_int_equal(h_start(s, NULL), 0);
-	live_server = s;
 	snprintf(port, len, "%u", s->port);
 }
 
@@ -241,7 +233,7 @@ lob_with_bob(struct h_server *s, struct h_conn **bob, const char *nick)
 static void
 test_pipe_sends_then_quits(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct h_conn *bob;
 	struct lob *l;
 
@@ -276,7 +268,7 @@ test_pipe_sends_then_quits(void **state)
 static void
 test_pipe_max_line(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct h_conn *bob;
 	struct lob *l;
 	char *big;
@@ -305,7 +297,7 @@ test_pipe_max_line(void **state)
 static void
 test_pipe_quit_line(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct h_conn *bob;
 	struct lob *l;
 
@@ -327,7 +319,7 @@ test_pipe_quit_line(void **state)
 static void
 test_pipe_logger(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct h_conn *bob;
 	struct lob *l;
 	char port[16], nick[32], want[64];
@@ -359,7 +351,7 @@ test_pipe_logger(void **state)
 static void
 test_pipe_devnull(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct h_conn *bob;
 	struct lob *l;
 	char port[16];
@@ -380,7 +372,7 @@ test_pipe_devnull(void **state)
 static void
 test_server_loss(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct lob *l;
 	char port[16];
 
@@ -399,7 +391,7 @@ test_server_loss(void **state)
 static void
 test_cannot_connect(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct lob *l;
 	char port[16];
 
@@ -449,7 +441,7 @@ test_bad_usage(void **state)
 static void
 test_pipe_paste_1000(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct h_conn *bob;
 	struct lob *l;
 	char *text, want[160];
@@ -486,7 +478,7 @@ test_pipe_paste_1000(void **state)
 static void
 test_unix_socket(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct h_conn *bob;
 	struct lob *l;
 	char path[64];
@@ -495,7 +487,6 @@ test_unix_socket(void **state)
 	snprintf(path, sizeof path, "/tmp/lobby-client-%ld.sock",
 	    (long)getpid());
 	assert_int_equal(h_start(&s, "-u", path, NULL), 0);
-	live_server = &s;
 	bob = h_join(&s, NULL);
 	l = lob_start(false, "-u", path, "-n", "unixer", NULL);
 	lob_write(l, "over a unix socket\n");
@@ -565,30 +556,21 @@ test_hostile_server(void **state)
 	lob_free(l);
 }
 
-/* After each test: whatever it left running goes. */
-static int
-teardown(void **state)
-{
-	(void)state;
-	h_kill_leftovers(&live_lobby, &live_server);
-	return 0;
-}
-
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_pipe_sends_then_quits, teardown),
-		cmocka_unit_test_teardown(test_pipe_quit_line, teardown),
-		cmocka_unit_test_teardown(test_pipe_max_line, teardown),
-		cmocka_unit_test_teardown(test_pipe_logger, teardown),
-		cmocka_unit_test_teardown(test_pipe_devnull, teardown),
-		cmocka_unit_test_teardown(test_server_loss, teardown),
-		cmocka_unit_test_teardown(test_cannot_connect, teardown),
-		cmocka_unit_test_teardown(test_bad_usage, teardown),
-		cmocka_unit_test_teardown(test_pipe_paste_1000, teardown),
-		cmocka_unit_test_teardown(test_unix_socket, teardown),
-		cmocka_unit_test_teardown(test_hostile_server, teardown),
+		h_test(test_pipe_sends_then_quits),
+		h_test(test_pipe_quit_line),
+		h_test(test_pipe_max_line),
+		h_test(test_pipe_logger),
+		h_test(test_pipe_devnull),
+		h_test(test_server_loss),
+		h_test(test_cannot_connect),
+		h_test(test_bad_usage),
+		h_test(test_pipe_paste_1000),
+		h_test(test_unix_socket),
+		h_test(test_hostile_server),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

@@ -56,12 +56,6 @@ struct vt {
 	size_t		 nraw;			/* bytes in raw */
 };
 
-/*
- * Children of the running test, killed by the teardown when an assertion
- * ends a test early: nothing is left running after a failure.
- */
-static pid_t	live_lobby = -1;	/* the lobby of the current test */
-static struct h_server *live_server;	/* the lobbyd of the current test */
 static char	state_dir[64];		/* XDG_STATE_HOME of every lobby */
 static const char *tty_term = "xterm";	/* TERM of the next lobby */
 static bool	tty_job;		/* run the next lobby as a shell's job */
@@ -401,7 +395,7 @@ tty_start(int color, ...)
 	}
 	(void)fcntl(t->master, F_SETFL,
 	    fcntl(t->master, F_GETFL) | O_NONBLOCK);
-	live_lobby = t->pid;
+	h_track_child(t->pid);
 	return t;
 }
 
@@ -504,7 +498,7 @@ tty_wait(struct tty *t, int ms)
 
 	while (h_now_ms() < end) {
 		tty_pump(t, 20);
-		if (waitpid(t->pid, &t->status, WNOHANG) == t->pid) {
+		if (h_wait_pid(t->pid, &t->status, 0) == 0) {
 			t->pid = -1;
 			tty_pump(t, 100);
 			return t->status;
@@ -625,7 +619,6 @@ static void
 tty_free(struct tty *t)
 {
 	h_kill_child(&t->pid, &t->status);
-	live_lobby = -1;
 	close(t->master);
 	free(t->scr.raw);
 	free(t);
@@ -661,7 +654,7 @@ tty_join(const struct h_server *s, const char *nick, bool color)
 static void
 test_incoming_keeps_input(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct h_conn *bob;
 	struct tty *t;
 	char bobnick[32];
@@ -669,7 +662,6 @@ test_incoming_keeps_input(void **state)
 
 	(void)state;
 	assert_int_equal(h_start(&s, NULL), 0);
-	live_server = &s;
 	bob = h_join(&s, bobnick);
 	assert_string_equal(bobnick, "guest1");
 	t = tty_join(&s, "alice", false);
@@ -719,13 +711,12 @@ test_incoming_keeps_input(void **state)
 static void
 test_server_loss(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct tty *t;
 	int st;
 
 	(void)state;
 	assert_int_equal(h_start(&s, NULL), 0);
-	live_server = &s;
 	t = tty_join(&s, "alice", false);
 	tty_type(t, "half a li");
 	assert_true(tty_wait_input(t, "> half a li", 11, 3000));
@@ -746,7 +737,7 @@ test_server_loss(void **state)
 static void
 test_colors_and_signal(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct screen colors;
 	struct h_conn *bob;
 	struct tty *t;
@@ -755,7 +746,6 @@ test_colors_and_signal(void **state)
 
 	(void)state;
 	assert_int_equal(h_start(&s, NULL), 0);
-	live_server = &s;
 	bob = h_join(&s, NULL);
 	t = tty_join(&s, "alice", true);
 	h_expect_skip(bob, "*** guest2 is now alice");
@@ -794,7 +784,7 @@ test_colors_and_signal(void **state)
 static void
 test_paste_1000(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct h_conn *bob;
 	struct tty *t;
 	char *text, want[96];
@@ -805,7 +795,6 @@ test_paste_1000(void **state)
 
 	(void)state;
 	assert_int_equal(h_start(&s, NULL), 0);
-	live_server = &s;
 	bob = h_join(&s, NULL);
 	t = tty_join(&s, "paster", false);
 	h_expect_skip(bob, "*** guest2 is now paster");
@@ -842,7 +831,6 @@ two_joined(struct h_server *s, struct h_conn **bob, const char *const *args)
 	struct tty *t;
 
 	assert_int_equal(h_startv(s, args), 0);
-	live_server = s;
 	*bob = h_join(s, NULL);
 	t = tty_join(s, "alice", false);
 	h_expect_skip(*bob, "*** guest2 is now alice");
@@ -869,7 +857,7 @@ expect_nothing_more(struct h_conn *c)
 static void
 test_max_line(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	static const char *const none[] = { NULL };
 	struct h_conn *bob;
 	struct tty *t;
@@ -913,7 +901,7 @@ test_max_line(void **state)
 static void
 test_escape(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	static const char *const none[] = { NULL };
 	struct h_conn *bob;
 	struct tty *t;
@@ -953,7 +941,7 @@ test_escape(void **state)
 static void
 test_scroll_markers(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	static const char *const none[] = { NULL };
 	struct h_conn *bob;
 	struct tty *t;
@@ -992,7 +980,7 @@ test_scroll_markers(void **state)
 static void
 test_tab_and_bell(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	static const char *const none[] = { NULL };
 	struct h_conn *bob;
 	struct tty *t;
@@ -1029,7 +1017,7 @@ test_tab_and_bell(void **state)
 static void
 test_resize_and_clear(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	static const char *const none[] = { NULL };
 	struct h_conn *bob;
 	struct tty *t;
@@ -1069,7 +1057,7 @@ test_resize_and_clear(void **state)
 static void
 test_stop_continue(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	static const char *const none[] = { NULL };
 	struct h_conn *bob;
 	struct termios tio;
@@ -1148,7 +1136,7 @@ test_stop_continue(void **state)
 static void
 test_burst_slow_terminal(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	static const char *const none[] = { NULL };
 	struct h_conn *bob;
 	struct tty *t;
@@ -1185,14 +1173,13 @@ test_burst_slow_terminal(void **state)
 static void
 test_dumb_terminal(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct h_conn *bob;
 	struct tty *t;
 	char port[16];
 
 	(void)state;
 	assert_int_equal(h_start(&s, NULL), 0);
-	live_server = &s;
 	bob = h_join(&s, NULL);
 	snprintf(port, sizeof port, "%u", s.port);
 	tty_term = "dumb";
@@ -1270,7 +1257,7 @@ test_bidi_cleaned(void **state)
 static void
 test_complete_msg_mention(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	static const char *const none[] = { NULL };
 	struct h_conn *bob, *bobby;
 	struct tty *t;
@@ -1318,7 +1305,7 @@ test_complete_msg_mention(void **state)
 static void
 test_timestamps(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	struct h_conn *bob;
 	struct tty *t;
 	char port[16];
@@ -1327,7 +1314,6 @@ test_timestamps(void **state)
 
 	(void)state;
 	assert_int_equal(h_start(&s, NULL), 0);
-	live_server = &s;
 	bob = h_join(&s, NULL);
 	snprintf(port, sizeof port, "%u", s.port);
 	t = tty_start(0, "--timestamps", "127.0.0.1", port, NULL);
@@ -1354,7 +1340,7 @@ test_timestamps(void **state)
 static void
 test_paste_confirm(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	static const char *const none[] = { NULL };
 	struct h_conn *bob;
 	struct tty *t;
@@ -1398,7 +1384,7 @@ test_paste_confirm(void **state)
 static void
 test_history_file(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	static const char *const none[] = { NULL };
 	struct h_conn *bob;
 	struct stat st;
@@ -1446,7 +1432,7 @@ test_history_file(void **state)
 static void
 test_reconnect(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	static const char *const none[] = { NULL };
 	struct h_conn *bob;
 	struct tty *t;
@@ -1476,7 +1462,7 @@ test_reconnect(void **state)
 static void
 test_grapheme_clusters(void **state)
 {
-	static struct h_server s;	/* static: the teardown may stop it */
+	struct h_server s;
 	static const char *const none[] = { NULL };
 	static const char family[] = "\xf0\x9f\x91\xa8\xe2\x80\x8d"
 	    "\xf0\x9f\x91\xa9\xe2\x80\x8d\xf0\x9f\x91\xa7";
@@ -1503,38 +1489,29 @@ test_grapheme_clusters(void **state)
 	h_stop(&s);
 }
 
-/* After each test: whatever it left running goes. *//* After each test: whatever it left running goes. */
-static int
-teardown(void **state)
-{
-	(void)state;
-	h_kill_leftovers(&live_lobby, &live_server);
-	return 0;
-}
-
-int
+/* After each test: whatever it left running goes. */int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_incoming_keeps_input, teardown),
-		cmocka_unit_test_teardown(test_server_loss, teardown),
-		cmocka_unit_test_teardown(test_colors_and_signal, teardown),
-		cmocka_unit_test_teardown(test_paste_1000, teardown),
-		cmocka_unit_test_teardown(test_max_line, teardown),
-		cmocka_unit_test_teardown(test_escape, teardown),
-		cmocka_unit_test_teardown(test_scroll_markers, teardown),
-		cmocka_unit_test_teardown(test_tab_and_bell, teardown),
-		cmocka_unit_test_teardown(test_resize_and_clear, teardown),
-		cmocka_unit_test_teardown(test_stop_continue, teardown),
-		cmocka_unit_test_teardown(test_burst_slow_terminal, teardown),
-		cmocka_unit_test_teardown(test_dumb_terminal, teardown),
-		cmocka_unit_test_teardown(test_bidi_cleaned, teardown),
-		cmocka_unit_test_teardown(test_grapheme_clusters, teardown),
-		cmocka_unit_test_teardown(test_complete_msg_mention, teardown),
-		cmocka_unit_test_teardown(test_timestamps, teardown),
-		cmocka_unit_test_teardown(test_paste_confirm, teardown),
-		cmocka_unit_test_teardown(test_history_file, teardown),
-		cmocka_unit_test_teardown(test_reconnect, teardown),
+		h_test(test_incoming_keeps_input),
+		h_test(test_server_loss),
+		h_test(test_colors_and_signal),
+		h_test(test_paste_1000),
+		h_test(test_max_line),
+		h_test(test_escape),
+		h_test(test_scroll_markers),
+		h_test(test_tab_and_bell),
+		h_test(test_resize_and_clear),
+		h_test(test_stop_continue),
+		h_test(test_burst_slow_terminal),
+		h_test(test_dumb_terminal),
+		h_test(test_bidi_cleaned),
+		h_test(test_grapheme_clusters),
+		h_test(test_complete_msg_mention),
+		h_test(test_timestamps),
+		h_test(test_paste_confirm),
+		h_test(test_history_file),
+		h_test(test_reconnect),
 	};
 
 	char path[128];

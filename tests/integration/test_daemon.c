@@ -74,6 +74,7 @@ dm_run(const char *const *args, char *out, size_t outlen, char *err,
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	h_track_child(pid);
 	close(fo);
 	close(fe);
 	if (h_wait_pid(pid, &st, ms) == -1) {
@@ -85,6 +86,7 @@ dm_run(const char *const *args, char *out, size_t outlen, char *err,
 	dm_slurp(pe, err, errlen);
 	unlink(po);
 	unlink(pe);
+	h_no_report(err);
 	return rc;
 }
 
@@ -149,6 +151,7 @@ test_stdio_closed(void **state)
 		    "-p", "0", "-u", path, (char *)NULL);
 		_exit(127);
 	}
+	h_track_child(pid);
 	a = dm_connect_wait(path);
 	h_expect(a, "*** welcome to lobby, you are guest1 (1 online; "
 	    "/help for commands)");
@@ -252,7 +255,7 @@ test_unix_other_user(void **state)
 
 	(void)state;
 	if (geteuid() != 0)
-		skip();
+		h_skip("needs root, to run lobbyd as another user");
 	dm_dir(dir, sizeof dir);
 	/* Anyone may create and delete files in the directory. */
 	assert_int_equal(chmod(dir, 0777), 0);
@@ -273,6 +276,7 @@ test_unix_other_user(void **state)
 		    "-p", "0", "-u", path, (char *)NULL);
 		_exit(127);
 	}
+	h_track_child(pid);
 	close(fe);
 	if (h_wait_pid(pid, &st, 3000) == -1) {
 		h_kill_child(&pid, &st);
@@ -280,8 +284,9 @@ test_unix_other_user(void **state)
 	}
 	dm_slurp(pe, err, sizeof err);
 	unlink(pe);
+	h_no_report(err);
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 127)
-		skip();		/* the build is not readable by nobody */
+		h_skip("the build is not readable by user nobody");
 	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
 	assert_non_null(strstr(err, "Permission denied"));
 	assert_true(dm_inode(path) == ino);
@@ -482,7 +487,7 @@ test_scoped_bind(void **state)
 
 	dm_expect(2, "-b localhost: not a numeric", name);
 	if (!h_have_ipv6())
-		skip();
+		h_skip("no IPv6 loopback here");
 	dm_expect(1, "lobbyd: cannot listen on [fe80::1%lo]:0: Cannot "
 	    "assign requested address", ll_lo);
 	/* Without its interface, bind() says EINVAL: say what is meant. */
@@ -502,17 +507,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_stdio_closed),
-		cmocka_unit_test(test_unix_not_stream),
-		cmocka_unit_test(test_unix_other_user),
-		cmocka_unit_test(test_unix_backlog_full),
-		cmocka_unit_test_setup_teardown(test_log_injection, h_setup,
-		    h_teardown),
-		cmocka_unit_test_setup_teardown(test_unlink_own_only, h_setup,
-		    h_teardown),
-		cmocka_unit_test(test_flag_junk),
-		cmocka_unit_test_setup_teardown(test_scoped_bind, h_setup,
-		    h_teardown),
+		h_test(test_stdio_closed),
+		h_test(test_unix_not_stream),
+		h_test(test_unix_other_user),
+		h_test(test_unix_backlog_full),
+		h_test(test_log_injection),
+		h_test(test_unlink_own_only),
+		h_test(test_flag_junk),
+		h_test(test_scoped_bind),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

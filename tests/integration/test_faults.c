@@ -298,14 +298,10 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_reset_mid_line, h_setup,
-		    h_teardown),
-		cmocka_unit_test_setup_teardown(test_half_close, h_setup,
-		    h_teardown),
-		cmocka_unit_test_setup_teardown(test_vanish_with_output_queued,
-		    h_setup, h_teardown),
-		cmocka_unit_test_setup_teardown(test_connect_churn, h_setup,
-		    h_teardown),
+		h_test(test_reset_mid_line),
+		h_test(test_half_close),
+		h_test(test_vanish_with_output_queued),
+		h_test(test_connect_churn),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

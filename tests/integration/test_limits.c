@@ -419,12 +419,9 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_slow_reader, h_setup,
-		    h_teardown),
-		cmocka_unit_test_setup_teardown(test_fairness, h_setup,
-		    h_teardown),
-		cmocka_unit_test_setup_teardown(test_endless_line, h_setup,
-		    h_teardown),
+		h_test(test_slow_reader),
+		h_test(test_fairness),
+		h_test(test_endless_line),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

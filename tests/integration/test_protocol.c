@@ -18,25 +18,6 @@
 
 #define QUIET_MS	150	/* how long "nothing arrives" is watched */
 
-/* A started server for each test, stopped in teardown. */
-static int
-setup(void **state)
-{
-	static struct h_server s;
-
-	if (h_start(&s, NULL) == -1)
-		return -1;
-	*state = &s;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	h_stop(*state);
-	return 0;
-}
-
 /* Join two clients, alice and bob, with the notices between them read. */
 static void
 join_pair(struct h_server *s, struct h_conn **a, struct h_conn **b)
@@ -645,35 +626,26 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_welcome_and_join, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_chat_no_echo, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_me_msg_escape, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nick_and_who, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_help, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_quit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_eof_final_line, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_reset_discards, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_hygiene, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_line_cap, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_order_three_senders,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_log_has_no_text, setup,
-		    teardown),
-		cmocka_unit_test(test_max_line_option),
-		cmocka_unit_test(test_server_full),
-		cmocka_unit_test(test_ipv6_and_unix),
-		cmocka_unit_test(test_dual_stack),
-		cmocka_unit_test(test_unix_stale_and_live),
-		cmocka_unit_test(test_shutdown_notice),
-		cmocka_unit_test(test_command_line),
+		h_test_started(test_welcome_and_join),
+		h_test_started(test_chat_no_echo),
+		h_test_started(test_me_msg_escape),
+		h_test_started(test_errors),
+		h_test_started(test_nick_and_who),
+		h_test_started(test_help),
+		h_test_started(test_quit),
+		h_test_started(test_eof_final_line),
+		h_test_started(test_reset_discards),
+		h_test_started(test_hygiene),
+		h_test_started(test_line_cap),
+		h_test_started(test_order_three_senders),
+		h_test_started(test_log_has_no_text),
+		h_test(test_max_line_option),
+		h_test(test_server_full),
+		h_test(test_ipv6_and_unix),
+		h_test(test_dual_stack),
+		h_test(test_unix_stale_and_live),
+		h_test(test_shutdown_notice),
+		h_test(test_command_line),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

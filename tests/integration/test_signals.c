@@ -292,22 +292,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_sigterm, h_setup,
-		    h_teardown),
-		cmocka_unit_test_setup_teardown(test_sigint, h_setup,
-		    h_teardown),
-		cmocka_unit_test_setup_teardown(test_sighup, h_setup,
-		    h_teardown),
-		cmocka_unit_test_setup_teardown(test_sigusr_survived, h_setup,
-		    h_teardown),
-		cmocka_unit_test_setup_teardown(test_shutdown_flush_bounded,
-		    h_setup, h_teardown),
-		cmocka_unit_test_setup_teardown(test_signal_storm, h_setup,
-		    h_teardown),
-		cmocka_unit_test_setup_teardown(test_idle_timeout, h_setup,
-		    h_teardown),
-		cmocka_unit_test_setup_teardown(test_idle_off_by_default,
-		    h_setup, h_teardown),
+		h_test(test_sigterm),
+		h_test(test_sigint),
+		h_test(test_sighup),
+		h_test(test_sigusr_survived),
+		h_test(test_shutdown_flush_bounded),
+		h_test(test_signal_storm),
+		h_test(test_idle_timeout),
+		h_test(test_idle_off_by_default),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
