@@ -11,6 +11,8 @@
 # is checked from start to clean exit. The test's own checks still apply
 # (lobbyd must exit 0; valgrind's error exit code makes that fail too),
 # and every valgrind log is read afterwards as well. Builds nothing.
+# The client and bot tests also need LOBBY and LOBBY_BOT (the paths of
+# lobby and examples/bot), as meson test sets them.
 #
 # Exit status: the test's on failure, 99 for any valgrind finding, 2 for
 # bad usage or a missing valgrind, 0 when all is clean.
@@ -51,8 +53,11 @@ WRAP
 chmod +x "$dir/lobbyd"
 
 # Valgrind makes lobbyd some 20 times slower: tests that measure memory
-# or time in ways valgrind distorts read this and relax those checks.
-LOBBYD="$dir/lobbyd" LOBBY_VALGRIND=1 "$itest" "$@"
+# or time in ways valgrind distorts read LOBBY_VALGRIND and relax those
+# checks, and every bounded wait of the harness is made 4 times longer
+# (unless LOBBY_TIMEOUT_SCALE says otherwise).
+LOBBYD="$dir/lobbyd" LOBBY_VALGRIND=1 \
+    LOBBY_TIMEOUT_SCALE=${LOBBY_TIMEOUT_SCALE:-4} "$itest" "$@"
 rc=$?
 
 n=0

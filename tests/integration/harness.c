@@ -47,6 +47,18 @@ h_sleep_ms(int ms)
 		;
 }
 
+/* 5000, scaled by $LOBBY_TIMEOUT_SCALE (1 to 100) when that is set. */
+int
+h_timeout_ms(void)
+{
+	const char *e = getenv("LOBBY_TIMEOUT_SCALE");
+	int scale = e != NULL ? atoi(e) : 1;
+
+	if (scale < 1 || scale > 100)
+		scale = 1;
+	return 5000 * scale;
+}
+
 const char *
 h_lobbyd_path(void)
 {

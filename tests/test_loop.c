@@ -1,0 +1,501 @@
+/* test_loop: unit tests for the select() loop: fds, maxfd, timers, hook. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "loop.h"
+
+#define NPAIRS	4	/* socket pairs one test may open */
+
+struct lt;
+
+/* What a timer callback gets: the world and which timer it is. */
+struct lt_timer {
+	struct lt	*t;		/* the test's world */
+	int		 id;		/* the timer's id, once known */
+	int		 runs;		/* times it has run */
+	int64_t		 again;		/* what it returns */
+	int		 del_id;	/* timer it deletes when run, or -1 */
+	bool		 add;		/* it adds timer tm[LOOP_TIMERS] */
+};
+
+/*
+ * One test's world: the loop (large, an entry per possible fd, so on the
+ * heap), socket pairs, and a record of which callbacks ran.
+ */
+struct lt {
+	struct loop	 l;		/* the loop under test */
+	int		 sv[NPAIRS][2];	/* socket pairs; -1 when not open */
+	int		 reads[FD_SETSIZE];  /* read callbacks run, per fd */
+	int		 writes[FD_SETSIZE]; /* write callbacks run, per fd */
+	int		 del_on;	/* fd whose callback removes del_fd */
+	int		 del_fd;	/* fd to remove, or -1 */
+	int		 del_mask;	/* with this mask */
+	int		 add_fd;	/* fd the next callback adds, or -1 */
+	int		 hooks;		/* before_sleep calls */
+	struct lt_timer	 tm[LOOP_TIMERS + 1]; /* timer arguments */
+};
+
+/* cmocka setup: an empty loop, nothing open. */
+static int
+setup(void **state)
+{
+	struct lt *t = calloc(1, sizeof *t);
+	int i;
+
+	if (t == NULL)
+		return -1;
+	loop_init(&t->l);
+	for (i = 0; i < NPAIRS; i++)
+		t->sv[i][0] = t->sv[i][1] = -1;
+	for (i = 0; i <= LOOP_TIMERS; i++) {
+		t->tm[i].t = t;
+		t->tm[i].id = t->tm[i].del_id = -1;
+	}
+	t->del_fd = t->add_fd = -1;
+	*state = t;
+	return 0;
+}
+
+/* cmocka teardown: close the socket pairs, free the world. */
+static int
+teardown(void **state)
+{
+	struct lt *t = *state;
+	int i;
+
+	for (i = 0; i < NPAIRS; i++) {
+		if (t->sv[i][0] != -1)
+			close(t->sv[i][0]);
+		if (t->sv[i][1] != -1)
+			close(t->sv[i][1]);
+	}
+	free(t);
+	return 0;
+}
+
+/*
+ * Open socket pair i and return its first end, made readable (a byte
+ * waits in it); a socket with room to send is writable too.
+ */
+static int
+lt_ready(struct lt *t, int i)
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, t->sv[i]), 0);
+	assert_true(t->sv[i][0] < FD_SETSIZE && t->sv[i][1] < FD_SETSIZE);
+	assert_int_equal(write(t->sv[i][1], "x", 1), 1);
+	return t->sv[i][0];
+}
+
+/*
+ * An fd callback: counts, then, when it serves del_on, removes del_fd,
+ * and adds add_fd, as the test asked.
+ */
+static void
+lt_fd(struct loop *l, int fd, int mask, void *arg)
+{
+	struct lt *t = arg;
+
+	if (mask & LOOP_READ)
+		t->reads[fd]++;
+	if (mask & LOOP_WRITE)
+		t->writes[fd]++;
+	if (t->del_fd != -1 && fd == t->del_on) {
+		loop_del(l, t->del_fd, t->del_mask);
+		t->del_fd = -1;
+	}
+	if (t->add_fd != -1) {
+		assert_int_equal(loop_add(l, t->add_fd, LOOP_READ, lt_fd, t),
+		    0);
+		t->add_fd = -1;
+	}
+}
+
+/* The before_sleep hook: counts its calls. */
+static void
+lt_hook(struct loop *l, void *arg)
+{
+	struct lt *t = arg;
+
+	(void)l;
+	t->hooks++;
+}
+
+/* A timer callback: counts, deletes or adds what it was told to. */
+static int64_t
+lt_tick(struct loop *l, void *arg)
+{
+	struct lt_timer *tm = arg;
+	struct lt_timer *extra = &tm->t->tm[LOOP_TIMERS];
+
+	tm->runs++;
+	if (tm->del_id != -1)
+		loop_timer_del(l, tm->del_id);
+	if (tm->add)
+		extra->id = loop_timer_add(l, 0, lt_tick, extra);
+	return tm->again;
+}
+
+/* Add timer tm[i] due in ms, returning again when it runs. */
+static int
+lt_timer_add(struct lt *t, int i, int64_t ms, int64_t again)
+{
+	t->tm[i].again = again;
+	t->tm[i].id = loop_timer_add(&t->l, ms, lt_tick, &t->tm[i]);
+	return t->tm[i].id;
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Adding and removing fds: maxfd follows the highest fd still watched. */
+static void
+test_maxfd(void **state)
+{
+	struct lt *t = *state;
+	struct loop *l = &t->l;
+
+	assert_int_equal(l->maxfd, -1);
+	assert_int_equal(loop_add(l, 10, LOOP_READ, lt_fd, t), 0);
+	assert_int_equal(loop_add(l, 30, LOOP_READ | LOOP_WRITE, lt_fd, t),
+	    0);
+	assert_int_equal(loop_add(l, 20, LOOP_WRITE, lt_fd, t), 0);
+	assert_int_equal(l->maxfd, 30);
+
+	/* Half of 30's interest goes: still watched, still the highest. */
+	loop_del(l, 30, LOOP_WRITE);
+	assert_int_equal(l->maxfd, 30);
+	assert_true(loop_has(l, 30, LOOP_READ));
+	assert_false(loop_has(l, 30, LOOP_WRITE));
+	assert_false(FD_ISSET(30, &l->wset));
+	assert_true(FD_ISSET(30, &l->rset));
+
+	/* Below the highest: it stays. */
+	loop_del(l, 10, LOOP_READ);
+	assert_int_equal(l->maxfd, 30);
+	assert_false(loop_has(l, 10, LOOP_READ));
+
+	/* The highest goes: the next one watched below it, past holes. */
+	loop_del(l, 30, LOOP_READ);
+	assert_int_equal(l->maxfd, 20);
+	loop_del(l, 20, LOOP_WRITE);
+	assert_int_equal(l->maxfd, -1);
+
+	/* Removing what is not there changes nothing. */
+	loop_del(l, 20, LOOP_READ | LOOP_WRITE);
+	loop_del(l, -1, LOOP_READ);
+	loop_del(l, FD_SETSIZE, LOOP_READ);
+	assert_int_equal(l->maxfd, -1);
+
+	/* Added again once it came down: it goes back up. */
+	assert_int_equal(loop_add(l, 5, LOOP_READ, lt_fd, t), 0);
+	assert_int_equal(l->maxfd, 5);
+}
+
+/* fds select() cannot watch are refused with ERANGE, nothing changed. */
+static void
+test_add_out_of_range(void **state)
+{
+	struct lt *t = *state;
+	struct loop *l = &t->l;
+
+	errno = 0;
+	assert_int_equal(loop_add(l, FD_SETSIZE, LOOP_READ, lt_fd, t), -1);
+	assert_int_equal(errno, ERANGE);
+	errno = 0;
+	assert_int_equal(loop_add(l, -1, LOOP_WRITE, lt_fd, t), -1);
+	assert_int_equal(errno, ERANGE);
+	assert_int_equal(l->maxfd, -1);
+	assert_false(loop_has(l, FD_SETSIZE, LOOP_READ));
+	assert_false(loop_has(l, -1, LOOP_WRITE));
+	assert_int_equal(loop_add(l, FD_SETSIZE - 1, LOOP_READ, lt_fd, t), 0);
+	assert_int_equal(l->maxfd, FD_SETSIZE - 1);
+}
+
+/* A ready fd's callbacks run once per pass, the hook once before. */
+static void
+test_ready_fd_served(void **state)
+{
+	struct lt *t = *state;
+	struct loop *l = &t->l;
+	int fd = lt_ready(t, 0), peer = t->sv[0][1];
+
+	l->before_sleep = lt_hook;
+	l->hook_arg = t;
+	assert_int_equal(loop_add(l, fd, LOOP_READ | LOOP_WRITE, lt_fd, t),
+	    0);
+	assert_int_equal(loop_add(l, peer, LOOP_READ, lt_fd, t), 0);
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[fd], 1);
+	assert_int_equal(t->writes[fd], 1);
+	assert_int_equal(t->reads[peer], 0);	/* nothing sent to it */
+	assert_int_equal(t->hooks, 1);
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[fd], 2);
+	assert_int_equal(t->hooks, 2);
+}
+
+/*
+ * The read callback removes its own fd: its write callback, ready in the
+ * same pass, does not run, and maxfd comes down.
+ */
+static void
+test_callback_removes_own_fd(void **state)
+{
+	struct lt *t = *state;
+	struct loop *l = &t->l;
+	int fd = lt_ready(t, 0);
+
+	assert_int_equal(loop_add(l, fd, LOOP_READ | LOOP_WRITE, lt_fd, t),
+	    0);
+	t->del_on = t->del_fd = fd;
+	t->del_mask = LOOP_READ | LOOP_WRITE;
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[fd], 1);
+	assert_int_equal(t->writes[fd], 0);
+	assert_false(loop_has(l, fd, LOOP_READ | LOOP_WRITE));
+	assert_int_equal(l->maxfd, -1);
+}
+
+/* The read callback drops only its fd's write interest: the same. */
+static void
+test_callback_drops_own_write(void **state)
+{
+	struct lt *t = *state;
+	struct loop *l = &t->l;
+	int fd = lt_ready(t, 0);
+
+	assert_int_equal(loop_add(l, fd, LOOP_READ | LOOP_WRITE, lt_fd, t),
+	    0);
+	t->del_on = t->del_fd = fd;
+	t->del_mask = LOOP_WRITE;
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[fd], 1);
+	assert_int_equal(t->writes[fd], 0);
+	assert_true(loop_has(l, fd, LOOP_READ));
+	assert_int_equal(l->maxfd, fd);
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[fd], 2);
+	assert_int_equal(t->writes[fd], 0);
+}
+
+/*
+ * Of two ready fds, the lower one's callback removes the higher one,
+ * the highest watched: that one is not served in the pass, though
+ * select() said it was ready, and maxfd comes down to the lower one.
+ */
+static void
+test_callback_removes_later_fd(void **state)
+{
+	struct lt *t = *state;
+	struct loop *l = &t->l;
+	int a = lt_ready(t, 0), b = lt_ready(t, 1), lo, hi;
+
+	lo = a < b ? a : b;
+	hi = a < b ? b : a;
+	assert_int_equal(loop_add(l, lo, LOOP_READ, lt_fd, t), 0);
+	assert_int_equal(loop_add(l, hi, LOOP_READ, lt_fd, t), 0);
+	t->del_on = lo;
+	t->del_fd = hi;
+	t->del_mask = LOOP_READ;
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[lo], 1);
+	assert_int_equal(t->reads[hi], 0);
+	assert_int_equal(l->maxfd, lo);
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[lo], 2);
+	assert_int_equal(t->reads[hi], 0);
+}
+
+/*
+ * Of two ready fds, the higher one's callback removes the lower one,
+ * served already in the pass: maxfd stays, and the next pass serves the
+ * higher one alone.
+ */
+static void
+test_callback_removes_earlier_fd(void **state)
+{
+	struct lt *t = *state;
+	struct loop *l = &t->l;
+	int a = lt_ready(t, 0), b = lt_ready(t, 1), lo, hi;
+
+	lo = a < b ? a : b;
+	hi = a < b ? b : a;
+	assert_int_equal(loop_add(l, lo, LOOP_READ, lt_fd, t), 0);
+	assert_int_equal(loop_add(l, hi, LOOP_READ, lt_fd, t), 0);
+	t->del_on = hi;
+	t->del_fd = lo;
+	t->del_mask = LOOP_READ;
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[lo], 1);
+	assert_int_equal(t->reads[hi], 1);
+	assert_false(loop_has(l, lo, LOOP_READ));
+	assert_int_equal(l->maxfd, hi);
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[lo], 1);
+	assert_int_equal(t->reads[hi], 2);
+}
+
+/*
+ * A callback adds a ready fd: it was not in the sets select() was given,
+ * so it is served from the next pass on, not in this one.
+ */
+static void
+test_callback_adds_fd(void **state)
+{
+	struct lt *t = *state;
+	struct loop *l = &t->l;
+	int a = lt_ready(t, 0), b = lt_ready(t, 1);
+
+	assert_int_equal(loop_add(l, a, LOOP_READ, lt_fd, t), 0);
+	t->add_fd = b;
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[a], 1);
+	assert_int_equal(t->reads[b], 0);
+	assert_true(loop_has(l, b, LOOP_READ));
+	assert_int_equal(l->maxfd, a > b ? a : b);
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[a], 2);
+	assert_int_equal(t->reads[b], 1);
+}
+
+/* LOOP_TIMERS slots: one more is refused; a deleted slot is reused. */
+static void
+test_timer_slots(void **state)
+{
+	struct lt *t = *state;
+	int i, j;
+
+	for (i = 0; i < LOOP_TIMERS; i++) {
+		assert_int_equal(lt_timer_add(t, i, 60000, -1), i);
+		for (j = 0; j < i; j++)
+			assert_int_not_equal(t->tm[j].id, t->tm[i].id);
+	}
+	assert_int_equal(lt_timer_add(t, LOOP_TIMERS, 60000, -1), -1);
+	loop_timer_del(&t->l, 3);
+	assert_int_equal(lt_timer_add(t, LOOP_TIMERS, 60000, -1), 3);
+	/* Ids out of range are ignored. */
+	loop_timer_del(&t->l, -1);
+	loop_timer_del(&t->l, LOOP_TIMERS);
+	assert_int_equal(lt_timer_add(t, 0, 60000, -1), -1);
+}
+
+/*
+ * A due timer runs at the start of a pass; returning ms re-arms it,
+ * returning -1 frees its slot; and a pass with only a timer pending
+ * sleeps until that timer, not until max_ms.
+ */
+static void
+test_timer_runs_and_rearms(void **state)
+{
+	struct lt *t = *state;
+	struct loop *l = &t->l;
+	int64_t t0, slept;
+
+	assert_int_equal(lt_timer_add(t, 0, 0, 50), 0);
+	assert_int_equal(loop_once(l, 0), 0);
+	assert_int_equal(t->tm[0].runs, 1);
+	assert_int_equal(loop_once(l, 0), 0);	/* not due for 50 ms */
+	assert_int_equal(t->tm[0].runs, 1);
+	t0 = loop_now_ms();
+	assert_int_equal(loop_once(l, 10000), 0);	/* sleeps ~50 ms */
+	slept = loop_now_ms() - t0;
+	assert_in_range(slept, 30, 5000);
+	t->tm[0].again = -1;
+	assert_int_equal(loop_once(l, 0), 0);
+	assert_int_equal(t->tm[0].runs, 2);
+	/* Dropped: its slot is free, the first one again. */
+	assert_int_equal(lt_timer_add(t, 1, 60000, -1), 0);
+	assert_int_equal(loop_once(l, 0), 0);
+	assert_int_equal(t->tm[0].runs, 2);
+	assert_int_equal(t->tm[1].runs, 0);
+}
+
+/*
+ * Timer callbacks that change the timers, in one pass (timers run in slot
+ * order): slot 0 deletes slot 1, which then does not run; slot 2 deletes
+ * itself and stays deleted although it asks to run again; slot 3 adds a
+ * timer, which takes the first free slot (1) and, that slot being past,
+ * runs from the next pass on.
+ */
+static void
+test_timer_callbacks_change_timers(void **state)
+{
+	struct lt *t = *state;
+	struct loop *l = &t->l;
+	struct lt_timer *extra = &t->tm[LOOP_TIMERS];
+
+	assert_int_equal(lt_timer_add(t, 0, 0, 60000), 0);
+	assert_int_equal(lt_timer_add(t, 1, 0, 60000), 1);
+	assert_int_equal(lt_timer_add(t, 2, 0, 10), 2);
+	assert_int_equal(lt_timer_add(t, 3, 0, -1), 3);
+	t->tm[0].del_id = 1;
+	t->tm[2].del_id = 2;
+	t->tm[3].add = true;
+	extra->again = -1;
+	assert_int_equal(loop_once(l, 0), 0);
+	assert_int_equal(t->tm[0].runs, 1);
+	assert_int_equal(t->tm[1].runs, 0);
+	assert_int_equal(t->tm[2].runs, 1);
+	assert_int_equal(t->tm[3].runs, 1);
+	assert_int_equal(extra->id, 1);
+	assert_int_equal(extra->runs, 0);
+	assert_int_equal(loop_once(l, 100), 0);
+	assert_int_equal(extra->runs, 1);
+	assert_int_equal(t->tm[1].runs, 0);
+	assert_int_equal(t->tm[2].runs, 1);	/* deleted: never again */
+	assert_int_equal(t->tm[0].runs, 1);	/* due in a minute */
+}
+
+/* With nothing to watch and no timer, a pass sleeps max_ms, or not at all. */
+static void
+test_idle_pass_bounded(void **state)
+{
+	struct lt *t = *state;
+	int64_t t0 = loop_now_ms();
+
+	assert_int_equal(loop_once(&t->l, 0), 0);
+	assert_in_range(loop_now_ms() - t0, 0, 1000);
+	t0 = loop_now_ms();
+	assert_int_equal(loop_once(&t->l, 30), 0);
+	assert_in_range(loop_now_ms() - t0, 25, 5000);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_maxfd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_add_out_of_range, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ready_fd_served, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_callback_removes_own_fd,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callback_drops_own_write,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callback_removes_later_fd,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_callback_removes_earlier_fd, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callback_adds_fd, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_timer_slots, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_timer_runs_and_rearms,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_timer_callbacks_change_timers, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_pass_bounded, setup,
+		    teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
