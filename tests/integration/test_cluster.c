@@ -707,6 +707,57 @@ test_history_across_restarts(void **state)
 	assert_true(h_silent(c, 200));
 }
 
+static void
+test_joiner_seam(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *n;
+	char line[64];
+	int i, next = -1, hist = 0, live = 0, v;
+	const char *l;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, "--history", "20", NULL);
+	cx_lobbyd(x, 1, NULL, "--history", "20", NULL);
+	a = cx_join(x, 0, "alice");
+	/* alice talks on one instance while a newcomer joins the other. */
+	for (i = 0; i < 100; i++) {
+		snprintf(line, sizeof line, "n %d\n", i);
+		h_send(a, line);
+	}
+	h_sleep_ms(100);
+	/* The join goes in while alice's next lines are on their way. */
+	n = cx_keep(x, h_connect(&x->s[1]));
+	for (; i < 300; i++) {
+		snprintf(line, sizeof line, "n %d\n", i);
+		h_send(a, line);
+	}
+	l = h_line(n, H_TIMEOUT_MS);
+	assert_non_null(l);
+	assert_true(strncmp(l, "*** welcome to lobby, you are ", 30) == 0);
+	/* History, then live: one unbroken run, nothing twice, none missing. */
+	while ((l = h_line(n, 3000)) != NULL) {
+		if (strcmp(l, "*** end of history") == 0 ||
+		    strncmp(l, "*** last ", 9) == 0)
+			continue;
+		if (sscanf(l, "[%*d:%*d] <alice> n %d", &v) == 1)
+			hist++;
+		else if (sscanf(l, "<alice> n %d", &v) == 1)
+			live++;
+		else
+			fail_msg("unexpected line: %s", l);
+		if (next != -1)
+			assert_int_equal(v, next);
+		next = v + 1;
+		if (v == 299)
+			break;
+	}
+	assert_int_equal(next, 300);
+	assert_in_range(hist, 0, 20);
+	print_message("newcomer: %d lines of history, then %d live\n", hist,
+	    live);
+}
+
 /* ---------------------------------------------------------------------
  * Faults
  * ------------------------------------------------------------------- */
@@ -932,6 +983,8 @@ main(void)
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_history_across_restarts,
 		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_joiner_seam, cx_setup,
+		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_redis_killed, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_last_entry,
