@@ -24,10 +24,11 @@
 #include <cmocka.h>
 
 #define H_MAX_ARGS	64
-#define H_SERVERS	8	/* most lobbyd one test starts */
+#define H_SERVERS	16	/* most lobbyd one test runs at once */
 #define H_CHILDREN	8	/* most other children one test starts */
 
-static void	h_reaped(pid_t, int);
+static void	h_start_failed(struct h_server *);
+static char	*h_log_report(const char *);
 
 long long
 h_now_ms(void)
@@ -213,8 +214,8 @@ h_startv(struct h_server *s, const char *const *args)
 		if (h_parse_listening(s, want))
 			return 0;
 		if (waitpid(s->pid, &s->status, WNOHANG) == s->pid) {
-			h_reaped(s->pid, s->status);
 			s->pid = -1;
+			h_start_failed(s);
 			return -1;
 		}
 		if (want == 2 && h_log_has(s, "no IPv6 loopback", 0) &&
@@ -222,7 +223,8 @@ h_startv(struct h_server *s, const char *const *args)
 			return 0;
 		h_sleep_ms(5);
 	}
-	(void)h_stop_sig(s, SIGKILL);	/* h_finish() still checks its log */
+	(void)h_stop_sig(s, SIGKILL);
+	h_start_failed(s);
 	return -1;
 }
 
@@ -250,10 +252,10 @@ static struct {
 	struct {
 		pid_t	 pid;		/* running, or -1 once reaped */
 		int	 status;	/* wait status once reaped */
-		bool	 checked;	/* exit status checked (h_stop) */
 		char	 logpath[64];	/* its stderr; "" for a free slot */
 	} server[H_SERVERS];
 	pid_t	 child[H_CHILDREN];	/* children to kill, or 0 */
+	bool	 bad;			/* a report seen already */
 } h_rec;
 
 /* Markers a sanitizer's report starts with, in lobbyd's stderr. */
@@ -293,12 +295,35 @@ h_track(struct h_server *s)
 		if (h_rec.server[i].logpath[0] == '\0') {
 			h_rec.server[i].pid = s->pid;
 			h_rec.server[i].status = 0;
-			h_rec.server[i].checked = false;
 			snprintf(h_rec.server[i].logpath,
 			    sizeof h_rec.server[i].logpath, "%s", s->logpath);
 			return;
 		}
-	fail_msg("more than %d lobbyd in one test", H_SERVERS);
+	/* Not left running unwatched: the test fails, and lobbyd goes. */
+	h_kill_child(&s->pid, &s->status);
+	fail_msg("more than %d lobbyd running in one test", H_SERVERS);
+}
+
+/*
+ * A lobbyd that did not start has exited: its status is the test's to
+ * check, and its log stays for the test to read; a sanitizer report in
+ * it is quoted now and fails the test at h_finish(). It is forgotten.
+ */
+static void
+h_start_failed(struct h_server *s)
+{
+	char *report = h_log_report(s->logpath);
+	size_t i;
+
+	if (report != NULL) {
+		print_error("lobbyd, failing to start, left a sanitizer "
+		    "report:\n%s\n", report);
+		free(report);
+		h_rec.bad = true;
+	}
+	for (i = 0; i < H_SERVERS; i++)
+		if (strcmp(h_rec.server[i].logpath, s->logpath) == 0)
+			h_rec.server[i].logpath[0] = '\0';
 }
 
 /* Record a child for h_finish() to kill. */
@@ -518,7 +543,7 @@ h_setup_started(void **state)
 int
 h_finish(void)
 {
-	int bad = 0, status;
+	int bad = h_rec.bad, status;
 	size_t i;
 
 	for (i = 0; i < H_CHILDREN; i++)
