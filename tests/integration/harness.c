@@ -897,6 +897,51 @@ h_expect_skip_at(struct h_conn *c, const char *want, const char *file,
 	_fail(file, line);
 }
 
+/* Whether l is the answer to /who. */
+static bool
+h_is_who(const char *l)
+{
+	return strncmp(l, "*** ", 4) == 0 && strstr(l, " online:") != NULL;
+}
+
+/* /who, and its answer must be the next line. */
+void
+h_nothing_at(struct h_conn *c, const char *file, int line)
+{
+	const char *got;
+
+	h_send(c, "/who\n");
+	got = h_line(c, H_TIMEOUT_MS);
+	if (got == NULL) {
+		print_error("%s:%d: no answer to /who\n", file, line);
+		_fail(file, line);
+	}
+	if (!h_is_who(got)) {
+		print_error("%s:%d: expected nothing, got \"%s\"\n", file,
+		    line, got);
+		_fail(file, line);
+	}
+}
+
+/* /who, and read up to its answer. */
+void
+h_sync_at(struct h_conn *c, const char *file, int line)
+{
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	const char *got;
+
+	h_send(c, "/who\n");
+	while (h_now_ms() < end) {
+		got = h_line(c, (int)(end - h_now_ms()));
+		if (got == NULL)
+			break;
+		if (h_is_who(got))
+			return;
+	}
+	print_error("%s:%d: no answer to /who\n", file, line);
+	_fail(file, line);
+}
+
 bool
 h_silent(struct h_conn *c, int ms)
 {

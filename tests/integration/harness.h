@@ -176,7 +176,30 @@ void	 h_expect_at(struct h_conn *c, const char *want, const char *file,
 void	 h_expect_skip_at(struct h_conn *c, const char *want,
 	    const char *file, int line);
 
-/* True when no line arrives within ms. */
+/*
+ * "Nothing arrives", checked with a barrier rather than a timeout: send
+ * /who on c, and fail the test at the caller's line unless the very next
+ * line is its answer ("*** N online: ..."). lobbyd handles a connection's
+ * lines in order and queues what a line causes before it reads the next,
+ * so anything owed to c by then would have come first. What was sent on
+ * another connection must have been handled first: the test saw its
+ * effect, or called h_sync() on that connection.
+ */
+#define h_nothing(c)	h_nothing_at((c), __FILE__, __LINE__)
+void	 h_nothing_at(struct h_conn *c, const char *file, int line);
+
+/*
+ * Send /who on c and read up to its answer, skipping what comes before:
+ * afterwards lobbyd has handled every line c sent before. Fails the test
+ * at the caller's line when no answer comes.
+ */
+#define h_sync(c)	h_sync_at((c), __FILE__, __LINE__)
+void	 h_sync_at(struct h_conn *c, const char *file, int line);
+
+/*
+ * True when no line arrives within ms. Only for what no barrier can
+ * order: another process's non-reaction (a bot), or a signal's.
+ */
 bool	 h_silent(struct h_conn *c, int ms);
 
 /* True when the server closes the connection within ms (lines before the
