@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -130,26 +131,51 @@ fx_member(struct fx *f, const char *nick)
 	return c;
 }
 
+/*
+ * The checks below are macros, so that a failure names the test's own
+ * file and line, not this header's.
+ */
+
 /* Assert that c's queue holds exactly want (LFs and all), then empty it. */
-static inline void
-fx_expect(struct client *c, const char *want)
+#define fx_expect(c, want)	fx_expect_at((c), (want), __FILE__, __LINE__)
+
+/* Assert that nothing is queued for c. */
+#define fx_silent(c)		fx_expect_at((c), "", __FILE__, __LINE__)
+
+/*
+ * c's queue as a string in got (size FX_MAXOUT), then emptied; 0, or -1
+ * when it holds more than got can.
+ */
+static inline int
+fx_take(struct client *c, char *got)
 {
-	char got[FX_MAXOUT];
 	size_t n = buf_used(&c->out);
 
-	assert_in_range(n, 0, sizeof got - 1);
+	if (n > FX_MAXOUT - 1)
+		return -1;
 	if (n > 0)
 		memcpy(got, buf_peek(&c->out), n);
 	got[n] = '\0';
-	assert_string_equal(got, want);
 	fx_drain(c);
+	return 0;
 }
 
-/* Assert that nothing is queued for c. */
+/* fx_expect(), reporting a failure at file:line. */
 static inline void
-fx_silent(struct client *c)
+fx_expect_at(struct client *c, const char *want, const char *file, int line)
 {
-	fx_expect(c, "");
+	char got[FX_MAXOUT];
+
+	if (fx_take(c, got) == -1) {
+		print_error("%s:%d: more than %d bytes queued\n", file, line,
+		    FX_MAXOUT - 1);
+		_fail(file, line);
+	}
+	if (strcmp(got, want) != 0) {
+		print_error("%s:%d: expected \"%s\", got \"%s\"\n", file, line,
+		    want, got);
+		_fail(file, line);
+	}
 }
 
 /*
@@ -170,6 +196,48 @@ fx_say(struct fx *f, struct client *c, const char *text)
 	commands_input(&f->r, c, p, len);
 	room_settle(&f->r);
 	free(p);
+}
+
+/* One row of a table of cases: what a member says, and the exact reply. */
+struct fx_case {
+	const char	*say;	/* the line, as fx_say() takes it */
+	const char	*want;	/* all that is queued for the sayer */
+};
+
+/*
+ * Each row of the table cases, said by c in turn: the reply must be the
+ * row's want. Every failing row is reported (its number, input, what was
+ * wanted and what came) before the test fails at the caller's line.
+ */
+#define fx_cases(f, c, cases) \
+	fx_cases_at((f), (c), (cases), sizeof (cases) / sizeof (cases)[0], \
+	    __FILE__, __LINE__)
+
+/* fx_cases(), with the table's size, reporting at file:line. */
+static inline void
+fx_cases_at(struct fx *f, struct client *c, const struct fx_case *cases,
+    size_t n, const char *file, int line)
+{
+	char got[FX_MAXOUT];
+	size_t i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		fx_say(f, c, cases[i].say);
+		if (fx_take(c, got) == -1)
+			snprintf(got, sizeof got, "(more than %d bytes)",
+			    FX_MAXOUT - 1);
+		if (strcmp(got, cases[i].want) == 0)
+			continue;
+		print_error("%s:%d: row %zu, \"%s\": expected \"%s\", got "
+		    "\"%s\"\n", file, line, i, cases[i].say, cases[i].want,
+		    got);
+		bad++;
+	}
+	if (bad > 0) {
+		print_error("%s:%d: %zu of %zu rows failed\n", file, line, bad,
+		    n);
+		_fail(file, line);
+	}
 }
 
 /* Queue n filler bytes straight into c's output, bypassing the room. */

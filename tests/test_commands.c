@@ -88,28 +88,24 @@ test_double_slash(void **state)
 static void
 test_unknown_command(void **state)
 {
+	static const struct fx_case cases[] = {
+		{ "/", "!!! unknown command / (try /help)\n" },
+		{ "/ who", "!!! unknown command / (try /help)\n" },
+		{ "/   ", "!!! unknown command / (try /help)\n" },
+		{ "/foo bar", "!!! unknown command /foo (try /help)\n" },
+		{ "/Foo", "!!! unknown command /Foo (try /help)\n" },
+		/* A command word is matched whole: no prefix, nothing more. */
+		{ "/nickname bob",
+		    "!!! unknown command /nickname (try /help)\n" },
+		{ "/wh", "!!! unknown command /wh (try /help)\n" },
+		{ "/who2", "!!! unknown command /who2 (try /help)\n" },
+	};
 	struct fx *f = *state;
 	struct client *a, *b;
 
 	a = fx_member(f, "alice");
 	b = fx_member(f, "bob");
-	fx_say(f, a, "/");
-	fx_expect(a, "!!! unknown command / (try /help)\n");
-	fx_say(f, a, "/ who");
-	fx_expect(a, "!!! unknown command / (try /help)\n");
-	fx_say(f, a, "/   ");
-	fx_expect(a, "!!! unknown command / (try /help)\n");
-	fx_say(f, a, "/foo bar");
-	fx_expect(a, "!!! unknown command /foo (try /help)\n");
-	fx_say(f, a, "/Foo");
-	fx_expect(a, "!!! unknown command /Foo (try /help)\n");
-	/* A command word is matched whole, neither a prefix nor more. */
-	fx_say(f, a, "/nickname bob");
-	fx_expect(a, "!!! unknown command /nickname (try /help)\n");
-	fx_say(f, a, "/wh");
-	fx_expect(a, "!!! unknown command /wh (try /help)\n");
-	fx_say(f, a, "/who2");
-	fx_expect(a, "!!! unknown command /who2 (try /help)\n");
+	fx_cases(f, a, cases);
 	/* Errors go to the one who erred, nobody else. */
 	fx_silent(b);
 }
@@ -203,20 +199,20 @@ test_nick_invalid(void **state)
 	struct fx *f = *state;
 	struct client *a, *b;
 
+#define RULE	" (1-20 letters, digits, _ or -)\n"
+	static const struct fx_case cases[] = {
+		{ "/nick abcdefghijklmnopqrstu",
+		    "!!! invalid nick: abcdefghijklmnopqrstu" RULE },
+		{ "/nick bob!", "!!! invalid nick: bob!" RULE },
+		{ "/nick a.b", "!!! invalid nick: a.b" RULE },
+		{ "/nick b\xc3\xa9", "!!! invalid nick: b\xc3\xa9" RULE },
+		{ "/nick [x]", "!!! invalid nick: [x]" RULE },
+	};
+#undef RULE
+
 	a = fx_member(f, "alice");
 	b = fx_member(f, "bob");
-	fx_say(f, a, "/nick abcdefghijklmnopqrstu");
-	fx_expect(a, "!!! invalid nick: abcdefghijklmnopqrstu "
-	    "(1-20 letters, digits, _ or -)\n");
-	fx_say(f, a, "/nick bob!");
-	fx_expect(a, "!!! invalid nick: bob! (1-20 letters, digits, _ or -)\n");
-	fx_say(f, a, "/nick a.b");
-	fx_expect(a, "!!! invalid nick: a.b (1-20 letters, digits, _ or -)\n");
-	fx_say(f, a, "/nick b\xc3\xa9");
-	fx_expect(a, "!!! invalid nick: b\xc3\xa9 "
-	    "(1-20 letters, digits, _ or -)\n");
-	fx_say(f, a, "/nick [x]");
-	fx_expect(a, "!!! invalid nick: [x] (1-20 letters, digits, _ or -)\n");
+	fx_cases(f, a, cases);
 	assert_string_equal(a->nick, "alice");
 	fx_silent(b);
 }
@@ -227,18 +223,17 @@ test_nick_usage(void **state)
 	struct fx *f = *state;
 	struct client *a, *b;
 
+	static const struct fx_case cases[] = {
+		{ "/nick", "!!! usage: /nick NAME\n" },
+		{ "/nick   ", "!!! usage: /nick NAME\n" },
+		{ "/nick a b", "!!! usage: /nick NAME\n" },
+		{ "/nick carol the great", "!!! usage: /nick NAME\n" },
+		{ "/nick\tcarol\tdave", "!!! usage: /nick NAME\n" },
+	};
+
 	a = fx_member(f, "alice");
 	b = fx_member(f, "bob");
-	fx_say(f, a, "/nick");
-	fx_expect(a, "!!! usage: /nick NAME\n");
-	fx_say(f, a, "/nick   ");
-	fx_expect(a, "!!! usage: /nick NAME\n");
-	fx_say(f, a, "/nick a b");
-	fx_expect(a, "!!! usage: /nick NAME\n");
-	fx_say(f, a, "/nick carol the great");
-	fx_expect(a, "!!! usage: /nick NAME\n");
-	fx_say(f, a, "/nick\tcarol\tdave");
-	fx_expect(a, "!!! usage: /nick NAME\n");
+	fx_cases(f, a, cases);
 	assert_string_equal(a->nick, "alice");
 	fx_silent(b);
 }
@@ -372,22 +367,19 @@ test_msg_errors(void **state)
 	struct fx *f = *state;
 	struct client *a, *b;
 
+	static const struct fx_case cases[] = {
+		{ "/msg dave hi", "!!! no such user: dave\n" },
+		{ "/msg Dave hi", "!!! no such user: Dave\n" },
+		{ "/msg bo hi", "!!! no such user: bo\n" },
+		{ "/msg bob", "!!! usage: /msg NICK TEXT\n" },
+		{ "/msg bob   ", "!!! usage: /msg NICK TEXT\n" },
+		{ "/msg", "!!! usage: /msg NICK TEXT\n" },
+		{ "/msg  ", "!!! usage: /msg NICK TEXT\n" },
+	};
+
 	a = fx_member(f, "alice");
 	b = fx_member(f, "bob");
-	fx_say(f, a, "/msg dave hi");
-	fx_expect(a, "!!! no such user: dave\n");
-	fx_say(f, a, "/msg Dave hi");
-	fx_expect(a, "!!! no such user: Dave\n");
-	fx_say(f, a, "/msg bo hi");
-	fx_expect(a, "!!! no such user: bo\n");
-	fx_say(f, a, "/msg bob");
-	fx_expect(a, "!!! usage: /msg NICK TEXT\n");
-	fx_say(f, a, "/msg bob   ");
-	fx_expect(a, "!!! usage: /msg NICK TEXT\n");
-	fx_say(f, a, "/msg");
-	fx_expect(a, "!!! usage: /msg NICK TEXT\n");
-	fx_say(f, a, "/msg  ");
-	fx_expect(a, "!!! usage: /msg NICK TEXT\n");
+	fx_cases(f, a, cases);
 	fx_silent(b);
 	/* Someone who left is no such user. */
 	room_leave(&f->r, b, NULL, "eof");

@@ -385,8 +385,8 @@ h_no_report_at(const char *text, const char *file, int line)
 
 	if (at == NULL)
 		return;
-	print_error("%s:%d: lobbyd's stderr holds a sanitizer report:\n%.4096s\n",
-	    file, line, at);
+	print_error("%s:%d: lobbyd's stderr holds a sanitizer report:\n"
+	    "%.4096s\n", file, line, at);
 	_fail(file, line);
 }
 
@@ -875,6 +875,33 @@ h_expect_at(struct h_conn *c, const char *want, const char *file, int line)
 	if (strcmp(got, want) != 0) {
 		print_error("%s:%d: expected \"%s\", got \"%s\"\n", file, line,
 		    want, got);
+		_fail(file, line);
+	}
+}
+
+/* Each row sent, each reply compared; every failing row reported. */
+void
+h_cases_at(struct h_conn *c, const struct h_case *cases, size_t n,
+    const char *file, int line)
+{
+	const char *got;
+	size_t i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		h_send(c, cases[i].send);
+		h_send(c, "\n");
+		got = h_line(c, H_TIMEOUT_MS);
+		if (got != NULL && strcmp(got, cases[i].want) == 0)
+			continue;
+		print_error("%s:%d: row %zu, \"%s\": expected \"%s\", got "
+		    "%s%s%s\n", file, line, i, cases[i].send, cases[i].want,
+		    got != NULL ? "\"" : "", got != NULL ? got : "nothing",
+		    got != NULL ? "\"" : "");
+		bad++;
+	}
+	if (bad > 0) {
+		print_error("%s:%d: %zu of %zu rows failed\n", file, line, bad,
+		    n);
 		_fail(file, line);
 	}
 }

@@ -66,7 +66,8 @@ int	 h_startv(struct h_server *s, const char *const *args);
  * Every test of an integration suite uses the fixture: h_test(fn) in the
  * test table, or h_finish() from a suite's own teardown.
  */
-#define h_test(fn)	cmocka_unit_test_setup_teardown(fn, h_setup, h_teardown)
+#define h_test(fn) \
+	cmocka_unit_test_setup_teardown(fn, h_setup, h_teardown)
 /* The same, with the fixture's lobbyd already started without options. */
 #define h_test_started(fn) \
 	cmocka_unit_test_setup_teardown(fn, h_setup_started, h_teardown)
@@ -170,6 +171,23 @@ const char	*h_line(struct h_conn *c, int ms);
 #define h_expect(c, want)	h_expect_at((c), (want), __FILE__, __LINE__)
 void	 h_expect_at(struct h_conn *c, const char *want, const char *file,
 	    int line);
+
+/* One row of a table of cases: a line to send, and the one line back. */
+struct h_case {
+	const char	*send;	/* without its LF */
+	const char	*want;	/* the reply, without its LF */
+};
+
+/*
+ * Send each row's line on c in turn; the next line back must be the
+ * row's want. Every failing row is reported (its number, what was sent,
+ * wanted and got) before the test fails at the caller's line.
+ */
+#define h_cases(c, cases) \
+	h_cases_at((c), (cases), sizeof (cases) / sizeof (cases)[0], \
+	    __FILE__, __LINE__)
+void	 h_cases_at(struct h_conn *c, const struct h_case *cases, size_t n,
+	    const char *file, int line);
 
 /* Skip lines until one equals want (fails after H_TIMEOUT_MS). */
 #define h_expect_skip(c, want)	h_expect_skip_at((c), (want), __FILE__, __LINE__)

@@ -113,35 +113,28 @@ test_me_msg_escape(void **state)
 static void
 test_errors(void **state)
 {
+#define RULE	" (1-20 letters, digits, _ or -)"
+	static const struct h_case cases[] = {
+		{ "/foo bar", "!!! unknown command /foo (try /help)" },
+		{ "/", "!!! unknown command / (try /help)" },
+		{ "/msg", "!!! usage: /msg NICK TEXT" },
+		{ "/msg bob", "!!! usage: /msg NICK TEXT" },
+		{ "/msg carol hi", "!!! no such user: carol" },
+		{ "/me", "!!! usage: /me TEXT" },
+		{ "/nick", "!!! usage: /nick NAME" },
+		{ "/nick two words", "!!! usage: /nick NAME" },
+		{ "/nick no.dots", "!!! invalid nick: no.dots" RULE },
+		{ "/nick abcdefghijklmnopqrstu",
+		    "!!! invalid nick: abcdefghijklmnopqrstu" RULE },
+		{ "/nick BOB", "!!! nick BOB is taken" },
+		{ "/nick alice", "!!! you are already alice" },
+	};
+#undef RULE
 	struct h_server *s = *state;
 	struct h_conn *a, *b;
 
 	join_pair(s, &a, &b);
-	h_send(a, "/foo bar\n");
-	h_expect(a, "!!! unknown command /foo (try /help)");
-	h_send(a, "/\n");
-	h_expect(a, "!!! unknown command / (try /help)");
-	h_send(a, "/msg\n");
-	h_expect(a, "!!! usage: /msg NICK TEXT");
-	h_send(a, "/msg bob\n");
-	h_expect(a, "!!! usage: /msg NICK TEXT");
-	h_send(a, "/msg carol hi\n");
-	h_expect(a, "!!! no such user: carol");
-	h_send(a, "/me\n");
-	h_expect(a, "!!! usage: /me TEXT");
-	h_send(a, "/nick\n");
-	h_expect(a, "!!! usage: /nick NAME");
-	h_send(a, "/nick two words\n");
-	h_expect(a, "!!! usage: /nick NAME");
-	h_send(a, "/nick no.dots\n");
-	h_expect(a, "!!! invalid nick: no.dots (1-20 letters, digits, _ or -)");
-	h_send(a, "/nick abcdefghijklmnopqrstu\n");
-	h_expect(a, "!!! invalid nick: abcdefghijklmnopqrstu (1-20 letters, "
-	    "digits, _ or -)");
-	h_send(a, "/nick BOB\n");
-	h_expect(a, "!!! nick BOB is taken");
-	h_send(a, "/nick alice\n");
-	h_expect(a, "!!! you are already alice");
+	h_cases(a, cases);
 	/* Errors go to the one who erred, and to nobody else. */
 	h_nothing(b);
 	h_close(a);
