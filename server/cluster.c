@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "commands.h"
 #include "proto.h"
@@ -228,9 +227,9 @@ cluster_member_key(const struct cluster *cl, const char *key)
  * History
  * ------------------------------------------------------------------- */
 
-/* Remember a delivered line (no LF) sent at ms. */
+/* Remember a delivered line (no LF) sent at local time stamp. */
 static void
-cluster_hist_add(struct cluster *cl, int64_t ms, const char *line,
+cluster_hist_add(struct cluster *cl, const char *stamp, const char *line,
     size_t len)
 {
 	struct cluster_hist *h;
@@ -243,29 +242,26 @@ cluster_hist_add(struct cluster *cl, int64_t ms, const char *line,
 	h = &cl->hist[cl->hist_next];
 	free(h->line);
 	h->line = copy;
-	h->ms = ms;
+	snprintf(h->stamp, sizeof h->stamp, "%s", stamp);
 	cl->hist_next = (cl->hist_next + 1) % cl->hist_cap;
 	if (cl->hist_n < cl->hist_cap)
 		cl->hist_n++;
 }
 
 /*
- * The replay prefix for a line sent at ms: "[HH:MM] " in local time, or
- * "[YYYY-MM-DD HH:MM] " when it was not sent today.
+ * The replay prefix for a line sent at stamp: "[HH:MM] ", or
+ * "[YYYY-MM-DD HH:MM] " when it was not sent today. Local time is the I/O
+ * side's business: it stamps the entries and says what day it is.
  */
 static void
-cluster_hist_stamp(const struct cluster *cl, int64_t ms, char *out,
+cluster_hist_stamp(const struct cluster *cl, const char *stamp, char *out,
     size_t outlen)
 {
-	time_t t = (time_t)(ms / 1000), now = (time_t)(cl->now_ms / 1000);
-	struct tm tm, today;
-
-	localtime_r(&t, &tm);
-	localtime_r(&now, &today);
-	if (tm.tm_year == today.tm_year && tm.tm_yday == today.tm_yday)
-		strftime(out, outlen, "[%H:%M] ", &tm);
+	if (strlen(stamp) == CLUSTER_STAMP &&
+	    strncmp(stamp, cl->today, 10) == 0)
+		snprintf(out, outlen, "[%s] ", stamp + 11);
 	else
-		strftime(out, outlen, "[%Y-%m-%d %H:%M] ", &tm);
+		snprintf(out, outlen, "[%s] ", stamp);
 }
 
 /* Send c the history block, if there is any history. */
@@ -283,7 +279,7 @@ cluster_hist_send(struct cluster *cl, struct client *c)
 	for (i = 0; i < cl->hist_n; i++) {
 		const struct cluster_hist *h = &cl->hist[slot];
 
-		cluster_hist_stamp(cl, h->ms, stamp, sizeof stamp);
+		cluster_hist_stamp(cl, h->stamp, stamp, sizeof stamp);
 		room_sendf(r, c, "%s%s", stamp, h->line);
 		slot = (slot + 1) % cl->hist_cap;
 	}
@@ -641,7 +637,7 @@ cluster_remember(struct cluster *cl, const struct cluster_entry *e)
 		    PROTO_CHAT : PROTO_ACTION, e->nick, (int)e->textlen,
 		    e->text);
 	}
-	cluster_hist_add(cl, e->ms, line, (size_t)n);
+	cluster_hist_add(cl, e->stamp, line, (size_t)n);
 	if (line != stack)
 		free(line);
 }

@@ -32,6 +32,7 @@ struct room;
 #define CLUSTER_ID_MAX		48	/* a stream ID, "MS-SEQ" */
 #define CLUSTER_HOLD_MAX	65536	/* input held for one joiner, bytes */
 #define CLUSTER_HISTORY_MAX	100000	/* most --history lines */
+#define CLUSTER_STAMP		16	/* "YYYY-MM-DD HH:MM" */
 
 /* Where Redis is: "HOST:PORT", "[V6]:PORT" or "unix:PATH". */
 struct cluster_addr {
@@ -62,7 +63,8 @@ bool	cluster_room_valid(const char *name);
 /* One stream entry, parsed by the I/O side. Pointers are borrowed. */
 struct cluster_entry {
 	char		 id[CLUSTER_ID_MAX]; /* stream ID "MS-SEQ" */
-	int64_t		 ms;		/* the ID's time: when Redis took it */
+	char		 stamp[CLUSTER_STAMP + 1]; /* when Redis took it, local
+					   time "YYYY-MM-DD HH:MM" */
 	int		 kind;		/* CLUSTER_* above */
 	const char	*member;	/* "INST:CID" of whom it is about */
 	const char	*nick;		/* its nick (NICK: the new one) */
@@ -113,7 +115,7 @@ struct cluster_gone {
 
 /* One line of the room's history. */
 struct cluster_hist {
-	int64_t		 ms;		/* when it was sent (wall clock) */
+	char		 stamp[CLUSTER_STAMP + 1]; /* when it was sent, local */
 	char		*line;		/* as delivered, no LF; malloc'd */
 };
 
@@ -124,7 +126,8 @@ struct cluster {
 	char		 inst[CLUSTER_INST_LEN + 1]; /* this instance's id */
 	bool		 up;		/* the link to the room works */
 	char		 lastid[CLUSTER_ID_MAX]; /* last entry applied */
-	int64_t		 now_ms;	/* wall clock ms, set by the I/O side */
+	char		 today[CLUSTER_STAMP + 1]; /* local "YYYY-MM-DD HH:MM" now,
+					   set by the I/O side */
 	struct cluster_pending *pending; /* joiners, oldest first */
 	struct cluster_gone *gone;	/* leaves to publish on return */
 	struct cluster_hist *hist;	/* ring of history lines */

@@ -251,6 +251,18 @@ credis_instance_id(char *out)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
 }
 
+/* The local time of wall-clock ms, as "YYYY-MM-DD HH:MM". */
+static void
+credis_stamp(long long ms, char out[CLUSTER_STAMP + 1])
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(out, CLUSTER_STAMP + 1, "%Y-%m-%d %H:%M", &tm) == 0)
+		out[0] = '\0';
+}
+
 /* ---------------------------------------------------------------------
  * Replies
  * ------------------------------------------------------------------- */
@@ -287,7 +299,7 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 	    r->element[1]->type != REDIS_REPLY_ARRAY)
 		return -1;
 	snprintf(e->id, sizeof e->id, "%s", r->element[0]->str);
-	e->ms = (int64_t)strtoll(e->id, NULL, 10);
+	credis_stamp(strtoll(e->id, NULL, 10), e->stamp);
 	f = r->element[1];
 	for (i = 0; i + 1 < f->elements; i += 2) {
 		const char *name = credis_str(f->element[i]);
@@ -653,7 +665,7 @@ credis_on_read(redisAsyncContext *ac, void *reply, void *privdata)
 	if (cr == NULL || ac != cr->rd || credis_failed(cr, ac, r, "XREAD"))
 		return;
 	if (credis_array(r, 1) && credis_array(r->element[0], 2)) {
-		cr->cl->now_ms = credis_wall_ms();
+		credis_stamp(credis_wall_ms(), cr->cl->today);
 		entries = r->element[0]->element[1];
 		for (i = 0; i < entries->elements; i++) {
 			if (credis_entry(entries->element[i], &e) == 0)

@@ -2,7 +2,6 @@
 #include "room_helpers.h"
 
 #include <stdio.h>
-#include <time.h>
 
 #include "cluster.h"
 
@@ -103,8 +102,6 @@ fake_setup(void **state)
 {
 	struct fake *fk;
 
-	setenv("TZ", "UTC", 1);
-	tzset();
 	if ((fk = calloc(1, sizeof *fk)) == NULL)
 		return -1;
 	room_init(&fk->fx.r, FX_SENDQ);
@@ -113,8 +110,7 @@ fake_setup(void **state)
 	fk->cl.ops = &fake_ops;
 	fk->cl.io = fk;
 	fk->cl.up = true;
-	/* 2026-12-01 14:05:00 UTC */
-	fk->cl.now_ms = 1796133900000LL;
+	snprintf(fk->cl.today, sizeof fk->cl.today, "2026-12-01 14:05");
 	fk->fx.r.cluster = &fk->cl;
 	*state = fk;
 	return 0;
@@ -157,9 +153,9 @@ apply(struct fake *fk, int kind, const char *member, const char *nick,
 
 	memset(&e, 0, sizeof e);
 	fk->seq++;
-	snprintf(e.id, sizeof e.id, "%lld-%u", (long long)fk->cl.now_ms,
-	    fk->seq);
-	e.ms = fk->cl.now_ms;
+	/* 2026-12-01 14:05:00 UTC */
+	snprintf(e.id, sizeof e.id, "1796133900000-%u", fk->seq);
+	snprintf(e.stamp, sizeof e.stamp, "2026-12-01 14:05");
 	e.kind = kind;
 	e.member = member;
 	e.nick = nick;
@@ -459,9 +455,8 @@ test_history_for_joiners(void **state)
 
 	/* An old line from the day before, read at start-up. */
 	memset(&e, 0, sizeof e);
-	snprintf(e.id, sizeof e.id, "%lld-0",
-	    (long long)fk->cl.now_ms - 86400000LL);
-	e.ms = fk->cl.now_ms - 86400000LL;
+	snprintf(e.id, sizeof e.id, "1796047500000-0");
+	snprintf(e.stamp, sizeof e.stamp, "2026-11-30 14:05");
 	e.kind = CLUSTER_CHAT;
 	e.member = key(OTHER, 1);
 	e.nick = "old";
@@ -469,8 +464,7 @@ test_history_for_joiners(void **state)
 	e.textlen = 9;
 	cluster_remember(&fk->cl, &e);
 	e.kind = CLUSTER_JOIN;
-	snprintf(e.id, sizeof e.id, "%lld-1",
-	    (long long)fk->cl.now_ms - 86400000LL);
+	snprintf(e.id, sizeof e.id, "1796047500000-1");
 	cluster_remember(&fk->cl, &e);
 	a = fx_client(&fk->fx);
 	room_join(&fk->fx.r, a);

@@ -27,9 +27,11 @@
  * stops them all by PID. Without redis-server the whole file is skipped.
  */
 
-#define LOST_MS		30000	/* the contract: a dead instance's members
-				   leave the others' view within this */
-#define RESTORE_MS	8000	/* backoff is at most 5 s apart */
+/* A wait of ms, longer when lobbyd runs slower (under valgrind). */
+#define SCALED(ms)	((ms) * h_timeout_ms() / 5000)
+#define LOST_MS		SCALED(30000) /* the contract: a dead instance's
+				   members leave the others' view within this */
+#define RESTORE_MS	SCALED(8000) /* backoff is at most 5 s apart */
 
 static char redis_server[512];	/* the redis-server binary */
 
@@ -453,9 +455,9 @@ test_two_instances_one_room(void **state)
 	c = cx_keep(x, h_join(&x->s[0], nick));
 	assert_string_equal(nick, "guest3");
 	h_expect(c, "*** last 2 messages:");
-	assert_non_null(h_line(c, 1000));
+	assert_non_null(h_line(c, H_TIMEOUT_MS));
 	assert_non_null(strstr(c->line, "] <alice> hello from one"));
-	assert_non_null(h_line(c, 1000));
+	assert_non_null(h_line(c, H_TIMEOUT_MS));
 	assert_non_null(strstr(c->line, "] * bob waves from two"));
 	h_expect(c, "*** end of history");
 	h_expect(a, "*** guest3 joined");
@@ -626,7 +628,7 @@ test_global_order(void **state)
 		for (j = 0; j < 3; j++)
 			next[j] = 0;
 		for (k = 0; k < TOTAL; k++) {
-			const char *l = h_line(obs[i], 10000);
+			const char *l = h_line(obs[i], SCALED(10000));
 			int s, n;
 
 			assert_non_null(l);
@@ -645,7 +647,7 @@ test_global_order(void **state)
 		int at = 0;
 
 		for (k = 0; k < 2 * PER; k++) {
-			const char *l = h_line(snd[i], 10000);
+			const char *l = h_line(snd[i], SCALED(10000));
 			char mine[16];
 
 			assert_non_null(l);
@@ -733,7 +735,7 @@ test_joiner_seam(void **state)
 	assert_non_null(l);
 	assert_true(strncmp(l, "*** welcome to lobby, you are ", 30) == 0);
 	/* History, then live: one unbroken run, nothing twice, none missing. */
-	while ((l = h_line(n, 3000)) != NULL) {
+	while ((l = h_line(n, SCALED(3000))) != NULL) {
 		if (strcmp(l, "*** end of history") == 0 ||
 		    strncmp(l, "*** last ", 9) == 0)
 			continue;
@@ -773,8 +775,8 @@ test_redis_killed(void **state)
 	b = cx_join(x, 1, "bob");
 	h_drain(a);
 	rds_kill(&x->r, SIGKILL);
-	wait_line(a, "*** lost the link to the room, retrying", 3000);
-	wait_line(b, "*** lost the link to the room, retrying", 3000);
+	wait_line(a, "*** lost the link to the room, retrying", SCALED(3000));
+	wait_line(b, "*** lost the link to the room, retrying", SCALED(3000));
 	/* Nothing is silently dropped: every event is refused aloud. */
 	h_send(a, "hello?\n");
 	h_expect(a, "!!! room unavailable, message not sent");
@@ -793,7 +795,7 @@ test_redis_killed(void **state)
 	/* A newcomer is turned away. */
 	n = cx_keep(x, h_connect(&x->s[0]));
 	h_expect(n, "!!! room unavailable, try again later");
-	assert_true(h_eof(n, 2000));
+	assert_true(h_eof(n, SCALED(2000)));
 	/* Redis comes back, empty: the link is restored within the backoff,
 	 * the members are registered again, and the room works. */
 	t0 = h_now_ms();
@@ -848,7 +850,7 @@ test_resume_after_last_entry(void **state)
 
 	/* Cut: what alice says meanwhile reaches bob afterwards, all of it. */
 	cut_link(x, link);
-	wait_line(b, "*** lost the link to the room, retrying", 3000);
+	wait_line(b, "*** lost the link to the room, retrying", SCALED(3000));
 	for (i = 0; i < 50; i++) {
 		snprintf(line, sizeof line, "while away %d\n", i);
 		h_send(a, line);
@@ -865,7 +867,7 @@ test_resume_after_last_entry(void **state)
 	/* Cut again, and alice says more than the stream keeps: bob is told
 	 * some were missed, then gets the rest, ending with the last. */
 	cut_link(x, link);
-	wait_line(b, "*** lost the link to the room, retrying", 3000);
+	wait_line(b, "*** lost the link to the room, retrying", SCALED(3000));
 	for (i = 0; i < 2500; i++) {
 		snprintf(line, sizeof line, "flood %d\n", i);
 		h_send(a, line);
@@ -948,7 +950,7 @@ test_slow_redis(void **state)
 	t0 = h_now_ms();
 	h_send(a, "/help\n");
 	h_expect(a, "*** commands:");
-	assert_true(h_now_ms() - t0 < 1000);
+	assert_true(h_now_ms() - t0 < SCALED(1000));
 	h_drain(a);
 	h_send(b, "/nick\n");
 	h_expect(b, "!!! usage: /nick NAME");
