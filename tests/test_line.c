@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "line.h"
+#include "unit.h"
 
 #define SEEN_MAX	64
 
@@ -68,20 +69,30 @@ teardown(void **state)
 	return 0;
 }
 
+/* Event i was the line want. */
+#define assert_text(s, i, want) \
+	assert_text_at((s), (i), (want), __FILE__, __LINE__)
+
+/* assert_text(), failing at file:line. */
 static void
-assert_text(const struct seen *s, int i, const char *want)
+assert_text_at(const struct seen *s, int i, const char *want,
+    const char *file, int line)
 {
-	assert_true(i < s->n);
-	assert_int_equal(s->ev[i], LINE_TEXT);
-	assert_int_equal(s->len[i], strlen(want));
-	assert_string_equal(s->text[i], want);
+	u_true(i < s->n, file, line);
+	u_int_eq(s->ev[i], LINE_TEXT, file, line);
+	u_str_eq(s->text[i], want, file, line);
+	u_int_eq(s->len[i], strlen(want), file, line);
 }
 
+/* Event i was a line too long. */
+#define assert_toolong(s, i)	assert_toolong_at((s), (i), __FILE__, __LINE__)
+
+/* assert_toolong(), failing at file:line. */
 static void
-assert_toolong(const struct seen *s, int i)
+assert_toolong_at(const struct seen *s, int i, const char *file, int line)
 {
-	assert_true(i < s->n);
-	assert_int_equal(s->ev[i], LINE_TOOLONG);
+	u_true(i < s->n, file, line);
+	u_int_eq(s->ev[i], LINE_TOOLONG, file, line);
 }
 
 static int

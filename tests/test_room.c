@@ -1,5 +1,6 @@
 /* test_room: membership, guest names, notices and the send queue limit. */
 #include "room_helpers.h"
+#include "unit.h"
 
 #include <stdio.h>
 
@@ -210,23 +211,28 @@ test_leave_twice_or_never_joined(void **state)
 }
 
 /* Assert that the members, both ways round, are exactly want[0..n). */
+#define check_order(f, want, n) \
+	check_order_at((f), (want), (n), __FILE__, __LINE__)
+
+/* check_order(), failing at file:line. */
 static void
-check_order(const struct fx *f, struct client *const *want, size_t n)
+check_order_at(const struct fx *f, struct client *const *want, size_t n,
+    const char *file, int line)
 {
 	const struct client *m;
 	size_t i;
 
-	assert_int_equal(f->r.count, n);
+	u_int_eq(f->r.count, n, file, line);
 	for (i = 0, m = f->r.head; m != NULL; m = m->next, i++) {
-		assert_true(i < n);
-		assert_ptr_equal(m, want[i]);
+		u_true(i < n, file, line);
+		u_true(m == want[i], file, line);
 	}
-	assert_int_equal(i, n);
+	u_int_eq(i, n, file, line);
 	for (m = f->r.tail; m != NULL; m = m->prev) {
-		assert_true(i > 0);
-		assert_ptr_equal(m, want[--i]);
+		u_true(i > 0, file, line);
+		u_true(m == want[--i], file, line);
 	}
-	assert_int_equal(i, 0);
+	u_int_eq(i, 0, file, line);
 }
 
 static void

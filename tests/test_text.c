@@ -9,21 +9,32 @@
 #include <cmocka.h>
 
 #include "text.h"
+#include "unit.h"
 
 #define FFFD	"\xef\xbf\xbd"
 
 /* Clean n bytes of in and check the result is exactly want. */
+#define check_clean_n(in, n, want, wantlen) \
+	check_clean_n_at((in), (n), (want), (wantlen), __FILE__, __LINE__)
+
+/* check_clean_n(), failing at file:line. */
 static void
-check_clean_n(const char *in, size_t n, const char *want, size_t wantlen)
+check_clean_n_at(const char *in, size_t n, const char *want, size_t wantlen,
+    const char *file, int line)
 {
 	char *out = malloc(TEXT_CLEAN_MAX(n) + 1);
 	size_t got;
 
 	assert_non_null(out);
 	got = text_clean(in, n, out);
-	assert_true(got <= TEXT_CLEAN_MAX(n));
-	assert_int_equal(got, wantlen);
-	assert_memory_equal(out, want, wantlen);
+	u_true(got <= TEXT_CLEAN_MAX(n), file, line);
+	if (got != wantlen || memcmp(out, want, wantlen) != 0) {
+		print_error("%s:%d: cleaned to \"%.*s\" (%zu bytes), wanted "
+		    "\"%.*s\" (%zu)\n", file, line, (int)got, out, got,
+		    (int)wantlen, want, wantlen);
+		free(out);
+		_fail(file, line);
+	}
 	free(out);
 }
 
@@ -286,8 +297,13 @@ test_is_blank(void **state)
 /* --------------------------------------------------------------- telnet */
 
 /* Strip in[0..n) in one call and check against want. */
+#define check_strip(in, n, want, wantlen) \
+	check_strip_at((in), (n), (want), (wantlen), __FILE__, __LINE__)
+
+/* check_strip(), failing at file:line. */
 static void
-check_strip(const char *in, size_t n, const char *want, size_t wantlen)
+check_strip_at(const char *in, size_t n, const char *want, size_t wantlen,
+    const char *file, int line)
 {
 	struct telnet t = TELNET_INIT;
 	char buf[256];
@@ -296,22 +312,27 @@ check_strip(const char *in, size_t n, const char *want, size_t wantlen)
 	assert_true(n <= sizeof buf);
 	memcpy(buf, in, n);
 	got = telnet_strip(&t, buf, n);
-	assert_int_equal(got, wantlen);
-	assert_memory_equal(buf, want, wantlen);
+	u_int_eq(got, wantlen, file, line);
+	u_mem_eq(buf, want, wantlen, file, line);
 }
 
 /*
  * Strip in[0..n) in every possible split into two calls, and for n small
  * enough, as n one-byte calls too, and check each gives want.
  */
+#define check_strip_splits(in, n, want, wantlen) \
+	check_strip_splits_at((in), (n), (want), (wantlen), __FILE__, __LINE__)
+
+/* check_strip_splits(), failing at file:line. */
 static void
-check_strip_splits(const char *in, size_t n, const char *want, size_t wantlen)
+check_strip_splits_at(const char *in, size_t n, const char *want,
+    size_t wantlen, const char *file, int line)
 {
 	char buf[256], out[256];
 	size_t cut, got, o, i;
 
 	assert_true(n <= sizeof buf);
-	check_strip(in, n, want, wantlen);
+	check_strip_at(in, n, want, wantlen, file, line);
 	for (cut = 0; cut <= n; cut++) {
 		struct telnet t = TELNET_INIT;
 
@@ -320,8 +341,8 @@ check_strip_splits(const char *in, size_t n, const char *want, size_t wantlen)
 		memmove(out, buf, o);
 		got = telnet_strip(&t, buf + cut, n - cut);
 		memcpy(out + o, buf + cut, got);
-		assert_int_equal(o + got, wantlen);
-		assert_memory_equal(out, want, wantlen);
+		u_int_eq(o + got, wantlen, file, line);
+		u_mem_eq(out, want, wantlen, file, line);
 	}
 	{
 		struct telnet t = TELNET_INIT;
@@ -330,8 +351,8 @@ check_strip_splits(const char *in, size_t n, const char *want, size_t wantlen)
 		for (i = o = 0; i < n; i++)
 			if (telnet_strip(&t, buf + i, 1) == 1)
 				out[o++] = buf[i];
-		assert_int_equal(o, wantlen);
-		assert_memory_equal(out, want, wantlen);
+		u_int_eq(o, wantlen, file, line);
+		u_mem_eq(out, want, wantlen, file, line);
 	}
 }
 
