@@ -16,6 +16,7 @@
 #include <hiredis/hiredis.h>
 
 #include "log.h"
+#include "proto.h"
 #include "redisloop.h"
 #include "room.h"
 
@@ -337,6 +338,13 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 	if (e->kind == 0 || e->member == NULL || e->nick == NULL ||
 	    (e->kind == CLUSTER_NICK && e->old == NULL) ||
 	    (e->kind == CLUSTER_PM && e->to == NULL))
+		return -1;
+	/* Whatever wrote it, it cannot forge lines or drive terminals:
+	 * nicks are nicks, and no text carries a line break. */
+	if (!proto_nick_valid(e->nick, strlen(e->nick)) || (e->old != NULL &&
+	    !proto_nick_valid(e->old, strlen(e->old))) || (e->text != NULL &&
+	    (memchr(e->text, '\n', e->textlen) != NULL ||
+	    memchr(e->text, '\r', e->textlen) != NULL)))
 		return -1;
 	if (e->text == NULL) {
 		e->text = "";
@@ -668,11 +676,17 @@ credis_on_read(redisAsyncContext *ac, void *reply, void *privdata)
 		credis_stamp(credis_wall_ms(), cr->cl->today);
 		entries = r->element[0]->element[1];
 		for (i = 0; i < entries->elements; i++) {
-			if (credis_entry(entries->element[i], &e) == 0)
+			if (credis_entry(entries->element[i], &e) == 0) {
 				cluster_apply(cr->cl, &e);
-			else
-				log_warn("redis: skipping a malformed stream "
-				    "entry");
+				continue;
+			}
+			/* Not ours: passed over, never read again. */
+			log_warn("redis: skipping a malformed stream entry %s",
+			    e.id[0] != '\0' ? e.id : "without an ID");
+			if (e.id[0] != '\0' &&
+			    cluster_id_cmp(e.id, cr->cl->lastid) > 0)
+				snprintf(cr->cl->lastid, sizeof cr->cl->lastid,
+				    "%s", e.id);
 		}
 	}
 	/* Applying may have lost the link (a member's leave failed). */

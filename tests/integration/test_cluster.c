@@ -706,6 +706,60 @@ test_history_across_restarts(void **state)
 	assert_true(h_silent(c, 200));
 }
 
+/* CPU time (user + system) of process pid so far, in clock ticks. */
+static long
+cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* After the command name in parentheses: fields 3 on; 14 and 15. */
+	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2,
+	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
+	    &st) != 2)
+		return -1;
+	return (long)(ut + st);
+}
+
+static void
+test_foreign_entries(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_join(x, 1, "bob");
+	h_drain(a);
+	/* Entries lobbyd did not write: passed over, never delivered. */
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * junk 1"));
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t c m "
+	    "x:1 n mallory x %s", "one\n*** forged"));
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t c m "
+	    "x:1 n %s x hi", "bad nick"));
+	/* The last entry is not ours: lobbyd must not read it again and
+	 * again, but wait for the next. */
+	long t0 = cpu_ticks(x->s[1].pid);
+	h_sleep_ms(500);
+	if (t0 >= 0 && !h_under_valgrind())
+		assert_true(cpu_ticks(x->s[1].pid) - t0 < 10);
+	h_send(a, "still here\n");
+	h_expect(b, "<alice> still here");
+	assert_true(h_silent(b, 300));
+	assert_true(h_log_has(&x->s[1], "skipping a malformed stream entry",
+	    H_TIMEOUT_MS));
+}
+
 static void
 test_joiner_seam(void **state)
 {
@@ -982,6 +1036,8 @@ main(void)
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_history_across_restarts,
 		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_entries, cx_setup,
+		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_joiner_seam, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_redis_killed, cx_setup,
