@@ -86,22 +86,15 @@ log_escape(const char *in, char *out, size_t outlen)
 	return o;
 }
 
-void
-log_msg(enum log_level level, const char *fmt, ...)
+/* Write one line at level, whatever the -v/-q threshold. */
+static void
+log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
-	int saved = errno;
 	char stamp[32], line[1024], safe[1024];
 	struct timespec ts;
 	struct tm tm;
-	va_list ap;
 
-	if (level > log_max) {
-		errno = saved;
-		return;
-	}
-	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
 	/* Whatever a client chose (a Unix peer path...) cannot end the line. */
 	log_escape(line, safe, sizeof safe);
 	/* One fprintf per line keeps lines whole when stderr is shared. */
@@ -118,5 +111,30 @@ log_msg(enum log_level level, const char *fmt, ...)
 		    (long)(ts.tv_nsec / 1000000), log_prog, log_names[level],
 		    safe);
 	}
+}
+
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	if (level <= log_max) {
+		va_start(ap, fmt);
+		log_vwrite(level, fmt, ap);
+		va_end(ap);
+	}
+	errno = saved;
+}
+
+void
+log_always(enum log_level level, const char *fmt, ...)
+{
+	int saved = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(level, fmt, ap);
+	va_end(ap);
 	errno = saved;
 }

@@ -42,6 +42,13 @@ size_t	log_escape(const char *in, char *out, size_t outlen);
 void	log_msg(enum log_level level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * Like log_msg(), but written whatever the threshold: for what the
+ * operator asked for (a signal asking for the counters), also under -q.
+ */
+void	log_always(enum log_level level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 #define log_error(...)	log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...)	log_msg(LOG_LEVEL_INFO, __VA_ARGS__)

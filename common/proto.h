@@ -45,6 +45,8 @@
 #define PROTO_TOOLONG		"!!! line too long (max %zu bytes)"
 #define PROTO_IDLE		"!!! idle for %u seconds, disconnecting"
 #define PROTO_FULL		"!!! server full, try again later"
+#define PROTO_PER_IP		"!!! too many connections from your address"
+#define PROTO_NOTICE		"*** %s"		/* a --motd line */
 
 /* The reasons in "*** NICK left (REASON)" that the server gives itself. */
 #define PROTO_REASON_SLOW	"too slow"

@@ -25,5 +25,6 @@ client_free(struct client *c)
 		return;
 	line_free(&c->line);
 	buf_free(&c->out);
+	buf_free(&c->held);
 	free(c);
 }

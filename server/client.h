@@ -7,11 +7,13 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "flood.h"
 #include "line.h"
 #include "net.h"
 #include "proto.h"
 #include "text.h"
 
+struct peer;
 struct server;
 struct web_member;
 
@@ -33,6 +35,7 @@ struct client {
 #define CLIENT_SLOW	0x04		/* output passed the send queue limit */
 #define CLIENT_PENDING	0x08		/* on the server's pending list */
 #define CLIENT_WAITING	0x10		/* cluster: waiting for its welcome */
+#define CLIENT_HELD	0x20		/* over --flood: not read for now */
 	const char	*reason;	/* why it left, for the log */
 	char		 nick[PROTO_NICK_MAX + 1]; /* current nick */
 	char		 addr[NET_ADDRSTRLEN]; /* peer address, for the log */
@@ -40,6 +43,8 @@ struct client {
 	struct telnet	 telnet;	/* IAC state across reads */
 	struct line	 line;		/* unfinished input line */
 	struct buf	 out;		/* output not yet written */
+	uint64_t	 bytes_in;	/* read from its socket, in all */
+	uint64_t	 bytes_out;	/* written to its socket, in all */
 	struct client	*prev;		/* previous member, in join order */
 	struct client	*next;		/* next member, in join order */
 	struct server	*srv;		/* its server; NULL in unit tests */
@@ -48,6 +53,11 @@ struct client {
 	struct client	*conn_next;	/* next open connection */
 	struct client	*pending_next;	/* next with output to flush */
 	struct client	*closing_next;	/* next to close after the pass */
+	struct peer	*peer;		/* its --max-per-ip entry, or NULL */
+	struct flood	 flood;		/* its --flood bucket */
+	struct buf	 held;		/* lines read, held back by --flood */
+	struct client	*held_prev;	/* previous on the server's held list */
+	struct client	*held_next;	/* next on the server's held list */
 };
 
 /*

@@ -515,6 +515,7 @@ cluster_welcome(struct cluster *cl, struct cluster_pending *p,
 	snprintf(c->nick, sizeof c->nick, "%s", e->nick);
 	room_link(r, c);
 	room_sendf(r, c, PROTO_WELCOME, c->nick, (size_t)e->count);
+	room_motd(r, c);
 	cluster_hist_send(cl, c);
 	room_broadcastf(r, c, PROTO_JOINED, c->nick);
 	if (p->dropped)

@@ -24,7 +24,10 @@
  *   member output, and sets s->broadcast instead: before the loop sleeps,
  *   only these are visited, never a quiet room's members;
  * - s->closing, those that left the room during the pass (closing_next):
- *   closed after it, so no list is changed while it is being walked.
+ *   closed after it, so no list is changed while it is being walked;
+ * - s->held, those over the --flood rate (held_next, held_prev, flag
+ *   CLIENT_HELD): their socket is not read while the lines they already
+ *   sent wait in c->held, released by a timer as tokens come back.
  */
 
 static void	conn_read(struct loop *, int, int, void *);
@@ -35,7 +38,8 @@ static void	conn_write(struct loop *, int, int, void *);
  * ------------------------------------------------------------------- */
 
 struct client *
-conn_open(struct server *s, int fd, const char *addr, struct web_member *web)
+conn_open(struct server *s, int fd, const union net_addr *peer,
+    const char *addr, struct web_member *web)
 {
 	struct client *c;
 
@@ -43,7 +47,14 @@ conn_open(struct server *s, int fd, const char *addr, struct web_member *web)
 	    s->cfg->max_line)) == NULL)
 		return NULL;
 	c->srv = s;
+	if (peer != NULL && s->cfg->max_per_ip > 0 &&
+	    (c->peer = peers_get(&s->peers, peer)) == NULL &&
+	    errno == ENOMEM) {
+		client_free(c);
+		return NULL;
+	}
 	if (loop_add(&s->loop, fd, LOOP_READ, conn_read, c) == -1) {
+		peers_put(&s->peers, c->peer);
 		client_free(c);
 		return NULL;
 	}
@@ -54,10 +65,25 @@ conn_open(struct server *s, int fd, const char *addr, struct web_member *web)
 	s->conns = c;
 	s->nclients++;
 	c->last_input = loop_now_ms();
+	flood_init(&c->flood, &s->cfg->flood, c->last_input);
 	s->stats.accepted++;
 	stats_join(&s->stats);
 	room_join(&s->room, c);
 	return c;
+}
+
+/* Take c off the held list (it is on it). */
+static void
+conn_unhold(struct server *s, struct client *c)
+{
+	if (c->held_prev != NULL)
+		c->held_prev->held_next = c->held_next;
+	else
+		s->held = c->held_next;
+	if (c->held_next != NULL)
+		c->held_next->held_prev = c->held_prev;
+	c->held_prev = c->held_next = NULL;
+	c->flags &= ~CLIENT_HELD;
 }
 
 /*
@@ -69,16 +95,25 @@ static void
 conn_close(struct server *s, struct client *c)
 {
 	int fd = c->fd;
+	ssize_t n;
 
+	if (c->flags & CLIENT_SLOW)
+		s->stats.dropped_slow++;
+	if (c->flags & CLIENT_HELD)
+		conn_unhold(s, c);
+	peers_put(&s->peers, c->peer);
 	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
 	if (c->web != NULL) {
 		/* The close frame, then a graceful close, are web.c's. */
 		web_member_close(c);
 		web_member_free(c->web);
 	} else {
-		if (!(c->flags & CLIENT_SLOW) && buf_used(&c->out) > 0)
-			(void)send(fd, buf_peek(&c->out), buf_used(&c->out),
-			    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (!(c->flags & CLIENT_SLOW) && buf_used(&c->out) > 0 &&
+		    (n = send(fd, buf_peek(&c->out), buf_used(&c->out),
+		    MSG_NOSIGNAL | MSG_DONTWAIT)) > 0) {
+			stats_sent(&s->stats, buf_peek(&c->out), (size_t)n);
+			c->bytes_out += (uint64_t)n;
+		}
 		close(fd);
 	}
 	if (c->conn_prev != NULL)
@@ -139,17 +174,157 @@ conn_text(struct client *c, const char *text, size_t len)
 	return (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) ? 1 : 0;
 }
 
-/* One framed line from a TCP member: too long, or text to act on. */
-static int
-conn_line(void *arg, enum line_event ev, const char *text, size_t len)
-{
-	struct client *c = arg;
+/* Held lines are kept as records: a kind byte, the text, an LF. */
+#define CONN_HELD_TEXT	'T'		/* a line of text */
+#define CONN_HELD_LONG	'L'		/* an overlong line (no text) */
 
+/* One line from c, its turn come: too long, or text to act on. */
+static int
+conn_take(struct client *c, enum line_event ev, const char *text,
+    size_t len)
+{
 	if (ev == LINE_TOOLONG) {
 		room_toolong(&c->srv->room, c, c->srv->cfg->max_line);
 		return 0;
 	}
 	return conn_text(c, text, len);
+}
+
+/* The last line at a clean EOF: taken at once, as c is leaving. */
+static int
+conn_last_line(void *arg, enum line_event ev, const char *text, size_t len)
+{
+	struct client *c = arg;
+
+	return conn_take(c, ev, text, len);
+}
+
+/*
+ * One framed line from c. Under --flood a line without a token, or after
+ * one that had to wait, waits too, in c->held: lines keep their order,
+ * and none is lost.
+ */
+static int
+conn_line(void *arg, enum line_event ev, const char *text, size_t len)
+{
+	struct client *c = arg;
+	struct server *s = c->srv;
+	char kind = ev == LINE_TOOLONG ? CONN_HELD_LONG : CONN_HELD_TEXT;
+
+	if (s->cfg->flood.rate == 0 || (buf_used(&c->held) == 0 &&
+	    flood_take(&c->flood, &s->cfg->flood, s->now)))
+		return conn_take(c, ev, text, len);
+	if (buf_append(&c->held, &kind, 1) == -1 ||
+	    buf_append(&c->held, text, ev == LINE_TOOLONG ? 0 : len) == -1 ||
+	    buf_append(&c->held, "\n", 1) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Act on c's held lines while it has tokens for them at rate r. Returns
+ * the ms until its next token when lines are left, or 0 when none are (or
+ * c is leaving and they no longer matter).
+ */
+static int64_t
+conn_release(struct client *c, const struct flood_rate *r, int64_t now)
+{
+	const char *p, *lf;
+	size_t len;
+	int64_t wait;
+
+	while (buf_used(&c->held) > 0) {
+		if (c->flags & (CLIENT_CLOSING | CLIENT_SLOW))
+			return 0;
+		if (!flood_take(&c->flood, r, now)) {
+			wait = flood_wait(&c->flood, r, now);
+			return wait > 0 ? wait : 1;
+		}
+		p = buf_peek(&c->held);
+		lf = memchr(p, '\n', buf_used(&c->held));
+		len = (size_t)(lf - p) + 1;
+		/* Taking a line is input: a held member is not idle. */
+		c->last_input = now;
+		(void)conn_take(c, p[0] == CONN_HELD_LONG ? LINE_TOOLONG :
+		    LINE_TEXT, p + 1, len - 2);
+		buf_drain(&c->held, len);
+	}
+	return 0;
+}
+
+/*
+ * Timer: give each held member the lines its tokens allow; one whose
+ * held lines are all taken is read from again. Runs again when the next
+ * held member has a token, or not at all once nobody is held: no polling
+ * while nobody floods, no spinning while someone does.
+ */
+static int64_t
+conn_flood_timer(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+	struct client *c, *next;
+	int64_t now = loop_now_ms(), wait, soonest = -1;
+
+	(void)l;
+	for (c = s->held; c != NULL; c = next) {
+		next = c->held_next;
+		if ((wait = conn_release(c, &s->cfg->flood, now)) > 0) {
+			if (soonest == -1 || wait < soonest)
+				soonest = wait;
+			continue;
+		}
+		conn_unhold(s, c);
+		buf_shrink(&c->held);
+		if (!(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) &&
+		    !s->stopping)
+			(void)loop_add(&s->loop, c->fd, LOOP_READ, conn_read,
+			    c);
+	}
+	if (soonest == -1)
+		s->flood_timer = -1;
+	return soonest;
+}
+
+/*
+ * c has lines waiting for tokens: stop reading its socket (TCP holds the
+ * rest back) and make sure the timer will come for them.
+ */
+static void
+conn_hold(struct server *s, struct client *c)
+{
+	static const struct flood_rate off = { 0, 0 };
+	int64_t wait;
+
+	loop_del(&s->loop, c->fd, LOOP_READ);
+	if (c->flags & CLIENT_HELD)
+		return;
+	c->flags |= CLIENT_HELD;
+	c->held_prev = NULL;
+	c->held_next = s->held;
+	if (s->held != NULL)
+		s->held->held_prev = c;
+	s->held = c;
+	s->stats.flood_held++;
+	log_debug("client %u %s: over --flood, reading it later", c->id,
+	    c->nick);
+	wait = flood_wait(&c->flood, &s->cfg->flood, s->now);
+	if (wait < 1)
+		wait = 1;
+	if (s->flood_timer != -1) {
+		loop_timer_sooner(&s->loop, s->flood_timer, wait);
+		return;
+	}
+	s->flood_timer = loop_timer_add(&s->loop, wait, conn_flood_timer, s);
+	if (s->flood_timer == -1) {
+		/* No timer slot (a broken invariant): rather than keep the
+		 * member's lines for ever, let them through now. */
+		log_error("no timer for --flood: client %u not held", c->id);
+		(void)conn_release(c, &off, s->now);
+		conn_unhold(s, c);
+		if (!(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)))
+			(void)loop_add(&s->loop, c->fd, LOOP_READ, conn_read,
+			    c);
+	}
 }
 
 /*
@@ -172,7 +347,8 @@ conn_read(struct loop *l, int fd, int mask, void *arg)
 		return;
 	n = read(fd, s->rbuf, sizeof s->rbuf);
 	if (n > 0) {
-		c->last_input = loop_now_ms();
+		c->last_input = s->now = loop_now_ms();
+		c->bytes_in += (uint64_t)n;
 		s->stats.bytes_in += (uint64_t)n;
 		if (c->web != NULL) {
 			/* Frames, not a telnet byte stream. */
@@ -184,10 +360,14 @@ conn_read(struct loop *l, int fd, int mask, void *arg)
 		if (rc == -1 && !(c->flags & CLIENT_CLOSING))
 			room_leave(&s->room, c, PROTO_REASON_ERROR,
 			    "out of memory");
+		else if (buf_used(&c->held) > 0 &&
+		    !(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)))
+			conn_hold(s, c);
 	} else if (n == 0) {
-		/* A clean EOF: the unfinished last line still counts. */
+		/* A clean EOF: the unfinished last line still counts (it is
+		 * never held: nothing is held while reading). */
 		if (c->web == NULL)
-			(void)line_finish(&c->line, conn_line, c);
+			(void)line_finish(&c->line, conn_last_line, c);
 		room_leave(&s->room, c, NULL, "eof");
 	} else {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -228,6 +408,7 @@ conn_flush(struct client *c)
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
 			stats_sent(&s->stats, buf_peek(&c->out), (size_t)n);
+			c->bytes_out += (uint64_t)n;
 			buf_drain(&c->out, (size_t)n);
 		}
 		left = buf_used(&c->out) > 0;
@@ -347,8 +528,10 @@ conn_idle_check(struct loop *l, void *arg)
 	next = limit;
 	for (c = room_first(&s->room); c != NULL; c = cnext) {
 		cnext = room_next(c);
-		if (now - c->last_input >= limit)
+		if (now - c->last_input >= limit) {
 			room_idle(&s->room, c, s->cfg->idle_timeout);
+			s->stats.dropped_idle++;
+		}
 		else if (c->last_input + limit - now < next)
 			next = c->last_input + limit - now;
 	}

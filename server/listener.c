@@ -30,6 +30,19 @@ listener_refuse(int fd, const char *peer, const char *why)
 	log_warn("refused %s: %s", peer, why);
 }
 
+/* A connection from an address that has --max-per-ip open: refuse it. */
+static void
+listener_refuse_per_ip(struct server *s, int fd, const char *peer)
+{
+	static const char many[] = PROTO_PER_IP "\n";
+
+	(void)send(fd, many, sizeof many - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+	s->stats.refused_per_ip++;
+	log_warn("refused %s: %u connections from that address already",
+	    peer, s->cfg->max_per_ip);
+}
+
 void
 listener_resume(struct server *s)
 {
@@ -82,6 +95,7 @@ listener_starved(struct server *s, int lfd, bool web)
 		none = fd == -1 && (errno == EAGAIN || errno == EWOULDBLOCK);
 		if (fd != -1) {
 			net_addr_format(&peer, name, sizeof name);
+			s->stats.refused_full++;
 			if (web)
 				web_refuse(fd, name, "out of file descriptors");
 			else
@@ -157,18 +171,28 @@ listener_accept(struct server *s, int lfd, bool web)
 		net_addr_format(&peer, name, sizeof name);
 		/* HTTP connections hold an fd each: they count too. */
 		if (s->nclients + s->nwebs >= s->max_clients) {
+			s->stats.refused_full++;
 			refuse(fd, name, "max number of clients reached");
 			continue;
 		}
 		if (fd >= FD_SETSIZE) {
+			s->stats.refused_full++;
 			refuse(fd, name, "fd beyond FD_SETSIZE");
+			continue;
+		}
+		/* One lookup in a hash table, whatever the number of members. */
+		if (!web && s->cfg->max_per_ip > 0 &&
+		    peers_count(&s->peers, &peer) >= s->cfg->max_per_ip) {
+			listener_refuse_per_ip(s, fd, name);
 			continue;
 		}
 		/* On a --web listener, the request comes first. */
 		if (web ? web_accept(s, fd, name) == -1 :
-		    conn_open(s, fd, name, NULL) == NULL)
+		    conn_open(s, fd, &peer, name, NULL) == NULL) {
+			s->stats.refused_full++;
 			refuse(fd, name, errno == ENOMEM ?
 			    "out of memory" : strerror(errno));
+		}
 	}
 	return n;
 }

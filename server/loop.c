@@ -93,6 +93,17 @@ loop_timer_add(struct loop *l, int64_t ms, loop_timer_fn fn, void *arg)
 }
 
 void
+loop_timer_sooner(struct loop *l, int id, int64_t ms)
+{
+	int64_t when = loop_now_ms() + (ms > 0 ? ms : 0);
+
+	if (id < 0 || id >= LOOP_TIMERS || l->timers[id].when == 0)
+		return;
+	if (when < l->timers[id].when)
+		l->timers[id].when = when != 0 ? when : 1;
+}
+
+void
 loop_timer_del(struct loop *l, int id)
 {
 	if (id >= 0 && id < LOOP_TIMERS)

@@ -67,6 +67,9 @@ bool	loop_has(const struct loop *l, int fd, int mask);
 int	loop_timer_add(struct loop *l, int64_t ms, loop_timer_fn fn,
 	    void *arg);
 
+/* Make timer id fire in ms milliseconds if that is sooner than it would. */
+void	loop_timer_sooner(struct loop *l, int id, int64_t ms);
+
 /* Cancel a timer by id. */
 void	loop_timer_del(struct loop *l, int id);
 

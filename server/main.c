@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "cluster.h"
+#include "flood.h"
 #include "log.h"
+#include "motd.h"
 #include "net.h"
 #include "proto.h"
 #include "server.h"
@@ -30,6 +32,7 @@ static const char usage_text[] =
 "              [--max-line BYTES] [--sendq BYTES] [--idle-timeout S]\n"
 "              [--web ADDR:PORT]... [--web-origin ORIGIN]...\n"
 "              [--history N] [--redis ADDR [--room NAME]]\n"
+"              [--flood RATE[/BURST]] [--max-per-ip N] [--motd FILE]\n"
 "              [-v | -q] [--help] [--version]\n";
 
 static const char help_text[] =
@@ -59,6 +62,13 @@ static const char help_text[] =
 "                        (HOST:PORT, [V6]:PORT or unix:PATH)\n"
 "      --room NAME       the room's name in Redis (default lobby;\n"
 "                        1-32 of A-Z a-z 0-9 _ -)\n"
+"      --flood RATE[/BURST]  lines per second a client may send, BURST\n"
+"                        at once (default BURST: RATE); past it lobbyd\n"
+"                        reads from it later, losing nothing (default off)\n"
+"      --max-per-ip N    most connections from one IP address at once\n"
+"                        (default 0: no limit; Unix sockets not counted)\n"
+"      --motd FILE       send the lines of FILE (at most 50) to each\n"
+"                        newcomer after the welcome\n"
 "  -v, --verbose         log debug detail too\n"
 "  -q, --quiet           log only warnings and errors\n"
 "  -h, --help            show this help and exit\n"
@@ -67,6 +77,8 @@ static const char help_text[] =
 "Once listening, lobbyd writes \"lobbyd: listening on ADDR\" to stderr for\n"
 "each listener (\"http://ADDR:PORT/\" for --web). SIGINT, SIGTERM or\n"
 "SIGHUP: tell everyone, flush, exit 0.\n"
+"each listener. SIGINT, SIGTERM or SIGHUP: tell everyone, flush, exit 0.\n"
+"SIGUSR1: log the counters as one \"stats:\" line.\n"
 "\n"
 "Socket activation: with LISTEN_PID set to its pid and LISTEN_FDS to N (as\n"
 "systemd does), lobbyd serves the N listening sockets it inherits from fd 3\n"
@@ -318,8 +330,11 @@ main(int argc, char **argv)
 	enum log_level level = LOG_LEVEL_INFO;
 	const char *a, *eq, *v;
 	bool verbose = false, quiet = false;
+	const char *motd_path = NULL;
+	struct motd motd = { NULL, 0 };
+	char err[512];
 	size_t total;
-	int i;
+	int i, rc;
 
 	stdio_ensure();
 	memset(&cfg, 0, sizeof cfg);
@@ -402,6 +417,19 @@ main(int argc, char **argv)
 			if (!cluster_room_valid(cfg.room))
 				usage_error("--room %s: a room name is 1-32 of "
 				    "A-Z a-z 0-9 _ -", cfg.room);
+		} else if (opt_is(a, eq, '\0', "flood")) {
+			v = opt_value(argc, argv, &i, eq);
+			if (flood_parse(v, &cfg.flood) == -1)
+				usage_error("--flood %s: must be RATE or "
+				    "RATE/BURST, lines per second from 1 to "
+				    "1000000", v);
+		} else if (opt_is(a, eq, '\0', "max-per-ip")) {
+			cfg.max_per_ip = (unsigned)parse_num("--max-per-ip",
+			    opt_value(argc, argv, &i, eq), 0, 1000000);
+		} else if (opt_is(a, eq, '\0', "motd")) {
+			motd_path = opt_value(argc, argv, &i, eq);
+			if (motd_path[0] == '\0')
+				usage_error("--motd needs a file%s", "");
 		} else
 			usage_error("unknown option: %s", a);
 	}
@@ -431,6 +459,18 @@ main(int argc, char **argv)
 		    SERVER_MAX_LISTENERS, usage_text);
 		return 2;
 	}
+	/* Read once, now: a missing file is a start-up error, not a quiet
+	 * room later. */
+	if (motd_path != NULL) {
+		if (motd_load(&motd, motd_path, cfg.max_line, err,
+		    sizeof err) == -1) {
+			fprintf(stderr, "lobbyd: --motd %s\n", err);
+			return 1;
+		}
+		cfg.motd = &motd;
+	}
 	log_init("lobbyd", level);
-	return server_run(&cfg);
+	rc = server_run(&cfg);
+	motd_free(&motd);
+	return rc;
 }

@@ -230,6 +230,15 @@ room_link(struct room *r, struct client *c)
 }
 
 void
+room_motd(struct room *r, struct client *c)
+{
+	size_t i;
+
+	for (i = 0; r->motd != NULL && i < r->motd->n; i++)
+		room_sendf(r, c, PROTO_NOTICE, r->motd->lines[i]);
+}
+
+void
 room_join(struct room *r, struct client *c)
 {
 	if (r->cluster != NULL) {
@@ -240,6 +249,7 @@ room_join(struct room *r, struct client *c)
 	    room_free_guest(r));
 	room_link(r, c);
 	room_sendf(r, c, PROTO_WELCOME, c->nick, r->count);
+	room_motd(r, c);
 	room_broadcastf(r, c, PROTO_JOINED, c->nick);
 }
 
@@ -263,7 +273,9 @@ room_unlink(struct room *r, struct client *c, const char *why)
 	c->flags &= ~CLIENT_JOINED;
 	c->flags |= CLIENT_CLOSING;
 	c->reason = why;
-	room_log(r, "client %u %s left (%s)", c->id, c->nick, why);
+	room_log(r, "client %u %s left (%s) bytes_in=%llu bytes_out=%llu",
+	    c->id, c->nick, why, (unsigned long long)c->bytes_in,
+	    (unsigned long long)c->bytes_out);
 	if (r->on_leave != NULL)
 		r->on_leave(r->hook_arg, c);
 }

@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "client.h"
+#include "motd.h"
 
 /*
  * The room makes no system calls: it only queues bytes on each member's
@@ -39,6 +40,8 @@ struct room {
 					   NULL */
 	void		*hook_arg;	/* for on_output and on_leave */
 	struct cluster	*cluster;	/* with --redis: events go there */
+	const struct motd *motd;	/* sent to newcomers after the welcome;
+					   or NULL */
 };
 
 /*
@@ -67,10 +70,15 @@ void	room_free(struct room *r);
 
 /*
  * Add c as the newest member under the smallest free guestN, send it the
- * welcome and tell everyone else it joined. In a cluster the join goes
- * through the cluster instead, and c waits for its welcome.
+ * welcome and the message of the day (each line "*** LINE") and tell
+ * everyone else it joined. In a cluster the join goes through the
+ * cluster instead, and c waits for its welcome.
  */
 void	room_join(struct room *r, struct client *c);
+
+/* Send c the message of the day, each line "*** LINE", if there is one:
+ * right after its welcome, before its history. */
+void	room_motd(struct room *r, struct client *c);
 
 /*
  * Make c the newest member, named as c->nick already is, without telling
@@ -95,9 +103,9 @@ void	room_drop(struct room *r, struct client *c, const char *why);
 /*
  * Take c out of the room: tell the others "*** NICK left" or, with a
  * reason, "*** NICK left (REASON)"; flag c CLIENT_CLOSING with why (a
- * string that outlives c, for the log) and call on_leave for it. Does
- * nothing for a non-member. In a cluster the others hear of it through
- * the cluster.
+ * string that outlives c, for the log, which also gets c's bytes_in and
+ * bytes_out) and call on_leave for it. Does nothing for a non-member. In a
+ * cluster the others hear of it through the cluster.
  */
 void	room_leave(struct room *r, struct client *c, const char *reason,
 	    const char *why);

@@ -10,6 +10,7 @@
 #include "cluster.h"
 #include "loop.h"
 #include "net.h"
+#include "peers.h"
 #include "room.h"
 #include "server.h"
 #include "stats.h"
@@ -55,6 +56,8 @@ struct server {
 	bool		 accept_ready;	/* some listener is ready */
 	bool		 paused;	/* listeners off until fds free up */
 	int		 pause_timer;	/* timer that ends the pause, or -1 */
+	struct peers	 peers;		/* connections per address, when
+					   --max-per-ip is on */
 
 	/* conn.c: the open connections */
 	struct client	*conns;		/* all of them, newest first */
@@ -63,6 +66,9 @@ struct server {
 	struct client	*pending;	/* output queued since the last flush */
 	bool		 broadcast;	/* and for every member: flush them all */
 	struct client	*closing;	/* left the room: close after the pass */
+	struct client	*held;		/* over --flood, not read for now */
+	int		 flood_timer;	/* releases held lines, or -1 */
+	int64_t		 now;		/* loop_now_ms() of the read going on */
 	char		*clean;		/* a line after text_clean() */
 	char		 rbuf[SERVER_READ_MAX]; /* one read() */
 
@@ -115,12 +121,14 @@ void	listener_close_all(struct server *s);
  * ------------------------------------------------------------------- */
 
 /*
- * Make an accepted socket fd a client from addr: watch it, join it to the
- * room. With web not NULL it is a WebSocket member, which takes web over.
- * Returns the client, or NULL with errno (ENOMEM, ERANGE) when it could
- * not: the caller still owns fd and web then.
+ * Make an accepted socket fd a client from peer (named addr in the log):
+ * watch it, join it to the room, count it (and, with --max-per-ip, its
+ * address). With web not NULL it is a WebSocket member, which takes web
+ * over. Returns the client, or NULL with errno (ENOMEM, ERANGE) when it
+ * could not: the caller still owns fd and web then.
  */
-struct client	*conn_open(struct server *s, int fd, const char *addr,
+struct client	*conn_open(struct server *s, int fd,
+		    const union net_addr *peer, const char *addr,
 		    struct web_member *web);
 
 /*

@@ -91,6 +91,16 @@ server_signal(int sig)
 	errno = saved;
 }
 
+/* SIGUSR1: the counters, as one log line, also under -q. */
+static void
+server_stats(struct server *s)
+{
+	char line[512];
+
+	stats_format(&s->stats, loop_now_ms(), line, sizeof line);
+	log_always(LOG_LEVEL_INFO, "stats: %s", line);
+}
+
 /* Signals arrive here through the self-pipe, outside the handler. */
 static void
 server_signal_read(struct loop *l, int fd, int mask, void *arg)
@@ -105,14 +115,16 @@ server_signal_read(struct loop *l, int fd, int mask, void *arg)
 			if (b[i] == SIGINT || b[i] == SIGTERM ||
 			    b[i] == SIGHUP)
 				server_stop(arg);
+			else if (b[i] == SIGUSR1)
+				server_stats(arg);
 }
 
 /*
  * Route SIGINT, SIGTERM and SIGHUP through the self-pipe: each shuts
  * down. SIGHUP is no reload (there is no configuration file to reread):
- * the terminal or session that started lobbyd is gone. Ignore SIGPIPE,
- * SIGUSR2, and SIGUSR1 (reserved for the counters): by default they would
- * kill lobbyd without a word and leave its Unix socket file behind.
+ * the terminal or session that started lobbyd is gone. SIGUSR1 logs the
+ * counters. Ignore SIGPIPE and SIGUSR2: by default they would kill lobbyd
+ * without a word and leave its Unix socket file behind.
  */
 static int
 server_signals(struct server *s)
@@ -127,13 +139,13 @@ server_signals(struct server *s)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGUSR1, &sa, NULL);
 	sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = server_signal;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 	return loop_add(&s->loop, s->sigpipe[0], LOOP_READ,
 	    server_signal_read, s);
 }
@@ -215,8 +227,28 @@ server_free(struct server *s)
 	if (s->reserve != -1)
 		close(s->reserve);
 	room_free(&s->room);
+	peers_free(&s->peers);
 	free(s->clean);
 	free(s);
+}
+
+/*
+ * A key for the per-address hash, different in every run, so that no
+ * client can pick addresses that land in one bucket: from the kernel's
+ * random source, else from the time and the pid.
+ */
+static uint64_t
+server_seed(void)
+{
+	uint64_t seed = (uint64_t)loop_now_ms() * 6364136223846793005ULL ^
+	    (uint64_t)getpid();
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+
+	if (fd != -1) {
+		(void)read(fd, &seed, sizeof seed);
+		close(fd);
+	}
+	return seed;
 }
 
 int
@@ -235,6 +267,7 @@ server_run(const struct server_config *cfg)
 	s->cfg = cfg;
 	s->sigpipe[0] = s->sigpipe[1] = -1;
 	s->pause_timer = -1;
+	s->flood_timer = -1;
 	loop_init(&s->loop);
 	stats_init(&s->stats, loop_now_ms());
 	s->loop.before_sleep = server_before_sleep;
@@ -244,6 +277,12 @@ server_run(const struct server_config *cfg)
 	s->room.on_output = conn_on_output;
 	s->room.on_leave = conn_on_leave;
 	s->room.hook_arg = s;
+	s->room.motd = cfg->motd;
+	if (peers_init(&s->peers, server_seed()) == -1) {
+		fprintf(stderr, "lobbyd: out of memory\n");
+		server_free(s);
+		return 1;
+	}
 	s->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (server_signals(s) == -1) {
 		fprintf(stderr, "lobbyd: cannot set up signals: %s\n",

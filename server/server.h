@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+#include "flood.h"
+#include "motd.h"
+
 #define SERVER_MAX_LISTENERS	16	/* -b given more often is an error */
 #define SERVER_MAX_ORIGINS	16	/* --web-origin given more often: error */
 #define SERVER_WEB_ADDRLEN	64	/* longest --web address, scope included */
@@ -33,6 +36,9 @@ struct server_config {
 	const char	*redis;		/* --redis ADDR, or NULL: one server */
 	const char	*room;		/* --room NAME (with --redis) */
 	size_t		 history;	/* --history: chat lines kept */
+	struct flood_rate flood;	/* --flood; rate 0 is off */
+	unsigned	 max_per_ip;	/* --max-per-ip; 0 is off */
+	const struct motd *motd;	/* --motd lines, or NULL */
 };
 
 /*

@@ -327,7 +327,7 @@ web_upgrade(struct web_conn *w, const char *p, size_t n)
 	snprintf(addr, sizeof addr, "%s", w->addr);
 	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
 	web_forget(w);
-	if ((c = conn_open(s, fd, addr, m)) == NULL) {
+	if ((c = conn_open(s, fd, NULL, addr, m)) == NULL) {
 		log_warn("refused web member %s: %s", addr, strerror(errno));
 		web_member_free(m);
 		close(fd);
