@@ -311,12 +311,12 @@ static void
 test_limits(void **state)
 {
 	struct http_request r;
-	char *s;
+	/* Static, not malloc()ed: gcc's -Warray-bounds misreads the heap
+	 * buffer's size under the sanitizers' instrumentation. */
+	static char s[HTTP_HEAD_MAX + 64];
 	size_t used, pre, n;
 
 	(void)state;
-	s = malloc(HTTP_HEAD_MAX + 64);
-	assert_non_null(s);
 
 	/* A target of exactly HTTP_TARGET_MAX is fine, one more is 414. */
 	memset(s, 0, HTTP_HEAD_MAX + 64);
@@ -357,7 +357,6 @@ test_limits(void **state)
 	memset(s, '\n', HTTP_HEAD_MAX + 1);
 	s[HTTP_HEAD_MAX + 1] = '\0';
 	expect_error(s, 431);
-	free(s);
 }
 
 /* Once failed, the parser stays failed. */
