@@ -221,6 +221,12 @@ conn_line(void *arg, enum line_event ev, const char *text, size_t len)
 	return 0;
 }
 
+int
+conn_line_text(struct client *c, const char *text, size_t len)
+{
+	return conn_line(c, LINE_TEXT, text, len);
+}
+
 /*
  * Act on c's held lines while it has tokens for them at rate r. Returns
  * the ms until its next token when lines are left, or 0 when none are (or
@@ -327,6 +333,17 @@ conn_hold(struct server *s, struct client *c)
 	}
 }
 
+void
+conn_web_input(struct client *c, const char *p, size_t n)
+{
+	/* Frames, not a telnet byte stream; each text one comes back as a
+	 * line through conn_line_text(). */
+	web_member_input(c, p, n);
+	if (buf_used(&c->held) > 0 &&
+	    !(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)))
+		conn_hold(c->srv, c);
+}
+
 /*
  * c is readable: one bounded read(), so that a busy client cannot starve
  * the others, then telnet stripping, framing, and each line to the room.
@@ -351,8 +368,7 @@ conn_read(struct loop *l, int fd, int mask, void *arg)
 		c->bytes_in += (uint64_t)n;
 		s->stats.bytes_in += (uint64_t)n;
 		if (c->web != NULL) {
-			/* Frames, not a telnet byte stream. */
-			web_member_input(c, s->rbuf, (size_t)n);
+			conn_web_input(c, s->rbuf, (size_t)n);
 			return;
 		}
 		n = (ssize_t)telnet_strip(&c->telnet, s->rbuf, (size_t)n);

@@ -180,14 +180,18 @@ listener_accept(struct server *s, int lfd, bool web)
 			refuse(fd, name, "fd beyond FD_SETSIZE");
 			continue;
 		}
-		/* One lookup in a hash table, whatever the number of members. */
+		/*
+		 * One lookup in a hash table, whatever the number of members.
+		 * A --web connection is checked once it is a WebSocket: a page
+		 * and its own WebSocket must not count twice.
+		 */
 		if (!web && s->cfg->max_per_ip > 0 &&
 		    peers_count(&s->peers, &peer) >= s->cfg->max_per_ip) {
 			listener_refuse_per_ip(s, fd, name);
 			continue;
 		}
 		/* On a --web listener, the request comes first. */
-		if (web ? web_accept(s, fd, name) == -1 :
+		if (web ? web_accept(s, fd, &peer, name) == -1 :
 		    conn_open(s, fd, &peer, name, NULL) == NULL) {
 			s->stats.refused_full++;
 			refuse(fd, name, errno == ENOMEM ?

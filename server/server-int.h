@@ -139,6 +139,17 @@ struct client	*conn_open(struct server *s, int fd,
 int	conn_text(struct client *c, const char *text, size_t len);
 
 /*
+ * A line of text from a WebSocket member: under --flood it may have to
+ * wait, held in order like a TCP member's lines (conn_text() then comes
+ * later). Returns as conn_text() does, or -1 when out of memory.
+ */
+int	conn_line_text(struct client *c, const char *text, size_t len);
+
+/* Input bytes of a WebSocket member (read, or after its handshake):
+ * frames to lines, and a hold when --flood says its lines must wait. */
+void	conn_web_input(struct client *c, const char *p, size_t n);
+
+/*
  * Write as much of c's queue as the socket takes, in one send(); write
  * interest is registered only while output is left over. On an error c
  * leaves the room (and is closed after the pass). The one place where a
@@ -183,7 +194,8 @@ void	conn_free_all(struct server *s);
  * (8 KiB, 5 s at most) and answer it, or make it a WebSocket member.
  * Returns 0, or -1 with errno: the caller still owns fd then.
  */
-int	web_accept(struct server *s, int fd, const char *addr);
+int	web_accept(struct server *s, int fd, const union net_addr *peer,
+	    const char *addr);
 
 /* Answer a connection a --web listener cannot take with 503, close it. */
 void	web_refuse(int fd, const char *peer, const char *why);

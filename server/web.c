@@ -3,6 +3,7 @@
 #include "server-int.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,9 @@
 #define WEB_FRAMED_MAX	65536	/* frames held per member: the rest waits as
 				   lines, counted against --sendq */
 
+/* What web_member_event() returns when a line could not be kept. */
+#define WEB_NOMEM	2
+
 /* Where an HTTP connection is. */
 enum web_state {
 	WEB_READING,		/* reading the request head */
@@ -54,6 +58,7 @@ struct web_conn {
 	struct server	*srv;		/* its server */
 	struct web_conn	*prev;		/* previous in s->webs */
 	struct web_conn	*next;		/* next in s->webs */
+	union net_addr	 peer;		/* its address, for --max-per-ip */
 	char		 addr[NET_ADDRSTRLEN]; /* peer, for the log */
 };
 
@@ -291,6 +296,37 @@ web_metrics(struct web_conn *w)
  * ------------------------------------------------------------------- */
 
 /*
+ * The handshake is answered, but w's address has --max-per-ip members
+ * already: the refusal line as one text frame, a close 1008, and a
+ * graceful close.
+ */
+static void
+web_per_ip(struct web_conn *w)
+{
+	struct server *s = w->srv;
+	unsigned char h[WS_HEADER_MAX], why[2] = { WS_CLOSE_POLICY >> 8,
+	    WS_CLOSE_POLICY & 0xff };
+	size_t hl = ws_header(h, WS_OP_TEXT, true, strlen(PROTO_PER_IP), NULL);
+
+	s->stats.refused_per_ip++;
+	log_warn("refused web %s: %u connections from that address already",
+	    w->addr, s->cfg->max_per_ip);
+	free(w->req);
+	w->req = NULL;
+	loop_del(&s->loop, w->fd, LOOP_READ);
+	w->state = WEB_WRITING;
+	w->deadline = loop_now_ms() + WEB_WRITE_MS;
+	if (buf_append(&w->out, h, hl) == -1 ||
+	    buf_append(&w->out, PROTO_PER_IP, strlen(PROTO_PER_IP)) == -1 ||
+	    buf_append(&w->out, "\x88\x02", 2) == -1 ||
+	    buf_append(&w->out, why, 2) == -1) {
+		web_close(w);
+		return;
+	}
+	web_send(w);
+}
+
+/*
  * A WebSocket handshake that passed: answer 101 and hand the socket to
  * conn.c as a new member. The bytes after the head, p[0..n), are its
  * first frames.
@@ -302,6 +338,7 @@ web_upgrade(struct web_conn *w, const char *p, size_t n)
 	struct web_member *m;
 	struct client *c;
 	char accept[WS_ACCEPT_LEN + 1], resp[256], addr[NET_ADDRSTRLEN];
+	union net_addr peer;
 	int len, fd = w->fd;
 
 	ws_accept_key(w->req->key, strlen(w->req->key), accept);
@@ -323,11 +360,23 @@ web_upgrade(struct web_conn *w, const char *p, size_t n)
 	}
 	ws_init(&m->ws, s->cfg->max_line, true);
 	s->web_requests++;
+	/*
+	 * --max-per-ip counts WebSocket members with the others. The one
+	 * too many is told so as a TCP member would be, in a frame, then
+	 * closed (1008): a page shows the line instead of a bare failure.
+	 */
+	if (s->cfg->max_per_ip > 0 &&
+	    peers_count(&s->peers, &w->peer) >= s->cfg->max_per_ip) {
+		web_per_ip(w);
+		web_member_free(m);
+		return;
+	}
 	/* The socket is the member's from now on. */
 	snprintf(addr, sizeof addr, "%s", w->addr);
+	peer = w->peer;
 	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
 	web_forget(w);
-	if ((c = conn_open(s, fd, NULL, addr, m)) == NULL) {
+	if ((c = conn_open(s, fd, &peer, addr, m)) == NULL) {
 		log_warn("refused web member %s: %s", addr, strerror(errno));
 		web_member_free(m);
 		close(fd);
@@ -335,7 +384,7 @@ web_upgrade(struct web_conn *w, const char *p, size_t n)
 		return;
 	}
 	if (n > 0)
-		web_member_input(c, p, n);
+		conn_web_input(c, p, n);
 }
 
 /* Route a complete request head; p[0..n) is what followed it. */
@@ -412,12 +461,14 @@ web_read(struct loop *l, int fd, int mask, void *arg)
 }
 
 int
-web_accept(struct server *s, int fd, const char *addr)
+web_accept(struct server *s, int fd, const union net_addr *peer,
+    const char *addr)
 {
 	struct web_conn *w;
 
 	if ((w = web_new(s, fd, addr, ++s->next_id, WEB_READING)) == NULL)
 		return -1;
+	w->peer = *peer;
 	if ((w->req = malloc(sizeof *w->req)) == NULL ||
 	    loop_add(&s->loop, fd, LOOP_READ, web_read, w) == -1) {
 		web_forget(w);
@@ -584,11 +635,21 @@ web_member_event(void *arg, enum ws_event ev, const char *p, size_t n)
 {
 	struct client *c = arg;
 	struct web_member *m = c->web;
+	const char *q;
 
 	switch (ev) {
 	case WS_EV_TEXT:
-		/* One frame is one line: the same path as a TCP line. */
-		return conn_text(c, p, n);
+		/*
+		 * One frame is one line: the same path as a TCP line, --flood
+		 * included. A LF inside is a control character the cleaning
+		 * removes, as it does a CR, but a held line must not hold one:
+		 * it becomes a CR. The bytes are the parser's own, ours to
+		 * change during the call.
+		 */
+		for (q = memchr(p, '\n', n); q != NULL;
+		    q = memchr(q, '\n', n - (size_t)(q - p)))
+			*(char *)(uintptr_t)q = '\r';
+		return conn_line_text(c, p, n) == -1 ? WEB_NOMEM : 0;
 	case WS_EV_PING:
 		memcpy(m->pong_data, p, n);
 		m->pong_len = n;
@@ -614,9 +675,14 @@ web_member_input(struct client *c, const char *p, size_t n)
 	struct server *s = c->srv;
 	struct web_member *m = c->web;
 	char why[WS_CONTROL_MAX - 2];
+	int rc;
 
-	if (ws_feed(&m->ws, p, n, web_member_event, c) != -1)
+	if ((rc = ws_feed(&m->ws, p, n, web_member_event, c)) != -1) {
+		if (rc == WEB_NOMEM && !(c->flags & CLIENT_CLOSING))
+			room_leave(&s->room, c, PROTO_REASON_ERROR,
+			    "out of memory");
 		return;
+	}
 	if (c->flags & CLIENT_CLOSING)
 		return;
 	log_info("client %u %s: WebSocket: %s", c->id, c->nick, m->ws.why);

@@ -1000,6 +1000,64 @@ test_ws_idle(void **state)
 	h_close(t);
 }
 
+/* --max-per-ip counts WebSocket members with TCP ones; the one too many
+ * reads the refusal in a frame, then a close 1008. */
+static void
+test_ws_per_ip(void **state)
+{
+	struct web_server *w = *state;
+	struct h_conn *t;
+	int a, b;
+
+	start(w, "--max-per-ip", "2", NULL);
+	t = h_join(&w->h, NULL);
+	a = ws_join(w->web, NULL);
+	h_expect(t, "*** guest2 joined");
+	/* The page itself is not a member: fetching it counts for nothing. */
+	assert_int_equal(status_of(http(w->web,
+	    "GET / HTTP/1.1\r\nHost: x\r\n\r\n")), 200);
+	b = ws_open_with(w->web, "");
+	ws_expect(b, "!!! too many connections from your address");
+	ws_expect_close(b, 1008, NULL);
+	assert_true(closed_within(b, H_TIMEOUT_MS));
+	close(b);
+	h_nothing(t);
+	/* A seat freed is a seat for a WebSocket member again. */
+	close(a);
+	h_expect(t, "*** guest2 left");
+	b = ws_join(w->web, NULL);
+	h_expect(t, "*** guest2 joined");
+	close(b);
+	h_close(t);
+}
+
+/* --flood holds a WebSocket member's lines back, in order, none lost. */
+static void
+test_ws_flood(void **state)
+{
+	struct web_server *w = *state;
+	struct h_conn *t;
+	char line[32];
+	long long t0;
+	int ws, i;
+
+	start(w, "--flood", "10/2", NULL);
+	pair(w, &t, &ws);
+	t0 = h_now_ms();
+	for (i = 0; i < 12; i++) {
+		snprintf(line, sizeof line, "line %d", i);
+		ws_send(ws, line);
+	}
+	for (i = 0; i < 12; i++) {
+		snprintf(line, sizeof line, "<web> line %d", i);
+		h_expect(t, line);
+	}
+	/* A burst of 2, then 10 a second: 10 more lines take about 1 s. */
+	assert_true(h_now_ms() - t0 >= 800);
+	close(ws);
+	h_close(t);
+}
+
 /* Shutdown: the notice, then a close 1001. */
 static void
 test_ws_shutdown(void **state)
@@ -1095,6 +1153,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ws_sendq, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ws_idle, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ws_per_ip, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ws_flood, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_ws_shutdown, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
