@@ -386,7 +386,7 @@ test_flood(void **state)
 	ticks0 = cpu_ticks(s->pid);
 	t0 = h_now_ms();
 	assert_int_equal(h_send_raw(a, buf, n), 0);
-	while (got < 100 && h_now_ms() - t0 < 15000) {
+	while (got < 100 && h_now_ms() - t0 < 15000 + 4 * H_TIMEOUT_MS) {
 		/* Well into the flood, another member talks. */
 		if (t_c == 0 && h_now_ms() - t0 >= 1500) {
 			h_send(c, "not held up\n");
@@ -413,13 +413,17 @@ test_flood(void **state)
 	    "lobbyd used %ld CPU ticks\n", first_second, got, t_last, lat,
 	    ticks);
 	assert_int_equal(got, 100);
-	assert_true(first_second <= 40);
-	assert_true(t_last <= 12000);
+	assert_true(lat >= 0);
 	/* 20 at once, then 80 at 10 a second: not much before 8 s. */
 	assert_true(t_last >= 7000);
-	assert_true(lat >= 0 && lat <= 500);
-	/* A spin would burn the whole 8 s; a timer costs next to nothing. */
-	assert_true(ticks <= 100);
+	if (!h_under_valgrind()) {
+		/* Timings under memcheck say nothing about lobbyd's. */
+		assert_true(first_second <= 40);
+		assert_true(t_last <= 12000);
+		assert_true(lat <= 500);
+		/* A spin would burn the whole 8 s; a timer costs little. */
+		assert_true(ticks <= 100);
+	}
 	/* The flooder was held, not cut: it is still a member. */
 	assert_true(stat_of(s, &seen, "flood_held") >= 1);
 	assert_int_equal(stat_of(s, &seen, "lines_in"), 3 + 100 + 1);

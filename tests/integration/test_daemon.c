@@ -95,7 +95,7 @@ static void
 dm_expect(int want, const char *err_has, const char *const *args)
 {
 	char out[8192], err[8192];
-	int rc = dm_run(args, out, sizeof out, err, sizeof err, 3000);
+	int rc = dm_run(args, out, sizeof out, err, sizeof err, H_TIMEOUT_MS);
 
 	if (rc != want)
 		fail_msg("lobbyd %s ...: status %d, wanted %d; stderr: %s",
@@ -155,7 +155,8 @@ test_stdio_closed(void **state)
 	a = dm_connect_wait(path);
 	h_expect(a, "*** welcome to lobby, you are guest1 (1 online; "
 	    "/help for commands)");
-	for (fd = 0; fd <= 2; fd++) {
+	/* Under memcheck valgrind's own log file may take fd 0 first. */
+	for (fd = 0; fd <= 2 && !h_under_valgrind(); fd++) {
 		snprintf(link, sizeof link, "/proc/%ld/fd/%d", (long)pid, fd);
 		n = readlink(link, target, sizeof target - 1);
 		assert_true(n > 0);
@@ -278,7 +279,7 @@ test_unix_other_user(void **state)
 	}
 	h_track_child(pid);
 	close(fe);
-	if (h_wait_pid(pid, &st, 3000) == -1) {
+	if (h_wait_pid(pid, &st, H_TIMEOUT_MS) == -1) {
 		h_kill_child(&pid, &st);
 		fail_msg("lobbyd took over another user's socket");
 	}
@@ -332,7 +333,8 @@ test_unix_backlog_full(void **state)
 	assert_true(n < 64);
 	t0 = h_now_ms();
 	dm_expect(1, "a server is already answering there", args);
-	assert_true(h_now_ms() - t0 < 2500);
+	/* The liveness check waits 500 ms at most: the start is not stuck. */
+	assert_true(h_now_ms() - t0 < 2500 || h_under_valgrind());
 	assert_true(dm_inode(path) == ino);
 	for (i = 0; i < n; i++)
 		close(c[i]);
@@ -459,11 +461,11 @@ test_flag_junk(void **state)
 	dm_expect(2, "-v and -q", both2);
 	dm_expect(2, "usage: lobbyd", heq);
 	/* The flags alone still work. */
-	assert_int_equal(dm_run(ok, out, sizeof out, err, sizeof err, 3000),
+	assert_int_equal(dm_run(ok, out, sizeof out, err, sizeof err, H_TIMEOUT_MS),
 	    0);
 	assert_memory_equal(out, "lobbyd ", 7);
 	/* Nothing went to stdout for the refused ones. */
-	assert_int_equal(dm_run(hg, out, sizeof out, err, sizeof err, 3000),
+	assert_int_equal(dm_run(hg, out, sizeof out, err, sizeof err, H_TIMEOUT_MS),
 	    2);
 	assert_string_equal(out, "");
 }
