@@ -63,6 +63,7 @@ struct client {
 	uint64_t	 due;		/* when the next line is due (paced) */
 	uint64_t	 arrived;	/* deliveries of this sender's lines */
 	bool		 blocked;	/* kernel full: waiting for EPOLLOUT */
+	bool		 history;	/* between lobbyd's history lines */
 };
 
 struct lg {
@@ -106,6 +107,7 @@ struct lg {
 	uint64_t	 garbled;	/* chat lines that did not parse */
 	uint64_t	 errors;	/* "!!! " lines */
 	uint64_t	 notices;	/* "*** " lines besides welcomes */
+	uint64_t	 replayed;	/* history lines replayed to joiners */
 	uint64_t	 disconnects;	/* clients the server closed */
 	uint64_t	 bytes;		/* payload bytes delivered, with LF */
 	uint64_t	 t_send;	/* the send phase began */
@@ -243,12 +245,20 @@ static void
 lg_line(struct lg *g, uint32_t r, const char *line, size_t len, uint64_t now)
 {
 	static const char welcome[] = "*** welcome to lobby, you are ";
+	static const char hbegin[] = "*** last ", hend[] = "*** end of history";
 	struct client *c = &g->cl[r];
 	const char *m;
 	uint64_t s, seq, t, lat, bit;
 	size_t pair;
 
 	if (len >= 4 && memcmp(line, "*** ", 4) == 0) {
+		/* A joiner's replay of earlier lines is not a delivery. */
+		if (len >= sizeof hbegin - 1 &&
+		    memcmp(line, hbegin, sizeof hbegin - 1) == 0)
+			c->history = true;
+		else if (len == sizeof hend - 1 &&
+		    memcmp(line, hend, len) == 0)
+			c->history = false;
 		if (c->state == CL_CONNECTING && len >= sizeof welcome - 1 &&
 		    memcmp(line, welcome, sizeof welcome - 1) == 0) {
 			c->state = CL_READY;
@@ -263,6 +273,10 @@ lg_line(struct lg *g, uint32_t r, const char *line, size_t len, uint64_t now)
 		if (g->errors++ == 0)
 			fprintf(stderr, "loadgen: server said: %.*s\n",
 			    (int)len, line);
+		return;
+	}
+	if (c->history) {
+		g->replayed++;
 		return;
 	}
 	m = memmem(line, len, LG_MARK, 2);
@@ -815,6 +829,7 @@ lg_report(const struct lg *g, double elapsed, double connect_s,
 	lg_put(g, &first, "self", "%" PRIu64, g->self);
 	lg_put(g, &first, "garbled", "%" PRIu64, g->garbled);
 	lg_put(g, &first, "errors", "%" PRIu64, g->errors);
+	lg_put(g, &first, "replayed", "%" PRIu64, g->replayed);
 	lg_put(g, &first, "disconnects", "%" PRIu64, g->disconnects);
 	lg_put(g, &first, "connect_s", "%.3f", connect_s);
 	lg_put(g, &first, "elapsed_s", "%.3f", elapsed);
