@@ -47,6 +47,9 @@
 #define PROTO_FULL		"!!! server full, try again later"
 #define PROTO_PER_IP		"!!! too many connections from your address"
 #define PROTO_NOTICE		"*** %s"		/* a --motd line */
+/* Around the history a joiner gets after the welcome (--history). */
+#define PROTO_HISTORY_BEGIN	"*** last %zu messages:"
+#define PROTO_HISTORY_END	"*** end of history"
 
 /* The reasons in "*** NICK left (REASON)" that the server gives itself. */
 #define PROTO_REASON_SLOW	"too slow"

@@ -24,7 +24,7 @@ client_free(struct client *c)
 	if (c == NULL)
 		return;
 	line_free(&c->line);
-	buf_free(&c->out);
+	rlog_release(&c->rd);
 	buf_free(&c->held);
 	free(c);
 }

@@ -11,6 +11,7 @@
 #include "line.h"
 #include "net.h"
 #include "proto.h"
+#include "rlog.h"
 #include "text.h"
 
 struct peer;
@@ -24,7 +25,8 @@ struct web_member;
  * loop pass, so no list is ever modified while it is being walked.
  *
  * The room owns prev and next; the server's conn.c owns srv and the
- * conn_, pending_ and closing_ links, and the room never touches them.
+ * conn_, pending_ and closing_ links, and the room never touches them. The room
+ * log (rlog.c) owns rd; its lists say which clients have output.
  */
 struct client {
 	int		 fd;		/* the socket; -1 in unit tests */
@@ -33,7 +35,8 @@ struct client {
 #define CLIENT_JOINED	0x01		/* a member of the room */
 #define CLIENT_CLOSING	0x02		/* left: close after this pass */
 #define CLIENT_SLOW	0x04		/* output passed the send queue limit */
-#define CLIENT_PENDING	0x08		/* on the server's pending list */
+#define CLIENT_PENDING	0x08		/* on the server's list of output
+					   from outside the room log */
 #define CLIENT_WAITING	0x10		/* cluster: waiting for its welcome */
 #define CLIENT_HELD	0x20		/* over --flood: not read for now */
 	const char	*reason;	/* why it left, for the log */
@@ -42,7 +45,8 @@ struct client {
 	int64_t		 last_input;	/* monotonic ms of the last byte read */
 	struct telnet	 telnet;	/* IAC state across reads */
 	struct line	 line;		/* unfinished input line */
-	struct buf	 out;		/* output not yet written */
+	struct rlog_reader rd;		/* its place in the room log, and the
+					 * lines queued for it alone */
 	uint64_t	 bytes_in;	/* read from its socket, in all */
 	uint64_t	 bytes_out;	/* written to its socket, in all */
 	struct client	*prev;		/* previous member, in join order */
@@ -51,7 +55,8 @@ struct client {
 	struct web_member *web;		/* WebSocket state; NULL for TCP */
 	struct client	*conn_prev;	/* previous open connection */
 	struct client	*conn_next;	/* next open connection */
-	struct client	*pending_next;	/* next with output to flush */
+	struct client	*pending_next;	/* next with output from outside the
+					   room log (a WebSocket pong) */
 	struct client	*closing_next;	/* next to close after the pass */
 	struct peer	*peer;		/* its --max-per-ip entry, or NULL */
 	struct flood	 flood;		/* its --flood bucket */
@@ -68,7 +73,14 @@ struct client {
 struct client	*client_new(int fd, unsigned id, const char *addr,
 		    size_t max_line);
 
-/* Release the client's memory (the caller has closed fd). */
+/* The client whose room log reader rd is. */
+#define CLIENT_OF_READER(p) \
+	((struct client *)(void *)((char *)(p) - offsetof(struct client, rd)))
+
+/*
+ * Release the client's memory (the caller has closed fd and, unless the
+ * room is going away as well, called room_forget()).
+ */
 void		 client_free(struct client *c);
 
 #endif /* LOBBY_CLIENT_H */

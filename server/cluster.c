@@ -292,10 +292,9 @@ cluster_hist_send(struct cluster *cl, struct client *c)
 
 /* Queue a line for a connection that is not (yet) a member. */
 static void
-cluster_send_raw(struct client *c, const char *line)
+cluster_send_raw(struct cluster *cl, struct client *c, const char *line)
 {
-	if (buf_append(&c->out, line, strlen(line)) == 0)
-		(void)buf_append(&c->out, "\n", 1);
+	room_tell(cl->room, c, line);
 }
 
 /* The pending record of c, and the link that points to it. */
@@ -332,7 +331,7 @@ cluster_turn_away(struct cluster *cl, struct client *c, const char *line,
     const char *why)
 {
 	if (line != NULL)
-		cluster_send_raw(c, line);
+		cluster_send_raw(cl, c, line);
 	c->flags &= ~CLIENT_WAITING;
 	room_log(cl->room, "client %u from %s refused: %s", c->id, c->addr,
 	    why);

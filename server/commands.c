@@ -124,7 +124,7 @@ cmd_me(struct room *r, struct client *c, struct cmd_rest *a)
 	if (r->cluster != NULL)
 		cluster_say(r->cluster, c, CLUSTER_ACTION, a->p, a->n);
 	else
-		room_broadcastf(r, c, PROTO_ACTION, c->nick, (int)a->n, a->p);
+		room_chatf(r, c, PROTO_ACTION, c->nick, (int)a->n, a->p);
 }
 
 static void
@@ -224,7 +224,7 @@ commands_chat(struct room *r, struct client *c, const char *text,
 	if (r->cluster != NULL)
 		cluster_say(r->cluster, c, CLUSTER_CHAT, text, len);
 	else
-		room_broadcastf(r, c, PROTO_CHAT, c->nick, (int)len, text);
+		room_chatf(r, c, PROTO_CHAT, c->nick, (int)len, text);
 }
 
 void

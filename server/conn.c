@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -14,15 +15,22 @@
 
 /*
  * A connection is a struct client: the room sees its member side (nick,
- * output queue), this file its socket side. The loop hands each callback
- * the client itself as its argument; c->srv leads back to the server.
+ * its place in the room log), this file its socket side. The loop hands
+ * each callback the client itself as its argument; c->srv leads back to
+ * the server.
+ *
+ * Output is never copied per client: a TCP member is written straight
+ * from the room log's shared blocks with writev() (a WebSocket member's
+ * lines are framed first, by web.c). Who has something to write is the
+ * log's pending list (a broadcast moves every caught-up member onto it at
+ * once); before the loop sleeps only those are visited, never a quiet
+ * room's members. A member whose socket is full is parked off that list
+ * until select() says it can take more.
  *
  * The server keeps three lists through the clients' own links:
  * - s->conns, every open connection (conn_next, conn_prev);
- * - s->pending, those that were sent output of their own since the last
- *   flush (pending_next, flag CLIENT_PENDING); a broadcast gives every
- *   member output, and sets s->broadcast instead: before the loop sleeps,
- *   only these are visited, never a quiet room's members;
+ * - s->pending, those with output from outside the room log (a WebSocket
+ *   pong: pending_next, flag CLIENT_PENDING);
  * - s->closing, those that left the room during the pass (closing_next):
  *   closed after it, so no list is changed while it is being walked;
  * - s->held, those over the --flood rate (held_next, held_prev, flag
@@ -32,6 +40,7 @@
 
 static void	conn_read(struct loop *, int, int, void *);
 static void	conn_write(struct loop *, int, int, void *);
+static ssize_t	conn_writev(struct server *, struct client *);
 
 /* ---------------------------------------------------------------------
  * Opening and closing
@@ -95,7 +104,6 @@ static void
 conn_close(struct server *s, struct client *c)
 {
 	int fd = c->fd;
-	ssize_t n;
 
 	if (c->flags & CLIENT_SLOW)
 		s->stats.dropped_slow++;
@@ -108,14 +116,11 @@ conn_close(struct server *s, struct client *c)
 		web_member_close(c);
 		web_member_free(c->web);
 	} else {
-		if (!(c->flags & CLIENT_SLOW) && buf_used(&c->out) > 0 &&
-		    (n = send(fd, buf_peek(&c->out), buf_used(&c->out),
-		    MSG_NOSIGNAL | MSG_DONTWAIT)) > 0) {
-			stats_sent(&s->stats, buf_peek(&c->out), (size_t)n);
-			c->bytes_out += (uint64_t)n;
-		}
+		/* A slow client was cut off the log: nothing left to send. */
+		(void)conn_writev(s, c);
 		close(fd);
 	}
+	room_forget(&s->room, c);
 	if (c->conn_prev != NULL)
 		c->conn_prev->conn_next = c->conn_next;
 	else
@@ -406,10 +411,40 @@ conn_stop_reading(struct server *s)
  * Output
  * ------------------------------------------------------------------- */
 
+/*
+ * Write what TCP member c has to receive, straight from the room log's
+ * blocks, in one writev(). Returns the bytes written, or -1 with errno.
+ */
+static ssize_t
+conn_writev(struct server *s, struct client *c)
+{
+	struct rlog *l = &s->room.rlog;
+	size_t left, k, i;
+	ssize_t n;
+	int cnt;
+
+	if ((cnt = rlog_iov(l, &c->rd, s->iov, SERVER_IOV)) == 0) {
+		/* Only its own lines were left: that makes it idle. */
+		rlog_advance(l, &c->rd, 0);
+		return 0;
+	}
+	if ((n = writev(c->fd, s->iov, cnt)) <= 0)
+		return n;
+	for (left = (size_t)n, i = 0; left > 0; i++) {
+		k = s->iov[i].iov_len < left ? s->iov[i].iov_len : left;
+		stats_sent(&s->stats, s->iov[i].iov_base, k);
+		left -= k;
+	}
+	c->bytes_out += (uint64_t)n;
+	rlog_advance(l, &c->rd, (size_t)n);
+	return n;
+}
+
 void
 conn_flush(struct client *c)
 {
 	struct server *s = c->srv;
+	struct rlog *l = &s->room.rlog;
 	ssize_t n;
 	bool left;
 
@@ -418,29 +453,23 @@ conn_flush(struct client *c)
 		n = web_member_flush(c);
 		left = web_member_unsent(c);
 	} else {
-		if (buf_used(&c->out) == 0)
-			return;
-		n = send(c->fd, buf_peek(&c->out), buf_used(&c->out),
-		    MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0) {
-			stats_sent(&s->stats, buf_peek(&c->out), (size_t)n);
-			c->bytes_out += (uint64_t)n;
-			buf_drain(&c->out, (size_t)n);
-		}
-		left = buf_used(&c->out) > 0;
+		n = conn_writev(s, c);
+		left = rlog_has_output(l, &c->rd);
 	}
 	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 	    errno != EINTR) {
 		log_debug("client %u: write: %s", c->id, strerror(errno));
-		buf_free(&c->out);
 		loop_del(&s->loop, c->fd, LOOP_WRITE);
-		/* The others get a notice: the hook puts them on the list. */
+		/* The others get a notice; its own output is moot now. */
 		room_leave(&s->room, c, PROTO_REASON_ERROR, "write error");
+		room_forget(&s->room, c);
 		return;
 	}
-	if (left)
+	if (left) {
+		/* The socket took less than it was offered: it is full. */
+		rlog_park(l, &c->rd);
 		(void)loop_add(&s->loop, c->fd, LOOP_WRITE, conn_write, c);
-	else
+	} else
 		loop_del(&s->loop, c->fd, LOOP_WRITE);
 }
 
@@ -448,10 +477,16 @@ conn_flush(struct client *c)
 static void
 conn_write(struct loop *l, int fd, int mask, void *arg)
 {
+	struct client *c = arg;
+	struct server *s = c->srv;
+
 	(void)l;
-	(void)fd;
 	(void)mask;
-	conn_flush(arg);
+	rlog_unpark(&s->room.rlog, &c->rd);
+	if (c->flags & CLIENT_CLOSING)
+		loop_del(&s->loop, fd, LOOP_WRITE);	/* its last write: close */
+	else
+		conn_flush(c);
 }
 
 void
@@ -459,10 +494,6 @@ conn_on_output(void *arg, struct client *c)
 {
 	struct server *s = arg;
 
-	if (c == NULL) {
-		s->broadcast = true;
-		return;
-	}
 	if (c->flags & CLIENT_PENDING)
 		return;
 	c->flags |= CLIENT_PENDING;
@@ -470,45 +501,44 @@ conn_on_output(void *arg, struct client *c)
 	s->pending = c;
 }
 
-/* Flush c now, unless it is leaving or waits for select() to say when. */
-static void
-conn_flush_now(struct server *s, struct client *c)
-{
-	if (!(c->flags & CLIENT_CLOSING) &&
-	    !loop_has(&s->loop, c->fd, LOOP_WRITE))
-		conn_flush(c);
-}
-
 /*
- * Before select() sleeps, each member's output of the whole pass, coalesced
- * in its queue, goes out in one send(). A write error makes a member leave,
- * which queues a notice for the others: the loop goes round until no new
- * output is pending. Members with write interest wait for select() instead.
+ * Before select() sleeps, each member with something to write gets it in
+ * one writev(): the members on the room log's pending list, and only
+ * those (and the few with a WebSocket pong owed). A write error or a slow
+ * member's leave queues a notice for the others, which puts them back on
+ * the list: the loop goes round until it is empty. Parked members wait
+ * for select() instead.
  */
 void
 conn_flush_all(struct server *s)
 {
-	struct client *c, *next, *list;
+	struct rlog *l = &s->room.rlog;
+	struct rlog_reader *rd;
+	struct client *c, *list;
 
-	do {
+	for (;;) {
 		room_settle(&s->room);
-		if (s->broadcast) {
-			s->broadcast = false;
-			/* A leave unlinks only c, so next stays valid. */
-			for (c = room_first(&s->room); c != NULL; c = next) {
-				next = room_next(c);
-				conn_flush_now(s, c);
-			}
-		}
 		list = s->pending;
 		s->pending = NULL;
+		if (l->pending.head == NULL && list == NULL)
+			break;
 		while ((c = list) != NULL) {
 			list = c->pending_next;
 			c->pending_next = NULL;
 			c->flags &= ~CLIENT_PENDING;
-			conn_flush_now(s, c);
+			if (!(c->flags & CLIENT_CLOSING) &&
+			    !loop_has(&s->loop, c->fd, LOOP_WRITE))
+				conn_flush(c);
 		}
-	} while (s->broadcast || s->pending != NULL || s->room.nslow > 0);
+		/* Each one written leaves the list: idle, parked, or gone. */
+		while ((rd = l->pending.head) != NULL) {
+			c = CLIENT_OF_READER(rd);
+			if (c->flags & CLIENT_CLOSING)
+				rlog_park(l, rd);	/* its last write: close */
+			else
+				conn_flush(c);
+		}
+	}
 	/* Flushing may have made clients leave: close them all now. */
 	while ((c = s->closing) != NULL) {
 		s->closing = c->closing_next;
@@ -521,9 +551,10 @@ conn_unsent(const struct server *s)
 {
 	const struct client *c;
 
+	if (s->room.rlog.pending.count + s->room.rlog.parked.count > 0)
+		return true;
 	for (c = s->conns; c != NULL; c = c->conn_next)
-		if (buf_used(&c->out) > 0 ||
-		    (c->web != NULL && web_member_unsent(c)))
+		if (c->web != NULL && web_member_unsent(c))
 			return true;
 	return false;
 }
@@ -567,10 +598,13 @@ conn_trim(struct loop *l, void *arg)
 
 	(void)l;
 	for (c = s->conns; c != NULL; c = c->conn_next) {
-		buf_shrink(&c->out);
+		buf_shrink(&c->rd.priv);
 		line_shrink(&c->line);
 		if (c->web != NULL)
 			web_member_trim(c);
 	}
+	/* A quiet room needs no spare block either. */
+	if (!conn_unsent(s))
+		rlog_trim(&s->room.rlog);
 	return SERVER_TRIM_MS;
 }

@@ -395,6 +395,24 @@ rlog_attach(struct rlog *l, struct rlog_reader *rd)
 }
 
 void
+rlog_resume(struct rlog *l, struct rlog_reader *rd)
+{
+	struct rlog_pos p = rlog_end_pos(l);
+
+	if (rd->id == 0 || rd->stop == UINT64_MAX)
+		return;
+	/* On from the end, after the private lines it holds. */
+	rlog_pos_move(&rd->pos, &p);
+	rd->stop = UINT64_MAX;
+	rd->own = 0;
+	if (!rlog_has_output(l, rd))
+		rlog_list_set(l, rd, RLOG_IDLE);
+	else if (rd->state != RLOG_PARKED)
+		rlog_list_set(l, rd, RLOG_PENDING);
+	rlog_gc(l);
+}
+
+void
 rlog_stop(struct rlog *l, struct rlog_reader *rd)
 {
 	if (rd->id == 0 || rd->stop != UINT64_MAX)
@@ -422,6 +440,15 @@ rlog_detach(struct rlog *l, struct rlog_reader *rd)
 	rd->lastlen = SIZE_MAX;
 	rd->id = 0;
 	rlog_gc(l);
+}
+
+void
+rlog_release(struct rlog_reader *rd)
+{
+	free(rd->hist);
+	rd->hist = NULL;
+	buf_free(&rd->priv);
+	rd->privbytes = 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -590,7 +617,7 @@ rlog_private(struct rlog *l, struct rlog_reader *rd, const char *line,
 	} else if (rlog_rec_add(rd, tag, RLOG_REC_BYTES, line, len) == -1)
 		return -1;
 	rd->privbytes += len;
-	if (rd->state == RLOG_IDLE)
+	if (rd->state == RLOG_IDLE || rd->state == RLOG_DONE)
 		rlog_list_set(l, rd, RLOG_PENDING);
 	rlog_note_key(l, rd);
 	return 0;

@@ -179,6 +179,13 @@ void	rlog_set_clock(struct rlog *l, const char stamp[RLOG_STAMP]);
 void	rlog_attach(struct rlog *l, struct rlog_reader *rd);
 
 /*
+ * A reader stopped (rlog_stop()) to hold only private lines, such as a
+ * connection not yet a member, becomes a full reader: it moves to the end
+ * of the log and reads on from there, after those lines.
+ */
+void	rlog_resume(struct rlog *l, struct rlog_reader *rd);
+
+/*
  * Stop rd where the log ends now: it gets nothing appended later, but
  * keeps what is queued for it so far (for a last write before closing).
  */
@@ -186,6 +193,13 @@ void	rlog_stop(struct rlog *l, struct rlog_reader *rd);
 
 /* Drop rd's position, private queue and history replay. */
 void	rlog_detach(struct rlog *l, struct rlog_reader *rd);
+
+/*
+ * Free the memory rd owns (its private queue, its replay) without
+ * touching the log: for a reader still attached when the log itself is
+ * freed as well, at exit. Harmless after rlog_detach().
+ */
+void	rlog_release(struct rlog_reader *rd);
 
 /*
  * Append line[0..len) (whole lines, LF included) once, for every reader

@@ -1,4 +1,4 @@
-/* room: the hub: members in join order, nicks, and broadcast queuing. */
+/* room: the hub: members in join order, nicks, and the room log. */
 #include "room.h"
 
 #include "cluster.h"
@@ -10,13 +10,13 @@
 #include <strings.h>
 
 /* ---------------------------------------------------------------------
- * Output queuing
+ * Output: one copy per broadcast line, in the room log
  * ------------------------------------------------------------------- */
 
 /*
- * Append bytes to c's queue, or flag c as too slow when the queue would
- * pass the limit. A slow client gets nothing more: it is about to go, and
- * holding its backlog would only cost memory.
+ * Queue bytes (LF included) for c alone, or flag c as too slow when they
+ * take its backlog past the limit. A slow client gets nothing more: it is
+ * about to go, and holding its backlog would only cost memory.
  */
 static void
 room_queue(struct room *r, struct client *c, const char *p, size_t n)
@@ -25,8 +25,9 @@ room_queue(struct room *r, struct client *c, const char *p, size_t n)
 	 * non-member in nslow would keep room_settle() waiting for it. */
 	if ((c->flags & (CLIENT_JOINED | CLIENT_SLOW)) != CLIENT_JOINED)
 		return;
-	if (buf_used(&c->out) + n > r->sendq || buf_append(&c->out, p, n)) {
-		buf_free(&c->out);
+	if (rlog_private(&r->rlog, &c->rd, p, n) == -1 ||
+	    rlog_backlog(&r->rlog, &c->rd) > r->sendq) {
+		rlog_detach(&r->rlog, &c->rd);
 		c->flags |= CLIENT_SLOW;
 		r->nslow++;
 	}
@@ -65,76 +66,133 @@ fail:
 	return "";
 }
 
-/* Queue the bytes (LF included) for everyone but except. */
-static void
-room_fanout(struct room *r, const struct client *except, const char *p,
-    size_t n)
+/*
+ * Copy line[0..len) and an LF into the room's line buffer. Returns it, with
+ * its length in *lenp (0 when out of memory).
+ */
+static const char *
+room_copy(struct room *r, const char *line, size_t len, size_t *lenp)
 {
-	struct client *c;
+	char *p;
 
-	for (c = r->head; c != NULL; c = c->next)
-		if (c != except)
-			room_queue(r, c, p, n);
+	if (len + 2 > r->linecap) {
+		if ((p = realloc(r->line, len + 2)) == NULL) {
+			*lenp = 0;
+			return "";
+		}
+		r->line = p;
+		r->linecap = len + 2;
+	}
+	memcpy(r->line, line, len);
+	r->line[len] = '\n';
+	*lenp = len + 1;
+	return r->line;
 }
 
-/*
- * Format one line and queue it: for to alone, or, with to NULL, for every
- * member but except. The line is formatted once whatever the audience.
- */
+/* Append formatted bytes (LF included) to the log, once. */
 static void
-room_vemit(struct room *r, struct client *to, const struct client *except,
-    const char *fmt, va_list ap)
+room_append(struct room *r, struct client *from, enum rlog_kind kind,
+    const char *p, size_t n)
 {
-	const char *p;
-	size_t n;
-
-	p = room_vformat(r, &n, fmt, ap);
-	if (n == 0)
-		return;
-	if (to != NULL)
-		room_queue(r, to, p, n);
-	else
-		room_fanout(r, except, p, n);
-	/*
-	 * Once per line, not per member: a broadcast costs the members
-	 * nothing more than the copy into their queues.
-	 */
-	if (r->on_output != NULL)
-		r->on_output(r->hook_arg, to);
+	/* A leaver's line (its /quit notice comes from the room) is for all. */
+	if (from != NULL && !(from->flags & CLIENT_JOINED))
+		from = NULL;
+	if (rlog_append(&r->rlog, from != NULL ? &from->rd : NULL, kind, p,
+	    n) == -1)
+		room_log(r, "out of memory: a line was not relayed");
 }
 
 void
 room_sendf(struct room *r, struct client *c, const char *fmt, ...)
 {
+	const char *p;
 	va_list ap;
+	size_t n;
 
 	va_start(ap, fmt);
-	room_vemit(r, c, NULL, fmt, ap);
+	p = room_vformat(r, &n, fmt, ap);
 	va_end(ap);
+	if (n > 0)
+		room_queue(r, c, p, n);
+}
+
+void
+room_tell(struct room *r, struct client *c, const char *line)
+{
+	const char *p;
+	size_t n;
+
+	if (c->flags & CLIENT_JOINED) {
+		room_send(r, c, line, strlen(line));
+		return;
+	}
+	/* A reader of nothing but its private lines, until room_link(). */
+	if (c->rd.id == 0) {
+		rlog_attach(&r->rlog, &c->rd);
+		rlog_stop(&r->rlog, &c->rd);
+	}
+	p = room_copy(r, line, strlen(line), &n);
+	if (n > 0 && rlog_private(&r->rlog, &c->rd, p, n) == -1)
+		room_log(r, "client %u: out of memory for a line", c->id);
 }
 
 void
 room_send(struct room *r, struct client *c, const char *line, size_t len)
 {
-	room_sendf(r, c, "%.*s", (int)len, line);
+	const char *p;
+	size_t n;
+
+	p = room_copy(r, line, len, &n);
+	if (n > 0)
+		room_queue(r, c, p, n);
 }
 
 void
-room_broadcast(struct room *r, const struct client *except,
+room_post(struct room *r, struct client *from, enum rlog_kind kind,
     const char *line, size_t len)
 {
-	room_broadcastf(r, except, "%.*s", (int)len, line);
+	const char *p;
+	size_t n;
+
+	p = room_copy(r, line, len, &n);
+	if (n > 0)
+		room_append(r, from, kind, p, n);
 }
 
 void
-room_broadcastf(struct room *r, const struct client *except,
-    const char *fmt, ...)
+room_broadcast(struct room *r, struct client *except, const char *line,
+    size_t len)
 {
+	room_post(r, except, RLOG_NOTICE, line, len);
+}
+
+void
+room_broadcastf(struct room *r, struct client *except, const char *fmt,
+    ...)
+{
+	const char *p;
 	va_list ap;
+	size_t n;
 
 	va_start(ap, fmt);
-	room_vemit(r, NULL, except, fmt, ap);
+	p = room_vformat(r, &n, fmt, ap);
 	va_end(ap);
+	if (n > 0)
+		room_append(r, except, RLOG_NOTICE, p, n);
+}
+
+void
+room_chatf(struct room *r, struct client *c, const char *fmt, ...)
+{
+	const char *p;
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	p = room_vformat(r, &n, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		room_append(r, c, RLOG_CHAT, p, n);
 }
 
 void
@@ -155,11 +213,12 @@ room_log(struct room *r, const char *fmt, ...)
  * Membership
  * ------------------------------------------------------------------- */
 
-void
-room_init(struct room *r, size_t sendq)
+int
+room_init(struct room *r, size_t sendq, size_t history)
 {
 	memset(r, 0, sizeof *r);
 	r->sendq = sendq;
+	return rlog_init(&r->rlog, history);
 }
 
 void
@@ -168,6 +227,19 @@ room_free(struct room *r)
 	free(r->line);
 	r->line = NULL;
 	r->linecap = 0;
+	rlog_free(&r->rlog);
+}
+
+void
+room_set_clock(struct room *r, const char stamp[RLOG_STAMP])
+{
+	rlog_set_clock(&r->rlog, stamp);
+}
+
+void
+room_forget(struct room *r, struct client *c)
+{
+	rlog_detach(&r->rlog, &c->rd);
 }
 
 struct client *
@@ -225,6 +297,11 @@ room_link(struct room *r, struct client *c)
 	r->tail = c;
 	r->count++;
 	c->flags |= CLIENT_JOINED;
+	/* room_tell() may have made it a reader of its private lines only. */
+	if (c->rd.id != 0)
+		rlog_resume(&r->rlog, &c->rd);
+	else
+		rlog_attach(&r->rlog, &c->rd);
 	room_log(r, "client %u from %s joined as %s", c->id, c->addr,
 	    c->nick);
 }
@@ -241,6 +318,8 @@ room_motd(struct room *r, struct client *c)
 void
 room_join(struct room *r, struct client *c)
 {
+	size_t k;
+
 	if (r->cluster != NULL) {
 		cluster_join(r->cluster, c);
 		return;
@@ -250,6 +329,19 @@ room_join(struct room *r, struct client *c)
 	room_link(r, c);
 	room_sendf(r, c, PROTO_WELCOME, c->nick, r->count);
 	room_motd(r, c);
+	if ((k = rlog_history_count(&r->rlog)) > 0) {
+		/*
+		 * The replay sits in c's stream between these two lines, and
+		 * every later line comes after it: nothing missed or twice.
+		 * It is served from the log and does not count as backlog.
+		 */
+		room_sendf(r, c, PROTO_HISTORY_BEGIN, k);
+		if ((c->flags & CLIENT_JOINED) && !(c->flags & CLIENT_SLOW) &&
+		    rlog_replay(&r->rlog, &c->rd) == -1)
+			room_log(r, "client %u: out of memory for the history",
+			    c->id);
+		room_sendf(r, c, PROTO_HISTORY_END);
+	}
 	room_broadcastf(r, c, PROTO_JOINED, c->nick);
 }
 
@@ -270,6 +362,8 @@ room_unlink(struct room *r, struct client *c, const char *why)
 	r->count--;
 	if (c->flags & CLIENT_SLOW)
 		r->nslow--;
+	/* What is queued for it stays, for a last write; nothing after. */
+	rlog_stop(&r->rlog, &c->rd);
 	c->flags &= ~CLIENT_JOINED;
 	c->flags |= CLIENT_CLOSING;
 	c->reason = why;
@@ -308,19 +402,45 @@ room_leave(struct room *r, struct client *c, const char *reason,
 		room_broadcastf(r, NULL, PROTO_LEFT, c->nick);
 }
 
+/* The bytes every other member gets when c leaves as too slow. */
+static size_t
+room_slow_cost(const struct rlog_reader *rd, void *arg)
+{
+	const struct client *c = CLIENT_OF_READER(rd);
+	int n;
+
+	(void)arg;
+	n = snprintf(NULL, 0, PROTO_LEFT_REASON, c->nick, PROTO_REASON_SLOW);
+	return n > 0 ? (size_t)n + 1 : 0;
+}
+
 void
 room_settle(struct room *r)
 {
+	struct rlog_reader **slow;
 	struct client *c, *next;
+	size_t n, i;
 
-	/* Each leave is a broadcast that may push another member over. */
-	while (r->nslow > 0) {
+	/* Those flagged while queueing a line for them alone go first. */
+	if (r->nslow > 0) {
 		for (c = r->head; c != NULL; c = next) {
 			next = c->next;
 			/* A leave unlinks only c, so next stays valid. */
 			if (c->flags & CLIENT_SLOW)
 				room_leave(r, c, PROTO_REASON_SLOW, "too slow");
 		}
+	}
+	/*
+	 * Then everyone over the limit, and everyone their notices push
+	 * over, in the order rlog_settle() found: one pass for the cascade.
+	 * Each is cut off from the log at once: no last write for it.
+	 */
+	n = rlog_settle(&r->rlog, r->sendq, room_slow_cost, r, &slow);
+	for (i = 0; i < n; i++) {
+		c = CLIENT_OF_READER(slow[i]);
+		room_leave(r, c, PROTO_REASON_SLOW, "too slow");
+		c->flags |= CLIENT_SLOW;
+		rlog_detach(&r->rlog, &c->rd);
 	}
 }
 

@@ -1,4 +1,4 @@
-/* room: the hub: members in join order, nicks, and broadcast queuing. */
+/* room: the hub: members in join order, nicks, and the room log. */
 #ifndef LOBBY_ROOM_H
 #define LOBBY_ROOM_H
 
@@ -8,12 +8,15 @@
 #include "buf.h"
 #include "client.h"
 #include "motd.h"
+#include "rlog.h"
 
 /*
- * The room makes no system calls: it only queues bytes on each member's
- * output buffer and flags members that must go. The server's loop does the
- * reading, writing and closing. This is what lets the unit tests drive it
- * with clients that have no socket at all.
+ * The room makes no system calls: it appends each broadcast line once to
+ * the room log (rlog.h), queues lines for one member in that member's
+ * place in the log, and flags members that must go. The server's loop
+ * does the reading, the writing (straight from the log's blocks) and the
+ * closing. This is what lets the unit tests drive it with clients that
+ * have no socket at all.
  */
 
 struct cluster;
@@ -21,7 +24,7 @@ struct cluster;
 /* Called with one formatted log line (no LF) for connects, leaves, nicks. */
 typedef void (*room_log_fn)(void *arg, const char *text);
 
-/* Called about member c, or all of them (see on_output and on_leave). */
+/* Called about member c (see on_leave). */
 typedef void (*room_client_fn)(void *arg, struct client *c);
 
 struct room {
@@ -34,14 +37,14 @@ struct room {
 	size_t		 linecap;	/* bytes allocated at line */
 	room_log_fn	 log;		/* may be NULL */
 	void		*log_arg;	/* for log */
-	room_client_fn	 on_output;	/* output queued for c, or for every
-					   member when c is NULL; or NULL */
 	room_client_fn	 on_leave;	/* c left: close it after the pass; or
 					   NULL */
-	void		*hook_arg;	/* for on_output and on_leave */
+	void		*hook_arg;	/* for on_leave */
 	struct cluster	*cluster;	/* with --redis: events go there */
 	const struct motd *motd;	/* sent to newcomers after the welcome;
 					   or NULL */
+	struct rlog	 rlog;		/* every line, once; members read it:
+					   its pending list is who has output */
 };
 
 /*
@@ -62,15 +65,27 @@ room_next(const struct client *c)
 	return c->next;
 }
 
-/* An empty room whose members may each have sendq bytes queued. */
-void	room_init(struct room *r, size_t sendq);
+/*
+ * An empty room whose members may each have sendq bytes queued, keeping
+ * its last history chat lines (0: none; at most RLOG_HISTORY_MAX) for
+ * joiners. Returns 0, or -1 with errno (ENOMEM, or EINVAL for history).
+ */
+int	room_init(struct room *r, size_t sendq, size_t history);
+
+/*
+ * The local time, "YYYY-MM-DD HH:MM", stamped on chat lines from now on
+ * (for the history's time prefixes). The caller reads the clock.
+ */
+void	room_set_clock(struct room *r, const char stamp[RLOG_STAMP]);
 
 /* Release the room's own memory (not its members). */
 void	room_free(struct room *r);
 
 /*
  * Add c as the newest member under the smallest free guestN, send it the
- * welcome and the message of the day (each line "*** LINE") and tell
+ * welcome, the message of the day (each line "*** LINE"), the history
+ * ("*** last K messages:", the lines with their times, "*** end of
+ * history"; nothing when there is none) and tell
  * everyone else it joined. In a cluster the join goes through the
  * cluster instead, and c waits for its welcome.
  */
@@ -82,7 +97,8 @@ void	room_motd(struct room *r, struct client *c);
 
 /*
  * Make c the newest member, named as c->nick already is, without telling
- * anyone: for the cluster, whose entries say who joined.
+ * anyone: for the cluster, whose entries say who joined. c reads the
+ * room log from its end on, after what room_tell() queued for it.
  */
 void	room_link(struct room *r, struct client *c);
 
@@ -96,7 +112,7 @@ void	room_unlink(struct room *r, struct client *c, const char *why);
 /*
  * A connection that never became a member is done: flag it
  * CLIENT_CLOSING with why and call on_leave, so that it is closed (after
- * a last try at sending what c->out holds).
+ * a last try at sending what room_tell() queued for it).
  */
 void	room_drop(struct room *r, struct client *c, const char *why);
 
@@ -105,34 +121,67 @@ void	room_drop(struct room *r, struct client *c, const char *why);
  * reason, "*** NICK left (REASON)"; flag c CLIENT_CLOSING with why (a
  * string that outlives c, for the log, which also gets c's bytes_in and
  * bytes_out) and call on_leave for it. Does nothing for a non-member. In a
- * cluster the others hear of it through the cluster.
+ * cluster the others hear of it through the cluster. c keeps what was
+ * queued for it before (for a last write) and gets nothing after;
+ * room_forget() lets go of it.
  */
 void	room_leave(struct room *r, struct client *c, const char *reason,
 	    const char *why);
 
 /*
- * Queue line (no LF; the LF is added) for c. If c's queue would pass the
- * limit, its queue is dropped instead and it is flagged CLIENT_SLOW; it
- * leaves at the next room_settle().
+ * Drop c's place in the room log and whatever it had queued: call once
+ * its connection is done, before client_free().
+ */
+void	room_forget(struct room *r, struct client *c);
+
+/*
+ * Queue line (no LF; the LF is added) for c alone, in its place in c's
+ * stream. If that takes c's backlog past the limit, its queue is dropped
+ * instead and it is flagged CLIENT_SLOW; it leaves at the next
+ * room_settle().
  */
 void	room_send(struct room *r, struct client *c, const char *line,
 	    size_t len);
+
+/*
+ * Queue line (NUL-terminated, no LF) for a connection that is not (yet)
+ * a member, such as a cluster joiner waiting for its welcome: it gets
+ * nothing of the room log until room_link(), and these lines first.
+ */
+void	room_tell(struct room *r, struct client *c, const char *line);
 
 /* room_send() with printf formatting. */
 void	room_sendf(struct room *r, struct client *c, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 
-/* Queue line (no LF) for every member but except (which may be NULL). */
-void	room_broadcast(struct room *r, const struct client *except,
+/*
+ * The one way a line reaches every member: line (no LF; the LF is added)
+ * is appended once to the room log, for every member but from (which may
+ * be NULL). Chat and /me lines are RLOG_CHAT (kept as history), anything
+ * else RLOG_NOTICE. Nobody is checked against the limit here: that is
+ * room_settle()'s job.
+ */
+void	room_post(struct room *r, struct client *from, enum rlog_kind kind,
+	    const char *line, size_t len);
+
+/* room_post() of a notice. */
+void	room_broadcast(struct room *r, struct client *except,
 	    const char *line, size_t len);
 
 /* room_broadcast() with printf formatting. */
-void	room_broadcastf(struct room *r, const struct client *except,
+void	room_broadcastf(struct room *r, struct client *except,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* room_post() of a chat or /me line from c, with printf formatting. */
+void	room_chatf(struct room *r, struct client *c, const char *fmt, ...)
+	    __attribute__((format(printf, 3, 4)));
+
 /*
- * Make every member flagged CLIENT_SLOW leave with "too slow", and so on
- * until nobody is over the limit. Call after anything that queues output.
+ * The slow-reader rule: make every member flagged CLIENT_SLOW, and every
+ * member whose backlog passes the limit, leave with "too slow", together
+ * with everyone the notices of those leaves push over in turn (found in
+ * one pass: rlog_settle()). Call after anything that queues output; it
+ * costs O(1) while nobody can be near the limit.
  */
 void	room_settle(struct room *r);
 

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "client.h"
 #include "cluster.h"
@@ -20,6 +21,12 @@
 #define SERVER_PAUSE_MS		100	/* accept pause when out of fds */
 #define SERVER_DRAIN_MS		2000	/* how long shutdown flushes */
 #define SERVER_TRIM_MS		1000	/* how often idle buffers are freed */
+#define SERVER_CLOCK_MS		1000	/* how often the room's clock is set */
+/*
+ * iovecs per writev() (IOV_MAX on Linux): a member far behind is written
+ * as much as its socket takes in one call, not a few blocks per pass.
+ */
+#define SERVER_IOV		1024
 /* Fds the server keeps for itself: stdio, the self-pipe, the reserve. */
 #define SERVER_OWN_FDS		6
 #define SERVER_REDIS_FDS	2	/* and in a cluster, two to Redis */
@@ -63,14 +70,14 @@ struct server {
 	struct client	*conns;		/* all of them, newest first */
 	size_t		 nclients;	/* how many, leaving or not */
 	unsigned	 next_id;	/* for the next connection's log name */
-	struct client	*pending;	/* output queued since the last flush */
-	bool		 broadcast;	/* and for every member: flush them all */
+	struct client	*pending;	/* output from outside the room log */
 	struct client	*closing;	/* left the room: close after the pass */
 	struct client	*held;		/* over --flood, not read for now */
 	int		 flood_timer;	/* releases held lines, or -1 */
 	int64_t		 now;		/* loop_now_ms() of the read going on */
 	char		*clean;		/* a line after text_clean() */
 	char		 rbuf[SERVER_READ_MAX]; /* one read() */
+	struct iovec	 iov[SERVER_IOV]; /* one writev() */
 
 	/* web.c: HTTP connections, before an answer or an upgrade */
 	struct web_conn	*webs;		/* all of them, newest first */
@@ -150,27 +157,35 @@ int	conn_line_text(struct client *c, const char *text, size_t len);
 void	conn_web_input(struct client *c, const char *p, size_t n);
 
 /*
- * Write as much of c's queue as the socket takes, in one send(); write
- * interest is registered only while output is left over. On an error c
- * leaves the room (and is closed after the pass). The one place where a
- * connection's output goes to its socket.
+ * Write what c has to receive, straight from the room log's blocks, in
+ * one writev() (its own lines left out, its private lines in place);
+ * a WebSocket member's lines are framed by web.c first. Write interest is
+ * registered only while output is left over, and c is then parked off the
+ * log's pending list. On an error c leaves the room
+ * (and is closed after the pass). The one place where a connection's
+ * output goes to its socket.
  */
 void	conn_flush(struct client *c);
 
 /*
  * The before-sleep pass over connections: settle the room (slow members
- * leave: the one place this happens), write out every member that got
- * output, again until nothing new is queued, then close those that left.
+ * leave: the one place this happens), write out every member on the room
+ * log's pending list (only those: a quiet room's members are not
+ * visited), again until nothing new is pending, then close those that
+ * left.
  */
 void	conn_flush_all(struct server *s);
 
-/* Whether any connection still has output queued (while draining). */
+/* Whether any connection still has output to write (while draining). */
 bool	conn_unsent(const struct server *s);
 
 /* Stop reading from every connection: shutting down. */
 void	conn_stop_reading(struct server *s);
 
-/* Room hook (arg is the server): output for c, or for all when c is NULL. */
+/*
+ * c has output from outside the room log (a WebSocket pong): flush it
+ * before the loop sleeps. (arg is the server.)
+ */
 void	conn_on_output(void *arg, struct client *c);
 
 /* Room hook (arg is the server): c left the room, close it after the pass. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -31,6 +32,25 @@ server_room_log(void *arg, const char *text)
 {
 	(void)arg;
 	log_info("%s", text);
+}
+
+/*
+ * Timer: tell the room the local time, for the history's time prefixes.
+ * The room makes no system calls: the loop reads the clock for it.
+ */
+static int64_t
+server_clock(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+	char stamp[RLOG_STAMP + 1];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	(void)l;
+	if (localtime_r(&now, &tm) != NULL && strftime(stamp, sizeof stamp,
+	    "%Y-%m-%d %H:%M", &tm) == RLOG_STAMP)
+		room_set_clock(&s->room, stamp);
+	return SERVER_CLOCK_MS;
 }
 
 /*
@@ -272,9 +292,15 @@ server_run(const struct server_config *cfg)
 	stats_init(&s->stats, loop_now_ms());
 	s->loop.before_sleep = server_before_sleep;
 	s->loop.hook_arg = s;
-	room_init(&s->room, cfg->sendq);
+	/* With --redis the history comes from the stream, kept by cluster.c. */
+	if (room_init(&s->room, cfg->sendq,
+	    cfg->redis != NULL ? 0 : cfg->history) == -1) {
+		fprintf(stderr, "lobbyd: out of memory\n");
+		free(s->clean);
+		free(s);
+		return 1;
+	}
 	s->room.log = server_room_log;
-	s->room.on_output = conn_on_output;
 	s->room.on_leave = conn_on_leave;
 	s->room.hook_arg = s;
 	s->room.motd = cfg->motd;
@@ -300,6 +326,8 @@ server_run(const struct server_config *cfg)
 	}
 	s->max_clients = listener_client_cap(s);
 	(void)loop_timer_add(&s->loop, SERVER_TRIM_MS, conn_trim, s);
+	(void)server_clock(&s->loop, s);
+	(void)loop_timer_add(&s->loop, SERVER_CLOCK_MS, server_clock, s);
 	if (cfg->idle_timeout > 0)
 		(void)loop_timer_add(&s->loop,
 		    (int64_t)cfg->idle_timeout * 1000, conn_idle_check, s);

@@ -69,6 +69,7 @@ struct web_conn {
 struct web_member {
 	struct ws	 ws;		/* its input, frame by frame */
 	struct buf	 framed;	/* output frames not yet written */
+	struct buf	 lines;		/* lines from the room log, to frame */
 	unsigned	 close_code;	/* to send at close; 0: from the leave */
 	char		 close_why[WS_CONTROL_MAX - 2 + 1]; /* its reason */
 	bool		 close_queued;	/* a close frame is in framed */
@@ -562,23 +563,38 @@ web_control(struct web_member *m, unsigned op, const void *p, size_t n)
 }
 
 /*
- * Frame c's queued lines, up to WEB_FRAMED_MAX of frames held (or all,
- * with all set), then the pong owed. Returns 0, or -1 out of memory.
+ * Frame the lines c has to receive in the room log, up to WEB_FRAMED_MAX
+ * of frames held (or all, with all set), then the pong owed. Each line is
+ * one text frame, so the lines are gathered whole first: the log hands
+ * them out in pieces that may split one (a history line's time prefix).
+ * Returns 0, or -1 out of memory.
  */
 static int
 web_frame(struct client *c, bool all)
 {
 	struct web_member *m = c->web;
-	long n;
+	struct rlog *l = &c->srv->room.rlog;
+	struct rlog_iter it;
+	const char *p;
+	size_t n;
+	long done;
 
-	while (buf_used(&c->out) > 0 &&
-	    (all || buf_used(&m->framed) < WEB_FRAMED_MAX)) {
-		n = ws_frame_lines(&m->framed, buf_peek(&c->out),
-		    buf_used(&c->out), all ? SIZE_MAX : WEB_FRAMED_MAX);
-		if (n <= 0)
-			return n == 0 ? 0 : -1;
-		stats_sent(&c->srv->stats, buf_peek(&c->out), (size_t)n);
-		buf_drain(&c->out, (size_t)n);
+	while (all || buf_used(&m->framed) < WEB_FRAMED_MAX) {
+		buf_clear(&m->lines);
+		rlog_iter_start(&it, l, &c->rd);
+		while ((buf_used(&m->lines) < WEB_FRAMED_MAX ||
+		    buf_peek(&m->lines)[buf_used(&m->lines) - 1] != '\n') &&
+		    rlog_iter_next(&it, &p, &n))
+			if (buf_append(&m->lines, p, n) == -1)
+				return -1;
+		if (buf_used(&m->lines) == 0)
+			break;
+		done = ws_frame_lines(&m->framed, buf_peek(&m->lines),
+		    buf_used(&m->lines), all ? SIZE_MAX : WEB_FRAMED_MAX);
+		if (done <= 0)
+			return done == 0 ? 0 : -1;
+		stats_sent(&c->srv->stats, buf_peek(&m->lines), (size_t)done);
+		rlog_advance(l, &c->rd, (size_t)done);
 	}
 	if (m->pong) {
 		if (web_control(m, WS_OP_PONG, m->pong_data, m->pong_len) == -1)
@@ -704,7 +720,8 @@ web_member_flush(struct client *c)
 	if (web_frame(c, false) == -1)
 		return -1;
 	/* Shutting down: the notice, then a close saying so. */
-	if (s->stopping && buf_used(&c->out) == 0 && !m->close_queued) {
+	if (s->stopping && !rlog_has_output(&s->room.rlog, &c->rd) &&
+	    !m->close_queued) {
 		m->close_code = WS_CLOSE_GOING_AWAY;
 		snprintf(m->close_why, sizeof m->close_why, "%s",
 		    "server shutting down");
@@ -724,8 +741,8 @@ web_member_flush(struct client *c)
 bool
 web_member_unsent(const struct client *c)
 {
-	return buf_used(&c->out) > 0 || buf_used(&c->web->framed) > 0 ||
-	    c->web->pong;
+	return rlog_has_output(&c->srv->room.rlog, &c->rd) ||
+	    buf_used(&c->web->framed) > 0 || c->web->pong;
 }
 
 void
@@ -757,6 +774,7 @@ web_member_trim(struct client *c)
 {
 	ws_shrink(&c->web->ws);
 	buf_shrink(&c->web->framed);
+	buf_free(&c->web->lines);
 }
 
 void
@@ -766,5 +784,6 @@ web_member_free(struct web_member *m)
 		return;
 	ws_free(&m->ws);
 	buf_free(&m->framed);
+	buf_free(&m->lines);
 	free(m);
 }

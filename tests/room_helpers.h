@@ -53,7 +53,10 @@ fx_setup(void **state)
 
 	if ((f = calloc(1, sizeof *f)) == NULL)
 		return -1;
-	room_init(&f->r, FX_SENDQ);
+	if (room_init(&f->r, FX_SENDQ, 0) == -1) {
+		free(f);
+		return -1;
+	}
 	f->r.log = fx_log;
 	f->r.log_arg = f;
 	*state = f;
@@ -88,11 +91,43 @@ fx_client(struct fx *f)
 	return c;
 }
 
-/* Empty c's output queue. */
-static inline void
-fx_drain(struct client *c)
+/*
+ * Copy what c has to receive (at most max - 1 bytes) into out, NUL-
+ * terminated, without consuming it. Returns its length, or -1 when there
+ * is more than out can hold.
+ */
+static inline long
+fx_peek(struct fx *f, struct client *c, char *out, size_t max)
 {
-	buf_drain(&c->out, buf_used(&c->out));
+	struct rlog_iter it;
+	const char *p;
+	size_t n, len = 0;
+
+	rlog_iter_start(&it, &f->r.rlog, &c->rd);
+	while (rlog_iter_next(&it, &p, &n)) {
+		if (len + n >= max)
+			return -1;
+		memcpy(out + len, p, n);
+		len += n;
+	}
+	out[len] = '\0';
+	return (long)len;
+}
+
+/* Consume c's output, as a socket that takes it all would. */
+static inline void
+fx_drain(struct fx *f, struct client *c)
+{
+	struct iovec iov[16];
+	size_t n;
+	int cnt, i;
+
+	while ((cnt = rlog_iov(&f->r.rlog, &c->rd, iov, 16)) > 0) {
+		for (n = 0, i = 0; i < cnt; i++)
+			n += iov[i].iov_len;
+		rlog_advance(&f->r.rlog, &c->rd, n);
+	}
+	assert_false(rlog_has_output(&f->r.rlog, &c->rd));
 }
 
 /* Empty every client's output queue. */
@@ -102,7 +137,7 @@ fx_drain_all(struct fx *f)
 	size_t i;
 
 	for (i = 0; i < f->n; i++)
-		fx_drain(f->c[i]);
+		fx_drain(f, f->c[i]);
 }
 
 /* A new member, joined and settled; nothing is drained. */
@@ -137,36 +172,33 @@ fx_member(struct fx *f, const char *nick)
  */
 
 /* Assert that c's queue holds exactly want (LFs and all), then empty it. */
-#define fx_expect(c, want)	fx_expect_at((c), (want), __FILE__, __LINE__)
+#define fx_expect(f, c, want) \
+	fx_expect_at((f), (c), (want), __FILE__, __LINE__)
 
 /* Assert that nothing is queued for c. */
-#define fx_silent(c)		fx_expect_at((c), "", __FILE__, __LINE__)
+#define fx_silent(f, c)		fx_expect_at((f), (c), "", __FILE__, __LINE__)
 
 /*
  * c's queue as a string in got (size FX_MAXOUT), then emptied; 0, or -1
  * when it holds more than got can.
  */
 static inline int
-fx_take(struct client *c, char *got)
+fx_take(struct fx *f, struct client *c, char *got)
 {
-	size_t n = buf_used(&c->out);
-
-	if (n > FX_MAXOUT - 1)
+	if (fx_peek(f, c, got, FX_MAXOUT) == -1)
 		return -1;
-	if (n > 0)
-		memcpy(got, buf_peek(&c->out), n);
-	got[n] = '\0';
-	fx_drain(c);
+	fx_drain(f, c);
 	return 0;
 }
 
 /* fx_expect(), reporting a failure at file:line. */
 static inline void
-fx_expect_at(struct client *c, const char *want, const char *file, int line)
+fx_expect_at(struct fx *f, struct client *c, const char *want,
+    const char *file, int line)
 {
 	char got[FX_MAXOUT];
 
-	if (fx_take(c, got) == -1) {
+	if (fx_take(f, c, got) == -1) {
 		print_error("%s:%d: more than %d bytes queued\n", file, line,
 		    FX_MAXOUT - 1);
 		_fail(file, line);
@@ -223,7 +255,7 @@ fx_cases_at(struct fx *f, struct client *c, const struct fx_case *cases,
 
 	for (i = 0; i < n; i++) {
 		fx_say(f, c, cases[i].say);
-		if (fx_take(c, got) == -1)
+		if (fx_take(f, c, got) == -1)
 			snprintf(got, sizeof got, "(more than %d bytes)",
 			    FX_MAXOUT - 1);
 		if (strcmp(got, cases[i].want) == 0)
@@ -240,9 +272,12 @@ fx_cases_at(struct fx *f, struct client *c, const struct fx_case *cases,
 	}
 }
 
-/* Queue n filler bytes straight into c's output, bypassing the room. */
+/*
+ * Queue n filler bytes for c alone straight in the room log, bypassing the
+ * room's checks: c's backlog grows by n.
+ */
 static inline void
-fx_fill(struct client *c, size_t n)
+fx_fill(struct fx *f, struct client *c, size_t n)
 {
 	char block[256];
 	size_t k;
@@ -250,7 +285,8 @@ fx_fill(struct client *c, size_t n)
 	memset(block, '.', sizeof block);
 	while (n > 0) {
 		k = n < sizeof block ? n : sizeof block;
-		assert_int_equal(buf_append(&c->out, block, k), 0);
+		assert_int_equal(rlog_private(&f->r.rlog, &c->rd, block, k),
+		    0);
 		n -= k;
 	}
 }

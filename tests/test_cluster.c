@@ -104,7 +104,8 @@ fake_setup(void **state)
 
 	if ((fk = calloc(1, sizeof *fk)) == NULL)
 		return -1;
-	room_init(&fk->fx.r, FX_SENDQ);
+	if (room_init(&fk->fx.r, FX_SENDQ, 0) == -1)
+		return -1;
 	if (cluster_init(&fk->cl, &fk->fx.r, 3, INST) == -1)
 		return -1;
 	fk->cl.ops = &fake_ops;
@@ -273,16 +274,16 @@ test_join_waits_for_its_entry(void **state)
 	/* Not a member until its entry is back: nothing is sent to it. */
 	assert_true(b->flags & CLIENT_WAITING);
 	assert_false(b->flags & CLIENT_JOINED);
-	fx_silent(b);
-	fx_silent(a);
+	fx_silent(&fk->fx, b);
+	fx_silent(&fk->fx, a);
 	/* Someone on another instance joins first: b does not hear it. */
 	apply(fk, CLUSTER_JOIN, key(OTHER, 1), "guest7", NULL, NULL, 2);
-	fx_expect(a, "*** guest7 joined\n");
-	fx_silent(b);
+	fx_expect(&fk->fx, a, "*** guest7 joined\n");
+	fx_silent(&fk->fx, b);
 	apply(fk, CLUSTER_JOIN, key(INST, b->id), "guest8", NULL, NULL, 3);
-	fx_expect(b, "*** welcome to lobby, you are guest8 (3 online; "
+	fx_expect(&fk->fx, b, "*** welcome to lobby, you are guest8 (3 online; "
 	    "/help for commands)\n");
-	fx_expect(a, "*** guest8 joined\n");
+	fx_expect(&fk->fx, a, "*** guest8 joined\n");
 	assert_string_equal(b->nick, "guest8");
 	assert_true(b->flags & CLIENT_JOINED);
 	assert_false(b->flags & CLIENT_WAITING);
@@ -301,14 +302,12 @@ test_lines_before_welcome_are_held(void **state)
 	fx_say(&fk->fx, b, "/help");
 	/* Only the join went out: the rest waits for the welcome. */
 	fake_expect_calls(fk, "join 1\n");
-	fx_silent(b);
+	fx_silent(&fk->fx, b);
 	apply(fk, CLUSTER_JOIN, key(INST, b->id), "guest1", NULL, NULL, 1);
 	fake_expect_calls(fk, "nick 1 bob\nsay 1 c hello\n");
 	/* The welcome first, then /help's answer, in the order sent. */
 	char got[FX_MAXOUT];
-	size_t n = buf_used(&b->out);
-	memcpy(got, buf_peek(&b->out), n);
-	got[n] = '\0';
+	(void)fx_peek(&fk->fx, b, got, sizeof got);
 	assert_true(strncmp(got, "*** welcome to lobby, you are guest1 (1 "
 	    "online; /help for commands)\n*** commands:\n", 70) == 0);
 }
@@ -344,12 +343,12 @@ test_join_refused(void **state)
 
 	room_join(&fk->fx.r, b);
 	cluster_refuse(&fk->cl, b->id);
-	fx_expect(b, "!!! room unavailable, try again later\n");
+	fx_expect(&fk->fx, b, "!!! room unavailable, try again later\n");
 	assert_true(b->flags & CLIENT_CLOSING);
 	/* With the link down, a connection is turned away at once. */
 	fk->cl.up = false;
 	room_join(&fk->fx.r, c);
-	fx_expect(c, "!!! room unavailable, try again later\n");
+	fx_expect(&fk->fx, c, "!!! room unavailable, try again later\n");
 	assert_true(c->flags & CLIENT_CLOSING);
 	fake_expect_calls(fk, "join 1\n");
 }
@@ -369,15 +368,15 @@ test_chat_goes_through_the_stream(void **state)
 	fx_say(&fk->fx, a, "//x");
 	fake_expect_calls(fk, "say 1 c hello\nsay 1 a waves\nsay 1 c /x\n");
 	/* Nobody sees it before the stream says so. */
-	fx_silent(a);
-	fx_silent(b);
+	fx_silent(&fk->fx, a);
+	fx_silent(&fk->fx, b);
 	apply(fk, CLUSTER_CHAT, key(INST, a->id), "alice", "hello", NULL, 0);
 	apply(fk, CLUSTER_CHAT, key(OTHER, 3), "carol", "yo", NULL, 0);
 	apply(fk, CLUSTER_ACTION, key(INST, a->id), "alice", "waves", NULL,
 	    0);
 	/* The sender never gets its own lines back. */
-	fx_expect(a, "<carol> yo\n");
-	fx_expect(b, "<alice> hello\n<carol> yo\n* alice waves\n");
+	fx_expect(&fk->fx, a, "<carol> yo\n");
+	fx_expect(&fk->fx, b, "<alice> hello\n<carol> yo\n* alice waves\n");
 }
 
 static void
@@ -399,7 +398,7 @@ test_entries_once_in_order(void **state)
 	cluster_apply(&fk->cl, &e);
 	snprintf(e.id, sizeof e.id, "%s", "9999999999999-4");
 	cluster_apply(&fk->cl, &e);
-	fx_expect(a, "<zed> one\n");
+	fx_expect(&fk->fx, a, "<zed> one\n");
 	assert_string_equal(fk->cl.lastid, "9999999999999-5");
 }
 
@@ -414,32 +413,32 @@ test_pm_nick_leave(void **state)
 	fx_say(&fk->fx, a, "/nick alice");
 	fx_say(&fk->fx, a, "/who");
 	fake_expect_calls(fk, "msg 1 BOB psst\nnick 1 Al\nwho 1\n");
-	fx_expect(a, "!!! you are already alice\n");
+	fx_expect(&fk->fx, a, "!!! you are already alice\n");
 	apply(fk, CLUSTER_PM, key(INST, a->id), "alice", "psst",
 	    key(INST, b->id), 0);
-	fx_silent(a);
-	fx_expect(b, "[pm] <alice> psst\n");
+	fx_silent(&fk->fx, a);
+	fx_expect(&fk->fx, b, "[pm] <alice> psst\n");
 	/* A nick change is for everyone, the one who changed included. */
 	apply(fk, CLUSTER_NICK, key(INST, a->id), "Al", NULL, "alice", 0);
 	assert_string_equal(a->nick, "Al");
-	fx_expect(a, "*** alice is now Al\n");
-	fx_expect(b, "*** alice is now Al\n");
+	fx_expect(&fk->fx, a, "*** alice is now Al\n");
+	fx_expect(&fk->fx, b, "*** alice is now Al\n");
 	/* Answers from Redis go to their member alone. */
 	cluster_tell(&fk->cl, a->id, "*** 2 online: Al bob", 20);
-	fx_expect(a, "*** 2 online: Al bob\n");
-	fx_silent(b);
+	fx_expect(&fk->fx, a, "*** 2 online: Al bob\n");
+	fx_silent(&fk->fx, b);
 	/* A leave is out of the local room at once, told by the stream. */
 	room_leave(&fk->fx.r, b, "bye", "quit");
 	fake_expect_calls(fk, "leave 2 bye\n");
 	assert_true(b->flags & CLIENT_CLOSING);
 	assert_int_equal(fk->fx.r.count, 1);
-	fx_silent(a);
+	fx_silent(&fk->fx, a);
 	apply(fk, CLUSTER_LEAVE, key(INST, b->id), "bob", "bye", NULL, 0);
-	fx_expect(a, "*** bob left (bye)\n");
+	fx_expect(&fk->fx, a, "*** bob left (bye)\n");
 	apply(fk, CLUSTER_LEAVE, key(OTHER, 9), "zed", "lost", NULL, 0);
 	apply(fk, CLUSTER_LEAVE, key(OTHER, 8), "yan", NULL, NULL, 0);
-	fx_expect(a, "*** zed left (lost)\n*** yan left\n");
-	fx_silent(b);
+	fx_expect(&fk->fx, a, "*** zed left (lost)\n*** yan left\n");
+	fx_silent(&fk->fx, b);
 }
 
 /* ---------------------------------------------------------------------
@@ -474,7 +473,7 @@ test_history_for_joiners(void **state)
 	apply(fk, CLUSTER_PM, key(OTHER, 1), "zed", "secret", key(OTHER, 2),
 	    0);
 	apply(fk, CLUSTER_JOIN, key(INST, a->id), "guest3", NULL, NULL, 3);
-	fx_expect(a, "*** welcome to lobby, you are guest3 (3 online; "
+	fx_expect(&fk->fx, a, "*** welcome to lobby, you are guest3 (3 online; "
 	    "/help for commands)\n"
 	    "*** last 3 messages:\n"
 	    "[2026-11-30 14:05] <old> yesterday\n"
@@ -483,7 +482,7 @@ test_history_for_joiners(void **state)
 	    "*** end of history\n");
 	/* The ring keeps 3: a fourth line pushes out the oldest. */
 	apply(fk, CLUSTER_CHAT, key(OTHER, 1), "zed", "three", NULL, 0);
-	fx_expect(a, "<zed> three\n");
+	fx_expect(&fk->fx, a, "<zed> three\n");
 	assert_int_equal(fk->cl.hist_n, 3);
 }
 
@@ -501,24 +500,24 @@ test_link_down_and_back(void **state)
 	room_join(&fk->fx.r, p);
 	buf_drain(&fk->calls, buf_used(&fk->calls));
 	cluster_down(&fk->cl);
-	fx_expect(a, "*** lost the link to the room, retrying\n");
-	fx_expect(b, "*** lost the link to the room, retrying\n");
+	fx_expect(&fk->fx, a, "*** lost the link to the room, retrying\n");
+	fx_expect(&fk->fx, b, "*** lost the link to the room, retrying\n");
 	/* A joiner still waiting cannot be welcomed now. */
-	fx_expect(p, "!!! room unavailable, try again later\n");
+	fx_expect(&fk->fx, p, "!!! room unavailable, try again later\n");
 	assert_true(p->flags & CLIENT_CLOSING);
 	fx_say(&fk->fx, a, "hello");
 	fx_say(&fk->fx, a, "/me waves");
 	fx_say(&fk->fx, a, "/msg bob x");
 	fx_say(&fk->fx, a, "/nick zz");
 	fx_say(&fk->fx, a, "/who");
-	fx_expect(a, "!!! room unavailable, message not sent\n"
+	fx_expect(&fk->fx, a, "!!! room unavailable, message not sent\n"
 	    "!!! room unavailable, message not sent\n"
 	    "!!! room unavailable, message not sent\n"
 	    "!!! room unavailable, message not sent\n"
 	    "!!! room unavailable, try again later\n");
 	/* Local commands still work. */
 	fx_say(&fk->fx, a, "/nick");
-	fx_expect(a, "!!! usage: /nick NAME\n");
+	fx_expect(&fk->fx, a, "!!! usage: /nick NAME\n");
 	/* A leave is remembered for when the link is back. */
 	room_leave(&fk->fx.r, b, "later", "quit");
 	fake_expect_calls(fk, "");
@@ -526,13 +525,13 @@ test_link_down_and_back(void **state)
 	assert_int_equal(fk->cl.gone->cid, b->id);
 	assert_string_equal(fk->cl.gone->reason, "later");
 	cluster_up(&fk->cl, true);
-	fx_expect(a, "*** link to the room restored\n"
+	fx_expect(&fk->fx, a, "*** link to the room restored\n"
 	    "*** some messages were missed while the link was down\n");
 	cluster_gone_clear(&fk->cl);
 	assert_null(fk->cl.gone);
 	/* A member registered again under another nick is told. */
 	cluster_renamed(&fk->cl, a->id, "guest9");
-	fx_expect(a, "*** alice was taken while the link was down: you are "
+	fx_expect(&fk->fx, a, "*** alice was taken while the link was down: you are "
 	    "now guest9\n");
 	assert_string_equal(a->nick, "guest9");
 }
@@ -546,7 +545,7 @@ test_publish_failure_tells_sender(void **state)
 	fk->rc = -1;
 	fx_say(&fk->fx, a, "hello");
 	fx_say(&fk->fx, a, "/who");
-	fx_expect(a, "!!! room unavailable, message not sent\n"
+	fx_expect(&fk->fx, a, "!!! room unavailable, message not sent\n"
 	    "!!! room unavailable, try again later\n");
 }
 

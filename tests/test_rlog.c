@@ -473,6 +473,36 @@ test_stop(void **state)
 }
 
 static void
+test_resume_after_private_only(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, w;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	/* w holds private lines only: nothing of the log reaches it. */
+	rlog_attach(&l, &w);
+	rlog_stop(&l, &w);
+	assert_int_equal(w.state, RLOG_DONE);
+	tell(&l, &w, "*** wait\n");
+	assert_int_equal(w.state, RLOG_PENDING);
+	say(&l, &a, RLOG_CHAT, "<a> not for w\n");
+	tell(&l, &w, "*** still waiting\n");
+	rlog_advance(&l, &w, 3);
+	/* Now a member: on from the end, after what it holds. */
+	rlog_resume(&l, &w);
+	assert_int_equal(w.stop, UINT64_MAX);
+	say(&l, &a, RLOG_CHAT, "<a> for w\n");
+	expect(&l, &w, " wait\n*** still waiting\n<a> for w\n");
+	assert_int_equal(w.state, RLOG_IDLE);
+	assert_int_equal(refs(&l), 2);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &w);
+	rlog_free(&l);
+}
+
+static void
 test_iter_matches_iov(void **state)
 {
 	struct rlog l;
@@ -820,6 +850,7 @@ main(void)
 		cmocka_unit_test(test_private_while_behind),
 		cmocka_unit_test(test_backlog_counts),
 		cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_resume_after_private_only),
 		cmocka_unit_test(test_iter_matches_iov),
 		cmocka_unit_test(test_history_last_n),
 		cmocka_unit_test(test_history_other_day),

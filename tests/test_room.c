@@ -19,7 +19,7 @@ test_welcome_first(void **state)
 	struct client *a;
 
 	a = fx_join(f);
-	fx_expect(a, WELCOME("guest1", 1));
+	fx_expect(f, a, WELCOME("guest1", 1));
 	assert_string_equal(a->nick, "guest1");
 	assert_true(a->flags & CLIENT_JOINED);
 	assert_false(a->flags & (CLIENT_CLOSING | CLIENT_SLOW));
@@ -38,10 +38,10 @@ test_welcome_count_and_joined(void **state)
 	b = fx_join(f);
 	c = fx_join(f);
 	/* The welcome is the first line; the others hear of each join. */
-	fx_expect(a, WELCOME("guest1", 1) "*** guest2 joined\n"
+	fx_expect(f, a, WELCOME("guest1", 1) "*** guest2 joined\n"
 	    "*** guest3 joined\n");
-	fx_expect(b, WELCOME("guest2", 2) "*** guest3 joined\n");
-	fx_expect(c, WELCOME("guest3", 3));
+	fx_expect(f, b, WELCOME("guest2", 2) "*** guest3 joined\n");
+	fx_expect(f, c, WELCOME("guest3", 3));
 	assert_int_equal(f->r.count, 3);
 }
 
@@ -61,8 +61,8 @@ test_guest_smallest_free(void **state)
 	/* guest2 and guest3 are free again: the smaller comes first. */
 	e = fx_join(f);
 	assert_string_equal(e->nick, "guest2");
-	fx_expect(e, WELCOME("guest2", 3));
-	fx_expect(a, "*** guest3 left\n*** guest2 left\n*** guest2 joined\n");
+	fx_expect(f, e, WELCOME("guest2", 3));
+	fx_expect(f, a, "*** guest3 left\n*** guest2 left\n*** guest2 joined\n");
 	e = fx_join(f);
 	assert_string_equal(e->nick, "guest3");
 	e = fx_join(f);
@@ -70,7 +70,7 @@ test_guest_smallest_free(void **state)
 	room_leave(&f->r, a, NULL, "eof");
 	e = fx_join(f);
 	assert_string_equal(e->nick, "guest1");
-	fx_expect(e, WELCOME("guest1", 5));
+	fx_expect(f, e, WELCOME("guest1", 5));
 }
 
 static void
@@ -85,7 +85,7 @@ test_guest_renamed_blocks(void **state)
 	assert_string_equal(b->nick, "guest1");
 	c = fx_join(f);
 	assert_string_equal(c->nick, "guest3");
-	fx_expect(a, "*** guest1 joined\n*** guest3 joined\n");
+	fx_expect(f, a, "*** guest1 joined\n*** guest3 joined\n");
 	/* Once it is renamed away, guest2 is free. */
 	room_rename(&f->r, a, "alice", 5);
 	c = fx_join(f);
@@ -110,7 +110,7 @@ test_guest_not_numbers(void **state)
 	(void)fx_member(f, "GUEST18446744073709");
 	c = fx_join(f);
 	assert_string_equal(c->nick, "guest1");
-	fx_expect(c, WELCOME("guest1", 9));
+	fx_expect(f, c, WELCOME("guest1", 9));
 	c = fx_join(f);
 	assert_string_equal(c->nick, "guest2");
 }
@@ -155,9 +155,9 @@ test_leave_no_reason(void **state)
 	b = fx_member(f, NULL);
 	c = fx_member(f, NULL);
 	room_leave(&f->r, b, NULL, "eof");
-	fx_expect(a, "*** guest2 left\n");
-	fx_expect(c, "*** guest2 left\n");
-	fx_silent(b);
+	fx_expect(f, a, "*** guest2 left\n");
+	fx_expect(f, c, "*** guest2 left\n");
+	fx_silent(f, b);
 	assert_true(b->flags & CLIENT_CLOSING);
 	assert_false(b->flags & CLIENT_JOINED);
 	assert_string_equal(b->reason, "eof");
@@ -166,9 +166,9 @@ test_leave_no_reason(void **state)
 	/* Nothing more reaches it. */
 	room_broadcastf(&f->r, NULL, "*** after");
 	room_sendf(&f->r, b, "*** direct");
-	fx_silent(b);
-	fx_expect(a, "*** after\n");
-	fx_expect(c, "*** after\n");
+	fx_silent(f, b);
+	fx_expect(f, a, "*** after\n");
+	fx_expect(f, c, "*** after\n");
 }
 
 static void
@@ -180,11 +180,11 @@ test_leave_reason(void **state)
 	a = fx_member(f, NULL);
 	b = fx_member(f, "bob");
 	room_leave(&f->r, b, "gone fishing", "quit");
-	fx_expect(a, "*** bob left (gone fishing)\n");
-	fx_silent(b);
+	fx_expect(f, a, "*** bob left (gone fishing)\n");
+	fx_silent(f, b);
 	assert_string_equal(b->reason, "quit");
 	room_leave(&f->r, a, "idle", "idle");
-	fx_silent(a);
+	fx_silent(f, a);
 	assert_int_equal(f->r.count, 0);
 	assert_null(f->r.head);
 	assert_null(f->r.tail);
@@ -199,12 +199,12 @@ test_leave_twice_or_never_joined(void **state)
 	a = fx_member(f, NULL);
 	b = fx_member(f, NULL);
 	room_leave(&f->r, b, NULL, "eof");
-	fx_expect(a, "*** guest2 left\n");
+	fx_expect(f, a, "*** guest2 left\n");
 	/* A second leave, or one for a client never joined, does nothing. */
 	room_leave(&f->r, b, "again", "again");
 	stranger = fx_client(f);
 	room_leave(&f->r, stranger, NULL, "eof");
-	fx_silent(a);
+	fx_silent(f, a);
 	assert_string_equal(b->reason, "eof");
 	assert_false(stranger->flags & (CLIENT_JOINED | CLIENT_CLOSING));
 	assert_int_equal(f->r.count, 1);
@@ -287,15 +287,15 @@ test_send_and_broadcast(void **state)
 	c = fx_member(f, NULL);
 	room_send(&f->r, b, "hello there", 5);
 	room_sendf(&f->r, b, "%s %d", "n", 42);
-	fx_expect(b, "hello\nn 42\n");
-	fx_silent(a);
-	fx_silent(c);
+	fx_expect(f, b, "hello\nn 42\n");
+	fx_silent(f, a);
+	fx_silent(f, c);
 	room_broadcast(&f->r, NULL, "to all", 6);
 	room_broadcast(&f->r, b, "not b", 5);
 	room_broadcastf(&f->r, a, "not %s", a->nick);
-	fx_expect(a, "to all\nnot b\n");
-	fx_expect(b, "to all\nnot guest1\n");
-	fx_expect(c, "to all\nnot b\nnot guest1\n");
+	fx_expect(f, a, "to all\nnot b\n");
+	fx_expect(f, b, "to all\nnot guest1\n");
+	fx_expect(f, c, "to all\nnot b\nnot guest1\n");
 }
 
 static void
@@ -314,12 +314,12 @@ test_long_line(void **state)
 	want[sizeof want - 1] = '\0';
 	/* Longer than anything formatted before: the line buffer grows. */
 	room_broadcast(&f->r, a, line, sizeof line - 1);
-	fx_expect(b, want);
-	fx_silent(a);
+	fx_expect(f, b, want);
+	fx_silent(f, a);
 	/* A short line after a long one is not padded with the old bytes. */
 	room_broadcast(&f->r, NULL, "ab", 2);
-	fx_expect(a, "ab\n");
-	fx_expect(b, "ab\n");
+	fx_expect(f, a, "ab\n");
+	fx_expect(f, b, "ab\n");
 }
 
 /* ---------------------------------------------------------------------
@@ -335,16 +335,16 @@ test_rename(void **state)
 	a = fx_member(f, NULL);
 	b = fx_member(f, NULL);
 	room_rename(&f->r, a, "alice", 5);
-	fx_expect(a, "*** guest1 is now alice\n");
-	fx_expect(b, "*** guest1 is now alice\n");
+	fx_expect(f, a, "*** guest1 is now alice\n");
+	fx_expect(f, b, "*** guest1 is now alice\n");
 	/* Only len bytes are taken; the longest nick fits. */
 	room_rename(&f->r, b, "abcdefghijklmnopqrst-and-more", 20);
 	assert_string_equal(b->nick, "abcdefghijklmnopqrst");
-	fx_expect(a, "*** guest2 is now abcdefghijklmnopqrst\n");
-	fx_expect(b, "*** guest2 is now abcdefghijklmnopqrst\n");
+	fx_expect(f, a, "*** guest2 is now abcdefghijklmnopqrst\n");
+	fx_expect(f, b, "*** guest2 is now abcdefghijklmnopqrst\n");
 	room_rename(&f->r, b, "b", 1);
-	fx_expect(a, "*** abcdefghijklmnopqrst is now b\n");
-	fx_expect(b, "*** abcdefghijklmnopqrst is now b\n");
+	fx_expect(f, a, "*** abcdefghijklmnopqrst is now b\n");
+	fx_expect(f, b, "*** abcdefghijklmnopqrst is now b\n");
 	assert_ptr_equal(room_find(&f->r, "B", 1), b);
 }
 
@@ -388,27 +388,26 @@ test_sendq_boundary(void **state)
 	b = fx_member(f, NULL);
 	f->r.sendq = 100;
 	/* Exactly at the limit is still fine. */
-	fx_fill(b, 90);
+	fx_fill(f, b, 90);
 	room_broadcast(&f->r, a, "123456789", 9);
-	assert_int_equal(buf_used(&b->out), 100);
-	assert_false(b->flags & CLIENT_SLOW);
-	assert_int_equal(f->r.nslow, 0);
-	/* One byte over: flagged, its queue dropped, still a member. */
-	room_broadcast(&f->r, a, "x", 1);
-	assert_true(b->flags & CLIENT_SLOW);
-	assert_int_equal(f->r.nslow, 1);
-	assert_int_equal(buf_used(&b->out), 0);
-	assert_null(b->out.data);
-	assert_true(fx_is_member(f, b));
-	/* A flagged member gets nothing more. */
-	room_broadcast(&f->r, NULL, "more", 4);
-	assert_int_equal(buf_used(&b->out), 0);
-	assert_int_equal(f->r.nslow, 1);
-	fx_expect(a, "more\n");
-	/* Settling makes it leave, and tells the others why. */
+	assert_int_equal(rlog_backlog(&f->r.rlog, &b->rd), 100);
 	room_settle(&f->r);
-	fx_expect(a, "*** guest2 left (too slow)\n");
-	fx_silent(b);
+	assert_false(b->flags & (CLIENT_SLOW | CLIENT_CLOSING));
+	assert_int_equal(f->r.nslow, 0);
+	/* One byte over: a broadcast checks nobody, it only appends. */
+	room_broadcast(&f->r, a, "x", 1);
+	assert_int_equal(rlog_backlog(&f->r.rlog, &b->rd), 102);
+	assert_false(b->flags & CLIENT_SLOW);
+	assert_true(fx_is_member(f, b));
+	room_broadcast(&f->r, NULL, "more", 4);
+	fx_expect(f, a, "more\n");
+	/* Settling makes it leave, cut off the log, and tells the others. */
+	room_settle(&f->r);
+	assert_true(b->flags & CLIENT_SLOW);
+	assert_int_equal(b->rd.id, 0);
+	assert_int_equal(rlog_backlog(&f->r.rlog, &b->rd), 0);
+	fx_expect(f, a, "*** guest2 left (too slow)\n");
+	fx_silent(f, b);
 	assert_true(b->flags & CLIENT_CLOSING);
 	assert_false(b->flags & CLIENT_JOINED);
 	assert_string_equal(b->reason, "too slow");
@@ -416,7 +415,7 @@ test_sendq_boundary(void **state)
 	assert_int_equal(f->r.count, 1);
 	/* Settling again is a no-op. */
 	room_settle(&f->r);
-	fx_silent(a);
+	fx_silent(f, a);
 }
 
 static void
@@ -428,11 +427,11 @@ test_sendq_own_reply(void **state)
 	a = fx_member(f, NULL);
 	b = fx_member(f, NULL);
 	f->r.sendq = 50;
-	fx_fill(a, 45);
+	fx_fill(f, a, 45);
 	room_sendf(&f->r, a, "!!! something for a alone");
 	room_settle(&f->r);
 	assert_true(a->flags & CLIENT_CLOSING);
-	fx_expect(b, "*** guest1 left (too slow)\n");
+	fx_expect(f, b, "*** guest1 left (too slow)\n");
 }
 
 static void
@@ -445,18 +444,18 @@ test_settle_chain_forward(void **state)
 	b = fx_member(f, NULL);
 	c = fx_member(f, NULL);
 	f->r.sendq = 100;
-	fx_fill(b, 95);
-	fx_fill(c, 60);
+	fx_fill(f, b, 95);
+	fx_fill(f, c, 60);
 	/* 15 bytes: b (95) goes over, c (60) does not. */
 	room_broadcast(&f->r, a, "<guest1> hello", 14);
-	assert_true(b->flags & CLIENT_SLOW);
-	assert_false(c->flags & CLIENT_SLOW);
+	assert_int_equal(rlog_backlog(&f->r.rlog, &b->rd), 110);
+	assert_int_equal(rlog_backlog(&f->r.rlog, &c->rd), 75);
 	room_settle(&f->r);
 	/* b's notice (27 bytes) took c (75) over; c, later, went too. */
-	fx_expect(a, "*** guest2 left (too slow)\n"
+	fx_expect(f, a, "*** guest2 left (too slow)\n"
 	    "*** guest3 left (too slow)\n");
-	fx_silent(b);
-	fx_silent(c);
+	fx_silent(f, b);
+	fx_silent(f, c);
 	assert_true(b->flags & CLIENT_CLOSING);
 	assert_true(c->flags & CLIENT_CLOSING);
 	assert_int_equal(f->r.count, 1);
@@ -476,16 +475,16 @@ test_settle_chain_backward(void **state)
 	z = fx_member(f, NULL);
 	w = fx_member(f, NULL);
 	f->r.sendq = 100;
-	fx_fill(x, 70);
-	fx_fill(y, 95);
-	fx_fill(w, 40);
+	fx_fill(f, x, 70);
+	fx_fill(f, y, 95);
+	fx_fill(f, w, 40);
 	/*
 	 * y goes over first; its notice takes x, earlier in the list, over;
 	 * x's notice then takes w over: it takes more than one pass.
 	 */
 	room_broadcast(&f->r, z, "<guest3> hi", 11);
 	room_settle(&f->r);
-	fx_expect(z, "*** guest2 left (too slow)\n*** guest1 left (too slow)\n"
+	fx_expect(f, z, "*** guest2 left (too slow)\n*** guest1 left (too slow)\n"
 	    "*** guest4 left (too slow)\n");
 	assert_true(x->flags & CLIENT_CLOSING);
 	assert_true(y->flags & CLIENT_CLOSING);
@@ -509,7 +508,7 @@ test_settle_everyone_slow(void **state)
 		(void)fx_member(f, NULL);
 	f->r.sendq = 20;
 	room_broadcastf(&f->r, NULL, "*** a notice for everyone");
-	assert_int_equal(f->r.nslow, 5);
+	assert_int_equal(f->r.nslow, 0);
 	room_settle(&f->r);
 	assert_int_equal(f->r.count, 0);
 	assert_int_equal(f->r.nslow, 0);
@@ -517,7 +516,7 @@ test_settle_everyone_slow(void **state)
 	assert_null(f->r.tail);
 	for (i = 0; i < 5; i++) {
 		assert_true(f->c[i]->flags & CLIENT_CLOSING);
-		fx_silent(f->c[i]);
+		fx_silent(f, f->c[i]);
 	}
 }
 
@@ -531,9 +530,9 @@ test_join_over_sendq(void **state)
 	/* The welcome alone is longer than the queue may hold. */
 	f->r.sendq = 50;
 	b = fx_join(f);
-	fx_expect(a, "*** guest2 joined\n*** guest2 left (too slow)\n");
-	fx_silent(b);
-	assert_null(b->out.data);
+	fx_expect(f, a, "*** guest2 joined\n*** guest2 left (too slow)\n");
+	fx_silent(f, b);
+	assert_int_equal(b->rd.id, 0);	/* cut off the log */
 	assert_true(b->flags & CLIENT_CLOSING);
 	assert_int_equal(f->r.count, 1);
 }
@@ -558,8 +557,8 @@ test_limit_toolong(void **state)
 	buf_drain(&f->log, buf_used(&f->log));
 	room_toolong(&f->r, a, 512);
 	/* Only the sender hears of it, and it stays. */
-	fx_expect(a, "!!! line too long (max 512 bytes)\n");
-	fx_silent(b);
+	fx_expect(f, a, "!!! line too long (max 512 bytes)\n");
+	fx_silent(f, b);
 	assert_true(a->flags & CLIENT_JOINED);
 	assert_false(a->flags & (CLIENT_CLOSING | CLIENT_SLOW));
 	assert_int_equal(f->r.count, 2);
@@ -570,8 +569,8 @@ test_limit_toolong(void **state)
 	    "client 1 alice: line too long\n", buf_used(&f->log));
 	/* The size is the server's option, printed as given. */
 	room_toolong(&f->r, b, 1048576);
-	fx_expect(b, "!!! line too long (max 1048576 bytes)\n");
-	fx_silent(a);
+	fx_expect(f, b, "!!! line too long (max 1048576 bytes)\n");
+	fx_silent(f, a);
 }
 
 static void
@@ -585,9 +584,9 @@ test_limit_idle(void **state)
 	c = fx_member(f, "carol");
 	room_idle(&f->r, b, 30);
 	/* The idler is told why, then leaves like anyone else. */
-	fx_expect(b, "!!! idle for 30 seconds, disconnecting\n");
-	fx_expect(a, "*** bob left (idle)\n");
-	fx_expect(c, "*** bob left (idle)\n");
+	fx_expect(f, b, "!!! idle for 30 seconds, disconnecting\n");
+	fx_expect(f, a, "*** bob left (idle)\n");
+	fx_expect(f, c, "*** bob left (idle)\n");
 	assert_true(b->flags & CLIENT_CLOSING);
 	assert_false(b->flags & CLIENT_JOINED);
 	assert_string_equal(b->reason, "idle");
@@ -595,9 +594,9 @@ test_limit_idle(void **state)
 	assert_false(fx_is_member(f, b));
 	/* A leaver is not a member: nothing more for it, nobody told. */
 	room_idle(&f->r, b, 30);
-	fx_silent(b);
-	fx_silent(a);
-	fx_silent(c);
+	fx_silent(f, b);
+	fx_silent(f, a);
+	fx_silent(f, c);
 }
 
 static void
@@ -609,15 +608,15 @@ test_limit_idle_slow(void **state)
 	a = fx_member(f, "alice");
 	b = fx_member(f, "bob");
 	f->r.sendq = 100;
-	fx_fill(b, 90);
+	fx_fill(f, b, 90);
 	/* The notice does not fit: bob is too slow for it, and still goes. */
 	room_idle(&f->r, b, 5);
 	assert_true(b->flags & CLIENT_CLOSING);
-	assert_null(b->out.data);
+	assert_int_equal(b->rd.id, 0);	/* cut off the log */
 	assert_int_equal(f->r.nslow, 0);
-	fx_expect(a, "*** bob left (idle)\n");
+	fx_expect(f, a, "*** bob left (idle)\n");
 	room_settle(&f->r);
-	fx_silent(a);
+	fx_silent(f, a);
 }
 
 static void
@@ -630,6 +629,90 @@ test_limit_full(void **state)
 	line = room_full_notice(&n);
 	assert_int_equal(n, strlen("!!! server full, try again later\n"));
 	assert_memory_equal(line, "!!! server full, try again later\n", n);
+}
+
+/* ---------------------------------------------------------------------
+ * The room log: history for joiners, private lines in place
+ * ------------------------------------------------------------------- */
+
+/* Start the fixture's room over, keeping the last history chat lines. */
+static void
+fx_history(struct fx *f, size_t history)
+{
+	room_free(&f->r);
+	assert_int_equal(room_init(&f->r, FX_SENDQ, history), 0);
+	f->r.log = fx_log;
+	f->r.log_arg = f;
+	room_set_clock(&f->r, "2026-12-01 14:02");
+}
+
+static void
+test_history_join(void **state)
+{
+	struct fx *f = *state;
+	struct client *a, *b, *c;
+
+	fx_history(f, 2);
+	a = fx_member(f, "alice");
+	b = fx_member(f, "bob");
+	fx_say(f, a, "hello");
+	fx_say(f, b, "/me waves");
+	fx_say(f, a, "/msg bob not history");
+	room_set_clock(&f->r, "2026-12-01 14:03");
+	fx_say(f, a, "last");
+	fx_drain_all(f);
+	c = fx_join(f);
+	fx_expect(f, c, WELCOME("guest1", 3)
+	    "*** last 2 messages:\n"
+	    "[14:02] * bob waves\n"
+	    "[14:03] <alice> last\n"
+	    "*** end of history\n");
+	fx_expect(f, a, "*** guest1 joined\n");
+	/* The next day, the date shows. */
+	room_set_clock(&f->r, "2026-12-02 09:00");
+	room_leave(&f->r, c, NULL, "quit");
+	fx_drain_all(f);
+	c = fx_join(f);
+	fx_expect(f, c, WELCOME("guest1", 3)
+	    "*** last 2 messages:\n"
+	    "[2026-12-01 14:02] * bob waves\n"
+	    "[2026-12-01 14:03] <alice> last\n"
+	    "*** end of history\n");
+}
+
+static void
+test_history_none(void **state)
+{
+	struct fx *f = *state;
+	struct client *a;
+
+	fx_history(f, 50);
+	(void)fx_member(f, "alice");
+	/* Notices and errors are not history: no block. */
+	a = fx_join(f);
+	fx_expect(f, a, WELCOME("guest1", 2));
+}
+
+static void
+test_private_in_place(void **state)
+{
+	struct fx *f = *state;
+	struct client *a, *b, *c;
+
+	a = fx_member(f, "alice");
+	b = fx_member(f, "bob");
+	c = fx_member(f, "carol");
+	fx_say(f, a, "one");
+	fx_say(f, b, "/who");
+	fx_say(f, a, "/msg bob psst");
+	fx_say(f, c, "two");
+	fx_say(f, b, "/nick");
+	fx_say(f, a, "three");
+	fx_expect(f, b, "<alice> one\n*** 3 online: alice bob carol\n"
+	    "[pm] <alice> psst\n<carol> two\n!!! usage: /nick NAME\n"
+	    "<alice> three\n");
+	fx_expect(f, a, "<carol> two\n");
+	fx_expect(f, c, "<alice> one\n<alice> three\n");
 }
 
 static void
@@ -674,7 +757,7 @@ test_no_log_hook(void **state)
 	room_rename(&f->r, a, "alice", 5);
 	room_leave(&f->r, b, NULL, "eof");
 	assert_int_equal(f->nlog, 0);
-	fx_expect(a, WELCOME("guest1", 1) "*** guest2 joined\n"
+	fx_expect(f, a, WELCOME("guest1", 1) "*** guest2 joined\n"
 	    "*** guest1 is now alice\n*** guest2 left\n");
 }
 
@@ -707,6 +790,9 @@ main(void)
 		T(test_limit_idle),
 		T(test_limit_idle_slow),
 		T(test_limit_full),
+		T(test_history_join),
+		T(test_history_none),
+		T(test_private_in_place),
 		T(test_log_events),
 		T(test_no_log_hook),
 	};
