@@ -2,15 +2,19 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <sys/uio.h>
 
 #include "buf.h"
 #include "client.h"
 #include "commands.h"
 #include "fuzz_check.h"
 #include "line.h"
+#include "rlog.h"
 #include "room.h"
 #include "text.h"
 
@@ -20,18 +24,22 @@
  * commands) is run on their bytes just as lobbyd runs it, and what the
  * room queues for each is "written" when the script says so.
  *
- * Bytes 0-1 pick the line cap (1-64) and the send queue (its least legal
- * value and up to 7 KiB more, so that slow clients happen). Then each op
- * byte names an action in its low 3 bits and a client slot in the rest:
+ * Bytes 0-1 pick the line cap (1-64), the send queue (its least legal
+ * value and up to 7 KiB more, so that slow clients happen) and the
+ * history (0, 1, 3 or 50 lines). Then each op byte names an action in its
+ * low 3 bits and a client slot in the rest:
  *
  *   0 connect    1 send (next byte: length, then that many raw bytes)
  *   2 clean EOF  3 reset   4 write all queued   5 write part (next byte)
- *   6 idle out   7 write everybody's queue
+ *   6 idle out   7 write everybody's queue, and the clock moves a minute
  *
- * After every op the room is checked whole, and everything written is
- * checked line by line: valid UTF-8, no control characters, LF-ended, no
- * line past what the cap allows, no queue past the send queue limit, and
- * no client ever sent its own chat back.
+ * After every op the room and its log are checked whole: the member list,
+ * every backlog within the limit, the blocks' offsets and runs, every
+ * reference accounted for, each reader on the list its state says, no
+ * block kept that nothing holds, the history count. Everything written
+ * is checked line by line: valid UTF-8, no control characters, LF-ended,
+ * no line past what the cap allows; and no client ever gets its own chat
+ * back.
  */
 
 #define FUZZ_CLIENTS	6	/* slots for simulated clients */
@@ -42,7 +50,9 @@
 struct fuzz {
 	struct room	 room;			/* the room under test */
 	struct client	*slot[FUZZ_CLIENTS];	/* simulated clients */
-	size_t		 seen[FUZZ_CLIENTS];	/* queued bytes checked */
+	struct buf	 got[FUZZ_CLIENTS];	/* written, line not complete */
+	size_t		 history;		/* --history */
+	unsigned	 minute;		/* the clock, in minutes */
 	size_t		 max_line;		/* --max-line */
 	size_t		 sendq;			/* --sendq */
 	size_t		 out_max;		/* longest line sent out */
@@ -70,47 +80,172 @@ fuzz_check_line(const struct fuzz *f, const unsigned char *s, size_t n)
 	FUZZ_CHECK(fuzz_valid_clean(s, n));
 }
 
-/* Check every line of p[0..n), which must be whole lines. */
+/* Everything the client in slot i has to receive, as one string. */
 static void
-fuzz_check_lines(const struct fuzz *f, const char *p, size_t n)
+fuzz_pending(const struct fuzz *f, size_t i, struct buf *out)
 {
-	const char *lf;
+	struct rlog_iter it;
+	const char *p;
+	size_t n;
 
-	FUZZ_CHECK(n == 0 || p[n - 1] == '\n');
-	while (n > 0) {
-		lf = memchr(p, '\n', n);
-		FUZZ_CHECK(lf != NULL);
-		fuzz_check_line(f, (const unsigned char *)p, (size_t)(lf - p));
-		n -= (size_t)(lf - p) + 1;
-		p = lf + 1;
-	}
+	rlog_iter_start(&it, &f->room.rlog, &f->slot[i]->rd);
+	while (rlog_iter_next(&it, &p, &n))
+		FUZZ_CHECK(buf_append(out, p, n) == 0);
 }
 
 /*
- * "Write" up to n bytes of the queue of the client in slot i, as a socket
- * would take them, perhaps stopping mid-line. What was queued since the
- * last write is checked first: it is what the client will get.
+ * "Write" up to n bytes of what the client in slot i has to receive, as a
+ * socket would take them with one writev(), perhaps stopping mid-line.
+ * The bytes land in the client's receive buffer, where every complete
+ * line is checked. The iovecs must say what the iterator says.
  */
 static void
 fuzz_write(struct fuzz *f, size_t i, size_t n)
 {
 	struct client *c = f->slot[i];
-	size_t used = buf_used(&c->out);
+	struct buf want = BUF_INIT;
+	struct iovec iov[8];
+	size_t k, take, done = 0;
+	const char *p, *lf;
+	int cnt;
 
-	FUZZ_CHECK(f->seen[i] <= used);
-	if (used == 0)
-		return;
-	fuzz_check_lines(f, buf_peek(&c->out) + f->seen[i],
-	    used - f->seen[i]);
-	if (n > used)
-		n = used;
-	buf_drain(&c->out, n);
-	f->seen[i] = used - n;
-	if (buf_used(&c->out) == 0)
-		buf_shrink(&c->out);
+	fuzz_pending(f, i, &want);
+	cnt = rlog_iov(&f->room.rlog, &c->rd, iov, 8);
+	FUZZ_CHECK((cnt == 0) == (buf_used(&want) == 0));
+	FUZZ_CHECK(rlog_has_output(&f->room.rlog, &c->rd) == (cnt > 0));
+	for (k = 0; k < (size_t)cnt && done < n; k++) {
+		FUZZ_CHECK(iov[k].iov_len > 0);
+		FUZZ_CHECK(done + iov[k].iov_len <= buf_used(&want));
+		FUZZ_CHECK(memcmp(iov[k].iov_base, buf_peek(&want) + done,
+		    iov[k].iov_len) == 0);
+		take = iov[k].iov_len < n - done ? iov[k].iov_len : n - done;
+		FUZZ_CHECK(buf_append(&f->got[i], iov[k].iov_base, take) == 0);
+		done += take;
+	}
+	buf_free(&want);
+	rlog_advance(&f->room.rlog, &c->rd, done);
+	/* Check and drop the complete lines received. */
+	while ((lf = memchr(buf_peek(&f->got[i]), '\n',
+	    buf_used(&f->got[i]))) != NULL) {
+		p = buf_peek(&f->got[i]);
+		fuzz_check_line(f, (const unsigned char *)p, (size_t)(lf - p));
+		buf_drain(&f->got[i], (size_t)(lf - p) + 1);
+	}
+	FUZZ_CHECK(buf_used(&f->got[i]) <= f->out_max);
+}
+
+/* Write everything the client in slot i has to receive. */
+static void
+fuzz_write_all(struct fuzz *f, size_t i)
+{
+	while (rlog_has_output(&f->room.rlog, &f->slot[i]->rd))
+		fuzz_write(f, i, SIZE_MAX);
 }
 
 /* ---------------------------------------------------- room checks */
+
+/* Whether rd is on list li. */
+static bool
+fuzz_on_list(const struct rlog_list *li, const struct rlog_reader *rd)
+{
+	const struct rlog_reader *x;
+	size_t n = 0;
+
+	for (x = li->head; x != NULL; x = x->next, n++)
+		if (x == rd)
+			return true;
+	return false;
+}
+
+/* The log: blocks, runs, references, lists and history agree. */
+static void
+fuzz_check_log(const struct fuzz *f)
+{
+	const struct rlog *l = &f->room.rlog;
+	const struct rlog_list *lists[3] = { &l->idle, &l->pending,
+	    &l->parked };
+	const struct rlog_block *b;
+	const struct rlog_reader *rd, *prev;
+	unsigned refs = 0, held = 0;
+	size_t i, k, n, chat = 0;
+	bool counting = false;
+
+	/* Offsets run on from block to block; runs tile each block. */
+	for (b = l->head; b != NULL; b = b->next) {
+		FUZZ_CHECK(b->used <= b->size);
+		FUZZ_CHECK(b->next != NULL || b == l->tail);
+		if (b->next != NULL)
+			FUZZ_CHECK(b->next->seq == b->seq + b->used);
+		for (k = 0, n = 0; k < b->nruns; k++) {
+			FUZZ_CHECK(b->runs[k].off == n);
+			FUZZ_CHECK(b->runs[k].len > 0);
+			FUZZ_CHECK(b->data[n + b->runs[k].len - 1] == '\n');
+			n += b->runs[k].len;
+		}
+		FUZZ_CHECK(n == b->used);
+		refs += b->refs;
+	}
+	/* Nothing is kept that no position holds. */
+	FUZZ_CHECK(l->head == l->tail || l->head->refs > 0);
+	/* Every reference is a position: readers, replays, the history. */
+	for (i = 0; i < FUZZ_CLIENTS; i++) {
+		rd = f->slot[i] != NULL ? &f->slot[i]->rd : NULL;
+		if (rd == NULL || rd->id == 0)
+			continue;
+		held += 1 + (rd->hist != NULL);
+		switch (rd->state) {
+		case RLOG_IDLE:
+			FUZZ_CHECK(!rlog_has_output(l, rd));
+			/* fall through */
+		case RLOG_PENDING:
+		case RLOG_PARKED:
+			FUZZ_CHECK(fuzz_on_list(lists[rd->state - RLOG_IDLE],
+			    rd));
+			break;
+		case RLOG_DONE:
+			FUZZ_CHECK(rd->stop != UINT64_MAX);
+			FUZZ_CHECK(!rlog_has_output(l, rd));
+			break;
+		default:
+			FUZZ_CHECK(0);
+		}
+		FUZZ_CHECK(rd->privbytes <= buf_used(&rd->priv));
+	}
+	held += l->history > 0;
+	FUZZ_CHECK(refs == held);
+	/* The lists are well linked and hold only readers of their state. */
+	for (i = 0, n = 0; i < 3; i++) {
+		for (prev = NULL, rd = lists[i]->head, k = 0; rd != NULL;
+		    prev = rd, rd = rd->next, k++) {
+			FUZZ_CHECK(rd->prev == prev);
+			FUZZ_CHECK(rd->state == RLOG_IDLE + i);
+		}
+		FUZZ_CHECK(lists[i]->tail == prev);
+		FUZZ_CHECK(lists[i]->count == k);
+		n += k;
+	}
+	/* The history start counts exactly the kept chat lines. */
+	if (l->history > 0) {
+		for (b = l->head; b != NULL; b = b->next)
+			for (k = 0; k < b->nruns; k++) {
+				const struct rlog_run *r = &b->runs[k];
+				const char *p, *end;
+
+				if (b == l->hstart.blk && k == l->hstart.run)
+					counting = true;
+				if (!counting || r->kind != RLOG_CHAT)
+					continue;
+				p = b->data + r->off;
+				end = p + r->len;
+				if (b == l->hstart.blk && k == l->hstart.run)
+					p = b->data + l->hstart.off;
+				for (; p < end; p++)
+					chat += *p == '\n';
+			}
+		FUZZ_CHECK(chat == l->hcount);
+		FUZZ_CHECK(l->hcount <= l->history);
+	}
+}
 
 /* The room's list, count, flags and nicks all agree. */
 static void
@@ -128,7 +263,9 @@ fuzz_check_room(const struct fuzz *f)
 		FUZZ_CHECK(proto_nick_valid(c->nick, strlen(c->nick)));
 		for (d = r->head; d != c; d = d->next)
 			FUZZ_CHECK(strcasecmp(c->nick, d->nick) != 0);
-		FUZZ_CHECK(buf_used(&c->out) <= f->sendq);
+		FUZZ_CHECK(rlog_backlog(&r->rlog, &c->rd) <= f->sendq);
+		FUZZ_CHECK(rlog_lag(&r->rlog, &c->rd) <= 4 * f->sendq);
+		FUZZ_CHECK(c->rd.id != 0 && c->rd.stop == UINT64_MAX);
 		FUZZ_CHECK(line_pending(&c->line) <= f->max_line + 1);
 		found = false;
 		for (i = 0; i < FUZZ_CLIENTS; i++)
@@ -139,6 +276,7 @@ fuzz_check_room(const struct fuzz *f)
 	FUZZ_CHECK(r->tail == prev);
 	FUZZ_CHECK(n == r->count);
 	FUZZ_CHECK(r->nslow == 0);
+	fuzz_check_log(f);
 }
 
 /* Free the clients that left, as the server does after a loop pass. */
@@ -153,10 +291,14 @@ fuzz_reap(struct fuzz *f)
 			continue;
 		if (c->flags & CLIENT_CLOSING) {
 			FUZZ_CHECK(!(c->flags & CLIENT_JOINED));
-			/* A slow client's queue was dropped; others go. */
-			if (!(c->flags & CLIENT_SLOW))
-				fuzz_write(f, i, buf_used(&c->out));
+			/* A slow client was cut off the log; others go. */
+			if (c->flags & CLIENT_SLOW)
+				FUZZ_CHECK(c->rd.id == 0);
+			fuzz_write_all(f, i);
+			FUZZ_CHECK(c->rd.id == 0 || c->rd.state == RLOG_DONE);
+			room_forget(&f->room, c);
 			client_free(c);
+			buf_free(&f->got[i]);
 			f->slot[i] = NULL;
 		} else
 			FUZZ_CHECK(c->flags & CLIENT_JOINED);
@@ -165,16 +307,13 @@ fuzz_reap(struct fuzz *f)
 
 /* ---------------------------------------------------- the data path */
 
-/* Whether the new part of c's queue, from old on, holds a line of its own. */
+/* Whether p[0..n), whole lines, holds a chat or /me line of nick's. */
 static bool
-fuzz_echoed(const struct client *c, size_t old, const char *nick)
+fuzz_echoed(const char *p, size_t n, const char *nick)
 {
-	size_t n = buf_used(&c->out) - old, nl = strlen(nick);
-	const char *p, *lf;
+	size_t nl = strlen(nick);
+	const char *lf;
 
-	if (n == 0)
-		return false;
-	p = buf_peek(&c->out) + old;
 	while (n > 0) {
 		lf = memchr(p, '\n', n);
 		FUZZ_CHECK(lf != NULL);
@@ -190,6 +329,19 @@ fuzz_echoed(const struct client *c, size_t old, const char *nick)
 	return false;
 }
 
+/* The slot of client c. */
+static size_t
+fuzz_slot(const struct fuzz *f, const struct client *c)
+{
+	size_t i;
+
+	for (i = 0; i < FUZZ_CLIENTS; i++)
+		if (f->slot[i] == c)
+			return i;
+	FUZZ_CHECK(0);
+	return 0;
+}
+
 /* The server's per-line callback, with the no-echo check around it. */
 static int
 fuzz_line(void *arg, enum line_event ev, const char *text, size_t len)
@@ -198,7 +350,8 @@ fuzz_line(void *arg, enum line_event ev, const char *text, size_t len)
 	struct fuzz *f = in->f;
 	struct client *c = in->c;
 	char nick[PROTO_NICK_MAX + 1];
-	size_t n, old;
+	struct buf before = BUF_INIT, after = BUF_INIT;
+	size_t n, slot = fuzz_slot(f, c);
 	bool chat;
 
 	FUZZ_CHECK(!(c->flags & CLIENT_CLOSING));
@@ -216,11 +369,20 @@ fuzz_line(void *arg, enum line_event ev, const char *text, size_t len)
 	chat = f->clean[0] != '/' || (n > 1 && f->clean[1] == '/') ||
 	    (n > 3 && strncasecmp(f->clean, "/me", 3) == 0);
 	memcpy(nick, c->nick, sizeof nick);
-	old = buf_used(&c->out);
+	fuzz_pending(f, slot, &before);
 	commands_input(&f->room, c, f->clean, n);
 	/* A chat line or /me of c's own never comes back to c. */
-	if (chat && !(c->flags & (CLIENT_SLOW | CLIENT_CLOSING)))
-		FUZZ_CHECK(!fuzz_echoed(c, old, nick));
+	if (chat && !(c->flags & (CLIENT_SLOW | CLIENT_CLOSING))) {
+		fuzz_pending(f, slot, &after);
+		/* Nothing was written: the old stream is still in front. */
+		FUZZ_CHECK(buf_used(&after) >= buf_used(&before));
+		FUZZ_CHECK(memcmp(buf_peek(&after), buf_peek(&before),
+		    buf_used(&before)) == 0);
+		FUZZ_CHECK(!fuzz_echoed(buf_peek(&after) + buf_used(&before),
+		    buf_used(&after) - buf_used(&before), nick));
+	}
+	buf_free(&before);
+	buf_free(&after);
 	/* Slow members are only flagged: they leave when fuzz_send settles. */
 	return (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) ? 1 : 0;
 }
@@ -247,6 +409,18 @@ fuzz_send(struct fuzz *f, struct client *c, const uint8_t *p, size_t n)
 
 /* ---------------------------------------------------- the driver */
 
+/* Give the room the run's clock, as the server does once a second. */
+static void
+fuzz_clock(struct fuzz *f)
+{
+	char stamp[RLOG_STAMP + 1];
+	unsigned m = f->minute % (24 * 60), d = 1 + f->minute / (24 * 60) % 28;
+
+	snprintf(stamp, sizeof stamp, "2026-12-%02u %02u:%02u", d, m / 60,
+	    m % 60);
+	room_set_clock(&f->room, stamp);
+}
+
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -268,12 +442,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * with the longest prefix ("[pm] <" NICK "> " and the like), or an
 	 * error quoting the line; /who and /help are short with few clients.
 	 */
-	f.out_max = TEXT_CLEAN_MAX(f.max_line) + 64;
+	f.history = (size_t[]){ 0, 1, 3, 50 }[(data[1] >> 3) % 4];
+	/* A history line has its time in front: "[YYYY-MM-DD HH:MM] ". */
+	f.out_max = TEXT_CLEAN_MAX(f.max_line) + 64 + RLOG_PREFIX_MAX;
 	if (f.out_max < 200)
 		f.out_max = 200;
 	f.clean = malloc(TEXT_CLEAN_MAX(f.max_line) + 1);
 	FUZZ_CHECK(f.clean != NULL);
-	room_init(&f.room, f.sendq);
+	FUZZ_CHECK(room_init(&f.room, f.sendq, f.history) == 0);
+	fuzz_clock(&f);
 	data += 2;
 	size -= 2;
 
@@ -289,7 +466,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			c = client_new(-1, ++f.next_id, "fuzz", f.max_line);
 			FUZZ_CHECK(c != NULL);
 			f.slot[slot] = c;
-			f.seen[slot] = 0;
 			room_join(&f.room, c);
 			room_settle(&f.room);
 			break;
@@ -323,7 +499,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		case 4:
 			if (c != NULL)
-				fuzz_write(&f, slot, buf_used(&c->out));
+				fuzz_write_all(&f, slot);
 			break;
 		case 5:
 			n = size > 0 ? (size_t)*data * 16 : 0;
@@ -342,8 +518,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		default:
 			for (i = 0; i < FUZZ_CLIENTS; i++)
-				if ((c = f.slot[i]) != NULL)
-					fuzz_write(&f, i, buf_used(&c->out));
+				if (f.slot[i] != NULL)
+					fuzz_write_all(&f, i);
+			/* History lines of another day get the date. */
+			f.minute += 719;
+			fuzz_clock(&f);
 			break;
 		}
 		fuzz_reap(&f);
@@ -356,10 +535,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (i = 0; i < FUZZ_CLIENTS; i++) {
 		if ((c = f.slot[i]) == NULL)
 			continue;
-		if (!(c->flags & CLIENT_SLOW))
-			fuzz_write(&f, i, buf_used(&c->out));
+		fuzz_write_all(&f, i);
+		room_forget(&f.room, c);
 		client_free(c);
+		buf_free(&f.got[i]);
 	}
+	/* With every reader gone, only the history holds blocks. */
+	FUZZ_CHECK(f.room.rlog.head == f.room.rlog.tail ||
+	    f.room.rlog.head->refs == (f.history > 0));
 	room_free(&f.room);
 	free(f.clean);
 	return 0;
