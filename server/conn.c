@@ -419,24 +419,19 @@ static ssize_t
 conn_writev(struct server *s, struct client *c)
 {
 	struct rlog *l = &s->room.rlog;
-	size_t left, k, i;
 	ssize_t n;
 	int cnt;
 
 	if ((cnt = rlog_iov(l, &c->rd, s->iov, SERVER_IOV)) == 0) {
 		/* Only its own lines were left: that makes it idle. */
-		rlog_advance(l, &c->rd, 0);
+		(void)rlog_advance(l, &c->rd, 0);
 		return 0;
 	}
 	if ((n = writev(c->fd, s->iov, cnt)) <= 0)
 		return n;
-	for (left = (size_t)n, i = 0; left > 0; i++) {
-		k = s->iov[i].iov_len < left ? s->iov[i].iov_len : left;
-		stats_sent(&s->stats, s->iov[i].iov_base, k);
-		left -= k;
-	}
 	c->bytes_out += (uint64_t)n;
-	rlog_advance(l, &c->rd, (size_t)n);
+	stats_written(&s->stats, (size_t)n,
+	    rlog_advance(l, &c->rd, (size_t)n));
 	return n;
 }
 
@@ -516,6 +511,8 @@ conn_flush_all(struct server *s)
 	struct rlog_reader *rd;
 	struct client *c, *list;
 
+	/* What this pass appended ends its runs: see rlog_run_lines(). */
+	rlog_seal(l);
 	for (;;) {
 		room_settle(&s->room);
 		list = s->pending;

@@ -362,6 +362,12 @@ rlog_free(struct rlog *l)
 }
 
 void
+rlog_seal(struct rlog *l)
+{
+	l->sealed = true;
+}
+
+void
 rlog_set_clock(struct rlog *l, const char stamp[RLOG_STAMP])
 {
 	memcpy(l->stamp, stamp, RLOG_STAMP);
@@ -476,6 +482,7 @@ rlog_put(struct rlog *l, uint32_t from, enum rlog_kind kind, const char *p,
 {
 	struct rlog_block *b = l->tail, *nb;
 	struct rlog_run *r;
+	uint32_t k;
 
 	if (n > UINT32_MAX) {
 		errno = ENOMEM;
@@ -489,7 +496,7 @@ rlog_put(struct rlog *l, uint32_t from, enum rlog_kind kind, const char *p,
 		l->tail = b = nb;
 	}
 	r = b->nruns > 0 ? &b->runs[b->nruns - 1] : NULL;
-	if (r == NULL || r->from != from || r->kind != kind ||
+	if (r == NULL || l->sealed || r->from != from || r->kind != kind ||
 	    memcmp(r->stamp, l->stamp, RLOG_STAMP) != 0) {
 		if (b->nruns == b->runcap) {
 			size_t cap = b->runcap ? b->runcap * 2 : 16;
@@ -507,15 +514,14 @@ rlog_put(struct rlog *l, uint32_t from, enum rlog_kind kind, const char *p,
 		r->kind = (uint8_t)kind;
 		memcpy(r->stamp, l->stamp, RLOG_STAMP);
 	}
+	l->sealed = false;
 	memcpy(b->data + b->used, p, n);
 	b->used += n;
+	k = rlog_count_lines(p, n);
 	r->len += (uint32_t)n;
-	if (kind == RLOG_CHAT) {
-		uint32_t k = rlog_count_lines(p, n);
-
-		r->lines += k;
+	r->lines += k;
+	if (kind == RLOG_CHAT)
 		l->hcount += k;
-	}
 	return 0;
 }
 
@@ -801,12 +807,41 @@ rlog_peek(const struct rlog *l, const struct rlog_reader *rd,
 	ch->n = 0;
 }
 
+/*
+ * The lines ending in the n log bytes from p on (which lie in runs not
+ * from the reader, one after the other): a run taken whole counts what it
+ * recorded; only the part of a run taken in part is scanned. (The log is
+ * sealed once per loop pass, so a reader that keeps up takes whole runs.)
+ */
+static uint32_t
+rlog_run_lines(const struct rlog_pos *p, size_t n)
+{
+	const struct rlog_block *b = p->blk;
+	size_t off = p->off, k = p->run, take, end;
+	uint32_t lines = 0;
+
+	while (n > 0 && k < b->nruns) {
+		end = b->runs[k].off + b->runs[k].len;
+		take = n < end - off ? n : end - off;
+		if (off == b->runs[k].off && take == b->runs[k].len)
+			lines += b->runs[k].lines;
+		else
+			lines += rlog_count_lines(b->data + off, take);
+		n -= take;
+		off += take;
+		if (off == end)
+			k++;
+	}
+	return lines;
+}
+
 /* Consume n bytes (at most ch->n) of the chunk ch just peeked at c. */
 static void
 rlog_consume(struct rlog_cursor *c, const struct rlog_chunk *ch, size_t n)
 {
 	switch (ch->type) {
 	case RLOG_CH_PRIV:
+		c->lines += rlog_count_lines(ch->p, n);
 		c->pdone += n;
 		c->pbytes += n;
 		break;
@@ -818,9 +853,11 @@ rlog_consume(struct rlog_cursor *c, const struct rlog_chunk *ch, size_t n)
 		if (n == ch->n) {
 			c->hpart = 0;
 			c->hleft--;
+			c->lines++;
 		}
 		break;
 	case RLOG_CH_LOG:
+		c->lines += rlog_run_lines(&c->pos, n);
 		c->pos.off += n;
 		rlog_pos_fix_run(&c->pos);
 		break;
@@ -895,7 +932,7 @@ rlog_has_output(const struct rlog *l, const struct rlog_reader *rd)
 	return ch.type != RLOG_CH_NONE;
 }
 
-void
+size_t
 rlog_advance(struct rlog *l, struct rlog_reader *rd, size_t n)
 {
 	struct rlog_cursor c;
@@ -903,7 +940,7 @@ rlog_advance(struct rlog *l, struct rlog_reader *rd, size_t n)
 	size_t take;
 
 	if (rd->id == 0)
-		return;
+		return 0;
 	rlog_cursor_init(rd, &c);
 	for (;;) {
 		/* The last peek also passes over what gives no bytes. */
@@ -937,6 +974,7 @@ rlog_advance(struct rlog *l, struct rlog_reader *rd, size_t n)
 		rlog_list_set(l, rd, rd->stop != UINT64_MAX ? RLOG_DONE :
 		    RLOG_IDLE);
 	rlog_gc(l);
+	return c.lines;
 }
 
 void

@@ -63,7 +63,7 @@ struct rlog_run {
 	uint32_t	 off;		/* first byte, in the block */
 	uint32_t	 len;		/* bytes, whole lines */
 	uint32_t	 from;		/* sender's reader id; 0: for everyone */
-	uint32_t	 lines;		/* lines in the run */
+	uint32_t	 lines;		/* lines (LFs) in the run */
 	uint8_t		 kind;		/* enum rlog_kind */
 	char		 stamp[RLOG_STAMP]; /* local time, YYYY-MM-DD HH:MM */
 };
@@ -107,6 +107,7 @@ struct rlog_cursor {
 	bool		 hdone;		/* the replay's record was consumed */
 	size_t		 pbytes;	/* private line bytes consumed */
 	uint64_t	 ownskip;	/* own log bytes passed over */
+	size_t		 lines;		/* lines consumed whole */
 };
 
 /*
@@ -155,6 +156,7 @@ struct rlog {
 					 * maxkey + (end - scan_end) */
 	struct rlog_reader **slow;	/* rlog_settle()'s answer */
 	size_t		 slowcap;	/* entries allocated at slow */
+	bool		 sealed;	/* the next line starts a new run */
 };
 
 /*
@@ -270,9 +272,16 @@ bool	rlog_iter_next(struct rlog_iter *it, const char **p, size_t *len);
  * n bytes (at most what rlog_iov() offered) were written to rd: move its
  * position, drop what it no longer needs and put it on the idle list if
  * it is now caught up (or DONE if stopped). A parked reader stays parked
- * while it still has output.
+ * while it still has output. Returns how many lines those bytes finished
+ * (for counters), found without scanning what was written whole.
  */
-void	rlog_advance(struct rlog *l, struct rlog_reader *rd, size_t n);
+size_t	rlog_advance(struct rlog *l, struct rlog_reader *rd, size_t n);
+
+/*
+ * Lines appended from now on start a new run: called once per loop pass
+ * before writing, so that readers that keep up take whole runs.
+ */
+void	rlog_seal(struct rlog *l);
 
 /* rd's socket is full: park it until rlog_unpark(). */
 void	rlog_park(struct rlog *l, struct rlog_reader *rd);

@@ -26,6 +26,13 @@ stats_leave(struct stats *s)
 }
 
 void
+stats_written(struct stats *s, size_t bytes, uint64_t lines)
+{
+	s->bytes_out += bytes;
+	s->lines_out += lines;
+}
+
+void
 stats_sent(struct stats *s, const void *p, size_t n)
 {
 	const char *q = p, *end = q + n;

@@ -60,6 +60,9 @@ void	stats_leave(struct stats *s);
 /* Count the LFs in p[0..n), bytes a member's socket took: lines_out. */
 void	stats_sent(struct stats *s, const void *p, size_t n);
 
+/* A member's socket took bytes holding lines whole lines: no scan. */
+void	stats_written(struct stats *s, size_t bytes, uint64_t lines);
+
 /*
  * Every field with its value at time now, in a fixed order (the order of
  * struct stats, then "uptime" in seconds): out has STATS_NFIELDS slots.

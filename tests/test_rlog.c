@@ -22,7 +22,7 @@ drain_by(struct rlog *l, struct rlog_reader *rd, size_t chunk)
 {
 	struct iovec iov[64];
 	char *out = malloc(OUT_MAX + 1);
-	size_t len = 0, want, i, n;
+	size_t len = 0, want, i, n, lines = 0, lf = 0;
 	int cnt;
 
 	assert_non_null(out);
@@ -35,9 +35,13 @@ drain_by(struct rlog *l, struct rlog_reader *rd, size_t chunk)
 			len += n;
 			want -= n;
 		}
-		rlog_advance(l, rd, chunk - want);
+		lines += rlog_advance(l, rd, chunk - want);
 	}
 	out[len] = '\0';
+	/* What advance counted is what was written, however it was cut. */
+	for (i = 0; i < len; i++)
+		lf += out[i] == '\n';
+	assert_int_equal(lines, lf);
 	assert_false(rlog_has_output(l, rd));
 	return out;
 }

@@ -105,7 +105,7 @@ fuzz_write(struct fuzz *f, size_t i, size_t n)
 	struct client *c = f->slot[i];
 	struct buf want = BUF_INIT;
 	struct iovec iov[8];
-	size_t k, take, done = 0;
+	size_t k, take, done = 0, lines;
 	const char *p, *lf;
 	int cnt;
 
@@ -122,8 +122,11 @@ fuzz_write(struct fuzz *f, size_t i, size_t n)
 		FUZZ_CHECK(buf_append(&f->got[i], iov[k].iov_base, take) == 0);
 		done += take;
 	}
+	for (k = 0, lines = 0; k < done; k++)
+		lines += buf_peek(&want)[k] == '\n';
 	buf_free(&want);
-	rlog_advance(&f->room.rlog, &c->rd, done);
+	/* The lines it says were finished are the LFs written. */
+	FUZZ_CHECK(rlog_advance(&f->room.rlog, &c->rd, done) == lines);
 	/* Check and drop the complete lines received. */
 	while ((lf = memchr(buf_peek(&f->got[i]), '\n',
 	    buf_used(&f->got[i]))) != NULL) {
@@ -177,9 +180,14 @@ fuzz_check_log(const struct fuzz *f)
 		if (b->next != NULL)
 			FUZZ_CHECK(b->next->seq == b->seq + b->used);
 		for (k = 0, n = 0; k < b->nruns; k++) {
+			size_t j, lf = 0;
+
 			FUZZ_CHECK(b->runs[k].off == n);
 			FUZZ_CHECK(b->runs[k].len > 0);
 			FUZZ_CHECK(b->data[n + b->runs[k].len - 1] == '\n');
+			for (j = 0; j < b->runs[k].len; j++)
+				lf += b->data[n + j] == '\n';
+			FUZZ_CHECK(lf == b->runs[k].lines);
 			n += b->runs[k].len;
 		}
 		FUZZ_CHECK(n == b->used);
