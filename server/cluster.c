@@ -274,7 +274,7 @@ cluster_hist_send(struct cluster *cl, struct client *c)
 
 	if (cl->hist_n == 0)
 		return;
-	room_sendf(r, c, "*** last %zu messages:", cl->hist_n);
+	room_sendf(r, c, PROTO_HISTORY_BEGIN, cl->hist_n);
 	slot = (cl->hist_next + cl->hist_cap - cl->hist_n) % cl->hist_cap;
 	for (i = 0; i < cl->hist_n; i++) {
 		const struct cluster_hist *h = &cl->hist[slot];
@@ -283,7 +283,7 @@ cluster_hist_send(struct cluster *cl, struct client *c)
 		room_sendf(r, c, "%s%s", stamp, h->line);
 		slot = (slot + 1) % cl->hist_cap;
 	}
-	room_sendf(r, c, "*** end of history");
+	room_sendf(r, c, PROTO_HISTORY_END);
 }
 
 /* ---------------------------------------------------------------------
