@@ -72,7 +72,9 @@ fuzz_ref_clean(const unsigned char *in, size_t n, unsigned char *out)
 		cp = best == 1 ? in[i] : in[i] & (0x7f >> best);
 		for (k = 1; k < best; k++)
 			cp = cp << 6 | (in[i + k] & 0x3f);
-		if (!((cp < 0x20 && cp != '\t') || (cp >= 0x7f && cp <= 0x9f))) {
+		if (!((cp < 0x20 && cp != '\t') || (cp >= 0x7f && cp <= 0x9f) ||
+		    (cp >= 0x2028 && cp <= 0x202e) ||
+		    (cp >= 0x2066 && cp <= 0x2069))) {
 			memcpy(out + o, in + i, best);
 			o += best;
 		}
