@@ -224,13 +224,21 @@ async function main() {
 	if (!/retrying in \d+ s/.test(down)) fail("status while down: " + down);
 	await page.screenshot({ path: path.join(OUT, "browser-disconnected.png") });
 	server = await startLobbyd(ports.tcp, ports.web);
-	tcp = await tcpMember(ports.tcp);
-	await tcp.expect("*** welcome to lobby, you are guest1 (1 online; /help for commands)");
-	await tcp.expect("*** guest2 joined");
-	await tcp.expect("*** guest2 is now alice");
+	// The page is alone in the new lobbyd: it joins as guest1 and takes
+	// alice back. The TCP member connects only once the page shows alice
+	// (the server's rename notice), so the names are not a race.
 	await until("the page to reconnect as alice", async () =>
 	    (await page.textContent("#status")) === "connected as alice", 20000);
+	await expectShown(page, /^\d\d:\d\d\*\*\* guest1 is now alice$/);
 	restarting = false;
+	tcp = await tcpMember(ports.tcp);
+	await tcp.expect("*** welcome to lobby, you are guest1 (2 online; /help for commands)");
+	await expectShown(page, /^\d\d:\d\d\*\*\* guest1 joined$/);
+	tcp.send("/who");
+	await tcp.expect("*** 2 online: alice guest1");
+	await until("the online list after the restart", async () =>
+	    (await page.$$eval("#online li", (l) => l.map((x) => x.textContent)))
+	    .join(",") === "alice,guest1");
 	tcp.send("welcome back");
 	await expectShown(page, /<guest1> welcome back$/);
 	await page.fill("#input", "glad to be back");
