@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -297,6 +298,57 @@ seat_freed(struct h_server *s, int *joined, int n)
 }
 
 /*
+ * The receive queue the kernel holds for lobbyd's IPv4 TCP socket on
+ * local port lport in state st (as /proc/net/tcp writes it: 01 is
+ * established, 0A listening), from remote port rport (0: any): unread
+ * bytes, or for a listener the connections waiting for accept(). -1 when
+ * there is no such socket.
+ */
+static long
+tcp_queue(unsigned lport, unsigned rport, unsigned st)
+{
+	char line[512];
+	unsigned lp, rp, state;
+	unsigned long rxq;
+	long q = -1;
+	FILE *f;
+
+	f = fopen("/proc/net/tcp", "r");
+	assert_non_null(f);
+	while (q == -1 && fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, " %*u: %*x:%x %*x:%x %x %*x:%lx", &lp, &rp,
+		    &state, &rxq) == 4 && lp == lport && state == st &&
+		    (rport == 0 || rp == rport))
+			q = (long)rxq;
+	fclose(f);
+	return q;
+}
+
+/* Wait until tcp_queue() is at least n; fail after H_TIMEOUT_MS. */
+static void
+queued_soon(unsigned lport, unsigned rport, unsigned st, long n)
+{
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+
+	while (tcp_queue(lport, rport, st) < n) {
+		if (h_now_ms() >= end)
+			fail_msg("port %u: nothing queued for lobbyd", lport);
+		h_sleep_ms(5);
+	}
+}
+
+/* The local port of connected socket fd. */
+static unsigned
+local_port(int fd)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+	return ntohs(a.sin_port);
+}
+
+/*
  * With the room full, member joined[1] quits and a newcomer connects in
  * the same loop pass: lobbyd is stopped while both happen, so that on
  * resuming one select() reports them together (the listener, with the
@@ -326,7 +378,15 @@ same_pass(struct h_server *s, int *joined)
 	assert_int_equal(write(joined[1], "/quit\n", 6), 6);
 	fd = h_raw_connect(s->port);
 	assert_true(fd != -1);
-	h_sleep_ms(50);
+	/*
+	 * Both must be waiting in lobbyd's sockets before it resumes. A
+	 * write() or connect() on loopback may return before the kernel has
+	 * delivered the segment (on a loaded machine, much later): a /quit
+	 * still in flight when select() runs is a departure of a later pass,
+	 * and "server full" would then be right.
+	 */
+	queued_soon(s->port, local_port(joined[1]), 0x01, 6);
+	queued_soon(s->port, 0, 0x0A, 1);
 	assert_int_equal(kill(s->pid, SIGCONT), 0);
 	assert_true(first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
 	if (strncmp(line, WELCOME, strlen(WELCOME)) != 0)
