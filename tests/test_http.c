@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "unit.h"
 
 /* Parse s in one call; the bytes taken go to *used. */
 static enum http_result
@@ -21,8 +22,13 @@ parse(struct http_request *r, const char *s, size_t *used)
 
 /* Parse s one byte at a time: the same result as in one call, and the
  * same place where the head ends. */
+#define parse_bytewise(r, s, used) \
+	parse_bytewise_at((r), (s), (used), __FILE__, __LINE__)
+
+/* parse_bytewise(), failing at file:line. */
 static enum http_result
-parse_bytewise(struct http_request *r, const char *s, size_t *used)
+parse_bytewise_at(struct http_request *r, const char *s, size_t *used,
+    const char *file, int line)
 {
 	enum http_result res = HTTP_MORE;
 	size_t i, u = 0;
@@ -30,24 +36,29 @@ parse_bytewise(struct http_request *r, const char *s, size_t *used)
 	http_init(r);
 	for (i = 0; s[i] != '\0' && res == HTTP_MORE; i++) {
 		res = http_feed(r, s + i, 1, &u);
-		assert_int_equal(u, 1);
+		u_int_eq(u, 1, file, line);
 	}
 	*used = i;
 	return res;
 }
 
 /* Expect s to fail with status, fed whole and byte by byte. */
+#define expect_error(s, status) \
+	expect_error_at((s), (status), __FILE__, __LINE__)
+
+/* expect_error(), failing at file:line. */
 static void
-expect_error(const char *s, unsigned status)
+expect_error_at(const char *s, unsigned status, const char *file, int line)
 {
 	struct http_request r;
 	size_t used;
 
-	assert_int_equal(parse(&r, s, &used), HTTP_ERROR);
-	assert_int_equal(r.status, status);
-	assert_non_null(r.why);
-	assert_int_equal(parse_bytewise(&r, s, &used), HTTP_ERROR);
-	assert_int_equal(r.status, status);
+	u_int_eq(parse(&r, s, &used), HTTP_ERROR, file, line);
+	u_int_eq(r.status, status, file, line);
+	u_true(r.why != NULL, file, line);
+	u_int_eq(parse_bytewise_at(&r, s, &used, file, line), HTTP_ERROR,
+	    file, line);
+	u_int_eq(r.status, status, file, line);
 }
 
 static const char ws_head[] =

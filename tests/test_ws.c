@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "http.h"
+#include "unit.h"
 #include "ws.h"
 
 #define EV_MAX	16
@@ -63,9 +64,13 @@ seen_free(struct seen *s)
 }
 
 /* Append a frame; masked (as from a client) when mask is not NULL. */
+#define frame(w, first, len, payload, mask) \
+	frame_at((w), (first), (len), (payload), (mask), __FILE__, __LINE__)
+
+/* frame(), failing at file:line. */
 static void
-frame(struct wire *w, unsigned first, uint64_t len, const void *payload,
-    const unsigned char *mask)
+frame_at(struct wire *w, unsigned first, uint64_t len, const void *payload,
+    const unsigned char *mask, const char *file, int line)
 {
 	unsigned char hdr[WS_HEADER_MAX];
 	size_t h;
@@ -73,7 +78,7 @@ frame(struct wire *w, unsigned first, uint64_t len, const void *payload,
 	h = ws_header(hdr, first & 0x0f, (first & 0x80) != 0, len, mask);
 	hdr[0] |= (unsigned char)(first & 0x70);	/* RSV bits, for tests */
 	w->p = realloc(w->p, w->n + h + (size_t)len);
-	assert_non_null(w->p);
+	u_true(w->p != NULL, file, line);
 	memcpy(w->p + w->n, hdr, h);
 	if (len > 0)
 		memcpy(w->p + w->n + h, payload, (size_t)len);
@@ -83,10 +88,15 @@ frame(struct wire *w, unsigned first, uint64_t len, const void *payload,
 }
 
 /* A masked frame with a text payload. */
+#define cframe(w, first, text) \
+	cframe_at((w), (first), (text), __FILE__, __LINE__)
+
+/* cframe(), failing at file:line. */
 static void
-cframe(struct wire *w, unsigned first, const char *text)
+cframe_at(struct wire *w, unsigned first, const char *text, const char *file,
+    int line)
 {
-	frame(w, first, strlen(text), text, test_mask);
+	frame_at(w, first, strlen(text), text, test_mask, file, line);
 }
 
 /* Feed the wire to a fresh server-side parser in chunks of chunk bytes
@@ -112,19 +122,24 @@ feed(struct ws *p, struct seen *s, const struct wire *w, size_t max,
 
 /* Expect the wire to fail with close code code, whole and bytewise,
  * after the events already expected (nev of them). */
+#define expect_fail(w, max, code, nev) \
+	expect_fail_at((w), (max), (code), (nev), __FILE__, __LINE__)
+
+/* expect_fail(), failing at file:line. */
 static void
-expect_fail(const struct wire *w, size_t max, unsigned code, int nev)
+expect_fail_at(const struct wire *w, size_t max, unsigned code, int nev,
+    const char *file, int line)
 {
 	struct ws p;
 	struct seen s;
 	size_t chunk;
 
 	for (chunk = 0; chunk <= 1; chunk++) {
-		assert_int_equal(feed(&p, &s, w, max, chunk), -1);
-		assert_int_equal(p.error, code);
-		assert_non_null(p.why);
-		assert_true(ws_done(&p));
-		assert_int_equal(s.n, nev);
+		u_int_eq(feed(&p, &s, w, max, chunk), -1, file, line);
+		u_int_eq(p.error, code, file, line);
+		u_true(p.why != NULL, file, line);
+		u_true(ws_done(&p), file, line);
+		u_int_eq(s.n, nev, file, line);
 		seen_free(&s);
 		ws_free(&p);
 	}
@@ -157,8 +172,13 @@ test_accept_key(void **state)
 }
 
 /* Parse a head built from the RFC example, with lines replaced. */
+#define check_head(head, origins, norigins) \
+	check_head_at((head), (origins), (norigins), __FILE__, __LINE__)
+
+/* check_head(), failing at file:line. */
 static unsigned
-check_head(const char *head, const char *const *origins, size_t norigins)
+check_head_at(const char *head, const char *const *origins, size_t norigins,
+    const char *file, int line)
 {
 	struct http_request r;
 	const char *why;
@@ -166,12 +186,13 @@ check_head(const char *head, const char *const *origins, size_t norigins)
 	unsigned st;
 
 	http_init(&r);
-	assert_int_equal(http_feed(&r, head, strlen(head), &used), HTTP_DONE);
+	u_int_eq(http_feed(&r, head, strlen(head), &used), HTTP_DONE, file,
+	    line);
 	st = ws_handshake_check(&r, origins, norigins, &why);
 	if (st != 0)
-		assert_non_null(why);
+		u_true(why != NULL, file, line);
 	else
-		assert_null(why);
+		u_true(why == NULL, file, line);
 	return st;
 }
 
