@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "rlog.h"
+#include "unit.h"
 
 #define OUT_MAX		(1 << 20)	/* most bytes one drain() returns */
 
@@ -17,20 +18,28 @@
  * Write everything rd has, as a socket taking at most chunk bytes per
  * writev() would, into a NUL-terminated string the caller frees.
  */
+#define drain_by(l, rd, chunk) \
+	drain_by_at((l), (rd), (chunk), __FILE__, __LINE__)
+
+/* drain_by() with a socket that takes everything. */
+#define drain(l, rd)	drain_by_at((l), (rd), SIZE_MAX, __FILE__, __LINE__)
+
+/* drain_by(), failing at file:line. */
 static char *
-drain_by(struct rlog *l, struct rlog_reader *rd, size_t chunk)
+drain_by_at(struct rlog *l, struct rlog_reader *rd, size_t chunk,
+    const char *file, int line)
 {
 	struct iovec iov[64];
 	char *out = malloc(OUT_MAX + 1);
 	size_t len = 0, want, i, n, lines = 0, lf = 0;
 	int cnt;
 
-	assert_non_null(out);
+	u_true(out != NULL, file, line);
 	while ((cnt = rlog_iov(l, rd, iov, 64)) > 0) {
 		want = chunk;
 		for (i = 0; i < (size_t)cnt && want > 0; i++) {
 			n = iov[i].iov_len < want ? iov[i].iov_len : want;
-			assert_true(len + n <= OUT_MAX);
+			u_true(len + n <= OUT_MAX, file, line);
 			memcpy(out + len, iov[i].iov_base, n);
 			len += n;
 			want -= n;
@@ -41,41 +50,47 @@ drain_by(struct rlog *l, struct rlog_reader *rd, size_t chunk)
 	/* What advance counted is what was written, however it was cut. */
 	for (i = 0; i < len; i++)
 		lf += out[i] == '\n';
-	assert_int_equal(lines, lf);
-	assert_false(rlog_has_output(l, rd));
+	u_int_eq(lines, lf, file, line);
+	u_true(!rlog_has_output(l, rd), file, line);
 	return out;
 }
 
-/* drain_by() with a socket that takes everything. */
-static char *
-drain(struct rlog *l, struct rlog_reader *rd)
-{
-	return drain_by(l, rd, SIZE_MAX);
-}
-
 /* Assert that rd's pending stream is exactly want, and consume it. */
-static void
-expect(struct rlog *l, struct rlog_reader *rd, const char *want)
-{
-	char *got = drain(l, rd);
+#define expect(l, rd, want)	expect_at((l), (rd), (want), __FILE__, __LINE__)
 
-	assert_string_equal(got, want);
+/* expect(), failing at file:line. */
+static void
+expect_at(struct rlog *l, struct rlog_reader *rd, const char *want,
+    const char *file, int line)
+{
+	char *got = drain_by_at(l, rd, SIZE_MAX, file, line);
+
+	u_str_eq(got, want, file, line);
 	free(got);
 }
 
 /* Append a NUL-terminated line text (LF included) from from. */
+#define say(l, from, kind, text) \
+	say_at((l), (from), (kind), (text), __FILE__, __LINE__)
+
+/* say(), failing at file:line. */
 static void
-say(struct rlog *l, struct rlog_reader *from, enum rlog_kind kind,
-    const char *text)
+say_at(struct rlog *l, struct rlog_reader *from, enum rlog_kind kind,
+    const char *text, const char *file, int line)
 {
-	assert_int_equal(rlog_append(l, from, kind, text, strlen(text)), 0);
+	u_int_eq(rlog_append(l, from, kind, text, strlen(text)), 0, file,
+	    line);
 }
 
 /* Queue a NUL-terminated private line for rd. */
+#define tell(l, rd, text)	tell_at((l), (rd), (text), __FILE__, __LINE__)
+
+/* tell(), failing at file:line. */
 static void
-tell(struct rlog *l, struct rlog_reader *rd, const char *text)
+tell_at(struct rlog *l, struct rlog_reader *rd, const char *text,
+    const char *file, int line)
 {
-	assert_int_equal(rlog_private(l, rd, text, strlen(text)), 0);
+	u_int_eq(rlog_private(l, rd, text, strlen(text)), 0, file, line);
 }
 
 /* Sum of every block's references: the positions held. */

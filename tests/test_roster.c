@@ -8,17 +8,25 @@
 #include <cmocka.h>
 
 #include "roster.h"
+#include "unit.h"
 
 /* Feed one line. */
+#define feed(r, text)	feed_at((r), (text), __FILE__, __LINE__)
+
+/* feed(), failing at file:line. */
 static void
-feed(struct roster *r, const char *line)
+feed_at(struct roster *r, const char *text, const char *file, int line)
 {
-	assert_int_equal(roster_update(r, line, strlen(line)), 0);
+	u_int_eq(roster_update(r, text, strlen(text)), 0, file, line);
 }
 
 /* The roster, names joined by blanks, must read want. */
+#define assert_names(r, want)	assert_names_at((r), (want), __FILE__, __LINE__)
+
+/* assert_names(), failing at file:line. */
 static void
-assert_names(const struct roster *r, const char *want)
+assert_names_at(const struct roster *r, const char *want, const char *file,
+    int line)
 {
 	char got[512] = "";
 	size_t i;
@@ -28,7 +36,7 @@ assert_names(const struct roster *r, const char *want)
 			strcat(got, " ");
 		strcat(got, r->names[i]);
 	}
-	assert_string_equal(got, want);
+	u_str_eq(got, want, file, line);
 }
 
 static void
