@@ -14,7 +14,8 @@
  * errors queued for c. After /quit, c is flagged CLIENT_CLOSING and the
  * caller must feed it no more lines; nor once c is CLIENT_SLOW. Members
  * the line took over the send queue are only flagged CLIENT_SLOW: the
- * caller settles the room (room_settle()) before writing anything out.
+ * caller settles the room (room_settle()) once it has written out what
+ * the sockets take.
  */
 void	commands_input(struct room *r, struct client *c, const char *text,
 	    size_t len);

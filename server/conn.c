@@ -468,7 +468,12 @@ conn_flush(struct client *c)
 		loop_del(&s->loop, c->fd, LOOP_WRITE);
 }
 
-/* c had output left over, and its socket can take more now. */
+/*
+ * c had output left over, and its socket can take more now. A TCP member
+ * goes back on the pending list and is written with the others before
+ * the loop sleeps, after this pass's reads: one writev() per pass takes
+ * what they appended too.
+ */
 static void
 conn_write(struct loop *l, int fd, int mask, void *arg)
 {
@@ -478,8 +483,9 @@ conn_write(struct loop *l, int fd, int mask, void *arg)
 	(void)l;
 	(void)mask;
 	rlog_unpark(&s->room.rlog, &c->rd);
-	if (c->flags & CLIENT_CLOSING)
-		loop_del(&s->loop, fd, LOOP_WRITE);	/* its last write: close */
+	/* A closing member's last write is conn_close()'s. */
+	if (c->flags & CLIENT_CLOSING || c->web == NULL)
+		loop_del(&s->loop, fd, LOOP_WRITE);
 	else
 		conn_flush(c);
 }
@@ -514,11 +520,8 @@ conn_flush_all(struct server *s)
 	/* What this pass appended ends its runs: see rlog_run_lines(). */
 	rlog_seal(l);
 	for (;;) {
-		room_settle(&s->room);
 		list = s->pending;
 		s->pending = NULL;
-		if (l->pending.head == NULL && list == NULL)
-			break;
 		while ((c = list) != NULL) {
 			list = c->pending_next;
 			c->pending_next = NULL;
@@ -535,6 +538,14 @@ conn_flush_all(struct server *s)
 			else
 				conn_flush(c);
 		}
+		/*
+		 * What each member's socket did not take is its backlog now:
+		 * the slow-reader rule is applied to that, so a burst a reader
+		 * keeps up with is never held against it.
+		 */
+		room_settle(&s->room);
+		if (l->pending.head == NULL && s->pending == NULL)
+			break;
 	}
 	/* Flushing may have made clients leave: close them all now. */
 	while ((c = s->closing) != NULL) {

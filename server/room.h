@@ -180,8 +180,9 @@ void	room_chatf(struct room *r, struct client *c, const char *fmt, ...)
  * The slow-reader rule: make every member flagged CLIENT_SLOW, and every
  * member whose backlog passes the limit, leave with "too slow", together
  * with everyone the notices of those leaves push over in turn (found in
- * one pass: rlog_settle()). Call after anything that queues output; it
- * costs O(1) while nobody can be near the limit.
+ * one pass: rlog_settle()). Call after anything that queues output,
+ * once what the sockets take has been written: what is left then is each
+ * member's backlog. It costs O(1) while nobody can be near the limit.
  */
 void	room_settle(struct room *r);
 

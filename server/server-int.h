@@ -16,7 +16,7 @@
 #include "server.h"
 #include "stats.h"
 
-#define SERVER_READ_MAX		16384	/* bytes read per client per pass */
+#define SERVER_READ_MAX		65536	/* bytes read per client per pass */
 #define SERVER_ACCEPT_MAX	64	/* connections accepted per pass */
 #define SERVER_PAUSE_MS		100	/* accept pause when out of fds */
 #define SERVER_DRAIN_MS		2000	/* how long shutdown flushes */

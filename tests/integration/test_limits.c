@@ -21,7 +21,7 @@
 #define FLOOD_LINES	20000	/* lines the flooder sends: ~4 MB */
 #define FLOOD_PAD	180	/* filler per flood line */
 #define STEP_BYTES	65536	/* flood bytes per turn of the test loop */
-#define READ_MAX	16384	/* the server's read per client per pass */
+#define READ_MAX	65536	/* the server's read per client per pass */
 #define FAIR_LINE	1000	/* flood line length in the fairness test */
 #define FAIR_BUFFERED	(2 << 20) /* flood queued while lobbyd stops */
 
