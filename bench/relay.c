@@ -20,9 +20,12 @@
 
 /*
  * Everything lobbyd does beyond moving bytes is left out on purpose: no
- * text hygiene, no nicks, no commands, no history. What remains is the
- * least work any line relay must do: read, find the line ends, store the
- * lines once, and write them to every other client.
+ * text hygiene, no nick changes, no commands, no history. What remains is
+ * the least work any chat relay must do to put the same bytes on the wire
+ * as lobbyd: read, find the line ends, store each line once with its
+ * sender's name in front ("<guest3> hello", as lobbyd words a chat line;
+ * -r leaves the name out and relays the bare lines), and write it to
+ * every other client.
  *
  * No line is ever copied per client. Each loop pass, the complete lines
  * read from every client go, once, into one shared batch (a block); the
@@ -62,6 +65,8 @@ struct block {
 struct peer {
 	int		 fd;		/* -1 while the slot is free */
 	uint32_t	 id;		/* never reused: marks its own lines */
+	char		 name[24];	/* "<guestN> ", put before its lines */
+	size_t		 namelen;	/* bytes at name; 0 with -r */
 	size_t		 member;	/* index in relay.members */
 	char		*in;		/* bytes after the last LF seen */
 	size_t		 inlen;		/* bytes used at in */
@@ -84,6 +89,7 @@ struct relay {
 	struct block	*tail;		/* newest block: readers end here */
 	struct block	*batch;		/* this pass's lines, not yet linked */
 	size_t		 qmax;		/* -q: most backlog per client */
+	bool		 raw;		/* -r: relay lines without a name */
 	uint32_t	 ids;		/* ids given out */
 	unsigned	 guests;	/* guests ever seen, for the welcome */
 };
@@ -268,19 +274,45 @@ relay_batch(struct relay *r)
 	return r->batch;
 }
 
-/* Append complete lines s[0..n) from p to this pass's batch. */
+/* Make room for n more bytes in b. */
+static void
+relay_reserve(struct block *b, size_t n)
+{
+	if (b->cap - b->len >= n)
+		return;
+	while (b->cap - b->len < n)
+		b->cap = b->cap ? b->cap * 2 : 65536;
+	b->data = xrealloc(b->data, b->cap);
+}
+
+/*
+ * Append the complete lines s[0..n) from p to this pass's batch, each
+ * after p's name: the one copy each line gets.
+ */
 static void
 relay_store(struct relay *r, struct peer *p, const char *s, size_t n)
 {
 	struct block *b = relay_batch(r);
+	const char *lf, *end = s + n;
+	size_t start = b->len, len;
 	struct seg *g;
 
-	if (b->cap - b->len < n) {
-		while (b->cap - b->len < n)
-			b->cap = b->cap ? b->cap * 2 : 65536;
-		b->data = xrealloc(b->data, b->cap);
-	}
-	memcpy(b->data + b->len, s, n);
+	if (p->namelen == 0) {
+		relay_reserve(b, n);
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+	} else
+		for (; s < end; s = lf + 1) {
+			/* Line by line, as a chat server must frame them. */
+			lf = memchr(s, '\n', (size_t)(end - s));
+			len = (size_t)(lf - s) + 1;
+			relay_reserve(b, p->namelen + len);
+			memcpy(b->data + b->len, p->name, p->namelen);
+			memcpy(b->data + b->len + p->namelen, s, len);
+			b->len += p->namelen + len;
+		}
+	n = b->len - start;
+	b->len = start;
 	if (b->nsegs > 0 && b->segs[b->nsegs - 1].from == p->id)
 		b->segs[b->nsegs - 1].len += (uint32_t)n;
 	else {
@@ -335,13 +367,9 @@ relay_read(struct relay *r, struct peer *p)
 			return;
 		p->inlen += (size_t)n;
 		total += (size_t)n;
-		/*
-		 * Line by line, as a chat server must (it frames each line);
-		 * the complete ones are then stored with one copy.
-		 */
-		done = 0;
-		while ((lf = memchr(p->in + done, '\n', p->inlen - done)))
-			done = (size_t)(lf - p->in) + 1;
+		/* The complete lines are stored, each with one copy. */
+		lf = memrchr(p->in, '\n', p->inlen);
+		done = lf != NULL ? (size_t)(lf - p->in) + 1 : 0;
 		if (done > 0)
 			relay_store(r, p, p->in, done);
 		memmove(p->in, p->in + done, p->inlen - done);
@@ -392,6 +420,9 @@ relay_accept(struct relay *r)
 		p = &r->peers[fd];
 		p->fd = fd;
 		p->id = ++r->ids;
+		if (!r->raw)
+			p->namelen = (size_t)snprintf(p->name, sizeof p->name,
+			    "<guest%u> ", r->guests);
 		p->member = r->nmembers;
 		p->blk = r->tail;
 		p->off = r->tail->len;
@@ -414,14 +445,18 @@ main(int argc, char *argv[])
 	char *end;
 	int c, i, n, on = 1;
 
-	while ((c = getopt(argc, argv, "p:q:")) != -1) {
+	while ((c = getopt(argc, argv, "p:q:r")) != -1) {
 		if (c == 'p' && (port = strtol(optarg, &end, 10)) >= 0 &&
 		    port <= 65535 && *end == '\0')
 			continue;
 		if (c == 'q' && (r.qmax = strtoul(optarg, &end, 10)) > 0 &&
 		    *end == '\0')
 			continue;
-		fprintf(stderr, "usage: relay [-p PORT] [-q MAXBACKLOG]\n");
+		if (c == 'r') {
+			r.raw = true;
+			continue;
+		}
+		fprintf(stderr, "usage: relay [-r] [-p PORT] [-q MAXBACKLOG]\n");
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
