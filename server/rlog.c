@@ -278,7 +278,8 @@ rlog_wake_all(struct rlog *l)
 
 /*
  * Move hstart past whatever is not a kept chat line: runs of notices and,
- * while more than `history` chat lines are kept, the oldest chat line.
+ * while more than `history` chat lines are kept or more than `slack`
+ * bytes of other lines lie among them, the oldest chat line.
  */
 static void
 rlog_hist_trim(struct rlog *l)
@@ -286,6 +287,7 @@ rlog_hist_trim(struct rlog *l)
 	struct rlog_pos p = l->hstart;
 	const struct rlog_run *r;
 	const char *lf;
+	size_t n;
 
 	for (;;) {
 		if (rlog_pos_at_run_end(&p)) {
@@ -298,12 +300,15 @@ rlog_hist_trim(struct rlog *l)
 			p.off = r->off + r->len;
 			continue;
 		}
-		if (l->hcount <= l->history)
+		if (l->hcount <= l->history && rlog_end(l) -
+		    rlog_pos_seq(&p) - l->hbytes <= l->slack)
 			break;
 		lf = memchr(p.blk->data + p.off, '\n', r->off + r->len - p.off);
-		p.off = lf != NULL ? (size_t)(lf - p.blk->data) + 1 :
-		    r->off + r->len;
+		n = (lf != NULL ? (size_t)(lf - p.blk->data) + 1 :
+		    r->off + r->len) - p.off;
+		p.off += n;
 		l->hcount--;
+		l->hbytes -= n;
 	}
 	rlog_pos_move(&l->hstart, &p);
 }
@@ -329,6 +334,7 @@ rlog_init(struct rlog *l, size_t history)
 		return -1;
 	}
 	l->history = history;
+	l->slack = RLOG_SLACK;
 	memcpy(l->stamp, "1970-01-01 00:00", RLOG_STAMP);
 	if ((l->head = l->tail = rlog_block_new(l, RLOG_BLOCK)) == NULL)
 		return -1;
@@ -337,6 +343,12 @@ rlog_init(struct rlog *l, size_t history)
 		rlog_pos_hold(&l->hstart, &p);
 	}
 	return 0;
+}
+
+void
+rlog_set_slack(struct rlog *l, size_t slack)
+{
+	l->slack = slack;
 }
 
 void
@@ -520,8 +532,10 @@ rlog_put(struct rlog *l, uint32_t from, enum rlog_kind kind, const char *p,
 	k = rlog_count_lines(p, n);
 	r->len += (uint32_t)n;
 	r->lines += k;
-	if (kind == RLOG_CHAT)
+	if (kind == RLOG_CHAT) {
 		l->hcount += k;
+		l->hbytes += n;
+	}
 	return 0;
 }
 
@@ -559,7 +573,7 @@ rlog_append(struct rlog *l, struct rlog_reader *from, enum rlog_kind kind,
 	if (l->history > 0)
 		rlog_hist_trim(l);
 	else
-		l->hcount = 0;
+		l->hcount = l->hbytes = 0;
 	rlog_gc(l);
 	return 0;
 }

@@ -25,7 +25,11 @@
  * History: the log keeps the blocks that hold the last `history` chat
  * lines (RLOG_CHAT runs), and a joiner can be given a replay of them, each
  * line prefixed by "[HH:MM] " (or "[YYYY-MM-DD HH:MM] " when it was not
- * appended on the joiner's day), straight from the blocks.
+ * appended on the joiner's day), straight from the blocks. Other lines
+ * between them (joins, leaves, nick changes) are kept too, being in the
+ * same blocks, but at most `slack` bytes of them: past that the oldest
+ * chat lines leave the history, so churn without chat cannot make the
+ * log grow without bound.
  *
  * No function here makes a system call: the caller writes, with writev(),
  * the iovecs rlog_iov() fills, then tells the log with rlog_advance() how
@@ -40,6 +44,7 @@
 
 #define RLOG_BLOCK		16384	/* bytes per block, unless a line is longer */
 #define RLOG_HISTORY_MAX	100000	/* most lines --history may keep */
+#define RLOG_SLACK		(1 << 20) /* other bytes the history may pin */
 #define RLOG_STAMP		16	/* "YYYY-MM-DD HH:MM" */
 #define RLOG_PREFIX_MAX		(RLOG_STAMP + 3) /* "[" STAMP "] " */
 
@@ -146,6 +151,8 @@ struct rlog {
 	size_t		 history;	/* chat lines to keep; 0: none */
 	struct rlog_pos	 hstart;	/* first history line; holds a ref */
 	size_t		 hcount;	/* chat lines from hstart to the end */
+	size_t		 hbytes;	/* bytes of those lines */
+	size_t		 slack;		/* most other bytes from hstart on */
 	size_t		 nblocks;	/* blocks allocated, spare included */
 	char		 stamp[RLOG_STAMP]; /* the time now, from the caller */
 	struct rlog_list idle;		/* readers caught up */
@@ -170,6 +177,13 @@ typedef size_t (*rlog_cost_fn)(const struct rlog_reader *rd, void *arg);
  * RLOG_HISTORY_MAX). Returns 0, or -1 with errno ENOMEM.
  */
 int	rlog_init(struct rlog *l, size_t history);
+
+/*
+ * Keep at most slack bytes of lines other than chat between the history's
+ * first line and the end of the log (RLOG_SLACK until set): with more,
+ * the oldest chat lines leave the history.
+ */
+void	rlog_set_slack(struct rlog *l, size_t slack);
 
 /* Free the log's blocks. Every reader must have been detached. */
 void	rlog_free(struct rlog *l);

@@ -218,7 +218,12 @@ room_init(struct room *r, size_t sendq, size_t history)
 {
 	memset(r, 0, sizeof *r);
 	r->sendq = sendq;
-	return rlog_init(&r->rlog, history);
+	if (rlog_init(&r->rlog, history) == -1)
+		return -1;
+	/* What the history pins besides its lines is bounded like a
+	 * member's backlog. */
+	rlog_set_slack(&r->rlog, sendq);
+	return 0;
 }
 
 void

@@ -68,7 +68,8 @@ room_next(const struct client *c)
 /*
  * An empty room whose members may each have sendq bytes queued, keeping
  * its last history chat lines (0: none; at most RLOG_HISTORY_MAX) for
- * joiners. Returns 0, or -1 with errno (ENOMEM, or EINVAL for history).
+ * joiners, with at most sendq bytes of notices among them. Returns 0, or
+ * -1 with errno (ENOMEM, or EINVAL for history).
  */
 int	room_init(struct room *r, size_t sendq, size_t history);
 

@@ -693,6 +693,53 @@ test_history_memory_bounded(void **state)
 	rlog_free(&l);
 }
 
+/*
+ * Joins, leaves and nick changes with no chat between them stay in the
+ * history's blocks only up to the slack: past it the oldest chat lines
+ * leave the history and their blocks are freed, so churn cannot grow the
+ * log; the chat lines kept are still replayed whole and in order.
+ */
+static void
+test_history_churn_bounded(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, j;
+	char line[128];
+	int i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 10), 0);
+	rlog_set_slack(&l, 4 * RLOG_BLOCK);
+	rlog_set_clock(&l, "2026-12-01 11:00");
+	rlog_attach(&l, &a);
+	say(&l, &a, RLOG_CHAT, "<a> one\n");
+	say(&l, &a, RLOG_CHAT, "<a> two\n");
+	/* Within the slack, both chat lines stay. */
+	memset(line, 'n', 99);
+	line[99] = '\n';
+	line[100] = '\0';
+	for (i = 0; i < (3 * RLOG_BLOCK) / 100; i++)
+		say(&l, &a, RLOG_NOTICE, line);
+	assert_int_equal(rlog_history_count(&l), 2);
+	/* Far past it: 200 blocks' worth of notices. */
+	for (i = 0; i < (200 * RLOG_BLOCK) / 100; i++)
+		say(&l, &a, RLOG_NOTICE, line);
+	assert_int_equal(rlog_history_count(&l), 0);
+	assert_true(blocks(&l) <= 2);
+	/* Chat after the churn is history again, and replayed alone. */
+	say(&l, &a, RLOG_CHAT, "<a> three\n");
+	for (i = 0; i < (2 * RLOG_BLOCK) / 100; i++)
+		say(&l, &a, RLOG_NOTICE, line);
+	assert_int_equal(rlog_history_count(&l), 1);
+	rlog_attach(&l, &j);
+	assert_int_equal(rlog_replay(&l, &j), 0);
+	expect(&l, &j, "[11:00] <a> three\n");
+	assert_true(blocks(&l) <= 5);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &j);
+	rlog_free(&l);
+}
+
 /* ---------------------------------------------------------------------
  * The slow-reader rule
  * ------------------------------------------------------------------- */
@@ -876,6 +923,7 @@ main(void)
 		cmocka_unit_test(test_history_seam),
 		cmocka_unit_test(test_history_off),
 		cmocka_unit_test(test_history_memory_bounded),
+		cmocka_unit_test(test_history_churn_bounded),
 		cmocka_unit_test(test_slow_one),
 		cmocka_unit_test(test_slow_cascade_one_pass),
 		cmocka_unit_test(test_slow_cascade_stops),

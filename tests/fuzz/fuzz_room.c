@@ -170,7 +170,7 @@ fuzz_check_log(const struct fuzz *f)
 	const struct rlog_block *b;
 	const struct rlog_reader *rd, *prev;
 	unsigned refs = 0, held = 0;
-	size_t i, k, n, chat = 0;
+	size_t i, k, n, chat = 0, chatbytes = 0;
 	bool counting = false;
 
 	/* Offsets run on from block to block; runs tile each block. */
@@ -247,12 +247,18 @@ fuzz_check_log(const struct fuzz *f)
 				end = p + r->len;
 				if (b == l->hstart.blk && k == l->hstart.run)
 					p = b->data + l->hstart.off;
+				chatbytes += (size_t)(end - p);
 				for (; p < end; p++)
 					chat += *p == '\n';
 			}
 		FUZZ_CHECK(chat == l->hcount);
+		FUZZ_CHECK(chatbytes == l->hbytes);
 		FUZZ_CHECK(l->hcount <= l->history);
-	}
+		/* Other lines among the history's: at most the slack. */
+		FUZZ_CHECK(rlog_end(l) - (l->hstart.blk->seq +
+		    l->hstart.off) - l->hbytes <= l->slack);
+	} else
+		FUZZ_CHECK(l->hcount == 0 && l->hbytes == 0);
 }
 
 /* The room's list, count, flags and nicks all agree. */

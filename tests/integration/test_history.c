@@ -20,6 +20,9 @@
 #define FLOOD_BYTES	64	/* bytes per flood line, LF not counted */
 #define FLOOD_STEP	400	/* lines sent before the reader catches up */
 #define FLOOD_PEAK_KIB	(16 * 1024) /* the bound on lobbyd's growth */
+#define CHURN_NICKS	150000	/* nick changes with no chat between */
+#define CHURN_STEP	500	/* changes sent before their notices are read */
+#define CHURN_PEAK_KIB	(2 * 1024) /* the bound on lobbyd's growth */
 
 /*
  * Expect a history line: "[HH:MM] " (today, local time) and then text.
@@ -356,6 +359,66 @@ test_flood_memory_bound(void **state)
 	h_close(b);
 }
 
+/*
+ * Nick changes with no chat between them are notices in the room log,
+ * kept there for the history's sake only up to --sendq bytes: a member
+ * renaming itself without end (8 MB of notices here) cannot make
+ * lobbyd's memory grow. The chat line from before the churn has left the
+ * history; the one after it is there.
+ */
+static void
+test_churn_memory_bound(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c;
+	char *block, *p, want[64];
+	long start, peak;
+	int i, j, ka = 0, kb = 0;
+	const char *l;
+
+	assert_int_equal(h_start(s, "--sendq", "65536", NULL), 0);
+	a = member(s, "alice");
+	b = member(s, "bob");
+	h_drain(a);
+	h_send(a, "before\n");
+	h_expect(b, "<alice> before");
+	start = status_kib(s->pid, "VmRSS");
+	block = malloc((size_t)CHURN_STEP * 32);
+	assert_non_null(block);
+	for (i = 0; i < CHURN_NICKS; i += CHURN_STEP) {
+		p = block;
+		for (j = 0; j < CHURN_STEP; j++)
+			p += sprintf(p, "/nick c%019d\n", i + j);
+		assert_int_equal(h_send_raw(b, block, (size_t)(p - block)), 0);
+		/* Both read every notice of the step before the next. */
+		for (; kb < i + CHURN_STEP; kb++) {
+			snprintf(want, sizeof want, " is now c%019d", kb);
+			assert_non_null(l = h_line(b, H_TIMEOUT_MS));
+			assert_non_null(strstr(l, want));
+		}
+		for (; ka < i + CHURN_STEP; ka++)
+			assert_non_null(h_line(a, H_TIMEOUT_MS));
+	}
+	free(block);
+	peak = status_kib(s->pid, "VmHWM");
+	print_message("lobbyd RSS %ld KiB before %d nick changes, peak %ld "
+	    "KiB\n", start, CHURN_NICKS, peak);
+	if (h_rss_meaningful())
+		assert_true(peak - start <= CHURN_PEAK_KIB);
+	/* "before" left the history: no block, the next line is live. */
+	c = h_join(s, NULL);
+	h_send(a, "after\n");
+	h_expect(c, "<alice> after");
+	h_close(c);
+	c = h_join(s, NULL);
+	h_expect(c, "*** last 1 messages:");
+	expect_history(c, "<alice> after");
+	h_expect(c, "*** end of history");
+	h_close(a);
+	h_close(b);
+	h_close(c);
+}
+
 int
 main(void)
 {
@@ -373,6 +436,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_history_bad_values,
 		    h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_private_between_broadcasts,
+		    h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_churn_memory_bound,
 		    h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_flood_memory_bound,
 		    h_setup, h_teardown),
