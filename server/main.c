@@ -77,7 +77,6 @@ static const char help_text[] =
 "Once listening, lobbyd writes \"lobbyd: listening on ADDR\" to stderr for\n"
 "each listener (\"http://ADDR:PORT/\" for --web). SIGINT, SIGTERM or\n"
 "SIGHUP: tell everyone, flush, exit 0.\n"
-"each listener. SIGINT, SIGTERM or SIGHUP: tell everyone, flush, exit 0.\n"
 "SIGUSR1: log the counters as one \"stats:\" line.\n"
 "\n"
 "Socket activation: with LISTEN_PID set to its pid and LISTEN_FDS to N (as\n"

@@ -1,7 +1,8 @@
 #!/bin/sh
 # test_manpages: the manual pages render without warnings, every option a
-# program's --help names is in its page, and each page carries the
-# program's version (.Os) and, when $NEWS names the NEWS file, the date of
+# program's --help names is in its page, no sentence of --help comes twice,
+# and each page carries the program's version (.Os) and, when $NEWS names
+# the NEWS file, the date of
 # that version's entry there (.Dd).
 #
 # usage: [NEWS=path/to/NEWS] test_manpages.sh PROGRAM PAGE [PROGRAM PAGE]...
@@ -70,6 +71,14 @@ while [ $# -gt 0 ]; do
 		echo "FAIL: $name --help did not exit 0"
 		fail=1
 		continue
+	fi
+	# No sentence of --help twice, however the lines wrap it: the sign
+	# of two edits of one paragraph kept side by side.
+	dup=$(tr -s ' \n' '  ' <"$tmp/help" | sed 's/\. /.\n/g' |
+	    sed 's/^ *//' | awk 'length($0) >= 20' | sort | uniq -d)
+	if [ -n "$dup" ]; then
+		echo "FAIL: $name --help repeats: $dup"
+		fail=1
 	fi
 	# Every -x and --word that --help shows, standing alone.
 	opts=$(grep -oE -- '(^|[^A-Za-z0-9_-])--?[A-Za-z][A-Za-z0-9-]*' \
