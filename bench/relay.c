@@ -312,7 +312,6 @@ relay_store(struct relay *r, struct peer *p, const char *s, size_t n)
 			b->len += p->namelen + len;
 		}
 	n = b->len - start;
-	b->len = start;
 	if (b->nsegs > 0 && b->segs[b->nsegs - 1].from == p->id)
 		b->segs[b->nsegs - 1].len += (uint32_t)n;
 	else {
@@ -321,11 +320,10 @@ relay_store(struct relay *r, struct peer *p, const char *s, size_t n)
 			b->segs = xrealloc(b->segs, b->segcap * sizeof *g);
 		}
 		g = &b->segs[b->nsegs++];
-		g->off = (uint32_t)b->len;
+		g->off = (uint32_t)start;
 		g->len = (uint32_t)n;
 		g->from = p->id;
 	}
-	b->len += n;
 }
 
 /* Link this pass's batch to the log. Returns whether there was one. */

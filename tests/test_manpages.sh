@@ -2,8 +2,7 @@
 # test_manpages: the manual pages render without warnings, every option a
 # program's --help names is in its page, no sentence of --help comes twice,
 # and each page carries the program's version (.Os) and, when $NEWS names
-# the NEWS file, the date of
-# that version's entry there (.Dd).
+# the NEWS file, the date of that version's entry there (.Dd).
 #
 # usage: [NEWS=path/to/NEWS] test_manpages.sh PROGRAM PAGE [PROGRAM PAGE]...
 # Uses mandoc and groff, whichever are installed (both when both are);

@@ -261,7 +261,7 @@ test_unix_other_user(void **state)
 
 	(void)state;
 	if (geteuid() != 0)
-		h_skip("needs root, to run lobbyd as another user");
+		h_skip("needs root, to drop lobbyd's file permission bypass");
 	dm_dir(dir, sizeof dir);
 	snprintf(path, sizeof path, "%s/nobody.sock", dir);
 	fd = dm_socket_at(path, SOCK_STREAM, 16);
