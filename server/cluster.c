@@ -274,7 +274,8 @@ cluster_hist_send(struct cluster *cl, struct client *c)
 
 	if (cl->hist_n == 0)
 		return;
-	room_sendf(r, c, PROTO_HISTORY_BEGIN, cl->hist_n);
+	room_sendf(r, c, PROTO_HISTORY_BEGIN, cl->hist_n,
+	    PROTO_PLURAL(cl->hist_n));
 	slot = (cl->hist_next + cl->hist_cap - cl->hist_n) % cl->hist_cap;
 	for (i = 0; i < cl->hist_n; i++) {
 		const struct cluster_hist *h = &cl->hist[slot];
