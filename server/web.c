@@ -395,6 +395,8 @@ web_route(struct web_conn *w, const char *p, size_t n)
 	struct server *s = w->srv;
 	struct http_request *r = w->req;
 	const char *path, *why;
+	union net_addr self;
+	socklen_t slen = sizeof self;
 	char csp[1024];
 	unsigned st;
 	size_t len;
@@ -410,8 +412,12 @@ web_route(struct web_conn *w, const char *p, size_t n)
 	} else if (len == 8 && memcmp(path, "/metrics", 8) == 0) {
 		web_metrics(w);
 	} else if (len == 3 && memcmp(path, "/ws", 3) == 0) {
+		/* Same origin is the address the page was fetched from. */
+		memset(&self, 0, sizeof self);
+		if (getsockname(w->fd, &self.sa, &slen) == -1)
+			self.sa.sa_family = AF_UNSPEC;
 		st = ws_handshake_check(r, s->cfg->web_origins,
-		    s->cfg->nweb_origins, &why);
+		    s->cfg->nweb_origins, &self, &why);
 		if (st == 0) {
 			web_upgrade(w, p, n);
 			return;
