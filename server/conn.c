@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "line.h"
 #include "log.h"
+#include "ltime.h"
 #include "text.h"
 
 /*
@@ -73,7 +74,7 @@ conn_open(struct server *s, int fd, const union net_addr *peer,
 		s->conns->conn_prev = c;
 	s->conns = c;
 	s->nclients++;
-	c->last_input = loop_now_ms();
+	c->last_input = ltime_mono_ms();
 	flood_init(&c->flood, &s->cfg->flood, c->last_input);
 	s->stats.accepted++;
 	stats_join(&s->stats);
@@ -274,7 +275,7 @@ conn_flood_timer(struct loop *l, void *arg)
 {
 	struct server *s = arg;
 	struct client *c, *next;
-	int64_t now = loop_now_ms(), wait, soonest = -1;
+	int64_t now = ltime_mono_ms(), wait, soonest = -1;
 
 	(void)l;
 	for (c = s->held; c != NULL; c = next) {
@@ -369,7 +370,7 @@ conn_read(struct loop *l, int fd, int mask, void *arg)
 		return;
 	n = read(fd, s->rbuf, sizeof s->rbuf);
 	if (n > 0) {
-		c->last_input = s->now = loop_now_ms();
+		c->last_input = s->now = ltime_mono_ms();
 		c->bytes_in += (uint64_t)n;
 		s->stats.bytes_in += (uint64_t)n;
 		if (c->web != NULL) {
@@ -575,7 +576,7 @@ int64_t
 conn_idle_check(struct loop *l, void *arg)
 {
 	struct server *s = arg;
-	int64_t now = loop_now_ms(), limit, next;
+	int64_t now = ltime_mono_ms(), limit, next;
 	struct client *c, *cnext;
 
 	(void)l;

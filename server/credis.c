@@ -16,6 +16,7 @@
 #include <hiredis/hiredis.h>
 
 #include "log.h"
+#include "ltime.h"
 #include "proto.h"
 #include "redisloop.h"
 #include "room.h"
@@ -690,8 +691,8 @@ credis_ready(struct credis *cr, bool missed)
 {
 	cr->state = CREDIS_UP;
 	cr->backoff = CREDIS_BACKOFF_MIN_MS;
-	cr->next_hb = loop_now_ms() + CREDIS_HEARTBEAT_MS;
-	cr->next_reap = loop_now_ms() + CREDIS_REAP_MS;
+	cr->next_hb = ltime_mono_ms() + CREDIS_HEARTBEAT_MS;
+	cr->next_reap = ltime_mono_ms() + CREDIS_REAP_MS;
 	cr->hb_sent = 0;
 	if (cr->started)
 		log_warn("redis: link to %s restored", cr->cfg.addr_text);
@@ -959,7 +960,7 @@ credis_connect(struct credis *cr)
 	char why[300];
 
 	cr->state = CREDIS_CONNECTING;
-	cr->deadline = loop_now_ms() + CREDIS_CONNECT_MS;
+	cr->deadline = ltime_mono_ms() + CREDIS_CONNECT_MS;
 	cr->sha[0] = '\0';
 	cr->outstanding = 0;
 	if ((cr->cmd = credis_open(cr, why, sizeof why)) == NULL ||
@@ -1014,7 +1015,7 @@ credis_link_lost(struct credis *cr, const char *why)
 	/* The members hear first; then the pending replies come back NULL. */
 	cluster_down(cr->cl);
 	credis_close(cr);
-	cr->next_try = loop_now_ms() + cr->backoff;
+	cr->next_try = ltime_mono_ms() + cr->backoff;
 	cr->backoff *= 2;
 	if (cr->backoff > CREDIS_BACKOFF_MAX_MS)
 		cr->backoff = CREDIS_BACKOFF_MAX_MS;
@@ -1025,7 +1026,7 @@ static int64_t
 credis_tick(struct loop *l, void *arg)
 {
 	struct credis *cr = arg;
-	int64_t now = loop_now_ms();
+	int64_t now = ltime_mono_ms();
 	const char *args[1];
 
 	(void)l;
@@ -1146,12 +1147,12 @@ credis_new(struct loop *l, struct cluster *cl, const struct credis_config *cfg)
 int
 credis_start(struct credis *cr, int timeout_ms, char *why, size_t whylen)
 {
-	int64_t deadline = loop_now_ms() + timeout_ms;
+	int64_t deadline = ltime_mono_ms() + timeout_ms;
 
 	if (!cr->cfg.addr.is_unix && credis_resolve(cr, why, whylen) == -1)
 		return -1;
 	credis_connect(cr);
-	while (cr->state == CREDIS_CONNECTING && loop_now_ms() < deadline)
+	while (cr->state == CREDIS_CONNECTING && ltime_mono_ms() < deadline)
 		if (loop_once(cr->loop, CREDIS_TICK_MS) == -1)
 			break;
 	if (cr->state != CREDIS_UP) {
