@@ -221,16 +221,6 @@ struct credis {
 static void	credis_link_lost(struct credis *, const char *);
 static void	credis_read_next(struct credis *);
 
-/* Wall-clock milliseconds, for history time stamps. */
-static int64_t
-credis_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 credis_instance_id(char *out)
 {
@@ -242,7 +232,7 @@ credis_instance_id(char *out)
 	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	if (fd == -1 || read(fd, b, sizeof b) != (ssize_t)sizeof b) {
 		/* No urandom: the time and pid, mixed, are still unique. */
-		x = (uint64_t)credis_wall_ms() * 6364136223846793005ULL ^
+		x = (uint64_t)ltime_wall_ms() * 6364136223846793005ULL ^
 		    (uint64_t)getpid() * 1442695040888963407ULL;
 		for (i = 0; i < sizeof b; i++)
 			b[i] = (unsigned char)(x >> (8 * i));
@@ -251,18 +241,6 @@ credis_instance_id(char *out)
 		close(fd);
 	for (i = 0; i < sizeof b; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-/* The local time of wall-clock ms, as "YYYY-MM-DD HH:MM". */
-static void
-credis_stamp(long long ms, char out[RLOG_STAMP + 1])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(out, RLOG_STAMP + 1, "%Y-%m-%d %H:%M", &tm) == 0)
-		out[0] = '\0';
 }
 
 /* ---------------------------------------------------------------------
@@ -301,7 +279,9 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 	    r->element[1]->type != REDIS_REPLY_ARRAY)
 		return -1;
 	snprintf(e->id, sizeof e->id, "%s", r->element[0]->str);
-	credis_stamp(strtoll(e->id, NULL, 10), e->stamp);
+	/* The id's first part is Redis's wall-clock ms. */
+	(void)ltime_stamp((time_t)(strtoll(e->id, NULL, 10) / 1000),
+	    e->stamp);
 	f = r->element[1];
 	for (i = 0; i + 1 < f->elements; i += 2) {
 		const char *name = credis_str(f->element[i]);

@@ -43,13 +43,10 @@ static int64_t
 server_clock(struct loop *l, void *arg)
 {
 	struct server *s = arg;
-	char stamp[RLOG_STAMP + 1];
-	time_t now = time(NULL);
-	struct tm tm;
+	char stamp[LTIME_STAMP_LEN + 1];
 
 	(void)l;
-	if (localtime_r(&now, &tm) != NULL && strftime(stamp, sizeof stamp,
-	    "%Y-%m-%d %H:%M", &tm) == RLOG_STAMP)
+	if (ltime_stamp(time(NULL), stamp) == 0)
 		room_set_clock(&s->room, stamp);
 	return SERVER_CLOCK_MS;
 }
