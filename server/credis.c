@@ -254,13 +254,13 @@ credis_instance_id(char *out)
 
 /* The local time of wall-clock ms, as "YYYY-MM-DD HH:MM". */
 static void
-credis_stamp(long long ms, char out[CLUSTER_STAMP + 1])
+credis_stamp(long long ms, char out[RLOG_STAMP + 1])
 {
 	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 
 	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(out, CLUSTER_STAMP + 1, "%Y-%m-%d %H:%M", &tm) == 0)
+	    strftime(out, RLOG_STAMP + 1, "%Y-%m-%d %H:%M", &tm) == 0)
 		out[0] = '\0';
 }
 
@@ -306,7 +306,9 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 		const char *name = credis_str(f->element[i]);
 
 		v = f->element[i + 1];
-		if (name == NULL || credis_str(v) == NULL || name[1] != '\0')
+		/* Field names are one letter: "" is not one of ours. */
+		if (name == NULL || credis_str(v) == NULL ||
+		    f->element[i]->len != 1)
 			continue;
 		switch (name[0]) {
 		case 't':
@@ -339,13 +341,7 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 	    (e->kind == CLUSTER_NICK && e->old == NULL) ||
 	    (e->kind == CLUSTER_PM && e->to == NULL))
 		return -1;
-	/* Whatever wrote it, it cannot forge lines or drive terminals:
-	 * nicks are nicks, and no text carries a line break. */
-	if (!proto_nick_valid(e->nick, strlen(e->nick)) || (e->old != NULL &&
-	    !proto_nick_valid(e->old, strlen(e->old))) || (e->text != NULL &&
-	    (memchr(e->text, '\n', e->textlen) != NULL ||
-	    memchr(e->text, '\r', e->textlen) != NULL)))
-		return -1;
+	/* What it says is checked by the room's rules: cluster_apply(). */
 	if (e->text == NULL) {
 		e->text = "";
 		e->textlen = 0;
@@ -493,59 +489,41 @@ credis_on_event(redisAsyncContext *ac, void *reply, void *privdata)
 	struct credis *cr = credis_done(ac);
 	unsigned cid = (unsigned)(uintptr_t)privdata;
 	const char *status, *detail = "";
-	char line[128];
-	int n;
+	enum cluster_status st = CLUSTER_UNAVAILABLE;
 
 	if (cr == NULL)
 		return;
 	status = credis_status(reply, &detail);
 	if (status != NULL && strcmp(status, "ok") == 0)
-		return;
-	if (status != NULL && strcmp(status, "taken") == 0)
-		n = snprintf(line, sizeof line, "!!! nick %s is taken", detail);
+		st = CLUSTER_OK;
+	else if (status != NULL && strcmp(status, "taken") == 0)
+		st = CLUSTER_TAKEN;
 	else if (status != NULL && strcmp(status, "nouser") == 0)
-		n = snprintf(line, sizeof line, "!!! no such user: %s", detail);
-	else
-		n = snprintf(line, sizeof line,
-		    "!!! room unavailable, message not sent");
-	cluster_tell(cr->cl, cid, line, (size_t)n < sizeof line ?
-	    (size_t)n : sizeof line - 1);
+		st = CLUSTER_NOUSER;
+	cluster_status(cr->cl, cid, st, detail);
 }
 
-/* /who's answer: the nicks in join order. */
+/* /who's answer: the nicks in join order; the room checks and words it. */
 static void
 credis_on_who(redisAsyncContext *ac, void *reply, void *privdata)
 {
 	struct credis *cr = credis_done(ac);
 	const redisReply *r = reply;
-	struct buf line = BUF_INIT;
-	char head[64];
+	unsigned cid = (unsigned)(uintptr_t)privdata;
+	const char **nicks;
 	size_t i;
-	int n;
 
 	if (cr == NULL)
 		return;
-	if (!credis_array(r, 0)) {
-		static const char later[] =
-		    "!!! room unavailable, try again later";
-
-		cluster_tell(cr->cl, (unsigned)(uintptr_t)privdata, later,
-		    sizeof later - 1);
+	if (!credis_array(r, 0) || (nicks = calloc(r->elements + 1,
+	    sizeof *nicks)) == NULL) {
+		cluster_who_reply(cr->cl, cid, NULL, 0);
 		return;
 	}
-	n = snprintf(head, sizeof head, "*** %zu online:", r->elements);
-	if (buf_append(&line, head, (size_t)n) == -1)
-		return;
-	for (i = 0; i < r->elements; i++) {
-		const char *nick = credis_str(r->element[i]);
-
-		if (nick != NULL && (buf_append(&line, " ", 1) == -1 ||
-		    buf_append(&line, nick, strlen(nick)) == -1))
-			break;
-	}
-	cluster_tell(cr->cl, (unsigned)(uintptr_t)privdata,
-	    (const char *)buf_peek(&line), buf_used(&line));
-	buf_free(&line);
+	for (i = 0; i < r->elements; i++)
+		nicks[i] = credis_str(r->element[i]);
+	cluster_who_reply(cr->cl, cid, nicks, r->elements);
+	free(nicks);
 }
 
 /* cluster_ops: a new connection's join. */
@@ -673,7 +651,6 @@ credis_on_read(redisAsyncContext *ac, void *reply, void *privdata)
 	if (cr == NULL || ac != cr->rd || credis_failed(cr, ac, r, "XREAD"))
 		return;
 	if (credis_array(r, 1) && credis_array(r->element[0], 2)) {
-		credis_stamp(credis_wall_ms(), cr->cl->today);
 		entries = r->element[0]->element[1];
 		for (i = 0; i < entries->elements; i++) {
 			if (credis_entry(entries->element[i], &e) == 0) {

@@ -408,7 +408,7 @@ main(int argc, char **argv)
 			cfg.web_origins[cfg.nweb_origins++] = v;
 		} else if (opt_is(a, eq, '\0', "history")) {
 			cfg.history = parse_num("--history",
-			    opt_value(argc, argv, &i, eq), 0, CLUSTER_HISTORY_MAX);
+			    opt_value(argc, argv, &i, eq), 0, RLOG_HISTORY_MAX);
 		} else if (opt_is(a, eq, '\0', "redis")) {
 			v = opt_value(argc, argv, &i, eq);
 			redis_option(v);

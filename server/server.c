@@ -208,12 +208,12 @@ server_cluster(struct server *s)
 	cc.room = cfg->room != NULL ? cfg->room : CLUSTER_DEFAULT_ROOM;
 	cc.history = cfg->history;
 	credis_instance_id(inst);
-	if (cluster_init(&s->cluster, &s->room, cfg->history, inst) == -1 ||
+	if (cluster_init(&s->cluster, &s->room, cfg->max_line, inst) == -1 ||
 	    (s->credis = credis_new(&s->loop, &s->cluster, &cc)) == NULL) {
 		fprintf(stderr, "lobbyd: out of memory\n");
 		return -1;
 	}
-	s->room.cluster = &s->cluster;
+	room_set_backend(&s->room, &cluster_backend, &s->cluster);
 	if (credis_start(s->credis, SERVER_REDIS_START_MS, why,
 	    sizeof why) == -1) {
 		fprintf(stderr, "lobbyd: cannot reach redis at %s: %s\n",
@@ -292,9 +292,8 @@ server_run(const struct server_config *cfg)
 	stats_init(&s->stats, loop_now_ms());
 	s->loop.before_sleep = server_before_sleep;
 	s->loop.hook_arg = s;
-	/* With --redis the history comes from the stream, kept by cluster.c. */
-	if (room_init(&s->room, cfg->sendq,
-	    cfg->redis != NULL ? 0 : cfg->history) == -1) {
+	/* With --redis too: the stream's entries fill the room's history. */
+	if (room_init(&s->room, cfg->sendq, cfg->history) == -1) {
 		fprintf(stderr, "lobbyd: out of memory\n");
 		free(s->clean);
 		free(s);
