@@ -61,7 +61,8 @@
 #define PROTO_HELD_DROPPED	"!!! lines you sent before the welcome were " \
 				"dropped: over %d bytes"
 /* Around the history a joiner gets after the welcome (--history). */
-#define PROTO_HISTORY_BEGIN	"*** last %zu messages:"
+#define PROTO_HISTORY_BEGIN	"*** last %zu message%s:"	/* K, PROTO_PLURAL(K) */
+#define PROTO_PLURAL(k)		((k) == 1 ? "" : "s")
 #define PROTO_HISTORY_END	"*** end of history"
 
 /* The reasons in "*** NICK left (REASON)" that the server gives itself. */

@@ -379,7 +379,7 @@ room_history(struct room *r, struct client *c)
 	 * later line comes after it: nothing missed or twice. It is served
 	 * from the log and does not count as backlog.
 	 */
-	room_sendf(r, c, PROTO_HISTORY_BEGIN, k);
+	room_sendf(r, c, PROTO_HISTORY_BEGIN, k, PROTO_PLURAL(k));
 	if ((c->flags & CLIENT_JOINED) && !(c->flags & CLIENT_SLOW) &&
 	    rlog_replay(&r->rlog, &c->rd) == -1)
 		room_log(r, "client %u: out of memory for the history", c->id);

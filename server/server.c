@@ -248,6 +248,7 @@ server_free(struct server *s)
 		close(s->reserve);
 	room_free(&s->room);
 	peers_free(&s->peers);
+	loop_free(&s->loop);
 	free(s->clean);
 	free(s);
 }
@@ -324,14 +325,21 @@ server_run(const struct server_config *cfg)
 		return 1;
 	}
 	s->max_clients = listener_client_cap(s);
-	(void)loop_timer_add(&s->loop, SERVER_TRIM_MS, conn_trim, s);
 	(void)server_clock(&s->loop, s);
-	(void)loop_timer_add(&s->loop, SERVER_CLOCK_MS, server_clock, s);
-	if (cfg->idle_timeout > 0)
-		(void)loop_timer_add(&s->loop,
-		    (int64_t)cfg->idle_timeout * 1000, conn_idle_check, s);
-	if (cfg->nwebs > 0)
-		(void)loop_timer_add(&s->loop, 1000, web_tick, s);
+	/* The timers of the whole run, and room for the two added later
+	 * (accepting paused, --flood): no add may fail once serving. */
+	if (loop_timer_add(&s->loop, SERVER_TRIM_MS, conn_trim, s) == -1 ||
+	    loop_timer_add(&s->loop, SERVER_CLOCK_MS, server_clock, s) == -1 ||
+	    (cfg->idle_timeout > 0 && loop_timer_add(&s->loop,
+	    (int64_t)cfg->idle_timeout * 1000, conn_idle_check, s) == -1) ||
+	    (cfg->nwebs > 0 &&
+	    loop_timer_add(&s->loop, 1000, web_tick, s) == -1) ||
+	    loop_timer_reserve(&s->loop, 2) == -1) {
+		fprintf(stderr, "lobbyd: cannot add a timer: %s\n",
+		    strerror(errno));
+		server_free(s);
+		return 1;
+	}
 	/* Always printed, even with -q: scripts find the server by it. */
 	for (i = 0; i < s->nlisteners; i++)
 		fprintf(stderr, "lobbyd: listening on %s\n",

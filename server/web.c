@@ -292,6 +292,22 @@ web_metrics(struct web_conn *w)
 	buf_free(&b);
 }
 
+/*
+ * /config: what the page must know of this server's limits before it
+ * sends, as a small JSON object (the page checks a line's bytes against
+ * max_line instead of being closed with 1009 for it).
+ */
+static void
+web_config(struct web_conn *w)
+{
+	char body[64];
+	int n;
+
+	n = snprintf(body, sizeof body, "{\"max_line\":%zu}\n",
+	    w->srv->cfg->max_line);
+	web_respond(w, 200, "application/json", NULL, body, (size_t)n);
+}
+
 /* ---------------------------------------------------------------------
  * Requests
  * ------------------------------------------------------------------- */
@@ -409,6 +425,8 @@ web_route(struct web_conn *w, const char *p, size_t n)
 		    page_csp);
 		web_respond(w, 200, "text/html; charset=utf-8", csp, page_html,
 		    page_html_len);
+	} else if (len == 7 && memcmp(path, "/config", 7) == 0) {
+		web_config(w);
 	} else if (len == 8 && memcmp(path, "/metrics", 8) == 0) {
 		web_metrics(w);
 	} else if (len == 3 && memcmp(path, "/ws", 3) == 0) {

@@ -674,6 +674,20 @@ test_metrics(void **state)
 	h_close(t);
 }
 
+/* /config tells the page this server's --max-line, as JSON. */
+static void
+test_config(void **state)
+{
+	struct web_server *w = *state;
+	const char *r;
+
+	start(w, "--max-line", "300", NULL);
+	r = http(w->web, "GET /config HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(status_of(r), 200);
+	assert_string_equal(field_of(r, "Content-Type"), "application/json");
+	assert_string_equal(body_of(r), "{\"max_line\":300}\n");
+}
+
 /* ---------------------------------------------------------------------
  * 3. WebSocket handshakes
  * ------------------------------------------------------------------- */
@@ -1192,6 +1206,7 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_slow_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ws_bad_handshakes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ws_origins, setup,
