@@ -206,9 +206,28 @@ conn_last_line(void *arg, enum line_event ev, const char *text, size_t len)
 }
 
 /*
- * One framed line from c. Under --flood a line without a token, or after
- * one that had to wait, waits too, in c->held: lines keep their order,
- * and none is lost.
+ * How many lines text[0..len) counts as toward --flood (see
+ * commands_cost()), judged on the line as it will be run: cleaned (into
+ * s->clean, which the caller may then reuse). A line without a '/' is
+ * chat, whatever cleaning removes.
+ */
+static unsigned
+conn_cost(struct server *s, enum line_event ev, const char *text,
+    size_t len)
+{
+	size_t n;
+
+	if (ev == LINE_TOOLONG || len == 0 ||
+	    memchr(text, '/', len) == NULL)
+		return 1;
+	n = text_clean(text, len, s->clean);
+	return commands_cost(s->clean, n);
+}
+
+/*
+ * One framed line from c. Under --flood a line without its tokens, or
+ * after one that had to wait, waits too, in c->held: lines keep their
+ * order, and none is lost.
  */
 static int
 conn_line(void *arg, enum line_event ev, const char *text, size_t len)
@@ -218,7 +237,8 @@ conn_line(void *arg, enum line_event ev, const char *text, size_t len)
 	char kind = ev == LINE_TOOLONG ? CONN_HELD_LONG : CONN_HELD_TEXT;
 
 	if (s->cfg->flood.rate == 0 || (buf_used(&c->held) == 0 &&
-	    flood_take(&c->flood, &s->cfg->flood, s->now)))
+	    flood_take_n(&c->flood, &s->cfg->flood, s->now,
+	    conn_cost(s, ev, text, len))))
 		return conn_take(c, ev, text, len);
 	if (buf_append(&c->held, &kind, 1) == -1 ||
 	    buf_append(&c->held, text, ev == LINE_TOOLONG ? 0 : len) == -1 ||
@@ -242,19 +262,22 @@ static int64_t
 conn_release(struct client *c, const struct flood_rate *r, int64_t now)
 {
 	const char *p, *lf;
+	unsigned cost;
 	size_t len;
 	int64_t wait;
 
 	while (buf_used(&c->held) > 0) {
 		if (c->flags & (CLIENT_CLOSING | CLIENT_SLOW))
 			return 0;
-		if (!flood_take(&c->flood, r, now)) {
-			wait = flood_wait(&c->flood, r, now);
-			return wait > 0 ? wait : 1;
-		}
 		p = buf_peek(&c->held);
 		lf = memchr(p, '\n', buf_used(&c->held));
 		len = (size_t)(lf - p) + 1;
+		cost = conn_cost(c->srv, p[0] == CONN_HELD_LONG ? LINE_TOOLONG :
+		    LINE_TEXT, p + 1, len - 2);
+		if (!flood_take_n(&c->flood, r, now, cost)) {
+			wait = flood_wait_n(&c->flood, r, now, cost);
+			return wait > 0 ? wait : 1;
+		}
 		/* Taking a line is input: a held member is not idle. */
 		c->last_input = now;
 		(void)conn_take(c, p[0] == CONN_HELD_LONG ? LINE_TOOLONG :

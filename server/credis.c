@@ -287,10 +287,11 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 		const char *name = credis_str(f->element[i]);
 
 		v = f->element[i + 1];
-		/* Field names are one letter: "" is not one of ours. */
-		if (name == NULL || credis_str(v) == NULL ||
-		    f->element[i]->len != 1)
+		if (name == NULL || credis_str(v) == NULL)
 			continue;
+		/* Field names are one letter: "" or "ab" is not ours. */
+		if (f->element[i]->len != 1)
+			return -1;
 		switch (name[0]) {
 		case 't':
 			e->kind = (unsigned char)v->str[0];
