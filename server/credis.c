@@ -17,6 +17,7 @@
 
 #include "cluster_lua.h"
 #include "log.h"
+#include "ltime.h"
 #include "proto.h"
 #include "redisloop.h"
 #include "room.h"
@@ -80,16 +81,6 @@ struct credis {
 static void	credis_link_lost(struct credis *, const char *);
 static void	credis_read_next(struct credis *);
 
-/* Wall-clock milliseconds, for history time stamps. */
-static int64_t
-credis_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 credis_instance_id(char *out)
 {
@@ -101,7 +92,7 @@ credis_instance_id(char *out)
 	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	if (fd == -1 || read(fd, b, sizeof b) != (ssize_t)sizeof b) {
 		/* No urandom: the time and pid, mixed, are still unique. */
-		x = (uint64_t)credis_wall_ms() * 6364136223846793005ULL ^
+		x = (uint64_t)ltime_wall_ms() * 6364136223846793005ULL ^
 		    (uint64_t)getpid() * 1442695040888963407ULL;
 		for (i = 0; i < sizeof b; i++)
 			b[i] = (unsigned char)(x >> (8 * i));
@@ -110,18 +101,6 @@ credis_instance_id(char *out)
 		close(fd);
 	for (i = 0; i < sizeof b; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-/* The local time of wall-clock ms, as "YYYY-MM-DD HH:MM". */
-static void
-credis_stamp(long long ms, char out[RLOG_STAMP + 1])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(out, RLOG_STAMP + 1, "%Y-%m-%d %H:%M", &tm) == 0)
-		out[0] = '\0';
 }
 
 /* ---------------------------------------------------------------------
@@ -160,7 +139,9 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 	    r->element[1]->type != REDIS_REPLY_ARRAY)
 		return -1;
 	snprintf(e->id, sizeof e->id, "%s", r->element[0]->str);
-	credis_stamp(strtoll(e->id, NULL, 10), e->stamp);
+	/* The id's first part is Redis's wall-clock ms. */
+	(void)ltime_stamp((time_t)(strtoll(e->id, NULL, 10) / 1000),
+	    e->stamp);
 	f = r->element[1];
 	for (i = 0; i + 1 < f->elements; i += 2) {
 		const char *name = credis_str(f->element[i]);
@@ -551,8 +532,8 @@ credis_ready(struct credis *cr, bool missed)
 {
 	cr->state = CREDIS_UP;
 	cr->backoff = CREDIS_BACKOFF_MIN_MS;
-	cr->next_hb = loop_now_ms() + CREDIS_HEARTBEAT_MS;
-	cr->next_reap = loop_now_ms() + CREDIS_REAP_MS;
+	cr->next_hb = ltime_mono_ms() + CREDIS_HEARTBEAT_MS;
+	cr->next_reap = ltime_mono_ms() + CREDIS_REAP_MS;
 	cr->hb_sent = 0;
 	if (cr->started)
 		log_warn("redis: link to %s restored", cr->cfg.addr_text);
@@ -820,7 +801,7 @@ credis_connect(struct credis *cr)
 	char why[300];
 
 	cr->state = CREDIS_CONNECTING;
-	cr->deadline = loop_now_ms() + CREDIS_CONNECT_MS;
+	cr->deadline = ltime_mono_ms() + CREDIS_CONNECT_MS;
 	cr->sha[0] = '\0';
 	cr->outstanding = 0;
 	if ((cr->cmd = credis_open(cr, why, sizeof why)) == NULL ||
@@ -875,7 +856,7 @@ credis_link_lost(struct credis *cr, const char *why)
 	/* The members hear first; then the pending replies come back NULL. */
 	cluster_down(cr->cl);
 	credis_close(cr);
-	cr->next_try = loop_now_ms() + cr->backoff;
+	cr->next_try = ltime_mono_ms() + cr->backoff;
 	cr->backoff *= 2;
 	if (cr->backoff > CREDIS_BACKOFF_MAX_MS)
 		cr->backoff = CREDIS_BACKOFF_MAX_MS;
@@ -886,7 +867,7 @@ static int64_t
 credis_tick(struct loop *l, void *arg)
 {
 	struct credis *cr = arg;
-	int64_t now = loop_now_ms();
+	int64_t now = ltime_mono_ms();
 	const char *args[1];
 
 	(void)l;
@@ -992,12 +973,12 @@ credis_new(struct loop *l, struct cluster *cl, const struct credis_config *cfg)
 int
 credis_start(struct credis *cr, int timeout_ms, char *why, size_t whylen)
 {
-	int64_t deadline = loop_now_ms() + timeout_ms;
+	int64_t deadline = ltime_mono_ms() + timeout_ms;
 
 	if (!cr->cfg.addr.is_unix && credis_resolve(cr, why, whylen) == -1)
 		return -1;
 	credis_connect(cr);
-	while (cr->state == CREDIS_CONNECTING && loop_now_ms() < deadline)
+	while (cr->state == CREDIS_CONNECTING && ltime_mono_ms() < deadline)
 		if (loop_once(cr->loop, CREDIS_TICK_MS) == -1)
 			break;
 	if (cr->state != CREDIS_UP) {

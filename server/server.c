@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ltime.h"
 #include "text.h"
 #ifdef LOBBY_HAVE_REDIS
 #include "credis.h"
@@ -42,13 +43,10 @@ static int64_t
 server_clock(struct loop *l, void *arg)
 {
 	struct server *s = arg;
-	char stamp[RLOG_STAMP + 1];
-	time_t now = time(NULL);
-	struct tm tm;
+	char stamp[LTIME_STAMP_LEN + 1];
 
 	(void)l;
-	if (localtime_r(&now, &tm) != NULL && strftime(stamp, sizeof stamp,
-	    "%Y-%m-%d %H:%M", &tm) == RLOG_STAMP)
+	if (ltime_stamp(time(NULL), stamp) == 0)
 		room_set_clock(&s->room, stamp);
 	return SERVER_CLOCK_MS;
 }
@@ -87,7 +85,7 @@ server_stop(struct server *s)
 		return;
 	log_info("shutting down");
 	s->stopping = true;
-	s->deadline = loop_now_ms() + SERVER_DRAIN_MS;
+	s->deadline = ltime_mono_ms() + SERVER_DRAIN_MS;
 	listener_close_all(s);
 	conn_stop_reading(s);
 	web_stop(s);
@@ -117,7 +115,7 @@ server_stats(struct server *s)
 {
 	char line[512];
 
-	stats_format(&s->stats, loop_now_ms(), line, sizeof line);
+	stats_format(&s->stats, ltime_mono_ms(), line, sizeof line);
 	log_always(LOG_LEVEL_INFO, "stats: %s", line);
 }
 
@@ -261,7 +259,7 @@ server_free(struct server *s)
 static uint64_t
 server_seed(void)
 {
-	uint64_t seed = (uint64_t)loop_now_ms() * 6364136223846793005ULL ^
+	uint64_t seed = (uint64_t)ltime_mono_ms() * 6364136223846793005ULL ^
 	    (uint64_t)getpid();
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 
@@ -290,7 +288,7 @@ server_run(const struct server_config *cfg)
 	s->pause_timer = -1;
 	s->flood_timer = -1;
 	loop_init(&s->loop);
-	stats_init(&s->stats, loop_now_ms());
+	stats_init(&s->stats, ltime_mono_ms());
 	s->loop.before_sleep = server_before_sleep;
 	s->loop.hook_arg = s;
 	/* With --redis too: the stream's entries fill the room's history. */
@@ -352,7 +350,7 @@ server_run(const struct server_config *cfg)
 		if (s->stopping) {
 			/* Flush now: if that empties every queue, we are done. */
 			server_before_sleep(&s->loop, s);
-			wait = s->deadline - loop_now_ms();
+			wait = s->deadline - ltime_mono_ms();
 			if (!server_unsent(s) || wait <= 0)
 				break;
 		}

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "http.h"
 #include "log.h"
+#include "ltime.h"
 #include "page.h"
 #include "ws.h"
 
@@ -147,7 +148,7 @@ web_linger(struct web_conn *w)
 	buf_free(&w->out);
 	(void)shutdown(w->fd, SHUT_WR);
 	w->state = WEB_LINGERING;
-	w->deadline = loop_now_ms() + WEB_LINGER_MS;
+	w->deadline = ltime_mono_ms() + WEB_LINGER_MS;
 	loop_del(&s->loop, w->fd, LOOP_WRITE);
 	if (loop_add(&s->loop, w->fd, LOOP_READ, web_read, w) == -1)
 		web_close(w);
@@ -221,7 +222,7 @@ web_respond(struct web_conn *w, unsigned status, const char *type,
 	w->req = NULL;
 	loop_del(&s->loop, w->fd, LOOP_READ);
 	w->state = WEB_WRITING;
-	w->deadline = loop_now_ms() + WEB_WRITE_MS;
+	w->deadline = ltime_mono_ms() + WEB_WRITE_MS;
 	if (n < 0 || (size_t)n >= sizeof head ||
 	    buf_append(&w->out, head, (size_t)n) == -1 ||
 	    (!head_only && len > 0 && buf_append(&w->out, body, len) == -1)) {
@@ -277,7 +278,7 @@ web_metrics(struct web_conn *w)
 	size_t i;
 	int rc = 0;
 
-	stats_snapshot(&s->stats, loop_now_ms(), f);
+	stats_snapshot(&s->stats, ltime_mono_ms(), f);
 	for (i = 0; i < STATS_NFIELDS; i++)
 		rc |= web_metric(&b, f[i].key, f[i].kind == STATS_COUNTER,
 		    f[i].help, (unsigned long long)f[i].value);
@@ -332,7 +333,7 @@ web_per_ip(struct web_conn *w)
 	w->req = NULL;
 	loop_del(&s->loop, w->fd, LOOP_READ);
 	w->state = WEB_WRITING;
-	w->deadline = loop_now_ms() + WEB_WRITE_MS;
+	w->deadline = ltime_mono_ms() + WEB_WRITE_MS;
 	if (buf_append(&w->out, h, hl) == -1 ||
 	    buf_append(&w->out, PROTO_PER_IP, strlen(PROTO_PER_IP)) == -1 ||
 	    buf_append(&w->out, "\x88\x02", 2) == -1 ||
@@ -500,7 +501,7 @@ web_accept(struct server *s, int fd, const union net_addr *peer,
 		return -1;
 	}
 	http_init(w->req);
-	w->deadline = loop_now_ms() + WEB_HEAD_MS;
+	w->deadline = ltime_mono_ms() + WEB_HEAD_MS;
 	log_debug("web %u from %s", w->id, addr);
 	return 0;
 }
@@ -526,7 +527,7 @@ web_tick(struct loop *l, void *arg)
 {
 	struct server *s = arg;
 	struct web_conn *w, *next;
-	int64_t now = loop_now_ms(), due = WEB_TICK_MS;
+	int64_t now = ltime_mono_ms(), due = WEB_TICK_MS;
 
 	(void)l;
 	for (w = s->webs; w != NULL; w = next) {
@@ -789,7 +790,7 @@ web_member_close(struct client *c)
 	/* The socket goes on as a closing HTTP connection. */
 	w->out = m->framed;
 	memset(&m->framed, 0, sizeof m->framed);
-	w->deadline = loop_now_ms() + WEB_LINGER_MS;
+	w->deadline = ltime_mono_ms() + WEB_LINGER_MS;
 	web_send(w);
 }
 
