@@ -11,6 +11,7 @@
 
 #include "cluster.h"
 #include "flood.h"
+#include "hostport.h"
 #include "log.h"
 #include "motd.h"
 #include "net.h"
@@ -306,7 +307,7 @@ stdio_ensure(void)
 static void
 redis_option(const char *v)
 {
-	struct cluster_addr addr;
+	struct hostport addr;
 	const char *why;
 
 #ifndef LOBBY_HAVE_REDIS
@@ -316,7 +317,7 @@ redis_option(const char *v)
 	fprintf(stderr, "lobbyd: built without Redis support\n");
 	exit(2);
 #else
-	if (cluster_addr_parse(v, &addr, &why) == -1) {
+	if (hostport_parse(v, HOSTPORT_UNIX, &addr, &why) == -1) {
 		fprintf(stderr, "lobbyd: --redis %s: %s\n%s", v, why,
 		    usage_text);
 		exit(2);
