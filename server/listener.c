@@ -192,7 +192,7 @@ listener_accept(struct server *s, int lfd, bool web)
 		}
 		/* On a --web listener, the request comes first. */
 		if (web ? web_accept(s, fd, &peer, name) == -1 :
-		    conn_open(s, fd, &peer, name, NULL) == NULL) {
+		    conn_open(s, fd, &peer, name, &transport_line, NULL) == NULL) {
 			s->stats.refused_full++;
 			refuse(fd, name, errno == ENOMEM ?
 			    "out of memory" : strerror(errno));
