@@ -2,6 +2,7 @@
 #include "server-int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -49,6 +50,20 @@ static ssize_t	conn_writev(struct server *, struct client *);
 /* ---------------------------------------------------------------------
  * Opening and closing
  * ------------------------------------------------------------------- */
+
+int
+conn_init(struct server *s)
+{
+	s->flood_timer = -1;
+	s->clean = malloc(TEXT_CLEAN_MAX(s->cfg->max_line) + 1);
+	return s->clean != NULL ? 0 : -1;
+}
+
+unsigned
+conn_new_id(struct server *s)
+{
+	return ++s->next_id;
+}
 
 struct client *
 conn_open(struct server *s, int fd, const union net_addr *peer,
@@ -121,7 +136,7 @@ conn_close(struct server *s, struct client *c)
 	 * was cut off the log: none), then what its transport puts after
 	 * them (a close frame).
 	 */
-	c->tp->finish(c);
+	c->tp->finish(c, &s->room.rlog);
 	(void)conn_writev(s, c);
 	c->tp->close(c);
 	c->tp->free(c->tp_state);
@@ -163,6 +178,8 @@ conn_free_all(struct server *s)
 	}
 	s->conns = s->pending = s->closing = NULL;
 	s->nclients = 0;
+	free(s->clean);
+	s->clean = NULL;
 }
 
 /* ---------------------------------------------------------------------

@@ -47,14 +47,34 @@ struct listener {
 
 /*
  * The whole server: one per process, made by server_run(). Each file owns
- * the fields under its name; the others only read them.
+ * the fields under its name: it alone sets them up, writes and frees them;
+ * the others only read them, or change them through the owner's
+ * functions. Two exceptions, said where they are: the counters (stats),
+ * which each file adds its own events to, and the read buffer, which
+ * whoever reads a socket fills and consumes before it returns.
  */
 struct server {
+	/* server.c: the parts, made and freed by server.c */
 	const struct server_config *cfg; /* options, read-only */
-	struct loop	 loop;		/* the one select() loop */
-	struct room	 room;		/* the members, and their output */
+	struct loop	 loop;		/* the one select() loop (loop.h) */
+	struct room	 room;		/* the members, and their output: written
+					   through room.h (server.c sets its
+					   hooks) */
 	struct cluster	 cluster;	/* with --redis: the shared room */
 	struct credis	*credis;	/* with --redis: its Redis side */
+	struct peers	 peers;		/* connections per address, when
+					   --max-per-ip is on: counted by conn.c
+					   (peers_get/put), read by the
+					   listener kinds */
+	/*
+	 * The counters: server.c sets them up and reports them; each file
+	 * counts the events it sees (conn.c: accepted, bytes, lines, drops,
+	 * flood_held; listener.c: refused_full, refused_per_ip; web.c:
+	 * refused_per_ip), by stats.h or by adding to the field.
+	 */
+	struct stats	 stats;
+	/* One read() at a time: conn.c's and web.c's, consumed in the call. */
+	char		 rbuf[SERVER_READ_MAX];
 
 	/* listener.c: taking connections in, or refusing them */
 	struct listener	 listeners[SERVER_MAX_LISTENERS + 1]; /* + unix */
@@ -64,20 +84,18 @@ struct server {
 	bool		 accept_ready;	/* some listener is ready */
 	bool		 paused;	/* listeners off until fds free up */
 	int		 pause_timer;	/* timer that ends the pause, or -1 */
-	struct peers	 peers;		/* connections per address, when
-					   --max-per-ip is on */
 
 	/* conn.c: the open connections */
 	struct client	*conns;		/* all of them, newest first */
 	size_t		 nclients;	/* how many, leaving or not */
-	unsigned	 next_id;	/* for the next connection's log name */
+	unsigned	 next_id;	/* for the next connection's log name:
+					   conn_new_id() gives them out */
 	struct client	*pending;	/* output from outside the room log */
 	struct client	*closing;	/* left the room: close after the pass */
 	struct client	*held;		/* over --flood, not read for now */
 	int		 flood_timer;	/* releases held lines, or -1 */
 	int64_t		 now;		/* loop_now_ms() of the read going on */
 	char		*clean;		/* a line after text_clean() */
-	char		 rbuf[SERVER_READ_MAX]; /* one read() */
 	struct iovec	 iov[SERVER_IOV]; /* one writev() */
 
 	/* web.c: HTTP connections, before an answer or an upgrade */
@@ -86,7 +104,6 @@ struct server {
 	uint64_t	 web_requests;	/* HTTP requests answered */
 
 	/* server.c: running and stopping */
-	struct stats	 stats;		/* the counters */
 	int		 sigpipe[2];	/* signal handler -> loop */
 	bool		 stopping;	/* shutting down: only flushing now */
 	int64_t		 deadline;	/* when flushing gives up */
@@ -96,6 +113,9 @@ struct server {
  * listener.c
  * ------------------------------------------------------------------- */
 
+/* Before anything else of listener.c: no pause, the reserve fd. */
+void	listener_init(struct server *s);
+
 /*
  * Open every listener the configuration asks for and watch them. Returns
  * 0, or -1 after telling stderr why (the listeners opened stay in s, for
@@ -104,11 +124,11 @@ struct server {
 int	listener_open_all(struct server *s);
 
 /*
- * How many clients the fds allow, logged: the option, lowered so that
- * every client fd fits below FD_SETSIZE and RLIMIT_NOFILE. Call once the
- * listeners are open.
+ * Set s->max_clients to how many clients the fds allow, logged: the
+ * option, lowered so that every client fd fits below FD_SETSIZE and
+ * RLIMIT_NOFILE. Call once the listeners are open.
  */
-size_t	listener_client_cap(struct server *s);
+void	listener_client_cap(struct server *s);
 
 /* Accept again after a pause for lack of fds, unless stopping. */
 void	listener_resume(struct server *s);
@@ -121,12 +141,19 @@ void	listener_resume(struct server *s);
  */
 bool	listener_accept_ready(struct server *s);
 
-/* Close the listeners (removing Unix socket paths); accept no more. */
+/* Close the listeners (removing Unix socket paths) and the reserve fd;
+ * accept no more. */
 void	listener_close_all(struct server *s);
 
 /* ---------------------------------------------------------------------
  * conn.c
  * ------------------------------------------------------------------- */
+
+/* Set up conn.c's part of s. Returns 0, or -1 with errno ENOMEM. */
+int	conn_init(struct server *s);
+
+/* The number of the next connection, member or HTTP, for the log. */
+unsigned conn_new_id(struct server *s);
 
 /*
  * Make an accepted socket fd a client from peer (named addr in the log),
@@ -211,7 +238,8 @@ int64_t	conn_idle_check(struct loop *l, void *arg);
 /* Timer (arg is the server): free the buffers of idle connections. */
 int64_t	conn_trim(struct loop *l, void *arg);
 
-/* Close and free every connection still open (at exit). */
+/* Close and free every connection still open, and conn.c's part of s
+ * (at exit). */
 void	conn_free_all(struct server *s);
 
 /* ---------------------------------------------------------------------

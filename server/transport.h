@@ -63,7 +63,7 @@ struct transport {
 	bool		(*unsent)(const struct client *c, const struct rlog *l);
 
 	/* c has left: queue what goes after its last line (a close frame). */
-	void		(*finish)(struct client *c);
+	void		(*finish)(struct client *c, const struct rlog *l);
 	/* After the last write: close c's socket (gracefully or not). */
 	void		(*close)(struct client *c);
 	/* Free the storage an idle c does not need (between passes). */

@@ -56,9 +56,10 @@ lt_unsent(const struct client *c, const struct rlog *l)
 }
 
 static void
-lt_finish(struct client *c)
+lt_finish(struct client *c, const struct rlog *l)
 {
 	(void)c;
+	(void)l;
 }
 
 static void

@@ -403,7 +403,7 @@ wsm_unsent(const struct client *c, const struct rlog *l)
 }
 
 static void
-wsm_finish(struct client *c)
+wsm_finish(struct client *c, const struct rlog *l)
 {
 	struct ws_member *m = c->tp_state;
 
@@ -411,7 +411,7 @@ wsm_finish(struct client *c)
 	 * A slow member was cut off the log: a frame it was in the middle
 	 * of cannot be finished, and nothing may follow half a frame.
 	 */
-	if (m->in_frame && !rlog_has_output(&c->srv->room.rlog, &c->rd))
+	if (m->in_frame && !rlog_has_output(l, &c->rd))
 		return;
 	wsm_queue_close(c);
 }

@@ -447,7 +447,7 @@ web_accept(struct server *s, int fd, const union net_addr *peer,
 {
 	struct web_conn *w;
 
-	if ((w = web_new(s, fd, addr, ++s->next_id, WEB_READING)) == NULL)
+	if ((w = web_new(s, fd, addr, conn_new_id(s), WEB_READING)) == NULL)
 		return -1;
 	w->peer = *peer;
 	if ((w->req = malloc(sizeof *w->req)) == NULL ||
