@@ -47,8 +47,22 @@
 #define PROTO_FULL		"!!! server full, try again later"
 #define PROTO_PER_IP		"!!! too many connections from your address"
 #define PROTO_NOTICE		"*** %s"		/* a --motd line */
+#define PROTO_NOUSER		"!!! no such user: %.*s"
+#define PROTO_TAKEN		"!!! nick %.*s is taken"
+/* With --redis (the room's link to Redis and what it refuses). */
+#define PROTO_UNAVAILABLE_SEND	"!!! room unavailable, message not sent"
+#define PROTO_UNAVAILABLE_LATER	"!!! room unavailable, try again later"
+#define PROTO_LINK_LOST		"*** lost the link to the room, retrying"
+#define PROTO_LINK_BACK		"*** link to the room restored"
+#define PROTO_LINK_MISSED	"*** some messages were missed while the " \
+				"link was down"
+#define PROTO_RENAMED_LINK	"*** %s was taken while the link was down: " \
+				"you are now %s"
+#define PROTO_HELD_DROPPED	"!!! lines you sent before the welcome were " \
+				"dropped: over %d bytes"
 /* Around the history a joiner gets after the welcome (--history). */
-#define PROTO_HISTORY_BEGIN	"*** last %zu messages:"
+#define PROTO_HISTORY_BEGIN	"*** last %zu message%s:"	/* K, PROTO_PLURAL(K) */
+#define PROTO_PLURAL(k)		((k) == 1 ? "" : "s")
 #define PROTO_HISTORY_END	"*** end of history"
 
 /* The reasons in "*** NICK left (REASON)" that the server gives itself. */

@@ -9,11 +9,10 @@
 #include "commands.h"
 #include "proto.h"
 #include "room.h"
+#include "text.h"
 
-static const char cluster_unavailable_send[] =
-    "!!! room unavailable, message not sent";
-static const char cluster_unavailable_later[] =
-    "!!! room unavailable, try again later";
+static const char cluster_unavailable_send[] = PROTO_UNAVAILABLE_SEND;
+static const char cluster_unavailable_later[] = PROTO_UNAVAILABLE_LATER;
 
 /* ---------------------------------------------------------------------
  * Options: the Redis address and the room name
@@ -115,17 +114,14 @@ cluster_room_valid(const char *name)
  * ------------------------------------------------------------------- */
 
 int
-cluster_init(struct cluster *cl, struct room *r, size_t history,
+cluster_init(struct cluster *cl, struct room *r, size_t max_line,
     const char *inst)
 {
 	memset(cl, 0, sizeof *cl);
 	cl->room = r;
+	cl->max_line = max_line;
 	snprintf(cl->inst, sizeof cl->inst, "%s", inst);
 	snprintf(cl->lastid, sizeof cl->lastid, "0-0");
-	cl->hist_cap = history;
-	if (history > 0 &&
-	    (cl->hist = calloc(history, sizeof *cl->hist)) == NULL)
-		return -1;
 	return 0;
 }
 
@@ -134,7 +130,6 @@ cluster_free(struct cluster *cl)
 {
 	struct cluster_pending *p, *pnext;
 	struct cluster_gone *g, *gnext;
-	size_t i;
 
 	for (p = cl->pending; p != NULL; p = pnext) {
 		pnext = p->next;
@@ -146,13 +141,11 @@ cluster_free(struct cluster *cl)
 		free(g->reason);
 		free(g);
 	}
-	for (i = 0; i < cl->hist_cap; i++)
-		free(cl->hist[i].line);
-	free(cl->hist);
+	free(cl->clean);
 	cl->pending = NULL;
 	cl->gone = NULL;
-	cl->hist = NULL;
-	cl->hist_cap = cl->hist_n = 0;
+	cl->clean = NULL;
+	cl->cleancap = 0;
 }
 
 bool
@@ -224,66 +217,90 @@ cluster_member_key(const struct cluster *cl, const char *key)
 }
 
 /* ---------------------------------------------------------------------
- * History
+ * Entries are untrusted input
  * ------------------------------------------------------------------- */
 
-/* Remember a delivered line (no LF) sent at local time stamp. */
-static void
-cluster_hist_add(struct cluster *cl, const char *stamp, const char *line,
-    size_t len)
+/*
+ * Check entry e as a member's line is checked: its nicks by the nick
+ * rule, its text against --max-line, then cleaned (text_clean()) into
+ * cl->clean, *lenp bytes. Returns true, or false after one log line: the
+ * entry is dropped, and nobody sees anything of it.
+ */
+static bool
+cluster_entry_ok(struct cluster *cl, const struct cluster_entry *e,
+    size_t *lenp)
 {
-	struct cluster_hist *h;
-	char *copy;
+	const char *why = NULL;
+	size_t need;
+	char *p;
 
-	if (cl->hist_cap == 0 || (copy = malloc(len + 1)) == NULL)
-		return;
-	memcpy(copy, line, len);
-	copy[len] = '\0';
-	h = &cl->hist[cl->hist_next];
-	free(h->line);
-	h->line = copy;
-	snprintf(h->stamp, sizeof h->stamp, "%s", stamp);
-	cl->hist_next = (cl->hist_next + 1) % cl->hist_cap;
-	if (cl->hist_n < cl->hist_cap)
-		cl->hist_n++;
+	*lenp = 0;
+	if (e->nick == NULL || !proto_nick_valid(e->nick, strlen(e->nick)))
+		why = "its nick breaks the nick rule";
+	else if (e->old != NULL && !proto_nick_valid(e->old, strlen(e->old)))
+		why = "its old nick breaks the nick rule";
+	else if (e->textlen > cl->max_line)
+		why = "its text is over --max-line";
+	else if (e->textlen > 0 && (memchr(e->text, '\n', e->textlen) !=
+	    NULL || memchr(e->text, '\r', e->textlen) != NULL))
+		why = "its text holds a line break";
+	else if (e->textlen > 0) {
+		need = TEXT_CLEAN_MAX(e->textlen) + 1;
+		if (need > cl->cleancap) {
+			if ((p = realloc(cl->clean, need)) == NULL)
+				why = "out of memory";
+			else {
+				cl->clean = p;
+				cl->cleancap = need;
+			}
+		}
+		if (why == NULL) {
+			*lenp = text_clean(e->text, e->textlen, cl->clean);
+			cl->clean[*lenp] = '\0';
+			if ((e->kind == CLUSTER_CHAT ||
+			    e->kind == CLUSTER_ACTION ||
+			    e->kind == CLUSTER_PM) &&
+			    text_is_blank(cl->clean, *lenp))
+				why = "its text is blank once cleaned";
+		}
+	} else if (e->kind == CLUSTER_CHAT || e->kind == CLUSTER_ACTION ||
+	    e->kind == CLUSTER_PM)
+		why = "its text is empty";
+	if (why == NULL)
+		return true;
+	cl->dropped++;
+	room_log(cl->room, "redis: dropped stream entry %s: %s", e->id, why);
+	return false;
 }
 
 /*
- * The replay prefix for a line sent at stamp: "[HH:MM] ", or
- * "[YYYY-MM-DD HH:MM] " when it was not sent today. Local time is the I/O
- * side's business: it stamps the entries and says what day it is.
+ * Put a chat or /me line of e (text: its clean text) in the room log, as
+ * history stamped with the time Redis took it, for every local member but
+ * from (may be NULL).
  */
 static void
-cluster_hist_stamp(const struct cluster *cl, const char *stamp, char *out,
-    size_t outlen)
+cluster_chat(struct cluster *cl, struct client *from,
+    const struct cluster_entry *e, const char *text, size_t len)
 {
-	if (strlen(stamp) == CLUSTER_STAMP &&
-	    strncmp(stamp, cl->today, 10) == 0)
-		snprintf(out, outlen, "[%s] ", stamp + 11);
-	else
-		snprintf(out, outlen, "[%s] ", stamp);
-}
+	char stack[1024], *line = stack;
+	const char *fmt = e->kind == CLUSTER_CHAT ? PROTO_CHAT : PROTO_ACTION;
+	int n;
 
-/* Send c the history block, if there is any history. */
-static void
-cluster_hist_send(struct cluster *cl, struct client *c)
-{
-	struct room *r = cl->room;
-	char stamp[32];
-	size_t i, slot;
-
-	if (cl->hist_n == 0)
+	n = snprintf(stack, sizeof stack, fmt, e->nick, (int)len, text);
+	if (n < 0)
 		return;
-	room_sendf(r, c, PROTO_HISTORY_BEGIN, cl->hist_n);
-	slot = (cl->hist_next + cl->hist_cap - cl->hist_n) % cl->hist_cap;
-	for (i = 0; i < cl->hist_n; i++) {
-		const struct cluster_hist *h = &cl->hist[slot];
-
-		cluster_hist_stamp(cl, h->stamp, stamp, sizeof stamp);
-		room_sendf(r, c, "%s%s", stamp, h->line);
-		slot = (slot + 1) % cl->hist_cap;
+	if ((size_t)n >= sizeof stack) {
+		if ((line = malloc((size_t)n + 1)) == NULL) {
+			room_log(cl->room, "out of memory: a line was not "
+			    "relayed");
+			return;
+		}
+		snprintf(line, (size_t)n + 1, fmt, e->nick, (int)len, text);
 	}
-	room_sendf(r, c, PROTO_HISTORY_END);
+	room_chat_at(cl->room, from, strlen(e->stamp) == RLOG_STAMP ?
+	    e->stamp : NULL, line, (size_t)n);
+	if (line != stack)
+		free(line);
 }
 
 /* ---------------------------------------------------------------------
@@ -515,11 +532,10 @@ cluster_welcome(struct cluster *cl, struct cluster_pending *p,
 	room_link(r, c);
 	room_sendf(r, c, PROTO_WELCOME, c->nick, (size_t)e->count);
 	room_motd(r, c);
-	cluster_hist_send(cl, c);
+	room_history(r, c);
 	room_broadcastf(r, c, PROTO_JOINED, c->nick);
 	if (p->dropped)
-		room_sendf(r, c, "!!! lines you sent before the welcome were "
-		    "dropped: over %d bytes", CLUSTER_HOLD_MAX);
+		room_sendf(r, c, PROTO_HELD_DROPPED, CLUSTER_HOLD_MAX);
 	while (left > 0 && !(c->flags & CLIENT_CLOSING)) {
 		n = strlen(s);
 		commands_input(r, c, s, n);
@@ -567,12 +583,16 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 	struct cluster_pending *p;
 	struct client *c;
 	unsigned cid;
-	int tl = (int)e->textlen;
+	size_t n;
+	int tl;
 
 	if (cluster_id_cmp(e->id, cl->lastid) <= 0)
 		return;
 	snprintf(cl->lastid, sizeof cl->lastid, "%s", e->id);
+	if (!cluster_entry_ok(cl, e, &n))
+		return;
 	cl->applied++;
+	tl = (int)n;
 	switch (e->kind) {
 	case CLUSTER_JOIN:
 		if (cluster_key_local(cl, e->member, &cid) &&
@@ -583,25 +603,20 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 		cluster_fanout(cl, e->member, PROTO_JOINED, e->nick);
 		break;
 	case CLUSTER_LEAVE:
-		if (e->text != NULL && e->textlen > 0)
-			cluster_fanout(cl, e->member, "*** %s left (%.*s)",
-			    e->nick, tl, e->text);
+		if (n > 0 && !text_is_blank(cl->clean, n))
+			cluster_fanout(cl, e->member, PROTO_LEFT_REASON,
+			    e->nick, cl->clean);
 		else
 			cluster_fanout(cl, e->member, PROTO_LEFT, e->nick);
 		break;
 	case CLUSTER_CHAT:
 	case CLUSTER_ACTION:
-		cluster_remember(cl, e);
-		if (e->kind == CLUSTER_CHAT)
-			cluster_fanout(cl, e->member, PROTO_CHAT, e->nick, tl,
-			    e->text);
-		else
-			cluster_fanout(cl, e->member, PROTO_ACTION, e->nick, tl,
-			    e->text);
+		cluster_chat(cl, cluster_member_key(cl, e->member), e,
+		    cl->clean, n);
 		break;
 	case CLUSTER_PM:
 		if ((c = cluster_member_key(cl, e->to)) != NULL)
-			room_sendf(r, c, PROTO_PM, e->nick, tl, e->text);
+			room_sendf(r, c, PROTO_PM, e->nick, tl, cl->clean);
 		break;
 	case CLUSTER_NICK:
 		if ((c = cluster_member_key(cl, e->member)) != NULL) {
@@ -619,36 +634,49 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 void
 cluster_remember(struct cluster *cl, const struct cluster_entry *e)
 {
-	char stack[1024], *line = stack;
-	int n;
+	size_t n;
 
 	if (cluster_id_cmp(e->id, cl->lastid) > 0)
 		snprintf(cl->lastid, sizeof cl->lastid, "%s", e->id);
 	if (e->kind != CLUSTER_CHAT && e->kind != CLUSTER_ACTION)
 		return;
-	n = snprintf(stack, sizeof stack, e->kind == CLUSTER_CHAT ?
-	    PROTO_CHAT : PROTO_ACTION, e->nick, (int)e->textlen, e->text);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof stack) {
-		if ((line = malloc((size_t)n + 1)) == NULL)
-			return;
-		snprintf(line, (size_t)n + 1, e->kind == CLUSTER_CHAT ?
-		    PROTO_CHAT : PROTO_ACTION, e->nick, (int)e->textlen,
-		    e->text);
-	}
-	cluster_hist_add(cl, e->stamp, line, (size_t)n);
-	if (line != stack)
-		free(line);
+	if (cluster_entry_ok(cl, e, &n))
+		cluster_chat(cl, NULL, e, cl->clean, n);
 }
 
 void
-cluster_tell(struct cluster *cl, unsigned cid, const char *line, size_t len)
+cluster_status(struct cluster *cl, unsigned cid, enum cluster_status st,
+    const char *detail)
+{
+	struct client *c;
+	size_t len;
+
+	if (st == CLUSTER_OK || (c = cluster_member(cl, cid)) == NULL)
+		return;
+	len = detail != NULL ? strlen(detail) : 0;
+	/* The detail is what the member asked for, echoed: checked again. */
+	if ((st == CLUSTER_TAKEN && proto_nick_valid(detail, len)))
+		room_sendf(cl->room, c, PROTO_TAKEN, (int)len, detail);
+	else if (st == CLUSTER_NOUSER && len > 0 &&
+	    len <= PROTO_MAX_LINE && memchr(detail, '\n', len) == NULL &&
+	    memchr(detail, '\r', len) == NULL)
+		room_sendf(cl->room, c, PROTO_NOUSER, (int)len, detail);
+	else
+		room_sendf(cl->room, c, "%s", cluster_unavailable_send);
+}
+
+void
+cluster_who_reply(struct cluster *cl, unsigned cid, const char *const *nicks,
+    size_t n)
 {
 	struct client *c;
 
-	if ((c = cluster_member(cl, cid)) != NULL)
-		room_send(cl->room, c, line, len);
+	if ((c = cluster_member(cl, cid)) == NULL)
+		return;
+	if (nicks == NULL)
+		room_sendf(cl->room, c, "%s", cluster_unavailable_later);
+	else
+		room_who_reply(cl->room, c, nicks, n);
 }
 
 void
@@ -671,8 +699,7 @@ cluster_renamed(struct cluster *cl, unsigned cid, const char *nick)
 
 	if ((c = cluster_member(cl, cid)) == NULL)
 		return;
-	room_sendf(cl->room, c, "*** %s was taken while the link was down: "
-	    "you are now %s", c->nick, nick);
+	room_sendf(cl->room, c, PROTO_RENAMED_LINK, c->nick, nick);
 	room_log(cl->room, "client %u %s is now %s", c->id, c->nick, nick);
 	snprintf(c->nick, sizeof c->nick, "%s", nick);
 }
@@ -685,8 +712,7 @@ cluster_down(struct cluster *cl)
 	if (!cl->up)
 		return;
 	cl->up = false;
-	room_broadcastf(cl->room, NULL,
-	    "*** lost the link to the room, retrying");
+	room_broadcastf(cl->room, NULL, PROTO_LINK_LOST);
 	/* Joiners whose join cannot come back now are turned away. */
 	while ((p = cl->pending) != NULL) {
 		cl->pending = p->next;
@@ -703,10 +729,9 @@ cluster_up(struct cluster *cl, bool missed)
 	if (cl->up)
 		return;
 	cl->up = true;
-	room_broadcastf(cl->room, NULL, "*** link to the room restored");
+	room_broadcastf(cl->room, NULL, PROTO_LINK_BACK);
 	if (missed)
-		room_broadcastf(cl->room, NULL, "*** some messages were "
-		    "missed while the link was down");
+		room_broadcastf(cl->room, NULL, PROTO_LINK_MISSED);
 }
 
 void
@@ -720,3 +745,64 @@ cluster_gone_clear(struct cluster *cl)
 		free(g);
 	}
 }
+
+/* ---------------------------------------------------------------------
+ * The room backend
+ * ------------------------------------------------------------------- */
+
+static void
+cluster_be_join(void *be, struct client *c)
+{
+	cluster_join(be, c);
+}
+
+static void
+cluster_be_leave(void *be, struct client *c, const char *reason,
+    const char *why)
+{
+	cluster_leave(be, c, reason, why);
+}
+
+static bool
+cluster_be_hold(void *be, struct client *c, const char *text, size_t len)
+{
+	return cluster_hold(be, c, text, len);
+}
+
+static void
+cluster_be_say(void *be, struct client *c, enum room_say kind,
+    const char *text, size_t len)
+{
+	cluster_say(be, c, kind == ROOM_SAY_ACTION ? CLUSTER_ACTION :
+	    CLUSTER_CHAT, text, len);
+}
+
+static void
+cluster_be_msg(void *be, struct client *c, const char *to, size_t tolen,
+    const char *text, size_t len)
+{
+	cluster_msg(be, c, to, tolen, text, len);
+}
+
+static void
+cluster_be_nick(void *be, struct client *c, const char *nick, size_t len)
+{
+	cluster_nick(be, c, nick, len);
+}
+
+static void
+cluster_be_who(void *be, struct client *c)
+{
+	cluster_who(be, c);
+}
+
+const struct room_backend cluster_backend = {
+	"redis",
+	cluster_be_join,
+	cluster_be_leave,
+	cluster_be_hold,
+	cluster_be_say,
+	cluster_be_msg,
+	cluster_be_nick,
+	cluster_be_who,
+};

@@ -8,6 +8,7 @@
 
 #include "buf.h"
 #include "client.h"
+#include "rlog.h"
 
 /*
  * With --redis, the room's events do not go from one member straight to
@@ -31,8 +32,6 @@ struct room;
 #define CLUSTER_KEY_MAX		(CLUSTER_INST_LEN + 12) /* "INST:CID" */
 #define CLUSTER_ID_MAX		48	/* a stream ID, "MS-SEQ" */
 #define CLUSTER_HOLD_MAX	65536	/* input held for one joiner, bytes */
-#define CLUSTER_HISTORY_MAX	100000	/* most --history lines */
-#define CLUSTER_STAMP		16	/* "YYYY-MM-DD HH:MM" */
 
 /* Where Redis is: "HOST:PORT", "[V6]:PORT" or "unix:PATH". */
 struct cluster_addr {
@@ -63,7 +62,7 @@ bool	cluster_room_valid(const char *name);
 /* One stream entry, parsed by the I/O side. Pointers are borrowed. */
 struct cluster_entry {
 	char		 id[CLUSTER_ID_MAX]; /* stream ID "MS-SEQ" */
-	char		 stamp[CLUSTER_STAMP + 1]; /* when Redis took it, local
+	char		 stamp[RLOG_STAMP + 1]; /* when Redis took it, local
 					   time "YYYY-MM-DD HH:MM" */
 	int		 kind;		/* CLUSTER_* above */
 	const char	*member;	/* "INST:CID" of whom it is about */
@@ -113,10 +112,12 @@ struct cluster_gone {
 	struct cluster_gone *next;	/* the next one */
 };
 
-/* One line of the room's history. */
-struct cluster_hist {
-	char		 stamp[CLUSTER_STAMP + 1]; /* when it was sent, local */
-	char		*line;		/* as delivered, no LF; malloc'd */
+/* What Redis answered to an event of a local member. */
+enum cluster_status {
+	CLUSTER_OK,		/* done: its entry follows in the stream */
+	CLUSTER_TAKEN,		/* /nick: detail is taken */
+	CLUSTER_NOUSER,		/* /msg: nobody is called detail */
+	CLUSTER_UNAVAILABLE	/* not done: the room is unavailable */
 };
 
 struct cluster {
@@ -126,30 +127,33 @@ struct cluster {
 	char		 inst[CLUSTER_INST_LEN + 1]; /* this instance's id */
 	bool		 up;		/* the link to the room works */
 	char		 lastid[CLUSTER_ID_MAX]; /* last entry applied */
-	char		 today[CLUSTER_STAMP + 1]; /* local "YYYY-MM-DD HH:MM" now,
-					   set by the I/O side */
 	struct cluster_pending *pending; /* joiners, oldest first */
 	struct cluster_gone *gone;	/* leaves to publish on return */
-	struct cluster_hist *hist;	/* ring of history lines */
-	size_t		 hist_cap;	/* --history: slots in hist */
-	size_t		 hist_n;	/* lines in the ring */
-	size_t		 hist_next;	/* slot the next line goes to */
+	size_t		 max_line;	/* --max-line: longest entry text */
+	char		*clean;		/* an entry's text, cleaned */
+	size_t		 cleancap;	/* bytes allocated at clean */
+	unsigned long	 dropped;	/* entries dropped as bad input */
 	unsigned long	 applied;	/* entries applied, for the counters */
 };
 
 /*
- * Set up cl for room r, keeping a history of history lines, with the I/O
- * side ops/io (which may be set later, before the first event). inst is
- * this instance's id. Returns 0, or -1 (ENOMEM).
+ * Set up cl for room r, with the I/O side ops/io (which may be set later,
+ * before the first event). inst is this instance's id; entries whose text
+ * is over max_line bytes are dropped. The history is the room's (its room
+ * log): the entries fill it. Returns 0.
  */
-int	cluster_init(struct cluster *cl, struct room *r, size_t history,
+int	cluster_init(struct cluster *cl, struct room *r, size_t max_line,
 	    const char *inst);
+
+/* The room backend that publishes through cl: room_set_backend(r,
+ * &cluster_backend, cl). */
+extern const struct room_backend cluster_backend;
 
 /* Release what cl holds (not the clients). */
 void	cluster_free(struct cluster *cl);
 
 /* ---------------------------------------------------------------------
- * Called by the room and the commands instead of delivering locally
+ * The backend's functions, called by the room (through cluster_backend)
  * ------------------------------------------------------------------- */
 
 /*
@@ -194,20 +198,35 @@ void	cluster_who(struct cluster *cl, struct client *c);
 
 /*
  * Apply one entry read from the stream, in stream order: deliver it to
- * the local members it concerns, remember chat and /me in the history.
- * An entry at or below the last one applied is ignored.
+ * the local members it concerns (chat and /me into the room log's
+ * history, stamped with the time Redis took them). An entry at or below
+ * the last one applied is ignored. An entry is untrusted input: a nick
+ * that breaks the nick rule, or a text over --max-line, drops it with one
+ * log line; its text is cleaned as a member's line is (text_clean()).
  */
 void	cluster_apply(struct cluster *cl, const struct cluster_entry *e);
 
 /*
  * An entry read at start-up, older than any the members will see: only
- * remembered in the history (chat and /me), and the position moves on.
+ * put in the room's history (chat and /me, checked as by cluster_apply()),
+ * and the position moves on.
  */
 void	cluster_remember(struct cluster *cl, const struct cluster_entry *e);
 
-/* Send line (no LF) to local member cid, if it is still here. */
-void	cluster_tell(struct cluster *cl, unsigned cid, const char *line,
-	    size_t len);
+/*
+ * What Redis answered to local member cid's event (detail: the nick, for
+ * CLUSTER_TAKEN and CLUSTER_NOUSER): it is told, if it is still here.
+ */
+void	cluster_status(struct cluster *cl, unsigned cid,
+	    enum cluster_status st, const char *detail);
+
+/*
+ * The answer to local member cid's /who: the room's n nicks in join
+ * order, checked against the nick rule; or n == 0 with nicks NULL when
+ * Redis could not answer.
+ */
+void	cluster_who_reply(struct cluster *cl, unsigned cid,
+	    const char *const *nicks, size_t n);
 
 /* cid's join could not be published: refuse the connection. */
 void	cluster_refuse(struct cluster *cl, unsigned cid);

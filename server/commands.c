@@ -1,8 +1,6 @@
 /* commands: what a client's line means: chat, or one of the / commands. */
 #include "commands.h"
 
-#include "cluster.h"
-
 #include <stdbool.h>
 #include <string.h>
 #include <strings.h>
@@ -62,7 +60,6 @@ static void
 cmd_nick(struct room *r, struct client *c, struct cmd_rest *a)
 {
 	struct cmd_rest after;
-	struct client *other;
 	const char *nick;
 	size_t len;
 
@@ -80,38 +77,14 @@ cmd_nick(struct room *r, struct client *c, struct cmd_rest *a)
 		room_sendf(r, c, "!!! you are already %s", c->nick);
 		return;
 	}
-	/* In a cluster, the claim is decided cluster-wide, atomically. */
-	if (r->cluster != NULL) {
-		cluster_nick(r->cluster, c, nick, len);
-		return;
-	}
-	other = room_find(r, nick, len);
-	if (other != NULL && other != c) {
-		room_sendf(r, c, "!!! nick %.*s is taken", (int)len, nick);
-		return;
-	}
-	room_rename(r, c, nick, len);
+	room_nick(r, c, nick, len);
 }
 
 static void
 cmd_who(struct room *r, struct client *c, struct cmd_rest *a)
 {
-	struct buf list = BUF_INIT;
-	struct client *m;
-
 	(void)a;
-	if (r->cluster != NULL) {
-		cluster_who(r->cluster, c);
-		return;
-	}
-	for (m = room_first(r); m != NULL; m = room_next(m)) {
-		if (buf_append(&list, " ", 1) == -1 ||
-		    buf_append(&list, m->nick, strlen(m->nick)) == -1)
-			break;
-	}
-	room_sendf(r, c, PROTO_WHO, r->count,
-	    (int)buf_used(&list), buf_peek(&list));
-	buf_free(&list);
+	room_who(r, c);
 }
 
 static void
@@ -121,17 +94,13 @@ cmd_me(struct room *r, struct client *c, struct cmd_rest *a)
 		room_sendf(r, c, "!!! usage: /me TEXT");
 		return;
 	}
-	if (r->cluster != NULL)
-		cluster_say(r->cluster, c, CLUSTER_ACTION, a->p, a->n);
-	else
-		room_chatf(r, c, PROTO_ACTION, c->nick, (int)a->n, a->p);
+	room_say(r, c, ROOM_SAY_ACTION, a->p, a->n);
 }
 
 static void
 cmd_msg(struct room *r, struct client *c, struct cmd_rest *a)
 {
 	struct cmd_rest text;
-	struct client *to;
 	const char *nick;
 	size_t len;
 
@@ -140,15 +109,7 @@ cmd_msg(struct room *r, struct client *c, struct cmd_rest *a)
 		room_sendf(r, c, "!!! usage: /msg NICK TEXT");
 		return;
 	}
-	if (r->cluster != NULL) {
-		cluster_msg(r->cluster, c, nick, len, text.p, text.n);
-		return;
-	}
-	if ((to = room_find(r, nick, len)) == NULL) {
-		room_sendf(r, c, "!!! no such user: %.*s", (int)len, nick);
-		return;
-	}
-	room_sendf(r, to, PROTO_PM, c->nick, (int)text.n, text.p);
+	room_msg(r, c, nick, len, text.p, text.n);
 }
 
 static void
@@ -216,23 +177,40 @@ commands_run(struct room *r, struct client *c, const char *text, size_t len)
 	    name);
 }
 
-/* A chat line from c: to the others, or through the cluster. */
+unsigned
+commands_cost(const char *text, size_t len)
+{
+	static const char *const lists[] = { "who", "help", "rooms" };
+	struct cmd_rest rest;
+	const char *name;
+	size_t nlen, i;
+
+	if (len < 2 || text[0] != '/' || text[1] == '/')
+		return 1;
+	name = cmd_word(text + 1, len - 1, &nlen, &rest);
+	if (name != text + 1)
+		return 1;
+	for (i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		if (strlen(lists[i]) == nlen &&
+		    strncasecmp(lists[i], name, nlen) == 0)
+			return COMMANDS_LIST_COST;
+	return 1;
+}
+
+/* A chat line from c: to the others, through the room's backend. */
 static void
 commands_chat(struct room *r, struct client *c, const char *text,
     size_t len)
 {
-	if (r->cluster != NULL)
-		cluster_say(r->cluster, c, CLUSTER_CHAT, text, len);
-	else
-		room_chatf(r, c, PROTO_CHAT, c->nick, (int)len, text);
+	room_say(r, c, ROOM_SAY_CHAT, text, len);
 }
 
 void
 commands_input(struct room *r, struct client *c, const char *text,
     size_t len)
 {
-	/* A cluster joiner's lines wait for its welcome. */
-	if (r->cluster != NULL && cluster_hold(r->cluster, c, text, len))
+	/* A joiner waiting for its welcome (through Redis): held. */
+	if (room_hold(r, c, text, len))
 		return;
 	if (len > 0 && text[0] == '/') {
 		if (len > 1 && text[1] == '/')

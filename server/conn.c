@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "line.h"
 #include "log.h"
+#include "ltime.h"
 #include "text.h"
 #include "transport.h"
 
@@ -93,7 +94,7 @@ conn_open(struct server *s, int fd, const union net_addr *peer,
 		s->conns->conn_prev = c;
 	s->conns = c;
 	s->nclients++;
-	c->last_input = loop_now_ms();
+	c->last_input = ltime_mono_ms();
 	flood_init(&c->flood, &s->cfg->flood, c->last_input);
 	s->stats.accepted++;
 	stats_join(&s->stats);
@@ -227,6 +228,30 @@ conn_last_line(void *arg, enum line_event ev, const char *text, size_t len)
 	return conn_take(c, ev, text, len);
 }
 
+/*
+ * How many lines text[0..len) counts as toward --flood (see
+ * commands_cost()), judged on the line as it will be run: cleaned (into
+ * s->clean, which the caller may then reuse). A line without a '/' is
+ * chat, whatever cleaning removes.
+ */
+static unsigned
+conn_cost(struct server *s, enum line_event ev, const char *text,
+    size_t len)
+{
+	size_t n;
+
+	if (ev == LINE_TOOLONG || len == 0 ||
+	    memchr(text, '/', len) == NULL)
+		return 1;
+	n = text_clean(text, len, s->clean);
+	return commands_cost(s->clean, n);
+}
+
+/*
+ * One framed line from c. Under --flood a line without its tokens, or
+ * after one that had to wait, waits too, in c->held: lines keep their
+ * order, and none is lost.
+ */
 int
 conn_line(void *arg, enum line_event ev, const char *text, size_t len)
 {
@@ -235,7 +260,8 @@ conn_line(void *arg, enum line_event ev, const char *text, size_t len)
 	char kind = ev == LINE_TOOLONG ? CONN_HELD_LONG : CONN_HELD_TEXT;
 
 	if (s->cfg->flood.rate == 0 || (buf_used(&c->held) == 0 &&
-	    flood_take(&c->flood, &s->cfg->flood, s->now)))
+	    flood_take_n(&c->flood, &s->cfg->flood, s->now,
+	    conn_cost(s, ev, text, len))))
 		return conn_take(c, ev, text, len);
 	if (buf_append(&c->held, &kind, 1) == -1 ||
 	    buf_append(&c->held, text, ev == LINE_TOOLONG ? 0 : len) == -1 ||
@@ -270,6 +296,7 @@ static int64_t
 conn_release(struct client *c, const struct flood_rate *r, int64_t now)
 {
 	const char *p, *lf;
+	unsigned cost;
 	size_t len;
 	int64_t wait;
 
@@ -283,12 +310,14 @@ conn_release(struct client *c, const struct flood_rate *r, int64_t now)
 			buf_drain(&c->held, 2);
 			return 0;
 		}
-		if (!flood_take(&c->flood, r, now)) {
-			wait = flood_wait(&c->flood, r, now);
-			return wait > 0 ? wait : 1;
-		}
 		lf = memchr(p, '\n', buf_used(&c->held));
 		len = (size_t)(lf - p) + 1;
+		cost = conn_cost(c->srv, p[0] == CONN_HELD_LONG ? LINE_TOOLONG :
+		    LINE_TEXT, p + 1, len - 2);
+		if (!flood_take_n(&c->flood, r, now, cost)) {
+			wait = flood_wait_n(&c->flood, r, now, cost);
+			return wait > 0 ? wait : 1;
+		}
 		/* Taking a line is input: a held member is not idle. */
 		c->last_input = now;
 		(void)conn_take(c, p[0] == CONN_HELD_LONG ? LINE_TOOLONG :
@@ -309,7 +338,7 @@ conn_flood_timer(struct loop *l, void *arg)
 {
 	struct server *s = arg;
 	struct client *c, *next;
-	int64_t now = loop_now_ms(), wait, soonest = -1;
+	int64_t now = ltime_mono_ms(), wait, soonest = -1;
 
 	(void)l;
 	for (c = s->held; c != NULL; c = next) {
@@ -406,7 +435,7 @@ conn_read(struct loop *l, int fd, int mask, void *arg)
 		return;
 	n = c->tp->read(c, s->rbuf, sizeof s->rbuf);
 	if (n > 0) {
-		c->last_input = s->now = loop_now_ms();
+		c->last_input = s->now = ltime_mono_ms();
 		c->bytes_in += (uint64_t)n;
 		s->stats.bytes_in += (uint64_t)n;
 		conn_input(c, s->rbuf, (size_t)n);
@@ -596,7 +625,7 @@ int64_t
 conn_idle_check(struct loop *l, void *arg)
 {
 	struct server *s = arg;
-	int64_t now = loop_now_ms(), limit, next;
+	int64_t now = ltime_mono_ms(), limit, next;
 	struct client *c, *cnext;
 
 	(void)l;

@@ -16,6 +16,7 @@
 #include <hiredis/hiredis.h>
 
 #include "log.h"
+#include "ltime.h"
 #include "proto.h"
 #include "redisloop.h"
 #include "room.h"
@@ -220,16 +221,6 @@ struct credis {
 static void	credis_link_lost(struct credis *, const char *);
 static void	credis_read_next(struct credis *);
 
-/* Wall-clock milliseconds, for history time stamps. */
-static int64_t
-credis_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 credis_instance_id(char *out)
 {
@@ -241,7 +232,7 @@ credis_instance_id(char *out)
 	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	if (fd == -1 || read(fd, b, sizeof b) != (ssize_t)sizeof b) {
 		/* No urandom: the time and pid, mixed, are still unique. */
-		x = (uint64_t)credis_wall_ms() * 6364136223846793005ULL ^
+		x = (uint64_t)ltime_wall_ms() * 6364136223846793005ULL ^
 		    (uint64_t)getpid() * 1442695040888963407ULL;
 		for (i = 0; i < sizeof b; i++)
 			b[i] = (unsigned char)(x >> (8 * i));
@@ -250,18 +241,6 @@ credis_instance_id(char *out)
 		close(fd);
 	for (i = 0; i < sizeof b; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-/* The local time of wall-clock ms, as "YYYY-MM-DD HH:MM". */
-static void
-credis_stamp(long long ms, char out[CLUSTER_STAMP + 1])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(out, CLUSTER_STAMP + 1, "%Y-%m-%d %H:%M", &tm) == 0)
-		out[0] = '\0';
 }
 
 /* ---------------------------------------------------------------------
@@ -300,14 +279,19 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 	    r->element[1]->type != REDIS_REPLY_ARRAY)
 		return -1;
 	snprintf(e->id, sizeof e->id, "%s", r->element[0]->str);
-	credis_stamp(strtoll(e->id, NULL, 10), e->stamp);
+	/* The id's first part is Redis's wall-clock ms. */
+	(void)ltime_stamp((time_t)(strtoll(e->id, NULL, 10) / 1000),
+	    e->stamp);
 	f = r->element[1];
 	for (i = 0; i + 1 < f->elements; i += 2) {
 		const char *name = credis_str(f->element[i]);
 
 		v = f->element[i + 1];
-		if (name == NULL || credis_str(v) == NULL || name[1] != '\0')
+		if (name == NULL || credis_str(v) == NULL)
 			continue;
+		/* Field names are one letter: "" or "ab" is not ours. */
+		if (f->element[i]->len != 1)
+			return -1;
 		switch (name[0]) {
 		case 't':
 			e->kind = (unsigned char)v->str[0];
@@ -339,13 +323,7 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 	    (e->kind == CLUSTER_NICK && e->old == NULL) ||
 	    (e->kind == CLUSTER_PM && e->to == NULL))
 		return -1;
-	/* Whatever wrote it, it cannot forge lines or drive terminals:
-	 * nicks are nicks, and no text carries a line break. */
-	if (!proto_nick_valid(e->nick, strlen(e->nick)) || (e->old != NULL &&
-	    !proto_nick_valid(e->old, strlen(e->old))) || (e->text != NULL &&
-	    (memchr(e->text, '\n', e->textlen) != NULL ||
-	    memchr(e->text, '\r', e->textlen) != NULL)))
-		return -1;
+	/* What it says is checked by the room's rules: cluster_apply(). */
 	if (e->text == NULL) {
 		e->text = "";
 		e->textlen = 0;
@@ -493,59 +471,41 @@ credis_on_event(redisAsyncContext *ac, void *reply, void *privdata)
 	struct credis *cr = credis_done(ac);
 	unsigned cid = (unsigned)(uintptr_t)privdata;
 	const char *status, *detail = "";
-	char line[128];
-	int n;
+	enum cluster_status st = CLUSTER_UNAVAILABLE;
 
 	if (cr == NULL)
 		return;
 	status = credis_status(reply, &detail);
 	if (status != NULL && strcmp(status, "ok") == 0)
-		return;
-	if (status != NULL && strcmp(status, "taken") == 0)
-		n = snprintf(line, sizeof line, "!!! nick %s is taken", detail);
+		st = CLUSTER_OK;
+	else if (status != NULL && strcmp(status, "taken") == 0)
+		st = CLUSTER_TAKEN;
 	else if (status != NULL && strcmp(status, "nouser") == 0)
-		n = snprintf(line, sizeof line, "!!! no such user: %s", detail);
-	else
-		n = snprintf(line, sizeof line,
-		    "!!! room unavailable, message not sent");
-	cluster_tell(cr->cl, cid, line, (size_t)n < sizeof line ?
-	    (size_t)n : sizeof line - 1);
+		st = CLUSTER_NOUSER;
+	cluster_status(cr->cl, cid, st, detail);
 }
 
-/* /who's answer: the nicks in join order. */
+/* /who's answer: the nicks in join order; the room checks and words it. */
 static void
 credis_on_who(redisAsyncContext *ac, void *reply, void *privdata)
 {
 	struct credis *cr = credis_done(ac);
 	const redisReply *r = reply;
-	struct buf line = BUF_INIT;
-	char head[64];
+	unsigned cid = (unsigned)(uintptr_t)privdata;
+	const char **nicks;
 	size_t i;
-	int n;
 
 	if (cr == NULL)
 		return;
-	if (!credis_array(r, 0)) {
-		static const char later[] =
-		    "!!! room unavailable, try again later";
-
-		cluster_tell(cr->cl, (unsigned)(uintptr_t)privdata, later,
-		    sizeof later - 1);
+	if (!credis_array(r, 0) || (nicks = calloc(r->elements + 1,
+	    sizeof *nicks)) == NULL) {
+		cluster_who_reply(cr->cl, cid, NULL, 0);
 		return;
 	}
-	n = snprintf(head, sizeof head, "*** %zu online:", r->elements);
-	if (buf_append(&line, head, (size_t)n) == -1)
-		return;
-	for (i = 0; i < r->elements; i++) {
-		const char *nick = credis_str(r->element[i]);
-
-		if (nick != NULL && (buf_append(&line, " ", 1) == -1 ||
-		    buf_append(&line, nick, strlen(nick)) == -1))
-			break;
-	}
-	cluster_tell(cr->cl, (unsigned)(uintptr_t)privdata,
-	    (const char *)buf_peek(&line), buf_used(&line));
-	buf_free(&line);
+	for (i = 0; i < r->elements; i++)
+		nicks[i] = credis_str(r->element[i]);
+	cluster_who_reply(cr->cl, cid, nicks, r->elements);
+	free(nicks);
 }
 
 /* cluster_ops: a new connection's join. */
@@ -673,7 +633,6 @@ credis_on_read(redisAsyncContext *ac, void *reply, void *privdata)
 	if (cr == NULL || ac != cr->rd || credis_failed(cr, ac, r, "XREAD"))
 		return;
 	if (credis_array(r, 1) && credis_array(r->element[0], 2)) {
-		credis_stamp(credis_wall_ms(), cr->cl->today);
 		entries = r->element[0]->element[1];
 		for (i = 0; i < entries->elements; i++) {
 			if (credis_entry(entries->element[i], &e) == 0) {
@@ -713,8 +672,8 @@ credis_ready(struct credis *cr, bool missed)
 {
 	cr->state = CREDIS_UP;
 	cr->backoff = CREDIS_BACKOFF_MIN_MS;
-	cr->next_hb = loop_now_ms() + CREDIS_HEARTBEAT_MS;
-	cr->next_reap = loop_now_ms() + CREDIS_REAP_MS;
+	cr->next_hb = ltime_mono_ms() + CREDIS_HEARTBEAT_MS;
+	cr->next_reap = ltime_mono_ms() + CREDIS_REAP_MS;
 	cr->hb_sent = 0;
 	if (cr->started)
 		log_warn("redis: link to %s restored", cr->cfg.addr_text);
@@ -982,7 +941,7 @@ credis_connect(struct credis *cr)
 	char why[300];
 
 	cr->state = CREDIS_CONNECTING;
-	cr->deadline = loop_now_ms() + CREDIS_CONNECT_MS;
+	cr->deadline = ltime_mono_ms() + CREDIS_CONNECT_MS;
 	cr->sha[0] = '\0';
 	cr->outstanding = 0;
 	if ((cr->cmd = credis_open(cr, why, sizeof why)) == NULL ||
@@ -1037,7 +996,7 @@ credis_link_lost(struct credis *cr, const char *why)
 	/* The members hear first; then the pending replies come back NULL. */
 	cluster_down(cr->cl);
 	credis_close(cr);
-	cr->next_try = loop_now_ms() + cr->backoff;
+	cr->next_try = ltime_mono_ms() + cr->backoff;
 	cr->backoff *= 2;
 	if (cr->backoff > CREDIS_BACKOFF_MAX_MS)
 		cr->backoff = CREDIS_BACKOFF_MAX_MS;
@@ -1048,7 +1007,7 @@ static int64_t
 credis_tick(struct loop *l, void *arg)
 {
 	struct credis *cr = arg;
-	int64_t now = loop_now_ms();
+	int64_t now = ltime_mono_ms();
 	const char *args[1];
 
 	(void)l;
@@ -1169,12 +1128,12 @@ credis_new(struct loop *l, struct cluster *cl, const struct credis_config *cfg)
 int
 credis_start(struct credis *cr, int timeout_ms, char *why, size_t whylen)
 {
-	int64_t deadline = loop_now_ms() + timeout_ms;
+	int64_t deadline = ltime_mono_ms() + timeout_ms;
 
 	if (!cr->cfg.addr.is_unix && credis_resolve(cr, why, whylen) == -1)
 		return -1;
 	credis_connect(cr);
-	while (cr->state == CREDIS_CONNECTING && loop_now_ms() < deadline)
+	while (cr->state == CREDIS_CONNECTING && ltime_mono_ms() < deadline)
 		if (loop_once(cr->loop, CREDIS_TICK_MS) == -1)
 			break;
 	if (cr->state != CREDIS_UP) {

@@ -55,7 +55,8 @@ static const char help_text[] =
 "                        for IPv6; port 0 picks a free one)\n"
 "      --web-origin ORIGIN  let pages from ORIGIN (https://host[:port])\n"
 "                        join over WebSocket too; repeatable (default:\n"
-"                        the page's own origin only)\n"
+"                        only http://, the listener's address and port,\n"
+"                        or localhost on a loopback listener)\n"
 "      --history N       replay the last N chat and /me lines to each\n"
 "                        newcomer (default 50; 0: none; at most 100000)\n"
 "      --redis ADDR      share one room with every lobbyd on this Redis\n"
@@ -63,8 +64,9 @@ static const char help_text[] =
 "      --room NAME       the room's name in Redis (default lobby;\n"
 "                        1-32 of A-Z a-z 0-9 _ -)\n"
 "      --flood RATE[/BURST]  lines per second a client may send, BURST\n"
-"                        at once (default BURST: RATE); past it lobbyd\n"
-"                        reads from it later, losing nothing (default off)\n"
+"                        at once (default BURST: RATE; /who and /help\n"
+"                        count 10); past it lobbyd reads from it later,\n"
+"                        losing nothing (default off)\n"
 "      --max-per-ip N    most connections from one IP address at once\n"
 "                        (default 0: no limit; Unix sockets not counted)\n"
 "      --motd FILE       send the lines of FILE (at most 50) to each\n"
@@ -406,7 +408,7 @@ main(int argc, char **argv)
 			cfg.web_origins[cfg.nweb_origins++] = v;
 		} else if (opt_is(a, eq, '\0', "history")) {
 			cfg.history = parse_num("--history",
-			    opt_value(argc, argv, &i, eq), 0, CLUSTER_HISTORY_MAX);
+			    opt_value(argc, argv, &i, eq), 0, RLOG_HISTORY_MAX);
 		} else if (opt_is(a, eq, '\0', "redis")) {
 			v = opt_value(argc, argv, &i, eq);
 			redis_option(v);

@@ -1,7 +1,7 @@
 /* room: the hub: members in join order, nicks, and the room log. */
 #include "room.h"
 
-#include "cluster.h"
+#include "proto.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -223,7 +223,16 @@ room_init(struct room *r, size_t sendq, size_t history)
 	/* What the history pins besides its lines is bounded like a
 	 * member's backlog. */
 	rlog_set_slack(&r->rlog, sendq);
+	room_set_backend(r, NULL, NULL);
 	return 0;
+}
+
+void
+room_set_backend(struct room *r, const struct room_backend *be,
+    void *be_arg)
+{
+	r->backend = be != NULL ? be : &room_backend_local;
+	r->backend_arg = be != NULL ? be_arg : r;
 }
 
 void
@@ -264,7 +273,7 @@ room_find(const struct room *r, const char *nick, size_t len)
  * count numbers are taken, so the answer is at most count + 1 and a
  * bitmap of that size finds it in one pass over the members.
  */
-static size_t
+size_t
 room_free_guest(struct room *r)
 {
 	size_t max = r->count + 1, n;
@@ -323,31 +332,104 @@ room_motd(struct room *r, struct client *c)
 void
 room_join(struct room *r, struct client *c)
 {
+	r->backend->join(r->backend_arg, c);
+}
+
+bool
+room_hold(struct room *r, struct client *c, const char *text, size_t len)
+{
+	return r->backend->hold(r->backend_arg, c, text, len);
+}
+
+void
+room_say(struct room *r, struct client *c, enum room_say kind,
+    const char *text, size_t len)
+{
+	r->backend->say(r->backend_arg, c, kind, text, len);
+}
+
+void
+room_msg(struct room *r, struct client *c, const char *to, size_t tolen,
+    const char *text, size_t len)
+{
+	r->backend->msg(r->backend_arg, c, to, tolen, text, len);
+}
+
+void
+room_nick(struct room *r, struct client *c, const char *nick, size_t len)
+{
+	r->backend->nick(r->backend_arg, c, nick, len);
+}
+
+void
+room_who(struct room *r, struct client *c)
+{
+	r->backend->who(r->backend_arg, c);
+}
+
+void
+room_history(struct room *r, struct client *c)
+{
 	size_t k;
 
-	if (r->cluster != NULL) {
-		cluster_join(r->cluster, c);
+	if ((k = rlog_history_count(&r->rlog)) == 0)
+		return;
+	/*
+	 * The replay sits in c's stream between these two lines, and every
+	 * later line comes after it: nothing missed or twice. It is served
+	 * from the log and does not count as backlog.
+	 */
+	room_sendf(r, c, PROTO_HISTORY_BEGIN, k, PROTO_PLURAL(k));
+	if ((c->flags & CLIENT_JOINED) && !(c->flags & CLIENT_SLOW) &&
+	    rlog_replay(&r->rlog, &c->rd) == -1)
+		room_log(r, "client %u: out of memory for the history", c->id);
+	room_sendf(r, c, PROTO_HISTORY_END);
+}
+
+void
+room_chat_at(struct room *r, struct client *from,
+    const char stamp[RLOG_STAMP], const char *line, size_t len)
+{
+	char now[RLOG_STAMP];
+	const char *p;
+	size_t n;
+
+	p = room_copy(r, line, len, &n);
+	if (n == 0)
+		return;
+	if (stamp == NULL) {
+		room_append(r, from, RLOG_CHAT, p, n);
 		return;
 	}
-	snprintf(c->nick, sizeof c->nick, PROTO_GUEST "%zu",
-	    room_free_guest(r));
-	room_link(r, c);
-	room_sendf(r, c, PROTO_WELCOME, c->nick, r->count);
-	room_motd(r, c);
-	if ((k = rlog_history_count(&r->rlog)) > 0) {
-		/*
-		 * The replay sits in c's stream between these two lines, and
-		 * every later line comes after it: nothing missed or twice.
-		 * It is served from the log and does not count as backlog.
-		 */
-		room_sendf(r, c, PROTO_HISTORY_BEGIN, k);
-		if ((c->flags & CLIENT_JOINED) && !(c->flags & CLIENT_SLOW) &&
-		    rlog_replay(&r->rlog, &c->rd) == -1)
-			room_log(r, "client %u: out of memory for the history",
-			    c->id);
-		room_sendf(r, c, PROTO_HISTORY_END);
+	/* The line keeps the time it was taken; the clock stays now. */
+	memcpy(now, r->rlog.stamp, RLOG_STAMP);
+	rlog_set_clock(&r->rlog, stamp);
+	room_append(r, from, RLOG_CHAT, p, n);
+	rlog_set_clock(&r->rlog, now);
+}
+
+void
+room_who_reply(struct room *r, struct client *c, const char *const *nicks,
+    size_t n)
+{
+	struct buf list = BUF_INIT;
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		size_t len = nicks[i] != NULL ? strlen(nicks[i]) : 0;
+
+		if (!proto_nick_valid(nicks[i] != NULL ? nicks[i] : "", len)) {
+			room_log(r, "client %u: /who: dropped a member whose "
+			    "nick breaks the nick rule", c->id);
+			continue;
+		}
+		if (buf_append(&list, " ", 1) == -1 ||
+		    buf_append(&list, nicks[i], len) == -1)
+			break;
+		k++;
 	}
-	room_broadcastf(r, c, PROTO_JOINED, c->nick);
+	room_sendf(r, c, PROTO_WHO, k, (int)buf_used(&list), buf_peek(&list));
+	buf_free(&list);
 }
 
 void
@@ -394,17 +476,7 @@ void
 room_leave(struct room *r, struct client *c, const char *reason,
     const char *why)
 {
-	if (r->cluster != NULL) {
-		cluster_leave(r->cluster, c, reason, why);
-		return;
-	}
-	if (!(c->flags & CLIENT_JOINED))
-		return;
-	room_unlink(r, c, why);
-	if (reason != NULL)
-		room_broadcastf(r, NULL, PROTO_LEFT_REASON, c->nick, reason);
-	else
-		room_broadcastf(r, NULL, PROTO_LEFT, c->nick);
+	r->backend->leave(r->backend_arg, c, reason, why);
 }
 
 /* The bytes every other member gets when c leaves as too slow. */

@@ -19,7 +19,42 @@
  * have no socket at all.
  */
 
-struct cluster;
+/* What a member says: a chat line or a /me. */
+enum room_say {
+	ROOM_SAY_CHAT,		/* "<NICK> TEXT" */
+	ROOM_SAY_ACTION		/* "* NICK TEXT" */
+};
+
+/*
+ * A room backend: where a member's events go before the room's members
+ * see them. The local backend (backend_local.c) applies each at once; the
+ * Redis backend (cluster.c) publishes it and applies what the stream
+ * gives back, through the same room functions. The commands and the
+ * connection layer call the room API below (room_join(), room_say()...),
+ * never a backend: every rule the room keeps (history from the room log,
+ * --sendq, hygiene, the nick rule) is then kept whichever backend carried
+ * the event. Per room: a server holding many rooms gives each its own.
+ * Texts are already cleaned; nick is valid and not c's own.
+ */
+struct room_backend {
+	const char	*name;		/* for the log: "local", "redis" */
+	void	(*join)(void *be, struct client *c);
+	void	(*leave)(void *be, struct client *c, const char *reason,
+		    const char *why);
+	/* A line from c held until it is a member: true when held. */
+	bool	(*hold)(void *be, struct client *c, const char *text,
+		    size_t len);
+	void	(*say)(void *be, struct client *c, enum room_say kind,
+		    const char *text, size_t len);
+	void	(*msg)(void *be, struct client *c, const char *to,
+		    size_t tolen, const char *text, size_t len);
+	void	(*nick)(void *be, struct client *c, const char *nick,
+		    size_t len);
+	void	(*who)(void *be, struct client *c);
+};
+
+/* The backend of a room on one lobbyd: room_init() sets it. */
+extern const struct room_backend room_backend_local;
 
 /* Called with one formatted log line (no LF) for connects, leaves, nicks. */
 typedef void (*room_log_fn)(void *arg, const char *text);
@@ -40,7 +75,8 @@ struct room {
 	room_client_fn	 on_leave;	/* c left: close it after the pass; or
 					   NULL */
 	void		*hook_arg;	/* for on_leave */
-	struct cluster	*cluster;	/* with --redis: events go there */
+	const struct room_backend *backend; /* where events go */
+	void		*backend_arg;	/* for backend */
 	const struct motd *motd;	/* sent to newcomers after the welcome;
 					   or NULL */
 	struct rlog	 rlog;		/* every line, once; members read it:
@@ -74,6 +110,13 @@ room_next(const struct client *c)
 int	room_init(struct room *r, size_t sendq, size_t history);
 
 /*
+ * Send the room's events through backend be (be_arg its state) from now
+ * on; NULL: the local backend. Call before the first member joins.
+ */
+void	room_set_backend(struct room *r, const struct room_backend *be,
+	    void *be_arg);
+
+/*
  * The local time, "YYYY-MM-DD HH:MM", stamped on chat lines from now on
  * (for the history's time prefixes). The caller reads the clock.
  */
@@ -83,14 +126,59 @@ void	room_set_clock(struct room *r, const char stamp[RLOG_STAMP]);
 void	room_free(struct room *r);
 
 /*
- * Add c as the newest member under the smallest free guestN, send it the
- * welcome, the message of the day (each line "*** LINE"), the history
- * ("*** last K messages:", the lines with their times, "*** end of
- * history"; nothing when there is none) and tell
- * everyone else it joined. In a cluster the join goes through the
- * cluster instead, and c waits for its welcome.
+ * The room API: each goes through the room's backend.
+ *
+ * room_join: a new connection joins. Locally: c becomes the newest member
+ * under the smallest free guestN, gets the welcome, the message of the
+ * day, the history (room_history()), and everyone else is told it joined.
+ * Through Redis, c waits for its welcome (its lines held by room_hold()).
  */
 void	room_join(struct room *r, struct client *c);
+
+/* A line from c before its welcome: held (true), or false for a member. */
+bool	room_hold(struct room *r, struct client *c, const char *text,
+	    size_t len);
+
+/* c says text (clean, not blank): everyone else gets it. */
+void	room_say(struct room *r, struct client *c, enum room_say kind,
+	    const char *text, size_t len);
+
+/* c sends text to the member called to (any case), or is told no such. */
+void	room_msg(struct room *r, struct client *c, const char *to,
+	    size_t tolen, const char *text, size_t len);
+
+/* c asks for nick (valid, not its own): granted, or "!!! nick ... taken". */
+void	room_nick(struct room *r, struct client *c, const char *nick,
+	    size_t len);
+
+/* c asks who is online: "*** N online: NICK ...". */
+void	room_who(struct room *r, struct client *c);
+
+/*
+ * Send c (a member just welcomed) the history block: "*** last K
+ * messages:", the lines with their times, "*** end of history"; nothing
+ * when there is none. The replay is served from the room log and never
+ * counts toward the send queue, whichever backend filled the log.
+ */
+void	room_history(struct room *r, struct client *c);
+
+/*
+ * The backends' way in: a chat or /me line (no LF) taken at local time
+ * stamp (NULL: now), appended once to the room log as history, for every
+ * member but from (which may be NULL).
+ */
+void	room_chat_at(struct room *r, struct client *from,
+	    const char stamp[RLOG_STAMP], const char *line, size_t len);
+
+/*
+ * The "*** N online: NICK ..." line for n nicks, to c alone; each nick
+ * that fails the nick rule is left out (and counted out), with a log line.
+ */
+void	room_who_reply(struct room *r, struct client *c,
+	    const char *const *nicks, size_t n);
+
+/* The smallest N for which guestN is free, from 1. */
+size_t	room_free_guest(struct room *r);
 
 /* Send c the message of the day, each line "*** LINE", if there is one:
  * right after its welcome, before its history. */

@@ -94,7 +94,7 @@ struct server {
 	struct client	*closing;	/* left the room: close after the pass */
 	struct client	*held;		/* over --flood, not read for now */
 	int		 flood_timer;	/* releases held lines, or -1 */
-	int64_t		 now;		/* loop_now_ms() of the read going on */
+	int64_t		 now;		/* ltime_mono_ms() of the read going on */
 	char		*clean;		/* a line after text_clean() */
 	struct iovec	 iov[SERVER_IOV]; /* one writev() */
 

@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "http.h"
 #include "log.h"
+#include "ltime.h"
 #include "page.h"
 #include "transport.h"
 #include "ws.h"
@@ -128,7 +129,7 @@ web_linger(struct web_conn *w)
 	buf_free(&w->out);
 	(void)shutdown(w->fd, SHUT_WR);
 	w->state = WEB_LINGERING;
-	w->deadline = loop_now_ms() + WEB_LINGER_MS;
+	w->deadline = ltime_mono_ms() + WEB_LINGER_MS;
 	loop_del(&s->loop, w->fd, LOOP_WRITE);
 	if (loop_add(&s->loop, w->fd, LOOP_READ, web_read, w) == -1)
 		web_close(w);
@@ -202,7 +203,7 @@ web_respond(struct web_conn *w, unsigned status, const char *type,
 	w->req = NULL;
 	loop_del(&s->loop, w->fd, LOOP_READ);
 	w->state = WEB_WRITING;
-	w->deadline = loop_now_ms() + WEB_WRITE_MS;
+	w->deadline = ltime_mono_ms() + WEB_WRITE_MS;
 	if (n < 0 || (size_t)n >= sizeof head ||
 	    buf_append(&w->out, head, (size_t)n) == -1 ||
 	    (!head_only && len > 0 && buf_append(&w->out, body, len) == -1)) {
@@ -258,7 +259,7 @@ web_metrics(struct web_conn *w)
 	size_t i;
 	int rc = 0;
 
-	stats_snapshot(&s->stats, loop_now_ms(), f);
+	stats_snapshot(&s->stats, ltime_mono_ms(), f);
 	for (i = 0; i < STATS_NFIELDS; i++)
 		rc |= web_metric(&b, f[i].key, f[i].kind == STATS_COUNTER,
 		    f[i].help, (unsigned long long)f[i].value);
@@ -271,6 +272,22 @@ web_metrics(struct web_conn *w)
 		web_respond(w, 200, "text/plain; version=0.0.4; charset=utf-8",
 		    NULL, buf_peek(&b), buf_used(&b));
 	buf_free(&b);
+}
+
+/*
+ * /config: what the page must know of this server's limits before it
+ * sends, as a small JSON object (the page checks a line's bytes against
+ * max_line instead of being closed with 1009 for it).
+ */
+static void
+web_config(struct web_conn *w)
+{
+	char body[64];
+	int n;
+
+	n = snprintf(body, sizeof body, "{\"max_line\":%zu}\n",
+	    w->srv->cfg->max_line);
+	web_respond(w, 200, "application/json", NULL, body, (size_t)n);
 }
 
 /* ---------------------------------------------------------------------
@@ -297,7 +314,7 @@ web_per_ip(struct web_conn *w)
 	w->req = NULL;
 	loop_del(&s->loop, w->fd, LOOP_READ);
 	w->state = WEB_WRITING;
-	w->deadline = loop_now_ms() + WEB_WRITE_MS;
+	w->deadline = ltime_mono_ms() + WEB_WRITE_MS;
 	if (buf_append(&w->out, h, hl) == -1 ||
 	    buf_append(&w->out, PROTO_PER_IP, strlen(PROTO_PER_IP)) == -1 ||
 	    buf_append(&w->out, "\x88\x02", 2) == -1 ||
@@ -375,6 +392,8 @@ web_route(struct web_conn *w, char *p, size_t n)
 	struct server *s = w->srv;
 	struct http_request *r = w->req;
 	const char *path, *why;
+	union net_addr self;
+	socklen_t slen = sizeof self;
 	char csp[1024];
 	unsigned st;
 	size_t len;
@@ -387,11 +406,17 @@ web_route(struct web_conn *w, char *p, size_t n)
 		    page_csp);
 		web_respond(w, 200, "text/html; charset=utf-8", csp, page_html,
 		    page_html_len);
+	} else if (len == 7 && memcmp(path, "/config", 7) == 0) {
+		web_config(w);
 	} else if (len == 8 && memcmp(path, "/metrics", 8) == 0) {
 		web_metrics(w);
 	} else if (len == 3 && memcmp(path, "/ws", 3) == 0) {
+		/* Same origin is the address the page was fetched from. */
+		memset(&self, 0, sizeof self);
+		if (getsockname(w->fd, &self.sa, &slen) == -1)
+			self.sa.sa_family = AF_UNSPEC;
 		st = ws_handshake_check(r, s->cfg->web_origins,
-		    s->cfg->nweb_origins, &why);
+		    s->cfg->nweb_origins, &self, &why);
 		if (st == 0) {
 			web_upgrade(w, p, n);
 			return;
@@ -456,7 +481,7 @@ web_accept(struct server *s, int fd, const union net_addr *peer,
 		return -1;
 	}
 	http_init(w->req);
-	w->deadline = loop_now_ms() + WEB_HEAD_MS;
+	w->deadline = ltime_mono_ms() + WEB_HEAD_MS;
 	log_debug("web %u from %s", w->id, addr);
 	return 0;
 }
@@ -482,7 +507,7 @@ web_tick(struct loop *l, void *arg)
 {
 	struct server *s = arg;
 	struct web_conn *w, *next;
-	int64_t now = loop_now_ms(), due = WEB_TICK_MS;
+	int64_t now = ltime_mono_ms(), due = WEB_TICK_MS;
 
 	(void)l;
 	for (w = s->webs; w != NULL; w = next) {
@@ -539,6 +564,6 @@ web_close_after(struct server *s, int fd, unsigned id, const char *addr,
 		return;
 	}
 	/* The socket goes on as a closing HTTP connection. */
-	w->deadline = loop_now_ms() + WEB_LINGER_MS;
+	w->deadline = ltime_mono_ms() + WEB_LINGER_MS;
 	web_send(w);
 }

@@ -2,7 +2,10 @@
  * the handshake's accept key and checks. */
 #include "ws.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -354,44 +357,99 @@ ws_accept_key(const char *key, size_t len, char *out)
 	base64_encode(digest, sizeof digest, out);
 }
 
-/*
- * The length of the host-and-port part of hp[0..n) once a port equal to
- * the scheme's default (dflt, e.g. ":80") is dropped.
- */
-static size_t
-ws_strip_port(const char *hp, size_t n, const char *dflt)
+/* Whether a is a loopback address: 127.0.0.0/8, ::1, or 127.x mapped. */
+static bool
+ws_loopback(const union net_addr *a)
 {
-	size_t d = strlen(dflt);
+	const unsigned char *b;
 
-	if (n > d && strncmp(hp + n - d, dflt, d) == 0)
-		return n - d;
-	return n;
+	if (a->sa.sa_family == AF_INET)
+		return (ntohl(a->in.sin_addr.s_addr) >> 24) == 127;
+	if (a->sa.sa_family != AF_INET6)
+		return false;
+	b = a->in6.sin6_addr.s6_addr;
+	if (IN6_IS_ADDR_V4MAPPED(&a->in6.sin6_addr))
+		return b[12] == 127;
+	return IN6_IS_ADDR_LOOPBACK(&a->in6.sin6_addr);
 }
 
-/* Whether the Origin o is the page this Host serves: same host and port,
- * the default port of its scheme written or not. */
+/*
+ * Whether the host h[0..n) of an Origin names the address a: the same
+ * numeric address (IPv6 in brackets), or "localhost" when a is loopback.
+ * Names other than localhost never match: a name is what DNS rebinding
+ * points at us.
+ */
 static bool
-ws_same_origin(const char *o, const char *host)
+ws_host_is(const char *h, size_t n, const union net_addr *a)
 {
-	const char *dflt, *hp;
-	size_t n, m;
+	char lit[INET6_ADDRSTRLEN];
+	struct in6_addr v6;
+	struct in_addr v4;
 
-	if (strncasecmp(o, "http://", 7) == 0) {
-		hp = o + 7;
-		dflt = ":80";
-	} else if (strncasecmp(o, "https://", 8) == 0) {
-		hp = o + 8;
-		dflt = ":443";
-	} else
-		return false;		/* "null", file:, other schemes */
-	n = ws_strip_port(hp, strlen(hp), dflt);
-	m = ws_strip_port(host, strlen(host), dflt);
-	return n > 0 && n == m && strncasecmp(hp, host, n) == 0;
+	if (n == 9 && strncasecmp(h, "localhost", 9) == 0)
+		return ws_loopback(a);
+	if (n >= 2 && h[0] == '[' && h[n - 1] == ']') {
+		h++;
+		n -= 2;
+		if (n >= sizeof lit)
+			return false;
+		memcpy(lit, h, n);
+		lit[n] = '\0';
+		return a->sa.sa_family == AF_INET6 &&
+		    inet_pton(AF_INET6, lit, &v6) == 1 &&
+		    memcmp(&v6, &a->in6.sin6_addr, sizeof v6) == 0;
+	}
+	if (n >= sizeof lit)
+		return false;
+	memcpy(lit, h, n);
+	lit[n] = '\0';
+	if (inet_pton(AF_INET, lit, &v4) != 1)
+		return false;
+	if (a->sa.sa_family == AF_INET)
+		return v4.s_addr == a->in.sin_addr.s_addr;
+	return a->sa.sa_family == AF_INET6 &&
+	    IN6_IS_ADDR_V4MAPPED(&a->in6.sin6_addr) &&
+	    memcmp(a->in6.sin6_addr.s6_addr + 12, &v4, 4) == 0;
+}
+
+bool
+ws_origin_is_self(const char *o, const union net_addr *self)
+{
+	const char *host, *end;
+	unsigned long port = 80;
+	unsigned want;
+	char *stop;
+
+	if (self == NULL || (self->sa.sa_family != AF_INET &&
+	    self->sa.sa_family != AF_INET6))
+		return false;
+	/* The --web listeners speak plain HTTP: an https page is another. */
+	if (strncasecmp(o, "http://", 7) != 0)
+		return false;
+	host = o + 7;
+	if (*host == '[')
+		end = strchr(host, ']') != NULL ? strchr(host, ']') + 1 : NULL;
+	else
+		end = host + strcspn(host, ":");
+	if (end == NULL || end == host)
+		return false;
+	if (*end == ':') {
+		if (end[1] < '0' || end[1] > '9')
+			return false;
+		errno = 0;
+		port = strtoul(end + 1, &stop, 10);
+		if (errno != 0 || *stop != '\0' || port > 65535)
+			return false;
+	} else if (*end != '\0')
+		return false;
+	want = ntohs(self->sa.sa_family == AF_INET ? self->in.sin_port :
+	    self->in6.sin6_port);
+	return port == want && ws_host_is(host, (size_t)(end - host), self);
 }
 
 unsigned
 ws_handshake_check(const struct http_request *r, const char *const *origins,
-    size_t norigins, const char **why)
+    size_t norigins, const union net_addr *self, const char **why)
 {
 	unsigned char raw[3 * HTTP_FIELD_MAX / 4 + 3];
 	size_t i, n;
@@ -419,7 +477,7 @@ ws_handshake_check(const struct http_request *r, const char *const *origins,
 	/* No Origin: not a browser, so no page to protect anyone from. */
 	if (!(r->flags & HTTP_F_ORIGIN))
 		return 0;
-	if (ws_same_origin(r->origin, r->host))
+	if (ws_origin_is_self(r->origin, self))
 		return 0;
 	for (i = 0; i < norigins; i++) {
 		n = strlen(origins[i]);

@@ -104,15 +104,17 @@ fake_setup(void **state)
 
 	if ((fk = calloc(1, sizeof *fk)) == NULL)
 		return -1;
-	if (room_init(&fk->fx.r, FX_SENDQ, 0) == -1)
+	if (room_init(&fk->fx.r, FX_SENDQ, 3) == -1)
 		return -1;
-	if (cluster_init(&fk->cl, &fk->fx.r, 3, INST) == -1)
+	if (cluster_init(&fk->cl, &fk->fx.r, PROTO_MAX_LINE, INST) == -1)
 		return -1;
 	fk->cl.ops = &fake_ops;
 	fk->cl.io = fk;
 	fk->cl.up = true;
-	snprintf(fk->cl.today, sizeof fk->cl.today, "2026-12-01 14:05");
-	fk->fx.r.cluster = &fk->cl;
+	fk->fx.r.log = fx_log;
+	fk->fx.r.log_arg = &fk->fx;
+	room_set_clock(&fk->fx.r, "2026-12-01 14:05");
+	room_set_backend(&fk->fx.r, &cluster_backend, &fk->cl);
 	*state = fk;
 	return 0;
 }
@@ -424,7 +426,8 @@ test_pm_nick_leave(void **state)
 	fx_expect(&fk->fx, a, "*** alice is now Al\n");
 	fx_expect(&fk->fx, b, "*** alice is now Al\n");
 	/* Answers from Redis go to their member alone. */
-	cluster_tell(&fk->cl, a->id, "*** 2 online: Al bob", 20);
+	static const char *const who[] = { "Al", "bob" };
+	cluster_who_reply(&fk->cl, a->id, who, 2);
 	fx_expect(&fk->fx, a, "*** 2 online: Al bob\n");
 	fx_silent(&fk->fx, b);
 	/* A leave is out of the local room at once, told by the stream. */
@@ -480,10 +483,10 @@ test_history_for_joiners(void **state)
 	    "[14:05] <zed> one\n"
 	    "[14:05] * zed two\n"
 	    "*** end of history\n");
-	/* The ring keeps 3: a fourth line pushes out the oldest. */
+	/* The room log keeps 3: a fourth line pushes out the oldest. */
 	apply(fk, CLUSTER_CHAT, key(OTHER, 1), "zed", "three", NULL, 0);
 	fx_expect(&fk->fx, a, "<zed> three\n");
-	assert_int_equal(fk->cl.hist_n, 3);
+	assert_int_equal(rlog_history_count(&fk->fx.r.rlog), 3);
 }
 
 /* ---------------------------------------------------------------------

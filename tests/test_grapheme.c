@@ -56,8 +56,12 @@ test_unicode_cases(void **state)
 	assert_non_null(dir);
 	snprintf(path, sizeof path, "%s/auxiliary/GraphemeBreakTest.txt", dir);
 	f = fopen(path, "r");
-	if (f == NULL)
-		fail_msg("cannot open %s (install unicode-data)", path);
+	if (f == NULL) {
+		/* The build needs no Unicode data; this check does. */
+		print_message("cannot open %s (install unicode-data): "
+		    "skipped\n", path);
+		skip();
+	}
 	while (fgets(line, sizeof line, f) != NULL) {
 		if ((p = strchr(line, '#')) != NULL)
 			*p = '\0';

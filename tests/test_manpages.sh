@@ -109,8 +109,15 @@ while [ $# -gt 0 ]; do
 		echo "FAIL: $page renders as a BSD page"
 		fail=1
 	fi
-	# .Dd is the release date: the one NEWS gives this version.
-	if [ -n "$NEWS" ]; then
+	# .Dd is the release date: the one NEWS gives this version. A
+	# development version (X.Y.Z-dev) has no date yet: NEWS must list
+	# it as not yet released.
+	if [ -n "$NEWS" ] && [ "${version%-dev}" != "$version" ]; then
+		if ! grep -qxF "$version (not yet released)" "$NEWS"; then
+			echo "FAIL: $NEWS has no \"$version (not yet released)\" entry"
+			fail=1
+		fi
+	elif [ -n "$NEWS" ]; then
 		date=$(sed -n "s/^$version (\([0-9-]*\))\$/\1/p" "$NEWS")
 		if [ -z "$date" ]; then
 			echo "FAIL: $NEWS has no dated entry for $version"

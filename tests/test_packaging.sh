@@ -17,9 +17,18 @@ grep -q '^MIT License$' "$root/LICENSE" || failed "LICENSE is not MIT"
 grep -q '^Copyright (c) [0-9]* .' "$root/LICENSE" ||
 	failed "LICENSE has no copyright holder"
 
-# NEWS has a dated entry for the version being built.
-grep -qE "^$version \([0-9]{4}-[0-9]{2}-[0-9]{2}\)$" "$root/NEWS" ||
-	failed "NEWS has no dated entry for $version"
+# NEWS has a dated entry for the version being built; a development
+# version (X.Y.Z-dev) has its "not yet released" entry instead.
+case $version in
+*-dev)
+	grep -qxF "$version (not yet released)" "$root/NEWS" ||
+		failed "NEWS has no \"$version (not yet released)\" entry"
+	;;
+*)
+	grep -qE "^$version \([0-9]{4}-[0-9]{2}-[0-9]{2}\)$" "$root/NEWS" ||
+		failed "NEWS has no dated entry for $version"
+	;;
+esac
 
 # The Unix socket the unit creates is the one every document names.
 unit=$(sed -n 's|^ListenStream=\(/.*\)|\1|p' "$root/systemd/lobbyd.socket")

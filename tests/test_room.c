@@ -693,6 +693,24 @@ test_history_none(void **state)
 	fx_expect(f, a, WELCOME("guest1", 2));
 }
 
+/* One line of history is "1 message", not "1 messages". */
+static void
+test_history_one(void **state)
+{
+	struct fx *f = *state;
+	struct client *a, *c;
+
+	fx_history(f, 50);
+	a = fx_member(f, "alice");
+	fx_say(f, a, "only");
+	fx_drain_all(f);
+	c = fx_join(f);
+	fx_expect(f, c, WELCOME("guest1", 2)
+	    "*** last 1 message:\n"
+	    "[14:02] <alice> only\n"
+	    "*** end of history\n");
+}
+
 static void
 test_private_in_place(void **state)
 {
@@ -792,6 +810,7 @@ main(void)
 		T(test_limit_full),
 		T(test_history_join),
 		T(test_history_none),
+		T(test_history_one),
 		T(test_private_in_place),
 		T(test_log_events),
 		T(test_no_log_hook),

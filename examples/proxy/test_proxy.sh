@@ -42,7 +42,13 @@ wait_port() {
 	done
 }
 
-"$lobbyd" -b 127.0.0.1 -p 0 --web 127.0.0.1:0 2>"$tmp/lobbyd.log" &
+# The proxies' ports first: their pages' origins are lobbyd's --web-origin,
+# as the comments of nginx.conf and Caddyfile say.
+nginx_port=$(free_port)
+caddy_port=$(free_port)
+"$lobbyd" -b 127.0.0.1 -p 0 --web 127.0.0.1:0 \
+    --web-origin "https://127.0.0.1:$nginx_port" \
+    --web-origin "https://127.0.0.1:$caddy_port" 2>"$tmp/lobbyd.log" &
 pids="$pids $!"
 i=0
 while ! grep -q 'listening on http://' "$tmp/lobbyd.log"; do
@@ -73,7 +79,7 @@ check() {
 }
 
 if [ -n "$have_nginx" ]; then
-	port=$(free_port)
+	port=$nginx_port
 	openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost \
 	    -keyout "$tmp/key.pem" -out "$tmp/cert.pem" 2>/dev/null
 	mkdir -p "$tmp/nginx"
@@ -108,7 +114,7 @@ CONF
 fi
 
 if [ -n "$have_caddy" ]; then
-	port=$(free_port)
+	port=$caddy_port
 	mkdir -p "$tmp/caddy"
 	{
 		printf '{\n\tadmin off\n\tskip_install_trust\n\tdefault_sni 127.0.0.1\n\tstorage file_system %s\n}\n' \

@@ -59,6 +59,7 @@ fuzz_http(const char *p, size_t n, unsigned seed)
 	enum http_result ra, rb;
 	char accept[WS_ACCEPT_LEN + 1];
 	const char *why, *path;
+	union net_addr self;
 	size_t ua, ub, len;
 	unsigned st;
 
@@ -87,7 +88,9 @@ fuzz_http(const char *p, size_t n, unsigned seed)
 	FUZZ_CHECK(a.minor >= 1 ? (a.flags & HTTP_F_HOST) != 0 : true);
 	path = http_path(&a, &len);
 	FUZZ_CHECK(len <= strlen(a.target) || (len == 1 && *path == '/'));
-	st = ws_handshake_check(&a, origins, 1, &why);
+	memset(&self, 0, sizeof self);
+	(void)net_addr_parse("127.0.0.1", 8080, &self);
+	st = ws_handshake_check(&a, origins, 1, &self, &why);
 	FUZZ_CHECK(st == 0 || st == 400 || st == 403);
 	FUZZ_CHECK((st == 0) == (why == NULL));
 	if (st == 0) {

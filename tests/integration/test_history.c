@@ -411,7 +411,7 @@ test_churn_memory_bound(void **state)
 	h_expect(c, "<alice> after");
 	h_close(c);
 	c = h_join(s, NULL);
-	h_expect(c, "*** last 1 messages:");
+	h_expect(c, "*** last 1 message:");
 	expect_history(c, "<alice> after");
 	h_expect(c, "*** end of history");
 	h_close(a);

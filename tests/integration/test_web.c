@@ -674,6 +674,20 @@ test_metrics(void **state)
 	h_close(t);
 }
 
+/* /config tells the page this server's --max-line, as JSON. */
+static void
+test_config(void **state)
+{
+	struct web_server *w = *state;
+	const char *r;
+
+	start(w, "--max-line", "300", NULL);
+	r = http(w->web, "GET /config HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(status_of(r), 200);
+	assert_string_equal(field_of(r, "Content-Type"), "application/json");
+	assert_string_equal(body_of(r), "{\"max_line\":300}\n");
+}
+
 /* ---------------------------------------------------------------------
  * 3. WebSocket handshakes
  * ------------------------------------------------------------------- */
@@ -731,6 +745,61 @@ test_ws_origins(void **state)
 	ws_expect(a, "*** guest2 joined");
 	close(a);
 	close(b);
+}
+
+/* The status a handshake with these Host and Origin values gets; the
+ * head alone is read (a 101 leaves the socket open). */
+static unsigned
+handshake_status(unsigned port, const char *host, const char *origin)
+{
+	char req[1024], resp[1024];
+	size_t n = 0;
+	int fd = web_connect(port);
+
+	snprintf(req, sizeof req, "GET /ws HTTP/1.1\r\nHost: %s\r\n"
+	    "Origin: %s\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
+	    host, origin, ws_key);
+	send_all(fd, req, strlen(req));
+	while (n < sizeof resp - 1 && read_n(fd, resp + n, 1, H_TIMEOUT_MS)) {
+		n++;
+		resp[n] = '\0';
+		if (n >= 4 && memcmp(resp + n - 4, "\r\n\r\n", 4) == 0)
+			break;
+	}
+	resp[n] = '\0';
+	close(fd);
+	return status_of(resp);
+}
+
+/*
+ * Same origin is the listener itself, not what the request's Host says:
+ * a DNS-rebinding page names itself in both. The page lobbyd serves
+ * still joins, opened by its address or as localhost; https is another
+ * origin.
+ */
+static void
+test_ws_rebinding(void **state)
+{
+	struct web_server *w = *state;
+	char host[64], origin[64];
+
+	start(w, NULL);
+	snprintf(host, sizeof host, "attacker.example:%u", w->web);
+	snprintf(origin, sizeof origin, "http://attacker.example:%u", w->web);
+	assert_int_equal(handshake_status(w->web, host, origin), 403);
+	snprintf(host, sizeof host, "127.0.0.1:%u", w->web);
+	snprintf(origin, sizeof origin, "http://127.0.0.1:%u", w->web);
+	assert_int_equal(handshake_status(w->web, host, origin), 101);
+	snprintf(host, sizeof host, "localhost:%u", w->web);
+	snprintf(origin, sizeof origin, "http://localhost:%u", w->web);
+	assert_int_equal(handshake_status(w->web, host, origin), 101);
+	snprintf(origin, sizeof origin, "https://localhost:%u", w->web);
+	assert_int_equal(handshake_status(w->web, host, origin), 403);
+	snprintf(origin, sizeof origin, "https://127.0.0.1:%u", w->web);
+	assert_int_equal(handshake_status(w->web, host, origin), 403);
+	assert_true(h_log_has(&w->h, "WebSocket refused: origin not allowed",
+	    1000));
 }
 
 /* ---------------------------------------------------------------------
@@ -1326,9 +1395,12 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_slow_head, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_config, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ws_bad_handshakes, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ws_origins, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ws_rebinding, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ws_member, setup,
 		    teardown),
