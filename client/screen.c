@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "grapheme.h"
+#include "ltime.h"
 #include "sline.h"
 
 /*
@@ -269,13 +270,12 @@ screen_body(struct screen *s, struct screen_out *o, size_t from, size_t n,
 static void
 screen_stamp(struct screen *s)
 {
-	char stamp[16];
-	struct tm tm;
+	char stamp[LTIME_HM_LEN + 1];
 
-	if (localtime_r(&s->now, &tm) == NULL ||
-	    strftime(stamp, sizeof stamp, "%H:%M ", &tm) == 0)
-		strcpy(stamp, "--:-- ");
+	if (ltime_hm(s->now, stamp) == -1)
+		strcpy(stamp, "--:--");
 	(void)screen_puts(s, stamp);
+	(void)screen_puts(s, " ");
 }
 
 /*
