@@ -95,9 +95,46 @@ input_echo(struct session *s, const char *text, size_t n)
 void
 input_quit(struct session *s)
 {
-	if (!s->link.quitting)
+	/* Disconnected: nobody to say goodbye to. */
+	if (s->link.sock == -1 && s->status == SESS_RUNNING)
+		s->status = 0;
+	else if (!s->link.quitting)
 		input_send(s, "/quit", 5);
 	s->stdin_open = false;
+}
+
+/* The client's own commands, shown with the server's /help. */
+static void
+input_help(struct session *s)
+{
+	sess_notice(s, "*** lobby's own commands:");
+	sess_notice(s, "***   /reconnect        leave and join again, "
+	    "as the same nick (also while disconnected)");
+	sess_notice(s, "***   /notices on|off   show or hide others' joins, "
+	    "leaves and renames");
+}
+
+/* /notices on|off: others' joins, leaves and renames shown or not. */
+static void
+input_notices(struct session *s, const char *arg, size_t n)
+{
+	while (n > 0 && (*arg == ' ' || *arg == '\t')) {
+		arg++;
+		n--;
+	}
+	while (n > 0 && (arg[n - 1] == ' ' || arg[n - 1] == '\t'))
+		n--;
+	if (n == 2 && strncasecmp(arg, "on", 2) == 0)
+		s->scr.quiet = false;
+	else if (n == 3 && strncasecmp(arg, "off", 3) == 0)
+		s->scr.quiet = true;
+	else if (n != 0) {
+		sess_notice(s, "lobby: usage: /notices on|off");
+		return;
+	}
+	sess_notice(s, s->scr.quiet ? "*** joins, leaves and renames: hidden "
+	    "(/notices on shows them)" : "*** joins, leaves and renames: "
+	    "shown (/notices off hides them)");
 }
 
 /* A line the editor took: a client command, or echo and send it. */
@@ -113,8 +150,23 @@ input_line_done(struct session *s, const char *text, size_t len)
 		s->reconnect = true;
 		return;
 	}
+	if (link_is_command(text, len, "/notices")) {
+		input_notices(s, text + 8, len - 8);
+		return;
+	}
+	if (s->link.sock == -1) {
+		if (link_is_command(text, len, "/quit"))
+			input_quit(s);
+		else
+			sess_notice(s, "lobby: not connected, not sent (Up "
+			    "recalls it; /reconnect tries now)");
+		return;
+	}
 	input_echo(s, text, len);
 	input_send(s, text, len);
+	/* The server's /help knows nothing of the client's own commands. */
+	if (link_is_command(text, len, "/help"))
+		input_help(s);
 	if (s->link.quitting)
 		s->stdin_open = false;
 }
@@ -162,6 +214,8 @@ input_act(struct session *s, enum editor_action a)
 		sess_stop(s);
 		break;
 	case EDITOR_BELL:
+		/* A failed Ctrl-R search changes the prompt: draw it. */
+		s->scr.dirty = true;
 		if (screen_bell(&s->scr) == -1)
 			sess_nomem(s);
 		break;

@@ -20,15 +20,18 @@
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: lobby [-n NICK] [-u PATH] [--no-color] "
-	    "[--timestamps] [--max-line BYTES]\n"
-	    "             [HOST [PORT]]\n"
+	fprintf(f, "usage: lobby [-n NICK] [-u PATH] [-p PORT] [--no-color] "
+	    "[--timestamps]\n"
+	    "             [--quiet-notices] [--max-line BYTES] [HOST [PORT]]\n"
 	    "       lobby --help | --version\n"
 	    "\n"
 	    "  -n, --nick NICK       take this nick on joining (/nick NICK)\n"
 	    "  -u, --unix PATH       connect to the Unix-domain socket PATH\n"
+	    "  -p, --port PORT       the server's port (as the PORT argument)\n"
 	    "      --no-color        no colours (also: NO_COLOR set)\n"
 	    "      --timestamps      show HH:MM before each line\n"
+	    "      --quiet-notices   hide others' joins, leaves and renames "
+	    "(/notices)\n"
 	    "      --max-line BYTES  the server's longest line (default "
 	    PROTO_XSTR(PROTO_MAX_LINE) ");\n"
 	    "                        longer ones are not sent\n"
@@ -89,7 +92,7 @@ size_ok(const char *s, unsigned long lo, unsigned long hi, size_t *v)
 static int
 parse_args(int argc, char **argv, struct sess_options *o)
 {
-	const char *pos[2], *a, *eq, **dst, *maxline = NULL;
+	const char *pos[2], *a, *eq, **dst, *maxline = NULL, *port = NULL;
 	char name[16];
 	int i, npos = 0;
 	bool opts = true;
@@ -130,8 +133,13 @@ parse_args(int argc, char **argv, struct sess_options *o)
 		else if (strcmp(name, "-u") == 0 ||
 		    strcmp(name, "--unix") == 0)
 			dst = &o->unix_path;
+		else if (strcmp(name, "-p") == 0 ||
+		    strcmp(name, "--port") == 0)
+			dst = &port;
 		else if (strcmp(name, "--max-line") == 0)
 			dst = &maxline;
+		else if (eq == NULL && strcmp(a, "--quiet-notices") == 0)
+			o->quiet = true;
 		else if (eq == NULL && strcmp(a, "--no-color") == 0)
 			o->color = false;
 		else if (eq == NULL && strcmp(a, "--timestamps") == 0)
@@ -158,8 +166,14 @@ parse_args(int argc, char **argv, struct sess_options *o)
 	}
 	if (npos > 0)
 		o->host = pos[0];
+	if (npos > 1 && port != NULL) {
+		fprintf(stderr, "lobby: -p and PORT do not go together\n");
+		return -1;
+	}
 	if (npos > 1)
 		o->port = pos[1];
+	if (port != NULL)
+		o->port = port;
 	if (o->nick != NULL && !link_nick_valid(o->nick)) {
 		fprintf(stderr, "lobby: invalid nick: %s ("
 		    PROTO_NICK_RULE ")\n", o->nick);
@@ -181,7 +195,7 @@ int
 main(int argc, char **argv)
 {
 	struct sess_options o = { NULL, NULL, LOBBY_HOST, PROTO_PORT_STR, true,
-	    false, PROTO_MAX_LINE };
+	    false, false, PROTO_MAX_LINE };
 	const char *nc = getenv("NO_COLOR");
 	int r;
 

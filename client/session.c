@@ -21,6 +21,8 @@
 #define SESS_OUTQ_HIGH	(256 * 1024)	/* stop reading stdin past this */
 #define SESS_SCREENQ	(8 * 1024 * 1024) /* stop reading the socket past this */
 #define SESS_LINGER_MS	2000		/* after /quit, wait this for the close */
+#define SESS_RETRY_MS	1000		/* the first wait before reconnecting */
+#define SESS_RETRY_MAX	30000		/* the wait doubles up to this */
 
 /* ------------------------------------------------------------------ */
 /* The session                                                         */
@@ -121,9 +123,31 @@ sess_server_line(void *arg, enum line_event ev, const char *text, size_t len)
 }
 
 /*
- * The server closed the connection, or it broke: the end of the run. A
- * last line that came without its end is shown, and said to be cut; a
- * line being typed is printed, so that it is not lost with the prompt.
+ * Wait before the next try to reconnect: the delay so far, then double
+ * it (up to SESS_RETRY_MAX), and say so.
+ */
+static void
+sess_retry_later(struct session *s, const char *why)
+{
+	char note[600];
+
+	if (s->retry_ms == 0)
+		s->retry_ms = SESS_RETRY_MS;
+	s->retry_at = ltime_mono_ms() + s->retry_ms;
+	snprintf(note, sizeof note, "*** %s, reconnecting in %lld s "
+	    "(/quit leaves)", why,
+	    (long long)(s->retry_ms / 1000));
+	sess_notice(s, note);
+	s->retry_ms *= 2;
+	if (s->retry_ms > SESS_RETRY_MAX)
+		s->retry_ms = SESS_RETRY_MAX;
+}
+
+/*
+ * The server closed the connection, or it broke. A last line that came
+ * without its end is shown, and said to be cut. On a terminal the client
+ * stays and reconnects by itself (the line being typed stays in the
+ * input); otherwise it is the end of the run.
  */
 static void
 sess_server_gone(struct session *s)
@@ -136,17 +160,16 @@ sess_server_gone(struct session *s)
 		return;
 	}
 	if (s->tty) {
-		sess_notice(s, "*** disconnected from server");
-		if (s->ed.len > 0) {
-			(void)screen_put(&s->scr, "*** not sent: ", 14);
-			(void)screen_put(&s->scr, s->ed.buf, s->ed.len);
-			(void)screen_put(&s->scr, "\r\n", 2);
-		}
-	} else {
-		/* stdout first, so the order of the two streams holds. */
-		sess_flush(s);
-		fprintf(stderr, "*** disconnected from server\n");
+		/* Keep the nick for the next connection. */
+		memcpy(s->nick, s->link.nick, sizeof s->nick);
+		link_close(&s->link);
+		link_init(&s->link);
+		sess_retry_later(s, "disconnected from server");
+		return;
 	}
+	/* stdout first, so the order of the two streams holds. */
+	sess_flush(s);
+	fprintf(stderr, "*** disconnected from server\n");
 	if (s->status == SESS_RUNNING)
 		s->status = 1;
 }
@@ -225,38 +248,53 @@ sess_linger(struct session *s)
 }
 
 /*
- * /reconnect: leave the server and join it again, as the same nick. The
- * input line, the history and the screen stay as they are.
+ * Connect again, as the nick we had (or -n's): at once after
+ * /reconnect, or when the wait after a disconnect is over. A failure
+ * waits longer before the next try.
+ */
+static void
+sess_connect_again(struct session *s)
+{
+	char err[512], why[600];
+
+	s->retry_at = 0;
+	if (s->nick[0] == '\0' && s->opt_nick != NULL)
+		snprintf(s->nick, sizeof s->nick, "%s", s->opt_nick);
+	sess_notice(s, "*** reconnecting");
+	if (link_open(&s->link, s->host, s->port, s->unix_path, err,
+	    sizeof err) == -1) {
+		snprintf(why, sizeof why, "reconnect failed: %s", err);
+		sess_retry_later(s, why);
+		return;
+	}
+	s->retry_ms = 0;
+	if (sess_hello(s, s->nick) == -1)
+		sess_nomem(s);
+}
+
+/*
+ * /reconnect: leave the server and join it again, as the same nick; while
+ * disconnected, try at once. The input line, the history and the screen
+ * stay as they are.
  */
 static void
 sess_reconnect(struct session *s)
 {
-	char err[512], nick[PROTO_NICK_MAX + 1];
-
 	s->reconnect = false;
-	memcpy(nick, s->link.nick, sizeof nick);
-	if (nick[0] == '\0' && s->opt_nick != NULL)
-		snprintf(nick, sizeof nick, "%s", s->opt_nick);
-	/*
-	 * Leave first, and see the old connection closed (what arrives
-	 * meanwhile is shown), so the room sees us go before we come back.
-	 */
-	if (link_send(&s->link, "/quit", 5) == 0)
-		sess_linger(s);
-	link_close(&s->link);
-	link_init(&s->link);
-	roster_free(&s->roster);
-	sess_notice(s, "*** reconnecting");
-	if (link_open(&s->link, s->host, s->port, s->unix_path, err,
-	    sizeof err) == -1) {
-		(void)screen_hide_input(&s->scr);
-		sess_notice(s, "*** reconnect failed:");
-		sess_notice(s, err);
-		s->status = 1;
-		return;
+	if (s->link.sock != -1) {
+		memcpy(s->nick, s->link.nick, sizeof s->nick);
+		/*
+		 * Leave first, and see the old connection closed (what
+		 * arrives meanwhile is shown), so the room sees us go
+		 * before we come back.
+		 */
+		if (link_send(&s->link, "/quit", 5) == 0)
+			sess_linger(s);
+		link_close(&s->link);
+		link_init(&s->link);
 	}
-	if (sess_hello(s, nick) == -1)
-		sess_nomem(s);
+	roster_free(&s->roster);
+	sess_connect_again(s);
 }
 
 /*
@@ -332,6 +370,11 @@ sess_wait_ms(const struct session *s, long long now)
 
 	if (s->deadline != 0)
 		ms = s->deadline > now ? s->deadline - now : 0;
+	if (s->retry_at != 0) {
+		esc = s->retry_at > now ? s->retry_at - now : 0;
+		if (ms == -1 || esc < ms)
+			ms = esc;
+	}
 	if (s->tty && editor_pending(&s->ed)) {
 		esc = s->keys_at + EDITOR_ESC_MS - now;
 		if (esc < 0)
@@ -357,18 +400,23 @@ sess_loop(struct session *s, int sigfd)
 			sess_reconnect(s);
 			continue;
 		}
+		if (s->retry_at != 0 && ltime_mono_ms() >= s->retry_at) {
+			sess_connect_again(s);
+			continue;
+		}
 		sock = s->link.sock;
 		FD_ZERO(&rd);
 		FD_ZERO(&wr);
 		maxfd = sock > STDOUT_FILENO ? sock : STDOUT_FILENO;
+		/* Disconnected (waiting to reconnect): no socket to watch. */
 		/*
 		 * The terminal is written as it can take it; the socket
 		 * is read meanwhile, up to a bound on what waits for it.
 		 */
 		screen_full = buf_used(&s->scr.out) > SESS_SCREENQ;
-		if (!screen_full)
+		if (!screen_full && sock != -1)
 			FD_SET(sock, &rd);
-		if (buf_used(&s->link.outq) > 0)
+		if (buf_used(&s->link.outq) > 0 && sock != -1)
 			FD_SET(sock, &wr);
 		if (s->tty && buf_used(&s->scr.out) > 0)
 			FD_SET(STDOUT_FILENO, &wr);
@@ -401,7 +449,8 @@ sess_loop(struct session *s, int sigfd)
 		if (sigfd != -1 && FD_ISSET(sigfd, &rd))
 			while ((sig = term_signal_next()) != 0 && s->sig == 0)
 				sess_signal(s, sig);
-		if (s->status == SESS_RUNNING && FD_ISSET(sock, &rd))
+		if (s->status == SESS_RUNNING && sock != -1 &&
+		    FD_ISSET(sock, &rd))
 			sess_server_read(s);
 		if (s->status == SESS_RUNNING && FD_ISSET(STDIN_FILENO, &rd)) {
 			input_read(s);
@@ -410,7 +459,8 @@ sess_loop(struct session *s, int sigfd)
 		    ltime_mono_ms() - s->keys_at >= EDITOR_ESC_MS)
 			input_timeout(s);
 		/* Write now rather than wait a pass for select() to agree. */
-		if (s->status == SESS_RUNNING && !s->reconnect)
+		if (s->status == SESS_RUNNING && !s->reconnect &&
+		    s->link.sock != -1)
 			sess_server_write(s);
 		/* The 2 s for the server to close start once /quit is out. */
 		if (s->link.quitting && buf_used(&s->link.outq) == 0 &&
@@ -438,6 +488,7 @@ sess_init(struct session *s, const struct sess_options *o, bool tty)
 	link_init(&s->link);
 	screen_init(&s->scr, tty, o->color);
 	s->scr.stamps = o->stamps;
+	s->scr.quiet = o->quiet;
 	s->scr.nick = s->link.nick;
 	editor_init(&s->ed);
 	s->ed.maxsend = o->max_line;
@@ -458,6 +509,9 @@ sess_init(struct session *s, const struct sess_options *o, bool tty)
 	s->tty = tty;
 	s->stdin_open = true;
 	s->deadline = 0;
+	s->retry_at = 0;
+	s->retry_ms = 0;
+	s->nick[0] = '\0';
 	s->status = SESS_RUNNING;
 	s->sig = 0;
 }

@@ -23,6 +23,7 @@ struct sess_options {
 	const char	*port;		/* port number or service name */
 	bool		 color;		/* colours wanted (on a terminal) */
 	bool		 stamps;	/* --timestamps */
+	bool		 quiet;		/* --quiet-notices */
 	size_t		 max_line;	/* --max-line: the server's limit */
 };
 
@@ -52,6 +53,9 @@ struct session {
 	bool		 tty;		/* interactive: raw mode and the editor */
 	bool		 stdin_open;	/* stdin may still give lines */
 	long long	 deadline;	/* ms when waiting for the close ends */
+	long long	 retry_at;	/* ms of the next reconnect, or 0 */
+	long long	 retry_ms;	/* the wait after the next failure */
+	char		 nick[PROTO_NICK_MAX + 1]; /* the nick to reconnect as */
 	int		 status;	/* exit status, SESS_RUNNING meanwhile */
 	int		 sig;		/* the signal that ends us, or 0 */
 };

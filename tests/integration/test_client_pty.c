@@ -707,9 +707,68 @@ test_incoming_keeps_input(void **state)
 	h_stop(&s);
 }
 
-/* The server goes away: the message, exit 1, the terminal restored. */
+/* Wait up to ms for bob to read the line want; false if it does not. */
+static bool
+conn_wait_line(struct h_conn *c, const char *want, int ms)
+{
+	long long end = h_now_ms() + ms;
+	const char *l;
+
+	while (h_now_ms() < end)
+		if ((l = h_line(c, (int)(end - h_now_ms()))) != NULL &&
+		    strcmp(l, want) == 0)
+			return true;
+	fprintf(stderr, "no line \"%s\" within %d ms\n", want, ms);
+	return false;
+}
+
+/*
+ * The server goes away: the client says so, keeps what was being typed,
+ * and reconnects by itself as the same nick once a server is back on
+ * the same port, within 15 s.
+ */
 static void
 test_server_loss(void **state)
+{
+	struct h_server s, again;
+	struct h_conn *bob;
+	struct tty *t;
+	char port[16];
+	int st;
+
+	(void)state;
+	assert_int_equal(h_start(&s, NULL), 0);
+	snprintf(port, sizeof port, "%u", s.port);
+	t = tty_join(&s, "alice", false);
+	tty_type(t, "half a li");
+	assert_true(tty_wait_input(t, "> half a li", 11, 3000));
+	h_stop(&s);
+	assert_true(tty_wait_row(t, "*** disconnected from server, "
+	    "reconnecting in 1 s (/quit leaves)", 3000));
+	/* What was being typed is still there. */
+	assert_true(tty_wait_input(t, "> half a li", 11, 3000));
+	/* Nobody there yet: the next try waits longer. */
+	assert_true(tty_wait_raw_text(t, "reconnecting in 2 s", 5000));
+	assert_int_equal(h_start(&again, "-p", port, NULL), 0);
+	assert_int_equal(again.port, s.port);
+	bob = h_join(&again, NULL);
+	assert_true(conn_wait_line(bob, "*** guest2 is now alice", 15000));
+	assert_true(tty_wait_input(t, "> half a li", 11, 3000));
+	/* And it works as before. */
+	tty_type(t, "\025back\r");
+	h_expect_skip(bob, "<alice> back");
+	tty_type(t, "\004");
+	st = tty_wait(t, 4000);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_true(tty_restored(t));
+	tty_free(t);
+	h_close(bob);
+	h_stop(&again);
+}
+
+/* Disconnected: Ctrl-D (or /quit) still leaves, with status 0. */
+static void
+test_server_loss_quit(void **state)
 {
 	struct h_server s;
 	struct tty *t;
@@ -718,14 +777,14 @@ test_server_loss(void **state)
 	(void)state;
 	assert_int_equal(h_start(&s, NULL), 0);
 	t = tty_join(&s, "alice", false);
-	tty_type(t, "half a li");
-	assert_true(tty_wait_input(t, "> half a li", 11, 3000));
 	h_stop(&s);
-	assert_true(tty_wait_row(t, "*** disconnected from server", 3000));
-	/* What was being typed is printed, not lost with the prompt. */
-	assert_true(tty_wait_row(t, "*** not sent: half a li", 3000));
+	assert_true(tty_wait_raw_text(t, "*** disconnected from server", 3000));
+	tty_type(t, "hello\r");
+	assert_true(tty_wait_raw_text(t, "lobby: not connected, not sent",
+	    3000));
+	tty_type(t, "/quit\r");
 	st = tty_wait(t, 4000);
-	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 	assert_true(tty_restored(t));
 	tty_free(t);
 }
@@ -1495,6 +1554,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		h_test(test_incoming_keeps_input),
 		h_test(test_server_loss),
+		h_test(test_server_loss_quit),
 		h_test(test_colors_and_signal),
 		h_test(test_paste_1000),
 		h_test(test_max_line),
