@@ -9,6 +9,8 @@
 #include <sys/select.h>
 #include <unistd.h>
 
+#include "ltime.h"
+
 /* ANSI colours, one for each kind of line a terminal shows. */
 #define C_RESET		"\033[0m"
 #define C_NICK		"\033[32m"	/* <nick> of chat */
@@ -208,13 +210,12 @@ screen_body(struct screen *s, const char *text, size_t from, size_t n,
 static void
 screen_stamp(struct screen *s)
 {
-	char stamp[16];
-	struct tm tm;
+	char stamp[LTIME_HM_LEN + 1];
 
-	if (localtime_r(&s->now, &tm) == NULL ||
-	    strftime(stamp, sizeof stamp, "%H:%M ", &tm) == 0)
-		strcpy(stamp, "--:-- ");
+	if (ltime_hm(s->now, stamp) == -1)
+		strcpy(stamp, "--:--");
 	(void)screen_puts(s, stamp);
+	(void)screen_puts(s, " ");
 }
 
 int

@@ -177,6 +177,26 @@ commands_run(struct room *r, struct client *c, const char *text, size_t len)
 	    name);
 }
 
+unsigned
+commands_cost(const char *text, size_t len)
+{
+	static const char *const lists[] = { "who", "help", "rooms" };
+	struct cmd_rest rest;
+	const char *name;
+	size_t nlen, i;
+
+	if (len < 2 || text[0] != '/' || text[1] == '/')
+		return 1;
+	name = cmd_word(text + 1, len - 1, &nlen, &rest);
+	if (name != text + 1)
+		return 1;
+	for (i = 0; i < sizeof lists / sizeof lists[0]; i++)
+		if (strlen(lists[i]) == nlen &&
+		    strncasecmp(lists[i], name, nlen) == 0)
+			return COMMANDS_LIST_COST;
+	return 1;
+}
+
 /* A chat line from c: to the others, through the room's backend. */
 static void
 commands_chat(struct room *r, struct client *c, const char *text,

@@ -20,4 +20,14 @@
 void	commands_input(struct room *r, struct client *c, const char *text,
 	    size_t len);
 
+/* What a listing command counts toward --flood: its answer is many lines. */
+#define COMMANDS_LIST_COST	10
+
+/*
+ * How many lines the clean line text[0..len) counts as toward --flood:
+ * COMMANDS_LIST_COST for a command whose answer grows with the room
+ * (/who, /help, /rooms), 1 for anything else.
+ */
+unsigned	commands_cost(const char *text, size_t len);
+
 #endif /* LOBBY_COMMANDS_H */

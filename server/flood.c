@@ -57,20 +57,39 @@ flood_refill(struct flood *f, const struct flood_rate *r, int64_t now)
 	f->last = now;
 }
 
+/* The tokens a line of cost lines needs in the bucket: all of them, but
+ * never more than a full bucket, or it could never be taken. */
+static int64_t
+flood_need(const struct flood_rate *r, unsigned cost)
+{
+	unsigned n = cost < r->burst ? cost : r->burst;
+
+	return (int64_t)(n > 0 ? n : 1) * FLOOD_UNIT;
+}
+
 bool
-flood_take(struct flood *f, const struct flood_rate *r, int64_t now)
+flood_take_n(struct flood *f, const struct flood_rate *r, int64_t now,
+    unsigned cost)
 {
 	if (r->rate == 0)
 		return true;
 	flood_refill(f, r, now);
-	if (f->tokens < FLOOD_UNIT)
+	if (f->tokens < flood_need(r, cost))
 		return false;
-	f->tokens -= FLOOD_UNIT;
+	/* Beyond a full bucket, the rest is owed: the bucket goes below 0. */
+	f->tokens -= (int64_t)(cost > 0 ? cost : 1) * FLOOD_UNIT;
 	return true;
 }
 
+bool
+flood_take(struct flood *f, const struct flood_rate *r, int64_t now)
+{
+	return flood_take_n(f, r, now, 1);
+}
+
 int64_t
-flood_wait(const struct flood *f, const struct flood_rate *r, int64_t now)
+flood_wait_n(const struct flood *f, const struct flood_rate *r, int64_t now,
+    unsigned cost)
 {
 	struct flood g = *f;
 	int64_t need;
@@ -78,8 +97,14 @@ flood_wait(const struct flood *f, const struct flood_rate *r, int64_t now)
 	if (r->rate == 0)
 		return 0;
 	flood_refill(&g, r, now);
-	if (g.tokens >= FLOOD_UNIT)
+	if (g.tokens >= flood_need(r, cost))
 		return 0;
-	need = FLOOD_UNIT - g.tokens;
+	need = flood_need(r, cost) - g.tokens;
 	return (need + r->rate - 1) / r->rate;
+}
+
+int64_t
+flood_wait(const struct flood *f, const struct flood_rate *r, int64_t now)
+{
+	return flood_wait_n(f, r, now, 1);
 }

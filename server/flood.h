@@ -45,4 +45,18 @@ bool	flood_take(struct flood *f, const struct flood_rate *r, int64_t now);
 int64_t	flood_wait(const struct flood *f, const struct flood_rate *r,
 	    int64_t now);
 
+/*
+ * flood_take() for a line that counts as cost lines (a /who answers with
+ * one line per member): it waits until the bucket holds cost lines' tokens
+ * (a full bucket at most, when cost is beyond the burst), then takes them
+ * all, the bucket going below empty for the part beyond a full one. A
+ * cost of 0 counts as 1.
+ */
+bool	flood_take_n(struct flood *f, const struct flood_rate *r, int64_t now,
+	    unsigned cost);
+
+/* Milliseconds from now until flood_take_n() of cost will succeed. */
+int64_t	flood_wait_n(const struct flood *f, const struct flood_rate *r,
+	    int64_t now, unsigned cost);
+
 #endif /* LOBBY_FLOOD_H */

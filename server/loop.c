@@ -1,18 +1,12 @@
 /* loop: a select() event loop with fd callbacks, timers and a hook. */
 #include "loop.h"
+#include "ltime.h"
 
 #include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-int64_t
-loop_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 loop_init(struct loop *l)
@@ -21,6 +15,13 @@ loop_init(struct loop *l)
 	FD_ZERO(&l->rset);
 	FD_ZERO(&l->wset);
 	l->maxfd = -1;
+}
+
+void
+loop_free(struct loop *l)
+{
+	free(l->timers);
+	loop_init(l);
 }
 
 int
@@ -74,67 +75,135 @@ loop_has(const struct loop *l, int fd, int mask)
 	return fd >= 0 && fd < FD_SETSIZE && (l->fds[fd].mask & mask) != 0;
 }
 
+/* Free slots among the first l->ntimers, plus the ones never used. */
+static size_t
+loop_timers_free(const struct loop *l)
+{
+	size_t i, n = l->timers_cap - l->ntimers;
+
+	for (i = 0; i < l->ntimers; i++)
+		if (l->timers[i].fn == NULL)
+			n++;
+	return n;
+}
+
+int
+loop_timer_reserve(struct loop *l, size_t n)
+{
+	size_t have = loop_timers_free(l), cap;
+	struct loop_timer *t;
+
+	if (have >= n)
+		return 0;
+	cap = l->timers_cap + (n - have);
+	if (cap < 2 * l->timers_cap)
+		cap = 2 * l->timers_cap;
+	if (cap > (size_t)INT_MAX || cap > SIZE_MAX / sizeof *t ||
+	    (t = realloc(l->timers, cap * sizeof *t)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	l->timers = t;
+	l->timers_cap = cap;
+	return 0;
+}
+
 int
 loop_timer_add(struct loop *l, int64_t ms, loop_timer_fn fn, void *arg)
 {
-	int i;
+	size_t i;
 
-	for (i = 0; i < LOOP_TIMERS; i++) {
-		if (l->timers[i].when == 0) {
-			l->timers[i].when = loop_now_ms() + (ms > 0 ? ms : 0);
-			if (l->timers[i].when == 0)
-				l->timers[i].when = 1;
-			l->timers[i].fn = fn;
-			l->timers[i].arg = arg;
-			return i;
-		}
+	for (i = 0; i < l->ntimers; i++)
+		if (l->timers[i].fn == NULL)
+			break;
+	if (i == l->ntimers) {
+		if (l->ntimers == l->timers_cap &&
+		    loop_timer_reserve(l, 1) == -1)
+			return -1;
+		l->ntimers++;
 	}
-	return -1;
+	l->timers[i].when = ltime_mono_ms() + (ms > 0 ? ms : 0);
+	l->timers[i].fn = fn;
+	l->timers[i].arg = arg;
+	l->timers[i].gen++;
+	return (int)i;
+}
+
+/* The pending timer of id, or NULL. */
+static struct loop_timer *
+loop_timer_get(struct loop *l, int id)
+{
+	if (id < 0 || (size_t)id >= l->ntimers || l->timers[id].fn == NULL)
+		return NULL;
+	return &l->timers[id];
 }
 
 void
 loop_timer_sooner(struct loop *l, int id, int64_t ms)
 {
-	int64_t when = loop_now_ms() + (ms > 0 ? ms : 0);
+	int64_t when = ltime_mono_ms() + (ms > 0 ? ms : 0);
+	struct loop_timer *t = loop_timer_get(l, id);
 
-	if (id < 0 || id >= LOOP_TIMERS || l->timers[id].when == 0)
-		return;
-	if (when < l->timers[id].when)
-		l->timers[id].when = when != 0 ? when : 1;
+	if (t != NULL && when < t->when)
+		t->when = when;
 }
 
 void
 loop_timer_del(struct loop *l, int id)
 {
-	if (id >= 0 && id < LOOP_TIMERS)
-		l->timers[id].when = 0;
+	struct loop_timer *t = loop_timer_get(l, id);
+
+	if (t == NULL)
+		return;
+	t->fn = NULL;
+	while (l->ntimers > 0 && l->timers[l->ntimers - 1].fn == NULL)
+		l->ntimers--;
 }
 
-/* Run the timers that are due; returns ms until the next one, or -1. */
-static int64_t
+/*
+ * Run the timers that are due, in id order. A callback may add timers
+ * (which may move the list: it is indexed afresh after each call) and
+ * delete any; a timer added during this run waits for the next pass.
+ */
+static void
 loop_timers_run(struct loop *l)
 {
-	int64_t now = loop_now_ms(), next = -1, again;
-	struct loop_timer *t;
-	int i;
+	int64_t now = ltime_mono_ms(), again;
+	size_t i, n = l->ntimers;
+	unsigned gen;
 
-	for (i = 0; i < LOOP_TIMERS; i++) {
-		t = &l->timers[i];
-		if (t->when == 0)
+	for (i = 0; i < n && i < l->ntimers; i++) {
+		if (l->timers[i].fn == NULL || l->timers[i].when > now)
 			continue;
-		if (t->when <= now) {
-			again = t->fn(l, t->arg);
-			/* The callback may have deleted or re-added timers. */
-			if (t->when == 0)
-				continue;
-			if (again < 0) {
-				t->when = 0;
-				continue;
-			}
-			t->when = now + again;
-		}
-		if (next < 0 || t->when - now < next)
-			next = t->when - now;
+		/* Not due during its own call; loop_timer_sooner() may set it. */
+		l->timers[i].when = INT64_MAX;
+		gen = l->timers[i].gen;
+		again = l->timers[i].fn(l, l->timers[i].arg);
+		/* Deleted in the callback, perhaps its slot reused since. */
+		if (i >= l->ntimers || l->timers[i].fn == NULL ||
+		    l->timers[i].gen != gen)
+			continue;
+		if (again < 0)
+			loop_timer_del(l, (int)i);
+		else if (now + again < l->timers[i].when)
+			l->timers[i].when = now + again;
+	}
+}
+
+/* Milliseconds until the next timer is due (0 if one is), or -1. */
+static int64_t
+loop_timers_next(const struct loop *l)
+{
+	int64_t now = ltime_mono_ms(), next = -1;
+	size_t i;
+
+	for (i = 0; i < l->ntimers; i++) {
+		if (l->timers[i].fn == NULL)
+			continue;
+		if (l->timers[i].when <= now)
+			return 0;
+		if (next < 0 || l->timers[i].when - now < next)
+			next = l->timers[i].when - now;
 	}
 	return next;
 }
@@ -147,11 +216,13 @@ loop_once(struct loop *l, int max_ms)
 	int64_t wait;
 	int fd, n, maxfd;
 
-	wait = loop_timers_run(l);
-	if (max_ms >= 0 && (wait < 0 || wait > max_ms))
-		wait = max_ms;
+	loop_timers_run(l);
 	if (l->before_sleep != NULL)
 		l->before_sleep(l, l->hook_arg);
+	/* After the hook: a timer it added or moved counts. */
+	wait = loop_timers_next(l);
+	if (max_ms >= 0 && (wait < 0 || wait > max_ms))
+		wait = max_ms;
 	if (wait >= 0) {
 		tv.tv_sec = (time_t)(wait / 1000);
 		tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;

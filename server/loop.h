@@ -3,6 +3,7 @@
 #define LOBBY_LOOP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/select.h>
 
@@ -19,8 +20,6 @@ typedef void (*loop_hook_fn)(struct loop *l, void *arg);
 #define LOOP_READ	0x1
 #define LOOP_WRITE	0x2
 
-#define LOOP_TIMERS	8	/* the server needs a handful, never more */
-
 struct loop_fd {
 	int		 mask;		/* LOOP_READ | LOOP_WRITE wanted */
 	loop_fd_fn	 rfn;		/* read callback */
@@ -29,9 +28,10 @@ struct loop_fd {
 };
 
 struct loop_timer {
-	int64_t		 when;		/* monotonic ms; 0 if the slot is free */
-	loop_timer_fn	 fn;		/* what to run */
+	int64_t		 when;		/* ltime_mono_ms() it is due */
+	loop_timer_fn	 fn;		/* what to run; NULL if the slot is free */
 	void		*arg;		/* its argument */
+	unsigned	 gen;		/* bumped by each add into the slot */
 };
 
 struct loop {
@@ -40,15 +40,17 @@ struct loop {
 	int		 maxfd;		/* highest fd registered, or -1 */
 	loop_hook_fn	 before_sleep;	/* flushes output; may be NULL */
 	void		*hook_arg;	/* for before_sleep */
-	struct loop_timer timers[LOOP_TIMERS]; /* pending timers */
+	struct loop_timer *timers;	/* slots, indexed by timer id */
+	size_t		 ntimers;	/* slots in use or freed, in timers */
+	size_t		 timers_cap;	/* slots allocated */
 	struct loop_fd	 fds[FD_SETSIZE]; /* indexed by fd, which is bounded */
 };
 
-/* Monotonic time in milliseconds. */
-int64_t	loop_now_ms(void);
-
 /* Prepare an empty loop. */
 void	loop_init(struct loop *l);
+
+/* Free what the loop allocated (its timers); it watches nothing after. */
+void	loop_free(struct loop *l);
 
 /*
  * Ask for fd's readiness in mask; fn (with arg) is called for it. Returns
@@ -63,9 +65,19 @@ void	loop_del(struct loop *l, int fd, int mask);
 /* Whether fd is watched for mask. */
 bool	loop_has(const struct loop *l, int fd, int mask);
 
-/* Run fn in ms milliseconds. Returns a timer id >= 0, or -1 if full. */
+/*
+ * Run fn in ms milliseconds. Returns a timer id >= 0 (the lowest free
+ * one), or -1 with errno ENOMEM when the list cannot grow: a caller at
+ * start treats that as fatal. Timers are as many as memory allows.
+ */
 int	loop_timer_add(struct loop *l, int64_t ms, loop_timer_fn fn,
 	    void *arg);
+
+/*
+ * Make room for n more timers than are pending now, so that adding that
+ * many later cannot fail. Returns 0, or -1 with errno ENOMEM.
+ */
+int	loop_timer_reserve(struct loop *l, size_t n);
 
 /* Make timer id fire in ms milliseconds if that is sooner than it would. */
 void	loop_timer_sooner(struct loop *l, int id, int64_t ms);
@@ -74,8 +86,10 @@ void	loop_timer_sooner(struct loop *l, int id, int64_t ms);
 void	loop_timer_del(struct loop *l, int id);
 
 /*
- * One pass: sleep in select() until an fd is ready or the next timer is
- * due (at most max_ms when max_ms >= 0), then run the callbacks. EINTR
+ * One pass, as Redis's aeMain: run the timers that are due, call
+ * before_sleep (which may add or move timers), only then work out how long
+ * to sleep, sleep in select() until an fd is ready or the next timer is
+ * due (at most max_ms when max_ms >= 0), and run the fd callbacks. EINTR
  * just ends the pass. Returns 0, or -1 with errno if select() failed.
  */
 int	loop_once(struct loop *l, int max_ms);

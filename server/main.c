@@ -11,6 +11,7 @@
 
 #include "cluster.h"
 #include "flood.h"
+#include "hostport.h"
 #include "log.h"
 #include "motd.h"
 #include "net.h"
@@ -64,8 +65,9 @@ static const char help_text[] =
 "      --room NAME       the room's name in Redis (default lobby;\n"
 "                        1-32 of A-Z a-z 0-9 _ -)\n"
 "      --flood RATE[/BURST]  lines per second a client may send, BURST\n"
-"                        at once (default BURST: RATE); past it lobbyd\n"
-"                        reads from it later, losing nothing (default off)\n"
+"                        at once (default BURST: RATE; /who and /help\n"
+"                        count 10); past it lobbyd reads from it later,\n"
+"                        losing nothing (default off)\n"
 "      --max-per-ip N    most connections from one IP address at once\n"
 "                        (default 0: no limit; Unix sockets not counted)\n"
 "      --motd FILE       send the lines of FILE (at most 50) to each\n"
@@ -305,7 +307,7 @@ stdio_ensure(void)
 static void
 redis_option(const char *v)
 {
-	struct cluster_addr addr;
+	struct hostport addr;
 	const char *why;
 
 #ifndef LOBBY_HAVE_REDIS
@@ -315,7 +317,7 @@ redis_option(const char *v)
 	fprintf(stderr, "lobbyd: built without Redis support\n");
 	exit(2);
 #else
-	if (cluster_addr_parse(v, &addr, &why) == -1) {
+	if (hostport_parse(v, HOSTPORT_UNIX, &addr, &why) == -1) {
 		fprintf(stderr, "lobbyd: --redis %s: %s\n%s", v, why,
 		    usage_text);
 		exit(2);

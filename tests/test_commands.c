@@ -720,6 +720,39 @@ test_log_no_text(void **state)
 	assert_null(strstr(log, "bad!nick"));
 }
 
+/* ---------------------------------------------------------------------
+ * What a line counts toward --flood
+ * ------------------------------------------------------------------- */
+
+#define cost_of(s)	commands_cost((s), strlen(s))
+
+/* Listings count 10 lines, as commands are matched; the rest count 1. */
+static void
+test_cost(void **state)
+{
+	(void)state;
+	assert_int_equal(cost_of("/who"), COMMANDS_LIST_COST);
+	assert_int_equal(COMMANDS_LIST_COST, 10);
+	assert_int_equal(cost_of("/WHO"), 10);
+	assert_int_equal(cost_of("/who extra words"), 10);
+	assert_int_equal(cost_of("/help"), 10);
+	assert_int_equal(cost_of("/Help"), 10);
+	assert_int_equal(cost_of("/rooms"), 10);
+	assert_int_equal(cost_of("/who\t"), 10);
+	/* Not a listing: chat, other commands, near misses. */
+	assert_int_equal(cost_of("who"), 1);
+	assert_int_equal(cost_of("//who"), 1);
+	assert_int_equal(cost_of("/ who"), 1);
+	assert_int_equal(cost_of("/whom"), 1);
+	assert_int_equal(cost_of("/wh"), 1);
+	assert_int_equal(cost_of("/"), 1);
+	assert_int_equal(cost_of(""), 1);
+	assert_int_equal(cost_of("/nick who"), 1);
+	assert_int_equal(cost_of("/me /who"), 1);
+	assert_int_equal(cost_of("/msg bob /help"), 1);
+	assert_int_equal(cost_of("say /who"), 1);
+}
+
 int
 main(void)
 {
@@ -750,6 +783,7 @@ main(void)
 		T(test_sendq_chain),
 		T(test_sendq_own_reply),
 		T(test_log_no_text),
+		cmocka_unit_test(test_cost),
 	};
 #undef T
 

@@ -167,6 +167,72 @@ test_off(void **state)
 	assert_int_equal(flood_wait(&f, &r, 0), 0);
 }
 
+/*
+ * A line that counts as 10 (/who, /help) at 5 lines a second, 10 at once:
+ * it takes the whole bucket, so the next one waits for it to fill again
+ * (2 s); a plain line after it waits for one token.
+ */
+static void
+test_cost(void **state)
+{
+	struct flood_rate r = { 5, 10 };
+	struct flood f;
+
+	(void)state;
+	flood_init(&f, &r, 0);
+	assert_true(flood_take_n(&f, &r, 0, 10));
+	assert_false(flood_take_n(&f, &r, 0, 10));
+	assert_int_equal(flood_wait_n(&f, &r, 0, 10), 2000);
+	assert_int_equal(flood_wait_n(&f, &r, 0, 1), 200);
+	assert_false(flood_take_n(&f, &r, 1999, 10));
+	assert_int_equal(flood_wait_n(&f, &r, 1999, 10), 1);
+	assert_true(flood_take(&f, &r, 1999));
+	/* 8.995 lines left: 1.005 more to come at 5 a second. */
+	assert_int_equal(flood_wait_n(&f, &r, 1999, 10), 201);
+	assert_false(flood_take_n(&f, &r, 2199, 10));
+	assert_true(flood_take_n(&f, &r, 2200, 10));
+	/* Cost 0 is a line; 9 of a bucket of 10 leave one. */
+	flood_init(&f, &r, 0);
+	assert_true(flood_take_n(&f, &r, 0, 0));
+	assert_true(flood_take_n(&f, &r, 0, 9));
+	assert_false(flood_take(&f, &r, 0));
+	assert_true(flood_take(&f, &r, 200));
+	/* Off: anything goes. */
+	r.rate = 0;
+	assert_true(flood_take_n(&f, &r, 0, 10));
+	assert_int_equal(flood_wait_n(&f, &r, 0, 10), 0);
+}
+
+/*
+ * A bucket smaller than the cost: the line waits for a full bucket, and
+ * the rest is owed, so the member's next line waits for it too. --flood 2
+ * (a burst of 2): a /who every 5 s, as 10 lines at 2 a second.
+ */
+static void
+test_cost_beyond_burst(void **state)
+{
+	struct flood_rate r = { 2, 2 };
+	struct flood f;
+	int64_t now = 0;
+	int i;
+
+	(void)state;
+	flood_init(&f, &r, 0);
+	assert_true(flood_take_n(&f, &r, now, 10));
+	/* 8 lines owed and 1 to have: 4.5 s. */
+	assert_int_equal(flood_wait(&f, &r, now), 4500);
+	assert_int_equal(flood_wait_n(&f, &r, now, 10), 5000);
+	assert_false(flood_take(&f, &r, 4499));
+	assert_true(flood_take(&f, &r, 4500));
+	/* Ten /who in a row take 45 s at least: 10 lines each. */
+	flood_init(&f, &r, 0);
+	for (i = 0; i < 10; i++) {
+		now += flood_wait_n(&f, &r, now, 10);
+		assert_true(flood_take_n(&f, &r, now, 10));
+	}
+	assert_int_equal(now, 9 * 5000);
+}
+
 int
 main(void)
 {
@@ -178,6 +244,8 @@ main(void)
 		cmocka_unit_test(test_rounding),
 		cmocka_unit_test(test_time_back),
 		cmocka_unit_test(test_off),
+		cmocka_unit_test(test_cost),
+		cmocka_unit_test(test_cost_beyond_burst),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

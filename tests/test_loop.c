@@ -12,8 +12,10 @@
 #include <cmocka.h>
 
 #include "loop.h"
+#include "ltime.h"
 
 #define NPAIRS	4	/* socket pairs one test may open */
+#define LT_TIMERS 40	/* timers one test may add, beside tm[LT_TIMERS] */
 
 struct lt;
 
@@ -24,7 +26,7 @@ struct lt_timer {
 	int		 runs;		/* times it has run */
 	int64_t		 again;		/* what it returns */
 	int		 del_id;	/* timer it deletes when run, or -1 */
-	bool		 add;		/* it adds timer tm[LOOP_TIMERS] */
+	bool		 add;		/* it adds timer tm[LT_TIMERS] */
 };
 
 /*
@@ -41,7 +43,8 @@ struct lt {
 	int		 del_mask;	/* with this mask */
 	int		 add_fd;	/* fd the next callback adds, or -1 */
 	int		 hooks;		/* before_sleep calls */
-	struct lt_timer	 tm[LOOP_TIMERS + 1]; /* timer arguments */
+	int64_t		 hook_timer;	/* ms of the timer the hook adds, or -1 */
+	struct lt_timer	 tm[LT_TIMERS + 1]; /* timer arguments */
 };
 
 /* cmocka setup: an empty loop, nothing open. */
@@ -56,11 +59,12 @@ setup(void **state)
 	loop_init(&t->l);
 	for (i = 0; i < NPAIRS; i++)
 		t->sv[i][0] = t->sv[i][1] = -1;
-	for (i = 0; i <= LOOP_TIMERS; i++) {
+	for (i = 0; i <= LT_TIMERS; i++) {
 		t->tm[i].t = t;
 		t->tm[i].id = t->tm[i].del_id = -1;
 	}
 	t->del_fd = t->add_fd = -1;
+	t->hook_timer = -1;
 	*state = t;
 	return 0;
 }
@@ -78,6 +82,7 @@ teardown(void **state)
 		if (t->sv[i][1] != -1)
 			close(t->sv[i][1]);
 	}
+	loop_free(&t->l);
 	free(t);
 	return 0;
 }
@@ -119,22 +124,31 @@ lt_fd(struct loop *l, int fd, int mask, void *arg)
 	}
 }
 
-/* The before_sleep hook: counts its calls. */
+/* A timer callback: counts, deletes or adds what it was told to. */
+static int64_t lt_tick(struct loop *l, void *arg);
+
+/*
+ * The before_sleep hook: counts its calls and, once, adds timer
+ * tm[LT_TIMERS] due in hook_timer ms when the test asked for it.
+ */
 static void
 lt_hook(struct loop *l, void *arg)
 {
 	struct lt *t = arg;
+	struct lt_timer *extra = &t->tm[LT_TIMERS];
 
-	(void)l;
 	t->hooks++;
+	if (t->hook_timer >= 0) {
+		extra->id = loop_timer_add(l, t->hook_timer, lt_tick, extra);
+		t->hook_timer = -1;
+	}
 }
 
-/* A timer callback: counts, deletes or adds what it was told to. */
 static int64_t
 lt_tick(struct loop *l, void *arg)
 {
 	struct lt_timer *tm = arg;
-	struct lt_timer *extra = &tm->t->tm[LOOP_TIMERS];
+	struct lt_timer *extra = &tm->t->tm[LT_TIMERS];
 
 	tm->runs++;
 	if (tm->del_id != -1)
@@ -366,25 +380,82 @@ test_callback_adds_fd(void **state)
 	assert_int_equal(t->reads[b], 1);
 }
 
-/* LOOP_TIMERS slots: one more is refused; a deleted slot is reused. */
+/*
+ * Timers are not a fixed table: LT_TIMERS (well past the eight slots of
+ * old) get distinct ids and all run; a deleted id is reused; ids out of
+ * range or free are ignored.
+ */
 static void
-test_timer_slots(void **state)
+test_timer_many(void **state)
 {
 	struct lt *t = *state;
 	int i, j;
 
-	for (i = 0; i < LOOP_TIMERS; i++) {
-		assert_int_equal(lt_timer_add(t, i, 60000, -1), i);
+	for (i = 0; i < LT_TIMERS; i++) {
+		assert_int_equal(lt_timer_add(t, i, i % 2 ? 0 : 60000, -1), i);
 		for (j = 0; j < i; j++)
 			assert_int_not_equal(t->tm[j].id, t->tm[i].id);
 	}
-	assert_int_equal(lt_timer_add(t, LOOP_TIMERS, 60000, -1), -1);
 	loop_timer_del(&t->l, 3);
-	assert_int_equal(lt_timer_add(t, LOOP_TIMERS, 60000, -1), 3);
-	/* Ids out of range are ignored. */
+	assert_int_equal(lt_timer_add(t, LT_TIMERS, 60000, -1), 3);
+	/* Ids out of range or free are ignored. */
 	loop_timer_del(&t->l, -1);
-	loop_timer_del(&t->l, LOOP_TIMERS);
-	assert_int_equal(lt_timer_add(t, 0, 60000, -1), -1);
+	loop_timer_del(&t->l, LT_TIMERS);
+	loop_timer_del(&t->l, 1000000);
+	loop_timer_sooner(&t->l, 1000000, 0);
+	/* The odd ones are due: every one of them runs, once. */
+	assert_int_equal(loop_once(&t->l, 0), 0);
+	for (i = 0; i < LT_TIMERS; i++)
+		assert_int_equal(t->tm[i].runs, i % 2 && i != 3 ? 1 : 0);
+	assert_int_equal(t->tm[LT_TIMERS].runs, 0);
+	assert_int_equal(loop_once(&t->l, 0), 0);
+	for (i = 0; i < LT_TIMERS; i++)
+		assert_int_equal(t->tm[i].runs, i % 2 && i != 3 ? 1 : 0);
+	/* Their ids are free again, the lowest first. */
+	assert_int_equal(lt_timer_add(t, 1, 60000, -1), 1);
+	/* Room made ahead: that many adds cannot fail later. */
+	assert_int_equal(loop_timer_reserve(&t->l, 100), 0);
+	assert_true(t->l.timers_cap >= t->l.ntimers + 100 - LT_TIMERS / 2);
+}
+
+/*
+ * A timer the before_sleep hook adds bounds that very pass's sleep, as
+ * in Redis's aeMain: the hook runs before the timeout is worked out. Were
+ * the timeout worked out first, the pass would sleep its whole max_ms
+ * (20 s here) with nothing to wake it.
+ */
+static void
+test_timer_added_in_hook(void **state)
+{
+	struct lt *t = *state;
+	struct loop *l = &t->l;
+	struct lt_timer *extra = &t->tm[LT_TIMERS];
+	int64_t t0;
+
+	l->before_sleep = lt_hook;
+	l->hook_arg = t;
+	t->hook_timer = 0;
+	extra->again = -1;
+	t0 = ltime_mono_ms();
+	assert_int_equal(loop_once(l, 20000), 0);
+	assert_int_equal(t->hooks, 1);
+	assert_true(extra->id >= 0);
+	/* Not before the sleep it bounded: the pass ran no timer after. */
+	assert_int_equal(extra->runs, 0);
+	assert_in_range(ltime_mono_ms() - t0, 0, 10000);
+	assert_int_equal(loop_once(l, 0), 0);
+	assert_int_equal(extra->runs, 1);
+	assert_int_equal(t->hooks, 2);
+
+	/* The same with a timer due later: the pass wakes for it. */
+	t->hook_timer = 30;
+	extra->runs = 0;
+	t0 = ltime_mono_ms();
+	assert_int_equal(loop_once(l, 20000), 0);
+	assert_int_equal(extra->runs, 0);
+	assert_in_range(ltime_mono_ms() - t0, 25, 10000);
+	assert_int_equal(loop_once(l, 0), 0);
+	assert_int_equal(extra->runs, 1);
 }
 
 /*
@@ -404,9 +475,9 @@ test_timer_runs_and_rearms(void **state)
 	assert_int_equal(t->tm[0].runs, 1);
 	assert_int_equal(loop_once(l, 0), 0);	/* not due for 50 ms */
 	assert_int_equal(t->tm[0].runs, 1);
-	t0 = loop_now_ms();
+	t0 = ltime_mono_ms();
 	assert_int_equal(loop_once(l, 10000), 0);	/* sleeps ~50 ms */
-	slept = loop_now_ms() - t0;
+	slept = ltime_mono_ms() - t0;
 	assert_in_range(slept, 30, 5000);
 	t->tm[0].again = -1;
 	assert_int_equal(loop_once(l, 0), 0);
@@ -430,7 +501,7 @@ test_timer_callbacks_change_timers(void **state)
 {
 	struct lt *t = *state;
 	struct loop *l = &t->l;
-	struct lt_timer *extra = &t->tm[LOOP_TIMERS];
+	struct lt_timer *extra = &t->tm[LT_TIMERS];
 
 	assert_int_equal(lt_timer_add(t, 0, 0, 60000), 0);
 	assert_int_equal(lt_timer_add(t, 1, 0, 60000), 1);
@@ -459,13 +530,13 @@ static void
 test_idle_pass_bounded(void **state)
 {
 	struct lt *t = *state;
-	int64_t t0 = loop_now_ms();
+	int64_t t0 = ltime_mono_ms();
 
 	assert_int_equal(loop_once(&t->l, 0), 0);
-	assert_in_range(loop_now_ms() - t0, 0, 1000);
-	t0 = loop_now_ms();
+	assert_in_range(ltime_mono_ms() - t0, 0, 1000);
+	t0 = ltime_mono_ms();
 	assert_int_equal(loop_once(&t->l, 30), 0);
-	assert_in_range(loop_now_ms() - t0, 25, 5000);
+	assert_in_range(ltime_mono_ms() - t0, 25, 5000);
 }
 
 int
@@ -487,8 +558,10 @@ main(void)
 		    test_callback_removes_earlier_fd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callback_adds_fd, setup,
 		    teardown),
-		cmocka_unit_test_setup_teardown(test_timer_slots, setup,
+		cmocka_unit_test_setup_teardown(test_timer_many, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_timer_added_in_hook,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_timer_runs_and_rearms,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(

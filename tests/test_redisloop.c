@@ -109,6 +109,7 @@ fx_teardown(void **state)
 	close(f->lfd);
 	unlink(f->path);
 	rmdir(f->dir);
+	loop_free(&f->loop);
 	free(f);
 	return 0;
 }

@@ -467,6 +467,40 @@ test_flood_quit_held(void **state)
 	h_close(b);
 }
 
+/*
+ * /help and /who count 10 lines each toward --flood: with --flood 4/10,
+ * /help takes the whole burst, so the /who sent with it waits (2.5 s at 4
+ * lines a second). A line another member sends once /help is answered
+ * reaches the asker before that /who's answer: order, not timing.
+ */
+static void
+test_flood_listings(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b;
+
+	assert_int_equal(h_start(s, "--flood", "4/10", NULL), 0);
+	a = h_join_as(s, "asker");
+	b = h_join_as(s, "other");
+	h_drain(a);
+	h_send(a, "/help\n/who\n");
+	h_expect_skip(a, "***   //TEXT           send a chat line that "
+	    "starts with /");
+	h_send(b, "after the help\n");
+	h_expect(a, "<other> after the help");
+	h_expect(a, "*** 2 online: asker other");
+	/* The bucket is empty again: the next /who waits for a full one,
+	 * the line after it waits behind it; the other member is not held
+	 * up. */
+	h_send(a, "/who\nchat\n");
+	h_send(b, "meanwhile\n");
+	h_expect(a, "<other> meanwhile");
+	h_expect(b, "<asker> chat");
+	h_expect(a, "*** 2 online: asker other");
+	h_close(a);
+	h_close(b);
+}
+
 /* Bad values: usage, exit 2. */
 static void
 test_bad_values(void **state)
@@ -501,6 +535,8 @@ main(void)
 		    h_teardown),
 		cmocka_unit_test(test_motd_refused),
 		cmocka_unit_test_setup_teardown(test_flood, h_setup,
+		    h_teardown),
+		cmocka_unit_test_setup_teardown(test_flood_listings, h_setup,
 		    h_teardown),
 		cmocka_unit_test_setup_teardown(test_flood_quit_held, h_setup,
 		    h_teardown),

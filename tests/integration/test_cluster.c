@@ -1016,6 +1016,126 @@ test_slow_redis(void **state)
 	h_expect(a, "<bob> and after");
 }
 
+
+/*
+ * The history a cluster joiner gets is the room log's replay, which never
+ * counts toward --sendq: 5 lines of 900 bytes pass a send queue of 4160.
+ */
+static void
+test_history_small_sendq(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *c;
+	char line[1024], want[1024];
+	const char *l;
+	int i, k;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, "--sendq", "4160", "--max-line", "1000",
+	    "--history", "50", NULL);
+	cx_lobbyd(x, 1, NULL, "--sendq", "4160", "--max-line", "1000",
+	    "--history", "50", NULL);
+	a = cx_join(x, 0, "alice");
+	for (i = 0; i < 5; i++) {
+		memset(line, 'a' + i, 900);
+		line[900] = '\n';
+		line[901] = '\0';
+		h_send(a, line);
+	}
+	/* Once its own /msg is back, its lines are in the stream before. */
+	h_send(a, "/msg alice sync\n");
+	h_expect(a, "[pm] <alice> sync");
+	for (k = 0; k < 2; k++) {
+		c = cx_keep(x, h_join(&x->s[k], NULL));
+		h_expect(c, "*** last 5 messages:");
+		for (i = 0; i < 5; i++) {
+			l = h_line(c, H_TIMEOUT_MS);
+			assert_non_null(l);
+			memset(want, 'a' + i, 900);
+			want[900] = '\0';
+			/* "[HH:MM] <alice> " then the line. */
+			assert_true(l[0] == '[' && l[6] == ']');
+			assert_true(strncmp(l + 8, "<alice> ", 8) == 0);
+			assert_string_equal(l + 16, want);
+		}
+		h_expect(c, "*** end of history");
+	}
+	/* Nobody was dropped: everyone is still here. */
+	h_send(a, "/who\n");
+	wait_line(a, "*** 3 online: alice guest2 guest3", H_TIMEOUT_MS);
+	h_send(x->c[x->nc - 1], "still here\n");
+	wait_line(a, "<guest3> still here", H_TIMEOUT_MS);
+	assert_false(h_log_has(&x->s[0], "too slow", 200));
+	assert_false(h_log_has(&x->s[1], "too slow", 200));
+}
+
+/*
+ * An entry read from Redis is a member's line for the rules: its text is
+ * cleaned (control bytes, bidirectional controls, invalid UTF-8), one over
+ * --max-line or with a field lobbyd never writes (an empty name) is
+ * dropped with a log line, and lobbyd reads on.
+ */
+static void
+test_forged_entries_cleaned(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	char *big;
+	size_t n = 3 * 1024 * 1024;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_join(x, 1, "bob");
+	h_drain(a);
+	/* ESC, BEL, a C1 control, RLO (U+202E), an invalid byte. */
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t c m "
+	    "x:1 n mallory x %s", "\x1b[31mred\x07 \xc2\x9b \xe2\x80\xaerlo "
+	    "\xff end"));
+	h_expect(a, "<mallory> [31mred  rlo \xef\xbf\xbd end");
+	h_expect(b, "<mallory> [31mred  rlo \xef\xbf\xbd end");
+	/* An empty field name: not ours, dropped (never read past it). */
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * %s %s "
+	    "t c m x:1 n mallory x %s", "", "z", "empty name"));
+	/* 3 MiB of text: over --max-line, dropped whole. */
+	assert_non_null(big = malloc(n + 1));
+	memset(big, 'B', n);
+	big[n] = '\0';
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t c m "
+	    "x:1 n mallory x %s", big));
+	free(big);
+	h_send(a, "after\n");
+	h_expect(b, "<alice> after");
+	assert_true(h_silent(a, 300));
+	assert_true(h_silent(b, 300));
+	assert_true(h_log_has(&x->s[0], "over --max-line", H_TIMEOUT_MS));
+	assert_true(h_log_has(&x->s[1], "skipping a malformed stream entry",
+	    H_TIMEOUT_MS));
+}
+
+/* A nick in the members hash that breaks the nick rule never reaches
+ * anyone's screen through /who: no forged line. */
+static void
+test_forged_who_nick(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	a = cx_join(x, 0, "alice");
+	h_drain(a);
+	freeReplyObject(rds_cmd(&x->r, "HSET lobby:{lobby}:members x:9 %s",
+	    "evil\n*** forged"));
+	freeReplyObject(rds_cmd(&x->r, "ZADD lobby:{lobby}:order 0 x:9"));
+	h_send(a, "/who\n");
+	h_expect(a, "*** 1 online: alice");
+	assert_true(h_silent(a, 300));
+	assert_true(h_log_has(&x->s[0], "breaks the nick rule",
+	    H_TIMEOUT_MS));
+}
+
 int
 main(void)
 {
@@ -1047,6 +1167,12 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_instance_killed, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_slow_redis, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_history_small_sendq,
+		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_forged_entries_cleaned,
+		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_forged_who_nick, cx_setup,
 		    cx_teardown),
 	};
 
