@@ -375,6 +375,12 @@ async function main() {
 	// ways, history.
 	bob.send("alice: the slides are at https://example.com/slides and the room is B2");
 	alex.send("/me is on the way");
+	await page.fill("#input", "/msg bob bring the adapter please");
+	await page.keyboard.press("Enter");
+	await bob.expect("[pm] <alice> bring the adapter please");
+	await page.fill("#input", "/msg bobby are you coming?");
+	await page.keyboard.press("Enter");
+	await expectShown(page, /!!! no such user: bobby$/);
 	await page.fill("#input", "thanks bob, see you there");
 	await page.keyboard.press("Enter");
 	await bob.expect("<alice> thanks bob, see you there");
