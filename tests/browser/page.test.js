@@ -414,6 +414,16 @@ async function main() {
 	const phoneLines = await p2.$$eval("#log li:not(.marker)", (l) => l.length);
 	ok(phoneStamps === phoneLines, "on a phone " + (phoneLines - phoneStamps) + " lines lack a stamp");
 	ok(await p2.evaluate(() => document.documentElement.scrollWidth) <= 390, "the phone page is too wide");
+	// Opening the people list shrinks the log: it stays at its bottom.
+	const bottom = () => p2.$eval("#log", (l) => l.scrollHeight - l.scrollTop - l.clientHeight < 2);
+	ok(await bottom(), "the phone log is not at its bottom");
+	await p2.click("#people summary");
+	await until("the list open", async () => await p2.$eval("#people", (d) => d.open));
+	await sleep(200);
+	ok(await bottom(), "opening the people list left the log above its bottom");
+	await p2.click("#people summary");
+	await until("the list folded", async () => !(await p2.$eval("#people", (d) => d.open)));
+	await sleep(200);
 	await checkContrast(p2, "phone light");
 	await p2.screenshot({ path: path.join(OUT, "page-390x844-light.png") });
 	shots.push("page-390x844-light.png");
