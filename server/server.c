@@ -198,7 +198,7 @@ server_cluster(struct server *s)
 	const char *bad;
 
 	memset(&cc, 0, sizeof cc);
-	if (cluster_addr_parse(cfg->redis, &cc.addr, &bad) == -1) {
+	if (hostport_parse(cfg->redis, HOSTPORT_UNIX, &cc.addr, &bad) == -1) {
 		fprintf(stderr, "lobbyd: --redis %s: %s\n", cfg->redis, bad);
 		return -1;
 	}
