@@ -198,7 +198,7 @@ server_cluster(struct server *s)
 	const char *bad;
 
 	memset(&cc, 0, sizeof cc);
-	if (cluster_addr_parse(cfg->redis, &cc.addr, &bad) == -1) {
+	if (hostport_parse(cfg->redis, HOSTPORT_UNIX, &cc.addr, &bad) == -1) {
 		fprintf(stderr, "lobbyd: --redis %s: %s\n", cfg->redis, bad);
 		return -1;
 	}
@@ -242,12 +242,9 @@ server_free(struct server *s)
 		close(s->sigpipe[0]);
 		close(s->sigpipe[1]);
 	}
-	if (s->reserve != -1)
-		close(s->reserve);
 	room_free(&s->room);
 	peers_free(&s->peers);
 	loop_free(&s->loop);
-	free(s->clean);
 	free(s);
 }
 
@@ -277,16 +274,19 @@ server_run(const struct server_config *cfg)
 	size_t i;
 	int rc = 0;
 
-	if ((s = calloc(1, sizeof *s)) == NULL ||
-	    (s->clean = malloc(TEXT_CLEAN_MAX(cfg->max_line) + 1)) == NULL) {
+	if ((s = calloc(1, sizeof *s)) == NULL) {
 		fprintf(stderr, "lobbyd: out of memory\n");
-		free(s);
 		return 1;
 	}
 	s->cfg = cfg;
 	s->sigpipe[0] = s->sigpipe[1] = -1;
-	s->pause_timer = -1;
-	s->flood_timer = -1;
+	listener_init(s);
+	if (conn_init(s) == -1) {
+		fprintf(stderr, "lobbyd: out of memory\n");
+		listener_close_all(s);
+		free(s);
+		return 1;
+	}
 	loop_init(&s->loop);
 	stats_init(&s->stats, ltime_mono_ms());
 	s->loop.before_sleep = server_before_sleep;
@@ -294,7 +294,8 @@ server_run(const struct server_config *cfg)
 	/* With --redis too: the stream's entries fill the room's history. */
 	if (room_init(&s->room, cfg->sendq, cfg->history) == -1) {
 		fprintf(stderr, "lobbyd: out of memory\n");
-		free(s->clean);
+		listener_close_all(s);
+		conn_free_all(s);
 		free(s);
 		return 1;
 	}
@@ -307,7 +308,6 @@ server_run(const struct server_config *cfg)
 		server_free(s);
 		return 1;
 	}
-	s->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (server_signals(s) == -1) {
 		fprintf(stderr, "lobbyd: cannot set up signals: %s\n",
 		    strerror(errno));
@@ -322,7 +322,7 @@ server_run(const struct server_config *cfg)
 		server_free(s);
 		return 1;
 	}
-	s->max_clients = listener_client_cap(s);
+	listener_client_cap(s);
 	(void)server_clock(&s->loop, s);
 	/* The timers of the whole run, and room for the two added later
 	 * (accepting paused, --flood): no add may fail once serving. */
