@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "sline.h"
 
 void
 link_init(struct link *l)
@@ -92,28 +93,22 @@ link_send(struct link *l, const char *s, size_t n)
 void
 link_track_nick(struct link *l, const char *s, size_t n)
 {
-	static const char welcome[] = PROTO_WELCOME_PREFIX;
-	char old[PROTO_NICK_MAX + 1], new[PROTO_NICK_MAX + 1], tail;
-	char line[128];
-	size_t k;
+	struct sline sl;
 
-	if (n >= sizeof welcome - 1 && memcmp(s, welcome,
-	    sizeof welcome - 1) == 0) {
-		s += sizeof welcome - 1;
-		n -= sizeof welcome - 1;
-		for (k = 0; k < n && k < PROTO_NICK_MAX && s[k] != ' '; k++)
-			l->nick[k] = s[k];
-		l->nick[k] = '\0';
-		return;
+	switch (sline_parse(&sl, s, n)) {
+	case SLINE_WELCOME:
+		memcpy(l->nick, sl.nick, sl.nlen);
+		l->nick[sl.nlen] = '\0';
+		break;
+	case SLINE_RENAMED:
+		if (sline_nick_is(sl.nick, sl.nlen, l->nick)) {
+			memcpy(l->nick, sl.nick2, sl.n2len);
+			l->nick[sl.n2len] = '\0';
+		}
+		break;
+	default:
+		break;
 	}
-	if (n >= sizeof line || n < 4 || memcmp(s, "*** ", 4) != 0)
-		return;
-	memcpy(line, s, n);
-	line[n] = '\0';
-	if (sscanf(line, "*** %" PROTO_XSTR(PROTO_NICK_MAX) "s is now %"
-	    PROTO_XSTR(PROTO_NICK_MAX) "s%c", old, new, &tail) == 2 &&
-	    strcasecmp(old, l->nick) == 0 && link_nick_valid(new))
-		memcpy(l->nick, new, strlen(new) + 1);
 }
 
 enum link_result

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "link.h"
 #include "proto.h"
+#include "sline.h"
 
 void
 roster_init(struct roster *r)
@@ -95,99 +95,60 @@ roster_remove(struct roster *r, const char *nick)
 	r->n--;
 }
 
-/* Copy the word s[0..n) up to a blank (or stop) into w; is it a nick? */
-static bool
-roster_word(const char *s, size_t n, const char *stop, char *w, size_t *len)
+/* Add the nick at p, len bytes (valid: sline checked it). */
+static int
+roster_add_n(struct roster *r, const char *p, size_t len)
 {
-	size_t k = 0;
+	char w[PROTO_NICK_MAX + 1];
 
-	while (k < n && strchr(stop, s[k]) == NULL && k <= PROTO_NICK_MAX)
-		k++;
-	if (k == 0 || k > PROTO_NICK_MAX)
-		return false;
-	memcpy(w, s, k);
-	w[k] = '\0';
-	*len = k;
-	return link_nick_valid(w);
-}
-
-/* Does s[0..n) start with the NUL-terminated p? */
-static bool
-roster_starts(const char *s, size_t n, const char *p)
-{
-	size_t k = strlen(p);
-
-	return n >= k && memcmp(s, p, k) == 0;
+	memcpy(w, p, len);
+	w[len] = '\0';
+	return roster_add(r, w);
 }
 
 /* "*** N online: a b c": the whole room, replacing what we knew. */
 static int
-roster_who(struct roster *r, const char *s, size_t n)
+roster_who(struct roster *r, const struct sline *sl)
 {
-	char w[PROTO_NICK_MAX + 2];
-	size_t k;
+	const char *p = sl->text, *nick;
+	size_t n = sl->tlen, len;
 	int rc = 0;
 
 	roster_free(r);
-	while (n > 0) {
-		while (n > 0 && *s == ' ') {
-			s++;
-			n--;
-		}
-		if (n == 0)
-			break;
-		if (roster_word(s, n, " ", w, &k) && roster_add(r, w) == -1)
+	while (sline_who_next(&p, &n, &nick, &len))
+		if (roster_add_n(r, nick, len) == -1)
 			rc = -1;
-		while (n > 0 && *s != ' ') {
-			s++;
-			n--;
-		}
-	}
 	return rc;
 }
 
 int
 roster_update(struct roster *r, const char *s, size_t n)
 {
-	char a[PROTO_NICK_MAX + 2], b[PROTO_NICK_MAX + 2];
-	const char *p;
-	size_t k, j;
+	char w[PROTO_NICK_MAX + 1];
+	struct sline sl;
 
-	if (roster_starts(s, n, "*** welcome to lobby, you are "))
-		return roster_word(s + 30, n - 30, " (", a, &k) ?
-		    roster_add(r, a) : 0;
-	if (roster_starts(s, n, "*** ")) {
-		s += 4;
-		n -= 4;
-		if ((p = memchr(s, ' ', n)) != NULL &&
-		    roster_starts(p, n - (size_t)(p - s), " online: "))
-			return roster_who(r, p + 9,
-			    n - (size_t)(p - s) - 9);
-		if (!roster_word(s, n, " ", a, &k))
-			return 0;
-		if (roster_starts(s + k, n - k, " joined") && n == k + 7)
-			return roster_add(r, a);
-		if (roster_starts(s + k, n - k, " left")) {
-			roster_remove(r, a);
-			return 0;
-		}
-		if (roster_starts(s + k, n - k, " is now ") &&
-		    roster_word(s + k + 8, n - k - 8, " ", b, &j) &&
-		    n == k + 8 + j) {
-			roster_remove(r, a);
-			return roster_add(r, b);
-		}
+	switch (sline_parse(&sl, s, n)) {
+	case SLINE_WHO:
+		return roster_who(r, &sl);
+	case SLINE_LEFT:
+		memcpy(w, sl.nick, sl.nlen);
+		w[sl.nlen] = '\0';
+		roster_remove(r, w);
+		return 0;
+	case SLINE_RENAMED:
+		memcpy(w, sl.nick, sl.nlen);
+		w[sl.nlen] = '\0';
+		roster_remove(r, w);
+		return roster_add_n(r, sl.nick2, sl.n2len);
+	case SLINE_WELCOME:
+	case SLINE_JOINED:
+		return roster_add_n(r, sl.nick, sl.nlen);
+	case SLINE_CHAT:
+	case SLINE_ACTION:
+	case SLINE_PM:
+		/* Whoever talks is in the room (history: whoever talked). */
+		return sl.stamp > 0 ? 0 : roster_add_n(r, sl.nick, sl.nlen);
+	default:
 		return 0;
 	}
-	/* Whoever talks is in the room. */
-	if (roster_starts(s, n, "[pm] <"))
-		return roster_word(s + 6, n - 6, ">", a, &k) ?
-		    roster_add(r, a) : 0;
-	if (roster_starts(s, n, "<"))
-		return roster_word(s + 1, n - 1, ">", a, &k) ?
-		    roster_add(r, a) : 0;
-	if (roster_starts(s, n, "* "))
-		return roster_word(s + 2, n - 2, " ", a, &k) ?
-		    roster_add(r, a) : 0;
-	return 0;
 }

@@ -9,30 +9,51 @@
 #include <sys/select.h>
 #include <unistd.h>
 
-/* ANSI colours, one for each kind of line a terminal shows. */
-#define C_RESET		"\033[0m"
-#define C_NICK		"\033[32m"	/* <nick> of chat */
-#define C_SELF		"\033[34m"	/* <nick> of one's own chat */
-#define C_ACTION	"\033[35m"	/* * nick of /me */
-#define C_PM		"\033[33m"	/* [pm] <nick> */
-#define C_NOTICE	"\033[36m"	/* *** notices */
-#define C_ERROR		"\033[31m"	/* !!! errors */
-#define C_MENTION	"\033[1;7m"	/* our nick named: bold, reversed */
+#include "grapheme.h"
+#include "ltime.h"
+#include "sline.h"
 
 /*
- * Nick colours from the 256-colour palette: mid-light shades that keep
- * their contrast on black and on white (no yellows, no pale blues).
+ * Colours, chosen for contrast on dark and on light backgrounds alike
+ * (docs/CLIENT.md, "Colours"). With 8 colours only red and magenta keep
+ * 3:1 on both black and white; red and cyan say "error" and "notice", so
+ * one's own lines are bold in the terminal's own foreground, and nicks
+ * take green or magenta, plain or bold. With 256 colours every pick below
+ * keeps at least 3:1 on both (tests/test_screen.c checks the ratios).
  */
-static const char *const screen_nick256[] = {
-	"\033[38;5;160m", "\033[38;5;28m", "\033[38;5;166m",
-	"\033[38;5;25m", "\033[38;5;127m", "\033[38;5;30m",
-	"\033[38;5;94m", "\033[38;5;61m", "\033[38;5;136m",
-	"\033[38;5;132m", "\033[38;5;37m", "\033[38;5;98m",
+#define C_RESET		"\033[0m"
+#define C_SELF		"\033[1m"		/* one's own lines: bold */
+#define C_SELF256	"\033[1;38;5;63m"	/* bold blue, 4.6:1 both */
+#define C_PM		"\033[1;35m"		/* [pm] <nick>, -> *nick* */
+#define C_PM256		"\033[1;38;5;127m"
+#define C_NOTICE	"\033[36m"		/* *** notices */
+#define C_NOTICE256	"\033[38;5;30m"
+#define C_QUIET		"\033[2m"		/* joins, leaves, renames: dim */
+#define C_ERROR		"\033[31m"		/* !!! errors */
+#define C_ERROR256	"\033[38;5;160m"
+#define C_STAMP		"\033[2m"		/* a history line's stamp */
+#define C_MENTION	"\033[1;7m"		/* our nick named: bold, reversed */
+
+/*
+ * Nick colours from the 256-colour palette: mid shades that keep their
+ * contrast on black and on white (no yellows, no pale blues, not the
+ * colours of errors, notices or our own lines).
+ */
+const unsigned char screen_palette256[SCREEN_NICK256] = {
+	28, 166, 25, 127, 94, 61, 136, 132, 29, 98, 64, 130,
 };
 
-/* The same with the 8 basic colours: red, green, magenta, cyan. */
+/* The 256-colour SGR sequences of screen_palette256, in its order. */
+static const char *const screen_nick256[SCREEN_NICK256] = {
+	"\033[38;5;28m", "\033[38;5;166m", "\033[38;5;25m",
+	"\033[38;5;127m", "\033[38;5;94m", "\033[38;5;61m",
+	"\033[38;5;136m", "\033[38;5;132m", "\033[38;5;29m",
+	"\033[38;5;98m", "\033[38;5;64m", "\033[38;5;130m",
+};
+
+/* The same with the 8 basic colours: never red or cyan. */
 static const char *const screen_nick8[] = {
-	"\033[31m", "\033[32m", "\033[35m", "\033[36m",
+	"\033[32m", "\033[35m", "\033[1;32m", "\033[1;35m",
 };
 
 void
@@ -48,6 +69,7 @@ screen_init(struct screen *s, bool tty, bool color)
 	s->failed = false;
 	s->colors256 = false;
 	s->stamps = false;
+	s->quiet = false;
 	s->width = 80;
 	s->col = 0;
 	s->now = 0;
@@ -106,65 +128,6 @@ screen_nick_color(const struct screen *s, const char *nick, size_t n)
 	return screen_nick8[h % (sizeof screen_nick8 / sizeof screen_nick8[0])];
 }
 
-/* What a line is, as far as its colours go. */
-enum screen_kind {
-	SCREEN_PLAIN,		/* anything else */
-	SCREEN_NOTICE,		/* *** */
-	SCREEN_ERROR,		/* !!! */
-	SCREEN_CHAT,		/* <nick> text */
-	SCREEN_ACTION,		/* * nick text */
-	SCREEN_PM,		/* [pm] <nick> text, or our -> *nick* text */
-};
-
-/*
- * The kind of a line and its head: the first *k bytes (the sender, or
- * all of a notice), with the nick at *nick, *nlen bytes.
- */
-static enum screen_kind
-screen_kind_of(const char *text, size_t n, size_t *k, const char **nick,
-    size_t *nlen)
-{
-	const char *p;
-
-	*nick = NULL;
-	*nlen = 0;
-	if (n >= 4 && memcmp(text, "*** ", 4) == 0) {
-		*k = n;
-		return SCREEN_NOTICE;
-	}
-	if (n >= 4 && memcmp(text, "!!! ", 4) == 0) {
-		*k = n;
-		return SCREEN_ERROR;
-	}
-	if (n >= 6 && memcmp(text, "[pm] <", 6) == 0 &&
-	    (p = memchr(text, '>', n)) != NULL) {
-		*k = (size_t)(p - text) + 1;
-		*nick = text + 6;
-		*nlen = *k - 7;
-		return SCREEN_PM;
-	}
-	if (n >= 4 && memcmp(text, "-> *", 4) == 0 &&
-	    (p = memchr(text + 4, '*', n - 4)) != NULL) {
-		*k = (size_t)(p - text) + 1;
-		return SCREEN_PM;
-	}
-	if (n >= 1 && text[0] == '<' && (p = memchr(text, '>', n)) != NULL) {
-		*k = (size_t)(p - text) + 1;
-		*nick = text + 1;
-		*nlen = *k - 2;
-		return SCREEN_CHAT;
-	}
-	if (n >= 2 && memcmp(text, "* ", 2) == 0) {
-		p = memchr(text + 2, ' ', n - 2);
-		*k = p != NULL ? (size_t)(p - text) : n;
-		*nick = text + 2;
-		*nlen = *k - 2;
-		return SCREEN_ACTION;
-	}
-	*k = 0;
-	return SCREEN_PLAIN;
-}
-
 /* Can c be part of a nick (so a mention must not touch it)? */
 static bool
 screen_nickchar(char c)
@@ -187,80 +150,241 @@ screen_mention(const char *text, size_t i, size_t n, const char *nick)
 	return n;
 }
 
-/* The body of a line, the part after its head, with mentions marked. */
+/* ------------------------------------------------------------------ */
+/* Wrapping                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Columns a blank at column col takes: a TAB goes to the next stop. */
+static unsigned
+screen_blank_width(char c, unsigned col)
+{
+	return c == '\t' ? 8 - col % 8 : 1;
+}
+
+size_t
+screen_wrap(const char *text, size_t from, size_t n, unsigned col,
+    unsigned width, unsigned indent, struct screen_break *br, size_t max)
+{
+	size_t i = from, ws, we, j, next, nb = 0;
+	unsigned bw, ww, cw;
+
+	if (width == 0 || indent >= width)
+		return 0;
+	while (i < n && nb < max) {
+		ws = i;
+		for (bw = 0; i < n && (text[i] == ' ' || text[i] == '\t'); i++)
+			bw += screen_blank_width(text[i], col + bw);
+		for (we = i; we < n && text[we] != ' ' && text[we] != '\t';
+		    we++)
+			;
+		ww = (unsigned)editor_width(text + i, we - i);
+		if (col + bw + ww <= width) {
+			col += bw + ww;
+			i = we;
+			continue;
+		}
+		/* The word goes to the next row, without the blanks. */
+		if (ww <= width - indent && col > indent) {
+			br[nb].at = ws;
+			br[nb].resume = i;
+			nb++;
+			col = indent + ww;
+			i = we;
+			continue;
+		}
+		/* Longer than a row: as much as fits on each. */
+		col = col + bw > width ? width : col + bw;
+		for (j = i; j < we && nb < max; j = next) {
+			next = grapheme_next(text, we, j);
+			cw = (unsigned)editor_width(text + j, next - j);
+			if (col + cw > width) {
+				br[nb].at = br[nb].resume = j;
+				nb++;
+				col = indent;
+			}
+			col += cw;
+		}
+		i = we;
+	}
+	return nb;
+}
+
+/* A line being written: its text and where it breaks. */
+struct screen_out {
+	const char		*text;		/* the whole line */
+	struct screen_break	 br[SCREEN_BREAKS]; /* its breaks, in order */
+	size_t			 nb;		/* breaks in br */
+	size_t			 next;		/* the first break not yet made */
+	unsigned		 indent;	/* columns before continued rows */
+};
+
+/* Write text[i..j), making the breaks that fall in it. */
 static void
-screen_body(struct screen *s, const char *text, size_t from, size_t n,
+screen_emit(struct screen *s, struct screen_out *o, size_t i, size_t j)
+{
+	static const char spaces[] = "                                ";
+	struct screen_break *b;
+	unsigned k;
+
+	while (o->next < o->nb && o->br[o->next].at < j) {
+		b = &o->br[o->next];
+		if (b->at < i) {
+			o->next++;
+			continue;
+		}
+		(void)screen_put(s, o->text + i, b->at - i);
+		(void)screen_puts(s, "\r\n");
+		for (k = o->indent; k > 0; k -= k < 32 ? k : 32)
+			(void)screen_put(s, spaces, k < 32 ? k : 32);
+		i = b->resume > i ? b->resume : i;
+		if (i > j)
+			i = j;
+		o->next++;
+	}
+	if (i < j)
+		(void)screen_put(s, o->text + i, j - i);
+}
+
+/* The body of a line, text[from..n), with mentions marked. */
+static void
+screen_body(struct screen *s, struct screen_out *o, size_t from, size_t n,
     bool mark)
 {
 	size_t i = from, m, k = mark ? strlen(s->nick) : 0;
 
-	while (mark && (m = screen_mention(text, i, n, s->nick)) < n) {
-		(void)screen_put(s, text + i, m - i);
+	while (mark && (m = screen_mention(o->text, i, n, s->nick)) < n) {
+		screen_emit(s, o, i, m);
 		(void)screen_puts(s, C_MENTION);
-		(void)screen_put(s, text + m, k);
+		screen_emit(s, o, m, m + k);
 		(void)screen_puts(s, C_RESET);
 		i = m + k;
 	}
-	(void)screen_put(s, text + i, n - i);
+	screen_emit(s, o, i, n);
 }
+
+/* ------------------------------------------------------------------ */
+/* Lines                                                               */
+/* ------------------------------------------------------------------ */
 
 /* "HH:MM " of s->now, for --timestamps. */
 static void
 screen_stamp(struct screen *s)
 {
-	char stamp[16];
-	struct tm tm;
+	char stamp[LTIME_HM_LEN + 1];
 
-	if (localtime_r(&s->now, &tm) == NULL ||
-	    strftime(stamp, sizeof stamp, "%H:%M ", &tm) == 0)
-		strcpy(stamp, "--:-- ");
+	if (ltime_hm(s->now, stamp) == -1)
+		strcpy(stamp, "--:--");
 	(void)screen_puts(s, stamp);
+	(void)screen_puts(s, " ");
+}
+
+/*
+ * A history line's own stamp, "[HH:MM] " (k bytes): as it is, or with
+ * --timestamps in their form ("HH:MM "), so the line has one stamp.
+ * Returns the columns written.
+ */
+static unsigned
+screen_history_stamp(struct screen *s, const char *stamp, size_t k)
+{
+	if (s->color)
+		(void)screen_puts(s, C_STAMP);
+	if (s->stamps) {
+		(void)screen_put(s, stamp + 1, k - 3);
+		(void)screen_puts(s, " ");
+	} else
+		(void)screen_put(s, stamp, k);
+	if (s->color)
+		(void)screen_puts(s, C_RESET);
+	return (unsigned)(s->stamps ? k - 2 : k);
+}
+
+/* Is the line a join, leave or rename of someone else (quiet notices)? */
+static bool
+screen_comings(const struct screen *s, const struct sline *sl)
+{
+	if (sl->kind != SLINE_JOINED && sl->kind != SLINE_LEFT &&
+	    sl->kind != SLINE_RENAMED)
+		return false;
+	return s->nick == NULL || (!sline_nick_is(sl->nick, sl->nlen,
+	    s->nick) && !sline_nick_is(sl->nick2, sl->n2len, s->nick));
+}
+
+/* The colour of a line's head, or NULL. */
+static const char *
+screen_color_of(const struct screen *s, const struct sline *sl, bool self)
+{
+	if (!s->color)
+		return NULL;
+	if (sl->kind == SLINE_CHAT || sl->kind == SLINE_ACTION) {
+		if (self)
+			return s->colors256 ? C_SELF256 : C_SELF;
+		return screen_nick_color(s, sl->nick, sl->nlen);
+	}
+	if (sl->kind == SLINE_PM || sl->kind == SLINE_PM_SENT)
+		return s->colors256 ? C_PM256 : C_PM;
+	if (screen_comings(s, sl))
+		return C_QUIET;
+	if (sline_is_notice(sl->kind))
+		return s->colors256 ? C_NOTICE256 : C_NOTICE;
+	if (sline_is_error(sl->kind))
+		return s->colors256 ? C_ERROR256 : C_ERROR;
+	return NULL;
 }
 
 int
 screen_line(struct screen *s, const char *text, size_t n, bool self)
 {
-	const char *color = NULL, *nick;
-	enum screen_kind kind;
-	size_t k, nlen;
-	bool mention;
+	struct screen_out *o, out;
+	struct sline sl;
+	const char *color;
+	unsigned col = 0;
+	size_t k, from;
+	bool mention, whole;
 
+	o = &out;
+	(void)sline_parse(&sl, text, n);
+	if (s->quiet && screen_comings(s, &sl))
+		return 0;
 	(void)screen_hide_input(s);
-	if (s->stamps)
+	if (sl.stamp > 0)
+		col = screen_history_stamp(s, text, sl.stamp);
+	else if (s->stamps) {
 		screen_stamp(s);
-	kind = screen_kind_of(text, n, &k, &nick, &nlen);
-	mention = !self && s->nick != NULL && s->nick[0] != '\0' &&
-	    (kind == SCREEN_CHAT || kind == SCREEN_ACTION ||
-	    kind == SCREEN_PM) &&
-	    screen_mention(text, k, n, s->nick) < n;
-	if (s->color) {
-		switch (kind) {
-		case SCREEN_PLAIN:
-			break;
-		case SCREEN_NOTICE:
-			color = C_NOTICE;
-			break;
-		case SCREEN_ERROR:
-			color = C_ERROR;
-			break;
-		case SCREEN_PM:
-			color = C_PM;
-			break;
-		case SCREEN_CHAT:
-		case SCREEN_ACTION:
-			color = self ? C_SELF :
-			    screen_nick_color(s, nick, nlen);
-			break;
-		}
+		col = 6;
 	}
-	if (color != NULL) {
+	o->text = text += sl.stamp;
+	n -= sl.stamp;
+	if ((sl.kind == SLINE_CHAT || sl.kind == SLINE_ACTION) &&
+	    s->nick != NULL && s->nick[0] != '\0' &&
+	    sline_nick_is(sl.nick, sl.nlen, s->nick))
+		self = true;
+	whole = sline_is_notice(sl.kind) || sline_is_error(sl.kind);
+	k = sl.kind == SLINE_OTHER ? 0 : whole ? n : sl.head;
+	mention = !self && s->nick != NULL && s->nick[0] != '\0' &&
+	    (sl.kind == SLINE_CHAT || sl.kind == SLINE_ACTION ||
+	    sl.kind == SLINE_PM) &&
+	    screen_mention(text, k, n, s->nick) < n;
+	/* Continued rows start under the text (a notice's: after "*** "). */
+	from = whole ? 3 : k;
+	o->indent = col + (unsigned)editor_width(text, from) + 1;
+	if (sl.kind == SLINE_OTHER)
+		o->indent = col;
+	if (o->indent * 2 > s->width)
+		o->indent = s->width / 8;
+	o->next = 0;
+	o->nb = 0;
+	if (s->tty)
+		o->nb = screen_wrap(text, from, n, col +
+		    (unsigned)editor_width(text, from), s->width, o->indent,
+		    o->br, SCREEN_BREAKS);
+	color = screen_color_of(s, &sl, self);
+	if (color != NULL)
 		(void)screen_puts(s, color);
-		(void)screen_put(s, text, k);
+	screen_emit(s, o, 0, k);
+	if (color != NULL)
 		(void)screen_puts(s, C_RESET);
-	} else
-		(void)screen_put(s, text, k);
-	screen_body(s, text, k, n, mention && s->color);
-	if (mention) {
+	screen_body(s, o, k, n, mention && s->color);
+	if (mention && sl.stamp == 0) {
 		s->mentions++;
 		(void)screen_bell(s);
 	}

@@ -27,6 +27,7 @@ struct screen {
 	bool		 failed;	/* an append ran out of memory */
 	bool		 colors256;	/* the terminal has 256 colours */
 	bool		 stamps;	/* --timestamps: HH:MM before each line */
+	bool		 quiet;		/* joins, leaves, renames not shown */
 	unsigned	 width;		/* terminal columns */
 	unsigned	 col;		/* the cursor's column in the input line */
 	time_t		 now;		/* the time stamped on lines shown now */
@@ -35,6 +36,10 @@ struct screen {
 };
 
 #define SCREEN_CLEAR	"\033[H\033[2J"	/* home, erase the whole screen */
+#define SCREEN_NICK256	12		/* nick colours with 256 colours */
+
+/* The 256-colour indexes nicks take (for the contrast test). */
+extern const unsigned char screen_palette256[SCREEN_NICK256];
 
 /* Prepare an empty screen; tty and color as the run decided. */
 void	screen_init(struct screen *s, bool tty, bool color);
@@ -51,9 +56,13 @@ int	screen_hide_input(struct screen *s);
 /*
  * Show one line of clean text s[0..n): on a terminal above the input
  * line, with the sender or the kind of line coloured (self: the line is
- * our own); otherwise as it is. With stamps, "HH:MM " of s->now first.
- * A line of someone else that names s->nick as a word has the name
- * highlighted and rings the bell (on a terminal). Returns 0 or -1.
+ * our own, as is a history line with s->nick as its sender), wrapped at
+ * word boundaries to s->width with the continuation rows indented under
+ * the message text; otherwise as it is. With stamps, "HH:MM " of s->now
+ * first; a history line shows its own stamp instead, once. A line of
+ * someone else that names s->nick as a word has the name highlighted and
+ * (when live) rings the bell on a terminal. With s->quiet, joins, leaves
+ * and renames are not shown. Returns 0 or -1.
  */
 int	screen_line(struct screen *s, const char *text, size_t n, bool self);
 
@@ -63,6 +72,27 @@ int	screen_line(struct screen *s, const char *text, size_t n, bool self);
  * what the server sent. Returns 0 or -1.
  */
 int	screen_notice(struct screen *s, const char *text);
+
+#define SCREEN_BREAKS	512	/* row breaks of one line; the terminal
+				   wraps what is left of a longer one */
+
+/* Where a shown line goes on to the next row. */
+struct screen_break {
+	size_t	at;		/* the row ends before this byte */
+	size_t	resume;		/* and the next one starts at this byte */
+};
+
+/*
+ * Where to break text[from..n) (clean UTF-8) that starts at column col
+ * of a terminal width columns wide, so that no row passes width: at the
+ * blanks before a word that does not fit (they are not shown), or, for a
+ * word longer than a row, between its characters. Continued rows start
+ * at column indent. Fills at most max breaks into br, in order; returns
+ * how many. No system calls.
+ */
+size_t	screen_wrap(const char *text, size_t from, size_t n, unsigned col,
+	    unsigned width, unsigned indent, struct screen_break *br,
+	    size_t max);
 
 /* Ring the bell (on a terminal). Returns 0 or -1. */
 int	screen_bell(struct screen *s);

@@ -13,6 +13,7 @@
 
 #include "history.h"
 #include "input.h"
+#include "ltime.h"
 #include "proto.h"
 #include "term.h"
 #include "text.h"
@@ -24,16 +25,6 @@
 /* ------------------------------------------------------------------ */
 /* The session                                                         */
 /* ------------------------------------------------------------------ */
-
-/* Milliseconds on a monotonic clock. */
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 sess_nomem(struct session *s)
@@ -210,12 +201,12 @@ sess_hello(struct session *s, const char *nick)
 static void
 sess_linger(struct session *s)
 {
-	long long end = now_ms() + SESS_LINGER_MS, left;
+	long long end = ltime_mono_ms() + SESS_LINGER_MS, left;
 	struct timeval tv;
 	fd_set rd, wr;
 	int fd = s->link.sock;
 
-	while ((left = end - now_ms()) > 0) {
+	while ((left = end - ltime_mono_ms()) > 0) {
 		FD_ZERO(&rd);
 		FD_ZERO(&wr);
 		FD_SET(fd, &rd);
@@ -389,7 +380,7 @@ sess_loop(struct session *s, int sigfd)
 			if (sigfd > maxfd)
 				maxfd = sigfd;
 		}
-		now = now_ms();
+		now = ltime_mono_ms();
 		if (s->deadline != 0 && now >= s->deadline) {
 			s->status = 0;
 			break;
@@ -414,9 +405,9 @@ sess_loop(struct session *s, int sigfd)
 			sess_server_read(s);
 		if (s->status == SESS_RUNNING && FD_ISSET(STDIN_FILENO, &rd)) {
 			input_read(s);
-			s->keys_at = now_ms();
+			s->keys_at = ltime_mono_ms();
 		} else if (s->tty && editor_pending(&s->ed) &&
-		    now_ms() - s->keys_at >= EDITOR_ESC_MS)
+		    ltime_mono_ms() - s->keys_at >= EDITOR_ESC_MS)
 			input_timeout(s);
 		/* Write now rather than wait a pass for select() to agree. */
 		if (s->status == SESS_RUNNING && !s->reconnect)
@@ -424,7 +415,7 @@ sess_loop(struct session *s, int sigfd)
 		/* The 2 s for the server to close start once /quit is out. */
 		if (s->link.quitting && buf_used(&s->link.outq) == 0 &&
 		    s->deadline == 0)
-			s->deadline = now_ms() + SESS_LINGER_MS;
+			s->deadline = ltime_mono_ms() + SESS_LINGER_MS;
 		if (s->tty) {
 			sess_draw_input(s);
 			sess_write_some(s);

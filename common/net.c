@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "ltime.h"
 
 #define NET_BACKLOG	511	/* what the kernel caps somaxconn at anyway */
 #define NET_LIVE_MS	500	/* how long a socket file has to answer */
@@ -149,7 +150,6 @@ net_unix_stale(const union net_addr *a)
 {
 	struct pollfd p;
 	int64_t left = NET_LIVE_MS, start;
-	struct timespec ts;
 	socklen_t len;
 	int fd, err, rc;
 
@@ -167,15 +167,12 @@ net_unix_stale(const union net_addr *a)
 		err = errno;
 	else {
 		/* Wait for the answer, however many signals come meanwhile. */
-		clock_gettime(CLOCK_MONOTONIC, &ts);
-		start = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+		start = ltime_mono_ms();
 		p.fd = fd;
 		p.events = POLLOUT;
 		do {
 			rc = poll(&p, 1, (int)left);
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			left = NET_LIVE_MS - ((int64_t)ts.tv_sec * 1000 +
-			    ts.tv_nsec / 1000000 - start);
+			left = NET_LIVE_MS - (ltime_mono_ms() - start);
 		} while (rc == -1 && errno == EINTR && left > 0);
 		len = sizeof err;
 		if (rc == 1 && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err,

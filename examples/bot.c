@@ -11,13 +11,14 @@
 #include "line.h"
 #include "net.h"
 #include "proto.h"
+#include "sline.h"
 
 /*
  * The whole of a bot is a loop: read the room's lines, react to some of
- * them by writing lines back. Everything it needs from the protocol is a
- * handful of fixed prefixes (docs/PROTOCOL.md; the nick length, port and
- * welcome come from common/proto.h), and the framer in common/line.h
- * turns the byte stream into lines. A bot may block: it
+ * them by writing lines back. What a line is (chat, a join, a rename...)
+ * comes from common/sline.h, the one parser of the server's lines
+ * (docs/PROTOCOL.md), and the framer in common/line.h turns the byte
+ * stream into lines. A bot may block: it
  * has nobody but itself to wait for, so plain blocking reads and writes
  * do, and there is no select() loop to get wrong.
  */
@@ -25,10 +26,6 @@
 #define BOT_NICK	"bot"
 #define BOT_HOST	"127.0.0.1"
 #define BOT_MAXLINE	(64 * 1024)	/* server lines: /who names everyone */
-
-#define WELCOME		PROTO_WELCOME_PREFIX
-#define JOINED		" joined"
-#define IS_NOW		" is now "
 
 /* The bot's state between lines. */
 struct bot {
@@ -62,15 +59,12 @@ bot_send(struct bot *b, const char *s)
 	return 0;
 }
 
-/* Copy the n bytes at s into a NUL-terminated nick, if it fits. */
-static bool
+/* Copy the n bytes at s (a nick sline checked) into dst. */
+static void
 bot_nick_copy(char *dst, const char *s, size_t n)
 {
-	if (n == 0 || n > PROTO_NICK_MAX)
-		return false;
 	memcpy(dst, s, n);
 	dst[n] = '\0';
-	return true;
 }
 
 /* The current time in UTC, as ISO 8601 ("2025-07-01T12:00:00Z"). */
@@ -85,16 +79,18 @@ bot_utc_now(char *out, size_t outlen)
 		snprintf(out, outlen, "unknown");
 }
 
-/* Is text, less trailing blanks, exactly the command word cmd? */
+/* Is text[0..n), less trailing blanks, exactly the command word cmd? */
 static bool
-bot_is(const char *text, const char *cmd)
+bot_is(const char *text, size_t n, const char *cmd)
 {
-	size_t n = strlen(cmd);
+	size_t k = strlen(cmd);
 
-	if (strncmp(text, cmd, n) != 0)
+	if (n < k || memcmp(text, cmd, k) != 0)
 		return false;
-	text += n;
-	return text[strspn(text, " \t")] == '\0';
+	for (; k < n; k++)
+		if (text[k] != ' ' && text[k] != '\t')
+			return false;
+	return true;
 }
 
 /*
@@ -102,74 +98,61 @@ bot_is(const char *text, const char *cmd)
  * cannot be written to.
  */
 static int
-bot_line(struct bot *b, const char *s)
+bot_line(struct bot *b, const char *s, size_t n)
 {
 	char reply[128], who[PROTO_NICK_MAX + 1], now[32];
-	const char *p, *q;
-	size_t n = strlen(s);
+	struct sline sl;
 
-	/* Our first nick is a guest one, until the /nick sent is taken. */
-	if (strncmp(s, WELCOME, strlen(WELCOME)) == 0) {
-		p = s + strlen(WELCOME);
-		(void)bot_nick_copy(b->nick, p, strcspn(p, " "));
+	switch (sline_parse(&sl, s, n)) {
+	case SLINE_WELCOME:
+		/* Our first nick is a guest one, until the /nick is taken. */
+		bot_nick_copy(b->nick, sl.nick, sl.nlen);
 		return 0;
-	}
-	/* "*** OLD is now NEW": follow our own renames only. */
-	if (strncmp(s, "*** ", 4) == 0 && (q = strstr(s, IS_NOW)) != NULL &&
-	    bot_nick_copy(who, s + 4, (size_t)(q - s - 4)) &&
-	    strcmp(who, b->nick) == 0) {
-		(void)bot_nick_copy(b->nick, q + strlen(IS_NOW),
-		    strlen(q + strlen(IS_NOW)));
-		fprintf(stderr, "bot: now called %s\n", b->nick);
+	case SLINE_RENAMED:
+		/* Follow our own renames only (nicks ignore case). */
+		if (sline_nick_is(sl.nick, sl.nlen, b->nick)) {
+			bot_nick_copy(b->nick, sl.nick2, sl.n2len);
+			fprintf(stderr, "bot: now called %s\n", b->nick);
+		}
 		return 0;
-	}
-	/* "*** NICK joined": say hello. */
-	if (strncmp(s, "*** ", 4) == 0 && n > 4 + strlen(JOINED) &&
-	    strcmp(s + n - strlen(JOINED), JOINED) == 0 &&
-	    bot_nick_copy(who, s + 4, n - 4 - strlen(JOINED)) &&
-	    strchr(who, ' ') == NULL) {
+	case SLINE_JOINED:
+		bot_nick_copy(who, sl.nick, sl.nlen);
 		snprintf(reply, sizeof reply, "hello %s", who);
 		return bot_send(b, reply);
-	}
-	if (strcmp(s, "*** server shutting down") == 0) {
+	case SLINE_SHUTDOWN:
 		b->done = true;
 		return 0;
-	}
-	/* "<alice> !time" in the room, or "[pm] <alice> !time" to us. */
-	p = strncmp(s, "[pm] <", 6) == 0 ? s + 5 : s;
-	if (*p == '<' && (q = strstr(p, "> ")) != NULL &&
-	    bot_nick_copy(who, p + 1, (size_t)(q - p - 1)) &&
-	    bot_is(q + 2, "!time")) {
+	case SLINE_CHAT:
+	case SLINE_PM:
+		/* "<alice> !time" in the room, "[pm] <alice> !time" to us;
+		   never a line of the history. */
+		if (sl.stamp > 0 || !bot_is(sl.text, sl.tlen, "!time"))
+			return 0;
+		bot_nick_copy(who, sl.nick, sl.nlen);
 		bot_utc_now(now, sizeof now);
-		if (p != s)
+		if (sl.kind == SLINE_PM)
 			snprintf(reply, sizeof reply, "/msg %s it is %s", who,
 			    now);
 		else
 			snprintf(reply, sizeof reply, "%s: it is %s", who, now);
 		return bot_send(b, reply);
+	case SLINE_NOUSER:
+	case SLINE_ERROR:
+		fprintf(stderr, "bot: the server says: %.*s\n", (int)n - 4,
+		    s + 4);
+		return 0;
+	default:
+		return 0;
 	}
-	if (strncmp(s, "!!! ", 4) == 0)
-		fprintf(stderr, "bot: the server says: %s\n", s + 4);
-	return 0;
 }
 
 /* line_fn for the framer: one server line at a time. */
 static int
 bot_framed(void *arg, enum line_event ev, const char *text, size_t len)
 {
-	struct bot *b = arg;
-	char *s;
-	int r;
-
 	if (ev == LINE_TOOLONG)
 		return 0;	/* nothing a bot answers is that long */
-	if ((s = malloc(len + 1)) == NULL)
-		return -1;
-	memcpy(s, text, len);
-	s[len] = '\0';
-	r = bot_line(b, s);
-	free(s);
-	return r;
+	return bot_line(arg, text, len);
 }
 
 static void

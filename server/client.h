@@ -16,7 +16,7 @@
 
 struct peer;
 struct server;
-struct web_member;
+struct transport;
 
 /*
  * A client is created by client_new() when a connection is accepted and
@@ -52,7 +52,8 @@ struct client {
 	struct client	*prev;		/* previous member, in join order */
 	struct client	*next;		/* next member, in join order */
 	struct server	*srv;		/* its server; NULL in unit tests */
-	struct web_member *web;		/* WebSocket state; NULL for TCP */
+	const struct transport *tp;	/* how its bytes move (transport.h) */
+	void		*tp_state;	/* the transport's, per member */
 	struct client	*conn_prev;	/* previous open connection */
 	struct client	*conn_next;	/* next open connection */
 	struct client	*pending_next;	/* next with output from outside the

@@ -15,82 +15,8 @@ static const char cluster_unavailable_send[] = PROTO_UNAVAILABLE_SEND;
 static const char cluster_unavailable_later[] = PROTO_UNAVAILABLE_LATER;
 
 /* ---------------------------------------------------------------------
- * Options: the Redis address and the room name
+ * Options: the room name (the Redis address is common/hostport's)
  * ------------------------------------------------------------------- */
-
-/* Parse a whole port number 1-65535 from s; -1 if it is not one. */
-static long
-cluster_port(const char *s)
-{
-	long v = 0;
-
-	if (*s == '\0')
-		return -1;
-	for (; *s != '\0'; s++) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-		if (v > 65535)
-			return -1;
-	}
-	return v >= 1 ? v : -1;
-}
-
-int
-cluster_addr_parse(const char *text, struct cluster_addr *a,
-    const char **why)
-{
-	const char *colon, *host, *end;
-	size_t hlen;
-	long port;
-
-	memset(a, 0, sizeof *a);
-	if (strncmp(text, "unix:", 5) == 0) {
-		if (text[5] == '\0') {
-			*why = "unix: needs a socket path";
-			return -1;
-		}
-		if (strlen(text + 5) >= sizeof a->path) {
-			*why = "the socket path is too long";
-			return -1;
-		}
-		a->is_unix = true;
-		snprintf(a->path, sizeof a->path, "%s", text + 5);
-		return 0;
-	}
-	if (text[0] == '[') {
-		host = text + 1;
-		if ((end = strchr(host, ']')) == NULL || end[1] != ':') {
-			*why = "an IPv6 address is written [ADDR]:PORT";
-			return -1;
-		}
-		colon = end + 1;
-	} else {
-		host = text;
-		if ((colon = strchr(text, ':')) == NULL) {
-			*why = "expected HOST:PORT, [V6]:PORT or unix:PATH";
-			return -1;
-		}
-		if (strchr(colon + 1, ':') != NULL) {
-			*why = "an IPv6 address is written [ADDR]:PORT";
-			return -1;
-		}
-		end = colon;
-	}
-	hlen = (size_t)(end - host);
-	if (hlen == 0 || hlen >= sizeof a->host) {
-		*why = hlen == 0 ? "the host is empty" : "the host is too long";
-		return -1;
-	}
-	if ((port = cluster_port(colon + 1)) == -1) {
-		*why = "the port must be a number from 1 to 65535";
-		return -1;
-	}
-	memcpy(a->host, host, hlen);
-	a->host[hlen] = '\0';
-	a->port = (unsigned)port;
-	return 0;
-}
 
 bool
 cluster_room_valid(const char *name)

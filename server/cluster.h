@@ -33,21 +33,6 @@ struct room;
 #define CLUSTER_ID_MAX		48	/* a stream ID, "MS-SEQ" */
 #define CLUSTER_HOLD_MAX	65536	/* input held for one joiner, bytes */
 
-/* Where Redis is: "HOST:PORT", "[V6]:PORT" or "unix:PATH". */
-struct cluster_addr {
-	bool		 is_unix;	/* path is set, not host and port */
-	char		 host[256];	/* name or address, no brackets */
-	unsigned	 port;		/* 1-65535 */
-	char		 path[108];	/* Unix-domain socket path */
-};
-
-/*
- * Parse text into a. Returns 0, or -1 with *why saying what is wrong
- * (a static string, for a usage error).
- */
-int	cluster_addr_parse(const char *text, struct cluster_addr *a,
-	    const char **why);
-
 /* Whether name is a valid --room: 1-32 of A-Z a-z 0-9 _ -. */
 bool	cluster_room_valid(const char *name);
 

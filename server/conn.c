@@ -2,6 +2,7 @@
 #include "server-int.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -11,7 +12,9 @@
 #include "commands.h"
 #include "line.h"
 #include "log.h"
+#include "ltime.h"
 #include "text.h"
+#include "transport.h"
 
 /*
  * A connection is a struct client: the room sees its member side (nick,
@@ -19,9 +22,11 @@
  * each callback the client itself as its argument; c->srv leads back to
  * the server.
  *
- * Output is never copied per client: a TCP member is written straight
- * from the room log's shared blocks with writev() (a WebSocket member's
- * lines are framed first, by web.c). Who has something to write is the
+ * Output is never copied per client: every member is written straight
+ * from the room log's shared blocks with writev(), through its transport
+ * (transport.h), which frames what it must beside the log's bytes (a
+ * WebSocket member's frame headers). This file never asks which kind of
+ * member it holds. Who has something to write is the
  * log's pending list (a broadcast moves every caught-up member onto it at
  * once); before the loop sleeps only those are visited, never a quiet
  * room's members. A member whose socket is full is parked off that list
@@ -29,8 +34,9 @@
  *
  * The server keeps three lists through the clients' own links:
  * - s->conns, every open connection (conn_next, conn_prev);
- * - s->pending, those with output from outside the room log (a WebSocket
- *   pong: pending_next, flag CLIENT_PENDING);
+ * - s->pending, those with output from outside the room log (a
+ *   transport's own, such as a WebSocket pong: pending_next, flag
+ *   CLIENT_PENDING);
  * - s->closing, those that left the room during the pass (closing_next):
  *   closed after it, so no list is changed while it is being walked;
  * - s->held, those over the --flood rate (held_next, held_prev, flag
@@ -46,9 +52,23 @@ static ssize_t	conn_writev(struct server *, struct client *);
  * Opening and closing
  * ------------------------------------------------------------------- */
 
+int
+conn_init(struct server *s)
+{
+	s->flood_timer = -1;
+	s->clean = malloc(TEXT_CLEAN_MAX(s->cfg->max_line) + 1);
+	return s->clean != NULL ? 0 : -1;
+}
+
+unsigned
+conn_new_id(struct server *s)
+{
+	return ++s->next_id;
+}
+
 struct client *
 conn_open(struct server *s, int fd, const union net_addr *peer,
-    const char *addr, struct web_member *web)
+    const char *addr, const struct transport *tp, void *state)
 {
 	struct client *c;
 
@@ -67,13 +87,14 @@ conn_open(struct server *s, int fd, const union net_addr *peer,
 		client_free(c);
 		return NULL;
 	}
-	c->web = web;
+	c->tp = tp;
+	c->tp_state = state;
 	c->conn_next = s->conns;
 	if (s->conns != NULL)
 		s->conns->conn_prev = c;
 	s->conns = c;
 	s->nclients++;
-	c->last_input = loop_now_ms();
+	c->last_input = ltime_mono_ms();
 	flood_init(&c->flood, &s->cfg->flood, c->last_input);
 	s->stats.accepted++;
 	stats_join(&s->stats);
@@ -111,15 +132,16 @@ conn_close(struct server *s, struct client *c)
 		conn_unhold(s, c);
 	peers_put(&s->peers, c->peer);
 	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
-	if (c->web != NULL) {
-		/* The close frame, then a graceful close, are web.c's. */
-		web_member_close(c);
-		web_member_free(c->web);
-	} else {
-		/* A slow client was cut off the log: nothing left to send. */
-		(void)conn_writev(s, c);
-		close(fd);
-	}
+	/*
+	 * The last write: what its socket takes of its lines (a slow client
+	 * was cut off the log: none), then what its transport puts after
+	 * them (a close frame).
+	 */
+	c->tp->finish(c, &s->room.rlog);
+	(void)conn_writev(s, c);
+	c->tp->close(c);
+	c->tp->free(c->tp_state);
+	c->tp_state = NULL;
 	room_forget(&s->room, c);
 	if (c->conn_prev != NULL)
 		c->conn_prev->conn_next = c->conn_next;
@@ -152,11 +174,13 @@ conn_free_all(struct server *s)
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->conn_next;
 		close(c->fd);
-		web_member_free(c->web);
+		c->tp->free(c->tp_state);
 		client_free(c);
 	}
 	s->conns = s->pending = s->closing = NULL;
 	s->nclients = 0;
+	free(s->clean);
+	s->clean = NULL;
 }
 
 /* ---------------------------------------------------------------------
@@ -182,6 +206,7 @@ conn_text(struct client *c, const char *text, size_t len)
 /* Held lines are kept as records: a kind byte, the text, an LF. */
 #define CONN_HELD_TEXT	'T'		/* a line of text */
 #define CONN_HELD_LONG	'L'		/* an overlong line (no text) */
+#define CONN_HELD_END	'E'		/* a request to leave (no text) */
 
 /* One line from c, its turn come: too long, or text to act on. */
 static int
@@ -195,8 +220,7 @@ conn_take(struct client *c, enum line_event ev, const char *text,
 	return conn_text(c, text, len);
 }
 
-/* The last line at a clean EOF: taken at once, as c is leaving. */
-static int
+int
 conn_last_line(void *arg, enum line_event ev, const char *text, size_t len)
 {
 	struct client *c = arg;
@@ -228,7 +252,7 @@ conn_cost(struct server *s, enum line_event ev, const char *text,
  * after one that had to wait, waits too, in c->held: lines keep their
  * order, and none is lost.
  */
-static int
+int
 conn_line(void *arg, enum line_event ev, const char *text, size_t len)
 {
 	struct client *c = arg;
@@ -247,9 +271,20 @@ conn_line(void *arg, enum line_event ev, const char *text, size_t len)
 }
 
 int
-conn_line_text(struct client *c, const char *text, size_t len)
+conn_end(struct client *c, const char *why)
 {
-	return conn_line(c, LINE_TEXT, text, len);
+	char rec[2] = { CONN_HELD_END, '\n' };
+
+	if (buf_used(&c->held) == 0) {
+		room_leave(&c->srv->room, c, NULL, why);
+		return 1;
+	}
+	/* Its lines are held: it leaves after them, in their order. */
+	if (buf_append(&c->held, rec, sizeof rec) == -1) {
+		room_leave(&c->srv->room, c, NULL, why);
+		return 1;
+	}
+	return 0;
 }
 
 /*
@@ -269,6 +304,12 @@ conn_release(struct client *c, const struct flood_rate *r, int64_t now)
 		if (c->flags & (CLIENT_CLOSING | CLIENT_SLOW))
 			return 0;
 		p = buf_peek(&c->held);
+		if (p[0] == CONN_HELD_END) {
+			/* Leaving takes no token. */
+			room_leave(&c->srv->room, c, NULL, "closed");
+			buf_drain(&c->held, 2);
+			return 0;
+		}
 		lf = memchr(p, '\n', buf_used(&c->held));
 		len = (size_t)(lf - p) + 1;
 		cost = conn_cost(c->srv, p[0] == CONN_HELD_LONG ? LINE_TOOLONG :
@@ -297,7 +338,7 @@ conn_flood_timer(struct loop *l, void *arg)
 {
 	struct server *s = arg;
 	struct client *c, *next;
-	int64_t now = loop_now_ms(), wait, soonest = -1;
+	int64_t now = ltime_mono_ms(), wait, soonest = -1;
 
 	(void)l;
 	for (c = s->held; c != NULL; c = next) {
@@ -362,14 +403,16 @@ conn_hold(struct server *s, struct client *c)
 }
 
 void
-conn_web_input(struct client *c, const char *p, size_t n)
+conn_input(struct client *c, char *p, size_t n)
 {
-	/* Frames, not a telnet byte stream; each text one comes back as a
-	 * line through conn_line_text(). */
-	web_member_input(c, p, n);
-	if (buf_used(&c->held) > 0 &&
+	struct server *s = c->srv;
+
+	/* The transport frames; each line comes back through conn_line(). */
+	if (c->tp->input(c, p, n) == -1 && !(c->flags & CLIENT_CLOSING))
+		room_leave(&s->room, c, PROTO_REASON_ERROR, "out of memory");
+	else if (buf_used(&c->held) > 0 &&
 	    !(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)))
-		conn_hold(c->srv, c);
+		conn_hold(s, c);
 }
 
 /*
@@ -383,35 +426,23 @@ conn_read(struct loop *l, int fd, int mask, void *arg)
 	struct client *c = arg;
 	struct server *s = c->srv;
 	ssize_t n;
-	int rc;
 
 	(void)l;
+	(void)fd;
 	(void)mask;
 	/* Leaving, or about to for being too slow: its input is moot. */
 	if (c->flags & (CLIENT_CLOSING | CLIENT_SLOW))
 		return;
-	n = read(fd, s->rbuf, sizeof s->rbuf);
+	n = c->tp->read(c, s->rbuf, sizeof s->rbuf);
 	if (n > 0) {
-		c->last_input = s->now = loop_now_ms();
+		c->last_input = s->now = ltime_mono_ms();
 		c->bytes_in += (uint64_t)n;
 		s->stats.bytes_in += (uint64_t)n;
-		if (c->web != NULL) {
-			conn_web_input(c, s->rbuf, (size_t)n);
-			return;
-		}
-		n = (ssize_t)telnet_strip(&c->telnet, s->rbuf, (size_t)n);
-		rc = line_feed(&c->line, s->rbuf, (size_t)n, conn_line, c);
-		if (rc == -1 && !(c->flags & CLIENT_CLOSING))
-			room_leave(&s->room, c, PROTO_REASON_ERROR,
-			    "out of memory");
-		else if (buf_used(&c->held) > 0 &&
-		    !(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)))
-			conn_hold(s, c);
+		conn_input(c, s->rbuf, (size_t)n);
 	} else if (n == 0) {
 		/* A clean EOF: the unfinished last line still counts (it is
 		 * never held: nothing is held while reading). */
-		if (c->web == NULL)
-			(void)line_finish(&c->line, conn_last_line, c);
+		c->tp->eof(c);
 		room_leave(&s->room, c, NULL, "eof");
 	} else {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
@@ -435,26 +466,27 @@ conn_stop_reading(struct server *s)
  * ------------------------------------------------------------------- */
 
 /*
- * Write what TCP member c has to receive, straight from the room log's
- * blocks, in one writev(). Returns the bytes written, or -1 with errno.
+ * Write what member c has to receive, straight from the room log's
+ * blocks as its transport frames them, in one writev(). Returns the bytes
+ * written, or -1 with errno.
  */
 static ssize_t
 conn_writev(struct server *s, struct client *c)
 {
+	const struct transport *t = c->tp;
 	struct rlog *l = &s->room.rlog;
 	ssize_t n;
 	int cnt;
 
-	if ((cnt = rlog_iov(l, &c->rd, s->iov, SERVER_IOV)) == 0) {
+	if ((cnt = t->fill(c, l, s->iov, SERVER_IOV)) == 0) {
 		/* Only its own lines were left: that makes it idle. */
-		(void)rlog_advance(l, &c->rd, 0);
+		(void)t->advance(c, l, 0);
 		return 0;
 	}
-	if ((n = writev(c->fd, s->iov, cnt)) <= 0)
+	if ((n = t->writev(c, s->iov, cnt)) <= 0)
 		return n;
 	c->bytes_out += (uint64_t)n;
-	stats_written(&s->stats, (size_t)n,
-	    rlog_advance(l, &c->rd, (size_t)n));
+	stats_written(&s->stats, (size_t)n, t->advance(c, l, (size_t)n));
 	return n;
 }
 
@@ -466,14 +498,8 @@ conn_flush(struct client *c)
 	ssize_t n;
 	bool left;
 
-	if (c->web != NULL) {
-		/* Lines become frames first: web.c sends those. */
-		n = web_member_flush(c);
-		left = web_member_unsent(c);
-	} else {
-		n = conn_writev(s, c);
-		left = rlog_has_output(l, &c->rd);
-	}
+	n = conn_writev(s, c);
+	left = c->tp->unsent(c, l);
 	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 	    errno != EINTR) {
 		log_debug("client %u: write: %s", c->id, strerror(errno));
@@ -492,25 +518,26 @@ conn_flush(struct client *c)
 }
 
 /*
- * c had output left over, and its socket can take more now. A TCP member
- * goes back on the pending list and is written with the others before
- * the loop sleeps, after this pass's reads: one writev() per pass takes
- * what they appended too.
+ * c had output left over, and its socket can take more now. It goes back
+ * on the pending list and is written with the others before the loop
+ * sleeps, after this pass's reads: one writev() per pass takes what they
+ * appended too. (A closing member's last write is conn_close()'s.)
  */
 static void
 conn_write(struct loop *l, int fd, int mask, void *arg)
 {
 	struct client *c = arg;
 	struct server *s = c->srv;
+	struct rlog *rl = &s->room.rlog;
 
 	(void)l;
 	(void)mask;
-	rlog_unpark(&s->room.rlog, &c->rd);
-	/* A closing member's last write is conn_close()'s. */
-	if (c->flags & CLIENT_CLOSING || c->web == NULL)
-		loop_del(&s->loop, fd, LOOP_WRITE);
-	else
-		conn_flush(c);
+	rlog_unpark(rl, &c->rd);
+	loop_del(&s->loop, fd, LOOP_WRITE);
+	/* What is left is its transport's own (a pong): flushed all the same. */
+	if (!(c->flags & CLIENT_CLOSING) && !rlog_has_output(rl, &c->rd) &&
+	    c->tp->unsent(c, rl))
+		conn_on_output(s, c);
 }
 
 void
@@ -585,7 +612,7 @@ conn_unsent(const struct server *s)
 	if (s->room.rlog.pending.count + s->room.rlog.parked.count > 0)
 		return true;
 	for (c = s->conns; c != NULL; c = c->conn_next)
-		if (c->web != NULL && web_member_unsent(c))
+		if (c->tp->unsent(c, &s->room.rlog))
 			return true;
 	return false;
 }
@@ -598,7 +625,7 @@ int64_t
 conn_idle_check(struct loop *l, void *arg)
 {
 	struct server *s = arg;
-	int64_t now = loop_now_ms(), limit, next;
+	int64_t now = ltime_mono_ms(), limit, next;
 	struct client *c, *cnext;
 
 	(void)l;
@@ -631,8 +658,7 @@ conn_trim(struct loop *l, void *arg)
 	for (c = s->conns; c != NULL; c = c->conn_next) {
 		buf_shrink(&c->rd.priv);
 		line_shrink(&c->line);
-		if (c->web != NULL)
-			web_member_trim(c);
+		c->tp->trim(c);
 	}
 	/* A quiet room needs no spare block either. */
 	if (!conn_unsent(s))

@@ -15,7 +15,9 @@
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
 
+#include "cluster_lua.h"
 #include "log.h"
+#include "ltime.h"
 #include "proto.h"
 #include "redisloop.h"
 #include "room.h"
@@ -35,150 +37,10 @@
 #define CREDIS_NKEYS		6	/* keys every script is given */
 
 /*
- * Every change to the room is one call of this script, so that presence,
- * nicks and the stream change together, atomically: no other instance
- * can slip in between a check and its update. KEYS: the stream, the
- * presence hash (member -> nick), the nick registry (lower-case nick ->
- * member), the join order (sorted set), the counters (guest numbers, join
- * order) and the room's epoch (which changes only when Redis lost the
- * room). ARGV[1] is the operation, ARGV[2] the stream's MAXLEN.
+ * Every change to the room is one call of the script in cluster.lua
+ * (embedded at build time: cluster_lua.h), so that presence, nicks and the
+ * stream change together, atomically.
  */
-static const char *const credis_script[] = {
-	"local S, M, N, O, C, E = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]",
-	"local op, maxlen = ARGV[1], ARGV[2]",
-	"local function add(...)",
-	"  return redis.call('XADD', S, 'MAXLEN', '~', maxlen, '*', ...)",
-	"end",
-	"local function claim(key, nick)",
-	"  local lk = string.lower(nick)",
-	"  if redis.call('HSETNX', N, lk, key) == 1 then return true end",
-	"  return redis.call('HGET', N, lk) == key",
-	"end",
-	"local function guest(key)",
-	"  while true do",
-	"    local nick = 'guest' .. redis.call('HINCRBY', C, 'guest', 1)",
-	"    if claim(key, nick) then return nick end",
-	"  end",
-	"end",
-	"local function enter(key, nick)",
-	"  redis.call('HSET', M, key, nick)",
-	"  redis.call('ZADD', O, redis.call('HINCRBY', C, 'seq', 1), key)",
-	"end",
-	"local function drop(key, nick, reason)",
-	"  redis.call('HDEL', M, key)",
-	"  local lk = string.lower(nick)",
-	"  if redis.call('HGET', N, lk) == key then redis.call('HDEL', N, lk) end",
-	"  redis.call('ZREM', O, key)",
-	"  add('t', 'l', 'm', key, 'n', nick, 'x', reason)",
-	"end",
-	"local function mine(key, inst)",
-	"  return string.sub(key, 1, #inst + 1) == inst .. ':'",
-	"end",
-	"if op == 'hello' then",
-	"  redis.call('SET', ARGV[3], '1', 'PX', ARGV[4])",
-	"  redis.call('SET', E, ARGV[5], 'NX')",
-	"  local first, fid = redis.call('XRANGE', S, '-', '+', 'COUNT', 1), ''",
-	"  if #first > 0 then fid = first[1][1] end",
-	"  return {redis.call('GET', E), fid}",
-	"elseif op == 'join' then",
-	"  local key = ARGV[3]",
-	"  local nick = guest(key)",
-	"  enter(key, nick)",
-	"  local k = tostring(redis.call('HLEN', M))",
-	"  return {nick, add('t', 'j', 'm', key, 'n', nick, 'k', k)}",
-	"elseif op == 'leave' then",
-	"  local nick = redis.call('HGET', M, ARGV[3])",
-	"  if nick then drop(ARGV[3], nick, ARGV[4]) end",
-	"  return 'ok'",
-	"elseif op == 'say' then",
-	"  local nick = redis.call('HGET', M, ARGV[3])",
-	"  if not nick then return {'gone', ''} end",
-	"  add('t', ARGV[4], 'm', ARGV[3], 'n', nick, 'x', ARGV[5])",
-	"  return {'ok', ''}",
-	"elseif op == 'msg' then",
-	"  local nick = redis.call('HGET', M, ARGV[3])",
-	"  if not nick then return {'gone', ''} end",
-	"  local to = redis.call('HGET', N, string.lower(ARGV[4]))",
-	"  if not to then return {'nouser', ARGV[4]} end",
-	"  add('t', 'p', 'm', ARGV[3], 'n', nick, 'r', to, 'x', ARGV[5])",
-	"  return {'ok', ''}",
-	"elseif op == 'nick' then",
-	"  local key, new = ARGV[3], ARGV[4]",
-	"  local old = redis.call('HGET', M, key)",
-	"  if not old then return {'gone', ''} end",
-	"  if not claim(key, new) then return {'taken', new} end",
-	"  if string.lower(old) ~= string.lower(new) then",
-	"    redis.call('HDEL', N, string.lower(old))",
-	"  end",
-	"  redis.call('HSET', M, key, new)",
-	"  add('t', 'n', 'm', key, 'n', new, 'o', old)",
-	"  return {'ok', ''}",
-	"elseif op == 'who' then",
-	"  local keys, out = redis.call('ZRANGE', O, 0, -1), {}",
-	"  for i = 1, #keys, 500 do",
-	"    local nicks = redis.call('HMGET', M,",
-	"        unpack(keys, i, math.min(i + 499, #keys)))",
-	"    for j = 1, #nicks do",
-	"      if nicks[j] then out[#out + 1] = nicks[j] end",
-	"    end",
-	"  end",
-	"  return out",
-	"elseif op == 'reap' then",
-	"  local alive, n = {}, 0",
-	"  for _, key in ipairs(redis.call('ZRANGE', O, 0, -1)) do",
-	"    local inst = string.match(key, '^(.*):') or ''",
-	"    if alive[inst] == nil then",
-	"      alive[inst] = redis.call('EXISTS', ARGV[3] .. inst) == 1",
-	"    end",
-	"    local nick = redis.call('HGET', M, key)",
-	"    if not alive[inst] and nick then",
-	"      drop(key, nick, 'lost')",
-	"      n = n + 1",
-	"    end",
-	"  end",
-	"  return n",
-	"elseif op == 'sync' then",
-	"  local inst, silent, nlive = ARGV[3], ARGV[6] == '1', tonumber(ARGV[7])",
-	"  redis.call('SET', ARGV[4], '1', 'PX', ARGV[5])",
-	"  local live, gone, i = {}, {}, 8",
-	"  for j = 1, nlive do live[inst .. ':' .. ARGV[i]] = true; i = i + 2 end",
-	"  while i < #ARGV do gone[inst .. ':' .. ARGV[i]] = ARGV[i + 1]; i = i + 2 end",
-	"  for _, key in ipairs(redis.call('ZRANGE', O, 0, -1)) do",
-	"    local nick = redis.call('HGET', M, key)",
-	"    if mine(key, inst) and not live[key] and nick then",
-	"      drop(key, nick, gone[key] or '')",
-	"    end",
-	"  end",
-	"  local out = {}",
-	"  i = 8",
-	"  for j = 1, nlive do",
-	"    local key, nick = inst .. ':' .. ARGV[i], ARGV[i + 1]",
-	"    if redis.call('HGET', M, key) ~= nick then",
-	"      local now = nick",
-	"      if not claim(key, nick) then now = guest(key) end",
-	"      enter(key, now)",
-	"      if silent then",
-	"        if now ~= nick then add('t', 'n', 'm', key, 'n', now, 'o', nick) end",
-	"      else",
-	"        local k = tostring(redis.call('HLEN', M))",
-	"        add('t', 'j', 'm', key, 'n', now, 'k', k)",
-	"        if now ~= nick then out[#out + 1] = ARGV[i]; out[#out + 1] = now end",
-	"      end",
-	"    end",
-	"    i = i + 2",
-	"  end",
-	"  return out",
-	"elseif op == 'bye' then",
-	"  local inst = ARGV[3]",
-	"  for _, key in ipairs(redis.call('ZRANGE', O, 0, -1)) do",
-	"    local nick = redis.call('HGET', M, key)",
-	"    if mine(key, inst) and nick then drop(key, nick, ARGV[5]) end",
-	"  end",
-	"  redis.call('DEL', ARGV[4])",
-	"  return 'ok'",
-	"end",
-	"return redis.error_reply('lobbyd: unknown operation ' .. op)",
-};
 
 /* Where the link is. */
 enum credis_state {
@@ -197,7 +59,6 @@ struct credis {
 	char		 hbkey[CLUSTER_ROOM_MAX + 48]; /* ours */
 	char		 maxlen[24];	/* the stream's MAXLEN, as text */
 	char		 name[CLUSTER_ROOM_MAX + 48]; /* CLIENT SETNAME */
-	char		*script;	/* credis_script as one text */
 	char		 sha[48];	/* the script's SHA1, once loaded */
 	char		 epoch[CLUSTER_INST_LEN + 1]; /* the room's epoch */
 	redisAsyncContext *cmd;		/* command connection, or NULL */
@@ -220,16 +81,6 @@ struct credis {
 static void	credis_link_lost(struct credis *, const char *);
 static void	credis_read_next(struct credis *);
 
-/* Wall-clock milliseconds, for history time stamps. */
-static int64_t
-credis_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
 credis_instance_id(char *out)
 {
@@ -241,7 +92,7 @@ credis_instance_id(char *out)
 	fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 	if (fd == -1 || read(fd, b, sizeof b) != (ssize_t)sizeof b) {
 		/* No urandom: the time and pid, mixed, are still unique. */
-		x = (uint64_t)credis_wall_ms() * 6364136223846793005ULL ^
+		x = (uint64_t)ltime_wall_ms() * 6364136223846793005ULL ^
 		    (uint64_t)getpid() * 1442695040888963407ULL;
 		for (i = 0; i < sizeof b; i++)
 			b[i] = (unsigned char)(x >> (8 * i));
@@ -250,18 +101,6 @@ credis_instance_id(char *out)
 		close(fd);
 	for (i = 0; i < sizeof b; i++)
 		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-/* The local time of wall-clock ms, as "YYYY-MM-DD HH:MM". */
-static void
-credis_stamp(long long ms, char out[RLOG_STAMP + 1])
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (localtime_r(&t, &tm) == NULL ||
-	    strftime(out, RLOG_STAMP + 1, "%Y-%m-%d %H:%M", &tm) == 0)
-		out[0] = '\0';
 }
 
 /* ---------------------------------------------------------------------
@@ -300,7 +139,9 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 	    r->element[1]->type != REDIS_REPLY_ARRAY)
 		return -1;
 	snprintf(e->id, sizeof e->id, "%s", r->element[0]->str);
-	credis_stamp(strtoll(e->id, NULL, 10), e->stamp);
+	/* The id's first part is Redis's wall-clock ms. */
+	(void)ltime_stamp((time_t)(strtoll(e->id, NULL, 10) / 1000),
+	    e->stamp);
 	f = r->element[1];
 	for (i = 0; i + 1 < f->elements; i += 2) {
 		const char *name = credis_str(f->element[i]);
@@ -691,8 +532,8 @@ credis_ready(struct credis *cr, bool missed)
 {
 	cr->state = CREDIS_UP;
 	cr->backoff = CREDIS_BACKOFF_MIN_MS;
-	cr->next_hb = loop_now_ms() + CREDIS_HEARTBEAT_MS;
-	cr->next_reap = loop_now_ms() + CREDIS_REAP_MS;
+	cr->next_hb = ltime_mono_ms() + CREDIS_HEARTBEAT_MS;
+	cr->next_reap = ltime_mono_ms() + CREDIS_REAP_MS;
 	cr->hb_sent = 0;
 	if (cr->started)
 		log_warn("redis: link to %s restored", cr->cfg.addr_text);
@@ -960,7 +801,7 @@ credis_connect(struct credis *cr)
 	char why[300];
 
 	cr->state = CREDIS_CONNECTING;
-	cr->deadline = loop_now_ms() + CREDIS_CONNECT_MS;
+	cr->deadline = ltime_mono_ms() + CREDIS_CONNECT_MS;
 	cr->sha[0] = '\0';
 	cr->outstanding = 0;
 	if ((cr->cmd = credis_open(cr, why, sizeof why)) == NULL ||
@@ -974,7 +815,7 @@ credis_connect(struct credis *cr)
 	    cr->name);
 	cr->outstanding++;
 	if (redisAsyncCommand(cr->cmd, credis_on_loaded, NULL,
-	    "SCRIPT LOAD %s", cr->script) != REDIS_OK) {
+	    "SCRIPT LOAD %b", cluster_lua, cluster_lua_len) != REDIS_OK) {
 		credis_link_lost(cr, "cannot queue SCRIPT LOAD");
 		return;
 	}
@@ -1015,7 +856,7 @@ credis_link_lost(struct credis *cr, const char *why)
 	/* The members hear first; then the pending replies come back NULL. */
 	cluster_down(cr->cl);
 	credis_close(cr);
-	cr->next_try = loop_now_ms() + cr->backoff;
+	cr->next_try = ltime_mono_ms() + cr->backoff;
 	cr->backoff *= 2;
 	if (cr->backoff > CREDIS_BACKOFF_MAX_MS)
 		cr->backoff = CREDIS_BACKOFF_MAX_MS;
@@ -1026,7 +867,7 @@ static int64_t
 credis_tick(struct loop *l, void *arg)
 {
 	struct credis *cr = arg;
-	int64_t now = loop_now_ms();
+	int64_t now = ltime_mono_ms();
 	const char *args[1];
 
 	(void)l;
@@ -1102,25 +943,10 @@ credis_new(struct loop *l, struct cluster *cl, const struct credis_config *cfg)
 		"stream", "members", "nicks", "order", "counters", "epoch",
 	};
 	struct credis *cr;
-	size_t i, maxlen, len = 1;
-	char *p;
+	size_t i, maxlen;
 
-	for (i = 0; i < sizeof credis_script / sizeof credis_script[0]; i++)
-		len += strlen(credis_script[i]) + 1;
-	if ((cr = calloc(1, sizeof *cr)) == NULL ||
-	    (cr->script = malloc(len)) == NULL) {
-		free(cr);
+	if ((cr = calloc(1, sizeof *cr)) == NULL)
 		return NULL;
-	}
-	/* One line per element, to keep each literal short; joined here. */
-	p = cr->script;
-	for (i = 0; i < sizeof credis_script / sizeof credis_script[0]; i++) {
-		len = strlen(credis_script[i]);
-		memcpy(p, credis_script[i], len);
-		p[len] = '\n';
-		p += len + 1;
-	}
-	*p = '\0';
 	cr->loop = l;
 	cr->cl = cl;
 	cr->cfg = *cfg;
@@ -1147,12 +973,12 @@ credis_new(struct loop *l, struct cluster *cl, const struct credis_config *cfg)
 int
 credis_start(struct credis *cr, int timeout_ms, char *why, size_t whylen)
 {
-	int64_t deadline = loop_now_ms() + timeout_ms;
+	int64_t deadline = ltime_mono_ms() + timeout_ms;
 
 	if (!cr->cfg.addr.is_unix && credis_resolve(cr, why, whylen) == -1)
 		return -1;
 	credis_connect(cr);
-	while (cr->state == CREDIS_CONNECTING && loop_now_ms() < deadline)
+	while (cr->state == CREDIS_CONNECTING && ltime_mono_ms() < deadline)
 		if (loop_once(cr->loop, CREDIS_TICK_MS) == -1)
 			break;
 	if (cr->state != CREDIS_UP) {
@@ -1219,6 +1045,5 @@ credis_free(struct credis *cr)
 	credis_close(cr);
 	cr->cl->ops = NULL;
 	cr->cl->io = NULL;
-	free(cr->script);
 	free(cr);
 }

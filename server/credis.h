@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "cluster.h"
+#include "hostport.h"
 #include "loop.h"
 
 /*
@@ -21,7 +22,7 @@ struct credis;
 
 /* What the cluster's Redis side is told at start. */
 struct credis_config {
-	struct cluster_addr addr;	/* where Redis is */
+	struct hostport	 addr;		/* where Redis is */
 	const char	*addr_text;	/* as given, for messages */
 	const char	*room;		/* room name, part of every key */
 	size_t		 history;	/* --history: lines kept */

@@ -209,7 +209,7 @@ listener_accept(struct server *s, int lfd, bool web)
 		}
 		/* On a --web listener, the request comes first. */
 		if (web ? web_accept(s, fd, &peer, name) == -1 :
-		    conn_open(s, fd, &peer, name, NULL) == NULL) {
+		    conn_open(s, fd, &peer, name, &transport_line, NULL) == NULL) {
 			s->stats.refused_full++;
 			refuse(fd, name, errno == ENOMEM ?
 			    "out of memory" : strerror(errno));
@@ -357,6 +357,16 @@ listener_close_all(struct server *s)
 	}
 	s->nlisteners = 0;
 	s->accept_ready = false;
+	if (s->reserve != -1)
+		close(s->reserve);
+	s->reserve = -1;
+}
+
+void
+listener_init(struct server *s)
+{
+	s->pause_timer = -1;
+	s->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 /*
@@ -364,7 +374,7 @@ listener_close_all(struct server *s)
  * FD_SETSIZE) and the process may open (below RLIMIT_NOFILE); the
  * server's own fds come off the top.
  */
-size_t
+void
 listener_client_cap(struct server *s)
 {
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
@@ -386,5 +396,5 @@ listener_client_cap(struct server *s)
 	}
 	log_info("at most %zu clients (FD_SETSIZE %d, RLIMIT_NOFILE %ld)",
 	    cap, FD_SETSIZE, (long)rl.rlim_cur);
-	return cap;
+	s->max_clients = cap;
 }

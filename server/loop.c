@@ -1,21 +1,12 @@
 /* loop: a select() event loop with fd callbacks, timers and a hook. */
 #include "loop.h"
+#include "ltime.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-
-int64_t
-loop_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 loop_init(struct loop *l)
@@ -131,7 +122,7 @@ loop_timer_add(struct loop *l, int64_t ms, loop_timer_fn fn, void *arg)
 			return -1;
 		l->ntimers++;
 	}
-	l->timers[i].when = loop_now_ms() + (ms > 0 ? ms : 0);
+	l->timers[i].when = ltime_mono_ms() + (ms > 0 ? ms : 0);
 	l->timers[i].fn = fn;
 	l->timers[i].arg = arg;
 	l->timers[i].gen++;
@@ -150,7 +141,7 @@ loop_timer_get(struct loop *l, int id)
 void
 loop_timer_sooner(struct loop *l, int id, int64_t ms)
 {
-	int64_t when = loop_now_ms() + (ms > 0 ? ms : 0);
+	int64_t when = ltime_mono_ms() + (ms > 0 ? ms : 0);
 	struct loop_timer *t = loop_timer_get(l, id);
 
 	if (t != NULL && when < t->when)
@@ -177,7 +168,7 @@ loop_timer_del(struct loop *l, int id)
 static void
 loop_timers_run(struct loop *l)
 {
-	int64_t now = loop_now_ms(), again;
+	int64_t now = ltime_mono_ms(), again;
 	size_t i, n = l->ntimers;
 	unsigned gen;
 
@@ -203,7 +194,7 @@ loop_timers_run(struct loop *l)
 static int64_t
 loop_timers_next(const struct loop *l)
 {
-	int64_t now = loop_now_ms(), next = -1;
+	int64_t now = ltime_mono_ms(), next = -1;
 	size_t i;
 
 	for (i = 0; i < l->ntimers; i++) {

@@ -28,7 +28,7 @@ struct loop_fd {
 };
 
 struct loop_timer {
-	int64_t		 when;		/* monotonic ms it is due */
+	int64_t		 when;		/* ltime_mono_ms() it is due */
 	loop_timer_fn	 fn;		/* what to run; NULL if the slot is free */
 	void		*arg;		/* its argument */
 	unsigned	 gen;		/* bumped by each add into the slot */
@@ -45,9 +45,6 @@ struct loop {
 	size_t		 timers_cap;	/* slots allocated */
 	struct loop_fd	 fds[FD_SETSIZE]; /* indexed by fd, which is bounded */
 };
-
-/* Monotonic time in milliseconds. */
-int64_t	loop_now_ms(void);
 
 /* Prepare an empty loop. */
 void	loop_init(struct loop *l);

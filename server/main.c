@@ -11,6 +11,7 @@
 
 #include "cluster.h"
 #include "flood.h"
+#include "hostport.h"
 #include "log.h"
 #include "motd.h"
 #include "net.h"
@@ -167,29 +168,19 @@ static unsigned long	parse_num(const char *, const char *, unsigned long,
 static void
 parse_web(const char *v, struct server_web *w)
 {
-	const char *colon, *addr = v, *end;
-	size_t n;
+	struct hostport hp;
+	const char *why;
 
-	if (v[0] == '[') {
-		addr = v + 1;
-		end = strchr(addr, ']');
-		colon = end != NULL && end[1] == ':' ? end + 1 : NULL;
-	} else {
-		colon = end = strrchr(v, ':');
+	if (hostport_parse(v, HOSTPORT_PORT0, &hp, &why) == -1) {
+		fprintf(stderr, "lobbyd: --web %s: %s\n%s", v, why,
+		    usage_text);
+		exit(2);
 	}
-	if (colon == NULL || colon[1] == '\0')
-		usage_error("--web %s: must be ADDR:PORT ([ADDR]:PORT for "
-		    "IPv6)", v);
-	n = (size_t)(end - addr);
-	if (n == 0 || n >= sizeof w->addr)
+	if (strlen(hp.host) >= sizeof w->addr ||
+	    net_addr_parse(hp.host, 0, NULL) == -1)
 		usage_error("--web %s: not a numeric IPv4 or IPv6 address", v);
-	memcpy(w->addr, addr, n);
-	w->addr[n] = '\0';
-	if (net_addr_parse(w->addr, 0, NULL) == -1 ||
-	    (v[0] != '[' && strchr(w->addr, ':') != NULL))
-		usage_error("--web %s: not a numeric IPv4 or IPv6 address "
-		    "(IPv6 goes in brackets)", v);
-	w->port = (unsigned)parse_num("--web port", colon + 1, 0, 65535);
+	strcpy(w->addr, hp.host);
+	w->port = hp.port;
 }
 
 /*
@@ -310,7 +301,7 @@ stdio_ensure(void)
 static void
 redis_option(const char *v)
 {
-	struct cluster_addr addr;
+	struct hostport addr;
 	const char *why;
 
 #ifndef LOBBY_HAVE_REDIS
@@ -320,7 +311,7 @@ redis_option(const char *v)
 	fprintf(stderr, "lobbyd: built without Redis support\n");
 	exit(2);
 #else
-	if (cluster_addr_parse(v, &addr, &why) == -1) {
+	if (hostport_parse(v, HOSTPORT_UNIX, &addr, &why) == -1) {
 		fprintf(stderr, "lobbyd: --redis %s: %s\n%s", v, why,
 		    usage_text);
 		exit(2);

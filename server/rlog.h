@@ -8,6 +8,7 @@
 #include <sys/uio.h>
 
 #include "buf.h"
+#include "ltime.h"
 
 /*
  * The log is a list of refcounted blocks (the model is Redis 7's shared
@@ -45,7 +46,7 @@
 #define RLOG_BLOCK		16384	/* bytes per block, unless a line is longer */
 #define RLOG_HISTORY_MAX	100000	/* most lines --history may keep */
 #define RLOG_SLACK		(1 << 20) /* other bytes the history may pin */
-#define RLOG_STAMP		16	/* "YYYY-MM-DD HH:MM" */
+#define RLOG_STAMP		LTIME_STAMP_LEN	/* "YYYY-MM-DD HH:MM" */
 #define RLOG_PREFIX_MAX		(RLOG_STAMP + 3) /* "[" STAMP "] " */
 
 /* What a run of lines is: only chat goes into the history. */

@@ -15,6 +15,7 @@
 #include "room.h"
 #include "server.h"
 #include "stats.h"
+#include "transport.h"
 
 #define SERVER_READ_MAX		65536	/* bytes read per client per pass */
 #define SERVER_ACCEPT_MAX	64	/* connections accepted per pass */
@@ -46,14 +47,34 @@ struct listener {
 
 /*
  * The whole server: one per process, made by server_run(). Each file owns
- * the fields under its name; the others only read them.
+ * the fields under its name: it alone sets them up, writes and frees them;
+ * the others only read them, or change them through the owner's
+ * functions. Two exceptions, said where they are: the counters (stats),
+ * which each file adds its own events to, and the read buffer, which
+ * whoever reads a socket fills and consumes before it returns.
  */
 struct server {
+	/* server.c: the parts, made and freed by server.c */
 	const struct server_config *cfg; /* options, read-only */
-	struct loop	 loop;		/* the one select() loop */
-	struct room	 room;		/* the members, and their output */
+	struct loop	 loop;		/* the one select() loop (loop.h) */
+	struct room	 room;		/* the members, and their output: written
+					   through room.h (server.c sets its
+					   hooks) */
 	struct cluster	 cluster;	/* with --redis: the shared room */
 	struct credis	*credis;	/* with --redis: its Redis side */
+	struct peers	 peers;		/* connections per address, when
+					   --max-per-ip is on: counted by conn.c
+					   (peers_get/put), read by the
+					   listener kinds */
+	/*
+	 * The counters: server.c sets them up and reports them; each file
+	 * counts the events it sees (conn.c: accepted, bytes, lines, drops,
+	 * flood_held; listener.c: refused_full, refused_per_ip; web.c:
+	 * refused_per_ip), by stats.h or by adding to the field.
+	 */
+	struct stats	 stats;
+	/* One read() at a time: conn.c's and web.c's, consumed in the call. */
+	char		 rbuf[SERVER_READ_MAX];
 
 	/* listener.c: taking connections in, or refusing them */
 	struct listener	 listeners[SERVER_MAX_LISTENERS + 1]; /* + unix */
@@ -63,20 +84,18 @@ struct server {
 	bool		 accept_ready;	/* some listener is ready */
 	bool		 paused;	/* listeners off until fds free up */
 	int		 pause_timer;	/* timer that ends the pause, or -1 */
-	struct peers	 peers;		/* connections per address, when
-					   --max-per-ip is on */
 
 	/* conn.c: the open connections */
 	struct client	*conns;		/* all of them, newest first */
 	size_t		 nclients;	/* how many, leaving or not */
-	unsigned	 next_id;	/* for the next connection's log name */
+	unsigned	 next_id;	/* for the next connection's log name:
+					   conn_new_id() gives them out */
 	struct client	*pending;	/* output from outside the room log */
 	struct client	*closing;	/* left the room: close after the pass */
 	struct client	*held;		/* over --flood, not read for now */
 	int		 flood_timer;	/* releases held lines, or -1 */
-	int64_t		 now;		/* loop_now_ms() of the read going on */
+	int64_t		 now;		/* ltime_mono_ms() of the read going on */
 	char		*clean;		/* a line after text_clean() */
-	char		 rbuf[SERVER_READ_MAX]; /* one read() */
 	struct iovec	 iov[SERVER_IOV]; /* one writev() */
 
 	/* web.c: HTTP connections, before an answer or an upgrade */
@@ -85,7 +104,6 @@ struct server {
 	uint64_t	 web_requests;	/* HTTP requests answered */
 
 	/* server.c: running and stopping */
-	struct stats	 stats;		/* the counters */
 	int		 sigpipe[2];	/* signal handler -> loop */
 	bool		 stopping;	/* shutting down: only flushing now */
 	int64_t		 deadline;	/* when flushing gives up */
@@ -95,6 +113,9 @@ struct server {
  * listener.c
  * ------------------------------------------------------------------- */
 
+/* Before anything else of listener.c: no pause, the reserve fd. */
+void	listener_init(struct server *s);
+
 /*
  * Open every listener the configuration asks for and watch them. Returns
  * 0, or -1 after telling stderr why (the listeners opened stay in s, for
@@ -103,11 +124,11 @@ struct server {
 int	listener_open_all(struct server *s);
 
 /*
- * How many clients the fds allow, logged: the option, lowered so that
- * every client fd fits below FD_SETSIZE and RLIMIT_NOFILE. Call once the
- * listeners are open.
+ * Set s->max_clients to how many clients the fds allow, logged: the
+ * option, lowered so that every client fd fits below FD_SETSIZE and
+ * RLIMIT_NOFILE. Call once the listeners are open.
  */
-size_t	listener_client_cap(struct server *s);
+void	listener_client_cap(struct server *s);
 
 /* Accept again after a pause for lack of fds, unless stopping. */
 void	listener_resume(struct server *s);
@@ -120,46 +141,66 @@ void	listener_resume(struct server *s);
  */
 bool	listener_accept_ready(struct server *s);
 
-/* Close the listeners (removing Unix socket paths); accept no more. */
+/* Close the listeners (removing Unix socket paths) and the reserve fd;
+ * accept no more. */
 void	listener_close_all(struct server *s);
 
 /* ---------------------------------------------------------------------
  * conn.c
  * ------------------------------------------------------------------- */
 
+/* Set up conn.c's part of s. Returns 0, or -1 with errno ENOMEM. */
+int	conn_init(struct server *s);
+
+/* The number of the next connection, member or HTTP, for the log. */
+unsigned conn_new_id(struct server *s);
+
 /*
- * Make an accepted socket fd a client from peer (named addr in the log):
+ * Make an accepted socket fd a client from peer (named addr in the log),
+ * whose bytes move through transport tp with its state (transport.h):
  * watch it, join it to the room, count it (and, with --max-per-ip, its
- * address). With web not NULL it is a WebSocket member, which takes web
- * over. Returns the client, or NULL with errno (ENOMEM, ERANGE) when it
- * could not: the caller still owns fd and web then.
+ * address). Returns the client, or NULL with errno (ENOMEM, ERANGE) when
+ * it could not: the caller still owns fd and state then.
  */
 struct client	*conn_open(struct server *s, int fd,
 		    const union net_addr *peer, const char *addr,
-		    struct web_member *web);
+		    const struct transport *tp, void *state);
 
 /*
- * One line of text from c (framed, telnet-free, not yet cleaned), as
- * the line framer or a WebSocket text frame gives it: clean it and act on
- * it. Returns 0 to go on reading c's input, 1 to stop (c is leaving).
+ * One line of text from c (framed, telnet-free, not yet cleaned), its
+ * turn come: clean it and act on it. Returns 0 to go on reading c's
+ * input, 1 to stop (c is leaving).
  */
 int	conn_text(struct client *c, const char *text, size_t len);
 
 /*
- * A line of text from a WebSocket member: under --flood it may have to
- * wait, held in order like a TCP member's lines (conn_text() then comes
- * later). Returns as conn_text() does, or -1 when out of memory.
+ * A transport's framer has one line from member c (arg): taken now, or
+ * under --flood held in order until a token comes. A line_fn (line.h).
+ * Returns 0 to go on, 1 to stop (c is leaving), -1 out of memory.
  */
-int	conn_line_text(struct client *c, const char *text, size_t len);
+int	conn_line(void *arg, enum line_event ev, const char *text, size_t len);
 
-/* Input bytes of a WebSocket member (read, or after its handshake):
- * frames to lines, and a hold when --flood says its lines must wait. */
-void	conn_web_input(struct client *c, const char *p, size_t n);
+/* The unfinished last line at a clean EOF: taken at once. A line_fn. */
+int	conn_last_line(void *arg, enum line_event ev, const char *text,
+	    size_t len);
+
+/*
+ * Member c asks to leave (a WebSocket close frame): at once, or after
+ * the lines --flood holds, as a line member's /quit would. Returns 1
+ * when it has left, 0 when it will.
+ */
+int	conn_end(struct client *c, const char *why);
+
+/*
+ * Bytes read from c (p is the caller's, changed in place): through its
+ * transport's framer to lines, and a hold when --flood says they wait.
+ */
+void	conn_input(struct client *c, char *p, size_t n);
 
 /*
  * Write what c has to receive, straight from the room log's blocks, in
- * one writev() (its own lines left out, its private lines in place);
- * a WebSocket member's lines are framed by web.c first. Write interest is
+ * one writev() (its own lines left out, its private lines in place),
+ * framed by its transport beside the log's bytes. Write interest is
  * registered only while output is left over, and c is then parked off the
  * log's pending list. On an error c leaves the room
  * (and is closed after the pass). The one place where a connection's
@@ -183,8 +224,8 @@ bool	conn_unsent(const struct server *s);
 void	conn_stop_reading(struct server *s);
 
 /*
- * c has output from outside the room log (a WebSocket pong): flush it
- * before the loop sleeps. (arg is the server.)
+ * c has output from outside the room log (its transport's own: a
+ * WebSocket pong): flush it before the loop sleeps. (arg is the server.)
  */
 void	conn_on_output(void *arg, struct client *c);
 
@@ -197,7 +238,8 @@ int64_t	conn_idle_check(struct loop *l, void *arg);
 /* Timer (arg is the server): free the buffers of idle connections. */
 int64_t	conn_trim(struct loop *l, void *arg);
 
-/* Close and free every connection still open (at exit). */
+/* Close and free every connection still open, and conn.c's part of s
+ * (at exit). */
 void	conn_free_all(struct server *s);
 
 /* ---------------------------------------------------------------------
@@ -224,29 +266,13 @@ void	web_stop(struct server *s);
 /* Close and free every HTTP connection (at exit). */
 void	web_free_all(struct server *s);
 
-/* A WebSocket member's input bytes: frames, each text one a line. */
-void	web_member_input(struct client *c, const char *p, size_t n);
-
 /*
- * Frame what c has queued and send what its socket takes, in one send().
- * Returns 0, or -1 with errno (EAGAIN: the socket is full).
+ * A WebSocket member's socket after its last write: send p[0..n) (what
+ * it did not take: the end of a frame, the close frame), then shut the
+ * write side and drop input until EOF or a short linger, and close. Takes
+ * fd over whatever happens; id and addr name it in the log.
  */
-int	web_member_flush(struct client *c);
-
-/* Whether c still has output: lines, frames, or a pong owed. */
-bool	web_member_unsent(const struct client *c);
-
-/*
- * c has left: frame what is left (unless it was too slow), add the close
- * frame, and close its socket gracefully. Called instead of close(c->fd),
- * with c's fd no longer watched; c itself is then freed by the caller.
- */
-void	web_member_close(struct client *c);
-
-/* Free the storage of an idle member's parser and frames. */
-void	web_member_trim(struct client *c);
-
-/* Free a member's WebSocket state (NULL is fine). */
-void	web_member_free(struct web_member *m);
+void	web_close_after(struct server *s, int fd, unsigned id,
+	    const char *addr, const void *p, size_t n);
 
 #endif /* LOBBY_SERVER_INT_H */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ltime.h"
 #include "text.h"
 #ifdef LOBBY_HAVE_REDIS
 #include "credis.h"
@@ -42,13 +43,10 @@ static int64_t
 server_clock(struct loop *l, void *arg)
 {
 	struct server *s = arg;
-	char stamp[RLOG_STAMP + 1];
-	time_t now = time(NULL);
-	struct tm tm;
+	char stamp[LTIME_STAMP_LEN + 1];
 
 	(void)l;
-	if (localtime_r(&now, &tm) != NULL && strftime(stamp, sizeof stamp,
-	    "%Y-%m-%d %H:%M", &tm) == RLOG_STAMP)
+	if (ltime_stamp(time(NULL), stamp) == 0)
 		room_set_clock(&s->room, stamp);
 	return SERVER_CLOCK_MS;
 }
@@ -87,7 +85,7 @@ server_stop(struct server *s)
 		return;
 	log_info("shutting down");
 	s->stopping = true;
-	s->deadline = loop_now_ms() + SERVER_DRAIN_MS;
+	s->deadline = ltime_mono_ms() + SERVER_DRAIN_MS;
 	listener_close_all(s);
 	conn_stop_reading(s);
 	web_stop(s);
@@ -117,7 +115,7 @@ server_stats(struct server *s)
 {
 	char line[512];
 
-	stats_format(&s->stats, loop_now_ms(), line, sizeof line);
+	stats_format(&s->stats, ltime_mono_ms(), line, sizeof line);
 	log_always(LOG_LEVEL_INFO, "stats: %s", line);
 }
 
@@ -200,7 +198,7 @@ server_cluster(struct server *s)
 	const char *bad;
 
 	memset(&cc, 0, sizeof cc);
-	if (cluster_addr_parse(cfg->redis, &cc.addr, &bad) == -1) {
+	if (hostport_parse(cfg->redis, HOSTPORT_UNIX, &cc.addr, &bad) == -1) {
 		fprintf(stderr, "lobbyd: --redis %s: %s\n", cfg->redis, bad);
 		return -1;
 	}
@@ -244,12 +242,9 @@ server_free(struct server *s)
 		close(s->sigpipe[0]);
 		close(s->sigpipe[1]);
 	}
-	if (s->reserve != -1)
-		close(s->reserve);
 	room_free(&s->room);
 	peers_free(&s->peers);
 	loop_free(&s->loop);
-	free(s->clean);
 	free(s);
 }
 
@@ -261,7 +256,7 @@ server_free(struct server *s)
 static uint64_t
 server_seed(void)
 {
-	uint64_t seed = (uint64_t)loop_now_ms() * 6364136223846793005ULL ^
+	uint64_t seed = (uint64_t)ltime_mono_ms() * 6364136223846793005ULL ^
 	    (uint64_t)getpid();
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 
@@ -279,24 +274,28 @@ server_run(const struct server_config *cfg)
 	size_t i;
 	int rc = 0;
 
-	if ((s = calloc(1, sizeof *s)) == NULL ||
-	    (s->clean = malloc(TEXT_CLEAN_MAX(cfg->max_line) + 1)) == NULL) {
+	if ((s = calloc(1, sizeof *s)) == NULL) {
 		fprintf(stderr, "lobbyd: out of memory\n");
-		free(s);
 		return 1;
 	}
 	s->cfg = cfg;
 	s->sigpipe[0] = s->sigpipe[1] = -1;
-	s->pause_timer = -1;
-	s->flood_timer = -1;
+	listener_init(s);
+	if (conn_init(s) == -1) {
+		fprintf(stderr, "lobbyd: out of memory\n");
+		listener_close_all(s);
+		free(s);
+		return 1;
+	}
 	loop_init(&s->loop);
-	stats_init(&s->stats, loop_now_ms());
+	stats_init(&s->stats, ltime_mono_ms());
 	s->loop.before_sleep = server_before_sleep;
 	s->loop.hook_arg = s;
 	/* With --redis too: the stream's entries fill the room's history. */
 	if (room_init(&s->room, cfg->sendq, cfg->history) == -1) {
 		fprintf(stderr, "lobbyd: out of memory\n");
-		free(s->clean);
+		listener_close_all(s);
+		conn_free_all(s);
 		free(s);
 		return 1;
 	}
@@ -309,7 +308,6 @@ server_run(const struct server_config *cfg)
 		server_free(s);
 		return 1;
 	}
-	s->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	if (server_signals(s) == -1) {
 		fprintf(stderr, "lobbyd: cannot set up signals: %s\n",
 		    strerror(errno));
@@ -324,7 +322,7 @@ server_run(const struct server_config *cfg)
 		server_free(s);
 		return 1;
 	}
-	s->max_clients = listener_client_cap(s);
+	listener_client_cap(s);
 	(void)server_clock(&s->loop, s);
 	/* The timers of the whole run, and room for the two added later
 	 * (accepting paused, --flood): no add may fail once serving. */
@@ -352,7 +350,7 @@ server_run(const struct server_config *cfg)
 		if (s->stopping) {
 			/* Flush now: if that empties every queue, we are done. */
 			server_before_sleep(&s->loop, s);
-			wait = s->deadline - loop_now_ms();
+			wait = s->deadline - ltime_mono_ms();
 			if (!server_unsent(s) || wait <= 0)
 				break;
 		}

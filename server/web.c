@@ -1,5 +1,5 @@
-/* web: the --web side: HTTP requests, the page, /metrics and WebSocket
- * members. */
+/* web: the --web listener kind: HTTP requests, the page, /metrics, and
+ * the handshake that hands a WebSocket member to conn.c. */
 #include "server-int.h"
 
 #include <errno.h>
@@ -13,14 +13,17 @@
 #include "buf.h"
 #include "http.h"
 #include "log.h"
+#include "ltime.h"
 #include "page.h"
+#include "transport.h"
 #include "ws.h"
 
 /*
  * An HTTP connection lives here until it is answered and closed, or
  * becomes a member: a WebSocket handshake that passes hands the socket to
- * conn.c as a client with c->web set, and from then on it is a member like
- * any other, but for the framing of what it reads and writes. Every answer
+ * conn.c as a client with the WebSocket transport (transport_ws.c), and
+ * from then on it is a member like any other, but for the framing of what
+ * it reads and writes. Every answer
  * says "Connection: close": the page needs one GET for itself and one for
  * /ws, so keep-alive would buy nothing but state.
  *
@@ -35,11 +38,6 @@
 #define WEB_WRITE_MS	10000	/* for a response to be taken */
 #define WEB_LINGER_MS	2000	/* input dropped after our last byte */
 #define WEB_TICK_MS	1000	/* timer period when nothing is due sooner */
-#define WEB_FRAMED_MAX	65536	/* frames held per member: the rest waits as
-				   lines, counted against --sendq */
-
-/* What web_member_event() returns when a line could not be kept. */
-#define WEB_NOMEM	2
 
 /* Where an HTTP connection is. */
 enum web_state {
@@ -62,22 +60,6 @@ struct web_conn {
 	struct peer	*slot;		/* its count there while reading the
 					   request; NULL once it is in */
 	char		 addr[NET_ADDRSTRLEN]; /* peer, for the log */
-};
-
-/*
- * What a WebSocket member has beyond a TCP one: the frame parser, the
- * frames made of its queued lines, and the close frame it is to get.
- */
-struct web_member {
-	struct ws	 ws;		/* its input, frame by frame */
-	struct buf	 framed;	/* output frames not yet written */
-	struct buf	 lines;		/* lines from the room log, to frame */
-	unsigned	 close_code;	/* to send at close; 0: from the leave */
-	char		 close_why[WS_CONTROL_MAX - 2 + 1]; /* its reason */
-	bool		 close_queued;	/* a close frame is in framed */
-	bool		 pong;		/* a pong is owed (to the last ping) */
-	unsigned char	 pong_data[WS_CONTROL_MAX]; /* the ping's payload */
-	size_t		 pong_len;	/* bytes at pong_data */
 };
 
 static void	web_read(struct loop *, int, int, void *);
@@ -158,7 +140,7 @@ web_linger(struct web_conn *w)
 	buf_free(&w->out);
 	(void)shutdown(w->fd, SHUT_WR);
 	w->state = WEB_LINGERING;
-	w->deadline = loop_now_ms() + WEB_LINGER_MS;
+	w->deadline = ltime_mono_ms() + WEB_LINGER_MS;
 	loop_del(&s->loop, w->fd, LOOP_WRITE);
 	if (loop_add(&s->loop, w->fd, LOOP_READ, web_read, w) == -1)
 		web_close(w);
@@ -233,7 +215,7 @@ web_respond(struct web_conn *w, unsigned status, const char *type,
 	w->req = NULL;
 	loop_del(&s->loop, w->fd, LOOP_READ);
 	w->state = WEB_WRITING;
-	w->deadline = loop_now_ms() + WEB_WRITE_MS;
+	w->deadline = ltime_mono_ms() + WEB_WRITE_MS;
 	if (n < 0 || (size_t)n >= sizeof head ||
 	    buf_append(&w->out, head, (size_t)n) == -1 ||
 	    (!head_only && len > 0 && buf_append(&w->out, body, len) == -1)) {
@@ -289,7 +271,7 @@ web_metrics(struct web_conn *w)
 	size_t i;
 	int rc = 0;
 
-	stats_snapshot(&s->stats, loop_now_ms(), f);
+	stats_snapshot(&s->stats, ltime_mono_ms(), f);
 	for (i = 0; i < STATS_NFIELDS; i++)
 		rc |= web_metric(&b, f[i].key, f[i].kind == STATS_COUNTER,
 		    f[i].help, (unsigned long long)f[i].value);
@@ -345,7 +327,7 @@ web_per_ip(struct web_conn *w)
 	w->req = NULL;
 	loop_del(&s->loop, w->fd, LOOP_READ);
 	w->state = WEB_WRITING;
-	w->deadline = loop_now_ms() + WEB_WRITE_MS;
+	w->deadline = ltime_mono_ms() + WEB_WRITE_MS;
 	if (buf_append(&w->out, h, hl) == -1 ||
 	    buf_append(&w->out, PROTO_PER_IP, strlen(PROTO_PER_IP)) == -1 ||
 	    buf_append(&w->out, "\x88\x02", 2) == -1 ||
@@ -362,10 +344,10 @@ web_per_ip(struct web_conn *w)
  * first frames.
  */
 static void
-web_upgrade(struct web_conn *w, const char *p, size_t n)
+web_upgrade(struct web_conn *w, char *p, size_t n)
 {
 	struct server *s = w->srv;
-	struct web_member *m;
+	void *m;
 	struct client *c;
 	char accept[WS_ACCEPT_LEN + 1], resp[256], addr[NET_ADDRSTRLEN];
 	union net_addr peer;
@@ -377,18 +359,17 @@ web_upgrade(struct web_conn *w, const char *p, size_t n)
 	    "Upgrade: websocket\r\n"
 	    "Connection: Upgrade\r\n"
 	    "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
-	if ((m = calloc(1, sizeof *m)) == NULL) {
+	if ((m = transport_ws_new(s->cfg->max_line)) == NULL) {
 		web_error(w, 503, NULL);
 		return;
 	}
 	/* A fresh socket's send buffer takes this much whole: else drop it. */
 	if (send(fd, resp, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) != len) {
 		log_debug("web %u: could not send the handshake", w->id);
-		free(m);
+		transport_ws.free(m);
 		web_close(w);
 		return;
 	}
-	ws_init(&m->ws, s->cfg->max_line, true);
 	s->web_requests++;
 	/*
 	 * --max-per-ip counts WebSocket members with the others. The one
@@ -398,7 +379,7 @@ web_upgrade(struct web_conn *w, const char *p, size_t n)
 	if (s->cfg->max_per_ip > 0 &&
 	    peers_count(&s->peers, &w->peer) >= s->cfg->max_per_ip) {
 		web_per_ip(w);
-		web_member_free(m);
+		transport_ws.free(m);
 		return;
 	}
 	/* The socket is the member's from now on. */
@@ -406,20 +387,20 @@ web_upgrade(struct web_conn *w, const char *p, size_t n)
 	peer = w->peer;
 	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
 	web_forget(w);
-	if ((c = conn_open(s, fd, &peer, addr, m)) == NULL) {
+	if ((c = conn_open(s, fd, &peer, addr, &transport_ws, m)) == NULL) {
 		log_warn("refused web member %s: %s", addr, strerror(errno));
-		web_member_free(m);
+		transport_ws.free(m);
 		close(fd);
 		listener_resume(s);
 		return;
 	}
 	if (n > 0)
-		conn_web_input(c, p, n);
+		conn_input(c, p, n);
 }
 
 /* Route a complete request head; p[0..n) is what followed it. */
 static void
-web_route(struct web_conn *w, const char *p, size_t n)
+web_route(struct web_conn *w, char *p, size_t n)
 {
 	struct server *s = w->srv;
 	struct http_request *r = w->req;
@@ -514,7 +495,7 @@ web_accept(struct server *s, int fd, const union net_addr *peer,
 {
 	struct web_conn *w;
 
-	if ((w = web_new(s, fd, addr, ++s->next_id, WEB_READING)) == NULL)
+	if ((w = web_new(s, fd, addr, conn_new_id(s), WEB_READING)) == NULL)
 		return -1;
 	w->peer = *peer;
 	if (s->cfg->max_per_ip > 0 &&
@@ -529,7 +510,7 @@ web_accept(struct server *s, int fd, const union net_addr *peer,
 		return -1;
 	}
 	http_init(w->req);
-	w->deadline = loop_now_ms() + WEB_HEAD_MS;
+	w->deadline = ltime_mono_ms() + WEB_HEAD_MS;
 	log_debug("web %u from %s", w->id, addr);
 	return 0;
 }
@@ -555,7 +536,7 @@ web_tick(struct loop *l, void *arg)
 {
 	struct server *s = arg;
 	struct web_conn *w, *next;
-	int64_t now = loop_now_ms(), due = WEB_TICK_MS;
+	int64_t now = ltime_mono_ms(), due = WEB_TICK_MS;
 
 	(void)l;
 	for (w = s->webs; w != NULL; w = next) {
@@ -598,245 +579,20 @@ web_free_all(struct server *s)
 	}
 }
 
-/* ---------------------------------------------------------------------
- * WebSocket members
- * ------------------------------------------------------------------- */
-
-/* Queue a control frame for m (after the frames queued so far). */
-static int
-web_control(struct web_member *m, unsigned op, const void *p, size_t n)
-{
-	unsigned char h[WS_HEADER_MAX];
-	size_t hl = ws_header(h, op, true, n, NULL);
-
-	if (buf_append(&m->framed, h, hl) == -1 ||
-	    (n > 0 && buf_append(&m->framed, p, n) == -1))
-		return -1;
-	return 0;
-}
-
-/*
- * Frame the lines c has to receive in the room log, up to WEB_FRAMED_MAX
- * of frames held (or all, with all set), then the pong owed. Each line is
- * one text frame, so the lines are gathered whole first: the log hands
- * them out in pieces that may split one (a history line's time prefix).
- * Returns 0, or -1 out of memory.
- */
-static int
-web_frame(struct client *c, bool all)
-{
-	struct web_member *m = c->web;
-	struct rlog *l = &c->srv->room.rlog;
-	struct rlog_iter it;
-	const char *p;
-	size_t n;
-	long done;
-
-	while (all || buf_used(&m->framed) < WEB_FRAMED_MAX) {
-		buf_clear(&m->lines);
-		rlog_iter_start(&it, l, &c->rd);
-		while ((buf_used(&m->lines) < WEB_FRAMED_MAX ||
-		    buf_peek(&m->lines)[buf_used(&m->lines) - 1] != '\n') &&
-		    rlog_iter_next(&it, &p, &n))
-			if (buf_append(&m->lines, p, n) == -1)
-				return -1;
-		if (buf_used(&m->lines) == 0)
-			break;
-		done = ws_frame_lines(&m->framed, buf_peek(&m->lines),
-		    buf_used(&m->lines), all ? SIZE_MAX : WEB_FRAMED_MAX);
-		if (done <= 0)
-			return done == 0 ? 0 : -1;
-		stats_sent(&c->srv->stats, buf_peek(&m->lines), (size_t)done);
-		rlog_advance(l, &c->rd, (size_t)done);
-	}
-	if (m->pong) {
-		if (web_control(m, WS_OP_PONG, m->pong_data, m->pong_len) == -1)
-			return -1;
-		m->pong = false;
-	}
-	return 0;
-}
-
-/* Queue the close frame, once: the code set, or one for the leave. */
-static int
-web_queue_close(struct client *c)
-{
-	struct web_member *m = c->web;
-	unsigned char p[WS_CONTROL_MAX];
-	unsigned code = m->close_code;
-	const char *why = m->close_why;
-	size_t n;
-
-	if (m->close_queued)
-		return 0;
-	if (code == 0) {
-		code = WS_CLOSE_NORMAL;
-		why = c->reason != NULL ? c->reason : "";
-		if (c->flags & CLIENT_SLOW)
-			code = WS_CLOSE_POLICY;
-	}
-	n = strlen(why);
-	if (n > sizeof m->close_why - 1)
-		n = sizeof m->close_why - 1;
-	p[0] = (unsigned char)(code >> 8);
-	p[1] = (unsigned char)code;
-	memcpy(p + 2, why, n);
-	m->close_queued = true;
-	return web_control(m, WS_OP_CLOSE, p, n + 2);
-}
-
-/* Set the close c is to get, and make it leave as the SPEC says. */
-static void
-web_member_fail(struct client *c, unsigned code, const char *why,
-    const char *reason)
-{
-	struct server *s = c->srv;
-	struct web_member *m = c->web;
-
-	m->close_code = code;
-	snprintf(m->close_why, sizeof m->close_why, "%s", why);
-	room_leave(&s->room, c, reason, why);
-}
-
-/* One event from c's frame parser. */
-static int
-web_member_event(void *arg, enum ws_event ev, const char *p, size_t n)
-{
-	struct client *c = arg;
-	struct web_member *m = c->web;
-	const char *q;
-
-	switch (ev) {
-	case WS_EV_TEXT:
-		/*
-		 * One frame is one line: the same path as a TCP line, --flood
-		 * included. A LF inside is a control character the cleaning
-		 * removes, as it does a CR, but a held line must not hold one:
-		 * it becomes a CR. The bytes are the parser's own, ours to
-		 * change during the call.
-		 */
-		for (q = memchr(p, '\n', n); q != NULL;
-		    q = memchr(q, '\n', n - (size_t)(q - p)))
-			*(char *)(uintptr_t)q = '\r';
-		return conn_line_text(c, p, n) == -1 ? WEB_NOMEM : 0;
-	case WS_EV_PING:
-		memcpy(m->pong_data, p, n);
-		m->pong_len = n;
-		m->pong = true;
-		conn_on_output(c->srv, c);
-		return 0;
-	case WS_EV_PONG:
-		return 0;
-	case WS_EV_CLOSE:
-		/* Echo the code, as RFC 6455 asks; the member leaves. */
-		m->close_code = m->ws.close_code == WS_CLOSE_NO_STATUS ?
-		    WS_CLOSE_NORMAL : m->ws.close_code;
-		m->close_why[0] = '\0';
-		room_leave(&c->srv->room, c, NULL, "closed");
-		return 1;
-	}
-	return 0;
-}
-
 void
-web_member_input(struct client *c, const char *p, size_t n)
+web_close_after(struct server *s, int fd, unsigned id, const char *addr,
+    const void *p, size_t n)
 {
-	struct server *s = c->srv;
-	struct web_member *m = c->web;
-	char why[WS_CONTROL_MAX - 2];
-	int rc;
-
-	if ((rc = ws_feed(&m->ws, p, n, web_member_event, c)) != -1) {
-		if (rc == WEB_NOMEM && !(c->flags & CLIENT_CLOSING))
-			room_leave(&s->room, c, PROTO_REASON_ERROR,
-			    "out of memory");
-		return;
-	}
-	if (c->flags & CLIENT_CLOSING)
-		return;
-	log_info("client %u %s: WebSocket: %s", c->id, c->nick, m->ws.why);
-	if (m->ws.error == WS_CLOSE_TOO_BIG)
-		snprintf(why, sizeof why, "line too long (max %zu bytes)",
-		    s->cfg->max_line);
-	else
-		snprintf(why, sizeof why, "%s", m->ws.why);
-	web_member_fail(c, m->ws.error, why, PROTO_REASON_ERROR);
-}
-
-int
-web_member_flush(struct client *c)
-{
-	struct server *s = c->srv;
-	struct web_member *m = c->web;
-	ssize_t n;
-
-	if (web_frame(c, false) == -1)
-		return -1;
-	/* Shutting down: the notice, then a close saying so. */
-	if (s->stopping && !rlog_has_output(&s->room.rlog, &c->rd) &&
-	    !m->close_queued) {
-		m->close_code = WS_CLOSE_GOING_AWAY;
-		snprintf(m->close_why, sizeof m->close_why, "%s",
-		    "server shutting down");
-		if (web_queue_close(c) == -1)
-			return -1;
-	}
-	if (buf_used(&m->framed) == 0)
-		return 0;
-	n = send(c->fd, buf_peek(&m->framed), buf_used(&m->framed),
-	    MSG_NOSIGNAL | MSG_DONTWAIT);
-	if (n == -1)
-		return errno == EINTR ? 0 : -1;
-	buf_drain(&m->framed, (size_t)n);
-	return 0;
-}
-
-bool
-web_member_unsent(const struct client *c)
-{
-	return rlog_has_output(&c->srv->room.rlog, &c->rd) ||
-	    buf_used(&c->web->framed) > 0 || c->web->pong;
-}
-
-void
-web_member_close(struct client *c)
-{
-	struct server *s = c->srv;
-	struct web_member *m = c->web;
 	struct web_conn *w;
 
-	/* A slow member's queue is dropped; the others' goes, then the close. */
-	if (c->flags & CLIENT_SLOW)
-		buf_clear(&m->framed);
-	else if (web_frame(c, true) == -1)
-		buf_clear(&m->framed);
-	if (web_queue_close(c) == -1 ||
-	    (w = web_new(s, c->fd, c->addr, c->id, WEB_WRITING)) == NULL) {
-		close(c->fd);
+	if ((w = web_new(s, fd, addr, id, WEB_WRITING)) == NULL ||
+	    (n > 0 && buf_append(&w->out, p, n) == -1)) {
+		if (w != NULL)
+			web_forget(w);
+		close(fd);
 		return;
 	}
 	/* The socket goes on as a closing HTTP connection. */
-	w->out = m->framed;
-	memset(&m->framed, 0, sizeof m->framed);
-	w->deadline = loop_now_ms() + WEB_LINGER_MS;
+	w->deadline = ltime_mono_ms() + WEB_LINGER_MS;
 	web_send(w);
-}
-
-void
-web_member_trim(struct client *c)
-{
-	ws_shrink(&c->web->ws);
-	buf_shrink(&c->web->framed);
-	buf_free(&c->web->lines);
-}
-
-void
-web_member_free(struct web_member *m)
-{
-	if (m == NULL)
-		return;
-	ws_free(&m->ws);
-	buf_free(&m->framed);
-	buf_free(&m->lines);
-	free(m);
 }

@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ltime.h"
+
 /*
  * usage: soak PORT [CLIENTS [SECONDS]]
  *
@@ -54,15 +56,6 @@ struct soak_stats {
 
 static struct soak_conn	conns[SOAK_MAX];
 static struct soak_stats st;
-
-static int64_t
-soak_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Open a non-blocking connection for slot c; false if connect() failed. */
 static bool
@@ -238,7 +231,7 @@ main(int argc, char **argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	srand((unsigned)getpid());
-	now = soak_now();
+	now = ltime_mono_ms();
 	for (i = 0; i < nclients; i++)
 		if (!soak_open(&conns[i], port, now)) {
 			fprintf(stderr, "soak: connect: %s\n", strerror(errno));
@@ -248,7 +241,7 @@ main(int argc, char **argv)
 	next_churn = now + SOAK_CHURN_MS;
 	next_report = now + 60000;
 
-	while ((now = soak_now()) < end) {
+	while ((now = ltime_mono_ms()) < end) {
 		for (i = 0; i < nclients; i++) {
 			struct soak_conn *c = &conns[i];
 

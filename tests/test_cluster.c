@@ -190,44 +190,6 @@ joined(struct fake *fk, const char *nick, unsigned long count)
  * ------------------------------------------------------------------- */
 
 static void
-test_addr_parse(void **state)
-{
-	struct cluster_addr a;
-	const char *why;
-
-	(void)state;
-	assert_int_equal(cluster_addr_parse("127.0.0.1:6379", &a, &why), 0);
-	assert_false(a.is_unix);
-	assert_string_equal(a.host, "127.0.0.1");
-	assert_int_equal(a.port, 6379);
-	assert_int_equal(cluster_addr_parse("redis.example:1", &a, &why), 0);
-	assert_string_equal(a.host, "redis.example");
-	assert_int_equal(cluster_addr_parse("[::1]:65535", &a, &why), 0);
-	assert_string_equal(a.host, "::1");
-	assert_int_equal(a.port, 65535);
-	assert_int_equal(cluster_addr_parse("unix:/run/redis.sock", &a, &why),
-	    0);
-	assert_true(a.is_unix);
-	assert_string_equal(a.path, "/run/redis.sock");
-
-	static const char *const bad[] = {
-		"", "localhost", "localhost:", ":6379", "host:0",
-		"host:65536", "host:63x", "::1:6379", "[::1]6379", "[]:1",
-		"[::1:6379", "unix:", "host:-1",
-	};
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		why = NULL;
-		assert_int_equal(cluster_addr_parse(bad[i], &a, &why), -1);
-		assert_non_null(why);
-	}
-	char longpath[200];
-	memset(longpath, 'a', sizeof longpath);
-	memcpy(longpath, "unix:", 5);
-	longpath[sizeof longpath - 1] = '\0';
-	assert_int_equal(cluster_addr_parse(longpath, &a, &why), -1);
-}
-
-static void
 test_room_names(void **state)
 {
 	(void)state;
@@ -556,7 +518,6 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_addr_parse),
 		cmocka_unit_test(test_room_names),
 		cmocka_unit_test_setup_teardown(test_ids_and_keys, fake_setup,
 		    fake_teardown),

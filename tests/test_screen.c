@@ -62,13 +62,18 @@ test_colors(void **state)
 		const char	*want;	/* bytes on the terminal */
 	} rows[] = {
 		{ "<bob> hi", false, "%s<bob>\033[0m hi\r\n" },
-		{ "<me> hi", true, "\033[34m<me>\033[0m hi\r\n" },
+		{ "<me> hi", true, "\033[1m<me>\033[0m hi\r\n" },
+		{ "* me waves", true, "\033[1m* me\033[0m waves\r\n" },
 		{ "* bob waves", false, "%s* bob\033[0m waves\r\n" },
-		{ "* bob", false, "%s* bob\033[0m\r\n" },
+		{ "* bob", false, "* bob\r\n" },
 		{ "[pm] <bob> psst", false,
-		    "\033[33m[pm] <bob>\033[0m psst\r\n" },
-		{ "-> *bob* psst", true, "\033[33m-> *bob*\033[0m psst\r\n" },
-		{ "*** bob joined", false, "\033[36m*** bob joined\033[0m\r\n" },
+		    "\033[1;35m[pm] <bob>\033[0m psst\r\n" },
+		{ "-> *bob* psst", true, "\033[1;35m-> *bob*\033[0m psst\r\n" },
+		{ "*** bob joined", false, "\033[2m*** bob joined\033[0m\r\n" },
+		{ "*** 2 online: a b", false,
+		    "\033[36m*** 2 online: a b\033[0m\r\n" },
+		{ "[14:02] <bob> hi", false,
+		    "\033[2m[14:02] \033[0m%s<bob>\033[0m hi\r\n" },
 		{ "!!! no", false, "\033[31m!!! no\033[0m\r\n" },
 		{ "plain text", false, "plain text\r\n" },
 		{ "<unclosed", false, "<unclosed\r\n" },
@@ -142,8 +147,14 @@ test_mentions(void **state)
 	assert_int_equal(s.mentions, 1);
 	buf_clear(&s.out);
 	assert_int_equal(show(&s, "[pm] <bob> alice?", false), 0);
-	assert_out(&s, "\033[33m[pm] <bob>\033[0m \033[1;7malice\033[0m?"
+	assert_out(&s, "\033[1;35m[pm] <bob>\033[0m \033[1;7malice\033[0m?"
 	    "\a\r\n");
+	/* In the history: marked, but no bell. */
+	assert_int_equal(show(&s, "[14:02] <bob> alice!", false), 0);
+	snprintf(want, sizeof want, "\033[2m[14:02] \033[0m%s<bob>\033[0m "
+	    "\033[1;7malice\033[0m!\r\n", screen_nick_color(&s, "bob", 3));
+	assert_out(&s, want);
+	assert_int_equal(s.mentions, 2);
 	/* No colour: no highlight, but still the bell. */
 	s.color = false;
 	assert_int_equal(show(&s, "* bob pokes alice", false), 0);
@@ -165,6 +176,156 @@ test_timestamps(void **state)
 	s.now = 3600 * 13 + 60 * 7 + 5;		/* 13:07:05 UTC */
 	assert_int_equal(show(&s, "<bob> hi", false), 0);
 	assert_out(&s, "13:07 <bob> hi\n");
+	/* A history line keeps its own stamp, and has only that one. */
+	assert_int_equal(show(&s, "[12:01] <bob> hi", false), 0);
+	assert_out(&s, "12:01 <bob> hi\n");
+	assert_int_equal(show(&s, "[2026-11-30 23:58] * bob waves", false), 0);
+	assert_out(&s, "2026-11-30 23:58 * bob waves\n");
+	s.stamps = false;
+	assert_int_equal(show(&s, "[12:01] <bob> hi", false), 0);
+	assert_out(&s, "[12:01] <bob> hi\n");
+	screen_free(&s);
+}
+
+/* Our own lines in the history are coloured as our own. */
+static void
+test_history_self(void **state)
+{
+	struct screen s;
+
+	(void)state;
+	screen_init(&s, true, true);
+	s.nick = "Alice";
+	assert_int_equal(show(&s, "[12:01] <alice> mine", false), 0);
+	assert_out(&s, "\033[2m[12:01] \033[0m\033[1m<alice>\033[0m mine\r\n");
+	s.colors256 = true;
+	assert_int_equal(show(&s, "[12:01] * alice waves", false), 0);
+	assert_out(&s, "\033[2m[12:01] \033[0m\033[1;38;5;63m* alice\033[0m "
+	    "waves\r\n");
+	screen_free(&s);
+}
+
+/*
+ * Quiet notices: joins, leaves and renames of others are dimmed, or not
+ * shown at all; ours and the other notices always show.
+ */
+static void
+test_quiet_notices(void **state)
+{
+	struct screen s;
+
+	(void)state;
+	screen_init(&s, true, false);
+	s.nick = "alice";
+	s.quiet = true;
+	assert_int_equal(show(&s, "*** guest1 joined", false), 0);
+	assert_int_equal(show(&s, "*** guest1 is now bob", false), 0);
+	assert_int_equal(show(&s, "*** bob left (lunch)", false), 0);
+	assert_out(&s, "");
+	assert_int_equal(show(&s, "*** guest2 is now alice", false), 0);
+	assert_int_equal(show(&s, "*** alice is now Alice", false), 0);
+	assert_int_equal(show(&s, "*** 2 online: alice bob", false), 0);
+	assert_out(&s, "*** guest2 is now alice\r\n*** alice is now Alice\r\n"
+	    "*** 2 online: alice bob\r\n");
+	screen_free(&s);
+}
+
+/* The WCAG contrast ratio of xterm 256-colour index i against y (0..1). */
+static double
+contrast(int i, double y)
+{
+	/* The six levels, linearised by the sRGB curve. */
+	static const double lin[6] = { 0.0, 0.114435, 0.242281, 0.428690,
+	    0.679542, 1.0 };
+	double l = 0, hi, lo;
+	int rgb[3];
+	static const double w[3] = { 0.2126, 0.7152, 0.0722 };
+	int k;
+
+	assert_true(i >= 16 && i < 232);
+	rgb[0] = (i - 16) / 36;
+	rgb[1] = (i - 16) / 6 % 6;
+	rgb[2] = (i - 16) % 6;
+	for (k = 0; k < 3; k++)
+		l += w[k] * lin[(int)rgb[k]];
+	hi = l > y ? l : y;
+	lo = l > y ? y : l;
+	return (hi + 0.05) / (lo + 0.05);
+}
+
+/*
+ * Colours by contrast: every 256-colour nick keeps 3:1 on black and on
+ * white; with 8 colours no nick is red or cyan (errors, notices); our
+ * own lines are never basic blue, [pm] never basic yellow.
+ */
+static void
+test_contrast(void **state)
+{
+	static const char *const nicks[] = { "alice", "bob", "carol", "dave",
+	    "eve", "mallory", "trent", "peggy", "victor", "walter", "x",
+	    "guest1", "guest2", "guest3", "a-b", "zed_" };
+	struct screen s;
+	const char *c;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < SCREEN_NICK256; i++) {
+		assert_true(contrast(screen_palette256[i], 0.0) >= 3.0);
+		assert_true(contrast(screen_palette256[i], 1.0) >= 3.0);
+	}
+	assert_true(contrast(63, 0.0) >= 4.5);	/* our own lines */
+	assert_true(contrast(63, 1.0) >= 4.5);
+	assert_true(contrast(127, 0.0) >= 3.0);	/* [pm] */
+	assert_true(contrast(127, 1.0) >= 3.0);
+	screen_init(&s, true, true);
+	for (i = 0; i < sizeof nicks / sizeof nicks[0]; i++) {
+		c = screen_nick_color(&s, nicks[i], strlen(nicks[i]));
+		assert_null(strstr(c, "31m"));
+		assert_null(strstr(c, "36m"));
+		assert_null(strstr(c, "34m"));
+		assert_null(strstr(c, "33m"));
+	}
+	screen_free(&s);
+}
+
+/* Long lines wrap at word boundaries, continued under the text. */
+static void
+test_wrap(void **state)
+{
+	struct screen_break br[8];
+	struct screen s;
+
+	(void)state;
+	/* "<bob> aaaa bbbb cccc" on 15 columns: a break before cccc. */
+	assert_int_equal(screen_wrap("<bob> aaaa bbbb cccc", 5, 20, 5, 15, 6,
+	    br, 8), 1);
+	assert_int_equal(br[0].at, 15);
+	assert_int_equal(br[0].resume, 16);
+	/* A word longer than a row is cut where the row ends. */
+	assert_int_equal(screen_wrap("<b> 0123456789abcdef", 3, 20, 3, 10, 4,
+	    br, 8), 2);
+	assert_int_equal(br[0].at, 10);
+	assert_int_equal(br[1].at, 16);
+	/* Wide characters count two columns; they are never split. */
+	assert_int_equal(screen_wrap("<b> \xe4\xbd\xa0\xe5\xa5\xbd\xe4\xbd"
+	    "\xa0\xe5\xa5\xbd", 3, 16, 3, 8, 4, br, 8), 1);
+	assert_int_equal(br[0].at, 10);
+	assert_int_equal(br[0].resume, 10);
+	/* What fits is not broken. */
+	assert_int_equal(screen_wrap("<bob> hi", 5, 8, 5, 8, 6, br, 8), 0);
+	/* On a terminal, the breaks are made with the indent. */
+	screen_init(&s, true, false);
+	s.width = 15;
+	assert_int_equal(show(&s, "<bob> aaaa bbbb cccc", false), 0);
+	assert_out(&s, "<bob> aaaa bbbb\r\n      cccc\r\n");
+	assert_int_equal(show(&s, "*** 3 online: alice bob carol", false), 0);
+	assert_out(&s, "*** 3 online:\r\n    alice bob\r\n    carol\r\n");
+	screen_free(&s);
+	/* Not on a terminal: never. */
+	screen_init(&s, false, false);
+	s.width = 14;
+	assert_int_equal(show(&s, "<bob> aaaa bbbb cccc", false), 0);
+	assert_out(&s, "<bob> aaaa bbbb cccc\n");
 	screen_free(&s);
 }
 
@@ -264,6 +425,10 @@ main(void)
 		cmocka_unit_test(test_nick_colors),
 		cmocka_unit_test(test_mentions),
 		cmocka_unit_test(test_timestamps),
+		cmocka_unit_test(test_history_self),
+		cmocka_unit_test(test_quiet_notices),
+		cmocka_unit_test(test_contrast),
+		cmocka_unit_test(test_wrap),
 		cmocka_unit_test(test_bell_clear),
 		cmocka_unit_test(test_no_color),
 		cmocka_unit_test(test_input_line),

@@ -23,6 +23,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "ltime.h"
+
 #define H_MAX_ARGS	64
 #define H_SERVERS	16	/* most lobbyd one test runs at once */
 #define H_CHILDREN	8	/* most other children one test starts */
@@ -33,10 +35,7 @@ static char	*h_log_report(const char *);
 long long
 h_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return ltime_mono_ms();
 }
 
 void

@@ -760,7 +760,7 @@ test_colors_and_signal(void **state)
 	    screen_nick_color(&colors, "guest1", 6));
 	assert_non_null(strstr(t->scr.raw, want));
 	assert_non_null(strstr(t->scr.raw,
-	    "\033[33m[pm] <guest1>\033[0m psst"));
+	    "\033[1;35m[pm] <guest1>\033[0m psst"));
 	assert_non_null(strstr(t->scr.raw,
 	    "\033[36m*** guest2 is now alice\033[0m"));
 	tty_type(t, "/nosuch\r");

@@ -1152,6 +1152,195 @@ test_ws_flood(void **state)
 	h_close(t);
 }
 
+/* Append a masked frame to buf at *off (first: FIN/RSV/opcode byte). */
+static void
+ws_build(char *buf, size_t *off, unsigned first, const char *payload,
+    size_t len)
+{
+	static const unsigned char mask[4] = { 0x21, 0x43, 0x65, 0x07 };
+	size_t i;
+
+	assert_true(len < 126);
+	buf[(*off)++] = (char)first;
+	buf[(*off)++] = (char)(0x80 | len);
+	memcpy(buf + *off, mask, 4);
+	*off += 4;
+	for (i = 0; i < len; i++)
+		buf[(*off)++] = (char)(payload[i] ^ mask[i % 4]);
+}
+
+/*
+ * Under --flood 1/1, five lines and a close frame in one write: the
+ * lines held for tokens are all delivered, then the leave, as a TCP
+ * member's /quit after its held lines. The leave's log line counts the
+ * bytes the member was sent.
+ */
+static void
+test_ws_flood_close(void **state)
+{
+	struct web_server *w = *state;
+	struct h_conn *t;
+	char buf[256], line[32], *log, *p;
+	unsigned long long out = 0;
+	size_t off = 0;
+	int ws, i;
+
+	start(w, "--flood", "1/1", NULL);
+	pair(w, &t, &ws);
+	for (i = 1; i <= 5; i++) {
+		snprintf(line, sizeof line, "held %d", i);
+		ws_build(buf, &off, 0x81, line, strlen(line));
+	}
+	ws_build(buf, &off, 0x88, "\x03\xe8", 2);
+	send_all(ws, buf, off);
+	for (i = 1; i <= 5; i++) {
+		snprintf(line, sizeof line, "<web> held %d", i);
+		h_expect(t, line);
+	}
+	h_expect(t, "*** web left");
+	ws_expect_close(ws, 1000, NULL);
+	close(ws);
+	assert_true(h_log_has(&w->h, "web left (closed) bytes_in=",
+	    H_TIMEOUT_MS));
+	log = h_log(&w->h);
+	p = strstr(log, "web left (closed) bytes_in=");
+	assert_non_null(p);
+	p = strstr(p, "bytes_out=");
+	assert_non_null(p);
+	out = strtoull(p + strlen("bytes_out="), NULL, 10);
+	free(log);
+	/* At least its welcome and its nick change, framed. */
+	assert_true(out > 40);
+	h_close(t);
+}
+
+/* A WebSocket member that never reads: a small receive buffer, joined. */
+static int
+ws_join_stalled(unsigned port)
+{
+	struct sockaddr_in sin;
+	char req[512], resp[1024];
+	int fd, small = 4096, mss = 536;
+	size_t n = 0;
+
+	assert_true((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small,
+	    sizeof small), 0);
+	assert_int_equal(setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
+	    sizeof mss), 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	snprintf(req, sizeof req, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
+	    port, ws_key);
+	send_all(fd, req, strlen(req));
+	while (n < sizeof resp - 1 && read_n(fd, resp + n, 1, H_TIMEOUT_MS)) {
+		n++;
+		resp[n] = '\0';
+		if (n >= 4 && memcmp(resp + n - 4, "\r\n\r\n", 4) == 0)
+			break;
+	}
+	resp[n] = '\0';
+	assert_int_equal(status_of(resp), 101);
+	return fd;
+}
+
+/* A figure in KiB from /proc/PID/status ("VmHWM", "VmRSS"), or -1. */
+static long
+status_kib(pid_t pid, const char *key)
+{
+	char path[64], line[256], fmt[32];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	snprintf(fmt, sizeof fmt, "%s: %%ld", key);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, fmt, &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+#define SLOW_WS		200		/* WebSocket members that never read */
+#define SLOW_LINES	700		/* lines of SLOW_BYTES sent to them */
+#define SLOW_BYTES	1000
+#define SLOW_PEAK_KIB	(16 * 1024)	/* the bound on lobbyd's RSS growth */
+
+/*
+ * 200 WebSocket members that never read, each some 700 KB behind, all
+ * close: each is written from the one room log, closing included, so
+ * lobbyd's peak RSS grows by about one log, not 200 copies of it.
+ */
+static void
+test_ws_slow_close_memory(void **state)
+{
+	struct web_server *w = *state;
+	struct h_conn *a, *b;
+	int ws[SLOW_WS], i, left = 0;
+	char *block, *p;
+	long before, peak;
+	const char *l;
+
+	start(w, "--max-clients", "300", NULL);
+	a = h_join_as(&w->h, "alice");
+	b = h_join_as(&w->h, "bob");
+	for (i = 0; i < SLOW_WS; i++)
+		ws[i] = ws_join_stalled(w->web);
+	for (i = 0; i < SLOW_WS; i++)
+		assert_non_null(h_line(b, H_TIMEOUT_MS));	/* joins */
+	h_drain(a);
+	h_drain(b);
+	before = status_kib(w->h.pid, "VmRSS");
+	block = malloc((size_t)SLOW_LINES * (SLOW_BYTES + 1));
+	assert_non_null(block);
+	for (i = 0; i < SLOW_LINES; i++) {
+		p = block + (size_t)i * (SLOW_BYTES + 1);
+		snprintf(p, SLOW_BYTES + 1, "%08d", i);
+		memset(p + 8, 'w', SLOW_BYTES - 8);
+		p[SLOW_BYTES] = '\n';
+	}
+	assert_int_equal(h_send_raw(a, block,
+	    (size_t)SLOW_LINES * (SLOW_BYTES + 1)), 0);
+	free(block);
+	for (i = 0; i < SLOW_LINES; i++) {
+		l = h_line(b, H_TIMEOUT_MS);
+		assert_non_null(l);
+		assert_memory_equal(l, "<alice> ", 8);
+	}
+	/* Every one of them closes, its backlog unread. */
+	for (i = 0; i < SLOW_WS; i++) {
+		static const unsigned char close_frame[] = {
+			0x88, 0x82, 1, 2, 3, 4, 0x03 ^ 1, 0xe8 ^ 2 };
+
+		send_all(ws[i], close_frame, sizeof close_frame);
+	}
+	while (left < SLOW_WS && (l = h_line(b, H_TIMEOUT_MS)) != NULL) {
+		assert_memory_equal(l, "*** guest", 9);
+		assert_non_null(strstr(l, " left"));
+		left++;
+	}
+	assert_int_equal(left, SLOW_WS);
+	h_send(a, "after\n");
+	h_expect(b, "<alice> after");
+	peak = status_kib(w->h.pid, "VmHWM");
+	print_message("lobbyd RSS %ld KiB before, peak %ld KiB (%d WebSocket "
+	    "members closing %d lines of %d bytes behind)\n", before, peak,
+	    SLOW_WS, SLOW_LINES, SLOW_BYTES);
+	if (h_rss_meaningful())
+		assert_true(peak - before <= SLOW_PEAK_KIB);
+	for (i = 0; i < SLOW_WS; i++)
+		close(ws[i]);
+	h_close(a);
+	h_close(b);
+}
+
 /* Shutdown: the notice, then a close 1001. */
 static void
 test_ws_shutdown(void **state)
@@ -1385,6 +1574,10 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ws_flood, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_ws_flood_close, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ws_slow_close_memory,
+		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ws_shutdown, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_http_seats, setup,
