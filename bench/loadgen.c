@@ -7,6 +7,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,6 +31,11 @@
  * printable padding. Receivers find the marker rather than parse the
  * server's prefix, so "<guest3> PAYLOAD" (lobbyd) and "PAYLOAD" (the
  * reference relay) are read alike.
+ *
+ * With --ws every client is a WebSocket member of lobbyd's --web
+ * listener instead (-p is then that port): it sends the handshake once
+ * connected, each line it sends is one masked text frame, and each text
+ * frame it receives is one line.
  */
 
 #define LG_MARK		"@@"		/* no nick or notice contains it */
@@ -43,6 +49,8 @@
 #define LG_QUIET_NS	(3 * NS_S)	/* drain: nothing more is coming */
 #define LG_HIST_N	3776		/* buckets, see lg_hist_index() */
 #define LG_PORTS_MAX	8		/* -p P1,P2,...: servers of one room */
+#define LG_WS_HDR	8		/* a masked frame's header, up to 64 KiB */
+#define LG_WS_KEY	"dGhlIHNhbXBsZSBub25jZQ=="
 
 #define NS_MS		1000000ULL
 #define NS_S		1000000000ULL
@@ -64,6 +72,7 @@ struct client {
 	uint64_t	 arrived;	/* deliveries of this sender's lines */
 	bool		 blocked;	/* kernel full: waiting for EPOLLOUT */
 	bool		 history;	/* between lobbyd's history lines */
+	bool		 ws_open;	/* --ws: the 101 answer has been read */
 };
 
 struct lg {
@@ -82,6 +91,7 @@ struct lg {
 	uint64_t	 limit;		/* -t: ns per phase */
 	long		 pid;		/* server to watch, 0 = none */
 	bool		 json;		/* JSON instead of key=value */
+	bool		 ws;		/* --ws: WebSocket clients */
 
 	int		 ep;		/* epoll instance */
 	struct client	*cl;		/* nclients of them */
@@ -324,6 +334,67 @@ lg_close(struct lg *g, struct client *c)
 	g->disconnects++;
 }
 
+/*
+ * --ws: n more bytes at c->in: the handshake's answer first, then frames,
+ * each text one a line (the server's frames are not masked).
+ */
+static void
+lg_ws_read(struct lg *g, uint32_t r, size_t n, uint64_t now)
+{
+	struct client *c = &g->cl[r];
+	unsigned char *u;
+	char *p = c->in, *end = c->in + c->inlen + n, *e;
+	size_t len, hl;
+
+	if (!c->ws_open) {
+		if ((e = memmem(p, (size_t)(end - p), "\r\n\r\n", 4)) == NULL) {
+			if (end - p == LG_INBUF)
+				lg_fatal("client %" PRIu32 ": answer too long", r);
+			c->inlen = (size_t)(end - p);
+			return;
+		}
+		if (end - p < 12 || memcmp(p, "HTTP/1.1 101", 12) != 0)
+			lg_fatal("client %" PRIu32 ": handshake refused: %.*s",
+			    r, (int)strcspn(p, "\r"), p);
+		c->ws_open = true;
+		p = e + 4;
+	}
+	while (end - p >= 2) {
+		u = (unsigned char *)p;
+		len = u[1] & 0x7f;
+		hl = 2;
+		if (len == 126) {
+			if (end - p < 4)
+				break;
+			len = (size_t)u[2] << 8 | u[3];
+			hl = 4;
+		} else if (len == 127) {
+			/* Nothing lobbyd sends here is this long. */
+			g->garbled++;
+			lg_close(g, c);
+			return;
+		}
+		if ((size_t)(end - p) < hl + len) {
+			if (hl + len > LG_INBUF) {
+				g->garbled++;
+				lg_close(g, c);
+				return;
+			}
+			break;
+		}
+		if ((u[0] & 0x0f) == 0x1)
+			lg_line(g, r, p + hl, len, now);
+		else if ((u[0] & 0x0f) == 0x8) {
+			lg_close(g, c);
+			return;
+		}
+		p += hl + len;
+	}
+	c->inlen = (size_t)(end - p);
+	if (c->inlen > 0 && p != c->in)
+		memmove(c->in, p, c->inlen);
+}
+
 /* Read what one read() gives from client r and account for each line. */
 static void
 lg_read(struct lg *g, uint32_t r)
@@ -346,6 +417,10 @@ lg_read(struct lg *g, uint32_t r)
 	/* One clock reading per read(): every line in it arrived together. */
 	now = lg_now();
 	g->last_rx = now;
+	if (g->ws) {
+		lg_ws_read(g, r, (size_t)n, now);
+		return;
+	}
 	p = c->in;
 	end = c->in + c->inlen + n;
 	while ((lf = memchr(p, '\n', (size_t)(end - p))) != NULL) {
@@ -363,6 +438,27 @@ lg_read(struct lg *g, uint32_t r)
 
 /* ---------------------------------------------------------------------- */
 /* Connecting                                                             */
+
+/*
+ * --ws: send the handshake on fd once its connect is done (loopback: at
+ * once; a few ms at most). The request is small: one send takes it.
+ */
+static void
+lg_ws_hello(const struct lg *g, int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	char req[512];
+	int n;
+
+	if (poll(&pfd, 1, 5000) != 1 || (pfd.revents & (POLLERR | POLLHUP)))
+		lg_fatal("connect %s:%s: no answer", g->host, g->port);
+	n = snprintf(req, sizeof req, "GET /ws HTTP/1.1\r\nHost: %s:%s\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
+	    g->host, g->port, LG_WS_KEY);
+	if (send(fd, req, (size_t)n, MSG_NOSIGNAL) != n)
+		lg_fatal("handshake: %s", strerror(errno));
+}
 
 /* Start one non-blocking connect; the welcome line tells it succeeded. */
 static void
@@ -398,6 +494,8 @@ lg_open(struct lg *g, const struct addrinfo *ai)
 		    errno != EINPROGRESS)
 			lg_fatal("connect %s:%s: %s", g->host, g->port,
 			    strerror(errno));
+		if (g->ws)
+			lg_ws_hello(g, fd);
 	}
 	c->fd = fd;
 	c->state = CL_CONNECTING;
@@ -559,9 +657,30 @@ lg_pump(struct lg *g, uint32_t s, uint64_t now)
 		return LG_TICK_MS;
 	while (c->sent < g->nlines && room > 0 &&
 	    (g->rate == 0 || c->due <= now) &&
-	    LG_OUTBUF - c->outlen > g->nbytes) {
-		lg_payload(g, c->out + c->outlen, s, c->sent, now);
-		c->outlen += g->nbytes + 1;
+	    LG_OUTBUF - c->outlen > g->nbytes + LG_WS_HDR) {
+		if (g->ws) {
+			/* One masked text frame; the zero key leaves the
+			 * payload as it is. */
+			unsigned char *h = (unsigned char *)c->out + c->outlen;
+			size_t hl = 2;
+
+			h[0] = 0x81;
+			if (g->nbytes < 126) {
+				h[1] = (unsigned char)(0x80 | g->nbytes);
+			} else {
+				h[1] = 0x80 | 126;
+				h[2] = (unsigned char)(g->nbytes >> 8);
+				h[3] = (unsigned char)g->nbytes;
+				hl = 4;
+			}
+			memset(h + hl, 0, 4);
+			c->outlen += hl + 4;
+			lg_payload(g, c->out + c->outlen, s, c->sent, now);
+			c->outlen += g->nbytes;		/* no LF */
+		} else {
+			lg_payload(g, c->out + c->outlen, s, c->sent, now);
+			c->outlen += g->nbytes + 1;
+		}
 		c->sent++;
 		room--;
 		if (g->rate > 0)
@@ -743,7 +862,8 @@ lg_usage(int status)
 	fprintf(status ? stderr : stdout,
 "usage: loadgen [-h HOST] [-p PORT | -u PATH] [-n CLIENTS] [-s SENDERS]\n"
 "               [-m LINES] [-b BYTES] [-r RATE] [-t SECONDS] [-w LINES]\n"
-"               [--server-pid PID] [--connect-batch N] [--stall N] [--json]\n"
+"               [--server-pid PID] [--connect-batch N] [--stall N] [--ws]\n"
+"               [--json]\n"
 "  -h HOST    server address (default 127.0.0.1)\n"
 "  -p PORT    server port (default 12580); P1,P2,... spreads the clients\n"
 "             over several servers of one room, in turn\n"
@@ -758,6 +878,7 @@ lg_usage(int status)
 "  --server-pid PID  report the server's CPU time and memory\n"
 "  --stall N  the last N clients stop reading once connected (never\n"
 "             expected to receive; their loss is not counted)\n"
+"  --ws       every client is a WebSocket member (-p: lobbyd's --web port)\n"
 "  --json     one JSON object instead of a key=value line\n"
 "exit status: 0 all delivered once and in order, 1 loss, duplication,\n"
 "reordering or a dropped client, 2 usage, 3 the run could not be done\n",
@@ -859,6 +980,7 @@ main(int argc, char *argv[])
 		{ "window",		required_argument, NULL, 'w' },
 		{ "stall",		required_argument, NULL, 'S' },
 		{ "json",		no_argument,	   NULL, 'J' },
+		{ "ws",			no_argument,	   NULL, 'W' },
 		{ "help",		no_argument,	   NULL, 'H' },
 		{ NULL,			0,		   NULL, 0 }
 	};
@@ -899,12 +1021,16 @@ main(int argc, char *argv[])
 		case 'S': g->nstall = lg_number(optarg, 0, 1000000); break;
 		case 'B': g->batch = lg_number(optarg, 1, 1000000); break;
 		case 'J': g->json = true; break;
+		case 'W': g->ws = true; break;
 		case 'H': lg_usage(0);
 		default: lg_usage(2);
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (g->ws && g->path != NULL))
 		lg_usage(2);
+	/* lobbyd answers 503 past --max-http handshakes at once. */
+	if (g->ws && g->batch > 32)
+		g->batch = 32;
 	if (g->nsenders > g->nclients)
 		lg_fatal("more senders (%" PRIu32 ") than clients (%" PRIu32
 		    ")", g->nsenders, g->nclients);

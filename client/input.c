@@ -8,6 +8,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "text.h"
 
 /* Queue a line for the server; out of memory ends the run. */
@@ -16,30 +17,6 @@ input_send(struct session *s, const char *text, size_t n)
 {
 	if (link_send(&s->link, text, n) == -1)
 		sess_nomem(s);
-}
-
-/*
- * Split "/msg NICK TEXT" (n bytes) into the nick and the text; false when
- * either is missing (the server's error then says so).
- */
-static bool
-input_msg_split(const char *s, size_t n, const char **to, size_t *tlen,
-    const char **msg, size_t *mlen)
-{
-	size_t i = 4, k;
-
-	while (i < n && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	k = i;
-	while (k < n && s[k] != ' ' && s[k] != '\t')
-		k++;
-	if (k == i || k >= n)
-		return false;
-	*to = s + i;
-	*tlen = k - i;
-	*msg = s + k + 1;
-	*mlen = n - k - 1;
-	return !text_is_blank(*msg, *mlen);
 }
 
 /*
@@ -52,39 +29,36 @@ static void
 input_echo(struct session *s, const char *text, size_t n)
 {
 	const char *nick = s->link.nick[0] != '\0' ? s->link.nick : "me";
-	const char *to, *msg;
+	const char *to = NULL, *msg = NULL;
 	struct buf b = BUF_INIT;
-	bool self = false;
-	size_t tlen, mlen;
+	struct cmdline cl;
+	bool self = true;
+	size_t tlen = 0, mlen = 0;
 	int r = 0;
 
-	if (n >= 2 && text[0] == '/' && text[1] == '/') {
+	/* Split as the server will: the same words, the same blanks. */
+	cmdline_split(text, n, &cl);
+	if (cmdline_is(&cl, "msg"))
+		to = cmdline_word(cl.rest, cl.rlen, &tlen, &msg, &mlen);
+	if (cl.kind == CMDLINE_CHAT) {
 		r |= buf_append(&b, "<", 1);
 		r |= buf_append(&b, nick, strlen(nick));
 		r |= buf_append(&b, "> ", 2);
-		r |= buf_append(&b, text + 1, n - 1);
-		self = true;
-	} else if (link_is_command(text, n, "/me") &&
-	    !text_is_blank(text + 3, n - 3)) {
+		r |= buf_append(&b, cl.rest, cl.rlen);
+	} else if (cmdline_is(&cl, "me") && !text_is_blank(cl.rest, cl.rlen)) {
 		r |= buf_append(&b, "* ", 2);
 		r |= buf_append(&b, nick, strlen(nick));
-		r |= buf_append(&b, text + 3, n - 3);
-		self = true;
-	} else if (link_is_command(text, n, "/msg") &&
-	    input_msg_split(text, n, &to, &tlen, &msg, &mlen)) {
+		r |= buf_append(&b, " ", 1);
+		r |= buf_append(&b, cl.rest, cl.rlen);
+	} else if (tlen > 0 && !text_is_blank(msg, mlen)) {
 		r |= buf_append(&b, "-> *", 4);
 		r |= buf_append(&b, to, tlen);
 		r |= buf_append(&b, "* ", 2);
 		r |= buf_append(&b, msg, mlen);
-		self = true;
-	} else if (text[0] == '/')
+	} else {
+		/* Another command: as typed; the server's answer follows. */
 		r |= buf_append(&b, text, n);
-	else {
-		r |= buf_append(&b, "<", 1);
-		r |= buf_append(&b, nick, strlen(nick));
-		r |= buf_append(&b, "> ", 2);
-		r |= buf_append(&b, text, n);
-		self = true;
+		self = false;
 	}
 	if (r != 0 || screen_line(&s->scr, buf_peek(&b), buf_used(&b),
 	    self) == -1)
@@ -141,12 +115,14 @@ input_notices(struct session *s, const char *arg, size_t n)
 static void
 input_line_done(struct session *s, const char *text, size_t len)
 {
+	struct cmdline cl;
+
 	if (text_is_blank(text, len)) {
 		s->scr.dirty = true;
 		return;
 	}
-	if (link_is_command(text, len, "/reconnect") &&
-	    text_is_blank(text + 10, len - 10)) {
+	cmdline_split(text, len, &cl);
+	if (cmdline_is(&cl, "reconnect") && text_is_blank(cl.rest, cl.rlen)) {
 		s->reconnect = true;
 		return;
 	}

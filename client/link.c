@@ -4,10 +4,10 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/select.h>
 #include <unistd.h>
 
+#include "cmdline.h"
 #include "net.h"
 #include "sline.h"
 
@@ -59,15 +59,6 @@ link_close(struct link *l)
 }
 
 bool
-link_is_command(const char *s, size_t n, const char *cmd)
-{
-	size_t k = strlen(cmd);
-
-	return n >= k && strncasecmp(s, cmd, k) == 0 &&
-	    (n == k || s[k] == ' ' || s[k] == '\t');
-}
-
-bool
 link_nick_valid(const char *s)
 {
 	return proto_nick_valid(s, strlen(s));
@@ -77,6 +68,7 @@ int
 link_send(struct link *l, const char *s, size_t n)
 {
 	size_t before = buf_used(&l->outq);
+	struct cmdline cl;
 
 	if (buf_append(&l->outq, s, n) == -1)
 		return -1;
@@ -85,7 +77,8 @@ link_send(struct link *l, const char *s, size_t n)
 		l->outq.len = l->outq.off + before;
 		return -1;
 	}
-	if (link_is_command(s, n, "/quit"))
+	cmdline_split(s, n, &cl);
+	if (cmdline_is(&cl, "quit"))
 		l->quitting = true;
 	return 0;
 }

@@ -53,9 +53,6 @@ void	link_close(struct link *l);
  */
 int	link_send(struct link *l, const char *s, size_t n);
 
-/* Is s[0..n) the command word cmd (any case), alone or before a blank? */
-bool	link_is_command(const char *s, size_t n, const char *cmd);
-
 /* Is s a nick the protocol accepts (proto_nick_valid())? */
 bool	link_nick_valid(const char *s);
 

@@ -11,6 +11,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ltime.h"
+
 /*
  * The one piece of process-wide state outside main.c: every module may log,
  * and threading a logger through each call would only add noise.
@@ -91,8 +93,9 @@ static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
 	char stamp[32], line[1024], safe[1024];
-	struct timespec ts;
+	int64_t now;
 	struct tm tm;
+	time_t t;
 
 	vsnprintf(line, sizeof line, fmt, ap);
 	/* Whatever a client chose (a Unix peer path...) cannot end the line. */
@@ -104,12 +107,12 @@ log_vwrite(enum log_level level, const char *fmt, va_list ap)
 		fprintf(stderr, "<%d>%s: %s: %s\n", log_prios[level],
 		    log_prog, log_names[level], safe);
 	} else {
-		clock_gettime(CLOCK_REALTIME, &ts);
-		gmtime_r(&ts.tv_sec, &tm);
+		now = ltime_wall_ms();
+		t = (time_t)(now / 1000);
+		gmtime_r(&t, &tm);
 		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
 		fprintf(stderr, "%s.%03ldZ %s: %s: %s\n", stamp,
-		    (long)(ts.tv_nsec / 1000000), log_prog, log_names[level],
-		    safe);
+		    (long)(now % 1000), log_prog, log_names[level], safe);
 	}
 }
 

@@ -3,54 +3,15 @@
 
 #include <stdbool.h>
 #include <string.h>
-#include <strings.h>
+
+#include "cmdline.h"
+#include "text.h"
 
 /* The part of a line after a word: where the next word starts. */
 struct cmd_rest {
 	const char	*p;	/* first byte after the word and its blanks */
 	size_t		 n;	/* bytes left */
 };
-
-static bool
-cmd_blank(char ch)
-{
-	return ch == ' ' || ch == '\t';
-}
-
-/*
- * Split s[0..n) into its first word (returned, with its length in *wlen)
- * and what follows the blanks after it (in *rest). Leading blanks are
- * skipped. The rest is kept as sent, trailing blanks and all.
- */
-static const char *
-cmd_word(const char *s, size_t n, size_t *wlen, struct cmd_rest *rest)
-{
-	size_t i = 0, start;
-
-	while (i < n && cmd_blank(s[i]))
-		i++;
-	start = i;
-	while (i < n && !cmd_blank(s[i]))
-		i++;
-	*wlen = i - start;
-	while (i < n && cmd_blank(s[i]))
-		i++;
-	rest->p = s + i;
-	rest->n = n - i;
-	return s + start;
-}
-
-/* True when rest holds nothing but blanks. */
-static bool
-cmd_empty(const struct cmd_rest *rest)
-{
-	size_t i;
-
-	for (i = 0; i < rest->n; i++)
-		if (!cmd_blank(rest->p[i]))
-			return false;
-	return true;
-}
 
 /* ---------------------------------------------------------------------
  * The commands. Each gets the member and the text after the command word.
@@ -63,8 +24,8 @@ cmd_nick(struct room *r, struct client *c, struct cmd_rest *a)
 	const char *nick;
 	size_t len;
 
-	nick = cmd_word(a->p, a->n, &len, &after);
-	if (len == 0 || !cmd_empty(&after)) {
+	nick = cmdline_word(a->p, a->n, &len, &after.p, &after.n);
+	if (len == 0 || !text_is_blank(after.p, after.n)) {
 		room_sendf(r, c, "!!! usage: /nick NAME");
 		return;
 	}
@@ -90,7 +51,7 @@ cmd_who(struct room *r, struct client *c, struct cmd_rest *a)
 static void
 cmd_me(struct room *r, struct client *c, struct cmd_rest *a)
 {
-	if (cmd_empty(a)) {
+	if (text_is_blank(a->p, a->n)) {
 		room_sendf(r, c, "!!! usage: /me TEXT");
 		return;
 	}
@@ -104,8 +65,8 @@ cmd_msg(struct room *r, struct client *c, struct cmd_rest *a)
 	const char *nick;
 	size_t len;
 
-	nick = cmd_word(a->p, a->n, &len, &text);
-	if (len == 0 || cmd_empty(&text)) {
+	nick = cmdline_word(a->p, a->n, &len, &text.p, &text.n);
+	if (len == 0 || text_is_blank(text.p, text.n)) {
 		room_sendf(r, c, "!!! usage: /msg NICK TEXT");
 		return;
 	}
@@ -116,7 +77,7 @@ static void
 cmd_quit(struct room *r, struct client *c, struct cmd_rest *a)
 {
 	/* The rest runs to the end of the line, which is NUL-terminated. */
-	room_leave(r, c, cmd_empty(a) ? NULL : a->p, "quit");
+	room_leave(r, c, text_is_blank(a->p, a->n) ? NULL : a->p, "quit");
 }
 
 static void
@@ -153,46 +114,33 @@ static const struct cmd {
 	{ "help",	cmd_help },
 };
 
-/* Run the command line text[0..len), which starts with one "/". */
+/* Run the command cl, split from a member's line. */
 static void
-commands_run(struct room *r, struct client *c, const char *text, size_t len)
+commands_run(struct room *r, struct client *c, const struct cmdline *cl)
 {
-	struct cmd_rest rest;
-	const char *name;
-	size_t nlen, i;
+	struct cmd_rest rest = { cl->rest, cl->rlen };
+	size_t i;
 
-	name = cmd_word(text + 1, len - 1, &nlen, &rest);
-	/* "/ who": the command word must touch the slash. */
-	if (name != text + 1)
-		nlen = 0;
-	for (i = 0; nlen > 0 && i < sizeof cmd_table / sizeof cmd_table[0];
-	    i++) {
-		if (strlen(cmd_table[i].name) == nlen &&
-		    strncasecmp(cmd_table[i].name, name, nlen) == 0) {
+	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++) {
+		if (cmdline_is(cl, cmd_table[i].name)) {
 			cmd_table[i].run(r, c, &rest);
 			return;
 		}
 	}
-	room_sendf(r, c, "!!! unknown command /%.*s (try /help)", (int)nlen,
-	    name);
+	room_sendf(r, c, "!!! unknown command /%.*s (try /help)",
+	    (int)cl->nlen, cl->name);
 }
 
 unsigned
 commands_cost(const char *text, size_t len)
 {
 	static const char *const lists[] = { "who", "help", "rooms" };
-	struct cmd_rest rest;
-	const char *name;
-	size_t nlen, i;
+	struct cmdline cl;
+	size_t i;
 
-	if (len < 2 || text[0] != '/' || text[1] == '/')
-		return 1;
-	name = cmd_word(text + 1, len - 1, &nlen, &rest);
-	if (name != text + 1)
-		return 1;
+	cmdline_split(text, len, &cl);
 	for (i = 0; i < sizeof lists / sizeof lists[0]; i++)
-		if (strlen(lists[i]) == nlen &&
-		    strncasecmp(lists[i], name, nlen) == 0)
+		if (cmdline_is(&cl, lists[i]))
 			return COMMANDS_LIST_COST;
 	return 1;
 }
@@ -209,14 +157,14 @@ void
 commands_input(struct room *r, struct client *c, const char *text,
     size_t len)
 {
+	struct cmdline cl;
+
 	/* A joiner waiting for its welcome (through Redis): held. */
 	if (room_hold(r, c, text, len))
 		return;
-	if (len > 0 && text[0] == '/') {
-		if (len > 1 && text[1] == '/')
-			commands_chat(r, c, text + 1, len - 1);
-		else
-			commands_run(r, c, text, len);
-	} else
-		commands_chat(r, c, text, len);
+	cmdline_split(text, len, &cl);
+	if (cl.kind == CMDLINE_COMMAND)
+		commands_run(r, c, &cl);
+	else
+		commands_chat(r, c, cl.rest, cl.rlen);
 }

@@ -30,15 +30,21 @@ listener_refuse(int fd, const char *peer, const char *why)
 	log_warn("refused %s: %s", peer, why);
 }
 
-/* A connection from an address that has --max-per-ip open: refuse it. */
+/* A connection from an address that has --max-per-ip open: refuse it,
+ * on a --web listener with a 503. */
 static void
-listener_refuse_per_ip(struct server *s, int fd, const char *peer)
+listener_refuse_per_ip(struct server *s, int fd, const char *peer, bool web)
 {
 	static const char many[] = PROTO_PER_IP "\n";
 
+	s->stats.refused_per_ip++;
+	if (web) {
+		web_refuse(fd, peer, "--max-per-ip connections from that "
+		    "address already");
+		return;
+	}
 	(void)send(fd, many, sizeof many - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
 	close(fd);
-	s->stats.refused_per_ip++;
 	log_warn("refused %s: %u connections from that address already",
 	    peer, s->cfg->max_per_ip);
 }
@@ -169,10 +175,21 @@ listener_accept(struct server *s, int lfd, bool web)
 		}
 		n++;
 		net_addr_format(&peer, name, sizeof name);
-		/* HTTP connections hold an fd each: they count too. */
-		if (s->nclients + s->nwebs >= s->max_clients) {
+		/*
+		 * Members are capped by --max-clients, HTTP connections that
+		 * are not (yet) members by --max-http: idle sockets on a --web
+		 * port take no member's seat. Nor do they take an fd a member
+		 * could have had: none is accepted on a full server.
+		 */
+		if (s->nclients >= s->max_clients || (web &&
+		    s->nclients + s->nwebs >= s->max_clients)) {
 			s->stats.refused_full++;
 			refuse(fd, name, "max number of clients reached");
+			continue;
+		}
+		if (web && s->nwebs >= s->cfg->max_http) {
+			s->stats.refused_full++;
+			refuse(fd, name, "--max-http connections waiting already");
 			continue;
 		}
 		if (fd >= FD_SETSIZE) {
@@ -182,12 +199,12 @@ listener_accept(struct server *s, int lfd, bool web)
 		}
 		/*
 		 * One lookup in a hash table, whatever the number of members.
-		 * A --web connection is checked once it is a WebSocket: a page
-		 * and its own WebSocket must not count twice.
+		 * An HTTP connection counts from its accept until its request
+		 * is in (web.c): then it is answered, or is a member.
 		 */
-		if (!web && s->cfg->max_per_ip > 0 &&
+		if (s->cfg->max_per_ip > 0 &&
 		    peers_count(&s->peers, &peer) >= s->cfg->max_per_ip) {
-			listener_refuse_per_ip(s, fd, name);
+			listener_refuse_per_ip(s, fd, name, web);
 			continue;
 		}
 		/* On a --web listener, the request comes first. */

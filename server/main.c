@@ -27,11 +27,13 @@
 /* SERVER_MAX_LISTENERS as text, for the message that names it. */
 #define MAIN_MAX_LISTENERS	MAIN_STR(SERVER_MAX_LISTENERS)
 #define MAIN_HISTORY		50	/* default --history, lines */
+#define MAIN_MAX_HTTP		64	/* default --max-http: HTTP connections
+					   not (yet) members */
 
 static const char usage_text[] =
 "usage: lobbyd [-b ADDR]... [-p PORT] [-u PATH] [--max-clients N]\n"
 "              [--max-line BYTES] [--sendq BYTES] [--idle-timeout S]\n"
-"              [--web ADDR:PORT]... [--web-origin ORIGIN]...\n"
+"              [--web ADDR:PORT]... [--web-origin ORIGIN]... [--max-http N]\n"
 "              [--history N] [--redis ADDR [--room NAME]]\n"
 "              [--flood RATE[/BURST]] [--max-per-ip N] [--motd FILE]\n"
 "              [-v | -q] [--help] [--version]\n";
@@ -44,7 +46,7 @@ static const char help_text[] =
 "  -p, --port PORT       TCP port for every address (default 12580;\n"
 "                        0 picks a free port per listener)\n"
 "  -u, --unix PATH       also listen on a Unix-domain socket at PATH\n"
-"      --max-clients N   most clients at once (default 1000, capped by\n"
+"      --max-clients N   most members at once (default 1000, capped by\n"
 "                        FD_SETSIZE and RLIMIT_NOFILE)\n"
 "      --max-line BYTES  longest line a client may send (default 1024)\n"
 "      --sendq BYTES     most output queued for one client before it is\n"
@@ -58,6 +60,8 @@ static const char help_text[] =
 "                        join over WebSocket too; repeatable (default:\n"
 "                        only http://, the listener's address and port,\n"
 "                        or localhost on a loopback listener)\n"
+"      --max-http N      most HTTP connections not (yet) members at once;\n"
+"                        the next gets 503 (default 64)\n"
 "      --history N       replay the last N chat and /me lines to each\n"
 "                        newcomer (default 50; 0: none; at most 100000)\n"
 "      --redis ADDR      share one room with every lobbyd on this Redis\n"
@@ -335,6 +339,7 @@ main(int argc, char **argv)
 	cfg.max_line = MAIN_MAX_LINE;
 	cfg.sendq = MAIN_SENDQ;
 	cfg.history = MAIN_HISTORY;
+	cfg.max_http = MAIN_MAX_HTTP;
 
 	for (i = 1; i < argc; i++) {
 		a = argv[i];
@@ -373,6 +378,9 @@ main(int argc, char **argv)
 				usage_error("-u needs a path%s", "");
 		} else if (opt_is(a, eq, '\0', "max-clients")) {
 			cfg.max_clients = parse_num("--max-clients",
+			    opt_value(argc, argv, &i, eq), 1, 1000000);
+		} else if (opt_is(a, eq, '\0', "max-http")) {
+			cfg.max_http = parse_num("--max-http",
 			    opt_value(argc, argv, &i, eq), 1, 1000000);
 		} else if (opt_is(a, eq, '\0', "max-line")) {
 			cfg.max_line = parse_num("--max-line",

@@ -25,7 +25,8 @@ struct server_config {
 	const char	*unix_path;	/* -u, or NULL */
 	int		 fds[SERVER_MAX_LISTENERS]; /* inherited listeners */
 	size_t		 nfds;		/* how many (socket activation) */
-	size_t		 max_clients;	/* before the fd limits cap it */
+	size_t		 max_clients;	/* members, before the fd limits */
+	size_t		 max_http;	/* --max-http: HTTP not yet members */
 	size_t		 max_line;	/* longest input line, in bytes */
 	size_t		 sendq;		/* most output queued per client */
 	unsigned	 idle_timeout;	/* seconds; 0 is off */

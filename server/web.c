@@ -57,6 +57,8 @@ struct web_conn {
 	struct web_conn	*prev;		/* previous in s->webs */
 	struct web_conn	*next;		/* next in s->webs */
 	union net_addr	 peer;		/* its address, for --max-per-ip */
+	struct peer	*slot;		/* its count there while reading the
+					   request; NULL once it is in */
 	char		 addr[NET_ADDRSTRLEN]; /* peer, for the log */
 };
 
@@ -67,12 +69,21 @@ static void	web_write(struct loop *, int, int, void *);
  * HTTP connections
  * ------------------------------------------------------------------- */
 
+/* w's request is in: it no longer holds a --max-per-ip seat. */
+static void
+web_unslot(struct web_conn *w)
+{
+	peers_put(&w->srv->peers, w->slot);
+	w->slot = NULL;
+}
+
 /* Unlink and free w, leaving its socket alone. */
 static void
 web_forget(struct web_conn *w)
 {
 	struct server *s = w->srv;
 
+	web_unslot(w);
 	if (w->prev != NULL)
 		w->prev->next = w->next;
 	else
@@ -199,6 +210,7 @@ web_respond(struct web_conn *w, unsigned status, const char *type,
 	    extra != NULL ? extra : "");
 	log_debug("web %u %s: %u", w->id, w->addr, status);
 	s->web_requests++;
+	web_unslot(w);
 	free(w->req);
 	w->req = NULL;
 	loop_del(&s->loop, w->fd, LOOP_READ);
@@ -310,6 +322,7 @@ web_per_ip(struct web_conn *w)
 	s->stats.refused_per_ip++;
 	log_warn("refused web %s: %u connections from that address already",
 	    w->addr, s->cfg->max_per_ip);
+	web_unslot(w);
 	free(w->req);
 	w->req = NULL;
 	loop_del(&s->loop, w->fd, LOOP_READ);
@@ -398,6 +411,7 @@ web_route(struct web_conn *w, char *p, size_t n)
 	unsigned st;
 	size_t len;
 
+	web_unslot(w);
 	path = http_path(r, &len);
 	if (r->method == HTTP_OTHER) {
 		web_error(w, 405, "Allow: GET, HEAD\r\n");
@@ -417,6 +431,15 @@ web_route(struct web_conn *w, char *p, size_t n)
 			self.sa.sa_family = AF_UNSPEC;
 		st = ws_handshake_check(r, s->cfg->web_origins,
 		    s->cfg->nweb_origins, &self, &why);
+		if (st == 0 && s->nclients >= s->max_clients) {
+			/* HTTP connections hold no seats: the member cap is
+			 * checked as one is about to become a member. */
+			s->stats.refused_full++;
+			log_warn("refused web %s: max number of clients reached",
+			    w->addr);
+			web_error(w, 503, "Retry-After: 5\r\n");
+			return;
+		}
 		if (st == 0) {
 			web_upgrade(w, p, n);
 			return;
@@ -475,6 +498,12 @@ web_accept(struct server *s, int fd, const union net_addr *peer,
 	if ((w = web_new(s, fd, addr, conn_new_id(s), WEB_READING)) == NULL)
 		return -1;
 	w->peer = *peer;
+	if (s->cfg->max_per_ip > 0 &&
+	    (w->slot = peers_get(&s->peers, peer)) == NULL &&
+	    errno == ENOMEM) {
+		web_forget(w);
+		return -1;
+	}
 	if ((w->req = malloc(sizeof *w->req)) == NULL ||
 	    loop_add(&s->loop, fd, LOOP_READ, web_read, w) == -1) {
 		web_forget(w);

@@ -1,9 +1,10 @@
 // check.js: lobbyd's page and WebSocket through a TLS reverse proxy.
 // Usage: node check.js BASE_URL
 // BASE_URL is where the proxy serves the page (https://127.0.0.1:PORT/ or
-// a sub-path of it). Fetches the page, then joins over wss:// the way the
-// page does (the URL next to the page's, with the page's Origin) and
-// checks the welcome and a /who answer. Node's own modules only.
+// a sub-path of it). Fetches the page and its config, then joins over
+// wss:// the way the page does (the URL next to the page's, with the
+// page's Origin) and checks the welcome and a /who answer. Node's own
+// modules only.
 "use strict";
 
 const crypto = require("node:crypto");
@@ -20,10 +21,11 @@ function fail(msg) {
 
 setTimeout(() => fail("timed out"), WAIT).unref();
 
-// GET the page through the proxy (the certificate is a test one).
-function getPage() {
+// GET the page (or what is beside it) through the proxy (the certificate
+// is a test one).
+function getPage(url = base) {
 	return new Promise((resolve, reject) => {
-		https.get(base, { rejectUnauthorized: false }, (res) => {
+		https.get(url, { rejectUnauthorized: false }, (res) => {
 			let body = "";
 			res.setEncoding("utf8");
 			res.on("data", (d) => { body += d; });
@@ -95,6 +97,12 @@ function join() {
 	if (!page.body.includes("<title>lobby</title>")) fail("not the chat page");
 	if (!/default-src 'none'/.test(page.headers["content-security-policy"] || ""))
 		fail("the page lost its Content-Security-Policy");
+	// The page finds the server's --max-line in "config" beside it.
+	const config = await getPage(new URL("config", base));
+	if (config.status !== 200) fail("config: HTTP " + config.status);
+	let maxLine = null;
+	try { maxLine = JSON.parse(config.body).max_line; } catch (e) { /* below */ }
+	if (!Number.isInteger(maxLine) || maxLine <= 0) fail("config: " + config.body);
 	const lines = await join();
 	if (!/^\*\*\* welcome to lobby, you are guest\d+ /.test(lines[0]))
 		fail("no welcome: " + lines[0]);

@@ -162,7 +162,8 @@ async function main() {
 	tcp.send("<img src=x onerror=\"document.title='owned'\"> <b>bold</b>");
 	await expectShown(page, /<guest1> <img src=x onerror="document.title='owned'"> <b>bold<\/b>$/);
 	if (await page.$("#log img, #log b")) fail("markup from a peer became elements");
-	if ((await page.title()) !== "lobby") fail("a peer's markup ran");
+	// (The title may count unread lines; it must not be the markup's.)
+	if (/owned/.test(await page.title())) fail("a peer's markup ran");
 
 	// /nick: the notice everywhere, the status and the list follow.
 	await page.keyboard.type("/nick alice");

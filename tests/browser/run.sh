@@ -1,5 +1,5 @@
 #!/bin/sh
-# run.sh: the browser test. Usage: run.sh LOBBYD OUTDIR
+# run.sh: the browser tests. Usage: run.sh LOBBYD OUTDIR
 # Installs the pinned playwright-core (npm ci) when it is missing, then
 # drives Debian's chromium headless against LOBBYD; screenshots go to
 # OUTDIR. Skips (77) only when chromium itself is absent.
@@ -27,4 +27,10 @@ if [ ! -d "$here/node_modules/playwright-core" ]; then
 	}
 fi
 mkdir -p "$out"
-LOBBYD=$lobbyd OUTDIR=$out CHROMIUM=$chromium exec node "$here/chat.test.js"
+# chat.test.js: joining, chatting, a restart; page.test.js: what users
+# of web chat clients expect (overlong lines, reconnects, /quit, mentions,
+# Tab, links, /msg, contrast).
+for t in chat page; do
+	LOBBYD=$lobbyd OUTDIR=$out CHROMIUM=$chromium node "$here/$t.test.js" ||
+		exit 1
+done

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "client.h"
+#include "cluster.h"
 #include "commands.h"
 #include "fuzz_check.h"
 #include "line.h"
@@ -25,13 +26,18 @@
  * room queues for each is "written" when the script says so.
  *
  * Bytes 0-1 pick the line cap (1-64), the send queue (its least legal
- * value and up to 7 KiB more, so that slow clients happen) and the
- * history (0, 1, 3 or 50 lines). Then each op byte names an action in its
- * low 3 bits and a client slot in the rest:
+ * value and up to 7 KiB more, so that slow clients happen), the history
+ * (0, 1, 3 or 50 lines) and the room's backend: local, or Redis (cluster.c
+ * over a fake Redis that hands each event back as a stream entry, as
+ * XREAD would, after every step). Then each op byte names an action in
+ * its low 3 bits and a client slot in the rest:
  *
  *   0 connect    1 send (next byte: length, then that many raw bytes)
  *   2 clean EOF  3 reset   4 write all queued   5 write part (next byte)
- *   6 idle out   7 write everybody's queue, and the clock moves a minute
+ *   6 idle out   7 write everybody's queue, and the clock moves a minute;
+ *                with Redis, then a forged stream entry (next byte:
+ *                length, then the entry: a kind byte, a nick up to a NUL
+ *                byte, the text), which must reach nobody unclean
  *
  * After every op the room and its log are checked whole: the member list,
  * every backlog within the limit, the blocks' offsets and runs, every
@@ -44,6 +50,27 @@
 
 #define FUZZ_CLIENTS	6	/* slots for simulated clients */
 #define FUZZ_MAXCAP	64	/* largest line cap tried */
+#define FUZZ_EVENTS	32	/* events the fake Redis holds unread */
+#define FUZZ_INST	"00000000000000aa" /* this instance, for Redis */
+
+/* An event published to the fake Redis, not yet read back. */
+struct fuzz_ev {
+	int		 kind;		/* CLUSTER_*, or 'S' status, 'W' who */
+	unsigned	 cid;		/* whose */
+	char		 nick[PROTO_NICK_MAX + 1]; /* its nick (NICK: new) */
+	char		 old[PROTO_NICK_MAX + 1]; /* NICK: the old one */
+	unsigned	 to;		/* PM: the recipient */
+	char		*text;		/* malloc'd, or NULL */
+	size_t		 len;		/* bytes at text */
+	int		 status;	/* 'S': enum cluster_status */
+	unsigned long	 count;		/* JOIN: members */
+};
+
+/* A member as the fake Redis knows it. */
+struct fuzz_seat {
+	unsigned	 cid;		/* 0: free */
+	char		 nick[PROTO_NICK_MAX + 1];
+};
 
 
 /* One run: the room, its clients and the limits. */
@@ -58,7 +85,17 @@ struct fuzz {
 	size_t		 out_max;		/* longest line sent out */
 	char		*clean;			/* text_clean() output */
 	unsigned	 next_id;		/* connection numbers */
+	char		 stamp[RLOG_STAMP + 1];	/* the clock */
+	bool		 redis;			/* the Redis backend */
+	struct cluster	 cl;			/* its cluster */
+	struct fuzz_ev	 ev[FUZZ_EVENTS];	/* published, unread */
+	size_t		 nev;			/* events in ev */
+	struct fuzz_seat seat[FUZZ_CLIENTS];	/* Redis's members */
+	unsigned	 seq;			/* entry IDs */
+	unsigned	 guests;		/* guest numbers given */
 };
+
+static void	fuzz_pump(struct fuzz *);
 
 /* Per-line context for the framer callback, as in the server. */
 struct fuzz_input {
@@ -385,6 +422,8 @@ fuzz_line(void *arg, enum line_event ev, const char *text, size_t len)
 	memcpy(nick, c->nick, sizeof nick);
 	fuzz_pending(f, slot, &before);
 	commands_input(&f->room, c, f->clean, n);
+	/* Through Redis: what it published comes back now. */
+	fuzz_pump(f);
 	/* A chat line or /me of c's own never comes back to c. */
 	if (chat && !(c->flags & (CLIENT_SLOW | CLIENT_CLOSING))) {
 		fuzz_pending(f, slot, &after);
@@ -418,7 +457,261 @@ fuzz_send(struct fuzz *f, struct client *c, const uint8_t *p, size_t n)
 	FUZZ_CHECK(rc == 0 || (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)));
 	line_shrink(&c->line);
 	room_settle(&f->room);
+	fuzz_pump(f);
 	free(chunk);
+}
+
+/* ---------------------------------------------------- the fake Redis */
+
+/* Queue an event of cid's; NULL when the fake is full (link busy). */
+static struct fuzz_ev *
+fuzz_ev_new(struct fuzz *f, int kind, unsigned cid)
+{
+	struct fuzz_ev *e;
+	size_t i;
+
+	if (f->nev == FUZZ_EVENTS)
+		return NULL;
+	e = &f->ev[f->nev++];
+	memset(e, 0, sizeof *e);
+	e->kind = kind;
+	e->cid = cid;
+	for (i = 0; i < FUZZ_CLIENTS; i++)
+		if (f->seat[i].cid == cid && cid != 0)
+			memcpy(e->nick, f->seat[i].nick, sizeof e->nick);
+	return e;
+}
+
+static void
+fuzz_ev_text(struct fuzz_ev *e, const char *text, size_t len)
+{
+	e->text = malloc(len + 1);
+	FUZZ_CHECK(e->text != NULL);
+	memcpy(e->text, text, len);
+	e->text[len] = '\0';
+	e->len = len;
+}
+
+/* The seat of cid, or of nick (any case) when cid is 0; or NULL. */
+static struct fuzz_seat *
+fuzz_seat(struct fuzz *f, unsigned cid, const char *nick, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < FUZZ_CLIENTS; i++) {
+		struct fuzz_seat *s = &f->seat[i];
+
+		if (s->cid == 0)
+			continue;
+		if (cid != 0 ? s->cid == cid : (strlen(s->nick) == len &&
+		    strncasecmp(s->nick, nick, len) == 0))
+			return s;
+	}
+	return NULL;
+}
+
+static int
+fuzz_r_join(void *io, unsigned cid)
+{
+	struct fuzz *f = io;
+	struct fuzz_seat *s;
+	struct fuzz_ev *e;
+	unsigned long k = 0;
+	size_t i;
+
+	for (i = 0; i < FUZZ_CLIENTS && f->seat[i].cid != 0; i++)
+		;
+	if (i == FUZZ_CLIENTS || f->nev == FUZZ_EVENTS)
+		return -1;
+	s = &f->seat[i];
+	/* Guest numbers from a counter, the first free, as the script's. */
+	do
+		snprintf(s->nick, sizeof s->nick, PROTO_GUEST "%u",
+		    ++f->guests);
+	while (fuzz_seat(f, 0, s->nick, strlen(s->nick)) != NULL);
+	s->cid = cid;
+	for (i = 0; i < FUZZ_CLIENTS; i++)
+		k += f->seat[i].cid != 0;
+	e = fuzz_ev_new(f, CLUSTER_JOIN, cid);
+	e->count = k;
+	return 0;
+}
+
+static int
+fuzz_r_leave(void *io, unsigned cid, const char *reason)
+{
+	struct fuzz *f = io;
+	struct fuzz_seat *s = fuzz_seat(f, cid, NULL, 0);
+	struct fuzz_ev *e;
+
+	if (s == NULL)
+		return 0;
+	if ((e = fuzz_ev_new(f, CLUSTER_LEAVE, cid)) == NULL)
+		return -1;	/* remembered, published on return */
+	if (reason != NULL)
+		fuzz_ev_text(e, reason, strlen(reason));
+	s->cid = 0;
+	return 0;
+}
+
+static int
+fuzz_r_say(void *io, unsigned cid, int kind, const char *text, size_t len)
+{
+	struct fuzz_ev *e = fuzz_ev_new(io, kind, cid);
+
+	if (e == NULL)
+		return -1;
+	fuzz_ev_text(e, text, len);
+	return 0;
+}
+
+static int
+fuzz_r_msg(void *io, unsigned cid, const char *to, size_t tolen,
+    const char *text, size_t len)
+{
+	struct fuzz *f = io;
+	struct fuzz_seat *s = fuzz_seat(f, 0, to, tolen);
+	struct fuzz_ev *e;
+
+	if ((e = fuzz_ev_new(f, s != NULL ? CLUSTER_PM : 'S', cid)) == NULL)
+		return -1;
+	if (s == NULL) {
+		e->status = CLUSTER_NOUSER;
+		snprintf(e->old, sizeof e->old, "%.*s", (int)(tolen <
+		    sizeof e->old ? tolen : sizeof e->old - 1), to);
+		return 0;
+	}
+	e->to = s->cid;
+	fuzz_ev_text(e, text, len);
+	return 0;
+}
+
+static int
+fuzz_r_nick(void *io, unsigned cid, const char *nick, size_t len)
+{
+	struct fuzz *f = io;
+	struct fuzz_seat *s = fuzz_seat(f, 0, nick, len);
+	struct fuzz_seat *me = fuzz_seat(f, cid, NULL, 0);
+	struct fuzz_ev *e;
+
+	FUZZ_CHECK(len <= PROTO_NICK_MAX && me != NULL);
+	if ((e = fuzz_ev_new(f, s != NULL && s != me ? 'S' : CLUSTER_NICK,
+	    cid)) == NULL)
+		return -1;
+	if (e->kind == 'S') {
+		e->status = CLUSTER_TAKEN;
+		snprintf(e->old, sizeof e->old, "%.*s", (int)len, nick);
+		return 0;
+	}
+	memcpy(e->old, me->nick, sizeof e->old);
+	snprintf(e->nick, sizeof e->nick, "%.*s", (int)len, nick);
+	memcpy(me->nick, e->nick, sizeof me->nick);
+	return 0;
+}
+
+static int
+fuzz_r_who(void *io, unsigned cid)
+{
+	return fuzz_ev_new(io, 'W', cid) != NULL ? 0 : -1;
+}
+
+static const struct cluster_ops fuzz_r_ops = {
+	fuzz_r_join, fuzz_r_leave, fuzz_r_say, fuzz_r_msg, fuzz_r_nick,
+	fuzz_r_who,
+};
+
+/* Apply one entry, stamped now, with the next ID. */
+static void
+fuzz_apply(struct fuzz *f, struct cluster_entry *e)
+{
+	snprintf(e->id, sizeof e->id, "1796133900000-%u", ++f->seq);
+	memcpy(e->stamp, f->stamp, sizeof e->stamp);
+	cluster_apply(&f->cl, e);
+}
+
+/* Read back every event published, in order, as XREAD would. */
+static void
+fuzz_pump(struct fuzz *f)
+{
+	struct cluster_entry e;
+	char key[64], to[64];
+	const char *nicks[FUZZ_CLIENTS];
+	size_t i, n;
+
+	if (!f->redis)
+		return;
+	/* Applying may publish more (a welcomed joiner's held lines). */
+	for (i = 0; i < f->nev; i++) {
+		struct fuzz_ev *ev = &f->ev[i];
+
+		snprintf(key, sizeof key, FUZZ_INST ":%u", ev->cid);
+		snprintf(to, sizeof to, FUZZ_INST ":%u", ev->to);
+		if (ev->kind == 'S') {
+			cluster_status(&f->cl, ev->cid, ev->status, ev->old);
+			continue;
+		}
+		if (ev->kind == 'W') {
+			for (n = 0; n < FUZZ_CLIENTS; n++)
+				nicks[n] = f->seat[n].cid != 0 ?
+				    f->seat[n].nick : "";
+			cluster_who_reply(&f->cl, ev->cid, nicks, n);
+			continue;
+		}
+		memset(&e, 0, sizeof e);
+		e.kind = ev->kind;
+		e.member = key;
+		e.nick = ev->nick;
+		e.old = ev->kind == CLUSTER_NICK ? ev->old : NULL;
+		e.to = ev->kind == CLUSTER_PM ? to : NULL;
+		e.text = ev->text != NULL ? ev->text : "";
+		e.textlen = ev->len;
+		e.count = ev->count;
+		fuzz_apply(f, &e);
+	}
+	for (i = 0; i < f->nev; i++)
+		free(f->ev[i].text);
+	f->nev = 0;
+	room_settle(&f->room);
+}
+
+/*
+ * A forged entry, as anyone with access to Redis could write: p[0] picks
+ * the kind, then the nick up to a NUL byte, then the text. It is applied
+ * as read from the stream; the output checks see what reaches members.
+ */
+static void
+fuzz_forge(struct fuzz *f, const uint8_t *p, size_t n)
+{
+	static const char kinds[] = "jlcapnx";
+	struct cluster_entry e;
+	char nick[64];
+	const uint8_t *z;
+	size_t nl;
+
+	if (n == 0)
+		return;
+	memset(&e, 0, sizeof e);
+	e.kind = kinds[p[0] % (sizeof kinds - 1)];
+	p++;
+	n--;
+	z = memchr(p, 0, n);
+	nl = z != NULL ? (size_t)(z - p) : n;
+	snprintf(nick, sizeof nick, "%.*s", (int)(nl < sizeof nick ? nl :
+	    sizeof nick - 1), (const char *)p);
+	if (z != NULL) {
+		p = z + 1;
+		n -= nl + 1;
+	} else
+		n = 0;
+	e.member = "ff:1";	/* not one of ours */
+	e.nick = nick;
+	e.old = nick;
+	e.to = "ff:2";
+	e.text = (const char *)p;
+	e.textlen = n;
+	e.count = 1;
+	fuzz_apply(f, &e);
+	room_settle(&f->room);
 }
 
 /* ---------------------------------------------------- the driver */
@@ -433,6 +726,7 @@ fuzz_clock(struct fuzz *f)
 	snprintf(stamp, sizeof stamp, "2026-12-%02u %02u:%02u", d, m / 60,
 	    m % 60);
 	room_set_clock(&f->room, stamp);
+	memcpy(f->stamp, stamp, sizeof f->stamp);
 }
 
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -464,6 +758,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.clean = malloc(TEXT_CLEAN_MAX(f.max_line) + 1);
 	FUZZ_CHECK(f.clean != NULL);
 	FUZZ_CHECK(room_init(&f.room, f.sendq, f.history) == 0);
+	f.redis = (data[1] >> 5) & 1;
+	if (f.redis) {
+		FUZZ_CHECK(cluster_init(&f.cl, &f.room, f.max_line,
+		    FUZZ_INST) == 0);
+		f.cl.ops = &fuzz_r_ops;
+		f.cl.io = &f;
+		f.cl.up = true;
+		room_set_backend(&f.room, &cluster_backend, &f.cl);
+	}
 	fuzz_clock(&f);
 	data += 2;
 	size -= 2;
@@ -482,6 +785,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			f.slot[slot] = c;
 			room_join(&f.room, c);
 			room_settle(&f.room);
+			fuzz_pump(&f);
 			break;
 		case 1:
 			n = size > 0 ? *data : 0;
@@ -504,11 +808,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			FUZZ_CHECK(line_finish(&c->line, fuzz_line, &in) >= 0);
 			room_leave(&f.room, c, NULL, "eof");
 			room_settle(&f.room);
+			fuzz_pump(&f);
 			break;
 		case 3:
 			if (c != NULL) {
 				room_leave(&f.room, c, "error", "read error");
 				room_settle(&f.room);
+				fuzz_pump(&f);
 			}
 			break;
 		case 4:
@@ -528,6 +834,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (c != NULL) {
 				room_idle(&f.room, c, 1);
 				room_settle(&f.room);
+				fuzz_pump(&f);
 			}
 			break;
 		default:
@@ -537,6 +844,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			/* History lines of another day get the date. */
 			f.minute += 719;
 			fuzz_clock(&f);
+			if (!f.redis)
+				break;
+			n = size > 0 ? *data : 0;
+			if (size > 0) {
+				data++;
+				size--;
+			}
+			if (n > size)
+				n = size;
+			fuzz_forge(&f, data, n);
+			data += n;
+			size -= n;
+			fuzz_pump(&f);
 			break;
 		}
 		fuzz_reap(&f);
@@ -557,6 +877,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* With every reader gone, only the history holds blocks. */
 	FUZZ_CHECK(f.room.rlog.head == f.room.rlog.tail ||
 	    f.room.rlog.head->refs == (f.history > 0));
+	if (f.redis)
+		cluster_free(&f.cl);
+	for (i = 0; i < f.nev; i++)
+		free(f.ev[i].text);
 	room_free(&f.room);
 	free(f.clean);
 	return 0;

@@ -23,6 +23,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "hostport.h"
 #include "ltime.h"
 
 #define H_MAX_ARGS	64
@@ -120,39 +121,38 @@ h_log_has(struct h_server *s, const char *needle, int ms)
 static int
 h_parse_listening(struct h_server *s, int want)
 {
-	char *text = h_log(s), *p;
+	char *text = h_log(s), *p, addr[512];
+	struct hostport hp;
+	const char *why;
 	int seen = 0;
-	unsigned port;
 
 	s->port = s->port6 = 0;
 	s->unix_path[0] = '\0';
 	for (p = text; p != NULL && (p = strstr(p, "listening on ")) != NULL;
 	    p++) {
 		const char *a = p + strlen("listening on ");
-		const char *colon;
+		size_t n = strcspn(a, "\n");
 
 		seen++;
-		if (strncmp(a, "unix:", 5) == 0) {
-			size_t n = strcspn(a + 5, "\n");
-
-			if (n < sizeof s->unix_path) {
-				memcpy(s->unix_path, a + 5, n);
-				s->unix_path[n] = '\0';
-			}
+		/* HOST:PORT, [V6]:PORT or unix:PATH; a web listener's URL
+		 * (http://...) is none of them. */
+		if (n >= sizeof addr)
 			continue;
-		}
-		colon = strchr(a, '\n');
-		while (colon != NULL && colon > a && colon[-1] != ':')
-			colon--;
-		if (colon == NULL || sscanf(colon, "%u", &port) != 1)
+		memcpy(addr, a, n);
+		addr[n] = '\0';
+		if (hostport_parse(addr, HOSTPORT_UNIX | HOSTPORT_PORT0, &hp,
+		    &why) == -1)
 			continue;
-		if (a[0] == '[') {
+		if (hp.is_unix) {
+			if (strlen(hp.path) < sizeof s->unix_path)
+				strcpy(s->unix_path, hp.path);
+		} else if (hp.bracketed) {
 			if (s->port6 == 0)
-				s->port6 = port;
-			if (s->port == 0 && strncmp(a, "[::1]", 5) != 0)
-				s->port = port;
+				s->port6 = hp.port;
+			if (s->port == 0 && strcmp(hp.host, "::1") != 0)
+				s->port = hp.port;
 		} else if (s->port == 0)
-			s->port = port;
+			s->port = hp.port;
 	}
 	free(text);
 	return seen >= want;

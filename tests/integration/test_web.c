@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -1069,34 +1070,58 @@ test_ws_idle(void **state)
 	h_close(t);
 }
 
-/* --max-per-ip counts WebSocket members with TCP ones; the one too many
- * reads the refusal in a frame, then a close 1008. */
+/* --max-per-ip counts WebSocket members with TCP ones, and HTTP
+ * connections until their request is in; past it, HTTP gets 503. */
 static void
 test_ws_per_ip(void **state)
 {
 	struct web_server *w = *state;
-	struct h_conn *t;
+	struct h_conn *t, *u;
+	char resp[1024], nick[32];
 	int a, b;
 
 	start(w, "--max-per-ip", "2", NULL);
 	t = h_join(&w->h, NULL);
 	a = ws_join(w->web, NULL);
 	h_expect(t, "*** guest2 joined");
-	/* The page itself is not a member: fetching it counts for nothing. */
+	/* An HTTP connection takes a seat while its request is read: with
+	 * the address's two taken, the page and a handshake get 503. */
 	assert_int_equal(status_of(http(w->web,
-	    "GET / HTTP/1.1\r\nHost: x\r\n\r\n")), 200);
-	b = ws_open_with(w->web, "");
-	ws_expect(b, "!!! too many connections from your address");
-	ws_expect_close(b, 1008, NULL);
+	    "GET / HTTP/1.1\r\nHost: x\r\n\r\n")), 503);
+	b = web_connect(w->web);
 	assert_true(closed_within(b, H_TIMEOUT_MS));
 	close(b);
 	h_nothing(t);
+	assert_true(h_log_has(&w->h, "--max-per-ip connections from that "
+	    "address already", 1000));
 	/* A seat freed is a seat for a WebSocket member again. */
 	close(a);
 	h_expect(t, "*** guest2 left");
+	/* A page answered holds no seat: the page, then its WebSocket. */
+	assert_int_equal(status_of(http(w->web,
+	    "GET / HTTP/1.1\r\nHost: x\r\n\r\n")), 200);
 	b = ws_join(w->web, NULL);
 	h_expect(t, "*** guest2 joined");
 	close(b);
+	h_expect(t, "*** guest2 left");
+	/* An idle HTTP socket holds one until its request is in: with the
+	 * TCP member, the address has its two (the /who round trip is
+	 * after lobbyd accepted it), and a TCP newcomer is refused. */
+	a = web_connect(w->web);
+	h_send(t, "/who\n");
+	h_expect(t, "*** 1 online: guest1");
+	u = h_connect(&w->h);
+	h_expect(u, "!!! too many connections from your address");
+	assert_true(h_eof(u, H_TIMEOUT_MS));
+	h_close(u);
+	send_all(a, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 29);
+	assert_true(read_all(a, resp, sizeof resp, H_TIMEOUT_MS) > 0);
+	assert_int_equal(status_of(resp), 200);
+	close(a);
+	u = h_join(&w->h, nick);
+	snprintf(resp, sizeof resp, "*** %s joined", nick);
+	h_expect(t, resp);
+	h_close(u);
 	h_close(t);
 }
 
@@ -1331,6 +1356,137 @@ test_ws_shutdown(void **state)
 	close(ws);
 }
 
+#define SEATS_IDLE	300		/* idle HTTP sockets opened */
+
+/* A TCP connection to the web port from source address src (loopback). */
+static int
+web_connect_from(unsigned port, const char *src)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	assert_true(fd != -1);
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	assert_int_equal(inet_pton(AF_INET, src, &a.sin_addr), 1);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+	a.sin_port = htons((uint16_t)port);
+	assert_int_equal(inet_pton(AF_INET, "127.0.0.1", &a.sin_addr), 1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	return fd;
+}
+
+/* How many sockets this test may open: SEATS_IDLE, or fewer where the
+ * fd limit (raised to its hard limit first) is lower. */
+static int
+seats_room(void)
+{
+	struct rlimit rl;
+
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < rl.rlim_max && rl.rlim_cur < SEATS_IDLE + 64) {
+		rl.rlim_cur = rl.rlim_max < SEATS_IDLE + 64 ? rl.rlim_max :
+		    SEATS_IDLE + 64;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	if (rl.rlim_cur >= SEATS_IDLE + 64)
+		return SEATS_IDLE;
+	return rl.rlim_cur > 64 + 80 ? (int)rl.rlim_cur - 64 : 80;
+}
+
+/*
+ * Idle HTTP sockets (never a request) take no member's seat: with
+ * --max-clients 100 and 300 of them, a TCP newcomer still joins. They
+ * have a cap of their own, --max-http (64 by default): the 65th gets 503
+ * and is closed, and so does every one after it.
+ */
+static void
+test_http_seats(void **state)
+{
+	struct web_server *w = *state;
+	static int idle[SEATS_IDLE];
+	struct h_conn *t, *u;
+	char resp[1024];
+	int i, n = seats_room(), refused = 0;
+
+	start(w, "--max-clients", "100", NULL);
+	t = h_join(&w->h, NULL);
+	for (i = 0; i < 64; i++)
+		idle[i] = web_connect(w->web);
+	/* After this round trip lobbyd has accepted all 64. */
+	h_send(t, "/who\n");
+	h_expect(t, "*** 1 online: guest1");
+	idle[64] = web_connect(w->web);
+	assert_true(read_all(idle[64], resp, sizeof resp, H_TIMEOUT_MS) > 0);
+	assert_int_equal(status_of(resp), 503);
+	assert_true(closed_within(idle[64], H_TIMEOUT_MS));
+	for (i = 65; i < n; i++)
+		idle[i] = web_connect(w->web);
+	for (i = 65; i < n; i++) {
+		read_all(idle[i], resp, sizeof resp, H_TIMEOUT_MS);
+		if (status_of(resp) == 503)
+			refused++;
+	}
+	assert_int_equal(refused, n - 65);
+	/* The first 64 are still held, and the room is open to members. */
+	for (i = 0; i < 64; i++)
+		assert_false(closed_within(idle[i], 0));
+	u = h_join(&w->h, NULL);
+	h_expect(t, "*** guest2 joined");
+	h_send(u, "/who\n");
+	h_expect(u, "*** 2 online: guest1 guest2");
+	assert_true(h_log_has(&w->h, "--max-http connections waiting", 1000));
+	for (i = 0; i < n; i++)
+		close(idle[i]);
+	h_close(u);
+	h_close(t);
+}
+
+/*
+ * Idle HTTP sockets count toward --max-per-ip: with --max-per-ip 5 and a
+ * member from 127.0.0.1, 4 of them take that address's other seats and
+ * the rest get 503; they block nobody elsewhere: a member from another
+ * loopback address joins.
+ */
+static void
+test_http_seats_per_ip(void **state)
+{
+	struct web_server *w = *state;
+	static int idle[200];
+	struct h_conn *t;
+	char resp[1024], line[256];
+	int i, fd, refused = 0, n = seats_room() < 200 ? seats_room() : 200;
+	size_t k = 0;
+
+	start(w, "--max-per-ip", "5", NULL);
+	t = h_join(&w->h, NULL);
+	for (i = 0; i < 4; i++)
+		idle[i] = web_connect(w->web);
+	h_send(t, "/who\n");
+	h_expect(t, "*** 1 online: guest1");
+	for (i = 4; i < n; i++)
+		idle[i] = web_connect(w->web);
+	for (i = 4; i < n; i++) {
+		read_all(idle[i], resp, sizeof resp, H_TIMEOUT_MS);
+		if (status_of(resp) == 503)
+			refused++;
+	}
+	assert_int_equal(refused, n - 4);
+	/* From another address: a welcome, not a refusal. */
+	fd = web_connect_from(w->h.port, "127.0.0.2");
+	while (k < sizeof line - 1 && read_n(fd, line + k, 1, H_TIMEOUT_MS) &&
+	    line[k] != '\n')
+		k++;
+	line[k] = '\0';
+	assert_memory_equal(line, "*** welcome to lobby, you are guest2", 36);
+	h_expect(t, "*** guest2 joined");
+	close(fd);
+	for (i = 0; i < n; i++)
+		close(idle[i]);
+	h_close(t);
+}
+
 /* --max-clients counts WebSocket members, and a full server says 503. */
 static void
 test_full(void **state)
@@ -1423,6 +1579,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ws_slow_close_memory,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ws_shutdown, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_http_seats, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_http_seats_per_ip, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup,
