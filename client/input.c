@@ -126,12 +126,12 @@ input_line_done(struct session *s, const char *text, size_t len)
 		s->reconnect = true;
 		return;
 	}
-	if (link_is_command(text, len, "/notices")) {
-		input_notices(s, text + 8, len - 8);
+	if (cmdline_is(&cl, "notices")) {
+		input_notices(s, cl.rest, cl.rlen);
 		return;
 	}
 	if (s->link.sock == -1) {
-		if (link_is_command(text, len, "/quit"))
+		if (cmdline_is(&cl, "quit"))
 			input_quit(s);
 		else
 			sess_notice(s, "lobby: not connected, not sent (Up "
@@ -141,7 +141,7 @@ input_line_done(struct session *s, const char *text, size_t len)
 	input_echo(s, text, len);
 	input_send(s, text, len);
 	/* The server's /help knows nothing of the client's own commands. */
-	if (link_is_command(text, len, "/help"))
+	if (cmdline_is(&cl, "help"))
 		input_help(s);
 	if (s->link.quitting)
 		s->stdin_open = false;
