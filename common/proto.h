@@ -48,6 +48,13 @@
 #define PROTO_PER_IP		"!!! too many connections from your address"
 #define PROTO_NOTICE		"*** %s"		/* a --motd line */
 #define PROTO_NOUSER		"!!! no such user: %.*s"
+/* The commands' answers to a member's mistakes. */
+#define PROTO_USAGE_NICK	"!!! usage: /nick NAME"
+#define PROTO_USAGE_ME		"!!! usage: /me TEXT"
+#define PROTO_USAGE_MSG		"!!! usage: /msg NICK TEXT"
+#define PROTO_BAD_NICK		"!!! invalid nick: %.*s (" PROTO_NICK_RULE ")"
+#define PROTO_ALREADY		"!!! you are already %s"
+#define PROTO_UNKNOWN_CMD	"!!! unknown command /%.*s (try /help)"
 #define PROTO_TAKEN		"!!! nick %.*s is taken"
 /* With --redis (the room's link to Redis and what it refuses). */
 #define PROTO_UNAVAILABLE_SEND	"!!! room unavailable, message not sent"

@@ -26,16 +26,15 @@ cmd_nick(struct room *r, struct client *c, struct cmd_rest *a)
 
 	nick = cmdline_word(a->p, a->n, &len, &after.p, &after.n);
 	if (len == 0 || !text_is_blank(after.p, after.n)) {
-		room_sendf(r, c, "!!! usage: /nick NAME");
+		room_sendf(r, c, PROTO_USAGE_NICK);
 		return;
 	}
 	if (!proto_nick_valid(nick, len)) {
-		room_sendf(r, c, "!!! invalid nick: %.*s (" PROTO_NICK_RULE
-		    ")", (int)len, nick);
+		room_sendf(r, c, PROTO_BAD_NICK, (int)len, nick);
 		return;
 	}
 	if (strlen(c->nick) == len && memcmp(c->nick, nick, len) == 0) {
-		room_sendf(r, c, "!!! you are already %s", c->nick);
+		room_sendf(r, c, PROTO_ALREADY, c->nick);
 		return;
 	}
 	room_nick(r, c, nick, len);
@@ -52,7 +51,7 @@ static void
 cmd_me(struct room *r, struct client *c, struct cmd_rest *a)
 {
 	if (text_is_blank(a->p, a->n)) {
-		room_sendf(r, c, "!!! usage: /me TEXT");
+		room_sendf(r, c, PROTO_USAGE_ME);
 		return;
 	}
 	room_say(r, c, ROOM_SAY_ACTION, a->p, a->n);
@@ -67,7 +66,7 @@ cmd_msg(struct room *r, struct client *c, struct cmd_rest *a)
 
 	nick = cmdline_word(a->p, a->n, &len, &text.p, &text.n);
 	if (len == 0 || text_is_blank(text.p, text.n)) {
-		room_sendf(r, c, "!!! usage: /msg NICK TEXT");
+		room_sendf(r, c, PROTO_USAGE_MSG);
 		return;
 	}
 	room_msg(r, c, nick, len, text.p, text.n);
@@ -127,7 +126,7 @@ commands_run(struct room *r, struct client *c, const struct cmdline *cl)
 			return;
 		}
 	}
-	room_sendf(r, c, "!!! unknown command /%.*s (try /help)",
+	room_sendf(r, c, PROTO_UNKNOWN_CMD,
 	    (int)cl->nlen, cl->name);
 }
 
