@@ -1393,6 +1393,95 @@ test_timestamps(void **state)
 }
 
 /*
+ * History lines with --timestamps: one stamp each, coloured like live
+ * lines; colours by contrast class (8 colours): own lines bold, never
+ * basic blue; [pm] bold magenta, never basic yellow; nicks never red or
+ * cyan.
+ */
+static void
+test_history_stamps_colors(void **state)
+{
+	struct h_server s;
+	struct screen colors;
+	struct h_conn *bob;
+	struct tty *t;
+	char port[16], want[128];
+	const char *row, *nc;
+	int r, found = 0;
+
+	(void)state;
+	assert_int_equal(h_start(&s, NULL), 0);
+	bob = h_join(&s, NULL);
+	h_send(bob, "before\n/me waved\n");
+	h_sync(bob);
+	snprintf(port, sizeof port, "%u", s.port);
+	t = tty_start(1, "--timestamps", "-n", "alice", "127.0.0.1", port,
+	    NULL);
+	h_expect_skip(bob, "*** guest2 is now alice");
+	assert_true(tty_wait_raw_text(t, "end of history", 3000));
+	tty_pump(t, 200);
+	for (r = 0; r < ROWS; r++) {
+		row = scr_row(&t->scr, r);
+		if ((strlen(row) == 21 && strcmp(row + 5,
+		    " <guest1> before") == 0) || (strlen(row) == 20 &&
+		    strcmp(row + 5, " * guest1 waved") == 0)) {
+			assert_true(row[2] == ':');
+			found++;
+		}
+		assert_null(strstr(row, "["));
+	}
+	assert_int_equal(found, 2);
+	/* The history's nick in the nick's colour, as live lines. */
+	screen_init(&colors, true, true);
+	nc = screen_nick_color(&colors, "guest1", 6);
+	assert_null(strstr(nc, "[31m"));
+	assert_null(strstr(nc, "[36m"));
+	snprintf(want, sizeof want, "%s<guest1>\033[0m before", nc);
+	assert_non_null(strstr(t->scr.raw, want));
+	/* Our own line: bold, never basic blue. */
+	tty_type(t, "mine\r");
+	h_expect(bob, "<alice> mine");
+	assert_true(tty_wait_raw_text(t, "\033[1m<alice>\033[0m mine", 3000));
+	tty_type(t, "/me too\r");
+	h_expect(bob, "* alice too");
+	assert_true(tty_wait_raw_text(t, "\033[1m* alice\033[0m too", 3000));
+	h_send(bob, "/msg alice psst\n");
+	assert_true(tty_wait_raw_text(t, "\033[1;35m[pm] <guest1>\033[0m psst",
+	    3000));
+	assert_null(strstr(t->scr.raw, "\033[34m"));
+	assert_null(strstr(t->scr.raw, "\033[33m"));
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/* Ctrl-R typed key by key until nothing matches: the prompt says so. */
+static void
+test_search_failed(void **state)
+{
+	struct h_server s;
+	static const char *const none[] = { NULL };
+	struct h_conn *bob;
+	struct tty *t;
+
+	(void)state;
+	t = two_joined(&s, &bob, none);
+	tty_type(t, "abc\r");
+	h_expect_skip(bob, "<alice> abc");
+	tty_type(t, "\022");
+	tty_type(t, "a");
+	assert_true(tty_wait_raw_text(t, "(reverse-i-search)`a': abc", 3000));
+	tty_pump(t, 100);
+	tty_type(t, "x");
+	assert_true(tty_wait_raw_text(t, "(failed reverse-i-search)`ax'",
+	    3000));
+	tty_type(t, "\007");
+	tty_free(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
  * Bracketed paste: a few lines go as typed; more than 5 ask first, y
  * sends them, another key drops them.
  */
@@ -1569,6 +1658,8 @@ main(void)
 		h_test(test_grapheme_clusters),
 		h_test(test_complete_msg_mention),
 		h_test(test_timestamps),
+		h_test(test_history_stamps_colors),
+		h_test(test_search_failed),
 		h_test(test_paste_confirm),
 		h_test(test_history_file),
 		h_test(test_reconnect),
