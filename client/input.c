@@ -23,9 +23,11 @@ input_send(struct session *s, const char *text, size_t n)
  * Show a line the user sent the way the others will see it (the server
  * never sends our own lines back): chat as <nick> text, /me as * nick
  * text, /msg as -> *nick* text; other commands as typed, their answers
- * follow from the server.
+ * follow from the server. A /msg is sent here, with a /who after it, and
+ * its echo waits for that /who's answer (see sess_msg_track()): returns
+ * true then, false when the caller still has the line to send.
  */
-static void
+static bool
 input_echo(struct session *s, const char *text, size_t n)
 {
 	const char *nick = s->link.nick[0] != '\0' ? s->link.nick : "me";
@@ -55,6 +57,14 @@ input_echo(struct session *s, const char *text, size_t n)
 		r |= buf_append(&b, to, tlen);
 		r |= buf_append(&b, "* ", 2);
 		r |= buf_append(&b, msg, mlen);
+		/* Shown once the server has shown it delivered. */
+		if (r == 0 && sess_who_expect(s, SESS_WHO_PROBE, buf_peek(&b),
+		    buf_used(&b))) {
+			input_send(s, text, n);
+			input_send(s, "/who", 4);
+			buf_free(&b);
+			return true;
+		}
 	} else {
 		/* Another command: as typed; the server's answer follows. */
 		r |= buf_append(&b, text, n);
@@ -64,6 +74,7 @@ input_echo(struct session *s, const char *text, size_t n)
 	    self) == -1)
 		sess_nomem(s);
 	buf_free(&b);
+	return false;
 }
 
 void
@@ -138,7 +149,10 @@ input_line_done(struct session *s, const char *text, size_t len)
 			    "recalls it; /reconnect tries now)");
 		return;
 	}
-	input_echo(s, text, len);
+	if (input_echo(s, text, len))
+		return;		/* a /msg, sent with its probe */
+	if (cmdline_is(&cl, "who"))
+		(void)sess_who_expect(s, SESS_WHO_SHOW, NULL, 0);
 	input_send(s, text, len);
 	/* The server's /help knows nothing of the client's own commands. */
 	if (cmdline_is(&cl, "help"))

@@ -15,6 +15,7 @@
 #include "input.h"
 #include "ltime.h"
 #include "proto.h"
+#include "sline.h"
 #include "term.h"
 #include "text.h"
 
@@ -100,6 +101,54 @@ sess_flush(struct session *s)
 	sess_write(s);
 }
 
+bool
+sess_who_expect(struct session *s, int kind, const char *echo, size_t n)
+{
+	if (s->whoq_n == SESS_WHO_MAX)
+		return false;
+	if (kind == SESS_WHO_PROBE && (buf_append(&s->msgq, echo, n) == -1 ||
+	    buf_append(&s->msgq, "", 1) == -1)) {
+		sess_nomem(s);
+		return false;
+	}
+	s->whoq[s->whoq_n++] = (unsigned char)kind;
+	return true;
+}
+
+/*
+ * Follow the /msg deliveries: the server answers a /msg to nobody with
+ * an error and a delivered one with nothing, and it answers in order; so
+ * the /who sent right after a /msg says it was delivered when no error
+ * came first. Returns true when the line is a probe's answer (not shown).
+ */
+static bool
+sess_msg_track(struct session *s, const char *text, size_t n)
+{
+	struct sline sl;
+	const char *echo;
+	size_t len;
+	int kind;
+
+	(void)sline_parse(&sl, text, n);
+	if (s->whoq_n > 0 && s->whoq[0] == SESS_WHO_PROBE &&
+	    (sl.kind == SLINE_NOUSER || (sl.kind == SLINE_ERROR &&
+	    sl.tlen >= 16 && memcmp(sl.text, "room unavailable", 16) == 0)))
+		s->msg_failed = true;
+	if (sl.kind != SLINE_WHO || s->whoq_n == 0)
+		return false;
+	kind = s->whoq[0];
+	memmove(s->whoq, s->whoq + 1, --s->whoq_n);
+	if (kind != SESS_WHO_PROBE)
+		return false;
+	echo = buf_peek(&s->msgq);
+	len = strlen(echo);
+	if (!s->msg_failed && screen_line(&s->scr, echo, len, true) == -1)
+		sess_nomem(s);
+	s->msg_failed = false;
+	buf_drain(&s->msgq, len + 1);
+	return true;
+}
+
 /* A line from the server: clean it, then show it. */
 static int
 sess_server_line(void *arg, enum line_event ev, const char *text, size_t len)
@@ -117,6 +166,8 @@ sess_server_line(void *arg, enum line_event ev, const char *text, size_t len)
 	if (roster_update(&s->roster, s->clean, n) == -1)
 		sess_nomem(s);
 	s->scr.now = time(NULL);
+	if (sess_msg_track(s, s->clean, n))
+		return 0;
 	if (screen_line(&s->scr, s->clean, n, false) == -1)
 		sess_nomem(s);
 	return 0;
@@ -212,7 +263,8 @@ sess_hello(struct session *s, const char *nick)
 			return -1;
 	}
 	/* Who is there, for Tab; its answer shows like any other. */
-	if (s->tty && link_send(&s->link, "/who", 4) == -1)
+	if (s->tty && (link_send(&s->link, "/who", 4) == -1 ||
+	    !sess_who_expect(s, SESS_WHO_SHOW, NULL, 0)))
 		return -1;
 	return 0;
 }
@@ -268,6 +320,10 @@ sess_connect_again(struct session *s)
 		return;
 	}
 	s->retry_ms = 0;
+	/* What the old connection was to answer never comes. */
+	s->whoq_n = 0;
+	buf_clear(&s->msgq);
+	s->msg_failed = false;
 	if (sess_hello(s, s->nick) == -1)
 		sess_nomem(s);
 }
@@ -512,6 +568,9 @@ sess_init(struct session *s, const struct sess_options *o, bool tty)
 	s->retry_at = 0;
 	s->retry_ms = 0;
 	s->nick[0] = '\0';
+	s->whoq_n = 0;
+	s->msgq = empty;
+	s->msg_failed = false;
 	s->status = SESS_RUNNING;
 	s->sig = 0;
 }
@@ -526,6 +585,7 @@ sess_free(struct session *s)
 	line_free(&s->keys);
 	roster_free(&s->roster);
 	buf_free(&s->paste);
+	buf_free(&s->msgq);
 	free(s->clean);
 }
 

@@ -14,6 +14,10 @@
 #define SESS_PROMPT	"> "
 #define SESS_RUNNING	(-1)	/* status while the run goes on */
 #define SESS_PASTE_ASK	5	/* a paste of more lines asks first */
+#define SESS_WHO_MAX	64	/* /who answers awaited at once */
+#define SESS_WHO_SHOW	0	/* a /who whose answer shows */
+#define SESS_WHO_PROBE	1	/* a /who after a /msg: its answer is the
+				   /msg's delivery, and does not show */
 
 /* What the command line asked for. */
 struct sess_options {
@@ -53,6 +57,11 @@ struct session {
 	bool		 tty;		/* interactive: raw mode and the editor */
 	bool		 stdin_open;	/* stdin may still give lines */
 	long long	 deadline;	/* ms when waiting for the close ends */
+	unsigned char	 whoq[SESS_WHO_MAX]; /* /who answers awaited, in order */
+	size_t		 whoq_n;	/* entries in whoq */
+	struct buf	 msgq;		/* echoes of /msg awaiting their probe,
+					   each NUL-terminated, oldest first */
+	bool		 msg_failed;	/* the oldest awaited /msg got an error */
 	long long	 retry_at;	/* ms of the next reconnect, or 0 */
 	long long	 retry_ms;	/* the wait after the next failure */
 	char		 nick[PROTO_NICK_MAX + 1]; /* the nick to reconnect as */
@@ -79,6 +88,14 @@ void	sess_nomem(struct session *s);
  * stopped; when continued, raw mode again and a redraw.
  */
 void	sess_stop(struct session *s);
+
+/*
+ * A /who was sent (probe: right after a /msg, whose echo, copied from
+ * echo[0..n), waits for it). Returns false when too many are awaited
+ * (the caller then shows the echo at once, and sends no probe).
+ */
+bool	sess_who_expect(struct session *s, int kind, const char *echo,
+	    size_t n);
 
 /*
  * Show a message of the client itself (see screen_notice()); out of

@@ -1345,6 +1345,14 @@ test_complete_msg_mention(void **state)
 	tty_type(t, "/msg bob psst\r");
 	assert_true(tty_wait_row(t, "-> *bob* psst", 3000));
 	h_expect(bob, "[pm] <alice> psst");
+	/* To nobody: the error, and no echo as if delivered. */
+	tty_type(t, "/msg nobody hi\r");
+	assert_true(tty_wait_row(t, "!!! no such user: nobody", 3000));
+	tty_type(t, "/msg bob again\r");
+	assert_true(tty_wait_row(t, "-> *bob* again", 3000));
+	h_expect(bob, "[pm] <alice> again");
+	assert_null(strstr(t->scr.raw, "-> *nobody*"));
+	assert_int_equal(scr_find(&t->scr, "/msg nobody hi"), -1);
 	/* A mention: highlighted, with the bell; a plain line: neither. */
 	tty_pump(t, 100);
 	bells = t->scr.bells;
