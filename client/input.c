@@ -73,6 +73,9 @@ input_echo(struct session *s, const char *text, size_t n)
 	if (r != 0 || screen_line(&s->scr, buf_peek(&b), buf_used(&b),
 	    self) == -1)
 		sess_nomem(s);
+	/* Our chat and /me come back in the history of a reconnect. */
+	if (self && r == 0)
+		sess_seen(s, buf_peek(&b), buf_used(&b));
 	buf_free(&b);
 	return false;
 }

@@ -149,6 +149,109 @@ sess_msg_track(struct session *s, const char *text, size_t n)
 	return true;
 }
 
+/* FNV-1a of text[0..n). */
+static unsigned long
+sess_hash(const char *text, size_t n)
+{
+	unsigned long h = 2166136261UL;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		h = ((h ^ (unsigned char)text[i]) * 16777619UL) & 0xffffffffUL;
+	return h;
+}
+
+void
+sess_seen(struct session *s, const char *text, size_t n)
+{
+	s->seen[s->nseen++ % SESS_SEEN] = sess_hash(text, n);
+}
+
+/*
+ * The end of a history replay held after a reconnect: skip the lines
+ * already on the screen (the longest stretch that ends with the lines
+ * seen last), and show the rest, if any, with their own header.
+ */
+static void
+sess_replay(struct session *s)
+{
+	const char *p = buf_peek(&s->held), *end = p + buf_used(&s->held);
+	unsigned long h[4096];
+	size_t k = 0, i, j, t, m, skip = 0, len;
+	struct sline sl;
+	char note[64];
+
+	for (; p < end && k < 4096; p += strlen(p) + 1) {
+		(void)sline_parse(&sl, p, strlen(p));
+		h[k++] = sess_hash(p + sl.stamp, strlen(p) - sl.stamp);
+	}
+	for (j = k; j-- > 0 && skip == 0;) {
+		m = s->nseen < SESS_SEEN ? s->nseen : SESS_SEEN;
+		if (m > j + 1)
+			m = j + 1;
+		for (t = 0; t < m && h[j - t] == s->seen[(s->nseen - 1 - t) %
+		    SESS_SEEN]; t++)
+			;
+		if (m > 0 && t == m)
+			skip = j + 1;
+	}
+	p = buf_peek(&s->held);
+	if (skip < k) {
+		snprintf(note, sizeof note, "*** %zu message%s while you were "
+		    "away:", k - skip, k - skip == 1 ? "" : "s");
+		if (screen_line(&s->scr, note, strlen(note), false) == -1)
+			sess_nomem(s);
+	}
+	for (i = 0; p < end; p += len + 1, i++) {
+		len = strlen(p);
+		if (i < skip)
+			continue;
+		(void)sline_parse(&sl, p, len);
+		sess_seen(s, p + sl.stamp, len - sl.stamp);
+		if (screen_line(&s->scr, p, len, false) == -1)
+			sess_nomem(s);
+	}
+	if (skip < k && screen_line(&s->scr, PROTO_HISTORY_END,
+	    strlen(PROTO_HISTORY_END), false) == -1)
+		sess_nomem(s);
+	buf_clear(&s->held);
+	s->holding = false;
+}
+
+/*
+ * History after a reconnect is held until its end, so that what is
+ * already on the screen is not shown twice. Returns true when the line
+ * was taken (held, or the replay shown).
+ */
+static bool
+sess_history(struct session *s, const char *text, size_t n)
+{
+	struct sline sl;
+
+	(void)sline_parse(&sl, text, n);
+	if (sl.kind == SLINE_HIST_BEGIN && s->nseen > 0) {
+		s->holding = true;
+		buf_clear(&s->held);
+		return true;
+	}
+	if (s->holding && sl.stamp > 0) {
+		if (buf_append(&s->held, text, n) == -1 ||
+		    buf_append(&s->held, "", 1) == -1)
+			sess_nomem(s);
+		return true;
+	}
+	if (s->holding && sl.kind == SLINE_HIST_END) {
+		sess_replay(s);
+		return true;
+	}
+	if ((sl.kind == SLINE_CHAT || sl.kind == SLINE_ACTION) &&
+	    sl.stamp == 0)
+		sess_seen(s, text, n);
+	else if (sl.stamp > 0)
+		sess_seen(s, text + sl.stamp, n - sl.stamp);
+	return false;
+}
+
 /* A line from the server: clean it, then show it. */
 static int
 sess_server_line(void *arg, enum line_event ev, const char *text, size_t len)
@@ -166,7 +269,7 @@ sess_server_line(void *arg, enum line_event ev, const char *text, size_t len)
 	if (roster_update(&s->roster, s->clean, n) == -1)
 		sess_nomem(s);
 	s->scr.now = time(NULL);
-	if (sess_msg_track(s, s->clean, n))
+	if (sess_msg_track(s, s->clean, n) || sess_history(s, s->clean, n))
 		return 0;
 	if (screen_line(&s->scr, s->clean, n, false) == -1)
 		sess_nomem(s);
@@ -323,6 +426,8 @@ sess_connect_again(struct session *s)
 	/* What the old connection was to answer never comes. */
 	s->whoq_n = 0;
 	buf_clear(&s->msgq);
+	buf_clear(&s->held);
+	s->holding = false;
 	s->msg_failed = false;
 	if (sess_hello(s, s->nick) == -1)
 		sess_nomem(s);
@@ -569,6 +674,9 @@ sess_init(struct session *s, const struct sess_options *o, bool tty)
 	s->retry_ms = 0;
 	s->nick[0] = '\0';
 	s->whoq_n = 0;
+	s->nseen = 0;
+	s->holding = false;
+	s->held = empty;
 	s->msgq = empty;
 	s->msg_failed = false;
 	s->status = SESS_RUNNING;
@@ -586,6 +694,7 @@ sess_free(struct session *s)
 	roster_free(&s->roster);
 	buf_free(&s->paste);
 	buf_free(&s->msgq);
+	buf_free(&s->held);
 	free(s->clean);
 }
 

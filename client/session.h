@@ -15,6 +15,7 @@
 #define SESS_RUNNING	(-1)	/* status while the run goes on */
 #define SESS_PASTE_ASK	5	/* a paste of more lines asks first */
 #define SESS_WHO_MAX	64	/* /who answers awaited at once */
+#define SESS_SEEN	16	/* chat lines remembered against replays */
 #define SESS_WHO_SHOW	0	/* a /who whose answer shows */
 #define SESS_WHO_PROBE	1	/* a /who after a /msg: its answer is the
 				   /msg's delivery, and does not show */
@@ -62,6 +63,11 @@ struct session {
 	struct buf	 msgq;		/* echoes of /msg awaiting their probe,
 					   each NUL-terminated, oldest first */
 	bool		 msg_failed;	/* the oldest awaited /msg got an error */
+	unsigned long	 seen[SESS_SEEN]; /* hashes of the last chat and /me
+					   lines shown, a ring */
+	size_t		 nseen;		/* lines ever put in seen */
+	bool		 holding;	/* a history replay is being held */
+	struct buf	 held;		/* its lines, each NUL-terminated */
 	long long	 retry_at;	/* ms of the next reconnect, or 0 */
 	long long	 retry_ms;	/* the wait after the next failure */
 	char		 nick[PROTO_NICK_MAX + 1]; /* the nick to reconnect as */
@@ -96,6 +102,9 @@ void	sess_stop(struct session *s);
  */
 bool	sess_who_expect(struct session *s, int kind, const char *echo,
 	    size_t n);
+
+/* A chat or /me line, text[0..n) without a stamp, was shown. */
+void	sess_seen(struct session *s, const char *text, size_t n);
 
 /*
  * Show a message of the client itself (see screen_notice()); out of

@@ -1595,6 +1595,10 @@ test_reconnect(void **state)
 
 	(void)state;
 	t = two_joined(&s, &bob, none);
+	h_send(bob, "one\n");
+	assert_true(tty_wait_row(t, "<guest1> one", 3000));
+	tty_type(t, "mine\r");
+	h_expect(bob, "<alice> mine");
 	tty_type(t, "/reconnect\r");
 	h_expect(bob, "*** alice left");
 	h_expect(bob, "*** guest2 joined");
@@ -1604,6 +1608,12 @@ test_reconnect(void **state)
 	assert_true(tty_wait_input(t, "> back again", 12, 3000));
 	tty_type(t, "\r");
 	h_expect(bob, "<alice> back again");
+	/* The history already on the screen is not shown again. */
+	h_send(bob, "two\n");
+	assert_true(tty_wait_row(t, "<guest1> two", 3000));
+	assert_null(strstr(t->scr.raw, "] <guest1> one"));
+	assert_null(strstr(t->scr.raw, "] <alice> mine"));
+	assert_null(strstr(t->scr.raw, "while you were away"));
 	tty_type(t, "\033[A\033[A");
 	assert_true(tty_wait_input(t, "> /reconnect", 12, 3000));
 	tty_free(t);
