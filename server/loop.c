@@ -103,6 +103,8 @@ loop_timer_reserve(struct loop *l, size_t n)
 		errno = ENOMEM;
 		return -1;
 	}
+	/* New slots are free and start their generation count at zero. */
+	memset(t + l->timers_cap, 0, (cap - l->timers_cap) * sizeof *t);
 	l->timers = t;
 	l->timers_cap = cap;
 	return 0;
