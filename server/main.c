@@ -13,6 +13,7 @@
 #include "flood.h"
 #include "hostport.h"
 #include "log.h"
+#include "loop.h"
 #include "motd.h"
 #include "net.h"
 #include "proto.h"
@@ -36,6 +37,7 @@ static const char usage_text[] =
 "              [--web ADDR:PORT]... [--web-origin ORIGIN]... [--max-http N]\n"
 "              [--history N] [--redis ADDR [--room NAME]]\n"
 "              [--flood RATE[/BURST]] [--max-per-ip N] [--motd FILE]\n"
+"              [--loop select|poll|epoll]\n"
 "              [-v | -q] [--help] [--version]\n";
 
 static const char help_text[] =
@@ -47,7 +49,7 @@ static const char help_text[] =
 "                        0 picks a free port per listener)\n"
 "  -u, --unix PATH       also listen on a Unix-domain socket at PATH\n"
 "      --max-clients N   most members at once (default 1000, capped by\n"
-"                        FD_SETSIZE and RLIMIT_NOFILE)\n"
+"                        RLIMIT_NOFILE and, with select, FD_SETSIZE)\n"
 "      --max-line BYTES  longest line a client may send (default 1024)\n"
 "      --sendq BYTES     most output queued for one client before it is\n"
 "                        disconnected as too slow (default 1048576)\n"
@@ -76,6 +78,10 @@ static const char help_text[] =
 "                        (default 0: no limit; Unix sockets not counted)\n"
 "      --motd FILE       send the lines of FILE (at most 50) to each\n"
 "                        newcomer after the welcome\n"
+"      --loop select|poll|epoll  how to wait for sockets (default select:\n"
+"                        at most FD_SETSIZE fds; poll and epoll take as\n"
+"                        many as RLIMIT_NOFILE, raised to its hard limit;\n"
+"                        epoll for thousands of members)\n"
 "  -v, --verbose         log debug detail too\n"
 "  -q, --quiet           log only warnings and errors\n"
 "  -h, --help            show this help and exit\n"
@@ -340,6 +346,7 @@ main(int argc, char **argv)
 	cfg.sendq = MAIN_SENDQ;
 	cfg.history = MAIN_HISTORY;
 	cfg.max_http = MAIN_MAX_HTTP;
+	cfg.loop = LOOP_SELECT;
 
 	for (i = 1; i < argc; i++) {
 		a = argv[i];
@@ -430,6 +437,11 @@ main(int argc, char **argv)
 			motd_path = opt_value(argc, argv, &i, eq);
 			if (motd_path[0] == '\0')
 				usage_error("--motd needs a file%s", "");
+		} else if (opt_is(a, eq, '\0', "loop")) {
+			v = opt_value(argc, argv, &i, eq);
+			if (loop_kind_parse(v, &cfg.loop) == -1)
+				usage_error("--loop %s: must be select, poll or "
+				    "epoll", v);
 		} else
 			usage_error("unknown option: %s", a);
 	}

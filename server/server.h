@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "flood.h"
+#include "loop.h"
 #include "motd.h"
 
 #define SERVER_MAX_LISTENERS	16	/* -b given more often is an error */
@@ -40,6 +41,7 @@ struct server_config {
 	struct flood_rate flood;	/* --flood; rate 0 is off */
 	unsigned	 max_per_ip;	/* --max-per-ip; 0 is off */
 	const struct motd *motd;	/* --motd lines, or NULL */
+	enum loop_kind	 loop;		/* --loop: the multiplexer */
 };
 
 /*
