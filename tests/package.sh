@@ -32,7 +32,7 @@ for tool in dpkg-buildpackage dpkg-deb dh meson; do
 		exit 77
 	fi
 done
-if ! missing=$(cd "$root" && dpkg-checkbuilddeps -P nocheck 2>&1); then
+if ! missing=$(cd "$root" && dpkg-checkbuilddeps -Pnocheck 2>&1); then
 	echo "skip: $missing"
 	exit 77
 fi
@@ -74,7 +74,7 @@ fi
 
 t0=$(date +%s)
 if ! (cd "$src" && DEB_BUILD_OPTIONS=nocheck dpkg-buildpackage -us -uc -b \
-    -P nocheck) >"$work/build.log" 2>&1; then
+    -Pnocheck) >"$work/build.log" 2>&1; then
 	tail -n 40 "$work/build.log"
 	echo "FAIL: dpkg-buildpackage"
 	exit 1
