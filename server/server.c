@@ -106,9 +106,13 @@ server_signal(int sig)
 {
 	unsigned char b = (unsigned char)sig;
 	int saved = errno;
+	ssize_t n;
 
-	if (server_signal_fd != -1)
-		(void)write(server_signal_fd, &b, 1);
+	/* A full pipe already holds a wake-up: a failed write loses nothing. */
+	if (server_signal_fd != -1) {
+		n = write(server_signal_fd, &b, 1);
+		(void)n;
+	}
 	errno = saved;
 }
 
@@ -272,7 +276,10 @@ server_seed(void)
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 
 	if (fd != -1) {
-		(void)read(fd, &seed, sizeof seed);
+		/* A short read leaves the clock-and-pid seed mixed in. */
+		ssize_t n = read(fd, &seed, sizeof seed);
+
+		(void)n;
 		close(fd);
 	}
 	return seed;
