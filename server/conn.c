@@ -98,7 +98,9 @@ conn_open(struct server *s, int fd, const union net_addr *peer,
 	flood_init(&c->flood, &s->cfg->flood, c->last_input);
 	s->stats.accepted++;
 	stats_join(&s->stats);
-	room_join(&s->room, c);
+	/* A banned address hears why and is closed: never a member. */
+	if (!accounts_refuse(&s->accounts, &s->room, c))
+		room_join(&s->room, c);
 	return c;
 }
 

@@ -36,6 +36,7 @@ static const char usage_text[] =
 "              [--web ADDR:PORT]... [--web-origin ORIGIN]... [--max-http N]\n"
 "              [--history N] [--redis ADDR [--room NAME]]\n"
 "              [--flood RATE[/BURST]] [--max-per-ip N] [--motd FILE]\n"
+"              [--accounts PATH] [--op NICK]...\n"
 "              [--tls ADDR:PORT]... [--tls-cert FILE --tls-key FILE]\n"
 "              [-v | -q] [--help] [--version]\n";
 
@@ -83,6 +84,11 @@ static const char help_text[] =
 "      --tls-cert FILE   the certificate chain for --tls (PEM, leaf\n"
 "                        first)\n"
 "      --tls-key FILE    its private key (PEM)\n"
+"      --accounts PATH   registered nicks and bans in the SQLite database\n"
+"                        PATH (created if absent); with --redis they live\n"
+"                        in Redis instead\n"
+"      --op NICK         the registered NICK, logged in, is an operator\n"
+"                        (/kick, /ban, /mute ...); repeatable\n"
 "  -v, --verbose         log debug detail too\n"
 "  -q, --quiet           log only warnings and errors\n"
 "  -h, --help            show this help and exit\n"
@@ -464,6 +470,23 @@ main(int argc, char **argv)
 		} else if (opt_is(a, eq, '\0', "max-per-ip")) {
 			cfg.max_per_ip = (unsigned)parse_num("--max-per-ip",
 			    opt_value(argc, argv, &i, eq), 0, 1000000);
+		} else if (opt_is(a, eq, '\0', "accounts")) {
+			cfg.accounts = opt_value(argc, argv, &i, eq);
+			if (cfg.accounts[0] == '\0')
+				usage_error("--accounts needs a path%s", "");
+#ifndef LOBBY_HAVE_ACCOUNTS
+			fprintf(stderr, "lobbyd: built without accounts "
+			    "support\n");
+			return 2;
+#endif
+		} else if (opt_is(a, eq, '\0', "op")) {
+			v = opt_value(argc, argv, &i, eq);
+			if (cfg.nops == SERVER_MAX_OPS)
+				usage_error("too many --op (at most %s)",
+				    MAIN_STR(SERVER_MAX_OPS));
+			if (!proto_nick_valid(v, strlen(v)))
+				usage_error("--op %s: not a nick", v);
+			cfg.ops[cfg.nops++] = v;
 		} else if (opt_is(a, eq, '\0', "motd")) {
 			motd_path = opt_value(argc, argv, &i, eq);
 			if (motd_path[0] == '\0')
@@ -478,6 +501,11 @@ main(int argc, char **argv)
 		    "");
 	if (cfg.ntls == 0 && (cfg.tls_cert != NULL || cfg.tls_key != NULL))
 		usage_error("--tls-cert and --tls-key go with --tls%s", "");
+	if (cfg.accounts != NULL && cfg.redis != NULL)
+		usage_error("--accounts %s: with --redis, accounts live in "
+		    "Redis", cfg.accounts);
+	if (cfg.nops > 0 && cfg.accounts == NULL && cfg.redis == NULL)
+		usage_error("--op %s needs --accounts or --redis", cfg.ops[0]);
 	/* A relayed line is at most 3 bytes per input byte plus a prefix. */
 	if (cfg.sendq < 4 * cfg.max_line + 64) {
 		fprintf(stderr, "lobbyd: --sendq %zu is too small for "

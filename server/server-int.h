@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "accounts.h"
 #include "client.h"
 #include "cluster.h"
 #include "loop.h"
@@ -35,6 +36,11 @@
 
 struct credis;
 struct tls;
+struct acctwork;
+
+#define SERVER_ACCT_SYNC_MS	2000	/* with Redis: how often the bans and
+					   nicks other instances changed are
+					   read */
 
 /* One listening socket. */
 struct listener {
@@ -64,6 +70,10 @@ struct server {
 					   hooks) */
 	struct cluster	 cluster;	/* with --redis: the shared room */
 	struct credis	*credis;	/* with --redis: its Redis side */
+	struct accounts	 accounts;	/* accounts and moderation: the room
+					   reaches them through room.accounts */
+	struct acctwork	*acctwork;	/* the account worker, or NULL */
+	int		 acct_timer;	/* ends bans and mutes on time, or -1 */
 	struct peers	 peers;		/* connections per address, when
 					   --max-per-ip is on: counted by conn.c
 					   (peers_get/put), read by the
