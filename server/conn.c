@@ -455,6 +455,12 @@ conn_read(struct loop *l, int fd, int mask, void *arg)
 }
 
 void
+conn_readable(struct client *c)
+{
+	conn_read(&c->srv->loop, c->fd, LOOP_READ, c);
+}
+
+void
 conn_stop_reading(struct server *s)
 {
 	struct client *c;

@@ -66,6 +66,8 @@ server_before_sleep(struct loop *l, void *arg)
 	struct server *s = arg;
 
 	(void)l;
+	/* Bytes TLS decrypted that select() cannot see: read them first. */
+	tls_pending(s);
 	conn_flush_all(s);
 	if (listener_accept_ready(s))
 		conn_flush_all(s);
@@ -92,6 +94,7 @@ server_stop(struct server *s)
 	listener_close_all(s);
 	conn_stop_reading(s);
 	web_stop(s);
+	tls_stop(s);
 	room_broadcastf(&s->room, NULL, PROTO_SHUTDOWN);
 #ifdef LOBBY_HAVE_REDIS
 	/* The other instances hear that our members are gone. */
@@ -142,13 +145,16 @@ server_signal_read(struct loop *l, int fd, int mask, void *arg)
 				server_stop(arg);
 			else if (b[i] == SIGUSR1)
 				server_stats(arg);
+			else if (b[i] == SIGUSR2)
+				tls_reload(arg);
 }
 
 /*
  * Route SIGINT, SIGTERM and SIGHUP through the self-pipe: each shuts
  * down. SIGHUP is no reload (there is no configuration file to reread):
  * the terminal or session that started lobbyd is gone. SIGUSR1 logs the
- * counters. Ignore SIGPIPE and SIGUSR2: by default they would kill lobbyd
+ * counters; with --tls, SIGUSR2 reloads the certificate and key. Ignore
+ * SIGPIPE (and SIGUSR2 without --tls): by default they would kill lobbyd
  * without a word and leave its Unix socket file behind.
  */
 static int
@@ -164,13 +170,17 @@ server_signals(struct server *s)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGUSR2, &sa, NULL);
+	/* SIGUSR2 reloads the certificate with --tls; else it is ignored. */
+	if (s->cfg->ntls == 0)
+		sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = server_signal;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	if (s->cfg->ntls > 0)
+		sigaction(SIGUSR2, &sa, NULL);
 	return loop_add(&s->loop, s->sigpipe[0], LOOP_READ,
 	    server_signal_read, s);
 }
@@ -395,6 +405,7 @@ server_free(struct server *s)
 	cluster_free(&s->cluster);
 	conn_free_all(s);
 	web_free_all(s);
+	tls_free(s);	/* after the members, whose SSLs it made */
 	listener_close_all(s);
 	server_signal_fd = -1;
 	if (s->sigpipe[0] != -1) {
@@ -480,6 +491,10 @@ server_run(const struct server_config *cfg)
 		server_free(s);
 		return 1;
 	}
+	if (cfg->ntls > 0 && tls_init(s) == -1) {
+		server_free(s);
+		return 1;
+	}
 	if (server_accounts(s) == -1) {
 		server_free(s);
 		return 1;
@@ -491,7 +506,8 @@ server_run(const struct server_config *cfg)
 	listener_client_cap(s);
 	(void)server_clock(&s->loop, s);
 	/* The timers of the whole run, and room for the three added later
-	 * (accepting paused, --flood, bans and mutes running out): no add
+	 * (accepting paused, --flood, bans and mutes running out; with
+	 * --tls, the pending kick): no add
 	 * may fail once serving. */
 	if (loop_timer_add(&s->loop, SERVER_TRIM_MS, conn_trim, s) == -1 ||
 	    loop_timer_add(&s->loop, SERVER_CLOCK_MS, server_clock, s) == -1 ||
@@ -499,7 +515,9 @@ server_run(const struct server_config *cfg)
 	    (int64_t)cfg->idle_timeout * 1000, conn_idle_check, s) == -1) ||
 	    (cfg->nwebs > 0 &&
 	    loop_timer_add(&s->loop, 1000, web_tick, s) == -1) ||
-	    loop_timer_reserve(&s->loop, 3) == -1) {
+	    (cfg->ntls > 0 &&
+	    loop_timer_add(&s->loop, 1000, tls_tick, s) == -1) ||
+	    loop_timer_reserve(&s->loop, cfg->ntls > 0 ? 4 : 3) == -1) {
 		fprintf(stderr, "lobbyd: cannot add a timer: %s\n",
 		    strerror(errno));
 		server_free(s);

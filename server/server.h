@@ -33,6 +33,10 @@ struct server_config {
 	unsigned	 idle_timeout;	/* seconds; 0 is off */
 	struct server_web webs[SERVER_MAX_LISTENERS]; /* --web listeners */
 	size_t		 nwebs;		/* how many */
+	struct server_web tls[SERVER_MAX_LISTENERS]; /* --tls listeners */
+	size_t		 ntls;		/* how many */
+	const char	*tls_cert;	/* --tls-cert FILE (chain, leaf first) */
+	const char	*tls_key;	/* --tls-key FILE */
 	const char	*web_origins[SERVER_MAX_ORIGINS]; /* --web-origin */
 	size_t		 nweb_origins;	/* how many */
 	const char	*redis;		/* --redis ADDR, or NULL: one server */
