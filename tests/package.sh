@@ -135,13 +135,18 @@ check_files "$deb_lobby" usr/bin/lobby 'usr/share/man/man1/lobby\.1\.gz' \
     usr/share/doc/lobby/copyright 'usr/share/doc/lobby/changelog\.gz' \
     'usr/share/doc/lobby/NEWS\.gz' 'usr/share/doc/lobby/[A-Za-z]+\.md\.gz'
 
-# The control fields: the build's version, and Redis on (hiredis).
+# The control fields: the build's version.
 for deb in "$deb_lobbyd" "$deb_lobby"; do
 	v=$(dpkg-deb -f "$deb" Version)
 	[ "$v" = "$version" ] || failed "${deb##*/}: Version $v, not $version"
 done
-dpkg-deb -f "$deb_lobbyd" Depends | grep -q libhiredis ||
-	failed "lobbyd does not depend on hiredis: built without --redis?"
+# Every optional feature the build offers is on: lobbyd links its
+# library (the feature option, then the library's package name).
+for f in redis:libhiredis tls:libssl accounts:libsqlite3 accounts:libsodium; do
+	grep -q "^option('${f%%:*}'" "$src/meson_options.txt" || continue
+	dpkg-deb -f "$deb_lobbyd" Depends | grep -q "${f#*:}" ||
+		failed "lobbyd does not depend on ${f#*:}: built without -D${f%%:*}?"
+done
 
 # The packaged programs run, and the service runs the packaged lobbyd.
 mkdir "$work/root"
