@@ -140,12 +140,16 @@ for deb in "$deb_lobbyd" "$deb_lobby"; do
 	v=$(dpkg-deb -f "$deb" Version)
 	[ "$v" = "$version" ] || failed "${deb##*/}: Version $v, not $version"
 done
-# Every optional feature the build offers is on: lobbyd links its
-# library (the feature option, then the library's package name).
-for f in redis:libhiredis tls:libssl accounts:libsqlite3 accounts:libsodium; do
-	grep -q "^option('${f%%:*}'" "$src/meson_options.txt" || continue
-	dpkg-deb -f "$deb_lobbyd" Depends | grep -q "${f#*:}" ||
-		failed "lobbyd does not depend on ${f#*:}: built without -D${f%%:*}?"
+# Every optional feature the build offers is on: the programs that use
+# it link its library (OPTION:LIBRARY:PACKAGE).
+for f in redis:libhiredis:lobbyd tls:libssl:lobbyd tls:libssl:lobby \
+    accounts:libsqlite3:lobbyd accounts:libsodium:lobbyd; do
+	opt=${f%%:*} lib=${f#*:} pkg=${f##*:}
+	lib=${lib%:*}
+	grep -q "^option('$opt'" "$src/meson_options.txt" || continue
+	dpkg-deb -f "$work/${pkg}_${version}_$(dpkg --print-architecture).deb" \
+	    Depends | grep -q "$lib" ||
+		failed "$pkg does not depend on $lib: built without -D$opt?"
 done
 
 # The packaged programs run, and the service runs the packaged lobbyd.
