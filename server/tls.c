@@ -300,9 +300,11 @@ tls_hs_done(struct tls *t, struct tls_hs *h)
 		return;
 	}
 	m->c = c;
-	/* It may have sent its first lines with its last handshake bytes. */
-	if (SSL_has_pending(m->ssl))
-		tls_list(m);
+	/*
+	 * Read it before sleeping: it may have sent its first lines with
+	 * its last handshake bytes, which SSL holds now, unseen by select().
+	 */
+	tls_list(m);
 }
 
 /* Go on with h's handshake: done, still going, or failed. */
@@ -664,6 +666,7 @@ tt_close(struct client *c)
 	close(c->fd);
 }
 
+/* Nothing: SSL_MODE_RELEASE_BUFFERS lets SSL free its record buffers. */
 static void
 tt_trim(struct client *c)
 {
