@@ -62,6 +62,8 @@ typedef void (*room_log_fn)(void *arg, const char *text);
 /* Called about member c (see on_leave). */
 typedef void (*room_client_fn)(void *arg, struct client *c);
 
+struct accounts;
+
 struct room {
 	struct client	*head;		/* first member, the longest here */
 	struct client	*tail;		/* last member to join */
@@ -79,6 +81,9 @@ struct room {
 	void		*backend_arg;	/* for backend */
 	const struct motd *motd;	/* sent to newcomers after the welcome;
 					   or NULL */
+	struct accounts	*accounts;	/* accounts and moderation (commands
+					   reach them through accounts.h); NULL
+					   or not on: the commands say off */
 	struct rlog	 rlog;		/* every line, once; members read it:
 					   its pending list is who has output */
 };
