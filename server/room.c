@@ -217,6 +217,7 @@ int
 room_init(struct room *r, size_t sendq, size_t history)
 {
 	memset(r, 0, sizeof *r);
+	memcpy(r->name, PROTO_ROOM_DEFAULT, sizeof PROTO_ROOM_DEFAULT);
 	r->sendq = sendq;
 	if (rlog_init(&r->rlog, history) == -1)
 		return -1;
@@ -241,6 +242,8 @@ room_free(struct room *r)
 	free(r->line);
 	r->line = NULL;
 	r->linecap = 0;
+	free(r->topic);
+	r->topic = NULL;
 	rlog_free(&r->rlog);
 }
 
@@ -268,40 +271,98 @@ room_find(const struct room *r, const char *nick, size_t len)
 	return NULL;
 }
 
+/* The first room of r's server (r itself for a room on its own). */
+static const struct room *
+room_first_room(const struct room *r)
+{
+	return r->reg != NULL ? r->reg->head : r;
+}
+
+/* The room after rr on r's server, or NULL. */
+static const struct room *
+room_next_room(const struct room *r, const struct room *rr)
+{
+	return r->reg != NULL ? rr->rnext : NULL;
+}
+
+struct client *
+room_find_any(const struct room *r, const char *nick, size_t len)
+{
+	const struct room *rr;
+	struct client *c;
+
+	for (rr = room_first_room(r); rr != NULL; rr = room_next_room(r, rr))
+		if ((c = room_find(rr, nick, len)) != NULL)
+			return c;
+	return NULL;
+}
+
 /*
- * The smallest N for which guestN is free. With count members at most
- * count numbers are taken, so the answer is at most count + 1 and a
- * bitmap of that size finds it in one pass over the members.
+ * The smallest N for which guestN is free on the server. With count
+ * members at most count numbers are taken, so the answer is at most
+ * count + 1 and a bitmap of that size finds it in one pass over them.
  */
 size_t
 room_free_guest(struct room *r)
 {
-	size_t max = r->count + 1, n;
+	size_t max, n;
+	const struct room *rr;
 	unsigned char *seen;
 	struct client *c;
 
+	max = (r->reg != NULL ? rooms_members(r->reg) : r->count) + 1;
 	if ((seen = calloc(max + 1, 1)) == NULL) {
 		/* Out of memory: fall back to probing, slower but sure. */
 		char nick[32];
 
 		for (n = 1;; n++) {
 			snprintf(nick, sizeof nick, PROTO_GUEST "%zu", n);
-			if (room_find(r, nick, strlen(nick)) == NULL)
+			if (room_find_any(r, nick, strlen(nick)) == NULL)
 				return n;
 		}
 	}
-	for (c = r->head; c != NULL; c = c->next)
-		if ((n = proto_guest_number(c->nick, max)) != 0)
-			seen[n] = 1;
+	for (rr = room_first_room(r); rr != NULL; rr = room_next_room(r, rr))
+		for (c = rr->head; c != NULL; c = c->next)
+			if ((n = proto_guest_number(c->nick, max)) != 0)
+				seen[n] = 1;
 	for (n = 1; n < max && seen[n]; n++)
 		;
 	free(seen);
 	return n;
 }
 
+/* c is r's from now on (a joiner, or a member moving in). */
+static void
+room_hold_ref(struct room *r, struct client *c)
+{
+	if (c->room == r)
+		return;
+	if (c->room != NULL)
+		room_release(c);
+	c->room = r;
+	if (r->refs++ == 0 && r->reg != NULL && r != r->reg->landing)
+		r->reg->unheld--;
+}
+
+void
+room_release(struct client *c)
+{
+	struct room *r = c->room;
+
+	if (r == NULL)
+		return;
+	c->room = NULL;
+	if (--r->refs == 0 && r->reg != NULL && r != r->reg->landing) {
+		r->reg->unheld++;
+		r->reg->dirty = true;
+		r->emptied = ++r->reg->ticks;
+	}
+}
+
 void
 room_link(struct room *r, struct client *c)
 {
+	room_hold_ref(r, c);
 	c->prev = r->tail;
 	c->next = NULL;
 	if (r->tail != NULL)
@@ -332,6 +393,7 @@ room_motd(struct room *r, struct client *c)
 void
 room_join(struct room *r, struct client *c)
 {
+	room_hold_ref(r, c);
 	r->backend->join(r->backend_arg, c);
 }
 
@@ -559,4 +621,98 @@ room_full_notice(size_t *lenp)
 
 	*lenp = sizeof full - 1;
 	return full;
+}
+
+/* ---------------------------------------------------------------------
+ * Rooms: going from one to another, topics, the list
+ * ------------------------------------------------------------------- */
+
+void
+room_go(struct room *r, struct client *c, const char *name, size_t len)
+{
+	if (strlen(r->name) == len && strncasecmp(r->name, name, len) == 0) {
+		room_sendf(r, c, PROTO_ALREADY_IN, r->name);
+		return;
+	}
+	r->backend->go(r->backend_arg, c, name, len);
+}
+
+void
+room_topic(struct room *r, struct client *c, const char *text, size_t len)
+{
+	r->backend->topic(r->backend_arg, c, text, len);
+}
+
+void
+room_list(struct room *r, struct client *c)
+{
+	r->backend->list(r->backend_arg, c);
+}
+
+int
+room_set_topic(struct room *r, struct client *c, const char *text,
+    size_t len)
+{
+	char *t;
+
+	if ((t = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(t, text, len);
+	t[len] = '\0';
+	free(r->topic);
+	r->topic = t;
+	room_log(r, "client %u %s set the topic of %s", c->id, c->nick,
+	    r->name);
+	room_broadcastf(r, NULL, PROTO_TOPIC_SET, c->nick, r->topic);
+	return 0;
+}
+
+void
+room_move(struct room *r, struct client *c, struct room *to)
+{
+	if ((c->flags & (CLIENT_JOINED | CLIENT_SLOW)) != CLIENT_JOINED ||
+	    to == r)
+		return;
+	/* Out of r's member list, quietly: c is not leaving the server. */
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		r->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		r->tail = c->prev;
+	c->prev = c->next = NULL;
+	r->count--;
+	/*
+	 * What r had for c and c has not received yet (at most its backlog
+	 * and a history replay under way) goes with it, ahead of anything of
+	 * to's: nothing missed, nothing reordered.
+	 */
+	if (rlog_move(&r->rlog, &c->rd, &to->rlog) == -1)
+		room_log(r, "client %u: out of memory moving its output",
+		    c->id);
+	room_hold_ref(to, c);
+	c->prev = to->tail;
+	c->next = NULL;
+	if (to->tail != NULL)
+		to->tail->next = c;
+	else
+		to->head = c;
+	to->tail = c;
+	to->count++;
+	room_log(r, "client %u %s went from %s to %s", c->id, c->nick,
+	    r->name, to->name);
+	room_broadcastf(r, NULL, PROTO_WENT, c->nick, to->name);
+	/* Its backlog came along: the limit holds in the new room too. */
+	if (c->rd.id == 0 || rlog_backlog(&to->rlog, &c->rd) > to->sendq) {
+		rlog_detach(&to->rlog, &c->rd);
+		c->flags |= CLIENT_SLOW;
+		to->nslow++;
+	}
+	room_sendf(to, c, PROTO_MOVED, to->name, to->count);
+	if (to->topic != NULL)
+		room_sendf(to, c, PROTO_TOPIC, to->topic);
+	room_history(to, c);
+	room_broadcastf(to, c, PROTO_JOINED, c->nick);
 }
