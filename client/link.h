@@ -11,6 +11,14 @@
 
 #define LINK_MAXLINE	(64 * 1024)	/* a server line: /who names everyone */
 #define LINK_READ	(64 * 1024)	/* bytes per read() of the socket */
+#define LINK_TLS_MS	10000		/* for the TLS handshake (lobbyd's bound) */
+
+/* How to connect over TLS (lobby --tls). */
+struct link_tls {
+	bool		 on;		/* --tls: TLS over the TCP connection */
+	const char	*ca;		/* --ca FILE, or NULL: the system's store */
+	bool		 insecure;	/* --insecure: no verification at all */
+};
 
 /*
  * One connection to lobbyd. It knows the wire only: lines queued for the
@@ -20,6 +28,7 @@
  */
 struct link {
 	int		 sock;		/* the server, non-blocking, or -1 */
+	void		*ssl;		/* its TLS state (an SSL), or NULL */
 	bool		 quitting;	/* /quit sent: the close is expected */
 	char		 nick[PROTO_NICK_MAX + 1]; /* our nick, as the server said */
 	struct buf	 outq;		/* bytes for the server */
@@ -38,11 +47,18 @@ void	link_init(struct link *l);
 
 /*
  * Connect to host and port over TCP, or to the Unix socket path when
- * unix_path is not NULL, and make the socket non-blocking. Returns 0, or
- * -1 with a message in err.
+ * unix_path is not NULL, and make the socket non-blocking. With tls (not
+ * NULL, on), shake hands over TLS (LINK_TLS_MS at most), checking the
+ * server's certificate chain and its name unless tls->insecure. Returns
+ * 0, or -1 with a message in err (for a certificate: why it is refused,
+ * expired, wrong host or unknown CA).
  */
 int	link_open(struct link *l, const char *host, const char *port,
-	    const char *unix_path, char *err, size_t errlen);
+	    const char *unix_path, const struct link_tls *tls, char *err,
+	    size_t errlen);
+
+/* Whether this build can do TLS at all. */
+bool	link_tls_built(void);
 
 /* Close the socket and release the queues; link_init() makes it new. */
 void	link_close(struct link *l);

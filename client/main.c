@@ -12,6 +12,7 @@
 #include "version.h"
 
 #define LOBBY_HOST	"localhost"
+#define LOBBY_TLS_PORT	"6697"		/* with --tls: IRC's TLS port */
 
 /* ------------------------------------------------------------------ */
 /* Command line                                                        */
@@ -22,7 +23,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: lobby [-n NICK] [-u PATH] [-p PORT] [--no-color] "
 	    "[--timestamps]\n"
-	    "             [--quiet-notices] [--max-line BYTES] [HOST [PORT]]\n"
+	    "             [--quiet-notices] [--max-line BYTES]\n"
+	    "             [--tls [--ca FILE | --insecure]] [HOST [PORT]]\n"
 	    "       lobby --help | --version\n"
 	    "\n"
 	    "  -n, --nick NICK       take this nick on joining (/nick NICK)\n"
@@ -35,6 +37,13 @@ usage(FILE *f)
 	    "      --max-line BYTES  the server's longest line (default "
 	    PROTO_XSTR(PROTO_MAX_LINE) ");\n"
 	    "                        longer ones are not sent\n"
+	    "      --tls             connect over TLS (default port "
+	    LOBBY_TLS_PORT "), checking\n"
+	    "                        the server's certificate and name\n"
+	    "      --ca FILE         trust the CAs in FILE (PEM) instead of "
+	    "the system's\n"
+	    "      --insecure        with --tls: check nothing (said on "
+	    "stderr)\n"
 	    "  HOST [PORT]           server name or address; default "
 	    LOBBY_HOST " " PROTO_PORT_STR "\n");
 }
@@ -138,6 +147,12 @@ parse_args(int argc, char **argv, struct sess_options *o)
 			dst = &port;
 		else if (strcmp(name, "--max-line") == 0)
 			dst = &maxline;
+		else if (strcmp(name, "--ca") == 0)
+			dst = &o->tls.ca;
+		else if (eq == NULL && strcmp(a, "--tls") == 0)
+			o->tls.on = true;
+		else if (eq == NULL && strcmp(a, "--insecure") == 0)
+			o->tls.insecure = true;
 		else if (eq == NULL && strcmp(a, "--quiet-notices") == 0)
 			o->quiet = true;
 		else if (eq == NULL && strcmp(a, "--no-color") == 0)
@@ -164,6 +179,26 @@ parse_args(int argc, char **argv, struct sess_options *o)
 		fprintf(stderr, "lobby: -u and HOST do not go together\n");
 		return -1;
 	}
+	if ((o->tls.ca != NULL || o->tls.insecure) && !o->tls.on) {
+		fprintf(stderr, "lobby: --ca and --insecure go with --tls\n");
+		return -1;
+	}
+	if (o->tls.ca != NULL && o->tls.insecure) {
+		fprintf(stderr, "lobby: --ca and --insecure do not go "
+		    "together\n");
+		return -1;
+	}
+	if (o->tls.on && o->unix_path != NULL) {
+		fprintf(stderr, "lobby: --tls and -u do not go together\n");
+		return -1;
+	}
+	if (o->tls.on && !link_tls_built()) {
+		fprintf(stderr, "lobby: --tls: built without TLS support "
+		    "(OpenSSL)\n");
+		return -1;
+	}
+	if (o->tls.on)
+		o->port = LOBBY_TLS_PORT;
 	if (npos > 0)
 		o->host = pos[0];
 	if (npos > 1 && port != NULL) {
@@ -195,7 +230,7 @@ int
 main(int argc, char **argv)
 {
 	struct sess_options o = { NULL, NULL, LOBBY_HOST, PROTO_PORT_STR, true,
-	    false, false, PROTO_MAX_LINE };
+	    false, false, PROTO_MAX_LINE, { false, NULL, false } };
 	const char *nc = getenv("NO_COLOR");
 	int r;
 
@@ -207,6 +242,10 @@ main(int argc, char **argv)
 			usage(stderr);
 		return r == -1 ? 2 : 0;
 	}
+	if (o.tls.insecure)
+		fprintf(stderr, "lobby: --insecure: the server's certificate "
+		    "is not checked: anyone between could read and change "
+		    "everything\n");
 	/* A dead socket or reader shows up as EPIPE, not as death. */
 	signal(SIGPIPE, SIG_IGN);
 	return sess_run(&o);

@@ -416,7 +416,7 @@ sess_connect_again(struct session *s)
 	if (s->nick[0] == '\0' && s->opt_nick != NULL)
 		snprintf(s->nick, sizeof s->nick, "%s", s->opt_nick);
 	sess_notice(s, "*** reconnecting");
-	if (link_open(&s->link, s->host, s->port, s->unix_path, err,
+	if (link_open(&s->link, s->host, s->port, s->unix_path, s->tls, err,
 	    sizeof err) == -1) {
 		snprintf(why, sizeof why, "reconnect failed: %s", err);
 		sess_retry_later(s, why);
@@ -665,6 +665,7 @@ sess_init(struct session *s, const struct sess_options *o, bool tty)
 	s->host = o->host;
 	s->port = o->port;
 	s->unix_path = o->unix_path;
+	s->tls = &o->tls;
 	s->opt_nick = o->nick;
 	s->histfile[0] = '\0';
 	s->tty = tty;
@@ -715,7 +716,7 @@ sess_start(struct session *s, const struct sess_options *o)
 	const char *term = getenv("TERM");
 	int sigfd = -1, status;
 
-	if (link_open(&s->link, o->host, o->port, o->unix_path, err,
+	if (link_open(&s->link, o->host, o->port, o->unix_path, &o->tls, err,
 	    sizeof err) == -1) {
 		fprintf(stderr, "lobby: %s\n", err);
 		return 1;

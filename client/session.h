@@ -30,6 +30,7 @@ struct sess_options {
 	bool		 stamps;	/* --timestamps */
 	bool		 quiet;		/* --quiet-notices */
 	size_t		 max_line;	/* --max-line: the server's limit */
+	struct link_tls	 tls;		/* --tls, --ca, --insecure */
 };
 
 /*
@@ -53,6 +54,7 @@ struct session {
 	const char	*host;		/* where to reconnect: as for link_open() */
 	const char	*port;		/* its port */
 	const char	*unix_path;	/* or its Unix socket, or NULL */
+	const struct link_tls *tls;	/* how to do TLS (the options') */
 	const char	*opt_nick;	/* -n NICK, or NULL */
 	char		 histfile[4096]; /* the history file, or "" for none */
 	bool		 tty;		/* interactive: raw mode and the editor */

@@ -26,6 +26,7 @@ int
 term_raw(int fd)
 {
 	struct termios t;
+	ssize_t n;
 
 	/*
 	 * The settings to go back to are the first ones seen: raw mode
@@ -60,8 +61,10 @@ term_raw(int fd)
 	if (term_outfl == -1 &&
 	    (term_outfl = fcntl(STDOUT_FILENO, F_GETFL)) != -1)
 		(void)fcntl(STDOUT_FILENO, F_SETFL, term_outfl | O_NONBLOCK);
-	/* Pastes come marked, so they can be told from typing. */
-	(void)write(STDOUT_FILENO, TERM_PASTE_ON, sizeof TERM_PASTE_ON - 1);
+	/* Pastes come marked, so they can be told from typing; a terminal
+	 * that takes nothing now is no worse without the marks. */
+	n = write(STDOUT_FILENO, TERM_PASTE_ON, sizeof TERM_PASTE_ON - 1);
+	(void)n;
 	return 0;
 }
 
@@ -75,8 +78,10 @@ term_restore(void)
 			(void)fcntl(STDOUT_FILENO, F_SETFL, term_outfl);
 			term_outfl = -1;
 		}
-		(void)write(STDOUT_FILENO, TERM_PASTE_OFF,
+		ssize_t n = write(STDOUT_FILENO, TERM_PASTE_OFF,
 		    sizeof TERM_PASTE_OFF - 1);
+
+		(void)n;
 		(void)tcsetattr(term_fd, TCSADRAIN, &term_saved);
 		term_fd = -1;
 	}
@@ -100,8 +105,11 @@ term_catch(int sig)
 	int saved = errno;
 	unsigned char b = (unsigned char)sig;
 
+	ssize_t n;
+
 	/* A full pipe already holds enough wake-ups. */
-	(void)write(term_pipe[1], &b, 1);
+	n = write(term_pipe[1], &b, 1);
+	(void)n;
 	errno = saved;
 }
 

@@ -99,10 +99,49 @@
 #define PROTO_PLURAL(k)		((k) == 1 ? "" : "s")
 #define PROTO_HISTORY_END	"*** end of history"
 
+/* Accounts and moderation (--accounts, or --redis). */
+#define PROTO_ACCOUNTS_OFF	"!!! accounts are off on this server"
+#define PROTO_ACCOUNTS_DOWN	"!!! accounts unavailable, try again later"
+#define PROTO_CHOOSE_NICK	"!!! choose a nick first"
+#define PROTO_PASS_LENGTH	"!!! password must be %d to %d bytes"
+#define PROTO_REGISTERED	"*** nick %s is now registered to you"
+#define PROTO_NICK_TAKEN_ACCT	"!!! nick %s is already registered"
+#define PROTO_NICK_REGISTERED	"!!! nick %.*s is registered: /login %.*s " \
+				"PASSWORD"
+#define PROTO_LOGGED_IN		"*** you are logged in as %s"
+#define PROTO_ELSEWHERE		"*** logged in from elsewhere"
+#define PROTO_LOGIN_FAILED	"!!! login failed"
+#define PROTO_LOGIN_THROTTLED	"!!! too many login attempts, wait a minute"
+#define PROTO_BUSY		"!!! busy, try again"
+#define PROTO_DENIED		"!!! permission denied"
+#define PROTO_BANNED		"!!! you are banned"	/* + ": REASON" */
+#define PROTO_MUTED		"!!! you are muted"
+#define PROTO_WAS_MUTED		"*** %s was muted by %s"
+#define PROTO_WAS_UNMUTED	"*** %.*s was unmuted by %s"
+#define PROTO_MUTE_OVER		"*** you are no longer muted"
+#define PROTO_NOT_MUTED		"!!! %.*s is not muted"
+#define PROTO_BAN_SET		"*** banned %s %s"	/* "for N minutes" */
+#define PROTO_UNBANNED		"*** unbanned %.*s"
+#define PROTO_NO_BAN		"!!! no ban on %.*s"
+#define PROTO_BAN_LINE		"*** ban on %s by %s, %s%s%s" /* ": REASON" */
+#define PROTO_NO_BANS		"*** no bans"
+#define PROTO_BAD_TARGET	"!!! not a nick or an address: %.*s"
+#define PROTO_BAD_MINUTES	"!!! bad minutes: %.*s (0 to %d)"
+#define PROTO_REASON_LONG	"!!! reason too long (max %d bytes)"
+#define PROTO_USAGE_REGISTER	"!!! usage: /register PASSWORD"
+#define PROTO_USAGE_LOGIN	"!!! usage: /login NICK PASSWORD"
+#define PROTO_USAGE_KICK	"!!! usage: /kick NICK [REASON]"
+#define PROTO_USAGE_BAN		"!!! usage: /ban NICK|ADDRESS [MINUTES] " \
+				"[REASON]"
+#define PROTO_USAGE_UNBAN	"!!! usage: /unban NICK|ADDRESS"
+#define PROTO_USAGE_MUTE	"!!! usage: /mute NICK [MINUTES]"
+#define PROTO_USAGE_UNMUTE	"!!! usage: /unmute NICK"
+
 /* The reasons in "*** NICK left (REASON)" that the server gives itself. */
 #define PROTO_REASON_SLOW	"too slow"
 #define PROTO_REASON_IDLE	"idle"
 #define PROTO_REASON_ERROR	"error"
+#define PROTO_REASON_ELSEWHERE	"logged in from elsewhere"
 
 /* Whether nick[0..len) is a valid nick (see PROTO_NICK_MAX). */
 bool	proto_nick_valid(const char *nick, size_t len);

@@ -42,6 +42,9 @@ struct client {
 #define CLIENT_HELD	0x20		/* over --flood: not read for now */
 	const char	*reason;	/* why it left, for the log */
 	char		 nick[PROTO_NICK_MAX + 1]; /* current nick */
+	char		 account[PROTO_NICK_MAX + 1]; /* logged in as this
+					   account (its nick in lower case),
+					   or "" (accounts.c) */
 	char		 addr[NET_ADDRSTRLEN]; /* peer address, for the log */
 	int64_t		 last_input;	/* monotonic ms of the last byte read */
 	struct telnet	 telnet;	/* IAC state across reads */

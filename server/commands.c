@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "accounts.h"
 #include "cmdline.h"
 #include "text.h"
 
@@ -37,6 +38,8 @@ cmd_nick(struct room *r, struct client *c, struct cmd_rest *a)
 		room_sendf(r, c, PROTO_ALREADY, c->nick);
 		return;
 	}
+	if (!accounts_nick_ok(r->accounts, r, c, nick, len))
+		return;
 	room_nick(r, c, nick, len);
 }
 
@@ -54,6 +57,8 @@ cmd_me(struct room *r, struct client *c, struct cmd_rest *a)
 		room_sendf(r, c, PROTO_USAGE_ME);
 		return;
 	}
+	if (!accounts_say_ok(r->accounts, r, c))
+		return;
 	room_say(r, c, ROOM_SAY_ACTION, a->p, a->n);
 }
 
@@ -148,11 +153,16 @@ cmd_help(struct room *r, struct client *c, struct cmd_rest *a)
 		"***   /help            this list",
 		"***   //TEXT           send a chat line that starts with /",
 	};
+	const char *const *more;
 	size_t i;
 
 	(void)a;
 	for (i = 0; i < sizeof help / sizeof help[0]; i++)
 		room_send(r, c, help[i], strlen(help[i]));
+	/* With accounts on: /register, /login, and an operator's commands. */
+	more = accounts_help(r->accounts, c);
+	for (i = 0; more != NULL && more[i] != NULL; i++)
+		room_send(r, c, more[i], strlen(more[i]));
 }
 
 static const struct cmd {
@@ -179,6 +189,9 @@ commands_run(struct room *r, struct client *c, const struct cmdline *cl)
 	struct cmd_rest rest = { cl->rest, cl->rlen };
 	size_t i;
 
+	/* The account and operator commands live in accounts.c. */
+	if (accounts_command(r->accounts, r, c, cl))
+		return;
 	for (i = 0; i < sizeof cmd_table / sizeof cmd_table[0]; i++) {
 		if (cmdline_is(cl, cmd_table[i].name)) {
 			cmd_table[i].run(r, c, &rest);
@@ -192,7 +205,7 @@ commands_run(struct room *r, struct client *c, const struct cmdline *cl)
 unsigned
 commands_cost(const char *text, size_t len)
 {
-	static const char *const lists[] = { "who", "help", "rooms" };
+	static const char *const lists[] = { "who", "help", "rooms", "bans" };
 	struct cmdline cl;
 	size_t i;
 
@@ -208,6 +221,8 @@ static void
 commands_chat(struct room *r, struct client *c, const char *text,
     size_t len)
 {
+	if (!accounts_say_ok(r->accounts, r, c))
+		return;
 	room_say(r, c, ROOM_SAY_CHAT, text, len);
 }
 

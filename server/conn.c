@@ -98,7 +98,9 @@ conn_open(struct server *s, int fd, const union net_addr *peer,
 	flood_init(&c->flood, &s->cfg->flood, c->last_input);
 	s->stats.accepted++;
 	stats_join(&s->stats);
-	room_join(s->rooms.landing, c);
+	/* A banned address hears why and is closed: never a member. */
+	if (!accounts_refuse(&s->accounts, s->rooms.landing, c))
+		room_join(s->rooms.landing, c);
 	return c;
 }
 
@@ -451,6 +453,12 @@ conn_read(struct loop *l, int fd, int mask, void *arg)
 		log_debug("client %u: read: %s", c->id, strerror(errno));
 		room_leave(c->room, c, PROTO_REASON_ERROR, "read error");
 	}
+}
+
+void
+conn_readable(struct client *c)
+{
+	conn_read(&c->srv->loop, c->fd, LOOP_READ, c);
 }
 
 void

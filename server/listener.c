@@ -152,10 +152,10 @@ listener_readable(struct loop *l, int lfd, int mask, void *arg)
  * connections were taken off the queue.
  */
 static int
-listener_accept(struct server *s, int lfd, bool web)
+listener_accept(struct server *s, int lfd, bool web, bool tls)
 {
 	void (*refuse)(int, const char *, const char *) =
-	    web ? web_refuse : listener_refuse;
+	    web ? web_refuse : tls ? tls_refuse : listener_refuse;
 	union net_addr peer;
 	char name[NET_ADDRSTRLEN];
 	int fd, i, n = 0;
@@ -182,7 +182,8 @@ listener_accept(struct server *s, int lfd, bool web)
 		 * could have had: none is accepted on a full server.
 		 */
 		if (s->nclients >= s->max_clients || (web &&
-		    s->nclients + s->nwebs >= s->max_clients)) {
+		    s->nclients + s->nwebs >= s->max_clients) || (tls &&
+		    s->nclients + tls_handshakes(s) >= s->max_clients)) {
 			s->stats.refused_full++;
 			refuse(fd, name, "max number of clients reached");
 			continue;
@@ -204,11 +205,20 @@ listener_accept(struct server *s, int lfd, bool web)
 		 */
 		if (s->cfg->max_per_ip > 0 &&
 		    peers_count(&s->peers, &peer) >= s->cfg->max_per_ip) {
-			listener_refuse_per_ip(s, fd, name, web);
+			if (tls) {
+				s->stats.refused_per_ip++;
+				tls_refuse(fd, name, "--max-per-ip connections "
+				    "from that address already");
+			} else
+				listener_refuse_per_ip(s, fd, name, web);
 			continue;
 		}
-		/* On a --web listener, the request comes first. */
+		/*
+		 * On a --web listener, the request comes first; on a --tls
+		 * one, the handshake (which holds the seat meanwhile).
+		 */
 		if (web ? web_accept(s, fd, &peer, name) == -1 :
+		    tls ? tls_accept(s, fd, &peer, name) == -1 :
 		    conn_open(s, fd, &peer, name, &transport_line, NULL) == NULL) {
 			s->stats.refused_full++;
 			refuse(fd, name, errno == ENOMEM ?
@@ -232,7 +242,7 @@ listener_accept_ready(struct server *s)
 			continue;
 		s->listeners[i].ready = false;
 		if (listener_accept(s, s->listeners[i].fd,
-		    s->listeners[i].web) > 0)
+		    s->listeners[i].web, s->listeners[i].tls) > 0)
 			any = true;
 	}
 	return any;
@@ -248,7 +258,7 @@ listener_accept_ready(struct server *s)
  */
 static int
 listener_add(struct server *s, int fd, const char *name,
-    const struct net_file *file, bool web)
+    const struct net_file *file, bool web, bool tls)
 {
 	struct listener *li = &s->listeners[s->nlisteners];
 
@@ -264,8 +274,11 @@ listener_add(struct server *s, int fd, const char *name,
 	if (file != NULL)
 		li->file = *file;
 	li->web = web;
+	li->tls = tls;
 	if (web)
 		snprintf(li->name, sizeof li->name, "http://%s/", name);
+	else if (tls)
+		snprintf(li->name, sizeof li->name, "tls:%s", name);
 	else
 		snprintf(li->name, sizeof li->name, "%s", name);
 	s->nlisteners++;
@@ -286,7 +299,7 @@ listener_open_all(struct server *s)
 	for (i = 0; i < cfg->nfds; i++) {
 		(void)net_nonblock(cfg->fds[i]);
 		net_sock_name(cfg->fds[i], name, sizeof name);
-		if (listener_add(s, cfg->fds[i], name, NULL, false) == -1)
+		if (listener_add(s, cfg->fds[i], name, NULL, false, false) == -1)
 			return -1;
 	}
 	for (i = 0; i < n && (cfg->nfds == 0 || cfg->nbinds > 0); i++) {
@@ -306,7 +319,7 @@ listener_open_all(struct server *s)
 			    cfg->port, net_listen_why(binds[i], errno));
 			return -1;
 		}
-		if (listener_add(s, fd, name, NULL, false) == -1)
+		if (listener_add(s, fd, name, NULL, false, false) == -1)
 			return -1;
 	}
 	if (cfg->unix_path != NULL) {
@@ -319,7 +332,7 @@ listener_open_all(struct server *s)
 			    strerror(errno));
 			return -1;
 		}
-		if (listener_add(s, fd, name, &file, false) == -1) {
+		if (listener_add(s, fd, name, &file, false, false) == -1) {
 			(void)net_unlink_unix(cfg->unix_path, &file);
 			return -1;
 		}
@@ -336,7 +349,21 @@ listener_open_all(struct server *s)
 			    w->port, net_listen_why(w->addr, errno));
 			return -1;
 		}
-		if (listener_add(s, fd, name, NULL, true) == -1)
+		if (listener_add(s, fd, name, NULL, true, false) == -1)
+			return -1;
+	}
+	for (i = 0; i < cfg->ntls; i++) {
+		const struct server_web *w = &cfg->tls[i];
+		bool v6 = strchr(w->addr, ':') != NULL;
+
+		fd = net_listen_tcp(w->addr, w->port, name, sizeof name);
+		if (fd == -1) {
+			fprintf(stderr, "lobbyd: cannot listen on tls:%s%s%s:"
+			    "%u: %s\n", v6 ? "[" : "", w->addr, v6 ? "]" : "",
+			    w->port, net_listen_why(w->addr, errno));
+			return -1;
+		}
+		if (listener_add(s, fd, name, NULL, false, true) == -1)
 			return -1;
 	}
 	return 0;

@@ -37,6 +37,8 @@ static const char usage_text[] =
 "              [--web ADDR:PORT]... [--web-origin ORIGIN]... [--max-http N]\n"
 "              [--history N] [--room NAME] [--max-rooms N] [--redis ADDR]\n"
 "              [--flood RATE[/BURST]] [--max-per-ip N] [--motd FILE]\n"
+"              [--accounts PATH] [--op NICK]...\n"
+"              [--tls ADDR:PORT]... [--tls-cert FILE --tls-key FILE]\n"
 "              [-v | -q] [--help] [--version]\n";
 
 static const char help_text[] =
@@ -79,15 +81,28 @@ static const char help_text[] =
 "                        (default 0: no limit; Unix sockets not counted)\n"
 "      --motd FILE       send the lines of FILE (at most 50) to each\n"
 "                        newcomer after the welcome\n"
+"      --tls ADDR:PORT   also take members over TLS (1.2 and later)\n"
+"                        there; repeatable ([::1]:6697 for IPv6; port 0\n"
+"                        picks a free one)\n"
+"      --tls-cert FILE   the certificate chain for --tls (PEM, leaf\n"
+"                        first)\n"
+"      --tls-key FILE    its private key (PEM)\n"
+"      --accounts PATH   registered nicks and bans in the SQLite database\n"
+"                        PATH (created if absent); with --redis they live\n"
+"                        in Redis instead\n"
+"      --op NICK         the registered NICK, logged in, is an operator\n"
+"                        (/kick, /ban, /mute ...); repeatable\n"
 "  -v, --verbose         log debug detail too\n"
 "  -q, --quiet           log only warnings and errors\n"
 "  -h, --help            show this help and exit\n"
 "  -V, --version         show the version and exit\n"
 "\n"
 "Once listening, lobbyd writes \"lobbyd: listening on ADDR\" to stderr for\n"
-"each listener (\"http://ADDR:PORT/\" for --web). SIGINT, SIGTERM or\n"
-"SIGHUP: tell everyone, flush, exit 0.\n"
+"each listener (\"http://ADDR:PORT/\" for --web, \"tls:ADDR:PORT\" for\n"
+"--tls). SIGINT, SIGTERM or SIGHUP: tell everyone, flush, exit 0.\n"
 "SIGUSR1: log the counters as one \"stats:\" line.\n"
+"SIGUSR2: with --tls, read the certificate and key again (a bad pair is\n"
+"logged, the old one kept); nobody is dropped.\n"
 "\n"
 "Socket activation: with LISTEN_PID set to its pid and LISTEN_FDS to N (as\n"
 "systemd does), lobbyd serves the N listening sockets it inherits from fd 3\n"
@@ -169,19 +184,22 @@ static unsigned long	parse_num(const char *, const char *, unsigned long,
  * when it is not one.
  */
 static void
-parse_web(const char *v, struct server_web *w)
+parse_web(const char *opt, const char *v, struct server_web *w)
 {
 	struct hostport hp;
 	const char *why;
 
 	if (hostport_parse(v, HOSTPORT_PORT0, &hp, &why) == -1) {
-		fprintf(stderr, "lobbyd: --web %s: %s\n%s", v, why,
+		fprintf(stderr, "lobbyd: %s %s: %s\n%s", opt, v, why,
 		    usage_text);
 		exit(2);
 	}
 	if (strlen(hp.host) >= sizeof w->addr ||
-	    net_addr_parse(hp.host, 0, NULL) == -1)
-		usage_error("--web %s: not a numeric IPv4 or IPv6 address", v);
+	    net_addr_parse(hp.host, 0, NULL) == -1) {
+		fprintf(stderr, "lobbyd: %s %s: not a numeric IPv4 or IPv6 "
+		    "address\n%s", opt, v, usage_text);
+		exit(2);
+	}
 	strcpy(w->addr, hp.host);
 	w->port = hp.port;
 }
@@ -322,6 +340,19 @@ redis_option(const char *v)
 #endif
 }
 
+/* A TLS option in a lobbyd built without OpenSSL: exit 2, saying so. */
+static void
+tls_option(const char *opt)
+{
+#ifndef LOBBY_HAVE_TLS
+	fprintf(stderr, "lobbyd: %s: built without TLS support (OpenSSL)\n",
+	    opt);
+	exit(2);
+#else
+	(void)opt;
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
@@ -401,7 +432,20 @@ main(int argc, char **argv)
 			if (cfg.nwebs == SERVER_MAX_LISTENERS)
 				usage_error("too many listeners (at most "
 				    "%s)", MAIN_MAX_LISTENERS);
-			parse_web(v, &cfg.webs[cfg.nwebs++]);
+			parse_web("--web", v, &cfg.webs[cfg.nwebs++]);
+		} else if (opt_is(a, eq, '\0', "tls")) {
+			v = opt_value(argc, argv, &i, eq);
+			tls_option("--tls");
+			if (cfg.ntls == SERVER_MAX_LISTENERS)
+				usage_error("too many listeners (at most "
+				    "%s)", MAIN_MAX_LISTENERS);
+			parse_web("--tls", v, &cfg.tls[cfg.ntls++]);
+		} else if (opt_is(a, eq, '\0', "tls-cert")) {
+			tls_option("--tls-cert");
+			cfg.tls_cert = opt_value(argc, argv, &i, eq);
+		} else if (opt_is(a, eq, '\0', "tls-key")) {
+			tls_option("--tls-key");
+			cfg.tls_key = opt_value(argc, argv, &i, eq);
 		} else if (opt_is(a, eq, '\0', "web-origin")) {
 			v = opt_value(argc, argv, &i, eq);
 			if (cfg.nweb_origins == SERVER_MAX_ORIGINS)
@@ -433,6 +477,23 @@ main(int argc, char **argv)
 		} else if (opt_is(a, eq, '\0', "max-per-ip")) {
 			cfg.max_per_ip = (unsigned)parse_num("--max-per-ip",
 			    opt_value(argc, argv, &i, eq), 0, 1000000);
+		} else if (opt_is(a, eq, '\0', "accounts")) {
+			cfg.accounts = opt_value(argc, argv, &i, eq);
+			if (cfg.accounts[0] == '\0')
+				usage_error("--accounts needs a path%s", "");
+#ifndef LOBBY_HAVE_ACCOUNTS
+			fprintf(stderr, "lobbyd: built without accounts "
+			    "support\n");
+			return 2;
+#endif
+		} else if (opt_is(a, eq, '\0', "op")) {
+			v = opt_value(argc, argv, &i, eq);
+			if (cfg.nops == SERVER_MAX_OPS)
+				usage_error("too many --op (at most %s)",
+				    MAIN_STR(SERVER_MAX_OPS));
+			if (!proto_nick_valid(v, strlen(v)))
+				usage_error("--op %s: not a nick", v);
+			cfg.ops[cfg.nops++] = v;
 		} else if (opt_is(a, eq, '\0', "motd")) {
 			motd_path = opt_value(argc, argv, &i, eq);
 			if (motd_path[0] == '\0')
@@ -440,6 +501,16 @@ main(int argc, char **argv)
 		} else
 			usage_error("unknown option: %s", a);
 	}
+	if (cfg.ntls > 0 && (cfg.tls_cert == NULL || cfg.tls_key == NULL))
+		usage_error("--tls needs --tls-cert FILE and --tls-key FILE%s",
+		    "");
+	if (cfg.ntls == 0 && (cfg.tls_cert != NULL || cfg.tls_key != NULL))
+		usage_error("--tls-cert and --tls-key go with --tls%s", "");
+	if (cfg.accounts != NULL && cfg.redis != NULL)
+		usage_error("--accounts %s: with --redis, accounts live in "
+		    "Redis", cfg.accounts);
+	if (cfg.nops > 0 && cfg.accounts == NULL && cfg.redis == NULL)
+		usage_error("--op %s needs --accounts or --redis", cfg.ops[0]);
 	/* A relayed line is at most 3 bytes per input byte plus a prefix. */
 	if (cfg.sendq < 4 * cfg.max_line + 64) {
 		fprintf(stderr, "lobbyd: --sendq %zu is too small for "
@@ -456,12 +527,12 @@ main(int argc, char **argv)
 	 * -b nor inherited sockets are given), -u and each --web.
 	 */
 	total = cfg.nfds + cfg.nbinds + (cfg.unix_path != NULL ? 1 : 0) +
-	    (cfg.nfds == 0 && cfg.nbinds == 0 ? 2 : 0) + cfg.nwebs;
+	    (cfg.nfds == 0 && cfg.nbinds == 0 ? 2 : 0) + cfg.nwebs + cfg.ntls;
 	if (total > SERVER_MAX_LISTENERS) {
 		fprintf(stderr, "lobbyd: too many listeners: %zu inherited, "
-		    "%zu -b, %d -u, %zu --web (at most %d in all)\n%s",
-		    cfg.nfds, cfg.nbinds, cfg.unix_path != NULL, cfg.nwebs,
-		    SERVER_MAX_LISTENERS, usage_text);
+		    "%zu -b, %d -u, %zu --web, %zu --tls (at most %d in "
+		    "all)\n%s", cfg.nfds, cfg.nbinds, cfg.unix_path != NULL,
+		    cfg.nwebs, cfg.ntls, SERVER_MAX_LISTENERS, usage_text);
 		return 2;
 	}
 	/* Read once, now: a missing file is a start-up error, not a quiet

@@ -14,6 +14,19 @@
  * ------------------------------------------------------------------- */
 
 /*
+ * The room c is in: a member's lines, leave and nick go through its own
+ * room, whichever room a caller (an operator's command, a reply that
+ * came back from elsewhere) had at hand.
+ */
+static struct room *
+room_of(struct room *r, const struct client *c)
+{
+	return c->room != NULL ? c->room : r;
+}
+
+static void	room_hold_ref(struct room *, struct client *);
+
+/*
  * Queue bytes (LF included) for c alone, or flag c as too slow when they
  * take its backlog past the limit. A slow client gets nothing more: it is
  * about to go, and holding its backlog would only cost memory.
@@ -21,6 +34,7 @@
 static void
 room_queue(struct room *r, struct client *c, const char *p, size_t n)
 {
+	r = room_of(r, c);
 	/* Only members get output: a leaver is past caring, and counting a
 	 * non-member in nslow would keep room_settle() waiting for it. */
 	if ((c->flags & (CLIENT_JOINED | CLIENT_SLOW)) != CLIENT_JOINED)
@@ -94,8 +108,10 @@ static void
 room_append(struct room *r, struct client *from, enum rlog_kind kind,
     const char *p, size_t n)
 {
-	/* A leaver's line (its /quit notice comes from the room) is for all. */
-	if (from != NULL && !(from->flags & CLIENT_JOINED))
+	/* A leaver's line (its /quit notice comes from the room) is for all;
+	 * so is one about a member of another room. */
+	if (from != NULL && (!(from->flags & CLIENT_JOINED) ||
+	    (from->room != NULL && from->room != r)))
 		from = NULL;
 	if (rlog_append(&r->rlog, from != NULL ? &from->rd : NULL, kind, p,
 	    n) == -1)
@@ -122,6 +138,10 @@ room_tell(struct room *r, struct client *c, const char *line)
 	const char *p;
 	size_t n;
 
+	/* A connection told something before it joins is r's from now on. */
+	if (c->room == NULL)
+		room_hold_ref(r, c);
+	r = room_of(r, c);
 	if (c->flags & CLIENT_JOINED) {
 		room_send(r, c, line, strlen(line));
 		return;
@@ -256,6 +276,7 @@ room_set_clock(struct room *r, const char stamp[RLOG_STAMP])
 void
 room_forget(struct room *r, struct client *c)
 {
+	r = room_of(r, c);
 	rlog_detach(&r->rlog, &c->rd);
 }
 
@@ -400,6 +421,7 @@ room_join(struct room *r, struct client *c)
 bool
 room_hold(struct room *r, struct client *c, const char *text, size_t len)
 {
+	r = room_of(r, c);
 	return r->backend->hold(r->backend_arg, c, text, len);
 }
 
@@ -407,6 +429,7 @@ void
 room_say(struct room *r, struct client *c, enum room_say kind,
     const char *text, size_t len)
 {
+	r = room_of(r, c);
 	r->backend->say(r->backend_arg, c, kind, text, len);
 }
 
@@ -414,18 +437,21 @@ void
 room_msg(struct room *r, struct client *c, const char *to, size_t tolen,
     const char *text, size_t len)
 {
+	r = room_of(r, c);
 	r->backend->msg(r->backend_arg, c, to, tolen, text, len);
 }
 
 void
 room_nick(struct room *r, struct client *c, const char *nick, size_t len)
 {
+	r = room_of(r, c);
 	r->backend->nick(r->backend_arg, c, nick, len);
 }
 
 void
 room_who(struct room *r, struct client *c)
 {
+	r = room_of(r, c);
 	r->backend->who(r->backend_arg, c);
 }
 
@@ -434,6 +460,7 @@ room_history(struct room *r, struct client *c)
 {
 	size_t k;
 
+	r = room_of(r, c);
 	if ((k = rlog_history_count(&r->rlog)) == 0)
 		return;
 	/*
@@ -497,6 +524,7 @@ room_who_reply(struct room *r, struct client *c, const char *const *nicks,
 void
 room_unlink(struct room *r, struct client *c, const char *why)
 {
+	r = room_of(r, c);
 	if (!(c->flags & CLIENT_JOINED))
 		return;
 	if (c->prev != NULL)
@@ -526,6 +554,10 @@ room_unlink(struct room *r, struct client *c, const char *why)
 void
 room_drop(struct room *r, struct client *c, const char *why)
 {
+	/* Its connection is closed through its room: it needs one. */
+	if (c->room == NULL)
+		room_hold_ref(r, c);
+	r = room_of(r, c);
 	if (c->flags & (CLIENT_JOINED | CLIENT_CLOSING))
 		return;
 	c->flags |= CLIENT_CLOSING;
@@ -538,6 +570,7 @@ void
 room_leave(struct room *r, struct client *c, const char *reason,
     const char *why)
 {
+	r = room_of(r, c);
 	r->backend->leave(r->backend_arg, c, reason, why);
 }
 
@@ -588,6 +621,7 @@ room_rename(struct room *r, struct client *c, const char *nick, size_t len)
 {
 	char old[PROTO_NICK_MAX + 1];
 
+	r = room_of(r, c);
 	memcpy(old, c->nick, sizeof old);
 	memcpy(c->nick, nick, len);
 	c->nick[len] = '\0';
@@ -603,6 +637,7 @@ room_rename(struct room *r, struct client *c, const char *nick, size_t len)
 void
 room_toolong(struct room *r, struct client *c, size_t max)
 {
+	r = room_of(r, c);
 	room_log(r, "client %u %s: line too long", c->id, c->nick);
 	room_sendf(r, c, PROTO_TOOLONG, max);
 }
@@ -610,6 +645,7 @@ room_toolong(struct room *r, struct client *c, size_t max)
 void
 room_idle(struct room *r, struct client *c, unsigned secs)
 {
+	r = room_of(r, c);
 	room_sendf(r, c, PROTO_IDLE, secs);
 	room_leave(r, c, PROTO_REASON_IDLE, "idle");
 }
@@ -630,6 +666,7 @@ room_full_notice(size_t *lenp)
 void
 room_go(struct room *r, struct client *c, const char *name, size_t len)
 {
+	r = room_of(r, c);
 	if (strlen(r->name) == len && strncasecmp(r->name, name, len) == 0) {
 		room_sendf(r, c, PROTO_ALREADY_IN, r->name);
 		return;
@@ -640,12 +677,14 @@ room_go(struct room *r, struct client *c, const char *name, size_t len)
 void
 room_topic(struct room *r, struct client *c, const char *text, size_t len)
 {
+	r = room_of(r, c);
 	r->backend->topic(r->backend_arg, c, text, len);
 }
 
 void
 room_list(struct room *r, struct client *c)
 {
+	r = room_of(r, c);
 	r->backend->list(r->backend_arg, c);
 }
 

@@ -72,6 +72,7 @@ typedef void (*room_log_fn)(void *arg, const char *text);
 /* Called about member c (see on_leave). */
 typedef void (*room_client_fn)(void *arg, struct client *c);
 
+struct accounts;
 struct rooms;
 
 struct room {
@@ -100,6 +101,9 @@ struct room {
 	void		*backend_arg;	/* for backend */
 	const struct motd *motd;	/* sent to newcomers after the welcome;
 					   or NULL */
+	struct accounts	*accounts;	/* accounts and moderation (commands
+					   reach them through accounts.h); NULL
+					   or not on: the commands say off */
 	struct rlog	 rlog;		/* every line, once; members read it:
 					   its pending list is who has output */
 };
@@ -398,6 +402,7 @@ struct rooms {
 	room_client_fn	 on_leave;
 	void		*hook_arg;
 	const struct motd *motd;
+	struct accounts	*accounts;	/* given to each room, or NULL */
 	const struct room_backend *backend; /* each new room's, or NULL:
 					   local (then its arg is the room) */
 	void		*backend_arg;

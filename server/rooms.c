@@ -119,6 +119,7 @@ rooms_open(struct rooms *rs, const char *name, size_t len)
 	r->on_leave = rs->on_leave;
 	r->hook_arg = rs->hook_arg;
 	r->motd = rs->motd;
+	r->accounts = rs->accounts;
 	room_set_backend(r, rs->backend, rs->backend_arg);
 	room_set_clock(r, rs->stamp);
 	r->rprev = rs->tail;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "accounts.h"
 #include "client.h"
 #include "cluster.h"
 #include "loop.h"
@@ -34,6 +35,12 @@
 #define SERVER_REDIS_START_MS	3000	/* bound on reaching Redis at start */
 
 struct credis;
+struct tls;
+struct acctwork;
+
+#define SERVER_ACCT_SYNC_MS	2000	/* with Redis: how often the bans and
+					   nicks other instances changed are
+					   read */
 
 /* One listening socket. */
 struct listener {
@@ -41,6 +48,7 @@ struct listener {
 	bool		 is_unix;	/* remove path at exit (if still ours) */
 	bool		 ready;		/* readable: accept once the pass ends */
 	bool		 web;		/* --web: its connections speak HTTP */
+	bool		 tls;		/* --tls: they shake hands first */
 	struct net_file	 file;		/* the socket file -u made */
 	char		 name[NET_ADDRSTRLEN + 16]; /* as in "listening on" */
 };
@@ -64,6 +72,10 @@ struct server {
 	struct cluster	 cluster;	/* with --redis: the shared room (the
 					   landing room) */
 	struct credis	*credis;	/* with --redis: its Redis side */
+	struct accounts	 accounts;	/* accounts and moderation: the room
+					   reaches them through room.accounts */
+	struct acctwork	*acctwork;	/* the account worker, or NULL */
+	int		 acct_timer;	/* ends bans and mutes on time, or -1 */
 	struct peers	 peers;		/* connections per address, when
 					   --max-per-ip is on: counted by conn.c
 					   (peers_get/put), read by the
@@ -104,6 +116,9 @@ struct server {
 	struct web_conn	*webs;		/* all of them, newest first */
 	size_t		 nwebs;		/* how many */
 	uint64_t	 web_requests;	/* HTTP requests answered */
+
+	/* tls.c: the --tls side, NULL without --tls */
+	struct tls	*tls;		/* certificate, handshakes, pending */
 
 	/* server.c: running and stopping */
 	int		 sigpipe[2];	/* signal handler -> loop */
@@ -200,6 +215,12 @@ int	conn_end(struct client *c, const char *why);
 void	conn_input(struct client *c, char *p, size_t n);
 
 /*
+ * Read c now as if select() had found its socket readable: a transport
+ * that holds bytes select() cannot see (TLS) calls it for them.
+ */
+void	conn_readable(struct client *c);
+
+/*
  * Write what c has to receive, straight from the room log's blocks, in
  * one writev() (its own lines left out, its private lines in place),
  * framed by its transport beside the log's bytes. Write interest is
@@ -276,5 +297,48 @@ void	web_free_all(struct server *s);
  */
 void	web_close_after(struct server *s, int fd, unsigned id,
 	    const char *addr, const void *p, size_t n);
+
+/* ---------------------------------------------------------------------
+ * tls.c (tls_off.c in a build without OpenSSL: --tls cannot be given)
+ * ------------------------------------------------------------------- */
+
+/*
+ * Load --tls-cert and --tls-key into s->tls. Returns 0, or -1 after
+ * telling stderr why.
+ */
+int	tls_init(struct server *s);
+
+/* SIGUSR2: load the certificate and key again; a bad pair is logged and
+ * the old one kept. Nobody is dropped either way. */
+void	tls_reload(struct server *s);
+
+/*
+ * Take an accepted connection on a --tls listener: shake hands (10 s at
+ * most), then make it a member. Returns 0, or -1 with errno: the caller
+ * still owns fd then.
+ */
+int	tls_accept(struct server *s, int fd, const union net_addr *peer,
+	    const char *addr);
+
+/* Close a connection a --tls listener cannot take (no notice: not TLS). */
+void	tls_refuse(int fd, const char *peer, const char *why);
+
+/* How many handshakes are going on: each holds a seat. */
+size_t	tls_handshakes(const struct server *s);
+
+/*
+ * Before sleeping: read the members whose decrypted bytes select() cannot
+ * see, once each, and keep select() from sleeping while some are left.
+ */
+void	tls_pending(struct server *s);
+
+/* Timer (arg is the server): close the handshakes past 10 s. */
+int64_t	tls_tick(struct loop *l, void *arg);
+
+/* Shutting down: drop the handshakes going on. */
+void	tls_stop(struct server *s);
+
+/* Close every handshake and free s->tls (at exit, after the members). */
+void	tls_free(struct server *s);
 
 #endif /* LOBBY_SERVER_INT_H */

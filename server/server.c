@@ -16,6 +16,9 @@
 #ifdef LOBBY_HAVE_REDIS
 #include "credis.h"
 #endif
+#ifdef LOBBY_HAVE_ACCOUNTS
+#include "acctwork.h"
+#endif
 
 /*
  * The signal handler's only link to the server: the write end of the
@@ -63,6 +66,8 @@ server_before_sleep(struct loop *l, void *arg)
 	struct server *s = arg;
 
 	(void)l;
+	/* Bytes TLS decrypted that select() cannot see: read them first. */
+	tls_pending(s);
 	conn_flush_all(s);
 	if (listener_accept_ready(s))
 		conn_flush_all(s);
@@ -91,6 +96,7 @@ server_stop(struct server *s)
 	listener_close_all(s);
 	conn_stop_reading(s);
 	web_stop(s);
+	tls_stop(s);
 	for (r = s->rooms.head; r != NULL; r = r->rnext)
 		room_broadcastf(r, NULL, PROTO_SHUTDOWN);
 #ifdef LOBBY_HAVE_REDIS
@@ -106,9 +112,13 @@ server_signal(int sig)
 {
 	unsigned char b = (unsigned char)sig;
 	int saved = errno;
+	ssize_t n;
 
-	if (server_signal_fd != -1)
-		(void)write(server_signal_fd, &b, 1);
+	/* A full pipe already holds a wake-up: a failed write loses nothing. */
+	if (server_signal_fd != -1) {
+		n = write(server_signal_fd, &b, 1);
+		(void)n;
+	}
 	errno = saved;
 }
 
@@ -138,13 +148,16 @@ server_signal_read(struct loop *l, int fd, int mask, void *arg)
 				server_stop(arg);
 			else if (b[i] == SIGUSR1)
 				server_stats(arg);
+			else if (b[i] == SIGUSR2)
+				tls_reload(arg);
 }
 
 /*
  * Route SIGINT, SIGTERM and SIGHUP through the self-pipe: each shuts
  * down. SIGHUP is no reload (there is no configuration file to reread):
  * the terminal or session that started lobbyd is gone. SIGUSR1 logs the
- * counters. Ignore SIGPIPE and SIGUSR2: by default they would kill lobbyd
+ * counters; with --tls, SIGUSR2 reloads the certificate and key. Ignore
+ * SIGPIPE (and SIGUSR2 without --tls): by default they would kill lobbyd
  * without a word and leave its Unix socket file behind.
  */
 static int
@@ -160,13 +173,17 @@ server_signals(struct server *s)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
-	sigaction(SIGUSR2, &sa, NULL);
+	/* SIGUSR2 reloads the certificate with --tls; else it is ignored. */
+	if (s->cfg->ntls == 0)
+		sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = server_signal;
 	sa.sa_flags = SA_RESTART;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
+	if (s->cfg->ntls > 0)
+		sigaction(SIGUSR2, &sa, NULL);
 	return loop_add(&s->loop, s->sigpipe[0], LOOP_READ,
 	    server_signal_read, s);
 }
@@ -230,16 +247,173 @@ server_cluster(struct server *s)
 #endif
 }
 
+/* ---------------------------------------------------------------------
+ * Accounts: the store, its worker, the timers
+ * ------------------------------------------------------------------- */
+
+/* The accounts' clock: Unix ms. */
+static int64_t
+server_acct_clock(void *arg)
+{
+	(void)arg;
+	return ltime_wall_ms();
+}
+
+/* Timer: lift the bans and mutes that ran out; on to the next one. */
+static int64_t
+server_acct_tick(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+	int64_t next;
+
+	(void)l;
+	if ((next = accounts_tick(&s->accounts, s->rooms.landing)) == -1)
+		s->acct_timer = -1;
+	return next;
+}
+
+/* The accounts' schedule hook: run the tick in ms at the latest. */
+static void
+server_acct_schedule(void *arg, int64_t ms)
+{
+	struct server *s = arg;
+
+	if (s->acct_timer != -1)
+		loop_timer_sooner(&s->loop, s->acct_timer, ms);
+	else if ((s->acct_timer = loop_timer_add(&s->loop, ms,
+	    server_acct_tick, s)) == -1)
+		log_error("accounts: cannot add a timer: bans and mutes may "
+		    "end late");
+}
+
+/* Timer, with Redis: read what the other instances changed. */
+static int64_t
+server_acct_sync(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+
+	(void)l;
+	if (accounts_sync(&s->accounts) == -1)
+		log_warn("accounts: cannot ask the store for the bans");
+	return SERVER_ACCT_SYNC_MS;
+}
+
+#ifdef LOBBY_HAVE_ACCOUNTS
+/* At start, each key and ban the store holds goes to the caches. */
+static void
+server_acct_key(void *arg, const char *key)
+{
+	(void)accounts_add_key(arg, key);
+}
+
+static void
+server_acct_ban(void *arg, const struct acct_ban *b)
+{
+	(void)accounts_add_ban(arg, b);
+}
+#endif
+
+/*
+ * With --accounts (SQLite) or --redis: open the store, read its nicks
+ * and bans, start the worker. Prints why and returns -1 when the store
+ * cannot be used (a corrupt or unwritable file, Redis unreachable).
+ * Without either, accounts are off and the commands say so.
+ */
+static int
+server_accounts(struct server *s)
+{
+	const struct server_config *cfg = s->cfg;
+	struct room *r;
+
+	s->acct_timer = -1;
+	accounts_init(&s->accounts, false, cfg->ops, cfg->nops);
+	/* Every room reaches them, the landing room made already included. */
+	s->rooms.accounts = &s->accounts;
+	for (r = s->rooms.head; r != NULL; r = r->rnext)
+		r->accounts = &s->accounts;
+	s->accounts.clock = server_acct_clock;
+	s->accounts.schedule = server_acct_schedule;
+	s->accounts.schedule_arg = s;
+#ifdef LOBBY_HAVE_ACCOUNTS
+	{
+		const char *what = cfg->accounts != NULL ? cfg->accounts :
+		    cfg->redis;
+		struct acct_store *st = NULL;
+		char err[ACCT_ERR_MAX + 64];
+
+		if (what == NULL)
+			return 0;
+		if (acctwork_init_crypto() == -1) {
+			fprintf(stderr, "lobbyd: accounts: libsodium cannot "
+			    "start\n");
+			return -1;
+		}
+		if (cfg->accounts != NULL)
+			st = acctstore_sqlite_open(cfg->accounts, err,
+			    sizeof err);
+#ifdef LOBBY_HAVE_REDIS
+		else
+			st = acctstore_redis_connect(cfg->redis, err,
+			    sizeof err);
+#endif
+		if (st == NULL) {
+			fprintf(stderr, "lobbyd: %s %s: %s\n", cfg->accounts !=
+			    NULL ? "--accounts" : "accounts in redis at", what,
+			    err);
+			return -1;
+		}
+		if (st->ops->keys(st, server_acct_key, &s->accounts) == -1 ||
+		    st->ops->ban_list(st, ltime_wall_ms(), server_acct_ban,
+		    &s->accounts) == -1) {
+			fprintf(stderr, "lobbyd: %s %s: %s\n", cfg->accounts !=
+			    NULL ? "--accounts" : "accounts in redis at", what,
+			    st->err);
+			st->ops->free(st);
+			return -1;
+		}
+		s->accounts.on = true;
+		log_info("accounts: %zu registered nicks, %zu bans, %zu "
+		    "operators, in %s", s->accounts.nkeys, s->accounts.nbans,
+		    cfg->nops, st->ops->name);
+		if ((s->acctwork = acctwork_start(st, &s->accounts, s->rooms.landing,
+		    &s->loop, err, sizeof err)) == NULL) {
+			fprintf(stderr, "lobbyd: accounts: %s\n", err);
+			return -1;
+		}
+		s->accounts.submit = acctwork_submit;
+		s->accounts.submit_arg = s->acctwork;
+		if (cfg->accounts == NULL && loop_timer_add(&s->loop,
+		    SERVER_ACCT_SYNC_MS, server_acct_sync, s) == -1) {
+			fprintf(stderr, "lobbyd: cannot add a timer: %s\n",
+			    strerror(errno));
+			return -1;
+		}
+	}
+#else
+	(void)server_acct_sync;
+	if (cfg->accounts != NULL) {
+		fprintf(stderr, "lobbyd: built without accounts support\n");
+		return -1;
+	}
+#endif
+	return 0;
+}
+
 /* Close everything and release memory (clients left, listeners, pipe). */
 static void
 server_free(struct server *s)
 {
+#ifdef LOBBY_HAVE_ACCOUNTS
+	acctwork_stop(s->acctwork);
+#endif
+	accounts_free(&s->accounts);
 #ifdef LOBBY_HAVE_REDIS
 	credis_free(s->credis);
 #endif
 	cluster_free(&s->cluster);
 	conn_free_all(s);
 	web_free_all(s);
+	tls_free(s);	/* after the members, whose SSLs it made */
 	listener_close_all(s);
 	server_signal_fd = -1;
 	if (s->sigpipe[0] != -1) {
@@ -265,7 +439,10 @@ server_seed(void)
 	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
 
 	if (fd != -1) {
-		(void)read(fd, &seed, sizeof seed);
+		/* A short read leaves the clock-and-pid seed mixed in. */
+		ssize_t n = read(fd, &seed, sizeof seed);
+
+		(void)n;
 		close(fd);
 	}
 	return seed;
@@ -324,21 +501,33 @@ server_run(const struct server_config *cfg)
 		server_free(s);
 		return 1;
 	}
+	if (cfg->ntls > 0 && tls_init(s) == -1) {
+		server_free(s);
+		return 1;
+	}
+	if (server_accounts(s) == -1) {
+		server_free(s);
+		return 1;
+	}
 	if (listener_open_all(s) == -1) {
 		server_free(s);
 		return 1;
 	}
 	listener_client_cap(s);
 	(void)server_clock(&s->loop, s);
-	/* The timers of the whole run, and room for the two added later
-	 * (accepting paused, --flood): no add may fail once serving. */
+	/* The timers of the whole run, and room for the three added later
+	 * (accepting paused, --flood, bans and mutes running out; with
+	 * --tls, the pending kick): no add
+	 * may fail once serving. */
 	if (loop_timer_add(&s->loop, SERVER_TRIM_MS, conn_trim, s) == -1 ||
 	    loop_timer_add(&s->loop, SERVER_CLOCK_MS, server_clock, s) == -1 ||
 	    (cfg->idle_timeout > 0 && loop_timer_add(&s->loop,
 	    (int64_t)cfg->idle_timeout * 1000, conn_idle_check, s) == -1) ||
 	    (cfg->nwebs > 0 &&
 	    loop_timer_add(&s->loop, 1000, web_tick, s) == -1) ||
-	    loop_timer_reserve(&s->loop, 2) == -1) {
+	    (cfg->ntls > 0 &&
+	    loop_timer_add(&s->loop, 1000, tls_tick, s) == -1) ||
+	    loop_timer_reserve(&s->loop, cfg->ntls > 0 ? 4 : 3) == -1) {
 		fprintf(stderr, "lobbyd: cannot add a timer: %s\n",
 		    strerror(errno));
 		server_free(s);

@@ -10,6 +10,7 @@
 #define SERVER_MAX_LISTENERS	16	/* -b given more often is an error */
 #define SERVER_MAX_ORIGINS	16	/* --web-origin given more often: error */
 #define SERVER_WEB_ADDRLEN	64	/* longest --web address, scope included */
+#define SERVER_MAX_OPS		64	/* --op given more often is an error */
 
 /* One --web listener: a numeric address and a port (0 picks one). */
 struct server_web {
@@ -32,6 +33,10 @@ struct server_config {
 	unsigned	 idle_timeout;	/* seconds; 0 is off */
 	struct server_web webs[SERVER_MAX_LISTENERS]; /* --web listeners */
 	size_t		 nwebs;		/* how many */
+	struct server_web tls[SERVER_MAX_LISTENERS]; /* --tls listeners */
+	size_t		 ntls;		/* how many */
+	const char	*tls_cert;	/* --tls-cert FILE (chain, leaf first) */
+	const char	*tls_key;	/* --tls-key FILE */
 	const char	*web_origins[SERVER_MAX_ORIGINS]; /* --web-origin */
 	size_t		 nweb_origins;	/* how many */
 	const char	*redis;		/* --redis ADDR, or NULL: one server */
@@ -42,6 +47,9 @@ struct server_config {
 	struct flood_rate flood;	/* --flood; rate 0 is off */
 	unsigned	 max_per_ip;	/* --max-per-ip; 0 is off */
 	const struct motd *motd;	/* --motd lines, or NULL */
+	const char	*accounts;	/* --accounts PATH (SQLite), or NULL */
+	const char	*ops[SERVER_MAX_OPS]; /* --op nicks */
+	size_t		 nops;		/* how many */
 };
 
 /*

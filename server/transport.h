@@ -79,6 +79,12 @@ extern const struct transport transport_line;
 extern const struct transport transport_ws;
 
 /*
+ * TLS members (tls.c): lines as for TCP, through SSL_read() and
+ * SSL_write(); their state is made by the handshake there.
+ */
+extern const struct transport transport_tls;
+
+/*
  * The state of a new WebSocket member whose lines are at most max_line
  * bytes, for conn_open() with transport_ws; NULL with errno ENOMEM.
  */

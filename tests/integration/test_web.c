@@ -1077,6 +1077,7 @@ test_ws_per_ip(void **state)
 {
 	struct web_server *w = *state;
 	struct h_conn *t, *u;
+	const char *get = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
 	char resp[1024], nick[32];
 	int a, b;
 
@@ -1114,7 +1115,7 @@ test_ws_per_ip(void **state)
 	h_expect(u, "!!! too many connections from your address");
 	assert_true(h_eof(u, H_TIMEOUT_MS));
 	h_close(u);
-	send_all(a, "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 29);
+	send_all(a, get, strlen(get));
 	assert_true(read_all(a, resp, sizeof resp, H_TIMEOUT_MS) > 0);
 	assert_int_equal(status_of(resp), 200);
 	close(a);

@@ -1,0 +1,1144 @@
+/* accounts: registered nicks, logins, operators, kicks, bans and mutes. */
+#include "accounts.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "room.h"
+#include "text.h"
+
+/* ---------------------------------------------------------------------
+ * Small helpers
+ * ------------------------------------------------------------------- */
+
+/* Overwrite n bytes at p in a way the compiler may not leave out. */
+static void
+acct_wipe(void *p, size_t n)
+{
+	volatile unsigned char *v = p;
+
+	while (n-- > 0)
+		*v++ = 0;
+}
+
+/* nick[0..len) in lower case into key (PROTO_NICK_MAX + 1 bytes). */
+static void
+acct_key(const char *nick, size_t len, char key[PROTO_NICK_MAX + 1])
+{
+	size_t i;
+
+	if (len > PROTO_NICK_MAX)
+		len = PROTO_NICK_MAX;
+	for (i = 0; i < len; i++)
+		key[i] = (nick[i] >= 'A' && nick[i] <= 'Z') ?
+		    (char)(nick[i] - 'A' + 'a') : nick[i];
+	key[len] = '\0';
+}
+
+static int64_t
+acct_now(const struct accounts *acc)
+{
+	return acc->clock != NULL ? acc->clock(acc->clock_arg) : 0;
+}
+
+/* Grow *arr (of *cap items of size sz) to hold one more. 0 or -1. */
+static int
+acct_grow(void *arrp, size_t *cap, size_t n, size_t sz)
+{
+	void **arr = arrp;
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap != 0 ? *cap * 2 : 16;
+	if ((p = realloc(*arr, ncap * sz)) == NULL)
+		return -1;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+void
+accounts_addr(const char *peer, char out[ACCT_ADDR_MAX])
+{
+	const char *end;
+	size_t n;
+
+	out[0] = '\0';
+	if (peer[0] == '[') {
+		/* "[v6]:port" */
+		if ((end = strchr(peer, ']')) == NULL)
+			return;
+		peer++;
+	} else if ((end = strrchr(peer, ':')) == NULL ||
+	    strchr(peer, ':') != end)
+		return;		/* a Unix path, or no port */
+	n = (size_t)(end - peer);
+	if (n == 0 || n >= ACCT_ADDR_MAX)
+		return;
+	memcpy(out, peer, n);
+	out[n] = '\0';
+	if (strspn(out, "0123456789abcdefABCDEF.:%") != n)
+		out[0] = '\0';
+}
+
+/* Whether s[0..n) is a numeric IPv4 or IPv6 address (no scope). */
+static bool
+acct_is_address(const char *s, size_t n, char out[ACCT_ADDR_MAX])
+{
+	unsigned char bin[16];
+
+	if (n == 0 || n >= ACCT_ADDR_MAX)
+		return false;
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return inet_pton(AF_INET, out, bin) == 1 ||
+	    inet_pton(AF_INET6, out, bin) == 1;
+}
+
+/* The first room of r's server (r itself for a room on its own). */
+static struct room *
+acct_first_room(struct room *r)
+{
+	return r->reg != NULL ? r->reg->head : r;
+}
+
+/* The room after rr on r's server, or NULL. */
+static struct room *
+acct_next_room(const struct room *r, const struct room *rr)
+{
+	return r->reg != NULL ? rr->rnext : NULL;
+}
+
+/* The member, in any room, whose connection number is id, or NULL. */
+static struct client *
+acct_member(struct room *r, unsigned id)
+{
+	struct room *rr;
+	struct client *c;
+
+	for (rr = acct_first_room(r); rr != NULL; rr = acct_next_room(r, rr))
+		for (c = room_first(rr); c != NULL; c = room_next(c))
+			if (c->id == id)
+				return c;
+	return NULL;
+}
+
+/* The member, in any room, logged in as key other than c, or NULL. */
+static struct client *
+acct_session(struct room *r, const char *key, const struct client *c)
+{
+	struct room *rr;
+	struct client *m;
+
+	for (rr = acct_first_room(r); rr != NULL; rr = acct_next_room(r, rr))
+		for (m = room_first(rr); m != NULL; m = room_next(m))
+			if (m != c && strcmp(m->account, key) == 0)
+				return m;
+	return NULL;
+}
+
+/* Parse a whole number of minutes s[0..n): 0 or -1 (not one). */
+static int
+acct_minutes(const char *s, size_t n, long *out)
+{
+	long v = 0;
+	size_t i;
+
+	if (n == 0 || n > 8)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	if (v > ACCT_MINUTES_MAX)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * The caches: registered nicks, bans, mutes, failed logins
+ * ------------------------------------------------------------------- */
+
+int
+accounts_init(struct accounts *acc, bool on, const char *const *ops,
+    size_t nops)
+{
+	memset(acc, 0, sizeof *acc);
+	acc->on = on;
+	acc->ops = ops;
+	acc->nops = nops;
+	return 0;
+}
+
+void
+accounts_free(struct accounts *acc)
+{
+	free(acc->keys);
+	free(acc->bans);
+	free(acc->mutes);
+	free(acc->fails);
+	acc->keys = NULL;
+	acc->bans = NULL;
+	acc->mutes = NULL;
+	acc->fails = NULL;
+	acc->nkeys = acc->nbans = acc->nmutes = acc->nfails = 0;
+	acc->capkeys = acc->capbans = acc->capmutes = acc->capfails = 0;
+}
+
+/* Whether key is registered. */
+static bool
+acct_registered(const struct accounts *acc, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < acc->nkeys; i++)
+		if (strcmp(acc->keys[i], key) == 0)
+			return true;
+	return false;
+}
+
+int
+accounts_add_key(struct accounts *acc, const char *key)
+{
+	if (acct_registered(acc, key))
+		return 0;
+	if (acct_grow(&acc->keys, &acc->capkeys, acc->nkeys,
+	    sizeof acc->keys[0]) == -1)
+		return -1;
+	snprintf(acc->keys[acc->nkeys++], sizeof acc->keys[0], "%s", key);
+	return 0;
+}
+
+/* The ban on target still running, or NULL. */
+static struct acct_ban *
+acct_ban_find(struct accounts *acc, const char *target)
+{
+	int64_t now = acct_now(acc);
+	size_t i;
+
+	for (i = 0; i < acc->nbans; i++)
+		if (strcmp(acc->bans[i].target, target) == 0 &&
+		    acct_ban_running(&acc->bans[i], now))
+			return &acc->bans[i];
+	return NULL;
+}
+
+/* Take ban i out of the cache, keeping the order of the others. */
+static void
+acct_ban_remove(struct accounts *acc, size_t i)
+{
+	memmove(&acc->bans[i], &acc->bans[i + 1],
+	    (acc->nbans - i - 1) * sizeof acc->bans[0]);
+	acc->nbans--;
+}
+
+/* Plan the timer for an end at Unix ms until (0: none). */
+static void
+acct_plan(struct accounts *acc, int64_t until)
+{
+	int64_t ms;
+
+	if (until == 0 || acc->schedule == NULL)
+		return;
+	ms = until - acct_now(acc);
+	acc->schedule(acc->schedule_arg, ms > 0 ? ms : 0);
+}
+
+int
+accounts_add_ban(struct accounts *acc, const struct acct_ban *b)
+{
+	size_t i;
+
+	for (i = 0; i < acc->nbans; i++)
+		if (strcmp(acc->bans[i].target, b->target) == 0) {
+			acct_ban_remove(acc, i);
+			break;
+		}
+	if (acct_grow(&acc->bans, &acc->capbans, acc->nbans,
+	    sizeof acc->bans[0]) == -1)
+		return -1;
+	acc->bans[acc->nbans++] = *b;
+	acct_plan(acc, b->until);
+	return 0;
+}
+
+/* The mute of key, or NULL. */
+static struct acct_mute *
+acct_mute_find(struct accounts *acc, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < acc->nmutes; i++)
+		if (strcmp(acc->mutes[i].key, key) == 0)
+			return &acc->mutes[i];
+	return NULL;
+}
+
+/* The failed logins of addr, or NULL; those older than the window go. */
+static struct acct_fails *
+acct_fails_find(struct accounts *acc, const char *addr, int64_t now)
+{
+	size_t i = 0;
+
+	while (i < acc->nfails) {
+		struct acct_fails *f = &acc->fails[i];
+
+		if (f->n == 0 || f->at[f->n - 1] <= now - ACCT_FAILS_MS) {
+			acc->fails[i] = acc->fails[--acc->nfails];
+			continue;
+		}
+		if (strcmp(f->addr, addr) == 0)
+			return f;
+		i++;
+	}
+	return NULL;
+}
+
+/* Whether addr has had ACCT_FAILS_MAX failed logins within the window. */
+static bool
+acct_throttled(struct accounts *acc, const char *addr)
+{
+	int64_t now = acct_now(acc);
+	struct acct_fails *f = acct_fails_find(acc, addr, now);
+
+	return f != NULL && f->n == ACCT_FAILS_MAX &&
+	    f->at[0] > now - ACCT_FAILS_MS;
+}
+
+/* Count a failed login from addr. */
+static void
+acct_failed(struct accounts *acc, const char *addr)
+{
+	int64_t now = acct_now(acc);
+	struct acct_fails *f = acct_fails_find(acc, addr, now);
+
+	if (f == NULL) {
+		if (acc->nfails == ACCT_FAILS_ADDRS) {
+			/* Full: the first goes (an attacker with 4096
+			 * addresses gains 5 tries each, no more). */
+			acc->fails[0] = acc->fails[--acc->nfails];
+		}
+		if (acct_grow(&acc->fails, &acc->capfails, acc->nfails,
+		    sizeof acc->fails[0]) == -1)
+			return;
+		f = &acc->fails[acc->nfails++];
+		memset(f, 0, sizeof *f);
+		snprintf(f->addr, sizeof f->addr, "%s", addr);
+	}
+	if (f->n == ACCT_FAILS_MAX) {
+		memmove(&f->at[0], &f->at[1], (ACCT_FAILS_MAX - 1) *
+		    sizeof f->at[0]);
+		f->n--;
+	}
+	f->at[f->n++] = now;
+}
+
+/* ---------------------------------------------------------------------
+ * Jobs
+ * ------------------------------------------------------------------- */
+
+/* A new job of kind for member c (or NULL), or NULL out of memory. */
+static struct acct_job *
+acct_job_new(struct accounts *acc, enum acct_job_kind kind,
+    const struct client *c)
+{
+	struct acct_job *j;
+
+	if ((j = calloc(1, sizeof *j)) == NULL)
+		return NULL;
+	j->kind = kind;
+	j->client = c != NULL ? c->id : 0;
+	j->now = acct_now(acc);
+	return j;
+}
+
+/* Wipe and free job j. */
+static void
+acct_job_free(struct acct_job *j)
+{
+	acct_wipe(j->pass, sizeof j->pass);
+	free(j->bans);
+	free(j->keys);
+	free(j);
+}
+
+/*
+ * Hand j to the worker. A password job counts toward ACCT_QUEUE_MAX.
+ * Returns 0, or -1 (j freed) when the queue is full or out of memory.
+ */
+static int
+acct_submit(struct accounts *acc, struct acct_job *j)
+{
+	bool pass = j->kind == ACCT_JOB_REGISTER || j->kind == ACCT_JOB_LOGIN;
+
+	if ((pass && acc->queued >= ACCT_QUEUE_MAX) || acc->submit == NULL ||
+	    acc->submit(acc->submit_arg, j) == -1) {
+		acct_job_free(j);
+		return -1;
+	}
+	if (pass)
+		acc->queued++;
+	return 0;
+}
+
+/* Store ban b (and keep it in the cache). */
+static void
+acct_store_ban(struct accounts *acc, struct room *r, const struct acct_ban *b)
+{
+	struct acct_job *j;
+
+	if (accounts_add_ban(acc, b) == -1)
+		room_log(r, "out of memory: a ban is not kept in memory");
+	if ((j = acct_job_new(acc, ACCT_JOB_BAN, NULL)) == NULL) {
+		room_log(r, "out of memory: a ban is not stored");
+		return;
+	}
+	j->ban = *b;
+	if (acct_submit(acc, j) == -1)
+		room_log(r, "a ban could not be handed to the store");
+}
+
+/* Lift the ban on target in the store (and the cache). */
+static void
+acct_store_unban(struct accounts *acc, struct room *r, const char *target)
+{
+	struct acct_job *j;
+	size_t i;
+
+	for (i = 0; i < acc->nbans; i++)
+		if (strcmp(acc->bans[i].target, target) == 0) {
+			acct_ban_remove(acc, i);
+			break;
+		}
+	if ((j = acct_job_new(acc, ACCT_JOB_UNBAN, NULL)) == NULL) {
+		room_log(r, "out of memory: an unban is not stored");
+		return;
+	}
+	snprintf(j->ban.target, sizeof j->ban.target, "%s", target);
+	if (acct_submit(acc, j) == -1)
+		room_log(r, "an unban could not be handed to the store");
+}
+
+int
+accounts_sync(struct accounts *acc)
+{
+	struct acct_job *j;
+
+	if (!acc->on || acc->syncing)
+		return 0;
+	if ((j = acct_job_new(acc, ACCT_JOB_SYNC, NULL)) == NULL ||
+	    acct_submit(acc, j) == -1)
+		return -1;
+	acc->syncing = true;
+	return 0;
+}
+
+/* ---------------------------------------------------------------------
+ * Members and their rights
+ * ------------------------------------------------------------------- */
+
+bool
+accounts_is_op(const struct accounts *acc, const struct client *c)
+{
+	size_t i;
+
+	if (acc == NULL || !acc->on || c->account[0] == '\0')
+		return false;
+	for (i = 0; i < acc->nops; i++)
+		if (strcasecmp(acc->ops[i], c->account) == 0)
+			return true;
+	return false;
+}
+
+bool
+accounts_nick_ok(struct accounts *acc, struct room *r, struct client *c,
+    const char *nick, size_t len)
+{
+	char key[PROTO_NICK_MAX + 1], own[PROTO_NICK_MAX + 1];
+
+	if (acc == NULL || !acc->on)
+		return true;
+	acct_key(c->nick, strlen(c->nick), own);
+	if (acct_mute_find(acc, own) != NULL) {
+		room_sendf(r, c, PROTO_MUTED);
+		return false;
+	}
+	acct_key(nick, len, key);
+	if (acct_registered(acc, key) && strcmp(c->account, key) != 0) {
+		room_sendf(r, c, PROTO_NICK_REGISTERED, (int)len, nick,
+		    (int)len, nick);
+		return false;
+	}
+	return true;
+}
+
+bool
+accounts_say_ok(struct accounts *acc, struct room *r, struct client *c)
+{
+	char key[PROTO_NICK_MAX + 1];
+
+	if (acc == NULL || acc->nmutes == 0)
+		return true;
+	acct_key(c->nick, strlen(c->nick), key);
+	if (acct_mute_find(acc, key) == NULL)
+		return true;
+	room_sendf(r, c, PROTO_MUTED);
+	return false;
+}
+
+/* "!!! you are banned[: REASON]" for ban b, to c. */
+static void
+acct_tell_banned(struct room *r, struct client *c, const struct acct_ban *b)
+{
+	char line[sizeof PROTO_BANNED + ACCT_REASON_MAX + 4];
+
+	if (b->reason[0] != '\0')
+		snprintf(line, sizeof line, PROTO_BANNED ": %s", b->reason);
+	else
+		snprintf(line, sizeof line, PROTO_BANNED);
+	room_tell(r, c, line);
+}
+
+bool
+accounts_refuse(struct accounts *acc, struct room *r, struct client *c)
+{
+	char target[ACCT_TARGET_MAX], addr[ACCT_ADDR_MAX];
+	const struct acct_ban *b;
+
+	if (acc == NULL || acc->nbans == 0)
+		return false;
+	accounts_addr(c->addr, addr);
+	if (addr[0] == '\0')
+		return false;
+	snprintf(target, sizeof target, "a:%s", addr);
+	if ((b = acct_ban_find(acc, target)) == NULL)
+		return false;
+	room_log(r, "client %u from %s refused: address banned by %s",
+	    c->id, c->addr, b->by);
+	acct_tell_banned(r, c, b);
+	room_drop(r, c, "banned");
+	return true;
+}
+
+/* ---------------------------------------------------------------------
+ * /register and /login
+ * ------------------------------------------------------------------- */
+
+/* Whether pass[0..n) has a length a password may have; else say so. */
+static bool
+acct_pass_ok(struct room *r, struct client *c, size_t n)
+{
+	if (n >= ACCT_PASS_MIN && n <= ACCT_PASS_MAX)
+		return true;
+	room_sendf(r, c, PROTO_PASS_LENGTH, ACCT_PASS_MIN, ACCT_PASS_MAX);
+	return false;
+}
+
+static void
+acct_register(struct accounts *acc, struct room *r, struct client *c,
+    const char *pass, size_t n)
+{
+	struct acct_job *j;
+
+	if (n == 0) {
+		room_sendf(r, c, PROTO_USAGE_REGISTER);
+		return;
+	}
+	if (proto_guest_number(c->nick, (size_t)-1) != 0) {
+		room_sendf(r, c, PROTO_CHOOSE_NICK);
+		return;
+	}
+	if (!acct_pass_ok(r, c, n))
+		return;
+	if ((j = acct_job_new(acc, ACCT_JOB_REGISTER, c)) == NULL) {
+		room_sendf(r, c, PROTO_BUSY);
+		return;
+	}
+	snprintf(j->nick, sizeof j->nick, "%s", c->nick);
+	acct_key(c->nick, strlen(c->nick), j->key);
+	if (acct_registered(acc, j->key)) {
+		room_sendf(r, c, PROTO_NICK_TAKEN_ACCT, c->nick);
+		acct_job_free(j);
+		return;
+	}
+	memcpy(j->pass, pass, n);
+	j->passlen = n;
+	if (acct_submit(acc, j) == -1)
+		room_sendf(r, c, PROTO_BUSY);
+}
+
+static void
+acct_login(struct accounts *acc, struct room *r, struct client *c,
+    const char *args, size_t n)
+{
+	const char *nick, *pass;
+	size_t len, plen;
+	struct acct_job *j;
+
+	nick = cmdline_word(args, n, &len, &pass, &plen);
+	if (len == 0 || plen == 0) {
+		room_sendf(r, c, PROTO_USAGE_LOGIN);
+		return;
+	}
+	if ((j = acct_job_new(acc, ACCT_JOB_LOGIN, c)) == NULL) {
+		room_sendf(r, c, PROTO_BUSY);
+		return;
+	}
+	accounts_addr(c->addr, j->addr);
+	if (j->addr[0] == '\0')
+		snprintf(j->addr, sizeof j->addr, "local");
+	if (acct_throttled(acc, j->addr)) {
+		room_sendf(r, c, PROTO_LOGIN_THROTTLED);
+		acct_job_free(j);
+		return;
+	}
+	/* Not a nick, or not a password: no account can match. */
+	if (!proto_nick_valid(nick, len) || plen < ACCT_PASS_MIN ||
+	    plen > ACCT_PASS_MAX) {
+		room_log(r, "client %u: login failed", c->id);
+		acct_failed(acc, j->addr);
+		room_sendf(r, c, PROTO_LOGIN_FAILED);
+		acct_job_free(j);
+		return;
+	}
+	memcpy(j->nick, nick, len);
+	j->nick[len] = '\0';
+	acct_key(nick, len, j->key);
+	memcpy(j->pass, pass, plen);
+	j->passlen = plen;
+	if (acct_submit(acc, j) == -1)
+		room_sendf(r, c, PROTO_BUSY);
+}
+
+/* A register job came back. */
+static void
+acct_registered_done(struct accounts *acc, struct room *r,
+    struct acct_job *j)
+{
+	struct client *c = acct_member(r, j->client);
+
+	if (j->status == ACCT_OK || j->status == ACCT_NO)
+		(void)accounts_add_key(acc, j->key);
+	if (c == NULL)
+		return;
+	switch (j->status) {
+	case ACCT_OK:
+		room_log(r, "client %u registered %s", c->id, j->nick);
+		if (strcasecmp(c->nick, j->nick) == 0)
+			snprintf(c->account, sizeof c->account, "%s", j->key);
+		room_sendf(r, c, PROTO_REGISTERED, j->nick);
+		break;
+	case ACCT_NO:
+		room_sendf(r, c, PROTO_NICK_TAKEN_ACCT, j->nick);
+		break;
+	default:
+		room_sendf(r, c, PROTO_ACCOUNTS_DOWN);
+		break;
+	}
+}
+
+/* A login job came back. */
+static void
+acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
+{
+	struct client *c = acct_member(r, j->client), *old;
+	struct acct_ban b;
+
+	if (j->status == ACCT_NO) {
+		acct_failed(acc, j->addr);
+		if (c != NULL) {
+			room_log(r, "client %u: login as %s failed", c->id,
+			    j->nick);
+			room_sendf(r, c, PROTO_LOGIN_FAILED);
+		}
+		return;
+	}
+	if (c == NULL)
+		return;
+	if (j->status == ACCT_ERROR) {
+		room_sendf(r, c, PROTO_ACCOUNTS_DOWN);
+		return;
+	}
+	(void)accounts_add_key(acc, j->key);
+	if (j->status == ACCT_BANNED) {
+		room_log(r, "client %u: login as %s refused: account banned",
+		    c->id, j->found);
+		memset(&b, 0, sizeof b);
+		snprintf(b.reason, sizeof b.reason, "%s", j->ban.reason);
+		acct_tell_banned(r, c, &b);
+		room_leave(r, c, NULL, "banned");
+		return;
+	}
+	/* One session per account: the older one goes. */
+	if ((old = acct_session(r, j->key, c)) != NULL) {
+		room_log(r, "client %u: %s logged in from elsewhere (client "
+		    "%u)", old->id, j->found, c->id);
+		room_sendf(r, old, PROTO_ELSEWHERE);
+		old->account[0] = '\0';
+		room_leave(r, old, PROTO_REASON_ELSEWHERE, "logged in "
+		    "elsewhere");
+	}
+	snprintf(c->account, sizeof c->account, "%s", j->key);
+	room_log(r, "client %u logged in as %s", c->id, j->found);
+	if (strcmp(c->nick, j->found) != 0)
+		room_nick(r, c, j->found, strlen(j->found));
+	room_sendf(r, c, PROTO_LOGGED_IN, j->found);
+}
+
+/* A sync job came back: what the store holds replaces the caches. */
+static void
+acct_sync_done(struct accounts *acc, struct room *r, struct acct_job *j)
+{
+	size_t i;
+
+	acc->syncing = false;
+	if (j->status != ACCT_OK)
+		return;
+	acc->nkeys = 0;
+	for (i = 0; i < j->nkeys; i++)
+		(void)accounts_add_key(acc, j->keys[i]);
+	acc->nbans = 0;
+	for (i = 0; i < j->nbans; i++)
+		(void)accounts_add_ban(acc, &j->bans[i]);
+	(void)r;
+}
+
+void
+accounts_done(struct accounts *acc, struct room *r, struct acct_job *j)
+{
+	switch (j->kind) {
+	case ACCT_JOB_REGISTER:
+		acc->queued--;
+		acct_registered_done(acc, r, j);
+		break;
+	case ACCT_JOB_LOGIN:
+		acc->queued--;
+		acct_login_done(acc, r, j);
+		break;
+	case ACCT_JOB_SYNC:
+		acct_sync_done(acc, r, j);
+		break;
+	case ACCT_JOB_BAN:
+	case ACCT_JOB_UNBAN:
+		if (j->status == ACCT_ERROR)
+			room_log(r, "the store failed to keep a change to the "
+			    "ban on %s", j->ban.target);
+		break;
+	}
+	acct_job_free(j);
+}
+
+/* ---------------------------------------------------------------------
+ * Operators: /kick, /ban, /unban, /bans, /mute, /unmute
+ * ------------------------------------------------------------------- */
+
+/* Make member t leave as kicked or banned by op c, with reason. */
+static void
+acct_remove(struct room *r, struct client *c, struct client *t,
+    const char *verb, const char *reason, size_t rlen, bool banned)
+{
+	char why[32 + PROTO_NICK_MAX + PROTO_MAX_LINE];
+	char ban[sizeof PROTO_BANNED + PROTO_MAX_LINE + 4];
+
+	if (rlen > PROTO_MAX_LINE)
+		rlen = PROTO_MAX_LINE;
+	if (rlen > 0)
+		snprintf(why, sizeof why, "%s by %s: %.*s", verb, c->nick,
+		    (int)rlen, reason);
+	else
+		snprintf(why, sizeof why, "%s by %s", verb, c->nick);
+	if (banned) {
+		if (rlen > 0)
+			snprintf(ban, sizeof ban, PROTO_BANNED ": %.*s",
+			    (int)rlen, reason);
+		else
+			snprintf(ban, sizeof ban, PROTO_BANNED);
+		room_send(r, t, ban, strlen(ban));
+	} else
+		room_sendf(r, t, "*** %s", why);
+	room_leave(r, t, why, banned ? "banned" : "kicked");
+}
+
+static void
+acct_kick(struct accounts *acc, struct room *r, struct client *c,
+    const char *args, size_t n)
+{
+	const char *nick, *reason;
+	size_t len, rlen;
+	struct client *t;
+
+	(void)acc;
+	nick = cmdline_word(args, n, &len, &reason, &rlen);
+	if (len == 0) {
+		room_sendf(r, c, PROTO_USAGE_KICK);
+		return;
+	}
+	if ((t = room_find_any(r, nick, len)) == NULL) {
+		room_sendf(r, c, PROTO_NOUSER, (int)len, nick);
+		return;
+	}
+	if (text_is_blank(reason, rlen))
+		rlen = 0;
+	room_log(r, "operator %s kicked %s (client %u)%s", c->nick, t->nick,
+	    t->id, rlen > 0 ? " with a reason" : "");
+	acct_remove(r, c, t, "kicked", reason, rlen, false);
+}
+
+/* The text of a ban's duration: "for N minutes" or "until unbanned". */
+static void
+acct_for(long minutes, char *out, size_t n)
+{
+	if (minutes == 0)
+		snprintf(out, n, "until unbanned");
+	else
+		snprintf(out, n, "for %ld minute%s", minutes,
+		    minutes == 1 ? "" : "s");
+}
+
+static void
+acct_ban(struct accounts *acc, struct room *r, struct client *c,
+    const char *args, size_t n)
+{
+	char addr[ACCT_ADDR_MAX], key[PROTO_NICK_MAX + 1], dur[48];
+	const char *what, *rest, *w, *after;
+	size_t len, rlen, wlen, alen;
+	struct client *t, *next;
+	struct room *rr;
+	struct acct_ban b, ab;
+	long minutes = ACCT_BAN_MINUTES;
+	bool is_addr;
+
+	what = cmdline_word(args, n, &len, &rest, &rlen);
+	if (len == 0) {
+		room_sendf(r, c, PROTO_USAGE_BAN);
+		return;
+	}
+	w = cmdline_word(rest, rlen, &wlen, &after, &alen);
+	if (wlen > 0 && acct_minutes(w, wlen, &minutes) == 0) {
+		rest = after;
+		rlen = alen;
+	} else if (wlen > 0 && w[0] >= '0' && w[0] <= '9') {
+		room_sendf(r, c, PROTO_BAD_MINUTES, (int)wlen, w,
+		    ACCT_MINUTES_MAX);
+		return;
+	}
+	if (text_is_blank(rest, rlen))
+		rlen = 0;
+	if (rlen > ACCT_REASON_MAX) {
+		room_sendf(r, c, PROTO_REASON_LONG, ACCT_REASON_MAX);
+		return;
+	}
+	memset(&b, 0, sizeof b);
+	b.until = minutes == 0 ? ACCT_FOREVER : acct_now(acc) +
+	    (int64_t)minutes * 60000;
+	snprintf(b.by, sizeof b.by, "%s", c->nick);
+	memcpy(b.reason, rest, rlen);
+	b.reason[rlen] = '\0';
+	is_addr = acct_is_address(what, len, addr);
+	if (!is_addr && !proto_nick_valid(what, len)) {
+		room_sendf(r, c, PROTO_BAD_TARGET, (int)len, what);
+		return;
+	}
+	acct_for(minutes, dur, sizeof dur);
+	if (is_addr) {
+		snprintf(b.target, sizeof b.target, "a:%s", addr);
+		acct_store_ban(acc, r, &b);
+		room_log(r, "operator %s banned address %s %s", c->nick, addr,
+		    dur);
+		room_sendf(r, c, PROTO_BAN_SET, addr, dur);
+		/* Every room: a leave unlinks only t, so next stays. */
+		for (rr = acct_first_room(r); rr != NULL;
+		    rr = acct_next_room(r, rr)) {
+			for (t = room_first(rr); t != NULL; t = next) {
+				char taddr[ACCT_ADDR_MAX];
+
+				next = room_next(t);
+				accounts_addr(t->addr, taddr);
+				if (strcmp(taddr, addr) == 0 && t != c)
+					acct_remove(r, c, t, "banned", rest,
+					    rlen, true);
+			}
+		}
+		return;
+	}
+	acct_key(what, len, key);
+	snprintf(b.target, sizeof b.target, "n:%s", key);
+	t = room_find_any(r, what, len);
+	/* A member online: its address goes with its account. */
+	if (t != NULL && t != c) {
+		accounts_addr(t->addr, addr);
+		if (addr[0] != '\0') {
+			ab = b;
+			snprintf(ab.target, sizeof ab.target, "a:%s", addr);
+			snprintf(b.also, sizeof b.also, "%s", ab.target);
+			acct_store_ban(acc, r, &ab);
+		}
+	}
+	acct_store_ban(acc, r, &b);
+	room_log(r, "operator %s banned %s%s%s %s", c->nick, key,
+	    b.also[0] != '\0' ? " and " : "", b.also[0] != '\0' ?
+	    b.also + 2 : "", dur);
+	room_sendf(r, c, PROTO_BAN_SET, key, dur);
+	if (t != NULL && t != c)
+		acct_remove(r, c, t, "banned", rest, rlen, true);
+}
+
+static void
+acct_unban(struct accounts *acc, struct room *r, struct client *c,
+    const char *args, size_t n)
+{
+	char addr[ACCT_ADDR_MAX], key[PROTO_NICK_MAX + 1];
+	char target[ACCT_TARGET_MAX], also[ACCT_TARGET_MAX];
+	const char *what, *rest;
+	struct acct_ban *b;
+	size_t len, rlen;
+
+	what = cmdline_word(args, n, &len, &rest, &rlen);
+	if (len == 0 || !text_is_blank(rest, rlen)) {
+		room_sendf(r, c, PROTO_USAGE_UNBAN);
+		return;
+	}
+	if (acct_is_address(what, len, addr))
+		snprintf(target, sizeof target, "a:%s", addr);
+	else if (proto_nick_valid(what, len)) {
+		acct_key(what, len, key);
+		snprintf(target, sizeof target, "n:%s", key);
+	} else {
+		room_sendf(r, c, PROTO_BAD_TARGET, (int)len, what);
+		return;
+	}
+	if ((b = acct_ban_find(acc, target)) == NULL) {
+		room_sendf(r, c, PROTO_NO_BAN, (int)len, what);
+		return;
+	}
+	snprintf(also, sizeof also, "%s", b->also);
+	acct_store_unban(acc, r, target);
+	if (also[0] != '\0' && acct_ban_find(acc, also) != NULL)
+		acct_store_unban(acc, r, also);
+	room_log(r, "operator %s lifted the ban on %s%s%s", c->nick,
+	    target + 2, also[0] != '\0' ? " and " : "", also[0] != '\0' ?
+	    also + 2 : "");
+	room_sendf(r, c, PROTO_UNBANNED, (int)len, what);
+}
+
+static void
+acct_bans(struct accounts *acc, struct room *r, struct client *c,
+    const char *args, size_t n)
+{
+	int64_t now = acct_now(acc), left;
+	char dur[48];
+	size_t i, k = 0;
+
+	(void)args;
+	(void)n;
+	for (i = 0; i < acc->nbans; i++) {
+		const struct acct_ban *b = &acc->bans[i];
+
+		if (!acct_ban_running(b, now))
+			continue;
+		if (b->until == ACCT_FOREVER)
+			snprintf(dur, sizeof dur, "until unbanned");
+		else {
+			left = (b->until - now + 59999) / 60000;
+			snprintf(dur, sizeof dur, "%lld minute%s left",
+			    (long long)left, left == 1 ? "" : "s");
+		}
+		room_sendf(r, c, PROTO_BAN_LINE, b->target + 2, b->by, dur,
+		    b->reason[0] != '\0' ? ": " : "", b->reason);
+		k++;
+	}
+	if (k == 0)
+		room_sendf(r, c, PROTO_NO_BANS);
+}
+
+static void
+acct_mute(struct accounts *acc, struct room *r, struct client *c,
+    const char *args, size_t n)
+{
+	char key[PROTO_NICK_MAX + 1];
+	const char *nick, *rest, *w, *after;
+	size_t len, rlen, wlen, alen;
+	struct acct_mute *m;
+	struct client *t;
+	long minutes = ACCT_MUTE_MINUTES;
+
+	nick = cmdline_word(args, n, &len, &rest, &rlen);
+	w = cmdline_word(rest, rlen, &wlen, &after, &alen);
+	if (len == 0 || (wlen > 0 && (acct_minutes(w, wlen, &minutes) == -1 ||
+	    !text_is_blank(after, alen)))) {
+		room_sendf(r, c, PROTO_USAGE_MUTE);
+		return;
+	}
+	if ((t = room_find_any(r, nick, len)) == NULL) {
+		room_sendf(r, c, PROTO_NOUSER, (int)len, nick);
+		return;
+	}
+	acct_key(t->nick, strlen(t->nick), key);
+	if ((m = acct_mute_find(acc, key)) == NULL) {
+		if (acct_grow(&acc->mutes, &acc->capmutes, acc->nmutes,
+		    sizeof acc->mutes[0]) == -1) {
+			room_sendf(r, c, PROTO_BUSY);
+			return;
+		}
+		m = &acc->mutes[acc->nmutes++];
+		snprintf(m->key, sizeof m->key, "%s", key);
+	}
+	m->until = minutes == 0 ? 0 : acct_now(acc) + (int64_t)minutes * 60000;
+	acct_plan(acc, m->until);
+	room_log(r, "operator %s muted %s (client %u) for %ld minutes "
+	    "(0: until unmuted)", c->nick, t->nick, t->id, minutes);
+	room_broadcastf(r, NULL, PROTO_WAS_MUTED, t->nick, c->nick);
+}
+
+static void
+acct_unmute(struct accounts *acc, struct room *r, struct client *c,
+    const char *args, size_t n)
+{
+	char key[PROTO_NICK_MAX + 1];
+	const char *nick, *rest;
+	struct acct_mute *m;
+	size_t len, rlen;
+
+	nick = cmdline_word(args, n, &len, &rest, &rlen);
+	if (len == 0 || !text_is_blank(rest, rlen)) {
+		room_sendf(r, c, PROTO_USAGE_UNMUTE);
+		return;
+	}
+	acct_key(nick, len, key);
+	if ((m = acct_mute_find(acc, key)) == NULL) {
+		room_sendf(r, c, PROTO_NOT_MUTED, (int)len, nick);
+		return;
+	}
+	*m = acc->mutes[--acc->nmutes];
+	room_log(r, "operator %s unmuted %s", c->nick, key);
+	room_broadcastf(r, NULL, PROTO_WAS_UNMUTED, (int)len, nick, c->nick);
+}
+
+int64_t
+accounts_tick(struct accounts *acc, struct room *r)
+{
+	int64_t now = acct_now(acc), next = -1;
+	struct client *c;
+	size_t i = 0;
+
+	while (i < acc->nbans) {
+		const struct acct_ban *b = &acc->bans[i];
+
+		if (acct_ban_running(b, now)) {
+			if (b->until != ACCT_FOREVER && (next == -1 ||
+			    b->until - now < next))
+				next = b->until - now;
+			i++;
+			continue;
+		}
+		room_log(r, "the ban on %s by %s ran out", b->target + 2,
+		    b->by);
+		acct_ban_remove(acc, i);
+	}
+	i = 0;
+	while (i < acc->nmutes) {
+		struct acct_mute *m = &acc->mutes[i];
+
+		if (m->until == 0 || m->until > now) {
+			if (m->until != 0 && (next == -1 ||
+			    m->until - now < next))
+				next = m->until - now;
+			i++;
+			continue;
+		}
+		room_log(r, "the mute of %s ran out", m->key);
+		if ((c = room_find_any(r, m->key, strlen(m->key))) != NULL)
+			room_sendf(r, c, PROTO_MUTE_OVER);
+		*m = acc->mutes[--acc->nmutes];
+	}
+	return next;
+}
+
+/* ---------------------------------------------------------------------
+ * The dispatch
+ * ------------------------------------------------------------------- */
+
+/* One account command: who may run it, and how. */
+static const struct acct_cmd {
+	const char	*name;		/* without the slash */
+	bool		 op;		/* operators only */
+	void		(*run)(struct accounts *, struct room *,
+			    struct client *, const char *, size_t);
+} acct_cmds[] = {
+	{ "kick",	true,	acct_kick },
+	{ "ban",	true,	acct_ban },
+	{ "unban",	true,	acct_unban },
+	{ "bans",	true,	acct_bans },
+	{ "mute",	true,	acct_mute },
+	{ "unmute",	true,	acct_unmute },
+};
+
+bool
+accounts_command(struct accounts *acc, struct room *r, struct client *c,
+    const struct cmdline *cl)
+{
+	bool reg = cmdline_is(cl, "register"), login = cmdline_is(cl, "login");
+	size_t i;
+
+	if (reg || login) {
+		if (acc == NULL || !acc->on)
+			room_sendf(r, c, PROTO_ACCOUNTS_OFF);
+		else if (reg)
+			acct_register(acc, r, c, cl->rest, cl->rlen);
+		else
+			acct_login(acc, r, c, cl->rest, cl->rlen);
+		return true;
+	}
+	for (i = 0; i < sizeof acct_cmds / sizeof acct_cmds[0]; i++) {
+		if (!cmdline_is(cl, acct_cmds[i].name))
+			continue;
+		if (!accounts_is_op(acc, c)) {
+			room_sendf(r, c, PROTO_DENIED);
+			return true;
+		}
+		acct_cmds[i].run(acc, r, c, cl->rest, cl->rlen);
+		return true;
+	}
+	return false;
+}
+
+const char *const *
+accounts_help(struct accounts *acc, const struct client *c)
+{
+	static const char *const everyone[] = {
+		"***   /register PASSWORD  register your nick (password "
+		    PROTO_XSTR(ACCT_PASS_MIN) "-" PROTO_XSTR(ACCT_PASS_MAX)
+		    " bytes)",
+		"***   /login NICK PASSWORD  log in as NICK",
+		NULL
+	};
+	static const char *const ops[] = {
+		"***   /register PASSWORD  register your nick (password "
+		    PROTO_XSTR(ACCT_PASS_MIN) "-" PROTO_XSTR(ACCT_PASS_MAX)
+		    " bytes)",
+		"***   /login NICK PASSWORD  log in as NICK",
+		"*** operator commands:",
+		"***   /kick NICK [REASON]  disconnect NICK",
+		"***   /ban NICK|ADDRESS [MINUTES] [REASON]  kick and refuse "
+		    "(default " PROTO_XSTR(ACCT_BAN_MINUTES) " minutes; "
+		    "0: until unbanned)",
+		"***   /unban NICK|ADDRESS  lift a ban",
+		"***   /bans            list the bans",
+		"***   /mute NICK [MINUTES]  silence NICK (default "
+		    PROTO_XSTR(ACCT_MUTE_MINUTES) " minutes; 0: until "
+		    "unmuted)",
+		"***   /unmute NICK     lift a mute",
+		NULL
+	};
+
+	if (acc == NULL || !acc->on)
+		return NULL;
+	return accounts_is_op(acc, c) ? ops : everyone;
+}

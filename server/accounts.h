@@ -1,0 +1,203 @@
+/* accounts: registered nicks, logins, operators, kicks, bans and mutes. */
+#ifndef LOBBY_ACCOUNTS_H
+#define LOBBY_ACCOUNTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "acctstore.h"
+#include "client.h"
+#include "cmdline.h"
+#include "proto.h"
+
+struct room;
+
+/*
+ * The commands' side of accounts, free of system calls like the room:
+ * what is slow (hashing a password, the store) is a job handed to
+ * submit() and answered later through accounts_done(), on the loop
+ * thread. In lobbyd, submit() is the account worker's queue (acctwork.c);
+ * in the unit tests, a fake that answers as the test says. The time comes
+ * from clock() (Unix ms), timers from schedule(): nothing here reads a
+ * clock or sleeps.
+ *
+ * What the loop needs without waiting is kept here, in memory: the
+ * registered nicks (/nick must not wait for a hash to finish), the
+ * bans (an address is refused at accept), the mutes and the failed
+ * logins per address. The store is the truth: with Redis, sync jobs
+ * bring what other instances changed.
+ */
+
+#define ACCT_PASS_MIN		8	/* bytes of a password, at least */
+#define ACCT_PASS_MAX		128	/* and at most */
+#define ACCT_QUEUE_MAX		8	/* password jobs waiting at once */
+#define ACCT_FAILS_MAX		5	/* failed logins per address ... */
+#define ACCT_FAILS_MS		60000	/* ... within this window */
+#define ACCT_FAILS_ADDRS	4096	/* addresses remembered, at most */
+#define ACCT_BAN_MINUTES	60	/* /ban without MINUTES */
+#define ACCT_MUTE_MINUTES	60	/* /mute without MINUTES */
+#define ACCT_MINUTES_MAX	5256000	/* ten years */
+#define ACCT_ADDR_MAX		(ACCT_TARGET_MAX - 2) /* an address, NUL in */
+
+/* What a job asks of the store. */
+enum acct_job_kind {
+	ACCT_JOB_REGISTER,	/* hash pass, add nick */
+	ACCT_JOB_LOGIN,		/* check pass against nick's hash, its ban */
+	ACCT_JOB_BAN,		/* store ban */
+	ACCT_JOB_UNBAN,		/* lift the ban on ban.target */
+	ACCT_JOB_SYNC		/* read every key and ban (Redis: shared) */
+};
+
+/* How a job went. */
+enum acct_status {
+	ACCT_OK,		/* done; a login: the password matches */
+	ACCT_NO,		/* register: taken; login: failed */
+	ACCT_BANNED,		/* login: right password, banned account */
+	ACCT_ERROR		/* the store failed (logged by the worker) */
+};
+
+/*
+ * One job. accounts.c allocates it and frees it in accounts_done(); the
+ * worker owns it in between and fills the results. The password is
+ * wiped by whoever is done with it first, and again before the free.
+ */
+struct acct_job {
+	enum acct_job_kind kind;	/* what to do */
+	unsigned	 client;	/* id of the member who asked, or 0 */
+	char		 nick[PROTO_NICK_MAX + 1]; /* register, login */
+	char		 key[PROTO_NICK_MAX + 1]; /* nick in lower case */
+	char		 pass[ACCT_PASS_MAX + 1]; /* register, login */
+	size_t		 passlen;	/* bytes in pass */
+	char		 addr[ACCT_ADDR_MAX]; /* login: where from */
+	struct acct_ban	 ban;		/* ban; unban: ban.target */
+	int64_t		 now;		/* Unix ms when submitted */
+	/* Results, the worker's to write. */
+	enum acct_status status;	/* how it went */
+	char		 err[ACCT_ERR_MAX]; /* the store's failure, or "" */
+	char		 found[PROTO_NICK_MAX + 1]; /* login: nick as
+					   registered */
+	struct acct_ban	*bans;		/* sync: the bans (malloc'd) */
+	size_t		 nbans;		/* how many */
+	char		(*keys)[PROTO_NICK_MAX + 1]; /* sync: every key */
+	size_t		 nkeys;		/* how many */
+	struct acct_job	*next;		/* the worker's queue */
+};
+
+/* A member muted until a time. */
+struct acct_mute {
+	char		 key[PROTO_NICK_MAX + 1]; /* its nick, lower case */
+	int64_t		 until;		/* Unix ms; 0: until unmuted */
+};
+
+/* Failed logins from one address. */
+struct acct_fails {
+	char		 addr[ACCT_ADDR_MAX]; /* the address */
+	int64_t		 at[ACCT_FAILS_MAX]; /* Unix ms of the last ones */
+	unsigned	 n;		/* how many of at[] are set */
+};
+
+struct accounts {
+	bool		 on;		/* there is a store */
+	const char *const *ops;		/* --op nicks */
+	size_t		 nops;		/* how many */
+	/* Hand a job to the worker: 0, or -1 when its queue is full. */
+	int		(*submit)(void *arg, struct acct_job *j);
+	void		*submit_arg;	/* for submit */
+	/* Call accounts_tick() in ms milliseconds (sooner than planned). */
+	void		(*schedule)(void *arg, int64_t ms);
+	void		*schedule_arg;	/* for schedule */
+	int64_t		(*clock)(void *arg); /* Unix ms now */
+	void		*clock_arg;	/* for clock */
+	unsigned	 queued;	/* password jobs at the worker */
+	bool		 syncing;	/* a sync job is at the worker */
+	char		(*keys)[PROTO_NICK_MAX + 1]; /* registered nicks */
+	size_t		 nkeys;		/* how many */
+	size_t		 capkeys;	/* allocated */
+	struct acct_ban	*bans;		/* running bans */
+	size_t		 nbans;		/* how many */
+	size_t		 capbans;	/* allocated */
+	struct acct_mute *mutes;	/* mutes */
+	size_t		 nmutes;	/* how many */
+	size_t		 capmutes;	/* allocated */
+	struct acct_fails *fails;	/* failed logins by address */
+	size_t		 nfails;	/* how many */
+	size_t		 capfails;	/* allocated */
+};
+
+/*
+ * Set up acc: on when there is a store; ops the --op nicks (kept, not
+ * copied). Set the hooks after. Returns 0.
+ */
+int	accounts_init(struct accounts *acc, bool on, const char *const *ops,
+	    size_t nops);
+
+/* Free what acc holds (not the jobs at the worker: accounts_done()). */
+void	accounts_free(struct accounts *acc);
+
+/* Note key (lower case) as registered: at start, from the store. */
+int	accounts_add_key(struct accounts *acc, const char *key);
+
+/* Note a running ban: at start, from the store. */
+int	accounts_add_ban(struct accounts *acc, const struct acct_ban *b);
+
+/*
+ * The one dispatch for the account commands (/register, /login, /kick,
+ * /ban, /unban, /bans, /mute, /unmute) from member c of room r, acc NULL
+ * when accounts are off. Returns true when cl was one of them (run, its
+ * answers queued for c), false to let the other commands try.
+ */
+bool	accounts_command(struct accounts *acc, struct room *r,
+	    struct client *c, const struct cmdline *cl);
+
+/*
+ * Whether c may take nick (valid, not its own): false after telling c
+ * "!!! nick NICK is registered: ..." (or that it is muted).
+ */
+bool	accounts_nick_ok(struct accounts *acc, struct room *r,
+	    struct client *c, const char *nick, size_t len);
+
+/* Whether c may speak (chat, /me): false after "!!! you are muted". */
+bool	accounts_say_ok(struct accounts *acc, struct room *r,
+	    struct client *c);
+
+/*
+ * A connection c (not a member yet) at accept: true when its address is
+ * banned, after telling it "!!! you are banned: REASON" and dropping it
+ * (room_drop()): the caller must not join it then.
+ */
+bool	accounts_refuse(struct accounts *acc, struct room *r,
+	    struct client *c);
+
+/* The /help lines an operator gets besides everyone's; NULL-ended. */
+const char *const *accounts_help(struct accounts *acc,
+		    const struct client *c);
+
+/*
+ * A job came back from the worker: apply its results (to its member, if
+ * still there), then wipe and free it.
+ */
+void	accounts_done(struct accounts *acc, struct room *r,
+	    struct acct_job *j);
+
+/*
+ * The timer: lift the bans and mutes run out (a mute's member is told).
+ * Returns ms until the next one runs out, or -1 when none is pending.
+ */
+int64_t	accounts_tick(struct accounts *acc, struct room *r);
+
+/* Ask for a sync job (with Redis, every few seconds): 0, or -1. */
+int	accounts_sync(struct accounts *acc);
+
+/*
+ * Whether c is an operator: logged in as one of the --op nicks.
+ */
+bool	accounts_is_op(const struct accounts *acc, const struct client *c);
+
+/*
+ * The address part of a peer name as conn.c logs it ("1.2.3.4:5678",
+ * "[::1]:5678") into out: "" for a Unix-socket peer.
+ */
+void	accounts_addr(const char *peer, char out[ACCT_ADDR_MAX]);
+
+#endif /* LOBBY_ACCOUNTS_H */

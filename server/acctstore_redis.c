@@ -1,0 +1,422 @@
+/* acctstore_redis: accounts and bans in Redis, shared by every lobbyd. */
+#include "acctstore.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include <hiredis/hiredis.h>
+
+#include "hostport.h"
+#include "text.h"
+
+/*
+ * Two hashes, the same for every room and instance on one Redis:
+ *   lobby:accounts  KEY -> "NICK HASH"
+ *   lobby:bans      TARGET -> "UNTIL BY ALSO REASON" (UNTIL in Unix
+ *                   ms, 0 for until unbanned; ALSO the target lifted
+ *                   with it or "-"; REASON may hold spaces or be empty)
+ * HSETNX registers a key atomically, so two instances never both win.
+ * Whatever Redis answers is untrusted: a field that fails the nick rule,
+ * a hash of the wrong shape or a reason that is not clean text is
+ * dropped or cut, as a member's line would be.
+ */
+
+#define REDIS_ACCOUNTS	"lobby:accounts"
+#define REDIS_BANS	"lobby:bans"
+#define REDIS_CONNECT_MS 3000	/* bound on reaching Redis */
+#define REDIS_IO_MS	 5000	/* bound on one command's answer */
+
+struct redis_store {
+	struct acct_store st;		/* first: the interface */
+	struct acct_redis_io io;	/* how commands go and come back */
+};
+
+/* Send a command of argc NUL-terminated words; NULL after noting why. */
+static redisReply *
+redis_cmd(struct redis_store *s, int argc, const char **argv)
+{
+	size_t lens[8];
+	redisReply *r;
+	int i;
+
+	for (i = 0; i < argc && i < 8; i++)
+		lens[i] = strlen(argv[i]);
+	if ((r = s->io.command(s->io.ctx, argc, argv, lens)) == NULL) {
+		snprintf(s->st.err, sizeof s->st.err, "redis: the link failed");
+		return NULL;
+	}
+	if (r->type == REDIS_REPLY_ERROR) {
+		snprintf(s->st.err, sizeof s->st.err, "redis: %.*s",
+		    (int)(r->len < 200 ? r->len : 200), r->str);
+		s->io.free_reply(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Whether key[0..n) is a key: a valid nick in lower case. */
+static bool
+redis_key_ok(const char *key, size_t n)
+{
+	size_t i;
+
+	if (!proto_nick_valid(key, n))
+		return false;
+	for (i = 0; i < n; i++)
+		if (key[i] >= 'A' && key[i] <= 'Z')
+			return false;
+	return true;
+}
+
+/*
+ * Parse an account's value "NICK HASH" of n bytes into nick and hash.
+ * Returns 0, or -1 when it is not one.
+ */
+static int
+redis_account_parse(const char *v, size_t n, char nick[PROTO_NICK_MAX + 1],
+    char hash[ACCT_HASH_MAX])
+{
+	const char *sp = memchr(v, ' ', n);
+	size_t nl, hl, i;
+
+	if (sp == NULL)
+		return -1;
+	nl = (size_t)(sp - v);
+	hl = n - nl - 1;
+	if (!proto_nick_valid(v, nl) || hl == 0 || hl >= ACCT_HASH_MAX)
+		return -1;
+	for (i = 0; i < hl; i++)
+		if (sp[1 + i] <= ' ' || sp[1 + i] > '~')
+			return -1;
+	memcpy(nick, v, nl);
+	nick[nl] = '\0';
+	memcpy(hash, sp + 1, hl);
+	hash[hl] = '\0';
+	return 0;
+}
+
+static int
+redis_get(struct acct_store *st, const char *key,
+    char nick[PROTO_NICK_MAX + 1], char hash[ACCT_HASH_MAX])
+{
+	struct redis_store *s = (struct redis_store *)st;
+	const char *argv[] = { "HGET", REDIS_ACCOUNTS, key };
+	redisReply *r;
+	int rc = 0;
+
+	if ((r = redis_cmd(s, 3, argv)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_STRING) {
+		rc = 1;
+		if (redis_account_parse(r->str, r->len, nick, hash) == -1) {
+			snprintf(st->err, sizeof st->err, "redis: account %s: "
+			    "not NICK HASH", key);
+			rc = -1;
+		}
+	}
+	s->io.free_reply(r);
+	return rc;
+}
+
+static int
+redis_add(struct acct_store *st, const char *key, const char *nick,
+    const char *hash)
+{
+	struct redis_store *s = (struct redis_store *)st;
+	char v[PROTO_NICK_MAX + 1 + ACCT_HASH_MAX + 1];
+	const char *argv[] = { "HSETNX", REDIS_ACCOUNTS, key, v };
+	redisReply *r;
+	int rc;
+
+	snprintf(v, sizeof v, "%s %s", nick, hash);
+	if ((r = redis_cmd(s, 4, argv)) == NULL)
+		return -1;
+	rc = r->type == REDIS_REPLY_INTEGER && r->integer == 1 ? 0 : 1;
+	s->io.free_reply(r);
+	return rc;
+}
+
+static int
+redis_keys(struct acct_store *st, acct_key_fn fn, void *arg)
+{
+	struct redis_store *s = (struct redis_store *)st;
+	const char *argv[] = { "HKEYS", REDIS_ACCOUNTS };
+	redisReply *r, *e;
+	char key[PROTO_NICK_MAX + 1];
+	size_t i;
+
+	if ((r = redis_cmd(s, 2, argv)) == NULL)
+		return -1;
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++) {
+		e = r->element[i];
+		if (e->type != REDIS_REPLY_STRING || !redis_key_ok(e->str,
+		    e->len))
+			continue;	/* not a key: never matches a nick */
+		memcpy(key, e->str, e->len);
+		key[e->len] = '\0';
+		fn(arg, key);
+	}
+	s->io.free_reply(r);
+	return 0;
+}
+
+/* Whether target[0..n) is "n:KEY" or "a:ADDRESS" (hex digits . : only). */
+static bool
+redis_target_ok(const char *t, size_t n)
+{
+	size_t i;
+
+	if (n < 3 || n >= ACCT_TARGET_MAX || t[1] != ':')
+		return false;
+	if (t[0] == 'n')
+		return redis_key_ok(t + 2, n - 2);
+	if (t[0] != 'a')
+		return false;
+	for (i = 2; i < n; i++)
+		if (strchr("0123456789abcdefABCDEF.:", t[i]) == NULL ||
+		    t[i] == '\0')
+			return false;
+	return true;
+}
+
+/*
+ * Parse the ban on target (checked) from its value "UNTIL BY ALSO REASON"
+ * of n bytes. Returns 0, or -1 when it is not one.
+ */
+static int
+redis_ban_parse(const char *target, size_t tlen, const char *v, size_t n,
+    struct acct_ban *b)
+{
+	char num[24], clean[TEXT_CLEAN_MAX(ACCT_REASON_MAX) + 1];
+	const char *p = v, *end = v + n, *sp;
+	size_t k;
+
+	memset(b, 0, sizeof *b);
+	if (!redis_target_ok(target, tlen))
+		return -1;
+	memcpy(b->target, target, tlen);
+	if ((sp = memchr(p, ' ', n)) == NULL || sp == p ||
+	    (size_t)(sp - p) >= sizeof num)
+		return -1;
+	memcpy(num, p, (size_t)(sp - p));
+	num[sp - p] = '\0';
+	if (strspn(num, "0123456789") != strlen(num))
+		return -1;
+	b->until = strtoll(num, NULL, 10);
+	p = sp + 1;
+	if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL)
+		sp = end;
+	if (!proto_nick_valid(p, (size_t)(sp - p)))
+		return -1;
+	memcpy(b->by, p, (size_t)(sp - p));
+	if (sp == end)
+		return -1;
+	p = sp + 1;
+	if ((sp = memchr(p, ' ', (size_t)(end - p))) == NULL)
+		sp = end;
+	if (!(sp - p == 1 && *p == '-')) {
+		if (!redis_target_ok(p, (size_t)(sp - p)))
+			return -1;
+		memcpy(b->also, p, (size_t)(sp - p));
+	}
+	p = sp < end ? sp + 1 : end;
+	/* The reason reaches members' screens: cleaned as chat is, and cut. */
+	k = (size_t)(end - p);
+	if (k > ACCT_REASON_MAX)
+		return -1;
+	k = text_clean(p, k, clean);
+	if (k > ACCT_REASON_MAX)
+		k = 0;
+	memcpy(b->reason, clean, k);
+	b->reason[k] = '\0';
+	return 0;
+}
+
+static int
+redis_ban_put(struct acct_store *st, const struct acct_ban *b)
+{
+	struct redis_store *s = (struct redis_store *)st;
+	char v[24 + PROTO_NICK_MAX + ACCT_TARGET_MAX + ACCT_REASON_MAX + 4];
+	const char *argv[] = { "HSET", REDIS_BANS, b->target, v };
+	redisReply *r;
+
+	snprintf(v, sizeof v, "%lld %s %s %s", (long long)b->until, b->by,
+	    b->also[0] != '\0' ? b->also : "-", b->reason);
+	if ((r = redis_cmd(s, 4, argv)) == NULL)
+		return -1;
+	s->io.free_reply(r);
+	return 0;
+}
+
+static int
+redis_ban_del(struct acct_store *st, const char *target)
+{
+	struct redis_store *s = (struct redis_store *)st;
+	const char *argv[] = { "HDEL", REDIS_BANS, target };
+	redisReply *r;
+	int rc;
+
+	if ((r = redis_cmd(s, 3, argv)) == NULL)
+		return -1;
+	rc = r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? 1 : 0;
+	s->io.free_reply(r);
+	return rc;
+}
+
+static int
+redis_ban_get(struct acct_store *st, const char *target, int64_t now,
+    struct acct_ban *b)
+{
+	struct redis_store *s = (struct redis_store *)st;
+	const char *argv[] = { "HGET", REDIS_BANS, target };
+	redisReply *r;
+	int rc = 0;
+
+	if ((r = redis_cmd(s, 3, argv)) == NULL)
+		return -1;
+	if (r->type == REDIS_REPLY_STRING && redis_ban_parse(target,
+	    strlen(target), r->str, r->len, b) == 0 &&
+	    acct_ban_running(b, now))
+		rc = 1;
+	s->io.free_reply(r);
+	return rc;
+}
+
+static int
+redis_ban_list(struct acct_store *st, int64_t now, acct_ban_fn fn,
+    void *arg)
+{
+	struct redis_store *s = (struct redis_store *)st;
+	const char *argv[] = { "HGETALL", REDIS_BANS };
+	const char *del[] = { "HDEL", REDIS_BANS, NULL };
+	char target[ACCT_TARGET_MAX];
+	redisReply *r, *k, *v, *d;
+	struct acct_ban b;
+	size_t i;
+
+	if ((r = redis_cmd(s, 2, argv)) == NULL)
+		return -1;
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+	    i += 2) {
+		k = r->element[i];
+		v = r->element[i + 1];
+		if (k->type != REDIS_REPLY_STRING ||
+		    v->type != REDIS_REPLY_STRING ||
+		    redis_ban_parse(k->str, k->len, v->str, v->len, &b) == -1)
+			continue;
+		if (acct_ban_running(&b, now)) {
+			fn(arg, &b);
+			continue;
+		}
+		/* Run out: gone for every instance. */
+		snprintf(target, sizeof target, "%s", b.target);
+		del[2] = target;
+		if ((d = redis_cmd(s, 3, del)) != NULL)
+			s->io.free_reply(d);
+	}
+	s->io.free_reply(r);
+	return 0;
+}
+
+static void
+redis_free(struct acct_store *st)
+{
+	struct redis_store *s = (struct redis_store *)st;
+
+	if (s == NULL)
+		return;
+	if (s->io.free != NULL)
+		s->io.free(s->io.ctx);
+	free(s);
+}
+
+static const struct acct_store_ops redis_ops = {
+	"redis",
+	redis_get,
+	redis_add,
+	redis_keys,
+	redis_ban_put,
+	redis_ban_del,
+	redis_ban_get,
+	redis_ban_list,
+	redis_free,
+};
+
+struct acct_store *
+acctstore_redis_new(const struct acct_redis_io *io)
+{
+	struct redis_store *s;
+
+	if ((s = calloc(1, sizeof *s)) == NULL)
+		return NULL;
+	s->st.ops = &redis_ops;
+	s->io = *io;
+	return &s->st;
+}
+
+/*
+ * The real io: a blocking hiredis context. A link that failed is made
+ * again once per command (a restarted Redis is found again).
+ */
+static redisReply *
+redis_io_command(void *ctx, int argc, const char **argv, const size_t *lens)
+{
+	redisContext *c = ctx;
+	redisReply *r = NULL;
+
+	if (c->err == 0)
+		r = redisCommandArgv(c, argc, argv, lens);
+	if (r == NULL && redisReconnect(c) == REDIS_OK)
+		r = redisCommandArgv(c, argc, argv, lens);
+	return r;
+}
+
+static void
+redis_io_free_reply(redisReply *r)
+{
+	freeReplyObject(r);
+}
+
+static void
+redis_io_free(void *ctx)
+{
+	redisFree(ctx);
+}
+
+struct acct_store *
+acctstore_redis_connect(const char *addr, char *err, size_t errlen)
+{
+	struct acct_redis_io io;
+	struct acct_store *st;
+	struct timeval tv = { REDIS_CONNECT_MS / 1000, 0 };
+	struct hostport hp;
+	const char *why;
+	redisContext *rc;
+
+	if (hostport_parse(addr, HOSTPORT_UNIX, &hp, &why) == -1) {
+		snprintf(err, errlen, "%s", why);
+		return NULL;
+	}
+	rc = hp.is_unix ? redisConnectUnixWithTimeout(hp.path, tv) :
+	    redisConnectWithTimeout(hp.host, (int)hp.port, tv);
+	if (rc == NULL || rc->err) {
+		snprintf(err, errlen, "%s", rc != NULL ? rc->errstr :
+		    "out of memory");
+		if (rc != NULL)
+			redisFree(rc);
+		return NULL;
+	}
+	tv.tv_sec = REDIS_IO_MS / 1000;
+	(void)redisSetTimeout(rc, tv);
+	io.command = redis_io_command;
+	io.free_reply = redis_io_free_reply;
+	io.free = redis_io_free;
+	io.ctx = rc;
+	if ((st = acctstore_redis_new(&io)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		redisFree(rc);
+	}
+	return st;
+}

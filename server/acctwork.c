@@ -1,0 +1,339 @@
+/* acctwork: the account worker: hashing and the store, off the loop. */
+#include "acctwork.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "net.h"
+#include "room.h"
+
+struct acctwork {
+	struct acct_store *st;		/* the store: the thread's alone once
+					   started */
+	struct accounts	*acc;		/* answers go to accounts_done() */
+	struct room	*room;		/* with this room */
+	struct loop	*loop;		/* watches pipe[0] */
+	pthread_t	 thread;	/* the worker */
+	bool		 started;	/* thread is running */
+	pthread_mutex_t	 mu;		/* guards head, tail, stop */
+	pthread_cond_t	 cv;		/* signalled when a job or stop comes */
+	struct acct_job	*head;		/* jobs to do, oldest first */
+	struct acct_job	*tail;		/* the newest */
+	bool		 stop;		/* the thread must end */
+	int		 pipe[2];	/* thread -> loop: finished jobs */
+	char		 dummy[crypto_pwhash_STRBYTES]; /* a hash to check
+					   unknown nicks against: the same
+					   time as a wrong password */
+};
+
+/* ---------------------------------------------------------------------
+ * The thread
+ * ------------------------------------------------------------------- */
+
+/* Note that the store failed on j. */
+static void
+work_store_failed(struct acctwork *w, struct acct_job *j)
+{
+	j->status = ACCT_ERROR;
+	snprintf(j->err, sizeof j->err, "%s", w->st->err);
+}
+
+static void
+work_register(struct acctwork *w, struct acct_job *j)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	int rc;
+
+	rc = crypto_pwhash_str(hash, j->pass, j->passlen,
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	sodium_memzero(j->pass, sizeof j->pass);
+	if (rc != 0) {
+		j->status = ACCT_ERROR;
+		snprintf(j->err, sizeof j->err, "hashing: out of memory");
+		return;
+	}
+	rc = w->st->ops->add(w->st, j->key, j->nick, hash);
+	if (rc == -1)
+		work_store_failed(w, j);
+	else
+		j->status = rc == 0 ? ACCT_OK : ACCT_NO;
+}
+
+static void
+work_login(struct acctwork *w, struct acct_job *j)
+{
+	char hash[ACCT_HASH_MAX], target[ACCT_TARGET_MAX];
+	int rc, ok;
+
+	rc = w->st->ops->get(w->st, j->key, j->found, hash);
+	if (rc == -1) {
+		sodium_memzero(j->pass, sizeof j->pass);
+		work_store_failed(w, j);
+		return;
+	}
+	/* An unknown nick costs the same hash as a wrong password. */
+	ok = crypto_pwhash_str_verify(rc == 1 ? hash : w->dummy, j->pass,
+	    j->passlen) == 0 && rc == 1;
+	sodium_memzero(j->pass, sizeof j->pass);
+	if (!ok) {
+		j->status = ACCT_NO;
+		return;
+	}
+	snprintf(target, sizeof target, "n:%s", j->key);
+	rc = w->st->ops->ban_get(w->st, target, j->now, &j->ban);
+	if (rc == -1)
+		work_store_failed(w, j);
+	else
+		j->status = rc == 1 ? ACCT_BANNED : ACCT_OK;
+}
+
+/* Collect keys and bans for a sync job. */
+static void
+work_sync_key(void *arg, const char *key)
+{
+	struct acct_job *j = arg;
+	void *p;
+
+	if ((p = realloc(j->keys, (j->nkeys + 1) * sizeof j->keys[0])) == NULL)
+		return;
+	j->keys = p;
+	snprintf(j->keys[j->nkeys++], sizeof j->keys[0], "%s", key);
+}
+
+static void
+work_sync_ban(void *arg, const struct acct_ban *b)
+{
+	struct acct_job *j = arg;
+	void *p;
+
+	if ((p = realloc(j->bans, (j->nbans + 1) * sizeof j->bans[0])) == NULL)
+		return;
+	j->bans = p;
+	j->bans[j->nbans++] = *b;
+}
+
+static void
+work_sync(struct acctwork *w, struct acct_job *j)
+{
+	if (w->st->ops->keys(w->st, work_sync_key, j) == -1 ||
+	    w->st->ops->ban_list(w->st, j->now, work_sync_ban, j) == -1)
+		work_store_failed(w, j);
+	else
+		j->status = ACCT_OK;
+}
+
+/* Do job j. */
+static void
+work_do(struct acctwork *w, struct acct_job *j)
+{
+	int rc;
+
+	switch (j->kind) {
+	case ACCT_JOB_REGISTER:
+		work_register(w, j);
+		break;
+	case ACCT_JOB_LOGIN:
+		work_login(w, j);
+		break;
+	case ACCT_JOB_BAN:
+		if (w->st->ops->ban_put(w->st, &j->ban) == -1)
+			work_store_failed(w, j);
+		break;
+	case ACCT_JOB_UNBAN:
+		if ((rc = w->st->ops->ban_del(w->st, j->ban.target)) == -1)
+			work_store_failed(w, j);
+		else
+			j->status = rc == 1 ? ACCT_OK : ACCT_NO;
+		break;
+	case ACCT_JOB_SYNC:
+		work_sync(w, j);
+		break;
+	}
+}
+
+/* Send j back to the loop: a pointer down the pipe, whole. */
+static void
+work_answer(struct acctwork *w, struct acct_job *j)
+{
+	ssize_t n;
+
+	do
+		n = write(w->pipe[1], &j, sizeof j);
+	while (n == -1 && errno == EINTR);
+	/* The pipe holds far more pointers than jobs can be pending. */
+}
+
+static void *
+work_main(void *arg)
+{
+	struct acctwork *w = arg;
+	struct acct_job *j;
+	char pass[16];
+
+	/* The first job: a hash to verify unknown nicks against. */
+	randombytes_buf(pass, sizeof pass);
+	if (crypto_pwhash_str(w->dummy, pass, sizeof pass,
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		w->dummy[0] = '\0';
+	for (;;) {
+		pthread_mutex_lock(&w->mu);
+		while (w->head == NULL && !w->stop)
+			pthread_cond_wait(&w->cv, &w->mu);
+		if (w->stop) {
+			pthread_mutex_unlock(&w->mu);
+			return NULL;
+		}
+		j = w->head;
+		w->head = j->next;
+		if (w->head == NULL)
+			w->tail = NULL;
+		pthread_mutex_unlock(&w->mu);
+		j->next = NULL;
+		work_do(w, j);
+		work_answer(w, j);
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * The loop's side
+ * ------------------------------------------------------------------- */
+
+/* The pipe is readable: hand each finished job to accounts_done(). */
+static void
+work_read(struct loop *l, int fd, int mask, void *arg)
+{
+	struct acctwork *w = arg;
+	struct acct_job *jobs[64];
+	ssize_t n, i;
+
+	(void)l;
+	(void)mask;
+	while ((n = read(fd, jobs, sizeof jobs)) > 0) {
+		/* Pointers are written whole (PIPE_BUF) and read whole. */
+		for (i = 0; i < n / (ssize_t)sizeof jobs[0]; i++) {
+			if (jobs[i]->err[0] != '\0')
+				room_log(w->room, "accounts: %s", jobs[i]->err);
+			accounts_done(w->acc, w->room, jobs[i]);
+		}
+		if ((size_t)n < sizeof jobs)
+			break;
+	}
+}
+
+int
+acctwork_submit(void *arg, struct acct_job *j)
+{
+	struct acctwork *w = arg;
+
+	pthread_mutex_lock(&w->mu);
+	if (w->stop) {
+		pthread_mutex_unlock(&w->mu);
+		return -1;
+	}
+	j->next = NULL;
+	if (w->tail != NULL)
+		w->tail->next = j;
+	else
+		w->head = j;
+	w->tail = j;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	return 0;
+}
+
+int
+acctwork_init_crypto(void)
+{
+	return sodium_init() < 0 ? -1 : 0;
+}
+
+struct acctwork *
+acctwork_start(struct acct_store *st, struct accounts *acc, struct room *r,
+    struct loop *l, char *err, size_t errlen)
+{
+	struct acctwork *w;
+
+	if ((w = calloc(1, sizeof *w)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		st->ops->free(st);
+		return NULL;
+	}
+	w->st = st;
+	w->acc = acc;
+	w->room = r;
+	w->loop = l;
+	w->pipe[0] = w->pipe[1] = -1;
+	pthread_mutex_init(&w->mu, NULL);
+	pthread_cond_init(&w->cv, NULL);
+	if (pipe(w->pipe) == -1 || net_nonblock(w->pipe[0]) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	if (loop_add(l, w->pipe[0], LOOP_READ, work_read, w) == -1) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	if (pthread_create(&w->thread, NULL, work_main, w) != 0) {
+		snprintf(err, errlen, "cannot start the worker thread");
+		loop_del(l, w->pipe[0], LOOP_READ);
+		goto fail;
+	}
+	w->started = true;
+	return w;
+fail:
+	acctwork_stop(w);
+	return NULL;
+}
+
+void
+acctwork_stop(struct acctwork *w)
+{
+	struct acct_job *j, *next;
+	struct acct_job *jobs[64];
+	ssize_t n, i;
+
+	if (w == NULL)
+		return;
+	pthread_mutex_lock(&w->mu);
+	w->stop = true;
+	pthread_cond_signal(&w->cv);
+	pthread_mutex_unlock(&w->mu);
+	if (w->started)
+		pthread_join(w->thread, NULL);
+	for (j = w->head; j != NULL; j = next) {
+		next = j->next;
+		sodium_memzero(j->pass, sizeof j->pass);
+		free(j->bans);
+		free(j->keys);
+		free(j);
+	}
+	if (w->pipe[0] != -1) {
+		loop_del(w->loop, w->pipe[0], LOOP_READ);
+		/* Answered, not yet read: freed unread. */
+		while ((n = read(w->pipe[0], jobs, sizeof jobs)) > 0)
+			for (i = 0; i < n / (ssize_t)sizeof jobs[0]; i++) {
+				sodium_memzero(jobs[i]->pass,
+				    sizeof jobs[i]->pass);
+				free(jobs[i]->bans);
+				free(jobs[i]->keys);
+				free(jobs[i]);
+			}
+		close(w->pipe[0]);
+	}
+	if (w->pipe[1] != -1)
+		close(w->pipe[1]);
+	pthread_mutex_destroy(&w->mu);
+	pthread_cond_destroy(&w->cv);
+	if (w->st != NULL)
+		w->st->ops->free(w->st);
+	sodium_memzero(w->dummy, sizeof w->dummy);
+	free(w);
+}

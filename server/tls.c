@@ -1,0 +1,678 @@
+/* tls: the --tls listener kind: handshakes, and the TLS member transport. */
+#include "server-int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "line.h"
+#include "log.h"
+#include "ltime.h"
+#include "transport.h"
+
+/*
+ * A connection on a --tls listener shakes hands here first, inside the
+ * one loop and without blocking: SSL_do_handshake() each time its socket
+ * is ready, for at most TLS_HANDSHAKE_MS. It holds a seat meanwhile (it
+ * counts toward --max-clients and --max-per-ip, like a member), but the
+ * room knows nothing of it: a stalled, garbage or half-closed handshake
+ * is closed with a log line, and nobody sees it come or go. Once the
+ * handshake is done the socket and its SSL go to conn.c as a member whose
+ * transport is transport_tls: lines as for a TCP member, through
+ * SSL_read() and SSL_write().
+ *
+ * SSL_read() may leave decrypted bytes (or a whole record) in OpenSSL's
+ * buffers, which select() cannot see. A member whose read left some is
+ * put on the pending list; before the loop sleeps, tls_pending() reads
+ * those that are being read at all (not held by --flood) as if their
+ * socket were readable, and when some are still left, a timer of 0 ms
+ * makes sure select() does not sleep on them (the model: Redis's
+ * tlsProcessPendingData() in its beforeSleep).
+ */
+
+#define TLS_HANDSHAKE_MS	10000	/* to finish a handshake: then closed */
+#define TLS_TICK_MS		1000	/* handshake timer, when none is due */
+/*
+ * Plaintext per SSL_write(): four records. The log's bytes are gathered
+ * into one buffer first, as SSL has no writev(); the cipher copies them
+ * anyway.
+ */
+#define TLS_WRITE_MAX		(4 * 16384)
+
+/* A connection shaking hands. */
+struct tls_hs {
+	int		 fd;		/* the socket */
+	unsigned	 id;		/* connection number, for the log */
+	SSL		*ssl;		/* its TLS state */
+	struct tls	*t;		/* the server's TLS side */
+	int64_t		 deadline;	/* monotonic ms it must be done by */
+	struct peer	*slot;		/* its --max-per-ip count, or NULL */
+	union net_addr	 peer;		/* its address */
+	char		 addr[NET_ADDRSTRLEN]; /* peer, for the log */
+	struct tls_hs	*prev;		/* previous in tls->hs */
+	struct tls_hs	*next;		/* next in tls->hs */
+};
+
+/* A TLS member's transport state (c->tp_state). */
+struct tls_member {
+	SSL		*ssl;		/* its TLS state */
+	struct client	*c;		/* the member */
+	struct tls	*t;		/* the server's TLS side */
+	bool		 listed;	/* on t's pending list */
+	struct tls_member *pprev;	/* previous on the pending list */
+	struct tls_member *pnext;	/* next on the pending list */
+};
+
+/* The server's TLS side (s->tls): made by tls_init(), freed by tls_free(). */
+struct tls {
+	struct server	*srv;		/* its server */
+	SSL_CTX		*ctx;		/* certificate and key now served */
+	struct tls_hs	*hs;		/* handshakes going on, newest first */
+	size_t		 nhs;		/* how many */
+	struct tls_member *pending;	/* members with bytes SSL holds */
+	int		 kick;		/* 0 ms timer while some are left */
+	unsigned char	 wbuf[TLS_WRITE_MAX]; /* one SSL_write() at a time */
+};
+
+static void	tls_hs_io(struct loop *, int, int, void *);
+
+/* ---------------------------------------------------------------------
+ * Certificates
+ * ------------------------------------------------------------------- */
+
+/* The first error OpenSSL queued, as text; the queue is emptied. */
+static const char *
+tls_error(void)
+{
+	unsigned long e = ERR_peek_error();
+	const char *why = e != 0 ? ERR_reason_error_string(e) : NULL;
+
+	ERR_clear_error();
+	return why != NULL ? why : "unknown error";
+}
+
+/*
+ * A context serving cert (a chain, leaf first) and key, TLS 1.2 and
+ * later. Returns it, or NULL with why (a static string) set.
+ */
+static SSL_CTX *
+tls_ctx_new(const char *cert, const char *key, char *why, size_t len)
+{
+	SSL_CTX *ctx;
+
+	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL) {
+		snprintf(why, len, "%s", tls_error());
+		return NULL;
+	}
+	(void)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
+	/*
+	 * No renegotiation (a client could make us work for nothing), no
+	 * session tickets (a chat connection is long-lived: resuming buys
+	 * little and costs state). Idle members free their record buffers.
+	 */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION |
+	    SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
+#ifdef SSL_OP_IGNORE_UNEXPECTED_EOF
+	/* A peer that closes without close_notify has left, like a TCP EOF. */
+	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+#endif
+	(void)SSL_CTX_set_num_tickets(ctx, 0);
+	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
+		snprintf(why, len, "certificate %s: %s", cert, tls_error());
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+		snprintf(why, len, "key %s: %s", key, tls_error());
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	if (SSL_CTX_check_private_key(ctx) != 1) {
+		snprintf(why, len, "key %s does not match certificate %s: %s",
+		    key, cert, tls_error());
+		SSL_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+int
+tls_init(struct server *s)
+{
+	const struct server_config *cfg = s->cfg;
+	char why[512];
+
+	if ((s->tls = calloc(1, sizeof *s->tls)) == NULL) {
+		fprintf(stderr, "lobbyd: out of memory\n");
+		return -1;
+	}
+	s->tls->srv = s;
+	s->tls->kick = -1;
+	if ((s->tls->ctx = tls_ctx_new(cfg->tls_cert, cfg->tls_key, why,
+	    sizeof why)) == NULL) {
+		fprintf(stderr, "lobbyd: --tls: %s\n", why);
+		return -1;
+	}
+	return 0;
+}
+
+void
+tls_reload(struct server *s)
+{
+	struct tls *t = s->tls;
+	SSL_CTX *ctx;
+	char why[512];
+
+	if (t == NULL)
+		return;
+	/*
+	 * Members and handshakes going on keep the context they started
+	 * with (each SSL holds a reference): nobody is dropped.
+	 */
+	if ((ctx = tls_ctx_new(s->cfg->tls_cert, s->cfg->tls_key, why,
+	    sizeof why)) == NULL) {
+		log_error("tls: reload failed, still serving the old "
+		    "certificate: %s", why);
+		return;
+	}
+	SSL_CTX_free(t->ctx);
+	t->ctx = ctx;
+	log_info("tls: certificate %s and key %s reloaded", s->cfg->tls_cert,
+	    s->cfg->tls_key);
+}
+
+/* ---------------------------------------------------------------------
+ * Handshakes
+ * ------------------------------------------------------------------- */
+
+/* Unlink and free h, its SSL included, leaving its socket alone. */
+static void
+tls_hs_forget(struct tls *t, struct tls_hs *h)
+{
+	peers_put(&t->srv->peers, h->slot);
+	if (h->prev != NULL)
+		h->prev->next = h->next;
+	else
+		t->hs = h->next;
+	if (h->next != NULL)
+		h->next->prev = h->prev;
+	t->nhs--;
+	SSL_free(h->ssl);
+	free(h);
+}
+
+/* Close h's socket and free it: the one way out of a failed handshake. */
+static void
+tls_hs_close(struct tls *t, struct tls_hs *h, const char *why)
+{
+	struct server *s = t->srv;
+
+	loop_del(&s->loop, h->fd, LOOP_READ | LOOP_WRITE);
+	close(h->fd);
+	log_info("tls %u %s: handshake failed: %s", h->id, h->addr, why);
+	tls_hs_forget(t, h);
+	listener_resume(s);
+}
+
+/* Put member m on the pending list, if it is not on it. */
+static void
+tls_list(struct tls_member *m)
+{
+	struct tls *t = m->t;
+
+	if (m->listed)
+		return;
+	m->listed = true;
+	m->pprev = NULL;
+	m->pnext = t->pending;
+	if (t->pending != NULL)
+		t->pending->pprev = m;
+	t->pending = m;
+}
+
+/* Take member m off the pending list, if it is on it. */
+static void
+tls_unlist(struct tls_member *m)
+{
+	struct tls *t = m->t;
+
+	if (!m->listed)
+		return;
+	m->listed = false;
+	if (m->pprev != NULL)
+		m->pprev->pnext = m->pnext;
+	else
+		t->pending = m->pnext;
+	if (m->pnext != NULL)
+		m->pnext->pprev = m->pprev;
+	m->pprev = m->pnext = NULL;
+}
+
+/* h's handshake is done: its socket and SSL become a member's. */
+static void
+tls_hs_done(struct tls *t, struct tls_hs *h)
+{
+	struct server *s = t->srv;
+	struct tls_member *m;
+	union net_addr peer = h->peer;
+	char addr[NET_ADDRSTRLEN];
+	struct client *c;
+	int fd = h->fd;
+
+	if ((m = calloc(1, sizeof *m)) == NULL) {
+		tls_hs_close(t, h, "out of memory");
+		return;
+	}
+	m->ssl = h->ssl;
+	m->t = t;
+	h->ssl = NULL;
+	log_debug("tls %u %s: %s with %s", h->id, h->addr,
+	    SSL_get_version(m->ssl), SSL_get_cipher_name(m->ssl));
+	snprintf(addr, sizeof addr, "%s", h->addr);
+	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
+	/* Its seat goes from the handshake to the member. */
+	tls_hs_forget(t, h);
+	if ((c = conn_open(s, fd, &peer, addr, &transport_tls, m)) == NULL) {
+		log_warn("refused tls member %s: %s", addr, strerror(errno));
+		SSL_free(m->ssl);
+		free(m);
+		close(fd);
+		listener_resume(s);
+		return;
+	}
+	m->c = c;
+	/* It may have sent its first lines with its last handshake bytes. */
+	if (SSL_has_pending(m->ssl))
+		tls_list(m);
+}
+
+/* Go on with h's handshake: done, still going, or failed. */
+static void
+tls_hs_step(struct tls *t, struct tls_hs *h)
+{
+	struct server *s = t->srv;
+	int r, e;
+
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_do_handshake(h->ssl)) == 1) {
+		tls_hs_done(t, h);
+		return;
+	}
+	switch ((e = SSL_get_error(h->ssl, r))) {
+	case SSL_ERROR_WANT_READ:
+		loop_del(&s->loop, h->fd, LOOP_WRITE);
+		break;
+	case SSL_ERROR_WANT_WRITE:
+		(void)loop_add(&s->loop, h->fd, LOOP_WRITE, tls_hs_io, h);
+		break;
+	case SSL_ERROR_SYSCALL:
+		tls_hs_close(t, h, errno != 0 ? strerror(errno) :
+		    ERR_peek_error() != 0 ? tls_error() : "closed by the peer");
+		break;
+	default:
+		tls_hs_close(t, h, tls_error());
+		break;
+	}
+}
+
+/* h's socket is ready (either way): go on shaking hands. */
+static void
+tls_hs_io(struct loop *l, int fd, int mask, void *arg)
+{
+	struct tls_hs *h = arg;
+
+	(void)l;
+	(void)fd;
+	(void)mask;
+	tls_hs_step(h->t, h);
+}
+
+size_t
+tls_handshakes(const struct server *s)
+{
+	return s->tls != NULL ? s->tls->nhs : 0;
+}
+
+int
+tls_accept(struct server *s, int fd, const union net_addr *peer,
+    const char *addr)
+{
+	struct tls *t = s->tls;
+	struct tls_hs *h;
+
+	if ((h = calloc(1, sizeof *h)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	h->fd = fd;
+	h->t = t;
+	h->peer = *peer;
+	snprintf(h->addr, sizeof h->addr, "%s", addr);
+	if ((h->ssl = SSL_new(t->ctx)) == NULL || SSL_set_fd(h->ssl, fd) != 1) {
+		ERR_clear_error();
+		SSL_free(h->ssl);
+		free(h);
+		errno = ENOMEM;
+		return -1;
+	}
+	SSL_set_accept_state(h->ssl);
+	if (s->cfg->max_per_ip > 0 &&
+	    (h->slot = peers_get(&s->peers, peer)) == NULL &&
+	    errno == ENOMEM) {
+		SSL_free(h->ssl);
+		free(h);
+		return -1;
+	}
+	if (loop_add(&s->loop, fd, LOOP_READ, tls_hs_io, h) == -1) {
+		peers_put(&s->peers, h->slot);
+		SSL_free(h->ssl);
+		free(h);
+		return -1;
+	}
+	h->id = conn_new_id(s);
+	h->deadline = ltime_mono_ms() + TLS_HANDSHAKE_MS;
+	h->next = t->hs;
+	if (t->hs != NULL)
+		t->hs->prev = h;
+	t->hs = h;
+	t->nhs++;
+	log_debug("tls %u %s: handshake", h->id, h->addr);
+	return 0;
+}
+
+void
+tls_refuse(int fd, const char *peer, const char *why)
+{
+	/* No notice: it would not be TLS, and the peer could not read it. */
+	close(fd);
+	log_warn("refused %s: %s", peer, why);
+}
+
+int64_t
+tls_tick(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+	struct tls *t = s->tls;
+	struct tls_hs *h, *next;
+	int64_t now = ltime_mono_ms(), due = TLS_TICK_MS;
+
+	(void)l;
+	for (h = t->hs; h != NULL; h = next) {
+		next = h->next;
+		if (h->deadline > now) {
+			if (h->deadline - now < due)
+				due = h->deadline - now;
+			continue;
+		}
+		tls_hs_close(t, h, "not done within 10 s");
+	}
+	return due > 10 ? due : 10;
+}
+
+void
+tls_stop(struct server *s)
+{
+	struct tls *t = s->tls;
+
+	while (t != NULL && t->hs != NULL)
+		tls_hs_close(t, t->hs, "shutting down");
+}
+
+void
+tls_free(struct server *s)
+{
+	struct tls *t = s->tls;
+	struct tls_hs *h;
+
+	if (t == NULL)
+		return;
+	while ((h = t->hs) != NULL) {
+		close(h->fd);
+		tls_hs_forget(t, h);
+	}
+	SSL_CTX_free(t->ctx);
+	free(t);
+	s->tls = NULL;
+}
+
+/* ---------------------------------------------------------------------
+ * Bytes SSL holds that select() cannot see
+ * ------------------------------------------------------------------- */
+
+/* Timer: nothing to do; being due made select() not sleep. */
+static int64_t
+tls_kicked(struct loop *l, void *arg)
+{
+	struct tls *t = arg;
+
+	(void)l;
+	t->kick = -1;
+	return -1;
+}
+
+void
+tls_pending(struct server *s)
+{
+	struct tls *t = s->tls;
+	struct tls_member *m, *next, *list;
+	bool more = false;
+
+	if (t == NULL || t->pending == NULL)
+		return;
+	/* Each member once per pass: the fairness cap of a plain read. */
+	list = t->pending;
+	for (m = list; m != NULL; m = next) {
+		next = m->pnext;
+		if (m->c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) {
+			tls_unlist(m);
+			continue;
+		}
+		/* Held by --flood: left for when it is read again. */
+		if (!loop_has(&s->loop, m->c->fd, LOOP_READ))
+			continue;
+		tls_unlist(m);
+		conn_readable(m->c);
+	}
+	for (m = t->pending; m != NULL && !more; m = m->pnext)
+		more = loop_has(&s->loop, m->c->fd, LOOP_READ) &&
+		    !(m->c->flags & (CLIENT_CLOSING | CLIENT_SLOW));
+	if (more && t->kick == -1)
+		t->kick = loop_timer_add(&s->loop, 0, tls_kicked, t);
+}
+
+/* ---------------------------------------------------------------------
+ * The member transport
+ * ------------------------------------------------------------------- */
+
+/* What SSL's r (from a call that failed) means, as errno; -1. */
+static ssize_t
+tls_fail(SSL *ssl, int r, struct client *c, const char *op)
+{
+	int e = SSL_get_error(ssl, r);
+
+	switch (e) {
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		errno = EAGAIN;
+		return -1;
+	case SSL_ERROR_ZERO_RETURN:
+		/* close_notify: a clean end (only a read sees it). */
+		return 0;
+	case SSL_ERROR_SYSCALL:
+		if (errno == 0 && ERR_peek_error() == 0) {
+			/* EOF without close_notify: an end all the same. */
+			errno = EPIPE;
+			return strcmp(op, "read") == 0 ? 0 : -1;
+		}
+		break;
+	default:
+		break;
+	}
+	log_debug("client %u: tls %s: %s", c->id, op,
+	    errno != 0 && e == SSL_ERROR_SYSCALL ? strerror(errno) :
+	    tls_error());
+	ERR_clear_error();
+	errno = ECONNRESET;
+	return -1;
+}
+
+/*
+ * Read up to n plaintext bytes: record after record, until n are in or
+ * the socket has no more; then, if SSL still holds some, c goes on the
+ * pending list.
+ */
+static ssize_t
+tt_read(struct client *c, void *buf, size_t n)
+{
+	struct tls_member *m = c->tp_state;
+	size_t got = 0;
+	ssize_t r;
+	int k;
+
+	while (got < n) {
+		ERR_clear_error();
+		errno = 0;
+		k = SSL_read(m->ssl, (char *)buf + got, n - got > INT32_MAX ?
+		    INT32_MAX : (int)(n - got));
+		if (k > 0) {
+			got += (size_t)k;
+			continue;
+		}
+		if ((r = tls_fail(m->ssl, k, c, "read")) == -1 &&
+		    errno == EAGAIN)
+			break;
+		if (got > 0)
+			break;	/* the end, or the error, comes next time */
+		return r;
+	}
+	if (SSL_has_pending(m->ssl))
+		tls_list(m);
+	if (got == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return (ssize_t)got;
+}
+
+static int
+tt_input(struct client *c, char *p, size_t n)
+{
+	n = telnet_strip(&c->telnet, p, n);
+	return line_feed(&c->line, p, n, conn_line, c);
+}
+
+static void
+tt_eof(struct client *c)
+{
+	(void)line_finish(&c->line, conn_last_line, c);
+}
+
+static int
+tt_fill(struct client *c, struct rlog *l, struct iovec *iov, int max)
+{
+	return rlog_iov(l, &c->rd, iov, max);
+}
+
+/*
+ * Gather iov into the shared buffer and write it as records. A write
+ * that could not go on is retried by the next call with the same bytes
+ * first (conn.c offers them again from the same place), which is what
+ * SSL_write() asks of a retry.
+ */
+static ssize_t
+tt_writev(struct client *c, const struct iovec *iov, int cnt)
+{
+	struct tls_member *m = c->tp_state;
+	size_t len = 0, k;
+	int i, r;
+
+	for (i = 0; i < cnt && len < sizeof m->t->wbuf; i++) {
+		k = iov[i].iov_len;
+		if (k > sizeof m->t->wbuf - len)
+			k = sizeof m->t->wbuf - len;
+		memcpy(m->t->wbuf + len, iov[i].iov_base, k);
+		len += k;
+	}
+	if (len == 0)
+		return 0;
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_write(m->ssl, m->t->wbuf, (int)len)) > 0)
+		return r;
+	return tls_fail(m->ssl, r, c, "write");
+}
+
+static size_t
+tt_advance(struct client *c, struct rlog *l, size_t n)
+{
+	return rlog_advance(l, &c->rd, n);
+}
+
+static bool
+tt_unsent(const struct client *c, const struct rlog *l)
+{
+	return rlog_has_output(l, &c->rd);
+}
+
+static void
+tt_finish(struct client *c, const struct rlog *l)
+{
+	(void)c;
+	(void)l;
+}
+
+/* The last write is done: say close_notify if the socket takes it. */
+static void
+tt_close(struct client *c)
+{
+	struct tls_member *m = c->tp_state;
+
+	ERR_clear_error();
+	if (!(c->flags & CLIENT_SLOW))
+		(void)SSL_shutdown(m->ssl);
+	ERR_clear_error();
+	close(c->fd);
+}
+
+static void
+tt_trim(struct client *c)
+{
+	(void)c;
+}
+
+static void
+tt_free(void *state)
+{
+	struct tls_member *m = state;
+
+	if (m == NULL)
+		return;
+	tls_unlist(m);
+	SSL_free(m->ssl);
+	free(m);
+}
+
+const struct transport transport_tls = {
+	.name = "tls",
+	.read = tt_read,
+	.input = tt_input,
+	.eof = tt_eof,
+	.fill = tt_fill,
+	.writev = tt_writev,
+	.advance = tt_advance,
+	.unsent = tt_unsent,
+	.finish = tt_finish,
+	.close = tt_close,
+	.trim = tt_trim,
+	.free = tt_free,
+};

@@ -1,0 +1,78 @@
+/* tls_off: the --tls side of a lobbyd built without OpenSSL: none. */
+#include "server-int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <unistd.h>
+
+/*
+ * main.c refuses --tls in such a build; these only keep the rest of the
+ * server free of #ifdefs.
+ */
+
+int
+tls_init(struct server *s)
+{
+	(void)s;
+	fprintf(stderr, "lobbyd: built without TLS support\n");
+	return -1;
+}
+
+void
+tls_reload(struct server *s)
+{
+	(void)s;
+}
+
+int
+tls_accept(struct server *s, int fd, const union net_addr *peer,
+    const char *addr)
+{
+	(void)s;
+	(void)fd;
+	(void)peer;
+	(void)addr;
+	errno = ENOTSUP;
+	return -1;
+}
+
+void
+tls_refuse(int fd, const char *peer, const char *why)
+{
+	(void)peer;
+	(void)why;
+	close(fd);
+}
+
+size_t
+tls_handshakes(const struct server *s)
+{
+	(void)s;
+	return 0;
+}
+
+void
+tls_pending(struct server *s)
+{
+	(void)s;
+}
+
+int64_t
+tls_tick(struct loop *l, void *arg)
+{
+	(void)l;
+	(void)arg;
+	return -1;
+}
+
+void
+tls_stop(struct server *s)
+{
+	(void)s;
+}
+
+void
+tls_free(struct server *s)
+{
+	(void)s;
+}

@@ -1,0 +1,829 @@
+/* test_tls: --tls members: chat with TCP members, tools, handshakes, reload. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "harness.h"
+
+/*
+ * The keys are never committed: the suite makes a throwaway CA, a server
+ * certificate for "localhost" (and only that name), a second one for the
+ * reload, and a CA nobody trusts, with the openssl command, in a
+ * temporary directory, once. Without openssl the suite is skipped.
+ *
+ * The TLS client here is OpenSSL's, driven the way a test must: every
+ * wait bounded, what SSL decrypted ahead read before polling again.
+ */
+
+static char pki[64];		/* the temporary directory of the keys */
+
+/* A path in pki, in a static buffer (one of four, in turn). */
+static const char *
+pki_path(const char *name)
+{
+	static char bufs[4][128];
+	static int next;
+	char *b = bufs[next++ % 4];
+
+	snprintf(b, sizeof bufs[0], "%s/%s", pki, name);
+	return b;
+}
+
+/* Run a shell command in pki quietly; whether it exited 0. */
+static bool
+pki_run(const char *fmt, ...)
+{
+	char cmd[2048], full[2300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	snprintf(full, sizeof full, "cd '%s' && (%s) >/dev/null 2>&1", pki,
+	    cmd);
+	return system(full) == 0;
+}
+
+/* A server certificate NAME.pem/NAME.key for DNS:localhost, from CA. */
+static bool
+pki_server(const char *name, const char *ca, const char *cn)
+{
+	return pki_run("openssl req -newkey rsa:2048 -nodes -keyout %s.key "
+	    "-out %s.csr -subj /CN=%s && printf "
+	    "'subjectAltName=DNS:localhost\\n' > %s.ext && "
+	    "openssl x509 -req -in %s.csr -CA %s.pem -CAkey %s.key "
+	    "-CAcreateserial -out %s.pem -days 2 -extfile %s.ext",
+	    name, name, cn, name, name, ca, ca, name, name);
+}
+
+/* Make the keys once; false when openssl is missing or fails. */
+static bool
+pki_make(void)
+{
+	snprintf(pki, sizeof pki, "/tmp/lobby-tls-XXXXXX");
+	if (mkdtemp(pki) == NULL)
+		return false;
+	return pki_run("openssl req -x509 -newkey rsa:2048 -nodes -keyout "
+	    "ca.key -out ca.pem -days 2 -subj /CN=lobby-test-ca") &&
+	    pki_run("openssl req -x509 -newkey rsa:2048 -nodes -keyout "
+	    "other.key -out other.pem -days 2 -subj /CN=nobody-trusts-me") &&
+	    pki_server("srv", "ca", "first") &&
+	    pki_server("srv2", "ca", "second") &&
+	    pki_run("cp srv.pem live.pem && cp srv.key live.key");
+}
+
+/* ---------------------------------------------------------------------
+ * A TLS client
+ * ------------------------------------------------------------------- */
+
+struct tconn {
+	int	 fd;			/* the socket */
+	SSL	*ssl;			/* its TLS state */
+	char	 in[1 << 17];		/* plaintext read, not yet returned */
+	size_t	 inlen;			/* bytes at in */
+	char	 line[1 << 17];		/* the line t_line() returned last */
+};
+
+/*
+ * Connect to port on 127.0.0.1 and shake hands, checking the chain
+ * against ca (NULL: nothing checked) and the name host; max_version 0
+ * for any. Returns the connection, or NULL with why.
+ */
+static struct tconn *
+t_connect(unsigned port, const char *host, const char *ca, int max_version,
+    char *why, size_t len)
+{
+	struct sockaddr_in sin;
+	struct pollfd pfd;
+	struct tconn *t;
+	SSL_CTX *ctx;
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	int r, e;
+
+	t = calloc(1, sizeof *t);
+	assert_non_null(t);
+	t->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(t->fd >= 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(t->fd, (struct sockaddr *)&sin, sizeof sin),
+	    0);
+	assert_int_equal(fcntl(t->fd, F_SETFL, O_NONBLOCK), 0);
+	ctx = SSL_CTX_new(TLS_client_method());
+	assert_non_null(ctx);
+	if (max_version != 0) {
+		/* Let this client offer an old version at all. */
+		assert_int_equal(SSL_CTX_set_min_proto_version(ctx,
+		    TLS1_VERSION), 1);
+		assert_int_equal(SSL_CTX_set_max_proto_version(ctx,
+		    max_version), 1);
+		(void)SSL_CTX_set_cipher_list(ctx, "DEFAULT:@SECLEVEL=0");
+	}
+	if (ca != NULL) {
+		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+		assert_int_equal(SSL_CTX_load_verify_locations(ctx, ca, NULL),
+		    1);
+	}
+	t->ssl = SSL_new(ctx);
+	SSL_CTX_free(ctx);
+	assert_non_null(t->ssl);
+	SSL_set_fd(t->ssl, t->fd);
+	(void)SSL_set_tlsext_host_name(t->ssl, host);
+	if (ca != NULL)
+		assert_int_equal(SSL_set1_host(t->ssl, host), 1);
+	SSL_set_connect_state(t->ssl);
+	for (;;) {
+		ERR_clear_error();
+		if ((r = SSL_do_handshake(t->ssl)) == 1)
+			return t;
+		e = SSL_get_error(t->ssl, r);
+		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) ||
+		    h_now_ms() >= end)
+			break;
+		pfd.fd = t->fd;
+		pfd.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		(void)poll(&pfd, 1, 50);
+	}
+	snprintf(why, len, "%s", h_now_ms() >= end ? "timeout" :
+	    ERR_peek_error() != 0 ? ERR_reason_error_string(ERR_peek_error()) :
+	    "closed");
+	ERR_clear_error();
+	SSL_free(t->ssl);
+	close(t->fd);
+	free(t);
+	return NULL;
+}
+
+/* t_connect() that must succeed, trusting the test CA, as localhost. */
+static struct tconn *
+t_join(unsigned port)
+{
+	char why[256];
+	struct tconn *t = t_connect(port, "localhost", pki_path("ca.pem"), 0,
+	    why, sizeof why);
+
+	if (t == NULL)
+		fail_msg("TLS handshake failed: %s", why);
+	return t;
+}
+
+/* Send text as it is (bounded). */
+static void
+t_send(struct tconn *t, const char *text)
+{
+	size_t off = 0, n = strlen(text);
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	struct pollfd pfd;
+	int r;
+
+	while (off < n) {
+		ERR_clear_error();
+		r = SSL_write(t->ssl, text + off, (int)(n - off));
+		if (r > 0) {
+			off += (size_t)r;
+			continue;
+		}
+		assert_true(SSL_get_error(t->ssl, r) == SSL_ERROR_WANT_WRITE ||
+		    SSL_get_error(t->ssl, r) == SSL_ERROR_WANT_READ);
+		assert_true(h_now_ms() < end);
+		pfd.fd = t->fd;
+		pfd.events = POLLOUT | POLLIN;
+		(void)poll(&pfd, 1, 50);
+	}
+}
+
+/*
+ * The next line (without its LF) within ms, or NULL on timeout or end of
+ * stream (*eof set then, if not NULL).
+ */
+static const char *
+t_line_eof(struct tconn *t, int ms, bool *eof)
+{
+	long long end = h_now_ms() + ms;
+	struct pollfd pfd;
+	char *lf;
+	size_t n;
+	int r, e;
+
+	if (eof != NULL)
+		*eof = false;
+	for (;;) {
+		if ((lf = memchr(t->in, '\n', t->inlen)) != NULL) {
+			n = (size_t)(lf - t->in);
+			memcpy(t->line, t->in, n);
+			t->line[n] = '\0';
+			memmove(t->in, lf + 1, t->inlen - n - 1);
+			t->inlen -= n + 1;
+			return t->line;
+		}
+		if (t->inlen == sizeof t->in)
+			fail_msg("a line longer than %zu bytes", sizeof t->in);
+		ERR_clear_error();
+		r = SSL_read(t->ssl, t->in + t->inlen,
+		    (int)(sizeof t->in - t->inlen));
+		if (r > 0) {
+			t->inlen += (size_t)r;
+			continue;
+		}
+		e = SSL_get_error(t->ssl, r);
+		ERR_clear_error();
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
+			if (eof != NULL)
+				*eof = true;
+			return NULL;
+		}
+		if (h_now_ms() >= end)
+			return NULL;
+		pfd.fd = t->fd;
+		pfd.events = POLLIN;
+		(void)poll(&pfd, 1, 50);
+	}
+}
+
+static const char *
+t_line(struct tconn *t, int ms)
+{
+	return t_line_eof(t, ms, NULL);
+}
+
+/* Skip lines until one equals want; fail after H_TIMEOUT_MS. */
+static void
+t_expect_skip(struct tconn *t, const char *want)
+{
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	const char *l;
+
+	while (h_now_ms() < end)
+		if ((l = t_line(t, 200)) != NULL && strcmp(l, want) == 0)
+			return;
+	fail_msg("no line \"%s\" over TLS", want);
+}
+
+/* The next line must be want. */
+static void
+t_expect(struct tconn *t, const char *want)
+{
+	const char *l = t_line(t, H_TIMEOUT_MS);
+
+	if (l == NULL)
+		fail_msg("wanted \"%s\" over TLS, got nothing", want);
+	if (strcmp(l, want) != 0)
+		fail_msg("wanted \"%s\" over TLS, got \"%s\"", want, l);
+}
+
+static void
+t_close(struct tconn *t)
+{
+	if (t == NULL)
+		return;
+	SSL_free(t->ssl);
+	close(t->fd);
+	free(t);
+}
+
+/* The common name of the certificate t was served. */
+static void
+t_peer_cn(struct tconn *t, char *cn, size_t len)
+{
+	X509 *x = SSL_get1_peer_certificate(t->ssl);
+
+	assert_non_null(x);
+	cn[0] = '\0';
+	(void)X509_NAME_get_text_by_NID(X509_get_subject_name(x),
+	    NID_commonName, cn, (int)len);
+	X509_free(x);
+}
+
+/* ---------------------------------------------------------------------
+ * The server
+ * ------------------------------------------------------------------- */
+
+/* The port of the first "listening on tls:" line; 0 if none. */
+static unsigned
+tls_port(struct h_server *s)
+{
+	char *text = h_log(s), *p;
+	unsigned port = 0;
+
+	if (text != NULL && (p = strstr(text, "listening on tls:127.0.0.1:"))
+	    != NULL)
+		port = (unsigned)strtoul(p + strlen("listening on "
+		    "tls:127.0.0.1:"), NULL, 10);
+	free(text);
+	return port;
+}
+
+/*
+ * Start lobbyd with a plain listener on 127.0.0.1 and a TLS one, serving
+ * live.pem (which the reload test replaces), with the extra arguments.
+ * Returns the TLS port.
+ */
+static unsigned
+start_tls(struct h_server *s, ...)
+{
+	const char *args[32];
+	va_list ap;
+	int n = 0;
+	unsigned port;
+
+	args[n++] = "-b";
+	args[n++] = "127.0.0.1";
+	args[n++] = "--tls";
+	args[n++] = "127.0.0.1:0";
+	args[n++] = "--tls-cert";
+	args[n++] = pki_path("live.pem");
+	args[n++] = "--tls-key";
+	args[n++] = pki_path("live.key");
+	va_start(ap, s);
+	while (n < 31 && (args[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	args[n] = NULL;
+	assert_int_equal(h_startv(s, args), 0);
+	port = tls_port(s);
+	assert_true(port > 0);
+	return port;
+}
+
+/* Join over TLS and read the welcome: the nick it gives goes to nick. */
+static struct tconn *
+t_join_welcome(unsigned port, char *nick, size_t len)
+{
+	struct tconn *t = t_join(port);
+	const char *l = t_line(t, H_TIMEOUT_MS), *p;
+
+	assert_non_null(l);
+	p = strstr(l, "you are ");
+	assert_non_null(p);
+	p += strlen("you are ");
+	snprintf(nick, len, "%.*s", (int)strcspn(p, " "), p);
+	return t;
+}
+
+/* ---------------------------------------------------------------------
+ * Tests
+ * ------------------------------------------------------------------- */
+
+/* A TLS member and a TCP member talk; a burst of lines arrives whole. */
+static void
+test_tls_chat(void **state)
+{
+	struct h_server *s = *state;
+	struct tconn *t;
+	struct h_conn *c;
+	char nick[64], want[128], burst[200 * 40 + 1];
+	unsigned port = start_tls(s, NULL);
+	int i;
+
+	t = t_join_welcome(port, nick, sizeof nick);
+	t_send(t, "/nick tlsuser\n");
+	t_expect_skip(t, "*** guest1 is now tlsuser");
+	c = h_join_as(s, "plain");
+	t_expect(t, "*** guest1 joined");
+	t_expect(t, "*** guest1 is now plain");
+	t_send(t, "hello over tls\n");
+	h_expect_skip(c, "<tlsuser> hello over tls");
+	h_send(c, "hello in the clear\n");
+	t_expect(t, "<plain> hello in the clear");
+	/* Many lines in one write: several records, in order, none lost. */
+	burst[0] = '\0';
+	for (i = 0; i < 200; i++)
+		snprintf(burst + strlen(burst), sizeof burst - strlen(burst),
+		    "line %03d of the burst\n", i);
+	t_send(t, burst);
+	for (i = 0; i < 200; i++) {
+		snprintf(want, sizeof want, "<tlsuser> line %03d of the burst",
+		    i);
+		h_expect(c, want);
+	}
+	/* And the other way: what one pass writes crosses as records. */
+	for (i = 0; i < 200; i++) {
+		snprintf(want, sizeof want, "bulk %03d\n", i);
+		h_send(c, want);
+	}
+	for (i = 0; i < 200; i++) {
+		snprintf(want, sizeof want, "<plain> bulk %03d", i);
+		t_expect(t, want);
+	}
+	t_send(t, "/who\n");
+	t_expect(t, "*** 2 online: tlsuser plain");
+	t_send(t, "/quit\n");
+	h_expect_skip(c, "*** tlsuser left");
+	assert_true(h_log_has(s, "tlsuser left (quit)", H_TIMEOUT_MS));
+	t_close(t);
+	h_close(c);
+	h_stop(s);
+}
+
+/* A client offering only TLS 1.1 is refused; nobody sees it. */
+static void
+test_tls_old_version(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *c;
+	struct tconn *t;
+	char why[256];
+	unsigned port = start_tls(s, NULL);
+
+	c = h_join_as(s, "watcher");
+	t = t_connect(port, "localhost", pki_path("ca.pem"), TLS1_1_VERSION,
+	    why, sizeof why);
+	assert_null(t);
+	assert_true(h_log_has(s, "handshake failed: unsupported protocol",
+	    H_TIMEOUT_MS));
+	h_nothing(c);
+	/* TLS 1.2 is still taken. */
+	t = t_connect(port, "localhost", pki_path("ca.pem"), TLS1_2_VERSION,
+	    why, sizeof why);
+	if (t == NULL)
+		fail_msg("TLS 1.2 refused: %s", why);
+	h_expect_skip(c, "*** guest1 joined");
+	t_close(t);
+	h_close(c);
+	h_stop(s);
+}
+
+/*
+ * Handshakes that go nowhere: garbage and a half-closed one are closed at
+ * once, a silent one and one stalled half-way at 10 s; meanwhile a TCP
+ * member's /who is answered at once every time, and nobody sees any of
+ * them join or leave.
+ */
+static void
+test_tls_stalled_handshakes(void **state)
+{
+	struct h_server *s = *state;
+	static const char garbage[] = "GET / HTTP/1.0\r\n\r\n";
+	/* The start of a TLS 1.2 ClientHello record, cut short. */
+	static const unsigned char half[] = { 0x16, 0x03, 0x01, 0x02, 0x00,
+	    0x01, 0x00, 0x01, 0xfc, 0x03, 0x03 };
+	struct h_conn *c, *silent, *stalled, *junk, *shut;
+	long long start, t0, worst = 0;
+	unsigned port = start_tls(s, NULL);
+	const char *l;
+
+	c = h_join_as(s, "watcher");
+	start = h_now_ms();
+	silent = h_connect_tcp("127.0.0.1", port);
+	stalled = h_connect_tcp("127.0.0.1", port);
+	junk = h_connect_tcp("127.0.0.1", port);
+	shut = h_connect_tcp("127.0.0.1", port);
+	assert_int_equal(h_send_raw(stalled, half, sizeof half), 0);
+	assert_int_equal(h_send_raw(junk, garbage, sizeof garbage - 1), 0);
+	assert_int_equal(shutdown(shut->fd, SHUT_WR), 0);
+	assert_true(h_eof(junk, H_TIMEOUT_MS));
+	assert_true(h_eof(shut, H_TIMEOUT_MS));
+	/* The others wait: the watcher is served at once all along. */
+	while (h_now_ms() - start < 8500) {
+		t0 = h_now_ms();
+		h_send(c, "/who\n");
+		l = h_line(c, H_TIMEOUT_MS);
+		assert_non_null(l);
+		assert_string_equal(l, "*** 1 online: watcher");
+		if (h_now_ms() - t0 > worst)
+			worst = h_now_ms() - t0;
+		h_sleep_ms(250);
+	}
+	/* Generous: a loaded machine, valgrind; a stall would be seconds. */
+	assert_true(worst < H_TIMEOUT_MS / 5);
+	/* Not before 10 s, but soon after. */
+	assert_false(h_eof(silent, 0));
+	assert_false(h_eof(stalled, 0));
+	assert_true(h_eof(silent, H_TIMEOUT_MS));
+	assert_true(h_eof(stalled, H_TIMEOUT_MS));
+	assert_true(h_log_has(s, "handshake failed: not done within 10 s",
+	    H_TIMEOUT_MS));
+	h_nothing(c);
+	h_close(silent);
+	h_close(stalled);
+	h_close(junk);
+	h_close(shut);
+	h_close(c);
+	h_stop(s);
+}
+
+/* Handshakes hold seats: --max-clients and --max-per-ip count them. */
+static void
+test_tls_seats(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c;
+	unsigned port = start_tls(s, "--max-per-ip", "2", NULL);
+
+	/* Two handshakes that never end hold both seats of 127.0.0.1. */
+	a = h_connect_tcp("127.0.0.1", port);
+	b = h_connect_tcp("127.0.0.1", port);
+	/* A third from the same address is closed at once. */
+	c = h_connect_tcp("127.0.0.1", port);
+	assert_true(h_eof(c, H_TIMEOUT_MS));
+	assert_false(h_eof(a, 0));
+	assert_false(h_eof(b, 0));
+	assert_true(h_log_has(s, "--max-per-ip connections from that address",
+	    H_TIMEOUT_MS));
+	h_close(c);
+	h_close(a);
+	h_close(b);
+	h_stop(s);
+}
+
+/*
+ * SIGUSR2: a new pair is served to newcomers while a member stays on;
+ * a bad new pair is logged and the one in use kept.
+ */
+static void
+test_tls_reload(void **state)
+{
+	struct h_server *s = *state;
+	struct tconn *t, *u;
+	struct h_conn *c;
+	char nick[64], cn[64];
+	unsigned port = start_tls(s, NULL);
+
+	t = t_join_welcome(port, nick, sizeof nick);
+	t_peer_cn(t, cn, sizeof cn);
+	assert_string_equal(cn, "first");
+	c = h_join_as(s, "plain");
+	t_expect(t, "*** guest2 joined");
+	t_expect(t, "*** guest2 is now plain");
+
+	assert_true(pki_run("cp srv2.pem live.pem && cp srv2.key live.key"));
+	assert_int_equal(kill(s->pid, SIGUSR2), 0);
+	assert_true(h_log_has(s, "reloaded", H_TIMEOUT_MS));
+	u = t_join(port);
+	t_peer_cn(u, cn, sizeof cn);
+	assert_string_equal(cn, "second");
+	t_close(u);
+	/* The member on the old certificate never noticed. */
+	t_send(t, "still here\n");
+	h_expect_skip(c, "<guest1> still here");
+	h_send(c, "and you are\n");
+	t_expect_skip(t, "<plain> and you are");
+
+	/* A key that does not match: kept out, the second pair stays. */
+	assert_true(pki_run("cp srv.key live.key"));
+	assert_int_equal(kill(s->pid, SIGUSR2), 0);
+	assert_true(h_log_has(s, "reload failed", H_TIMEOUT_MS));
+	u = t_join(port);
+	t_peer_cn(u, cn, sizeof cn);
+	assert_string_equal(cn, "second");
+	t_close(u);
+	/* A file that is not there at all: the same. */
+	assert_true(pki_run("rm live.pem"));
+	assert_int_equal(kill(s->pid, SIGUSR2), 0);
+	assert_true(h_log_has(s, "reload failed, still serving the old "
+	    "certificate: certificate ", H_TIMEOUT_MS));
+	u = t_join(port);
+	t_peer_cn(u, cn, sizeof cn);
+	assert_string_equal(cn, "second");
+	t_close(u);
+	t_send(t, "after the bad pairs\n");
+	h_expect_skip(c, "<guest1> after the bad pairs");
+	t_close(t);
+	h_close(c);
+	h_stop(s);
+	assert_true(pki_run("cp srv.pem live.pem && cp srv.key live.key"));
+}
+
+/* A TLS member that does not read is dropped as too slow, as over TCP. */
+static void
+test_tls_slow_reader(void **state)
+{
+	struct h_server *s = *state;
+	struct tconn *t;
+	struct h_conn *c;
+	char nick[64], line[1100];
+	unsigned port = start_tls(s, "--sendq", "65536", NULL);
+	int i, small = 4096;
+
+	t = t_join_welcome(port, nick, sizeof nick);
+	assert_int_equal(setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &small,
+	    sizeof small), 0);
+	c = h_join_as(s, "talker");
+	memset(line, 'x', 1000);
+	line[1000] = '\n';
+	line[1001] = '\0';
+	for (i = 0; i < 3000 && !h_log_has(s, "left (too slow)", 0); i++)
+		h_send(c, line);
+	assert_true(h_log_has(s, "guest1 left (too slow)", H_TIMEOUT_MS));
+	h_expect_skip(c, "*** guest1 left (too slow)");
+	t_close(t);
+	h_close(c);
+	h_stop(s);
+}
+
+/* --flood holds a TLS member's lines and loses none (bytes SSL holds
+ * wait for the hold to end). */
+static void
+test_tls_flood(void **state)
+{
+	struct h_server *s = *state;
+	struct tconn *t;
+	struct h_conn *c;
+	char nick[64], want[128], burst[30 * 16 + 1];
+	unsigned port = start_tls(s, "--flood", "10/5", NULL);
+	long long start;
+	int i;
+
+	t = t_join_welcome(port, nick, sizeof nick);
+	c = h_join_as(s, "reader");
+	burst[0] = '\0';
+	for (i = 0; i < 30; i++)
+		snprintf(burst + strlen(burst), sizeof burst - strlen(burst),
+		    "flood %02d\n", i);
+	start = h_now_ms();
+	t_send(t, burst);
+	for (i = 0; i < 30; i++) {
+		snprintf(want, sizeof want, "<%s> flood %02d", nick, i);
+		h_expect_skip(c, want);
+	}
+	/* 30 lines at 10 a second with 5 at once: at least 2 s. */
+	assert_true(h_now_ms() - start >= 2000);
+	t_close(t);
+	h_close(c);
+	h_stop(s);
+}
+
+/* lobby --tls: verifies the chain and the name, and says why not. */
+static void
+test_tls_client(void **state)
+{
+	struct h_server *s = *state;
+	char cmd[1024], portstr[16], *out;
+	unsigned port = start_tls(s, NULL);
+	FILE *p;
+	size_t n;
+	int st;
+
+	snprintf(portstr, sizeof portstr, "%u", port);
+	/* Verified against --ca, by name: joins and talks. */
+	snprintf(cmd, sizeof cmd, "printf 'hi from lobby\\n/who\\n/quit\\n' | "
+	    "timeout 20 '%s' --tls --ca '%s' localhost %s 2>&1", h_lobby_path(),
+	    pki_path("ca.pem"), portstr);
+	out = calloc(1, 65536);
+	assert_non_null(out);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, 65535, p);
+	out[n] = '\0';
+	st = pclose(p);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_non_null(strstr(out, "*** 1 online: guest1"));
+	assert_true(h_log_has(s, "joined as guest1", H_TIMEOUT_MS));
+
+	/* The right CA but another name than the certificate's. */
+	snprintf(cmd, sizeof cmd, "printf '/quit\\n' | timeout 20 '%s' --tls "
+	    "--ca '%s' 127.0.0.1 %s 2>&1", h_lobby_path(), pki_path("ca.pem"),
+	    portstr);
+	p = popen(cmd, "r");
+	n = fread(out, 1, 65535, p);
+	out[n] = '\0';
+	st = pclose(p);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	if (strstr(out, "certificate refused: wrong host") == NULL)
+		fail_msg("no wrong host: %s", out);
+
+	/* A CA that did not sign it. */
+	snprintf(cmd, sizeof cmd, "printf '/quit\\n' | timeout 20 '%s' --tls "
+	    "--ca '%s' localhost %s 2>&1", h_lobby_path(),
+	    pki_path("other.pem"), portstr);
+	p = popen(cmd, "r");
+	n = fread(out, 1, 65535, p);
+	out[n] = '\0';
+	st = pclose(p);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	if (strstr(out, "certificate refused: unknown CA") == NULL)
+		fail_msg("no unknown CA: %s", out);
+
+	/* --insecure: joins all the same, and says it checked nothing. */
+	snprintf(cmd, sizeof cmd, "printf '/who\\n/quit\\n' | timeout 20 '%s' "
+	    "--tls --insecure 127.0.0.1 %s 2>&1", h_lobby_path(), portstr);
+	p = popen(cmd, "r");
+	n = fread(out, 1, 65535, p);
+	out[n] = '\0';
+	st = pclose(p);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	assert_non_null(strstr(out, "--insecure: the server's certificate is "
+	    "not checked"));
+	assert_non_null(strstr(out, "online:"));
+	free(out);
+	h_stop(s);
+}
+
+/* Whether the program is on PATH. */
+static bool
+have(const char *prog)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof cmd, "command -v %s >/dev/null 2>&1", prog);
+	return system(cmd) == 0;
+}
+
+/*
+ * A TLS tool joins as nick: it sends a line and /quit (after a pause, so
+ * that the handshake is done), c sees it come, talk and go, and what the
+ * tool printed holds its welcome. Returns false when the tool is missing.
+ */
+static bool
+tool_joins(struct h_conn *c, const char *tool, const char *fmt,
+    unsigned port, const char *nick)
+{
+	char cmd[1024], conn[256], want[128], *out;
+	FILE *p;
+	size_t n;
+
+	if (!have(tool))
+		return false;
+	snprintf(conn, sizeof conn, fmt, port, pki_path("ca.pem"));
+	snprintf(cmd, sizeof cmd, "(sleep 1; printf 'via %s\\n/quit\\n'; "
+	    "sleep 2) | timeout 20 %s 2>&1", tool, conn);
+	out = calloc(1, 65536);
+	assert_non_null(out);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, 65535, p);
+	out[n] = '\0';
+	(void)pclose(p);
+	if (strstr(out, "*** welcome to lobby, you are guest") == NULL)
+		fail_msg("%s: no welcome in: %s", tool, out);
+	snprintf(want, sizeof want, "*** %s joined", nick);
+	h_expect_skip(c, want);
+	snprintf(want, sizeof want, "<%s> via %s", nick, tool);
+	h_expect_skip(c, want);
+	snprintf(want, sizeof want, "*** %s left", nick);
+	h_expect_skip(c, want);
+	free(out);
+	return true;
+}
+
+/* openssl s_client, socat OPENSSL: and ncat --ssl, each verifying. */
+static void
+test_tls_tools(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *c;
+	unsigned port = start_tls(s, NULL);
+	int ran = 0;
+
+	c = h_join_as(s, "watcher");
+	ran += tool_joins(c, "openssl", "openssl s_client -quiet -connect "
+	    "127.0.0.1:%u -servername localhost -verify_return_error "
+	    "-verify_hostname localhost -CAfile %s", port, "guest1");
+	ran += tool_joins(c, "socat", "socat - OPENSSL:localhost:%u,"
+	    "cafile=%s", port, "guest1");
+	ran += tool_joins(c, "ncat", "ncat --ssl --ssl-verify "
+	    "--ssl-trustfile %2$s localhost %1$u", port, "guest1");
+	h_close(c);
+	h_stop(s);
+	if (ran < 3)
+		h_skip("openssl, socat or ncat missing");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		h_test(test_tls_chat),
+		h_test(test_tls_old_version),
+		h_test(test_tls_seats),
+		h_test(test_tls_reload),
+		h_test(test_tls_slow_reader),
+		h_test(test_tls_flood),
+		h_test(test_tls_client),
+		h_test(test_tls_tools),
+		h_test(test_tls_stalled_handshakes),
+	};
+	int rc;
+
+	signal(SIGPIPE, SIG_IGN);
+	if (!pki_make()) {
+		fprintf(stderr, "openssl cannot make the test keys: skipped\n");
+		return 77;
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	(void)pki_run("rm -f *.pem *.key *.csr *.ext *.srl");
+	(void)rmdir(pki);
+	return rc;
+}

@@ -1,0 +1,743 @@
+/* test_accounts: the account and operator commands over a fake store. */
+#include "room_helpers.h"
+
+#include "accounts.h"
+
+/*
+ * The commands hand slow work to submit(); here a fake keeps the jobs
+ * and the test answers them (status, found nick) through
+ * accounts_done(), as the worker thread would. The clock and the timer
+ * are fakes too: time moves when the test says.
+ */
+
+#define AX_JOBS	32
+
+struct ax {
+	struct fx	*f;		/* the room's world */
+	struct accounts	 acc;		/* under test */
+	struct acct_job	*jobs[AX_JOBS];	/* handed over, not answered yet */
+	size_t		 njobs;		/* how many */
+	bool		 full;		/* the fake worker refuses jobs */
+	int64_t		 now;		/* the clock, Unix ms */
+	int64_t		 planned;	/* the last schedule() ms, or -1 */
+};
+
+static const char *const ax_ops[] = { "alice" };
+
+static int
+ax_submit(void *arg, struct acct_job *j)
+{
+	struct ax *x = arg;
+
+	if (x->full || x->njobs == AX_JOBS)
+		return -1;
+	x->jobs[x->njobs++] = j;
+	return 0;
+}
+
+static void
+ax_schedule(void *arg, int64_t ms)
+{
+	struct ax *x = arg;
+
+	if (x->planned == -1 || ms < x->planned)
+		x->planned = ms;
+}
+
+static int64_t
+ax_clock(void *arg)
+{
+	return ((struct ax *)arg)->now;
+}
+
+static int
+ax_setup(void **state)
+{
+	struct ax *x;
+	void *fs;
+
+	if (fx_setup(&fs) == -1 || (x = calloc(1, sizeof *x)) == NULL)
+		return -1;
+	x->f = fs;
+	accounts_init(&x->acc, true, ax_ops, 1);
+	x->acc.submit = ax_submit;
+	x->acc.submit_arg = x;
+	x->acc.schedule = ax_schedule;
+	x->acc.schedule_arg = x;
+	x->acc.clock = ax_clock;
+	x->acc.clock_arg = x;
+	x->now = 1700000000000LL;
+	x->planned = -1;
+	x->f->r.accounts = &x->acc;
+	*state = x;
+	return 0;
+}
+
+static int
+ax_teardown(void **state)
+{
+	struct ax *x = *state;
+	void *fs = x->f;
+	size_t i;
+
+	for (i = 0; i < x->njobs; i++)
+		free(x->jobs[i]);
+	accounts_free(&x->acc);
+	fx_teardown(&fs);
+	free(x);
+	return 0;
+}
+
+/* The oldest job not answered yet, taken off the list. */
+static struct acct_job *
+ax_take(struct ax *x)
+{
+	struct acct_job *j;
+
+	assert_true(x->njobs > 0);
+	j = x->jobs[0];
+	memmove(&x->jobs[0], &x->jobs[1], --x->njobs * sizeof x->jobs[0]);
+	return j;
+}
+
+/* Answer the oldest job with status (and, for a login, found). */
+static void
+ax_answer(struct ax *x, enum acct_status status, const char *found)
+{
+	struct acct_job *j = ax_take(x);
+
+	j->status = status;
+	if (found != NULL)
+		snprintf(j->found, sizeof j->found, "%s", found);
+	accounts_done(&x->acc, &x->f->r, j);
+	room_settle(&x->f->r);
+}
+
+/* Whether the room's log holds needle. */
+static bool
+ax_logged(const struct fx *f, const char *needle)
+{
+	const char *p = buf_peek(&f->log);
+	size_t n = buf_used(&f->log), k = strlen(needle), i;
+
+	for (i = 0; p != NULL && i + k <= n; i++)
+		if (memcmp(p + i, needle, k) == 0)
+			return true;
+	return false;
+}
+
+/* A member named nick from address addr ("10.0.0.1"), drained. */
+static struct client *
+ax_member(struct ax *x, const char *nick, const char *addr)
+{
+	struct client *c = fx_member(x->f, nick);
+
+	snprintf(c->addr, sizeof c->addr, "%s:40000", addr);
+	return c;
+}
+
+/* alice, registered and logged in: an operator. */
+static struct client *
+ax_op(struct ax *x)
+{
+	struct client *a = ax_member(x, "alice", "10.0.0.1");
+
+	assert_int_equal(accounts_add_key(&x->acc, "alice"), 0);
+	snprintf(a->account, sizeof a->account, "alice");
+	return a;
+}
+
+/* ---------------------------------------------------------------------
+ * Off, and who may do what
+ * ------------------------------------------------------------------- */
+
+static void
+test_off(void **state)
+{
+	struct fx *f = *state;
+	struct client *a = fx_member(f, "alice");
+	static const struct fx_case cases[] = {
+		{ "/register secret123",
+		    "!!! accounts are off on this server\n" },
+		{ "/LOGIN alice secret123",
+		    "!!! accounts are off on this server\n" },
+		{ "/kick bob", "!!! permission denied\n" },
+		{ "/ban bob", "!!! permission denied\n" },
+		{ "/bans", "!!! permission denied\n" },
+		{ "/mute bob", "!!! permission denied\n" },
+		{ "/nick bob", "*** alice is now bob\n" },
+	};
+
+	fx_cases(f, a, cases);
+}
+
+static void
+test_not_op(void **state)
+{
+	struct ax *x = *state;
+	struct client *b = ax_member(x, "bob", "10.0.0.2");
+	static const struct fx_case cases[] = {
+		{ "/kick alice", "!!! permission denied\n" },
+		{ "/ban alice 5 no", "!!! permission denied\n" },
+		{ "/unban alice", "!!! permission denied\n" },
+		{ "/bans", "!!! permission denied\n" },
+		{ "/mute alice", "!!! permission denied\n" },
+		{ "/unmute alice", "!!! permission denied\n" },
+	};
+
+	fx_cases(x->f, b, cases);
+	/* Registered, logged in, but not an --op. */
+	snprintf(b->account, sizeof b->account, "bob");
+	fx_cases(x->f, b, cases);
+	assert_int_equal(x->njobs, 0);
+}
+
+/* ---------------------------------------------------------------------
+ * /register
+ * ------------------------------------------------------------------- */
+
+static void
+test_register(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *g = fx_member(f, NULL), *b, *c;
+	struct acct_job *j;
+	static const struct fx_case cases[] = {
+		{ "/register", "!!! usage: /register PASSWORD\n" },
+		{ "/register short", "!!! password must be 8 to 128 bytes\n" },
+		{ "/register " "0123456789012345678901234567890123456789"
+		    "0123456789012345678901234567890123456789"
+		    "0123456789012345678901234567890123456789"
+		    "012345678",
+		    "!!! password must be 8 to 128 bytes\n" },
+	};
+
+	fx_say(f, g, "/register secret123");
+	fx_expect(f, g, "!!! choose a nick first\n");
+	b = ax_member(x, "Bob", "10.0.0.2");
+	fx_cases(f, b, cases);
+	assert_int_equal(x->njobs, 0);
+	fx_say(f, b, "/register secret 123");
+	fx_silent(f, b);
+	assert_int_equal(x->njobs, 1);
+	j = x->jobs[0];
+	assert_int_equal(j->kind, ACCT_JOB_REGISTER);
+	assert_string_equal(j->nick, "Bob");
+	assert_string_equal(j->key, "bob");
+	/* The password whole, spaces and all; never in the log. */
+	assert_int_equal(j->passlen, 10);
+	assert_memory_equal(j->pass, "secret 123", 10);
+	ax_answer(x, ACCT_OK, NULL);
+	assert_true(ax_logged(f, "registered Bob"));
+	assert_false(ax_logged(f, "secret"));
+	fx_expect(f, b, "*** nick Bob is now registered to you\n");
+	assert_string_equal(b->account, "bob");
+	/* Now protected, whatever the case. */
+	c = ax_member(x, "carol", "10.0.0.3");
+	fx_say(f, c, "/nick BOB");
+	fx_expect(f, c, "!!! nick BOB is registered: /login BOB PASSWORD\n");
+	/* A second registration of the same nick. */
+	fx_say(f, b, "/register another1");
+	fx_expect(f, b, "!!! nick Bob is already registered\n");
+	/* Its owner may change case. */
+	fx_say(f, b, "/nick bob");
+	fx_expect(f, b, "*** Bob is now bob\n");
+	fx_drain_all(f);
+	/* Another instance took it first: the store says taken. */
+	fx_say(f, c, "/register secret123");
+	ax_answer(x, ACCT_NO, NULL);
+	fx_expect(f, c, "!!! nick carol is already registered\n");
+	assert_string_equal(c->account, "");
+	/* The store failed. */
+	fx_say(f, c, "/nick dave");
+	fx_drain_all(f);
+	fx_say(f, c, "/register secret123");
+	ax_answer(x, ACCT_ERROR, NULL);
+	fx_expect(f, c, "!!! accounts unavailable, try again later\n");
+}
+
+static void
+test_busy(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *b = ax_member(x, "bob", "10.0.0.2");
+	size_t i;
+
+	for (i = 0; i < ACCT_QUEUE_MAX; i++) {
+		fx_say(f, b, "/login carol secret123");
+		fx_silent(f, b);
+	}
+	fx_say(f, b, "/login carol secret123");
+	fx_expect(f, b, "!!! busy, try again\n");
+	fx_say(f, b, "/register secret123");
+	fx_expect(f, b, "!!! busy, try again\n");
+	assert_int_equal(x->njobs, ACCT_QUEUE_MAX);
+	/* One answered: room for one more. */
+	ax_answer(x, ACCT_NO, NULL);
+	fx_expect(f, b, "!!! login failed\n");
+	fx_say(f, b, "/register secret123");
+	fx_silent(f, b);
+	/* A worker that refuses (stopping) is busy too. */
+	ax_answer(x, ACCT_NO, NULL);
+	fx_drain_all(f);
+	x->full = true;
+	fx_say(f, b, "/register secret123");
+	fx_expect(f, b, "!!! busy, try again\n");
+}
+
+/* ---------------------------------------------------------------------
+ * /login
+ * ------------------------------------------------------------------- */
+
+static void
+test_login(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *g = fx_member(f, NULL), *o;
+	struct acct_job *j;
+
+	snprintf(g->addr, sizeof g->addr, "10.0.0.5:4000");
+	fx_say(f, g, "/login");
+	fx_expect(f, g, "!!! usage: /login NICK PASSWORD\n");
+	fx_say(f, g, "/login bob");
+	fx_expect(f, g, "!!! usage: /login NICK PASSWORD\n");
+	fx_say(f, g, "/login bob secret123");
+	fx_silent(f, g);
+	j = x->jobs[0];
+	assert_int_equal(j->kind, ACCT_JOB_LOGIN);
+	assert_string_equal(j->key, "bob");
+	assert_string_equal(j->addr, "10.0.0.5");
+	assert_memory_equal(j->pass, "secret123", 9);
+	/* Unknown nick and wrong password: the worker says the same. */
+	ax_answer(x, ACCT_NO, NULL);
+	fx_expect(f, g, "!!! login failed\n");
+	/* Success: renamed to the nick as registered, and told. */
+	o = fx_member(f, "other");
+	fx_say(f, g, "/login BOB secret123");
+	ax_answer(x, ACCT_OK, "Bob");
+	fx_expect(f, g, "*** guest1 is now Bob\n*** you are logged in as Bob\n");
+	fx_expect(f, o, "*** guest1 is now Bob\n");
+	assert_string_equal(g->account, "bob");
+	/* The member left before the answer: nothing to anyone. */
+	fx_say(f, o, "/login carol secret123");
+	room_leave(&f->r, o, NULL, "quit");
+	fx_drain_all(f);
+	ax_answer(x, ACCT_OK, "carol");
+	fx_silent(f, g);
+	assert_string_equal(o->account, "");
+}
+
+static void
+test_login_elsewhere(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *old, *g, *w;
+
+	old = ax_member(x, "bob", "10.0.0.2");
+	snprintf(old->account, sizeof old->account, "bob");
+	w = fx_member(f, "watcher");
+	g = fx_member(f, NULL);
+	fx_say(f, g, "/login bob secret123");
+	ax_answer(x, ACCT_OK, "bob");
+	fx_expect(f, old, "*** logged in from elsewhere\n");
+	assert_false(fx_is_member(f, old));
+	fx_expect(f, w, "*** bob left (logged in from elsewhere)\n"
+	    "*** guest1 is now bob\n");
+	fx_expect(f, g, "*** bob left (logged in from elsewhere)\n"
+	    "*** guest1 is now bob\n*** you are logged in as bob\n");
+}
+
+static void
+test_login_throttle(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *g = ax_member(x, "guest", "10.0.0.7");
+	struct client *h = ax_member(x, "other", "10.0.0.8");
+	int i;
+
+	for (i = 0; i < ACCT_FAILS_MAX; i++) {
+		fx_say(f, g, "/login bob wrongpass");
+		ax_answer(x, ACCT_NO, NULL);
+		fx_expect(f, g, "!!! login failed\n");
+		x->now += 1000;
+	}
+	/* The sixth within the minute is not even tried. */
+	fx_say(f, g, "/login bob secret123");
+	fx_expect(f, g, "!!! too many login attempts, wait a minute\n");
+	assert_int_equal(x->njobs, 0);
+	/* Per address: another one may go on. */
+	fx_say(f, h, "/login bob secret123");
+	assert_int_equal(x->njobs, 1);
+	ax_answer(x, ACCT_NO, NULL);
+	fx_drain_all(f);
+	/* A minute after the first failure, one more try. */
+	x->now += ACCT_FAILS_MS - 5000;
+	fx_say(f, g, "/login bob secret123");
+	assert_int_equal(x->njobs, 1);
+	ax_answer(x, ACCT_NO, NULL);
+	fx_expect(f, g, "!!! login failed\n");
+	fx_say(f, g, "/login bob secret123");
+	fx_expect(f, g, "!!! too many login attempts, wait a minute\n");
+	/* Failures without a job count too: a nick that cannot be one. */
+	x->now += 2 * ACCT_FAILS_MS;
+	for (i = 0; i < ACCT_FAILS_MAX; i++) {
+		fx_say(f, g, "/login no.such.nick secret123");
+		fx_expect(f, g, "!!! login failed\n");
+	}
+	fx_say(f, g, "/login bob secret123");
+	fx_expect(f, g, "!!! too many login attempts, wait a minute\n");
+	assert_int_equal(x->njobs, 0);
+}
+
+static void
+test_login_banned(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *g = ax_member(x, "guest", "10.0.0.7");
+	struct client *w = fx_member(f, "watcher");
+	struct acct_job *j;
+
+	fx_say(f, g, "/login bob secret123");
+	j = x->jobs[0];
+	snprintf(j->ban.reason, sizeof j->ban.reason, "spam");
+	ax_answer(x, ACCT_BANNED, "bob");
+	fx_expect(f, g, "!!! you are banned: spam\n");
+	assert_false(fx_is_member(f, g));
+	fx_expect(f, w, "*** guest left\n");
+}
+
+/* ---------------------------------------------------------------------
+ * Operators
+ * ------------------------------------------------------------------- */
+
+static void
+test_kick(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x), *b, *c;
+
+	b = ax_member(x, "bob", "10.0.0.2");
+	c = ax_member(x, "carol", "10.0.0.3");
+	fx_say(f, a, "/kick");
+	fx_expect(f, a, "!!! usage: /kick NICK [REASON]\n");
+	fx_say(f, a, "/kick nobody");
+	fx_expect(f, a, "!!! no such user: nobody\n");
+	fx_say(f, a, "/kick BOB stop the spam");
+	fx_expect(f, b, "*** kicked by alice: stop the spam\n");
+	assert_false(fx_is_member(f, b));
+	fx_expect(f, c, "*** bob left (kicked by alice: stop the spam)\n");
+	fx_expect(f, a, "*** bob left (kicked by alice: stop the spam)\n");
+	fx_say(f, a, "/kick carol");
+	fx_expect(f, c, "*** kicked by alice\n");
+	fx_expect(f, a, "*** carol left (kicked by alice)\n");
+	/* Logged with who did it. */
+	assert_true(ax_logged(f, "operator alice kicked bob"));
+	assert_true(ax_logged(f, "operator alice kicked carol"));
+}
+
+static void
+test_ban_nick(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x), *b, *c, *n;
+	struct acct_job *j;
+
+	b = ax_member(x, "bob", "10.0.0.2");
+	c = ax_member(x, "carol", "10.0.0.3");
+	fx_say(f, a, "/ban bob 30 flooding");
+	fx_expect(f, b, "!!! you are banned: flooding\n");
+	assert_false(fx_is_member(f, b));
+	fx_expect(f, c, "*** bob left (banned by alice: flooding)\n");
+	fx_expect(f, a, "*** banned bob for 30 minutes\n"
+	    "*** bob left (banned by alice: flooding)\n");
+	/* The account and the address, both stored. */
+	assert_int_equal(x->njobs, 2);
+	j = x->jobs[0];
+	assert_int_equal(j->kind, ACCT_JOB_BAN);
+	assert_string_equal(j->ban.target, "a:10.0.0.2");
+	j = x->jobs[1];
+	assert_string_equal(j->ban.target, "n:bob");
+	assert_string_equal(j->ban.also, "a:10.0.0.2");
+	assert_string_equal(j->ban.by, "alice");
+	assert_string_equal(j->ban.reason, "flooding");
+	assert_true(j->ban.until == x->now + 30 * 60000);
+	assert_true(x->planned == 30 * 60000);
+	ax_answer(x, ACCT_OK, NULL);
+	ax_answer(x, ACCT_OK, NULL);
+	/* The address is refused at accept. */
+	n = fx_client(f);
+	snprintf(n->addr, sizeof n->addr, "10.0.0.2:5555");
+	assert_true(accounts_refuse(&x->acc, &f->r, n));
+	assert_false(fx_is_member(f, n));
+	assert_true(n->flags & CLIENT_CLOSING);
+	n = fx_client(f);
+	snprintf(n->addr, sizeof n->addr, "10.0.0.9:5555");
+	assert_false(accounts_refuse(&x->acc, &f->r, n));
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** ban on 10.0.0.2 by alice, 30 minutes left: "
+	    "flooding\n*** ban on bob by alice, 30 minutes left: flooding\n");
+	/* Lifting the account's ban lifts its address's too. */
+	fx_say(f, a, "/unban Bob");
+	fx_expect(f, a, "*** unbanned Bob\n");
+	assert_int_equal(x->njobs, 2);
+	assert_int_equal(x->jobs[0]->kind, ACCT_JOB_UNBAN);
+	assert_string_equal(x->jobs[0]->ban.target, "n:bob");
+	assert_string_equal(x->jobs[1]->ban.target, "a:10.0.0.2");
+	ax_answer(x, ACCT_OK, NULL);
+	ax_answer(x, ACCT_OK, NULL);
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** no bans\n");
+	fx_say(f, a, "/unban bob");
+	fx_expect(f, a, "!!! no ban on bob\n");
+	n = fx_client(f);
+	snprintf(n->addr, sizeof n->addr, "10.0.0.2:5555");
+	assert_false(accounts_refuse(&x->acc, &f->r, n));
+	assert_true(ax_logged(f, "operator alice banned bob and 10.0.0.2 for 30 minutes"));
+	assert_true(ax_logged(f, "operator alice lifted the ban on bob and 10.0.0.2"));
+}
+
+static void
+test_ban_address(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x), *b, *b2, *c;
+	static const struct fx_case cases[] = {
+		{ "/ban", "!!! usage: /ban NICK|ADDRESS [MINUTES] [REASON]\n" },
+		{ "/ban 10.0.0.x", "!!! not a nick or an address: 10.0.0.x\n" },
+		{ "/ban bob 99999999", "!!! bad minutes: 99999999 (0 to "
+		    "5256000)\n" },
+		{ "/unban", "!!! usage: /unban NICK|ADDRESS\n" },
+		{ "/unban 10.0.0.9", "!!! no ban on 10.0.0.9\n" },
+	};
+
+	fx_cases(f, a, cases);
+	b = ax_member(x, "bob", "10.0.0.2");
+	b2 = ax_member(x, "bob2", "10.0.0.2");
+	c = ax_member(x, "carol", "10.0.0.3");
+	fx_say(f, a, "/ban 10.0.0.2 0");
+	fx_expect(f, a, "*** banned 10.0.0.2 until unbanned\n"
+	    "*** bob left (banned by alice)\n*** bob2 left (banned by alice)\n");
+	fx_expect(f, b, "!!! you are banned\n");
+	fx_expect(f, b2, "*** bob left (banned by alice)\n!!! you are banned\n");
+	fx_expect(f, c, "*** bob left (banned by alice)\n"
+	    "*** bob2 left (banned by alice)\n");
+	assert_int_equal(x->njobs, 1);
+	assert_string_equal(x->jobs[0]->ban.target, "a:10.0.0.2");
+	assert_true(x->jobs[0]->ban.until == ACCT_FOREVER);
+	/* Forever: no timer. */
+	assert_true(x->planned == -1);
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** ban on 10.0.0.2 by alice, until unbanned\n");
+	/* IPv6 too. */
+	fx_say(f, a, "/ban ::1 5 local");
+	fx_expect(f, a, "*** banned ::1 for 5 minutes\n");
+	b = fx_client(f);
+	snprintf(b->addr, sizeof b->addr, "[::1]:5555");
+	assert_true(accounts_refuse(&x->acc, &f->r, b));
+}
+
+static void
+test_ban_expires(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x), *n;
+
+	fx_say(f, a, "/ban 10.0.0.9 1 cool off");
+	fx_expect(f, a, "*** banned 10.0.0.9 for 1 minute\n");
+	assert_true(x->planned == 60000);
+	x->now += 30000;
+	assert_true(accounts_tick(&x->acc, &f->r) == 30000);
+	n = fx_client(f);
+	snprintf(n->addr, sizeof n->addr, "10.0.0.9:1");
+	assert_true(accounts_refuse(&x->acc, &f->r, n));
+	x->now += 30000;
+	assert_true(accounts_tick(&x->acc, &f->r) == -1);
+	n = fx_client(f);
+	snprintf(n->addr, sizeof n->addr, "10.0.0.9:1");
+	assert_false(accounts_refuse(&x->acc, &f->r, n));
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** no bans\n");
+	assert_true(ax_logged(f, "the ban on 10.0.0.9 by alice ran out"));
+}
+
+static void
+test_mute(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x), *b, *c;
+	static const struct fx_case cases[] = {
+		{ "/mute", "!!! usage: /mute NICK [MINUTES]\n" },
+		{ "/mute bob x", "!!! usage: /mute NICK [MINUTES]\n" },
+		{ "/mute nobody", "!!! no such user: nobody\n" },
+		{ "/unmute", "!!! usage: /unmute NICK\n" },
+		{ "/unmute carol", "!!! carol is not muted\n" },
+	};
+
+	b = ax_member(x, "bob", "10.0.0.2");
+	c = ax_member(x, "carol", "10.0.0.3");
+	fx_cases(f, a, cases);
+	fx_say(f, a, "/mute Bob 2");
+	fx_expect(f, c, "*** bob was muted by alice\n");
+	fx_expect(f, b, "*** bob was muted by alice\n");
+	fx_expect(f, a, "*** bob was muted by alice\n");
+	assert_true(x->planned == 120000);
+	fx_say(f, b, "hello?");
+	fx_expect(f, b, "!!! you are muted\n");
+	fx_say(f, b, "/me waves");
+	fx_expect(f, b, "!!! you are muted\n");
+	/* No way out by a new nick. */
+	fx_say(f, b, "/nick bobby");
+	fx_expect(f, b, "!!! you are muted\n");
+	fx_silent(f, c);
+	/* /msg and /who still work. */
+	fx_say(f, b, "/msg carol sorry");
+	fx_expect(f, c, "[pm] <bob> sorry\n");
+	/* On time, it ends. */
+	x->now += 120000;
+	assert_true(accounts_tick(&x->acc, &f->r) == -1);
+	fx_expect(f, b, "*** you are no longer muted\n");
+	fx_say(f, b, "hello");
+	fx_expect(f, c, "<bob> hello\n");
+	/* Until unmuted. */
+	fx_say(f, a, "/mute bob 0");
+	fx_drain_all(f);
+	x->now += 1000LL * 3600 * 24 * 365;
+	assert_true(accounts_tick(&x->acc, &f->r) == -1);
+	fx_say(f, b, "hello");
+	fx_expect(f, b, "!!! you are muted\n");
+	fx_say(f, a, "/unmute BOB");
+	fx_expect(f, c, "*** BOB was unmuted by alice\n");
+	fx_drain_all(f);
+	fx_say(f, b, "back");
+	fx_expect(f, c, "<bob> back\n");
+	assert_true(ax_logged(f, "operator alice muted bob"));
+	assert_true(ax_logged(f, "operator alice unmuted bob"));
+}
+
+static void
+test_help(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x), *b = ax_member(x, "bob", "10.0.0.2");
+	char got[FX_MAXOUT];
+
+	fx_say(f, b, "/help");
+	assert_int_equal(fx_take(f, b, got), 0);
+	assert_non_null(strstr(got, "/register PASSWORD"));
+	assert_non_null(strstr(got, "/login NICK PASSWORD"));
+	assert_null(strstr(got, "/kick"));
+	fx_say(f, a, "/help");
+	assert_int_equal(fx_take(f, a, got), 0);
+	assert_non_null(strstr(got, "/login NICK PASSWORD"));
+	assert_non_null(strstr(got, "***   /kick NICK [REASON]"));
+	assert_non_null(strstr(got, "***   /ban NICK|ADDRESS [MINUTES] "
+	    "[REASON]"));
+	assert_non_null(strstr(got, "***   /unban"));
+	assert_non_null(strstr(got, "***   /bans"));
+	assert_non_null(strstr(got, "***   /mute NICK [MINUTES]"));
+	assert_non_null(strstr(got, "***   /unmute NICK"));
+}
+
+static void
+test_sync(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *c = ax_member(x, "carol", "10.0.0.3"), *n;
+	struct acct_job *j;
+
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	/* One at a time. */
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	assert_int_equal(x->njobs, 1);
+	j = x->jobs[0];
+	assert_int_equal(j->kind, ACCT_JOB_SYNC);
+	j->keys = calloc(1, sizeof j->keys[0]);
+	j->bans = calloc(1, sizeof j->bans[0]);
+	assert_non_null(j->keys);
+	assert_non_null(j->bans);
+	snprintf(j->keys[0], sizeof j->keys[0], "dave");
+	j->nkeys = 1;
+	snprintf(j->bans[0].target, sizeof j->bans[0].target, "a:10.9.9.9");
+	snprintf(j->bans[0].by, sizeof j->bans[0].by, "op2");
+	j->nbans = 1;
+	ax_answer(x, ACCT_OK, NULL);
+	/* What another instance registered and banned holds here too. */
+	fx_say(f, c, "/nick dave");
+	fx_expect(f, c, "!!! nick dave is registered: /login dave PASSWORD\n");
+	n = fx_client(f);
+	snprintf(n->addr, sizeof n->addr, "10.9.9.9:1");
+	assert_true(accounts_refuse(&x->acc, &f->r, n));
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	assert_int_equal(x->njobs, 1);
+}
+
+static void
+test_addr(void **state)
+{
+	char out[ACCT_ADDR_MAX];
+
+	(void)state;
+	accounts_addr("127.0.0.1:5000", out);
+	assert_string_equal(out, "127.0.0.1");
+	accounts_addr("[::1]:5000", out);
+	assert_string_equal(out, "::1");
+	accounts_addr("[fe80::1%eth0]:5000", out);
+	assert_string_equal(out, "");
+	accounts_addr("/run/lobby.sock", out);
+	assert_string_equal(out, "");
+	accounts_addr("unix", out);
+	assert_string_equal(out, "");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_off, fx_setup,
+		    fx_teardown),
+		cmocka_unit_test_setup_teardown(test_not_op, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_register, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_busy, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_login, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_login_elsewhere, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_login_throttle, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_login_banned, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_kick, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_ban_nick, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_ban_address, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_ban_expires, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_mute, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_help, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_sync, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test(test_addr),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
