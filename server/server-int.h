@@ -323,6 +323,13 @@ int	tls_accept(struct server *s, int fd, const union net_addr *peer,
 /* Close a connection a --tls listener cannot take (no notice: not TLS). */
 void	tls_refuse(int fd, const char *peer, const char *why);
 
+/*
+ * The transport state (for conn_open() with transport_tls) of a member
+ * whose handshake is done on ssl (an SSL *, taken over); NULL with errno
+ * ENOMEM. Not in a build without OpenSSL.
+ */
+void	*transport_tls_new(struct tls *t, void *ssl);
+
 /* How many handshakes are going on: each holds a seat. */
 size_t	tls_handshakes(const struct server *s);
 

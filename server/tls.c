@@ -257,6 +257,18 @@ tls_unlist(struct tls_member *m)
 	m->pprev = m->pnext = NULL;
 }
 
+void *
+transport_tls_new(struct tls *t, void *ssl)
+{
+	struct tls_member *m;
+
+	if ((m = calloc(1, sizeof *m)) == NULL)
+		return NULL;
+	m->ssl = ssl;
+	m->t = t;
+	return m;
+}
+
 /* h's handshake is done: its socket and SSL become a member's. */
 static void
 tls_hs_done(struct tls *t, struct tls_hs *h)
@@ -268,12 +280,10 @@ tls_hs_done(struct tls *t, struct tls_hs *h)
 	struct client *c;
 	int fd = h->fd;
 
-	if ((m = calloc(1, sizeof *m)) == NULL) {
+	if ((m = transport_tls_new(t, h->ssl)) == NULL) {
 		tls_hs_close(t, h, "out of memory");
 		return;
 	}
-	m->ssl = h->ssl;
-	m->t = t;
 	h->ssl = NULL;
 	log_debug("tls %u %s: %s with %s", h->id, h->addr,
 	    SSL_get_version(m->ssl), SSL_get_cipher_name(m->ssl));
@@ -290,9 +300,11 @@ tls_hs_done(struct tls *t, struct tls_hs *h)
 		return;
 	}
 	m->c = c;
-	/* It may have sent its first lines with its last handshake bytes. */
-	if (SSL_has_pending(m->ssl))
-		tls_list(m);
+	/*
+	 * Read it before sleeping: it may have sent its first lines with
+	 * its last handshake bytes, which SSL holds now, unseen by select().
+	 */
+	tls_list(m);
 }
 
 /* Go on with h's handshake: done, still going, or failed. */
@@ -516,6 +528,15 @@ tls_fail(SSL *ssl, int r, struct client *c, const char *op)
 		}
 		break;
 	default:
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+		/* The same, from a context without IGNORE_UNEXPECTED_EOF. */
+		if (ERR_GET_REASON(ERR_peek_error()) ==
+		    SSL_R_UNEXPECTED_EOF_WHILE_READING &&
+		    strcmp(op, "read") == 0) {
+			ERR_clear_error();
+			return 0;
+		}
+#endif
 		break;
 	}
 	log_debug("client %u: tls %s: %s", c->id, op,
@@ -539,6 +560,7 @@ tt_read(struct client *c, void *buf, size_t n)
 	ssize_t r;
 	int k;
 
+	m->c = c;	/* for tls_pending() */
 	while (got < n) {
 		ERR_clear_error();
 		errno = 0;
@@ -644,6 +666,7 @@ tt_close(struct client *c)
 	close(c->fd);
 }
 
+/* Nothing: SSL_MODE_RELEASE_BUFFERS lets SSL free its record buffers. */
 static void
 tt_trim(struct client *c)
 {
