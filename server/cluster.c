@@ -757,6 +757,38 @@ cluster_be_who(void *be, struct client *c)
 	cluster_who(be, c);
 }
 
+/*
+ * Rooms through Redis are not built yet: an instance serves its one
+ * shared room (--room), and says so to /join, /part, /topic and /rooms.
+ */
+static void
+cluster_be_go(void *be, struct client *c, const char *name, size_t len)
+{
+	struct cluster *cl = be;
+
+	(void)name;
+	(void)len;
+	room_sendf(cl->room, c, PROTO_ROOMS_SHARED);
+}
+
+static void
+cluster_be_topic(void *be, struct client *c, const char *text, size_t len)
+{
+	struct cluster *cl = be;
+
+	(void)text;
+	(void)len;
+	room_sendf(cl->room, c, PROTO_ROOMS_SHARED);
+}
+
+static void
+cluster_be_list(void *be, struct client *c)
+{
+	struct cluster *cl = be;
+
+	room_sendf(cl->room, c, PROTO_ROOMS_SHARED);
+}
+
 const struct room_backend cluster_backend = {
 	"redis",
 	cluster_be_join,
@@ -766,4 +798,7 @@ const struct room_backend cluster_backend = {
 	cluster_be_msg,
 	cluster_be_nick,
 	cluster_be_who,
+	cluster_be_go,
+	cluster_be_topic,
+	cluster_be_list,
 };

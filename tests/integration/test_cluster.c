@@ -83,7 +83,6 @@ test_usage_errors(void **state)
 		{ "--redis", "unix:" },
 		{ "--room", "bad name" },
 		{ "--room", "" },
-		{ "--room", "lobby" },	/* without --redis */
 		{ "--history", "100001" },
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
