@@ -199,6 +199,10 @@ input_act(struct session *s, enum editor_action a)
 		break;
 	case EDITOR_LINE:
 		input_line_done(s, s->ed.line, strlen(s->ed.line));
+		/* A password is not kept once sent. */
+		if (editor_secret_start(s->ed.line, strlen(s->ed.line)) !=
+		    EDITOR_NO_SECRET)
+			memset(s->ed.line, 0, sizeof s->ed.line);
 		break;
 	case EDITOR_QUIT:
 		input_quit(s);
