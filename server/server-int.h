@@ -66,10 +66,12 @@ struct server {
 	/* server.c: the parts, made and freed by server.c */
 	const struct server_config *cfg; /* options, read-only */
 	struct loop	 loop;		/* the one select() loop (loop.h) */
-	struct room	 room;		/* the members, and their output: written
-					   through room.h (server.c sets its
-					   hooks) */
-	struct cluster	 cluster;	/* with --redis: the shared room */
+	struct rooms	 rooms;		/* the rooms, their members and their
+					   output: written through room.h
+					   (server.c sets their hooks); a
+					   member's is c->room */
+	struct cluster	 cluster;	/* with --redis: the shared room (the
+					   landing room) */
 	struct credis	*credis;	/* with --redis: its Redis side */
 	struct accounts	 accounts;	/* accounts and moderation: the room
 					   reaches them through room.accounts */

@@ -143,7 +143,7 @@ wsm_fail(struct client *c, unsigned code, const char *why, const char *reason)
 
 	m->close_code = code;
 	snprintf(m->close_why, sizeof m->close_why, "%s", why);
-	room_leave(&c->srv->room, c, reason, why);
+	room_leave(c->room, c, reason, why);
 }
 
 /* ---------------------------------------------------------------------
@@ -445,7 +445,7 @@ static void
 wsm_close(struct client *c)
 {
 	struct ws_member *m = c->tp_state;
-	struct rlog *l = &c->srv->room.rlog;
+	struct rlog *l = &c->room->rlog;
 	struct buf rest = BUF_INIT;
 	struct rlog_iter it;
 	const char *p, *lf;
