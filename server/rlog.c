@@ -583,6 +583,31 @@ rlog_detach(struct rlog *l, struct rlog_reader *rd)
 	rlog_cgc(l);
 }
 
+int
+rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to)
+{
+	struct buf rest = BUF_INIT;
+	struct rlog_iter it;
+	const char *p;
+	size_t n;
+	int rc = 0;
+
+	/* A copy, made once per move, of at most a backlog and a replay. */
+	rlog_iter_start(&it, from, rd);
+	while (rlog_iter_next(&it, &p, &n))
+		if (buf_append(&rest, p, n) == -1) {
+			rc = -1;
+			break;
+		}
+	rlog_detach(from, rd);
+	rlog_attach(to, rd);
+	if (rc == 0 && buf_used(&rest) > 0 &&
+	    rlog_private(to, rd, buf_peek(&rest), buf_used(&rest)) == -1)
+		rc = -1;
+	buf_free(&rest);
+	return rc;
+}
+
 void
 rlog_release(struct rlog_reader *rd)
 {

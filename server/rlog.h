@@ -238,6 +238,16 @@ void	rlog_stop(struct rlog *l, struct rlog_reader *rd);
 void	rlog_detach(struct rlog *l, struct rlog_reader *rd);
 
 /*
+ * Make rd, a reader of from, a reader of to, positioned at its end:
+ * whatever rd had still to receive from from (its backlog, its private
+ * lines, a history replay under way) is copied first into its private
+ * queue in to, so its stream goes on with nothing missed or reordered.
+ * Those bytes then count as backlog in to. Returns 0, or -1 with errno
+ * ENOMEM: rd is then a reader of to without them.
+ */
+int	rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to);
+
+/*
  * Free the memory rd owns (its private queue, its replay) without
  * touching the log: for a reader still attached when the log itself is
  * freed as well, at exit. Harmless after rlog_detach().
