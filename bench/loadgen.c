@@ -21,6 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#ifdef LG_HAVE_TLS
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#endif
+
 /*
  * One process, one thread, one epoll loop drives every client, so the
  * figures do not depend on scheduler luck between many load processes.
@@ -36,6 +41,12 @@
  * listener instead (-p is then that port): it sends the handshake once
  * connected, each line it sends is one masked text frame, and each text
  * frame it receives is one line.
+ *
+ * With --tls (a build with OpenSSL) every client is a TLS member of
+ * lobbyd's --tls listener (-p is then that port): the handshake is done
+ * once connected, before the client waits for its welcome, with no
+ * verification (the figures are the server's); what one read decrypts
+ * is read to the end, so none waits unseen by epoll.
  */
 
 #define LG_MARK		"@@"		/* no nick or notice contains it */
@@ -73,6 +84,9 @@ struct client {
 	bool		 blocked;	/* kernel full: waiting for EPOLLOUT */
 	bool		 history;	/* between lobbyd's history lines */
 	bool		 ws_open;	/* --ws: the 101 answer has been read */
+#ifdef LG_HAVE_TLS
+	SSL		*ssl;		/* --tls: its TLS state */
+#endif
 };
 
 struct lg {
@@ -92,6 +106,10 @@ struct lg {
 	long		 pid;		/* server to watch, 0 = none */
 	bool		 json;		/* JSON instead of key=value */
 	bool		 ws;		/* --ws: WebSocket clients */
+	bool		 tls;		/* --tls: TLS clients */
+#ifdef LG_HAVE_TLS
+	SSL_CTX		*ctx;		/* --tls: for every client */
+#endif
 
 	int		 ep;		/* epoll instance */
 	struct client	*cl;		/* nclients of them */
@@ -327,6 +345,10 @@ lg_close(struct lg *g, struct client *c)
 {
 	if (c->fd == -1)
 		return;
+#ifdef LG_HAVE_TLS
+	SSL_free(c->ssl);
+	c->ssl = NULL;
+#endif
 	close(c->fd);
 	c->fd = -1;
 	c->state = CL_DEAD;
@@ -395,16 +417,77 @@ lg_ws_read(struct lg *g, uint32_t r, size_t n, uint64_t now)
 		memmove(c->in, p, c->inlen);
 }
 
-/* Read what one read() gives from client r and account for each line. */
+/* read(2) on c, through TLS with --tls. */
+static ssize_t
+lg_recv(struct client *c, void *buf, size_t n)
+{
+#ifdef LG_HAVE_TLS
+	int k, e;
+
+	if (c->ssl != NULL) {
+		ERR_clear_error();
+		if ((k = SSL_read(c->ssl, buf, (int)n)) > 0)
+			return k;
+		e = SSL_get_error(c->ssl, k);
+		ERR_clear_error();
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			errno = EAGAIN;
+			return -1;
+		}
+		if (e == SSL_ERROR_ZERO_RETURN)
+			return 0;
+		errno = ECONNRESET;
+		return -1;
+	}
+#endif
+	return read(c->fd, buf, n);
+}
+
+/* send(2) on c, through TLS with --tls. */
+static ssize_t
+lg_write(struct client *c, const void *buf, size_t n)
+{
+#ifdef LG_HAVE_TLS
+	int k, e;
+
+	if (c->ssl != NULL) {
+		ERR_clear_error();
+		if ((k = SSL_write(c->ssl, buf, (int)n)) > 0)
+			return k;
+		e = SSL_get_error(c->ssl, k);
+		ERR_clear_error();
+		errno = e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ?
+		    EAGAIN : EPIPE;
+		return -1;
+	}
+#endif
+	return send(c->fd, buf, n, MSG_NOSIGNAL);
+}
+
+static void	lg_read_once(struct lg *, uint32_t);
+
+/* Client r is readable: read it, and with TLS what SSL still holds. */
 static void
 lg_read(struct lg *g, uint32_t r)
+{
+	lg_read_once(g, r);
+#ifdef LG_HAVE_TLS
+	while (g->cl[r].fd != -1 && g->cl[r].ssl != NULL &&
+	    SSL_pending(g->cl[r].ssl) > 0)
+		lg_read_once(g, r);
+#endif
+}
+
+/* Read what one read() gives from client r and account for each line. */
+static void
+lg_read_once(struct lg *g, uint32_t r)
 {
 	struct client *c = &g->cl[r];
 	char *p, *end, *lf;
 	ssize_t n;
 	uint64_t now;
 
-	n = read(c->fd, c->in + c->inlen, LG_INBUF - c->inlen);
+	n = lg_recv(c, c->in + c->inlen, LG_INBUF - c->inlen);
 	if (n == -1 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n <= 0) {
@@ -460,6 +543,35 @@ lg_ws_hello(const struct lg *g, int fd)
 		lg_fatal("handshake: %s", strerror(errno));
 }
 
+#ifdef LG_HAVE_TLS
+/* --tls: shake hands on fd once its connect is done; bounded. */
+static SSL *
+lg_tls_hello(const struct lg *g, int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	SSL *ssl;
+	int r, e, i;
+
+	if (poll(&pfd, 1, 5000) != 1 || (pfd.revents & (POLLERR | POLLHUP)))
+		lg_fatal("connect %s:%s: no answer", g->host, g->port);
+	if ((ssl = SSL_new(g->ctx)) == NULL || SSL_set_fd(ssl, fd) != 1)
+		lg_fatal("out of memory");
+	SSL_set_connect_state(ssl);
+	for (i = 0; i < 1000; i++) {
+		ERR_clear_error();
+		if ((r = SSL_do_handshake(ssl)) == 1)
+			return ssl;
+		e = SSL_get_error(ssl, r);
+		if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE)
+			break;
+		pfd.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
+		(void)poll(&pfd, 1, 10);
+	}
+	lg_fatal("TLS handshake with %s:%s failed", g->host, g->port);
+	return NULL;
+}
+#endif
+
 /* Start one non-blocking connect; the welcome line tells it succeeded. */
 static void
 lg_open(struct lg *g, const struct addrinfo *ai)
@@ -496,6 +608,10 @@ lg_open(struct lg *g, const struct addrinfo *ai)
 			    strerror(errno));
 		if (g->ws)
 			lg_ws_hello(g, fd);
+#ifdef LG_HAVE_TLS
+		if (g->tls)
+			c->ssl = lg_tls_hello(g, fd);
+#endif
 	}
 	c->fd = fd;
 	c->state = CL_CONNECTING;
@@ -608,8 +724,7 @@ lg_flush(struct lg *g, uint32_t s)
 	ssize_t n;
 
 	while (c->outoff < c->outlen) {
-		n = send(c->fd, c->out + c->outoff, c->outlen - c->outoff,
-		    MSG_NOSIGNAL);
+		n = lg_write(c, c->out + c->outoff, c->outlen - c->outoff);
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN) {
@@ -863,7 +978,7 @@ lg_usage(int status)
 "usage: loadgen [-h HOST] [-p PORT | -u PATH] [-n CLIENTS] [-s SENDERS]\n"
 "               [-m LINES] [-b BYTES] [-r RATE] [-t SECONDS] [-w LINES]\n"
 "               [--server-pid PID] [--connect-batch N] [--stall N] [--ws]\n"
-"               [--json]\n"
+"               [--tls] [--json]\n"
 "  -h HOST    server address (default 127.0.0.1)\n"
 "  -p PORT    server port (default 12580); P1,P2,... spreads the clients\n"
 "             over several servers of one room, in turn\n"
@@ -879,6 +994,8 @@ lg_usage(int status)
 "  --stall N  the last N clients stop reading once connected (never\n"
 "             expected to receive; their loss is not counted)\n"
 "  --ws       every client is a WebSocket member (-p: lobbyd's --web port)\n"
+"  --tls      every client is a TLS member (-p: lobbyd's --tls port); not\n"
+"             verified; needs a loadgen built with OpenSSL\n"
 "  --json     one JSON object instead of a key=value line\n"
 "exit status: 0 all delivered once and in order, 1 loss, duplication,\n"
 "reordering or a dropped client, 2 usage, 3 the run could not be done\n",
@@ -981,6 +1098,7 @@ main(int argc, char *argv[])
 		{ "stall",		required_argument, NULL, 'S' },
 		{ "json",		no_argument,	   NULL, 'J' },
 		{ "ws",			no_argument,	   NULL, 'W' },
+		{ "tls",		no_argument,	   NULL, 'L' },
 		{ "help",		no_argument,	   NULL, 'H' },
 		{ NULL,			0,		   NULL, 0 }
 	};
@@ -1022,12 +1140,24 @@ main(int argc, char *argv[])
 		case 'B': g->batch = lg_number(optarg, 1, 1000000); break;
 		case 'J': g->json = true; break;
 		case 'W': g->ws = true; break;
+		case 'L': g->tls = true; break;
 		case 'H': lg_usage(0);
 		default: lg_usage(2);
 		}
 	}
-	if (optind != argc || (g->ws && g->path != NULL))
+	if (optind != argc || ((g->ws || g->tls) && g->path != NULL) ||
+	    (g->ws && g->tls))
 		lg_usage(2);
+	if (g->tls) {
+#ifdef LG_HAVE_TLS
+		if ((g->ctx = SSL_CTX_new(TLS_client_method())) == NULL)
+			lg_fatal("out of memory");
+		SSL_CTX_set_mode(g->ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+		    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+#else
+		lg_fatal("--tls: built without OpenSSL");
+#endif
+	}
 	/* lobbyd answers 503 past --max-http handshakes at once. */
 	if (g->ws && g->batch > 32)
 		g->batch = 32;

@@ -3,21 +3,34 @@
 
 #include <strings.h>
 
-bool
-proto_nick_valid(const char *nick, size_t len)
+/* Whether s[0..len) is 1 to max of A-Z a-z 0-9 _ -. */
+static bool
+proto_word_valid(const char *s, size_t len, size_t max)
 {
 	size_t i;
 
-	if (len < 1 || len > PROTO_NICK_MAX)
+	if (len < 1 || len > max)
 		return false;
 	for (i = 0; i < len; i++) {
-		char ch = nick[i];
+		char ch = s[i];
 
 		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
 		    (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
 			return false;
 	}
 	return true;
+}
+
+bool
+proto_nick_valid(const char *nick, size_t len)
+{
+	return proto_word_valid(nick, len, PROTO_NICK_MAX);
+}
+
+bool
+proto_room_valid(const char *name, size_t len)
+{
+	return proto_word_valid(name, len, PROTO_ROOM_MAX);
 }
 
 size_t

@@ -27,6 +27,16 @@
 #define PROTO_GUEST		"guest"
 
 /*
+ * Rooms: names of 1 to PROTO_ROOM_MAX of A-Z a-z 0-9 _ -, compared
+ * ignoring case and shown as first written; newcomers land in
+ * PROTO_ROOM_DEFAULT unless lobbyd --room says otherwise. A topic is at
+ * most PROTO_TOPIC_MAX bytes.
+ */
+#define PROTO_ROOM_MAX		32
+#define PROTO_ROOM_DEFAULT	"lobby"
+#define PROTO_TOPIC_MAX		300
+
+/*
  * The lines the server sends, as printf formats without the LF. Notices
  * start with "*** ", errors and limit notices with "!!! ".
  */
@@ -56,10 +66,29 @@
 #define PROTO_ALREADY		"!!! you are already %s"
 #define PROTO_UNKNOWN_CMD	"!!! unknown command /%.*s (try /help)"
 #define PROTO_TAKEN		"!!! nick %.*s is taken"
+/* Rooms: /join, /part, /rooms, /topic. */
+#define PROTO_MOVED		"*** you are now in %s (%zu online)"
+#define PROTO_WENT		"*** %s went to %s"	/* NICK, ROOM */
+#define PROTO_TOPIC		"*** topic: %s"
+#define PROTO_NO_TOPIC		"*** no topic"
+#define PROTO_TOPIC_SET		"*** %s set the topic: %s"
+#define PROTO_ROOMS		"*** %zu room%s:%.*s"	/* K, PROTO_PLURAL(K),
+							   " NAME (N)" each */
+#define PROTO_ROOMS_ITEM	" %s (%zu)"
+#define PROTO_ALREADY_IN	"!!! you are already in %s"
+#define PROTO_BAD_ROOM		"!!! bad room name: %.*s"
+#define PROTO_TOO_MANY_ROOMS	"!!! too many rooms"
+#define PROTO_USAGE_JOIN	"!!! usage: /join NAME"
+#define PROTO_TOPIC_LONG	"!!! topic too long (max " \
+				PROTO_XSTR(PROTO_TOPIC_MAX) " bytes)"
+#define PROTO_ROOMS_SHARED	"!!! one shared room with --redis: " \
+				"/join, /part and /topic are not available"
 /* With --redis (the room's link to Redis and what it refuses). */
 #define PROTO_UNAVAILABLE_SEND	"!!! room unavailable, message not sent"
 #define PROTO_UNAVAILABLE_LATER	"!!! room unavailable, try again later"
 #define PROTO_LINK_LOST		"*** lost the link to the room, retrying"
+#define PROTO_LINK_UNKNOWN	"!!! link lost: your last line may or may " \
+				"not have been sent"
 #define PROTO_LINK_BACK		"*** link to the room restored"
 #define PROTO_LINK_MISSED	"*** some messages were missed while the " \
 				"link was down"
@@ -118,6 +147,9 @@
 
 /* Whether nick[0..len) is a valid nick (see PROTO_NICK_MAX). */
 bool	proto_nick_valid(const char *nick, size_t len);
+
+/* Whether name[0..len) is a valid room name (see PROTO_ROOM_MAX). */
+bool	proto_room_valid(const char *name, size_t len);
 
 /*
  * The N of a nick PROTO_GUEST "N" (any case, no leading zero), or 0 when

@@ -100,27 +100,45 @@ acct_is_address(const char *s, size_t n, char out[ACCT_ADDR_MAX])
 	    inet_pton(AF_INET6, out, bin) == 1;
 }
 
-/* The member whose connection number is id, or NULL. */
+/* The first room of r's server (r itself for a room on its own). */
+static struct room *
+acct_first_room(struct room *r)
+{
+	return r->reg != NULL ? r->reg->head : r;
+}
+
+/* The room after rr on r's server, or NULL. */
+static struct room *
+acct_next_room(const struct room *r, const struct room *rr)
+{
+	return r->reg != NULL ? rr->rnext : NULL;
+}
+
+/* The member, in any room, whose connection number is id, or NULL. */
 static struct client *
 acct_member(struct room *r, unsigned id)
 {
+	struct room *rr;
 	struct client *c;
 
-	for (c = room_first(r); c != NULL; c = room_next(c))
-		if (c->id == id)
-			return c;
+	for (rr = acct_first_room(r); rr != NULL; rr = acct_next_room(r, rr))
+		for (c = room_first(rr); c != NULL; c = room_next(c))
+			if (c->id == id)
+				return c;
 	return NULL;
 }
 
-/* The member logged in as key other than c, or NULL. */
+/* The member, in any room, logged in as key other than c, or NULL. */
 static struct client *
 acct_session(struct room *r, const char *key, const struct client *c)
 {
+	struct room *rr;
 	struct client *m;
 
-	for (m = room_first(r); m != NULL; m = room_next(m))
-		if (m != c && strcmp(m->account, key) == 0)
-			return m;
+	for (rr = acct_first_room(r); rr != NULL; rr = acct_next_room(r, rr))
+		for (m = room_first(rr); m != NULL; m = room_next(m))
+			if (m != c && strcmp(m->account, key) == 0)
+				return m;
 	return NULL;
 }
 
@@ -762,7 +780,7 @@ acct_kick(struct accounts *acc, struct room *r, struct client *c,
 		room_sendf(r, c, PROTO_USAGE_KICK);
 		return;
 	}
-	if ((t = room_find(r, nick, len)) == NULL) {
+	if ((t = room_find_any(r, nick, len)) == NULL) {
 		room_sendf(r, c, PROTO_NOUSER, (int)len, nick);
 		return;
 	}
@@ -792,6 +810,7 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 	const char *what, *rest, *w, *after;
 	size_t len, rlen, wlen, alen;
 	struct client *t, *next;
+	struct room *rr;
 	struct acct_ban b, ab;
 	long minutes = ACCT_BAN_MINUTES;
 	bool is_addr;
@@ -834,20 +853,24 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 		room_log(r, "operator %s banned address %s %s", c->nick, addr,
 		    dur);
 		room_sendf(r, c, PROTO_BAN_SET, addr, dur);
-		for (t = room_first(r); t != NULL; t = next) {
-			char taddr[ACCT_ADDR_MAX];
+		/* Every room: a leave unlinks only t, so next stays. */
+		for (rr = acct_first_room(r); rr != NULL;
+		    rr = acct_next_room(r, rr)) {
+			for (t = room_first(rr); t != NULL; t = next) {
+				char taddr[ACCT_ADDR_MAX];
 
-			next = room_next(t);
-			accounts_addr(t->addr, taddr);
-			if (strcmp(taddr, addr) == 0 && t != c)
-				acct_remove(r, c, t, "banned", rest, rlen,
-				    true);
+				next = room_next(t);
+				accounts_addr(t->addr, taddr);
+				if (strcmp(taddr, addr) == 0 && t != c)
+					acct_remove(r, c, t, "banned", rest,
+					    rlen, true);
+			}
 		}
 		return;
 	}
 	acct_key(what, len, key);
 	snprintf(b.target, sizeof b.target, "n:%s", key);
-	t = room_find(r, what, len);
+	t = room_find_any(r, what, len);
 	/* A member online: its address goes with its account. */
 	if (t != NULL && t != c) {
 		accounts_addr(t->addr, addr);
@@ -953,7 +976,7 @@ acct_mute(struct accounts *acc, struct room *r, struct client *c,
 		room_sendf(r, c, PROTO_USAGE_MUTE);
 		return;
 	}
-	if ((t = room_find(r, nick, len)) == NULL) {
+	if ((t = room_find_any(r, nick, len)) == NULL) {
 		room_sendf(r, c, PROTO_NOUSER, (int)len, nick);
 		return;
 	}
@@ -1031,7 +1054,7 @@ accounts_tick(struct accounts *acc, struct room *r)
 			continue;
 		}
 		room_log(r, "the mute of %s ran out", m->key);
-		if ((c = room_find(r, m->key, strlen(m->key))) != NULL)
+		if ((c = room_find_any(r, m->key, strlen(m->key))) != NULL)
 			room_sendf(r, c, PROTO_MUTE_OVER);
 		*m = acc->mutes[--acc->nmutes];
 	}

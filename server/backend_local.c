@@ -70,11 +70,12 @@ local_msg(void *be, struct client *c, const char *to, size_t tolen,
 	struct room *r = be;
 	struct client *m;
 
-	if ((m = room_find(r, to, tolen)) == NULL) {
+	/* Any room: a /msg crosses rooms. It goes in m's own room's stream. */
+	if ((m = room_find_any(r, to, tolen)) == NULL) {
 		room_sendf(r, c, PROTO_NOUSER, (int)tolen, to);
 		return;
 	}
-	room_sendf(r, m, PROTO_PM, c->nick, (int)len, text);
+	room_sendf(m->room, m, PROTO_PM, c->nick, (int)len, text);
 }
 
 static void
@@ -83,7 +84,7 @@ local_nick(void *be, struct client *c, const char *nick, size_t len)
 	struct room *r = be;
 	struct client *other;
 
-	other = room_find(r, nick, len);
+	other = room_find_any(r, nick, len);	/* unique server-wide */
 	if (other != NULL && other != c) {
 		room_sendf(r, c, PROTO_TAKEN, (int)len, nick);
 		return;
@@ -108,6 +109,59 @@ local_who(void *be, struct client *c)
 	buf_free(&list);
 }
 
+static void
+local_go(void *be, struct client *c, const char *name, size_t len)
+{
+	struct room *r = be, *to;
+
+	if (r->reg == NULL || (to = rooms_open(r->reg, name, len)) == NULL) {
+		room_sendf(r, c, PROTO_TOO_MANY_ROOMS);
+		return;
+	}
+	room_move(r, c, to);
+}
+
+static void
+local_topic(void *be, struct client *c, const char *text, size_t len)
+{
+	struct room *r = be;
+
+	if (len == 0) {
+		if (r->topic != NULL)
+			room_sendf(r, c, PROTO_TOPIC, r->topic);
+		else
+			room_sendf(r, c, PROTO_NO_TOPIC);
+		return;
+	}
+	if (room_set_topic(r, c, text, len) == -1)
+		room_log(r, "out of memory: a topic was not set");
+}
+
+static void
+local_list(void *be, struct client *c)
+{
+	struct room *r = be;
+	struct buf list = BUF_INIT;
+	const struct room *rr;
+	char item[PROTO_ROOM_MAX + 32];
+	size_t k = 0;
+	int n;
+
+	for (rr = r->reg != NULL ? r->reg->head : r; rr != NULL;
+	    rr = r->reg != NULL ? rr->rnext : NULL) {
+		if (r->reg != NULL && !rooms_listed(r->reg, rr))
+			continue;
+		n = snprintf(item, sizeof item, PROTO_ROOMS_ITEM, rr->name,
+		    rr->count);
+		if (n < 0 || buf_append(&list, item, (size_t)n) == -1)
+			break;
+		k++;
+	}
+	room_sendf(r, c, PROTO_ROOMS, k, PROTO_PLURAL(k),
+	    (int)buf_used(&list), buf_peek(&list));
+	buf_free(&list);
+}
+
 const struct room_backend room_backend_local = {
 	"local",
 	local_join,
@@ -117,4 +171,7 @@ const struct room_backend room_backend_local = {
 	local_msg,
 	local_nick,
 	local_who,
+	local_go,
+	local_topic,
+	local_list,
 };

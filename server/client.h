@@ -15,6 +15,7 @@
 #include "text.h"
 
 struct peer;
+struct room;
 struct server;
 struct transport;
 
@@ -52,6 +53,8 @@ struct client {
 					 * lines queued for it alone */
 	uint64_t	 bytes_in;	/* read from its socket, in all */
 	uint64_t	 bytes_out;	/* written to its socket, in all */
+	struct room	*room;		/* the room it is in (or joining, or
+					   closing in): set by the room */
 	struct client	*prev;		/* previous member, in join order */
 	struct client	*next;		/* next member, in join order */
 	struct server	*srv;		/* its server; NULL in unit tests */

@@ -85,6 +85,57 @@ cmd_quit(struct room *r, struct client *c, struct cmd_rest *a)
 }
 
 static void
+cmd_join(struct room *r, struct client *c, struct cmd_rest *a)
+{
+	struct cmd_rest after;
+	const char *name;
+	size_t len;
+
+	name = cmdline_word(a->p, a->n, &len, &after.p, &after.n);
+	if (len == 0 || !text_is_blank(after.p, after.n)) {
+		room_sendf(r, c, PROTO_USAGE_JOIN);
+		return;
+	}
+	if (!proto_room_valid(name, len)) {
+		room_sendf(r, c, PROTO_BAD_ROOM, (int)len, name);
+		return;
+	}
+	room_go(r, c, name, len);
+}
+
+static void
+cmd_part(struct room *r, struct client *c, struct cmd_rest *a)
+{
+	const struct room *to;
+
+	/* Back to the landing room: what follows /part is not read. */
+	(void)a;
+	to = r->reg != NULL ? r->reg->landing : r;
+	room_go(r, c, to->name, strlen(to->name));
+}
+
+static void
+cmd_rooms(struct room *r, struct client *c, struct cmd_rest *a)
+{
+	(void)a;
+	room_list(r, c);
+}
+
+static void
+cmd_topic(struct room *r, struct client *c, struct cmd_rest *a)
+{
+	if (text_is_blank(a->p, a->n)) {
+		room_topic(r, c, NULL, 0);
+		return;
+	}
+	if (a->n > PROTO_TOPIC_MAX) {
+		room_sendf(r, c, PROTO_TOPIC_LONG);
+		return;
+	}
+	room_topic(r, c, a->p, a->n);
+}
+
+static void
 cmd_help(struct room *r, struct client *c, struct cmd_rest *a)
 {
 	static const char *const help[] = {
@@ -93,7 +144,11 @@ cmd_help(struct room *r, struct client *c, struct cmd_rest *a)
 		    ")",
 		"***   /who             list who is online",
 		"***   /me TEXT         act: others see * NICK TEXT",
-		"***   /msg NICK TEXT   send TEXT to NICK alone",
+		"***   /msg NICK TEXT   send TEXT to NICK alone, in any room",
+		"***   /join ROOM       go to ROOM (made if new)",
+		"***   /part            back to the room you landed in",
+		"***   /rooms           list the rooms",
+		"***   /topic [TEXT]    show or set the room's topic",
 		"***   /quit [REASON]   leave",
 		"***   /help            this list",
 		"***   //TEXT           send a chat line that starts with /",
@@ -119,6 +174,10 @@ static const struct cmd {
 	{ "who",	cmd_who },
 	{ "me",		cmd_me },
 	{ "msg",	cmd_msg },
+	{ "join",	cmd_join },
+	{ "part",	cmd_part },
+	{ "rooms",	cmd_rooms },
+	{ "topic",	cmd_topic },
 	{ "quit",	cmd_quit },
 	{ "help",	cmd_help },
 };

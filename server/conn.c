@@ -99,8 +99,8 @@ conn_open(struct server *s, int fd, const union net_addr *peer,
 	s->stats.accepted++;
 	stats_join(&s->stats);
 	/* A banned address hears why and is closed: never a member. */
-	if (!accounts_refuse(&s->accounts, &s->room, c))
-		room_join(&s->room, c);
+	if (!accounts_refuse(&s->accounts, s->rooms.landing, c))
+		room_join(s->rooms.landing, c);
 	return c;
 }
 
@@ -139,12 +139,13 @@ conn_close(struct server *s, struct client *c)
 	 * was cut off the log: none), then what its transport puts after
 	 * them (a close frame).
 	 */
-	c->tp->finish(c, &s->room.rlog);
+	c->tp->finish(c, &c->room->rlog);
 	(void)conn_writev(s, c);
 	c->tp->close(c);
 	c->tp->free(c->tp_state);
 	c->tp_state = NULL;
-	room_forget(&s->room, c);
+	room_forget(c->room, c);
+	room_release(c);
 	if (c->conn_prev != NULL)
 		c->conn_prev->conn_next = c->conn_next;
 	else
@@ -200,7 +201,7 @@ conn_text(struct client *c, const char *text, size_t len)
 	if (text_is_blank(s->clean, n))
 		return 0;
 	s->clean[n] = '\0';
-	commands_input(&s->room, c, s->clean, n);
+	commands_input(c->room, c, s->clean, n);
 	/* After /quit, or once too slow, nothing more of its input counts. */
 	return (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) ? 1 : 0;
 }
@@ -216,7 +217,7 @@ conn_take(struct client *c, enum line_event ev, const char *text,
     size_t len)
 {
 	if (ev == LINE_TOOLONG) {
-		room_toolong(&c->srv->room, c, c->srv->cfg->max_line);
+		room_toolong(c->room, c, c->srv->cfg->max_line);
 		return 0;
 	}
 	return conn_text(c, text, len);
@@ -278,12 +279,12 @@ conn_end(struct client *c, const char *why)
 	char rec[2] = { CONN_HELD_END, '\n' };
 
 	if (buf_used(&c->held) == 0) {
-		room_leave(&c->srv->room, c, NULL, why);
+		room_leave(c->room, c, NULL, why);
 		return 1;
 	}
 	/* Its lines are held: it leaves after them, in their order. */
 	if (buf_append(&c->held, rec, sizeof rec) == -1) {
-		room_leave(&c->srv->room, c, NULL, why);
+		room_leave(c->room, c, NULL, why);
 		return 1;
 	}
 	return 0;
@@ -308,7 +309,7 @@ conn_release(struct client *c, const struct flood_rate *r, int64_t now)
 		p = buf_peek(&c->held);
 		if (p[0] == CONN_HELD_END) {
 			/* Leaving takes no token. */
-			room_leave(&c->srv->room, c, NULL, "closed");
+			room_leave(c->room, c, NULL, "closed");
 			buf_drain(&c->held, 2);
 			return 0;
 		}
@@ -411,7 +412,7 @@ conn_input(struct client *c, char *p, size_t n)
 
 	/* The transport frames; each line comes back through conn_line(). */
 	if (c->tp->input(c, p, n) == -1 && !(c->flags & CLIENT_CLOSING))
-		room_leave(&s->room, c, PROTO_REASON_ERROR, "out of memory");
+		room_leave(c->room, c, PROTO_REASON_ERROR, "out of memory");
 	else if (buf_used(&c->held) > 0 &&
 	    !(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)))
 		conn_hold(s, c);
@@ -445,12 +446,12 @@ conn_read(struct loop *l, int fd, int mask, void *arg)
 		/* A clean EOF: the unfinished last line still counts (it is
 		 * never held: nothing is held while reading). */
 		c->tp->eof(c);
-		room_leave(&s->room, c, NULL, "eof");
+		room_leave(c->room, c, NULL, "eof");
 	} else {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;
 		log_debug("client %u: read: %s", c->id, strerror(errno));
-		room_leave(&s->room, c, PROTO_REASON_ERROR, "read error");
+		room_leave(c->room, c, PROTO_REASON_ERROR, "read error");
 	}
 }
 
@@ -482,7 +483,7 @@ static ssize_t
 conn_writev(struct server *s, struct client *c)
 {
 	const struct transport *t = c->tp;
-	struct rlog *l = &s->room.rlog;
+	struct rlog *l = &c->room->rlog;
 	ssize_t n;
 	int cnt;
 
@@ -502,7 +503,7 @@ void
 conn_flush(struct client *c)
 {
 	struct server *s = c->srv;
-	struct rlog *l = &s->room.rlog;
+	struct rlog *l = &c->room->rlog;
 	ssize_t n;
 	bool left;
 
@@ -513,8 +514,8 @@ conn_flush(struct client *c)
 		log_debug("client %u: write: %s", c->id, strerror(errno));
 		loop_del(&s->loop, c->fd, LOOP_WRITE);
 		/* The others get a notice; its own output is moot now. */
-		room_leave(&s->room, c, PROTO_REASON_ERROR, "write error");
-		room_forget(&s->room, c);
+		room_leave(c->room, c, PROTO_REASON_ERROR, "write error");
+		room_forget(c->room, c);
 		return;
 	}
 	if (left) {
@@ -536,7 +537,7 @@ conn_write(struct loop *l, int fd, int mask, void *arg)
 {
 	struct client *c = arg;
 	struct server *s = c->srv;
-	struct rlog *rl = &s->room.rlog;
+	struct rlog *rl = &c->room->rlog;
 
 	(void)l;
 	(void)mask;
@@ -571,12 +572,14 @@ conn_on_output(void *arg, struct client *c)
 void
 conn_flush_all(struct server *s)
 {
-	struct rlog *l = &s->room.rlog;
 	struct rlog_reader *rd;
 	struct client *c, *list;
+	struct room *r;
+	bool more;
 
 	/* What this pass appended ends its runs: see rlog_run_lines(). */
-	rlog_seal(l);
+	for (r = s->rooms.head; r != NULL; r = r->rnext)
+		rlog_seal(&r->rlog);
 	for (;;) {
 		list = s->pending;
 		s->pending = NULL;
@@ -589,20 +592,29 @@ conn_flush_all(struct server *s)
 				conn_flush(c);
 		}
 		/* Each one written leaves the list: idle, parked, or gone. */
-		while ((rd = l->pending.head) != NULL) {
-			c = CLIENT_OF_READER(rd);
-			if (c->flags & CLIENT_CLOSING)
-				rlog_park(l, rd);	/* its last write: close */
-			else
-				conn_flush(c);
+		for (r = s->rooms.head; r != NULL; r = r->rnext) {
+			while ((rd = r->rlog.pending.head) != NULL) {
+				c = CLIENT_OF_READER(rd);
+				if (c->flags & CLIENT_CLOSING)
+					rlog_park(&r->rlog, rd); /* its last
+								    write */
+				else
+					conn_flush(c);
+			}
 		}
 		/*
 		 * What each member's socket did not take is its backlog now:
 		 * the slow-reader rule is applied to that, so a burst a reader
-		 * keeps up with is never held against it.
+		 * keeps up with is never held against it. A leave's notice
+		 * puts its room's members back on its pending list.
 		 */
-		room_settle(&s->room);
-		if (l->pending.head == NULL && s->pending == NULL)
+		more = s->pending != NULL;
+		for (r = s->rooms.head; r != NULL; r = r->rnext) {
+			room_settle(r);
+			if (r->rlog.pending.head != NULL)
+				more = true;
+		}
+		if (!more)
 			break;
 	}
 	/* Flushing may have made clients leave: close them all now. */
@@ -610,17 +622,21 @@ conn_flush_all(struct server *s)
 		s->closing = c->closing_next;
 		conn_close(s, c);
 	}
+	/* Rooms nobody holds any more, keeping nothing, are forgotten. */
+	rooms_sweep(&s->rooms);
 }
 
 bool
 conn_unsent(const struct server *s)
 {
 	const struct client *c;
+	const struct room *r;
 
-	if (s->room.rlog.pending.count + s->room.rlog.parked.count > 0)
-		return true;
+	for (r = s->rooms.head; r != NULL; r = r->rnext)
+		if (r->rlog.pending.count + r->rlog.parked.count > 0)
+			return true;
 	for (c = s->conns; c != NULL; c = c->conn_next)
-		if (c->tp->unsent(c, &s->room.rlog))
+		if (c->tp->unsent(c, &c->room->rlog))
 			return true;
 	return false;
 }
@@ -635,18 +651,21 @@ conn_idle_check(struct loop *l, void *arg)
 	struct server *s = arg;
 	int64_t now = ltime_mono_ms(), limit, next;
 	struct client *c, *cnext;
+	struct room *r;
 
 	(void)l;
 	limit = (int64_t)s->cfg->idle_timeout * 1000;
 	next = limit;
-	for (c = room_first(&s->room); c != NULL; c = cnext) {
-		cnext = room_next(c);
-		if (now - c->last_input >= limit) {
-			room_idle(&s->room, c, s->cfg->idle_timeout);
-			s->stats.dropped_idle++;
+	for (r = s->rooms.head; r != NULL; r = r->rnext) {
+		for (c = room_first(r); c != NULL; c = cnext) {
+			cnext = room_next(c);
+			if (now - c->last_input >= limit) {
+				room_idle(r, c, s->cfg->idle_timeout);
+				s->stats.dropped_idle++;
+			}
+			else if (c->last_input + limit - now < next)
+				next = c->last_input + limit - now;
 		}
-		else if (c->last_input + limit - now < next)
-			next = c->last_input + limit - now;
 	}
 	return next > 10 ? next : 10;
 }
@@ -661,6 +680,7 @@ conn_trim(struct loop *l, void *arg)
 {
 	struct server *s = arg;
 	struct client *c;
+	struct room *r;
 
 	(void)l;
 	for (c = s->conns; c != NULL; c = c->conn_next) {
@@ -670,6 +690,7 @@ conn_trim(struct loop *l, void *arg)
 	}
 	/* A quiet room needs no spare block either. */
 	if (!conn_unsent(s))
-		rlog_trim(&s->room.rlog);
+		for (r = s->rooms.head; r != NULL; r = r->rnext)
+			rlog_trim(&r->rlog);
 	return SERVER_TRIM_MS;
 }

@@ -102,6 +102,21 @@ rlog_gc(struct rlog *l)
 	}
 }
 
+/* Free the oldest compacted blocks that no position holds any more. */
+static void
+rlog_cgc(struct rlog *l)
+{
+	struct rlog_block *b;
+
+	while (l->chead != NULL && l->chead->refs == 0) {
+		b = l->chead;
+		l->chead = b->next;
+		rlog_block_free(l, b);
+	}
+	if (l->chead == NULL)
+		l->ctail = NULL;
+}
+
 /* The position at the end of the log. */
 static struct rlog_pos
 rlog_end_pos(const struct rlog *l)
@@ -276,19 +291,114 @@ rlog_wake_all(struct rlog *l)
  * The history: where the last `history` chat lines start
  * ------------------------------------------------------------------- */
 
+/* Bytes of the line at p, in run r of p's block, LF included. */
+static size_t
+rlog_line_len(const struct rlog_pos *p, const struct rlog_run *r)
+{
+	const char *lf = memchr(p->blk->data + p->off, '\n',
+	    r->off + r->len - p->off);
+
+	return (lf != NULL ? (size_t)(lf - p->blk->data) + 1 :
+	    r->off + r->len) - p->off;
+}
+
 /*
- * Move hstart past whatever is not a kept chat line: runs of notices and,
- * while more than `history` chat lines are kept or more than `slack`
- * bytes of other lines lie among them, the oldest chat line.
+ * Copy one history line line[0..n), stamped stamp, to the end of the
+ * compacted chain. Returns 0, or -1 with errno ENOMEM.
+ */
+static int
+rlog_compact_line(struct rlog *l, const char stamp[RLOG_STAMP],
+    const char *line, size_t n)
+{
+	struct rlog_block *b = l->ctail, *nb;
+	struct rlog_run *r;
+	struct rlog_pos p;
+
+	if (b == NULL || b->size - b->used < n) {
+		if ((nb = rlog_block_new(l, n)) == NULL)
+			return -1;
+		if (b != NULL) {
+			nb->seq = b->seq + b->used;
+			b->next = nb;
+		} else
+			l->chead = nb;
+		l->ctail = b = nb;
+	}
+	r = b->nruns > 0 ? &b->runs[b->nruns - 1] : NULL;
+	if (r == NULL || memcmp(r->stamp, stamp, RLOG_STAMP) != 0) {
+		if (b->nruns == b->runcap) {
+			size_t cap = b->runcap ? b->runcap * 2 : 16;
+
+			if ((r = realloc(b->runs, cap * sizeof *r)) == NULL)
+				return -1;
+			b->runs = r;
+			b->runcap = cap;
+		}
+		r = &b->runs[b->nruns++];
+		r->off = (uint32_t)b->used;
+		r->len = 0;
+		r->from = 0;
+		r->lines = 0;
+		r->kind = RLOG_CHAT;
+		memcpy(r->stamp, stamp, RLOG_STAMP);
+	}
+	if (l->ccount == 0) {
+		p.blk = b;
+		p.run = b->nruns - 1;
+		p.off = b->used;
+		rlog_pos_hold(&l->cstart, &p);
+	}
+	memcpy(b->data + b->used, line, n);
+	b->used += n;
+	r->len += (uint32_t)n;
+	r->lines++;
+	l->ccount++;
+	l->cbytes += n;
+	return 0;
+}
+
+/* Drop the oldest compacted history line. */
+static void
+rlog_compact_drop(struct rlog *l)
+{
+	struct rlog_pos p = l->cstart;
+	size_t n;
+
+	while (rlog_pos_at_run_end(&p))
+		(void)rlog_pos_next_run(&p);
+	n = rlog_line_len(&p, &p.blk->runs[p.run]);
+	p.off += n;
+	l->ccount--;
+	l->cbytes -= n;
+	if (l->ccount == 0) {
+		rlog_pos_drop(&l->cstart);
+		return;
+	}
+	/* Onto the next line, so that a block passed is let go at once. */
+	while (rlog_pos_at_run_end(&p) && rlog_pos_next_run(&p))
+		;
+	rlog_pos_move(&l->cstart, &p);
+}
+
+/*
+ * Keep the history to its `history` newest chat lines, the oldest
+ * dropped (compacted ones first); and move hstart past whatever is not
+ * one of them in the log: runs of notices and, while more than `slack`
+ * bytes of other lines lie among the lines from there on, the oldest
+ * chat line, which is compacted: it stays in the history. (Should memory
+ * for that run out, the line leaves the history instead, so that the
+ * log stays bounded.)
  */
 static void
 rlog_hist_trim(struct rlog *l)
 {
 	struct rlog_pos p = l->hstart;
 	const struct rlog_run *r;
-	const char *lf;
+	bool over;
 	size_t n;
 
+	while (l->ccount > 0 && l->ccount + l->hcount > l->history)
+		rlog_compact_drop(l);
 	for (;;) {
 		if (rlog_pos_at_run_end(&p)) {
 			if (!rlog_pos_next_run(&p))
@@ -300,23 +410,26 @@ rlog_hist_trim(struct rlog *l)
 			p.off = r->off + r->len;
 			continue;
 		}
-		if (l->hcount <= l->history && rlog_end(l) -
-		    rlog_pos_seq(&p) - l->hbytes <= l->slack)
+		over = l->ccount + l->hcount > l->history;
+		if (!over && rlog_end(l) - rlog_pos_seq(&p) - l->hbytes <=
+		    l->slack)
 			break;
-		lf = memchr(p.blk->data + p.off, '\n', r->off + r->len - p.off);
-		n = (lf != NULL ? (size_t)(lf - p.blk->data) + 1 :
-		    r->off + r->len) - p.off;
+		n = rlog_line_len(&p, r);
+		if (!over)
+			(void)rlog_compact_line(l, r->stamp,
+			    p.blk->data + p.off, n);
 		p.off += n;
 		l->hcount--;
 		l->hbytes -= n;
 	}
 	rlog_pos_move(&l->hstart, &p);
+	rlog_cgc(l);
 }
 
 size_t
 rlog_history_count(const struct rlog *l)
 {
-	return l->history > 0 ? l->hcount : 0;
+	return l->history > 0 ? l->ccount + l->hcount : 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -357,6 +470,8 @@ rlog_free(struct rlog *l)
 	struct rlog_block *b, *next;
 
 	rlog_pos_drop(&l->hstart);
+	rlog_pos_drop(&l->cstart);
+	l->ccount = l->cbytes = 0;
 	free(l->slow);
 	l->slow = NULL;
 	l->slowcap = 0;
@@ -365,6 +480,12 @@ rlog_free(struct rlog *l)
 		free(b->runs);
 		free(b);
 	}
+	for (b = l->chead; b != NULL; b = next) {
+		next = b->next;
+		free(b->runs);
+		free(b);
+	}
+	l->chead = l->ctail = NULL;
 	if (l->spare != NULL) {
 		free(l->spare->runs);
 		free(l->spare);
@@ -449,6 +570,7 @@ rlog_detach(struct rlog *l, struct rlog_reader *rd)
 	rlog_pos_drop(&rd->pos);
 	if (rd->hist != NULL) {
 		rlog_pos_drop(&rd->hist->pos);
+		rlog_pos_drop(&rd->hist->next);
 		free(rd->hist);
 		rd->hist = NULL;
 	}
@@ -458,6 +580,32 @@ rlog_detach(struct rlog *l, struct rlog_reader *rd)
 	rd->lastlen = SIZE_MAX;
 	rd->id = 0;
 	rlog_gc(l);
+	rlog_cgc(l);
+}
+
+int
+rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to)
+{
+	struct buf rest = BUF_INIT;
+	struct rlog_iter it;
+	const char *p;
+	size_t n;
+	int rc = 0;
+
+	/* A copy, made once per move, of at most a backlog and a replay. */
+	rlog_iter_start(&it, from, rd);
+	while (rlog_iter_next(&it, &p, &n))
+		if (buf_append(&rest, p, n) == -1) {
+			rc = -1;
+			break;
+		}
+	rlog_detach(from, rd);
+	rlog_attach(to, rd);
+	if (rc == 0 && buf_used(&rest) > 0 &&
+	    rlog_private(to, rd, buf_peek(&rest), buf_used(&rest)) == -1)
+		rc = -1;
+	buf_free(&rest);
+	return rc;
 }
 
 void
@@ -648,7 +796,7 @@ rlog_replay(struct rlog *l, struct rlog_reader *rd)
 {
 	struct rlog_hist *h;
 
-	if (rd->id == 0 || l->history == 0 || l->hcount == 0)
+	if (rd->id == 0 || rlog_history_count(l) == 0)
 		return 0;
 	if (rd->hist != NULL) {
 		errno = EBUSY;
@@ -660,8 +808,16 @@ rlog_replay(struct rlog *l, struct rlog_reader *rd)
 		free(h);
 		return -1;
 	}
-	rlog_pos_hold(&h->pos, &l->hstart);
-	h->left = l->hcount;
+	if (l->ccount > 0) {
+		/* The compacted lines, then on in the log. */
+		rlog_pos_hold(&h->pos, &l->cstart);
+		h->left = l->ccount;
+		rlog_pos_hold(&h->next, &l->hstart);
+		h->nleft = l->hcount;
+	} else {
+		rlog_pos_hold(&h->pos, &l->hstart);
+		h->left = l->hcount;
+	}
 	memcpy(h->today, l->stamp, sizeof h->today);
 	rd->hist = h;
 	if (rd->state == RLOG_IDLE)
@@ -684,6 +840,8 @@ rlog_cursor_init(const struct rlog_reader *rd, struct rlog_cursor *c)
 		c->hpos = rd->hist->pos;
 		c->hpart = rd->hist->part;
 		c->hleft = rd->hist->left;
+		c->hnext = rd->hist->next;
+		c->hnleft = rd->hist->nleft;
 	}
 }
 
@@ -708,7 +866,17 @@ rlog_hist_peek(const struct rlog_hist *h, struct rlog_cursor *c,
 	const char *lf, *sp;
 	size_t plen, sl;
 
-	while (c->hleft > 0) {
+	for (;;) {
+		if (c->hleft == 0) {
+			/* From the compacted lines on into the log. */
+			if (c->hnext.blk == NULL)
+				return false;
+			c->hpos = c->hnext;
+			c->hleft = c->hnleft;
+			c->hnext.blk = NULL;
+			c->hnleft = 0;
+			continue;
+		}
 		if (rlog_pos_at_run_end(&c->hpos)) {
 			if (!rlog_pos_next_run(&c->hpos))
 				return false;
@@ -744,7 +912,6 @@ rlog_hist_peek(const struct rlog_hist *h, struct rlog_cursor *c,
 		    r->off + r->len - c->hpos.off;
 		return true;
 	}
-	return false;
 }
 
 /*
@@ -974,13 +1141,18 @@ rlog_advance(struct rlog *l, struct rlog_reader *rd, size_t n)
 	if (rd->hist != NULL) {
 		if (c.hdone) {
 			rlog_pos_drop(&rd->hist->pos);
+			rlog_pos_drop(&rd->hist->next);
 			free(rd->hist);
 			rd->hist = NULL;
 		} else {
 			rlog_pos_move(&rd->hist->pos, &c.hpos);
+			if (c.hnext.blk == NULL)
+				rlog_pos_drop(&rd->hist->next);
 			rd->hist->part = c.hpart;
 			rd->hist->left = c.hleft;
+			rd->hist->nleft = c.hnleft;
 		}
+		rlog_cgc(l);
 	}
 	rlog_pos_move(&rd->pos, &c.pos);
 	rd->own = rd->own > c.ownskip ? rd->own - c.ownskip : 0;

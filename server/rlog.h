@@ -23,14 +23,21 @@
  * Offsets: every byte ever appended has a 64-bit log offset; a position's
  * offset and the log's end offset give a backlog in O(1).
  *
- * History: the log keeps the blocks that hold the last `history` chat
- * lines (RLOG_CHAT runs), and a joiner can be given a replay of them, each
- * line prefixed by "[HH:MM] " (or "[YYYY-MM-DD HH:MM] " when it was not
- * appended on the joiner's day), straight from the blocks. Other lines
- * between them (joins, leaves, nick changes) are kept too, being in the
- * same blocks, but at most `slack` bytes of them: past that the oldest
- * chat lines leave the history, so churn without chat cannot make the
- * log grow without bound.
+ * History: the last `history` chat lines (RLOG_CHAT runs), and a joiner
+ * can be given a replay of them, each line prefixed by "[HH:MM] " (or
+ * "[YYYY-MM-DD HH:MM] " when it was not appended on the joiner's day),
+ * straight from the blocks. Only chat is history: the other lines
+ * between (joins, leaves, nick changes) are never replayed. The newest
+ * history lines are read where they are, in the log's blocks (from
+ * hstart on), which therefore keep the other lines among them too, but
+ * at most `slack` bytes of those: past that the oldest history lines are
+ * compacted, i.e. copied (with their stamps) into a chain of blocks of
+ * their own that holds chat lines only, and the log lets go of them.
+ * So the history always holds its `history` chat lines, however much
+ * churn comes between, and what it pins is its lines plus `slack`.
+ * Compaction frees nothing itself: it moves the history's own reference
+ * on, and a block goes only once no position (reader, replay, history)
+ * holds it or one before it.
  *
  * No function here makes a system call: the caller writes, with writev(),
  * the iovecs rlog_iov() fills, then tells the log with rlog_advance() how
@@ -94,11 +101,18 @@ struct rlog_pos {
 	size_t		 off;		/* byte in blk */
 };
 
-/* A replay of the history to one joiner, in progress. */
+/*
+ * A replay of the history to one joiner, in progress: left lines from pos
+ * on (in the compacted chain, or in the log), then nleft lines from next
+ * on (in the log), as the history stood when the replay was queued.
+ */
 struct rlog_hist {
 	struct rlog_pos	 pos;		/* next line to replay; holds a ref */
 	size_t		 part;		/* bytes of the line's prefix written */
-	size_t		 left;		/* lines still to replay */
+	size_t		 left;		/* lines still to replay from pos */
+	struct rlog_pos	 next;		/* then on from here; holds a ref;
+					 * blk NULL once there */
+	size_t		 nleft;		/* lines to replay from next */
 	char		 today[10];	/* YYYY-MM-DD when it joined */
 };
 
@@ -109,7 +123,9 @@ struct rlog_cursor {
 	size_t		 pdone;		/* bytes of the next record written */
 	struct rlog_pos	 hpos;		/* the history replay's place */
 	size_t		 hpart;		/* prefix bytes of that line written */
-	size_t		 hleft;		/* lines still to replay */
+	size_t		 hleft;		/* lines still to replay from hpos */
+	struct rlog_pos	 hnext;		/* then from here (blk NULL: none) */
+	size_t		 hnleft;	/* lines to replay from hnext */
 	bool		 hdone;		/* the replay's record was consumed */
 	size_t		 pbytes;	/* private line bytes consumed */
 	uint64_t	 ownskip;	/* own log bytes passed over */
@@ -150,10 +166,19 @@ struct rlog {
 	struct rlog_block *spare;	/* a freed block kept for reuse */
 	uint32_t	 ids;		/* reader ids given out */
 	size_t		 history;	/* chat lines to keep; 0: none */
-	struct rlog_pos	 hstart;	/* first history line; holds a ref */
+	struct rlog_pos	 hstart;	/* first history line in the log;
+					 * holds a ref */
 	size_t		 hcount;	/* chat lines from hstart to the end */
 	size_t		 hbytes;	/* bytes of those lines */
 	size_t		 slack;		/* most other bytes from hstart on */
+	struct rlog_block *chead;	/* compacted history: oldest block
+					 * still held, or NULL */
+	struct rlog_block *ctail;	/* where lines are compacted to */
+	struct rlog_pos	 cstart;	/* first compacted history line; held
+					 * while ccount > 0, else blk NULL */
+	size_t		 ccount;	/* history lines from cstart on, all
+					 * older than hstart's */
+	size_t		 cbytes;	/* bytes of those lines */
 	size_t		 nblocks;	/* blocks allocated, spare included */
 	char		 stamp[RLOG_STAMP]; /* the time now, from the caller */
 	struct rlog_list idle;		/* readers caught up */
@@ -181,8 +206,9 @@ int	rlog_init(struct rlog *l, size_t history);
 
 /*
  * Keep at most slack bytes of lines other than chat between the history's
- * first line and the end of the log (RLOG_SLACK until set): with more,
- * the oldest chat lines leave the history.
+ * first line in the log and the end of the log (RLOG_SLACK until set):
+ * with more, the oldest history lines are compacted out of the log. They
+ * stay in the history.
  */
 void	rlog_set_slack(struct rlog *l, size_t slack);
 
@@ -210,6 +236,16 @@ void	rlog_stop(struct rlog *l, struct rlog_reader *rd);
 
 /* Drop rd's position, private queue and history replay. */
 void	rlog_detach(struct rlog *l, struct rlog_reader *rd);
+
+/*
+ * Make rd, a reader of from, a reader of to, positioned at its end:
+ * whatever rd had still to receive from from (its backlog, its private
+ * lines, a history replay under way) is copied first into its private
+ * queue in to, so its stream goes on with nothing missed or reordered.
+ * Those bytes then count as backlog in to. Returns 0, or -1 with errno
+ * ENOMEM: rd is then a reader of to without them.
+ */
+int	rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to);
 
 /*
  * Free the memory rd owns (its private queue, its replay) without

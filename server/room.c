@@ -14,6 +14,19 @@
  * ------------------------------------------------------------------- */
 
 /*
+ * The room c is in: a member's lines, leave and nick go through its own
+ * room, whichever room a caller (an operator's command, a reply that
+ * came back from elsewhere) had at hand.
+ */
+static struct room *
+room_of(struct room *r, const struct client *c)
+{
+	return c->room != NULL ? c->room : r;
+}
+
+static void	room_hold_ref(struct room *, struct client *);
+
+/*
  * Queue bytes (LF included) for c alone, or flag c as too slow when they
  * take its backlog past the limit. A slow client gets nothing more: it is
  * about to go, and holding its backlog would only cost memory.
@@ -21,6 +34,7 @@
 static void
 room_queue(struct room *r, struct client *c, const char *p, size_t n)
 {
+	r = room_of(r, c);
 	/* Only members get output: a leaver is past caring, and counting a
 	 * non-member in nslow would keep room_settle() waiting for it. */
 	if ((c->flags & (CLIENT_JOINED | CLIENT_SLOW)) != CLIENT_JOINED)
@@ -94,8 +108,10 @@ static void
 room_append(struct room *r, struct client *from, enum rlog_kind kind,
     const char *p, size_t n)
 {
-	/* A leaver's line (its /quit notice comes from the room) is for all. */
-	if (from != NULL && !(from->flags & CLIENT_JOINED))
+	/* A leaver's line (its /quit notice comes from the room) is for all;
+	 * so is one about a member of another room. */
+	if (from != NULL && (!(from->flags & CLIENT_JOINED) ||
+	    (from->room != NULL && from->room != r)))
 		from = NULL;
 	if (rlog_append(&r->rlog, from != NULL ? &from->rd : NULL, kind, p,
 	    n) == -1)
@@ -122,6 +138,10 @@ room_tell(struct room *r, struct client *c, const char *line)
 	const char *p;
 	size_t n;
 
+	/* A connection told something before it joins is r's from now on. */
+	if (c->room == NULL)
+		room_hold_ref(r, c);
+	r = room_of(r, c);
 	if (c->flags & CLIENT_JOINED) {
 		room_send(r, c, line, strlen(line));
 		return;
@@ -217,6 +237,7 @@ int
 room_init(struct room *r, size_t sendq, size_t history)
 {
 	memset(r, 0, sizeof *r);
+	memcpy(r->name, PROTO_ROOM_DEFAULT, sizeof PROTO_ROOM_DEFAULT);
 	r->sendq = sendq;
 	if (rlog_init(&r->rlog, history) == -1)
 		return -1;
@@ -241,6 +262,8 @@ room_free(struct room *r)
 	free(r->line);
 	r->line = NULL;
 	r->linecap = 0;
+	free(r->topic);
+	r->topic = NULL;
 	rlog_free(&r->rlog);
 }
 
@@ -253,6 +276,7 @@ room_set_clock(struct room *r, const char stamp[RLOG_STAMP])
 void
 room_forget(struct room *r, struct client *c)
 {
+	r = room_of(r, c);
 	rlog_detach(&r->rlog, &c->rd);
 }
 
@@ -268,40 +292,98 @@ room_find(const struct room *r, const char *nick, size_t len)
 	return NULL;
 }
 
+/* The first room of r's server (r itself for a room on its own). */
+static const struct room *
+room_first_room(const struct room *r)
+{
+	return r->reg != NULL ? r->reg->head : r;
+}
+
+/* The room after rr on r's server, or NULL. */
+static const struct room *
+room_next_room(const struct room *r, const struct room *rr)
+{
+	return r->reg != NULL ? rr->rnext : NULL;
+}
+
+struct client *
+room_find_any(const struct room *r, const char *nick, size_t len)
+{
+	const struct room *rr;
+	struct client *c;
+
+	for (rr = room_first_room(r); rr != NULL; rr = room_next_room(r, rr))
+		if ((c = room_find(rr, nick, len)) != NULL)
+			return c;
+	return NULL;
+}
+
 /*
- * The smallest N for which guestN is free. With count members at most
- * count numbers are taken, so the answer is at most count + 1 and a
- * bitmap of that size finds it in one pass over the members.
+ * The smallest N for which guestN is free on the server. With count
+ * members at most count numbers are taken, so the answer is at most
+ * count + 1 and a bitmap of that size finds it in one pass over them.
  */
 size_t
 room_free_guest(struct room *r)
 {
-	size_t max = r->count + 1, n;
+	size_t max, n;
+	const struct room *rr;
 	unsigned char *seen;
 	struct client *c;
 
+	max = (r->reg != NULL ? rooms_members(r->reg) : r->count) + 1;
 	if ((seen = calloc(max + 1, 1)) == NULL) {
 		/* Out of memory: fall back to probing, slower but sure. */
 		char nick[32];
 
 		for (n = 1;; n++) {
 			snprintf(nick, sizeof nick, PROTO_GUEST "%zu", n);
-			if (room_find(r, nick, strlen(nick)) == NULL)
+			if (room_find_any(r, nick, strlen(nick)) == NULL)
 				return n;
 		}
 	}
-	for (c = r->head; c != NULL; c = c->next)
-		if ((n = proto_guest_number(c->nick, max)) != 0)
-			seen[n] = 1;
+	for (rr = room_first_room(r); rr != NULL; rr = room_next_room(r, rr))
+		for (c = rr->head; c != NULL; c = c->next)
+			if ((n = proto_guest_number(c->nick, max)) != 0)
+				seen[n] = 1;
 	for (n = 1; n < max && seen[n]; n++)
 		;
 	free(seen);
 	return n;
 }
 
+/* c is r's from now on (a joiner, or a member moving in). */
+static void
+room_hold_ref(struct room *r, struct client *c)
+{
+	if (c->room == r)
+		return;
+	if (c->room != NULL)
+		room_release(c);
+	c->room = r;
+	if (r->refs++ == 0 && r->reg != NULL && r != r->reg->landing)
+		r->reg->unheld--;
+}
+
+void
+room_release(struct client *c)
+{
+	struct room *r = c->room;
+
+	if (r == NULL)
+		return;
+	c->room = NULL;
+	if (--r->refs == 0 && r->reg != NULL && r != r->reg->landing) {
+		r->reg->unheld++;
+		r->reg->dirty = true;
+		r->emptied = ++r->reg->ticks;
+	}
+}
+
 void
 room_link(struct room *r, struct client *c)
 {
+	room_hold_ref(r, c);
 	c->prev = r->tail;
 	c->next = NULL;
 	if (r->tail != NULL)
@@ -332,12 +414,14 @@ room_motd(struct room *r, struct client *c)
 void
 room_join(struct room *r, struct client *c)
 {
+	room_hold_ref(r, c);
 	r->backend->join(r->backend_arg, c);
 }
 
 bool
 room_hold(struct room *r, struct client *c, const char *text, size_t len)
 {
+	r = room_of(r, c);
 	return r->backend->hold(r->backend_arg, c, text, len);
 }
 
@@ -345,6 +429,7 @@ void
 room_say(struct room *r, struct client *c, enum room_say kind,
     const char *text, size_t len)
 {
+	r = room_of(r, c);
 	r->backend->say(r->backend_arg, c, kind, text, len);
 }
 
@@ -352,18 +437,21 @@ void
 room_msg(struct room *r, struct client *c, const char *to, size_t tolen,
     const char *text, size_t len)
 {
+	r = room_of(r, c);
 	r->backend->msg(r->backend_arg, c, to, tolen, text, len);
 }
 
 void
 room_nick(struct room *r, struct client *c, const char *nick, size_t len)
 {
+	r = room_of(r, c);
 	r->backend->nick(r->backend_arg, c, nick, len);
 }
 
 void
 room_who(struct room *r, struct client *c)
 {
+	r = room_of(r, c);
 	r->backend->who(r->backend_arg, c);
 }
 
@@ -372,6 +460,7 @@ room_history(struct room *r, struct client *c)
 {
 	size_t k;
 
+	r = room_of(r, c);
 	if ((k = rlog_history_count(&r->rlog)) == 0)
 		return;
 	/*
@@ -435,6 +524,7 @@ room_who_reply(struct room *r, struct client *c, const char *const *nicks,
 void
 room_unlink(struct room *r, struct client *c, const char *why)
 {
+	r = room_of(r, c);
 	if (!(c->flags & CLIENT_JOINED))
 		return;
 	if (c->prev != NULL)
@@ -464,6 +554,10 @@ room_unlink(struct room *r, struct client *c, const char *why)
 void
 room_drop(struct room *r, struct client *c, const char *why)
 {
+	/* Its connection is closed through its room: it needs one. */
+	if (c->room == NULL)
+		room_hold_ref(r, c);
+	r = room_of(r, c);
 	if (c->flags & (CLIENT_JOINED | CLIENT_CLOSING))
 		return;
 	c->flags |= CLIENT_CLOSING;
@@ -476,6 +570,7 @@ void
 room_leave(struct room *r, struct client *c, const char *reason,
     const char *why)
 {
+	r = room_of(r, c);
 	r->backend->leave(r->backend_arg, c, reason, why);
 }
 
@@ -526,6 +621,7 @@ room_rename(struct room *r, struct client *c, const char *nick, size_t len)
 {
 	char old[PROTO_NICK_MAX + 1];
 
+	r = room_of(r, c);
 	memcpy(old, c->nick, sizeof old);
 	memcpy(c->nick, nick, len);
 	c->nick[len] = '\0';
@@ -541,6 +637,7 @@ room_rename(struct room *r, struct client *c, const char *nick, size_t len)
 void
 room_toolong(struct room *r, struct client *c, size_t max)
 {
+	r = room_of(r, c);
 	room_log(r, "client %u %s: line too long", c->id, c->nick);
 	room_sendf(r, c, PROTO_TOOLONG, max);
 }
@@ -548,6 +645,7 @@ room_toolong(struct room *r, struct client *c, size_t max)
 void
 room_idle(struct room *r, struct client *c, unsigned secs)
 {
+	r = room_of(r, c);
 	room_sendf(r, c, PROTO_IDLE, secs);
 	room_leave(r, c, PROTO_REASON_IDLE, "idle");
 }
@@ -559,4 +657,101 @@ room_full_notice(size_t *lenp)
 
 	*lenp = sizeof full - 1;
 	return full;
+}
+
+/* ---------------------------------------------------------------------
+ * Rooms: going from one to another, topics, the list
+ * ------------------------------------------------------------------- */
+
+void
+room_go(struct room *r, struct client *c, const char *name, size_t len)
+{
+	r = room_of(r, c);
+	if (strlen(r->name) == len && strncasecmp(r->name, name, len) == 0) {
+		room_sendf(r, c, PROTO_ALREADY_IN, r->name);
+		return;
+	}
+	r->backend->go(r->backend_arg, c, name, len);
+}
+
+void
+room_topic(struct room *r, struct client *c, const char *text, size_t len)
+{
+	r = room_of(r, c);
+	r->backend->topic(r->backend_arg, c, text, len);
+}
+
+void
+room_list(struct room *r, struct client *c)
+{
+	r = room_of(r, c);
+	r->backend->list(r->backend_arg, c);
+}
+
+int
+room_set_topic(struct room *r, struct client *c, const char *text,
+    size_t len)
+{
+	char *t;
+
+	if ((t = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(t, text, len);
+	t[len] = '\0';
+	free(r->topic);
+	r->topic = t;
+	room_log(r, "client %u %s set the topic of %s", c->id, c->nick,
+	    r->name);
+	room_broadcastf(r, NULL, PROTO_TOPIC_SET, c->nick, r->topic);
+	return 0;
+}
+
+void
+room_move(struct room *r, struct client *c, struct room *to)
+{
+	if ((c->flags & (CLIENT_JOINED | CLIENT_SLOW)) != CLIENT_JOINED ||
+	    to == r)
+		return;
+	/* Out of r's member list, quietly: c is not leaving the server. */
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		r->head = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+	else
+		r->tail = c->prev;
+	c->prev = c->next = NULL;
+	r->count--;
+	/*
+	 * What r had for c and c has not received yet (at most its backlog
+	 * and a history replay under way) goes with it, ahead of anything of
+	 * to's: nothing missed, nothing reordered.
+	 */
+	if (rlog_move(&r->rlog, &c->rd, &to->rlog) == -1)
+		room_log(r, "client %u: out of memory moving its output",
+		    c->id);
+	room_hold_ref(to, c);
+	c->prev = to->tail;
+	c->next = NULL;
+	if (to->tail != NULL)
+		to->tail->next = c;
+	else
+		to->head = c;
+	to->tail = c;
+	to->count++;
+	room_log(r, "client %u %s went from %s to %s", c->id, c->nick,
+	    r->name, to->name);
+	room_broadcastf(r, NULL, PROTO_WENT, c->nick, to->name);
+	/* Its backlog came along: the limit holds in the new room too. */
+	if (c->rd.id == 0 || rlog_backlog(&to->rlog, &c->rd) > to->sendq) {
+		rlog_detach(&to->rlog, &c->rd);
+		c->flags |= CLIENT_SLOW;
+		to->nslow++;
+	}
+	room_sendf(to, c, PROTO_MOVED, to->name, to->count);
+	if (to->topic != NULL)
+		room_sendf(to, c, PROTO_TOPIC, to->topic);
+	room_history(to, c);
+	room_broadcastf(to, c, PROTO_JOINED, c->nick);
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "client.h"
@@ -51,6 +52,15 @@ struct room_backend {
 	void	(*nick)(void *be, struct client *c, const char *nick,
 		    size_t len);
 	void	(*who)(void *be, struct client *c);
+	/* c goes to the room called name (valid; not c's own room). */
+	void	(*go)(void *be, struct client *c, const char *name,
+		    size_t len);
+	/* c sets the topic to text (at most PROTO_TOPIC_MAX bytes, not
+	 * blank), or asks for it (len 0). */
+	void	(*topic)(void *be, struct client *c, const char *text,
+		    size_t len);
+	/* c asks which rooms there are. */
+	void	(*list)(void *be, struct client *c);
 };
 
 /* The backend of a room on one lobbyd: room_init() sets it. */
@@ -63,8 +73,18 @@ typedef void (*room_log_fn)(void *arg, const char *text);
 typedef void (*room_client_fn)(void *arg, struct client *c);
 
 struct accounts;
+struct rooms;
 
 struct room {
+	char		 name[PROTO_ROOM_MAX + 1]; /* as first written */
+	char		*topic;		/* NUL-terminated, or NULL: none */
+	struct rooms	*reg;		/* the server's rooms, or NULL for a
+					   room on its own (unit tests) */
+	struct room	*rprev;		/* older room, in order of creation */
+	struct room	*rnext;		/* newer room */
+	size_t		 refs;		/* connections whose room this is:
+					   members, joiners, leavers closing */
+	uint64_t	 emptied;	/* when refs last fell to 0 (reg->ticks) */
 	struct client	*head;		/* first member, the longest here */
 	struct client	*tail;		/* last member to join */
 	size_t		 count;		/* members */
@@ -312,5 +332,118 @@ const char	*room_full_notice(size_t *lenp);
 /* Write a log line through r->log, if set. */
 void	room_log(struct room *r, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
+
+/* ---------------------------------------------------------------------
+ * Rooms: the server's rooms, and a member's way between them
+ * ------------------------------------------------------------------- */
+
+/*
+ * c goes to the room called name[0..len) (a valid room name): "!!! you
+ * are already in NAME" when it is c's own, else through the backend.
+ */
+void	room_go(struct room *r, struct client *c, const char *name,
+	    size_t len);
+
+/* c sets the topic to text[0..len), or asks for it (len 0). */
+void	room_topic(struct room *r, struct client *c, const char *text,
+	    size_t len);
+
+/* c asks for the list of rooms: "*** K rooms: NAME (N) ...". */
+void	room_list(struct room *r, struct client *c);
+
+/*
+ * Move member c from r to room to (another room of the same server):
+ * the old room hears "*** NICK went to NAME"; c gets "*** you are now in
+ * NAME (K online)", the topic, and to's history; to hears "*** NICK
+ * joined". What c had not yet received from r comes first, in order.
+ */
+void	room_move(struct room *r, struct client *c, struct room *to);
+
+/*
+ * Set r's topic to text[0..len) (a copy is kept) and tell r, c included:
+ * "*** NICK set the topic: TEXT". Returns 0, or -1 out of memory.
+ */
+int	room_set_topic(struct room *r, struct client *c, const char *text,
+	    size_t len);
+
+/* The member anywhere on the server whose nick is nick (any case). */
+struct client	*room_find_any(const struct room *r, const char *nick,
+		    size_t len);
+
+/*
+ * c's connection is done (after room_forget()): it no longer holds its
+ * room, which the server's rooms may now forget (rooms_sweep()).
+ */
+void	room_release(struct client *c);
+
+/*
+ * The rooms of one server, in order of creation. The landing room
+ * (where newcomers go, and /part leads) is made first and never
+ * forgotten. Another room is forgotten, its memory freed, once nobody
+ * holds it (no member, no connection still closing in it) and it keeps
+ * neither history nor a topic; one that keeps history or a topic stays
+ * listed, until a new room would pass the limit: then the one empty the
+ * longest gives way. No system calls: the unit tests drive it.
+ */
+struct rooms {
+	struct room	*head;		/* the oldest room: the landing one */
+	struct room	*tail;		/* the newest */
+	size_t		 count;		/* rooms */
+	size_t		 max;		/* most rooms (--max-rooms) */
+	size_t		 unheld;	/* rooms with refs 0 (landing aside) */
+	bool		 dirty;		/* some fell to refs 0 since the last
+					   rooms_sweep() */
+	uint64_t	 ticks;		/* for room.emptied: bumped per empty */
+	struct room	*landing;	/* where newcomers land */
+	size_t		 sendq;		/* each room's room_init() values */
+	size_t		 history;
+	room_log_fn	 log;		/* given to each room: see struct room */
+	void		*log_arg;
+	room_client_fn	 on_leave;
+	void		*hook_arg;
+	const struct motd *motd;
+	struct accounts	*accounts;	/* given to each room, or NULL */
+	const struct room_backend *backend; /* each new room's, or NULL:
+					   local (then its arg is the room) */
+	void		*backend_arg;
+	char		 stamp[RLOG_STAMP]; /* the clock, for new rooms */
+};
+
+/*
+ * No rooms yet, each to be made with room_init(sendq, history), at most
+ * max of them. The caller then sets the hooks (log, on_leave, motd...)
+ * and makes the landing room with rooms_landing().
+ */
+void	rooms_init(struct rooms *rs, size_t sendq, size_t history,
+	    size_t max);
+
+/* Make the landing room, called name (valid). Returns it, or NULL. */
+struct room	*rooms_landing(struct rooms *rs, const char *name);
+
+/* The room called name[0..len) (any case), or NULL. */
+struct room	*rooms_find(const struct rooms *rs, const char *name,
+		    size_t len);
+
+/*
+ * The room called name[0..len) (valid), made if there is none. Returns
+ * it, or NULL with errno EMFILE (max rooms, none that may give way) or
+ * ENOMEM.
+ */
+struct room	*rooms_open(struct rooms *rs, const char *name, size_t len);
+
+/* Whether /rooms lists r: it has members, history, a topic, or lands. */
+bool	rooms_listed(const struct rooms *rs, const struct room *r);
+
+/* Every room's clock (see room_set_clock()). */
+void	rooms_set_clock(struct rooms *rs, const char stamp[RLOG_STAMP]);
+
+/* Forget the rooms nobody holds that keep nothing. O(1) when none. */
+void	rooms_sweep(struct rooms *rs);
+
+/* Members in all rooms. */
+size_t	rooms_members(const struct rooms *rs);
+
+/* Free every room (their members are gone or going with them). */
+void	rooms_free(struct rooms *rs);
 
 #endif /* LOBBY_ROOM_H */

@@ -50,7 +50,7 @@ server_clock(struct loop *l, void *arg)
 
 	(void)l;
 	if (ltime_stamp(time(NULL), stamp) == 0)
-		room_set_clock(&s->room, stamp);
+		rooms_set_clock(&s->rooms, stamp);
 	return SERVER_CLOCK_MS;
 }
 
@@ -86,6 +86,8 @@ server_before_sleep(struct loop *l, void *arg)
 static void
 server_stop(struct server *s)
 {
+	struct room *r;
+
 	if (s->stopping)
 		return;
 	log_info("shutting down");
@@ -95,7 +97,8 @@ server_stop(struct server *s)
 	conn_stop_reading(s);
 	web_stop(s);
 	tls_stop(s);
-	room_broadcastf(&s->room, NULL, PROTO_SHUTDOWN);
+	for (r = s->rooms.head; r != NULL; r = r->rnext)
+		room_broadcastf(r, NULL, PROTO_SHUTDOWN);
 #ifdef LOBBY_HAVE_REDIS
 	/* The other instances hear that our members are gone. */
 	if (s->credis != NULL)
@@ -171,7 +174,7 @@ server_signals(struct server *s)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	/* SIGUSR2 reloads the certificate with --tls; else it is ignored. */
-	if (s->cfg->ntls == 0)
+	if (s->cfg->ntls + s->cfg->nweb_tls == 0)
 		sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = server_signal;
 	sa.sa_flags = SA_RESTART;
@@ -179,7 +182,7 @@ server_signals(struct server *s)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
-	if (s->cfg->ntls > 0)
+	if (s->cfg->ntls + s->cfg->nweb_tls > 0)
 		sigaction(SIGUSR2, &sa, NULL);
 	return loop_add(&s->loop, s->sigpipe[0], LOOP_READ,
 	    server_signal_read, s);
@@ -220,15 +223,16 @@ server_cluster(struct server *s)
 		return -1;
 	}
 	cc.addr_text = cfg->redis;
-	cc.room = cfg->room != NULL ? cfg->room : CLUSTER_DEFAULT_ROOM;
+	cc.room = s->rooms.landing->name;
 	cc.history = cfg->history;
 	credis_instance_id(inst);
-	if (cluster_init(&s->cluster, &s->room, cfg->max_line, inst) == -1 ||
+	if (cluster_init(&s->cluster, s->rooms.landing, cfg->max_line,
+	    inst) == -1 ||
 	    (s->credis = credis_new(&s->loop, &s->cluster, &cc)) == NULL) {
 		fprintf(stderr, "lobbyd: out of memory\n");
 		return -1;
 	}
-	room_set_backend(&s->room, &cluster_backend, &s->cluster);
+	room_set_backend(s->rooms.landing, &cluster_backend, &s->cluster);
 	if (credis_start(s->credis, SERVER_REDIS_START_MS, why,
 	    sizeof why) == -1) {
 		fprintf(stderr, "lobbyd: cannot reach redis at %s: %s\n",
@@ -263,7 +267,7 @@ server_acct_tick(struct loop *l, void *arg)
 	int64_t next;
 
 	(void)l;
-	if ((next = accounts_tick(&s->accounts, &s->room)) == -1)
+	if ((next = accounts_tick(&s->accounts, s->rooms.landing)) == -1)
 		s->acct_timer = -1;
 	return next;
 }
@@ -319,10 +323,14 @@ static int
 server_accounts(struct server *s)
 {
 	const struct server_config *cfg = s->cfg;
+	struct room *r;
 
 	s->acct_timer = -1;
 	accounts_init(&s->accounts, false, cfg->ops, cfg->nops);
-	s->room.accounts = &s->accounts;
+	/* Every room reaches them, the landing room made already included. */
+	s->rooms.accounts = &s->accounts;
+	for (r = s->rooms.head; r != NULL; r = r->rnext)
+		r->accounts = &s->accounts;
 	s->accounts.clock = server_acct_clock;
 	s->accounts.schedule = server_acct_schedule;
 	s->accounts.schedule_arg = s;
@@ -367,7 +375,7 @@ server_accounts(struct server *s)
 		log_info("accounts: %zu registered nicks, %zu bans, %zu "
 		    "operators, in %s", s->accounts.nkeys, s->accounts.nbans,
 		    cfg->nops, st->ops->name);
-		if ((s->acctwork = acctwork_start(st, &s->accounts, &s->room,
+		if ((s->acctwork = acctwork_start(st, &s->accounts, s->rooms.landing,
 		    &s->loop, err, sizeof err)) == NULL) {
 			fprintf(stderr, "lobbyd: accounts: %s\n", err);
 			return -1;
@@ -412,7 +420,7 @@ server_free(struct server *s)
 		close(s->sigpipe[0]);
 		close(s->sigpipe[1]);
 	}
-	room_free(&s->room);
+	rooms_free(&s->rooms);
 	peers_free(&s->peers);
 	loop_free(&s->loop);
 	free(s);
@@ -465,17 +473,19 @@ server_run(const struct server_config *cfg)
 	s->loop.before_sleep = server_before_sleep;
 	s->loop.hook_arg = s;
 	/* With --redis too: the stream's entries fill the room's history. */
-	if (room_init(&s->room, cfg->sendq, cfg->history) == -1) {
+	rooms_init(&s->rooms, cfg->sendq, cfg->history, cfg->max_rooms);
+	s->rooms.log = server_room_log;
+	s->rooms.on_leave = conn_on_leave;
+	s->rooms.hook_arg = s;
+	s->rooms.motd = cfg->motd;
+	if (rooms_landing(&s->rooms, cfg->room != NULL ? cfg->room :
+	    PROTO_ROOM_DEFAULT) == NULL) {
 		fprintf(stderr, "lobbyd: out of memory\n");
 		listener_close_all(s);
 		conn_free_all(s);
 		free(s);
 		return 1;
 	}
-	s->room.log = server_room_log;
-	s->room.on_leave = conn_on_leave;
-	s->room.hook_arg = s;
-	s->room.motd = cfg->motd;
 	if (peers_init(&s->peers, server_seed()) == -1) {
 		fprintf(stderr, "lobbyd: out of memory\n");
 		server_free(s);
@@ -491,7 +501,7 @@ server_run(const struct server_config *cfg)
 		server_free(s);
 		return 1;
 	}
-	if (cfg->ntls > 0 && tls_init(s) == -1) {
+	if (cfg->ntls + cfg->nweb_tls > 0 && tls_init(s) == -1) {
 		server_free(s);
 		return 1;
 	}
@@ -513,11 +523,12 @@ server_run(const struct server_config *cfg)
 	    loop_timer_add(&s->loop, SERVER_CLOCK_MS, server_clock, s) == -1 ||
 	    (cfg->idle_timeout > 0 && loop_timer_add(&s->loop,
 	    (int64_t)cfg->idle_timeout * 1000, conn_idle_check, s) == -1) ||
-	    (cfg->nwebs > 0 &&
+	    (cfg->nwebs + cfg->nweb_tls > 0 &&
 	    loop_timer_add(&s->loop, 1000, web_tick, s) == -1) ||
-	    (cfg->ntls > 0 &&
+	    (cfg->ntls + cfg->nweb_tls > 0 &&
 	    loop_timer_add(&s->loop, 1000, tls_tick, s) == -1) ||
-	    loop_timer_reserve(&s->loop, cfg->ntls > 0 ? 4 : 3) == -1) {
+	    loop_timer_reserve(&s->loop,
+	    cfg->ntls + cfg->nweb_tls > 0 ? 4 : 3) == -1) {
 		fprintf(stderr, "lobbyd: cannot add a timer: %s\n",
 		    strerror(errno));
 		server_free(s);

@@ -35,12 +35,16 @@ struct server_config {
 	size_t		 nwebs;		/* how many */
 	struct server_web tls[SERVER_MAX_LISTENERS]; /* --tls listeners */
 	size_t		 ntls;		/* how many */
+	struct server_web web_tls[SERVER_MAX_LISTENERS]; /* --web-tls */
+	size_t		 nweb_tls;	/* how many */
 	const char	*tls_cert;	/* --tls-cert FILE (chain, leaf first) */
 	const char	*tls_key;	/* --tls-key FILE */
 	const char	*web_origins[SERVER_MAX_ORIGINS]; /* --web-origin */
 	size_t		 nweb_origins;	/* how many */
 	const char	*redis;		/* --redis ADDR, or NULL: one server */
-	const char	*room;		/* --room NAME (with --redis) */
+	const char	*room;		/* --room NAME: the landing room, or
+					   NULL: PROTO_ROOM_DEFAULT */
+	size_t		 max_rooms;	/* --max-rooms: most rooms at once */
 	size_t		 history;	/* --history: chat lines kept */
 	struct flood_rate flood;	/* --flood; rate 0 is off */
 	unsigned	 max_per_ip;	/* --max-per-ip; 0 is off */

@@ -51,6 +51,7 @@ struct tls_hs {
 	unsigned	 id;		/* connection number, for the log */
 	SSL		*ssl;		/* its TLS state */
 	struct tls	*t;		/* the server's TLS side */
+	bool		 web;		/* --web-tls: HTTP comes next */
 	int64_t		 deadline;	/* monotonic ms it must be done by */
 	struct peer	*slot;		/* its --max-per-ip count, or NULL */
 	union net_addr	 peer;		/* its address */
@@ -257,6 +258,18 @@ tls_unlist(struct tls_member *m)
 	m->pprev = m->pnext = NULL;
 }
 
+void *
+transport_tls_new(struct tls *t, void *ssl)
+{
+	struct tls_member *m;
+
+	if ((m = calloc(1, sizeof *m)) == NULL)
+		return NULL;
+	m->ssl = ssl;
+	m->t = t;
+	return m;
+}
+
 /* h's handshake is done: its socket and SSL become a member's. */
 static void
 tls_hs_done(struct tls *t, struct tls_hs *h)
@@ -268,17 +281,26 @@ tls_hs_done(struct tls *t, struct tls_hs *h)
 	struct client *c;
 	int fd = h->fd;
 
-	if ((m = calloc(1, sizeof *m)) == NULL) {
+	if ((m = transport_tls_new(t, h->ssl)) == NULL) {
 		tls_hs_close(t, h, "out of memory");
 		return;
 	}
-	m->ssl = h->ssl;
-	m->t = t;
 	h->ssl = NULL;
 	log_debug("tls %u %s: %s with %s", h->id, h->addr,
 	    SSL_get_version(m->ssl), SSL_get_cipher_name(m->ssl));
 	snprintf(addr, sizeof addr, "%s", h->addr);
 	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
+	if (h->web) {
+		/* An HTTP connection now, which counts itself. */
+		tls_hs_forget(t, h);
+		if (web_accept_tls(s, fd, &peer, addr, m) == -1) {
+			log_warn("refused web %s: %s", addr, strerror(errno));
+			tls_stream_free(m);
+			close(fd);
+			listener_resume(s);
+		}
+		return;
+	}
 	/* Its seat goes from the handshake to the member. */
 	tls_hs_forget(t, h);
 	if ((c = conn_open(s, fd, &peer, addr, &transport_tls, m)) == NULL) {
@@ -290,9 +312,11 @@ tls_hs_done(struct tls *t, struct tls_hs *h)
 		return;
 	}
 	m->c = c;
-	/* It may have sent its first lines with its last handshake bytes. */
-	if (SSL_has_pending(m->ssl))
-		tls_list(m);
+	/*
+	 * Read it before sleeping: it may have sent its first lines with
+	 * its last handshake bytes, which SSL holds now, unseen by select().
+	 */
+	tls_list(m);
 }
 
 /* Go on with h's handshake: done, still going, or failed. */
@@ -345,7 +369,7 @@ tls_handshakes(const struct server *s)
 
 int
 tls_accept(struct server *s, int fd, const union net_addr *peer,
-    const char *addr)
+    const char *addr, bool web)
 {
 	struct tls *t = s->tls;
 	struct tls_hs *h;
@@ -356,6 +380,7 @@ tls_accept(struct server *s, int fd, const union net_addr *peer,
 	}
 	h->fd = fd;
 	h->t = t;
+	h->web = web;
 	h->peer = *peer;
 	snprintf(h->addr, sizeof h->addr, "%s", addr);
 	if ((h->ssl = SSL_new(t->ctx)) == NULL || SSL_set_fd(h->ssl, fd) != 1) {
@@ -496,9 +521,9 @@ tls_pending(struct server *s)
 
 /* What SSL's r (from a call that failed) means, as errno; -1. */
 static ssize_t
-tls_fail(SSL *ssl, int r, struct client *c, const char *op)
+tls_fail(struct tls_member *m, int r, const char *op)
 {
-	int e = SSL_get_error(ssl, r);
+	int e = SSL_get_error(m->ssl, r);
 
 	switch (e) {
 	case SSL_ERROR_WANT_READ:
@@ -516,9 +541,18 @@ tls_fail(SSL *ssl, int r, struct client *c, const char *op)
 		}
 		break;
 	default:
+#ifdef SSL_R_UNEXPECTED_EOF_WHILE_READING
+		/* The same, from a context without IGNORE_UNEXPECTED_EOF. */
+		if (ERR_GET_REASON(ERR_peek_error()) ==
+		    SSL_R_UNEXPECTED_EOF_WHILE_READING &&
+		    strcmp(op, "read") == 0) {
+			ERR_clear_error();
+			return 0;
+		}
+#endif
 		break;
 	}
-	log_debug("client %u: tls %s: %s", c->id, op,
+	log_debug("client %u: tls %s: %s", m->c != NULL ? m->c->id : 0, op,
 	    errno != 0 && e == SSL_ERROR_SYSCALL ? strerror(errno) :
 	    tls_error());
 	ERR_clear_error();
@@ -528,13 +562,13 @@ tls_fail(SSL *ssl, int r, struct client *c, const char *op)
 
 /*
  * Read up to n plaintext bytes: record after record, until n are in or
- * the socket has no more; then, if SSL still holds some, c goes on the
- * pending list.
+ * the socket has no more; then, if SSL still holds some and the stream
+ * is a member's, the member goes on the pending list.
  */
-static ssize_t
-tt_read(struct client *c, void *buf, size_t n)
+ssize_t
+tls_stream_read(void *st, void *buf, size_t n)
 {
-	struct tls_member *m = c->tp_state;
+	struct tls_member *m = st;
 	size_t got = 0;
 	ssize_t r;
 	int k;
@@ -548,20 +582,94 @@ tt_read(struct client *c, void *buf, size_t n)
 			got += (size_t)k;
 			continue;
 		}
-		if ((r = tls_fail(m->ssl, k, c, "read")) == -1 &&
-		    errno == EAGAIN)
+		if ((r = tls_fail(m, k, "read")) == -1 && errno == EAGAIN)
 			break;
 		if (got > 0)
 			break;	/* the end, or the error, comes next time */
 		return r;
 	}
-	if (SSL_has_pending(m->ssl))
+	if (m->c != NULL && SSL_has_pending(m->ssl))
 		tls_list(m);
 	if (got == 0) {
 		errno = EAGAIN;
 		return -1;
 	}
 	return (ssize_t)got;
+}
+
+/*
+ * Gather iov into the shared buffer and write it as records. A write
+ * that could not go on is retried by the next call with the same bytes
+ * first (conn.c offers them again from the same place), which is what
+ * SSL_write() asks of a retry.
+ */
+ssize_t
+tls_stream_writev(void *st, const struct iovec *iov, int cnt)
+{
+	struct tls_member *m = st;
+	size_t len = 0, k;
+	int i, r;
+
+	for (i = 0; i < cnt && len < sizeof m->t->wbuf; i++) {
+		k = iov[i].iov_len;
+		if (k > sizeof m->t->wbuf - len)
+			k = sizeof m->t->wbuf - len;
+		memcpy(m->t->wbuf + len, iov[i].iov_base, k);
+		len += k;
+	}
+	if (len == 0)
+		return 0;
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_write(m->ssl, m->t->wbuf, (int)len)) > 0)
+		return r;
+	return tls_fail(m, r, "write");
+}
+
+ssize_t
+tls_stream_write(void *st, const void *p, size_t n)
+{
+	struct iovec iov = { (void *)(uintptr_t)p, n };
+
+	return tls_stream_writev(st, &iov, 1);
+}
+
+void
+tls_stream_attach(void *st, struct client *c)
+{
+	struct tls_member *m = st;
+
+	m->c = c;
+	/* What SSL holds already (the first frames) is read before sleep. */
+	tls_list(m);
+}
+
+void
+tls_stream_shutdown(void *st)
+{
+	struct tls_member *m = st;
+
+	ERR_clear_error();
+	(void)SSL_shutdown(m->ssl);
+	ERR_clear_error();
+}
+
+void
+tls_stream_free(void *st)
+{
+	struct tls_member *m = st;
+
+	if (m == NULL)
+		return;
+	tls_unlist(m);
+	SSL_free(m->ssl);
+	free(m);
+}
+
+static ssize_t
+tt_read(struct client *c, void *buf, size_t n)
+{
+	return tls_stream_read(c->tp_state, buf, n);
 }
 
 static int
@@ -583,33 +691,10 @@ tt_fill(struct client *c, struct rlog *l, struct iovec *iov, int max)
 	return rlog_iov(l, &c->rd, iov, max);
 }
 
-/*
- * Gather iov into the shared buffer and write it as records. A write
- * that could not go on is retried by the next call with the same bytes
- * first (conn.c offers them again from the same place), which is what
- * SSL_write() asks of a retry.
- */
 static ssize_t
 tt_writev(struct client *c, const struct iovec *iov, int cnt)
 {
-	struct tls_member *m = c->tp_state;
-	size_t len = 0, k;
-	int i, r;
-
-	for (i = 0; i < cnt && len < sizeof m->t->wbuf; i++) {
-		k = iov[i].iov_len;
-		if (k > sizeof m->t->wbuf - len)
-			k = sizeof m->t->wbuf - len;
-		memcpy(m->t->wbuf + len, iov[i].iov_base, k);
-		len += k;
-	}
-	if (len == 0)
-		return 0;
-	ERR_clear_error();
-	errno = 0;
-	if ((r = SSL_write(m->ssl, m->t->wbuf, (int)len)) > 0)
-		return r;
-	return tls_fail(m->ssl, r, c, "write");
+	return tls_stream_writev(c->tp_state, iov, cnt);
 }
 
 static size_t
@@ -635,15 +720,12 @@ tt_finish(struct client *c, const struct rlog *l)
 static void
 tt_close(struct client *c)
 {
-	struct tls_member *m = c->tp_state;
-
-	ERR_clear_error();
 	if (!(c->flags & CLIENT_SLOW))
-		(void)SSL_shutdown(m->ssl);
-	ERR_clear_error();
+		tls_stream_shutdown(c->tp_state);
 	close(c->fd);
 }
 
+/* Nothing: SSL_MODE_RELEASE_BUFFERS lets SSL free its record buffers. */
 static void
 tt_trim(struct client *c)
 {
@@ -653,13 +735,7 @@ tt_trim(struct client *c)
 static void
 tt_free(void *state)
 {
-	struct tls_member *m = state;
-
-	if (m == NULL)
-		return;
-	tls_unlist(m);
-	SSL_free(m->ssl);
-	free(m);
+	tls_stream_free(state);
 }
 
 const struct transport transport_tls = {

@@ -44,9 +44,12 @@ failed() { echo "FAIL: $*"; fail=1; }
 
 version=$(sed -n "s/^ *version: '\([^']*\)',\$/\1/p" "$root/meson.build" |
     head -n 1)
-debversion=$(cd "$root" && dpkg-parsechangelog -S Version)
-[ "$version" = "$debversion" ] ||
-	failed "meson.build says $version, debian/changelog $debversion"
+# A development version X.Y.Z-dev is X.Y.Z~dev to dpkg (before X.Y.Z).
+debversion=$(printf '%s\n' "$version" | sed 's/-dev$/~dev/')
+v=$(cd "$root" && dpkg-parsechangelog -S Version)
+[ "$v" = "$debversion" ] ||
+	failed "meson.build says $version, debian/changelog $v, not $debversion"
+arch=$(dpkg --print-architecture)
 
 # The source: the release tarball, or a copy of this unpacked one.
 if git -C "$root" rev-parse --git-dir >/dev/null 2>&1; then
@@ -87,15 +90,15 @@ if grep -E '(warning|error): ' "$work/build.log" |
 	failed "the package build has compiler warnings"
 fi
 
-deb_lobbyd=$work/lobbyd_${version}_$(dpkg --print-architecture).deb
-deb_lobby=$work/lobby_${version}_$(dpkg --print-architecture).deb
+deb_lobbyd=$work/lobbyd_${debversion}_$arch.deb
+deb_lobby=$work/lobby_${debversion}_$arch.deb
 for deb in "$deb_lobbyd" "$deb_lobby"; do
 	[ -s "$deb" ] || { echo "FAIL: no ${deb##*/}"; exit 1; }
 done
 
 # lintian: no error, no warning (informational tags are listed).
 if command -v lintian >/dev/null 2>&1; then
-	changes=$(ls "$work"/lobby_"$version"_*.changes)
+	changes=$work/lobby_${debversion}_$arch.changes
 	lintian --fail-on error,warning --display-info "$changes" \
 	    >"$work/lintian.log" 2>&1
 	rc=$?
@@ -135,13 +138,22 @@ check_files "$deb_lobby" usr/bin/lobby 'usr/share/man/man1/lobby\.1\.gz' \
     usr/share/doc/lobby/copyright 'usr/share/doc/lobby/changelog\.gz' \
     'usr/share/doc/lobby/NEWS\.gz' 'usr/share/doc/lobby/[A-Za-z]+\.md\.gz'
 
-# The control fields: the build's version, and Redis on (hiredis).
+# The control fields: the build's version.
 for deb in "$deb_lobbyd" "$deb_lobby"; do
 	v=$(dpkg-deb -f "$deb" Version)
-	[ "$v" = "$version" ] || failed "${deb##*/}: Version $v, not $version"
+	[ "$v" = "$debversion" ] ||
+		failed "${deb##*/}: Version $v, not $debversion"
 done
-dpkg-deb -f "$deb_lobbyd" Depends | grep -q libhiredis ||
-	failed "lobbyd does not depend on hiredis: built without --redis?"
+# Every optional feature the build offers is on: the programs that use
+# it link its library (OPTION:LIBRARY:PACKAGE).
+for f in redis:libhiredis:lobbyd tls:libssl:lobbyd tls:libssl:lobby \
+    accounts:libsqlite3:lobbyd accounts:libsodium:lobbyd; do
+	opt=${f%%:*} lib=${f#*:} pkg=${f##*:}
+	lib=${lib%:*}
+	grep -q "^option('$opt'" "$src/meson_options.txt" || continue
+	dpkg-deb -f "$work/${pkg}_${debversion}_$arch.deb" Depends | grep -q "$lib" ||
+		failed "$pkg does not depend on $lib: built without -D$opt?"
+done
 
 # The packaged programs run, and the service runs the packaged lobbyd.
 mkdir "$work/root"

@@ -370,6 +370,49 @@ test_history_outside_sendq(void **state)
 	assert_int_equal(w->fx.r.count, 2);
 }
 
+/*
+ * Nick changes (notices) with no chat between, far past the send queue:
+ * the history's lines are compacted out of the log and stay history, so
+ * a joiner gets every one of them, whichever backend delivered them.
+ */
+static void
+test_history_survives_notices(void **state)
+{
+	struct world *w = *state;
+	struct client *a = member(w, "alice"), *b = member(w, "bob"), *c;
+	char line[64];
+	int i;
+
+	say(w, a, "h1");
+	say(w, a, "/me waves");
+	say(w, a, "h3");
+	fx_drain_all(&w->fx);
+	/* 600 renames, some 13 KB of notices: three send queues. */
+	for (i = 0; i < 600; i++) {
+		snprintf(line, sizeof line, "/nick %s%d", i % 2 ? "bob" :
+		    "robert", i);
+		say(w, b, line);
+		if (i % 20 == 19)
+			fx_drain_all(&w->fx);
+	}
+	fx_drain_all(&w->fx);
+	assert_int_equal(w->fx.r.rlog.ccount, 3);
+	assert_int_equal(rlog_history_count(&w->fx.r.rlog), 3);
+	c = join(w);
+	fx_expect(&w->fx, c, "*** welcome to lobby, you are guest1 (3 online; "
+	    "/help for commands)\n*** last 3 messages:\n"
+	    "[14:05] <alice> h1\n[14:05] * alice waves\n[14:05] <alice> h3\n"
+	    "*** end of history\n");
+	/* A line after the churn goes after them. */
+	say(w, a, "h4");
+	fx_expect(&w->fx, c, "<alice> h4\n");
+	c = join(w);
+	fx_expect(&w->fx, c, "*** welcome to lobby, you are guest2 (4 online; "
+	    "/help for commands)\n*** last 4 messages:\n"
+	    "[14:05] <alice> h1\n[14:05] * alice waves\n[14:05] <alice> h3\n"
+	    "[14:05] <alice> h4\n*** end of history\n");
+}
+
 /* A member's line and the same text from Redis: the same clean bytes. */
 static void
 test_hygiene(void **state)
@@ -482,6 +525,7 @@ main(void)
 	{ "redis: " #t, t, setup_redis, teardown, NULL }
 	const struct CMUnitTest tests[] = {
 		BOTH(test_history_outside_sendq),
+		BOTH(test_history_survives_notices),
 		BOTH(test_hygiene),
 		BOTH(test_commands_alike),
 		BOTH(test_who_checks_nicks),

@@ -1,7 +1,7 @@
 #!/bin/sh
 # test_packaging: what a packager reads agrees with what is built: the
-# licence, NEWS for this version, install paths and the service's socket
-# path in every document.
+# licence, NEWS and debian/changelog for this version, install paths and
+# the service's socket path in every document.
 #
 # usage: test_packaging.sh SOURCE_ROOT VERSION
 
@@ -29,6 +29,26 @@ case $version in
 		failed "NEWS has no dated entry for $version"
 	;;
 esac
+
+# debian/changelog's newest entry is this version (X.Y.Z-dev is
+# X.Y.Z~dev to dpkg) and, for a release, dated as NEWS dates it.
+if [ -f "$root/debian/changelog" ]; then
+	debversion=$(printf '%s\n' "$version" | sed 's/-dev$/~dev/')
+	head -n 1 "$root/debian/changelog" |
+	    grep -q "^lobby ($debversion) " ||
+		failed "debian/changelog's newest entry is not lobby ($debversion)"
+	case $version in
+	*-dev) ;;
+	*)
+		news=$(sed -n "s/^$version (\([0-9-]*\))\$/\1/p" "$root/NEWS")
+		deb=$(sed -n '0,/^ -- /s/^ -- .*>  \(.*\)$/\1/p' \
+		    "$root/debian/changelog")
+		deb=$(date -u -d "$deb" +%Y-%m-%d 2>/dev/null)
+		[ "$deb" = "$news" ] ||
+			failed "debian/changelog dates $version ${deb:-badly}, NEWS $news"
+		;;
+	esac
+fi
 
 # The Unix socket the unit creates is the one every document names.
 unit=$(sed -n 's|^ListenStream=\(/.*\)|\1|p' "$root/systemd/lobbyd.socket")

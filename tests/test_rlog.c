@@ -693,48 +693,325 @@ test_history_memory_bounded(void **state)
 	rlog_free(&l);
 }
 
+/* Blocks in the compacted history chain, and the references they hold. */
+static size_t
+cblocks(const struct rlog *l, unsigned *crefs)
+{
+	const struct rlog_block *b;
+	size_t n = 0;
+
+	*crefs = 0;
+	for (b = l->chead; b != NULL; b = b->next) {
+		n++;
+		*crefs += b->refs;
+	}
+	return n;
+}
+
+/* Append n notices of 100 bytes (LF included) from from. */
+static void
+churn(struct rlog *l, struct rlog_reader *from, size_t n)
+{
+	char line[101];
+	size_t i;
+
+	memset(line, 'n', 99);
+	line[99] = '\n';
+	line[100] = '\0';
+	for (i = 0; i < n; i++)
+		assert_int_equal(rlog_append(l, from, RLOG_NOTICE, line, 100),
+		    0);
+}
+
 /*
  * Joins, leaves and nick changes with no chat between them stay in the
- * history's blocks only up to the slack: past it the oldest chat lines
- * leave the history and their blocks are freed, so churn cannot grow the
- * log; the chat lines kept are still replayed whole and in order.
+ * log's blocks among the history's lines only up to the slack: past it
+ * the history's lines are compacted out of the log, which lets go of its
+ * blocks, so churn cannot grow the log; the history keeps every one of
+ * its lines, replayed whole, in order, with their stamps.
  */
 static void
-test_history_churn_bounded(void **state)
+test_history_churn_compacts(void **state)
 {
 	struct rlog l;
 	struct rlog_reader a, j;
-	char line[128];
-	int i;
+	unsigned crefs;
 
 	(void)state;
 	assert_int_equal(rlog_init(&l, 10), 0);
 	rlog_set_slack(&l, 4 * RLOG_BLOCK);
-	rlog_set_clock(&l, "2026-12-01 11:00");
+	rlog_set_clock(&l, "2026-11-30 23:59");
 	rlog_attach(&l, &a);
 	say(&l, &a, RLOG_CHAT, "<a> one\n");
+	rlog_set_clock(&l, "2026-12-01 11:00");
 	say(&l, &a, RLOG_CHAT, "<a> two\n");
-	/* Within the slack, both chat lines stay. */
-	memset(line, 'n', 99);
-	line[99] = '\n';
-	line[100] = '\0';
-	for (i = 0; i < (3 * RLOG_BLOCK) / 100; i++)
-		say(&l, &a, RLOG_NOTICE, line);
+	/* Within the slack, both lines stay where they are. */
+	churn(&l, &a, (3 * RLOG_BLOCK) / 100);
 	assert_int_equal(rlog_history_count(&l), 2);
+	assert_int_equal(l.ccount, 0);
+	assert_null(l.chead);
 	/* Far past it: 200 blocks' worth of notices. */
-	for (i = 0; i < (200 * RLOG_BLOCK) / 100; i++)
-		say(&l, &a, RLOG_NOTICE, line);
-	assert_int_equal(rlog_history_count(&l), 0);
+	churn(&l, &a, (200 * RLOG_BLOCK) / 100);
+	assert_int_equal(rlog_history_count(&l), 2);
+	assert_int_equal(l.ccount, 2);
+	assert_int_equal(l.cbytes, 16);
+	assert_int_equal(l.hcount, 0);
+	/* The log holds a's place and no more; one compacted block. */
 	assert_true(blocks(&l) <= 2);
-	/* Chat after the churn is history again, and replayed alone. */
+	assert_int_equal(cblocks(&l, &crefs), 1);
+	assert_int_equal(crefs, 1);	/* the compacted history's start */
+	/* Chat after the churn goes after the compacted lines. */
 	say(&l, &a, RLOG_CHAT, "<a> three\n");
-	for (i = 0; i < (2 * RLOG_BLOCK) / 100; i++)
-		say(&l, &a, RLOG_NOTICE, line);
-	assert_int_equal(rlog_history_count(&l), 1);
+	churn(&l, &a, (2 * RLOG_BLOCK) / 100);
+	assert_int_equal(rlog_history_count(&l), 3);
 	rlog_attach(&l, &j);
 	assert_int_equal(rlog_replay(&l, &j), 0);
-	expect(&l, &j, "[11:00] <a> three\n");
+	expect(&l, &j, "[2026-11-30 23:59] <a> one\n[11:00] <a> two\n"
+	    "[11:00] <a> three\n");
+	assert_null(j.hist);
 	assert_true(blocks(&l) <= 5);
+	assert_int_equal(refs(&l), 3);	/* a, j, the history start */
+	assert_int_equal(cblocks(&l, &crefs), 1);
+	assert_int_equal(crefs, 1);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &j);
+	rlog_free(&l);
+}
+
+/*
+ * The history's N lines are the newest N chat lines, wherever each one
+ * is kept: a new one drops the oldest, compacted lines first; once none
+ * is left compacted, the compacted blocks are freed.
+ */
+static void
+test_history_compacted_trim(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, j;
+	char line[64];
+	int i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 3), 0);
+	rlog_set_slack(&l, 1000);
+	rlog_set_clock(&l, "2026-12-01 12:00");
+	rlog_attach(&l, &a);
+	say(&l, &a, RLOG_CHAT, "<a> c1\n");
+	say(&l, &a, RLOG_CHAT, "<a> c2\n");
+	churn(&l, &a, 20);
+	say(&l, &a, RLOG_CHAT, "<a> c3\n");
+	say(&l, &a, RLOG_CHAT, "<a> c4\n");
+	assert_int_equal(l.ccount, 1);	/* c2; c1 dropped */
+	assert_int_equal(l.hcount, 2);
+	rlog_attach(&l, &j);
+	assert_int_equal(rlog_replay(&l, &j), 0);
+	expect(&l, &j, "[12:00] <a> c2\n[12:00] <a> c3\n[12:00] <a> c4\n");
+	rlog_detach(&l, &j);
+	for (i = 5; i <= 7; i++) {
+		snprintf(line, sizeof line, "<a> c%d\n", i);
+		say(&l, &a, RLOG_CHAT, line);
+	}
+	assert_int_equal(l.ccount, 0);
+	assert_int_equal(l.cbytes, 0);
+	assert_null(l.chead);
+	assert_null(l.ctail);
+	assert_null(l.cstart.blk);
+	rlog_attach(&l, &j);
+	assert_int_equal(rlog_replay(&l, &j), 0);
+	expect(&l, &j, "[12:00] <a> c5\n[12:00] <a> c6\n[12:00] <a> c7\n");
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &j);
+	rlog_free(&l);
+}
+
+/*
+ * Compaction frees nothing a member still reads: a member that has not
+ * read since before the churn gets every notice, whole and in order, and
+ * the blocks go once it has passed them.
+ */
+static void
+test_history_compaction_keeps_readers(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, s;
+	char *got, want[101];
+	size_t i, n = (20 * RLOG_BLOCK) / 100;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 50), 0);
+	rlog_set_slack(&l, 4096);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &s);
+	say(&l, &a, RLOG_CHAT, "<a> hello\n");
+	churn(&l, &a, n);
+	assert_int_equal(l.ccount, 1);
+	/* s holds the first block, so every block after it stays. */
+	assert_true(blocks(&l) >= 20);
+	assert_int_equal(l.head->refs, 1);
+	got = drain_by(&l, &s, 777);
+	assert_int_equal(strlen(got), 10 + n * 100);
+	assert_memory_equal(got, "<a> hello\n", 10);
+	memset(want, 'n', 99);
+	want[99] = '\n';
+	for (i = 0; i < n; i++)
+		assert_memory_equal(got + 10 + i * 100, want, 100);
+	free(got);
+	assert_true(blocks(&l) <= 2);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &s);
+	rlog_free(&l);
+}
+
+/*
+ * A replay under way when the history changes gives the history as it
+ * was when it was queued: its compacted lines stay while it reads them,
+ * though they have left the history, and the lines it was to read from
+ * the log are read there, though they have been compacted since.
+ */
+static void
+test_history_replay_across_compaction(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, j, k;
+	unsigned crefs;
+	char *got;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 3), 0);
+	rlog_set_slack(&l, 1000);
+	rlog_set_clock(&l, "2026-12-01 13:00");
+	rlog_attach(&l, &a);
+	say(&l, &a, RLOG_CHAT, "<a> c1\n");
+	say(&l, &a, RLOG_CHAT, "<a> c2\n");
+	churn(&l, &a, 20);
+	say(&l, &a, RLOG_CHAT, "<a> c3\n");
+	assert_int_equal(l.ccount, 2);
+	assert_int_equal(l.hcount, 1);
+	rlog_attach(&l, &j);
+	assert_int_equal(rlog_replay(&l, &j), 0);
+	/* j's replay holds the compacted start and the log's start. */
+	assert_int_equal(cblocks(&l, &crefs), 1);
+	assert_int_equal(crefs, 2);
+	/* Part of its first line is written: "[13:00] <a" */
+	assert_int_equal(rlog_advance(&l, &j, 10), 0);
+	/* c3 is compacted, then c4 and c5 drop c1 and c2. */
+	churn(&l, &a, 20);
+	assert_int_equal(l.ccount, 3);
+	say(&l, &a, RLOG_CHAT, "<a> c4\n");
+	say(&l, &a, RLOG_CHAT, "<a> c5\n");
+	assert_int_equal(l.ccount, 1);
+	assert_int_equal(rlog_history_count(&l), 3);
+	got = drain_by(&l, &j, 3);
+	assert_memory_equal(got, "> c1\n[13:00] <a> c2\n[13:00] <a> c3\n",
+	    35);
+	/* Then live, after the replay: the churn and the two lines. */
+	assert_int_equal(strlen(got), 35 + 2000 + 14);
+	assert_string_equal(got + 35 + 2000, "<a> c4\n<a> c5\n");
+	free(got);
+	assert_null(j.hist);
+	/* Only the compacted history's start holds compacted blocks now. */
+	assert_int_equal(cblocks(&l, &crefs), 1);
+	assert_int_equal(crefs, 1);
+	rlog_attach(&l, &k);
+	assert_int_equal(rlog_replay(&l, &k), 0);
+	expect(&l, &k, "[13:00] <a> c3\n[13:00] <a> c4\n[13:00] <a> c5\n");
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &j);
+	rlog_detach(&l, &k);
+	assert_int_equal(refs(&l), 1);
+	rlog_free(&l);
+}
+
+/*
+ * A member leaving during its replay lets go of both its places: the
+ * compacted blocks it alone held are freed.
+ */
+static void
+test_history_replay_detach(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, j;
+	unsigned crefs;
+	char line[200];
+	int i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 150), 0);
+	rlog_set_slack(&l, 1000);
+	rlog_attach(&l, &a);
+	memset(line, 'h', 198);
+	line[198] = '\n';
+	line[199] = '\0';
+	for (i = 0; i < 150; i++)
+		say(&l, &a, RLOG_CHAT, line);
+	churn(&l, &a, 20);
+	assert_int_equal(l.ccount, 150);
+	assert_true(cblocks(&l, &crefs) >= 2);
+	rlog_attach(&l, &j);
+	assert_int_equal(rlog_replay(&l, &j), 0);
+	/* a, j, j's replay (where it goes on in the log), the history. */
+	assert_int_equal(refs(&l), 4);
+	/* 150 new lines drop every compacted one; j still holds them. */
+	for (i = 0; i < 150; i++)
+		say(&l, &a, RLOG_CHAT, line);
+	assert_int_equal(l.ccount, 0);
+	assert_true(cblocks(&l, &crefs) >= 2);
+	assert_int_equal(crefs, 1);
+	rlog_detach(&l, &j);
+	assert_int_equal(cblocks(&l, &crefs), 0);
+	assert_null(l.ctail);
+	rlog_detach(&l, &a);
+	rlog_free(&l);
+}
+
+/*
+ * The churn of the issue: 30,000 renames, 53 bytes each, after a full
+ * history of 50 lines, with a send queue of 64 KiB as the slack. Every
+ * line is still history, and the log and the compacted chain stay a few
+ * blocks long.
+ */
+static void
+test_history_rename_churn(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, j;
+	char line[128], want[64];
+	unsigned crefs;
+	size_t most = 0;
+	char *got, *p;
+	int i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 50), 0);
+	rlog_set_slack(&l, 65536);
+	rlog_set_clock(&l, "2026-12-01 14:00");
+	rlog_attach(&l, &a);
+	for (i = 0; i < 50; i++) {
+		snprintf(line, sizeof line, "<a> line %d\n", i);
+		say(&l, &a, RLOG_CHAT, line);
+	}
+	for (i = 0; i < 30000; i++) {
+		snprintf(line, sizeof line, "*** c%019d is now c%019d\n", i,
+		    i + 1);
+		say(&l, &a, RLOG_NOTICE, line);
+		if (l.nblocks > most)
+			most = l.nblocks;
+	}
+	assert_int_equal(rlog_history_count(&l), 50);
+	assert_int_equal(l.ccount, 50);
+	/* The slack's blocks, the spare, one compacted block. */
+	assert_true(most <= 65536 / RLOG_BLOCK + 4);
+	assert_int_equal(cblocks(&l, &crefs), 1);
+	rlog_attach(&l, &j);
+	assert_int_equal(rlog_replay(&l, &j), 0);
+	got = drain(&l, &j);
+	for (i = 0, p = got; i < 50; i++) {
+		snprintf(want, sizeof want, "[14:00] <a> line %d\n", i);
+		assert_memory_equal(p, want, strlen(want));
+		p += strlen(want);
+	}
+	assert_string_equal(p, "");
+	free(got);
 	rlog_detach(&l, &a);
 	rlog_detach(&l, &j);
 	rlog_free(&l);
@@ -923,7 +1200,12 @@ main(void)
 		cmocka_unit_test(test_history_seam),
 		cmocka_unit_test(test_history_off),
 		cmocka_unit_test(test_history_memory_bounded),
-		cmocka_unit_test(test_history_churn_bounded),
+		cmocka_unit_test(test_history_churn_compacts),
+		cmocka_unit_test(test_history_compacted_trim),
+		cmocka_unit_test(test_history_compaction_keeps_readers),
+		cmocka_unit_test(test_history_replay_across_compaction),
+		cmocka_unit_test(test_history_replay_detach),
+		cmocka_unit_test(test_history_rename_churn),
 		cmocka_unit_test(test_slow_one),
 		cmocka_unit_test(test_slow_cascade_one_pass),
 		cmocka_unit_test(test_slow_cascade_stops),

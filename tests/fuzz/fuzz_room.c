@@ -27,10 +27,12 @@
  *
  * Bytes 0-1 pick the line cap (1-64), the send queue (its least legal
  * value and up to 7 KiB more, so that slow clients happen), the history
- * (0, 1, 3 or 50 lines) and the room's backend: local, or Redis (cluster.c
+ * (0, 1, 3 or 50 lines), the room's backend: local, or Redis (cluster.c
  * over a fake Redis that hands each event back as a stream entry, as
- * XREAD would, after every step). Then each op byte names an action in
- * its low 3 bits and a client slot in the rest:
+ * XREAD would, after every step), and the notices the history may keep
+ * in the log before it compacts (the send queue, as in lobbyd, or 0, 64
+ * or 512 bytes, so that compaction happens). Then each op byte names an
+ * action in its low 3 bits and a client slot in the rest:
  *
  *   0 connect    1 send (next byte: length, then that many raw bytes)
  *   2 clean EOF  3 reset   4 write all queued   5 write part (next byte)
@@ -42,7 +44,8 @@
  * After every op the room and its log are checked whole: the member list,
  * every backlog within the limit, the blocks' offsets and runs, every
  * reference accounted for, each reader on the list its state says, no
- * block kept that nothing holds, the history count. Everything written
+ * block kept that nothing holds, the history count, in the log and
+ * compacted. Everything written
  * is checked line by line: valid UTF-8, no control characters, LF-ended,
  * no line past what the cap allows; and no client ever gets its own chat
  * back.
@@ -206,7 +209,7 @@ fuzz_check_log(const struct fuzz *f)
 	    &l->parked };
 	const struct rlog_block *b;
 	const struct rlog_reader *rd, *prev;
-	unsigned refs = 0, held = 0;
+	unsigned refs = 0, held = 0, crefs = 0, cheld = 0;
 	size_t i, k, n, chat = 0, chatbytes = 0;
 	bool counting = false;
 
@@ -237,7 +240,10 @@ fuzz_check_log(const struct fuzz *f)
 		rd = f->slot[i] != NULL ? &f->slot[i]->rd : NULL;
 		if (rd == NULL || rd->id == 0)
 			continue;
+		/* A replay holds one place in the log and, while it reads
+		 * compacted lines, one among them. */
 		held += 1 + (rd->hist != NULL);
+		cheld += rd->hist != NULL && rd->hist->next.blk != NULL;
 		switch (rd->state) {
 		case RLOG_IDLE:
 			FUZZ_CHECK(!rlog_has_output(l, rd));
@@ -290,12 +296,44 @@ fuzz_check_log(const struct fuzz *f)
 			}
 		FUZZ_CHECK(chat == l->hcount);
 		FUZZ_CHECK(chatbytes == l->hbytes);
-		FUZZ_CHECK(l->hcount <= l->history);
+		FUZZ_CHECK(l->hcount + l->ccount <= l->history);
 		/* Other lines among the history's: at most the slack. */
 		FUZZ_CHECK(rlog_end(l) - (l->hstart.blk->seq +
 		    l->hstart.off) - l->hbytes <= l->slack);
 	} else
 		FUZZ_CHECK(l->hcount == 0 && l->hbytes == 0);
+	/* The compacted lines: chat only, counted from their start, held
+	 * by it and by replays alone. */
+	chat = chatbytes = 0;
+	counting = false;
+	for (b = l->chead; b != NULL; b = b->next) {
+		FUZZ_CHECK(b->used <= b->size);
+		FUZZ_CHECK(b->next != NULL || b == l->ctail);
+		for (k = 0, n = 0; k < b->nruns; k++) {
+			const struct rlog_run *r = &b->runs[k];
+			const char *p = b->data + r->off, *end = p + r->len;
+
+			FUZZ_CHECK(r->off == n && r->kind == RLOG_CHAT);
+			FUZZ_CHECK(r->len > 0 && end[-1] == '\n');
+			n += r->len;
+			if (b == l->cstart.blk && k == l->cstart.run) {
+				counting = true;
+				p = b->data + l->cstart.off;
+			}
+			if (!counting)
+				continue;
+			chatbytes += (size_t)(end - p);
+			for (; p < end; p++)
+				chat += *p == '\n';
+		}
+		FUZZ_CHECK(n == b->used);
+		crefs += b->refs;
+	}
+	FUZZ_CHECK(l->chead == NULL || l->chead->refs > 0);
+	FUZZ_CHECK((l->chead == NULL) == (l->ctail == NULL));
+	FUZZ_CHECK((l->cstart.blk != NULL) == (l->ccount > 0));
+	FUZZ_CHECK(chat == l->ccount && chatbytes == l->cbytes);
+	FUZZ_CHECK(crefs == cheld + (l->ccount > 0));
 }
 
 /* The room's list, count, flags and nicks all agree. */
@@ -758,6 +796,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.clean = malloc(TEXT_CLEAN_MAX(f.max_line) + 1);
 	FUZZ_CHECK(f.clean != NULL);
 	FUZZ_CHECK(room_init(&f.room, f.sendq, f.history) == 0);
+	/* The notices the history lets the log keep: as lobbyd sets it
+	 * (--sendq), or few, so that compaction happens. */
+	if (data[1] >> 6)
+		rlog_set_slack(&f.room.rlog,
+		    (size_t[]){ 0, 0, 64, 512 }[data[1] >> 6]);
 	f.redis = (data[1] >> 5) & 1;
 	if (f.redis) {
 		FUZZ_CHECK(cluster_init(&f.cl, &f.room, f.max_line,
@@ -877,6 +920,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* With every reader gone, only the history holds blocks. */
 	FUZZ_CHECK(f.room.rlog.head == f.room.rlog.tail ||
 	    f.room.rlog.head->refs == (f.history > 0));
+	FUZZ_CHECK(f.room.rlog.chead == NULL ||
+	    f.room.rlog.chead->refs == 1);
 	if (f.redis)
 		cluster_free(&f.cl);
 	for (i = 0; i < f.nev; i++)

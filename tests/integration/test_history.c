@@ -23,6 +23,9 @@
 #define CHURN_NICKS	150000	/* nick changes with no chat between */
 #define CHURN_STEP	500	/* changes sent before their notices are read */
 #define CHURN_PEAK_KIB	(2 * 1024) /* the bound on lobbyd's growth */
+#define RENAMES		30000	/* renames in one burst, after a full history */
+#define RENAME_STEP	1000	/* renames sent before their notices are read */
+#define RENAME_PEAK_KIB	(16 * 1024) /* the bound on lobbyd's growth */
 
 /*
  * Expect a history line: "[HH:MM] " (today, local time) and then text.
@@ -361,10 +364,10 @@ test_flood_memory_bound(void **state)
 
 /*
  * Nick changes with no chat between them are notices in the room log,
- * kept there for the history's sake only up to --sendq bytes: a member
- * renaming itself without end (8 MB of notices here) cannot make
- * lobbyd's memory grow. The chat line from before the churn has left the
- * history; the one after it is there.
+ * kept there for the history's sake only up to --sendq bytes (past that
+ * the history's lines are compacted out of the log): a member renaming
+ * itself without end (8 MB of notices here) cannot make lobbyd's memory
+ * grow, and the chat lines before and after the churn are both history.
  */
 static void
 test_churn_memory_bound(void **state)
@@ -405,15 +408,87 @@ test_churn_memory_bound(void **state)
 	    "KiB\n", start, CHURN_NICKS, peak);
 	if (h_rss_meaningful())
 		assert_true(peak - start <= CHURN_PEAK_KIB);
-	/* "before" left the history: no block, the next line is live. */
+	/* "before" is still history, and the next line goes after it. */
 	c = h_join(s, NULL);
+	h_expect(c, "*** last 1 message:");
+	expect_history(c, "<alice> before");
+	h_expect(c, "*** end of history");
 	h_send(a, "after\n");
 	h_expect(c, "<alice> after");
 	h_close(c);
 	c = h_join(s, NULL);
-	h_expect(c, "*** last 1 message:");
+	h_expect(c, "*** last 2 messages:");
+	expect_history(c, "<alice> before");
 	expect_history(c, "<alice> after");
 	h_expect(c, "*** end of history");
+	h_close(a);
+	h_close(b);
+	h_close(c);
+}
+
+/*
+ * A full history (50 lines, the default), then 30,000 renames in a burst
+ * with the default options: 1.6 MB of notices, more than --sendq. The
+ * notices never push a chat line out: a newcomer gets all 50, and
+ * lobbyd's peak memory grows by less than 16 MiB.
+ */
+static void
+test_history_survives_renames(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c;
+	char *block, *p, line[64];
+	long start, peak;
+	long long t0;
+	int i, j, ka = 0, kb = 0;
+	const char *l;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	a = member(s, "alice");
+	b = member(s, "bob");
+	h_drain(a);
+	block = malloc((size_t)RENAME_STEP * 32);
+	assert_non_null(block);
+	for (i = 0, p = block; i < 50; i++)
+		p += sprintf(p, "line %02d\n", i);
+	assert_int_equal(h_send_raw(a, block, (size_t)(p - block)), 0);
+	for (i = 0; i < 50; i++) {
+		snprintf(line, sizeof line, "<alice> line %02d", i);
+		h_expect(b, line);
+	}
+	start = status_kib(s->pid, "VmRSS");
+	t0 = h_now_ms();
+	for (i = 0; i < RENAMES; i += RENAME_STEP) {
+		p = block;
+		for (j = 0; j < RENAME_STEP; j++)
+			p += sprintf(p, "/nick r%019d\n", i + j);
+		assert_int_equal(h_send_raw(b, block, (size_t)(p - block)), 0);
+		/* Both read the step's notices before the next step. */
+		for (; kb < i + RENAME_STEP; kb++) {
+			snprintf(line, sizeof line, " is now r%019d", kb);
+			assert_non_null(l = h_line(b, H_TIMEOUT_MS));
+			assert_non_null(strstr(l, line));
+		}
+		for (; ka < i + RENAME_STEP; ka++) {
+			snprintf(line, sizeof line, " is now r%019d", ka);
+			assert_non_null(l = h_line(a, H_TIMEOUT_MS));
+			assert_non_null(strstr(l, line));
+		}
+	}
+	free(block);
+	peak = status_kib(s->pid, "VmHWM");
+	print_message("lobbyd RSS %ld KiB before %d renames (%lld ms), peak "
+	    "%ld KiB\n", start, RENAMES, h_now_ms() - t0, peak);
+	if (h_rss_meaningful())
+		assert_true(peak - start <= RENAME_PEAK_KIB);
+	c = h_join(s, NULL);
+	h_expect(c, "*** last 50 messages:");
+	for (i = 0; i < 50; i++) {
+		snprintf(line, sizeof line, "<alice> line %02d", i);
+		expect_history(c, line);
+	}
+	h_expect(c, "*** end of history");
+	h_nothing(c);
 	h_close(a);
 	h_close(b);
 	h_close(c);
@@ -438,6 +513,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_private_between_broadcasts,
 		    h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_churn_memory_bound,
+		    h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_history_survives_renames,
 		    h_setup, h_teardown),
 		cmocka_unit_test_setup_teardown(test_flood_memory_bound,
 		    h_setup, h_teardown),

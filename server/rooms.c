@@ -1,0 +1,204 @@
+/* rooms: the rooms of one server: made on /join, listed, forgotten. */
+#include "room.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/*
+ * Few rooms are looked up often (a /join, a /msg walking the members),
+ * and at most --max-rooms of them exist: a list in order of creation,
+ * which is also the order /rooms shows, is all this needs.
+ */
+
+void
+rooms_init(struct rooms *rs, size_t sendq, size_t history, size_t max)
+{
+	memset(rs, 0, sizeof *rs);
+	rs->sendq = sendq;
+	rs->history = history;
+	rs->max = max;
+	memcpy(rs->stamp, "1970-01-01 00:00", RLOG_STAMP);
+}
+
+struct room *
+rooms_find(const struct rooms *rs, const char *name, size_t len)
+{
+	struct room *r;
+
+	for (r = rs->head; r != NULL; r = r->rnext)
+		if (strlen(r->name) == len &&
+		    strncasecmp(r->name, name, len) == 0)
+			return r;
+	return NULL;
+}
+
+bool
+rooms_listed(const struct rooms *rs, const struct room *r)
+{
+	return r == rs->landing || r->count > 0 || r->topic != NULL ||
+	    rlog_history_count(&r->rlog) > 0;
+}
+
+/* Whether r may be forgotten: nobody holds it and it keeps nothing. */
+static bool
+rooms_idle(const struct rooms *rs, const struct room *r)
+{
+	return r != rs->landing && r->refs == 0 && r->topic == NULL &&
+	    rlog_history_count(&r->rlog) == 0;
+}
+
+/* Take r out of the list and free it (nobody holds it). */
+static void
+rooms_forget(struct rooms *rs, struct room *r)
+{
+	if (r->rprev != NULL)
+		r->rprev->rnext = r->rnext;
+	else
+		rs->head = r->rnext;
+	if (r->rnext != NULL)
+		r->rnext->rprev = r->rprev;
+	else
+		rs->tail = r->rprev;
+	rs->count--;
+	rs->unheld--;
+	room_log(r, "room %s forgotten", r->name);
+	room_free(r);
+	free(r);
+}
+
+/*
+ * At the limit: the room nobody holds that was emptied the longest ago
+ * gives way, history, topic and all. Returns false when every room is
+ * held.
+ */
+static bool
+rooms_evict(struct rooms *rs)
+{
+	struct room *r, *oldest = NULL;
+
+	if (rs->unheld == 0)
+		return false;
+	for (r = rs->head; r != NULL; r = r->rnext)
+		if (r != rs->landing && r->refs == 0 &&
+		    (oldest == NULL || r->emptied < oldest->emptied))
+			oldest = r;
+	if (oldest == NULL)
+		return false;
+	rooms_forget(rs, oldest);
+	return true;
+}
+
+struct room *
+rooms_open(struct rooms *rs, const char *name, size_t len)
+{
+	struct room *r;
+
+	if ((r = rooms_find(rs, name, len)) != NULL)
+		return r;
+	if (len > PROTO_ROOM_MAX) {
+		errno = EINVAL;
+		return NULL;
+	}
+	if (rs->count >= rs->max && !rooms_evict(rs)) {
+		errno = EMFILE;
+		return NULL;
+	}
+	if ((r = malloc(sizeof *r)) == NULL)
+		return NULL;
+	if (room_init(r, rs->sendq, rs->history) == -1) {
+		free(r);
+		return NULL;
+	}
+	memcpy(r->name, name, len);
+	r->name[len] = '\0';
+	r->reg = rs;
+	r->log = rs->log;
+	r->log_arg = rs->log_arg;
+	r->on_leave = rs->on_leave;
+	r->hook_arg = rs->hook_arg;
+	r->motd = rs->motd;
+	r->accounts = rs->accounts;
+	room_set_backend(r, rs->backend, rs->backend_arg);
+	room_set_clock(r, rs->stamp);
+	r->rprev = rs->tail;
+	if (rs->tail != NULL)
+		rs->tail->rnext = r;
+	else
+		rs->head = r;
+	rs->tail = r;
+	rs->count++;
+	/* Unheld until someone comes in (the landing room is never). */
+	if (rs->landing != NULL) {
+		rs->unheld++;
+		rs->dirty = true;
+		r->emptied = ++rs->ticks;
+	}
+	room_log(r, "room %s made", r->name);
+	return r;
+}
+
+struct room *
+rooms_landing(struct rooms *rs, const char *name)
+{
+	struct room *r;
+
+	if ((r = rooms_open(rs, name, strlen(name))) == NULL)
+		return NULL;
+	if (rs->landing == NULL && r->refs == 0 && rs->unheld > 0)
+		rs->unheld--;
+	rs->landing = r;
+	return r;
+}
+
+void
+rooms_set_clock(struct rooms *rs, const char stamp[RLOG_STAMP])
+{
+	struct room *r;
+
+	memcpy(rs->stamp, stamp, RLOG_STAMP);
+	for (r = rs->head; r != NULL; r = r->rnext)
+		room_set_clock(r, stamp);
+}
+
+void
+rooms_sweep(struct rooms *rs)
+{
+	struct room *r, *next;
+
+	/* An unheld room kept once stays kept until it is held again. */
+	if (!rs->dirty)
+		return;
+	rs->dirty = false;
+	for (r = rs->head; r != NULL; r = next) {
+		next = r->rnext;
+		if (rooms_idle(rs, r))
+			rooms_forget(rs, r);
+	}
+}
+
+size_t
+rooms_members(const struct rooms *rs)
+{
+	const struct room *r;
+	size_t n = 0;
+
+	for (r = rs->head; r != NULL; r = r->rnext)
+		n += r->count;
+	return n;
+}
+
+void
+rooms_free(struct rooms *rs)
+{
+	struct room *r, *next;
+
+	for (r = rs->head; r != NULL; r = next) {
+		next = r->rnext;
+		room_free(r);
+		free(r);
+	}
+	rs->head = rs->tail = rs->landing = NULL;
+	rs->count = rs->unheld = 0;
+}

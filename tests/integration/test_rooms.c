@@ -1,0 +1,438 @@
+/* test_rooms: rooms over real sockets: /join, /part, /rooms, /topic, the landing room, per-room history and isolation, --max-rooms. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+
+/* Join as nick; what comes with the welcome is left to quiet(). */
+static struct h_conn *
+member(const struct h_server *s, const char *nick)
+{
+	return h_join_as(s, nick);
+}
+
+/* Read past everything sent to the members so far (NULL ends the list). */
+static void
+quiet(struct h_conn *c, ...)
+{
+	va_list ap;
+
+	va_start(ap, c);
+	for (; c != NULL; c = va_arg(ap, struct h_conn *))
+		h_sync(c);
+	va_end(ap);
+}
+
+/* Expect a history line "[HH:MM] TEXT" of the last minute or so. */
+static void
+expect_history(struct h_conn *c, const char *text)
+{
+	const char *l = h_line(c, H_TIMEOUT_MS);
+
+	assert_non_null(l);
+	if (strlen(l) < 8 || l[0] != '[' || l[3] != ':' || l[6] != ']')
+		fail_msg("not a history line: %s", l);
+	assert_string_equal(l + 8, text);
+}
+
+/* ---------------------------------------------------------------------
+ * The commands and their notices
+ * ------------------------------------------------------------------- */
+
+static void
+test_rooms_join_part(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	a = member(s, "alice");
+	b = member(s, "bob");
+	c = member(s, "carol");
+	quiet(a, b, c, NULL);
+	h_sync(a);
+	h_sync(b);
+	h_send(a, "/join Dev\n");
+	h_expect(a, "*** you are now in Dev (1 online)");
+	h_expect(b, "*** alice went to Dev");
+	h_expect(c, "*** alice went to Dev");
+	h_send(b, "/join dev\n");
+	/* Compared without case, shown as first written. */
+	h_expect(b, "*** you are now in Dev (2 online)");
+	h_expect(a, "*** bob joined");
+	h_expect(c, "*** bob went to Dev");
+	h_send(b, "/join DEV\n");
+	h_expect(b, "!!! you are already in Dev");
+	h_send(b, "/who\n");
+	h_expect(b, "*** 2 online: alice bob");
+	h_send(c, "/who\n");
+	h_expect(c, "*** 1 online: carol");
+	h_send(a, "/part\n");
+	h_expect(a, "*** you are now in lobby (2 online)");
+	h_expect(b, "*** alice went to lobby");
+	h_expect(c, "*** alice joined");
+	h_send(a, "/part\n");
+	h_expect(a, "!!! you are already in lobby");
+	h_nothing(b);
+	h_nothing(c);
+	h_close(a);
+	h_close(b);
+	h_close(c);
+}
+
+static void
+test_rooms_errors(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a;
+	char line[512];
+	const struct h_case cases[] = {
+		{ "/join", "!!! usage: /join NAME" },
+		{ "/join a b", "!!! usage: /join NAME" },
+		{ "/join b@d", "!!! bad room name: b@d" },
+		{ "/join caf\xc3\xa9", "!!! bad room name: caf\xc3\xa9" },
+		{ "/join 123456789012345678901234567890123",
+		    "!!! bad room name: 123456789012345678901234567890123" },
+		{ "/join LOBBY", "!!! you are already in lobby" },
+		{ "/topic", "*** no topic" },
+	};
+
+	assert_int_equal(h_start(s, NULL), 0);
+	a = member(s, "alice");
+	quiet(a, NULL);
+	h_cases(a, cases);
+	memset(line, 't', sizeof line);
+	memcpy(line, "/topic ", 7);
+	memcpy(line + 7 + 301, "\n", 2);
+	h_send(a, line);
+	h_expect(a, "!!! topic too long (max 300 bytes)");
+	/* 32 is the longest name; 300 bytes the longest topic. */
+	h_send(a, "/join 12345678901234567890123456789012\n");
+	h_expect(a, "*** you are now in 12345678901234567890123456789012 "
+	    "(1 online)");
+	memcpy(line + 7 + 300, "\n", 2);
+	h_send(a, line);
+	line[7 + 300] = '\0';
+	{
+		char want[600];
+
+		snprintf(want, sizeof want, "*** alice set the topic: %s",
+		    line + 7);
+		h_expect(a, want);
+	}
+	h_close(a);
+}
+
+static void
+test_rooms_topic(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	a = member(s, "alice");
+	b = member(s, "bob");
+	c = member(s, "carol");
+	quiet(a, b, c, NULL);
+	h_send(a, "/join ops\n");
+	h_expect(a, "*** you are now in ops (1 online)");
+	h_send(b, "/join ops\n");
+	h_expect_skip(b, "*** you are now in ops (2 online)");
+	h_sync(a);
+	h_sync(c);
+	/* Cleaned like chat: the ESC goes, the rest stays. */
+	h_send(a, "/topic deploys \x1b[31mtoday\n");
+	h_expect(a, "*** alice set the topic: deploys [31mtoday");
+	h_expect(b, "*** alice set the topic: deploys [31mtoday");
+	h_nothing(c);
+	h_send(b, "/topic\n");
+	h_expect(b, "*** topic: deploys [31mtoday");
+	h_send(c, "/topic\n");
+	h_expect(c, "*** no topic");
+	/* A joiner gets it after the move notice, before the history. */
+	h_send(a, "ship it\n");
+	h_expect(b, "<alice> ship it");
+	h_send(c, "/join OPS\n");
+	h_expect(c, "*** you are now in ops (3 online)");
+	h_expect(c, "*** topic: deploys [31mtoday");
+	h_expect(c, "*** last 1 message:");
+	expect_history(c, "<alice> ship it");
+	h_expect(c, "*** end of history");
+	h_close(a);
+	h_close(b);
+	h_close(c);
+}
+
+static void
+test_rooms_list(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	a = member(s, "alice");
+	b = member(s, "bob");
+	c = member(s, "carol");
+	quiet(a, b, c, NULL);
+	h_send(a, "/rooms\n");
+	h_expect(a, "*** 1 room: lobby (3)");
+	h_send(a, "/join zeta\n");
+	h_expect(a, "*** you are now in zeta (1 online)");
+	h_send(b, "/join Alpha\n");
+	h_expect_skip(b, "*** you are now in Alpha (1 online)");
+	h_send(c, "/join quiet\n");
+	h_expect_skip(c, "*** you are now in quiet (1 online)");
+	h_send(a, "hello zeta\n");
+	h_send(c, "/rooms\n");
+	/* In order of creation, members counted. */
+	h_expect(c, "*** 4 rooms: lobby (0) zeta (1) Alpha (1) quiet (1)");
+	/* quiet empties keeping nothing: forgotten; zeta keeps history. */
+	h_send(c, "/part\n");
+	h_expect(c, "*** you are now in lobby (1 online)");
+	h_send(a, "/part\n");
+	h_expect(a, "*** you are now in lobby (2 online)");
+	h_send(a, "/rooms\n");
+	h_expect_skip(a, "*** 3 rooms: lobby (2) zeta (0) Alpha (1)");
+	h_close(a);
+	h_close(b);
+	h_close(c);
+}
+
+/* ---------------------------------------------------------------------
+ * Isolation, /msg, nicks, history per room
+ * ------------------------------------------------------------------- */
+
+static void
+test_rooms_isolation(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c, *d;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	a = member(s, "alice");
+	b = member(s, "bob");
+	c = member(s, "carol");
+	d = member(s, "dave");
+	quiet(a, b, c, d, NULL);
+	h_send(a, "/join red\n");
+	h_expect(a, "*** you are now in red (1 online)");
+	h_send(b, "/join red\n");
+	h_expect_skip(b, "*** you are now in red (2 online)");
+	h_send(c, "/join blue\n");
+	h_expect_skip(c, "*** you are now in blue (1 online)");
+	h_sync(a);
+	h_sync(d);
+	/* Chat, /me and nick changes stay in their room. */
+	h_send(a, "in red\n");
+	h_expect(b, "<alice> in red");
+	h_send(c, "/me is blue\n");
+	h_send(d, "in lobby\n");
+	h_send(b, "/nick bobby\n");
+	h_expect(b, "*** bob is now bobby");
+	h_expect(a, "*** bob is now bobby");
+	h_nothing(a);
+	h_nothing(b);
+	h_nothing(c);
+	h_nothing(d);
+	/* /msg crosses rooms, any case, both ways. */
+	h_send(d, "/msg ALICE from the lobby\n");
+	h_expect(a, "[pm] <dave> from the lobby");
+	h_send(a, "/msg carol from red\n");
+	h_expect(c, "[pm] <alice> from red");
+	h_send(a, "/msg nobody hi\n");
+	h_expect(a, "!!! no such user: nobody");
+	/* Nicks are unique over every room. */
+	h_send(d, "/nick Carol\n");
+	h_expect(d, "!!! nick Carol is taken");
+	h_nothing(b);
+	h_close(a);
+	h_close(b);
+	h_close(c);
+	h_close(d);
+}
+
+static void
+test_rooms_history(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c;
+	char nick[32];
+
+	assert_int_equal(h_start(s, "--history", "2", NULL), 0);
+	a = member(s, "alice");
+	b = member(s, "bob");
+	quiet(a, b, NULL);
+	h_send(a, "lobby one\n");
+	h_expect(b, "<alice> lobby one");
+	h_send(a, "/join dev\n");
+	h_expect(a, "*** you are now in dev (1 online)");
+	h_send(a, "dev one\n");
+	h_send(a, "dev two\n");
+	h_send(a, "/me dev three\n");
+	h_sync(a);
+	/* Each room its own history, --history lines each. */
+	h_send(b, "/join dev\n");
+	h_expect_skip(b, "*** you are now in dev (2 online)");
+	h_expect(b, "*** last 2 messages:");
+	expect_history(b, "<alice> dev two");
+	expect_history(b, "* alice dev three");
+	h_expect(b, "*** end of history");
+	h_nothing(b);
+	c = h_join(s, nick);
+	h_expect(c, "*** last 1 message:");
+	expect_history(c, "<alice> lobby one");
+	h_expect(c, "*** end of history");
+	h_nothing(c);
+	/* Going back: the landing room's history again. */
+	h_send(b, "/part\n");
+	h_expect(b, "*** you are now in lobby (2 online)");
+	h_expect(b, "*** last 1 message:");
+	expect_history(b, "<alice> lobby one");
+	h_expect(b, "*** end of history");
+	h_close(a);
+	h_close(b);
+	h_close(c);
+}
+
+static void
+test_rooms_leave_in_room(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	a = member(s, "alice");
+	b = member(s, "bob");
+	c = member(s, "carol");
+	quiet(a, b, c, NULL);
+	h_send(a, "/join dev\n");
+	h_expect(a, "*** you are now in dev (1 online)");
+	h_send(b, "/join dev\n");
+	h_expect_skip(b, "*** you are now in dev (2 online)");
+	h_sync(a);
+	h_sync(c);
+	/* Leaves are told to the leaver's room only. */
+	h_send(a, "/quit off now\n");
+	h_expect(b, "*** alice left (off now)");
+	h_nothing(c);
+	h_close(a);
+	h_close(b);
+	h_nothing(c);
+	/* dev is forgotten once its last connection is closed. */
+	h_send(c, "/rooms\n");
+	h_expect(c, "*** 1 room: lobby (1)");
+	h_close(c);
+}
+
+/* ---------------------------------------------------------------------
+ * Options: --room, --max-rooms
+ * ------------------------------------------------------------------- */
+
+static void
+test_rooms_landing(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b;
+
+	assert_int_equal(h_start(s, "--room", "Hall", NULL), 0);
+	a = member(s, "alice");
+	quiet(a, NULL);
+	h_send(a, "/rooms\n");
+	h_expect(a, "*** 1 room: Hall (1)");
+	h_send(a, "/join hall\n");
+	h_expect(a, "!!! you are already in Hall");
+	h_send(a, "/join lobby\n");
+	h_expect(a, "*** you are now in lobby (1 online)");
+	b = member(s, "bob");
+	quiet(b, NULL);
+	h_send(b, "/who\n");
+	h_expect(b, "*** 1 online: bob");
+	h_send(a, "/part\n");
+	h_expect(a, "*** you are now in Hall (2 online)");
+	h_close(a);
+	h_close(b);
+}
+
+static void
+test_rooms_max(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b;
+
+	assert_int_equal(h_start(s, "--max-rooms", "2", NULL), 0);
+	a = member(s, "alice");
+	b = member(s, "bob");
+	quiet(a, b, NULL);
+	h_send(a, "/join one\n");
+	h_expect(a, "*** you are now in one (1 online)");
+	h_send(b, "/join two\n");
+	h_expect_skip(b, "!!! too many rooms");
+	/* An existing room is still open to all. */
+	h_send(b, "/join ONE\n");
+	h_expect(b, "*** you are now in one (2 online)");
+	h_send(a, "kept\n");
+	h_expect(b, "<alice> kept");
+	h_send(a, "/part\n");
+	h_expect_skip(a, "*** you are now in lobby (1 online)");
+	h_expect(b, "*** alice went to lobby");
+	h_send(b, "/part\n");
+	h_expect(b, "*** you are now in lobby (2 online)");
+	/* one keeps history, but nobody is in it: it gives way. */
+	h_send(b, "/join two\n");
+	h_expect_skip(b, "*** you are now in two (1 online)");
+	h_send(b, "/rooms\n");
+	h_expect(b, "*** 2 rooms: lobby (1) two (1)");
+	h_close(a);
+	h_close(b);
+}
+
+static void
+test_rooms_bad_options(void **state)
+{
+	struct h_server *s = *state;
+	static const char *const bad[][3] = {
+		{ "--max-rooms", "0", NULL },
+		{ "--max-rooms", "x", NULL },
+		{ "--room", "b@d", NULL },
+		{ "--room", "123456789012345678901234567890123", NULL },
+	};
+	char cmd[512];
+	size_t i;
+	int rc;
+
+	(void)s;
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(cmd, sizeof cmd, "'%s' %s '%s' >/dev/null 2>&1",
+		    h_lobbyd_path(), bad[i][0], bad[i][1]);
+		rc = system(cmd);
+		assert_true(WIFEXITED(rc));
+		assert_int_equal(WEXITSTATUS(rc), 2);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		h_test(test_rooms_join_part),
+		h_test(test_rooms_errors),
+		h_test(test_rooms_topic),
+		h_test(test_rooms_list),
+		h_test(test_rooms_isolation),
+		h_test(test_rooms_history),
+		h_test(test_rooms_leave_in_room),
+		h_test(test_rooms_landing),
+		h_test(test_rooms_max),
+		h_test(test_rooms_bad_options),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,484 @@
+/* test_rooms: the server's rooms without sockets: making, finding, forgetting, limits, and moving members between them. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <sys/uio.h>
+
+#include <cmocka.h>
+
+#include "buf.h"
+#include "client.h"
+#include "commands.h"
+#include "room.h"
+
+#define RF_CLIENTS	32		/* most clients one test makes */
+#define RF_SENDQ	(1024 * 1024)	/* the server's default send queue */
+#define RF_MAXOUT	8192		/* most output rf_expect() compares */
+
+/* One test's world: the rooms of a server, and its clients. */
+struct rf {
+	struct rooms	 rs;		/* under test */
+	struct client	*c[RF_CLIENTS];	/* clients made, in order */
+	size_t		 n;		/* entries used in c */
+	struct buf	 log;		/* what the rooms logged, lines */
+	size_t		 closed;	/* on_leave calls */
+};
+
+/* The rooms' log hook: keep each line. */
+static void
+rf_log(void *arg, const char *text)
+{
+	struct rf *f = arg;
+
+	assert_int_equal(buf_append(&f->log, text, strlen(text)), 0);
+	assert_int_equal(buf_append(&f->log, "\n", 1), 0);
+}
+
+/* The rooms' leave hook: count. */
+static void
+rf_left(void *arg, struct client *c)
+{
+	struct rf *f = arg;
+
+	(void)c;
+	f->closed++;
+}
+
+/* Rooms of at most max, history kept, landing in "lobby". */
+static struct rf *
+rf_new(size_t max, size_t history)
+{
+	struct rf *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	rooms_init(&f->rs, RF_SENDQ, history, max);
+	f->rs.log = rf_log;
+	f->rs.log_arg = f;
+	f->rs.on_leave = rf_left;
+	f->rs.hook_arg = f;
+	assert_non_null(rooms_landing(&f->rs, "lobby"));
+	return f;
+}
+
+/* Free every client (their readers first), then the rooms. */
+static void
+rf_free(struct rf *f)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		if (f->c[i]->room != NULL)
+			room_forget(f->c[i]->room, f->c[i]);
+		room_release(f->c[i]);
+		client_free(f->c[i]);
+	}
+	rooms_free(&f->rs);
+	buf_free(&f->log);
+	free(f);
+}
+
+/* A new member of the landing room, renamed to nick (unless NULL). */
+static struct client *
+rf_join(struct rf *f, const char *nick)
+{
+	struct client *c;
+
+	assert_true(f->n < RF_CLIENTS);
+	c = client_new(-1, (unsigned)f->n + 1, "test", 1024);
+	assert_non_null(c);
+	f->c[f->n++] = c;
+	room_join(f->rs.landing, c);
+	if (nick != NULL)
+		room_rename(c->room, c, nick, strlen(nick));
+	return c;
+}
+
+/* c's output as a string in out (RF_MAXOUT), consumed. */
+static void
+rf_take(struct client *c, char *out)
+{
+	struct rlog *l = &c->room->rlog;
+	struct rlog_iter it;
+	const char *p;
+	size_t n, len = 0;
+
+	rlog_iter_start(&it, l, &c->rd);
+	while (rlog_iter_next(&it, &p, &n)) {
+		assert_true(len + n < RF_MAXOUT);
+		memcpy(out + len, p, n);
+		len += n;
+	}
+	out[len] = '\0';
+	(void)rlog_advance(l, &c->rd, len);
+	assert_false(rlog_has_output(l, &c->rd));
+}
+
+/* Drop everyone's output. */
+static void
+rf_drain(struct rf *f)
+{
+	char out[RF_MAXOUT];
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (f->c[i]->room != NULL && f->c[i]->rd.id != 0)
+			rf_take(f->c[i], out);
+}
+
+/* Assert that c's output is want, and consume it. */
+#define rf_expect(c, want) do { \
+	char got_[RF_MAXOUT]; \
+	rf_take((c), got_); \
+	assert_string_equal(got_, (want)); \
+} while (0)
+
+/* c sends a line, as the connection layer hands it over. */
+static void
+rf_say(struct client *c, const char *text)
+{
+	commands_input(c->room, c, text, strlen(text));
+}
+
+/* ---------------------------------------------------------------------
+ * The registry
+ * ------------------------------------------------------------------- */
+
+static void
+test_rooms_case(void **state)
+{
+	struct rf *f = rf_new(10, 50);
+	struct room *r, *again;
+
+	(void)state;
+	r = rooms_open(&f->rs, "DevOps", 6);
+	assert_non_null(r);
+	assert_string_equal(r->name, "DevOps");
+	again = rooms_open(&f->rs, "devops", 6);
+	assert_ptr_equal(r, again);
+	assert_string_equal(again->name, "DevOps");	/* as first written */
+	assert_ptr_equal(rooms_find(&f->rs, "DEVOPS", 6), r);
+	assert_null(rooms_find(&f->rs, "devop", 5));
+	assert_ptr_equal(rooms_find(&f->rs, "LOBBY", 5), f->rs.landing);
+	assert_int_equal(f->rs.count, 2);
+	assert_ptr_equal(f->rs.head, f->rs.landing);	/* creation order */
+	assert_ptr_equal(f->rs.tail, r);
+	rf_free(f);
+}
+
+static void
+test_rooms_forget(void **state)
+{
+	struct rf *f = rf_new(10, 50);
+	struct client *a;
+	struct room *quiet, *chatty, *topical;
+
+	(void)state;
+	a = rf_join(f, "alice");
+	quiet = rooms_open(&f->rs, "quiet", 5);
+	assert_non_null(quiet);
+	room_move(a->room, a, quiet);
+	assert_ptr_equal(a->room, quiet);
+	/* Held: never forgotten. */
+	rooms_sweep(&f->rs);
+	assert_non_null(rooms_find(&f->rs, "quiet", 5));
+	/* Nobody holds it and it keeps nothing: gone at the sweep. */
+	room_move(a->room, a, f->rs.landing);
+	assert_true(rooms_listed(&f->rs, f->rs.landing));
+	assert_false(rooms_listed(&f->rs, quiet));
+	rooms_sweep(&f->rs);
+	assert_null(rooms_find(&f->rs, "quiet", 5));
+	/* A room that keeps history, or a topic, stays listed. */
+	chatty = rooms_open(&f->rs, "chatty", 6);
+	room_move(a->room, a, chatty);
+	room_say(chatty, a, ROOM_SAY_CHAT, "hi", 2);
+	room_move(a->room, a, f->rs.landing);
+	topical = rooms_open(&f->rs, "topical", 7);
+	room_move(a->room, a, topical);
+	assert_int_equal(room_set_topic(topical, a, "a topic", 7), 0);
+	room_move(a->room, a, f->rs.landing);
+	rooms_sweep(&f->rs);
+	assert_ptr_equal(rooms_find(&f->rs, "chatty", 6), chatty);
+	assert_ptr_equal(rooms_find(&f->rs, "topical", 7), topical);
+	assert_true(rooms_listed(&f->rs, chatty));
+	assert_true(rooms_listed(&f->rs, topical));
+	assert_int_equal(chatty->count, 0);
+	/* The landing room is never forgotten, empty or not. */
+	room_move(a->room, a, chatty);
+	rooms_sweep(&f->rs);
+	assert_ptr_equal(rooms_find(&f->rs, "lobby", 5), f->rs.landing);
+	rf_free(f);
+}
+
+static void
+test_rooms_limit(void **state)
+{
+	struct rf *f = rf_new(3, 50);
+	struct client *a, *b;
+	struct room *one, *two;
+
+	(void)state;
+	a = rf_join(f, "alice");
+	b = rf_join(f, "bob");
+	one = rooms_open(&f->rs, "one", 3);
+	two = rooms_open(&f->rs, "two", 3);
+	assert_non_null(one);
+	assert_non_null(two);
+	room_move(a->room, a, one);
+	room_move(b->room, b, two);
+	/* Three rooms, each held: no fourth. */
+	errno = 0;
+	assert_null(rooms_open(&f->rs, "three", 5));
+	assert_int_equal(errno, EMFILE);
+	/* An existing one is still found at the limit. */
+	assert_ptr_equal(rooms_open(&f->rs, "ONE", 3), one);
+	/* one keeps history but nobody holds it: it gives way. */
+	room_say(one, a, ROOM_SAY_CHAT, "hi", 2);
+	room_move(a->room, a, f->rs.landing);
+	rooms_sweep(&f->rs);
+	assert_ptr_equal(rooms_find(&f->rs, "one", 3), one);
+	assert_non_null(rooms_open(&f->rs, "three", 5));
+	assert_null(rooms_find(&f->rs, "one", 3));
+	assert_int_equal(f->rs.count, 3);
+	rf_free(f);
+}
+
+static void
+test_rooms_evict_oldest(void **state)
+{
+	struct rf *f = rf_new(4, 50);
+	struct client *a;
+	struct room *x, *y, *z;
+
+	(void)state;
+	a = rf_join(f, "alice");
+	x = rooms_open(&f->rs, "x", 1);
+	y = rooms_open(&f->rs, "y", 1);
+	/* y is emptied first, then x: y has been empty the longest. */
+	room_move(a->room, a, y);
+	room_say(y, a, ROOM_SAY_CHAT, "in y", 4);
+	room_move(a->room, a, x);
+	room_say(x, a, ROOM_SAY_CHAT, "in x", 4);
+	room_move(a->room, a, f->rs.landing);
+	z = rooms_open(&f->rs, "z", 1);
+	assert_non_null(z);
+	assert_int_equal(f->rs.count, 4);
+	assert_non_null(rooms_open(&f->rs, "w", 1));
+	assert_null(rooms_find(&f->rs, "y", 1));
+	assert_ptr_equal(rooms_find(&f->rs, "x", 1), x);
+	rf_free(f);
+}
+
+/* ---------------------------------------------------------------------
+ * Moving, through the commands
+ * ------------------------------------------------------------------- */
+
+static void
+test_rooms_join_notices(void **state)
+{
+	struct rf *f = rf_new(10, 50);
+	struct client *a, *b, *c;
+
+	(void)state;
+	a = rf_join(f, "alice");
+	b = rf_join(f, "bob");
+	c = rf_join(f, "carol");
+	rf_drain(f);
+	rf_say(a, "/join Dev");
+	rf_expect(a, "*** you are now in Dev (1 online)\n");
+	rf_expect(b, "*** alice went to Dev\n");
+	rf_expect(c, "*** alice went to Dev\n");
+	rf_say(a, "/topic build talk");
+	rf_expect(a, "*** alice set the topic: build talk\n");
+	rf_say(a, "in dev");
+	rf_say(b, "/JOIN dev");
+	/* As first written; the topic; the room's history. */
+	rf_expect(b, "*** you are now in Dev (2 online)\n"
+	    "*** topic: build talk\n"
+	    "*** last 1 message:\n"
+	    "[00:00] <alice> in dev\n"
+	    "*** end of history\n");
+	rf_expect(a, "*** bob joined\n");
+	rf_expect(c, "*** bob went to Dev\n");
+	rf_say(b, "/join dev");
+	rf_expect(b, "!!! you are already in Dev\n");
+	rf_say(b, "/join no/such");
+	rf_expect(b, "!!! bad room name: no/such\n");
+	rf_say(b, "/join a b");
+	rf_expect(b, "!!! usage: /join NAME\n");
+	rf_say(b, "/join");
+	rf_expect(b, "!!! usage: /join NAME\n");
+	rf_say(b, "/join 123456789012345678901234567890123");
+	rf_expect(b, "!!! bad room name: "
+	    "123456789012345678901234567890123\n");
+	rf_say(b, "/part");
+	rf_expect(b, "*** you are now in lobby (2 online)\n");
+	rf_expect(a, "*** bob went to lobby\n");
+	rf_expect(c, "*** bob joined\n");
+	rf_say(b, "/part");
+	rf_expect(b, "!!! you are already in lobby\n");
+	rf_free(f);
+}
+
+static void
+test_rooms_isolation(void **state)
+{
+	struct rf *f = rf_new(10, 50);
+	struct client *a, *b, *c;
+
+	(void)state;
+	a = rf_join(f, "alice");
+	b = rf_join(f, "bob");
+	c = rf_join(f, "carol");
+	rf_say(a, "/join dev");
+	rf_drain(f);
+	rf_say(a, "only dev");
+	rf_say(b, "only lobby");
+	rf_say(a, "/me waves");
+	rf_expect(a, "");
+	rf_expect(b, "");
+	rf_expect(c, "<bob> only lobby\n");
+	/* /who is the current room only. */
+	rf_say(a, "/who");
+	rf_expect(a, "*** 1 online: alice\n");
+	rf_say(c, "/who");
+	rf_expect(c, "*** 2 online: bob carol\n");
+	/* /msg crosses rooms, both ways. */
+	rf_say(c, "/msg ALICE psst");
+	rf_expect(a, "[pm] <carol> psst\n");
+	rf_say(a, "/msg carol back");
+	rf_expect(c, "[pm] <alice> back\n");
+	rf_expect(b, "");
+	/* Nicks are unique across rooms, and guests are numbered so. */
+	rf_say(c, "/nick Alice");
+	rf_expect(c, "!!! nick Alice is taken\n");
+	rf_say(a, "/nick guest1");
+	rf_expect(a, "*** alice is now guest1\n");
+	(void)rf_join(f, NULL);
+	rf_say(f->c[3], "/who");
+	rf_expect(f->c[3], "*** welcome to lobby, you are guest2 (3 online; "
+	    "/help for commands)\n*** last 1 message:\n"
+	    "[00:00] <bob> only lobby\n*** end of history\n"
+	    "*** 3 online: bob carol guest2\n");
+	rf_free(f);
+}
+
+static void
+test_rooms_list_and_topic(void **state)
+{
+	struct rf *f = rf_new(3, 50);
+	struct client *a, *b;
+	char big[PROTO_TOPIC_MAX + 16], out[RF_MAXOUT];
+
+	(void)state;
+	a = rf_join(f, "alice");
+	b = rf_join(f, "bob");
+	rf_drain(f);
+	rf_say(a, "/rooms");
+	rf_expect(a, "*** 1 room: lobby (2)\n");
+	rf_say(a, "/join Dev");
+	rf_say(b, "/join ops");
+	rf_drain(f);
+	rf_say(a, "/rooms");
+	rf_expect(a, "*** 3 rooms: lobby (0) Dev (1) ops (1)\n");
+	rf_say(a, "/join more");
+	rf_expect(a, "!!! too many rooms\n");
+	rf_say(a, "/topic");
+	rf_expect(a, "*** no topic\n");
+	memset(big, 'x', sizeof big);
+	memcpy(big, "/topic ", 7);
+	big[7 + PROTO_TOPIC_MAX + 1] = '\0';
+	rf_say(a, big);
+	rf_expect(a, "!!! topic too long (max 300 bytes)\n");
+	big[7 + PROTO_TOPIC_MAX] = '\0';
+	rf_say(a, big);
+	rf_take(a, out);
+	assert_int_equal(strlen(out), 25 + PROTO_TOPIC_MAX + 1);
+	assert_int_equal(strncmp(out, "*** alice set the topic: xxx", 28), 0);
+	rf_say(a, "/topic  two  words ");
+	rf_expect(a, "*** alice set the topic: two  words \n");
+	rf_say(a, "/topic");
+	rf_expect(a, "*** topic: two  words \n");
+	rf_expect(b, "");
+	/* ops empties and keeps nothing: forgotten; Dev keeps a topic. */
+	rf_say(b, "/part");
+	rooms_sweep(&f->rs);
+	rf_say(a, "/part");
+	rooms_sweep(&f->rs);
+	rf_drain(f);
+	rf_say(a, "/rooms");
+	rf_expect(a, "*** 2 rooms: lobby (2) Dev (0)\n");
+	rf_free(f);
+}
+
+static void
+test_rooms_backlog_moves(void **state)
+{
+	struct rf *f = rf_new(10, 0);
+	struct client *a, *b;
+
+	(void)state;
+	a = rf_join(f, "alice");
+	b = rf_join(f, "bob");
+	rf_drain(f);
+	/* a has lines of the lobby not yet written when it moves. */
+	rf_say(b, "one");
+	room_sendf(a->room, a, "*** private");
+	rf_say(b, "two");
+	rf_say(a, "/join dev");
+	rf_say(b, "three");	/* after a left: not a's */
+	rf_expect(a, "<bob> one\n*** private\n<bob> two\n"
+	    "*** you are now in dev (1 online)\n");
+	rf_expect(b, "*** alice went to dev\n");
+	rf_free(f);
+}
+
+static void
+test_rooms_leave_closing(void **state)
+{
+	struct rf *f = rf_new(10, 0);
+	struct client *a, *b;
+	struct room *dev;
+
+	(void)state;
+	a = rf_join(f, "alice");
+	b = rf_join(f, "bob");
+	rf_say(a, "/join dev");
+	rf_say(b, "/join dev");
+	dev = a->room;
+	rf_drain(f);
+	rf_say(a, "/quit bye");
+	rf_expect(b, "*** alice left (bye)\n");
+	assert_int_equal(f->closed, 1);
+	/* a still holds dev until its connection is done. */
+	rf_say(b, "/part");
+	rooms_sweep(&f->rs);
+	assert_ptr_equal(rooms_find(&f->rs, "dev", 3), dev);
+	room_forget(a->room, a);
+	room_release(a);
+	rooms_sweep(&f->rs);
+	assert_null(rooms_find(&f->rs, "dev", 3));
+	rf_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rooms_case),
+		cmocka_unit_test(test_rooms_forget),
+		cmocka_unit_test(test_rooms_limit),
+		cmocka_unit_test(test_rooms_evict_oldest),
+		cmocka_unit_test(test_rooms_join_notices),
+		cmocka_unit_test(test_rooms_isolation),
+		cmocka_unit_test(test_rooms_list_and_topic),
+		cmocka_unit_test(test_rooms_backlog_moves),
+		cmocka_unit_test(test_rooms_leave_closing),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,386 @@
+/* test_transport_tls: the TLS member transport against a socketpair: the
+ * room log's lines arrive whole however the writes are cut, bytes SSL
+ * holds are read, a close says close_notify. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+
+#include "server-int.h"
+#include "transport.h"
+#include "unit.h"
+
+/*
+ * The certificate is made at run time with the openssl command, in a
+ * temporary directory (no key is committed); without the command the
+ * tests are skipped.
+ */
+
+#define OUT_MAX		(4 << 20)	/* most bytes one test reads back */
+
+static char dir[64];		/* the temporary directory of the key */
+static char cert[96];		/* its certificate */
+static char key[96];		/* and key */
+
+/* The member (server side) on one end, a TLS client on the other. */
+struct fix {
+	struct server_config cfg;
+	struct server	*s;		/* for its TLS side, s->tls */
+	struct rlog	 log;
+	struct client	*from;		/* who says the lines */
+	struct client	*c;		/* the member under test */
+	SSL		*srv;		/* c's SSL (its state holds it) */
+	SSL		*cli;		/* the test's end */
+	int		 peer;		/* the test's socket */
+	char		*out;		/* what the client read */
+	size_t		 outlen;
+};
+
+/* Both ends shake hands, in turn, until both are done. */
+static void
+fix_handshake(struct fix *f)
+{
+	int a = 0, b = 0, i;
+
+	for (i = 0; i < 10000 && (a != 1 || b != 1); i++) {
+		if (a != 1)
+			a = SSL_do_handshake(f->srv);
+		if (b != 1)
+			b = SSL_do_handshake(f->cli);
+		if (a != 1)
+			assert_true(SSL_get_error(f->srv, a) ==
+			    SSL_ERROR_WANT_READ);
+		if (b != 1)
+			assert_true(SSL_get_error(f->cli, b) ==
+			    SSL_ERROR_WANT_READ);
+	}
+	assert_int_equal(a, 1);
+	assert_int_equal(b, 1);
+}
+
+static struct fix *
+fix_new(int sndbuf)
+{
+	struct fix *f = calloc(1, sizeof *f);
+	SSL_CTX *sctx, *cctx;
+	int sp[2];
+
+	assert_non_null(f);
+	f->cfg.tls_cert = cert;
+	f->cfg.tls_key = key;
+	assert_non_null(f->s = calloc(1, sizeof *f->s));
+	f->s->cfg = &f->cfg;
+	assert_int_equal(tls_init(f->s), 0);
+	assert_int_equal(rlog_init(&f->log, 10), 0);
+	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
+	assert_int_equal(fcntl(sp[0], F_SETFL, O_NONBLOCK), 0);
+	assert_int_equal(fcntl(sp[1], F_SETFL, O_NONBLOCK), 0);
+	if (sndbuf > 0) {
+		assert_int_equal(setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF,
+		    &sndbuf, sizeof sndbuf), 0);
+		assert_int_equal(setsockopt(sp[1], SOL_SOCKET, SO_RCVBUF,
+		    &sndbuf, sizeof sndbuf), 0);
+	}
+	/* The server's SSL as tls.c makes its context: from the same pair. */
+	assert_non_null(sctx = SSL_CTX_new(TLS_server_method()));
+	assert_int_equal(SSL_CTX_use_certificate_chain_file(sctx, cert), 1);
+	assert_int_equal(SSL_CTX_use_PrivateKey_file(sctx, key,
+	    SSL_FILETYPE_PEM), 1);
+	SSL_CTX_set_mode(sctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	assert_non_null(f->srv = SSL_new(sctx));
+	SSL_CTX_free(sctx);
+	assert_non_null(cctx = SSL_CTX_new(TLS_client_method()));
+	assert_non_null(f->cli = SSL_new(cctx));
+	SSL_CTX_free(cctx);
+	SSL_set_fd(f->srv, sp[0]);
+	SSL_set_accept_state(f->srv);
+	SSL_set_fd(f->cli, sp[1]);
+	SSL_set_connect_state(f->cli);
+	fix_handshake(f);
+
+	assert_non_null(f->from = client_new(-1, 1, "test", 1000));
+	assert_non_null(f->c = client_new(sp[0], 2, "test", 1000));
+	f->c->tp = &transport_tls;
+	assert_non_null(f->c->tp_state = transport_tls_new(f->s->tls,
+	    f->srv));
+	rlog_attach(&f->log, &f->from->rd);
+	rlog_attach(&f->log, &f->c->rd);
+	f->peer = sp[1];
+	assert_non_null(f->out = malloc(OUT_MAX));
+	return f;
+}
+
+static void
+fix_free(struct fix *f)
+{
+	rlog_detach(&f->log, &f->from->rd);
+	rlog_detach(&f->log, &f->c->rd);
+	rlog_free(&f->log);
+	f->c->tp->free(f->c->tp_state);
+	close(f->c->fd);
+	SSL_free(f->cli);
+	close(f->peer);
+	client_free(f->from);
+	client_free(f->c);
+	tls_free(f->s);
+	free(f->s);
+	free(f->out);
+	free(f);
+}
+
+/* What the client can read now, onto f->out. Returns the last SSL_read()
+ * result (0 or less: nothing more now, or the end). */
+static int
+fix_read(struct fix *f)
+{
+	int n;
+
+	while ((n = SSL_read(f->cli, f->out + f->outlen,
+	    (int)(OUT_MAX - f->outlen))) > 0)
+		f->outlen += (size_t)n;
+	return n;
+}
+
+/*
+ * Write c's output as conn.c does (fill, writev, advance), the client
+ * reading in between, until nothing is left. Returns the writes that
+ * could not go on (EAGAIN) on the way.
+ */
+static int
+fix_flush(struct fix *f)
+{
+	struct iovec iov[SERVER_IOV];
+	int cnt, again = 0, rounds;
+	ssize_t n;
+
+	for (rounds = 0; rounds < 100000 &&
+	    transport_tls.unsent(f->c, &f->log); rounds++) {
+		cnt = transport_tls.fill(f->c, &f->log, iov, SERVER_IOV);
+		if (cnt == 0) {
+			(void)transport_tls.advance(f->c, &f->log, 0);
+			break;
+		}
+		n = transport_tls.writev(f->c, iov, cnt);
+		if (n > 0)
+			(void)transport_tls.advance(f->c, &f->log, (size_t)n);
+		else {
+			assert_int_equal(n, -1);
+			assert_int_equal(errno, EAGAIN);
+			again++;
+		}
+		(void)fix_read(f);
+	}
+	(void)fix_read(f);
+	return again;
+}
+
+/* Append line text from f->from, as the room does. */
+static void
+fix_say(struct fix *f, const char *text)
+{
+	char line[2048];
+	int n = snprintf(line, sizeof line, "<a> %s\n", text);
+
+	assert_int_equal(rlog_append(&f->log, &f->from->rd, RLOG_CHAT, line,
+	    (size_t)n), 0);
+}
+
+/* ---------------------------------------------------------------------
+ * Tests
+ * ------------------------------------------------------------------- */
+
+/* The log's bytes arrive as they are, in records. */
+static void
+test_tls_lines(void **state)
+{
+	struct fix *f = fix_new(0);
+
+	(void)state;
+	fix_say(f, "hello");
+	fix_say(f, "world");
+	(void)fix_flush(f);
+	assert_int_equal(f->outlen, strlen("<a> hello\n<a> world\n"));
+	assert_memory_equal(f->out, "<a> hello\n<a> world\n", f->outlen);
+	assert_false(transport_tls.unsent(f->c, &f->log));
+	fix_free(f);
+}
+
+/*
+ * A small socket: writes stop in the middle of what was offered, and
+ * the retry (the same bytes, offered again from the same place, and
+ * more) goes on where it stopped. Nothing lost, nothing twice.
+ */
+static void
+test_tls_partial_writes(void **state)
+{
+	struct fix *f = fix_new(4096);
+	char text[1000], *want, *p;
+	size_t wantlen = 0;
+	int i, again = 0;
+
+	(void)state;
+	want = malloc(OUT_MAX);
+	assert_non_null(want);
+	for (i = 0; i < 2000; i++) {
+		memset(text, 'a' + i % 26, sizeof text - 1);
+		snprintf(text, 16, "%05d", i);
+		text[5] = ' ';
+		text[sizeof text - 1] = '\0';
+		fix_say(f, text);
+		p = want + wantlen;
+		wantlen += (size_t)sprintf(p, "<a> %s\n", text);
+		/* Some appended while a write is half done. */
+		if (i % 100 == 99)
+			again += fix_flush(f);
+	}
+	again += fix_flush(f);
+	/* The socket did make writes stop half-way (and go on later). */
+	assert_true(again > 0);
+	assert_int_equal(f->outlen, wantlen);
+	assert_memory_equal(f->out, want, wantlen);
+	free(want);
+	fix_free(f);
+}
+
+/*
+ * Reads: several records in the socket, read with a small buffer; what
+ * one SSL_read() leaves decrypted (select() would not see it) is still
+ * there for the next read, and read() takes record after record.
+ */
+static void
+test_tls_reads_and_pending(void **state)
+{
+	struct fix *f = fix_new(0);
+	char buf[65536], big[40000];
+	size_t got = 0;
+	ssize_t n;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 3; i++)
+		assert_int_equal(SSL_write(f->cli, "line one\nline two\n", 18),
+		    18);
+	/* A small buffer: the rest of the record stays in SSL. */
+	n = transport_tls.read(f->c, buf, 5);
+	assert_int_equal(n, 5);
+	assert_memory_equal(buf, "line ", 5);
+	assert_true(SSL_pending(f->srv) > 0);
+	n = transport_tls.read(f->c, buf, sizeof buf);
+	assert_int_equal(n, 3 * 18 - 5);
+	/* Nothing more: EAGAIN, not an end. */
+	n = transport_tls.read(f->c, buf, sizeof buf);
+	assert_int_equal(n, -1);
+	assert_int_equal(errno, EAGAIN);
+	/* More than one record (16 KiB each) in one read. */
+	memset(big, 'x', sizeof big);
+	for (i = 0; i < (int)sizeof big;) {
+		int k = SSL_write(f->cli, big + i, (int)sizeof big - i);
+
+		assert_true(k > 0);
+		i += k;
+	}
+	while (got < sizeof big && (n = transport_tls.read(f->c, buf,
+	    sizeof buf)) > 0)
+		got += (size_t)n;
+	assert_int_equal(got, sizeof big);
+	fix_free(f);
+}
+
+/* The peer's close_notify is an end (0); its reset an error. */
+static void
+test_tls_eof(void **state)
+{
+	struct fix *f = fix_new(0);
+	char buf[64];
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(SSL_write(f->cli, "last\n", 5), 5);
+	(void)SSL_shutdown(f->cli);
+	n = transport_tls.read(f->c, buf, sizeof buf);
+	assert_int_equal(n, 5);
+	n = transport_tls.read(f->c, buf, sizeof buf);
+	assert_int_equal(n, 0);
+	fix_free(f);
+}
+
+/* A plain close without close_notify is an end too, as at a TCP EOF. */
+static void
+test_tls_bare_eof(void **state)
+{
+	struct fix *f = fix_new(0);
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(shutdown(f->peer, SHUT_WR), 0);
+	assert_int_equal(transport_tls.read(f->c, buf, sizeof buf), 0);
+	fix_free(f);
+}
+
+/* close() says close_notify before it closes: the client sees an end. */
+static void
+test_tls_close_notify(void **state)
+{
+	struct fix *f = fix_new(0);
+	int n;
+
+	(void)state;
+	fix_say(f, "bye");
+	(void)fix_flush(f);
+	transport_tls.close(f->c);
+	f->c->fd = open("/dev/null", O_RDONLY);	/* fix_free() closes it */
+	n = fix_read(f);
+	assert_int_equal(n, 0);
+	assert_int_equal(SSL_get_error(f->cli, n), SSL_ERROR_ZERO_RETURN);
+	assert_memory_equal(f->out, "<a> bye\n", 8);
+	fix_free(f);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_tls_lines),
+		cmocka_unit_test(test_tls_partial_writes),
+		cmocka_unit_test(test_tls_reads_and_pending),
+		cmocka_unit_test(test_tls_eof),
+		cmocka_unit_test(test_tls_bare_eof),
+		cmocka_unit_test(test_tls_close_notify),
+	};
+	char cmd[512];
+	int rc;
+
+	snprintf(dir, sizeof dir, "/tmp/lobby-tlsu-XXXXXX");
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	snprintf(cert, sizeof cert, "%s/cert.pem", dir);
+	snprintf(key, sizeof key, "%s/key.pem", dir);
+	snprintf(cmd, sizeof cmd, "openssl req -x509 -newkey rsa:2048 -nodes "
+	    "-days 2 -subj /CN=localhost -keyout %s -out %s >/dev/null 2>&1",
+	    key, cert);
+	if (system(cmd) != 0) {
+		fprintf(stderr, "no openssl command to make a key: skipped\n");
+		rmdir(dir);
+		return 77;
+	}
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	unlink(cert);
+	unlink(key);
+	rmdir(dir);
+	return rc;
+}
