@@ -87,6 +87,8 @@
 #define PROTO_UNAVAILABLE_SEND	"!!! room unavailable, message not sent"
 #define PROTO_UNAVAILABLE_LATER	"!!! room unavailable, try again later"
 #define PROTO_LINK_LOST		"*** lost the link to the room, retrying"
+#define PROTO_LINK_UNKNOWN	"!!! link lost: your last line may or may " \
+				"not have been sent"
 #define PROTO_LINK_BACK		"*** link to the room restored"
 #define PROTO_LINK_MISSED	"*** some messages were missed while the " \
 				"link was down"

@@ -132,6 +132,14 @@ cluster_member(const struct cluster *cl, unsigned cid)
 	return NULL;
 }
 
+const char *
+cluster_nick_of(const struct cluster *cl, unsigned cid)
+{
+	const struct client *c = cluster_member(cl, cid);
+
+	return c != NULL ? c->nick : "";
+}
+
 /* The local member an entry's key names, or NULL. */
 static struct client *
 cluster_member_key(const struct cluster *cl, const char *key)
@@ -526,9 +534,28 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 			cluster_welcome(cl, p, e);
 			break;
 		}
+		/* Registered again after the others took it out: it never
+		 * left here, so nobody here sees it come back (but a new
+		 * nick, if its own was taken meanwhile). */
+		if ((c = cluster_member_key(cl, e->member)) != NULL) {
+			cluster_renamed(cl, c->id, e->nick);
+			break;
+		}
 		cluster_fanout(cl, e->member, PROTO_JOINED, e->nick);
 		break;
 	case CLUSTER_LEAVE:
+		/*
+		 * Taken out while it is here (its instance, this one, was
+		 * paused or cut off past its heartbeat): nobody here is told
+		 * that it or a neighbour left; it is registered again.
+		 */
+		if ((c = cluster_member_key(cl, e->member)) != NULL) {
+			room_log(r, "redis: client %u %s was taken out of the "
+			    "room while here: registering it again", c->id,
+			    c->nick);
+			cl->relink = true;
+			break;
+		}
 		if (n > 0 && !text_is_blank(cl->clean, n))
 			cluster_fanout(cl, e->member, PROTO_LEFT_REASON,
 			    e->nick, cl->clean);
@@ -587,6 +614,10 @@ cluster_status(struct cluster *cl, unsigned cid, enum cluster_status st,
 	    len <= PROTO_MAX_LINE && memchr(detail, '\n', len) == NULL &&
 	    memchr(detail, '\r', len) == NULL)
 		room_sendf(cl->room, c, PROTO_NOUSER, (int)len, detail);
+	else if (st == CLUSTER_UNKNOWN)
+		room_sendf(cl->room, c, "%s", PROTO_LINK_UNKNOWN);
+	else if (st == CLUSTER_RECOVERING)
+		room_sendf(cl->room, c, "%s", cluster_unavailable_later);
 	else
 		room_sendf(cl->room, c, "%s", cluster_unavailable_send);
 }
@@ -623,9 +654,13 @@ cluster_renamed(struct cluster *cl, unsigned cid, const char *nick)
 {
 	struct client *c;
 
-	if ((c = cluster_member(cl, cid)) == NULL)
+	/* Told once: by the answer or by the entry, whichever is first. */
+	if ((c = cluster_member(cl, cid)) == NULL ||
+	    strcmp(c->nick, nick) == 0 || !proto_nick_valid(nick,
+	    strlen(nick)))
 		return;
 	room_sendf(cl->room, c, PROTO_RENAMED_LINK, c->nick, nick);
+	room_broadcastf(cl->room, c, PROTO_RENAMED, c->nick, nick);
 	room_log(cl->room, "client %u %s is now %s", c->id, c->nick, nick);
 	snprintf(c->nick, sizeof c->nick, "%s", nick);
 }

@@ -102,7 +102,11 @@ enum cluster_status {
 	CLUSTER_OK,		/* done: its entry follows in the stream */
 	CLUSTER_TAKEN,		/* /nick: detail is taken */
 	CLUSTER_NOUSER,		/* /msg: nobody is called detail */
-	CLUSTER_UNAVAILABLE	/* not done: the room is unavailable */
+	CLUSTER_UNAVAILABLE,	/* not done: the room is unavailable */
+	CLUSTER_RECOVERING,	/* not done: Redis lost the room a moment
+				   ago, and its members are coming back */
+	CLUSTER_UNKNOWN		/* the link was lost before the answer:
+				   done or not, nobody knows */
 };
 
 struct cluster {
@@ -111,6 +115,9 @@ struct cluster {
 	void		*io;		/* its state, for ops */
 	char		 inst[CLUSTER_INST_LEN + 1]; /* this instance's id */
 	bool		 up;		/* the link to the room works */
+	bool		 relink;	/* a local member was taken out of the
+					   room while here: the I/O side
+					   registers the members again */
 	char		 lastid[CLUSTER_ID_MAX]; /* last entry applied */
 	struct cluster_pending *pending; /* joiners, oldest first */
 	struct cluster_gone *gone;	/* leaves to publish on return */
@@ -217,8 +224,9 @@ void	cluster_who_reply(struct cluster *cl, unsigned cid,
 void	cluster_refuse(struct cluster *cl, unsigned cid);
 
 /*
- * cid was registered again under nick after the link came back (its own
- * nick was taken meanwhile): it is told so.
+ * cid was registered again under nick after the link came back, or after
+ * the others took it out as lost (its own nick was taken meanwhile): it
+ * is told so, and the other local members see the change.
  */
 void	cluster_renamed(struct cluster *cl, unsigned cid, const char *nick);
 
@@ -233,6 +241,12 @@ void	cluster_up(struct cluster *cl, bool missed);
 
 /* Forget the leaves remembered while the link was down (published). */
 void	cluster_gone_clear(struct cluster *cl);
+
+/*
+ * The nick of local member cid, as this instance knows it, or "" when cid
+ * is not a member (yet). The pointer is valid until the nick changes.
+ */
+const char	*cluster_nick_of(const struct cluster *cl, unsigned cid);
 
 /* Whether key ("INST:CID") is a member of this instance; sets *cid. */
 bool	cluster_key_local(const struct cluster *cl, const char *key,

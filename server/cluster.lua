@@ -6,10 +6,15 @@
 -- can slip in between a check and its update. KEYS: the stream, the
 -- presence hash (member -> nick), the nick registry (lower-case nick ->
 -- member), the join order (sorted set), the counters (guest numbers, join
--- order) and the room's epoch (which changes only when Redis lost the
--- room). ARGV[1] is the operation, ARGV[2] the stream's MAXLEN.
+-- order), the room's epoch (which changes only when Redis lost the room),
+-- the calling instance's heartbeat key, the recovery window (set for a
+-- while after the room's data was found lost) and the reaping grace (set
+-- for a while after an instance came back from being taken out as lost).
+-- ARGV[1] is the operation, ARGV[2] the stream's MAXLEN, ARGV[3] the
+-- heartbeat's lifetime in ms, ARGV[4] the token of the caller's link.
 local S, M, N, O, C, E = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local op, maxlen = ARGV[1], ARGV[2]
+local A, R, G = KEYS[7], KEYS[8], KEYS[9]
+local op, maxlen, ttl, link = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local function add(...)
   return redis.call('XADD', S, 'MAXLEN', '~', maxlen, '*', ...)
 end
@@ -22,6 +27,15 @@ local function guest(key)
   while true do
     local nick = 'guest' .. redis.call('HINCRBY', C, 'guest', 1)
     if claim(key, nick) then return nick end
+  end
+end
+-- Guest numbers handed out later stay above one held as nick (after a
+-- data loss the counter starts again while members keep their guestN).
+local function bump(nick)
+  local d = string.match(string.lower(nick), '^guest(%d+)$')
+  if d and #d <= 9 and tonumber(d) >
+      tonumber(redis.call('HGET', C, 'guest') or '0') then
+    redis.call('HSET', C, 'guest', d)
   end
 end
 local function enter(key, nick)
@@ -38,37 +52,94 @@ end
 local function mine(key, inst)
   return string.sub(key, 1, #inst + 1) == inst .. ':'
 end
+-- Whether the caller's link is the one its instance serves the room on:
+-- the heartbeat key holds that link's token. A command that waited in a
+-- link lobbyd has since given up on (Redis stopped, then resumed) finds
+-- the key expired, or another link's token, and changes nothing: its
+-- sender was told so, and must not see it happen later.
+local function current()
+  return redis.call('GET', A) == link
+end
+-- The caller is alive on its link. Back from having expired, it opens the
+-- reaping grace: the others may be coming back too (Redis was stopped).
+local function alive(returning)
+  if returning and redis.call('EXISTS', A) == 0 then
+    redis.call('SET', G, '1', 'PX', ttl)
+  end
+  redis.call('SET', A, link, 'PX', ttl)
+end
+-- Register a member of the caller again, under nick if it is still free;
+-- the others see it join. Returns the nick it now has.
+local function back(key, nick)
+  local now = nick
+  if not claim(key, nick) then now = guest(key) end
+  bump(now)
+  enter(key, now)
+  add('t', 'j', 'm', key, 'n', now, 'k', tostring(redis.call('HLEN', M)))
+  return now
+end
+-- A sender's nick in force. One the others took out as lost while its
+-- instance was paused or cut off is registered again first (not a joiner
+-- whose join never ran: its instance knows no nick for it, nick is '').
+local function sender(key, nick)
+  local cur = redis.call('HGET', M, key)
+  if cur or nick == '' then return cur end
+  return back(key, nick)
+end
 if op == 'hello' then
-  redis.call('SET', ARGV[3], '1', 'PX', ARGV[4])
-  redis.call('SET', E, ARGV[5], 'NX')
+  -- ARGV[5]: the epoch the caller knew ('' at its first start), [6] a
+  -- fresh one, [7] the recovery window in ms.
+  local known = ARGV[5]
+  alive(known ~= '')
+  redis.call('SET', E, ARGV[6], 'NX')
+  local epoch = redis.call('GET', E)
+  if known ~= '' and epoch ~= known then
+    -- The room's data was lost: newcomers wait while every instance
+    -- registers its members again.
+    redis.call('SET', R, '1', 'PX', ARGV[7])
+  end
   local first, fid = redis.call('XRANGE', S, '-', '+', 'COUNT', 1), ''
   if #first > 0 then fid = first[1][1] end
-  return {redis.call('GET', E), fid}
+  return {epoch, fid}
+elseif op == 'beat' then
+  local epoch = redis.call('GET', E) or ''
+  if not current() then return {'lost', epoch} end
+  redis.call('PEXPIRE', A, ttl)
+  return {'ok', epoch}
 elseif op == 'join' then
-  local key = ARGV[3]
+  if not current() then return {'lost', '', ''} end
+  if redis.call('EXISTS', R) == 1 then return {'recovering', '', ''} end
+  local key = ARGV[5]
   local nick = guest(key)
   enter(key, nick)
   local k = tostring(redis.call('HLEN', M))
-  return {nick, add('t', 'j', 'm', key, 'n', nick, 'k', k)}
+  return {'ok', nick, add('t', 'j', 'm', key, 'n', nick, 'k', k)}
 elseif op == 'leave' then
-  local nick = redis.call('HGET', M, ARGV[3])
-  if nick then drop(ARGV[3], nick, ARGV[4]) end
+  local nick = redis.call('HGET', M, ARGV[5])
+  if nick then drop(ARGV[5], nick, ARGV[6]) end
   return 'ok'
 elseif op == 'say' then
-  local nick = redis.call('HGET', M, ARGV[3])
+  -- ARGV[5] member, [6] kind, [7] text, [8] its nick as its instance knows
+  if not current() then return {'lost', ''} end
+  local nick = sender(ARGV[5], ARGV[8])
   if not nick then return {'gone', ''} end
-  add('t', ARGV[4], 'm', ARGV[3], 'n', nick, 'x', ARGV[5])
+  add('t', ARGV[6], 'm', ARGV[5], 'n', nick, 'x', ARGV[7])
   return {'ok', ''}
 elseif op == 'msg' then
-  local nick = redis.call('HGET', M, ARGV[3])
+  -- ARGV[5] member, [6] recipient, [7] text, [8] the sender's nick
+  if not current() then return {'lost', ''} end
+  local nick = sender(ARGV[5], ARGV[8])
   if not nick then return {'gone', ''} end
-  local to = redis.call('HGET', N, string.lower(ARGV[4]))
-  if not to then return {'nouser', ARGV[4]} end
-  add('t', 'p', 'm', ARGV[3], 'n', nick, 'r', to, 'x', ARGV[5])
+  local to = redis.call('HGET', N, string.lower(ARGV[6]))
+  if not to then return {'nouser', ARGV[6]} end
+  add('t', 'p', 'm', ARGV[5], 'n', nick, 'r', to, 'x', ARGV[7])
   return {'ok', ''}
 elseif op == 'nick' then
-  local key, new = ARGV[3], ARGV[4]
-  local old = redis.call('HGET', M, key)
+  -- ARGV[5] member, [6] the nick asked for, [7] the one it has
+  local key, new = ARGV[5], ARGV[6]
+  if not current() then return {'lost', ''} end
+  if redis.call('EXISTS', R) == 1 then return {'recovering', ''} end
+  local old = sender(key, ARGV[7])
   if not old then return {'gone', ''} end
   if not claim(key, new) then return {'taken', new} end
   if string.lower(old) ~= string.lower(new) then
@@ -88,11 +159,14 @@ elseif op == 'who' then
   end
   return out
 elseif op == 'reap' then
+  -- ARGV[5]: the heartbeat keys' prefix. An instance that is not alive
+  -- itself, or any during the grace, takes nobody out.
+  if not current() or redis.call('EXISTS', G) == 1 then return 0 end
   local alive, n = {}, 0
   for _, key in ipairs(redis.call('ZRANGE', O, 0, -1)) do
     local inst = string.match(key, '^(.*):') or ''
     if alive[inst] == nil then
-      alive[inst] = redis.call('EXISTS', ARGV[3] .. inst) == 1
+      alive[inst] = redis.call('EXISTS', ARGV[5] .. inst) == 1
     end
     local nick = redis.call('HGET', M, key)
     if not alive[inst] and nick then
@@ -102,10 +176,20 @@ elseif op == 'reap' then
   end
   return n
 elseif op == 'sync' then
-  local inst, silent, nlive = ARGV[3], ARGV[6] == '1', tonumber(ARGV[7])
-  redis.call('SET', ARGV[4], '1', 'PX', ARGV[5])
-  local live, gone, i = {}, {}, 8
-  for j = 1, nlive do live[inst .. ':' .. ARGV[i]] = true; i = i + 2 end
+  -- ARGV[5] the instance, [6] '1' when Redis lost the room (nobody saw the
+  -- members go: they come back silently), [7] how many members, [8] how
+  -- many joiners; then each member's number and nick, each joiner's
+  -- number, and the number and leave reason of each that left meanwhile.
+  local inst, silent = ARGV[5], ARGV[6] == '1'
+  local nlive, nkeep = tonumber(ARGV[7]), tonumber(ARGV[8])
+  alive(true)
+  local live, gone, i = {}, {}, 9
+  for j = 1, nlive do
+    live[inst .. ':' .. ARGV[i]] = true
+    bump(ARGV[i + 1])
+    i = i + 2
+  end
+  for j = 1, nkeep do live[inst .. ':' .. ARGV[i]] = true; i = i + 1 end
   while i < #ARGV do gone[inst .. ':' .. ARGV[i]] = ARGV[i + 1]; i = i + 2 end
   for _, key in ipairs(redis.call('ZRANGE', O, 0, -1)) do
     local nick = redis.call('HGET', M, key)
@@ -114,18 +198,17 @@ elseif op == 'sync' then
     end
   end
   local out = {}
-  i = 8
+  i = 9
   for j = 1, nlive do
     local key, nick = inst .. ':' .. ARGV[i], ARGV[i + 1]
-    if redis.call('HGET', M, key) ~= nick then
-      local now = nick
-      if not claim(key, nick) then now = guest(key) end
-      enter(key, now)
+    if redis.call('HEXISTS', M, key) == 0 then
       if silent then
+        local now = nick
+        if not claim(key, nick) then now = guest(key) end
+        enter(key, now)
         if now ~= nick then add('t', 'n', 'm', key, 'n', now, 'o', nick) end
       else
-        local k = tostring(redis.call('HLEN', M))
-        add('t', 'j', 'm', key, 'n', now, 'k', k)
+        local now = back(key, nick)
         if now ~= nick then out[#out + 1] = ARGV[i]; out[#out + 1] = now end
       end
     end
@@ -133,12 +216,13 @@ elseif op == 'sync' then
   end
   return out
 elseif op == 'bye' then
-  local inst = ARGV[3]
+  -- ARGV[5] the instance, [6] the members' leave reason
+  local inst = ARGV[5]
   for _, key in ipairs(redis.call('ZRANGE', O, 0, -1)) do
     local nick = redis.call('HGET', M, key)
-    if mine(key, inst) and nick then drop(key, nick, ARGV[5]) end
+    if mine(key, inst) and nick then drop(key, nick, ARGV[6]) end
   end
-  redis.call('DEL', ARGV[4])
+  if current() then redis.call('DEL', A) end
   return 'ok'
 end
 return redis.error_reply('lobbyd: unknown operation ' .. op)

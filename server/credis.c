@@ -27,14 +27,23 @@
 #define CREDIS_BACKOFF_MIN_MS	100	/* first retry after a loss */
 #define CREDIS_BACKOFF_MAX_MS	5000	/* retries never further apart */
 #define CREDIS_HEARTBEAT_MS	2000	/* instance heartbeat refresh */
-#define CREDIS_HEARTBEAT_TTL_MS	10000	/* heartbeat key's lifetime */
-#define CREDIS_TTL_TEXT		"10000"	/* the same, for script arguments */
+#define CREDIS_TTL_TEXT		"10000"	/* the heartbeat key's lifetime, ms
+					   (a script argument) */
 #define CREDIS_REAP_MS		3000	/* how often dead instances are sought */
 #define CREDIS_STALL_MS		15000	/* a heartbeat unanswered this long
 					   means the link is dead */
+#define CREDIS_PAUSE_MS		3000	/* the loop did not run this long: the
+					   process was paused (SIGSTOP, a VM
+					   pause), and may have been taken out
+					   as lost meanwhile */
+#define CREDIS_RECOVER_MS	10000	/* after the room's data was found
+					   lost, newcomers wait this long */
+#define CREDIS_RECOVER_TEXT	"10000"	/* the same, for script arguments */
 #define CREDIS_READ_COUNT	1000	/* most entries per XREAD */
 #define CREDIS_MAXLEN_MIN	1000	/* stream trimmed to at least this */
-#define CREDIS_NKEYS		6	/* keys every script is given */
+#define CREDIS_NKEYS		9	/* keys every script is given */
+#define CREDIS_NKEYS_TEXT	"9"	/* the same, for EVALSHA */
+#define CREDIS_NARGS		4	/* arguments every script is given */
 
 /*
  * Every change to the room is one call of the script in cluster.lua
@@ -54,19 +63,23 @@ struct credis {
 	struct cluster	*cl;		/* the pure side */
 	struct credis_config cfg;	/* what we were told */
 	char		 host[64]; /* resolved numeric address */
-	char		 keys[CREDIS_NKEYS][CLUSTER_ROOM_MAX + 24]; /* KEYS */
+	char		 keys[CREDIS_NKEYS][CLUSTER_ROOM_MAX + 48]; /* KEYS:
+					   the room's, and our heartbeat's */
 	char		 hbprefix[CLUSTER_ROOM_MAX + 24]; /* heartbeat keys */
-	char		 hbkey[CLUSTER_ROOM_MAX + 48]; /* ours */
 	char		 maxlen[24];	/* the stream's MAXLEN, as text */
 	char		 name[CLUSTER_ROOM_MAX + 48]; /* CLIENT SETNAME */
 	char		 sha[48];	/* the script's SHA1, once loaded */
 	char		 epoch[CLUSTER_INST_LEN + 1]; /* the room's epoch */
+	char		 link[CLUSTER_INST_LEN + 1]; /* this link's token, fresh
+					   at each connection: commands left
+					   in a link given up do nothing */
 	redisAsyncContext *cmd;		/* command connection, or NULL */
 	redisAsyncContext *rd;		/* stream reader, or NULL */
 	enum credis_state state;	/* see above */
 	bool		 started;	/* the first start is done */
 	bool		 stopping;	/* shutting down: bye sent */
 	bool		 closing;	/* being freed: callbacks do nothing */
+	bool		 syncing;	/* a sync's answer is awaited */
 	unsigned	 outstanding;	/* command replies awaited */
 	int		 timer;		/* the tick timer */
 	int64_t		 deadline;	/* when connecting gives up */
@@ -75,11 +88,13 @@ struct credis {
 	int64_t		 next_hb;	/* next heartbeat refresh */
 	int64_t		 next_reap;	/* next search for dead instances */
 	int64_t		 hb_sent;	/* an unanswered heartbeat's time, or 0 */
+	int64_t		 last_run;	/* when the loop last ran our code */
 	char		 why[256];	/* the last failure */
 };
 
 static void	credis_link_lost(struct credis *, const char *);
 static void	credis_read_next(struct credis *);
+static void	credis_sync(struct credis *, bool);
 
 void
 credis_instance_id(char *out)
@@ -245,22 +260,24 @@ credis_failed(struct credis *cr, redisAsyncContext *ac, const redisReply *r,
 
 /*
  * Run the script's op with the extra arguments args[0..n) on the command
- * connection; fn gets the reply with privdata. Returns 0, or -1 when the
- * link cannot take it.
+ * connection; fn gets the reply with privdata. Every call also carries
+ * the stream's MAXLEN, the heartbeat's lifetime and this link's token.
+ * Returns 0, or -1 when the link cannot take it.
  */
 static int
 credis_eval(struct credis *cr, redisCallbackFn *fn, void *privdata,
     const char *op, size_t n, const char **args, const size_t *lens)
 {
-	const char *sargv[CREDIS_NKEYS + 5 + 8], **argv = sargv;
-	size_t sargl[CREDIS_NKEYS + 5 + 8], *argl = sargl, i, k = 0;
+	enum { FIXED = 3 + CREDIS_NKEYS + CREDIS_NARGS };
+	const char *sargv[FIXED + 8], **argv = sargv;
+	size_t sargl[FIXED + 8], *argl = sargl, i, k = 0;
 	int rc;
 
 	if (cr->cmd == NULL || cr->sha[0] == '\0')
 		return -1;
 	if (n > 8) {
-		argv = malloc((CREDIS_NKEYS + 5 + n) * sizeof *argv);
-		argl = malloc((CREDIS_NKEYS + 5 + n) * sizeof *argl);
+		argv = malloc((FIXED + n) * sizeof *argv);
+		argl = malloc((FIXED + n) * sizeof *argl);
 		if (argv == NULL || argl == NULL) {
 			free(argv);
 			free(argl);
@@ -269,11 +286,13 @@ credis_eval(struct credis *cr, redisCallbackFn *fn, void *privdata,
 	}
 	argv[k] = "EVALSHA", argl[k++] = 7;
 	argv[k] = cr->sha, argl[k++] = strlen(cr->sha);
-	argv[k] = "6", argl[k++] = 1;
+	argv[k] = CREDIS_NKEYS_TEXT, argl[k++] = strlen(CREDIS_NKEYS_TEXT);
 	for (i = 0; i < CREDIS_NKEYS; i++)
 		argv[k] = cr->keys[i], argl[k++] = strlen(cr->keys[i]);
 	argv[k] = op, argl[k++] = strlen(op);
 	argv[k] = cr->maxlen, argl[k++] = strlen(cr->maxlen);
+	argv[k] = CREDIS_TTL_TEXT, argl[k++] = strlen(CREDIS_TTL_TEXT);
+	argv[k] = cr->link, argl[k++] = strlen(cr->link);
 	for (i = 0; i < n; i++)
 		argv[k] = args[i], argl[k++] = lens != NULL ? lens[i] :
 		    strlen(args[i]);
@@ -304,9 +323,51 @@ credis_on_plain(redisAsyncContext *ac, void *reply, void *privdata)
 	(void)privdata;
 	if (cr == NULL)
 		return;
-	if (privdata == &cr->hb_sent)
-		cr->hb_sent = 0;
 	(void)credis_failed(cr, ac, reply, "redis");
+}
+
+/*
+ * Redis answered that this instance is not alive on this link (the
+ * others took its members out as lost while it was paused or cut off):
+ * register them again, once for a burst of such answers.
+ */
+static void
+credis_not_current(struct credis *cr)
+{
+	if (cr->syncing || cr->state != CREDIS_UP)
+		return;
+	log_warn("redis: taken out as lost by the others; registering our "
+	    "members again");
+	credis_sync(cr, false);
+}
+
+/*
+ * The heartbeat's answer: this instance is still alive on this link (or
+ * was taken out meanwhile), and the room's data is the one we know.
+ */
+static void
+credis_on_beat(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_done(ac);
+	const char *status, *epoch = "";
+
+	(void)privdata;
+	if (cr == NULL)
+		return;
+	cr->hb_sent = 0;
+	if (credis_failed(cr, ac, reply, "heartbeat"))
+		return;
+	if ((status = credis_status(reply, &epoch)) == NULL) {
+		credis_link_lost(cr, "unexpected answer to a heartbeat");
+		return;
+	}
+	/* Lost without the link dropping: reconnecting handles it. */
+	if (strcmp(epoch, cr->epoch) != 0) {
+		credis_link_lost(cr, "the room's data was lost");
+		return;
+	}
+	if (strcmp(status, "lost") == 0)
+		credis_not_current(cr);
 }
 
 /* The join script's answer: on failure the joiner is turned away. */
@@ -315,16 +376,27 @@ credis_on_join(redisAsyncContext *ac, void *reply, void *privdata)
 {
 	struct credis *cr = credis_done(ac);
 	const redisReply *r = reply;
+	const char *status, *detail;
 
 	if (cr == NULL)
 		return;
-	if (!credis_array(r, 2)) {
-		cluster_refuse(cr->cl, (unsigned)(uintptr_t)privdata);
+	/* "ok": the join entry follows in the stream. */
+	status = credis_status(r, &detail);
+	if (status != NULL && strcmp(status, "ok") == 0)
+		return;
+	/* Refused ("recovering", "lost"), or lost with the link. */
+	cluster_refuse(cr->cl, (unsigned)(uintptr_t)privdata);
+	if (status == NULL)
 		(void)credis_failed(cr, ac, r, "join");
-	}
+	else if (strcmp(status, "lost") == 0)
+		credis_not_current(cr);
 }
 
-/* The answer to a chat line, /me, /msg or /nick: errors go to its sender. */
+/*
+ * The answer to a chat line, /me, /msg or /nick: errors go to its sender.
+ * No answer (reply NULL: the link was lost with the command on its way)
+ * means nobody knows whether it ran: the sender is told just that.
+ */
 static void
 credis_on_event(redisAsyncContext *ac, void *reply, void *privdata)
 {
@@ -336,13 +408,20 @@ credis_on_event(redisAsyncContext *ac, void *reply, void *privdata)
 	if (cr == NULL)
 		return;
 	status = credis_status(reply, &detail);
-	if (status != NULL && strcmp(status, "ok") == 0)
+	if (reply == NULL)
+		st = CLUSTER_UNKNOWN;
+	else if (status != NULL && strcmp(status, "ok") == 0)
 		st = CLUSTER_OK;
 	else if (status != NULL && strcmp(status, "taken") == 0)
 		st = CLUSTER_TAKEN;
 	else if (status != NULL && strcmp(status, "nouser") == 0)
 		st = CLUSTER_NOUSER;
+	else if (status != NULL && strcmp(status, "recovering") == 0)
+		st = CLUSTER_RECOVERING;
 	cluster_status(cr->cl, cid, st, detail);
+	/* "lost": not run; this instance must register its members again. */
+	if (status != NULL && strcmp(status, "lost") == 0)
+		credis_not_current(cr);
 }
 
 /* /who's answer: the nicks in join order; the room checks and words it. */
@@ -368,6 +447,32 @@ credis_on_who(redisAsyncContext *ac, void *reply, void *privdata)
 	free(nicks);
 }
 
+/*
+ * Whether our code ran lately; called before anything goes out. After a
+ * pause of the whole process (SIGSTOP, a VM pause, a stalled host) the
+ * others may have taken our members out as lost: they are registered
+ * again first, so that what they say next follows their return. Returns
+ * whether the link can take a command.
+ */
+static bool
+credis_running(struct credis *cr)
+{
+	int64_t now = ltime_mono_ms(), gap = now - cr->last_run;
+
+	cr->last_run = now;
+	if (cr->state != CREDIS_UP)
+		return false;
+	if (gap >= CREDIS_PAUSE_MS) {
+		log_warn("redis: this process did not run for %lld ms; "
+		    "registering our members again", (long long)gap);
+		/* The pause was ours, not Redis's silence. */
+		if (cr->hb_sent != 0)
+			cr->hb_sent += gap;
+		credis_sync(cr, false);
+	}
+	return cr->state == CREDIS_UP;
+}
+
 /* cluster_ops: a new connection's join. */
 static int
 credis_op_join(void *io, unsigned cid)
@@ -376,7 +481,7 @@ credis_op_join(void *io, unsigned cid)
 	char key[CLUSTER_KEY_MAX];
 	const char *args[1] = { key };
 
-	if (cr->state != CREDIS_UP)
+	if (!credis_running(cr))
 		return -1;
 	credis_key(cr, cid, key, sizeof key);
 	return credis_eval(cr, credis_on_join, (void *)(uintptr_t)cid, "join",
@@ -390,11 +495,17 @@ credis_op_leave(void *io, unsigned cid, const char *reason)
 	struct credis *cr = io;
 	char key[CLUSTER_KEY_MAX];
 	const char *args[2] = { key, reason != NULL ? reason : "" };
+	int rc;
 
 	if (cr->state != CREDIS_UP)
 		return -1;
 	credis_key(cr, cid, key, sizeof key);
-	return credis_eval(cr, credis_on_plain, NULL, "leave", 2, args, NULL);
+	rc = credis_eval(cr, credis_on_plain, NULL, "leave", 2, args, NULL);
+	/* After a pause, the others hear of the leave first: the members'
+	 * list sent then no longer holds it, and would take it out without
+	 * its reason. */
+	(void)credis_running(cr);
+	return rc;
 }
 
 /* cluster_ops: a chat line or /me. */
@@ -404,17 +515,19 @@ credis_op_say(void *io, unsigned cid, int kind, const char *text,
 {
 	struct credis *cr = io;
 	char key[CLUSTER_KEY_MAX], k[2] = { (char)kind, '\0' };
-	const char *args[3] = { key, k, text };
-	size_t lens[3];
+	const char *nick = cluster_nick_of(cr->cl, cid);
+	const char *args[4] = { key, k, text, nick };
+	size_t lens[4];
 
-	if (cr->state != CREDIS_UP)
+	if (!credis_running(cr))
 		return -1;
 	credis_key(cr, cid, key, sizeof key);
 	lens[0] = strlen(key);
 	lens[1] = 1;
 	lens[2] = len;
+	lens[3] = strlen(nick);
 	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "say",
-	    3, args, lens);
+	    4, args, lens);
 }
 
 /* cluster_ops: a /msg. */
@@ -424,17 +537,19 @@ credis_op_msg(void *io, unsigned cid, const char *to, size_t tolen,
 {
 	struct credis *cr = io;
 	char key[CLUSTER_KEY_MAX];
-	const char *args[3] = { key, to, text };
-	size_t lens[3];
+	const char *from = cluster_nick_of(cr->cl, cid);
+	const char *args[4] = { key, to, text, from };
+	size_t lens[4];
 
-	if (cr->state != CREDIS_UP)
+	if (!credis_running(cr))
 		return -1;
 	credis_key(cr, cid, key, sizeof key);
 	lens[0] = strlen(key);
 	lens[1] = tolen;
 	lens[2] = len;
+	lens[3] = strlen(from);
 	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "msg",
-	    3, args, lens);
+	    4, args, lens);
 }
 
 /* cluster_ops: a nick claim. */
@@ -443,16 +558,18 @@ credis_op_nick(void *io, unsigned cid, const char *nick, size_t len)
 {
 	struct credis *cr = io;
 	char key[CLUSTER_KEY_MAX];
-	const char *args[2] = { key, nick };
-	size_t lens[2];
+	const char *old = cluster_nick_of(cr->cl, cid);
+	const char *args[3] = { key, nick, old };
+	size_t lens[3];
 
-	if (cr->state != CREDIS_UP)
+	if (!credis_running(cr))
 		return -1;
 	credis_key(cr, cid, key, sizeof key);
 	lens[0] = strlen(key);
 	lens[1] = len;
+	lens[2] = strlen(old);
 	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "nick",
-	    2, args, lens);
+	    3, args, lens);
 }
 
 /* cluster_ops: /who. */
@@ -461,7 +578,7 @@ credis_op_who(void *io, unsigned cid)
 {
 	struct credis *cr = io;
 
-	if (cr->state != CREDIS_UP)
+	if (!credis_running(cr))
 		return -1;
 	return credis_eval(cr, credis_on_who, (void *)(uintptr_t)cid, "who",
 	    0, NULL, NULL);
@@ -535,6 +652,7 @@ credis_ready(struct credis *cr, bool missed)
 	cr->next_hb = ltime_mono_ms() + CREDIS_HEARTBEAT_MS;
 	cr->next_reap = ltime_mono_ms() + CREDIS_REAP_MS;
 	cr->hb_sent = 0;
+	cr->last_run = ltime_mono_ms();
 	if (cr->started)
 		log_warn("redis: link to %s restored", cr->cfg.addr_text);
 	else
@@ -572,7 +690,10 @@ credis_on_sync(redisAsyncContext *ac, void *reply, void *privdata)
 	size_t i;
 
 	(void)privdata;
-	if (cr == NULL || credis_failed(cr, ac, r, "sync"))
+	if (cr == NULL)
+		return;
+	cr->syncing = false;
+	if (credis_failed(cr, ac, r, "sync"))
 		return;
 	for (i = 0; credis_array(r, 0) && i + 1 < r->elements; i += 2) {
 		const char *cid = credis_str(r->element[i]);
@@ -585,25 +706,31 @@ credis_on_sync(redisAsyncContext *ac, void *reply, void *privdata)
 }
 
 /*
- * After a loss, tell Redis who this instance's members are: those that
- * left meanwhile go (with their reasons), those Redis lost or took out as
- * lost come back; silent when Redis lost the whole room, where nobody
- * saw them go.
+ * Tell Redis who this instance's members are, and that it is alive on
+ * this link: those that left while the link was down go (with their
+ * reasons), those Redis lost or took out as lost come back (joiners
+ * still waiting for their welcome are left as they are); silent when
+ * Redis lost the whole room, where nobody saw them go. Sent after a
+ * reconnection, and whenever this instance finds it was taken out as
+ * lost while it kept its link (it was paused, or its heartbeats stalled).
  */
 static void
 credis_sync(struct credis *cr, bool silent)
 {
+	struct cluster_pending *p;
 	struct cluster_gone *g;
 	struct client *c;
 	const char **args;
-	char (*num)[24], nlive[24];
-	size_t n = 0, k = 0, i;
+	char (*num)[24], nlive[24], nkeep[24];
+	size_t n = 0, k = 0, i, j;
 
 	for (c = room_first(cr->cl->room); c != NULL; c = room_next(c))
 		n++;
+	for (p = cr->cl->pending; p != NULL; p = p->next)
+		n++;
 	for (g = cr->cl->gone; g != NULL; g = g->next)
 		n++;
-	args = calloc(5 + 2 * n, sizeof *args);
+	args = calloc(4 + 2 * n, sizeof *args);
 	num = calloc(n + 1, sizeof *num);
 	if (args == NULL || num == NULL) {
 		free(args);
@@ -614,24 +741,29 @@ credis_sync(struct credis *cr, bool silent)
 	i = 0;
 	for (c = room_first(cr->cl->room); c != NULL; c = room_next(c), i++) {
 		snprintf(num[i], sizeof num[i], "%u", c->id);
-		args[5 + k++] = num[i];
-		args[5 + k++] = c->nick;
+		args[4 + k++] = num[i];
+		args[4 + k++] = c->nick;
 	}
 	snprintf(nlive, sizeof nlive, "%zu", i);
+	for (j = 0, p = cr->cl->pending; p != NULL; p = p->next, i++, j++) {
+		snprintf(num[i], sizeof num[i], "%u", p->c->id);
+		args[4 + k++] = num[i];
+	}
+	snprintf(nkeep, sizeof nkeep, "%zu", j);
 	for (g = cr->cl->gone; g != NULL; g = g->next, i++) {
 		snprintf(num[i], sizeof num[i], "%u", g->cid);
-		args[5 + k++] = num[i];
-		args[5 + k++] = g->reason != NULL ? g->reason : "";
+		args[4 + k++] = num[i];
+		args[4 + k++] = g->reason != NULL ? g->reason : "";
 	}
 	args[0] = cr->cl->inst;
-	args[1] = cr->hbkey;
-	args[2] = CREDIS_TTL_TEXT;
-	args[3] = silent ? "1" : "0";
-	args[4] = nlive;
-	if (credis_eval(cr, credis_on_sync, NULL, "sync", 5 + k, args,
-	    NULL) == 0)
+	args[1] = silent ? "1" : "0";
+	args[2] = nlive;
+	args[3] = nkeep;
+	if (credis_eval(cr, credis_on_sync, NULL, "sync", 4 + k, args,
+	    NULL) == 0) {
+		cr->syncing = true;
 		cluster_gone_clear(cr->cl);
-	else
+	} else
 		credis_link_lost(cr, "cannot queue the member list");
 	free(args);
 	free(num);
@@ -708,11 +840,13 @@ credis_on_loaded(redisAsyncContext *ac, void *reply, void *privdata)
 	}
 	snprintf(cr->sha, sizeof cr->sha, "%s", ((redisReply *)reply)->str);
 	/* A fresh epoch each time: the room's only changes if Redis lost
-	 * it, whoever of us is first to say hello afterwards. */
+	 * it, whoever of us is first to say hello afterwards. The one we
+	 * knew tells it that it lost the room (and opens the recovery
+	 * window, in which newcomers wait). */
 	credis_instance_id(epoch);
-	args[0] = cr->hbkey;
-	args[1] = CREDIS_TTL_TEXT;
-	args[2] = epoch;
+	args[0] = cr->started ? cr->epoch : "";
+	args[1] = epoch;
+	args[2] = CREDIS_RECOVER_TEXT;
 	if (credis_eval(cr, credis_on_hello, NULL, "hello", 3, args,
 	    NULL) == -1)
 		credis_link_lost(cr, "cannot queue hello");
@@ -804,6 +938,9 @@ credis_connect(struct credis *cr)
 	cr->deadline = ltime_mono_ms() + CREDIS_CONNECT_MS;
 	cr->sha[0] = '\0';
 	cr->outstanding = 0;
+	cr->syncing = false;
+	/* Whatever the link given up still holds in Redis is now stale. */
+	credis_instance_id(cr->link);
 	if ((cr->cmd = credis_open(cr, why, sizeof why)) == NULL ||
 	    (cr->rd = credis_open(cr, why, sizeof why)) == NULL) {
 		credis_link_lost(cr, why);
@@ -873,6 +1010,7 @@ credis_tick(struct loop *l, void *arg)
 	(void)l;
 	if (cr->stopping)
 		return CREDIS_TICK_MS;
+	(void)credis_running(cr);
 	switch (cr->state) {
 	case CREDIS_CONNECTING:
 		if (now >= cr->deadline)
@@ -889,12 +1027,14 @@ credis_tick(struct loop *l, void *arg)
 		}
 		if (now >= cr->next_hb && cr->hb_sent == 0) {
 			cr->next_hb = now + CREDIS_HEARTBEAT_MS;
-			if (redisAsyncCommand(cr->cmd, credis_on_plain,
-			    &cr->hb_sent, "SET %s 1 PX %d", cr->hbkey,
-			    CREDIS_HEARTBEAT_TTL_MS) == REDIS_OK) {
-				cr->outstanding++;
+			if (credis_eval(cr, credis_on_beat, NULL, "beat", 0,
+			    NULL, NULL) == 0)
 				cr->hb_sent = now;
-			}
+		}
+		/* A member of ours was seen taken out while here. */
+		if (cr->cl->relink && !cr->syncing) {
+			cr->cl->relink = false;
+			credis_not_current(cr);
 		}
 		if (now >= cr->next_reap) {
 			cr->next_reap = now + CREDIS_REAP_MS;
@@ -941,6 +1081,7 @@ credis_new(struct loop *l, struct cluster *cl, const struct credis_config *cfg)
 {
 	static const char *const names[CREDIS_NKEYS] = {
 		"stream", "members", "nicks", "order", "counters", "epoch",
+		"alive", "recovering", "reapgrace",
 	};
 	struct credis *cr;
 	size_t i, maxlen;
@@ -958,7 +1099,9 @@ credis_new(struct loop *l, struct cluster *cl, const struct credis_config *cfg)
 		    cfg->room, names[i]);
 	snprintf(cr->hbprefix, sizeof cr->hbprefix, "lobby:{%s}:alive:",
 	    cfg->room);
-	snprintf(cr->hbkey, sizeof cr->hbkey, "%s%s", cr->hbprefix, cl->inst);
+	/* The seventh is this instance's heartbeat. */
+	snprintf(cr->keys[6], sizeof cr->keys[6], "%s%s", cr->hbprefix,
+	    cl->inst);
 	maxlen = cfg->history * 20;
 	if (maxlen < CREDIS_MAXLEN_MIN)
 		maxlen = CREDIS_MAXLEN_MIN;
@@ -998,7 +1141,7 @@ void
 credis_stop(struct credis *cr)
 {
 	redisAsyncContext *rd = cr->rd;
-	const char *args[3];
+	const char *args[2];
 
 	if (cr->stopping)
 		return;
@@ -1010,9 +1153,8 @@ credis_stop(struct credis *cr)
 	if (cr->state != CREDIS_UP)
 		return;
 	args[0] = cr->cl->inst;
-	args[1] = cr->hbkey;
-	args[2] = "server shutting down";
-	(void)credis_eval(cr, credis_on_plain, NULL, "bye", 3, args, NULL);
+	args[1] = "server shutting down";
+	(void)credis_eval(cr, credis_on_plain, NULL, "bye", 2, args, NULL);
 }
 
 void

@@ -501,6 +501,84 @@ test_link_down_and_back(void **state)
 	assert_string_equal(a->nick, "guest9");
 }
 
+/*
+ * This instance was paused (or cut off) past its heartbeat: the others
+ * took its members out as lost, and it registered them again. Its own
+ * members never hear that they or a neighbour left or came back; one
+ * whose nick was taken meanwhile is told, and its neighbours see it.
+ */
+static void
+test_taken_out_while_here(void **state)
+{
+	struct fake *fk = *state;
+	struct client *a = joined(fk, "alice", 1), *n = joined(fk, "nell", 2);
+
+	assert_false(fk->cl.relink);
+	apply(fk, CLUSTER_LEAVE, key(INST, a->id), "alice", "lost", NULL, 0);
+	apply(fk, CLUSTER_LEAVE, key(INST, n->id), "nell", "lost", NULL, 0);
+	fx_silent(&fk->fx, a);
+	fx_silent(&fk->fx, n);
+	/* The I/O side is asked to register them again. */
+	assert_true(fk->cl.relink);
+	assert_int_equal(fk->fx.r.count, 2);
+	/* Someone elsewhere took nell's nick meanwhile. */
+	apply(fk, CLUSTER_NICK, key(OTHER, 1), "nell", NULL, "carol", 0);
+	fx_expect(&fk->fx, a, "*** carol is now nell\n");
+	fx_expect(&fk->fx, n, "*** carol is now nell\n");
+	/* Back: alice under her nick (nothing to tell), nell as a guest. */
+	apply(fk, CLUSTER_JOIN, key(INST, a->id), "alice", NULL, NULL, 3);
+	fx_silent(&fk->fx, a);
+	fx_silent(&fk->fx, n);
+	apply(fk, CLUSTER_JOIN, key(INST, n->id), "guest7", NULL, NULL, 4);
+	fx_expect(&fk->fx, n, "*** nell was taken while the link was down: you "
+	    "are now guest7\n");
+	fx_expect(&fk->fx, a, "*** nell is now guest7\n");
+	assert_string_equal(n->nick, "guest7");
+	/* The answer to the sync says the same: told once only. */
+	cluster_renamed(&fk->cl, n->id, "guest7");
+	fx_silent(&fk->fx, n);
+	fx_silent(&fk->fx, a);
+	/* The others' leaves and joins are still relayed. */
+	apply(fk, CLUSTER_LEAVE, key(OTHER, 1), "nell", "lost", NULL, 0);
+	apply(fk, CLUSTER_JOIN, key(OTHER, 2), "zed", NULL, NULL, 3);
+	fx_expect(&fk->fx, a, "*** nell left (lost)\n*** zed joined\n");
+	fake_expect_calls(fk, "");
+}
+
+/*
+ * What a member is told of a line that did not go: refused (not sent),
+ * refused while the room recovers from a data loss (try again later),
+ * or lost with the link before Redis answered (nobody knows).
+ */
+static void
+test_outcomes_told(void **state)
+{
+	struct fake *fk = *state;
+	struct client *a = joined(fk, "alice", 1);
+
+	assert_string_equal(cluster_nick_of(&fk->cl, a->id), "alice");
+	assert_string_equal(cluster_nick_of(&fk->cl, a->id + 1), "");
+	cluster_status(&fk->cl, a->id, CLUSTER_OK, "");
+	fx_silent(&fk->fx, a);
+	cluster_status(&fk->cl, a->id, CLUSTER_UNAVAILABLE, "");
+	cluster_status(&fk->cl, a->id, CLUSTER_RECOVERING, "");
+	cluster_status(&fk->cl, a->id, CLUSTER_UNKNOWN, "");
+	cluster_status(&fk->cl, a->id, CLUSTER_TAKEN, "bob");
+	fx_expect(&fk->fx, a, "!!! room unavailable, message not sent\n"
+	    "!!! room unavailable, try again later\n"
+	    "!!! link lost: your last line may or may not have been sent\n"
+	    "!!! nick bob is taken\n");
+	/* A joiner Redis refused (the room is recovering) is turned away. */
+	struct client *p = fx_client(&fk->fx);
+
+	room_join(&fk->fx.r, p);
+	fake_expect_calls(fk, "join 2\n");
+	cluster_refuse(&fk->cl, p->id);
+	fx_expect(&fk->fx, p, "!!! room unavailable, try again later\n");
+	assert_true(p->flags & CLIENT_CLOSING);
+	fx_silent(&fk->fx, a);
+}
+
 static void
 test_publish_failure_tells_sender(void **state)
 {
@@ -544,6 +622,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 		    test_publish_failure_tells_sender, fake_setup,
 		    fake_teardown),
+		cmocka_unit_test_setup_teardown(test_taken_out_while_here,
+		    fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_outcomes_told,
+		    fake_setup, fake_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
