@@ -157,7 +157,7 @@ static int
 listener_accept(struct server *s, int lfd, bool web, bool tls)
 {
 	void (*refuse)(int, const char *, const char *) =
-	    web ? web_refuse : tls ? tls_refuse : listener_refuse;
+	    tls ? tls_refuse : web ? web_refuse : listener_refuse;
 	union net_addr peer;
 	char name[NET_ADDRSTRLEN];
 	int fd, i, n = 0;
@@ -219,8 +219,8 @@ listener_accept(struct server *s, int lfd, bool web, bool tls)
 		 * On a --web listener, the request comes first; on a --tls
 		 * one, the handshake (which holds the seat meanwhile).
 		 */
-		if (web ? web_accept(s, fd, &peer, name) == -1 :
-		    tls ? tls_accept(s, fd, &peer, name) == -1 :
+		if (tls ? tls_accept(s, fd, &peer, name, web) == -1 :
+		    web ? web_accept(s, fd, &peer, name) == -1 :
 		    conn_open(s, fd, &peer, name, &transport_line, NULL) == NULL) {
 			s->stats.refused_full++;
 			refuse(fd, name, errno == ENOMEM ?
@@ -278,7 +278,8 @@ listener_add(struct server *s, int fd, const char *name,
 	li->web = web;
 	li->tls = tls;
 	if (web)
-		snprintf(li->name, sizeof li->name, "http://%s/", name);
+		snprintf(li->name, sizeof li->name, "%s://%s/",
+		    tls ? "https" : "http", name);
 	else if (tls)
 		snprintf(li->name, sizeof li->name, "tls:%s", name);
 	else
@@ -354,18 +355,22 @@ listener_open_all(struct server *s)
 		if (listener_add(s, fd, name, NULL, true, false) == -1)
 			return -1;
 	}
-	for (i = 0; i < cfg->ntls; i++) {
-		const struct server_web *w = &cfg->tls[i];
+	/* --tls, then --web-tls: line members, then pages, over TLS. */
+	for (i = 0; i < cfg->ntls + cfg->nweb_tls; i++) {
+		bool web = i >= cfg->ntls;
+		const struct server_web *w = web ? &cfg->web_tls[i - cfg->ntls] :
+		    &cfg->tls[i];
 		bool v6 = strchr(w->addr, ':') != NULL;
 
 		fd = net_listen_tcp(w->addr, w->port, name, sizeof name);
 		if (fd == -1) {
-			fprintf(stderr, "lobbyd: cannot listen on tls:%s%s%s:"
-			    "%u: %s\n", v6 ? "[" : "", w->addr, v6 ? "]" : "",
-			    w->port, net_listen_why(w->addr, errno));
+			fprintf(stderr, "lobbyd: cannot listen on %s%s%s%s:"
+			    "%u%s: %s\n", web ? "https://" : "tls:",
+			    v6 ? "[" : "", w->addr, v6 ? "]" : "", w->port,
+			    web ? "/" : "", net_listen_why(w->addr, errno));
 			return -1;
 		}
-		if (listener_add(s, fd, name, NULL, false, true) == -1)
+		if (listener_add(s, fd, name, NULL, web, true) == -1)
 			return -1;
 	}
 	return 0;

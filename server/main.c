@@ -39,7 +39,8 @@ static const char usage_text[] =
 "              [--history N] [--room NAME] [--max-rooms N] [--redis ADDR]\n"
 "              [--flood RATE[/BURST]] [--max-per-ip N] [--motd FILE]\n"
 "              [--accounts PATH] [--op NICK]...\n"
-"              [--tls ADDR:PORT]... [--tls-cert FILE --tls-key FILE]\n"
+"              [--tls ADDR:PORT]... [--web-tls ADDR:PORT]...\n"
+"              [--tls-cert FILE --tls-key FILE]\n"
 "              [--loop select|poll|epoll]\n"
 "              [-v | -q] [--help] [--version]\n";
 
@@ -86,6 +87,8 @@ static const char help_text[] =
 "      --tls ADDR:PORT   also take members over TLS (1.2 and later)\n"
 "                        there; repeatable ([::1]:6697 for IPv6; port 0\n"
 "                        picks a free one)\n"
+"      --web-tls ADDR:PORT  serve the page and WebSocket members over\n"
+"                        https and wss there, as --web does over http\n"
 "      --tls-cert FILE   the certificate chain for --tls (PEM, leaf\n"
 "                        first)\n"
 "      --tls-key FILE    its private key (PEM)\n"
@@ -95,8 +98,7 @@ static const char help_text[] =
 "      --op NICK         the registered NICK, logged in, is an operator\n"
 "                        (/kick, /ban, /mute ...); repeatable\n";
 
-/* The rest of the help: one string of it would pass the 4095 characters
- * C99 promises a string literal may hold. */
+/* More of --help: one string would pass what C11 compilers must take. */
 static const char help_text2[] =
 "      --loop select|poll|epoll  how to wait for sockets (default select:\n"
 "                        at most FD_SETSIZE fds; poll and epoll take as\n"
@@ -105,14 +107,18 @@ static const char help_text2[] =
 "  -v, --verbose         log debug detail too\n"
 "  -q, --quiet           log only warnings and errors\n"
 "  -h, --help            show this help and exit\n"
-"  -V, --version         show the version and exit\n"
+"  -V, --version         show the version and exit\n";
+
+/* The rest of --help: one string would pass what C11 compilers must take. */
+static const char help_tail[] =
 "\n"
 "Once listening, lobbyd writes \"lobbyd: listening on ADDR\" to stderr for\n"
 "each listener (\"http://ADDR:PORT/\" for --web, \"tls:ADDR:PORT\" for\n"
-"--tls). SIGINT, SIGTERM or SIGHUP: tell everyone, flush, exit 0.\n"
+"--tls, \"https://ADDR:PORT/\" for --web-tls). SIGINT, SIGTERM or SIGHUP:\n"
+"tell everyone, flush, exit 0.\n"
 "SIGUSR1: log the counters as one \"stats:\" line.\n"
-"SIGUSR2: with --tls, read the certificate and key again (a bad pair is\n"
-"logged, the old one kept); nobody is dropped.\n"
+"SIGUSR2: with --tls or --web-tls, read the certificate and key again (a\n"
+"bad pair is logged, the old one kept); nobody is dropped.\n"
 "\n"
 "Socket activation: with LISTEN_PID set to its pid and LISTEN_FDS to N (as\n"
 "systemd does), lobbyd serves the N listening sockets it inherits from fd 3\n"
@@ -393,7 +399,8 @@ main(int argc, char **argv)
 		if (strcmp(a, "--") == 0 || a[0] != '-' || a[1] == '\0')
 			usage_error("unexpected argument: %s", a);
 		if (flag_is(a, eq, 'h', "help")) {
-			printf("%s\n%s%s", usage_text, help_text, help_text2);
+			printf("%s\n%s%s%s", usage_text, help_text, help_text2,
+			    help_tail);
 			return 0;
 		} else if (flag_is(a, eq, 'V', "version")) {
 			printf("lobbyd %s\n", LOBBY_VERSION);
@@ -451,6 +458,13 @@ main(int argc, char **argv)
 				usage_error("too many listeners (at most "
 				    "%s)", MAIN_MAX_LISTENERS);
 			parse_web("--tls", v, &cfg.tls[cfg.ntls++]);
+		} else if (opt_is(a, eq, '\0', "web-tls")) {
+			v = opt_value(argc, argv, &i, eq);
+			tls_option("--web-tls");
+			if (cfg.nweb_tls == SERVER_MAX_LISTENERS)
+				usage_error("too many listeners (at most "
+				    "%s)", MAIN_MAX_LISTENERS);
+			parse_web("--web-tls", v, &cfg.web_tls[cfg.nweb_tls++]);
 		} else if (opt_is(a, eq, '\0', "tls-cert")) {
 			tls_option("--tls-cert");
 			cfg.tls_cert = opt_value(argc, argv, &i, eq);
@@ -517,11 +531,14 @@ main(int argc, char **argv)
 		} else
 			usage_error("unknown option: %s", a);
 	}
-	if (cfg.ntls > 0 && (cfg.tls_cert == NULL || cfg.tls_key == NULL))
-		usage_error("--tls needs --tls-cert FILE and --tls-key FILE%s",
-		    "");
-	if (cfg.ntls == 0 && (cfg.tls_cert != NULL || cfg.tls_key != NULL))
-		usage_error("--tls-cert and --tls-key go with --tls%s", "");
+	if (cfg.ntls + cfg.nweb_tls > 0 && (cfg.tls_cert == NULL ||
+	    cfg.tls_key == NULL))
+		usage_error("--tls and --web-tls need --tls-cert FILE and "
+		    "--tls-key FILE%s", "");
+	if (cfg.ntls + cfg.nweb_tls == 0 && (cfg.tls_cert != NULL ||
+	    cfg.tls_key != NULL))
+		usage_error("--tls-cert and --tls-key go with --tls or "
+		    "--web-tls%s", "");
 	if (cfg.accounts != NULL && cfg.redis != NULL)
 		usage_error("--accounts %s: with --redis, accounts live in "
 		    "Redis", cfg.accounts);
@@ -543,12 +560,14 @@ main(int argc, char **argv)
 	 * -b nor inherited sockets are given), -u and each --web.
 	 */
 	total = cfg.nfds + cfg.nbinds + (cfg.unix_path != NULL ? 1 : 0) +
-	    (cfg.nfds == 0 && cfg.nbinds == 0 ? 2 : 0) + cfg.nwebs + cfg.ntls;
+	    (cfg.nfds == 0 && cfg.nbinds == 0 ? 2 : 0) + cfg.nwebs + cfg.ntls +
+	    cfg.nweb_tls;
 	if (total > SERVER_MAX_LISTENERS) {
 		fprintf(stderr, "lobbyd: too many listeners: %zu inherited, "
-		    "%zu -b, %d -u, %zu --web, %zu --tls (at most %d in "
-		    "all)\n%s", cfg.nfds, cfg.nbinds, cfg.unix_path != NULL,
-		    cfg.nwebs, cfg.ntls, SERVER_MAX_LISTENERS, usage_text);
+		    "%zu -b, %d -u, %zu --web, %zu --tls, %zu --web-tls (at "
+		    "most %d in all)\n%s", cfg.nfds, cfg.nbinds,
+		    cfg.unix_path != NULL, cfg.nwebs, cfg.ntls, cfg.nweb_tls,
+		    SERVER_MAX_LISTENERS, usage_text);
 		return 2;
 	}
 	/* Read once, now: a missing file is a start-up error, not a quiet

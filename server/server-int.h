@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <sys/uio.h>
 
 #include "accounts.h"
@@ -279,6 +280,13 @@ void	conn_free_all(struct server *s);
 int	web_accept(struct server *s, int fd, const union net_addr *peer,
 	    const char *addr);
 
+/*
+ * The same for a connection on a --web-tls listener whose handshake is
+ * done: tls is its TLS stream (tls.c), taken over on success.
+ */
+int	web_accept_tls(struct server *s, int fd, const union net_addr *peer,
+	    const char *addr, void *tls);
+
 /* Answer a connection a --web listener cannot take with 503, close it. */
 void	web_refuse(int fd, const char *peer, const char *why);
 
@@ -295,9 +303,10 @@ void	web_free_all(struct server *s);
  * A WebSocket member's socket after its last write: send p[0..n) (what
  * it did not take: the end of a frame, the close frame), then shut the
  * write side and drop input until EOF or a short linger, and close. Takes
- * fd over whatever happens; id and addr name it in the log.
+ * fd (and tls, its TLS stream or NULL) over whatever happens; id and addr
+ * name it in the log.
  */
-void	web_close_after(struct server *s, int fd, unsigned id,
+void	web_close_after(struct server *s, int fd, void *tls, unsigned id,
 	    const char *addr, const void *p, size_t n);
 
 /* ---------------------------------------------------------------------
@@ -316,11 +325,12 @@ void	tls_reload(struct server *s);
 
 /*
  * Take an accepted connection on a --tls listener: shake hands (10 s at
- * most), then make it a member. Returns 0, or -1 with errno: the caller
+ * most), then make it a member (web: on a --web-tls listener, an HTTP
+ * connection, web_accept_tls()). Returns 0, or -1 with errno: the caller
  * still owns fd then.
  */
 int	tls_accept(struct server *s, int fd, const union net_addr *peer,
-	    const char *addr);
+	    const char *addr, bool web);
 
 /* Close a connection a --tls listener cannot take (no notice: not TLS). */
 void	tls_refuse(int fd, const char *peer, const char *why);
@@ -331,6 +341,22 @@ void	tls_refuse(int fd, const char *peer, const char *why);
  * ENOMEM. Not in a build without OpenSSL.
  */
 void	*transport_tls_new(struct tls *t, void *ssl);
+
+/*
+ * A TLS stream (st, from transport_tls_new(): an SSL whose handshake is
+ * done) used by another kind than transport_tls: HTTP and WebSocket
+ * members over --web-tls. As read(2), writev(2) and write(2) on the
+ * socket; EAGAIN when SSL must wait for the socket.
+ */
+ssize_t	tls_stream_read(void *st, void *buf, size_t n);
+ssize_t	tls_stream_writev(void *st, const struct iovec *iov, int cnt);
+ssize_t	tls_stream_write(void *st, const void *p, size_t n);
+/* The stream is member c's now: what SSL holds is read before sleeping. */
+void	tls_stream_attach(void *st, struct client *c);
+/* Say close_notify, if the socket takes it. */
+void	tls_stream_shutdown(void *st);
+/* Free the stream and its SSL (st may be NULL); the socket stays. */
+void	tls_stream_free(void *st);
 
 /* How many handshakes are going on: each holds a seat. */
 size_t	tls_handshakes(const struct server *s);

@@ -174,7 +174,7 @@ server_signals(struct server *s)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	/* SIGUSR2 reloads the certificate with --tls; else it is ignored. */
-	if (s->cfg->ntls == 0)
+	if (s->cfg->ntls + s->cfg->nweb_tls == 0)
 		sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = server_signal;
 	sa.sa_flags = SA_RESTART;
@@ -182,7 +182,7 @@ server_signals(struct server *s)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
-	if (s->cfg->ntls > 0)
+	if (s->cfg->ntls + s->cfg->nweb_tls > 0)
 		sigaction(SIGUSR2, &sa, NULL);
 	return loop_add(&s->loop, s->sigpipe[0], LOOP_READ,
 	    server_signal_read, s);
@@ -509,7 +509,7 @@ server_run(const struct server_config *cfg)
 		server_free(s);
 		return 1;
 	}
-	if (cfg->ntls > 0 && tls_init(s) == -1) {
+	if (cfg->ntls + cfg->nweb_tls > 0 && tls_init(s) == -1) {
 		server_free(s);
 		return 1;
 	}
@@ -531,11 +531,12 @@ server_run(const struct server_config *cfg)
 	    loop_timer_add(&s->loop, SERVER_CLOCK_MS, server_clock, s) == -1 ||
 	    (cfg->idle_timeout > 0 && loop_timer_add(&s->loop,
 	    (int64_t)cfg->idle_timeout * 1000, conn_idle_check, s) == -1) ||
-	    (cfg->nwebs > 0 &&
+	    (cfg->nwebs + cfg->nweb_tls > 0 &&
 	    loop_timer_add(&s->loop, 1000, web_tick, s) == -1) ||
-	    (cfg->ntls > 0 &&
+	    (cfg->ntls + cfg->nweb_tls > 0 &&
 	    loop_timer_add(&s->loop, 1000, tls_tick, s) == -1) ||
-	    loop_timer_reserve(&s->loop, cfg->ntls > 0 ? 4 : 3) == -1) {
+	    loop_timer_reserve(&s->loop,
+	    cfg->ntls + cfg->nweb_tls > 0 ? 4 : 3) == -1) {
 		fprintf(stderr, "lobbyd: cannot add a timer: %s\n",
 		    strerror(errno));
 		server_free(s);

@@ -36,6 +36,8 @@ struct server_config {
 	size_t		 nwebs;		/* how many */
 	struct server_web tls[SERVER_MAX_LISTENERS]; /* --tls listeners */
 	size_t		 ntls;		/* how many */
+	struct server_web web_tls[SERVER_MAX_LISTENERS]; /* --web-tls */
+	size_t		 nweb_tls;	/* how many */
 	const char	*tls_cert;	/* --tls-cert FILE (chain, leaf first) */
 	const char	*tls_key;	/* --tls-key FILE */
 	const char	*web_origins[SERVER_MAX_ORIGINS]; /* --web-origin */

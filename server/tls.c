@@ -51,6 +51,7 @@ struct tls_hs {
 	unsigned	 id;		/* connection number, for the log */
 	SSL		*ssl;		/* its TLS state */
 	struct tls	*t;		/* the server's TLS side */
+	bool		 web;		/* --web-tls: HTTP comes next */
 	int64_t		 deadline;	/* monotonic ms it must be done by */
 	struct peer	*slot;		/* its --max-per-ip count, or NULL */
 	union net_addr	 peer;		/* its address */
@@ -289,6 +290,17 @@ tls_hs_done(struct tls *t, struct tls_hs *h)
 	    SSL_get_version(m->ssl), SSL_get_cipher_name(m->ssl));
 	snprintf(addr, sizeof addr, "%s", h->addr);
 	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
+	if (h->web) {
+		/* An HTTP connection now, which counts itself. */
+		tls_hs_forget(t, h);
+		if (web_accept_tls(s, fd, &peer, addr, m) == -1) {
+			log_warn("refused web %s: %s", addr, strerror(errno));
+			tls_stream_free(m);
+			close(fd);
+			listener_resume(s);
+		}
+		return;
+	}
 	/* Its seat goes from the handshake to the member. */
 	tls_hs_forget(t, h);
 	if ((c = conn_open(s, fd, &peer, addr, &transport_tls, m)) == NULL) {
@@ -357,7 +369,7 @@ tls_handshakes(const struct server *s)
 
 int
 tls_accept(struct server *s, int fd, const union net_addr *peer,
-    const char *addr)
+    const char *addr, bool web)
 {
 	struct tls *t = s->tls;
 	struct tls_hs *h;
@@ -368,6 +380,7 @@ tls_accept(struct server *s, int fd, const union net_addr *peer,
 	}
 	h->fd = fd;
 	h->t = t;
+	h->web = web;
 	h->peer = *peer;
 	snprintf(h->addr, sizeof h->addr, "%s", addr);
 	if ((h->ssl = SSL_new(t->ctx)) == NULL || SSL_set_fd(h->ssl, fd) != 1) {
@@ -508,9 +521,9 @@ tls_pending(struct server *s)
 
 /* What SSL's r (from a call that failed) means, as errno; -1. */
 static ssize_t
-tls_fail(SSL *ssl, int r, struct client *c, const char *op)
+tls_fail(struct tls_member *m, int r, const char *op)
 {
-	int e = SSL_get_error(ssl, r);
+	int e = SSL_get_error(m->ssl, r);
 
 	switch (e) {
 	case SSL_ERROR_WANT_READ:
@@ -539,7 +552,7 @@ tls_fail(SSL *ssl, int r, struct client *c, const char *op)
 #endif
 		break;
 	}
-	log_debug("client %u: tls %s: %s", c->id, op,
+	log_debug("client %u: tls %s: %s", m->c != NULL ? m->c->id : 0, op,
 	    errno != 0 && e == SSL_ERROR_SYSCALL ? strerror(errno) :
 	    tls_error());
 	ERR_clear_error();
@@ -549,18 +562,17 @@ tls_fail(SSL *ssl, int r, struct client *c, const char *op)
 
 /*
  * Read up to n plaintext bytes: record after record, until n are in or
- * the socket has no more; then, if SSL still holds some, c goes on the
- * pending list.
+ * the socket has no more; then, if SSL still holds some and the stream
+ * is a member's, the member goes on the pending list.
  */
-static ssize_t
-tt_read(struct client *c, void *buf, size_t n)
+ssize_t
+tls_stream_read(void *st, void *buf, size_t n)
 {
-	struct tls_member *m = c->tp_state;
+	struct tls_member *m = st;
 	size_t got = 0;
 	ssize_t r;
 	int k;
 
-	m->c = c;	/* for tls_pending() */
 	while (got < n) {
 		ERR_clear_error();
 		errno = 0;
@@ -570,20 +582,94 @@ tt_read(struct client *c, void *buf, size_t n)
 			got += (size_t)k;
 			continue;
 		}
-		if ((r = tls_fail(m->ssl, k, c, "read")) == -1 &&
-		    errno == EAGAIN)
+		if ((r = tls_fail(m, k, "read")) == -1 && errno == EAGAIN)
 			break;
 		if (got > 0)
 			break;	/* the end, or the error, comes next time */
 		return r;
 	}
-	if (SSL_has_pending(m->ssl))
+	if (m->c != NULL && SSL_has_pending(m->ssl))
 		tls_list(m);
 	if (got == 0) {
 		errno = EAGAIN;
 		return -1;
 	}
 	return (ssize_t)got;
+}
+
+/*
+ * Gather iov into the shared buffer and write it as records. A write
+ * that could not go on is retried by the next call with the same bytes
+ * first (conn.c offers them again from the same place), which is what
+ * SSL_write() asks of a retry.
+ */
+ssize_t
+tls_stream_writev(void *st, const struct iovec *iov, int cnt)
+{
+	struct tls_member *m = st;
+	size_t len = 0, k;
+	int i, r;
+
+	for (i = 0; i < cnt && len < sizeof m->t->wbuf; i++) {
+		k = iov[i].iov_len;
+		if (k > sizeof m->t->wbuf - len)
+			k = sizeof m->t->wbuf - len;
+		memcpy(m->t->wbuf + len, iov[i].iov_base, k);
+		len += k;
+	}
+	if (len == 0)
+		return 0;
+	ERR_clear_error();
+	errno = 0;
+	if ((r = SSL_write(m->ssl, m->t->wbuf, (int)len)) > 0)
+		return r;
+	return tls_fail(m, r, "write");
+}
+
+ssize_t
+tls_stream_write(void *st, const void *p, size_t n)
+{
+	struct iovec iov = { (void *)(uintptr_t)p, n };
+
+	return tls_stream_writev(st, &iov, 1);
+}
+
+void
+tls_stream_attach(void *st, struct client *c)
+{
+	struct tls_member *m = st;
+
+	m->c = c;
+	/* What SSL holds already (the first frames) is read before sleep. */
+	tls_list(m);
+}
+
+void
+tls_stream_shutdown(void *st)
+{
+	struct tls_member *m = st;
+
+	ERR_clear_error();
+	(void)SSL_shutdown(m->ssl);
+	ERR_clear_error();
+}
+
+void
+tls_stream_free(void *st)
+{
+	struct tls_member *m = st;
+
+	if (m == NULL)
+		return;
+	tls_unlist(m);
+	SSL_free(m->ssl);
+	free(m);
+}
+
+static ssize_t
+tt_read(struct client *c, void *buf, size_t n)
+{
+	return tls_stream_read(c->tp_state, buf, n);
 }
 
 static int
@@ -605,33 +691,10 @@ tt_fill(struct client *c, struct rlog *l, struct iovec *iov, int max)
 	return rlog_iov(l, &c->rd, iov, max);
 }
 
-/*
- * Gather iov into the shared buffer and write it as records. A write
- * that could not go on is retried by the next call with the same bytes
- * first (conn.c offers them again from the same place), which is what
- * SSL_write() asks of a retry.
- */
 static ssize_t
 tt_writev(struct client *c, const struct iovec *iov, int cnt)
 {
-	struct tls_member *m = c->tp_state;
-	size_t len = 0, k;
-	int i, r;
-
-	for (i = 0; i < cnt && len < sizeof m->t->wbuf; i++) {
-		k = iov[i].iov_len;
-		if (k > sizeof m->t->wbuf - len)
-			k = sizeof m->t->wbuf - len;
-		memcpy(m->t->wbuf + len, iov[i].iov_base, k);
-		len += k;
-	}
-	if (len == 0)
-		return 0;
-	ERR_clear_error();
-	errno = 0;
-	if ((r = SSL_write(m->ssl, m->t->wbuf, (int)len)) > 0)
-		return r;
-	return tls_fail(m->ssl, r, c, "write");
+	return tls_stream_writev(c->tp_state, iov, cnt);
 }
 
 static size_t
@@ -657,12 +720,8 @@ tt_finish(struct client *c, const struct rlog *l)
 static void
 tt_close(struct client *c)
 {
-	struct tls_member *m = c->tp_state;
-
-	ERR_clear_error();
 	if (!(c->flags & CLIENT_SLOW))
-		(void)SSL_shutdown(m->ssl);
-	ERR_clear_error();
+		tls_stream_shutdown(c->tp_state);
 	close(c->fd);
 }
 
@@ -676,13 +735,7 @@ tt_trim(struct client *c)
 static void
 tt_free(void *state)
 {
-	struct tls_member *m = state;
-
-	if (m == NULL)
-		return;
-	tls_unlist(m);
-	SSL_free(m->ssl);
-	free(m);
+	tls_stream_free(state);
 }
 
 const struct transport transport_tls = {

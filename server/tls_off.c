@@ -26,8 +26,9 @@ tls_reload(struct server *s)
 
 int
 tls_accept(struct server *s, int fd, const union net_addr *peer,
-    const char *addr)
+    const char *addr, bool web)
 {
+	(void)web;
 	(void)s;
 	(void)fd;
 	(void)peer;
@@ -75,4 +76,53 @@ void
 tls_free(struct server *s)
 {
 	(void)s;
+}
+
+ssize_t
+tls_stream_read(void *st, void *buf, size_t n)
+{
+	(void)st;
+	(void)buf;
+	(void)n;
+	errno = EIO;
+	return -1;
+}
+
+ssize_t
+tls_stream_writev(void *st, const struct iovec *iov, int cnt)
+{
+	(void)st;
+	(void)iov;
+	(void)cnt;
+	errno = EIO;
+	return -1;
+}
+
+ssize_t
+tls_stream_write(void *st, const void *p, size_t n)
+{
+	(void)st;
+	(void)p;
+	(void)n;
+	errno = EIO;
+	return -1;
+}
+
+void
+tls_stream_attach(void *st, struct client *c)
+{
+	(void)st;
+	(void)c;
+}
+
+void
+tls_stream_shutdown(void *st)
+{
+	(void)st;
+}
+
+void
+tls_stream_free(void *st)
+{
+	(void)st;
 }

@@ -90,4 +90,8 @@ extern const struct transport transport_tls;
  */
 void	*transport_ws_new(size_t max_line);
 
+/* The WebSocket member of state reads and writes through tls (a TLS
+ * stream of tls.c, --web-tls), which it owns from now on. */
+void	transport_ws_set_tls(void *state, void *tls);
+
 #endif /* LOBBY_TRANSPORT_H */

@@ -74,6 +74,8 @@ struct ws_member {
 	unsigned char	 close_frame[2 + WS_CONTROL_MAX]; /* it, framed */
 	size_t		 close_len;	/* bytes at close_frame */
 	size_t		 close_sent;	/* of them written */
+	void		*tls;		/* --web-tls: its TLS stream (tls.c),
+					   or NULL */
 };
 
 void *
@@ -85,6 +87,14 @@ transport_ws_new(size_t max_line)
 		return NULL;
 	ws_init(&m->ws, max_line, true);
 	return m;
+}
+
+void
+transport_ws_set_tls(void *state, void *tls)
+{
+	struct ws_member *m = state;
+
+	m->tls = tls;
 }
 
 /* A control frame (payload at most WS_CONTROL_MAX) into out; its length. */
@@ -189,6 +199,10 @@ wsm_event(void *arg, enum ws_event ev, const char *p, size_t n)
 static ssize_t
 wsm_read(struct client *c, void *buf, size_t n)
 {
+	struct ws_member *m = c->tp_state;
+
+	if (m->tls != NULL)
+		return tls_stream_read(m->tls, buf, n);
 	return read(c->fd, buf, n);
 }
 
@@ -339,6 +353,10 @@ wsm_fill(struct client *c, struct rlog *l, struct iovec *iov, int max)
 static ssize_t
 wsm_writev(struct client *c, const struct iovec *iov, int cnt)
 {
+	struct ws_member *m = c->tp_state;
+
+	if (m->tls != NULL)
+		return tls_stream_writev(m->tls, iov, cnt);
 	return writev(c->fd, iov, cnt);
 }
 
@@ -452,8 +470,10 @@ wsm_close(struct client *c)
 		if (!ok)
 			buf_clear(&rest);
 	}
-	web_close_after(c->srv, c->fd, c->id, c->addr, buf_peek(&rest),
-	    buf_used(&rest));
+	/* The socket and its TLS go to web.c together. */
+	web_close_after(c->srv, c->fd, m->tls, c->id, c->addr,
+	    buf_peek(&rest), buf_used(&rest));
+	m->tls = NULL;
 	buf_free(&rest);
 }
 
@@ -472,6 +492,7 @@ wsm_free(void *state)
 
 	if (m == NULL)
 		return;
+	tls_stream_free(m->tls);
 	ws_free(&m->ws);
 	free(m);
 }

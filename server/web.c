@@ -38,6 +38,7 @@
 #define WEB_WRITE_MS	10000	/* for a response to be taken */
 #define WEB_LINGER_MS	2000	/* input dropped after our last byte */
 #define WEB_TICK_MS	1000	/* timer period when nothing is due sooner */
+#define WEB_METRIC_ROOMS 50	/* rooms with a label in /metrics, at most */
 
 /* Where an HTTP connection is. */
 enum web_state {
@@ -59,6 +60,8 @@ struct web_conn {
 	union net_addr	 peer;		/* its address, for --max-per-ip */
 	struct peer	*slot;		/* its count there while reading the
 					   request; NULL once it is in */
+	void		*tls;		/* --web-tls: its TLS stream (tls.c),
+					   or NULL: plain HTTP */
 	char		 addr[NET_ADDRSTRLEN]; /* peer, for the log */
 };
 
@@ -91,6 +94,7 @@ web_forget(struct web_conn *w)
 	if (w->next != NULL)
 		w->next->prev = w->prev;
 	s->nwebs--;
+	tls_stream_free(w->tls);
 	buf_free(&w->out);
 	free(w->req);
 	free(w);
@@ -138,6 +142,8 @@ web_linger(struct web_conn *w)
 	struct server *s = w->srv;
 
 	buf_free(&w->out);
+	if (w->tls != NULL)
+		tls_stream_shutdown(w->tls);	/* close_notify first */
 	(void)shutdown(w->fd, SHUT_WR);
 	w->state = WEB_LINGERING;
 	w->deadline = ltime_mono_ms() + WEB_LINGER_MS;
@@ -154,7 +160,9 @@ web_send(struct web_conn *w)
 	ssize_t n;
 
 	while (buf_used(&w->out) > 0) {
-		n = send(w->fd, buf_peek(&w->out), buf_used(&w->out),
+		n = w->tls != NULL ? tls_stream_write(w->tls,
+		    buf_peek(&w->out), buf_used(&w->out)) :
+		    send(w->fd, buf_peek(&w->out), buf_used(&w->out),
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -261,6 +269,44 @@ web_metric(struct buf *b, const char *key, bool counter, const char *help,
 	return buf_append(b, line, (size_t)n);
 }
 
+/*
+ * The rooms: how many, and the members of the WEB_METRIC_ROOMS fullest
+ * (a label each: room names are A-Z a-z 0-9 _ -, nothing to escape),
+ * with those of all the others in one more sample, so that the label
+ * count stays bounded however many rooms there are.
+ */
+static const char web_room_help[] =
+    "# HELP lobby_room_members Members in a room now (the "
+    PROTO_XSTR(WEB_METRIC_ROOMS) " fullest rooms).\n"
+    "# TYPE lobby_room_members gauge\n";
+
+static int
+web_metrics_rooms(struct buf *b, const struct rooms *rs)
+{
+	const struct room *top[WEB_METRIC_ROOMS];
+	char line[128];
+	size_t n, i, shown = 0;
+	int rc = 0, k;
+
+	rc |= web_metric(b, "rooms", false, "Rooms on this server now.",
+	    (unsigned long long)rs->count);
+	n = rooms_top(rs, top, WEB_METRIC_ROOMS);
+	rc |= buf_append(b, web_room_help, sizeof web_room_help - 1);
+	for (i = 0; i < n; i++) {
+		k = snprintf(line, sizeof line,
+		    "lobby_room_members{room=\"%s\"} %zu\n", top[i]->name,
+		    top[i]->count);
+		if (k < 0 || (size_t)k >= sizeof line)
+			return -1;
+		rc |= buf_append(b, line, (size_t)k);
+		shown += top[i]->count;
+	}
+	rc |= web_metric(b, "room_members_other", false, "Members in the "
+	    "rooms not listed in lobby_room_members.",
+	    (unsigned long long)(rooms_members(rs) - shown));
+	return rc;
+}
+
 /* Answer /metrics with the server's counters. */
 static void
 web_metrics(struct web_conn *w)
@@ -278,6 +324,7 @@ web_metrics(struct web_conn *w)
 	rc |= web_metric(&b, "web_requests", true,
 	    "HTTP requests answered on the --web listeners.",
 	    (unsigned long long)s->web_requests);
+	rc |= web_metrics_rooms(&b, &s->rooms);
 	if (rc != 0)
 		web_error(w, 500, NULL);
 	else
@@ -351,6 +398,7 @@ web_upgrade(struct web_conn *w, char *p, size_t n)
 	struct client *c;
 	char accept[WS_ACCEPT_LEN + 1], resp[256], addr[NET_ADDRSTRLEN];
 	union net_addr peer;
+	void *tls;
 	int len, fd = w->fd;
 
 	ws_accept_key(w->req->key, strlen(w->req->key), accept);
@@ -364,7 +412,8 @@ web_upgrade(struct web_conn *w, char *p, size_t n)
 		return;
 	}
 	/* A fresh socket's send buffer takes this much whole: else drop it. */
-	if (send(fd, resp, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) != len) {
+	if ((w->tls != NULL ? tls_stream_write(w->tls, resp, (size_t)len) :
+	    send(fd, resp, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT)) != len) {
 		log_debug("web %u: could not send the handshake", w->id);
 		transport_ws.free(m);
 		web_close(w);
@@ -382,10 +431,13 @@ web_upgrade(struct web_conn *w, char *p, size_t n)
 		transport_ws.free(m);
 		return;
 	}
-	/* The socket is the member's from now on. */
+	/* The socket (and its TLS) is the member's from now on. */
 	snprintf(addr, sizeof addr, "%s", w->addr);
 	peer = w->peer;
 	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
+	transport_ws_set_tls(m, w->tls);
+	tls = w->tls;
+	w->tls = NULL;
 	web_forget(w);
 	if ((c = conn_open(s, fd, &peer, addr, &transport_ws, m)) == NULL) {
 		log_warn("refused web member %s: %s", addr, strerror(errno));
@@ -394,6 +446,8 @@ web_upgrade(struct web_conn *w, char *p, size_t n)
 		listener_resume(s);
 		return;
 	}
+	if (tls != NULL)
+		tls_stream_attach(tls, c);
 	if (n > 0)
 		conn_input(c, p, n);
 }
@@ -430,7 +484,7 @@ web_route(struct web_conn *w, char *p, size_t n)
 		if (getsockname(w->fd, &self.sa, &slen) == -1)
 			self.sa.sa_family = AF_UNSPEC;
 		st = ws_handshake_check(r, s->cfg->web_origins,
-		    s->cfg->nweb_origins, &self, &why);
+		    s->cfg->nweb_origins, &self, w->tls != NULL, &why);
 		if (st == 0 && s->nclients >= s->max_clients) {
 			/* HTTP connections hold no seats: the member cap is
 			 * checked as one is about to become a member. */
@@ -469,7 +523,10 @@ web_read(struct loop *l, int fd, int mask, void *arg)
 
 	(void)l;
 	(void)mask;
-	n = read(fd, s->rbuf, sizeof s->rbuf);
+	/* Lingering, what comes is dropped unread: no TLS needed for it. */
+	n = w->tls != NULL && w->state != WEB_LINGERING ?
+	    tls_stream_read(w->tls, s->rbuf, sizeof s->rbuf) :
+	    read(fd, s->rbuf, sizeof s->rbuf);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
 		return;
@@ -493,6 +550,13 @@ int
 web_accept(struct server *s, int fd, const union net_addr *peer,
     const char *addr)
 {
+	return web_accept_tls(s, fd, peer, addr, NULL);
+}
+
+int
+web_accept_tls(struct server *s, int fd, const union net_addr *peer,
+    const char *addr, void *tls)
+{
 	struct web_conn *w;
 
 	if ((w = web_new(s, fd, addr, conn_new_id(s), WEB_READING)) == NULL)
@@ -509,6 +573,7 @@ web_accept(struct server *s, int fd, const union net_addr *peer,
 		web_forget(w);
 		return -1;
 	}
+	w->tls = tls;	/* only now: on failure the caller still has it */
 	http_init(w->req);
 	w->deadline = ltime_mono_ms() + WEB_HEAD_MS;
 	log_debug("web %u from %s", w->id, addr);
@@ -580,15 +645,19 @@ web_free_all(struct server *s)
 }
 
 void
-web_close_after(struct server *s, int fd, unsigned id, const char *addr,
-    const void *p, size_t n)
+web_close_after(struct server *s, int fd, void *tls, unsigned id,
+    const char *addr, const void *p, size_t n)
 {
 	struct web_conn *w;
 
-	if ((w = web_new(s, fd, addr, id, WEB_WRITING)) == NULL ||
-	    (n > 0 && buf_append(&w->out, p, n) == -1)) {
-		if (w != NULL)
-			web_forget(w);
+	if ((w = web_new(s, fd, addr, id, WEB_WRITING)) == NULL) {
+		tls_stream_free(tls);
+		close(fd);
+		return;
+	}
+	w->tls = tls;
+	if (n > 0 && buf_append(&w->out, p, n) == -1) {
+		web_forget(w);
 		close(fd);
 		return;
 	}

@@ -413,20 +413,21 @@ ws_host_is(const char *h, size_t n, const union net_addr *a)
 }
 
 bool
-ws_origin_is_self(const char *o, const union net_addr *self)
+ws_origin_is_self(const char *o, const union net_addr *self, bool https)
 {
 	const char *host, *end;
-	unsigned long port = 80;
+	unsigned long port = https ? 443 : 80;
 	unsigned want;
 	char *stop;
 
 	if (self == NULL || (self->sa.sa_family != AF_INET &&
 	    self->sa.sa_family != AF_INET6))
 		return false;
-	/* The --web listeners speak plain HTTP: an https page is another. */
-	if (strncasecmp(o, "http://", 7) != 0)
+	/* A --web listener speaks plain HTTP: an https page is another (and
+	 * the other way round for --web-tls). */
+	if (strncasecmp(o, https ? "https://" : "http://", https ? 8 : 7) != 0)
 		return false;
-	host = o + 7;
+	host = o + (https ? 8 : 7);
 	if (*host == '[')
 		end = strchr(host, ']') != NULL ? strchr(host, ']') + 1 : NULL;
 	else
@@ -449,7 +450,7 @@ ws_origin_is_self(const char *o, const union net_addr *self)
 
 unsigned
 ws_handshake_check(const struct http_request *r, const char *const *origins,
-    size_t norigins, const union net_addr *self, const char **why)
+    size_t norigins, const union net_addr *self, bool https, const char **why)
 {
 	unsigned char raw[3 * HTTP_FIELD_MAX / 4 + 3];
 	size_t i, n;
@@ -477,7 +478,7 @@ ws_handshake_check(const struct http_request *r, const char *const *origins,
 	/* No Origin: not a browser, so no page to protect anyone from. */
 	if (!(r->flags & HTTP_F_ORIGIN))
 		return 0;
-	if (ws_origin_is_self(r->origin, self))
+	if (ws_origin_is_self(r->origin, self, https))
 		return 0;
 	for (i = 0; i < norigins; i++) {
 		n = strlen(origins[i]);

@@ -132,12 +132,14 @@ void	ws_accept_key(const char *key, size_t len, char *out);
 
 /*
  * Whether the Origin o is a page served by the --web listener at self
- * (the connection's local address): scheme http, the port, and as host
- * that address (IPv6 in brackets) or "localhost" when it is a loopback
- * address. The request's Host is not consulted: a DNS-rebinding page
- * sends its own name in both. False when self is NULL.
+ * (the connection's local address): scheme http (https for a --web-tls
+ * listener), the port, and as host that address (IPv6 in brackets) or
+ * "localhost" when it is a loopback address. The request's Host is not
+ * consulted: a DNS-rebinding page sends its own name in both. False when
+ * self is NULL.
  */
-bool	ws_origin_is_self(const char *o, const union net_addr *self);
+bool	ws_origin_is_self(const char *o, const union net_addr *self,
+	    bool https);
 
 /*
  * Whether a request head that asked for /ws is a valid WebSocket
@@ -145,12 +147,12 @@ bool	ws_origin_is_self(const char *o, const union net_addr *self);
  * websocket, Connection upgrade, one Sec-WebSocket-Key of 16 bytes in
  * base64, Sec-WebSocket-Version 13, no body; and, when the request comes
  * from a page (it has an Origin), that origin is the listener's own (see
- * ws_origin_is_self(); self may be NULL: none is) or one of the norigins
- * allowed. Returns 0, or the status to answer (400, or 403 for a refused
- * origin) with *why set.
+ * ws_origin_is_self(), with https for a --web-tls listener; self may be
+ * NULL: none is) or one of the norigins allowed. Returns 0, or the status
+ * to answer (400, or 403 for a refused origin) with *why set.
  */
 unsigned	ws_handshake_check(const struct http_request *r,
 		    const char *const *origins, size_t norigins,
-		    const union net_addr *self, const char **why);
+		    const union net_addr *self, bool https, const char **why);
 
 #endif /* LOBBY_WS_H */

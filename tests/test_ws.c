@@ -197,7 +197,7 @@ check_head_at(const char *head, const char *const *origins, size_t norigins,
 	http_init(&r);
 	u_int_eq(http_feed(&r, head, strlen(head), &used), HTTP_DONE, file,
 	    line);
-	st = ws_handshake_check(&r, origins, norigins, &self, &why);
+	st = ws_handshake_check(&r, origins, norigins, &self, false, &why);
 	if (st != 0)
 		u_true(why != NULL, file, line);
 	else
@@ -330,7 +330,7 @@ test_handshake_self(void **state)
 	assert_int_equal(check_at(HS_ORIGIN("http://lobby.example:8080"),
 	    "127.0.0.1", 8080), 403);
 	/* No listener address: only --web-origin pages. */
-	assert_false(ws_origin_is_self("http://127.0.0.1:8080", NULL));
+	assert_false(ws_origin_is_self("http://127.0.0.1:8080", NULL, false));
 }
 
 static void

@@ -90,7 +90,7 @@ fuzz_http(const char *p, size_t n, unsigned seed)
 	FUZZ_CHECK(len <= strlen(a.target) || (len == 1 && *path == '/'));
 	memset(&self, 0, sizeof self);
 	(void)net_addr_parse("127.0.0.1", 8080, &self);
-	st = ws_handshake_check(&a, origins, 1, &self, &why);
+	st = ws_handshake_check(&a, origins, 1, &self, false, &why);
 	FUZZ_CHECK(st == 0 || st == 400 || st == 403);
 	FUZZ_CHECK((st == 0) == (why == NULL));
 	if (st == 0) {

@@ -303,6 +303,104 @@ t_close(struct tconn *t)
 	free(t);
 }
 
+/* Send n raw bytes (bounded). */
+static void
+t_send_raw(struct tconn *t, const void *p, size_t n)
+{
+	char *s = malloc(n + 1);
+
+	assert_non_null(s);
+	memcpy(s, p, n);
+	s[n] = '\0';
+	/* t_send() stops at a NUL: frames here have none but in masks. */
+	{
+		size_t off = 0;
+		long long end = h_now_ms() + H_TIMEOUT_MS;
+		struct pollfd pfd;
+		int r;
+
+		while (off < n) {
+			ERR_clear_error();
+			r = SSL_write(t->ssl, s + off, (int)(n - off));
+			if (r > 0) {
+				off += (size_t)r;
+				continue;
+			}
+			assert_true(h_now_ms() < end);
+			pfd.fd = t->fd;
+			pfd.events = POLLOUT | POLLIN;
+			(void)poll(&pfd, 1, 50);
+		}
+	}
+	free(s);
+}
+
+/* Exactly n bytes into p within H_TIMEOUT_MS (the buffer first). */
+static bool
+t_read_n(struct tconn *t, void *p, size_t n)
+{
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	struct pollfd pfd;
+	int r, e;
+
+	while (t->inlen < n) {
+		ERR_clear_error();
+		r = SSL_read(t->ssl, t->in + t->inlen,
+		    (int)(sizeof t->in - t->inlen));
+		if (r > 0) {
+			t->inlen += (size_t)r;
+			continue;
+		}
+		e = SSL_get_error(t->ssl, r);
+		ERR_clear_error();
+		if ((e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) ||
+		    h_now_ms() >= end)
+			return false;
+		pfd.fd = t->fd;
+		pfd.events = POLLIN;
+		(void)poll(&pfd, 1, 50);
+	}
+	memcpy(p, t->in, n);
+	memmove(t->in, t->in + n, t->inlen - n);
+	t->inlen -= n;
+	return true;
+}
+
+/* One WebSocket frame from the server (unmasked, < 64 KiB): its opcode,
+ * and its payload NUL-terminated in out. */
+static unsigned
+t_frame(struct tconn *t, char *out, size_t size)
+{
+	unsigned char h[4];
+	size_t len;
+
+	assert_true(t_read_n(t, h, 2));
+	len = h[1] & 0x7f;
+	if (len == 126) {
+		assert_true(t_read_n(t, h + 2, 2));
+		len = (size_t)h[2] << 8 | h[3];
+	}
+	assert_true(len < size);
+	assert_true(t_read_n(t, out, len));
+	out[len] = '\0';
+	return h[0] & 0x0f;
+}
+
+/* Send text as one masked text frame (the zero mask: text as it is). */
+static void
+t_send_frame(struct tconn *t, unsigned op, const char *text)
+{
+	unsigned char f[256];
+	size_t n = strlen(text);
+
+	assert_true(n < 126);
+	f[0] = (unsigned char)(0x80 | op);
+	f[1] = (unsigned char)(0x80 | n);
+	memset(f + 2, 0, 4);
+	memcpy(f + 6, text, n);
+	t_send_raw(t, f, n + 6);
+}
+
 /* The common name of the certificate t was served. */
 static void
 t_peer_cn(struct tconn *t, char *cn, size_t len)
@@ -320,19 +418,24 @@ t_peer_cn(struct tconn *t, char *cn, size_t len)
  * The server
  * ------------------------------------------------------------------- */
 
-/* The port of the first "listening on tls:" line; 0 if none. */
+/* The port of the first listening line that starts with what; 0 if none. */
+static unsigned
+listen_port(struct h_server *s, const char *what)
+{
+	char *text = h_log(s), *p, key[64];
+	unsigned port = 0;
+
+	snprintf(key, sizeof key, "listening on %s127.0.0.1:", what);
+	if (text != NULL && (p = strstr(text, key)) != NULL)
+		port = (unsigned)strtoul(p + strlen(key), NULL, 10);
+	free(text);
+	return port;
+}
+
 static unsigned
 tls_port(struct h_server *s)
 {
-	char *text = h_log(s), *p;
-	unsigned port = 0;
-
-	if (text != NULL && (p = strstr(text, "listening on tls:127.0.0.1:"))
-	    != NULL)
-		port = (unsigned)strtoul(p + strlen("listening on "
-		    "tls:127.0.0.1:"), NULL, 10);
-	free(text);
-	return port;
+	return listen_port(s, "tls:");
 }
 
 /*
@@ -801,6 +904,79 @@ test_tls_tools(void **state)
 		h_skip("openssl, socat or ncat missing");
 }
 
+/*
+ * --web-tls: the page and /config over https, a wss member chatting with
+ * a TCP one, an http:// origin refused there, and the close handshake.
+ */
+static void
+test_web_tls(void **state)
+{
+	struct h_server *s = *state;
+	char req[512], buf[4096], *p;
+	struct tconn *t, *w;
+	struct h_conn *c;
+	unsigned port;
+	int n;
+
+	(void)start_tls(s, "--web-tls", "127.0.0.1:0", NULL);
+	port = listen_port(s, "https://");
+	assert_true(port > 0);
+	/* The page. */
+	t = t_join(port);
+	n = snprintf(req, sizeof req, "GET / HTTP/1.1\r\nHost: localhost:%u"
+	    "\r\n\r\n", port);
+	t_send_raw(t, req, (size_t)n);
+	assert_non_null(p = (char *)t_line(t, H_TIMEOUT_MS));
+	assert_string_equal(p, "HTTP/1.1 200 OK\r");
+	t_close(t);
+	/* A page from http:// is another origin than this https listener. */
+	t = t_join(port);
+	n = snprintf(req, sizeof req, "GET /ws HTTP/1.1\r\nHost: localhost:%u"
+	    "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Version: 13\r\nOrigin: http://localhost:%u\r\n"
+	    "\r\n", port, port);
+	t_send_raw(t, req, (size_t)n);
+	assert_non_null(p = (char *)t_line(t, H_TIMEOUT_MS));
+	assert_string_equal(p, "HTTP/1.1 403 Forbidden\r");
+	t_close(t);
+
+	/* Its own https origin joins over wss. */
+	c = h_join_as(s, "plain");
+	w = t_join(port);
+	n = snprintf(req, sizeof req, "GET /ws HTTP/1.1\r\nHost: localhost:%u"
+	    "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Version: 13\r\nOrigin: https://localhost:%u\r\n"
+	    "\r\n", port, port);
+	t_send_raw(w, req, (size_t)n);
+	assert_non_null(p = (char *)t_line(w, H_TIMEOUT_MS));
+	assert_string_equal(p, "HTTP/1.1 101 Switching Protocols\r");
+	while ((p = (char *)t_line(w, H_TIMEOUT_MS)) != NULL && strcmp(p,
+	    "\r") != 0)
+		;
+	assert_non_null(p);
+	assert_int_equal(t_frame(w, buf, sizeof buf), 1);
+	assert_non_null(strstr(buf, "*** welcome to lobby, you are guest1"));
+	h_expect_skip(c, "*** guest1 joined");
+	t_send_frame(w, 1, "hello over wss");
+	h_expect(c, "<guest1> hello over wss");
+	h_send(c, "and back\n");
+	do
+		assert_int_equal(t_frame(w, buf, sizeof buf), 1);
+	while (strcmp(buf, "<plain> and back") != 0);
+	/* A close frame: the member leaves, its close frame comes back. */
+	t_send_frame(w, 8, "");
+	h_expect_skip(c, "*** guest1 left");
+	do
+		n = (int)t_frame(w, buf, sizeof buf);
+	while (n == 1);
+	assert_int_equal(n, 8);
+	t_close(w);
+	h_close(c);
+	h_stop(s);
+}
+
 int
 main(void)
 {
@@ -813,6 +989,7 @@ main(void)
 		h_test(test_tls_flood),
 		h_test(test_tls_client),
 		h_test(test_tls_tools),
+		h_test(test_web_tls),
 		h_test(test_tls_stalled_handshakes),
 	};
 	int rc;
