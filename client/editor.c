@@ -534,12 +534,65 @@ editor_hist_next(struct editor *e)
 	return 1;
 }
 
+/* The length of the command word of "/word ...", 0 when s is not one. */
+static size_t
+ed_command(const char *s, size_t n, const char *word)
+{
+	size_t k = strlen(word);
+
+	if (n < k + 1 || s[0] != '/' || strncasecmp(s + 1, word, k) != 0 ||
+	    (n > k + 1 && s[k + 1] != ' ' && s[k + 1] != '\t'))
+		return 0;
+	return k + 1;
+}
+
+/* The first byte at or after i in s[0..n) that is not a blank. */
+static size_t
+ed_skip_blanks(const char *s, size_t n, size_t i)
+{
+	while (i < n && (s[i] == ' ' || s[i] == '\t'))
+		i++;
+	return i;
+}
+
+size_t
+editor_secret_start(const char *s, size_t n)
+{
+	size_t i, k;
+
+	if ((k = ed_command(s, n, "register")) != 0) {
+		i = ed_skip_blanks(s, n, k);
+		return i > k ? i : EDITOR_NO_SECRET;
+	}
+	if ((k = ed_command(s, n, "login")) == 0)
+		return EDITOR_NO_SECRET;
+	i = ed_skip_blanks(s, n, k);
+	if (i == k || i == n)
+		return EDITOR_NO_SECRET;
+	/* The nick, then the blanks before the password. */
+	while (i < n && s[i] != ' ' && s[i] != '\t')
+		i++;
+	k = i;
+	i = ed_skip_blanks(s, n, i);
+	return i > k ? i : EDITOR_NO_SECRET;
+}
+
+/* Whether s is a /login or /register line: never remembered. */
+static bool
+ed_secret_line(const char *s)
+{
+	size_t n = strlen(s);
+
+	return ed_command(s, n, "login") != 0 ||
+	    ed_command(s, n, "register") != 0;
+}
+
 int
 editor_hist_add(struct editor *e, const char *s)
 {
 	char *copy;
 
-	if (s[strspn(s, " \t")] == '\0')
+	if (s[strspn(s, " \t")] == '\0' || ed_secret_line(s))
 		return 0;
 	if (e->nhist > 0 && strcmp(e->hist[e->nhist - 1], s) == 0)
 		return 0;
@@ -1111,12 +1164,42 @@ editor_timeout(struct editor *e)
 static size_t
 ed_cols(const struct editor *e, size_t from, size_t to)
 {
-	return editor_width(e->buf + from, to - from);
+	size_t sec = editor_secret_start(e->buf, e->len), w, i;
+
+	if (sec >= to)
+		return editor_width(e->buf + from, to - from);
+	/* A password shows as one `*` per character. */
+	w = sec > from ? editor_width(e->buf + from, sec - from) : 0;
+	for (i = sec > from ? sec : from; i < to; i++)
+		if (((unsigned char)e->buf[i] & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+static int	ed_put_plain(const struct editor *, size_t, size_t,
+		    struct buf *);
+
+/* Append buf[from..to) to out, each TAB as a space, a password masked. */
+static int
+ed_put_text(const struct editor *e, size_t from, size_t to, struct buf *out)
+{
+	size_t sec = editor_secret_start(e->buf, e->len), i = from;
+
+	if (sec < to) {
+		if (sec > from && ed_put_plain(e, from, sec, out) == -1)
+			return -1;
+		for (i = sec > from ? sec : from; i < to; i++)
+			if (((unsigned char)e->buf[i] & 0xC0) != 0x80 &&
+			    buf_append(out, "*", 1) == -1)
+				return -1;
+		return 0;
+	}
+	return ed_put_plain(e, from, to, out);
 }
 
 /* Append buf[from..to) to out, each TAB as a space. */
 static int
-ed_put_text(const struct editor *e, size_t from, size_t to, struct buf *out)
+ed_put_plain(const struct editor *e, size_t from, size_t to, struct buf *out)
 {
 	const char *tab;
 	size_t i = from;

@@ -153,9 +153,20 @@ int	editor_hist_next(struct editor *e);	/* Down */
 void	editor_set(struct editor *e, const char *s);
 
 /*
- * Remember s as the newest history line, unless blank or the same as the
- * last one; the oldest goes past EDITOR_HIST. Returns 0, or -1 out of
- * memory (the line is then not kept).
+ * Where a password starts in the line s[0..n): in "/login NICK PASSWORD"
+ * and "/register PASSWORD" (any case), the byte after the blanks that
+ * precede PASSWORD, once they are typed; EDITOR_NO_SECRET otherwise.
+ * From there the line shows one `*` per character, and such a line is
+ * never kept in the history (nor in its file).
+ */
+#define EDITOR_NO_SECRET	((size_t)-1)
+size_t	editor_secret_start(const char *s, size_t n);
+
+/*
+ * Remember s as the newest history line, unless blank, the same as the
+ * last one, or a command with a password (/login, /register); the oldest
+ * goes past EDITOR_HIST. Returns 0, or -1 out of memory (the line is
+ * then not kept).
  */
 int	editor_hist_add(struct editor *e, const char *s);
 

@@ -66,8 +66,14 @@ input_echo(struct session *s, const char *text, size_t n)
 			return true;
 		}
 	} else {
-		/* Another command: as typed; the server's answer follows. */
-		r |= buf_append(&b, text, n);
+		/* Another command: as typed (a password as stars); the
+		 * server's answer follows. */
+		size_t sec = editor_secret_start(text, n), i;
+
+		r |= buf_append(&b, text, sec < n ? sec : n);
+		for (i = sec; i < n; i++)
+			if (((unsigned char)text[i] & 0xC0) != 0x80)
+				r |= buf_append(&b, "*", 1);
 		self = false;
 	}
 	if (r != 0 || screen_line(&s->scr, buf_peek(&b), buf_used(&b),
@@ -199,6 +205,10 @@ input_act(struct session *s, enum editor_action a)
 		break;
 	case EDITOR_LINE:
 		input_line_done(s, s->ed.line, strlen(s->ed.line));
+		/* A password is not kept once sent. */
+		if (editor_secret_start(s->ed.line, strlen(s->ed.line)) !=
+		    EDITOR_NO_SECRET)
+			memset(s->ed.line, 0, sizeof s->ed.line);
 		break;
 	case EDITOR_QUIT:
 		input_quit(s);

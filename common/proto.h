@@ -96,6 +96,40 @@
 				"you are now %s"
 #define PROTO_HELD_DROPPED	"!!! lines you sent before the welcome were " \
 				"dropped: over %d bytes"
+/*
+ * /help: a line each, as initialisers of an array of strings. Every member
+ * gets PROTO_HELP; with accounts on, PROTO_HELP_ACCOUNTS follows, and for
+ * an operator PROTO_HELP_OPS after it. Their arguments are the server's
+ * limits as string literals (PROTO_XSTR(N)).
+ */
+#define PROTO_HELP \
+	"*** commands:", \
+	"***   /nick NAME       change your nick (" PROTO_NICK_RULE ")", \
+	"***   /who             list who is online", \
+	"***   /me TEXT         act: others see * NICK TEXT", \
+	"***   /msg NICK TEXT   send TEXT to NICK alone, in any room", \
+	"***   /join ROOM       go to ROOM (made if new)", \
+	"***   /part            back to the room you landed in", \
+	"***   /rooms           list the rooms", \
+	"***   /topic [TEXT]    show or set the room's topic", \
+	"***   /quit [REASON]   leave", \
+	"***   /help            this list", \
+	"***   //TEXT           send a chat line that starts with /"
+#define PROTO_HELP_ACCOUNTS(pass_min, pass_max) \
+	"***   /register PASSWORD  register your nick (password " \
+	    pass_min "-" pass_max " bytes)", \
+	"***   /login NICK PASSWORD  log in as NICK"
+#define PROTO_HELP_OPS(ban_minutes, mute_minutes) \
+	"*** operator commands:", \
+	"***   /kick NICK [REASON]  disconnect NICK", \
+	"***   /ban NICK|ADDRESS [MINUTES] [REASON]  kick and refuse " \
+	    "(default " ban_minutes " minutes; 0: until unbanned)", \
+	"***   /unban NICK|ADDRESS  lift a ban", \
+	"***   /bans            list the bans", \
+	"***   /mute NICK [MINUTES]  silence NICK (default " mute_minutes \
+	    " minutes; 0: until unmuted)", \
+	"***   /unmute NICK     lift a mute"
+
 /* Around the history a joiner gets after the welcome (--history). */
 #define PROTO_HISTORY_BEGIN	"*** last %zu message%s:"	/* K, PROTO_PLURAL(K) */
 #define PROTO_PLURAL(k)		((k) == 1 ? "" : "s")
@@ -117,6 +151,11 @@
 #define PROTO_BUSY		"!!! busy, try again"
 #define PROTO_DENIED		"!!! permission denied"
 #define PROTO_BANNED		"!!! you are banned"	/* + ": REASON" */
+#define PROTO_REMOVED		"*** %s"	/* PROTO_REMOVED_BY..., to the
+						   member kicked */
+#define PROTO_REMOVED_BY	"%s by %s"	/* "kicked", op: also the
+						   reason in its leave */
+#define PROTO_REMOVED_BY_REASON	"%s by %s: %.*s"	/* and the op's REASON */
 #define PROTO_MUTED		"!!! you are muted"
 #define PROTO_WAS_MUTED		"*** %s was muted by %s"
 #define PROTO_WAS_UNMUTED	"*** %.*s was unmuted by %s"

@@ -750,10 +750,10 @@ acct_remove(struct room *r, struct client *c, struct client *t,
 	if (rlen > PROTO_MAX_LINE)
 		rlen = PROTO_MAX_LINE;
 	if (rlen > 0)
-		snprintf(why, sizeof why, "%s by %s: %.*s", verb, c->nick,
-		    (int)rlen, reason);
+		snprintf(why, sizeof why, PROTO_REMOVED_BY_REASON, verb,
+		    c->nick, (int)rlen, reason);
 	else
-		snprintf(why, sizeof why, "%s by %s", verb, c->nick);
+		snprintf(why, sizeof why, PROTO_REMOVED_BY, verb, c->nick);
 	if (banned) {
 		if (rlen > 0)
 			snprintf(ban, sizeof ban, PROTO_BANNED ": %.*s",
@@ -762,7 +762,7 @@ acct_remove(struct room *r, struct client *c, struct client *t,
 			snprintf(ban, sizeof ban, PROTO_BANNED);
 		room_send(r, t, ban, strlen(ban));
 	} else
-		room_sendf(r, t, "*** %s", why);
+		room_sendf(r, t, PROTO_REMOVED, why);
 	room_leave(r, t, why, banned ? "banned" : "kicked");
 }
 
@@ -1113,28 +1113,15 @@ const char *const *
 accounts_help(struct accounts *acc, const struct client *c)
 {
 	static const char *const everyone[] = {
-		"***   /register PASSWORD  register your nick (password "
-		    PROTO_XSTR(ACCT_PASS_MIN) "-" PROTO_XSTR(ACCT_PASS_MAX)
-		    " bytes)",
-		"***   /login NICK PASSWORD  log in as NICK",
+		PROTO_HELP_ACCOUNTS(PROTO_XSTR(ACCT_PASS_MIN),
+		    PROTO_XSTR(ACCT_PASS_MAX)),
 		NULL
 	};
 	static const char *const ops[] = {
-		"***   /register PASSWORD  register your nick (password "
-		    PROTO_XSTR(ACCT_PASS_MIN) "-" PROTO_XSTR(ACCT_PASS_MAX)
-		    " bytes)",
-		"***   /login NICK PASSWORD  log in as NICK",
-		"*** operator commands:",
-		"***   /kick NICK [REASON]  disconnect NICK",
-		"***   /ban NICK|ADDRESS [MINUTES] [REASON]  kick and refuse "
-		    "(default " PROTO_XSTR(ACCT_BAN_MINUTES) " minutes; "
-		    "0: until unbanned)",
-		"***   /unban NICK|ADDRESS  lift a ban",
-		"***   /bans            list the bans",
-		"***   /mute NICK [MINUTES]  silence NICK (default "
-		    PROTO_XSTR(ACCT_MUTE_MINUTES) " minutes; 0: until "
-		    "unmuted)",
-		"***   /unmute NICK     lift a mute",
+		PROTO_HELP_ACCOUNTS(PROTO_XSTR(ACCT_PASS_MIN),
+		    PROTO_XSTR(ACCT_PASS_MAX)),
+		PROTO_HELP_OPS(PROTO_XSTR(ACCT_BAN_MINUTES),
+		    PROTO_XSTR(ACCT_MUTE_MINUTES)),
 		NULL
 	};
 

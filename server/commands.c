@@ -138,21 +138,7 @@ cmd_topic(struct room *r, struct client *c, struct cmd_rest *a)
 static void
 cmd_help(struct room *r, struct client *c, struct cmd_rest *a)
 {
-	static const char *const help[] = {
-		"*** commands:",
-		"***   /nick NAME       change your nick (" PROTO_NICK_RULE
-		    ")",
-		"***   /who             list who is online",
-		"***   /me TEXT         act: others see * NICK TEXT",
-		"***   /msg NICK TEXT   send TEXT to NICK alone, in any room",
-		"***   /join ROOM       go to ROOM (made if new)",
-		"***   /part            back to the room you landed in",
-		"***   /rooms           list the rooms",
-		"***   /topic [TEXT]    show or set the room's topic",
-		"***   /quit [REASON]   leave",
-		"***   /help            this list",
-		"***   //TEXT           send a chat line that starts with /",
-	};
+	static const char *const help[] = { PROTO_HELP };
 	const char *const *more;
 	size_t i;
 

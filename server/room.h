@@ -440,6 +440,14 @@ void	rooms_set_clock(struct rooms *rs, const char stamp[RLOG_STAMP]);
 /* Forget the rooms nobody holds that keep nothing. O(1) when none. */
 void	rooms_sweep(struct rooms *rs);
 
+/*
+ * The (at most max) rooms with the most members, most first, the older
+ * first among equals, into out. Returns how many. For /metrics, whose
+ * label count must stay bounded.
+ */
+size_t	rooms_top(const struct rooms *rs, const struct room **out,
+	    size_t max);
+
 /* Members in all rooms. */
 size_t	rooms_members(const struct rooms *rs);
 

@@ -179,6 +179,26 @@ rooms_sweep(struct rooms *rs)
 }
 
 size_t
+rooms_top(const struct rooms *rs, const struct room **out, size_t max)
+{
+	const struct room *r;
+	size_t n = 0, i;
+
+	/* Insertion into a short sorted array: O(rooms x max), max small. */
+	for (r = rs->head; r != NULL && max > 0; r = r->rnext) {
+		if (n == max && out[n - 1]->count >= r->count)
+			continue;
+		i = n < max ? n++ : n - 1;
+		while (i > 0 && out[i - 1]->count < r->count) {
+			out[i] = out[i - 1];
+			i--;
+		}
+		out[i] = r;
+	}
+	return n;
+}
+
+size_t
 rooms_members(const struct rooms *rs)
 {
 	const struct room *r;

@@ -38,6 +38,7 @@
 #define WEB_WRITE_MS	10000	/* for a response to be taken */
 #define WEB_LINGER_MS	2000	/* input dropped after our last byte */
 #define WEB_TICK_MS	1000	/* timer period when nothing is due sooner */
+#define WEB_METRIC_ROOMS 50	/* rooms with a label in /metrics, at most */
 
 /* Where an HTTP connection is. */
 enum web_state {
@@ -268,6 +269,44 @@ web_metric(struct buf *b, const char *key, bool counter, const char *help,
 	return buf_append(b, line, (size_t)n);
 }
 
+/*
+ * The rooms: how many, and the members of the WEB_METRIC_ROOMS fullest
+ * (a label each: room names are A-Z a-z 0-9 _ -, nothing to escape),
+ * with those of all the others in one more sample, so that the label
+ * count stays bounded however many rooms there are.
+ */
+static const char web_room_help[] =
+    "# HELP lobby_room_members Members in a room now (the "
+    PROTO_XSTR(WEB_METRIC_ROOMS) " fullest rooms).\n"
+    "# TYPE lobby_room_members gauge\n";
+
+static int
+web_metrics_rooms(struct buf *b, const struct rooms *rs)
+{
+	const struct room *top[WEB_METRIC_ROOMS];
+	char line[128];
+	size_t n, i, shown = 0;
+	int rc = 0, k;
+
+	rc |= web_metric(b, "rooms", false, "Rooms on this server now.",
+	    (unsigned long long)rs->count);
+	n = rooms_top(rs, top, WEB_METRIC_ROOMS);
+	rc |= buf_append(b, web_room_help, sizeof web_room_help - 1);
+	for (i = 0; i < n; i++) {
+		k = snprintf(line, sizeof line,
+		    "lobby_room_members{room=\"%s\"} %zu\n", top[i]->name,
+		    top[i]->count);
+		if (k < 0 || (size_t)k >= sizeof line)
+			return -1;
+		rc |= buf_append(b, line, (size_t)k);
+		shown += top[i]->count;
+	}
+	rc |= web_metric(b, "room_members_other", false, "Members in the "
+	    "rooms not listed in lobby_room_members.",
+	    (unsigned long long)(rooms_members(rs) - shown));
+	return rc;
+}
+
 /* Answer /metrics with the server's counters. */
 static void
 web_metrics(struct web_conn *w)
@@ -285,6 +324,7 @@ web_metrics(struct web_conn *w)
 	rc |= web_metric(&b, "web_requests", true,
 	    "HTTP requests answered on the --web listeners.",
 	    (unsigned long long)s->web_requests);
+	rc |= web_metrics_rooms(&b, &s->rooms);
 	if (rc != 0)
 		web_error(w, 500, NULL);
 	else

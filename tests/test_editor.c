@@ -375,6 +375,45 @@ test_render(void **state)
 	ed_del(e);
 }
 
+/* A password after /login NICK or /register shows as stars, and no
+ * such line is kept in the history. */
+static void
+test_password_masked(void **state)
+{
+	struct editor *e = ed_new();
+
+	(void)state;
+	assert_true(editor_secret_start("/login bob", 10) == EDITOR_NO_SECRET);
+	assert_true(editor_secret_start("/login bob ", 11) == 11);
+	assert_true(editor_secret_start("/LOGIN  bob  pw", 15) == 13);
+	assert_true(editor_secret_start("/register ", 10) == 10);
+	assert_true(editor_secret_start("/registered x", 13) ==
+	    EDITOR_NO_SECRET);
+	assert_true(editor_secret_start("hello /login a b", 16) ==
+	    EDITOR_NO_SECRET);
+	keys(e, "/login bob s3cré t");
+	assert_string_equal(render(e, "> ", 80),
+	    "\r> /login bob *******\033[K\r\033[20C");
+	keys(e, "\001");
+	keys(e, "\033[C\033[C\033[C\033[C\033[C\033[C\033[C\033[C\033[C"
+	    "\033[C\033[C\033[C");
+	/* The cursor on the second star. */
+	assert_string_equal(render(e, "> ", 80),
+	    "\r> /login bob *******\033[K\r\033[14C");
+	keys(e, "\r");
+	assert_string_equal(e->line, "/login bob s3cré t");
+	keys(e, "/register hunter22\r");
+	keys(e, "hello\r");
+	/* Up: only the chat line was kept. */
+	keys(e, "\033[A");
+	assert_string_equal(render(e, "", 80), "\rhello\033[K\r\033[5C");
+	keys(e, "\033[A");
+	assert_string_equal(render(e, "", 80), "\rhello\033[K\r\033[5C");
+	assert_int_equal(editor_hist_add(e, "/Login bob pw"), 0);
+	assert_int_equal(e->nhist, 1);
+	ed_del(e);
+}
+
 static void
 test_render_scrolls(void **state)
 {
@@ -664,6 +703,7 @@ main(void)
 		cmocka_unit_test(test_full_line),
 		cmocka_unit_test(test_widths),
 		cmocka_unit_test(test_render),
+		cmocka_unit_test(test_password_masked),
 		cmocka_unit_test(test_render_scrolls),
 		cmocka_unit_test(test_tab),
 		cmocka_unit_test(test_escape),

@@ -273,6 +273,38 @@ test_rooms_evict_oldest(void **state)
 	rf_free(f);
 }
 
+static void
+test_rooms_top(void **state)
+{
+	struct rf *f = rf_new(10, 0);
+	const struct room *top[3];
+	struct room *a, *b, *c;
+	struct client *m[6];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 6; i++)
+		m[i] = rf_join(f, NULL);
+	a = rooms_open(&f->rs, "a", 1);
+	b = rooms_open(&f->rs, "b", 1);
+	c = rooms_open(&f->rs, "c", 1);
+	(void)rooms_open(&f->rs, "d", 1);
+	/* lobby 1, a 1, b 3, c 1, d 0. */
+	room_move(m[0]->room, m[0], a);
+	room_move(m[1]->room, m[1], b);
+	room_move(m[2]->room, m[2], b);
+	room_move(m[3]->room, m[3], b);
+	room_move(m[4]->room, m[4], c);
+	assert_int_equal(rooms_members(&f->rs), 6);
+	assert_int_equal(rooms_top(&f->rs, top, 3), 3);
+	assert_ptr_equal(top[0], b);
+	/* Among equals, the older first. */
+	assert_ptr_equal(top[1], f->rs.landing);
+	assert_ptr_equal(top[2], a);
+	assert_int_equal(rooms_top(&f->rs, top, 0), 0);
+	rf_free(f);
+}
+
 /* ---------------------------------------------------------------------
  * Moving, through the commands
  * ------------------------------------------------------------------- */
@@ -473,6 +505,7 @@ main(void)
 		cmocka_unit_test(test_rooms_forget),
 		cmocka_unit_test(test_rooms_limit),
 		cmocka_unit_test(test_rooms_evict_oldest),
+		cmocka_unit_test(test_rooms_top),
 		cmocka_unit_test(test_rooms_join_notices),
 		cmocka_unit_test(test_rooms_isolation),
 		cmocka_unit_test(test_rooms_list_and_topic),

@@ -36,7 +36,9 @@
  *
  *   0 connect    1 send (next byte: length, then that many raw bytes)
  *   2 clean EOF  3 reset   4 write all queued   5 write part (next byte)
- *   6 idle out   7 write everybody's queue, and the clock moves a minute;
+ *   6 (next byte b) b < 128: idle out; else a rooms command (/join of a
+ *                few names, /part, /rooms, /topic), --max-rooms being 3
+ *                7 write everybody's queue, and the clock moves a minute;
  *                with Redis, then a forged stream entry (next byte:
  *                length, then the entry: a kind byte, a nick up to a NUL
  *                byte, the text), which must reach nobody unclean
@@ -55,6 +57,7 @@
 #define FUZZ_MAXCAP	64	/* largest line cap tried */
 #define FUZZ_EVENTS	32	/* events the fake Redis holds unread */
 #define FUZZ_INST	"00000000000000aa" /* this instance, for Redis */
+#define FUZZ_ROOMS	3	/* --max-rooms: small, so that it is hit */
 
 /* An event published to the fake Redis, not yet read back. */
 struct fuzz_ev {
@@ -78,7 +81,8 @@ struct fuzz_seat {
 
 /* One run: the room, its clients and the limits. */
 struct fuzz {
-	struct room	 room;			/* the room under test */
+	struct rooms	 rooms;			/* the rooms under test */
+	struct room	*room;			/* the landing room */
 	struct client	*slot[FUZZ_CLIENTS];	/* simulated clients */
 	struct buf	 got[FUZZ_CLIENTS];	/* written, line not complete */
 	size_t		 history;		/* --history */
@@ -128,7 +132,7 @@ fuzz_pending(const struct fuzz *f, size_t i, struct buf *out)
 	const char *p;
 	size_t n;
 
-	rlog_iter_start(&it, &f->room.rlog, &f->slot[i]->rd);
+	rlog_iter_start(&it, &f->slot[i]->room->rlog, &f->slot[i]->rd);
 	while (rlog_iter_next(&it, &p, &n))
 		FUZZ_CHECK(buf_append(out, p, n) == 0);
 }
@@ -143,6 +147,7 @@ static void
 fuzz_write(struct fuzz *f, size_t i, size_t n)
 {
 	struct client *c = f->slot[i];
+	struct rlog *l = &c->room->rlog;
 	struct buf want = BUF_INIT;
 	struct iovec iov[8];
 	size_t k, take, done = 0, lines;
@@ -150,9 +155,9 @@ fuzz_write(struct fuzz *f, size_t i, size_t n)
 	int cnt;
 
 	fuzz_pending(f, i, &want);
-	cnt = rlog_iov(&f->room.rlog, &c->rd, iov, 8);
+	cnt = rlog_iov(l, &c->rd, iov, 8);
 	FUZZ_CHECK((cnt == 0) == (buf_used(&want) == 0));
-	FUZZ_CHECK(rlog_has_output(&f->room.rlog, &c->rd) == (cnt > 0));
+	FUZZ_CHECK(rlog_has_output(l, &c->rd) == (cnt > 0));
 	for (k = 0; k < (size_t)cnt && done < n; k++) {
 		FUZZ_CHECK(iov[k].iov_len > 0);
 		FUZZ_CHECK(done + iov[k].iov_len <= buf_used(&want));
@@ -166,7 +171,7 @@ fuzz_write(struct fuzz *f, size_t i, size_t n)
 		lines += buf_peek(&want)[k] == '\n';
 	buf_free(&want);
 	/* The lines it says were finished are the LFs written. */
-	FUZZ_CHECK(rlog_advance(&f->room.rlog, &c->rd, done) == lines);
+	FUZZ_CHECK(rlog_advance(l, &c->rd, done) == lines);
 	/* Check and drop the complete lines received. */
 	while ((lf = memchr(buf_peek(&f->got[i]), '\n',
 	    buf_used(&f->got[i]))) != NULL) {
@@ -181,7 +186,7 @@ fuzz_write(struct fuzz *f, size_t i, size_t n)
 static void
 fuzz_write_all(struct fuzz *f, size_t i)
 {
-	while (rlog_has_output(&f->room.rlog, &f->slot[i]->rd))
+	while (rlog_has_output(&f->slot[i]->room->rlog, &f->slot[i]->rd))
 		fuzz_write(f, i, SIZE_MAX);
 }
 
@@ -200,11 +205,11 @@ fuzz_on_list(const struct rlog_list *li, const struct rlog_reader *rd)
 	return false;
 }
 
-/* The log: blocks, runs, references, lists and history agree. */
+/* Room r's log: blocks, runs, references, lists and history agree. */
 static void
-fuzz_check_log(const struct fuzz *f)
+fuzz_check_log(const struct fuzz *f, const struct room *r)
 {
-	const struct rlog *l = &f->room.rlog;
+	const struct rlog *l = &r->rlog;
 	const struct rlog_list *lists[3] = { &l->idle, &l->pending,
 	    &l->parked };
 	const struct rlog_block *b;
@@ -238,7 +243,8 @@ fuzz_check_log(const struct fuzz *f)
 	/* Every reference is a position: readers, replays, the history. */
 	for (i = 0; i < FUZZ_CLIENTS; i++) {
 		rd = f->slot[i] != NULL ? &f->slot[i]->rd : NULL;
-		if (rd == NULL || rd->id == 0)
+		/* Each client reads the log of its own room, and only it. */
+		if (rd == NULL || rd->id == 0 || f->slot[i]->room != r)
 			continue;
 		/* A replay holds one place in the log and, while it reads
 		 * compacted lines, one among them. */
@@ -336,22 +342,25 @@ fuzz_check_log(const struct fuzz *f)
 	FUZZ_CHECK(crefs == cheld + (l->ccount > 0));
 }
 
-/* The room's list, count, flags and nicks all agree. */
+/* Room r's list, count, flags and nicks all agree. */
 static void
-fuzz_check_room(const struct fuzz *f)
+fuzz_check_one(const struct fuzz *f, const struct room *r)
 {
-	const struct room *r = &f->room;
 	const struct client *c, *d, *prev = NULL;
+	const struct room *rr;
 	size_t n = 0, i;
 	bool found;
 
 	for (c = r->head; c != NULL; prev = c, c = c->next) {
 		FUZZ_CHECK(c->prev == prev);
+		FUZZ_CHECK(c->room == r);
 		FUZZ_CHECK(c->flags & CLIENT_JOINED);
 		FUZZ_CHECK(!(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)));
 		FUZZ_CHECK(proto_nick_valid(c->nick, strlen(c->nick)));
-		for (d = r->head; d != c; d = d->next)
-			FUZZ_CHECK(strcasecmp(c->nick, d->nick) != 0);
+		/* Nicks are unique over every room. */
+		for (rr = f->rooms.head; rr != NULL; rr = rr->rnext)
+			for (d = rr->head; d != NULL && d != c; d = d->next)
+				FUZZ_CHECK(strcasecmp(c->nick, d->nick) != 0);
 		FUZZ_CHECK(rlog_backlog(&r->rlog, &c->rd) <= f->sendq);
 		FUZZ_CHECK(rlog_lag(&r->rlog, &c->rd) <= 4 * f->sendq);
 		FUZZ_CHECK(c->rd.id != 0 && c->rd.stop == UINT64_MAX);
@@ -365,7 +374,45 @@ fuzz_check_room(const struct fuzz *f)
 	FUZZ_CHECK(r->tail == prev);
 	FUZZ_CHECK(n == r->count);
 	FUZZ_CHECK(r->nslow == 0);
-	fuzz_check_log(f);
+	FUZZ_CHECK(proto_room_valid(r->name, strlen(r->name)));
+	FUZZ_CHECK(r->topic == NULL || strlen(r->topic) <= PROTO_TOPIC_MAX);
+	fuzz_check_log(f, r);
+}
+
+/* Every room, the registry and who holds what agree. */
+static void
+fuzz_check_room(const struct fuzz *f)
+{
+	const struct room *r, *prev = NULL;
+	size_t n = 0, refs, unheld = 0, i;
+
+	FUZZ_CHECK(f->rooms.head == f->rooms.landing);
+	for (r = f->rooms.head; r != NULL; prev = r, r = r->rnext) {
+		FUZZ_CHECK(r->rprev == prev);
+		FUZZ_CHECK(rooms_find(&f->rooms, r->name,
+		    strlen(r->name)) == r);
+		for (i = 0, refs = 0; i < FUZZ_CLIENTS; i++)
+			refs += f->slot[i] != NULL && f->slot[i]->room == r;
+		FUZZ_CHECK(refs == r->refs);
+		unheld += r->refs == 0 && r != f->rooms.landing;
+		fuzz_check_one(f, r);
+		n++;
+	}
+	FUZZ_CHECK(f->rooms.tail == prev);
+	FUZZ_CHECK(n == f->rooms.count && n <= f->rooms.max);
+	FUZZ_CHECK(unheld == f->rooms.unheld);
+	for (i = 0; i < FUZZ_CLIENTS; i++)
+		FUZZ_CHECK(f->slot[i] == NULL || f->slot[i]->room != NULL);
+}
+
+/* The slow-reader rule in every room, as the server's flush applies it. */
+static void
+fuzz_settle(struct fuzz *f)
+{
+	struct room *r;
+
+	for (r = f->rooms.head; r != NULL; r = r->rnext)
+		room_settle(r);
 }
 
 /* Free the clients that left, as the server does after a loop pass. */
@@ -385,13 +432,16 @@ fuzz_reap(struct fuzz *f)
 				FUZZ_CHECK(c->rd.id == 0);
 			fuzz_write_all(f, i);
 			FUZZ_CHECK(c->rd.id == 0 || c->rd.state == RLOG_DONE);
-			room_forget(&f->room, c);
+			room_forget(c->room, c);
+			room_release(c);
 			client_free(c);
 			buf_free(&f->got[i]);
 			f->slot[i] = NULL;
 		} else
 			FUZZ_CHECK(c->flags & CLIENT_JOINED);
 	}
+	/* The rooms nobody holds any more, keeping nothing, go. */
+	rooms_sweep(&f->rooms);
 }
 
 /* ---------------------------------------------------- the data path */
@@ -446,7 +496,7 @@ fuzz_line(void *arg, enum line_event ev, const char *text, size_t len)
 	FUZZ_CHECK(!(c->flags & CLIENT_CLOSING));
 	if (ev == LINE_TOOLONG) {
 		FUZZ_CHECK(text == NULL && len == 0);
-		room_toolong(&f->room, c, f->max_line);
+		room_toolong(c->room, c, f->max_line);
 		return (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) ? 1 : 0;
 	}
 	FUZZ_CHECK(len <= f->max_line);
@@ -459,7 +509,7 @@ fuzz_line(void *arg, enum line_event ev, const char *text, size_t len)
 	    (n > 3 && strncasecmp(f->clean, "/me", 3) == 0);
 	memcpy(nick, c->nick, sizeof nick);
 	fuzz_pending(f, slot, &before);
-	commands_input(&f->room, c, f->clean, n);
+	commands_input(c->room, c, f->clean, n);
 	/* Through Redis: what it published comes back now. */
 	fuzz_pump(f);
 	/* A chat line or /me of c's own never comes back to c. */
@@ -494,7 +544,7 @@ fuzz_send(struct fuzz *f, struct client *c, const uint8_t *p, size_t n)
 	FUZZ_CHECK(rc == 0 || rc == 1);
 	FUZZ_CHECK(rc == 0 || (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)));
 	line_shrink(&c->line);
-	room_settle(&f->room);
+	fuzz_settle(f);
 	fuzz_pump(f);
 	free(chunk);
 }
@@ -614,9 +664,13 @@ fuzz_r_msg(void *io, unsigned cid, const char *to, size_t tolen,
 	if ((e = fuzz_ev_new(f, s != NULL ? CLUSTER_PM : 'S', cid)) == NULL)
 		return -1;
 	if (s == NULL) {
+		size_t k = tolen < sizeof e->old ? tolen : sizeof e->old - 1;
+
+		/* Cut where a character starts, as a real reply is whole. */
+		while (k > 0 && k < tolen && (to[k] & 0xc0) == 0x80)
+			k--;
 		e->status = CLUSTER_NOUSER;
-		snprintf(e->old, sizeof e->old, "%.*s", (int)(tolen <
-		    sizeof e->old ? tolen : sizeof e->old - 1), to);
+		snprintf(e->old, sizeof e->old, "%.*s", (int)k, to);
 		return 0;
 	}
 	e->to = s->cid;
@@ -709,7 +763,7 @@ fuzz_pump(struct fuzz *f)
 	for (i = 0; i < f->nev; i++)
 		free(f->ev[i].text);
 	f->nev = 0;
-	room_settle(&f->room);
+	fuzz_settle(f);
 }
 
 /*
@@ -749,7 +803,57 @@ fuzz_forge(struct fuzz *f, const uint8_t *p, size_t n)
 	e.textlen = n;
 	e.count = 1;
 	fuzz_apply(f, &e);
-	room_settle(&f->room);
+	fuzz_settle(f);
+}
+
+/* ---------------------------------------------------- the rooms */
+
+/*
+ * A rooms command from c, picked by b (128-255): /join of one of five
+ * names (in two spellings, so that case folding is crossed), /part,
+ * /rooms, /topic, or /topic TEXT. It goes the whole data path, as a
+ * typed line would, with the no-echo check. Through Redis these answer
+ * that the room is the one shared room.
+ */
+static void
+fuzz_rooms_op(struct fuzz *f, struct client *c, size_t b)
+{
+	static const char *const names[] = {
+		"lobby", "Dev", "dev", "ops", "x-1", "LONG_name_for_a_room_32_bytes_",
+	};
+	struct fuzz_input in = { f, c };
+	char line[64];
+	int n;
+
+	/* The server feeds no more lines to one leaving or too slow. */
+	if (c->flags & (CLIENT_SLOW | CLIENT_CLOSING))
+		return;
+	b -= 128;
+	switch (b % 8) {
+	case 0:
+	case 1:
+	case 2:
+	case 3:
+		n = snprintf(line, sizeof line, "/join %s",
+		    names[(b / 8) % (sizeof names / sizeof names[0])]);
+		break;
+	case 4:
+		n = snprintf(line, sizeof line, "/part");
+		break;
+	case 5:
+		n = snprintf(line, sizeof line, "/rooms");
+		break;
+	case 6:
+		n = snprintf(line, sizeof line, "/topic");
+		break;
+	default:
+		n = snprintf(line, sizeof line, "/topic t%zu \xc3\xa9", b / 8);
+		break;
+	}
+	FUZZ_CHECK(n > 0 && (size_t)n < sizeof line);
+	if ((size_t)n > f->max_line)
+		return;		/* the framer would refuse it */
+	(void)fuzz_line(&in, LINE_TEXT, line, (size_t)n);
 }
 
 /* ---------------------------------------------------- the driver */
@@ -763,7 +867,7 @@ fuzz_clock(struct fuzz *f)
 
 	snprintf(stamp, sizeof stamp, "2026-12-%02u %02u:%02u", d, m / 60,
 	    m % 60);
-	room_set_clock(&f->room, stamp);
+	rooms_set_clock(&f->rooms, stamp);
 	memcpy(f->stamp, stamp, sizeof f->stamp);
 }
 
@@ -775,6 +879,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz f;
 	struct fuzz_input in;
 	struct client *c;
+	struct room *r;
 	size_t i, n, slot;
 	uint8_t op;
 
@@ -795,20 +900,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f.out_max = 200;
 	f.clean = malloc(TEXT_CLEAN_MAX(f.max_line) + 1);
 	FUZZ_CHECK(f.clean != NULL);
-	FUZZ_CHECK(room_init(&f.room, f.sendq, f.history) == 0);
+	/* Few rooms at most, so that the limit and its evictions happen. */
+	rooms_init(&f.rooms, f.sendq, f.history, FUZZ_ROOMS);
+	FUZZ_CHECK((f.room = rooms_landing(&f.rooms, "lobby")) != NULL);
 	/* The notices the history lets the log keep: as lobbyd sets it
-	 * (--sendq), or few, so that compaction happens. */
+	 * (--sendq), or few, so that compaction happens (the landing
+	 * room's log; the others keep the --sendq default). */
 	if (data[1] >> 6)
-		rlog_set_slack(&f.room.rlog,
+		rlog_set_slack(&f.room->rlog,
 		    (size_t[]){ 0, 0, 64, 512 }[data[1] >> 6]);
 	f.redis = (data[1] >> 5) & 1;
 	if (f.redis) {
-		FUZZ_CHECK(cluster_init(&f.cl, &f.room, f.max_line,
+		FUZZ_CHECK(cluster_init(&f.cl, f.room, f.max_line,
 		    FUZZ_INST) == 0);
 		f.cl.ops = &fuzz_r_ops;
 		f.cl.io = &f;
 		f.cl.up = true;
-		room_set_backend(&f.room, &cluster_backend, &f.cl);
+		room_set_backend(f.room, &cluster_backend, &f.cl);
 	}
 	fuzz_clock(&f);
 	data += 2;
@@ -826,8 +934,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			c = client_new(-1, ++f.next_id, "fuzz", f.max_line);
 			FUZZ_CHECK(c != NULL);
 			f.slot[slot] = c;
-			room_join(&f.room, c);
-			room_settle(&f.room);
+			room_join(f.room, c);
+			fuzz_settle(&f);
 			fuzz_pump(&f);
 			break;
 		case 1:
@@ -849,14 +957,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			in.f = &f;
 			in.c = c;
 			FUZZ_CHECK(line_finish(&c->line, fuzz_line, &in) >= 0);
-			room_leave(&f.room, c, NULL, "eof");
-			room_settle(&f.room);
+			room_leave(c->room, c, NULL, "eof");
+			fuzz_settle(&f);
 			fuzz_pump(&f);
 			break;
 		case 3:
 			if (c != NULL) {
-				room_leave(&f.room, c, "error", "read error");
-				room_settle(&f.room);
+				room_leave(c->room, c, "error", "read error");
+				fuzz_settle(&f);
 				fuzz_pump(&f);
 			}
 			break;
@@ -874,11 +982,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				fuzz_write(&f, slot, n);
 			break;
 		case 6:
-			if (c != NULL) {
-				room_idle(&f.room, c, 1);
-				room_settle(&f.room);
-				fuzz_pump(&f);
+			n = size > 0 ? *data : 0;
+			if (size > 0) {
+				data++;
+				size--;
 			}
+			if (c == NULL)
+				break;
+			if (n < 128)
+				room_idle(c->room, c, 1);
+			else
+				fuzz_rooms_op(&f, c, n);
+			fuzz_settle(&f);
+			fuzz_pump(&f);
 			break;
 		default:
 			for (i = 0; i < FUZZ_CLIENTS; i++)
@@ -907,26 +1023,31 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* Shutdown: the notice to everyone, then everything is freed. */
-	room_broadcastf(&f.room, NULL, PROTO_SHUTDOWN);
-	room_settle(&f.room);
+	for (r = f.rooms.head; r != NULL; r = r->rnext)
+		room_broadcastf(r, NULL, PROTO_SHUTDOWN);
+	fuzz_settle(&f);
 	for (i = 0; i < FUZZ_CLIENTS; i++) {
 		if ((c = f.slot[i]) == NULL)
 			continue;
 		fuzz_write_all(&f, i);
-		room_forget(&f.room, c);
+		room_forget(c->room, c);
+		room_release(c);
 		client_free(c);
 		buf_free(&f.got[i]);
 	}
 	/* With every reader gone, only the history holds blocks. */
-	FUZZ_CHECK(f.room.rlog.head == f.room.rlog.tail ||
-	    f.room.rlog.head->refs == (f.history > 0));
-	FUZZ_CHECK(f.room.rlog.chead == NULL ||
-	    f.room.rlog.chead->refs == 1);
+	for (r = f.rooms.head; r != NULL; r = r->rnext) {
+		FUZZ_CHECK(r->refs == 0);
+		FUZZ_CHECK(r->rlog.head == r->rlog.tail ||
+		    r->rlog.head->refs == (f.history > 0));
+		FUZZ_CHECK(r->rlog.chead == NULL ||
+		    r->rlog.chead->refs == 1);
+	}
 	if (f.redis)
 		cluster_free(&f.cl);
 	for (i = 0; i < f.nev; i++)
 		free(f.ev[i].text);
-	room_free(&f.room);
+	rooms_free(&f.rooms);
 	free(f.clean);
 	return 0;
 }

@@ -1123,3 +1123,159 @@ h_have_ipv6(void)
 	close(fd);
 	return ok;
 }
+
+/* ---------------------------------------------------------------------
+ * WebSocket members
+ * ------------------------------------------------------------------- */
+
+unsigned
+h_web_port(struct h_server *s, int nth)
+{
+	const char *key = "listening on http://";
+	char *text, *p;
+	unsigned port = 0;
+	int i;
+
+	if (!h_log_has(s, key, H_TIMEOUT_MS) || (text = h_log(s)) == NULL)
+		return 0;
+	for (i = 0, p = text; i <= nth && p != NULL; i++)
+		if ((p = strstr(p, key)) != NULL)
+			p += strlen(key);
+	/* After the address: ":PORT/" (an IPv6 address is bracketed). */
+	if (p != NULL && (p = strchr(*p == '[' ? strchr(p, ']') : p, ':')) !=
+	    NULL)
+		port = (unsigned)strtoul(p + 1, NULL, 10);
+	free(text);
+	return port;
+}
+
+/* Read exactly n bytes from fd, waiting at most until end; false if not. */
+static bool
+h_read_n(int fd, void *p, size_t n, long long end)
+{
+	struct pollfd pf = { fd, POLLIN, 0 };
+	char *b = p;
+	ssize_t k;
+
+	while (n > 0) {
+		long long left = end - h_now_ms();
+
+		if (left <= 0 || poll(&pf, 1, (int)left) != 1)
+			return false;
+		if ((k = read(fd, b, n)) <= 0)
+			return false;
+		b += k;
+		n -= (size_t)k;
+	}
+	return true;
+}
+
+int
+h_ws_join(unsigned port, char *nick)
+{
+	static const char key[] = "dGhlIHNhbXBsZSBub25jZQ==";
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	char req[512], head[1024];
+	const char *l;
+	size_t n = 0;
+	int fd;
+
+	if ((fd = h_raw_connect(port)) == -1)
+		fail_msg("no connection to the web port %u", port);
+	snprintf(req, sizeof req, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
+	    port, key);
+	if (send(fd, req, strlen(req), MSG_NOSIGNAL) != (ssize_t)strlen(req))
+		fail_msg("handshake not sent");
+	/* The head byte by byte: the first frame may follow it at once. */
+	while (n < sizeof head - 1 && h_read_n(fd, head + n, 1, end)) {
+		head[++n] = '\0';
+		if (n >= 4 && memcmp(head + n - 4, "\r\n\r\n", 4) == 0)
+			break;
+	}
+	head[n] = '\0';
+	if (strncmp(head, "HTTP/1.1 101 ", 13) != 0)
+		fail_msg("handshake refused: %s", head);
+	l = h_ws_text(fd, H_TIMEOUT_MS);
+	if (l == NULL || strncmp(l, "*** welcome to ", 15) != 0)
+		fail_msg("no welcome frame: %s", l != NULL ? l : "(none)");
+	if (nick != NULL && sscanf(l, "*** welcome to %*s you are %31[^ ]",
+	    nick) != 1)
+		fail_msg("no nick in the welcome: %s", l);
+	return fd;
+}
+
+const char *
+h_ws_text_at(int fd, int ms, const char *file, int line)
+{
+	static char data[1 << 17];
+	long long end = h_now_ms() + ms;
+	unsigned char h[8];
+	uint64_t len;
+	size_t i, k;
+
+	if (!h_read_n(fd, h, 2, end))
+		return NULL;
+	if (h[0] != 0x81 || (h[1] & 0x80) != 0) {
+		print_error("%s:%d: frame 0x%02x 0x%02x: not a whole unmasked "
+		    "text frame\n", file, line, h[0], h[1]);
+		_fail(file, line);
+	}
+	len = h[1] & 0x7f;
+	k = len == 126 ? 2 : len == 127 ? 8 : 0;
+	if (k > 0) {
+		if (!h_read_n(fd, h, k, end))
+			return NULL;
+		for (len = 0, i = 0; i < k; i++)
+			len = len << 8 | h[i];
+	}
+	if (len >= sizeof data) {
+		print_error("%s:%d: a frame of %llu bytes\n", file, line,
+		    (unsigned long long)len);
+		_fail(file, line);
+	}
+	if (!h_read_n(fd, data, (size_t)len, end))
+		return NULL;
+	data[len] = '\0';
+	if (!h_utf8_valid(data, (size_t)len)) {
+		print_error("%s:%d: a text frame that is not UTF-8: %s\n",
+		    file, line, data);
+		_fail(file, line);
+	}
+	return data;
+}
+
+bool
+h_utf8_valid(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	size_t i = 0, k, j;
+	uint32_t cp, min;
+
+	while (i < n) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((s[i] & 0xe0) == 0xc0) {
+			k = 1, cp = s[i] & 0x1f, min = 0x80;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			k = 2, cp = s[i] & 0x0f, min = 0x800;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			k = 3, cp = s[i] & 0x07, min = 0x10000;
+		} else
+			return false;
+		if (n - i <= k)
+			return false;
+		for (j = 1; j <= k; j++) {
+			if ((s[i + j] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + j] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += k + 1;
+	}
+	return true;
+}

@@ -296,4 +296,36 @@ void	 h_sleep_ms(int ms);
 /* Milliseconds on a monotonic clock. */
 long long	 h_now_ms(void);
 
+/*
+ * WebSocket members, for suites that need one beside their line members
+ * (test_web has finer helpers of its own). h_web_port(): the port of the
+ * nth (from 0) "listening on http://" line of s, waiting for it; 0 if
+ * there is none.
+ */
+unsigned	 h_web_port(struct h_server *s, int nth);
+
+/*
+ * Open a WebSocket to /ws on 127.0.0.1:port and read its welcome frame;
+ * the nick it gives is written to nick (at least 32 bytes) when nick is
+ * not NULL. Returns the fd (the caller closes it). Fails the test on a
+ * refused handshake or a welcome that is not one.
+ */
+int	 h_ws_join(unsigned port, char *nick);
+
+/*
+ * The payload of the next frame from the server, NUL-terminated, valid
+ * until the next call; NULL on timeout or end of stream after ms. Fails
+ * the test at the caller's line unless the frame is a whole, unmasked
+ * text frame whose payload is valid UTF-8 (as RFC 6455 requires).
+ */
+#define h_ws_text(fd, ms)	h_ws_text_at((fd), (ms), __FILE__, __LINE__)
+const char	*h_ws_text_at(int fd, int ms, const char *file, int line);
+
+/*
+ * Whether p[0..n) is valid UTF-8: shortest forms, no surrogates, nothing
+ * past U+10FFFF. Written apart from common/text.c, so that a mistake
+ * there cannot hide.
+ */
+bool	 h_utf8_valid(const char *p, size_t n);
+
 #endif /* LOBBY_HARNESS_H */

@@ -1584,6 +1584,68 @@ test_history_file(void **state)
 	h_stop(&s);
 }
 
+/*
+ * A password is masked as it is typed, and is never on the screen, in
+ * the history file, or in the server's log.
+ */
+static void
+test_password_hidden(void **state)
+{
+	struct h_server s;
+	struct h_conn *bob;
+	struct tty *t;
+	char db[128], path[160], text[256], *log;
+	const char *args[] = { "--accounts", db, NULL };
+	static const char *const ext[] = { "", "-wal", "-shm" };
+	FILE *f;
+	size_t n, i;
+	int w;
+
+	(void)state;
+	snprintf(db, sizeof db, "%s/accounts.db", state_dir);
+	snprintf(path, sizeof path, "%s/lobby/history", state_dir);
+	(void)unlink(path);
+	t = two_joined(&s, &bob, args);
+	tty_type(t, "/register hunter2-hunter2");
+	assert_true(tty_wait_input(t, "> /register ***************", 27,
+	    3000));
+	tty_type(t, "\r");
+	assert_true(tty_wait_row(t, "*** nick alice is now registered to you",
+	    H_TIMEOUT_MS));
+	tty_type(t, "/login alice hunter2-hunter2");
+	assert_true(tty_wait_input(t, "> /login alice ***************", 30,
+	    3000));
+	tty_type(t, "\r");
+	assert_true(tty_wait_row(t, "*** you are logged in as alice",
+	    H_TIMEOUT_MS));
+	tty_type(t, "after\r");
+	h_expect_skip(bob, "<alice> after");
+	/* Up: the chat line, then nothing older. */
+	tty_type(t, "\033[A\033[A");
+	assert_true(tty_wait_input(t, "> after", 7, 3000));
+	tty_type(t, "\025\004");
+	w = tty_wait(t, 4000);
+	assert_true(WIFEXITED(w) && WEXITSTATUS(w) == 0);
+	if (strstr(t->scr.raw, "hunter2") != NULL)
+		fail_msg("on the screen: ...%.80s", strstr(t->scr.raw,
+		    "hunter2") - 40);
+	tty_free(t);
+	assert_non_null(f = fopen(path, "r"));
+	n = fread(text, 1, sizeof text - 1, f);
+	fclose(f);
+	text[n] = '\0';
+	assert_string_equal(text, "after\n");
+	assert_non_null(log = h_log(&s));
+	assert_null(strstr(log, "hunter2"));
+	free(log);
+	h_close(bob);
+	h_stop(&s);
+	for (i = 0; i < 3; i++) {
+		snprintf(path, sizeof path, "%s%s", db, ext[i]);
+		(void)unlink(path);
+	}
+}
+
 /* /reconnect: out and back in as the same nick, the typing kept. */
 static void
 test_reconnect(void **state)
@@ -1680,6 +1742,7 @@ main(void)
 		h_test(test_search_failed),
 		h_test(test_paste_confirm),
 		h_test(test_history_file),
+		h_test(test_password_hidden),
 		h_test(test_reconnect),
 	};
 

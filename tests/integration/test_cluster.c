@@ -760,28 +760,35 @@ test_history_small_sendq(void **state)
  * An entry read from Redis is a member's line for the rules: its text is
  * cleaned (control bytes, bidirectional controls, invalid UTF-8), one over
  * --max-line or with a field lobbyd never writes (an empty name) is
- * dropped with a log line, and lobbyd reads on.
+ * dropped with a log line, and lobbyd reads on. A WebSocket member gets
+ * the cleaned line as a valid UTF-8 text frame.
  */
 static void
 test_forged_entries_cleaned(void **state)
 {
 	struct cx *x = *state;
 	struct h_conn *a, *b;
-	char *big;
+	char *big, nick[32], line[64];
 	size_t n = 3 * 1024 * 1024;
+	int ws;
 
 	rds_run(&x->r);
 	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, "--web", "127.0.0.1:0", NULL);
 	a = cx_join(x, 0, "alice");
 	b = cx_join(x, 1, "bob");
-	h_drain(a);
+	ws = h_ws_join(h_web_port(&x->s[1], 0), nick);
+	snprintf(line, sizeof line, "*** %s joined", nick);
+	h_expect_skip(a, line);
+	h_expect_skip(b, line);
 	/* ESC, BEL, a C1 control, RLO (U+202E), an invalid byte. */
 	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t c m "
 	    "x:1 n mallory x %s", "\x1b[31mred\x07 \xc2\x9b \xe2\x80\xaerlo "
 	    "\xff end"));
 	h_expect(a, "<mallory> [31mred  rlo \xef\xbf\xbd end");
 	h_expect(b, "<mallory> [31mred  rlo \xef\xbf\xbd end");
+	assert_string_equal(h_ws_text(ws, H_TIMEOUT_MS),
+	    "<mallory> [31mred  rlo \xef\xbf\xbd end");
 	/* An empty field name: not ours, dropped (never read past it). */
 	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * %s %s "
 	    "t c m x:1 n mallory x %s", "", "z", "empty name"));
@@ -794,11 +801,14 @@ test_forged_entries_cleaned(void **state)
 	free(big);
 	h_send(a, "after\n");
 	h_expect(b, "<alice> after");
+	/* Nothing of the dropped entries came first. */
+	assert_string_equal(h_ws_text(ws, H_TIMEOUT_MS), "<alice> after");
 	assert_true(h_silent(a, 300));
 	assert_true(h_silent(b, 300));
 	assert_true(h_log_has(&x->s[0], "over --max-line", H_TIMEOUT_MS));
 	assert_true(h_log_has(&x->s[1], "skipping a malformed stream entry",
 	    H_TIMEOUT_MS));
+	close(ws);
 }
 
 /* A nick in the members hash that breaks the nick rule never reaches

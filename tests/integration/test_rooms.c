@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -418,6 +420,68 @@ test_rooms_bad_options(void **state)
 	}
 }
 
+/* GET path from the --web listener on port; the answer in out. */
+static void
+http_get(unsigned port, const char *path, char *out, size_t max)
+{
+	char req[256];
+	struct pollfd pfd;
+	size_t len = 0;
+	ssize_t n;
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	int fd = h_raw_connect(port);
+
+	assert_true(fd >= 0);
+	snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: close\r\n\r\n", path);
+	assert_int_equal(write(fd, req, strlen(req)), (ssize_t)strlen(req));
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	while (len + 1 < max && h_now_ms() < end) {
+		if (poll(&pfd, 1, 100) <= 0)
+			continue;
+		if ((n = read(fd, out + len, max - 1 - len)) <= 0)
+			break;
+		len += (size_t)n;
+	}
+	out[len] = '\0';
+	close(fd);
+}
+
+static void
+test_rooms_metrics(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c;
+	char *log, *p, body[16384];
+	unsigned port;
+
+	assert_int_equal(h_start(s, "--web", "127.0.0.1:0", NULL), 0);
+	log = h_log(s);
+	assert_non_null(p = strstr(log, "http://127.0.0.1:"));
+	port = (unsigned)strtoul(p + 17, NULL, 10);
+	free(log);
+	a = member(s, "alice");
+	b = member(s, "bob");
+	c = member(s, "carol");
+	quiet(a, b, c, NULL);
+	h_send(a, "/join dev\n");
+	h_expect(a, "*** you are now in dev (1 online)");
+	h_send(b, "/join dev\n");
+	h_expect_skip(b, "*** you are now in dev (2 online)");
+	h_sync(c);
+	http_get(port, "/metrics", body, sizeof body);
+	assert_non_null(strstr(body, "# TYPE lobby_rooms gauge\n"
+	    "lobby_rooms 2\n"));
+	assert_non_null(strstr(body, "# TYPE lobby_room_members gauge\n"
+	    "lobby_room_members{room=\"dev\"} 2\n"
+	    "lobby_room_members{room=\"lobby\"} 1\n"));
+	assert_non_null(strstr(body, "lobby_room_members_other 0\n"));
+	h_close(a);
+	h_close(b);
+	h_close(c);
+}
+
 int
 main(void)
 {
@@ -432,6 +496,7 @@ main(void)
 		h_test(test_rooms_landing),
 		h_test(test_rooms_max),
 		h_test(test_rooms_bad_options),
+		h_test(test_rooms_metrics),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

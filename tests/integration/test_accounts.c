@@ -1,0 +1,723 @@
+/* test_accounts: registered nicks, logins and moderation on the real lobbyd. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+/*
+ * Every test keeps its SQLite file in a temporary folder of its own (a
+ * restart reopens the same file); the Redis test starts its own
+ * redis-server on a Unix socket there, with no persistence, and stops it
+ * by PID. Bans by address are tested from ::1 (all else comes from
+ * 127.0.0.1), so a ban never locks the test itself out.
+ */
+
+/* A wait of ms, longer when lobbyd runs slower (under valgrind). */
+#define SCALED(ms)	((ms) * h_timeout_ms() / 5000)
+#define WHO_MAX_MS	200	/* the contract: /who while 5 logins hash */
+#define PASS		"correct horse battery"
+#define PASS2		"staple-2024-xyz"
+
+static char tmpdir[64];		/* this test's folder */
+static char dbpath[128];	/* its database */
+static pid_t redis_pid = -1;	/* our redis-server, or -1 */
+
+/* Remove the database and its WAL files. */
+static void
+db_remove(void)
+{
+	char p[160];
+
+	if (dbpath[0] == '\0')
+		return;
+	(void)unlink(dbpath);
+	snprintf(p, sizeof p, "%s-wal", dbpath);
+	(void)unlink(p);
+	snprintf(p, sizeof p, "%s-shm", dbpath);
+	(void)unlink(p);
+	snprintf(p, sizeof p, "%s-journal", dbpath);
+	(void)unlink(p);
+}
+
+static int
+ax_setup(void **state)
+{
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/lobby-acct-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL)
+		return -1;
+	snprintf(dbpath, sizeof dbpath, "%s/accounts.db", tmpdir);
+	return h_setup(state);
+}
+
+static int
+ax_teardown(void **state)
+{
+	char p[160];
+	int rc = h_teardown(state), st;
+
+	if (redis_pid > 0) {
+		kill(redis_pid, SIGTERM);
+		if (h_wait_pid(redis_pid, &st, 5000) == -1)
+			h_kill_child(&redis_pid, NULL);
+		redis_pid = -1;
+	}
+	db_remove();
+	snprintf(p, sizeof p, "%s/redis.sock", tmpdir);
+	(void)unlink(p);
+	snprintf(p, sizeof p, "%s/redis.log", tmpdir);
+	(void)unlink(p);
+	(void)rmdir(tmpdir);
+	return rc;
+}
+
+#define ax_test(fn)	cmocka_unit_test_setup_teardown(fn, ax_setup, \
+			    ax_teardown)
+
+/* Start s on our database with the NULL-terminated extra arguments. */
+static void
+start_db(struct h_server *s, ...)
+{
+	const char *args[16];
+	va_list ap;
+	int n = 0;
+
+	args[n++] = "--accounts";
+	args[n++] = dbpath;
+	va_start(ap, s);
+	while (n < 15 && (args[n] = va_arg(ap, const char *)) != NULL)
+		n++;
+	va_end(ap);
+	args[n] = NULL;
+	assert_int_equal(h_startv(s, args), 0);
+}
+
+/* Fail unless the server's log so far lacks needle. */
+static void
+log_lacks(struct h_server *s, const char *needle)
+{
+	char *log = h_log(s);
+
+	assert_non_null(log);
+	if (strstr(log, needle) != NULL) {
+		free(log);
+		fail_msg("the log holds \"%s\"", needle);
+	}
+	free(log);
+}
+
+/* A connection from ::1, its first line read into first (64 bytes);
+ * NULL when the server has no IPv6 loopback listener. */
+static struct h_conn *
+connect6(const struct h_server *s, char *first)
+{
+	struct h_conn *c;
+	const char *l;
+
+	if (s->port6 == 0)
+		return NULL;
+	c = h_connect_tcp("::1", s->port6);
+	assert_non_null(c);
+	l = h_line(c, H_TIMEOUT_MS);
+	assert_non_null(l);
+	snprintf(first, 64, "%s", l);
+	return c;
+}
+
+/* Send line on c and expect the one line want back. */
+static void
+say(struct h_conn *c, const char *line, const char *want)
+{
+	char text[512];
+
+	snprintf(text, sizeof text, "%s\n", line);
+	h_send(c, text);
+	h_expect(c, want);
+}
+
+/*
+ * Read c until both lines one and two came, in either order (through
+ * Redis a rename comes back from the stream, after the login's answer).
+ */
+static void
+expect_both(struct h_conn *c, const char *one, const char *two)
+{
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	bool got1 = false, got2 = false;
+	const char *l;
+
+	while ((!got1 || !got2) && h_now_ms() < end &&
+	    (l = h_line(c, H_TIMEOUT_MS)) != NULL) {
+		got1 = got1 || strcmp(l, one) == 0;
+		got2 = got2 || strcmp(l, two) == 0;
+	}
+	if (!got1 || !got2)
+		fail_msg("missing \"%s\"", got1 ? two : one);
+}
+
+/* Register c (already named nick) with password pass. */
+static void
+register_as(struct h_conn *c, const char *nick, const char *pass)
+{
+	char cmd[128], want[128];
+
+	snprintf(cmd, sizeof cmd, "/register %s", pass);
+	snprintf(want, sizeof want, "*** nick %s is now registered to you",
+	    nick);
+	say(c, cmd, want);
+}
+
+/* ---------------------------------------------------------------------
+ * Off, and a database that cannot be used
+ * ------------------------------------------------------------------- */
+
+static void
+test_off(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *c = h_join_as(s, "alice");
+	static const struct h_case cases[] = {
+		{ "/register " PASS, "!!! accounts are off on this server" },
+		{ "/login alice " PASS, "!!! accounts are off on this server" },
+		{ "/kick bob", "!!! permission denied" },
+		{ "/ban 1.2.3.4", "!!! permission denied" },
+		{ "/bans", "!!! permission denied" },
+		{ "/mute bob", "!!! permission denied" },
+	};
+
+	h_cases(c, cases);
+	h_close(c);
+	h_stop(s);
+}
+
+/* Run lobbyd with args (NULL-ended); its exit status, stderr in err. */
+static int
+run_fails(const char *const *args, char *err, size_t errlen)
+{
+	const char *argv[16];
+	char pe[] = "/tmp/lobby-acct-err-XXXXXX";
+	int fe = mkstemp(pe), k = 0, st;
+	ssize_t n;
+	pid_t pid;
+
+	assert_true(fe != -1);
+	argv[k++] = h_lobbyd_path();
+	while (*args != NULL && k < 15)
+		argv[k++] = *args++;
+	argv[k] = NULL;
+	fflush(NULL);
+	if ((pid = fork()) == 0) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, STDIN_FILENO);
+		dup2(null, STDOUT_FILENO);
+		dup2(fe, STDERR_FILENO);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	assert_true(pid > 0);
+	h_track_child(pid);
+	if (h_wait_pid(pid, &st, H_TIMEOUT_MS) == -1) {
+		h_kill_child(&pid, &st);
+		close(fe);
+		unlink(pe);
+		fail_msg("lobbyd served a database it should have refused");
+	}
+	n = pread(fe, err, errlen - 1, 0);
+	err[n > 0 ? n : 0] = '\0';
+	close(fe);
+	unlink(pe);
+	h_no_report(err);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void
+test_bad_database(void **state)
+{
+	const char *args[] = { "-p", "0", "-b", "127.0.0.1", "--accounts",
+	    dbpath, NULL };
+	char err[4096], missing[160];
+	FILE *f;
+	int i;
+
+	(void)state;
+	/* Not a database: a clear error, exit 1, the file left alone. */
+	assert_non_null(f = fopen(dbpath, "w"));
+	for (i = 0; i < 100; i++)
+		fputs("these are not the pages of an SQLite database\n", f);
+	fclose(f);
+	assert_int_equal(run_fails(args, err, sizeof err), 1);
+	if (strstr(err, "--accounts") == NULL ||
+	    strstr(err, "not a database") == NULL)
+		fail_msg("stderr: %s", err);
+	assert_null(strstr(err, "listening on"));
+	db_remove();
+	/* A folder that is not there: cannot be created. */
+	snprintf(missing, sizeof missing, "%s/no/such/dir/a.db", tmpdir);
+	args[5] = missing;
+	assert_int_equal(run_fails(args, err, sizeof err), 1);
+	assert_non_null(strstr(err, "--accounts"));
+	assert_non_null(strstr(err, "unable to open"));
+	/* --op without a store, --accounts with --redis: usage errors. */
+	args[4] = "--op";
+	args[5] = "alice";
+	assert_int_equal(run_fails(args, err, sizeof err), 2);
+	assert_non_null(strstr(err, "--op alice needs --accounts or --redis"));
+}
+
+/* ---------------------------------------------------------------------
+ * /register, /login, across a restart
+ * ------------------------------------------------------------------- */
+
+static void
+test_register_login(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *g, *c;
+	char nick[32], want[96];
+	static const struct h_case cases[] = {
+		{ "/register", "!!! usage: /register PASSWORD" },
+		{ "/register short", "!!! password must be 8 to 128 bytes" },
+		{ "/login", "!!! usage: /login NICK PASSWORD" },
+		{ "/login alice", "!!! usage: /login NICK PASSWORD" },
+		{ "/kick alice", "!!! permission denied" },
+	};
+
+	start_db(s, "--op", "alice", NULL);
+	a = h_join_as(s, "alice");
+	h_cases(a, cases);
+	register_as(a, "alice", PASS);
+	/* A guest cannot register; a registered nick cannot be taken. */
+	g = h_join(s, nick);
+	say(g, "/register " PASS, "!!! choose a nick first");
+	say(g, "/nick ALICE", "!!! nick ALICE is registered: /login ALICE "
+	    "PASSWORD");
+	/* Unknown nick and wrong password: the same answer. */
+	say(g, "/login alice wrong-horse-battery", "!!! login failed");
+	say(g, "/login nobody " PASS, "!!! login failed");
+	/* Right: the older session goes, the new one is alice. */
+	h_send(g, "/login Alice " PASS "\n");
+	h_expect(g, "*** alice left (logged in from elsewhere)");
+	snprintf(want, sizeof want, "*** %s is now alice", nick);
+	h_expect(g, want);
+	h_expect(g, "*** you are logged in as alice");
+	h_expect_skip(a, "*** logged in from elsewhere");
+	assert_true(h_eof(a, H_TIMEOUT_MS));
+	h_close(a);
+	/* An operator's /help. */
+	h_send(g, "/help\n");
+	h_expect_skip(g, "*** operator commands:");
+	h_expect(g, "***   /kick NICK [REASON]  disconnect NICK");
+	h_drain(g);
+	h_close(g);
+	log_lacks(s, PASS);
+	log_lacks(s, "wrong-horse");
+	h_stop(s);
+
+	/* The same file after a restart: still registered. */
+	start_db(s, NULL);
+	c = h_join(s, nick);
+	say(c, "/nick alice", "!!! nick alice is registered: /login alice "
+	    "PASSWORD");
+	h_send(c, "/login alice " PASS "\n");
+	snprintf(want, sizeof want, "*** %s is now alice", nick);
+	h_expect(c, want);
+	h_expect(c, "*** you are logged in as alice");
+	h_close(c);
+	log_lacks(s, PASS);
+	h_stop(s);
+}
+
+/* ---------------------------------------------------------------------
+ * Operators
+ * ------------------------------------------------------------------- */
+
+static void
+test_kick_mute(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c;
+
+	start_db(s, "--op", "alice", NULL);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	b = h_join_as(s, "bob");
+	c = h_join_as(s, "carol");
+	h_drain(a);
+	h_drain(b);
+	say(c, "/kick bob", "!!! permission denied");
+	h_send(a, "/kick bob enough of that\n");
+	h_expect(a, "*** bob left (kicked by alice: enough of that)");
+	h_expect_skip(c, "*** bob left (kicked by alice: enough of that)");
+	h_expect_skip(b, "*** kicked by alice: enough of that");
+	assert_true(h_eof(b, H_TIMEOUT_MS));
+	h_close(b);
+	say(a, "/kick bob", "!!! no such user: bob");
+
+	say(a, "/mute carol 5", "*** carol was muted by alice");
+	h_expect(c, "*** carol was muted by alice");
+	say(c, "hello?", "!!! you are muted");
+	say(c, "/me waves", "!!! you are muted");
+	say(c, "/nick carla", "!!! you are muted");
+	h_nothing(a);
+	say(a, "/unmute carol", "*** carol was unmuted by alice");
+	h_expect(c, "*** carol was unmuted by alice");
+	h_send(c, "back\n");
+	h_expect(a, "<carol> back");
+	h_close(a);
+	h_close(c);
+	assert_true(h_log_has(s, "operator alice kicked bob", 0));
+	assert_true(h_log_has(s, "operator alice muted carol", 0));
+	assert_true(h_log_has(s, "operator alice unmuted carol", 0));
+	h_stop(s);
+}
+
+static void
+test_bans(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *d, *c, *g;
+	char first[64];
+
+	start_db(s, "--op", "alice", NULL);
+	if (s->port6 == 0) {
+		h_stop(s);
+		skip();
+	}
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	c = h_join_as(s, "carol");
+	/* dave, from ::1, registered. */
+	d = connect6(s, first);
+	assert_memory_equal(first, "*** welcome", 11);
+	h_rename(d, "dave");
+	register_as(d, "dave", PASS2);
+	h_drain(a);
+	h_drain(c);
+
+	/* A ban of a member: its account and its address. */
+	h_send(a, "/ban dave 10 spamming links\n");
+	h_expect(a, "*** banned dave for 10 minutes");
+	h_expect(a, "*** dave left (banned by alice: spamming links)");
+	h_expect(c, "*** dave left (banned by alice: spamming links)");
+	h_expect(d, "!!! you are banned: spamming links");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	/* The address, at connect. */
+	d = connect6(s, first);
+	assert_string_equal(first, "!!! you are banned: spamming links");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	/* The account, at login, from anywhere. */
+	g = h_join(s, NULL);
+	h_send(g, "/login dave " PASS2 "\n");
+	h_expect(g, "!!! you are banned: spamming links");
+	assert_true(h_eof(g, H_TIMEOUT_MS));
+	h_close(g);
+	h_drain(a);
+	h_send(a, "/bans\n");
+	h_expect(a, "*** ban on ::1 by alice, 10 minutes left: spamming links");
+	h_expect(a, "*** ban on dave by alice, 10 minutes left: spamming "
+	    "links");
+	h_close(a);
+	h_close(c);
+	assert_true(h_log_has(s, "operator alice banned dave and ::1 for 10 "
+	    "minutes", 0));
+	h_stop(s);
+
+	/* After a restart: the bans hold. */
+	start_db(s, "--op", "alice", NULL);
+	d = connect6(s, first);
+	assert_string_equal(first, "!!! you are banned: spamming links");
+	h_close(d);
+	a = h_join(s, NULL);
+	h_send(a, "/login alice " PASS "\n");
+	h_expect_skip(a, "*** you are logged in as alice");
+	h_send(a, "/bans\n");
+	h_expect(a, "*** ban on ::1 by alice, 10 minutes left: spamming links");
+	h_expect(a, "*** ban on dave by alice, 10 minutes left: spamming "
+	    "links");
+	/* Lifting the account's ban lifts its address's too. */
+	say(a, "/unban dave", "*** unbanned dave");
+	say(a, "/bans", "*** no bans");
+	say(a, "/unban dave", "!!! no ban on dave");
+	d = connect6(s, first);
+	assert_memory_equal(first, "*** welcome", 11);
+	h_send(d, "/login dave " PASS2 "\n");
+	h_expect_skip(d, "*** you are logged in as dave");
+	/* An address alone, until unbanned. */
+	h_drain(a);
+	h_send(a, "/ban ::1 0\n");
+	h_expect(a, "*** banned ::1 until unbanned");
+	h_expect(a, "*** dave left (banned by alice)");
+	h_expect_skip(d, "!!! you are banned");
+	h_close(d);
+	d = connect6(s, first);
+	assert_string_equal(first, "!!! you are banned");
+	h_close(d);
+	say(a, "/unban ::1", "*** unbanned ::1");
+	d = connect6(s, first);
+	assert_memory_equal(first, "*** welcome", 11);
+	h_close(d);
+	h_close(a);
+	h_stop(s);
+}
+
+/* ---------------------------------------------------------------------
+ * Throttling, and the loop while hashing
+ * ------------------------------------------------------------------- */
+
+static void
+test_throttle(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *g, *h, *v6;
+	char first[64];
+	int i;
+
+	start_db(s, NULL);
+	g = h_join(s, NULL);
+	for (i = 0; i < 5; i++)
+		say(g, "/login bob not-the-password", "!!! login failed");
+	say(g, "/login bob not-the-password",
+	    "!!! too many login attempts, wait a minute");
+	/* Per address: another connection from it too. */
+	h = h_join(s, NULL);
+	say(h, "/login bob " PASS, "!!! too many login attempts, wait a "
+	    "minute");
+	/* Another address may still try. */
+	if ((v6 = connect6(s, first)) != NULL) {
+		say(v6, "/login bob not-the-password", "!!! login failed");
+		h_close(v6);
+	}
+	h_close(g);
+	h_close(h);
+	log_lacks(s, "not-the-password");
+	h_stop(s);
+}
+
+static void
+test_responsive(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *w, *g[5];
+	long long t0, t, rtt, worst = 0, last = 0, total = 0;
+	const char *l;
+	bool got[5] = { false };
+	int i, done = 0, nwho = 0;
+
+	start_db(s, NULL);
+	w = h_join(s, NULL);
+	for (i = 0; i < 5; i++)
+		g[i] = h_join(s, NULL);
+	for (i = 0; i < 5; i++)
+		h_sync(g[i]);
+	h_drain(w);
+	t0 = h_now_ms();
+	for (i = 0; i < 5; i++)
+		h_send(g[i], "/login nobody wrong-password-here\n");
+	while (done < 5 && h_now_ms() - t0 < 6 * H_TIMEOUT_MS) {
+		t = h_now_ms();
+		h_send(w, "/who\n");
+		l = h_line(w, H_TIMEOUT_MS);
+		assert_non_null(l);
+		assert_non_null(strstr(l, " online: "));
+		rtt = h_now_ms() - t;
+		total += rtt;
+		nwho++;
+		if (rtt > worst)
+			worst = rtt;
+		for (i = 0; i < 5; i++) {
+			if (got[i] || (l = h_line(g[i], 0)) == NULL)
+				continue;
+			assert_string_equal(l, "!!! login failed");
+			got[i] = true;
+			done++;
+			last = h_now_ms() - t0;
+		}
+		h_sleep_ms(10);
+	}
+	assert_int_equal(done, 5);
+	print_message("5 logins hashed in %lld ms; meanwhile %d /who round "
+	    "trips, worst %lld ms, mean %lld ms (bound %d ms)\n", last, nwho,
+	    worst, total / nwho, SCALED(WHO_MAX_MS));
+	/* Hashing took real time, and /who was asked all along. */
+	assert_true(nwho >= 3);
+	assert_true(worst < SCALED(WHO_MAX_MS));
+	h_close(w);
+	for (i = 0; i < 5; i++)
+		h_close(g[i]);
+	h_stop(s);
+}
+
+/* ---------------------------------------------------------------------
+ * Two lobbyd sharing accounts and bans through a real redis-server
+ * ------------------------------------------------------------------- */
+
+/* The redis-server on PATH into out; false when there is none. */
+static bool
+find_redis(char *out, size_t n)
+{
+	const char *path = getenv("PATH");
+	size_t k;
+
+	while (path != NULL && *path != '\0') {
+		k = strcspn(path, ":");
+		snprintf(out, n, "%.*s/redis-server", (int)k, path);
+		if (access(out, X_OK) == 0)
+			return true;
+		path += k + (path[k] == ':');
+	}
+	return false;
+}
+
+/* Whether something answers on the Unix socket at path. */
+static bool
+sock_up(const char *path)
+{
+	struct sockaddr_un a;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool up;
+
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof a.sun_path, "%s", path);
+	up = fd != -1 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	if (fd != -1)
+		close(fd);
+	return up;
+}
+
+/* Whether a connection from ::1 to s gets a first line that starts
+ * with want within ms (tried again every 100 ms). */
+static bool
+banned_within(const struct h_server *s, const char *want, int ms)
+{
+	long long end = h_now_ms() + ms;
+	struct h_conn *c;
+	char first[64];
+
+	while (h_now_ms() < end) {
+		c = connect6(s, first);
+		h_close(c);
+		if (strncmp(first, want, strlen(want)) == 0)
+			return true;
+		h_sleep_ms(100);
+	}
+	return false;
+}
+
+static void
+test_redis_shared(void **state)
+{
+	struct h_server *s = *state, s2;
+	char bin[512], sock[128], addr[160], log[160], nick[32], want[96];
+	const char *args[] = { "--redis", addr, "--op", "alice", NULL };
+	struct h_conn *a, *b, *d, *g;
+	long long end;
+
+	if (!find_redis(bin, sizeof bin)) {
+		print_message("redis-server not found\n");
+		skip();
+	}
+	snprintf(sock, sizeof sock, "%s/redis.sock", tmpdir);
+	snprintf(addr, sizeof addr, "unix:%s", sock);
+	snprintf(log, sizeof log, "%s/redis.log", tmpdir);
+	fflush(NULL);
+	if ((redis_pid = fork()) == 0) {
+		execl(bin, bin, "--port", "0", "--unixsocket", sock,
+		    "--unixsocketperm", "700", "--save", "", "--appendonly",
+		    "no", "--dir", tmpdir, "--logfile", log, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(redis_pid > 0);
+	end = h_now_ms() + H_TIMEOUT_MS;
+	while (!sock_up(sock) && h_now_ms() < end)
+		h_sleep_ms(20);
+	assert_true(sock_up(sock));
+
+	memset(&s2, 0, sizeof s2);
+	s2.pid = -1;
+	assert_int_equal(h_startv(s, args), 0);
+	assert_int_equal(h_startv(&s2, args), 0);
+	if (s->port6 == 0 || s2.port6 == 0) {
+		h_stop(s);
+		h_stop(&s2);
+		skip();
+	}
+	/* Registered on one, logged in on the other. */
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	d = h_join_as(s, "dave");
+	register_as(d, "dave", PASS2);
+	h_send(a, "/quit\n");
+	h_close(a);
+	h_send(d, "/quit\n");
+	h_close(d);
+	b = h_join(&s2, nick);
+	h_send(b, "/login alice wrong-password\n");
+	h_expect_skip(b, "!!! login failed");
+	h_send(b, "/login alice " PASS "\n");
+	snprintf(want, sizeof want, "*** %s is now alice", nick);
+	expect_both(b, want, "*** you are logged in as alice");
+	/* An operator on the second bans an account and an address: the
+	 * first refuses both. */
+	h_send(b, "/ban dave 5 not here\n");
+	h_expect_skip(b, "*** banned dave for 5 minutes");
+	g = h_join(s, NULL);
+	h_send(g, "/login dave " PASS2 "\n");
+	h_expect(g, "!!! you are banned: not here");
+	h_close(g);
+	h_send(b, "/ban ::1 5 nor there\n");
+	h_expect_skip(b, "*** banned ::1 for 5 minutes");
+	assert_true(banned_within(s, "!!! you are banned: nor there",
+	    SCALED(8000)));
+	/* And the nick registered on the first is protected on the second
+	 * (it read the store at start). */
+	g = h_join(&s2, NULL);
+	h_send(g, "/nick dave\n");
+	h_expect_skip(g, "!!! nick dave is registered: /login dave PASSWORD");
+	h_close(g);
+	h_send(b, "/unban ::1\n");
+	h_expect_skip(b, "*** unbanned ::1");
+	assert_true(banned_within(s, "*** welcome to lobby, you are guest",
+	    SCALED(8000)));
+	h_close(b);
+	log_lacks(s, PASS);
+	log_lacks(&s2, PASS);
+	h_stop(&s2);
+	h_stop(s);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		h_test_started(test_off),
+		ax_test(test_bad_database),
+		ax_test(test_register_login),
+		ax_test(test_kick_mute),
+		ax_test(test_bans),
+		ax_test(test_throttle),
+		ax_test(test_responsive),
+		ax_test(test_redis_shared),
+	};
+
+	signal(SIGPIPE, SIG_IGN);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
