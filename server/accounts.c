@@ -114,6 +114,14 @@ acct_next_room(const struct room *r, const struct room *rr)
 	return r->reg != NULL ? rr->rnext : NULL;
 }
 
+/* The room member c is in (r when it has none: unit tests). Its own
+ * lines must go through its own room: each room has its own log. */
+static struct room *
+acct_room(struct room *r, const struct client *c)
+{
+	return c->room != NULL ? c->room : r;
+}
+
 /* The member, in any room, whose connection number is id, or NULL. */
 static struct client *
 acct_member(struct room *r, unsigned id)
@@ -628,6 +636,7 @@ acct_registered_done(struct accounts *acc, struct room *r,
 		(void)accounts_add_key(acc, j->key);
 	if (c == NULL)
 		return;
+	r = acct_room(r, c);
 	switch (j->status) {
 	case ACCT_OK:
 		room_log(r, "client %u registered %s", c->id, j->nick);
@@ -656,12 +665,13 @@ acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 		if (c != NULL) {
 			room_log(r, "client %u: login as %s failed", c->id,
 			    j->nick);
-			room_sendf(r, c, PROTO_LOGIN_FAILED);
+			room_sendf(acct_room(r, c), c, PROTO_LOGIN_FAILED);
 		}
 		return;
 	}
 	if (c == NULL)
 		return;
+	r = acct_room(r, c);
 	if (j->status == ACCT_ERROR) {
 		room_sendf(r, c, PROTO_ACCOUNTS_DOWN);
 		return;
@@ -680,10 +690,10 @@ acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 	if ((old = acct_session(r, j->key, c)) != NULL) {
 		room_log(r, "client %u: %s logged in from elsewhere (client "
 		    "%u)", old->id, j->found, c->id);
-		room_sendf(r, old, PROTO_ELSEWHERE);
+		room_sendf(acct_room(r, old), old, PROTO_ELSEWHERE);
 		old->account[0] = '\0';
-		room_leave(r, old, PROTO_REASON_ELSEWHERE, "logged in "
-		    "elsewhere");
+		room_leave(acct_room(r, old), old, PROTO_REASON_ELSEWHERE,
+		    "logged in elsewhere");
 	}
 	snprintf(c->account, sizeof c->account, "%s", j->key);
 	room_log(r, "client %u logged in as %s", c->id, j->found);
@@ -746,7 +756,9 @@ acct_remove(struct room *r, struct client *c, struct client *t,
 {
 	char why[32 + PROTO_NICK_MAX + PROTO_MAX_LINE];
 	char ban[sizeof PROTO_BANNED + PROTO_MAX_LINE + 4];
+	struct room *opr = r;
 
+	r = acct_room(r, t);
 	if (rlen > PROTO_MAX_LINE)
 		rlen = PROTO_MAX_LINE;
 	if (rlen > 0)
@@ -764,6 +776,9 @@ acct_remove(struct room *r, struct client *c, struct client *t,
 	} else
 		room_sendf(r, t, PROTO_REMOVED, why);
 	room_leave(r, t, why, banned ? "banned" : "kicked");
+	/* An operator in another room sees it done too. */
+	if (opr != r)
+		room_sendf(opr, c, PROTO_LEFT_REASON, t->nick, why);
 }
 
 static void
@@ -994,7 +1009,10 @@ acct_mute(struct accounts *acc, struct room *r, struct client *c,
 	acct_plan(acc, m->until);
 	room_log(r, "operator %s muted %s (client %u) for %ld minutes "
 	    "(0: until unmuted)", c->nick, t->nick, t->id, minutes);
-	room_broadcastf(r, NULL, PROTO_WAS_MUTED, t->nick, c->nick);
+	room_broadcastf(acct_room(r, t), NULL, PROTO_WAS_MUTED, t->nick,
+	    c->nick);
+	if (acct_room(r, t) != r)
+		room_sendf(r, c, PROTO_WAS_MUTED, t->nick, c->nick);
 }
 
 static void
@@ -1004,6 +1022,7 @@ acct_unmute(struct accounts *acc, struct room *r, struct client *c,
 	char key[PROTO_NICK_MAX + 1];
 	const char *nick, *rest;
 	struct acct_mute *m;
+	struct client *t;
 	size_t len, rlen;
 
 	nick = cmdline_word(args, n, &len, &rest, &rlen);
@@ -1018,6 +1037,11 @@ acct_unmute(struct accounts *acc, struct room *r, struct client *c,
 	}
 	*m = acc->mutes[--acc->nmutes];
 	room_log(r, "operator %s unmuted %s", c->nick, key);
+	/* Told in the member's room (if online) and the operator's. */
+	if ((t = room_find_any(r, nick, len)) != NULL &&
+	    acct_room(r, t) != r)
+		room_broadcastf(acct_room(r, t), NULL, PROTO_WAS_UNMUTED,
+		    (int)len, nick, c->nick);
 	room_broadcastf(r, NULL, PROTO_WAS_UNMUTED, (int)len, nick, c->nick);
 }
 
@@ -1055,7 +1079,7 @@ accounts_tick(struct accounts *acc, struct room *r)
 		}
 		room_log(r, "the mute of %s ran out", m->key);
 		if ((c = room_find_any(r, m->key, strlen(m->key))) != NULL)
-			room_sendf(r, c, PROTO_MUTE_OVER);
+			room_sendf(acct_room(r, c), c, PROTO_MUTE_OVER);
 		*m = acc->mutes[--acc->nmutes];
 	}
 	return next;

@@ -334,7 +334,9 @@ test_register_login(void **state)
 	c = h_join(s, nick);
 	say(c, "/nick alice", "!!! nick alice is registered: /login alice "
 	    "PASSWORD");
-	h_send(c, "/login alice " PASS "\n");
+	/* The answer finds the member in the room it went to meanwhile. */
+	h_send(c, "/login alice " PASS "\n/join elsewhere\n");
+	h_expect(c, "*** you are now in elsewhere (1 online)");
 	snprintf(want, sizeof want, "*** %s is now alice", nick);
 	h_expect(c, want);
 	h_expect(c, "*** you are logged in as alice");
@@ -379,6 +381,16 @@ test_kick_mute(void **state)
 	h_expect(c, "*** carol was unmuted by alice");
 	h_send(c, "back\n");
 	h_expect(a, "<carol> back");
+	/* Another room: muted, and kicked, from the operator's. */
+	h_send(c, "/join side\n");
+	h_expect_skip(c, "*** you are now in side (1 online)");
+	h_drain(a);
+	say(a, "/mute carol", "*** carol was muted by alice");
+	h_expect(c, "*** carol was muted by alice");
+	say(c, "anyone?", "!!! you are muted");
+	say(a, "/kick carol", "*** carol left (kicked by alice)");
+	h_expect(c, "*** kicked by alice");
+	assert_true(h_eof(c, H_TIMEOUT_MS));
 	h_close(a);
 	h_close(c);
 	assert_true(h_log_has(s, "operator alice kicked bob", 0));
