@@ -160,7 +160,7 @@ tls_init(struct server *s)
 	s->tls->kick = -1;
 	if ((s->tls->ctx = tls_ctx_new(cfg->tls_cert, cfg->tls_key, why,
 	    sizeof why)) == NULL) {
-		fprintf(stderr, "lobbyd: --tls: %s\n", why);
+		fprintf(stderr, "lobbyd: TLS: %s\n", why);
 		return -1;
 	}
 	return 0;

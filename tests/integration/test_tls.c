@@ -418,14 +418,19 @@ t_peer_cn(struct tconn *t, char *cn, size_t len)
  * The server
  * ------------------------------------------------------------------- */
 
-/* The port of the first listening line that starts with what; 0 if none. */
+/*
+ * The port of the first listening line that starts with what, waiting
+ * for it (the harness waits for the plain ones only); 0 if none.
+ */
 static unsigned
 listen_port(struct h_server *s, const char *what)
 {
-	char *text = h_log(s), *p, key[64];
+	char *text, *p, key[64];
 	unsigned port = 0;
 
 	snprintf(key, sizeof key, "listening on %s127.0.0.1:", what);
+	(void)h_log_has(s, key, H_TIMEOUT_MS);
+	text = h_log(s);
 	if (text != NULL && (p = strstr(text, key)) != NULL)
 		port = (unsigned)strtoul(p + strlen(key), NULL, 10);
 	free(text);
