@@ -102,6 +102,8 @@ struct lg {
 	uint32_t	 window;	/* -w: lines in flight, 0: no cap */
 	uint32_t	 nstall;	/* --stall: last clients never read */
 	uint32_t	 batch;		/* connects in flight at once */
+	uint32_t	 nrooms;	/* --rooms: client i goes to room i % K;
+					   0: all in the landing room */
 	uint64_t	 limit;		/* -t: ns per phase */
 	long		 pid;		/* server to watch, 0 = none */
 	bool		 json;		/* JSON instead of key=value */
@@ -132,6 +134,7 @@ struct lg {
 	uint64_t	 dup;		/* deliveries seen before */
 	uint64_t	 reorder;	/* arrived after a later one */
 	uint64_t	 self;		/* a sender got its own line */
+	uint64_t	 crossed;	/* a line from another room's sender */
 	uint64_t	 garbled;	/* chat lines that did not parse */
 	uint64_t	 errors;	/* "!!! " lines */
 	uint64_t	 notices;	/* "*** " lines besides welcomes */
@@ -268,12 +271,17 @@ lg_payload(const struct lg *g, char *p, uint32_t s, uint32_t seq, uint64_t t)
 /* ---------------------------------------------------------------------- */
 /* Receiving                                                              */
 
+static ssize_t	lg_write(struct client *, const void *, size_t);
+
 /* Account for one received line (without its LF) at client r, read at now. */
 static void
 lg_line(struct lg *g, uint32_t r, const char *line, size_t len, uint64_t now)
 {
 	static const char welcome[] = "*** welcome to lobby, you are ";
 	static const char hbegin[] = "*** last ", hend[] = "*** end of history";
+	static const char moved[] = "*** you are now in ";
+	char join[32];
+	int jn;
 	struct client *c = &g->cl[r];
 	const char *m;
 	uint64_t s, seq, t, lat, bit;
@@ -288,7 +296,19 @@ lg_line(struct lg *g, uint32_t r, const char *line, size_t len, uint64_t now)
 		    memcmp(line, hend, len) == 0)
 			c->history = false;
 		if (c->state == CL_CONNECTING && len >= sizeof welcome - 1 &&
-		    memcmp(line, welcome, sizeof welcome - 1) == 0) {
+		    memcmp(line, welcome, sizeof welcome - 1) == 0 &&
+		    g->nrooms > 0) {
+			/* --rooms: ready once in its room. A fresh socket
+			 * takes these few bytes whole. */
+			jn = snprintf(join, sizeof join, "/join room%" PRIu32
+			    "\n", r % g->nrooms);
+			if (lg_write(c, join, (size_t)jn) != jn)
+				lg_fatal("client %" PRIu32 ": /join not sent",
+				    r);
+		} else if (c->state == CL_CONNECTING && (g->nrooms > 0 ?
+		    len >= sizeof moved - 1 && memcmp(line, moved,
+		    sizeof moved - 1) == 0 : len >= sizeof welcome - 1 &&
+		    memcmp(line, welcome, sizeof welcome - 1) == 0)) {
 			c->state = CL_READY;
 			g->ready++;
 		} else
@@ -317,6 +337,10 @@ lg_line(struct lg *g, uint32_t r, const char *line, size_t len, uint64_t now)
 	}
 	if (s == r) {
 		g->self++;
+		return;
+	}
+	if (g->nrooms > 0 && s % g->nrooms != r % g->nrooms) {
+		g->crossed++;
 		return;
 	}
 	pair = (size_t)r * g->nsenders + s;
@@ -978,7 +1002,7 @@ lg_usage(int status)
 "usage: loadgen [-h HOST] [-p PORT | -u PATH] [-n CLIENTS] [-s SENDERS]\n"
 "               [-m LINES] [-b BYTES] [-r RATE] [-t SECONDS] [-w LINES]\n"
 "               [--server-pid PID] [--connect-batch N] [--stall N] [--ws]\n"
-"               [--tls] [--json]\n"
+"               [--tls] [--rooms K] [--json]\n"
 "  -h HOST    server address (default 127.0.0.1)\n"
 "  -p PORT    server port (default 12580); P1,P2,... spreads the clients\n"
 "             over several servers of one room, in turn\n"
@@ -996,6 +1020,9 @@ lg_usage(int status)
 "  --ws       every client is a WebSocket member (-p: lobbyd's --web port)\n"
 "  --tls      every client is a TLS member (-p: lobbyd's --tls port); not\n"
 "             verified; needs a loadgen built with OpenSSL\n"
+"  --rooms K  client i sends /join roomN, N = i %% K, once welcomed: K rooms, each\n"
+"             sender heard in its own room only (lobbyd; not with --ws,\n"
+"             --tls or --stall)\n"
 "  --json     one JSON object instead of a key=value line\n"
 "exit status: 0 all delivered once and in order, 1 loss, duplication,\n"
 "reordering or a dropped client, 2 usage, 3 the run could not be done\n",
@@ -1048,6 +1075,7 @@ lg_report(const struct lg *g, double elapsed, double connect_s,
 		sent += g->cl[s].sent;
 
 	ok = lost == 0 && g->dup == 0 && g->reorder == 0 && g->self == 0 &&
+	    g->crossed == 0 &&
 	    g->garbled == 0 && g->disconnects == 0;
 	lg_put(g, &first, "result", g->json ? "\"%s\"" : "%s",
 	    ok ? "ok" : "FAIL");
@@ -1065,6 +1093,8 @@ lg_report(const struct lg *g, double elapsed, double connect_s,
 	lg_put(g, &first, "dup", "%" PRIu64, g->dup);
 	lg_put(g, &first, "reorder", "%" PRIu64, g->reorder);
 	lg_put(g, &first, "self", "%" PRIu64, g->self);
+	lg_put(g, &first, "rooms", "%" PRIu32, g->nrooms);
+	lg_put(g, &first, "crossed", "%" PRIu64, g->crossed);
 	lg_put(g, &first, "garbled", "%" PRIu64, g->garbled);
 	lg_put(g, &first, "errors", "%" PRIu64, g->errors);
 	lg_put(g, &first, "replayed", "%" PRIu64, g->replayed);
@@ -1098,6 +1128,7 @@ main(int argc, char *argv[])
 		{ "stall",		required_argument, NULL, 'S' },
 		{ "json",		no_argument,	   NULL, 'J' },
 		{ "ws",			no_argument,	   NULL, 'W' },
+		{ "rooms",		required_argument, NULL, 'R' },
 		{ "tls",		no_argument,	   NULL, 'L' },
 		{ "help",		no_argument,	   NULL, 'H' },
 		{ NULL,			0,		   NULL, 0 }
@@ -1140,6 +1171,7 @@ main(int argc, char *argv[])
 		case 'B': g->batch = lg_number(optarg, 1, 1000000); break;
 		case 'J': g->json = true; break;
 		case 'W': g->ws = true; break;
+		case 'R': g->nrooms = lg_number(optarg, 1, 1000000); break;
 		case 'L': g->tls = true; break;
 		case 'H': lg_usage(0);
 		default: lg_usage(2);
@@ -1197,7 +1229,16 @@ main(int argc, char *argv[])
 		lg_fatal("setup: %s", strerror(errno));
 	for (i = 0; i < g->nclients; i++)
 		g->cl[i].fd = -1;
-	if (g->nclients - g->nstall > 1)
+	if (g->nrooms > 0) {
+		/* Each receiver hears the senders of its own room but itself. */
+		if (g->ws || g->tls || g->nstall > 0)
+			lg_fatal("--rooms goes without --ws, --tls and --stall");
+		for (i = 0; i < g->nclients; i++)
+			g->expected += (uint64_t)g->nlines *
+			    (g->nsenders / g->nrooms +
+			    (i % g->nrooms < g->nsenders % g->nrooms) -
+			    (i < g->nsenders));
+	} else if (g->nclients - g->nstall > 1)
 		g->expected = (uint64_t)g->nsenders * g->nlines *
 		    (g->nclients - g->nstall - 1);
 
@@ -1220,7 +1261,8 @@ main(int argc, char *argv[])
 	    cpu1 - cpu0 : -1, rss0, rss1, lg_server_rss(g->pid),
 	    lg_server_status(g->pid, "VmHWM"), lg_self_cpu() - self0);
 	c = g->expected == g->delivered && g->dup == 0 &&
-	    g->reorder == 0 && g->self == 0 && g->garbled == 0 &&
+	    g->reorder == 0 && g->self == 0 && g->crossed == 0 &&
+	    g->garbled == 0 &&
 	    g->disconnects == 0 ? 0 : 1;
 	lg_free(g);
 	return c;

@@ -57,10 +57,7 @@ local_say(void *be, struct client *c, enum room_say kind, const char *text,
 {
 	struct room *r = be;
 
-	if (kind == ROOM_SAY_ACTION)
-		room_chatf(r, c, PROTO_ACTION, c->nick, (int)len, text);
-	else
-		room_chatf(r, c, PROTO_CHAT, c->nick, (int)len, text);
+	room_chat(r, c, kind, text, len);
 }
 
 static void

@@ -612,9 +612,13 @@ cluster_status(struct cluster *cl, unsigned cid, enum cluster_status st,
 		room_sendf(cl->room, c, PROTO_TAKEN, (int)len, detail);
 	else if (st == CLUSTER_NOUSER && len > 0 &&
 	    len <= PROTO_MAX_LINE && memchr(detail, '\n', len) == NULL &&
-	    memchr(detail, '\r', len) == NULL)
-		room_sendf(cl->room, c, PROTO_NOUSER, (int)len, detail);
-	else if (st == CLUSTER_UNKNOWN)
+	    memchr(detail, '\r', len) == NULL) {
+		/* Cleaned as the member's own line was. */
+		char clean[TEXT_CLEAN_MAX(PROTO_MAX_LINE)];
+
+		len = text_clean(detail, len, clean);
+		room_sendf(cl->room, c, PROTO_NOUSER, (int)len, clean);
+	} else if (st == CLUSTER_UNKNOWN)
 		room_sendf(cl->room, c, "%s", PROTO_LINK_UNKNOWN);
 	else if (st == CLUSTER_RECOVERING)
 		room_sendf(cl->room, c, "%s", cluster_unavailable_later);

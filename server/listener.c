@@ -3,9 +3,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -147,8 +149,8 @@ listener_readable(struct loop *l, int lfd, int mask, void *arg)
 
 /*
  * Accept a bounded batch of connections on lfd, refusing those past the
- * client cap or beyond FD_SETSIZE, and let the rest join (on a --web
- * listener: send their request). Returns how many
+ * client cap or (with select) beyond FD_SETSIZE, and let the rest join
+ * (on a --web listener: send their request). Returns how many
  * connections were taken off the queue.
  */
 static int
@@ -193,7 +195,7 @@ listener_accept(struct server *s, int lfd, bool web, bool tls)
 			refuse(fd, name, "--max-http connections waiting already");
 			continue;
 		}
-		if (fd >= FD_SETSIZE) {
+		if (fd >= loop_fd_limit(&s->loop)) {
 			s->stats.refused_full++;
 			refuse(fd, name, "fd beyond FD_SETSIZE");
 			continue;
@@ -402,31 +404,72 @@ listener_init(struct server *s)
 }
 
 /*
- * Each client needs one fd, which select() must be able to watch (below
- * FD_SETSIZE) and the process may open (below RLIMIT_NOFILE); the
- * server's own fds come off the top.
+ * With poll or epoll nothing bounds an fd but RLIMIT_NOFILE: take all
+ * the hard limit allows, and say so. Returns the soft limit now in force
+ * (RLIM_INFINITY when there is none).
+ */
+static rlim_t
+listener_raise_nofile(void)
+{
+	struct rlimit rl;
+	rlim_t was;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return RLIM_INFINITY;
+	if (rl.rlim_cur == rl.rlim_max)
+		return rl.rlim_cur;
+	was = rl.rlim_cur;
+	rl.rlim_cur = rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == -1) {
+		log_warn("RLIMIT_NOFILE stays at %ld: cannot raise it to the "
+		    "hard limit %ld: %s", (long)was, (long)rl.rlim_max,
+		    strerror(errno));
+		return was;
+	}
+	log_info("RLIMIT_NOFILE raised from %ld to the hard limit %ld",
+	    (long)was, (long)rl.rlim_max);
+	return rl.rlim_cur;
+}
+
+/*
+ * Each client needs one fd, which the process may open (below
+ * RLIMIT_NOFILE) and, with select, select() must be able to watch (below
+ * FD_SETSIZE); the server's own fds come off the top.
  */
 void
 listener_client_cap(struct server *s)
 {
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 	size_t own = SERVER_OWN_FDS + s->nlisteners, cap = s->cfg->max_clients;
-	size_t fdcap;
+	size_t fdcap = SIZE_MAX;
+	bool sel = loop_fd_limit(&s->loop) == FD_SETSIZE;
+	const char *name = s->loop.be->name;
 
 	if (s->cfg->redis != NULL)
 		own += SERVER_REDIS_FDS;
-	fdcap = FD_SETSIZE - own;
-
-	(void)getrlimit(RLIMIT_NOFILE, &rl);
-	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < FD_SETSIZE)
+	if (sel) {
+		fdcap = FD_SETSIZE - own;
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	} else
+		rl.rlim_cur = listener_raise_nofile();
+	if (rl.rlim_cur != RLIM_INFINITY && (!sel || rl.rlim_cur < FD_SETSIZE))
 		fdcap = rl.rlim_cur > own ? (size_t)rl.rlim_cur - own : 1;
 	if (cap > fdcap) {
-		log_warn("--max-clients %zu lowered to %zu by the fd limits "
-		    "(FD_SETSIZE %d, RLIMIT_NOFILE %ld)", cap, fdcap,
-		    FD_SETSIZE, (long)rl.rlim_cur);
+		if (sel)
+			log_warn("--max-clients %zu lowered to %zu by the fd "
+			    "limits (FD_SETSIZE %d, RLIMIT_NOFILE %ld)", cap,
+			    fdcap, FD_SETSIZE, (long)rl.rlim_cur);
+		else
+			log_warn("--max-clients %zu lowered to %zu by the fd "
+			    "limit (RLIMIT_NOFILE %ld)", cap, fdcap,
+			    (long)rl.rlim_cur);
 		cap = fdcap;
 	}
-	log_info("at most %zu clients (FD_SETSIZE %d, RLIMIT_NOFILE %ld)",
-	    cap, FD_SETSIZE, (long)rl.rlim_cur);
+	if (sel)
+		log_info("at most %zu clients (FD_SETSIZE %d, RLIMIT_NOFILE "
+		    "%ld)", cap, FD_SETSIZE, (long)rl.rlim_cur);
+	else
+		log_info("at most %zu clients (%s, RLIMIT_NOFILE %ld)", cap,
+		    name, (long)rl.rlim_cur);
 	s->max_clients = cap;
 }

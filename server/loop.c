@@ -1,4 +1,5 @@
-/* loop: a select() event loop with fd callbacks, timers and a hook. */
+/* loop: fd callbacks, timers and the hook; the multiplexer is a backend
+ * (loop_select.c, loop_poll.c, loop_epoll.c) chosen at loop_init(). */
 #include "loop.h"
 #include "ltime.h"
 
@@ -8,42 +9,128 @@
 #include <stdlib.h>
 #include <string.h>
 
-void
-loop_init(struct loop *l)
+#define LOOP_FDS_MIN	64	/* fd entries allocated at first */
+
+/* The backends by kind, in enum loop_kind's order. */
+static const struct loop_backend *const loop_backends[] = {
+	&loop_backend_select,
+	&loop_backend_poll,
+	&loop_backend_epoll,
+};
+
+int
+loop_kind_parse(const char *name, enum loop_kind *kind)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof loop_backends / sizeof loop_backends[0]; i++)
+		if (strcmp(name, loop_backends[i]->name) == 0) {
+			*kind = (enum loop_kind)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *
+loop_kind_name(enum loop_kind kind)
+{
+	return loop_backends[kind]->name;
+}
+
+/*
+ * Make l->fds and l->fired hold at least n entries (n <= the backend's
+ * fd limit), the new ones unwatched. Returns 0, or -1 with errno ENOMEM.
+ * Moves both arrays: no pointer into them survives a call.
+ */
+static int
+loop_grow(struct loop *l, size_t n)
+{
+	size_t cap = l->fds_cap * 2, limit = (size_t)l->be->fd_limit;
+	struct loop_fd *f;
+	struct loop_fired *r;
+
+	if (n <= l->fds_cap)
+		return 0;
+	if (cap < n)
+		cap = n;
+	if (cap < LOOP_FDS_MIN)
+		cap = LOOP_FDS_MIN;
+	if (cap > limit)
+		cap = limit;
+	if (cap > SIZE_MAX / sizeof *f) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if ((f = realloc(l->fds, cap * sizeof *f)) == NULL)
+		return -1;
+	memset(f + l->fds_cap, 0, (cap - l->fds_cap) * sizeof *f);
+	l->fds = f;
+	if ((r = realloc(l->fired, cap * sizeof *r)) == NULL)
+		return -1;	/* fds grown, not fds_cap: still consistent */
+	l->fired = r;
+	l->fds_cap = cap;
+	return 0;
+}
+
+int
+loop_init(struct loop *l, enum loop_kind kind)
 {
 	memset(l, 0, sizeof *l);
-	FD_ZERO(&l->rset);
-	FD_ZERO(&l->wset);
 	l->maxfd = -1;
+	l->be = loop_backends[kind];
+	if (loop_grow(l, LOOP_FDS_MIN) == -1 || l->be->init(l) == -1) {
+		int saved = errno;
+
+		free(l->fds);
+		free(l->fired);
+		memset(l, 0, sizeof *l);
+		l->maxfd = -1;
+		errno = saved;
+		return -1;
+	}
+	return 0;
 }
 
 void
 loop_free(struct loop *l)
 {
+	if (l->be != NULL)
+		l->be->free(l);
+	free(l->fds);
+	free(l->fired);
 	free(l->timers);
-	loop_init(l);
+	memset(l, 0, sizeof *l);
+	l->maxfd = -1;
+}
+
+int
+loop_fd_limit(const struct loop *l)
+{
+	return l->be->fd_limit;
 }
 
 int
 loop_add(struct loop *l, int fd, int mask, loop_fd_fn fn, void *arg)
 {
 	struct loop_fd *f;
+	int old;
 
-	/* FD_SET past FD_SETSIZE writes outside the set: refuse it here. */
-	if (fd < 0 || fd >= FD_SETSIZE) {
+	/* select() cannot watch an fd past FD_SETSIZE: refuse it here. */
+	if (fd < 0 || fd >= l->be->fd_limit) {
 		errno = ERANGE;
 		return -1;
 	}
+	if (loop_grow(l, (size_t)fd + 1) == -1)
+		return -1;
 	f = &l->fds[fd];
+	old = f->mask;
+	if ((mask & ~old) != 0 && l->be->add(l, fd, old, old | mask) == -1)
+		return -1;
 	f->arg = arg;
-	if (mask & LOOP_READ) {
+	if (mask & LOOP_READ)
 		f->rfn = fn;
-		FD_SET(fd, &l->rset);
-	}
-	if (mask & LOOP_WRITE) {
+	if (mask & LOOP_WRITE)
 		f->wfn = fn;
-		FD_SET(fd, &l->wset);
-	}
 	f->mask |= mask;
 	if (fd > l->maxfd)
 		l->maxfd = fd;
@@ -54,15 +141,16 @@ void
 loop_del(struct loop *l, int fd, int mask)
 {
 	struct loop_fd *f;
+	int old;
 
-	if (fd < 0 || fd >= FD_SETSIZE || l->fds[fd].mask == 0)
+	if (fd < 0 || (size_t)fd >= l->fds_cap || l->fds[fd].mask == 0)
 		return;
 	f = &l->fds[fd];
-	if (mask & LOOP_READ)
-		FD_CLR(fd, &l->rset);
-	if (mask & LOOP_WRITE)
-		FD_CLR(fd, &l->wset);
+	old = f->mask;
+	if ((old & mask) == 0)
+		return;
 	f->mask &= ~mask;
+	l->be->del(l, fd, old, f->mask);
 	if (f->mask == 0 && fd == l->maxfd) {
 		while (l->maxfd >= 0 && l->fds[l->maxfd].mask == 0)
 			l->maxfd--;
@@ -72,7 +160,8 @@ loop_del(struct loop *l, int fd, int mask)
 bool
 loop_has(const struct loop *l, int fd, int mask)
 {
-	return fd >= 0 && fd < FD_SETSIZE && (l->fds[fd].mask & mask) != 0;
+	return fd >= 0 && (size_t)fd < l->fds_cap &&
+	    (l->fds[fd].mask & mask) != 0;
 }
 
 /* Free slots among the first l->ntimers, plus the ones never used. */
@@ -213,10 +302,8 @@ loop_timers_next(const struct loop *l)
 int
 loop_once(struct loop *l, int max_ms)
 {
-	struct timeval tv, *tvp = NULL;
-	fd_set rs, ws;
 	int64_t wait;
-	int fd, n, maxfd;
+	int fd, i, n, mask;
 
 	loop_timers_run(l);
 	if (l->before_sleep != NULL)
@@ -225,30 +312,23 @@ loop_once(struct loop *l, int max_ms)
 	wait = loop_timers_next(l);
 	if (max_ms >= 0 && (wait < 0 || wait > max_ms))
 		wait = max_ms;
-	if (wait >= 0) {
-		tv.tv_sec = (time_t)(wait / 1000);
-		tv.tv_usec = (suseconds_t)(wait % 1000) * 1000;
-		tvp = &tv;
-	}
-	/* select() overwrites its sets: hand it copies of the masters. */
-	memcpy(&rs, &l->rset, sizeof rs);
-	memcpy(&ws, &l->wset, sizeof ws);
-	maxfd = l->maxfd;
-	n = select(maxfd + 1, &rs, &ws, NULL, tvp);
+	if (wait > INT_MAX)
+		wait = INT_MAX;
+	n = l->be->wait(l, (int)wait);
 	if (n == -1)
 		return errno == EINTR ? 0 : -1;
-	for (fd = 0; fd <= maxfd && n > 0; fd++) {
-		struct loop_fd *f = &l->fds[fd];
-		bool r = FD_ISSET(fd, &rs), w = FD_ISSET(fd, &ws);
-
-		if (!r && !w)
-			continue;
-		n--;
-		/* A callback may drop fd or others: check the mask each time. */
-		if (r && (f->mask & LOOP_READ))
-			f->rfn(l, fd, LOOP_READ, f->arg);
-		if (w && (f->mask & LOOP_WRITE))
-			f->wfn(l, fd, LOOP_WRITE, f->arg);
+	/*
+	 * A callback may drop fd or others, or add fds (which may move
+	 * l->fds and l->fired): index both afresh and check the mask each
+	 * time. An fd added in the pass waits for the next one.
+	 */
+	for (i = 0; i < n; i++) {
+		fd = l->fired[i].fd;
+		mask = l->fired[i].mask;
+		if ((mask & LOOP_READ) && (l->fds[fd].mask & LOOP_READ))
+			l->fds[fd].rfn(l, fd, LOOP_READ, l->fds[fd].arg);
+		if ((mask & LOOP_WRITE) && (l->fds[fd].mask & LOOP_WRITE))
+			l->fds[fd].wfn(l, fd, LOOP_WRITE, l->fds[fd].arg);
 	}
 	return 0;
 }

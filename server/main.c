@@ -13,6 +13,7 @@
 #include "flood.h"
 #include "hostport.h"
 #include "log.h"
+#include "loop.h"
 #include "motd.h"
 #include "net.h"
 #include "proto.h"
@@ -40,6 +41,7 @@ static const char usage_text[] =
 "              [--accounts PATH] [--op NICK]...\n"
 "              [--tls ADDR:PORT]... [--web-tls ADDR:PORT]...\n"
 "              [--tls-cert FILE --tls-key FILE]\n"
+"              [--loop select|poll|epoll]\n"
 "              [-v | -q] [--help] [--version]\n";
 
 static const char help_text[] =
@@ -51,7 +53,7 @@ static const char help_text[] =
 "                        0 picks a free port per listener)\n"
 "  -u, --unix PATH       also listen on a Unix-domain socket at PATH\n"
 "      --max-clients N   most members at once (default 1000, capped by\n"
-"                        FD_SETSIZE and RLIMIT_NOFILE)\n"
+"                        RLIMIT_NOFILE and, with select, FD_SETSIZE)\n"
 "      --max-line BYTES  longest line a client may send (default 1024)\n"
 "      --sendq BYTES     most output queued for one client before it is\n"
 "                        disconnected as too slow (default 1048576)\n"
@@ -94,7 +96,14 @@ static const char help_text[] =
 "                        PATH (created if absent); with --redis they live\n"
 "                        in Redis instead\n"
 "      --op NICK         the registered NICK, logged in, is an operator\n"
-"                        (/kick, /ban, /mute ...); repeatable\n"
+"                        (/kick, /ban, /mute ...); repeatable\n";
+
+/* More of --help: one string would pass what C11 compilers must take. */
+static const char help_text2[] =
+"      --loop select|poll|epoll  how to wait for sockets (default select:\n"
+"                        at most FD_SETSIZE fds; poll and epoll take as\n"
+"                        many as RLIMIT_NOFILE, raised to its hard limit;\n"
+"                        epoll for thousands of members)\n"
 "  -v, --verbose         log debug detail too\n"
 "  -q, --quiet           log only warnings and errors\n"
 "  -h, --help            show this help and exit\n"
@@ -382,6 +391,7 @@ main(int argc, char **argv)
 	cfg.history = MAIN_HISTORY;
 	cfg.max_http = MAIN_MAX_HTTP;
 	cfg.max_rooms = MAIN_MAX_ROOMS;
+	cfg.loop = LOOP_SELECT;
 
 	for (i = 1; i < argc; i++) {
 		a = argv[i];
@@ -389,7 +399,8 @@ main(int argc, char **argv)
 		if (strcmp(a, "--") == 0 || a[0] != '-' || a[1] == '\0')
 			usage_error("unexpected argument: %s", a);
 		if (flag_is(a, eq, 'h', "help")) {
-			printf("%s\n%s%s", usage_text, help_text, help_tail);
+			printf("%s\n%s%s%s", usage_text, help_text, help_text2,
+			    help_tail);
 			return 0;
 		} else if (flag_is(a, eq, 'V', "version")) {
 			printf("lobbyd %s\n", LOBBY_VERSION);
@@ -512,6 +523,11 @@ main(int argc, char **argv)
 			motd_path = opt_value(argc, argv, &i, eq);
 			if (motd_path[0] == '\0')
 				usage_error("--motd needs a file%s", "");
+		} else if (opt_is(a, eq, '\0', "loop")) {
+			v = opt_value(argc, argv, &i, eq);
+			if (loop_kind_parse(v, &cfg.loop) == -1)
+				usage_error("--loop %s: must be select, poll or "
+				    "epoll", v);
 		} else
 			usage_error("unknown option: %s", a);
 	}

@@ -95,7 +95,7 @@ redisloop_attach(redisAsyncContext *ac, struct loop *l)
 		errno = EEXIST;
 		return -1;
 	}
-	if (ac->c.fd < 0 || ac->c.fd >= FD_SETSIZE) {
+	if (ac->c.fd < 0 || ac->c.fd >= loop_fd_limit(l)) {
 		errno = ERANGE;
 		return -1;
 	}

@@ -202,6 +202,45 @@ room_broadcastf(struct room *r, struct client *except, const char *fmt,
 }
 
 void
+room_chat(struct room *r, struct client *c, enum room_say kind,
+    const char *text, size_t len)
+{
+	size_t nl = strlen(c->nick), n = len + nl + 4, at;
+	char *p;
+
+	/*
+	 * PROTO_CHAT or PROTO_ACTION, put together by hand: the one line
+	 * formatted per chat line, where printf would cost more than the
+	 * rest of its way to the log.
+	 */
+	if (n + 1 > r->linecap) {
+		if ((p = realloc(r->line, n + 1)) == NULL) {
+			room_log(r, "out of memory: a line was not relayed");
+			return;
+		}
+		r->line = p;
+		r->linecap = n + 1;
+	}
+	p = r->line;
+	if (kind == ROOM_SAY_ACTION) {
+		p[0] = '*';
+		p[1] = ' ';
+		memcpy(p + 2, c->nick, nl);
+		p[2 + nl] = ' ';
+		at = 3 + nl;
+	} else {
+		p[0] = '<';
+		memcpy(p + 1, c->nick, nl);
+		p[1 + nl] = '>';
+		p[2 + nl] = ' ';
+		at = 3 + nl;
+	}
+	memcpy(p + at, text, len);
+	p[at + len] = '\n';
+	room_append(r, c, RLOG_CHAT, p, n);
+}
+
+void
 room_chatf(struct room *r, struct client *c, const char *fmt, ...)
 {
 	const char *p;

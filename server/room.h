@@ -286,6 +286,13 @@ void	room_broadcast(struct room *r, struct client *except,
 void	room_broadcastf(struct room *r, struct client *except,
 	    const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/*
+ * room_post() of c's chat line "<NICK> TEXT" or, for ROOM_SAY_ACTION,
+ * "* NICK TEXT" (PROTO_CHAT, PROTO_ACTION), without printf.
+ */
+void	room_chat(struct room *r, struct client *c, enum room_say kind,
+	    const char *text, size_t len);
+
 /* room_post() of a chat or /me line from c, with printf formatting. */
 void	room_chatf(struct room *r, struct client *c, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -65,7 +65,7 @@ struct listener {
 struct server {
 	/* server.c: the parts, made and freed by server.c */
 	const struct server_config *cfg; /* options, read-only */
-	struct loop	 loop;		/* the one select() loop (loop.h) */
+	struct loop	 loop;		/* the one event loop (loop.h) */
 	struct rooms	 rooms;		/* the rooms, their members and their
 					   output: written through room.h
 					   (server.c sets their hooks); a
@@ -143,8 +143,10 @@ int	listener_open_all(struct server *s);
 
 /*
  * Set s->max_clients to how many clients the fds allow, logged: the
- * option, lowered so that every client fd fits below FD_SETSIZE and
- * RLIMIT_NOFILE. Call once the listeners are open.
+ * option, lowered so that every client fd fits below RLIMIT_NOFILE and,
+ * with select, below FD_SETSIZE. With poll or epoll, the soft
+ * RLIMIT_NOFILE is first raised to the hard one (logged). Call once the
+ * listeners are open.
  */
 void	listener_client_cap(struct server *s);
 
@@ -152,7 +154,7 @@ void	listener_client_cap(struct server *s);
 void	listener_resume(struct server *s);
 
 /*
- * Accept on the listeners select() found readable in this pass. Called
+ * Accept on the listeners the loop found readable in this pass. Called
  * after the pass, once the members who left in it are closed: their
  * seats and fds are free for newcomers, who are refused only when the
  * room is really full. Returns whether anyone was accepted or refused.

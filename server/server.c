@@ -468,7 +468,14 @@ server_run(const struct server_config *cfg)
 		free(s);
 		return 1;
 	}
-	loop_init(&s->loop);
+	if (loop_init(&s->loop, cfg->loop) == -1) {
+		fprintf(stderr, "lobbyd: --loop %s: %s\n",
+		    loop_kind_name(cfg->loop), strerror(errno));
+		listener_close_all(s);
+		conn_free_all(s);
+		free(s);
+		return 1;
+	}
 	stats_init(&s->stats, ltime_mono_ms());
 	s->loop.before_sleep = server_before_sleep;
 	s->loop.hook_arg = s;
@@ -483,6 +490,7 @@ server_run(const struct server_config *cfg)
 		fprintf(stderr, "lobbyd: out of memory\n");
 		listener_close_all(s);
 		conn_free_all(s);
+		loop_free(&s->loop);
 		free(s);
 		return 1;
 	}
@@ -551,7 +559,8 @@ server_run(const struct server_config *cfg)
 				break;
 		}
 		if (loop_once(&s->loop, (int)wait) == -1) {
-			log_error("select: %s", strerror(errno));
+			log_error("%s: %s", loop_kind_name(cfg->loop),
+			    strerror(errno));
 			rc = 1;
 			break;
 		}

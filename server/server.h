@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "flood.h"
+#include "loop.h"
 #include "motd.h"
 
 #define SERVER_MAX_LISTENERS	16	/* -b given more often is an error */
@@ -52,6 +53,7 @@ struct server_config {
 	const char	*accounts;	/* --accounts PATH (SQLite), or NULL */
 	const char	*ops[SERVER_MAX_OPS]; /* --op nicks */
 	size_t		 nops;		/* how many */
+	enum loop_kind	 loop;		/* --loop: the multiplexer */
 };
 
 /*

@@ -441,6 +441,9 @@ test_hygiene(void **state)
 	    sizeof dirty - 1, 0);
 	fx_expect(&w->fx, b, want);
 	fx_silent(&w->fx, a);
+	/* The nick a "no such user" answer echoes, from Redis: cleaned. */
+	cluster_status(&w->cl, a->id, CLUSTER_NOUSER, "bob\x1b\x07\xef\xbf");
+	fx_expect(&w->fx, a, "!!! no such user: bob\xef\xbf\xbd\n");
 	/* Blank once cleaned, a line break, over --max-line, a bad nick:
 	 * dropped, each with one log line, nobody sees anything. */
 	size_t before = w->fx.nlog;

@@ -1,11 +1,19 @@
-/* test_loop: unit tests for the select() loop: fds, maxfd, timers, hook. */
+/*
+ * test_loop: unit tests for the event loop: fds, maxfd, timers, hook; on
+ * the backend named by the first argument (select, poll or epoll; meson
+ * runs one test per backend).
+ */
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/select.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -15,6 +23,11 @@
 #include "ltime.h"
 
 #define NPAIRS	4	/* socket pairs one test may open */
+#define NDUPS	8	/* fds one test may place at chosen numbers */
+#define LT_FDS	(FD_SETSIZE + 256) /* fds whose callbacks are counted */
+
+/* The backend under test, from the command line. */
+static enum loop_kind lt_kind = LOOP_SELECT;
 #define LT_TIMERS 40	/* timers one test may add, beside tm[LT_TIMERS] */
 
 struct lt;
@@ -36,8 +49,9 @@ struct lt_timer {
 struct lt {
 	struct loop	 l;		/* the loop under test */
 	int		 sv[NPAIRS][2];	/* socket pairs; -1 when not open */
-	int		 reads[FD_SETSIZE];  /* read callbacks run, per fd */
-	int		 writes[FD_SETSIZE]; /* write callbacks run, per fd */
+	int		 dups[NDUPS];	/* fds placed by lt_place(); -1: none */
+	int		 reads[LT_FDS];	/* read callbacks run, per fd */
+	int		 writes[LT_FDS]; /* write callbacks run, per fd */
 	int		 del_on;	/* fd whose callback removes del_fd */
 	int		 del_fd;	/* fd to remove, or -1 */
 	int		 del_mask;	/* with this mask */
@@ -56,9 +70,14 @@ setup(void **state)
 
 	if (t == NULL)
 		return -1;
-	loop_init(&t->l);
+	if (loop_init(&t->l, lt_kind) == -1) {
+		free(t);
+		return -1;
+	}
 	for (i = 0; i < NPAIRS; i++)
 		t->sv[i][0] = t->sv[i][1] = -1;
+	for (i = 0; i < NDUPS; i++)
+		t->dups[i] = -1;
 	for (i = 0; i <= LT_TIMERS; i++) {
 		t->tm[i].t = t;
 		t->tm[i].id = t->tm[i].del_id = -1;
@@ -82,6 +101,9 @@ teardown(void **state)
 		if (t->sv[i][1] != -1)
 			close(t->sv[i][1]);
 	}
+	for (i = 0; i < NDUPS; i++)
+		if (t->dups[i] != -1)
+			close(t->dups[i]);
 	loop_free(&t->l);
 	free(t);
 	return 0;
@@ -101,6 +123,25 @@ lt_ready(struct lt *t, int i)
 }
 
 /*
+ * Make fd number want a copy of from (which the test owns), closed at
+ * teardown; want must be free. epoll watches only open fds: the tests
+ * that pick fd numbers place real ones there.
+ */
+static int
+lt_place(struct lt *t, int from, int want)
+{
+	int i;
+
+	for (i = 0; i < NDUPS && t->dups[i] != -1; i++)
+		;
+	assert_true(i < NDUPS);
+	assert_int_equal(fcntl(want, F_GETFD), -1);	/* free */
+	assert_int_equal(dup2(from, want), want);
+	t->dups[i] = want;
+	return want;
+}
+
+/*
  * An fd callback: counts, then, when it serves del_on, removes del_fd,
  * and adds add_fd, as the test asked.
  */
@@ -109,6 +150,7 @@ lt_fd(struct loop *l, int fd, int mask, void *arg)
 {
 	struct lt *t = arg;
 
+	assert_true(fd >= 0 && fd < LT_FDS);
 	if (mask & LOOP_READ)
 		t->reads[fd]++;
 	if (mask & LOOP_WRITE)
@@ -175,62 +217,146 @@ test_maxfd(void **state)
 {
 	struct lt *t = *state;
 	struct loop *l = &t->l;
+	int any = lt_ready(t, 0);
 
+	lt_place(t, any, 100);
+	lt_place(t, any, 200);
+	lt_place(t, any, 300);
+	lt_place(t, any, 50);
 	assert_int_equal(l->maxfd, -1);
-	assert_int_equal(loop_add(l, 10, LOOP_READ, lt_fd, t), 0);
-	assert_int_equal(loop_add(l, 30, LOOP_READ | LOOP_WRITE, lt_fd, t),
+	assert_int_equal(loop_add(l, 100, LOOP_READ, lt_fd, t), 0);
+	assert_int_equal(loop_add(l, 300, LOOP_READ | LOOP_WRITE, lt_fd, t),
 	    0);
-	assert_int_equal(loop_add(l, 20, LOOP_WRITE, lt_fd, t), 0);
-	assert_int_equal(l->maxfd, 30);
+	assert_int_equal(loop_add(l, 200, LOOP_WRITE, lt_fd, t), 0);
+	assert_int_equal(l->maxfd, 300);
 
-	/* Half of 30's interest goes: still watched, still the highest. */
-	loop_del(l, 30, LOOP_WRITE);
-	assert_int_equal(l->maxfd, 30);
-	assert_true(loop_has(l, 30, LOOP_READ));
-	assert_false(loop_has(l, 30, LOOP_WRITE));
-	assert_false(FD_ISSET(30, &l->wset));
-	assert_true(FD_ISSET(30, &l->rset));
+	/* Half of 300's interest goes: still watched, still the highest. */
+	loop_del(l, 300, LOOP_WRITE);
+	assert_int_equal(l->maxfd, 300);
+	assert_true(loop_has(l, 300, LOOP_READ));
+	assert_false(loop_has(l, 300, LOOP_WRITE));
 
 	/* Below the highest: it stays. */
-	loop_del(l, 10, LOOP_READ);
-	assert_int_equal(l->maxfd, 30);
-	assert_false(loop_has(l, 10, LOOP_READ));
+	loop_del(l, 100, LOOP_READ);
+	assert_int_equal(l->maxfd, 300);
+	assert_false(loop_has(l, 100, LOOP_READ));
 
 	/* The highest goes: the next one watched below it, past holes. */
-	loop_del(l, 30, LOOP_READ);
-	assert_int_equal(l->maxfd, 20);
-	loop_del(l, 20, LOOP_WRITE);
+	loop_del(l, 300, LOOP_READ);
+	assert_int_equal(l->maxfd, 200);
+	loop_del(l, 200, LOOP_WRITE);
 	assert_int_equal(l->maxfd, -1);
 
 	/* Removing what is not there changes nothing. */
-	loop_del(l, 20, LOOP_READ | LOOP_WRITE);
+	loop_del(l, 200, LOOP_READ | LOOP_WRITE);
 	loop_del(l, -1, LOOP_READ);
 	loop_del(l, FD_SETSIZE, LOOP_READ);
+	loop_del(l, 1 << 30, LOOP_READ);
 	assert_int_equal(l->maxfd, -1);
 
 	/* Added again once it came down: it goes back up. */
-	assert_int_equal(loop_add(l, 5, LOOP_READ, lt_fd, t), 0);
-	assert_int_equal(l->maxfd, 5);
+	assert_int_equal(loop_add(l, 50, LOOP_READ, lt_fd, t), 0);
+	assert_int_equal(l->maxfd, 50);
+	/* Nothing left watched but 50, readable (a copy of a ready end). */
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[50], 1);
+	assert_int_equal(t->reads[100] + t->reads[200] + t->reads[300], 0);
+	assert_int_equal(t->writes[200] + t->writes[300], 0);
 }
 
-/* fds select() cannot watch are refused with ERANGE, nothing changed. */
+/*
+ * Raise this process's soft fd limit to at least want, if the hard one
+ * allows. Returns whether it is that high now.
+ */
+static bool
+lt_nofile(rlim_t want)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return false;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < want) {
+		if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want)
+			return false;
+		rl.rlim_cur = want;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * select() refuses fds at or past FD_SETSIZE with ERANGE, nothing
+ * changed; poll and epoll take them, and serve them, and refuse only
+ * negative ones.
+ */
 static void
 test_add_out_of_range(void **state)
 {
 	struct lt *t = *state;
 	struct loop *l = &t->l;
+	int any = lt_ready(t, 0), high = FD_SETSIZE + 100;
 
-	errno = 0;
-	assert_int_equal(loop_add(l, FD_SETSIZE, LOOP_READ, lt_fd, t), -1);
-	assert_int_equal(errno, ERANGE);
 	errno = 0;
 	assert_int_equal(loop_add(l, -1, LOOP_WRITE, lt_fd, t), -1);
 	assert_int_equal(errno, ERANGE);
-	assert_int_equal(l->maxfd, -1);
-	assert_false(loop_has(l, FD_SETSIZE, LOOP_READ));
 	assert_false(loop_has(l, -1, LOOP_WRITE));
-	assert_int_equal(loop_add(l, FD_SETSIZE - 1, LOOP_READ, lt_fd, t), 0);
-	assert_int_equal(l->maxfd, FD_SETSIZE - 1);
+	assert_int_equal(l->maxfd, -1);
+	if (lt_kind == LOOP_SELECT) {
+		assert_int_equal(loop_fd_limit(l), FD_SETSIZE);
+		errno = 0;
+		assert_int_equal(loop_add(l, FD_SETSIZE, LOOP_READ, lt_fd, t),
+		    -1);
+		assert_int_equal(errno, ERANGE);
+		assert_int_equal(l->maxfd, -1);
+		assert_false(loop_has(l, FD_SETSIZE, LOOP_READ));
+		lt_place(t, any, FD_SETSIZE - 1);
+		assert_int_equal(loop_add(l, FD_SETSIZE - 1, LOOP_READ, lt_fd,
+		    t), 0);
+		assert_int_equal(l->maxfd, FD_SETSIZE - 1);
+		return;
+	}
+	assert_true(loop_fd_limit(l) > FD_SETSIZE);
+	if (!lt_nofile((rlim_t)high + 16)) {
+		/* Say so: the rest of this case needs fds past FD_SETSIZE. */
+		print_message("skipped: RLIMIT_NOFILE's hard limit is below "
+		    "%d\n", high + 16);
+		skip();
+	}
+	lt_place(t, any, high);
+	assert_int_equal(loop_add(l, high, LOOP_READ, lt_fd, t), 0);
+	assert_true(loop_has(l, high, LOOP_READ));
+	assert_int_equal(l->maxfd, high);
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[high], 1);
+	loop_del(l, high, LOOP_READ);
+	assert_int_equal(l->maxfd, -1);
+}
+
+/*
+ * An fd closed before loop_del() (the kernel forgets it at once under
+ * epoll) and its number reused by a new socket: adding the new one
+ * works, and it is served.
+ */
+static void
+test_closed_then_reused(void **state)
+{
+	struct lt *t = *state;
+	struct loop *l = &t->l;
+	int fd = lt_ready(t, 0), again;
+
+	assert_int_equal(loop_add(l, fd, LOOP_READ, lt_fd, t), 0);
+	close(fd);
+	t->sv[0][0] = -1;
+	again = lt_ready(t, 1);
+	assert_int_equal(dup2(again, fd), fd);
+	t->sv[0][0] = fd;
+	assert_int_equal(loop_add(l, fd, LOOP_READ | LOOP_WRITE, lt_fd, t), 0);
+	assert_int_equal(loop_once(l, 1000), 0);
+	assert_int_equal(t->reads[fd], 1);
+	assert_int_equal(t->writes[fd], 1);
+	loop_del(l, fd, LOOP_READ | LOOP_WRITE);
+	assert_int_equal(l->maxfd, -1);
 }
 
 /* A ready fd's callbacks run once per pass, the hook once before. */
@@ -540,11 +666,13 @@ test_idle_pass_bounded(void **state)
 }
 
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_maxfd, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_add_out_of_range, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_closed_then_reused, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ready_fd_served, setup,
 		    teardown),
@@ -570,5 +698,10 @@ main(void)
 		    teardown),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	if (argc > 1 && loop_kind_parse(argv[1], &lt_kind) == -1) {
+		fprintf(stderr, "test_loop: no backend %s\n", argv[1]);
+		return 2;
+	}
+	return cmocka_run_group_tests_name(loop_kind_name(lt_kind), tests,
+	    NULL, NULL);
 }

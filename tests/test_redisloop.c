@@ -89,7 +89,7 @@ fx_setup(void **state)
 	if (mkdtemp(f->dir) == NULL)
 		return -1;
 	snprintf(f->path, sizeof f->path, "%s/fake.sock", f->dir);
-	loop_init(&f->loop);
+	assert_int_equal(loop_init(&f->loop, LOOP_SELECT), 0);
 	if ((f->lfd = net_listen_unix(f->path, &id)) == -1)
 		return -1;
 	f->sfd = -1;

@@ -336,6 +336,41 @@ test_ws_append_mid_frame(void **state)
 	fix_free(f);
 }
 
+/*
+ * A member that moves to another room's log mid-frame (/join) goes on
+ * where it stopped: the rest of the frame, what the old room still
+ * owed it, then the new room's lines, however the writes are cut.
+ */
+static void
+test_ws_move_mid_frame(void **state)
+{
+	static const size_t cuts[] = { 1, 2, 5, 9, 20 };
+	struct rlog to, old;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+		struct fix *f = fix_new(&transport_ws);
+
+		say(f, "alice: first line\n");
+		say(f, "alice: second\n");
+		(void)fix_flush(f, cuts[i]);
+		assert_int_equal(rlog_init(&to, 10), 0);
+		assert_int_equal(rlog_move(&f->log, &f->c->rd, &to), 0);
+		/* The fixture's log is the new room's from now on. */
+		old = f->log;
+		f->log = to;
+		rlog_detach(&old, &f->from->rd);
+		rlog_free(&old);
+		rlog_attach(&f->log, &f->from->rd);
+		say(f, "bob: in the new room\n");
+		fix_drain(f, 7);
+		expect_frames(f, "alice: first line\nalice: second\n"
+		    "bob: in the new room\n", 0);
+		fix_free(f);
+	}
+}
+
 /* The close frame goes after the last line, however the writes are cut. */
 static void
 test_ws_close_after_last_line(void **state)
@@ -406,6 +441,7 @@ main(void)
 		cmocka_unit_test(test_ws_header_beside_payload),
 		cmocka_unit_test(test_ws_partial_writes),
 		cmocka_unit_test(test_ws_append_mid_frame),
+		cmocka_unit_test(test_ws_move_mid_frame),
 		cmocka_unit_test(test_ws_close_after_last_line),
 		cmocka_unit_test(test_ws_no_payload_copy),
 	};

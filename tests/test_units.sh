@@ -46,7 +46,8 @@ cat "$tmp/out"
 # The hardening this unit promises, so that it is not lost in an edit.
 for d in DynamicUser=yes NoNewPrivileges=yes ProtectSystem=strict \
     ProtectHome=yes PrivateTmp=yes CapabilityBoundingSet= \
-    RestrictAddressFamilies= SystemCallFilter=@system-service; do
+    RestrictAddressFamilies= SystemCallFilter=@system-service \
+    StateDirectory=lobby; do
 	if ! grep -q "^$d" "$service"; then
 		echo "FAIL: $service lacks $d"
 		fail=1

@@ -29,8 +29,18 @@ fi
 mkdir -p "$out"
 # chat.test.js: joining, chatting, a restart; page.test.js: what users
 # of web chat clients expect (overlong lines, reconnects, /quit, mentions,
-# Tab, links, /msg, contrast).
-for t in chat page; do
+# Tab, links, /msg, contrast); wss.test.js: the page over https and wss
+# (--web-tls), left out of a lobbyd built without TLS or without openssl.
+tests="chat page"
+if "$lobbyd" --web-tls 127.0.0.1:0 --tls-cert /dev/null --tls-key /dev/null \
+    2>&1 | grep -q "built without TLS"; then
+	echo "skipped: wss: lobbyd built without TLS"
+elif ! command -v openssl >/dev/null 2>&1; then
+	echo "skipped: wss: no openssl command to make the test keys"
+else
+	tests="$tests wss"
+fi
+for t in $tests; do
 	LOBBYD=$lobbyd OUTDIR=$out CHROMIUM=$chromium node "$here/$t.test.js" ||
 		exit 1
 done

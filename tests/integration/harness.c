@@ -68,6 +68,14 @@ h_lobbyd_path(void)
 	return p != NULL ? p : "lobbyd";
 }
 
+const char *
+h_loop(void)
+{
+	const char *p = getenv("LOBBY_LOOP");
+
+	return p != NULL && *p != '\0' ? p : NULL;
+}
+
 /* The lobby client to run: $LOBBY, else "lobby" from the PATH. */
 const char *
 h_lobby_path(void)
@@ -183,6 +191,7 @@ h_startv(struct h_server *s, const char *const *args)
 	const char *argv[H_MAX_ARGS];
 	long long end;
 	int n = 0, fd, want;
+	bool loop = true;
 
 	memset(s, 0, sizeof *s);
 	s->pid = -1;
@@ -192,8 +201,16 @@ h_startv(struct h_server *s, const char *const *args)
 	argv[n++] = h_lobbyd_path();
 	argv[n++] = "-p";
 	argv[n++] = "0";
-	for (; *args != NULL && n < H_MAX_ARGS - 1; args++)
+	for (; *args != NULL && n < H_MAX_ARGS - 3; args++) {
+		if (strncmp(*args, "--loop", 6) == 0)
+			loop = false;
 		argv[n++] = *args;
+	}
+	/* The backend the run asks for, unless the test chose one. */
+	if (loop && h_loop() != NULL) {
+		argv[n++] = "--loop";
+		argv[n++] = h_loop();
+	}
 	argv[n] = NULL;
 	want = h_listeners_wanted(argv + 3);
 	fflush(NULL);

@@ -38,6 +38,13 @@ struct h_conn {
 
 /* The lobbyd to run: $LOBBYD, set by the meson test definitions. */
 const char	*h_lobbyd_path(void);
+/*
+ * The multiplexer every lobbyd runs on: $LOBBY_LOOP (select, poll or
+ * epoll), or NULL for lobbyd's default. h_start() appends "--loop" and it
+ * to the arguments unless the test gave --loop itself; a test that runs
+ * lobbyd by hand should do the same.
+ */
+const char	*h_loop(void);
 /* The lobby client to run: $LOBBY, set by the meson test definitions. */
 const char	*h_lobby_path(void);
 

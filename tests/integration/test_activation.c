@@ -96,8 +96,12 @@ act_spawn(struct h_server *s, const int *fds, int n, const char *nfds_text,
 	logfd = mkstemp(s->logpath);
 	assert_true(logfd >= 0);
 	argv[k++] = h_lobbyd_path();
-	while (*args != NULL && k < 47)
+	while (*args != NULL && k < 45)
 		argv[k++] = *args++;
+	if (h_loop() != NULL) {
+		argv[k++] = "--loop";
+		argv[k++] = h_loop();
+	}
 	argv[k] = NULL;
 	fflush(NULL);
 	s->pid = fork();

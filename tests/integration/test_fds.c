@@ -156,14 +156,24 @@ hold_to(struct h_server *s, long nofile)
 /*
  * Start lobbyd with fd limit nofile (0: the test's own) and n fds leaked,
  * and hold it to the limit it logged, which is returned: nofile itself,
- * or under valgrind possibly less (see hold_to()).
+ * or under valgrind possibly less (see hold_to()). Always on select, the
+ * multiplexer whose FD_SETSIZE these tests are about, and the one that
+ * keeps the soft fd limit it is given (poll and epoll raise it to the
+ * hard one: test_scale covers their EMFILE).
  */
 static long
-start(struct h_server *s, rlim_t nofile, int n, const char *const *args)
+start(struct h_server *s, rlim_t nofile, int n, const char *const *given)
 {
+	const char *args[16];
 	struct rlimit now;
 	long logged;
+	int i = 0;
 
+	args[i++] = "--loop";
+	args[i++] = "select";
+	while (*given != NULL && i < 15)
+		args[i++] = *given++;
+	args[i] = NULL;
 	assert_int_equal(getrlimit(RLIMIT_NOFILE, &now), 0);
 	leak(n);
 	if (nofile != 0)
