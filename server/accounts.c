@@ -1105,6 +1105,15 @@ static const struct acct_cmd {
 };
 
 bool
+accounts_secret_line(const char *s, size_t n)
+{
+	struct cmdline cl;
+
+	cmdline_split(s, n, &cl);
+	return cmdline_is(&cl, "register") || cmdline_is(&cl, "login");
+}
+
+bool
 accounts_command(struct accounts *acc, struct room *r, struct client *c,
     const struct cmdline *cl)
 {

@@ -169,6 +169,10 @@ bool	accounts_say_ok(struct accounts *acc, struct room *r,
 bool	accounts_refuse(struct accounts *acc, struct room *r,
 	    struct client *c);
 
+/* Whether the clean line s[0..n) is a /register or /login: it holds a
+ * password, which the caller wipes once the line is handled. */
+bool	accounts_secret_line(const char *s, size_t n);
+
 /* The /help lines an operator gets besides everyone's; NULL-ended. */
 const char *const *accounts_help(struct accounts *acc,
 		    const struct client *c);

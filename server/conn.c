@@ -202,6 +202,12 @@ conn_text(struct client *c, const char *text, size_t len)
 		return 0;
 	s->clean[n] = '\0';
 	commands_input(c->room, c, s->clean, n);
+	/* A password's copies here are wiped once the line is handled (the
+	 * job's own is the account worker's to wipe). */
+	if (accounts_secret_line(s->clean, n)) {
+		memset(s->clean, 0, n);
+		memset((char *)text, 0, len);
+	}
 	/* After /quit, or once too slow, nothing more of its input counts. */
 	return (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) ? 1 : 0;
 }

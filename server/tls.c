@@ -66,6 +66,7 @@ struct tls_member {
 	struct client	*c;		/* the member */
 	struct tls	*t;		/* the server's TLS side */
 	bool		 listed;	/* on t's pending list */
+	unsigned	 round;		/* t->round of its last read */
 	struct tls_member *pprev;	/* previous on the pending list */
 	struct tls_member *pnext;	/* next on the pending list */
 };
@@ -78,6 +79,8 @@ struct tls {
 	size_t		 nhs;		/* how many */
 	struct tls_member *pending;	/* members with bytes SSL holds */
 	int		 kick;		/* 0 ms timer while some are left */
+	unsigned	 round;		/* select() rounds, counted by
+					   tls_pending() */
 	unsigned char	 wbuf[TLS_WRITE_MAX]; /* one SSL_write() at a time */
 };
 
@@ -494,7 +497,11 @@ tls_pending(struct server *s)
 
 	if (t == NULL || t->pending == NULL)
 		return;
-	/* Each member once per pass: the fairness cap of a plain read. */
+	/*
+	 * Each member is read once per round of select(), as a plain one
+	 * is: one read since the last call (select() found its socket
+	 * readable) leaves it for the next round.
+	 */
 	list = t->pending;
 	for (m = list; m != NULL; m = next) {
 		next = m->pnext;
@@ -503,11 +510,13 @@ tls_pending(struct server *s)
 			continue;
 		}
 		/* Held by --flood: left for when it is read again. */
-		if (!loop_has(&s->loop, m->c->fd, LOOP_READ))
+		if (!loop_has(&s->loop, m->c->fd, LOOP_READ) ||
+		    m->round == t->round)
 			continue;
 		tls_unlist(m);
 		conn_readable(m->c);
 	}
+	t->round++;
 	for (m = t->pending; m != NULL && !more; m = m->pnext)
 		more = loop_has(&s->loop, m->c->fd, LOOP_READ) &&
 		    !(m->c->flags & (CLIENT_CLOSING | CLIENT_SLOW));
@@ -573,6 +582,7 @@ tls_stream_read(void *st, void *buf, size_t n)
 	ssize_t r;
 	int k;
 
+	m->round = m->t->round;
 	while (got < n) {
 		ERR_clear_error();
 		errno = 0;

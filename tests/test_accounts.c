@@ -700,6 +700,12 @@ test_addr(void **state)
 	assert_string_equal(out, "");
 	accounts_addr("unix", out);
 	assert_string_equal(out, "");
+	/* The lines whose copies conn.c wipes once handled. */
+	assert_true(accounts_secret_line("/login bob pw", 13));
+	assert_true(accounts_secret_line("/REGISTER pw", 12));
+	assert_false(accounts_secret_line("//login bob pw", 14));
+	assert_false(accounts_secret_line("/loginx a", 9));
+	assert_false(accounts_secret_line("hello", 5));
 }
 
 int

@@ -265,6 +265,18 @@ async function main() {
 	ok(/\(not delivered\)$/.test(failedText), "failed /msg reads: " + failedText);
 	ok(!(await page.evaluate(() => window.__pmStates.some((c) => /delivered/.test(c) && !/failed/.test(c)))),
 	    "the /msg to nobody was shown as delivered");
+	// A password is masked while typed, never shown, never kept for Up.
+	await page.fill("#input", "/login alice sesame-open-42");
+	ok(await page.getAttribute("#input", "type") === "password",
+	    "a /login line is not masked");
+	await page.keyboard.press("Enter");
+	await expectShown(page, /!!! accounts are off on this server$/);
+	ok(await page.inputValue("#input") === "", "the /login line stayed in the input");
+	ok(await page.getAttribute("#input", "type") !== "password", "the input stayed masked");
+	ok(!(await shown(page)).some((t) => /sesame/.test(t)), "the password was shown");
+	await page.keyboard.press("ArrowUp");
+	ok(!/sesame/.test(await page.inputValue("#input")), "Up brought the password back");
+	await page.keyboard.press("Escape");
 	await page.fill("#input", "/msg bob lunch?");
 	await page.keyboard.press("Enter");
 	await bob.expect("[pm] <alice> lunch?");

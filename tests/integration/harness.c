@@ -141,6 +141,10 @@ h_parse_listening(struct h_server *s, int want)
 		const char *a = p + strlen("listening on ");
 		size_t n = strcspn(a, "\n");
 
+		/* A line still being written (stderr is unbuffered: under
+		 * valgrind its pieces come apart) is not seen yet. */
+		if (a[n] != '\n')
+			break;
 		seen++;
 		/* HOST:PORT, [V6]:PORT or unix:PATH; a web listener's URL
 		 * (http://...) is none of them. */

@@ -121,6 +121,27 @@ log_lacks(struct h_server *s, const char *needle)
 	free(log);
 }
 
+/*
+ * Wait for s's [::1] listening line (h_start() returns at the first
+ * listener's, and under valgrind the second may come later) and set
+ * s->port6 from it. Leaves port6 0 on a machine without IPv6 loopback.
+ */
+static void
+wait_port6(struct h_server *s)
+{
+	const char *key = "listening on [::1]:";
+	char *log, *p;
+
+	if (s->port6 != 0 || h_log_has(s, "no IPv6 loopback", 0) ||
+	    !h_log_has(s, key, H_TIMEOUT_MS))
+		return;
+	log = h_log(s);
+	assert_non_null(log);
+	if ((p = strstr(log, key)) != NULL)
+		s->port6 = (unsigned)strtoul(p + strlen(key), NULL, 10);
+	free(log);
+}
+
 /* A connection from ::1, its first line read into first (64 bytes);
  * NULL when the server has no IPv6 loopback listener. */
 static struct h_conn *
@@ -407,7 +428,9 @@ test_bans(void **state)
 	char first[64];
 
 	start_db(s, "--op", "alice", NULL);
+	wait_port6(s);
 	if (s->port6 == 0) {
+		print_message("skipped: no IPv6 loopback\n");
 		h_stop(s);
 		skip();
 	}
@@ -454,6 +477,7 @@ test_bans(void **state)
 
 	/* After a restart: the bans hold. */
 	start_db(s, "--op", "alice", NULL);
+	wait_port6(s);
 	d = connect6(s, first);
 	assert_string_equal(first, "!!! you are banned: spamming links");
 	h_close(d);
@@ -513,6 +537,7 @@ test_throttle(void **state)
 	say(h, "/login bob " PASS, "!!! too many login attempts, wait a "
 	    "minute");
 	/* Another address may still try. */
+	wait_port6(s);
 	if ((v6 = connect6(s, first)) != NULL) {
 		say(v6, "/login bob not-the-password", "!!! login failed");
 		h_close(v6);
@@ -568,9 +593,18 @@ test_responsive(void **state)
 	print_message("5 logins hashed in %lld ms; meanwhile %d /who round "
 	    "trips, worst %lld ms, mean %lld ms (bound %d ms)\n", last, nwho,
 	    worst, total / nwho, SCALED(WHO_MAX_MS));
-	/* Hashing took real time, and /who was asked all along. */
+	/* /who was asked all along the hashing. */
 	assert_true(nwho >= 3);
-	assert_true(worst < SCALED(WHO_MAX_MS));
+	/*
+	 * The bound holds wherever threads run side by side. Under valgrind
+	 * (a timeout scale above 1) they take turns on one lock, so a
+	 * round trip waits for the hashing thread's turn: not asserted.
+	 */
+	if (h_timeout_ms() > 5000)
+		print_message("timing not checked under a timeout scale "
+		    "(valgrind runs one thread at a time)\n");
+	else
+		assert_true(worst < WHO_MAX_MS);
 	h_close(w);
 	for (i = 0; i < 5; i++)
 		h_close(g[i]);
@@ -667,6 +701,8 @@ test_redis_shared(void **state)
 	s2.pid = -1;
 	assert_int_equal(h_startv(s, args), 0);
 	assert_int_equal(h_startv(&s2, args), 0);
+	wait_port6(s);
+	wait_port6(&s2);
 	if (s->port6 == 0 || s2.port6 == 0) {
 		h_stop(s);
 		h_stop(&s2);

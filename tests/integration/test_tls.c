@@ -64,16 +64,25 @@ pki_run(const char *fmt, ...)
 	return system(full) == 0;
 }
 
-/* A server certificate NAME.pem/NAME.key for DNS:localhost, from CA. */
+/*
+ * A server certificate NAME.pem/NAME.key for DNS:localhost, from CA,
+ * valid for days from now (-1: it ran out yesterday).
+ */
 static bool
-pki_server(const char *name, const char *ca, const char *cn)
+pki_server_days(const char *name, const char *ca, const char *cn, int days)
 {
 	return pki_run("openssl req -newkey rsa:2048 -nodes -keyout %s.key "
 	    "-out %s.csr -subj /CN=%s && printf "
 	    "'subjectAltName=DNS:localhost\\n' > %s.ext && "
 	    "openssl x509 -req -in %s.csr -CA %s.pem -CAkey %s.key "
-	    "-CAcreateserial -out %s.pem -days 2 -extfile %s.ext",
-	    name, name, cn, name, name, ca, ca, name, name);
+	    "-CAcreateserial -out %s.pem -days %d -extfile %s.ext",
+	    name, name, cn, name, name, ca, ca, name, days, name);
+}
+
+static bool
+pki_server(const char *name, const char *ca, const char *cn)
+{
+	return pki_server_days(name, ca, cn, 2);
 }
 
 /* Make the keys once; false when openssl is missing or fails. */
@@ -89,6 +98,7 @@ pki_make(void)
 	    "other.key -out other.pem -days 2 -subj /CN=nobody-trusts-me") &&
 	    pki_server("srv", "ca", "first") &&
 	    pki_server("srv2", "ca", "second") &&
+	    pki_server_days("old", "ca", "expired", -1) &&
 	    pki_run("cp srv.pem live.pem && cp srv.key live.key");
 }
 
@@ -839,6 +849,38 @@ test_tls_client(void **state)
 	h_stop(s);
 }
 
+/* lobby --tls refuses a certificate that ran out, and says so. */
+static void
+test_tls_client_expired(void **state)
+{
+	struct h_server *s = *state;
+	char cmd[1024], out[4096];
+	const char *args[] = { "-b", "127.0.0.1", "--tls", "127.0.0.1:0",
+	    "--tls-cert", pki_path("old.pem"), "--tls-key", pki_path("old.key"),
+	    NULL };
+	unsigned port;
+	FILE *p;
+	size_t n;
+	int st;
+
+	/* lobbyd serves what it is given: checking is the client's job. */
+	assert_int_equal(h_startv(s, args), 0);
+	port = tls_port(s);
+	assert_true(port > 0);
+	snprintf(cmd, sizeof cmd, "printf '/quit\\n' | timeout 20 '%s' --tls "
+	    "--ca '%s' localhost %u 2>&1", h_lobby_path(), pki_path("ca.pem"),
+	    port);
+	p = popen(cmd, "r");
+	assert_non_null(p);
+	n = fread(out, 1, sizeof out - 1, p);
+	out[n] = '\0';
+	st = pclose(p);
+	assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+	if (strstr(out, "certificate refused: expired") == NULL)
+		fail_msg("no expired: %s", out);
+	h_stop(s);
+}
+
 /* Whether the program is on PATH. */
 static bool
 have(const char *prog)
@@ -993,6 +1035,7 @@ main(void)
 		h_test(test_tls_slow_reader),
 		h_test(test_tls_flood),
 		h_test(test_tls_client),
+		h_test(test_tls_client_expired),
 		h_test(test_tls_tools),
 		h_test(test_web_tls),
 		h_test(test_tls_stalled_handshakes),
