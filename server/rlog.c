@@ -303,6 +303,34 @@ rlog_line_len(const struct rlog_pos *p, const struct rlog_run *r)
 }
 
 /*
+ * Open a new, empty run at the end of block b, for lines from `from`, of
+ * kind, stamped stamp. Returns it, or NULL with errno ENOMEM.
+ */
+static struct rlog_run *
+rlog_run_open(struct rlog_block *b, uint32_t from, enum rlog_kind kind,
+    const char stamp[RLOG_STAMP])
+{
+	struct rlog_run *r;
+
+	if (b->nruns == b->runcap) {
+		size_t cap = b->runcap ? b->runcap * 2 : 16;
+
+		if ((r = realloc(b->runs, cap * sizeof *r)) == NULL)
+			return NULL;
+		b->runs = r;
+		b->runcap = cap;
+	}
+	r = &b->runs[b->nruns++];
+	r->off = (uint32_t)b->used;
+	r->len = 0;
+	r->from = from;
+	r->lines = 0;
+	r->kind = (uint8_t)kind;
+	memcpy(r->stamp, stamp, RLOG_STAMP);
+	return r;
+}
+
+/*
  * Copy one history line line[0..n), stamped stamp, to the end of the
  * compacted chain. Returns 0, or -1 with errno ENOMEM.
  */
@@ -325,23 +353,9 @@ rlog_compact_line(struct rlog *l, const char stamp[RLOG_STAMP],
 		l->ctail = b = nb;
 	}
 	r = b->nruns > 0 ? &b->runs[b->nruns - 1] : NULL;
-	if (r == NULL || memcmp(r->stamp, stamp, RLOG_STAMP) != 0) {
-		if (b->nruns == b->runcap) {
-			size_t cap = b->runcap ? b->runcap * 2 : 16;
-
-			if ((r = realloc(b->runs, cap * sizeof *r)) == NULL)
-				return -1;
-			b->runs = r;
-			b->runcap = cap;
-		}
-		r = &b->runs[b->nruns++];
-		r->off = (uint32_t)b->used;
-		r->len = 0;
-		r->from = 0;
-		r->lines = 0;
-		r->kind = RLOG_CHAT;
-		memcpy(r->stamp, stamp, RLOG_STAMP);
-	}
+	if ((r == NULL || memcmp(r->stamp, stamp, RLOG_STAMP) != 0) &&
+	    (r = rlog_run_open(b, 0, RLOG_CHAT, stamp)) == NULL)
+		return -1;
 	if (l->ccount == 0) {
 		p.blk = b;
 		p.run = b->nruns - 1;
@@ -658,21 +672,8 @@ rlog_put(struct rlog *l, uint32_t from, enum rlog_kind kind, const char *p,
 	r = b->nruns > 0 ? &b->runs[b->nruns - 1] : NULL;
 	if (r == NULL || l->sealed || r->from != from || r->kind != kind ||
 	    memcmp(r->stamp, l->stamp, RLOG_STAMP) != 0) {
-		if (b->nruns == b->runcap) {
-			size_t cap = b->runcap ? b->runcap * 2 : 16;
-
-			if ((r = realloc(b->runs, cap * sizeof *r)) == NULL)
-				return -1;
-			b->runs = r;
-			b->runcap = cap;
-		}
-		r = &b->runs[b->nruns++];
-		r->off = (uint32_t)b->used;
-		r->len = 0;
-		r->from = from;
-		r->lines = 0;
-		r->kind = (uint8_t)kind;
-		memcpy(r->stamp, l->stamp, RLOG_STAMP);
+		if ((r = rlog_run_open(b, from, kind, l->stamp)) == NULL)
+			return -1;
 	}
 	l->sealed = false;
 	memcpy(b->data + b->used, p, n);
