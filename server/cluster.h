@@ -43,6 +43,8 @@ bool	cluster_room_valid(const char *name);
 #define CLUSTER_ACTION	'a'	/* /me */
 #define CLUSTER_PM	'p'	/* /msg, for one member */
 #define CLUSTER_NICK	'n'	/* a nick change */
+#define CLUSTER_GO	'g'	/* a member went to another room */
+#define CLUSTER_TOPIC	'o'	/* a member set the room's topic */
 
 /* One stream entry, parsed by the I/O side. Pointers are borrowed. */
 struct cluster_entry {
@@ -54,9 +56,12 @@ struct cluster_entry {
 	const char	*nick;		/* its nick (NICK: the new one) */
 	const char	*old;		/* NICK: the old nick, else NULL */
 	const char	*to;		/* PM: the recipient's "INST:CID" */
-	const char	*text;		/* chat, /me, pm text; leave reason */
+	const char	*text;		/* chat, /me, pm text; leave reason;
+					   GO: the room; TOPIC: the topic */
 	size_t		 textlen;	/* bytes at text (text may be NULL) */
 	unsigned long	 count;		/* JOIN: members online with it */
+	struct room	*room;		/* the local room whose stream it is
+					   in; NULL: the landing room */
 };
 
 /*
@@ -80,11 +85,27 @@ struct cluster_ops {
 	int	(*nick)(void *io, unsigned cid, const char *nick, size_t len);
 	/* Ask for the room's members in join order, for cid. */
 	int	(*who)(void *io, unsigned cid);
+	/* Move cid to the room called name (made if new, within the most
+	 * rooms); with the room's last history chat lines in the answer
+	 * when history > 0. */
+	int	(*go)(void *io, unsigned cid, const char *name, size_t len,
+		    size_t history);
+	/* Set the topic of cid's room. */
+	int	(*topic)(void *io, unsigned cid, const char *text, size_t len);
+	/* Ask for the rooms, for cid. */
+	int	(*rooms)(void *io, unsigned cid);
 };
 
-/* A connection waiting for its join entry to come back. */
+/*
+ * A connection waiting for its join entry to come back: a newcomer, or a
+ * member on its way to another room (it stays in its room meanwhile).
+ */
 struct cluster_pending {
 	struct client	*c;		/* the connection */
+	struct room	*from;		/* a mover's room; NULL: a newcomer */
+	struct room	*to;		/* where it goes, once known here (it
+					   is then counted in to->waiting) */
+	char		 name[CLUSTER_ROOM_MAX + 1]; /* a mover's room to be */
 	struct buf	 held;		/* its lines so far, each NUL-ended */
 	bool		 dropped;	/* lines were dropped over the bound */
 	struct cluster_pending *next;	/* the next one waiting */
@@ -105,12 +126,15 @@ enum cluster_status {
 	CLUSTER_UNAVAILABLE,	/* not done: the room is unavailable */
 	CLUSTER_RECOVERING,	/* not done: Redis lost the room a moment
 				   ago, and its members are coming back */
-	CLUSTER_UNKNOWN		/* the link was lost before the answer:
+	CLUSTER_UNKNOWN,	/* the link was lost before the answer:
 				   done or not, nobody knows */
+	CLUSTER_TOOMANY,	/* /join: --max-rooms rooms, none may go */
+	CLUSTER_ALREADY		/* /join: it is in detail already */
 };
 
 struct cluster {
-	struct room	*room;		/* the local members */
+	struct room	*room;		/* the landing room; the others are in
+					   its registry (room->reg), if any */
 	const struct cluster_ops *ops;	/* the I/O side */
 	void		*io;		/* its state, for ops */
 	char		 inst[CLUSTER_INST_LEN + 1]; /* this instance's id */
@@ -118,6 +142,8 @@ struct cluster {
 	bool		 relink;	/* a local member was taken out of the
 					   room while here: the I/O side
 					   registers the members again */
+	bool		 reread;	/* the rooms read changed: the I/O side
+					   reads their streams anew */
 	char		 lastid[CLUSTER_ID_MAX]; /* last entry applied */
 	struct cluster_pending *pending; /* joiners, oldest first */
 	struct cluster_gone *gone;	/* leaves to publish on return */
@@ -184,6 +210,10 @@ void	cluster_nick(struct cluster *cl, struct client *c, const char *nick,
 /* c asks who is online, cluster-wide. */
 void	cluster_who(struct cluster *cl, struct client *c);
 
+/* c goes to the room called name[0..len) (valid, not its own). */
+void	cluster_go(struct cluster *cl, struct client *c, const char *name,
+	    size_t len);
+
 /* ---------------------------------------------------------------------
  * Called by the I/O side
  * ------------------------------------------------------------------- */
@@ -219,6 +249,40 @@ void	cluster_status(struct cluster *cl, unsigned cid,
  */
 void	cluster_who_reply(struct cluster *cl, unsigned cid,
 	    const char *const *nicks, size_t n);
+
+/*
+ * The answer to local member cid's /join: st CLUSTER_OK with the join
+ * entry's ID id, the room's topic ("" for none), its name as first
+ * written, and (when asked for) its history: n chat entries, newest
+ * first; else why not (detail: CLUSTER_ALREADY's room name).
+ */
+void	cluster_go_reply(struct cluster *cl, unsigned cid,
+	    enum cluster_status st, const char *id, const char *topic,
+	    const char *name, const struct cluster_entry *hist, size_t n);
+
+/*
+ * The answer to local member cid's /rooms: n rooms in order of creation,
+ * names[i] with counts[i] members; names NULL when Redis could not answer.
+ */
+void	cluster_rooms_reply(struct cluster *cl, unsigned cid,
+	    const char *const *names, const unsigned long *counts, size_t n);
+
+/* The landing room's topic, as the I/O side found it ("": none). */
+void	cluster_topic_is(struct cluster *cl, const char *topic);
+
+/*
+ * Where the rooms read stand: the first read room after r (NULL: the
+ * first), or NULL when there are no more. The landing room is always
+ * read; another while it has members here or on their way.
+ */
+struct room	*cluster_next_read(const struct cluster *cl,
+		    const struct room *r);
+
+/* The last entry applied from room r's stream ("0-0" for none). */
+char	*cluster_pos(struct cluster *cl, struct room *r);
+
+/* The name of the room local member cid is in, or "" (not a member). */
+const char	*cluster_room_of(const struct cluster *cl, unsigned cid);
 
 /* cid's join could not be published: refuse the connection. */
 void	cluster_refuse(struct cluster *cl, unsigned cid);
