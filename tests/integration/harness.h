@@ -257,6 +257,13 @@ void	 h_drain(struct h_conn *c);
  * with no h_conn around it; the fd, or -1. */
 int	 h_raw_connect(unsigned port);
 
+/* The same, non-blocking and still under way (EINPROGRESS); the fd, or
+ * -1. */
+int	 h_raw_connect_nb(unsigned port);
+
+/* CPU time process pid has used, user and system, in clock ticks. */
+long	 h_cpu_ticks(pid_t pid);
+
 /* Close with a reset (SO_LINGER 0) instead of a FIN, and free. */
 void	 h_reset(struct h_conn *c);
 

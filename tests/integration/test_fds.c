@@ -269,29 +269,6 @@ closed_soon(int fd, int ms)
 	return false;
 }
 
-/* CPU time lobbyd has used, user and system, in clock ticks. */
-static long
-cpu_ticks(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut = 0, st = 0;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* Fields after the command name, which may hold spaces: from ')'. */
-	p = strrchr(buf, ')');
-	assert_non_null(p);
-	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
-	    "%*u %*u %lu %lu", &ut, &st), 2);
-	return (long)(ut + st);
-}
-
 /*
  * Make n connection attempts; each must get the welcome or be told the
  * server is full and closed. The fds of the welcomed ones go to joined
@@ -594,9 +571,9 @@ test_emfile(void **state)
 		assert_string_equal(line, FULL_LINE);
 		close(extra[i]);
 	}
-	t0 = cpu_ticks(s->pid);
+	t0 = h_cpu_ticks(s->pid);
 	h_sleep_ms(1000);
-	t1 = cpu_ticks(s->pid);
+	t1 = h_cpu_ticks(s->pid);
 	print_message("lobbyd used %ld ticks of CPU in a second at EMFILE\n",
 	    t1 - t0);
 	assert_true(t1 - t0 <= 5);

@@ -88,24 +88,6 @@ nofile_at_least(rlim_t want)
 	return setrlimit(RLIMIT_NOFILE, &rl) == 0;
 }
 
-/* A non-blocking connection to 127.0.0.1:port under way; the fd. */
-static int
-connect_nb(unsigned port)
-{
-	struct sockaddr_in a;
-	int fd;
-
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	assert_true(fd != -1);
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) == -1)
-		assert_int_equal(errno, EINPROGRESS);
-	return fd;
-}
-
 /* A whole line member i was sent: note what the test looks for. */
 static void
 room_line(struct room *r, int i, const char *line)
@@ -168,7 +150,7 @@ room_turn(struct room *r, unsigned port, char *buf)
 	while (r->connected < r->n &&
 	    r->connected - r->welcomed < SCALE_INFLIGHT) {
 		i = r->connected++;
-		r->m[i].fd = connect_nb(port);
+		assert_true((r->m[i].fd = h_raw_connect_nb(port)) != -1);
 		r->p[i].fd = r->m[i].fd;
 		r->p[i].events = POLLIN;
 	}
@@ -238,29 +220,6 @@ fds_low(pid_t pid)
 			n++;
 	closedir(d);
 	return n;
-}
-
-/* CPU time lobbyd has used, user and system, in clock ticks. */
-static long
-cpu_ticks(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut = 0, st = 0;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* Fields after the command name, which may hold spaces: from ')'. */
-	p = strrchr(buf, ')');
-	assert_non_null(p);
-	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
-	    "%*u %*u %lu %lu", &ut, &st), 2);
-	return (long)(ut + st);
 }
 
 /*
@@ -343,7 +302,7 @@ test_epoll_thousands(void **state)
 	rss = h_rss_kib(s->pid);
 	print_message("%d members welcomed in %lld ms (lobbyd's CPU: %ld "
 	    "ticks); lobbyd holds %d fds, RSS %ld KiB (%ld KiB at start)\n",
-	    r.n, joined_ms, cpu_ticks(s->pid), fds, rss, rss0);
+	    r.n, joined_ms, h_cpu_ticks(s->pid), fds, rss, rss0);
 	assert_true(fds > r.n && fds > FD_SETSIZE);
 
 	/* The first and the last member speak: every other one hears both. */
@@ -411,9 +370,9 @@ emfile_on(struct h_server *s, const char *kind)
 	assert_true(h_log_has(s, "out of file descriptors", 0));
 
 	/* A second of quiet at EMFILE costs next to no CPU. */
-	t0 = cpu_ticks(s->pid);
+	t0 = h_cpu_ticks(s->pid);
 	h_sleep_ms(1000);
-	t1 = cpu_ticks(s->pid);
+	t1 = h_cpu_ticks(s->pid);
 	print_message("%s: %ld ticks of CPU in a second at EMFILE\n", kind,
 	    t1 - t0);
 	assert_true(t1 - t0 <= 5);
