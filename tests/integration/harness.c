@@ -692,6 +692,66 @@ h_raw_connect_nb(unsigned port)
 	return raw_connect(port, SOCK_NONBLOCK);
 }
 
+/*
+ * Read fd's first line into line (NUL-terminated, no LF), byte by byte so
+ * nothing after it is consumed. Returns its length, or -1 on EOF or timeout.
+ */
+int
+h_first_line(int fd, char *line, size_t size, int ms)
+{
+	long long end = h_now_ms() + ms;
+	struct pollfd p = { fd, POLLIN, 0 };
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < size) {
+		if (poll(&p, 1, (int)(end - h_now_ms())) <= 0)
+			return -1;
+		if ((r = recv(fd, line + n, 1, MSG_DONTWAIT)) == -1 &&
+		    (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r <= 0)
+			return -1;
+		if (line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	return (int)n;
+}
+
+
+/*
+ * How many fds lobbyd holds below limit (its fd limit, or FD_SETSIZE):
+ * each leaves one fewer for clients, whoever opened it. Under valgrind
+ * that includes valgrind's log file (--log-file leaves a copy at a low
+ * fd); valgrind's other fds are above lobbyd's limit and not counted.
+ */
+int
+h_fds_below(pid_t pid, long limit)
+{
+	char path[64], *end;
+	struct dirent *e;
+	DIR *d;
+	long fd;
+	int n = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/fd", (long)pid);
+	d = opendir(path);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		fd = strtol(e->d_name, &end, 10);
+		assert_true(*end == '\0');
+		if (fd < limit)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+
 long
 h_cpu_ticks(pid_t pid)
 {

@@ -199,57 +199,6 @@ logged_cap(struct h_server *s)
 	return cap;
 }
 
-/*
- * How many fds lobbyd holds below 1024: its own, numbered from 0 up with
- * few holes. Under valgrind, valgrind's fds sit near the top of the hard
- * limit and are not counted.
- */
-static int
-fds_low(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof path, "/proc/%ld/fd", (long)pid);
-	d = opendir(path);
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.' && atoi(e->d_name) < 1024)
-			n++;
-	closedir(d);
-	return n;
-}
-
-/*
- * Read fd's first line into line (NUL-terminated, no LF), byte by byte so
- * nothing after it is consumed. Returns its length, or -1 on EOF or timeout.
- */
-static int
-first_line(int fd, char *line, size_t size, int ms)
-{
-	long long end = h_now_ms() + ms;
-	struct pollfd p = { fd, POLLIN, 0 };
-	size_t n = 0;
-	ssize_t r;
-
-	while (n + 1 < size) {
-		if (poll(&p, 1, (int)(end - h_now_ms())) <= 0)
-			return -1;
-		if ((r = recv(fd, line + n, 1, MSG_DONTWAIT)) == -1 &&
-		    (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (r <= 0)
-			return -1;
-		if (line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = '\0';
-	return (int)n;
-}
-
 /* ---------------------------------------------------------------------
  * Tests
  * ------------------------------------------------------------------- */
@@ -344,7 +293,7 @@ emfile_on(struct h_server *s, const char *kind)
 
 	assert_int_equal(h_startv(s, args), 0);
 	assert_true(h_log_has(s, "at most ", H_TIMEOUT_MS));
-	have = fds_low(s->pid);
+	have = h_fds_below(s->pid, 1024);
 	assert_true(have > 0);
 	/* Room for 6 members; under valgrind its own fds sit above this
 	 * limit (open already), and an fd past it is EMFILE as natively. */
@@ -355,7 +304,7 @@ emfile_on(struct h_server *s, const char *kind)
 	for (i = 0; i < 20; i++) {
 		fd = h_raw_connect(s->port);
 		assert_true(fd != -1);
-		if (first_line(fd, line, sizeof line, H_TIMEOUT_MS) == -1)
+		if (h_first_line(fd, line, sizeof line, H_TIMEOUT_MS) == -1)
 			fail_msg("connection %d: no first line", i);
 		if (strncmp(line, WELCOME, strlen(WELCOME)) == 0) {
 			assert_true(nj < 32);
@@ -382,7 +331,7 @@ emfile_on(struct h_server *s, const char *kind)
 	    MSG_NOSIGNAL), 11);
 	snprintf(want, sizeof want, "> still here");
 	for (;;) {
-		if (first_line(joined[0], line, sizeof line, H_TIMEOUT_MS) ==
+		if (h_first_line(joined[0], line, sizeof line, H_TIMEOUT_MS) ==
 		    -1)
 			fail_msg("%s: the oldest member never got the line",
 			    kind);
@@ -396,7 +345,7 @@ emfile_on(struct h_server *s, const char *kind)
 	h_sleep_ms(200);	/* its fd closed by the end of that pass */
 	fd = h_raw_connect(s->port);
 	assert_true(fd != -1);
-	assert_true(first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
+	assert_true(h_first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
 	assert_memory_equal(line, WELCOME, strlen(WELCOME));
 	close(fd);
 	while (nj > 0)
