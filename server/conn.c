@@ -204,8 +204,8 @@ conn_text(struct client *c, const char *text, size_t len)
 	s->clean[n] = '\0';
 	commands_input(c->room, c, s->clean, n);
 	/* A password's copies here are wiped once the line is handled (the
-	 * job's own is the account worker's to wipe). */
-	if (accounts_secret_line(s->clean, n)) {
+	 * job's own is the account worker's to wipe). Chat has none. */
+	if (s->clean[0] == '/' && accounts_secret_line(s->clean, n)) {
 		memset(s->clean, 0, n);
 		memset((char *)text, 0, len);
 	}

@@ -713,7 +713,7 @@ int
 rlog_append(struct rlog *l, struct rlog_reader *from, enum rlog_kind kind,
     const char *line, size_t len)
 {
-	bool eager = false, idle = false;
+	bool eager = false, idle = false, single = false;
 	struct rlog_pos p;
 	uint32_t id = 0;
 
@@ -729,8 +729,11 @@ rlog_append(struct rlog *l, struct rlog_reader *from, enum rlog_kind kind,
 		 */
 		if (rlog_pos_seq(&from->pos) == rlog_end(l)) {
 			eager = true;
-			/* Nothing to wake it for. */
-			if ((idle = from->state == RLOG_IDLE)) {
+			/* Nothing to wake it for (nor anyone, when it is the
+			 * only one idle: a talker's lines in a row). */
+			if (from->state == RLOG_IDLE && l->idle.count == 1)
+				single = true;
+			else if ((idle = from->state == RLOG_IDLE)) {
 				rlog_list_del(l, from);
 				from->state = RLOG_DETACHED;
 			}
@@ -742,7 +745,9 @@ rlog_append(struct rlog *l, struct rlog_reader *from, enum rlog_kind kind,
 			rlog_list_set(l, from, RLOG_IDLE);
 		return -1;
 	}
-	if (kind == RLOG_NOTICE && l->batch && l->idle.head != NULL)
+	if (single)
+		l->held = false;	/* the one idle reader is caught up */
+	else if (kind == RLOG_NOTICE && l->batch && l->idle.head != NULL)
 		l->held = true;
 	else
 		rlog_wake(l);
