@@ -148,6 +148,46 @@ elseif op == 'nick' then
   redis.call('HSET', M, key, new)
   add('t', 'n', 'm', key, 'n', new, 'o', old)
   return {'ok', ''}
+elseif op == 'act' then
+  -- An operator's act, or a login, for every instance to apply to its own
+  -- members. ARGV[5] the member who did it, [6] the entry's kind, [7] the
+  -- target (a nick; an address for 'A'; the account's nick for 'L'), [8]
+  -- the reason, [9] the minutes, [10] the operator's account, [11] the
+  -- member's nick as its instance knows it.
+  local key, kind, target = ARGV[5], ARGV[6], ARGV[7]
+  if not current() then return {'lost', ''} end
+  local nick = sender(key, ARGV[11])
+  if not nick then return {'gone', ''} end
+  if kind == 'L' then
+    -- The member holding the account's nick is its older session: it
+    -- leaves now, behind this entry, so that the nick is free for the
+    -- newcomer; its instance closes it on reading the entry.
+    local lk = string.lower(target)
+    local holder = redis.call('HGET', N, lk) or ''
+    add('t', 'L', 'm', key, 'n', target, 'r', holder)
+    if holder ~= '' and holder ~= key then
+      local hn = redis.call('HGET', M, holder)
+      if hn then drop(holder, hn, ARGV[8]) else redis.call('HDEL', N, lk) end
+    end
+    return {'ok', ''}
+  elseif kind == 'A' then
+    add('t', kind, 'm', key, 'n', nick, 'w', ARGV[10], 'a', target,
+        'x', ARGV[8], 'k', ARGV[9])
+    return {'ok', ''}
+  elseif kind == 'U' then
+    add('t', kind, 'm', key, 'n', nick, 'w', ARGV[10], 'o', target)
+    return {'ok', ''}
+  end
+  local to = redis.call('HGET', N, string.lower(target))
+  local tnick = to and redis.call('HGET', M, to)
+  if not tnick then
+    -- Nobody holds it: a ban holds all the same (the account's).
+    if kind ~= 'B' then return {'nouser', target} end
+    to, tnick = '', target
+  end
+  add('t', kind, 'm', key, 'n', nick, 'w', ARGV[10], 'r', to, 'o', tnick,
+      'x', ARGV[8], 'k', ARGV[9])
+  return {'ok', ''}
 elseif op == 'who' then
   local keys, out = redis.call('ZRANGE', O, 0, -1), {}
   for i = 1, #keys, 500 do

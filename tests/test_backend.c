@@ -167,6 +167,7 @@ fr_who(void *io, unsigned cid)
 
 static const struct cluster_ops fr_ops = {
 	fr_join, fr_leave, fr_say, fr_msg, fr_nick, fr_who,
+	NULL,		/* acts: accounts are off here */
 };
 
 /* A member key "INST:CID". */

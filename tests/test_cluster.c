@@ -78,8 +78,16 @@ fake_who(void *io, unsigned cid)
 	return fake_call(io, "who %u", cid);
 }
 
+static int
+fake_act(void *io, unsigned cid, int kind, const struct acct_act *a)
+{
+	return fake_call(io, "act %u %c %s %ld %s %.*s", cid, kind, a->target,
+	    a->minutes, a->by_acct, (int)a->rlen, a->reason);
+}
+
 static const struct cluster_ops fake_ops = {
 	fake_join, fake_leave, fake_say, fake_msg, fake_nick, fake_who,
+	fake_act,
 };
 
 /* Assert the calls made so far, then forget them. */

@@ -710,6 +710,7 @@ fuzz_r_who(void *io, unsigned cid)
 static const struct cluster_ops fuzz_r_ops = {
 	fuzz_r_join, fuzz_r_leave, fuzz_r_say, fuzz_r_msg, fuzz_r_nick,
 	fuzz_r_who,
+	NULL,		/* acts: accounts are off in this target */
 };
 
 /* Apply one entry, stamped now, with the next ID. */
