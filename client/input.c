@@ -170,19 +170,47 @@ input_line_done(struct session *s, const char *text, size_t len)
 		s->stdin_open = false;
 }
 
-/* Tab: complete a nick of the room, never our own. */
+/*
+ * Is the word being completed the room of a /join: the line up to it
+ * "/join" (any case) and blanks?
+ */
+static bool
+input_at_join(const struct editor *e)
+{
+	size_t ws = e->pos, k;
+
+	if (e->completing)
+		ws = e->cstart;
+	else
+		while (ws > 0 && e->buf[ws - 1] != ' ' && e->buf[ws - 1] != '\t')
+			ws--;
+	k = ws;
+	while (k > 0 && (e->buf[k - 1] == ' ' || e->buf[k - 1] == '\t'))
+		k--;
+	return k == 5 && k < ws && strncasecmp(e->buf, "/join", 5) == 0;
+}
+
+/*
+ * Tab: complete a nick of the room, never our own; after "/join ", a
+ * room heard of, never our own.
+ */
 static enum editor_action
 input_complete(struct session *s)
 {
-	const char **names;
+	const struct roster *from = &s->roster;
+	const char *self = s->link.nick, **names;
 	enum editor_action a;
 	size_t i, n = 0;
 
-	if ((names = malloc((s->roster.n + 1) * sizeof *names)) == NULL)
+	if (input_at_join(&s->ed)) {
+		from = &s->rooms;
+		self = s->link.room;
+	}
+	if ((names = malloc((from->n + 1) * sizeof *names)) == NULL)
 		return EDITOR_BELL;
-	for (i = 0; i < s->roster.n; i++)
-		if (strcasecmp(s->roster.names[i], s->link.nick) != 0)
-			names[n++] = s->roster.names[i];
+	for (i = 0; i < from->n; i++)
+		if (strcasecmp(from->names[i], self) != 0)
+			names[n++] = from->names[i];
 	a = editor_complete(&s->ed, names, n);
 	free(names);
 	return a;

@@ -38,6 +38,7 @@ link_init(struct link *l)
 	l->ssl = NULL;
 	l->quitting = false;
 	l->nick[0] = '\0';
+	l->room[0] = '\0';
 	l->outq = empty;
 	line_init(&l->in, LINK_MAXLINE);
 }
@@ -254,7 +255,7 @@ link_send(struct link *l, const char *s, size_t n)
 }
 
 void
-link_track_nick(struct link *l, const char *s, size_t n)
+link_track(struct link *l, const char *s, size_t n)
 {
 	struct sline sl;
 
@@ -262,6 +263,10 @@ link_track_nick(struct link *l, const char *s, size_t n)
 	case SLINE_WELCOME:
 		memcpy(l->nick, sl.nick, sl.nlen);
 		l->nick[sl.nlen] = '\0';
+		break;
+	case SLINE_MOVED:
+		memcpy(l->room, sl.room, sl.rlen);
+		l->room[sl.rlen] = '\0';
 		break;
 	case SLINE_RENAMED:
 		if (sline_nick_is(sl.nick, sl.nlen, l->nick)) {

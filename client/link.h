@@ -22,7 +22,8 @@ struct link_tls {
 
 /*
  * One connection to lobbyd. It knows the wire only: lines queued for the
- * server, lines framed from it, our nick as the server's notices tell it,
+ * server, lines framed from it, our nick and room as the server's notices
+ * tell them,
  * and whether a /quit went out. What a line means on screen is the
  * caller's business, through the callback link_read() takes.
  */
@@ -31,6 +32,8 @@ struct link {
 	void		*ssl;		/* its TLS state (an SSL), or NULL */
 	bool		 quitting;	/* /quit sent: the close is expected */
 	char		 nick[PROTO_NICK_MAX + 1]; /* our nick, as the server said */
+	char		 room[PROTO_ROOM_MAX + 1]; /* our room, as the server said
+					   (moved), or "" not yet known */
 	struct buf	 outq;		/* bytes for the server */
 	struct line	 in;		/* frames the server's lines */
 };
@@ -73,10 +76,12 @@ int	link_send(struct link *l, const char *s, size_t n);
 bool	link_nick_valid(const char *s);
 
 /*
- * Follow our own nick in a clean server line: the welcome, and a rename
- * of the nick we have. Only the server starts a line with "***".
+ * Follow our own nick and room in a clean server line: the welcome, a
+ * rename of the nick we have, and "you are now in ROOM". Only the server
+ * starts a line with "***". The welcome does not name the room: the
+ * caller learns the landing room some other way (see sess_rooms()).
  */
-void	link_track_nick(struct link *l, const char *s, size_t n);
+void	link_track(struct link *l, const char *s, size_t n);
 
 /*
  * The socket is readable: read once and hand each complete line to fn

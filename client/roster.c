@@ -130,7 +130,12 @@ roster_update(struct roster *r, const char *s, size_t n)
 	switch (sline_parse(&sl, s, n)) {
 	case SLINE_WHO:
 		return roster_who(r, &sl);
+	case SLINE_MOVED:
+		/* Another room: nobody known until its /who answers. */
+		roster_free(r);
+		return 0;
 	case SLINE_LEFT:
+	case SLINE_WENT:
 		memcpy(w, sl.nick, sl.nlen);
 		w[sl.nlen] = '\0';
 		roster_remove(r, w);

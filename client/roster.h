@@ -6,8 +6,10 @@
 
 /*
  * The client learns who is in the room from what it is shown: the answer
- * to /who, joins, leaves, renames, and the senders of chat lines. Names
- * are kept sorted, ignoring case, without repeats. No system calls.
+ * to /who, joins, leaves (a move to another room too), renames, and the
+ * senders of chat lines; our own move to another room empties it. Names
+ * are kept sorted, ignoring case, without repeats. No system calls. The
+ * client keeps the names of the rooms it has heard of in one too.
  */
 struct roster {
 	char	**names;	/* the nicks, sorted, each owned */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/select.h>
 #include <time.h>
 #include <unistd.h>
@@ -83,12 +84,28 @@ sess_write_some(struct session *s)
 	}
 }
 
-/* Redraw the input line if it is not on the screen as it is. */
+/*
+ * Redraw the input line if it is not on the screen as it is. The prompt
+ * names the room once the client knows it, "[lobby]> ", and keeps the
+ * last one known while the client reconnects.
+ */
 static void
 sess_draw_input(struct session *s)
 {
+	char prompt[PROTO_ROOM_MAX + sizeof SESS_PROMPT + 2];
+
+	if (s->link.room[0] != '\0' &&
+	    strcmp(s->prompt_room, s->link.room) != 0) {
+		memcpy(s->prompt_room, s->link.room, sizeof s->prompt_room);
+		s->scr.dirty = true;
+	}
+	if (s->prompt_room[0] != '\0')
+		snprintf(prompt, sizeof prompt, "[%s]" SESS_PROMPT,
+		    s->prompt_room);
+	else
+		snprintf(prompt, sizeof prompt, "%s", SESS_PROMPT);
 	if (s->status == SESS_RUNNING && !s->link.quitting &&
-	    screen_input(&s->scr, &s->ed, SESS_PROMPT) == -1)
+	    screen_input(&s->scr, &s->ed, prompt) == -1)
 		sess_nomem(s);
 }
 
@@ -138,6 +155,8 @@ sess_msg_track(struct session *s, const char *text, size_t n)
 		return false;
 	kind = s->whoq[0];
 	memmove(s->whoq, s->whoq + 1, --s->whoq_n);
+	if (kind == SESS_WHO_QUIET)
+		return true;
 	if (kind != SESS_WHO_PROBE)
 		return false;
 	echo = buf_peek(&s->msgq);
@@ -229,6 +248,16 @@ sess_history(struct session *s, const char *text, size_t n)
 	struct sline sl;
 
 	(void)sline_parse(&sl, text, n);
+	/* Going back to a room: the landing room's history is not ours. */
+	if (sl.kind == SLINE_HIST_BEGIN && s->rejoin[0] != '\0') {
+		s->skipping = true;
+		return true;
+	}
+	if (s->skipping) {
+		if (sl.kind == SLINE_HIST_END)
+			s->skipping = false;
+		return sl.kind == SLINE_HIST_END || sl.stamp > 0;
+	}
 	if (sl.kind == SLINE_HIST_BEGIN && s->nseen > 0) {
 		s->holding = true;
 		buf_clear(&s->held);
@@ -252,6 +281,146 @@ sess_history(struct session *s, const char *text, size_t n)
 	return false;
 }
 
+/* Remember the room name[0..len) for Tab; out of memory ends the run. */
+static void
+sess_room_add(struct session *s, const char *name, size_t len)
+{
+	char w[PROTO_ROOM_MAX + 1];
+
+	memcpy(w, name, len);
+	w[len] = '\0';
+	if (roster_add(&s->rooms, w) == -1)
+		sess_nomem(s);
+}
+
+/* Send a line the client makes itself; out of memory ends the run. */
+static void
+sess_send(struct session *s, const char *line)
+{
+	if (link_send(&s->link, line, strlen(line)) == -1)
+		sess_nomem(s);
+}
+
+/*
+ * Show a /rooms answer on a terminal, readably: a header naming our
+ * room, then the rooms, as many to a row as the width takes, none cut.
+ */
+static void
+sess_rooms_show(struct session *s, const struct sline *sl)
+{
+	unsigned width = s->scr.width >= 20 ? s->scr.width - 1 : 79;
+	const char *p = sl->text, *name;
+	size_t left = sl->tlen, len, members, used;
+	struct buf row = BUF_INIT;
+	char item[PROTO_ROOM_MAX + 48];
+	int r = 0, k;
+
+	k = snprintf(item, sizeof item, "*** %zu room%s%s%s:", sl->count,
+	    PROTO_PLURAL(sl->count), s->link.room[0] != '\0' ?
+	    ", you are in " : "", s->link.room);
+	r |= screen_line(&s->scr, item, (size_t)k, false);
+	while (sline_rooms_next(&p, &left, &name, &len, &members)) {
+		k = snprintf(item, sizeof item, "  %.*s (%zu)", (int)len, name,
+		    members);
+		used = buf_used(&row);
+		if (used > 3 && used + (size_t)k > width) {
+			r |= screen_line(&s->scr, buf_peek(&row), used, false);
+			buf_clear(&row);
+		}
+		if (buf_used(&row) == 0)
+			r |= buf_append(&row, "***", 3);
+		r |= buf_append(&row, item, (size_t)k);
+	}
+	if (buf_used(&row) > 0)
+		r |= screen_line(&s->scr, buf_peek(&row), buf_used(&row),
+		    false);
+	buf_free(&row);
+	if (r != 0)
+		sess_nomem(s);
+}
+
+/*
+ * Follow the rooms: our own moves (the prompt, a /who for Tab, a new
+ * room's history shown whole), the names heard of, and the answers to
+ * the /rooms and the /join that a connection starts with. Returns true
+ * when the line is taken here (not shown, or shown its own way).
+ */
+static bool
+sess_rooms(struct session *s, const char *text, size_t n)
+{
+	const char *p, *name;
+	size_t left, len, members;
+	struct sline sl;
+	bool quiet;
+
+	switch (sline_parse(&sl, text, n)) {
+	case SLINE_MOVED:
+		sess_room_add(s, sl.room, sl.rlen);
+		s->scr.dirty = true;	/* the prompt */
+		s->skipping = false;
+		if (s->rejoin[0] != '\0' &&
+		    sline_nick_is(sl.room, sl.rlen, s->rejoin)) {
+			/* Back where we were: its history is checked against
+			 * what the screen shows, as after any reconnect. */
+			s->rejoin[0] = '\0';
+			return false;
+		}
+		s->rejoin[0] = '\0';
+		/* Another room: its history is all new to us. */
+		s->nseen = 0;
+		if (s->tty && sess_who_expect(s, SESS_WHO_QUIET, NULL, 0))
+			sess_send(s, "/who");
+		return false;
+	case SLINE_WENT:
+		sess_room_add(s, sl.room, sl.rlen);
+		return false;
+	case SLINE_ALREADY_IN:
+		/* The room we went back to is the landing room now. */
+		if (s->rejoin[0] == '\0')
+			return false;
+		s->rejoin[0] = '\0';
+		s->skipping = false;
+		return true;
+	case SLINE_ROOMS:
+		roster_free(&s->rooms);
+		p = sl.text;
+		left = sl.tlen;
+		quiet = s->rooms_quiet > 0;
+		while (sline_rooms_next(&p, &left, &name, &len, &members)) {
+			if (s->rooms.n == 0) {
+				/* The landing room comes first. */
+				memcpy(s->landing, name, len);
+				s->landing[len] = '\0';
+			}
+			sess_room_add(s, name, len);
+		}
+		/* A newcomer is in the landing room. */
+		if (s->link.room[0] == '\0' && s->landing[0] != '\0') {
+			memcpy(s->link.room, s->landing, sizeof s->landing);
+			s->scr.dirty = true;
+		}
+		if (quiet) {
+			s->rooms_quiet--;
+			s->rejoin[0] = '\0';
+			return true;
+		}
+		if (!s->tty)
+			return false;
+		sess_rooms_show(s, &sl);
+		return true;
+	case SLINE_ERROR:
+		/* A lobbyd whose rooms are not shared through Redis. */
+		if (s->rooms_quiet == 0 || sl.tlen < 16 ||
+		    memcmp(sl.text, "one shared room ", 16) != 0)
+			return false;
+		s->rooms_quiet--;
+		s->rejoin[0] = '\0';
+		return true;
+	default:
+		return false;
+	}
+}
+
 /* A line from the server: clean it, then show it. */
 static int
 sess_server_line(void *arg, enum line_event ev, const char *text, size_t len)
@@ -265,11 +434,12 @@ sess_server_line(void *arg, enum line_event ev, const char *text, size_t len)
 		return 0;
 	}
 	n = text_clean(text, len, s->clean);
-	link_track_nick(&s->link, s->clean, n);
+	link_track(&s->link, s->clean, n);
 	if (roster_update(&s->roster, s->clean, n) == -1)
 		sess_nomem(s);
 	s->scr.now = time(NULL);
-	if (sess_msg_track(s, s->clean, n) || sess_history(s, s->clean, n))
+	if (sess_msg_track(s, s->clean, n) || sess_rooms(s, s->clean, n) ||
+	    sess_history(s, s->clean, n))
 		return 0;
 	if (screen_line(&s->scr, s->clean, n, false) == -1)
 		sess_nomem(s);
@@ -298,6 +468,20 @@ sess_retry_later(struct session *s, const char *why)
 }
 
 /*
+ * A reconnect goes back to the room we are in, unless that is the
+ * landing room, where every connection starts anyway.
+ */
+static void
+sess_keep_room(struct session *s)
+{
+	if (s->link.room[0] != '\0' &&
+	    strcasecmp(s->link.room, s->landing) != 0)
+		memcpy(s->rejoin, s->link.room, sizeof s->rejoin);
+	else
+		s->rejoin[0] = '\0';
+}
+
+/*
  * The server closed the connection, or it broke. A last line that came
  * without its end is shown, and said to be cut. On a terminal the client
  * stays and reconnects by itself (the line being typed stays in the
@@ -314,8 +498,9 @@ sess_server_gone(struct session *s)
 		return;
 	}
 	if (s->tty) {
-		/* Keep the nick for the next connection. */
+		/* Keep the nick and the room for the next connection. */
 		memcpy(s->nick, s->link.nick, sizeof s->nick);
+		sess_keep_room(s);
 		link_close(&s->link);
 		link_init(&s->link);
 		sess_retry_later(s, "disconnected from server");
@@ -353,11 +538,14 @@ sess_server_write(struct session *s)
 		sess_server_gone(s);
 }
 
-/* Queue the lines that start a connection: /nick, and /who on a tty. */
+/*
+ * Queue the lines that start a connection: /nick; on a tty, /join of the
+ * room a reconnect goes back to, /who and /rooms.
+ */
 static int
 sess_hello(struct session *s, const char *nick)
 {
-	char first[8 + PROTO_NICK_MAX];
+	char first[8 + PROTO_ROOM_MAX];
 
 	if (nick != NULL && nick[0] != '\0') {
 		/* The nick was checked: 1-20 characters, so it fits. */
@@ -365,10 +553,21 @@ sess_hello(struct session *s, const char *nick)
 		if (link_send(&s->link, first, strlen(first)) == -1)
 			return -1;
 	}
+	if (!s->tty)
+		return 0;
+	if (s->rejoin[0] != '\0') {
+		snprintf(first, sizeof first, "/join %s", s->rejoin);
+		if (link_send(&s->link, first, strlen(first)) == -1)
+			return -1;
+	}
 	/* Who is there, for Tab; its answer shows like any other. */
-	if (s->tty && (link_send(&s->link, "/who", 4) == -1 ||
-	    !sess_who_expect(s, SESS_WHO_SHOW, NULL, 0)))
+	if (link_send(&s->link, "/who", 4) == -1 ||
+	    !sess_who_expect(s, SESS_WHO_SHOW, NULL, 0))
 		return -1;
+	/* The rooms, for Tab, and the first is where we landed: quietly. */
+	if (link_send(&s->link, "/rooms", 6) == -1)
+		return -1;
+	s->rooms_quiet++;
 	return 0;
 }
 
@@ -428,6 +627,8 @@ sess_connect_again(struct session *s)
 	buf_clear(&s->msgq);
 	buf_clear(&s->held);
 	s->holding = false;
+	s->skipping = false;
+	s->rooms_quiet = 0;
 	s->msg_failed = false;
 	if (sess_hello(s, s->nick) == -1)
 		sess_nomem(s);
@@ -444,6 +645,7 @@ sess_reconnect(struct session *s)
 	s->reconnect = false;
 	if (s->link.sock != -1) {
 		memcpy(s->nick, s->link.nick, sizeof s->nick);
+		sess_keep_room(s);
 		/*
 		 * Leave first, and see the old connection closed (what
 		 * arrives meanwhile is shown), so the room sees us go
@@ -655,6 +857,12 @@ sess_init(struct session *s, const struct sess_options *o, bool tty)
 	s->ed.maxsend = o->max_line;
 	line_init(&s->keys, LINK_MAXLINE);
 	roster_init(&s->roster);
+	roster_init(&s->rooms);
+	s->landing[0] = '\0';
+	s->rejoin[0] = '\0';
+	s->prompt_room[0] = '\0';
+	s->rooms_quiet = 0;
+	s->skipping = false;
 	s->clean = NULL;
 	s->max_line = o->max_line;
 	s->paste = empty;
@@ -693,6 +901,7 @@ sess_free(struct session *s)
 	editor_free(&s->ed);
 	line_free(&s->keys);
 	roster_free(&s->roster);
+	roster_free(&s->rooms);
 	buf_free(&s->paste);
 	buf_free(&s->msgq);
 	buf_free(&s->held);

@@ -19,6 +19,8 @@
 #define SESS_WHO_SHOW	0	/* a /who whose answer shows */
 #define SESS_WHO_PROBE	1	/* a /who after a /msg: its answer is the
 				   /msg's delivery, and does not show */
+#define SESS_WHO_QUIET	2	/* a /who after a move to another room: it
+				   fills the roster, and does not show */
 
 /* What the command line asked for. */
 struct sess_options {
@@ -44,6 +46,21 @@ struct session {
 	struct editor	 ed;		/* the input line, on a terminal */
 	struct line	 keys;		/* frames stdin lines when not a tty */
 	struct roster	 roster;	/* who is in the room, for Tab */
+	struct roster	 rooms;		/* the rooms heard of, for Tab after
+					   /join: /rooms, moves, went to */
+	char		 landing[PROTO_ROOM_MAX + 1]; /* the landing room, the
+					   first of /rooms, or "" */
+	char		 rejoin[PROTO_ROOM_MAX + 1]; /* the room a reconnect
+					   goes back to, until the /join's
+					   answer; or "" */
+	char		 prompt_room[PROTO_ROOM_MAX + 1]; /* the room the prompt
+					   names: the last known, kept while
+					   (re)connecting */
+	size_t		 rooms_quiet;	/* /rooms answers awaited that do not
+					   show (the one sent at connect) */
+	bool		 skipping;	/* dropping the landing room's history
+					   while a reconnect goes back to
+					   another room */
 	char		*clean;		/* text_clean() room for one line */
 	size_t		 max_line;	/* longest line the server takes */
 	struct buf	 paste;		/* a long paste waiting for a yes */

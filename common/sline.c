@@ -18,6 +18,16 @@
 #define SL_HIST_END	"end of history"
 #define SL_SHUTDOWN	"server shutting down"
 #define SL_NOUSER	"no such user: "
+#define SL_MOVED	"you are now in "
+#define SL_TOPIC	"topic: "
+#define SL_NO_TOPIC	"no topic"
+#define SL_ROOMS	" rooms:"
+#define SL_ROOM		" room:"
+#define SL_WENT		" went to "
+#define SL_TOPIC_SET	" set the topic: "
+#define SL_ALREADY_IN	"you are already in "
+#define SL_BAD_ROOM	"bad room name: "
+#define SL_TOO_MANY	"too many rooms"
 
 /* ------------------------------------------------------------------ */
 /* Small scanners: each takes s[0..n) and says how many bytes matched  */
@@ -48,6 +58,17 @@ sl_nick(const char *s, size_t n)
 	while (k < n && k <= PROTO_NICK_MAX && proto_nick_valid(s + k, 1))
 		k++;
 	return k <= PROTO_NICK_MAX ? k : 0;
+}
+
+/* The bytes of a valid room name at the start of s, or 0 for none. */
+static size_t
+sl_room(const char *s, size_t n)
+{
+	size_t k = 0;
+
+	while (k < n && k <= PROTO_ROOM_MAX && proto_room_valid(s + k, 1))
+		k++;
+	return k <= PROTO_ROOM_MAX ? k : 0;
 }
 
 /* The bytes of a decimal number at the start of s (into *v), 0 for none. */
@@ -117,6 +138,25 @@ sl_sender(struct sline *sl, const char *s, size_t n, const char *open,
 	return true;
 }
 
+/* "you are now in ROOM (K online)": t[0..m); sets the room and K. */
+static bool
+sl_room_moved(struct sline *sl, const char *t, size_t m)
+{
+	const size_t w = sizeof SL_MOVED - 1;
+	size_t k, d;
+
+	if (!sl_starts(t, m, SL_MOVED) || (k = sl_room(t + w, m - w)) == 0 ||
+	    !sl_starts(t + w + k, m - w - k, " (") ||
+	    (d = sl_number(t + w + k + 2, m - w - k - 2, &sl->count)) == 0 ||
+	    !sl_is(t + w + k + 2 + d, m - w - k - 2 - d, " online)")) {
+		sl->count = 0;
+		return false;
+	}
+	sl->room = t + w;
+	sl->rlen = k;
+	return true;
+}
+
 /* "*** ..." after its "*** ": t[0..m). */
 static enum sline_kind
 sl_notice(struct sline *sl, const char *t, size_t m)
@@ -153,7 +193,26 @@ sl_notice(struct sline *sl, const char *t, size_t m)
 		sl->tlen = m - d - (sizeof SL_ONLINE - 1);
 		return SLINE_WHO;
 	}
+	/* "K rooms: NAME (N) ..." or "1 room: NAME (N)". */
+	if (d > 0 && (sl_starts(t + d, m - d, SL_ROOMS) ||
+	    sl_starts(t + d, m - d, SL_ROOM))) {
+		k = d + (sl_starts(t + d, m - d, SL_ROOMS) ?
+		    sizeof SL_ROOMS : sizeof SL_ROOM) - 1;
+		sl->text = t + k;
+		sl->tlen = m - k;
+		return SLINE_ROOMS;
+	}
+	if (sl_room_moved(sl, t, m))
+		return SLINE_MOVED;
+	if (sl_starts(t, m, SL_TOPIC)) {
+		sl->text = t + sizeof SL_TOPIC - 1;
+		sl->tlen = m - (sizeof SL_TOPIC - 1);
+		sl->count = 0;
+		return SLINE_TOPIC;
+	}
 	sl->count = 0;
+	if (sl_is(t, m, SL_NO_TOPIC))
+		return SLINE_NO_TOPIC;
 	if ((k = sl_nick(t, m)) == 0)
 		return SLINE_NOTICE;
 	sl->nick = t;
@@ -172,6 +231,21 @@ sl_notice(struct sline *sl, const char *t, size_t m)
 		sl->tlen = m - k - 8;
 		return SLINE_LEFT;
 	}
+	/* "NICK went to ROOM": the room is the rest, all of it. */
+	if (sl_starts(t + k, m - k, SL_WENT)) {
+		d = k + sizeof SL_WENT - 1;
+		if (d < m && sl_room(t + d, m - d) == m - d) {
+			sl->room = t + d;
+			sl->rlen = m - d;
+			return SLINE_WENT;
+		}
+	}
+	if (sl_starts(t + k, m - k, SL_TOPIC_SET)) {
+		d = k + sizeof SL_TOPIC_SET - 1;
+		sl->text = t + d;
+		sl->tlen = m - d;
+		return SLINE_TOPIC_SET;
+	}
 	if (sl_starts(t + k, m - k, SL_IS_NOW)) {
 		d = k + sizeof SL_IS_NOW - 1;
 		sl->n2len = sl_nick(t + d, m - d);
@@ -184,6 +258,29 @@ sl_notice(struct sline *sl, const char *t, size_t m)
 	sl->nick = NULL;
 	sl->nlen = 0;
 	return SLINE_NOTICE;
+}
+
+/* "!!! ..." after its "!!! ": t[0..m), a room's error or another. */
+static enum sline_kind
+sl_room_error(struct sline *sl, const char *t, size_t m)
+{
+	const size_t a = sizeof SL_ALREADY_IN - 1, b = sizeof SL_BAD_ROOM - 1;
+
+	if (sl_starts(t, m, SL_ALREADY_IN) && m > a &&
+	    sl_room(t + a, m - a) == m - a) {
+		sl->room = t + a;
+		sl->rlen = m - a;
+		return SLINE_ALREADY_IN;
+	}
+	if (sl_starts(t, m, SL_BAD_ROOM)) {
+		/* The name as refused: anything, even nothing. */
+		sl->room = t + b;
+		sl->rlen = m - b;
+		return SLINE_BAD_ROOM;
+	}
+	if (sl_is(t, m, SL_TOO_MANY))
+		return SLINE_TOO_MANY_ROOMS;
+	return SLINE_ERROR;
 }
 
 /* The line without a history stamp. */
@@ -205,7 +302,7 @@ sl_body(struct sline *sl, const char *s, size_t n)
 		}
 		sl->text = s + 4;
 		sl->tlen = n - 4;
-		return SLINE_ERROR;
+		return sl_room_error(sl, s + 4, n - 4);
 	}
 	if (sl_sender(sl, s, n, "[pm] <", "> "))
 		return SLINE_PM;
@@ -224,7 +321,7 @@ sline_parse(struct sline *sl, const char *s, size_t n)
 	size_t st = sl_stamp(s, n);
 
 	memset(sl, 0, sizeof *sl);
-	sl->nick = sl->nick2 = sl->text = NULL;
+	sl->nick = sl->nick2 = sl->text = sl->room = NULL;
 	/* A stamp is history only before a chat or /me line. */
 	if (st > 0) {
 		sl->kind = sl_body(sl, s + st, n - st);
@@ -233,7 +330,7 @@ sline_parse(struct sline *sl, const char *s, size_t n)
 			return sl->kind;
 		}
 		memset(sl, 0, sizeof *sl);
-		sl->nick = sl->nick2 = sl->text = NULL;
+		sl->nick = sl->nick2 = sl->text = sl->room = NULL;
 	}
 	sl->kind = sl_body(sl, s, n);
 	return sl->kind;
@@ -248,7 +345,7 @@ sline_is_notice(enum sline_kind k)
 bool
 sline_is_error(enum sline_kind k)
 {
-	return k == SLINE_NOUSER || k == SLINE_ERROR;
+	return k >= SLINE_NOUSER && k <= SLINE_ERROR;
 }
 
 bool
@@ -284,6 +381,43 @@ sline_who_next(const char **p, size_t *n, const char **nick, size_t *len)
 			*n = m - w;
 			return true;
 		}
+		s += w;
+		m -= w;
+	}
+}
+
+bool
+sline_rooms_next(const char **p, size_t *n, const char **name, size_t *len,
+    size_t *members)
+{
+	const char *s = *p;
+	size_t m = *n, k, d, w;
+
+	for (;;) {
+		while (m > 0 && *s == ' ') {
+			s++;
+			m--;
+		}
+		if (m == 0) {
+			*p = s;
+			*n = 0;
+			return false;
+		}
+		/* "NAME (N)": a name, a blank, a count in brackets. */
+		k = sl_room(s, m);
+		if (k > 0 && sl_starts(s + k, m - k, " (") &&
+		    (d = sl_number(s + k + 2, m - k - 2, members)) > 0 &&
+		    k + 2 + d < m && s[k + 2 + d] == ')' &&
+		    (k + 3 + d == m || s[k + 3 + d] == ' ')) {
+			*name = s;
+			*len = k;
+			*p = s + k + 3 + d;
+			*n = m - k - 3 - d;
+			return true;
+		}
+		/* Not one: skip a word. */
+		for (w = 0; w < m && s[w] != ' '; w++)
+			;
 		s += w;
 		m -= w;
 	}

@@ -28,8 +28,17 @@ enum sline_kind {
 	SLINE_HIST_BEGIN,	/* *** last K message(s): */
 	SLINE_HIST_END,		/* *** end of history */
 	SLINE_SHUTDOWN,		/* *** server shutting down */
+	SLINE_MOVED,		/* *** you are now in ROOM (K online) */
+	SLINE_WENT,		/* *** NICK went to ROOM */
+	SLINE_TOPIC,		/* *** topic: TEXT */
+	SLINE_NO_TOPIC,		/* *** no topic */
+	SLINE_TOPIC_SET,	/* *** NICK set the topic: TEXT */
+	SLINE_ROOMS,		/* *** K rooms: ROOM (N) ROOM (N) ... */
 	SLINE_NOTICE,		/* any other *** line */
 	SLINE_NOUSER,		/* !!! no such user: NICK */
+	SLINE_ALREADY_IN,	/* !!! you are already in ROOM */
+	SLINE_BAD_ROOM,		/* !!! bad room name: NAME */
+	SLINE_TOO_MANY_ROOMS,	/* !!! too many rooms */
 	SLINE_ERROR,		/* any other !!! line */
 };
 
@@ -46,16 +55,23 @@ struct sline {
 					   part: "<nick>", "* nick", "[pm] <nick>",
 					   "-> *nick*"; all of a notice or error */
 	const char	*nick;		/* sender, joiner, leaver, old nick, our
-					   nick (welcome), the /msg target */
+					   nick (welcome), the /msg target, the
+					   mover (went), the topic's setter */
 	size_t		 nlen;		/* bytes at nick */
 	const char	*nick2;		/* the new nick of a rename */
 	size_t		 n2len;		/* bytes at nick2 */
 	const char	*text;		/* chat text; the names of /who; the
+					   list of /rooms; a topic; the
 					   reason of a leave (NULL: none); any
 					   other notice's or error's text after
 					   its "*** " / "!!! " */
 	size_t		 tlen;		/* bytes at text */
-	size_t		 count;		/* N online (welcome, who), K (history) */
+	const char	*room;		/* the room of moved, went, already in;
+					   the name refused by bad room name
+					   (any bytes) */
+	size_t		 rlen;		/* bytes at room */
+	size_t		 count;		/* N online (welcome, who), K (history),
+					   K online (moved), K rooms */
 };
 
 /*
@@ -81,5 +97,15 @@ bool	sline_nick_is(const char *nick, size_t len, const char *name);
  */
 bool	sline_who_next(const char **p, size_t *n, const char **nick,
 	    size_t *len);
+
+/*
+ * Walk the rooms of a /rooms line, as sline_who_next() the names of a
+ * /who: *p and *n start as sl->text, sl->tlen. Each call gives the next
+ * "NAME (N)" whose NAME is a valid room name, at *name, *len bytes, with
+ * N in *members, and returns true; false when none is left. Anything
+ * else is skipped.
+ */
+bool	sline_rooms_next(const char **p, size_t *n, const char **name,
+	    size_t *len, size_t *members);
 
 #endif /* LOBBY_SLINE_H */

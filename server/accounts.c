@@ -653,6 +653,16 @@ acct_registered_done(struct accounts *acc, struct room *r,
 	}
 }
 
+/* Close old, an older session of an account that logged in again. */
+static void
+acct_elsewhere(struct room *r, struct client *old)
+{
+	r = acct_room(r, old);
+	room_sendf(r, old, PROTO_ELSEWHERE);
+	old->account[0] = '\0';
+	room_leave(r, old, PROTO_REASON_ELSEWHERE, "logged in elsewhere");
+}
+
 /* A login job came back. */
 static void
 acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
@@ -686,14 +696,23 @@ acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 		room_leave(r, c, NULL, "banned");
 		return;
 	}
-	/* One session per account: the older one goes. */
-	if ((old = acct_session(r, j->key, c)) != NULL) {
+	/* One session per account: the older one goes. Through Redis,
+	 * wherever it is: the instance that holds it closes it. */
+	if (acc->publish != NULL) {
+		struct acct_act a;
+
+		memset(&a, 0, sizeof a);
+		a.kind = ACCT_ACT_LOGIN;
+		a.by = "";
+		a.by_acct = "";
+		a.target = j->found;
+		a.reason = PROTO_REASON_ELSEWHERE;
+		a.rlen = sizeof PROTO_REASON_ELSEWHERE - 1;
+		acc->publish(acc->publish_arg, c, &a);
+	} else if ((old = acct_session(r, j->key, c)) != NULL) {
 		room_log(r, "client %u: %s logged in from elsewhere (client "
 		    "%u)", old->id, j->found, c->id);
-		room_sendf(acct_room(r, old), old, PROTO_ELSEWHERE);
-		old->account[0] = '\0';
-		room_leave(acct_room(r, old), old, PROTO_REASON_ELSEWHERE,
-		    "logged in elsewhere");
+		acct_elsewhere(r, old);
 	}
 	snprintf(c->account, sizeof c->account, "%s", j->key);
 	room_log(r, "client %u logged in as %s", c->id, j->found);
@@ -749,10 +768,43 @@ accounts_done(struct accounts *acc, struct room *r, struct acct_job *j)
  * Operators: /kick, /ban, /unban, /bans, /mute, /unmute
  * ------------------------------------------------------------------- */
 
-/* Make member t leave as kicked or banned by op c, with reason. */
+/*
+ * Hand what operator c did (kind, on target[0..len), with reason and
+ * minutes) to every instance through publish(): each applies it to its
+ * own members (accounts_apply()).
+ */
 static void
-acct_remove(struct room *r, struct client *c, struct client *t,
-    const char *verb, const char *reason, size_t rlen, bool banned)
+acct_publish(struct accounts *acc, struct client *c, enum acct_act_kind kind,
+    const char *target, size_t len, const char *reason, size_t rlen,
+    long minutes)
+{
+	char t[ACCT_TARGET_MAX];
+	struct acct_act a;
+
+	if (len >= sizeof t)
+		len = sizeof t - 1;
+	memcpy(t, target, len);
+	t[len] = '\0';
+	memset(&a, 0, sizeof a);
+	a.kind = kind;
+	a.by = c->nick;
+	a.by_acct = c->account;
+	a.target = t;
+	a.reason = reason != NULL ? reason : "";
+	a.rlen = reason != NULL ? rlen : 0;
+	a.minutes = minutes;
+	acc->publish(acc->publish_arg, c, &a);
+}
+
+/*
+ * Make member t leave as kicked or banned by the operator called by, with
+ * reason: t is told, its room sees it leave. c is that operator when it
+ * is here (it sees it done from another room too), else NULL.
+ */
+static void
+acct_remove(struct room *r, const char *by, struct client *c,
+    struct client *t, const char *verb, const char *reason, size_t rlen,
+    bool banned)
 {
 	char why[32 + PROTO_NICK_MAX + PROTO_MAX_LINE];
 	char ban[sizeof PROTO_BANNED + PROTO_MAX_LINE + 4];
@@ -763,9 +815,9 @@ acct_remove(struct room *r, struct client *c, struct client *t,
 		rlen = PROTO_MAX_LINE;
 	if (rlen > 0)
 		snprintf(why, sizeof why, PROTO_REMOVED_BY_REASON, verb,
-		    c->nick, (int)rlen, reason);
+		    by, (int)rlen, reason);
 	else
-		snprintf(why, sizeof why, PROTO_REMOVED_BY, verb, c->nick);
+		snprintf(why, sizeof why, PROTO_REMOVED_BY, verb, by);
 	if (banned) {
 		if (rlen > 0)
 			snprintf(ban, sizeof ban, PROTO_BANNED ": %.*s",
@@ -777,7 +829,7 @@ acct_remove(struct room *r, struct client *c, struct client *t,
 		room_sendf(r, t, PROTO_REMOVED, why);
 	room_leave(r, t, why, banned ? "banned" : "kicked");
 	/* An operator in another room sees it done too. */
-	if (opr != r)
+	if (c != NULL && opr != r)
 		room_sendf(opr, c, PROTO_LEFT_REASON, t->nick, why);
 }
 
@@ -789,10 +841,23 @@ acct_kick(struct accounts *acc, struct room *r, struct client *c,
 	size_t len, rlen;
 	struct client *t;
 
-	(void)acc;
 	nick = cmdline_word(args, n, &len, &reason, &rlen);
 	if (len == 0) {
 		room_sendf(r, c, PROTO_USAGE_KICK);
+		return;
+	}
+	if (acc->publish != NULL) {
+		/* Whoever holds the member closes it: through the stream. */
+		if (!proto_nick_valid(nick, len)) {
+			room_sendf(r, c, PROTO_NOUSER, (int)len, nick);
+			return;
+		}
+		if (text_is_blank(reason, rlen))
+			rlen = 0;
+		room_log(r, "operator %s kicked %.*s%s", c->nick, (int)len,
+		    nick, rlen > 0 ? " with a reason" : "");
+		acct_publish(acc, c, ACCT_ACT_KICK, nick, len, reason, rlen,
+		    0);
 		return;
 	}
 	if ((t = room_find_any(r, nick, len)) == NULL) {
@@ -803,7 +868,7 @@ acct_kick(struct accounts *acc, struct room *r, struct client *c,
 		rlen = 0;
 	room_log(r, "operator %s kicked %s (client %u)%s", c->nick, t->nick,
 	    t->id, rlen > 0 ? " with a reason" : "");
-	acct_remove(r, c, t, "kicked", reason, rlen, false);
+	acct_remove(r, c->nick, c, t, "kicked", reason, rlen, false);
 }
 
 /* The text of a ban's duration: "for N minutes" or "until unbanned". */
@@ -868,6 +933,11 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 		room_log(r, "operator %s banned address %s %s", c->nick, addr,
 		    dur);
 		room_sendf(r, c, PROTO_BAN_SET, addr, dur);
+		if (acc->publish != NULL) {
+			acct_publish(acc, c, ACCT_ACT_BAN_ADDR, addr,
+			    strlen(addr), rest, rlen, minutes);
+			return;
+		}
 		/* Every room: a leave unlinks only t, so next stays. */
 		for (rr = acct_first_room(r); rr != NULL;
 		    rr = acct_next_room(r, rr)) {
@@ -877,14 +947,25 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 				next = room_next(t);
 				accounts_addr(t->addr, taddr);
 				if (strcmp(taddr, addr) == 0 && t != c)
-					acct_remove(r, c, t, "banned", rest,
-					    rlen, true);
+					acct_remove(r, c->nick, c, t, "banned",
+					    rest, rlen, true);
 			}
 		}
 		return;
 	}
 	acct_key(what, len, key);
 	snprintf(b.target, sizeof b.target, "n:%s", key);
+	if (acc->publish != NULL) {
+		/* The account's ban is kept from here; the instance that
+		 * holds its member bans that member's address and closes it
+		 * (accounts_apply()). */
+		acct_store_ban(acc, r, &b);
+		room_log(r, "operator %s banned %s %s", c->nick, key, dur);
+		room_sendf(r, c, PROTO_BAN_SET, key, dur);
+		acct_publish(acc, c, ACCT_ACT_BAN, what, len, rest, rlen,
+		    minutes);
+		return;
+	}
 	t = room_find_any(r, what, len);
 	/* A member online: its address goes with its account. */
 	if (t != NULL && t != c) {
@@ -902,7 +983,27 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 	    b.also + 2 : "", dur);
 	room_sendf(r, c, PROTO_BAN_SET, key, dur);
 	if (t != NULL && t != c)
-		acct_remove(r, c, t, "banned", rest, rlen, true);
+		acct_remove(r, c->nick, c, t, "banned", rest, rlen, true);
+}
+
+/* Lift every address ban that points back to the ban on target. */
+static void
+acct_unban_linked(struct accounts *acc, struct room *r, const char *target)
+{
+	char linked[ACCT_TARGET_MAX];
+	size_t i = 0;
+
+	while (i < acc->nbans) {
+		if (strncmp(acc->bans[i].target, "a:", 2) != 0 ||
+		    strcmp(acc->bans[i].also, target) != 0) {
+			i++;
+			continue;
+		}
+		snprintf(linked, sizeof linked, "%s", acc->bans[i].target);
+		room_log(r, "the ban on %s goes with the ban on %s",
+		    linked + 2, target + 2);
+		acct_store_unban(acc, r, linked);
+	}
 }
 
 static void
@@ -933,10 +1034,15 @@ acct_unban(struct accounts *acc, struct room *r, struct client *c,
 		room_sendf(r, c, PROTO_NO_BAN, (int)len, what);
 		return;
 	}
-	snprintf(also, sizeof also, "%s", b->also);
+	/* A nick's ban carries the address of its member, lifted with it. */
+	snprintf(also, sizeof also, "%s", target[0] == 'n' ? b->also : "");
 	acct_store_unban(acc, r, target);
 	if (also[0] != '\0' && acct_ban_find(acc, also) != NULL)
 		acct_store_unban(acc, r, also);
+	/* Through Redis, the instance that held the member banned its
+	 * address itself, pointing back to the account's ban. */
+	if (target[0] == 'n')
+		acct_unban_linked(acc, r, target);
 	room_log(r, "operator %s lifted the ban on %s%s%s", c->nick,
 	    target + 2, also[0] != '\0' ? " and " : "", also[0] != '\0' ?
 	    also + 2 : "");
@@ -973,6 +1079,28 @@ acct_bans(struct accounts *acc, struct room *r, struct client *c,
 		room_sendf(r, c, PROTO_NO_BANS);
 }
 
+/*
+ * Note key (a member's nick in lower case) muted for minutes from now
+ * (0: until unmuted), and plan the timer. Returns the mute, or NULL out
+ * of memory.
+ */
+static struct acct_mute *
+acct_mute_add(struct accounts *acc, const char *key, long minutes)
+{
+	struct acct_mute *m;
+
+	if ((m = acct_mute_find(acc, key)) == NULL) {
+		if (acct_grow(&acc->mutes, &acc->capmutes, acc->nmutes,
+		    sizeof acc->mutes[0]) == -1)
+			return NULL;
+		m = &acc->mutes[acc->nmutes++];
+		snprintf(m->key, sizeof m->key, "%s", key);
+	}
+	m->until = minutes == 0 ? 0 : acct_now(acc) + (int64_t)minutes * 60000;
+	acct_plan(acc, m->until);
+	return m;
+}
+
 static void
 acct_mute(struct accounts *acc, struct room *r, struct client *c,
     const char *args, size_t n)
@@ -980,7 +1108,6 @@ acct_mute(struct accounts *acc, struct room *r, struct client *c,
 	char key[PROTO_NICK_MAX + 1];
 	const char *nick, *rest, *w, *after;
 	size_t len, rlen, wlen, alen;
-	struct acct_mute *m;
 	struct client *t;
 	long minutes = ACCT_MUTE_MINUTES;
 
@@ -991,22 +1118,27 @@ acct_mute(struct accounts *acc, struct room *r, struct client *c,
 		room_sendf(r, c, PROTO_USAGE_MUTE);
 		return;
 	}
+	if (acc->publish != NULL) {
+		/* Every instance notes it; the room hears it on each. */
+		if (!proto_nick_valid(nick, len)) {
+			room_sendf(r, c, PROTO_NOUSER, (int)len, nick);
+			return;
+		}
+		room_log(r, "operator %s muted %.*s for %ld minutes (0: until "
+		    "unmuted)", c->nick, (int)len, nick, minutes);
+		acct_publish(acc, c, ACCT_ACT_MUTE, nick, len, NULL, 0,
+		    minutes);
+		return;
+	}
 	if ((t = room_find_any(r, nick, len)) == NULL) {
 		room_sendf(r, c, PROTO_NOUSER, (int)len, nick);
 		return;
 	}
 	acct_key(t->nick, strlen(t->nick), key);
-	if ((m = acct_mute_find(acc, key)) == NULL) {
-		if (acct_grow(&acc->mutes, &acc->capmutes, acc->nmutes,
-		    sizeof acc->mutes[0]) == -1) {
-			room_sendf(r, c, PROTO_BUSY);
-			return;
-		}
-		m = &acc->mutes[acc->nmutes++];
-		snprintf(m->key, sizeof m->key, "%s", key);
+	if (acct_mute_add(acc, key, minutes) == NULL) {
+		room_sendf(r, c, PROTO_BUSY);
+		return;
 	}
-	m->until = minutes == 0 ? 0 : acct_now(acc) + (int64_t)minutes * 60000;
-	acct_plan(acc, m->until);
 	room_log(r, "operator %s muted %s (client %u) for %ld minutes "
 	    "(0: until unmuted)", c->nick, t->nick, t->id, minutes);
 	room_broadcastf(acct_room(r, t), NULL, PROTO_WAS_MUTED, t->nick,
@@ -1031,8 +1163,15 @@ acct_unmute(struct accounts *acc, struct room *r, struct client *c,
 		return;
 	}
 	acct_key(nick, len, key);
-	if ((m = acct_mute_find(acc, key)) == NULL) {
+	if (!proto_nick_valid(nick, len) ||
+	    (m = acct_mute_find(acc, key)) == NULL) {
 		room_sendf(r, c, PROTO_NOT_MUTED, (int)len, nick);
+		return;
+	}
+	if (acc->publish != NULL) {
+		/* Lifted on every instance when its entry comes back. */
+		room_log(r, "operator %s unmuted %s", c->nick, key);
+		acct_publish(acc, c, ACCT_ACT_UNMUTE, nick, len, NULL, 0, 0);
 		return;
 	}
 	*m = acc->mutes[--acc->nmutes];
@@ -1043,6 +1182,162 @@ acct_unmute(struct accounts *acc, struct room *r, struct client *c,
 		room_broadcastf(acct_room(r, t), NULL, PROTO_WAS_UNMUTED,
 		    (int)len, nick, c->nick);
 	room_broadcastf(r, NULL, PROTO_WAS_UNMUTED, (int)len, nick, c->nick);
+}
+
+/* ---------------------------------------------------------------------
+ * Acts from other instances (--redis)
+ * ------------------------------------------------------------------- */
+
+/* Whether key (an account) is one of the --op nicks. */
+static bool
+acct_op_key(const struct accounts *acc, const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < acc->nops; i++)
+		if (strcasecmp(acc->ops[i], key) == 0)
+			return true;
+	return false;
+}
+
+/* The ban a sets on target ("n:KEY" or "a:ADDRESS"), from now here. */
+static void
+acct_act_ban(struct accounts *acc, const struct acct_act *a,
+    const char *target, struct acct_ban *b)
+{
+	size_t rlen = a->rlen < ACCT_REASON_MAX ? a->rlen : ACCT_REASON_MAX;
+
+	memset(b, 0, sizeof *b);
+	snprintf(b->target, sizeof b->target, "%s", target);
+	b->until = a->minutes == 0 ? ACCT_FOREVER : acct_now(acc) +
+	    (int64_t)a->minutes * 60000;
+	snprintf(b->by, sizeof b->by, "%s", a->by);
+	memcpy(b->reason, a->reason, rlen);
+	b->reason[rlen] = '\0';
+}
+
+/* Close every member but self (may be NULL) from address addr. */
+static void
+acct_close_addr(struct room *r, const struct acct_act *a, const char *addr,
+    struct client *self)
+{
+	char taddr[ACCT_ADDR_MAX];
+	struct client *t, *next;
+	struct room *rr;
+
+	for (rr = acct_first_room(r); rr != NULL; rr = acct_next_room(r, rr))
+		for (t = room_first(rr); t != NULL; t = next) {
+			next = room_next(t);
+			accounts_addr(t->addr, taddr);
+			if (t == self || strcmp(taddr, addr) != 0)
+				continue;
+			room_log(r, "client %u %s from %s banned by operator "
+			    "%s", t->id, t->nick, t->addr, a->by);
+			acct_remove(r, a->by, NULL, t, "banned", a->reason,
+			    a->rlen, true);
+		}
+}
+
+/* Close every session of account key but self, and t (not self). */
+static void
+acct_close_sessions(struct room *r, const char *key, struct client *t,
+    struct client *self)
+{
+	struct client *m, *next;
+	struct room *rr;
+
+	for (rr = acct_first_room(r); rr != NULL; rr = acct_next_room(r, rr))
+		for (m = room_first(rr); m != NULL; m = next) {
+			next = room_next(m);
+			if (m == self || (m != t &&
+			    strcmp(m->account, key) != 0))
+				continue;
+			room_log(r, "client %u %s: %s logged in from elsewhere",
+			    m->id, m->nick, key);
+			acct_elsewhere(r, m);
+		}
+}
+
+const char *
+accounts_apply(struct accounts *acc, struct room *r,
+    const struct acct_act *a, struct client *t, struct client *self)
+{
+	char key[PROTO_NICK_MAX + 1], target[ACCT_TARGET_MAX];
+	char addr[ACCT_ADDR_MAX];
+	struct acct_ban b, ab;
+	size_t tlen = strlen(a->target);
+
+	if (acc == NULL || !acc->on)
+		return "accounts are off here";
+	if (a->kind != ACCT_ACT_LOGIN && !acct_op_key(acc, a->by_acct))
+		return "its operator is not an --op here";
+	if (a->minutes < 0 || a->minutes > ACCT_MINUTES_MAX)
+		return "its minutes are out of range";
+	if (a->kind == ACCT_ACT_BAN_ADDR ? !acct_is_address(a->target, tlen,
+	    addr) : !proto_nick_valid(a->target, tlen))
+		return "its target is not one";
+	acct_key(a->target, tlen, key);
+	switch (a->kind) {
+	case ACCT_ACT_KICK:
+		if (t == NULL)
+			break;
+		room_log(r, "client %u %s kicked by operator %s", t->id,
+		    t->nick, a->by);
+		acct_remove(r, a->by, NULL, t, "kicked", a->reason, a->rlen,
+		    false);
+		break;
+	case ACCT_ACT_BAN:
+		snprintf(target, sizeof target, "n:%s", key);
+		acct_act_ban(acc, a, target, &b);
+		if (accounts_add_ban(acc, &b) == -1)
+			room_log(r, "out of memory: a ban is not kept in memory");
+		if (t == NULL || t == self)
+			break;
+		/* Its address goes with its account: only this instance
+		 * knows it. The account's ban was stored by the operator's. */
+		accounts_addr(t->addr, addr);
+		if (addr[0] != '\0') {
+			snprintf(target, sizeof target, "a:%s", addr);
+			acct_act_ban(acc, a, target, &ab);
+			snprintf(ab.also, sizeof ab.also, "%s", b.target);
+			acct_store_ban(acc, r, &ab);
+		}
+		room_log(r, "client %u %s%s%s banned by operator %s", t->id,
+		    t->nick, addr[0] != '\0' ? " and its address " : "",
+		    addr, a->by);
+		acct_remove(r, a->by, NULL, t, "banned", a->reason, a->rlen,
+		    true);
+		break;
+	case ACCT_ACT_BAN_ADDR:
+		snprintf(target, sizeof target, "a:%s", addr);
+		acct_act_ban(acc, a, target, &b);
+		if (accounts_add_ban(acc, &b) == -1)
+			room_log(r, "out of memory: a ban is not kept in memory");
+		acct_close_addr(r, a, addr, self);
+		break;
+	case ACCT_ACT_MUTE:
+		if (acct_mute_add(acc, key, a->minutes) == NULL) {
+			room_log(r, "out of memory: a mute is not kept");
+			break;
+		}
+		room_broadcastf(t != NULL ? acct_room(r, t) : r, NULL,
+		    PROTO_WAS_MUTED, a->target, a->by);
+		break;
+	case ACCT_ACT_UNMUTE:
+		{
+			struct acct_mute *m = acct_mute_find(acc, key);
+
+			if (m != NULL)
+				*m = acc->mutes[--acc->nmutes];
+		}
+		room_broadcastf(r, NULL, PROTO_WAS_UNMUTED, (int)tlen,
+		    a->target, a->by);
+		break;
+	case ACCT_ACT_LOGIN:
+		acct_close_sessions(r, key, t, self);
+		break;
+	}
+	return NULL;
 }
 
 int64_t

@@ -84,6 +84,37 @@ struct acct_job {
 	struct acct_job	*next;		/* the worker's queue */
 };
 
+/*
+ * What an operator did, or a login, as every instance applies it. With
+ * one lobbyd the commands act at once; with --redis they are published
+ * (publish() below: the cluster's stream) and each instance applies the
+ * entry to its own members through accounts_apply(), so that only the
+ * instance that holds a member closes or mutes it, and the notices come
+ * from one place whichever way the act came.
+ */
+enum acct_act_kind {
+	ACCT_ACT_KICK,		/* the member called target leaves, kicked */
+	ACCT_ACT_BAN,		/* account target is banned; its member leaves */
+	ACCT_ACT_BAN_ADDR,	/* address target is banned; its members leave */
+	ACCT_ACT_MUTE,		/* the member called target is muted */
+	ACCT_ACT_UNMUTE,	/* target is no longer muted */
+	ACCT_ACT_LOGIN		/* a member logged in as account target: the
+				   other sessions of that account go */
+};
+
+/* One act. Pointers are borrowed for the call. */
+struct acct_act {
+	enum acct_act_kind kind;	/* what was done */
+	const char	*by;		/* the operator's nick (not LOGIN) */
+	const char	*by_acct;	/* the operator's account (not LOGIN) */
+	const char	*target;	/* a nick; BAN_ADDR: an address; LOGIN:
+					   the account's nick */
+	const char	*reason;	/* the operator's reason, may be "" */
+	size_t		 rlen;		/* bytes at reason */
+	long		 minutes;	/* BAN, BAN_ADDR, MUTE: 0 for until
+					   lifted */
+};
+
 /* A member muted until a time. */
 struct acct_mute {
 	char		 key[PROTO_NICK_MAX + 1]; /* its nick, lower case */
@@ -109,6 +140,12 @@ struct accounts {
 	void		*schedule_arg;	/* for schedule */
 	int64_t		(*clock)(void *arg); /* Unix ms now */
 	void		*clock_arg;	/* for clock */
+	/* With --redis: hand act a of member c to every instance
+	 * (cluster_act()), which answers c if it cannot; NULL: one lobbyd,
+	 * the act is applied here at once. */
+	void		(*publish)(void *arg, struct client *c,
+			    const struct acct_act *a);
+	void		*publish_arg;	/* for publish */
 	unsigned	 queued;	/* password jobs at the worker */
 	bool		 syncing;	/* a sync job is at the worker */
 	char		(*keys)[PROTO_NICK_MAX + 1]; /* registered nicks */
@@ -192,6 +229,21 @@ int64_t	accounts_tick(struct accounts *acc, struct room *r);
 
 /* Ask for a sync job (with Redis, every few seconds): 0, or -1. */
 int	accounts_sync(struct accounts *acc);
+
+/*
+ * Apply act a, as published by an instance (--redis), to the members of
+ * this one: t is the local member it names (KICK, BAN, MUTE: the one
+ * Redis found under that nick; LOGIN: the one that held the account's
+ * nick), self the local member who did it; either may be NULL. Every
+ * instance notes bans and mutes; only the one holding a member tells it
+ * and closes it; the room is told on every instance. An act is untrusted
+ * input: one whose operator is not an --op here, whose address is not
+ * one, or whose minutes are out of range changes nothing. Returns NULL,
+ * or why it was refused (for the caller's log line).
+ */
+const char	*accounts_apply(struct accounts *acc, struct room *r,
+		    const struct acct_act *a, struct client *t,
+		    struct client *self);
 
 /*
  * Whether c is an operator: logged in as one of the --op nicks.

@@ -579,6 +579,35 @@ cluster_who(struct cluster *cl, struct client *c)
 		room_sendf(cl->room, c, "%s", cluster_unavailable_later);
 }
 
+/* The entry kind of an act. */
+static int
+cluster_act_kind(enum acct_act_kind k)
+{
+	switch (k) {
+	case ACCT_ACT_KICK:
+		return CLUSTER_KICK;
+	case ACCT_ACT_BAN:
+		return CLUSTER_BAN;
+	case ACCT_ACT_BAN_ADDR:
+		return CLUSTER_BANADDR;
+	case ACCT_ACT_MUTE:
+		return CLUSTER_MUTE;
+	case ACCT_ACT_UNMUTE:
+		return CLUSTER_UNMUTE;
+	case ACCT_ACT_LOGIN:
+		break;
+	}
+	return CLUSTER_LOGIN;
+}
+
+void
+cluster_act(struct cluster *cl, struct client *c, const struct acct_act *a)
+{
+	if (!cl->up || cl->ops->act == NULL ||
+	    cl->ops->act(cl->io, c->id, cluster_act_kind(a->kind), a) == -1)
+		room_sendf(cl->room, c, "%s", cluster_unavailable_send);
+}
+
 /* ---------------------------------------------------------------------
  * The I/O side's: applying what the stream says
  * ------------------------------------------------------------------- */
@@ -672,6 +701,65 @@ cluster_set_topic(struct room *r, const char *text)
 	return 0;
 }
 
+/*
+ * An act's entry e (its reason cleaned in cl->clean, n bytes): every
+ * instance applies it to its own members (accounts_apply()), which
+ * checks it as untrusted input. Returns false when it was refused.
+ */
+static bool
+cluster_act_apply(struct cluster *cl, struct room *r,
+    const struct cluster_entry *e, size_t n)
+{
+	struct acct_act a;
+	const char *why = NULL;
+
+	memset(&a, 0, sizeof a);
+	switch (e->kind) {
+	case CLUSTER_KICK:
+		a.kind = ACCT_ACT_KICK;
+		break;
+	case CLUSTER_BAN:
+		a.kind = ACCT_ACT_BAN;
+		break;
+	case CLUSTER_BANADDR:
+		a.kind = ACCT_ACT_BAN_ADDR;
+		break;
+	case CLUSTER_MUTE:
+		a.kind = ACCT_ACT_MUTE;
+		break;
+	case CLUSTER_UNMUTE:
+		a.kind = ACCT_ACT_UNMUTE;
+		break;
+	default:
+		a.kind = ACCT_ACT_LOGIN;
+		break;
+	}
+	a.by = a.kind == ACCT_ACT_LOGIN ? "" : e->nick;
+	a.by_acct = e->who != NULL ? e->who : "";
+	a.target = a.kind == ACCT_ACT_LOGIN ? e->nick :
+	    a.kind == ACCT_ACT_BAN_ADDR ? e->addr : e->old;
+	a.reason = n > 0 ? cl->clean : "";
+	a.rlen = n;
+	a.minutes = e->count > ACCT_MINUTES_MAX ? -1 : (long)e->count;
+	/* Its notices go to the target's room (as this instance has it:
+	 * one it reads no more reaches nobody here); logs, to the landing. */
+	if (e->place != NULL && proto_room_valid(e->place, strlen(e->place)) &&
+	    r->reg != NULL && (r = rooms_open(r->reg, e->place,
+	    strlen(e->place))) == NULL)
+		r = cl->room;
+	if (a.target == NULL)
+		why = "it names no target";
+	else
+		why = accounts_apply(r->accounts, r, &a,
+		    cluster_member_key(cl, e->to),
+		    cluster_member_key(cl, e->member));
+	if (why == NULL)
+		return true;
+	cl->dropped++;
+	room_log(r, "redis: dropped stream entry %s: %s", e->id, why);
+	return false;
+}
+
 void
 cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 {
@@ -757,6 +845,15 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 			snprintf(c->nick, sizeof c->nick, "%s", e->nick);
 		}
 		room_broadcastf(r, NULL, PROTO_RENAMED, e->old, e->nick);
+		break;
+	case CLUSTER_KICK:
+	case CLUSTER_BAN:
+	case CLUSTER_BANADDR:
+	case CLUSTER_MUTE:
+	case CLUSTER_UNMUTE:
+	case CLUSTER_LOGIN:
+		if (!cluster_act_apply(cl, r, e, n))
+			cl->applied--;
 		break;
 	default:
 		break;

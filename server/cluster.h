@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "accounts.h"
 #include "buf.h"
 #include "client.h"
 #include "rlog.h"
@@ -45,6 +46,15 @@ bool	cluster_room_valid(const char *name);
 #define CLUSTER_NICK	'n'	/* a nick change */
 #define CLUSTER_GO	'g'	/* a member went to another room */
 #define CLUSTER_TOPIC	'o'	/* a member set the room's topic */
+/* Acts (accounts.h, struct acct_act), applied by every instance to its
+ * own members: the member named is closed or muted where it is. */
+#define CLUSTER_KICK	'K'	/* an operator kicked a member */
+#define CLUSTER_BAN	'B'	/* an operator banned an account */
+#define CLUSTER_BANADDR	'A'	/* an operator banned an address */
+#define CLUSTER_MUTE	'M'	/* an operator muted a member */
+#define CLUSTER_UNMUTE	'U'	/* an operator lifted a mute */
+#define CLUSTER_LOGIN	'L'	/* a member logged in to an account: its
+				   other sessions go */
 
 /* One stream entry, parsed by the I/O side. Pointers are borrowed. */
 struct cluster_entry {
@@ -52,14 +62,24 @@ struct cluster_entry {
 	char		 stamp[RLOG_STAMP + 1]; /* when Redis took it, local
 					   time "YYYY-MM-DD HH:MM" */
 	int		 kind;		/* CLUSTER_* above */
-	const char	*member;	/* "INST:CID" of whom it is about */
-	const char	*nick;		/* its nick (NICK: the new one) */
-	const char	*old;		/* NICK: the old nick, else NULL */
-	const char	*to;		/* PM: the recipient's "INST:CID" */
-	const char	*text;		/* chat, /me, pm text; leave reason;
-					   GO: the room; TOPIC: the topic */
+	const char	*member;	/* "INST:CID" of whom it is about; an
+					   act: of who did it */
+	const char	*nick;		/* its nick (NICK: the new one; LOGIN:
+					   the account's) */
+	const char	*old;		/* NICK: the old nick; an act: the
+					   target's nick; else NULL */
+	const char	*to;		/* PM: the recipient's "INST:CID"; an
+					   act: the target's, or "" */
+	const char	*text;		/* chat, /me, pm text; leave or act
+					   reason; GO: the room; TOPIC: the
+					   topic */
 	size_t		 textlen;	/* bytes at text (text may be NULL) */
-	unsigned long	 count;		/* JOIN: members online with it */
+	unsigned long	 count;		/* JOIN: members online with it; an
+					   act: its minutes */
+	const char	*who;		/* an operator's act: its account */
+	const char	*addr;		/* BANADDR: the address */
+	const char	*place;		/* an act: the room its target is in,
+					   where its notices go; or NULL */
 	struct room	*room;		/* the local room whose stream it is
 					   in; NULL: the landing room */
 };
@@ -85,6 +105,13 @@ struct cluster_ops {
 	int	(*nick)(void *io, unsigned cid, const char *nick, size_t len);
 	/* Ask for the room's members in join order, for cid. */
 	int	(*who)(void *io, unsigned cid);
+	/* Publish act a (its entry kind: CLUSTER_KICK...) of cid, whose
+	 * target (but an address's) is resolved cluster-wide: a member
+	 * nobody holds is answered CLUSTER_NOUSER (a ban goes out all the
+	 * same). LOGIN: the member holding the account's nick is taken out
+	 * of the room with the entry, leaving with a->reason. */
+	int	(*act)(void *io, unsigned cid, int kind,
+		    const struct acct_act *a);
 	/* Move cid to the room called name (made if new, within the most
 	 * rooms); with the room's last history chat lines in the answer
 	 * when history > 0. */
@@ -210,6 +237,13 @@ void	cluster_nick(struct cluster *cl, struct client *c, const char *nick,
 /* c asks who is online, cluster-wide. */
 void	cluster_who(struct cluster *cl, struct client *c);
 
+/*
+ * c did act a (accounts.c's publish hook): published, to be applied by
+ * every instance to its own members when its entry comes back. With the
+ * link down, c is told "!!! room unavailable, message not sent".
+ */
+void	cluster_act(struct cluster *cl, struct client *c,
+	    const struct acct_act *a);
 /* c goes to the room called name[0..len) (valid, not its own). */
 void	cluster_go(struct cluster *cl, struct client *c, const char *name,
 	    size_t len);
@@ -224,7 +258,9 @@ void	cluster_go(struct cluster *cl, struct client *c, const char *name,
  * history, stamped with the time Redis took them). An entry at or below
  * the last one applied is ignored. An entry is untrusted input: a nick
  * that breaks the nick rule, or a text over --max-line, drops it with one
- * log line; its text is cleaned as a member's line is (text_clean()).
+ * log line; its text is cleaned as a member's line is (text_clean()). An
+ * act is applied by accounts_apply(), which may refuse it (an operator
+ * that is not one here): dropped the same way.
  */
 void	cluster_apply(struct cluster *cl, const struct cluster_entry *e);
 

@@ -298,6 +298,54 @@ elseif op == 'rooms' then
     out[#out + 1] = count(lc)
   end
   return out
+elseif op == 'act' then
+  -- An operator's act, or a login, for every instance to apply to its own
+  -- members. ARGV[5] the member who did it, [6] the entry's kind, [7] the
+  -- target (a nick; an address for 'A'; the account's nick for 'L'), [8]
+  -- the reason, [9] the minutes, [10] the operator's account, [11] the
+  -- member's nick as its instance knows it, [12] its room. The entry
+  -- goes in the landing room's stream, which every instance reads (each
+  -- keeps the bans and mutes, and closes the sessions of an account it
+  -- holds), with 'h', the room the target member is in, where its
+  -- notices go.
+  local key, kind, target = ARGV[5], ARGV[6], ARGV[7]
+  if not current() then return {'lost', ''} end
+  local nick = sender(key, ARGV[11], ARGV[12] or '')
+  if not nick then return {'gone', ''} end
+  if kind == 'L' then
+    -- The member holding the account's nick is its older session: it
+    -- leaves now, behind this entry, so that the nick is free for the
+    -- newcomer; its instance closes it on reading the entry.
+    local lk = string.lower(target)
+    local holder = redis.call('HGET', N, lk) or ''
+    addto(LAND, 't', 'L', 'm', key, 'n', target, 'r', holder, 'h',
+        roomname(where(holder ~= '' and holder or key)))
+    if holder ~= '' and holder ~= key then
+      local hn = redis.call('HGET', M, holder)
+      if hn then drop(holder, hn, ARGV[8]) else redis.call('HDEL', N, lk) end
+    end
+    return {'ok', ''}
+  elseif kind == 'A' then
+    addto(LAND, 't', kind, 'm', key, 'n', nick, 'w', ARGV[10], 'a',
+        target, 'x', ARGV[8], 'k', ARGV[9])
+    return {'ok', ''}
+  elseif kind == 'U' then
+    local to = redis.call('HGET', N, string.lower(target))
+    addto(LAND, 't', kind, 'm', key, 'n', nick, 'w', ARGV[10], 'o', target,
+        'h', roomname(to and where(to) or LAND))
+    return {'ok', ''}
+  end
+  local to = redis.call('HGET', N, string.lower(target))
+  local tnick = to and redis.call('HGET', M, to)
+  if not tnick then
+    -- Nobody holds it: a ban holds all the same (the account's).
+    if kind ~= 'B' then return {'nouser', target} end
+    to, tnick = '', target
+  end
+  addto(LAND, 't', kind, 'm', key, 'n', nick, 'w', ARGV[10], 'r', to,
+      'o', tnick, 'x', ARGV[8], 'k', ARGV[9], 'h',
+      roomname(to ~= '' and where(to) or LAND))
+  return {'ok', ''}
 elseif op == 'who' then
   -- ARGV[5] the member asking: the nicks of its room, in join order
   local lc, keys, out = where(ARGV[5]), redis.call('ZRANGE', O, 0, -1), {}

@@ -194,6 +194,15 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 		case 'k':
 			e->count = strtoul(v->str, NULL, 10);
 			break;
+		case 'w':
+			e->who = v->str;
+			break;
+		case 'a':
+			e->addr = v->str;
+			break;
+		case 'h':
+			e->place = v->str;
+			break;
 		default:
 			break;
 		}
@@ -747,6 +756,34 @@ credis_op_rooms(void *io, unsigned cid)
 	    "rooms", 0, NULL, NULL);
 }
 
+/* cluster_ops: an operator's act, or a login. */
+static int
+credis_op_act(void *io, unsigned cid, int kind, const struct acct_act *a)
+{
+	struct credis *cr = io;
+	char key[CLUSTER_KEY_MAX], k[2] = { (char)kind, '\0' }, mins[24];
+	const char *nick = cluster_nick_of(cr->cl, cid);
+	const char *room = cluster_room_of(cr->cl, cid);
+	const char *args[8] = { key, k, a->target, a->reason, mins,
+	    a->by_acct, nick, room };
+	size_t lens[8];
+
+	if (!credis_running(cr))
+		return -1;
+	credis_key(cr, cid, key, sizeof key);
+	snprintf(mins, sizeof mins, "%ld", a->minutes);
+	lens[0] = strlen(key);
+	lens[1] = 1;
+	lens[2] = strlen(a->target);
+	lens[3] = a->rlen;
+	lens[4] = strlen(mins);
+	lens[5] = strlen(a->by_acct);
+	lens[6] = strlen(nick);
+	lens[7] = strlen(room);
+	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "act",
+	    8, args, lens);
+}
+
 static const struct cluster_ops credis_ops = {
 	credis_op_join,
 	credis_op_leave,
@@ -754,11 +791,11 @@ static const struct cluster_ops credis_ops = {
 	credis_op_msg,
 	credis_op_nick,
 	credis_op_who,
+	credis_op_act,
 	credis_op_go,
 	credis_op_topic,
 	credis_op_rooms,
 };
-
 
 /* ---------------------------------------------------------------------
  * Reading the stream

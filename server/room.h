@@ -113,6 +113,9 @@ struct room {
 	bool		 reading;	/* its events are being read */
 	unsigned	 waiting;	/* members on their way in */
 	char		 pos[ROOM_POS_MAX]; /* the last event applied */
+	int64_t		 notice_woke;	/* with batched notices: when conn.c
+					   last woke the members for them
+					   (ltime_mono_ms()) */
 };
 
 /*
@@ -439,6 +442,14 @@ struct rooms {
 					   local (then its arg is the room) */
 	void		*backend_arg;
 	char		 stamp[RLOG_STAMP]; /* the clock, for new rooms */
+	unsigned char	*guests;	/* room_free_guest()'s map: guests[N]
+					   set while a member is guestN, for
+					   N < nguests (room.c keeps it) */
+	size_t		 nguests;	/* entries at guests; 0: none yet */
+	size_t		 guestlow;	/* every N from 1 below it is taken */
+	bool		 batch;		/* each room's log batches notices
+					   (rlog_batch()): whoever sets it
+					   wakes them (server: conn.c) */
 };
 
 /*

@@ -258,6 +258,13 @@ server_cluster(struct server *s)
  * Accounts: the store, its worker, the timers
  * ------------------------------------------------------------------- */
 
+/* The accounts' publish hook with --redis: an act crosses instances. */
+static void
+server_acct_publish(void *arg, struct client *c, const struct acct_act *a)
+{
+	cluster_act(arg, c, a);
+}
+
 /* The accounts' clock: Unix ms. */
 static int64_t
 server_acct_clock(void *arg)
@@ -389,6 +396,12 @@ server_accounts(struct server *s)
 		}
 		s->accounts.submit = acctwork_submit;
 		s->accounts.submit_arg = s->acctwork;
+		if (cfg->redis != NULL) {
+			/* Kicks, bans, mutes and logins reach the members
+			 * of every instance through the room's stream. */
+			s->accounts.publish = server_acct_publish;
+			s->accounts.publish_arg = &s->cluster;
+		}
 		if (cfg->accounts == NULL && loop_timer_add(&s->loop,
 		    SERVER_ACCT_SYNC_MS, server_acct_sync, s) == -1) {
 			fprintf(stderr, "lobbyd: cannot add a timer: %s\n",
@@ -398,6 +411,7 @@ server_accounts(struct server *s)
 	}
 #else
 	(void)server_acct_sync;
+	(void)server_acct_publish;
 	if (cfg->accounts != NULL) {
 		fprintf(stderr, "lobbyd: built without accounts support\n");
 		return -1;
@@ -491,6 +505,7 @@ server_run(const struct server_config *cfg)
 	s->rooms.log = server_room_log;
 	s->rooms.on_leave = conn_on_leave;
 	s->rooms.hook_arg = s;
+	s->rooms.batch = true;		/* conn.c wakes members for notices */
 	s->rooms.motd = cfg->motd;
 	if (rooms_landing(&s->rooms, cfg->room != NULL ? cfg->room :
 	    PROTO_ROOM_DEFAULT) == NULL) {

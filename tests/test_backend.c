@@ -196,8 +196,9 @@ fr_rooms(void *io, unsigned cid)
 }
 
 static const struct cluster_ops fr_ops = {
-	fr_join, fr_leave, fr_say, fr_msg, fr_nick, fr_who, fr_go, fr_topic,
-	fr_rooms,
+	fr_join, fr_leave, fr_say, fr_msg, fr_nick, fr_who,
+	NULL,		/* acts: accounts are off here */
+	fr_go, fr_topic, fr_rooms,
 };
 
 /* A member key "INST:CID". */

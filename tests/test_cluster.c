@@ -18,6 +18,8 @@ struct fake {
 	struct buf	 calls;		/* "join 1", "say 1 c hello", ... */
 	int		 rc;		/* what every call returns */
 	unsigned	 seq;		/* for entry IDs */
+	struct accounts	 acc;		/* the acts' tests: accounts on */
+	int64_t		 now;		/* their clock, Unix ms */
 };
 
 /* Record one call. */
@@ -79,6 +81,13 @@ fake_who(void *io, unsigned cid)
 }
 
 static int
+fake_act(void *io, unsigned cid, int kind, const struct acct_act *a)
+{
+	return fake_call(io, "act %u %c %s %ld %s %.*s", cid, kind, a->target,
+	    a->minutes, a->by_acct, (int)a->rlen, a->reason);
+}
+
+static int
 fake_go(void *io, unsigned cid, const char *name, size_t len, size_t history)
 {
 	return fake_call(io, "go %u %.*s %zu", cid, (int)len, name, history);
@@ -98,7 +107,7 @@ fake_rooms(void *io, unsigned cid)
 
 static const struct cluster_ops fake_ops = {
 	fake_join, fake_leave, fake_say, fake_msg, fake_nick, fake_who,
-	fake_go, fake_topic, fake_rooms,
+	fake_act, fake_go, fake_topic, fake_rooms,
 };
 
 /* Assert the calls made so far, then forget them. */
@@ -611,6 +620,317 @@ test_publish_failure_tells_sender(void **state)
 	    "!!! room unavailable, try again later\n");
 }
 
+/* ---------------------------------------------------------------------
+ * Acts: kicks, bans, mutes and logins cross instances
+ * ------------------------------------------------------------------- */
+
+static const char *const fake_oplist[] = { "alice" };
+
+/* The accounts' store: every job is written to calls, then freed. */
+static int
+fake_submit(void *arg, struct acct_job *j)
+{
+	struct fake *fk = arg;
+
+	if (j->kind == ACCT_JOB_BAN)
+		(void)fake_call(fk, "store %s also %s", j->ban.target,
+		    j->ban.also[0] != '\0' ? j->ban.also : "-");
+	free(j);
+	return 0;
+}
+
+static int64_t
+fake_clock(void *arg)
+{
+	return ((struct fake *)arg)->now;
+}
+
+static void
+fake_publish(void *arg, struct client *c, const struct acct_act *a)
+{
+	cluster_act(arg, c, a);
+}
+
+/* cmocka setup: fake_setup's room with accounts on, alice an --op. */
+static int
+acts_setup(void **state)
+{
+	struct fake *fk;
+
+	if (fake_setup(state) == -1)
+		return -1;
+	fk = *state;
+	accounts_init(&fk->acc, true, fake_oplist, 1);
+	fk->acc.submit = fake_submit;
+	fk->acc.submit_arg = fk;
+	fk->acc.clock = fake_clock;
+	fk->acc.clock_arg = fk;
+	fk->acc.publish = fake_publish;
+	fk->acc.publish_arg = &fk->cl;
+	fk->now = 1796133900000LL;
+	fk->fx.r.accounts = &fk->acc;
+	return 0;
+}
+
+static int
+acts_teardown(void **state)
+{
+	struct fake *fk = *state;
+
+	accounts_free(&fk->acc);
+	return fake_teardown(state);
+}
+
+/* One act's entry: kind, by member (op's nick, account who), naming
+ * target key to (or NULL) and nick old, address addr, reason, minutes. */
+static void
+act(struct fake *fk, int kind, const char *member, const char *nick,
+    const char *who, const char *to, const char *old, const char *addr,
+    const char *reason, unsigned long minutes)
+{
+	struct cluster_entry e;
+
+	memset(&e, 0, sizeof e);
+	fk->seq++;
+	snprintf(e.id, sizeof e.id, "1796133900000-%u", fk->seq);
+	snprintf(e.stamp, sizeof e.stamp, "2026-12-01 14:05");
+	e.kind = kind;
+	e.member = member;
+	e.nick = nick;
+	e.who = who;
+	e.to = to;
+	e.old = old;
+	e.addr = addr;
+	e.text = reason != NULL ? reason : "";
+	e.textlen = strlen(e.text);
+	e.count = minutes;
+	cluster_apply(&fk->cl, &e);
+	room_settle(&fk->fx.r);
+}
+
+/* A joined member named nick from address addr, drained. */
+static struct client *
+joined_at(struct fake *fk, const char *nick, const char *addr)
+{
+	struct client *c = joined(fk, nick, 1);
+
+	snprintf(c->addr, sizeof c->addr, "%s:40000", addr);
+	fx_drain_all(&fk->fx);
+	return c;
+}
+
+/* Whether the room's log holds needle. */
+static bool
+logged(const struct fake *fk, const char *needle)
+{
+	const char *p = buf_peek(&fk->fx.log);
+	size_t n = buf_used(&fk->fx.log), k = strlen(needle), i;
+
+	for (i = 0; p != NULL && i + k <= n; i++)
+		if (memcmp(p + i, needle, k) == 0)
+			return true;
+	return false;
+}
+
+static void
+test_acts_published(void **state)
+{
+	struct fake *fk = *state;
+	struct client *a = joined_at(fk, "alice", "10.0.0.1");
+
+	snprintf(a->account, sizeof a->account, "alice");
+	/* An operator's commands go to the stream; nothing happens here
+	 * before their entries come back. */
+	fx_say(&fk->fx, a, "/kick bob  go away");
+	fx_say(&fk->fx, a, "/mute bob 5");
+	fx_say(&fk->fx, a, "/ban 10.0.0.9 3 flood");
+	fake_expect_calls(fk, "act 1 K bob 0 alice go away\n"
+	    "act 1 M bob 5 alice \n"
+	    "store a:10.0.0.9 also -\n"
+	    "act 1 A 10.0.0.9 3 alice flood\n");
+	fx_expect(&fk->fx, a, "*** banned 10.0.0.9 for 3 minutes\n");
+	/* A ban of an account is kept by the operator's instance. */
+	fx_say(&fk->fx, a, "/ban dave 0");
+	fake_expect_calls(fk, "store n:dave also -\n"
+	    "act 1 B dave 0 alice \n");
+	fx_expect(&fk->fx, a, "*** banned dave until unbanned\n");
+	/* Not a nick: nobody can be called that. */
+	fx_say(&fk->fx, a, "/kick b@d");
+	fx_expect(&fk->fx, a, "!!! no such user: b@d\n");
+	fake_expect_calls(fk, "");
+	/* The link down: the operator is told. */
+	fk->cl.up = false;
+	fx_say(&fk->fx, a, "/kick bob");
+	fx_expect(&fk->fx, a, "!!! room unavailable, message not sent\n");
+	fake_expect_calls(fk, "");
+}
+
+static void
+test_act_kick_here_and_elsewhere(void **state)
+{
+	struct fake *fk = *state;
+	struct client *b = joined_at(fk, "bob", "10.0.0.2");
+	struct client *c = joined_at(fk, "carol", "10.0.0.3");
+
+	/* A member of another instance: nothing to do here. */
+	act(fk, CLUSTER_KICK, key(OTHER, 1), "alice", "alice", key(OTHER, 4),
+	    "zed", NULL, "bye", 0);
+	fx_silent(&fk->fx, b);
+	fx_silent(&fk->fx, c);
+	fake_expect_calls(fk, "");
+	/* Ours: told and closed here; its leave, with the reason, goes to
+	 * the stream, whence every instance's room hears of it. */
+	act(fk, CLUSTER_KICK, key(OTHER, 1), "alice", "alice",
+	    key(INST, b->id), "bob", NULL, "go away", 0);
+	fx_expect(&fk->fx, b, "*** kicked by alice: go away\n");
+	assert_true(b->flags & CLIENT_CLOSING);
+	assert_false(b->flags & CLIENT_JOINED);
+	fake_expect_calls(fk, "leave 1 kicked by alice: go away\n");
+	fx_silent(&fk->fx, c);
+	assert_true(logged(fk, "client 1 bob kicked by operator alice"));
+}
+
+static void
+test_act_bans(void **state)
+{
+	struct fake *fk = *state;
+	struct client *a = joined_at(fk, "alice", "10.0.0.5");
+	struct client *d = joined_at(fk, "dave", "10.0.0.4");
+	struct client *x = joined_at(fk, "xena", "10.0.0.5");
+	struct client *y = joined_at(fk, "yuri", "10.0.0.6");
+
+	/* dave's account; its member is here: its address too, linked. */
+	act(fk, CLUSTER_BAN, key(OTHER, 1), "alice", "alice",
+	    key(INST, d->id), "dave", NULL, "spam", 10);
+	fx_expect(&fk->fx, d, "!!! you are banned: spam\n");
+	assert_true(d->flags & CLIENT_CLOSING);
+	fake_expect_calls(fk, "store a:10.0.0.4 also n:dave\n"
+	    "leave 2 banned by alice: spam\n");
+	assert_int_equal(fk->acc.nbans, 2);
+	assert_string_equal(fk->acc.bans[0].target, "n:dave");
+	assert_int_equal(fk->acc.bans[0].until, fk->now + 600000);
+	/* An account whose member is elsewhere: only noted here. */
+	act(fk, CLUSTER_BAN, key(OTHER, 1), "alice", "alice", "", "eve",
+	    NULL, "", 0);
+	fake_expect_calls(fk, "");
+	assert_int_equal(fk->acc.nbans, 3);
+	/* An address: every member from it here but the operator. */
+	act(fk, CLUSTER_BANADDR, key(INST, a->id), "alice", "alice", NULL,
+	    NULL, "10.0.0.5", "go", 5);
+	fx_expect(&fk->fx, x, "!!! you are banned: go\n");
+	assert_true(x->flags & CLIENT_CLOSING);
+	assert_false(a->flags & CLIENT_CLOSING);
+	assert_false(y->flags & CLIENT_CLOSING);
+	fake_expect_calls(fk, "leave 3 banned by alice: go\n");
+	assert_int_equal(fk->acc.nbans, 4);
+	/* And it is refused at accept from now on, here too. */
+	{
+		struct client *n = fx_client(&fk->fx);
+
+		snprintf(n->addr, sizeof n->addr, "10.0.0.5:40001");
+		assert_true(accounts_refuse(&fk->acc, &fk->fx.r, n));
+	}
+}
+
+static void
+test_act_mute_runs_out_here(void **state)
+{
+	struct fake *fk = *state;
+	struct client *b = joined_at(fk, "bob", "10.0.0.2");
+	struct client *c = joined_at(fk, "carol", "10.0.0.3");
+
+	act(fk, CLUSTER_MUTE, key(OTHER, 1), "alice", "alice",
+	    key(INST, b->id), "bob", NULL, NULL, 1);
+	fx_expect(&fk->fx, b, "*** bob was muted by alice\n");
+	fx_expect(&fk->fx, c, "*** bob was muted by alice\n");
+	fx_say(&fk->fx, b, "hello?");
+	fx_say(&fk->fx, b, "/me waves");
+	fx_expect(&fk->fx, b, "!!! you are muted\n!!! you are muted\n");
+	fake_expect_calls(fk, "");
+	/* A minute on, this instance lifts it: bob is told, and speaks. */
+	fk->now += 60000;
+	assert_int_equal(accounts_tick(&fk->acc, &fk->fx.r), -1);
+	fx_expect(&fk->fx, b, "*** you are no longer muted\n");
+	fx_say(&fk->fx, b, "back");
+	fake_expect_calls(fk, "say 1 c back\n");
+	/* Muted elsewhere, then unmuted: the room here hears both. */
+	act(fk, CLUSTER_MUTE, key(OTHER, 1), "alice", "alice", key(OTHER, 2),
+	    "zed", NULL, NULL, 0);
+	act(fk, CLUSTER_UNMUTE, key(OTHER, 1), "alice", "alice", NULL, "Zed",
+	    NULL, NULL, 0);
+	fx_expect(&fk->fx, c, "*** zed was muted by alice\n"
+	    "*** Zed was unmuted by alice\n");
+	assert_int_equal(fk->acc.nmutes, 0);
+}
+
+static void
+test_act_login_elsewhere(void **state)
+{
+	struct fake *fk = *state;
+	struct client *old = joined_at(fk, "bob", "10.0.0.2");
+	struct client *away = joined_at(fk, "bobby", "10.0.0.3");
+	struct client *c = joined_at(fk, "carol", "10.0.0.4");
+
+	/* bob's older sessions: the one Redis took out of the room with
+	 * the entry (it held the nick), and another logged in as bob. */
+	snprintf(away->account, sizeof away->account, "bob");
+	act(fk, CLUSTER_LOGIN, key(OTHER, 9), "bob", NULL, key(INST, old->id),
+	    NULL, NULL, NULL, 0);
+	fx_expect(&fk->fx, old, "*** logged in from elsewhere\n");
+	fx_expect(&fk->fx, away, "*** logged in from elsewhere\n");
+	assert_true(old->flags & CLIENT_CLOSING);
+	assert_true(away->flags & CLIENT_CLOSING);
+	assert_string_equal(away->account, "");
+	fake_expect_calls(fk, "leave 1 logged in from elsewhere\n"
+	    "leave 2 logged in from elsewhere\n");
+	fx_silent(&fk->fx, c);
+	/* Its own entry: the new session stays. */
+	snprintf(c->account, sizeof c->account, "carol");
+	act(fk, CLUSTER_LOGIN, key(INST, c->id), "carol", NULL,
+	    key(INST, c->id), NULL, NULL, NULL, 0);
+	assert_false(c->flags & CLIENT_CLOSING);
+	fake_expect_calls(fk, "");
+}
+
+static void
+test_act_untrusted_dropped(void **state)
+{
+	struct fake *fk = *state;
+	struct client *b = joined_at(fk, "bob", "10.0.0.2");
+	unsigned long dropped = fk->cl.dropped;
+
+	/* Not an operator here (every instance should share --op). */
+	act(fk, CLUSTER_KICK, key(OTHER, 1), "mallory", "mallory",
+	    key(INST, b->id), "bob", NULL, "", 0);
+	/* No account named at all. */
+	act(fk, CLUSTER_MUTE, key(OTHER, 1), "alice", NULL,
+	    key(INST, b->id), "bob", NULL, "", 5);
+	/* No target, a target that is not a nick, not an address. */
+	act(fk, CLUSTER_KICK, key(OTHER, 1), "alice", "alice",
+	    key(INST, b->id), NULL, NULL, "", 0);
+	act(fk, CLUSTER_MUTE, key(OTHER, 1), "alice", "alice",
+	    key(INST, b->id), "b\x7f" "b", NULL, "", 0);
+	act(fk, CLUSTER_BANADDR, key(OTHER, 1), "alice", "alice", NULL, NULL,
+	    "10.0.0.2; DROP", "", 0);
+	/* Minutes past ten years; an operator's nick that is not one. */
+	act(fk, CLUSTER_MUTE, key(OTHER, 1), "alice", "alice",
+	    key(INST, b->id), "bob", NULL, "", 99999999);
+	act(fk, CLUSTER_KICK, key(OTHER, 1), "al ice", "alice",
+	    key(INST, b->id), "bob", NULL, "", 0);
+	assert_int_equal(fk->cl.dropped, dropped + 7);
+	assert_true(b->flags & CLIENT_JOINED);
+	assert_false(b->flags & CLIENT_CLOSING);
+	fx_silent(&fk->fx, b);
+	fake_expect_calls(fk, "");
+	assert_int_equal(fk->acc.nmutes, 0);
+	assert_int_equal(fk->acc.nbans, 0);
+	assert_true(logged(fk, "its operator is not an --op here"));
+	assert_true(logged(fk, "it names no target"));
+	assert_true(logged(fk, "its target is not one"));
+	assert_true(logged(fk, "its minutes are out of range"));
+	assert_true(logged(fk, "its nick breaks the nick rule"));
+}
+
 int
 main(void)
 {
@@ -645,6 +965,19 @@ main(void)
 		    fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_outcomes_told,
 		    fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_acts_published,
+		    acts_setup, acts_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_act_kick_here_and_elsewhere, acts_setup,
+		    acts_teardown),
+		cmocka_unit_test_setup_teardown(test_act_bans, acts_setup,
+		    acts_teardown),
+		cmocka_unit_test_setup_teardown(test_act_mute_runs_out_here,
+		    acts_setup, acts_teardown),
+		cmocka_unit_test_setup_teardown(test_act_login_elsewhere,
+		    acts_setup, acts_teardown),
+		cmocka_unit_test_setup_teardown(test_act_untrusted_dropped,
+		    acts_setup, acts_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

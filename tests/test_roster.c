@@ -72,11 +72,35 @@ test_notices(void **state)
 	assert_int_equal(r.n, 0);
 }
 
+static void
+test_rooms(void **state)
+{
+	struct roster r;
+
+	(void)state;
+	roster_init(&r);
+	feed(&r, "*** 3 online: carol Bob guest3");
+	/* Someone went to another room: no longer in ours. */
+	feed(&r, "*** carol went to dev");
+	assert_names(&r, "Bob guest3");
+	/* A topic or a room list names nobody new. */
+	feed(&r, "*** topic: carol went to dev");
+	feed(&r, "*** 2 rooms: lobby (2) dev (1)");
+	assert_names(&r, "Bob guest3");
+	/* We moved: the old room's names are gone until /who answers. */
+	feed(&r, "*** you are now in dev (2 online)");
+	assert_names(&r, "");
+	feed(&r, "*** 2 online: carol guest3");
+	assert_names(&r, "carol guest3");
+	roster_free(&r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_notices),
+		cmocka_unit_test(test_rooms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

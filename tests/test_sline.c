@@ -239,6 +239,113 @@ test_who_names(void **state)
 }
 
 static void
+test_rooms(void **state)
+{
+	struct sline sl;
+	char b[256];
+
+	(void)state;
+	parse(&sl, fmt(b, sizeof b, PROTO_MOVED, "Dev-2", (size_t)3),
+	    SLINE_MOVED);
+	field(sl.room, sl.rlen, "Dev-2");
+	assert_int_equal(sl.count, 3);
+	assert_true(sline_is_notice(sl.kind));
+	parse(&sl, "*** you are now in dev (1 online)", SLINE_MOVED);
+	assert_int_equal(sl.count, 1);
+	/* Not the server's: a bad name, no count, something after. */
+	parse(&sl, "*** you are now in d!ev (1 online)", SLINE_NOTICE);
+	field(sl.room, sl.rlen, NULL);
+	parse(&sl, "*** you are now in dev (online)", SLINE_NOTICE);
+	parse(&sl, "*** you are now in dev (2 online) x", SLINE_NOTICE);
+	assert_int_equal(sl.count, 0);
+	parse(&sl, fmt(b, sizeof b, PROTO_WENT, "alice", "ops"), SLINE_WENT);
+	field(sl.nick, sl.nlen, "alice");
+	field(sl.room, sl.rlen, "ops");
+	parse(&sl, "*** alice went to the pub", SLINE_NOTICE);
+	parse(&sl, "*** alice went to ", SLINE_NOTICE);
+	parse(&sl, fmt(b, sizeof b, PROTO_TOPIC, "release on friday"),
+	    SLINE_TOPIC);
+	field(sl.text, sl.tlen, "release on friday");
+	field(sl.nick, sl.nlen, NULL);
+	parse(&sl, PROTO_NO_TOPIC, SLINE_NO_TOPIC);
+	parse(&sl, fmt(b, sizeof b, PROTO_TOPIC_SET, "bob", "ship it: now"),
+	    SLINE_TOPIC_SET);
+	field(sl.nick, sl.nlen, "bob");
+	field(sl.text, sl.tlen, "ship it: now");
+	/* A nick that looks like a word of the formats is still a nick. */
+	parse(&sl, "*** topic joined", SLINE_JOINED);
+	field(sl.nick, sl.nlen, "topic");
+	parse(&sl, "*** you went to dev", SLINE_WENT);
+	field(sl.nick, sl.nlen, "you");
+	parse(&sl, fmt(b, sizeof b, PROTO_ROOMS, (size_t)3, PROTO_PLURAL(3),
+	    27, " lobby (4) dev (3) ops (0)"), SLINE_ROOMS);
+	assert_int_equal(sl.count, 3);
+	field(sl.text, sl.tlen, " lobby (4) dev (3) ops (0)");
+	parse(&sl, fmt(b, sizeof b, PROTO_ROOMS, (size_t)1, PROTO_PLURAL(1),
+	    10, " lobby (1)"), SLINE_ROOMS);
+	assert_int_equal(sl.count, 1);
+	field(sl.text, sl.tlen, " lobby (1)");
+	parse(&sl, "*** 3 rooms", SLINE_NOTICE);
+}
+
+static void
+test_room_errors(void **state)
+{
+	struct sline sl;
+	char b[256];
+
+	(void)state;
+	parse(&sl, fmt(b, sizeof b, PROTO_ALREADY_IN, "Lobby"),
+	    SLINE_ALREADY_IN);
+	field(sl.room, sl.rlen, "Lobby");
+	assert_true(sline_is_error(sl.kind));
+	assert_false(sline_is_notice(sl.kind));
+	field(sl.text, sl.tlen, "you are already in Lobby");
+	/* The nick error, for a member named "in": not a room. */
+	parse(&sl, fmt(b, sizeof b, PROTO_ALREADY, "in"), SLINE_ERROR);
+	parse(&sl, "!!! you are already in a b", SLINE_ERROR);
+	parse(&sl, fmt(b, sizeof b, PROTO_BAD_ROOM, 6, "a b!c?"),
+	    SLINE_BAD_ROOM);
+	field(sl.room, sl.rlen, "a b!c?");
+	assert_true(sline_is_error(sl.kind));
+	parse(&sl, PROTO_TOO_MANY_ROOMS, SLINE_TOO_MANY_ROOMS);
+	assert_true(sline_is_error(sl.kind));
+	parse(&sl, PROTO_USAGE_JOIN, SLINE_ERROR);
+	parse(&sl, PROTO_TOPIC_LONG, SLINE_ERROR);
+	parse(&sl, "!!! too many rooms!", SLINE_ERROR);
+}
+
+static void
+test_rooms_names(void **state)
+{
+	const char *p, *name;
+	struct sline sl;
+	size_t n, len, members;
+
+	(void)state;
+	parse(&sl, "*** 4 rooms: lobby (4) Dev-2 (13) b@d (1) x (1 ops (0)",
+	    SLINE_ROOMS);
+	p = sl.text;
+	n = sl.tlen;
+	assert_true(sline_rooms_next(&p, &n, &name, &len, &members));
+	field(name, len, "lobby");
+	assert_int_equal(members, 4);
+	assert_true(sline_rooms_next(&p, &n, &name, &len, &members));
+	field(name, len, "Dev-2");
+	assert_int_equal(members, 13);
+	/* "b@d (1)" and "x (1" are not rooms: skipped. */
+	assert_true(sline_rooms_next(&p, &n, &name, &len, &members));
+	field(name, len, "ops");
+	assert_int_equal(members, 0);
+	assert_false(sline_rooms_next(&p, &n, &name, &len, &members));
+	assert_false(sline_rooms_next(&p, &n, &name, &len, &members));
+	parse(&sl, "*** 0 rooms:", SLINE_ROOMS);
+	p = sl.text;
+	n = sl.tlen;
+	assert_false(sline_rooms_next(&p, &n, &name, &len, &members));
+}
+
+static void
 test_nick_is(void **state)
 {
 	(void)state;
@@ -258,6 +365,9 @@ main(void)
 		cmocka_unit_test(test_notices),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_who_names),
+		cmocka_unit_test(test_rooms),
+		cmocka_unit_test(test_room_errors),
+		cmocka_unit_test(test_rooms_names),
 		cmocka_unit_test(test_nick_is),
 	};
 

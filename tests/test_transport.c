@@ -17,6 +17,7 @@
 
 #include "server-int.h"
 #include "transport.h"
+#include "transport_fix.h"
 #include "unit.h"
 #include "ws.h"
 
@@ -40,17 +41,11 @@ fix_new(const struct transport *tp)
 	int sp[2];
 
 	assert_non_null(f);
-	assert_int_equal(rlog_init(&f->log, 10), 0);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
-	assert_int_equal(fcntl(sp[0], F_SETFL, O_NONBLOCK), 0);
-	assert_int_equal(fcntl(sp[1], F_SETFL, O_NONBLOCK), 0);
-	assert_non_null(f->from = client_new(-1, 1, "test", 1000));
-	assert_non_null(f->c = client_new(sp[0], 2, "test", 1000));
-	f->c->tp = tp;
+	tfix_socketpair(sp);
+	tfix_members(&f->log, &f->from, &f->c, sp[0], tp,
+	    tp == &transport_ws ? transport_ws_new(1000) : NULL);
 	if (tp == &transport_ws)
-		assert_non_null(f->c->tp_state = transport_ws_new(1000));
-	rlog_attach(&f->log, &f->from->rd);
-	rlog_attach(&f->log, &f->c->rd);
+		assert_non_null(f->c->tp_state);
 	f->peer = sp[1];
 	assert_non_null(f->out = malloc(OUT_MAX));
 	return f;
@@ -59,14 +54,8 @@ fix_new(const struct transport *tp)
 static void
 fix_free(struct fix *f)
 {
-	rlog_detach(&f->log, &f->from->rd);
-	rlog_detach(&f->log, &f->c->rd);
-	rlog_free(&f->log);
-	f->c->tp->free(f->c->tp_state);
-	close(f->c->fd);
+	tfix_members_free(&f->log, f->from, f->c);
 	close(f->peer);
-	client_free(f->from);
-	client_free(f->c);
 	free(f->out);
 	free(f);
 }

@@ -22,6 +22,7 @@
 
 #include "server-int.h"
 #include "transport.h"
+#include "transport_fix.h"
 #include "unit.h"
 
 /*
@@ -85,10 +86,7 @@ fix_new(int sndbuf)
 	assert_non_null(f->s = calloc(1, sizeof *f->s));
 	f->s->cfg = &f->cfg;
 	assert_int_equal(tls_init(f->s), 0);
-	assert_int_equal(rlog_init(&f->log, 10), 0);
-	assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0);
-	assert_int_equal(fcntl(sp[0], F_SETFL, O_NONBLOCK), 0);
-	assert_int_equal(fcntl(sp[1], F_SETFL, O_NONBLOCK), 0);
+	tfix_socketpair(sp);
 	if (sndbuf > 0) {
 		assert_int_equal(setsockopt(sp[0], SOL_SOCKET, SO_SNDBUF,
 		    &sndbuf, sizeof sndbuf), 0);
@@ -113,13 +111,9 @@ fix_new(int sndbuf)
 	SSL_set_connect_state(f->cli);
 	fix_handshake(f);
 
-	assert_non_null(f->from = client_new(-1, 1, "test", 1000));
-	assert_non_null(f->c = client_new(sp[0], 2, "test", 1000));
-	f->c->tp = &transport_tls;
-	assert_non_null(f->c->tp_state = transport_tls_new(f->s->tls,
-	    f->srv));
-	rlog_attach(&f->log, &f->from->rd);
-	rlog_attach(&f->log, &f->c->rd);
+	tfix_members(&f->log, &f->from, &f->c, sp[0], &transport_tls,
+	    transport_tls_new(f->s->tls, f->srv));
+	assert_non_null(f->c->tp_state);
 	f->peer = sp[1];
 	assert_non_null(f->out = malloc(OUT_MAX));
 	return f;
@@ -128,15 +122,9 @@ fix_new(int sndbuf)
 static void
 fix_free(struct fix *f)
 {
-	rlog_detach(&f->log, &f->from->rd);
-	rlog_detach(&f->log, &f->c->rd);
-	rlog_free(&f->log);
-	f->c->tp->free(f->c->tp_state);
-	close(f->c->fd);
+	tfix_members_free(&f->log, f->from, f->c);
 	SSL_free(f->cli);
 	close(f->peer);
-	client_free(f->from);
-	client_free(f->c);
 	tls_free(f->s);
 	free(f->s);
 	free(f->out);

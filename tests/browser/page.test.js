@@ -13,7 +13,7 @@ const path = require("node:path");
 const fs = require("node:fs");
 const { chromium } = require("playwright-core");
 const { fail, until, sleep, startLobbyd, stopLobbyd, tcpMember, shown,
-    expectShown } = require("./lib.js");
+    expectShown, contrastCheck } = require("./lib.js");
 
 const LOBBYD = process.env.LOBBYD;
 const OUT = process.env.OUTDIR || ".";
@@ -31,80 +31,6 @@ function ok(cond, msg) {
 // Count the log lines whose text ends with suffix.
 async function countShown(p, suffix) {
 	return (await shown(p)).filter((t) => t.endsWith(suffix)).length;
-}
-
-// Every visible text on the page, with its contrast ratio against what
-// is behind it (backgrounds composited up the tree); pseudo-elements with
-// text content too.
-function contrastReport(p) {
-	return p.evaluate(() => {
-		const parse = (c) => (c.match(/[\d.]+/g) || []).map(Number);
-		const lum = (rgb) => {
-			const v = rgb.slice(0, 3).map((x) => {
-				x /= 255;
-				return x <= 0.03928 ? x / 12.92 : ((x + 0.055) / 1.055) ** 2.4;
-			});
-			return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2];
-		};
-		const over = (top, bottom) => {
-			const a = top.length > 3 ? top[3] : 1;
-			return [0, 1, 2].map((i) => top[i] * a + bottom[i] * (1 - a));
-		};
-		const bgOf = (el) => {
-			const layers = [];
-			for (let e = el; e; e = e.parentElement) {
-				const c = parse(getComputedStyle(e).backgroundColor);
-				if (c.length > 3 && c[3] === 0) continue;
-				layers.push(c);
-				if (c.length === 3 || c[3] === 1) break;
-			}
-			let bg = [255, 255, 255];
-			for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
-			return bg;
-		};
-		const ratio = (fg, bg) => {
-			const f = over(fg, bg);
-			const x = lum(f), y = lum(bg);
-			return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05);
-		};
-		const out = [];
-		for (const el of document.body.querySelectorAll("*")) {
-			if (el.closest(".sr-only") || !el.getClientRects().length) continue;
-			const cs = getComputedStyle(el);
-			if (cs.visibility === "hidden" || cs.display === "none") continue;
-			const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-			const name = el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
-			    (el.className && typeof el.className === "string" ? "." + el.className.trim().split(/\s+/).join(".") : "") +
-			    (el.parentElement && el.parentElement.className ? " in ." + String(el.parentElement.className).trim().split(/\s+/).join(".") : "");
-			if (own) {
-				if (parseFloat(cs.opacity) < 1) out.push({ name, ratio: 0, why: "opacity " + cs.opacity });
-				out.push({ name, text: el.textContent.slice(0, 30), ratio: ratio(parse(cs.color), bgOf(el)) });
-			}
-			for (const pseudo of ["::before", "::after"]) {
-				const ps = getComputedStyle(el, pseudo);
-				if (ps.content && ps.content !== "none" && /[A-Za-z0-9]/.test(ps.content))
-					out.push({ name: name + pseudo, text: ps.content, ratio: ratio(parse(ps.color), bgOf(el)) });
-			}
-		}
-		return out;
-	});
-}
-
-async function checkContrast(p, theme) {
-	const all = await contrastReport(p);
-	const worst = new Map();
-	for (const r of all) {
-		const key = r.name.replace(/\.(mention|delivered|failed|pending)/g, "");
-		if (!worst.has(key) || worst.get(key).ratio > r.ratio) worst.set(key, r);
-	}
-	const bad = all.filter((r) => r.ratio < 4.5);
-	console.log("contrast, " + theme + ": " + all.length + " texts, lowest " +
-	    Math.min(...all.map((r) => r.ratio)).toFixed(2) + ":1");
-	for (const [k, r] of [...worst].sort((a, b) => a[1].ratio - b[1].ratio).slice(0, 14))
-		console.log("  " + r.ratio.toFixed(2) + ":1  " + k);
-	ok(all.length > 20, "the contrast check found only " + all.length + " texts");
-	ok(bad.length === 0, "texts under 4.5:1 (" + theme + "):\n  " +
-	    bad.map((r) => r.ratio.toFixed(2) + " " + r.name + " " + JSON.stringify(r.text)).join("\n  "));
 }
 
 // Pretend the tab is in the background (or back), as a browser does.
@@ -398,11 +324,11 @@ async function main() {
 	await bob.expect("<alice> thanks bob, see you there");
 	await expectShown(page, /alex is on the way$/);
 	const shots = [];
-	await checkContrast(page, "light");
+	await contrastCheck(page, "light", ok);
 	await page.screenshot({ path: path.join(OUT, "page-1280x800-light.png") });
 	shots.push("page-1280x800-light.png");
 	await page.emulateMedia({ colorScheme: "dark" });
-	await checkContrast(page, "dark");
+	await contrastCheck(page, "dark", ok);
 	await page.screenshot({ path: path.join(OUT, "page-1280x800-dark.png") });
 	shots.push("page-1280x800-dark.png");
 
@@ -436,11 +362,11 @@ async function main() {
 	await p2.click("#people summary");
 	await until("the list folded", async () => !(await p2.$eval("#people", (d) => d.open)));
 	await sleep(200);
-	await checkContrast(p2, "phone light");
+	await contrastCheck(p2, "phone light", ok);
 	await p2.screenshot({ path: path.join(OUT, "page-390x844-light.png") });
 	shots.push("page-390x844-light.png");
 	await p2.emulateMedia({ colorScheme: "dark" });
-	await checkContrast(p2, "phone dark");
+	await contrastCheck(p2, "phone dark", ok);
 	await p2.screenshot({ path: path.join(OUT, "page-390x844-dark.png") });
 	shots.push("page-390x844-dark.png");
 

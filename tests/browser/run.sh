@@ -29,9 +29,12 @@ fi
 mkdir -p "$out"
 # chat.test.js: joining, chatting, a restart; page.test.js: what users
 # of web chat clients expect (overlong lines, reconnects, /quit, mentions,
-# Tab, links, /msg, contrast); wss.test.js: the page over https and wss
-# (--web-tls), left out of a lobbyd built without TLS or without openssl.
-tests="chat page"
+# Tab, links, /msg, contrast); rooms.test.js: the room list and switcher,
+# the room and topic in the header, history once per switch, Tab after
+# /join, a reconnect back to the room; wss.test.js: the page over https
+# and wss (--web-tls), left out of a lobbyd built without TLS or without
+# openssl.
+tests="chat page rooms"
 if "$lobbyd" --web-tls 127.0.0.1:0 --tls-cert /dev/null --tls-key /dev/null \
     2>&1 | grep -q "built without TLS"; then
 	echo "skipped: wss: lobbyd built without TLS"

@@ -739,7 +739,9 @@ fuzz_r_rooms(void *io, unsigned cid)
 
 static const struct cluster_ops fuzz_r_ops = {
 	fuzz_r_join, fuzz_r_leave, fuzz_r_say, fuzz_r_msg, fuzz_r_nick,
-	fuzz_r_who, fuzz_r_go, fuzz_r_topic, fuzz_r_rooms,
+	fuzz_r_who,
+	NULL,		/* acts: accounts are off in this target */
+	fuzz_r_go, fuzz_r_topic, fuzz_r_rooms,
 };
 
 /* Apply one entry, stamped now, with the next ID. */

@@ -657,9 +657,10 @@ h_connect_tcp(const char *addr, unsigned port)
 	return h_conn_new(fd);
 }
 
-/* A plain TCP connection to 127.0.0.1:port, without an h_conn. */
-int
-h_raw_connect(unsigned port)
+/* A TCP connection to 127.0.0.1:port, without an h_conn; sockflags
+ * adds SOCK_NONBLOCK for one left under way. */
+static int
+raw_connect(unsigned port, int sockflags)
 {
 	struct sockaddr_in a;
 	int fd;
@@ -668,13 +669,109 @@ h_raw_connect(unsigned port)
 	a.sin_family = AF_INET;
 	a.sin_port = htons((uint16_t)port);
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1)
+	if ((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | sockflags,
+	    0)) == -1)
 		return -1;
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) == -1) {
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) == -1 &&
+	    !((sockflags & SOCK_NONBLOCK) && errno == EINPROGRESS)) {
 		close(fd);
 		return -1;
 	}
 	return fd;
+}
+
+int
+h_raw_connect(unsigned port)
+{
+	return raw_connect(port, 0);
+}
+
+int
+h_raw_connect_nb(unsigned port)
+{
+	return raw_connect(port, SOCK_NONBLOCK);
+}
+
+/*
+ * Read fd's first line into line (NUL-terminated, no LF), byte by byte so
+ * nothing after it is consumed. Returns its length, or -1 on EOF or timeout.
+ */
+int
+h_first_line(int fd, char *line, size_t size, int ms)
+{
+	long long end = h_now_ms() + ms;
+	struct pollfd p = { fd, POLLIN, 0 };
+	size_t n = 0;
+	ssize_t r;
+
+	while (n + 1 < size) {
+		if (poll(&p, 1, (int)(end - h_now_ms())) <= 0)
+			return -1;
+		if ((r = recv(fd, line + n, 1, MSG_DONTWAIT)) == -1 &&
+		    (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r <= 0)
+			return -1;
+		if (line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	return (int)n;
+}
+
+
+/*
+ * How many fds lobbyd holds below limit (its fd limit, or FD_SETSIZE):
+ * each leaves one fewer for clients, whoever opened it. Under valgrind
+ * that includes valgrind's log file (--log-file leaves a copy at a low
+ * fd); valgrind's other fds are above lobbyd's limit and not counted.
+ */
+int
+h_fds_below(pid_t pid, long limit)
+{
+	char path[64], *end;
+	struct dirent *e;
+	DIR *d;
+	long fd;
+	int n = 0;
+
+	snprintf(path, sizeof path, "/proc/%ld/fd", (long)pid);
+	d = opendir(path);
+	assert_non_null(d);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		fd = strtol(e->d_name, &end, 10);
+		assert_true(*end == '\0');
+		if (fd < limit)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+
+long
+h_cpu_ticks(pid_t pid)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut = 0, st = 0;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	/* Fields after the command name, which may hold spaces: from ')'. */
+	p = strrchr(buf, ')');
+	assert_non_null(p);
+	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
+	    "%*u %*u %lu %lu", &ut, &st), 2);
+	return (long)(ut + st);
 }
 
 struct h_conn *

@@ -257,6 +257,29 @@ void	 h_drain(struct h_conn *c);
  * with no h_conn around it; the fd, or -1. */
 int	 h_raw_connect(unsigned port);
 
+/* The same, non-blocking and still under way (EINPROGRESS); the fd, or
+ * -1. */
+int	 h_raw_connect_nb(unsigned port);
+
+/*
+ * Read fd's first line into line (NUL-terminated, no LF), byte by byte so
+ * nothing after it is consumed. Returns its length, or -1 on EOF or
+ * when ms pass.
+ */
+int	 h_first_line(int fd, char *line, size_t size, int ms);
+
+/*
+ * How many fds process pid holds below limit (its fd limit, FD_SETSIZE,
+ * or 1024 for "its own, numbered from 0 up"): each leaves one fewer for
+ * clients, whoever opened it. Under valgrind that includes valgrind's log
+ * file (--log-file leaves a copy at a low fd); valgrind's other fds sit
+ * near the top of the hard limit and are not counted.
+ */
+int	 h_fds_below(pid_t pid, long limit);
+
+/* CPU time process pid has used, user and system, in clock ticks. */
+long	 h_cpu_ticks(pid_t pid);
+
 /* Close with a reset (SO_LINGER 0) instead of a FIN, and free. */
 void	 h_reset(struct h_conn *c);
 

@@ -105,28 +105,6 @@ run_refused(const char *const *args, char *err, size_t errlen)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
-/* CPU time lobbyd has used, user and system, in clock ticks. */
-static long
-cpu_ticks(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut = 0, st = 0;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	assert_non_null(p);
-	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
-	    "%*u %*u %lu %lu", &ut, &st), 2);
-	return (long)(ut + st);
-}
-
 /* ---------------------------------------------------------------------
  * Counters
  * ------------------------------------------------------------------- */
@@ -384,7 +362,7 @@ test_flood(void **state)
 	for (i = 1; i <= 100; i++)
 		n += (size_t)snprintf(buf + n, sizeof buf - n, "line %03d\n",
 		    i);
-	ticks0 = cpu_ticks(s->pid);
+	ticks0 = h_cpu_ticks(s->pid);
 	t0 = h_now_ms();
 	assert_int_equal(h_send_raw(a, buf, n), 0);
 	while (got < 100 && h_now_ms() - t0 < 15000 + 4 * H_TIMEOUT_MS) {
@@ -408,7 +386,7 @@ test_flood(void **state)
 		if (t_last < 1000)
 			first_second++;
 	}
-	ticks = cpu_ticks(s->pid) - ticks0;
+	ticks = h_cpu_ticks(s->pid) - ticks0;
 	print_message("--flood 10/20, 100 lines at once: %lld in the first "
 	    "second, all %d by %lld ms; another member's line took %lld ms; "
 	    "lobbyd used %ld CPU ticks\n", first_second, got, t_last, lat,

@@ -701,13 +701,16 @@ protected_within(const struct h_server *s, const char *nick, int ms)
 	return got;
 }
 
+/*
+ * Start our redis-server, then s and s2 on it as operator alice's
+ * servers. Skips the test without redis-server or IPv6 loopback.
+ */
 static void
-test_redis_shared(void **state)
+redis_two(struct h_server *s, struct h_server *s2)
 {
-	struct h_server *s = *state, s2;
-	char bin[512], sock[128], addr[160], log[160], nick[32], want[96];
+	static char addr[160];
+	char bin[512], sock[128], log[160];
 	const char *args[] = { "--redis", addr, "--op", "alice", NULL };
-	struct h_conn *a, *b, *d, *g;
 	long long end;
 
 	if (!find_redis(bin, sizeof bin)) {
@@ -730,17 +733,27 @@ test_redis_shared(void **state)
 		h_sleep_ms(20);
 	assert_true(sock_up(sock));
 
-	memset(&s2, 0, sizeof s2);
-	s2.pid = -1;
+	memset(s2, 0, sizeof *s2);
+	s2->pid = -1;
 	assert_int_equal(h_startv(s, args), 0);
-	assert_int_equal(h_startv(&s2, args), 0);
+	assert_int_equal(h_startv(s2, args), 0);
 	wait_port6(s);
-	wait_port6(&s2);
-	if (s->port6 == 0 || s2.port6 == 0) {
+	wait_port6(s2);
+	if (s->port6 == 0 || s2->port6 == 0) {
 		h_stop(s);
-		h_stop(&s2);
+		h_stop(s2);
 		skip();
 	}
+}
+
+static void
+test_redis_shared(void **state)
+{
+	struct h_server *s = *state, s2;
+	char nick[32], want[96];
+	struct h_conn *a, *b, *d, *g;
+
+	redis_two(s, &s2);
 	/* Registered on one, logged in on the other. */
 	a = h_join_as(s, "alice");
 	register_as(a, "alice", PASS);
@@ -782,6 +795,137 @@ test_redis_shared(void **state)
 	h_stop(s);
 }
 
+/*
+ * Moderation across two lobbyd: the operator on the first, its targets
+ * on the second; the room on both sees it. (Each instance applies the
+ * stream's acts to its own members.)
+ */
+static void
+test_redis_moderation(void **state)
+{
+	struct h_server *s = *state, s2;
+	char nick[32], want[96], first[64];
+	struct h_conn *old, *b, *d, *x, *e, *f, *g;
+
+	redis_two(s, &s2);
+	/* alice registers on the second, then logs in on the first: the
+	 * second closes her older session. */
+	old = h_join_as(&s2, "alice");
+	register_as(old, "alice", PASS);
+	b = h_join_as(&s2, "bob");
+	f = h_join_as(&s2, "frank");
+	e = h_join_as(s, "erin");
+	g = h_join(s, nick);
+	h_drain(b);
+	h_drain(f);
+	h_drain(e);
+	h_drain(old);
+	h_send(g, "/login alice " PASS "\n");
+	snprintf(want, sizeof want, "*** %s is now alice", nick);
+	expect_both(g, want, "*** you are logged in as alice");
+	h_expect(old, "*** logged in from elsewhere");
+	assert_true(h_eof(old, H_TIMEOUT_MS));
+	h_close(old);
+	h_expect(e, "*** alice left (logged in from elsewhere)");
+	h_expect(e, want);
+	h_expect(f, "*** alice left (logged in from elsewhere)");
+	h_expect(f, want);
+	h_expect(b, "*** alice left (logged in from elsewhere)");
+	h_expect(b, want);
+
+	/* A kick from the first of a member of the second. */
+	h_drain(g);
+	h_send(g, "/kick bob enough of that\n");
+	h_expect(b, "*** kicked by alice: enough of that");
+	assert_true(h_eof(b, H_TIMEOUT_MS));
+	h_close(b);
+	h_expect(g, "*** bob left (kicked by alice: enough of that)");
+	h_expect(e, "*** bob left (kicked by alice: enough of that)");
+	h_expect(f, "*** bob left (kicked by alice: enough of that)");
+	say(g, "/kick bob", "!!! no such user: bob");
+
+	/* dave, from ::1 on the second: muted, unmuted, then banned. */
+	d = connect6(&s2, first);
+	assert_memory_equal(first, "*** welcome", 11);
+	h_rename(d, "dave");
+	h_drain(g);
+	h_drain(e);
+	h_drain(f);
+	h_send(g, "/mute dave 5\n");
+	h_expect(g, "*** dave was muted by alice");
+	h_expect(e, "*** dave was muted by alice");
+	h_expect(f, "*** dave was muted by alice");
+	h_expect_skip(d, "*** dave was muted by alice");
+	say(d, "hello?", "!!! you are muted");
+	say(d, "/me waves", "!!! you are muted");
+	say(d, "/nick dan", "!!! you are muted");
+	say(g, "/mute nobody", "!!! no such user: nobody");
+	h_send(g, "/unmute dave\n");
+	h_expect(g, "*** dave was unmuted by alice");
+	h_expect(e, "*** dave was unmuted by alice");
+	h_expect(d, "*** dave was unmuted by alice");
+	h_send(d, "back\n");
+	h_expect(e, "<dave> back");
+	h_expect(g, "<dave> back");
+	say(g, "/unmute dave", "!!! dave is not muted");
+	h_drain(f);
+
+	h_send(g, "/ban dave 5 not here\n");
+	h_expect(g, "*** banned dave for 5 minutes");
+	h_expect(d, "!!! you are banned: not here");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	h_expect(g, "*** dave left (banned by alice: not here)");
+	h_expect(e, "*** dave left (banned by alice: not here)");
+	h_expect(f, "*** dave left (banned by alice: not here)");
+	/* dave's address was banned with him, by the second: it refuses
+	 * ::1 at once. Lifting dave's ban on the first lifts his address's
+	 * too, in the store, whether or not the first has read it yet. */
+	d = connect6(&s2, first);
+	assert_string_equal(first, "!!! you are banned: not here");
+	h_close(d);
+	h_send(g, "/unban dave\n");
+	h_expect_skip(g, "*** unbanned dave");
+	assert_true(banned_within(&s2, "*** welcome to lobby, you are guest",
+	    SCALED(8000)));
+	assert_true(banned_within(s, "*** welcome to lobby, you are guest",
+	    SCALED(8000)));
+
+	/* A ban of an address closes its members on every instance. */
+	x = connect6(&s2, first);
+	assert_memory_equal(first, "*** welcome to lobby, you are ", 30);
+	snprintf(nick, sizeof nick, "%.*s", (int)strcspn(first + 30, " ,"),
+	    first + 30);
+	h_drain(g);
+	h_drain(e);
+	h_drain(f);
+	h_send(g, "/ban ::1 5 nor there\n");
+	h_expect(g, "*** banned ::1 for 5 minutes");
+	h_expect_skip(x, "!!! you are banned: nor there");
+	assert_true(h_eof(x, H_TIMEOUT_MS));
+	h_close(x);
+	snprintf(want, sizeof want, "*** %s left (banned by alice: nor "
+	    "there)", nick);
+	h_expect(g, want);
+	h_expect(e, want);
+	h_expect(f, want);
+	x = connect6(&s2, first);
+	assert_string_equal(first, "!!! you are banned: nor there");
+	h_close(x);
+
+	h_close(e);
+	h_close(f);
+	h_close(g);
+	assert_true(h_log_has(s, "operator alice kicked bob", 0));
+	assert_true(h_log_has(&s2, "bob kicked by operator alice", 0));
+	assert_true(h_log_has(&s2, "dave and its address ::1 banned by "
+	    "operator alice", 0));
+	log_lacks(s, PASS);
+	log_lacks(&s2, PASS);
+	h_stop(&s2);
+	h_stop(s);
+}
+
 int
 main(void)
 {
@@ -794,6 +938,7 @@ main(void)
 		ax_test(test_throttle),
 		ax_test(test_responsive),
 		ax_test(test_redis_shared),
+		ax_test(test_redis_moderation),
 	};
 
 	signal(SIGPIPE, SIG_IGN);

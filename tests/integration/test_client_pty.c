@@ -640,7 +640,7 @@ tty_join(const struct h_server *s, const char *nick, bool color)
 	    h_now_ms() < end)
 		tty_pump(t, 20);
 	assert_non_null(strstr(t->scr.raw, want));
-	assert_true(tty_wait_input(t, "> ", 2, H_TIMEOUT_MS));
+	assert_true(tty_wait_input(t, "[lobby]> ", 9, H_TIMEOUT_MS));
 	return t;
 }
 
@@ -669,30 +669,30 @@ test_incoming_keeps_input(void **state)
 	assert_true(tty_wait_row(t, "*** guest2 is now alice", 1000));
 
 	tty_type(t, "hello 你好 wor");
-	assert_true(tty_wait_input(t, "> hello 你好 wor", 16, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> hello 你好 wor", 23, 3000));
 	/* Move the cursor into the line: it must come back there. */
 	tty_type(t, "\033[D\033[D");
-	assert_true(tty_wait_input(t, "> hello 你好 wor", 14, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> hello 你好 wor", 21, 3000));
 
 	h_send(bob, "incoming 消息 here\n");
 	assert_true(tty_wait_row(t, "<guest1> incoming 消息 here", 3000));
-	assert_true(tty_wait_input(t, "> hello 你好 wor", 14, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> hello 你好 wor", 21, 3000));
 	r = scr_find(&t->scr, "<guest1> incoming 消息 here");
 	assert_int_equal(t->scr.row, r + 1);
 	/* The input line shows once, below the message, nowhere else. */
-	assert_int_equal(scr_find(&t->scr, "> hello 你好 wor"), r + 1);
+	assert_int_equal(scr_find(&t->scr, "[lobby]> hello 你好 wor"), r + 1);
 
 	/* Finish the line: it goes out whole, and shows as sent. */
 	tty_type(t, "\005ld\r");
 	h_expect(bob, "<alice> hello 你好 world");
 	assert_true(tty_wait_row(t, "<alice> hello 你好 world", 3000));
-	assert_true(tty_wait_input(t, "> ", 2, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> ", 9, 3000));
 
 	/* Backspace takes a whole wide character; Up brings the line back. */
 	tty_type(t, "\033[A");
-	assert_true(tty_wait_input(t, "> hello 你好 world", 18, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> hello 你好 world", 25, 3000));
 	tty_type(t, "\001\033[C\033[C\033[C\033[C\033[C\033[C\033[C\033[C\177");
-	assert_true(tty_wait_input(t, "> hello 你 world", 10, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> hello 你 world", 17, 3000));
 	tty_type(t, "\r");
 	h_expect(bob, "<alice> hello 你 world");
 
@@ -741,19 +741,19 @@ test_server_loss(void **state)
 	snprintf(port, sizeof port, "%u", s.port);
 	t = tty_join(&s, "alice", false);
 	tty_type(t, "half a li");
-	assert_true(tty_wait_input(t, "> half a li", 11, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> half a li", 18, 3000));
 	h_stop(&s);
 	assert_true(tty_wait_row(t, "*** disconnected from server, "
 	    "reconnecting in 1 s (/quit leaves)", 3000));
 	/* What was being typed is still there. */
-	assert_true(tty_wait_input(t, "> half a li", 11, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> half a li", 18, 3000));
 	/* Nobody there yet: the next try waits longer. */
 	assert_true(tty_wait_raw_text(t, "reconnecting in 2 s", 5000));
 	assert_int_equal(h_start(&again, "-p", port, NULL), 0);
 	assert_int_equal(again.port, s.port);
 	bob = h_join(&again, NULL);
 	assert_true(conn_wait_line(bob, "*** guest2 is now alice", 15000));
-	assert_true(tty_wait_input(t, "> half a li", 11, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> half a li", 18, 3000));
 	/* And it works as before. */
 	tty_type(t, "\025back\r");
 	h_expect_skip(bob, "<alice> back");
@@ -828,7 +828,7 @@ test_colors_and_signal(void **state)
 	assert_non_null(strstr(t->scr.raw, "\033[31m!!! unknown command"));
 
 	tty_type(t, "typing");
-	assert_true(tty_wait_input(t, "> typing", 8, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> typing", 15, 3000));
 	kill(t->pid, SIGTERM);
 	h_expect(bob, "*** alice left");
 	st = tty_wait(t, 4000);
@@ -943,11 +943,11 @@ test_max_line(void **state)
 	/* --max-line for a server that takes less. */
 	snprintf(port, sizeof port, "%u", s.port);
 	t = tty_start(0, "--max-line", "10", "127.0.0.1", port, NULL);
-	assert_true(tty_wait_input(t, "> ", 2, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> ", 9, 3000));
 	tty_type(t, "hello world\r");
 	assert_true(tty_wait_row(t, "lobby: line too long (11 bytes, the "
 	    "server takes 10): not sent", 3000));
-	assert_true(tty_wait_input(t, "> hello world", 13, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> hello world", 20, 3000));
 	tty_free(t);
 	h_close(bob);
 	h_stop(&s);
@@ -975,17 +975,17 @@ test_escape(void **state)
 	tty_type(t, "\033");
 	tty_pump(t, 200);
 	tty_type(t, "\033[A");
-	assert_true(tty_wait_input(t, "> helloxyz", 10, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> helloxyz", 17, 3000));
 	/* Meta-Left, Alt-b, Alt-d, Alt-Backspace. */
 	tty_type(t, "\025one two three");
 	tty_type(t, "\033\033[D");
-	assert_true(tty_wait_input(t, "> one two three", 10, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> one two three", 17, 3000));
 	tty_type(t, "\033b");
-	assert_true(tty_wait_input(t, "> one two three", 6, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> one two three", 13, 3000));
 	tty_type(t, "\033d");
-	assert_true(tty_wait_input(t, "> one  three", 6, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> one  three", 13, 3000));
 	tty_type(t, "\033\177");	/* "one " and the cursor before " three" */
-	assert_true(tty_wait_input(t, ">  three", 2, 3000));
+	assert_true(tty_wait_input(t, "[lobby]>  three", 9, 3000));
 	tty_type(t, "\005 four\r");
 	h_expect(bob, "<alice>  three four");
 	tty_free(t);
@@ -1017,16 +1017,16 @@ test_scroll_markers(void **state)
 	/* The end shows, the start is marked hidden. */
 	tty_pump(t, 300);
 	row = scr_row(&t->scr, t->scr.row);
-	assert_true(strncmp(row, "> <", 3) == 0);
+	assert_true(strncmp(row, "[lobby]> <", 10) == 0);
 	assert_non_null(strstr(row, "uv"));
 	/* At the start: the end is marked hidden, in the last column used. */
 	tty_type(t, "\001");
 	tty_pump(t, 300);
 	row = scr_row(&t->scr, t->scr.row);
-	assert_true(strncmp(row, "> abc", 5) == 0);
+	assert_true(strncmp(row, "[lobby]> abc", 12) == 0);
 	assert_int_equal(row[strlen(row) - 1], '>');
 	assert_int_equal((int)strlen(row), COLS - 1);
-	assert_int_equal(t->scr.col, 2);
+	assert_int_equal(t->scr.col, 9);
 	tty_free(t);
 	h_close(bob);
 	h_stop(&s);
@@ -1084,17 +1084,18 @@ test_resize_and_clear(void **state)
 
 	(void)state;
 	t = two_joined(&s, &bob, none);
-	memset(line, 'w', 70);
-	line[70] = '\0';
+	memset(line, 'w', 63);
+	line[63] = '\0';
 	tty_type(t, line);
 	tty_pump(t, 300);
-	assert_int_equal(scr_count_prefix(&t->scr, "> www"), 1);
+	assert_int_equal(scr_count_prefix(&t->scr, "[lobby]> www"), 1);
 	tty_resize(t, 40);
 	assert_int_equal(t->scr.col, 72 - 40);	/* wrapped by the terminal */
 	tty_pump(t, 500);
-	assert_int_equal(scr_count_prefix(&t->scr, "> "), 1);
+	assert_int_equal(scr_count_prefix(&t->scr, "[lobby]> "), 1);
 	assert_int_equal(scr_count_prefix(&t->scr, "www"), 0);
-	assert_true(strncmp(scr_row(&t->scr, t->scr.row), "> <www", 6) == 0);
+	assert_true(strncmp(scr_row(&t->scr, t->scr.row), "[lobby]> <www",
+	    13) == 0);
 	/* Ctrl-L: a clean screen, the input line on its first row. */
 	h_send(bob, "noise\n");
 	assert_true(tty_wait_row(t, "<guest1> noise", 3000));
@@ -1102,7 +1103,7 @@ test_resize_and_clear(void **state)
 	tty_pump(t, 300);
 	assert_int_equal(scr_find(&t->scr, "<guest1> noise"), -1);
 	assert_int_equal(t->scr.row, 0);
-	assert_true(strncmp(scr_row(&t->scr, 0), "> <www", 6) == 0);
+	assert_true(strncmp(scr_row(&t->scr, 0), "[lobby]> <www", 13) == 0);
 	tty_free(t);
 	h_close(bob);
 	h_stop(&s);
@@ -1128,7 +1129,7 @@ test_stop_continue(void **state)
 	(void)state;
 	t = two_joined(&s, &bob, none);
 	tty_type(t, "typing");
-	assert_true(tty_wait_input(t, "> typing", 8, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> typing", 15, 3000));
 	/* SIGSTOP cannot be caught; a shell then restores cooked mode. */
 	kill(t->pid, SIGSTOP);
 	assert_int_equal(tcgetattr(t->master, &tio), 0);
@@ -1139,7 +1140,7 @@ test_stop_continue(void **state)
 	tty_pump(t, 100);
 	kill(t->pid, SIGCONT);
 	assert_true(tty_wait_raw(t, true, 3000));
-	assert_true(tty_wait_input(t, "> typing", 8, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> typing", 15, 3000));
 	tty_type(t, "\r");
 	h_expect(bob, "<alice> typing");
 	tty_free(t);
@@ -1154,7 +1155,7 @@ test_stop_continue(void **state)
 	tty_job = false;
 	assert_true((job = tty_job_pid(t->pid)) > 0);
 	tty_type(t, "half");
-	assert_true(tty_wait_input(t, "> half", 6, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> half", 13, 3000));
 	before = t->scr.nraw;
 	kill(job, SIGTSTP);
 	for (i = 0; i < 300 && proc_state(job) != 'T'; i++)
@@ -1165,7 +1166,7 @@ test_stop_continue(void **state)
 	assert_non_null(strstr(t->scr.raw + before, "\033[?2004l"));
 	kill(job, SIGCONT);
 	assert_true(tty_wait_raw(t, true, 3000));
-	assert_true(tty_wait_input(t, "> half", 6, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> half", 13, 3000));
 	tty_type(t, "\032");		/* Ctrl-Z */
 	for (i = 0; i < 300 && proc_state(job) != 'T'; i++)
 		tty_pump(t, 10);
@@ -1173,7 +1174,7 @@ test_stop_continue(void **state)
 	assert_true(tty_restored(t));
 	kill(job, SIGCONT);
 	assert_true(tty_wait_raw(t, true, 3000));
-	assert_true(tty_wait_input(t, "> half", 6, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> half", 13, 3000));
 	tty_type(t, " done\r");
 	h_expect_skip(bob, "<carol> half done");
 	tty_type(t, "\004");
@@ -1330,15 +1331,15 @@ test_complete_msg_mention(void **state)
 	/* At the start: "nick: "; Tab again: the next one. */
 	tty_type(t, "bo");
 	tty_type(t, "\t");
-	assert_true(tty_wait_input(t, "> bob: ", 7, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> bob: ", 14, 3000));
 	tty_type(t, "\t");
-	assert_true(tty_wait_input(t, "> bobby: ", 9, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> bobby: ", 16, 3000));
 	tty_type(t, "\t");
-	assert_true(tty_wait_input(t, "> bob: ", 7, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> bob: ", 14, 3000));
 	/* Elsewhere: "nick ". */
 	tty_type(t, "hi and bobb");
 	tty_type(t, "\t");
-	assert_true(tty_wait_input(t, "> bob: hi and bobby ", 20, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> bob: hi and bobby ", 27, 3000));
 	tty_type(t, "\r");
 	h_expect_skip(bob, "<alice> bob: hi and bobby ");
 	/* /msg is echoed the way a private line reads. */
@@ -1384,7 +1385,7 @@ test_timestamps(void **state)
 	bob = h_join(&s, NULL);
 	snprintf(port, sizeof port, "%u", s.port);
 	t = tty_start(0, "--timestamps", "127.0.0.1", port, NULL);
-	assert_true(tty_wait_input(t, "> ", 2, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> ", 9, 3000));
 	h_send(bob, "stamped\n");
 	tty_pump(t, 300);
 	for (r = 0; r < ROWS; r++) {
@@ -1436,7 +1437,9 @@ test_history_stamps_colors(void **state)
 			assert_true(row[2] == ':');
 			found++;
 		}
-		assert_null(strstr(row, "["));
+		/* No stamp in brackets (the prompt's room aside). */
+		if (r != t->scr.row)
+			assert_null(strstr(row, "["));
 	}
 	assert_int_equal(found, 2);
 	/* The history's nick in the nick's colour, as live lines. */
@@ -1506,7 +1509,7 @@ test_paste_confirm(void **state)
 	tty_type(t, "\033[200~one\ntwo\nthr\033[201~");
 	h_expect(bob, "<alice> one");
 	h_expect(bob, "<alice> two");
-	assert_true(tty_wait_input(t, "> thr", 5, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> thr", 12, 3000));
 	tty_type(t, "ee\r");
 	h_expect(bob, "<alice> three");
 	tty_type(t, "\033[200~1\n2\n3\n4\n5\n6\n\033[201~");
@@ -1515,7 +1518,7 @@ test_paste_confirm(void **state)
 	expect_nothing_more(bob);
 	tty_type(t, "n");
 	assert_true(tty_wait_row(t, "*** paste dropped", 3000));
-	assert_true(tty_wait_input(t, "> ", 2, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> ", 9, 3000));
 	expect_nothing_more(bob);
 	tty_type(t, "\033[200~a\r\nb\rc\nd\ne\nf\ng\033[201~");
 	assert_true(tty_wait_row(t, "*** paste of 6 lines: y or Enter sends "
@@ -1527,7 +1530,7 @@ test_paste_confirm(void **state)
 	h_expect(bob, "<alice> d");
 	h_expect(bob, "<alice> e");
 	h_expect(bob, "<alice> f");
-	assert_true(tty_wait_input(t, "> g", 3, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> g", 10, 3000));
 	tty_free(t);
 	h_close(bob);
 	h_stop(&s);
@@ -1572,7 +1575,7 @@ test_history_file(void **state)
 
 	t = tty_join(&s, "alice", false);
 	tty_type(t, "\033[A");
-	assert_true(tty_wait_input(t, "> and me too", 12, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> and me too", 19, 3000));
 	tty_type(t, "\025\022mem");
 	/* The cursor on the match: "re|member me". */
 	assert_true(tty_wait_input(t, "(reverse-i-search)`mem': remember me",
@@ -1607,13 +1610,13 @@ test_password_hidden(void **state)
 	(void)unlink(path);
 	t = two_joined(&s, &bob, args);
 	tty_type(t, "/register hunter2-hunter2");
-	assert_true(tty_wait_input(t, "> /register ***************", 27,
+	assert_true(tty_wait_input(t, "[lobby]> /register ***************", 34,
 	    3000));
 	tty_type(t, "\r");
 	assert_true(tty_wait_row(t, "*** nick alice is now registered to you",
 	    H_TIMEOUT_MS));
 	tty_type(t, "/login alice hunter2-hunter2");
-	assert_true(tty_wait_input(t, "> /login alice ***************", 30,
+	assert_true(tty_wait_input(t, "[lobby]> /login alice ***************", 37,
 	    3000));
 	tty_type(t, "\r");
 	assert_true(tty_wait_row(t, "*** you are logged in as alice",
@@ -1622,7 +1625,7 @@ test_password_hidden(void **state)
 	h_expect_skip(bob, "<alice> after");
 	/* Up: the chat line, then nothing older. */
 	tty_type(t, "\033[A\033[A");
-	assert_true(tty_wait_input(t, "> after", 7, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> after", 14, 3000));
 	tty_type(t, "\025\004");
 	w = tty_wait(t, 4000);
 	assert_true(WIFEXITED(w) && WEXITSTATUS(w) == 0);
@@ -1667,7 +1670,7 @@ test_reconnect(void **state)
 	h_expect(bob, "*** guest2 is now alice");
 	assert_true(tty_wait_row(t, "*** reconnecting", 3000));
 	tty_type(t, "back again");
-	assert_true(tty_wait_input(t, "> back again", 12, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> back again", 19, 3000));
 	tty_type(t, "\r");
 	h_expect(bob, "<alice> back again");
 	/* The history already on the screen is not shown again. */
@@ -1677,7 +1680,7 @@ test_reconnect(void **state)
 	assert_null(strstr(t->scr.raw, "] <alice> mine"));
 	assert_null(strstr(t->scr.raw, "while you were away"));
 	tty_type(t, "\033[A\033[A");
-	assert_true(tty_wait_input(t, "> /reconnect", 12, 3000));
+	assert_true(tty_wait_input(t, "[lobby]> /reconnect", 19, 3000));
 	tty_free(t);
 	h_close(bob);
 	h_stop(&s);
@@ -1702,11 +1705,11 @@ test_grapheme_clusters(void **state)
 	t = two_joined(&s, &bob, none);
 	tty_type(t, "a");
 	tty_type(t, family);
-	/* The cursor after "> a" and two columns of the family. */
+	/* The cursor after "[lobby]> a" and two columns of the family. */
 	end = h_now_ms() + 3000;
-	while (t->scr.col != 5 && h_now_ms() < end)
+	while (t->scr.col != 12 && h_now_ms() < end)
 		tty_pump(t, 20);
-	assert_int_equal(t->scr.col, 5);
+	assert_int_equal(t->scr.col, 12);
 	tty_type(t, "\177b\r");
 	h_expect(bob, "<alice> ab");
 	/* A flag, then Left, then text: it goes before the whole flag. */
@@ -1715,6 +1718,124 @@ test_grapheme_clusters(void **state)
 	tty_free(t);
 	h_close(bob);
 	h_stop(&s);
+}
+
+/*
+ * Rooms: the prompt names the room, from the start (the landing room)
+ * and after /join; Tab after "/join " completes the rooms of /rooms and
+ * of the notices, never the room we are in; Tab elsewhere completes the
+ * nicks of the new room; /rooms shows as a header and a row of rooms.
+ */
+static void
+test_rooms_prompt_complete(void **state)
+{
+	struct h_server s;
+	struct h_conn *bob, *carol;
+	struct tty *t;
+
+	(void)state;
+	assert_int_equal(h_start(&s, NULL), 0);
+	bob = h_join_as(&s, "bob");
+	carol = h_join_as(&s, "carol");
+	h_send(bob, "/join Dev\n");
+	h_expect_skip(bob, "*** you are now in Dev (1 online)");
+	h_send(carol, "/join ops-team\n");
+	h_expect_skip(carol, "*** you are now in ops-team (1 online)");
+	t = tty_join(&s, "alice", false);
+	/* The rooms known at once: Tab after /join, any case. */
+	tty_type(t, "/JOIN d\t");
+	assert_true(tty_wait_input(t, "[lobby]> /JOIN Dev ", 19, 3000));
+	tty_type(t, "\r");
+	h_expect_skip(bob, "*** alice joined");
+	assert_true(tty_wait_row(t, "*** you are now in Dev (2 online)", 3000));
+	assert_true(tty_wait_input(t, "[Dev]> ", 7, 3000));
+	/* The nicks are the new room's: bob, not carol. */
+	tty_type(t, "b\t");
+	assert_true(tty_wait_input(t, "[Dev]> bob: ", 12, 3000));
+	tty_type(t, "\025c\t");
+	assert_true(tty_wait_input(t, "[Dev]> c", 8, 3000));
+	/* The /who that refilled them did not show. */
+	assert_null(strstr(t->scr.raw, "2 online: "));
+	/* Rooms in alphabetical order, ours left out; Tab goes round. */
+	tty_type(t, "\025/join \t");
+	assert_true(tty_wait_input(t, "[Dev]> /join lobby ", 19, 3000));
+	tty_type(t, "\t");
+	assert_true(tty_wait_input(t, "[Dev]> /join ops-team ", 22, 3000));
+	tty_type(t, "\t");
+	assert_true(tty_wait_input(t, "[Dev]> /join lobby ", 19, 3000));
+	/* A room heard of in a notice. */
+	h_send(bob, "/join zeta_9\n");
+	assert_true(tty_wait_row(t, "*** bob went to zeta_9", 3000));
+	tty_type(t, "\025/join z\t");
+	assert_true(tty_wait_input(t, "[Dev]> /join zeta_9 ", 20, 3000));
+	/* /rooms: a header naming ours, then the rooms, none cut. */
+	tty_type(t, "\025/rooms\r");
+	assert_true(tty_wait_row(t, "*** 4 rooms, you are in Dev:", 3000));
+	assert_true(tty_wait_row(t, "***  lobby (0)  Dev (1)  ops-team (1)  "
+	    "zeta_9 (1)", 3000));
+	/* /part: back to the landing room, in the prompt too. */
+	tty_type(t, "/part\r");
+	assert_true(tty_wait_row(t, "*** you are now in lobby (1 online)",
+	    3000));
+	assert_true(tty_wait_input(t, "[lobby]> ", 9, 3000));
+	/* A room is named as first written, whatever the case typed. */
+	tty_type(t, "/join ZETA_9\r");
+	assert_true(tty_wait_input(t, "[zeta_9]> ", 10, 3000));
+	tty_type(t, "\004");
+	assert_true(WIFEXITED(tty_wait(t, 4000)));
+	tty_free(t);
+	h_close(bob);
+	h_close(carol);
+	h_stop(&s);
+}
+
+/*
+ * The server goes away while we are in a room that is not the landing
+ * room: the client reconnects, goes back to that room by itself, shows
+ * that room's history (not the landing room's) and keeps the prompt.
+ */
+static void
+test_rooms_reconnect(void **state)
+{
+	struct h_server s, again;
+	struct h_conn *bob, *carol;
+	struct tty *t;
+	char port[16];
+
+	(void)state;
+	assert_int_equal(h_start(&s, NULL), 0);
+	snprintf(port, sizeof port, "%u", s.port);
+	t = tty_join(&s, "alice", false);
+	tty_type(t, "/join dev\r");
+	assert_true(tty_wait_input(t, "[dev]> ", 7, 3000));
+	h_stop(&s);
+	assert_true(tty_wait_row(t, "*** disconnected from server, "
+	    "reconnecting in 1 s (/quit leaves)", 3000));
+	assert_true(tty_wait_input(t, "[dev]> ", 7, 3000));
+	assert_int_equal(h_start(&again, "-p", port, NULL), 0);
+	bob = h_join_as(&again, "bob");
+	carol = h_join_as(&again, "carol");
+	h_send(carol, "in the landing room\n");
+	h_sync(carol);
+	h_send(bob, "/join dev\nin dev\n");
+	h_expect_skip(bob, "*** you are now in dev (1 online)");
+	h_sync(bob);
+	assert_true(conn_wait_line(bob, "*** alice joined", 15000));
+	assert_true(tty_wait_row(t, "*** you are now in dev (2 online)", 3000));
+	assert_true(tty_wait_raw_text(t, "] <bob> in dev", 3000));
+	assert_true(tty_wait_input(t, "[dev]> ", 7, 3000));
+	/* The landing room's history was not shown... */
+	assert_null(strstr(t->scr.raw, "in the landing room"));
+	/* ... though alice came there first, and went. */
+	h_expect_skip(carol, "*** alice went to dev");
+	tty_type(t, "back\r");
+	h_expect(bob, "<alice> back");
+	tty_type(t, "\004");
+	assert_true(WIFEXITED(tty_wait(t, 4000)));
+	tty_free(t);
+	h_close(bob);
+	h_close(carol);
+	h_stop(&again);
 }
 
 /* After each test: whatever it left running goes. */int
@@ -1744,6 +1865,8 @@ main(void)
 		h_test(test_history_file),
 		h_test(test_password_hidden),
 		h_test(test_reconnect),
+		h_test(test_rooms_prompt_complete),
+		h_test(test_rooms_reconnect),
 	};
 
 	char path[128];

@@ -391,29 +391,6 @@ test_history_across_restarts(void **state)
 	assert_true(h_silent(c, 200));
 }
 
-/* CPU time (user + system) of process pid so far, in clock ticks. */
-static long
-cpu_ticks(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut = 0, st = 0;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* After the command name in parentheses: fields 3 on; 14 and 15. */
-	if ((p = strrchr(buf, ')')) == NULL || sscanf(p + 2,
-	    "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut,
-	    &st) != 2)
-		return -1;
-	return (long)(ut + st);
-}
-
 static void
 test_foreign_entries(void **state)
 {
@@ -434,10 +411,10 @@ test_foreign_entries(void **state)
 	    "x:1 n %s x hi", "bad nick"));
 	/* The last entry is not ours: lobbyd must not read it again and
 	 * again, but wait for the next. */
-	long t0 = cpu_ticks(x->s[1].pid);
+	long t0 = h_cpu_ticks(x->s[1].pid);
 	h_sleep_ms(500);
 	if (t0 >= 0 && !h_under_valgrind())
-		assert_true(cpu_ticks(x->s[1].pid) - t0 < 10);
+		assert_true(h_cpu_ticks(x->s[1].pid) - t0 < 10);
 	h_send(a, "still here\n");
 	h_expect(b, "<alice> still here");
 	assert_true(h_silent(b, 300));

@@ -192,64 +192,6 @@ start(struct h_server *s, rlim_t nofile, int n, const char *const *given)
 	return logged;
 }
 
-/*
- * How many fds lobbyd holds below limit (its fd limit, or FD_SETSIZE):
- * each leaves one fewer for clients, whoever opened it. Under valgrind
- * that includes valgrind's log file (--log-file leaves a copy at a low
- * fd); valgrind's other fds are above lobbyd's limit and not counted.
- */
-static int
-fds_below(struct h_server *s, long limit)
-{
-	char path[64], *end;
-	struct dirent *e;
-	DIR *d;
-	long fd;
-	int n = 0;
-
-	snprintf(path, sizeof path, "/proc/%ld/fd", (long)s->pid);
-	d = opendir(path);
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		fd = strtol(e->d_name, &end, 10);
-		assert_true(*end == '\0');
-		if (fd < limit)
-			n++;
-	}
-	closedir(d);
-	return n;
-}
-
-/*
- * Read fd's first line into line (NUL-terminated, no LF), byte by byte so
- * nothing after it is consumed. Returns its length, or -1 on EOF or timeout.
- */
-static int
-first_line(int fd, char *line, size_t size, int ms)
-{
-	long long end = h_now_ms() + ms;
-	struct pollfd p = { fd, POLLIN, 0 };
-	size_t n = 0;
-	ssize_t r;
-
-	while (n + 1 < size) {
-		if (poll(&p, 1, (int)(end - h_now_ms())) <= 0)
-			return -1;
-		if ((r = recv(fd, line + n, 1, MSG_DONTWAIT)) == -1 &&
-		    (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (r <= 0)
-			return -1;
-		if (line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = '\0';
-	return (int)n;
-}
-
 /* True when the server closes fd within ms, whatever comes first. */
 static bool
 closed_soon(int fd, int ms)
@@ -269,29 +211,6 @@ closed_soon(int fd, int ms)
 	return false;
 }
 
-/* CPU time lobbyd has used, user and system, in clock ticks. */
-static long
-cpu_ticks(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut = 0, st = 0;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* Fields after the command name, which may hold spaces: from ')'. */
-	p = strrchr(buf, ')');
-	assert_non_null(p);
-	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
-	    "%*u %*u %lu %lu", &ut, &st), 2);
-	return (long)(ut + st);
-}
-
 /*
  * Make n connection attempts; each must get the welcome or be told the
  * server is full and closed. The fds of the welcomed ones go to joined
@@ -307,7 +226,7 @@ attempt(struct h_server *s, int n, int *joined, int *njoined, int *nfull)
 	for (i = 0; i < n; i++) {
 		fd = h_raw_connect(s->port);
 		assert_true(fd != -1);
-		if (first_line(fd, line, sizeof line, H_TIMEOUT_MS) == -1)
+		if (h_first_line(fd, line, sizeof line, H_TIMEOUT_MS) == -1)
 			fail_msg("connection %d: no first line", i);
 		if (strncmp(line, WELCOME, strlen(WELCOME)) == 0) {
 			joined[(*njoined)++] = fd;
@@ -337,7 +256,7 @@ room_works(int *joined, int n, const char *text)
 	snprintf(nick, sizeof nick, "newest");
 	snprintf(want, sizeof want, "<%s> %s", nick, text);
 	while (h_now_ms() < end) {
-		if (first_line(joined[0], line, sizeof line,
+		if (h_first_line(joined[0], line, sizeof line,
 		    (int)(end - h_now_ms())) == -1)
 			break;
 		if (strcmp(line, want) == 0)
@@ -369,7 +288,7 @@ seat_freed(struct h_server *s, int *joined, int n)
 	assert_true(h_log_has(s, "guest2 left", H_TIMEOUT_MS));
 	fd = h_raw_connect(s->port);
 	assert_true(fd != -1);
-	assert_true(first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
+	assert_true(h_first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
 	assert_memory_equal(line, WELCOME, strlen(WELCOME));
 	close(fd);
 	close(joined[0]);
@@ -448,7 +367,7 @@ same_pass(struct h_server *s, int *joined)
 	 */
 	assert_int_equal(write(joined[0], "/who\n", 5), 5);
 	do
-		assert_true(first_line(joined[0], line, sizeof line,
+		assert_true(h_first_line(joined[0], line, sizeof line,
 		    (int)(end - h_now_ms())) >= 0);
 	while (strstr(line, " online: ") == NULL);
 	assert_int_equal(kill(s->pid, SIGSTOP), 0);
@@ -467,7 +386,7 @@ same_pass(struct h_server *s, int *joined)
 	queued_soon(s->port, local_port(joined[1]), 0x01, 6);
 	queued_soon(s->port, 0, 0x0A, 1);
 	assert_int_equal(kill(s->pid, SIGCONT), 0);
-	assert_true(first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
+	assert_true(h_first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
 	if (strncmp(line, WELCOME, strlen(WELCOME)) != 0)
 		fail_msg("a newcomer in the pass a member left got \"%s\"",
 		    line);
@@ -534,7 +453,7 @@ test_low_nofile_cap(void **state)
 	assert_true(h_log_has(s, "--max-clients 1000 lowered to",
 	    H_TIMEOUT_MS));
 	cap = logged_cap(s, NULL);
-	own = fds_below(s, nofile);
+	own = h_fds_below(s->pid, nofile);
 	print_message("RLIMIT_NOFILE %ld: cap %zu, lobbyd holds %d fds below "
 	    "it\n", nofile, cap, own);
 	assert_int_equal(cap, nofile - OWN_FDS);
@@ -589,14 +508,14 @@ test_emfile(void **state)
 		extra[i] = h_raw_connect(s->port);
 	for (i = 0; i < 40; i++) {
 		assert_true(extra[i] != -1);
-		assert_true(first_line(extra[i], line, sizeof line,
+		assert_true(h_first_line(extra[i], line, sizeof line,
 		    H_TIMEOUT_MS) > 0);
 		assert_string_equal(line, FULL_LINE);
 		close(extra[i]);
 	}
-	t0 = cpu_ticks(s->pid);
+	t0 = h_cpu_ticks(s->pid);
 	h_sleep_ms(1000);
-	t1 = cpu_ticks(s->pid);
+	t1 = h_cpu_ticks(s->pid);
 	print_message("lobbyd used %ld ticks of CPU in a second at EMFILE\n",
 	    t1 - t0);
 	assert_true(t1 - t0 <= 5);
@@ -626,7 +545,7 @@ test_many_past_fd_setsize(void **state)
 	    H_TIMEOUT_MS));
 	cap = logged_cap(s, NULL);
 	assert_int_equal(cap, FD_SETSIZE - OWN_FDS);
-	own = fds_below(s, FD_SETSIZE);
+	own = h_fds_below(s->pid, FD_SETSIZE);
 	joined = calloc(MANY, sizeof *joined);
 	assert_non_null(joined);
 	attempt(s, MANY, joined, &nj, &nf);

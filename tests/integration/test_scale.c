@@ -88,24 +88,6 @@ nofile_at_least(rlim_t want)
 	return setrlimit(RLIMIT_NOFILE, &rl) == 0;
 }
 
-/* A non-blocking connection to 127.0.0.1:port under way; the fd. */
-static int
-connect_nb(unsigned port)
-{
-	struct sockaddr_in a;
-	int fd;
-
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	assert_true(fd != -1);
-	if (connect(fd, (struct sockaddr *)&a, sizeof a) == -1)
-		assert_int_equal(errno, EINPROGRESS);
-	return fd;
-}
-
 /* A whole line member i was sent: note what the test looks for. */
 static void
 room_line(struct room *r, int i, const char *line)
@@ -168,7 +150,7 @@ room_turn(struct room *r, unsigned port, char *buf)
 	while (r->connected < r->n &&
 	    r->connected - r->welcomed < SCALE_INFLIGHT) {
 		i = r->connected++;
-		r->m[i].fd = connect_nb(port);
+		assert_true((r->m[i].fd = h_raw_connect_nb(port)) != -1);
 		r->p[i].fd = r->m[i].fd;
 		r->p[i].events = POLLIN;
 	}
@@ -215,80 +197,6 @@ logged_cap(struct h_server *s)
 		cap = strtol(p + strlen("at most "), NULL, 10);
 	free(log);
 	return cap;
-}
-
-/*
- * How many fds lobbyd holds below 1024: its own, numbered from 0 up with
- * few holes. Under valgrind, valgrind's fds sit near the top of the hard
- * limit and are not counted.
- */
-static int
-fds_low(pid_t pid)
-{
-	char path[64];
-	struct dirent *e;
-	DIR *d;
-	int n = 0;
-
-	snprintf(path, sizeof path, "/proc/%ld/fd", (long)pid);
-	d = opendir(path);
-	assert_non_null(d);
-	while ((e = readdir(d)) != NULL)
-		if (e->d_name[0] != '.' && atoi(e->d_name) < 1024)
-			n++;
-	closedir(d);
-	return n;
-}
-
-/* CPU time lobbyd has used, user and system, in clock ticks. */
-static long
-cpu_ticks(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long ut = 0, st = 0;
-	FILE *f;
-	size_t n;
-
-	snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	n = fread(buf, 1, sizeof buf - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	/* Fields after the command name, which may hold spaces: from ')'. */
-	p = strrchr(buf, ')');
-	assert_non_null(p);
-	assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u "
-	    "%*u %*u %lu %lu", &ut, &st), 2);
-	return (long)(ut + st);
-}
-
-/*
- * Read fd's first line into line (NUL-terminated, no LF), byte by byte so
- * nothing after it is consumed. Returns its length, or -1 on EOF or timeout.
- */
-static int
-first_line(int fd, char *line, size_t size, int ms)
-{
-	long long end = h_now_ms() + ms;
-	struct pollfd p = { fd, POLLIN, 0 };
-	size_t n = 0;
-	ssize_t r;
-
-	while (n + 1 < size) {
-		if (poll(&p, 1, (int)(end - h_now_ms())) <= 0)
-			return -1;
-		if ((r = recv(fd, line + n, 1, MSG_DONTWAIT)) == -1 &&
-		    (errno == EAGAIN || errno == EINTR))
-			continue;
-		if (r <= 0)
-			return -1;
-		if (line[n] == '\n')
-			break;
-		n++;
-	}
-	line[n] = '\0';
-	return (int)n;
 }
 
 /* ---------------------------------------------------------------------
@@ -343,7 +251,7 @@ test_epoll_thousands(void **state)
 	rss = h_rss_kib(s->pid);
 	print_message("%d members welcomed in %lld ms (lobbyd's CPU: %ld "
 	    "ticks); lobbyd holds %d fds, RSS %ld KiB (%ld KiB at start)\n",
-	    r.n, joined_ms, cpu_ticks(s->pid), fds, rss, rss0);
+	    r.n, joined_ms, h_cpu_ticks(s->pid), fds, rss, rss0);
 	assert_true(fds > r.n && fds > FD_SETSIZE);
 
 	/* The first and the last member speak: every other one hears both. */
@@ -385,7 +293,7 @@ emfile_on(struct h_server *s, const char *kind)
 
 	assert_int_equal(h_startv(s, args), 0);
 	assert_true(h_log_has(s, "at most ", H_TIMEOUT_MS));
-	have = fds_low(s->pid);
+	have = h_fds_below(s->pid, 1024);
 	assert_true(have > 0);
 	/* Room for 6 members; under valgrind its own fds sit above this
 	 * limit (open already), and an fd past it is EMFILE as natively. */
@@ -396,7 +304,7 @@ emfile_on(struct h_server *s, const char *kind)
 	for (i = 0; i < 20; i++) {
 		fd = h_raw_connect(s->port);
 		assert_true(fd != -1);
-		if (first_line(fd, line, sizeof line, H_TIMEOUT_MS) == -1)
+		if (h_first_line(fd, line, sizeof line, H_TIMEOUT_MS) == -1)
 			fail_msg("connection %d: no first line", i);
 		if (strncmp(line, WELCOME, strlen(WELCOME)) == 0) {
 			assert_true(nj < 32);
@@ -411,9 +319,9 @@ emfile_on(struct h_server *s, const char *kind)
 	assert_true(h_log_has(s, "out of file descriptors", 0));
 
 	/* A second of quiet at EMFILE costs next to no CPU. */
-	t0 = cpu_ticks(s->pid);
+	t0 = h_cpu_ticks(s->pid);
 	h_sleep_ms(1000);
-	t1 = cpu_ticks(s->pid);
+	t1 = h_cpu_ticks(s->pid);
 	print_message("%s: %ld ticks of CPU in a second at EMFILE\n", kind,
 	    t1 - t0);
 	assert_true(t1 - t0 <= 5);
@@ -423,7 +331,7 @@ emfile_on(struct h_server *s, const char *kind)
 	    MSG_NOSIGNAL), 11);
 	snprintf(want, sizeof want, "> still here");
 	for (;;) {
-		if (first_line(joined[0], line, sizeof line, H_TIMEOUT_MS) ==
+		if (h_first_line(joined[0], line, sizeof line, H_TIMEOUT_MS) ==
 		    -1)
 			fail_msg("%s: the oldest member never got the line",
 			    kind);
@@ -437,7 +345,7 @@ emfile_on(struct h_server *s, const char *kind)
 	h_sleep_ms(200);	/* its fd closed by the end of that pass */
 	fd = h_raw_connect(s->port);
 	assert_true(fd != -1);
-	assert_true(first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
+	assert_true(h_first_line(fd, line, sizeof line, H_TIMEOUT_MS) > 0);
 	assert_memory_equal(line, WELCOME, strlen(WELCOME));
 	close(fd);
 	while (nj > 0)

@@ -199,18 +199,19 @@ t_join(unsigned port)
 	return t;
 }
 
-/* Send text as it is (bounded). */
+/* Send n bytes as they are (bounded). */
 static void
-t_send(struct tconn *t, const char *text)
+t_send_raw(struct tconn *t, const void *p, size_t n)
 {
-	size_t off = 0, n = strlen(text);
+	const char *s = p;
+	size_t off = 0;
 	long long end = h_now_ms() + H_TIMEOUT_MS;
 	struct pollfd pfd;
 	int r;
 
 	while (off < n) {
 		ERR_clear_error();
-		r = SSL_write(t->ssl, text + off, (int)(n - off));
+		r = SSL_write(t->ssl, s + off, (int)(n - off));
 		if (r > 0) {
 			off += (size_t)r;
 			continue;
@@ -222,6 +223,13 @@ t_send(struct tconn *t, const char *text)
 		pfd.events = POLLOUT | POLLIN;
 		(void)poll(&pfd, 1, 50);
 	}
+}
+
+/* Send text as it is (bounded). */
+static void
+t_send(struct tconn *t, const char *text)
+{
+	t_send_raw(t, text, strlen(text));
 }
 
 /*
@@ -313,37 +321,6 @@ t_close(struct tconn *t)
 	free(t);
 }
 
-/* Send n raw bytes (bounded). */
-static void
-t_send_raw(struct tconn *t, const void *p, size_t n)
-{
-	char *s = malloc(n + 1);
-
-	assert_non_null(s);
-	memcpy(s, p, n);
-	s[n] = '\0';
-	/* t_send() stops at a NUL: frames here have none but in masks. */
-	{
-		size_t off = 0;
-		long long end = h_now_ms() + H_TIMEOUT_MS;
-		struct pollfd pfd;
-		int r;
-
-		while (off < n) {
-			ERR_clear_error();
-			r = SSL_write(t->ssl, s + off, (int)(n - off));
-			if (r > 0) {
-				off += (size_t)r;
-				continue;
-			}
-			assert_true(h_now_ms() < end);
-			pfd.fd = t->fd;
-			pfd.events = POLLOUT | POLLIN;
-			(void)poll(&pfd, 1, 50);
-		}
-	}
-	free(s);
-}
 
 /* Exactly n bytes into p within H_TIMEOUT_MS (the buffer first). */
 static bool
