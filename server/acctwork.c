@@ -129,12 +129,52 @@ work_sync(struct acctwork *w, struct acct_job *j)
 		j->status = ACCT_OK;
 }
 
+/* ban_list()'s callback: keep the address bans that point back to j's
+ * target (an account's ban) in j->bans. */
+static void
+work_linked_ban(void *arg, const struct acct_ban *b)
+{
+	struct acct_job *j = arg;
+
+	if (strncmp(b->target, "a:", 2) == 0 &&
+	    strcmp(b->also, j->ban.target) == 0)
+		work_sync_ban(j, b);
+}
+
+/*
+ * Lift the ban on j's target; an account's takes with it the address
+ * bans that point back to it (with --redis, the instance that held the
+ * banned member banned its address itself), found here in the store
+ * whatever the asking instance has read of it yet.
+ */
+static void
+work_unban(struct acctwork *w, struct acct_job *j)
+{
+	size_t i;
+	int rc;
+
+	if ((rc = w->st->ops->ban_del(w->st, j->ban.target)) == -1) {
+		work_store_failed(w, j);
+		return;
+	}
+	j->status = rc == 1 ? ACCT_OK : ACCT_NO;
+	if (strncmp(j->ban.target, "n:", 2) != 0)
+		return;
+	if (w->st->ops->ban_list(w->st, j->now, work_linked_ban, j) == -1) {
+		work_store_failed(w, j);
+		return;
+	}
+	for (i = 0; i < j->nbans; i++)
+		if (w->st->ops->ban_del(w->st, j->bans[i].target) == -1) {
+			work_store_failed(w, j);
+			return;
+		}
+}
+
 /* Do job j. */
 static void
 work_do(struct acctwork *w, struct acct_job *j)
 {
-	int rc;
-
 	switch (j->kind) {
 	case ACCT_JOB_REGISTER:
 		work_register(w, j);
@@ -147,10 +187,7 @@ work_do(struct acctwork *w, struct acct_job *j)
 			work_store_failed(w, j);
 		break;
 	case ACCT_JOB_UNBAN:
-		if ((rc = w->st->ops->ban_del(w->st, j->ban.target)) == -1)
-			work_store_failed(w, j);
-		else
-			j->status = rc == 1 ? ACCT_OK : ACCT_NO;
+		work_unban(w, j);
 		break;
 	case ACCT_JOB_SYNC:
 		work_sync(w, j);

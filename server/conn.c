@@ -56,6 +56,7 @@ int
 conn_init(struct server *s)
 {
 	s->flood_timer = -1;
+	s->notice_timer = -1;
 	s->clean = malloc(TEXT_CLEAN_MAX(s->cfg->max_line) + 1);
 	return s->clean != NULL ? 0 : -1;
 }
@@ -203,8 +204,8 @@ conn_text(struct client *c, const char *text, size_t len)
 	s->clean[n] = '\0';
 	commands_input(c->room, c, s->clean, n);
 	/* A password's copies here are wiped once the line is handled (the
-	 * job's own is the account worker's to wipe). */
-	if (accounts_secret_line(s->clean, n)) {
+	 * job's own is the account worker's to wipe). Chat has none. */
+	if (s->clean[0] == '/' && accounts_secret_line(s->clean, n)) {
 		memset(s->clean, 0, n);
 		memset((char *)text, 0, len);
 	}
@@ -567,13 +568,80 @@ conn_on_output(void *arg, struct client *c)
 	s->pending = c;
 }
 
+/* How long r's notices may be held: SERVER_NOTICE_US per member. */
+static int64_t
+conn_notice_gap(const struct room *r)
+{
+	int64_t ms = (int64_t)(r->count * SERVER_NOTICE_US / 1000);
+
+	return ms < SERVER_NOTICE_MAX_MS ? ms : SERVER_NOTICE_MAX_MS;
+}
+
+/* Timer: some room's held notices are due; the pass after it wakes them. */
+static int64_t
+conn_notice_timer(struct loop *l, void *arg)
+{
+	struct server *s = arg;
+
+	(void)l;
+	s->notice_timer = -1;
+	return -1;
+}
+
+/*
+ * Wake the members of each room whose held notices are due (all of them
+ * when stopping), and make sure the timer comes for the others. Returns
+ * whether any room was woken.
+ */
+static bool
+conn_notices(struct server *s)
+{
+	int64_t now = -1, wait, soonest = -1;
+	bool woke = false;
+	struct room *r;
+
+	for (r = s->rooms.head; r != NULL; r = r->rnext) {
+		if (!rlog_held(&r->rlog))
+			continue;
+		if (now == -1)
+			now = ltime_mono_ms();
+		wait = conn_notice_gap(r) - (now - r->notice_woke);
+		if (wait <= 0 || s->stopping) {
+			rlog_wake(&r->rlog);
+			r->notice_woke = now;
+			woke = true;
+		} else if (soonest == -1 || wait < soonest)
+			soonest = wait;
+	}
+	if (soonest == -1)
+		return woke;
+	if (s->notice_timer != -1) {
+		loop_timer_sooner(&s->loop, s->notice_timer, soonest);
+		return woke;
+	}
+	s->notice_timer = loop_timer_add(&s->loop, soonest, conn_notice_timer,
+	    s);
+	if (s->notice_timer == -1) {
+		/* No timer (out of memory): rather than hold them, now. */
+		log_error("no timer for notices: sent at once");
+		for (r = s->rooms.head; r != NULL; r = r->rnext)
+			if (rlog_held(&r->rlog)) {
+				rlog_wake(&r->rlog);
+				r->notice_woke = now;
+				woke = true;
+			}
+	}
+	return woke;
+}
+
 /*
  * Before select() sleeps, each member with something to write gets it in
  * one writev(): the members on the room log's pending list, and only
  * those (and the few with a WebSocket pong owed). A write error or a slow
  * member's leave queues a notice for the others, which puts them back on
- * the list: the loop goes round until it is empty. Parked members wait
- * for select() instead.
+ * the list (in a big room, once its batch of notices is due: see
+ * SERVER_NOTICE_US): the loop goes round until it is empty. Parked
+ * members wait for select() instead.
  */
 void
 conn_flush_all(struct server *s)
@@ -586,6 +654,7 @@ conn_flush_all(struct server *s)
 	/* What this pass appended ends its runs: see rlog_run_lines(). */
 	for (r = s->rooms.head; r != NULL; r = r->rnext)
 		rlog_seal(&r->rlog);
+	(void)conn_notices(s);
 	for (;;) {
 		list = s->pending;
 		s->pending = NULL;
@@ -615,11 +684,13 @@ conn_flush_all(struct server *s)
 		 * puts its room's members back on its pending list.
 		 */
 		more = s->pending != NULL;
-		for (r = s->rooms.head; r != NULL; r = r->rnext) {
+		for (r = s->rooms.head; r != NULL; r = r->rnext)
 			room_settle(r);
+		if (conn_notices(s))
+			more = true;
+		for (r = s->rooms.head; r != NULL; r = r->rnext)
 			if (r->rlog.pending.head != NULL)
 				more = true;
-		}
 		if (!more)
 			break;
 	}

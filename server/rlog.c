@@ -287,6 +287,27 @@ rlog_wake_all(struct rlog *l)
 	l->idle.count = 0;
 }
 
+void
+rlog_batch(struct rlog *l, bool on)
+{
+	l->batch = on;
+	if (!on)
+		rlog_wake(l);
+}
+
+bool
+rlog_held(const struct rlog *l)
+{
+	return l->held;
+}
+
+void
+rlog_wake(struct rlog *l)
+{
+	rlog_wake_all(l);
+	l->held = false;
+}
+
 /* ---------------------------------------------------------------------
  * The history: where the last `history` chat lines start
  * ------------------------------------------------------------------- */
@@ -692,31 +713,49 @@ int
 rlog_append(struct rlog *l, struct rlog_reader *from, enum rlog_kind kind,
     const char *line, size_t len)
 {
-	bool eager = false;
+	bool eager = false, idle = false, single = false;
 	struct rlog_pos p;
 	uint32_t id = 0;
 
 	if (len == 0)
 		return 0;
 	if (from != NULL && from->id != 0 && from->stop == UINT64_MAX) {
-		id = from->id;
-		/* Caught up: it passes over its own line at once. */
-		if (from->state == RLOG_IDLE) {
+		/*
+		 * Caught up with the log (its private lines, tagged before the
+		 * end, still go first): it passes over its own line at once,
+		 * so the line is stored as everyone's, in one run with its
+		 * neighbours (a crowd's join notices make one run, not one
+		 * each). Else the line is marked as its own, to be skipped.
+		 */
+		if (rlog_pos_seq(&from->pos) == rlog_end(l)) {
 			eager = true;
-			rlog_list_del(l, from);
-			from->state = RLOG_DETACHED;
-		}
+			/* Nothing to wake it for (nor anyone, when it is the
+			 * only one idle: a talker's lines in a row). */
+			if (from->state == RLOG_IDLE && l->idle.count == 1)
+				single = true;
+			else if ((idle = from->state == RLOG_IDLE)) {
+				rlog_list_del(l, from);
+				from->state = RLOG_DETACHED;
+			}
+		} else
+			id = from->id;
 	}
 	if (rlog_put(l, id, kind, line, len) == -1) {
-		if (eager)
+		if (idle)
 			rlog_list_set(l, from, RLOG_IDLE);
 		return -1;
 	}
-	rlog_wake_all(l);
+	if (single)
+		l->held = false;	/* the one idle reader is caught up */
+	else if (kind == RLOG_NOTICE && l->batch && l->idle.head != NULL)
+		l->held = true;
+	else
+		rlog_wake(l);
 	if (eager) {
 		p = rlog_end_pos(l);
 		rlog_pos_move(&from->pos, &p);
-		rlog_list_set(l, from, RLOG_IDLE);
+		if (idle)
+			rlog_list_set(l, from, RLOG_IDLE);
 	} else if (id != 0)
 		from->own += len;
 	if (l->history > 0)
@@ -1262,7 +1301,8 @@ size_t
 rlog_settle(struct rlog *l, size_t sendq, rlog_cost_fn cost, void *arg,
     struct rlog_reader ***out)
 {
-	struct rlog_list *lists[2] = { &l->pending, &l->parked };
+	struct rlog_list *lists[3] = { &l->pending, &l->parked, &l->idle };
+	size_t nlists = l->held ? 3 : 2;
 	size_t n = 0, i, k, cut = 0, maxkey = 0, total;
 	struct rlog_cand *cand;
 	struct rlog_reader *rd;
@@ -1271,13 +1311,15 @@ rlog_settle(struct rlog *l, size_t sendq, rlog_cost_fn cost, void *arg,
 	*out = l->slow;
 	if (l->maxkey + (size_t)(rlog_end(l) - l->scan_end) <= sendq)
 		return 0;
-	total = l->pending.count + l->parked.count;
+	total = l->pending.count + l->parked.count +
+	    (l->held ? l->idle.count : 0);
 	if ((cand = malloc((total ? total : 1) * sizeof *cand)) == NULL ||
 	    rlog_slow_reserve(l, total + l->idle.count) == -1) {
 		free(cand);
 		return 0;	/* out of memory: the next call tries again */
 	}
-	for (i = 0; i < 2; i++)
+	/* Held notices make idle readers' backlogs grow too. */
+	for (i = 0; i < nlists; i++)
 		for (rd = lists[i]->head; rd != NULL; rd = rd->next)
 			if (rd->stop == UINT64_MAX) {
 				cand[n].rd = rd;
@@ -1302,7 +1344,9 @@ rlog_settle(struct rlog *l, size_t sendq, rlog_cost_fn cost, void *arg,
 	if (t > sendq) {
 		for (; k < n; k++)
 			l->slow[cut++] = cand[k].rd;
-		for (rd = l->idle.head; rd != NULL; rd = rd->next)
+		/* (With notices held, the idle were candidates already.) */
+		for (rd = l->held ? NULL : l->idle.head; rd != NULL;
+		    rd = rd->next)
 			if (rd->stop == UINT64_MAX)
 				l->slow[cut++] = rd;
 		maxkey = 0;

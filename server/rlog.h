@@ -190,6 +190,10 @@ struct rlog {
 	struct rlog_reader **slow;	/* rlog_settle()'s answer */
 	size_t		 slowcap;	/* entries allocated at slow */
 	bool		 sealed;	/* the next line starts a new run */
+	bool		 batch;		/* notices leave idle readers idle
+					 * until rlog_wake(): rlog_batch() */
+	bool		 held;		/* notices were appended that idle
+					 * readers have not been woken for */
 };
 
 /*
@@ -358,6 +362,21 @@ bool	rlog_has_output(const struct rlog *l, const struct rlog_reader *rd);
  */
 size_t	rlog_settle(struct rlog *l, size_t sendq, rlog_cost_fn cost,
 	    void *arg, struct rlog_reader ***out);
+
+/*
+ * From now on (on: true), a notice appended leaves the idle readers idle
+ * (rlog_held() says so) until rlog_wake(): the caller batches notices,
+ * one write per reader for many of them. A chat line or a private line
+ * still wakes its readers at once, the held notices going out before
+ * it, in order. Off by default.
+ */
+void	rlog_batch(struct rlog *l, bool on);
+
+/* Whether idle readers have notices they were not woken for. */
+bool	rlog_held(const struct rlog *l);
+
+/* Move every idle reader to pending: held notices go out now. */
+void	rlog_wake(struct rlog *l);
 
 /* Free the spare block (e.g. from a timer, when the room is quiet). */
 void	rlog_trim(struct rlog *l);

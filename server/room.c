@@ -358,18 +358,78 @@ room_find_any(const struct room *r, const char *nick, size_t len)
 }
 
 /*
+ * Note in the server's guest map that nick (a member's, linked or
+ * unlinked) is now taken or free. Nicks are unique server-wide, so a
+ * number freed is free.
+ */
+static void
+room_guest_mark(struct rooms *rs, const char *nick, bool taken)
+{
+	size_t n;
+
+	if (rs == NULL || rs->nguests == 0 ||
+	    (n = proto_guest_number(nick, rs->nguests - 1)) == 0)
+		return;
+	rs->guests[n] = taken;
+	if (!taken && n < rs->guestlow)
+		rs->guestlow = n;
+}
+
+/*
+ * Make the server's guest map anew, for numbers below cap (more than the
+ * members plus one, so that it holds the answer), in one pass over the
+ * members. Returns 0, or -1 when out of memory.
+ */
+static int
+room_guest_map(struct rooms *rs, size_t cap)
+{
+	const struct room *rr;
+	struct client *c;
+	unsigned char *m;
+	size_t n;
+
+	if ((m = realloc(rs->guests, cap)) == NULL)
+		return -1;
+	memset(m, 0, cap);
+	rs->guests = m;
+	rs->nguests = cap;
+	rs->guestlow = 1;
+	for (rr = rs->head; rr != NULL; rr = rr->rnext)
+		for (c = rr->head; c != NULL; c = c->next)
+			if ((n = proto_guest_number(c->nick, cap - 1)) != 0)
+				m[n] = 1;
+	return 0;
+}
+
+/*
  * The smallest N for which guestN is free on the server. With count
  * members at most count numbers are taken, so the answer is at most
- * count + 1 and a bitmap of that size finds it in one pass over them.
+ * count + 1. A server keeps a map of the numbers taken, which joins,
+ * leaves and renames keep up to date (room_guest_mark()), so that a
+ * crowd arriving costs one look each, not a pass over everyone; the map
+ * is made again, twice as big, when the members outgrow it. A room on
+ * its own looks with a bitmap made in one pass over its members.
  */
 size_t
 room_free_guest(struct room *r)
 {
+	struct rooms *rs = r->reg;
 	size_t max, n;
 	const struct room *rr;
 	unsigned char *seen;
 	struct client *c;
 
+	while (rs != NULL) {
+		for (n = rs->guestlow > 1 ? rs->guestlow : 1;
+		    n < rs->nguests && rs->guests[n]; n++)
+			;
+		if (n < rs->nguests) {
+			rs->guestlow = n;
+			return n;
+		}
+		if (room_guest_map(rs, 2 * (rooms_members(rs) + 2) + 64) == -1)
+			break;
+	}
 	max = (r->reg != NULL ? rooms_members(r->reg) : r->count) + 1;
 	if ((seen = calloc(max + 1, 1)) == NULL) {
 		/* Out of memory: fall back to probing, slower but sure. */
@@ -432,6 +492,7 @@ room_link(struct room *r, struct client *c)
 	r->tail = c;
 	r->count++;
 	c->flags |= CLIENT_JOINED;
+	room_guest_mark(r->reg, c->nick, true);
 	/* room_tell() may have made it a reader of its private lines only. */
 	if (c->rd.id != 0)
 		rlog_resume(&r->rlog, &c->rd);
@@ -576,6 +637,7 @@ room_unlink(struct room *r, struct client *c, const char *why)
 		r->tail = c->prev;
 	c->prev = c->next = NULL;
 	r->count--;
+	room_guest_mark(r->reg, c->nick, false);
 	if (c->flags & CLIENT_SLOW)
 		r->nslow--;
 	/* What is queued for it stays, for a last write; nothing after. */
@@ -662,8 +724,12 @@ room_rename(struct room *r, struct client *c, const char *nick, size_t len)
 
 	r = room_of(r, c);
 	memcpy(old, c->nick, sizeof old);
+	if (c->flags & CLIENT_JOINED)
+		room_guest_mark(r->reg, old, false);
 	memcpy(c->nick, nick, len);
 	c->nick[len] = '\0';
+	if (c->flags & CLIENT_JOINED)
+		room_guest_mark(r->reg, c->nick, true);
 	room_log(r, "client %u %s is now %s", c->id, old, c->nick);
 	room_broadcastf(r, NULL, PROTO_RENAMED, old, c->nick);
 }

@@ -106,6 +106,9 @@ struct room {
 					   or not on: the commands say off */
 	struct rlog	 rlog;		/* every line, once; members read it:
 					   its pending list is who has output */
+	int64_t		 notice_woke;	/* with batched notices: when conn.c
+					   last woke the members for them
+					   (ltime_mono_ms()) */
 };
 
 /*
@@ -414,6 +417,14 @@ struct rooms {
 					   local (then its arg is the room) */
 	void		*backend_arg;
 	char		 stamp[RLOG_STAMP]; /* the clock, for new rooms */
+	unsigned char	*guests;	/* room_free_guest()'s map: guests[N]
+					   set while a member is guestN, for
+					   N < nguests (room.c keeps it) */
+	size_t		 nguests;	/* entries at guests; 0: none yet */
+	size_t		 guestlow;	/* every N from 1 below it is taken */
+	bool		 batch;		/* each room's log batches notices
+					   (rlog_batch()): whoever sets it
+					   wakes them (server: conn.c) */
 };
 
 /*

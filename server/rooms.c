@@ -122,6 +122,7 @@ rooms_open(struct rooms *rs, const char *name, size_t len)
 	r->accounts = rs->accounts;
 	room_set_backend(r, rs->backend, rs->backend_arg);
 	room_set_clock(r, rs->stamp);
+	rlog_batch(&r->rlog, rs->batch);
 	r->rprev = rs->tail;
 	if (rs->tail != NULL)
 		rs->tail->rnext = r;
@@ -221,4 +222,7 @@ rooms_free(struct rooms *rs)
 	}
 	rs->head = rs->tail = rs->landing = NULL;
 	rs->count = rs->unheld = 0;
+	free(rs->guests);
+	rs->guests = NULL;
+	rs->nguests = 0;
 }

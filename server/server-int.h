@@ -26,6 +26,18 @@
 #define SERVER_TRIM_MS		1000	/* how often idle buffers are freed */
 #define SERVER_CLOCK_MS		1000	/* how often the room's clock is set */
 /*
+ * Notices (joins, leaves, nick changes) to a big room are batched: its
+ * members who have nothing else to write are woken for them at most once
+ * per SERVER_NOTICE_US microseconds per member of the room (10,000
+ * members: every 100 ms; under 100 members: at once), and at most
+ * SERVER_NOTICE_MAX_MS apart. A crowd arriving then costs each member
+ * one write per batch instead of one per arrival: the writes for n
+ * joiners no longer grow as n squared. Chat and private lines are
+ * never held back, and take the held notices with them, in order.
+ */
+#define SERVER_NOTICE_US	50
+#define SERVER_NOTICE_MAX_MS	100
+/*
  * iovecs per writev() (IOV_MAX on Linux): a member far behind is written
  * as much as its socket takes in one call, not a few blocks per pass.
  */
@@ -109,6 +121,8 @@ struct server {
 	struct client	*closing;	/* left the room: close after the pass */
 	struct client	*held;		/* over --flood, not read for now */
 	int		 flood_timer;	/* releases held lines, or -1 */
+	int		 notice_timer;	/* wakes members for batched notices,
+					   or -1 */
 	int64_t		 now;		/* ltime_mono_ms() of the read going on */
 	char		*clean;		/* a line after text_clean() */
 	struct iovec	 iov[SERVER_IOV]; /* one writev() */

@@ -498,6 +498,7 @@ server_run(const struct server_config *cfg)
 	s->rooms.log = server_room_log;
 	s->rooms.on_leave = conn_on_leave;
 	s->rooms.hook_arg = s;
+	s->rooms.batch = true;		/* conn.c wakes members for notices */
 	s->rooms.motd = cfg->motd;
 	if (rooms_landing(&s->rooms, cfg->room != NULL ? cfg->room :
 	    PROTO_ROOM_DEFAULT) == NULL) {

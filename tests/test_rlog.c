@@ -200,6 +200,140 @@ test_sender_caught_up_stays_idle(void **state)
 }
 
 static void
+test_caught_up_lines_share_a_run(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b, c, d;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &d);
+	/* Joiners, each with its welcome queued, each announced: a crowd's
+	 * notices are one run, each joiner passing over its own. */
+	rlog_attach(&l, &a);
+	tell(&l, &a, "welcome a\n");
+	say(&l, &a, RLOG_NOTICE, "*** a joined\n");
+	rlog_attach(&l, &b);
+	tell(&l, &b, "welcome b\n");
+	say(&l, &b, RLOG_NOTICE, "*** b joined\n");
+	rlog_attach(&l, &c);
+	say(&l, &c, RLOG_NOTICE, "*** c joined\n");
+	assert_int_equal(l.tail->nruns, 1);
+	assert_int_equal(l.tail->runs[0].lines, 3);
+	assert_int_equal(rlog_backlog(&l, &a), 10 + 13 + 13);
+	assert_int_equal(rlog_backlog(&l, &c), 0);
+	assert_int_equal(c.state, RLOG_IDLE);
+	/* Not caught up: its line is marked as its own, and skipped. */
+	say(&l, &a, RLOG_CHAT, "<a> hi\n");
+	assert_int_equal(l.tail->nruns, 2);
+	expect(&l, &a, "welcome a\n*** b joined\n*** c joined\n");
+	expect(&l, &b, "welcome b\n*** c joined\n<a> hi\n");
+	expect(&l, &c, "<a> hi\n");
+	expect(&l, &d, "*** a joined\n*** b joined\n*** c joined\n"
+	    "<a> hi\n");
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_detach(&l, &c);
+	rlog_detach(&l, &d);
+	assert_int_equal(refs(&l), 0);
+	rlog_free(&l);
+}
+
+static void
+test_batch_holds_notices(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b, c;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_batch(&l, true);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	rlog_attach(&l, &c);
+	/* A notice leaves the idle readers idle, with output held. */
+	say(&l, NULL, RLOG_NOTICE, "*** x joined\n");
+	assert_true(rlog_held(&l));
+	assert_int_equal(l.idle.count, 3);
+	assert_int_equal(l.pending.count, 0);
+	assert_true(rlog_has_output(&l, &a));
+	assert_int_equal(rlog_backlog(&l, &a), 13);
+	/* A private line wakes its reader alone; the notice goes first. */
+	tell(&l, &a, "just a\n");
+	assert_int_equal(a.state, RLOG_PENDING);
+	assert_int_equal(b.state, RLOG_IDLE);
+	expect(&l, &a, "*** x joined\njust a\n");
+	/* An idle sender with held notices is not caught up: it still
+	 * gets them, and not its own line. */
+	say(&l, &b, RLOG_NOTICE, "*** b is now bee\n");
+	assert_int_equal(b.state, RLOG_IDLE);
+	/* Chat wakes everyone, held notices and all, in order. */
+	say(&l, &c, RLOG_CHAT, "<c> hello\n");
+	assert_false(rlog_held(&l));
+	assert_int_equal(l.idle.count, 0);
+	expect(&l, &a, "*** b is now bee\n<c> hello\n");
+	expect(&l, &b, "*** x joined\n<c> hello\n");
+	expect(&l, &c, "*** x joined\n*** b is now bee\n");
+	/* rlog_wake() is the caller's way to send the held ones. */
+	say(&l, NULL, RLOG_NOTICE, "*** y joined\n");
+	assert_true(rlog_held(&l));
+	rlog_wake(&l);
+	assert_false(rlog_held(&l));
+	assert_int_equal(l.pending.count, 3);
+	expect(&l, &a, "*** y joined\n");
+	expect(&l, &b, "*** y joined\n");
+	expect(&l, &c, "*** y joined\n");
+	/* Off again: notices wake at once. */
+	rlog_batch(&l, false);
+	say(&l, NULL, RLOG_NOTICE, "*** z joined\n");
+	assert_false(rlog_held(&l));
+	assert_int_equal(l.pending.count, 3);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_detach(&l, &c);
+	rlog_free(&l);
+}
+
+/* A leave notice costs this many bytes in the settle tests. */
+static size_t
+cost_of(const struct rlog_reader *rd, void *arg)
+{
+	(void)rd;
+	return *(size_t *)arg;
+}
+
+static void
+test_batch_held_count_toward_slow(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b;
+	struct rlog_reader **out;
+	size_t cost = 1, n;
+	char line[64];
+	int i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_batch(&l, true);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	/* b keeps up; a is idle with only held notices, past the limit. */
+	for (i = 0; i < 20; i++) {
+		snprintf(line, sizeof line, "*** guest%d joined\n", i);
+		say(&l, NULL, RLOG_NOTICE, line);
+	}
+	tell(&l, &b, "x\n");
+	free(drain(&l, &b));
+	assert_int_equal(a.state, RLOG_IDLE);
+	n = rlog_settle(&l, 100, cost_of, &cost, &out);
+	assert_int_equal(n, 1);
+	assert_ptr_equal(out[0], &a);
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_free(&l);
+}
+
+static void
 test_park_unpark(void **state)
 {
 	struct rlog l;
@@ -1184,6 +1318,9 @@ main(void)
 		cmocka_unit_test(test_no_echo),
 		cmocka_unit_test(test_late_joiner_sees_only_later),
 		cmocka_unit_test(test_sender_caught_up_stays_idle),
+		cmocka_unit_test(test_caught_up_lines_share_a_run),
+		cmocka_unit_test(test_batch_holds_notices),
+		cmocka_unit_test(test_batch_held_count_toward_slow),
 		cmocka_unit_test(test_park_unpark),
 		cmocka_unit_test(test_partial_writes),
 		cmocka_unit_test(test_blocks_freed_when_passed),

@@ -356,6 +356,46 @@ test_rooms_join_notices(void **state)
 	rf_free(f);
 }
 
+/* The guest number c was given. */
+static size_t
+rf_guest(const struct client *c)
+{
+	return proto_guest_number(c->nick, SIZE_MAX);
+}
+
+static void
+test_rooms_guest_numbers(void **state)
+{
+	struct rf *f = rf_new(10, 0);
+	struct client *c[RF_CLIENTS];
+	size_t i;
+
+	(void)state;
+	/* Joiners take the numbers in order. */
+	for (i = 0; i < RF_CLIENTS - 2; i++) {
+		c[i] = rf_join(f, NULL);
+		assert_int_equal(rf_guest(c[i]), i + 1);
+	}
+	/* A number freed by a leave, by a rename, in another room. */
+	rf_say(c[4], "/join dev");
+	rf_say(c[4], "/quit");
+	room_rename(c[1]->room, c[1], "bob", 3);
+	rf_say(c[7], "/join dev");
+	rf_say(c[2], "/nick guest99");
+	c[RF_CLIENTS - 2] = rf_join(f, NULL);
+	assert_int_equal(rf_guest(c[RF_CLIENTS - 2]), 2);
+	c[RF_CLIENTS - 1] = rf_join(f, NULL);
+	assert_int_equal(rf_guest(c[RF_CLIENTS - 1]), 3);
+	/* A member renamed to the next one takes it: it is not given out. */
+	room_rename(c[3]->room, c[3], "guest5", 6);
+	room_rename(c[RF_CLIENTS - 1]->room, c[RF_CLIENTS - 1], "carol", 5);
+	assert_int_equal(room_free_guest(f->rs.landing), 3);
+	rf_say(c[RF_CLIENTS - 1], "/nick guest3");
+	assert_int_equal(room_free_guest(f->rs.landing), 4);
+	assert_int_equal(room_free_guest(f->rs.landing), 4);
+	rf_free(f);
+}
+
 static void
 test_rooms_isolation(void **state)
 {
@@ -507,6 +547,7 @@ main(void)
 		cmocka_unit_test(test_rooms_evict_oldest),
 		cmocka_unit_test(test_rooms_top),
 		cmocka_unit_test(test_rooms_join_notices),
+		cmocka_unit_test(test_rooms_guest_numbers),
 		cmocka_unit_test(test_rooms_isolation),
 		cmocka_unit_test(test_rooms_list_and_topic),
 		cmocka_unit_test(test_rooms_backlog_moves),
