@@ -298,12 +298,15 @@ screen_history_stamp(struct screen *s, const char *stamp, size_t k)
 	return (unsigned)(s->stamps ? k - 2 : k);
 }
 
-/* Is the line a join, leave or rename of someone else (quiet notices)? */
+/*
+ * Is the line a join, leave (a move to another room too) or rename of
+ * someone else (quiet notices)?
+ */
 static bool
 screen_comings(const struct screen *s, const struct sline *sl)
 {
 	if (sl->kind != SLINE_JOINED && sl->kind != SLINE_LEFT &&
-	    sl->kind != SLINE_RENAMED)
+	    sl->kind != SLINE_RENAMED && sl->kind != SLINE_WENT)
 		return false;
 	return s->nick == NULL || (!sline_nick_is(sl->nick, sl->nlen,
 	    s->nick) && !sline_nick_is(sl->nick2, sl->n2len, s->nick));

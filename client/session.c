@@ -248,15 +248,25 @@ sess_history(struct session *s, const char *text, size_t n)
 	struct sline sl;
 
 	(void)sline_parse(&sl, text, n);
-	/* Going back to a room: the landing room's history is not ours. */
+	/*
+	 * Going back to a room: the landing room's history comes first,
+	 * and waits for the /join's answer (see sess_rooms()).
+	 */
 	if (sl.kind == SLINE_HIST_BEGIN && s->rejoin[0] != '\0') {
 		s->skipping = true;
+		buf_clear(&s->held);
 		return true;
 	}
-	if (s->skipping) {
-		if (sl.kind == SLINE_HIST_END)
-			s->skipping = false;
-		return sl.kind == SLINE_HIST_END || sl.stamp > 0;
+	if (s->skipping && sl.stamp > 0) {
+		if (buf_append(&s->held, text, n) == -1 ||
+		    buf_append(&s->held, "", 1) == -1)
+			sess_nomem(s);
+		return true;
+	}
+	if (s->skipping && sl.kind == SLINE_HIST_END) {
+		s->skipping = false;
+		s->parked = true;
+		return true;
 	}
 	if (sl.kind == SLINE_HIST_BEGIN && s->nseen > 0) {
 		s->holding = true;
@@ -340,6 +350,24 @@ sess_rooms_show(struct session *s, const struct sline *sl)
 }
 
 /*
+ * The landing room's history, held while a reconnect went back to
+ * another room: shown when we stayed in the landing room after all
+ * (checked against the screen as after any reconnect), else dropped.
+ */
+static void
+sess_unpark(struct session *s, bool show)
+{
+	s->skipping = false;
+	if (!s->parked)
+		return;
+	s->parked = false;
+	if (show)
+		sess_replay(s);
+	else
+		buf_clear(&s->held);
+}
+
+/*
  * Follow the rooms: our own moves (the prompt, a /who for Tab, a new
  * room's history shown whole), the names heard of, and the answers to
  * the /rooms and the /join that a connection starts with. Returns true
@@ -357,7 +385,7 @@ sess_rooms(struct session *s, const char *text, size_t n)
 	case SLINE_MOVED:
 		sess_room_add(s, sl.room, sl.rlen);
 		s->scr.dirty = true;	/* the prompt */
-		s->skipping = false;
+		sess_unpark(s, false);
 		if (s->rejoin[0] != '\0' &&
 		    sline_nick_is(sl.room, sl.rlen, s->rejoin)) {
 			/* Back where we were: its history is checked against
@@ -379,7 +407,7 @@ sess_rooms(struct session *s, const char *text, size_t n)
 		if (s->rejoin[0] == '\0')
 			return false;
 		s->rejoin[0] = '\0';
-		s->skipping = false;
+		sess_unpark(s, true);
 		return true;
 	case SLINE_ROOMS:
 		roster_free(&s->rooms);
@@ -400,8 +428,10 @@ sess_rooms(struct session *s, const char *text, size_t n)
 			s->scr.dirty = true;
 		}
 		if (quiet) {
+			/* The /join before it failed, if no move came. */
 			s->rooms_quiet--;
 			s->rejoin[0] = '\0';
+			sess_unpark(s, true);
 			return true;
 		}
 		if (!s->tty)
@@ -415,6 +445,7 @@ sess_rooms(struct session *s, const char *text, size_t n)
 			return false;
 		s->rooms_quiet--;
 		s->rejoin[0] = '\0';
+		sess_unpark(s, true);
 		return true;
 	default:
 		return false;
@@ -628,6 +659,7 @@ sess_connect_again(struct session *s)
 	buf_clear(&s->held);
 	s->holding = false;
 	s->skipping = false;
+	s->parked = false;
 	s->rooms_quiet = 0;
 	s->msg_failed = false;
 	if (sess_hello(s, s->nick) == -1)
@@ -863,6 +895,7 @@ sess_init(struct session *s, const struct sess_options *o, bool tty)
 	s->prompt_room[0] = '\0';
 	s->rooms_quiet = 0;
 	s->skipping = false;
+	s->parked = false;
 	s->clean = NULL;
 	s->max_line = o->max_line;
 	s->paste = empty;

@@ -58,9 +58,11 @@ struct session {
 					   (re)connecting */
 	size_t		 rooms_quiet;	/* /rooms answers awaited that do not
 					   show (the one sent at connect) */
-	bool		 skipping;	/* dropping the landing room's history
-					   while a reconnect goes back to
-					   another room */
+	bool		 skipping;	/* holding the landing room's history
+					   in held while a reconnect goes back
+					   to another room */
+	bool		 parked;	/* that history is all in held, until
+					   the /join's answer says whose it is */
 	char		*clean;		/* text_clean() room for one line */
 	size_t		 max_line;	/* longest line the server takes */
 	struct buf	 paste;		/* a long paste waiting for a yes */

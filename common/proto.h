@@ -81,8 +81,6 @@
 #define PROTO_USAGE_JOIN	"!!! usage: /join NAME"
 #define PROTO_TOPIC_LONG	"!!! topic too long (max " \
 				PROTO_XSTR(PROTO_TOPIC_MAX) " bytes)"
-#define PROTO_ROOMS_SHARED	"!!! one shared room with --redis: " \
-				"/join, /part and /topic are not available"
 /* With --redis (the room's link to Redis and what it refuses). */
 #define PROTO_UNAVAILABLE_SEND	"!!! room unavailable, message not sent"
 #define PROTO_UNAVAILABLE_LATER	"!!! room unavailable, try again later"

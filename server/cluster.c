@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "commands.h"
 #include "proto.h"
@@ -120,14 +121,42 @@ cluster_id_cmp(const char *a, const char *b)
 	return 0;
 }
 
-/* The local member with connection number cid, or NULL. */
+/* The server's first room (the landing room, when it has others). */
+static struct room *
+cluster_first_room(const struct cluster *cl)
+{
+	return cl->room->reg != NULL ? cl->room->reg->head : cl->room;
+}
+
+/* The room after r, or NULL. */
+static struct room *
+cluster_next_room(const struct cluster *cl, const struct room *r)
+{
+	return cl->room->reg != NULL ? r->rnext : NULL;
+}
+
+/* The member of room r with connection number cid, or NULL. */
 static struct client *
-cluster_member(const struct cluster *cl, unsigned cid)
+cluster_member_in(const struct room *r, unsigned cid)
 {
 	struct client *c;
 
-	for (c = room_first(cl->room); c != NULL; c = room_next(c))
+	for (c = room_first(r); c != NULL; c = room_next(c))
 		if (c->id == cid)
+			return c;
+	return NULL;
+}
+
+/* The local member with connection number cid, in any room, or NULL. */
+static struct client *
+cluster_member(const struct cluster *cl, unsigned cid)
+{
+	struct room *r;
+	struct client *c;
+
+	for (r = cluster_first_room(cl); r != NULL;
+	    r = cluster_next_room(cl, r))
+		if ((c = cluster_member_in(r, cid)) != NULL)
 			return c;
 	return NULL;
 }
@@ -140,7 +169,15 @@ cluster_nick_of(const struct cluster *cl, unsigned cid)
 	return c != NULL ? c->nick : "";
 }
 
-/* The local member an entry's key names, or NULL. */
+const char *
+cluster_room_of(const struct cluster *cl, unsigned cid)
+{
+	const struct client *c = cluster_member(cl, cid);
+
+	return c != NULL && c->room != NULL ? c->room->name : "";
+}
+
+/* The local member an entry's key names, in any room, or NULL. */
 static struct client *
 cluster_member_key(const struct cluster *cl, const char *key)
 {
@@ -148,6 +185,51 @@ cluster_member_key(const struct cluster *cl, const char *key)
 
 	return cluster_key_local(cl, key, &cid) ? cluster_member(cl, cid) :
 	    NULL;
+}
+
+/* The member of room r an entry's key names, or NULL. */
+static struct client *
+cluster_member_key_in(const struct cluster *cl, const struct room *r,
+    const char *key)
+{
+	unsigned cid;
+
+	return cluster_key_local(cl, key, &cid) ? cluster_member_in(r, cid) :
+	    NULL;
+}
+
+char *
+cluster_pos(struct cluster *cl, struct room *r)
+{
+	return r == NULL || r == cl->room ? cl->lastid : r->pos;
+}
+
+struct room *
+cluster_next_read(const struct cluster *cl, const struct room *r)
+{
+	struct room *n = r == NULL ? cluster_first_room(cl) :
+	    cluster_next_room(cl, r);
+
+	while (n != NULL && n != cl->room && !n->reading)
+		n = cluster_next_room(cl, n);
+	return n;
+}
+
+/*
+ * Stop reading room r once nobody here is in it or on the way: the
+ * landing room is read always (every newcomer arrives there).
+ */
+static void
+cluster_check_read(struct cluster *cl, struct room *r)
+{
+	if (r == NULL || r == cl->room || !r->reading || r->count > 0 ||
+	    r->waiting > 0)
+		return;
+	r->reading = false;
+	cl->reread = true;
+	if (r->reg != NULL)
+		r->reg->dirty = true;	/* it may be forgotten now */
+	room_log(r, "redis: no longer reading room %s", r->name);
 }
 
 /* ---------------------------------------------------------------------
@@ -175,6 +257,11 @@ cluster_entry_ok(struct cluster *cl, const struct cluster_entry *e,
 		why = "its old nick breaks the nick rule";
 	else if (e->textlen > cl->max_line)
 		why = "its text is over --max-line";
+	else if (e->kind == CLUSTER_GO && (e->textlen == 0 ||
+	    !proto_room_valid(e->text, e->textlen)))
+		why = "its room name is not valid";
+	else if (e->kind == CLUSTER_TOPIC && e->textlen > PROTO_TOPIC_MAX)
+		why = "its topic is too long";
 	else if (e->textlen > 0 && (memchr(e->text, '\n', e->textlen) !=
 	    NULL || memchr(e->text, '\r', e->textlen) != NULL))
 		why = "its text holds a line break";
@@ -193,12 +280,13 @@ cluster_entry_ok(struct cluster *cl, const struct cluster_entry *e,
 			cl->clean[*lenp] = '\0';
 			if ((e->kind == CLUSTER_CHAT ||
 			    e->kind == CLUSTER_ACTION ||
-			    e->kind == CLUSTER_PM) &&
+			    e->kind == CLUSTER_PM ||
+			    e->kind == CLUSTER_TOPIC) &&
 			    text_is_blank(cl->clean, *lenp))
 				why = "its text is blank once cleaned";
 		}
 	} else if (e->kind == CLUSTER_CHAT || e->kind == CLUSTER_ACTION ||
-	    e->kind == CLUSTER_PM)
+	    e->kind == CLUSTER_PM || e->kind == CLUSTER_TOPIC)
 		why = "its text is empty";
 	if (why == NULL)
 		return true;
@@ -213,7 +301,7 @@ cluster_entry_ok(struct cluster *cl, const struct cluster_entry *e,
  * from (may be NULL).
  */
 static void
-cluster_chat(struct cluster *cl, struct client *from,
+cluster_chat(struct cluster *cl, struct room *r, struct client *from,
     const struct cluster_entry *e, const char *text, size_t len)
 {
 	char stack[1024], *line = stack;
@@ -231,7 +319,7 @@ cluster_chat(struct cluster *cl, struct client *from,
 		}
 		snprintf(line, (size_t)n + 1, fmt, e->nick, (int)len, text);
 	}
-	room_chat_at(cl->room, from, strlen(e->stamp) == RLOG_STAMP ?
+	room_chat_at(r, from, strlen(e->stamp) == RLOG_STAMP ?
 	    e->stamp : NULL, line, (size_t)n);
 	if (line != stack)
 		free(line);
@@ -260,20 +348,59 @@ cluster_pending_link(struct cluster *cl, const struct client *c)
 	return NULL;
 }
 
-/* The pending record of connection number cid, unlinked; or NULL. */
+/*
+ * The pending record of connection number cid, unlinked; or NULL. With
+ * r, only one on its way into r (a newcomer: into the landing room).
+ */
 static struct cluster_pending *
-cluster_pending_take(struct cluster *cl, unsigned cid)
+cluster_pending_take(struct cluster *cl, unsigned cid, const struct room *r)
 {
 	struct cluster_pending **pp, *p;
 
 	for (pp = &cl->pending; *pp != NULL; pp = &(*pp)->next) {
-		if ((*pp)->c->id == cid) {
-			p = *pp;
-			*pp = p->next;
-			return p;
-		}
+		p = *pp;
+		if (p->c->id != cid)
+			continue;
+		if (r != NULL && (p->from == NULL ? r != cl->room :
+		    strcasecmp(p->name, r->name) != 0))
+			return NULL;
+		*pp = p->next;
+		return p;
 	}
 	return NULL;
+}
+
+/* p is done with (unlinked): free it, and the room it was going to may
+ * stop being read. */
+static void
+cluster_pending_free(struct cluster *cl, struct cluster_pending *p)
+{
+	struct room *to = p->to;
+
+	buf_free(&p->held);
+	free(p);
+	if (to != NULL) {
+		to->waiting--;
+		cluster_check_read(cl, to);
+	}
+}
+
+/* Run the lines p's connection sent while it waited. */
+static void
+cluster_run_held(struct cluster_pending *p, struct room *r)
+{
+	struct client *c = p->c;
+	const char *s = (const char *)buf_peek(&p->held);
+	size_t left = buf_used(&p->held), n;
+
+	if (p->dropped)
+		room_sendf(r, c, PROTO_HELD_DROPPED, CLUSTER_HOLD_MAX);
+	while (left > 0 && !(c->flags & CLIENT_CLOSING)) {
+		n = strlen(s);
+		commands_input(r, c, s, n);
+		s += n + 1;
+		left -= n + 1;
+	}
 }
 
 /* Close a connection that never joined, telling it line (if any). */
@@ -310,6 +437,8 @@ cluster_join(struct cluster *cl, struct client *c)
 		return;
 	}
 	p->c = c;
+	p->to = cl->room;
+	cl->room->waiting++;
 	p->next = cl->pending;
 	cl->pending = p;
 	c->flags |= CLIENT_WAITING;
@@ -365,12 +494,17 @@ cluster_leave_pending(struct cluster *cl, struct cluster_pending *p,
 		left -= n + 1;
 	}
 	cluster_publish_leave(cl, c->id, reason);
-	buf_free(&p->held);
-	free(p);
 	c->flags &= ~CLIENT_WAITING;
-	room_log(cl->room, "client %u from %s left before joining (%s)",
-	    c->id, c->addr, why);
-	room_drop(cl->room, c, why);
+	if (p->from != NULL && (c->flags & CLIENT_JOINED)) {
+		/* A mover: it leaves from wherever Redis has it. */
+		room_unlink(p->from, c, why);
+		cluster_check_read(cl, p->from);
+	} else {
+		room_log(cl->room, "client %u from %s left before joining "
+		    "(%s)", c->id, c->addr, why);
+		room_drop(cl->room, c, why);
+	}
+	cluster_pending_free(cl, p);
 }
 
 void
@@ -378,6 +512,7 @@ cluster_leave(struct cluster *cl, struct client *c, const char *reason,
     const char *why)
 {
 	struct cluster_pending **pp, *p;
+	struct room *r;
 
 	if ((pp = cluster_pending_link(cl, c)) != NULL) {
 		p = *pp;
@@ -387,8 +522,10 @@ cluster_leave(struct cluster *cl, struct client *c, const char *reason,
 	}
 	if (!(c->flags & CLIENT_JOINED))
 		return;
-	room_unlink(cl->room, c, why);
+	r = c->room;
+	room_unlink(r, c, why);
 	cluster_publish_leave(cl, c->id, reason);
+	cluster_check_read(cl, r);
 }
 
 bool
@@ -487,8 +624,6 @@ cluster_welcome(struct cluster *cl, struct cluster_pending *p,
 {
 	struct room *r = cl->room;
 	struct client *c = p->c;
-	const char *s = (const char *)buf_peek(&p->held);
-	size_t left = buf_used(&p->held), n;
 
 	c->flags &= ~CLIENT_WAITING;
 	snprintf(c->nick, sizeof c->nick, "%s", e->nick);
@@ -497,25 +632,40 @@ cluster_welcome(struct cluster *cl, struct cluster_pending *p,
 	room_motd(r, c);
 	room_history(r, c);
 	room_broadcastf(r, c, PROTO_JOINED, c->nick);
-	if (p->dropped)
-		room_sendf(r, c, PROTO_HELD_DROPPED, CLUSTER_HOLD_MAX);
-	while (left > 0 && !(c->flags & CLIENT_CLOSING)) {
-		n = strlen(s);
-		commands_input(r, c, s, n);
-		s += n + 1;
-		left -= n + 1;
-	}
-	buf_free(&p->held);
-	free(p);
+	cluster_run_held(p, r);
+	cluster_pending_free(cl, p);
 }
 
-/* Deliver a line to every local member but the one key names. */
+/*
+ * A mover's own join entry came back in room r's stream: it goes there
+ * at that point of the stream (the seam, as for a newcomer), gets where
+ * it is, the topic and r's history, and the lines it sent meanwhile run.
+ */
 static void
-cluster_fanout(struct cluster *cl, const char *key, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+cluster_arrive(struct cluster *cl, struct cluster_pending *p, struct room *r,
+    const struct cluster_entry *e)
+{
+	struct client *c = p->c;
+	struct room *from = p->from;
+
+	c->flags &= ~CLIENT_WAITING;
+	if (c->flags & CLIENT_JOINED) {
+		room_enter(c->room, c, r, (size_t)e->count);
+		room_broadcastf(r, c, PROTO_JOINED, c->nick);
+		cluster_run_held(p, c->room);
+	}
+	cluster_pending_free(cl, p);
+	cluster_check_read(cl, from);
+}
+
+/* Deliver a line to every local member of r but the one key names. */
+static void
+cluster_fanout(struct cluster *cl, struct room *r, const char *key,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 static void
-cluster_fanout(struct cluster *cl, const char *key, const char *fmt, ...)
+cluster_fanout(struct cluster *cl, struct room *r, const char *key,
+    const char *fmt, ...)
 {
 	char stack[1024], *line = stack;
 	va_list ap;
@@ -533,10 +683,22 @@ cluster_fanout(struct cluster *cl, const char *key, const char *fmt, ...)
 		vsnprintf(line, (size_t)n + 1, fmt, ap);
 		va_end(ap);
 	}
-	room_broadcast(cl->room, cluster_member_key(cl, key), line,
-	    (size_t)n);
+	room_broadcast(r, cluster_member_key_in(cl, r, key), line, (size_t)n);
 	if (line != stack)
 		free(line);
+}
+
+/* Room r's topic is now text (NULL: none). Returns 0, or -1. */
+static int
+cluster_set_topic(struct room *r, const char *text)
+{
+	char *t = NULL;
+
+	if (text != NULL && text[0] != '\0' && (t = strdup(text)) == NULL)
+		return -1;
+	free(r->topic);
+	r->topic = t;
+	return 0;
 }
 
 /*
@@ -545,8 +707,8 @@ cluster_fanout(struct cluster *cl, const char *key, const char *fmt, ...)
  * checks it as untrusted input. Returns false when it was refused.
  */
 static bool
-cluster_act_apply(struct cluster *cl, const struct cluster_entry *e,
-    size_t n)
+cluster_act_apply(struct cluster *cl, struct room *r,
+    const struct cluster_entry *e, size_t n)
 {
 	struct acct_act a;
 	const char *why = NULL;
@@ -579,32 +741,39 @@ cluster_act_apply(struct cluster *cl, const struct cluster_entry *e,
 	a.reason = n > 0 ? cl->clean : "";
 	a.rlen = n;
 	a.minutes = e->count > ACCT_MINUTES_MAX ? -1 : (long)e->count;
+	/* Its notices go to the target's room (as this instance has it:
+	 * one it reads no more reaches nobody here); logs, to the landing. */
+	if (e->place != NULL && proto_room_valid(e->place, strlen(e->place)) &&
+	    r->reg != NULL && (r = rooms_open(r->reg, e->place,
+	    strlen(e->place))) == NULL)
+		r = cl->room;
 	if (a.target == NULL)
 		why = "it names no target";
 	else
-		why = accounts_apply(cl->room->accounts, cl->room, &a,
+		why = accounts_apply(r->accounts, r, &a,
 		    cluster_member_key(cl, e->to),
 		    cluster_member_key(cl, e->member));
 	if (why == NULL)
 		return true;
 	cl->dropped++;
-	room_log(cl->room, "redis: dropped stream entry %s: %s", e->id, why);
+	room_log(r, "redis: dropped stream entry %s: %s", e->id, why);
 	return false;
 }
 
 void
 cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 {
-	struct room *r = cl->room;
+	struct room *r = e->room != NULL ? e->room : cl->room;
+	char *pos = cluster_pos(cl, r);
 	struct cluster_pending *p;
 	struct client *c;
 	unsigned cid;
 	size_t n;
 	int tl;
 
-	if (cluster_id_cmp(e->id, cl->lastid) <= 0)
+	if (cluster_id_cmp(e->id, pos) <= 0)
 		return;
-	snprintf(cl->lastid, sizeof cl->lastid, "%s", e->id);
+	snprintf(pos, ROOM_POS_MAX, "%s", e->id);
 	if (!cluster_entry_ok(cl, e, &n))
 		return;
 	cl->applied++;
@@ -612,8 +781,11 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 	switch (e->kind) {
 	case CLUSTER_JOIN:
 		if (cluster_key_local(cl, e->member, &cid) &&
-		    (p = cluster_pending_take(cl, cid)) != NULL) {
-			cluster_welcome(cl, p, e);
+		    (p = cluster_pending_take(cl, cid, r)) != NULL) {
+			if (p->from == NULL)
+				cluster_welcome(cl, p, e);
+			else
+				cluster_arrive(cl, p, r, e);
 			break;
 		}
 		/* Registered again after the others took it out: it never
@@ -623,7 +795,7 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 			cluster_renamed(cl, c->id, e->nick);
 			break;
 		}
-		cluster_fanout(cl, e->member, PROTO_JOINED, e->nick);
+		cluster_fanout(cl, r, e->member, PROTO_JOINED, e->nick);
 		break;
 	case CLUSTER_LEAVE:
 		/*
@@ -639,19 +811,32 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 			break;
 		}
 		if (n > 0 && !text_is_blank(cl->clean, n))
-			cluster_fanout(cl, e->member, PROTO_LEFT_REASON,
+			cluster_fanout(cl, r, e->member, PROTO_LEFT_REASON,
 			    e->nick, cl->clean);
 		else
-			cluster_fanout(cl, e->member, PROTO_LEFT, e->nick);
+			cluster_fanout(cl, r, e->member, PROTO_LEFT, e->nick);
+		break;
+	case CLUSTER_GO:
+		cluster_fanout(cl, r, e->member, PROTO_WENT, e->nick,
+		    cl->clean);
+		break;
+	case CLUSTER_TOPIC:
+		if (cluster_set_topic(r, cl->clean) == -1) {
+			room_log(r, "out of memory: a topic was not set");
+			break;
+		}
+		room_log(r, "%s set the topic of %s", e->nick, r->name);
+		room_broadcastf(r, NULL, PROTO_TOPIC_SET, e->nick, r->topic);
 		break;
 	case CLUSTER_CHAT:
 	case CLUSTER_ACTION:
-		cluster_chat(cl, cluster_member_key(cl, e->member), e,
+		cluster_chat(cl, r, cluster_member_key_in(cl, r, e->member), e,
 		    cl->clean, n);
 		break;
 	case CLUSTER_PM:
 		if ((c = cluster_member_key(cl, e->to)) != NULL)
-			room_sendf(r, c, PROTO_PM, e->nick, tl, cl->clean);
+			room_sendf(c->room, c, PROTO_PM, e->nick, tl,
+			    cl->clean);
 		break;
 	case CLUSTER_NICK:
 		if ((c = cluster_member_key(cl, e->member)) != NULL) {
@@ -667,7 +852,7 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 	case CLUSTER_MUTE:
 	case CLUSTER_UNMUTE:
 	case CLUSTER_LOGIN:
-		if (!cluster_act_apply(cl, e, n))
+		if (!cluster_act_apply(cl, r, e, n))
 			cl->applied--;
 		break;
 	default:
@@ -678,14 +863,16 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 void
 cluster_remember(struct cluster *cl, const struct cluster_entry *e)
 {
+	struct room *r = e->room != NULL ? e->room : cl->room;
+	char *pos = cluster_pos(cl, r);
 	size_t n;
 
-	if (cluster_id_cmp(e->id, cl->lastid) > 0)
-		snprintf(cl->lastid, sizeof cl->lastid, "%s", e->id);
+	if (cluster_id_cmp(e->id, pos) > 0)
+		snprintf(pos, ROOM_POS_MAX, "%s", e->id);
 	if (e->kind != CLUSTER_CHAT && e->kind != CLUSTER_ACTION)
 		return;
 	if (cluster_entry_ok(cl, e, &n))
-		cluster_chat(cl, NULL, e, cl->clean, n);
+		cluster_chat(cl, r, NULL, e, cl->clean, n);
 }
 
 void
@@ -736,12 +923,11 @@ cluster_refuse(struct cluster *cl, unsigned cid)
 {
 	struct cluster_pending *p;
 
-	if ((p = cluster_pending_take(cl, cid)) == NULL)
+	if ((p = cluster_pending_take(cl, cid, cl->room)) == NULL)
 		return;
 	cluster_turn_away(cl, p->c, cluster_unavailable_later,
 	    "room unavailable");
-	buf_free(&p->held);
-	free(p);
+	cluster_pending_free(cl, p);
 }
 
 void
@@ -755,7 +941,7 @@ cluster_renamed(struct cluster *cl, unsigned cid, const char *nick)
 	    strlen(nick)))
 		return;
 	room_sendf(cl->room, c, PROTO_RENAMED_LINK, c->nick, nick);
-	room_broadcastf(cl->room, c, PROTO_RENAMED, c->nick, nick);
+	room_broadcastf(c->room, c, PROTO_RENAMED, c->nick, nick);
 	room_log(cl->room, "client %u %s is now %s", c->id, c->nick, nick);
 	snprintf(c->nick, sizeof c->nick, "%s", nick);
 }
@@ -764,30 +950,47 @@ void
 cluster_down(struct cluster *cl)
 {
 	struct cluster_pending *p;
+	struct room *r;
 
 	if (!cl->up)
 		return;
 	cl->up = false;
-	room_broadcastf(cl->room, NULL, PROTO_LINK_LOST);
-	/* Joiners whose join cannot come back now are turned away. */
+	for (r = cluster_first_room(cl); r != NULL; r = cluster_next_room(cl, r))
+		room_broadcastf(r, NULL, PROTO_LINK_LOST);
+	/*
+	 * Joiners whose join cannot come back now are turned away; movers
+	 * stay where they are (on its return, the link puts them there in
+	 * Redis too, had their move been made).
+	 */
 	while ((p = cl->pending) != NULL) {
 		cl->pending = p->next;
-		cluster_turn_away(cl, p->c, cluster_unavailable_later,
-		    "room unavailable");
-		buf_free(&p->held);
-		free(p);
+		if (p->from == NULL)
+			cluster_turn_away(cl, p->c, cluster_unavailable_later,
+			    "room unavailable");
+		else if (p->c->flags & CLIENT_JOINED) {
+			p->c->flags &= ~CLIENT_WAITING;
+			room_sendf(p->c->room, p->c, "%s",
+			    cluster_unavailable_later);
+			cluster_run_held(p, p->c->room);
+		}
+		cluster_pending_free(cl, p);
 	}
 }
 
 void
 cluster_up(struct cluster *cl, bool missed)
 {
+	struct room *r;
+
 	if (cl->up)
 		return;
 	cl->up = true;
-	room_broadcastf(cl->room, NULL, PROTO_LINK_BACK);
-	if (missed)
-		room_broadcastf(cl->room, NULL, PROTO_LINK_MISSED);
+	for (r = cluster_first_room(cl); r != NULL;
+	    r = cluster_next_room(cl, r)) {
+		room_broadcastf(r, NULL, PROTO_LINK_BACK);
+		if (missed)
+			room_broadcastf(r, NULL, PROTO_LINK_MISSED);
+	}
 }
 
 void
@@ -853,27 +1056,230 @@ cluster_be_who(void *be, struct client *c)
 }
 
 /*
- * Rooms through Redis are not built yet: an instance serves its one
- * shared room (--room), and says so to /join, /part, /topic and /rooms.
+ * c goes to the room called name: it stays where it is, its lines held,
+ * until its join entry comes back in that room's stream (the seam, as for
+ * a newcomer). When this instance does not read that room yet, the answer
+ * brings the room's history and where to read it from.
  */
+void
+cluster_go(struct cluster *cl, struct client *c, const char *name,
+    size_t len)
+{
+	struct cluster_pending *p;
+	struct room *to = NULL;
+
+	if (cl->room->reg == NULL) {
+		room_sendf(c->room, c, PROTO_TOO_MANY_ROOMS);
+		return;
+	}
+	if (!cl->up || len > CLUSTER_ROOM_MAX) {
+		room_sendf(c->room, c, "%s", cluster_unavailable_later);
+		return;
+	}
+	if ((p = calloc(1, sizeof *p)) == NULL) {
+		room_log(c->room, "out of memory: a /join was not run");
+		return;
+	}
+	if ((to = rooms_find(cl->room->reg, name, len)) != NULL &&
+	    to != cl->room && !to->reading)
+		to = NULL;
+	if (cl->ops->go(cl->io, c->id, name, len, to != NULL ? 0 :
+	    cl->room->reg->history) == -1) {
+		free(p);
+		room_sendf(c->room, c, "%s", cluster_unavailable_later);
+		return;
+	}
+	p->c = c;
+	p->from = c->room;
+	memcpy(p->name, name, len);
+	p->name[len] = '\0';
+	if ((p->to = to) != NULL)
+		to->waiting++;
+	p->next = cl->pending;
+	cl->pending = p;
+	c->flags |= CLIENT_WAITING;
+}
+
+/* The pending move of connection number cid, or NULL. */
+static struct cluster_pending *
+cluster_pending_move(struct cluster *cl, unsigned cid)
+{
+	struct cluster_pending *p;
+
+	for (p = cl->pending; p != NULL; p = p->next)
+		if (p->c->id == cid && p->from != NULL)
+			return p;
+	return NULL;
+}
+
+/*
+ * Start reading room r (not read here until now) right after its entry
+ * id: its history is hist (n entries, newest first), its topic topic.
+ */
+static void
+cluster_start_read(struct cluster *cl, struct room *r, const char *id,
+    const char *topic, const struct cluster_entry *hist, size_t n)
+{
+	struct cluster_entry e;
+	unsigned long long ms, seq;
+	char *end;
+
+	room_history_forget(r);
+	if (cluster_set_topic(r, topic) == -1)
+		room_log(r, "out of memory: a topic was not kept");
+	snprintf(r->pos, sizeof r->pos, "0-0");
+	while (n-- > 0) {
+		e = hist[n];
+		e.room = r;
+		cluster_remember(cl, &e);
+	}
+	/* From the entry just before id: its join entry is the next. */
+	ms = strtoull(id, &end, 10);
+	seq = *end == '-' ? strtoull(end + 1, NULL, 10) : 0;
+	if (seq > 0)
+		snprintf(r->pos, sizeof r->pos, "%llu-%llu", ms, seq - 1);
+	else if (ms > 0)
+		snprintf(r->pos, sizeof r->pos, "%llu-%llu", ms - 1,
+		    (unsigned long long)-1);
+	r->reading = true;
+	cl->reread = true;
+	room_log(r, "redis: reading room %s", r->name);
+}
+
+void
+cluster_go_reply(struct cluster *cl, unsigned cid, enum cluster_status st,
+    const char *id, const char *topic, const char *name,
+    const struct cluster_entry *hist, size_t n)
+{
+	struct cluster_pending *p, **pp;
+	struct client *c;
+	struct room *r;
+
+	if ((p = cluster_pending_move(cl, cid)) == NULL)
+		return;		/* gone, or already there */
+	c = p->c;
+	if (st == CLUSTER_OK) {
+		if (p->to != NULL)
+			return;	/* read here: its join entry follows */
+		if (!proto_room_valid(name, strlen(name)) ||
+		    (r = rooms_open(cl->room->reg, name, strlen(name))) ==
+		    NULL) {
+			/* Its join entry is lost on us: it stays here, and
+			 * Redis has it there until the next sync. */
+			room_log(c->room, "redis: cannot follow client %u to "
+			    "room %.32s", c->id, name);
+			st = CLUSTER_UNAVAILABLE;
+		} else {
+			if (!r->reading && r != cl->room)
+				cluster_start_read(cl, r, id, topic, hist, n);
+			p->to = r;
+			r->waiting++;
+			return;
+		}
+	}
+	/* Refused: it stays where it is. */
+	for (pp = &cl->pending; *pp != p; pp = &(*pp)->next)
+		;
+	*pp = p->next;
+	c->flags &= ~CLIENT_WAITING;
+	if (c->flags & CLIENT_JOINED) {
+		if (st == CLUSTER_TOOMANY)
+			room_sendf(c->room, c, PROTO_TOO_MANY_ROOMS);
+		else if (st == CLUSTER_ALREADY && proto_room_valid(name,
+		    strlen(name)))
+			room_sendf(c->room, c, PROTO_ALREADY_IN, name);
+		else if (st == CLUSTER_UNKNOWN)
+			room_sendf(c->room, c, "%s", PROTO_LINK_UNKNOWN);
+		else
+			room_sendf(c->room, c, "%s",
+			    cluster_unavailable_later);
+		cluster_run_held(p, c->room);
+	}
+	cluster_pending_free(cl, p);
+}
+
+void
+cluster_topic_is(struct cluster *cl, const char *topic)
+{
+	size_t len = strlen(topic);
+
+	/* Untrusted, as any text from Redis: checked, cleaned. */
+	if (len > PROTO_TOPIC_MAX || memchr(topic, '\n', len) != NULL ||
+	    memchr(topic, '\r', len) != NULL) {
+		room_log(cl->room, "redis: dropped the topic of %s: not a "
+		    "topic", cl->room->name);
+		return;
+	}
+	{
+		char clean[TEXT_CLEAN_MAX(PROTO_TOPIC_MAX) + 1];
+
+		len = text_clean(topic, len, clean);
+		clean[len] = '\0';
+		if (text_is_blank(clean, len))
+			clean[0] = '\0';
+		if (cluster_set_topic(cl->room, clean) == -1)
+			room_log(cl->room, "out of memory: a topic was not "
+			    "kept");
+	}
+}
+
+void
+cluster_rooms_reply(struct cluster *cl, unsigned cid,
+    const char *const *names, const unsigned long *counts, size_t n)
+{
+	struct buf list = BUF_INIT;
+	char item[PROTO_ROOM_MAX + 32];
+	struct client *c;
+	size_t i, k = 0;
+	int len;
+
+	if ((c = cluster_member(cl, cid)) == NULL)
+		return;
+	if (names == NULL) {
+		room_sendf(c->room, c, "%s", cluster_unavailable_later);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (names[i] == NULL || !proto_room_valid(names[i],
+		    strlen(names[i]))) {
+			room_log(c->room, "redis: left a room out of /rooms: "
+			    "its name is not valid");
+			continue;
+		}
+		len = snprintf(item, sizeof item, PROTO_ROOMS_ITEM, names[i],
+		    (size_t)counts[i]);
+		if (len < 0 || buf_append(&list, item, (size_t)len) == -1)
+			break;
+		k++;
+	}
+	room_sendf(c->room, c, PROTO_ROOMS, k, PROTO_PLURAL(k),
+	    (int)buf_used(&list), buf_peek(&list));
+	buf_free(&list);
+}
+
 static void
 cluster_be_go(void *be, struct client *c, const char *name, size_t len)
 {
-	struct cluster *cl = be;
-
-	(void)name;
-	(void)len;
-	room_sendf(cl->room, c, PROTO_ROOMS_SHARED);
+	cluster_go(be, c, name, len);
 }
 
+/* A topic asked for is this instance's (kept by the room's entries); one
+ * set goes through the room's stream. */
 static void
 cluster_be_topic(void *be, struct client *c, const char *text, size_t len)
 {
 	struct cluster *cl = be;
+	struct room *r = c->room;
 
-	(void)text;
-	(void)len;
-	room_sendf(cl->room, c, PROTO_ROOMS_SHARED);
+	if (len == 0) {
+		if (r->topic != NULL)
+			room_sendf(r, c, PROTO_TOPIC, r->topic);
+		else
+			room_sendf(r, c, PROTO_NO_TOPIC);
+		return;
+	}
+	if (!cl->up || cl->ops->topic(cl->io, c->id, text, len) == -1)
+		room_sendf(r, c, "%s", cluster_unavailable_send);
 }
 
 static void
@@ -881,7 +1287,8 @@ cluster_be_list(void *be, struct client *c)
 {
 	struct cluster *cl = be;
 
-	room_sendf(cl->room, c, PROTO_ROOMS_SHARED);
+	if (!cl->up || cl->ops->rooms(cl->io, c->id) == -1)
+		room_sendf(c->room, c, "%s", cluster_unavailable_later);
 }
 
 const struct room_backend cluster_backend = {

@@ -44,6 +44,8 @@ bool	cluster_room_valid(const char *name);
 #define CLUSTER_ACTION	'a'	/* /me */
 #define CLUSTER_PM	'p'	/* /msg, for one member */
 #define CLUSTER_NICK	'n'	/* a nick change */
+#define CLUSTER_GO	'g'	/* a member went to another room */
+#define CLUSTER_TOPIC	'o'	/* a member set the room's topic */
 /* Acts (accounts.h, struct acct_act), applied by every instance to its
  * own members: the member named is closed or muted where it is. */
 #define CLUSTER_KICK	'K'	/* an operator kicked a member */
@@ -69,12 +71,17 @@ struct cluster_entry {
 	const char	*to;		/* PM: the recipient's "INST:CID"; an
 					   act: the target's, or "" */
 	const char	*text;		/* chat, /me, pm text; leave or act
-					   reason */
+					   reason; GO: the room; TOPIC: the
+					   topic */
 	size_t		 textlen;	/* bytes at text (text may be NULL) */
 	unsigned long	 count;		/* JOIN: members online with it; an
 					   act: its minutes */
 	const char	*who;		/* an operator's act: its account */
 	const char	*addr;		/* BANADDR: the address */
+	const char	*place;		/* an act: the room its target is in,
+					   where its notices go; or NULL */
+	struct room	*room;		/* the local room whose stream it is
+					   in; NULL: the landing room */
 };
 
 /*
@@ -105,11 +112,27 @@ struct cluster_ops {
 	 * of the room with the entry, leaving with a->reason. */
 	int	(*act)(void *io, unsigned cid, int kind,
 		    const struct acct_act *a);
+	/* Move cid to the room called name (made if new, within the most
+	 * rooms); with the room's last history chat lines in the answer
+	 * when history > 0. */
+	int	(*go)(void *io, unsigned cid, const char *name, size_t len,
+		    size_t history);
+	/* Set the topic of cid's room. */
+	int	(*topic)(void *io, unsigned cid, const char *text, size_t len);
+	/* Ask for the rooms, for cid. */
+	int	(*rooms)(void *io, unsigned cid);
 };
 
-/* A connection waiting for its join entry to come back. */
+/*
+ * A connection waiting for its join entry to come back: a newcomer, or a
+ * member on its way to another room (it stays in its room meanwhile).
+ */
 struct cluster_pending {
 	struct client	*c;		/* the connection */
+	struct room	*from;		/* a mover's room; NULL: a newcomer */
+	struct room	*to;		/* where it goes, once known here (it
+					   is then counted in to->waiting) */
+	char		 name[CLUSTER_ROOM_MAX + 1]; /* a mover's room to be */
 	struct buf	 held;		/* its lines so far, each NUL-ended */
 	bool		 dropped;	/* lines were dropped over the bound */
 	struct cluster_pending *next;	/* the next one waiting */
@@ -130,12 +153,15 @@ enum cluster_status {
 	CLUSTER_UNAVAILABLE,	/* not done: the room is unavailable */
 	CLUSTER_RECOVERING,	/* not done: Redis lost the room a moment
 				   ago, and its members are coming back */
-	CLUSTER_UNKNOWN		/* the link was lost before the answer:
+	CLUSTER_UNKNOWN,	/* the link was lost before the answer:
 				   done or not, nobody knows */
+	CLUSTER_TOOMANY,	/* /join: --max-rooms rooms, none may go */
+	CLUSTER_ALREADY		/* /join: it is in detail already */
 };
 
 struct cluster {
-	struct room	*room;		/* the local members */
+	struct room	*room;		/* the landing room; the others are in
+					   its registry (room->reg), if any */
 	const struct cluster_ops *ops;	/* the I/O side */
 	void		*io;		/* its state, for ops */
 	char		 inst[CLUSTER_INST_LEN + 1]; /* this instance's id */
@@ -143,6 +169,8 @@ struct cluster {
 	bool		 relink;	/* a local member was taken out of the
 					   room while here: the I/O side
 					   registers the members again */
+	bool		 reread;	/* the rooms read changed: the I/O side
+					   reads their streams anew */
 	char		 lastid[CLUSTER_ID_MAX]; /* last entry applied */
 	struct cluster_pending *pending; /* joiners, oldest first */
 	struct cluster_gone *gone;	/* leaves to publish on return */
@@ -216,6 +244,9 @@ void	cluster_who(struct cluster *cl, struct client *c);
  */
 void	cluster_act(struct cluster *cl, struct client *c,
 	    const struct acct_act *a);
+/* c goes to the room called name[0..len) (valid, not its own). */
+void	cluster_go(struct cluster *cl, struct client *c, const char *name,
+	    size_t len);
 
 /* ---------------------------------------------------------------------
  * Called by the I/O side
@@ -254,6 +285,40 @@ void	cluster_status(struct cluster *cl, unsigned cid,
  */
 void	cluster_who_reply(struct cluster *cl, unsigned cid,
 	    const char *const *nicks, size_t n);
+
+/*
+ * The answer to local member cid's /join: st CLUSTER_OK with the join
+ * entry's ID id, the room's topic ("" for none), its name as first
+ * written, and (when asked for) its history: n chat entries, newest
+ * first; else why not (detail: CLUSTER_ALREADY's room name).
+ */
+void	cluster_go_reply(struct cluster *cl, unsigned cid,
+	    enum cluster_status st, const char *id, const char *topic,
+	    const char *name, const struct cluster_entry *hist, size_t n);
+
+/*
+ * The answer to local member cid's /rooms: n rooms in order of creation,
+ * names[i] with counts[i] members; names NULL when Redis could not answer.
+ */
+void	cluster_rooms_reply(struct cluster *cl, unsigned cid,
+	    const char *const *names, const unsigned long *counts, size_t n);
+
+/* The landing room's topic, as the I/O side found it ("": none). */
+void	cluster_topic_is(struct cluster *cl, const char *topic);
+
+/*
+ * Where the rooms read stand: the first read room after r (NULL: the
+ * first), or NULL when there are no more. The landing room is always
+ * read; another while it has members here or on their way.
+ */
+struct room	*cluster_next_read(const struct cluster *cl,
+		    const struct room *r);
+
+/* The last entry applied from room r's stream ("0-0" for none). */
+char	*cluster_pos(struct cluster *cl, struct room *r);
+
+/* The name of the room local member cid is in, or "" (not a member). */
+const char	*cluster_room_of(const struct cluster *cl, unsigned cid);
 
 /* cid's join could not be published: refuse the connection. */
 void	cluster_refuse(struct cluster *cl, unsigned cid);

@@ -41,8 +41,8 @@
 #define CREDIS_RECOVER_TEXT	"10000"	/* the same, for script arguments */
 #define CREDIS_READ_COUNT	1000	/* most entries per XREAD */
 #define CREDIS_MAXLEN_MIN	1000	/* stream trimmed to at least this */
-#define CREDIS_NKEYS		9	/* keys every script is given */
-#define CREDIS_NKEYS_TEXT	"9"	/* the same, for EVALSHA */
+#define CREDIS_NKEYS		16	/* keys every script is given */
+#define CREDIS_NKEYS_TEXT	"16"	/* the same, for EVALSHA */
 #define CREDIS_NARGS		4	/* arguments every script is given */
 
 /*
@@ -75,6 +75,10 @@ struct credis {
 					   in a link given up do nothing */
 	redisAsyncContext *cmd;		/* command connection, or NULL */
 	redisAsyncContext *rd;		/* stream reader, or NULL */
+	long long	 rdid;		/* the reader's CLIENT ID, or 0 */
+	bool		 reading;	/* an XREAD is awaited on rd */
+	bool		 stale;		/* ... for rooms no longer the ones read:
+					   it is being unblocked */
 	enum credis_state state;	/* see above */
 	bool		 started;	/* the first start is done */
 	bool		 stopping;	/* shutting down: bye sent */
@@ -195,6 +199,9 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 			break;
 		case 'a':
 			e->addr = v->str;
+			break;
+		case 'h':
+			e->place = v->str;
 			break;
 		default:
 			break;
@@ -522,8 +529,9 @@ credis_op_say(void *io, unsigned cid, int kind, const char *text,
 	struct credis *cr = io;
 	char key[CLUSTER_KEY_MAX], k[2] = { (char)kind, '\0' };
 	const char *nick = cluster_nick_of(cr->cl, cid);
-	const char *args[4] = { key, k, text, nick };
-	size_t lens[4];
+	const char *room = cluster_room_of(cr->cl, cid);
+	const char *args[5] = { key, k, text, nick, room };
+	size_t lens[5];
 
 	if (!credis_running(cr))
 		return -1;
@@ -532,8 +540,9 @@ credis_op_say(void *io, unsigned cid, int kind, const char *text,
 	lens[1] = 1;
 	lens[2] = len;
 	lens[3] = strlen(nick);
+	lens[4] = strlen(room);
 	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "say",
-	    4, args, lens);
+	    5, args, lens);
 }
 
 /* cluster_ops: a /msg. */
@@ -544,8 +553,9 @@ credis_op_msg(void *io, unsigned cid, const char *to, size_t tolen,
 	struct credis *cr = io;
 	char key[CLUSTER_KEY_MAX];
 	const char *from = cluster_nick_of(cr->cl, cid);
-	const char *args[4] = { key, to, text, from };
-	size_t lens[4];
+	const char *room = cluster_room_of(cr->cl, cid);
+	const char *args[5] = { key, to, text, from, room };
+	size_t lens[5];
 
 	if (!credis_running(cr))
 		return -1;
@@ -554,8 +564,9 @@ credis_op_msg(void *io, unsigned cid, const char *to, size_t tolen,
 	lens[1] = tolen;
 	lens[2] = len;
 	lens[3] = strlen(from);
+	lens[4] = strlen(room);
 	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "msg",
-	    4, args, lens);
+	    5, args, lens);
 }
 
 /* cluster_ops: a nick claim. */
@@ -565,8 +576,9 @@ credis_op_nick(void *io, unsigned cid, const char *nick, size_t len)
 	struct credis *cr = io;
 	char key[CLUSTER_KEY_MAX];
 	const char *old = cluster_nick_of(cr->cl, cid);
-	const char *args[3] = { key, nick, old };
-	size_t lens[3];
+	const char *room = cluster_room_of(cr->cl, cid);
+	const char *args[4] = { key, nick, old, room };
+	size_t lens[4];
 
 	if (!credis_running(cr))
 		return -1;
@@ -574,8 +586,9 @@ credis_op_nick(void *io, unsigned cid, const char *nick, size_t len)
 	lens[0] = strlen(key);
 	lens[1] = len;
 	lens[2] = strlen(old);
+	lens[3] = strlen(room);
 	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "nick",
-	    3, args, lens);
+	    4, args, lens);
 }
 
 /* cluster_ops: /who. */
@@ -583,11 +596,164 @@ static int
 credis_op_who(void *io, unsigned cid)
 {
 	struct credis *cr = io;
+	char key[CLUSTER_KEY_MAX];
+	const char *args[1] = { key };
 
 	if (!credis_running(cr))
 		return -1;
+	credis_key(cr, cid, key, sizeof key);
 	return credis_eval(cr, credis_on_who, (void *)(uintptr_t)cid, "who",
-	    0, NULL, NULL);
+	    1, args, NULL);
+}
+
+/*
+ * The answer to a /join: {"ok", join entry ID, topic, room name, history
+ * entries...}, or {status, detail}.
+ */
+static void
+credis_on_go(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_done(ac);
+	const redisReply *r = reply;
+	unsigned cid = (unsigned)(uintptr_t)privdata;
+	struct cluster_entry *hist = NULL;
+	const char *status, *detail = "", *topic, *name;
+	size_t i, n = 0;
+
+	if (cr == NULL)
+		return;
+	if (r == NULL) {
+		cluster_go_reply(cr->cl, cid, CLUSTER_UNKNOWN, "", "", "",
+		    NULL, 0);
+		return;
+	}
+	status = credis_status(r, &detail);
+	if (status == NULL || strcmp(status, "ok") != 0) {
+		if (status != NULL && strcmp(status, "lost") == 0)
+			credis_not_current(cr);
+		cluster_go_reply(cr->cl, cid, status == NULL ?
+		    CLUSTER_UNAVAILABLE : strcmp(status, "toomany") == 0 ?
+		    CLUSTER_TOOMANY : strcmp(status, "already") == 0 ?
+		    CLUSTER_ALREADY : CLUSTER_UNAVAILABLE, "", "", detail,
+		    NULL, 0);
+		if (status == NULL)
+			(void)credis_failed(cr, ac, r, "go");
+		return;
+	}
+	if (!credis_array(r, 4) || (topic = credis_str(r->element[2])) ==
+	    NULL || (name = credis_str(r->element[3])) == NULL ||
+	    (r->elements > 4 && (hist = calloc(r->elements - 4,
+	    sizeof *hist)) == NULL)) {
+		cluster_go_reply(cr->cl, cid, CLUSTER_UNAVAILABLE, "", "", "",
+		    NULL, 0);
+		return;
+	}
+	for (i = 4; i < r->elements; i++)
+		if (credis_entry(r->element[i], &hist[n]) == 0)
+			n++;
+	cluster_go_reply(cr->cl, cid, CLUSTER_OK, detail, topic, name, hist,
+	    n);
+	free(hist);
+}
+
+/* The answer to /rooms: name, members, name, members... */
+static void
+credis_on_rooms(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_done(ac);
+	const redisReply *r = reply;
+	unsigned cid = (unsigned)(uintptr_t)privdata;
+	const char **names;
+	unsigned long *counts;
+	size_t i, n;
+
+	if (cr == NULL)
+		return;
+	if (r == NULL || r->type != REDIS_REPLY_ARRAY) {
+		cluster_rooms_reply(cr->cl, cid, NULL, NULL, 0);
+		if (r != NULL)
+			(void)credis_failed(cr, ac, r, "rooms");
+		return;
+	}
+	n = r->elements / 2;
+	names = calloc(n + 1, sizeof *names);
+	counts = calloc(n + 1, sizeof *counts);
+	if (names == NULL || counts == NULL) {
+		free(names);
+		free(counts);
+		cluster_rooms_reply(cr->cl, cid, NULL, NULL, 0);
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		const char *k = credis_str(r->element[2 * i + 1]);
+
+		names[i] = credis_str(r->element[2 * i]);
+		counts[i] = k != NULL ? strtoul(k, NULL, 10) : 0;
+	}
+	cluster_rooms_reply(cr->cl, cid, names, counts, n);
+	free(names);
+	free(counts);
+}
+
+/* cluster_ops: a /join. */
+static int
+credis_op_go(void *io, unsigned cid, const char *name, size_t len,
+    size_t history)
+{
+	struct credis *cr = io;
+	char key[CLUSTER_KEY_MAX], max[24], hist[24];
+	const char *nick = cluster_nick_of(cr->cl, cid);
+	const char *room = cluster_room_of(cr->cl, cid);
+	const char *args[6] = { key, name, nick, room, max, hist };
+	size_t lens[6];
+
+	if (!credis_running(cr))
+		return -1;
+	credis_key(cr, cid, key, sizeof key);
+	snprintf(max, sizeof max, "%zu", cr->cfg.max_rooms);
+	snprintf(hist, sizeof hist, "%zu", history);
+	lens[0] = strlen(key);
+	lens[1] = len;
+	lens[2] = strlen(nick);
+	lens[3] = strlen(room);
+	lens[4] = strlen(max);
+	lens[5] = strlen(hist);
+	return credis_eval(cr, credis_on_go, (void *)(uintptr_t)cid, "go", 6,
+	    args, lens);
+}
+
+/* cluster_ops: a /topic TEXT. */
+static int
+credis_op_topic(void *io, unsigned cid, const char *text, size_t len)
+{
+	struct credis *cr = io;
+	char key[CLUSTER_KEY_MAX];
+	const char *nick = cluster_nick_of(cr->cl, cid);
+	const char *room = cluster_room_of(cr->cl, cid);
+	const char *args[4] = { key, text, nick, room };
+	size_t lens[4];
+
+	if (!credis_running(cr))
+		return -1;
+	credis_key(cr, cid, key, sizeof key);
+	lens[0] = strlen(key);
+	lens[1] = len;
+	lens[2] = strlen(nick);
+	lens[3] = strlen(room);
+	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid,
+	    "topic", 4, args, lens);
+}
+
+/* cluster_ops: /rooms. */
+static int
+credis_op_rooms(void *io, unsigned cid)
+{
+	struct credis *cr = io;
+
+	if (!credis_running(cr))
+		return -1;
+	return credis_eval(cr, credis_on_rooms, (void *)(uintptr_t)cid,
+	    "rooms", 0, NULL, NULL);
 }
 
 /* cluster_ops: an operator's act, or a login. */
@@ -597,9 +763,10 @@ credis_op_act(void *io, unsigned cid, int kind, const struct acct_act *a)
 	struct credis *cr = io;
 	char key[CLUSTER_KEY_MAX], k[2] = { (char)kind, '\0' }, mins[24];
 	const char *nick = cluster_nick_of(cr->cl, cid);
-	const char *args[7] = { key, k, a->target, a->reason, mins,
-	    a->by_acct, nick };
-	size_t lens[7];
+	const char *room = cluster_room_of(cr->cl, cid);
+	const char *args[8] = { key, k, a->target, a->reason, mins,
+	    a->by_acct, nick, room };
+	size_t lens[8];
 
 	if (!credis_running(cr))
 		return -1;
@@ -612,8 +779,9 @@ credis_op_act(void *io, unsigned cid, int kind, const struct acct_act *a)
 	lens[4] = strlen(mins);
 	lens[5] = strlen(a->by_acct);
 	lens[6] = strlen(nick);
+	lens[7] = strlen(room);
 	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "act",
-	    7, args, lens);
+	    8, args, lens);
 }
 
 static const struct cluster_ops credis_ops = {
@@ -624,11 +792,50 @@ static const struct cluster_ops credis_ops = {
 	credis_op_nick,
 	credis_op_who,
 	credis_op_act,
+	credis_op_go,
+	credis_op_topic,
+	credis_op_rooms,
 };
 
 /* ---------------------------------------------------------------------
  * Reading the stream
  * ------------------------------------------------------------------- */
+
+/*
+ * The stream key of room r: the landing room's is keys[0], another's is
+ * that with ":" and the room's name in lower case (one hash tag for all).
+ */
+static void
+credis_stream_key(const struct credis *cr, const struct room *r, char *out,
+    size_t outlen)
+{
+	size_t n, i;
+
+	if (r == cr->cl->room) {
+		snprintf(out, outlen, "%s", cr->keys[0]);
+		return;
+	}
+	snprintf(out, outlen, "%s:%s", cr->keys[0], r->name);
+	for (i = strlen(cr->keys[0]) + 1, n = strlen(out); i < n; i++)
+		if (out[i] >= 'A' && out[i] <= 'Z')
+			out[i] = (char)(out[i] - 'A' + 'a');
+}
+
+/* The room read here whose stream is key, or NULL. */
+static struct room *
+credis_room_of_key(const struct credis *cr, const char *key)
+{
+	char k[sizeof cr->keys[0] + PROTO_ROOM_MAX + 2];
+	struct room *r;
+
+	for (r = cluster_next_read(cr->cl, NULL); r != NULL;
+	    r = cluster_next_read(cr->cl, r)) {
+		credis_stream_key(cr, r, k, sizeof k);
+		if (strcmp(k, key) == 0)
+			return r;
+	}
+	return NULL;
+}
 
 /* A batch of entries from XREAD: apply them in order, then read on. */
 static void
@@ -637,25 +844,40 @@ credis_on_read(redisAsyncContext *ac, void *reply, void *privdata)
 	struct credis *cr = credis_of(ac);
 	const redisReply *r = reply, *entries;
 	struct cluster_entry e;
-	size_t i;
+	struct room *room;
+	char *pos;
+	size_t i, s;
 
 	(void)privdata;
-	if (cr == NULL || ac != cr->rd || credis_failed(cr, ac, r, "XREAD"))
+	if (cr == NULL || ac != cr->rd)
 		return;
-	if (credis_array(r, 1) && credis_array(r->element[0], 2)) {
-		entries = r->element[0]->element[1];
+	cr->reading = false;
+	if (credis_failed(cr, ac, r, "XREAD"))
+		return;
+	/* One element per stream with entries: [key, entries]. A nil
+	 * reply is a read the room set changed under (CLIENT UNBLOCK). */
+	for (s = 0; r->type == REDIS_REPLY_ARRAY && s < r->elements; s++) {
+		if (!credis_array(r->element[s], 2) ||
+		    credis_str(r->element[s]->element[0]) == NULL ||
+		    (room = credis_room_of_key(cr,
+		    r->element[s]->element[0]->str)) == NULL)
+			continue;	/* a room no longer read here */
+		entries = r->element[s]->element[1];
 		for (i = 0; i < entries->elements; i++) {
 			if (credis_entry(entries->element[i], &e) == 0) {
+				e.room = room;
 				cluster_apply(cr->cl, &e);
+				/* Applying may have made the room go. */
+				if (!room->reading && room != cr->cl->room)
+					break;
 				continue;
 			}
 			/* Not ours: passed over, never read again. */
 			log_warn("redis: skipping a malformed stream entry %s",
 			    e.id[0] != '\0' ? e.id : "without an ID");
-			if (e.id[0] != '\0' &&
-			    cluster_id_cmp(e.id, cr->cl->lastid) > 0)
-				snprintf(cr->cl->lastid, sizeof cr->cl->lastid,
-				    "%s", e.id);
+			pos = cluster_pos(cr->cl, room);
+			if (e.id[0] != '\0' && cluster_id_cmp(e.id, pos) > 0)
+				snprintf(pos, ROOM_POS_MAX, "%s", e.id);
 		}
 	}
 	/* Applying may have lost the link (a member's leave failed). */
@@ -663,17 +885,84 @@ credis_on_read(redisAsyncContext *ac, void *reply, void *privdata)
 		credis_read_next(cr);
 }
 
-/* Block for the entries after the last one applied. */
+/*
+ * The reader's CLIENT ID: a read whose set of rooms changed is cut short
+ * with CLIENT UNBLOCK from the command connection.
+ */
+static void
+credis_on_rdid(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_of(ac);
+	const redisReply *r = reply;
+
+	(void)privdata;
+	if (cr != NULL && ac == cr->rd && r != NULL &&
+	    r->type == REDIS_REPLY_INTEGER)
+		cr->rdid = r->integer;
+}
+
+/*
+ * CLIENT UNBLOCK's answer: 0 when the reader was not blocked yet (its
+ * read was still on its way to Redis): tried again until it was.
+ */
+static void
+credis_on_unblock(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	struct credis *cr = credis_done(ac);
+	const redisReply *r = reply;
+
+	(void)privdata;
+	if (cr == NULL || r == NULL)
+		return;
+	if (r->type == REDIS_REPLY_INTEGER && r->integer == 0 && cr->stale &&
+	    cr->reading)
+		cr->cl->reread = true;
+}
+
+/* Block for the entries after the last one applied, in every room read. */
 static void
 credis_read_next(struct credis *cr)
 {
-	char count[16];
+	char count[16], (*keys)[sizeof cr->keys[0] + PROTO_ROOM_MAX + 2];
+	const char **argv;
+	struct room *r;
+	size_t n = 0, k = 0, i;
 
+	for (r = cluster_next_read(cr->cl, NULL); r != NULL;
+	    r = cluster_next_read(cr->cl, r))
+		n++;
+	keys = calloc(n + 1, sizeof *keys);
+	argv = calloc(6 + 2 * n, sizeof *argv);
+	if (keys == NULL || argv == NULL) {
+		free(keys);
+		free(argv);
+		credis_link_lost(cr, "out of memory");
+		return;
+	}
 	snprintf(count, sizeof count, "%d", CREDIS_READ_COUNT);
-	if (redisAsyncCommand(cr->rd, credis_on_read, NULL,
-	    "XREAD COUNT %s BLOCK 0 STREAMS %s %s", count, cr->keys[0],
-	    cr->cl->lastid) != REDIS_OK)
+	argv[k++] = "XREAD";
+	argv[k++] = "COUNT";
+	argv[k++] = count;
+	argv[k++] = "BLOCK";
+	argv[k++] = "0";
+	argv[k++] = "STREAMS";
+	for (i = 0, r = cluster_next_read(cr->cl, NULL); r != NULL;
+	    r = cluster_next_read(cr->cl, r), i++) {
+		credis_stream_key(cr, r, keys[i], sizeof keys[i]);
+		argv[k++] = keys[i];
+	}
+	for (r = cluster_next_read(cr->cl, NULL); r != NULL;
+	    r = cluster_next_read(cr->cl, r))
+		argv[k++] = cluster_pos(cr->cl, r);
+	cr->cl->reread = false;
+	cr->stale = false;
+	if (redisAsyncCommandArgv(cr->rd, credis_on_read, NULL, (int)k, argv,
+	    NULL) != REDIS_OK)
 		credis_link_lost(cr, "cannot queue XREAD");
+	else
+		cr->reading = true;
+	free(keys);
+	free(argv);
 }
 
 /* The link is ready: serve, and read the stream from the last entry. */
@@ -738,6 +1027,21 @@ credis_on_sync(redisAsyncContext *ac, void *reply, void *privdata)
 	}
 }
 
+/* The server's first room (the landing room). */
+static struct room *
+credis_first_room(const struct credis *cr)
+{
+	return cr->cl->room->reg != NULL ? cr->cl->room->reg->head :
+	    cr->cl->room;
+}
+
+/* The room after r, or NULL. */
+static struct room *
+credis_next_room(const struct credis *cr, const struct room *r)
+{
+	return cr->cl->room->reg != NULL ? r->rnext : NULL;
+}
+
 /*
  * Tell Redis who this instance's members are, and that it is alive on
  * this link: those that left while the link was down go (with their
@@ -753,17 +1057,18 @@ credis_sync(struct credis *cr, bool silent)
 	struct cluster_pending *p;
 	struct cluster_gone *g;
 	struct client *c;
+	struct room *r;
 	const char **args;
 	char (*num)[24], nlive[24], nkeep[24];
 	size_t n = 0, k = 0, i, j;
 
-	for (c = room_first(cr->cl->room); c != NULL; c = room_next(c))
-		n++;
+	for (r = credis_first_room(cr); r != NULL; r = credis_next_room(cr, r))
+		n += r->count;
 	for (p = cr->cl->pending; p != NULL; p = p->next)
 		n++;
 	for (g = cr->cl->gone; g != NULL; g = g->next)
 		n++;
-	args = calloc(4 + 2 * n, sizeof *args);
+	args = calloc(4 + 3 * n, sizeof *args);
 	num = calloc(n + 1, sizeof *num);
 	if (args == NULL || num == NULL) {
 		free(args);
@@ -772,15 +1077,25 @@ credis_sync(struct credis *cr, bool silent)
 		return;
 	}
 	i = 0;
-	for (c = room_first(cr->cl->room); c != NULL; c = room_next(c), i++) {
-		snprintf(num[i], sizeof num[i], "%u", c->id);
-		args[4 + k++] = num[i];
-		args[4 + k++] = c->nick;
-	}
+	for (r = credis_first_room(cr); r != NULL; r = credis_next_room(cr, r))
+		for (c = room_first(r); c != NULL && i < n; c = room_next(c),
+		    i++) {
+			snprintf(num[i], sizeof num[i], "%u", c->id);
+			args[4 + k++] = num[i];
+			args[4 + k++] = c->nick;
+			/* A mover's room is the one its move makes it. */
+			args[4 + k++] = (c->flags & CLIENT_WAITING) ? "" :
+			    r->name;
+		}
 	snprintf(nlive, sizeof nlive, "%zu", i);
-	for (j = 0, p = cr->cl->pending; p != NULL; p = p->next, i++, j++) {
+	/* Newcomers waiting for their welcome (movers are members). */
+	for (j = 0, p = cr->cl->pending; p != NULL; p = p->next) {
+		if (p->from != NULL)
+			continue;
 		snprintf(num[i], sizeof num[i], "%u", p->c->id);
 		args[4 + k++] = num[i];
+		i++;
+		j++;
 	}
 	snprintf(nkeep, sizeof nkeep, "%zu", j);
 	for (g = cr->cl->gone; g != NULL; g = g->next, i++) {
@@ -813,17 +1128,20 @@ credis_on_hello(redisAsyncContext *ac, void *reply, void *privdata)
 	struct credis *cr = credis_done(ac);
 	const redisReply *r = reply;
 	const char *epoch, *first;
+	struct room *room;
 	bool lost, missed;
 	char count[24];
 
 	(void)privdata;
 	if (cr == NULL || credis_failed(cr, ac, r, "hello"))
 		return;
-	if (!credis_array(r, 2) || (epoch = credis_str(r->element[0])) ==
-	    NULL || (first = credis_str(r->element[1])) == NULL) {
+	if (!credis_array(r, 3) || (epoch = credis_str(r->element[0])) ==
+	    NULL || (first = credis_str(r->element[1])) == NULL ||
+	    credis_str(r->element[2]) == NULL) {
 		credis_link_lost(cr, "unexpected answer to hello");
 		return;
 	}
+	cluster_topic_is(cr->cl, r->element[2]->str);
 	if (!cr->started) {
 		snprintf(cr->epoch, sizeof cr->epoch, "%s", epoch);
 		snprintf(count, sizeof count, "%s", cr->maxlen);
@@ -843,7 +1161,10 @@ credis_on_hello(redisAsyncContext *ac, void *reply, void *privdata)
 		log_warn("redis: the room's data was lost; registering our "
 		    "members again");
 		snprintf(cr->epoch, sizeof cr->epoch, "%s", epoch);
-		snprintf(cr->cl->lastid, sizeof cr->cl->lastid, "0-0");
+		for (room = cluster_next_read(cr->cl, NULL); room != NULL;
+		    room = cluster_next_read(cr->cl, room))
+			snprintf(cluster_pos(cr->cl, room), ROOM_POS_MAX,
+			    "0-0");
 	} else if (first[0] != '\0' && strcmp(cr->cl->lastid, "0-0") != 0 &&
 	    cluster_id_cmp(first, cr->cl->lastid) > 0) {
 		/* Our last entry was trimmed away: some after it were too. */
@@ -983,6 +1304,9 @@ credis_connect(struct credis *cr)
 	    "CLIENT SETNAME %s", cr->name);
 	(void)redisAsyncCommand(cr->rd, NULL, NULL, "CLIENT SETNAME %s",
 	    cr->name);
+	cr->rdid = 0;
+	cr->reading = false;
+	(void)redisAsyncCommand(cr->rd, credis_on_rdid, NULL, "CLIENT ID");
 	cr->outstanding++;
 	if (redisAsyncCommand(cr->cmd, credis_on_loaded, NULL,
 	    "SCRIPT LOAD %b", cluster_lua, cluster_lua_len) != REDIS_OK) {
@@ -1000,6 +1324,7 @@ credis_close(struct credis *cr)
 
 	cr->cmd = cr->rd = NULL;
 	cr->outstanding = 0;
+	cr->reading = cr->stale = false;
 	if (cmd != NULL)
 		redisAsyncFree(cmd);
 	if (rd != NULL)
@@ -1114,7 +1439,8 @@ credis_new(struct loop *l, struct cluster *cl, const struct credis_config *cfg)
 {
 	static const char *const names[CREDIS_NKEYS] = {
 		"stream", "members", "nicks", "order", "counters", "epoch",
-		"alive", "recovering", "reapgrace",
+		"alive", "recovering", "reapgrace", "where", "rooms", "names",
+		"counts", "topics", "said", "emptied",
 	};
 	struct credis *cr;
 	size_t i, maxlen;
@@ -1181,6 +1507,7 @@ credis_stop(struct credis *cr)
 	cr->stopping = true;
 	/* Nothing more is applied: the members are being sent away. */
 	cr->rd = NULL;
+	cr->reading = cr->stale = false;
 	if (rd != NULL)
 		redisAsyncFree(rd);
 	if (cr->state != CREDIS_UP)
@@ -1193,13 +1520,24 @@ credis_stop(struct credis *cr)
 void
 credis_flush(struct credis *cr)
 {
-	/* Only once connected: before that, writability means "connected". */
-	if (cr->cmd != NULL && (cr->cmd->c.flags & REDIS_CONNECTED) &&
-	    cr->cmd->c.obuf != NULL && cr->cmd->c.obuf[0] != '\0')
-		redisAsyncHandleWrite(cr->cmd);
+	/* The rooms read changed while a read waits: cut it short. */
+	if (cr->cl->reread && cr->reading && cr->rdid != 0 &&
+	    cr->state == CREDIS_UP && cr->cmd != NULL) {
+		cr->cl->reread = false;
+		cr->stale = true;
+		if (redisAsyncCommand(cr->cmd, credis_on_unblock, NULL,
+		    "CLIENT UNBLOCK %lld", cr->rdid) == REDIS_OK)
+			cr->outstanding++;
+	}
+	/* Only once connected: before that, writability means "connected".
+	 * The reader first: a read queued this pass is better in Redis
+	 * before an unblock meant for it. */
 	if (cr->rd != NULL && (cr->rd->c.flags & REDIS_CONNECTED) &&
 	    cr->rd->c.obuf != NULL && cr->rd->c.obuf[0] != '\0')
 		redisAsyncHandleWrite(cr->rd);
+	if (cr->cmd != NULL && (cr->cmd->c.flags & REDIS_CONNECTED) &&
+	    cr->cmd->c.obuf != NULL && cr->cmd->c.obuf[0] != '\0')
+		redisAsyncHandleWrite(cr->cmd);
 }
 
 bool

@@ -26,6 +26,7 @@ struct credis_config {
 	const char	*addr_text;	/* as given, for messages */
 	const char	*room;		/* room name, part of every key */
 	size_t		 history;	/* --history: lines kept */
+	size_t		 max_rooms;	/* --max-rooms, counted cluster-wide */
 };
 
 /*

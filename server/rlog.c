@@ -461,6 +461,18 @@ rlog_hist_trim(struct rlog *l)
 	rlog_cgc(l);
 }
 
+void
+rlog_history_forget(struct rlog *l)
+{
+	size_t keep = l->history;
+
+	l->history = 0;
+	rlog_hist_trim(l);
+	l->history = keep;
+	l->hcount = l->hbytes = 0;
+	rlog_gc(l);
+}
+
 size_t
 rlog_history_count(const struct rlog *l)
 {

@@ -272,6 +272,9 @@ int	rlog_append(struct rlog *l, struct rlog_reader *from,
 int	rlog_private(struct rlog *l, struct rlog_reader *rd, const char *line,
 	    size_t len);
 
+/* Drop every line of the history (a replay under way goes on). */
+void	rlog_history_forget(struct rlog *l);
+
 /* How many chat lines a replay would give now (at most the history). */
 size_t	rlog_history_count(const struct rlog *l);
 

@@ -811,12 +811,17 @@ room_set_topic(struct room *r, struct client *c, const char *text,
 	return 0;
 }
 
-void
-room_move(struct room *r, struct client *c, struct room *to)
+/*
+ * Move member c from r to to: out of r's member list and into to's, its
+ * unreceived output along. Returns false when c cannot move (it is not
+ * a member, or is about to go as too slow).
+ */
+static bool
+room_shift(struct room *r, struct client *c, struct room *to)
 {
 	if ((c->flags & (CLIENT_JOINED | CLIENT_SLOW)) != CLIENT_JOINED ||
 	    to == r)
-		return;
+		return false;
 	/* Out of r's member list, quietly: c is not leaving the server. */
 	if (c->prev != NULL)
 		c->prev->next = c->next;
@@ -847,16 +852,44 @@ room_move(struct room *r, struct client *c, struct room *to)
 	to->count++;
 	room_log(r, "client %u %s went from %s to %s", c->id, c->nick,
 	    r->name, to->name);
-	room_broadcastf(r, NULL, PROTO_WENT, c->nick, to->name);
+	return true;
+}
+
+/* What a member that came into to gets: where it is, topic, history. */
+static void
+room_arrived(struct room *to, struct client *c, size_t count)
+{
 	/* Its backlog came along: the limit holds in the new room too. */
 	if (c->rd.id == 0 || rlog_backlog(&to->rlog, &c->rd) > to->sendq) {
 		rlog_detach(&to->rlog, &c->rd);
 		c->flags |= CLIENT_SLOW;
 		to->nslow++;
 	}
-	room_sendf(to, c, PROTO_MOVED, to->name, to->count);
+	room_sendf(to, c, PROTO_MOVED, to->name, count);
 	if (to->topic != NULL)
 		room_sendf(to, c, PROTO_TOPIC, to->topic);
 	room_history(to, c);
+}
+
+void
+room_move(struct room *r, struct client *c, struct room *to)
+{
+	if (!room_shift(r, c, to))
+		return;
+	room_broadcastf(r, NULL, PROTO_WENT, c->nick, to->name);
+	room_arrived(to, c, to->count);
 	room_broadcastf(to, c, PROTO_JOINED, c->nick);
+}
+
+void
+room_enter(struct room *r, struct client *c, struct room *to, size_t count)
+{
+	if (room_shift(r, c, to))
+		room_arrived(to, c, count);
+}
+
+void
+room_history_forget(struct room *r)
+{
+	rlog_history_forget(&r->rlog);
 }

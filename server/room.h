@@ -75,6 +75,8 @@ typedef void (*room_client_fn)(void *arg, struct client *c);
 struct accounts;
 struct rooms;
 
+#define ROOM_POS_MAX	48	/* a shared backend's position: "MS-SEQ" */
+
 struct room {
 	char		 name[PROTO_ROOM_MAX + 1]; /* as first written */
 	char		*topic;		/* NUL-terminated, or NULL: none */
@@ -106,6 +108,11 @@ struct room {
 					   or not on: the commands say off */
 	struct rlog	 rlog;		/* every line, once; members read it:
 					   its pending list is who has output */
+	/* Kept for a shared backend (cluster.c), which reads the room's
+	 * events from elsewhere only while it has members here: */
+	bool		 reading;	/* its events are being read */
+	unsigned	 waiting;	/* members on their way in */
+	char		 pos[ROOM_POS_MAX]; /* the last event applied */
 	int64_t		 notice_woke;	/* with batched notices: when conn.c
 					   last woke the members for them
 					   (ltime_mono_ms()) */
@@ -370,6 +377,21 @@ void	room_list(struct room *r, struct client *c);
 void	room_move(struct room *r, struct client *c, struct room *to);
 
 /*
+ * Move member c from r to room to without telling either room: c gets
+ * "*** you are now in NAME (K online)" with count as K, the topic and
+ * to's history, as room_move() gives them. For a shared backend, whose
+ * events say who went and who joined.
+ */
+void	room_enter(struct room *r, struct client *c, struct room *to,
+	    size_t count);
+
+/*
+ * Forget r's history: a shared backend that stopped reading the room's
+ * events fills it again when it starts again.
+ */
+void	room_history_forget(struct room *r);
+
+/*
  * Set r's topic to text[0..len) (a copy is kept) and tell r, c included:
  * "*** NICK set the topic: TEXT". Returns 0, or -1 out of memory.
  */
@@ -403,6 +425,9 @@ struct rooms {
 	size_t		 unheld;	/* rooms with refs 0 (landing aside) */
 	bool		 dirty;		/* some fell to refs 0 since the last
 					   rooms_sweep() */
+	bool		 shared;	/* history and topics are kept by the
+					   backend (Redis): a room nobody
+					   holds, that it does not read, goes */
 	uint64_t	 ticks;		/* for room.emptied: bumped per empty */
 	struct room	*landing;	/* where newcomers land */
 	size_t		 sendq;		/* each room's room_init() values */

@@ -45,8 +45,10 @@ rooms_listed(const struct rooms *rs, const struct room *r)
 static bool
 rooms_idle(const struct rooms *rs, const struct room *r)
 {
-	return r != rs->landing && r->refs == 0 && r->topic == NULL &&
-	    rlog_history_count(&r->rlog) == 0;
+	if (r == rs->landing || r->refs > 0 || r->reading || r->waiting > 0)
+		return false;
+	return rs->shared || (r->topic == NULL &&
+	    rlog_history_count(&r->rlog) == 0);
 }
 
 /* Take r out of the list and free it (nobody holds it). */
@@ -81,8 +83,8 @@ rooms_evict(struct rooms *rs)
 	if (rs->unheld == 0)
 		return false;
 	for (r = rs->head; r != NULL; r = r->rnext)
-		if (r != rs->landing && r->refs == 0 &&
-		    (oldest == NULL || r->emptied < oldest->emptied))
+		if (r != rs->landing && r->refs == 0 && !r->reading &&
+		    r->waiting == 0 && (oldest == NULL || r->emptied < oldest->emptied))
 			oldest = r;
 	if (oldest == NULL)
 		return false;

@@ -225,6 +225,7 @@ server_cluster(struct server *s)
 	cc.addr_text = cfg->redis;
 	cc.room = s->rooms.landing->name;
 	cc.history = cfg->history;
+	cc.max_rooms = cfg->max_rooms;
 	credis_instance_id(inst);
 	if (cluster_init(&s->cluster, s->rooms.landing, cfg->max_line,
 	    inst) == -1 ||
@@ -233,6 +234,12 @@ server_cluster(struct server *s)
 		return -1;
 	}
 	room_set_backend(s->rooms.landing, &cluster_backend, &s->cluster);
+	/* Every room is shared: Redis keeps the rooms, their history and
+	 * topics, and counts --max-rooms; a room is here while read. */
+	s->rooms.backend = &cluster_backend;
+	s->rooms.backend_arg = &s->cluster;
+	s->rooms.shared = true;
+	s->rooms.max = SIZE_MAX;
 	if (credis_start(s->credis, SERVER_REDIS_START_MS, why,
 	    sizeof why) == -1) {
 		fprintf(stderr, "lobbyd: cannot reach redis at %s: %s\n",

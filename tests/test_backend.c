@@ -165,9 +165,40 @@ fr_who(void *io, unsigned cid)
 	return 0;
 }
 
+/* Rooms are the cluster unit's (test_cluster.c): this Redis has one. */
+static int
+fr_go(void *io, unsigned cid, const char *name, size_t len, size_t history)
+{
+	(void)io;
+	(void)cid;
+	(void)name;
+	(void)len;
+	(void)history;
+	return -1;
+}
+
+static int
+fr_topic(void *io, unsigned cid, const char *text, size_t len)
+{
+	(void)io;
+	(void)cid;
+	(void)text;
+	(void)len;
+	return -1;
+}
+
+static int
+fr_rooms(void *io, unsigned cid)
+{
+	(void)io;
+	(void)cid;
+	return -1;
+}
+
 static const struct cluster_ops fr_ops = {
 	fr_join, fr_leave, fr_say, fr_msg, fr_nick, fr_who,
 	NULL,		/* acts: accounts are off here */
+	fr_go, fr_topic, fr_rooms,
 };
 
 /* A member key "INST:CID". */

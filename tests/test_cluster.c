@@ -87,9 +87,27 @@ fake_act(void *io, unsigned cid, int kind, const struct acct_act *a)
 	    a->minutes, a->by_acct, (int)a->rlen, a->reason);
 }
 
+static int
+fake_go(void *io, unsigned cid, const char *name, size_t len, size_t history)
+{
+	return fake_call(io, "go %u %.*s %zu", cid, (int)len, name, history);
+}
+
+static int
+fake_topic(void *io, unsigned cid, const char *text, size_t len)
+{
+	return fake_call(io, "topic %u %.*s", cid, (int)len, text);
+}
+
+static int
+fake_rooms(void *io, unsigned cid)
+{
+	return fake_call(io, "rooms %u", cid);
+}
+
 static const struct cluster_ops fake_ops = {
 	fake_join, fake_leave, fake_say, fake_msg, fake_nick, fake_who,
-	fake_act,
+	fake_act, fake_go, fake_topic, fake_rooms,
 };
 
 /* Assert the calls made so far, then forget them. */

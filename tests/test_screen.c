@@ -206,8 +206,9 @@ test_history_self(void **state)
 }
 
 /*
- * Quiet notices: joins, leaves and renames of others are dimmed, or not
- * shown at all; ours and the other notices always show.
+ * Quiet notices: joins, leaves (moves to another room too) and renames
+ * of others are dimmed, or not shown at all; ours and the other notices
+ * always show.
  */
 static void
 test_quiet_notices(void **state)
@@ -221,7 +222,14 @@ test_quiet_notices(void **state)
 	assert_int_equal(show(&s, "*** guest1 joined", false), 0);
 	assert_int_equal(show(&s, "*** guest1 is now bob", false), 0);
 	assert_int_equal(show(&s, "*** bob left (lunch)", false), 0);
+	assert_int_equal(show(&s, "*** carol went to dev", false), 0);
 	assert_out(&s, "");
+	/* Our own move, the room's topic: news. */
+	assert_int_equal(show(&s, "*** you are now in dev (2 online)", false),
+	    0);
+	assert_int_equal(show(&s, "*** bob set the topic: ship it", false), 0);
+	assert_out(&s, "*** you are now in dev (2 online)\r\n"
+	    "*** bob set the topic: ship it\r\n");
 	assert_int_equal(show(&s, "*** guest2 is now alice", false), 0);
 	assert_int_equal(show(&s, "*** alice is now Alice", false), 0);
 	assert_int_equal(show(&s, "*** 2 online: alice bob", false), 0);

@@ -3,8 +3,9 @@
 // room's history, each line once, and puts the room and its topic in the
 // header; a line sent lands in that room only; the list is reachable and
 // walked by keyboard; Tab completes room names after /join; a reconnect
-// goes back to the room. Screenshots with rooms (1280x800 and 390x844,
-// light and dark) go to OUTDIR as rooms-*.png.
+// goes back to the room, or stays when it has become the landing room.
+// Screenshots with rooms (1280x800 and 390x844, light and dark) go to
+// OUTDIR as rooms-*.png.
 "use strict";
 
 const path = require("node:path");
@@ -94,6 +95,8 @@ async function main() {
 		const WS = window.WebSocket;
 		window.__sockets = [];
 		window.WebSocket = function (u, p) {
+			// The test holds reconnects back while it restarts lobbyd.
+			if (window.__block) throw new Error("held back by the test");
 			const s = p === undefined ? new WS(u) : new WS(u, p);
 			window.__sockets.push(s);
 			return s;
@@ -309,9 +312,39 @@ async function main() {
 	await contrastCheck(p2, "rooms open, phone dark", ok);
 	await shot(p2, "rooms-390x844-dark-open.png");
 
+	await phone.close();
+
+	// ---- lobbyd comes back with dev as its landing room: the way back
+	// is answered "already in", not shown, and dev's history (the
+	// landing room's) shows what the page had not seen.
+	const web = server.web;
+	dropping = true;
+	await page.evaluate(() => { window.__block = true; });
+	let code = await stopLobbyd(server);
+	ok(code === 0, "lobbyd exited " + code);
+	server = await startLobbyd(LOBBYD, ["--web", "127.0.0.1:" + web, "--room", "dev"]);
+	const bob2 = await member("bob");
+	bob2.send("said while alice was away");
+	await nothingSince(bob2, bob2.lines.length);
+	await page.evaluate(() => { window.__block = false; });
+	await until("the page back", async () =>
+	    (await page.textContent("#status")) === "connected as alice", 15000);
+	await bob2.expect("*** guest1 is now alice");
+	await expectShown(page, /<bob> said while alice was away$/);
+	await sleep(300);
+	ok(await count(page, "*** 1 earlier message you had not seen:") === 1,
+	    "the held history's header");
+	ok(await count(page, "<bob> said while alice was away") === 1, "the missed line not once");
+	ok(!(await shown(page)).some((t) => /you are already in/.test(t)), "the way back's error shown");
+	ok(await page.textContent("#room") === "dev", "the room after the restart: " +
+	    await page.textContent("#room"));
+	ok((await listed(page)).join(",") === "dev 2 *", "the list after the restart: " +
+	    (await listed(page)).join(","));
+	dropping = false;
+
 	const real = problems.filter((p) => !/WebSocket connection to .* failed/.test(p));
 	ok(real.length === 0, "the console reported:\n  " + real.join("\n  "));
-	const code = await stopLobbyd(server);
+	code = await stopLobbyd(server);
 	ok(code === 0, "lobbyd exited " + code);
 	console.log("rooms test passed: " + checks + " checks; screenshots in " + OUT + ": " + shots.join(" "));
 }

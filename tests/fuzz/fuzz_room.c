@@ -707,10 +707,41 @@ fuzz_r_who(void *io, unsigned cid)
 	return fuzz_ev_new(io, 'W', cid) != NULL ? 0 : -1;
 }
 
+static int
+fuzz_r_go(void *io, unsigned cid, const char *name, size_t len,
+    size_t history)
+{
+	(void)io;
+	(void)cid;
+	(void)name;
+	(void)len;
+	(void)history;
+	return -1;
+}
+
+static int
+fuzz_r_topic(void *io, unsigned cid, const char *text, size_t len)
+{
+	(void)io;
+	(void)cid;
+	(void)text;
+	(void)len;
+	return -1;
+}
+
+static int
+fuzz_r_rooms(void *io, unsigned cid)
+{
+	(void)io;
+	(void)cid;
+	return -1;
+}
+
 static const struct cluster_ops fuzz_r_ops = {
 	fuzz_r_join, fuzz_r_leave, fuzz_r_say, fuzz_r_msg, fuzz_r_nick,
 	fuzz_r_who,
 	NULL,		/* acts: accounts are off in this target */
+	fuzz_r_go, fuzz_r_topic, fuzz_r_rooms,
 };
 
 /* Apply one entry, stamped now, with the next ID. */

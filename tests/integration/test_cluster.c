@@ -98,35 +98,6 @@ test_usage_errors(void **state)
  * One room across instances
  * ------------------------------------------------------------------- */
 
-/*
- * Rooms are not shared through Redis yet: the shared room is the only
- * one, and the room commands say so rather than make a room of one
- * instance that the others would not see.
- */
-#define SHARED	"!!! one shared room with --redis: /join, /part and " \
-		"/topic are not available"
-
-static void
-test_rooms_not_shared(void **state)
-{
-	struct cx *x = *state;
-	struct h_conn *a;
-	const struct h_case cases[] = {
-		{ "/join dev", SHARED },
-		{ "/topic", SHARED },
-		{ "/topic a topic", SHARED },
-		{ "/rooms", SHARED },
-		{ "/join HALL", "!!! you are already in hall" },
-		{ "/part", "!!! you are already in hall" },
-		{ "/who", "*** 1 online: guest1" },
-	};
-
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, "--room", "hall", NULL);
-	a = cx_keep(x, h_join(&x->s[0], NULL));
-	h_cases(a, cases);
-}
-
 static void
 test_two_instances_one_room(void **state)
 {
@@ -847,8 +818,6 @@ main(void)
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_usage_errors, cx_setup,
 		    cx_teardown),
-		cmocka_unit_test_setup_teardown(test_rooms_not_shared,
-		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_two_instances_one_room,
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_addresses, cx_setup,

@@ -1,0 +1,458 @@
+/* test_cluster_rooms: every room shared by several lobbyd through a real redis-server. */
+/* (The fixture, and how each test runs its own Redis: redis_fixture.h.) */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "redis_fixture.h"
+
+/*
+ * Skip what c has been sent up to the notice that nick took its nick
+ * (the last newcomer's, when the test's members joined): from then on
+ * every line c gets is one the test asks for. A /who barrier would not
+ * do: the notice reaches another instance through Redis.
+ */
+static void
+settle(struct h_conn *c, const char *nick)
+{
+	char want[64];
+
+	snprintf(want, sizeof want, "is now %s", nick);
+	while (h_line(c, H_TIMEOUT_MS) != NULL)
+		if (strstr(c->line, want) != NULL)
+			return;
+	fail_msg("no \"%s\"", want);
+}
+
+/*
+ * Send line on c until its answer is want (the next line back, each
+ * time), for at most ms: for what another instance changes in Redis
+ * without a notice c could wait for.
+ */
+static void
+until_line(struct h_conn *c, const char *line, const char *want, int ms)
+{
+	long long end = h_now_ms() + ms;
+
+	do {
+		h_send(c, line);
+		if (h_line(c, H_TIMEOUT_MS) != NULL &&
+		    strcmp(c->line, want) == 0)
+			return;
+		h_sleep_ms(50);
+	} while (h_now_ms() < end);
+	fail_msg("no \"%s\" within %d ms (last: %s)", want, ms, c->line);
+}
+
+/* ---------------------------------------------------------------------
+ * Moving between rooms
+ * ------------------------------------------------------------------- */
+
+static void
+test_rooms_across(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b, *c;
+	char *rooms_a;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_join(x, 1, "bob");
+	c = cx_join(x, 1, "carol");
+	settle(a, "carol");
+	settle(b, "carol");
+	/* The mover, the old room (on both instances), the new room. */
+	h_send(a, "/join dev\n");
+	h_expect(a, "*** you are now in dev (1 online)");
+	h_expect(b, "*** alice went to dev");
+	h_expect(c, "*** alice went to dev");
+	h_send(b, "/join DEV\n");
+	h_expect(b, "*** you are now in dev (2 online)");
+	h_expect(a, "*** bob joined");
+	h_expect(c, "*** bob went to dev");
+	/* Nothing crosses rooms but /msg. */
+	h_send(c, "in the lobby\n");
+	h_sync(c);
+	h_send(a, "in dev\n");
+	h_expect(b, "<alice> in dev");
+	h_nothing(c);
+	h_nothing(a);
+	h_send(b, "/who\n");
+	h_expect(b, "*** 2 online: alice bob");
+	h_send(c, "/who\n");
+	h_expect(c, "*** 1 online: carol");
+	h_send(c, "/msg ALICE from the lobby\n");
+	h_expect(a, "[pm] <carol> from the lobby");
+	h_send(a, "/msg carol from dev\n");
+	h_expect(c, "[pm] <alice> from dev");
+	/* The same list on both instances: order of creation, counts. */
+	h_send(a, "/rooms\n");
+	h_expect(a, "*** 2 rooms: lobby (1) dev (2)");
+	assert_non_null(rooms_a = strdup(a->line));
+	h_send(c, "/rooms\n");
+	h_expect(c, rooms_a);
+	free(rooms_a);
+	h_send(a, "/join dev\n");
+	h_expect(a, "!!! you are already in dev");
+	h_send(a, "/join no!\n");
+	h_expect(a, "!!! bad room name: no!");
+	/* /part: back to the landing room. */
+	h_send(b, "/part\n");
+	h_expect(b, "*** you are now in lobby (2 online)");
+	h_expect(b, "*** last 1 message:");
+	assert_non_null(h_line(b, H_TIMEOUT_MS));
+	assert_non_null(strstr(b->line, "] <carol> in the lobby"));
+	h_expect(b, "*** end of history");
+	h_expect(a, "*** bob went to lobby");
+	h_expect(c, "*** bob joined");
+	h_send(b, "/part\n");
+	h_expect(b, "!!! you are already in lobby");
+	h_send(b, "/who\n");
+	h_expect(b, "*** 2 online: carol bob");
+	h_send(a, "/quit bye\n");
+	assert_true(h_eof(a, H_TIMEOUT_MS));
+	until_line(b, "/rooms\n", "*** 2 rooms: lobby (2) dev (0)",
+	    H_TIMEOUT_MS);
+	/* A leave from a room is seen there only. */
+	h_send(b, "/join dev\n");
+	h_expect(b, "*** you are now in dev (1 online)");
+	h_expect(c, "*** bob went to dev");
+	h_send(c, "/rooms\n");
+	h_expect(c, "*** 2 rooms: lobby (1) dev (1)");
+}
+
+static void
+test_topic_and_history(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, "--history", "2", NULL);
+	cx_lobbyd(x, 1, NULL, "--history", "2", NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_join(x, 1, "bob");
+	settle(a, "bob");
+	h_send(a, "/join Dev\n");
+	h_expect(a, "*** you are now in Dev (1 online)");
+	h_send(a, "/topic\n");
+	h_expect(a, "*** no topic");
+	h_send(a, "one\n");
+	h_send(a, "/me two\n");
+	h_send(a, "three\n");
+	h_send(a, "/topic all about dev\n");
+	h_expect(a, "*** alice set the topic: all about dev");
+	/* In the lobby: neither the lines nor the topic. */
+	h_expect(b, "*** alice went to Dev");
+	h_nothing(b);
+	/* A joiner on the other instance: topic, then the room's own
+	 * history (--history 2 per room), then live. */
+	h_send(b, "/join dev\n");
+	h_expect(b, "*** you are now in Dev (2 online)");
+	h_expect(b, "*** topic: all about dev");
+	h_expect(b, "*** last 2 messages:");
+	assert_non_null(h_line(b, H_TIMEOUT_MS));
+	assert_non_null(strstr(b->line, "] * alice two"));
+	assert_non_null(h_line(b, H_TIMEOUT_MS));
+	assert_non_null(strstr(b->line, "] <alice> three"));
+	h_expect(b, "*** end of history");
+	h_expect(a, "*** bob joined");
+	h_send(b, "/topic\n");
+	h_expect(b, "*** topic: all about dev");
+	h_send(b, "/topic changed on two\n");
+	h_expect(b, "*** bob set the topic: changed on two");
+	h_expect(a, "*** bob set the topic: changed on two");
+	h_send(a, "/topic\n");
+	h_expect(a, "*** topic: changed on two");
+	/* The lobby has its own history and topic. */
+	h_send(a, "/part\n");
+	h_expect(a, "*** you are now in lobby (1 online)");
+	h_expect(b, "*** alice went to lobby");
+	h_send(a, "/topic\n");
+	h_expect(a, "*** no topic");
+	h_send(b, "/part\n");
+	h_expect(b, "*** you are now in lobby (2 online)");
+	h_expect(a, "*** bob joined");
+	/* Empty, but with history and a topic: still listed. */
+	h_send(a, "/rooms\n");
+	h_expect(a, "*** 2 rooms: lobby (2) Dev (0)");
+	/* Read again from Redis by an instance that had stopped reading it. */
+	h_send(a, "/join dev\n");
+	h_expect(a, "*** you are now in Dev (1 online)");
+	h_expect(a, "*** topic: changed on two");
+	h_expect(a, "*** last 2 messages:");
+	assert_non_null(h_line(a, H_TIMEOUT_MS));
+	assert_non_null(strstr(a->line, "] * alice two"));
+	assert_non_null(h_line(a, H_TIMEOUT_MS));
+	assert_non_null(strstr(a->line, "] <alice> three"));
+	h_expect(a, "*** end of history");
+}
+
+static void
+test_max_rooms(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, "--max-rooms", "2", NULL);
+	cx_lobbyd(x, 1, NULL, "--max-rooms", "2", NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_join(x, 1, "bob");
+	settle(a, "bob");
+	/* The landing room and one more, counted cluster-wide. */
+	h_send(a, "/join r1\n");
+	h_expect(a, "*** you are now in r1 (1 online)");
+	h_expect(b, "*** alice went to r1");
+	h_send(b, "/join r2\n");
+	h_expect(b, "!!! too many rooms");
+	h_send(b, "/rooms\n");
+	h_expect(b, "*** 2 rooms: lobby (1) r1 (1)");
+	h_send(b, "/join r1\n");
+	h_expect(b, "*** you are now in r1 (2 online)");
+	h_expect(a, "*** bob joined");
+	/* An empty room that keeps nothing goes: room for another. */
+	h_send(a, "/part\n");
+	h_expect(a, "*** you are now in lobby (1 online)");
+	h_expect(b, "*** alice went to lobby");
+	h_send(b, "/part\n");
+	h_expect(b, "*** you are now in lobby (2 online)");
+	h_expect(a, "*** bob joined");
+	h_send(a, "/rooms\n");
+	h_expect(a, "*** 1 room: lobby (2)");
+	/* One that keeps history stays listed, and gives way at the limit. */
+	h_send(a, "/join r2\n");
+	h_expect(a, "*** you are now in r2 (1 online)");
+	h_expect(b, "*** alice went to r2");
+	h_send(a, "kept\n");
+	h_send(a, "/part\n");
+	h_expect(a, "*** you are now in lobby (2 online)");
+	h_expect(b, "*** alice joined");
+	h_send(b, "/rooms\n");
+	h_expect(b, "*** 2 rooms: lobby (2) r2 (0)");
+	h_send(b, "/join r3\n");
+	h_expect(b, "*** you are now in r3 (1 online)");
+	h_expect(a, "*** bob went to r3");
+	h_send(a, "/rooms\n");
+	h_expect(a, "*** 2 rooms: lobby (1) r3 (1)");
+}
+
+static void
+test_landing_room(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, "--room", "Hall", NULL);
+	cx_lobbyd(x, 1, NULL, "--room", "Hall", NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_join(x, 1, "bob");
+	settle(a, "bob");
+	h_send(a, "/rooms\n");
+	h_expect(a, "*** 1 room: Hall (2)");
+	h_send(b, "/part\n");
+	h_expect(b, "!!! you are already in Hall");
+	h_send(b, "/join side\n");
+	h_expect(b, "*** you are now in side (1 online)");
+	h_expect(a, "*** bob went to side");
+	h_send(b, "/join hall\n");
+	h_expect(b, "*** you are now in Hall (2 online)");
+	h_expect(a, "*** bob joined");
+}
+
+/* ---------------------------------------------------------------------
+ * Reading only the rooms with members here
+ * ------------------------------------------------------------------- */
+
+/*
+ * Read what MONITOR shows for ms: whether an XREAD naming stream came
+ * after the command holding mark, and whether one came before it.
+ */
+static void
+monitor_scan(redisContext *m, const char *stream, const char *mark, int ms,
+    bool *before, bool *after)
+{
+	struct timeval tv = { 0, 100 * 1000 };
+	long long end = h_now_ms() + ms;
+	bool marked = false;
+	redisReply *r;
+
+	*before = *after = false;
+	assert_int_equal(redisSetTimeout(m, tv), REDIS_OK);
+	while (h_now_ms() < end) {
+		if (redisGetReply(m, (void **)&r) != REDIS_OK)
+			break;	/* quiet for a while: the context is done */
+		if (r->type == REDIS_REPLY_STATUS && r->str != NULL) {
+			if (strstr(r->str, mark) != NULL)
+				marked = true;
+			else if (strstr(r->str, "\"XREAD\"") != NULL &&
+			    strstr(r->str, stream) != NULL)
+				*(marked ? after : before) = true;
+		}
+		freeReplyObject(r);
+	}
+	assert_true(marked);
+}
+
+static void
+test_stops_reading(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	redisContext *m;
+	redisReply *r;
+	bool before, after;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_join(x, 1, "bob");
+	settle(a, "bob");
+	assert_non_null(m = rds_ctx(&x->r));
+	r = redisCommand(m, "MONITOR");
+	assert_non_null(r);
+	freeReplyObject(r);
+	/* Only bob's instance has a member in dev: it reads dev's stream
+	 * while bob is there, and stops when he leaves. */
+	h_send(b, "/join dev\n");
+	h_expect(b, "*** you are now in dev (1 online)");
+	h_expect(a, "*** bob went to dev");
+	h_send(b, "said in dev\n");
+	h_send(b, "/part\n");
+	h_expect(b, "*** you are now in lobby (2 online)");
+	h_expect(a, "*** bob joined");
+	assert_true(h_log_has(&x->s[1], "redis: no longer reading room dev",
+	    H_TIMEOUT_MS));
+	/* A new entry in dev's stream: a reader of it would read on. */
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream:dev * t c "
+	    "m x:1 n ghost x nobody-reads-this"));
+	monitor_scan(m, "lobby:{lobby}:stream:dev", "nobody-reads-this",
+	    SCALED(1500), &before, &after);
+	redisFree(m);
+	assert_true(before);
+	assert_false(after);
+	h_nothing(b);
+	h_nothing(a);
+	/* Nor did the instance that never had anyone there. */
+	assert_false(h_log_has(&x->s[0], "reading room dev", 0));
+}
+
+/* ---------------------------------------------------------------------
+ * Liveness, per room
+ * ------------------------------------------------------------------- */
+
+static void
+test_lost_in_room(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *b, *c;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, NULL);
+	(void)cx_join(x, 0, "doomed");
+	b = cx_join(x, 1, "bob");
+	c = cx_join(x, 1, "carol");
+	settle(x->c[0], "carol");
+	settle(b, "carol");
+	h_send(x->c[0], "/join dev\n");
+	h_expect(x->c[0], "*** you are now in dev (1 online)");
+	h_expect_skip(b, "*** doomed went to dev");
+	h_send(b, "/join dev\n");
+	h_expect(b, "*** you are now in dev (2 online)");
+	h_expect(c, "*** doomed went to dev");
+	h_expect(c, "*** bob went to dev");
+	h_kill_child(&x->s[0].pid, NULL);
+	/* Its member leaves the room it was in, there only. */
+	wait_line(b, "*** doomed left (lost)", LOST_MS);
+	h_send(b, "/who\n");
+	h_expect(b, "*** 1 online: bob");
+	h_send(c, "/rooms\n");
+	h_expect(c, "*** 2 rooms: lobby (1) dev (1)");
+	h_nothing(c);
+}
+
+static void
+test_redis_back_empty(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b, *c;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_join(x, 1, "bob");
+	c = cx_join(x, 1, "carol");
+	settle(a, "carol");
+	settle(b, "carol");
+	h_send(a, "/join dev\n");
+	h_expect(a, "*** you are now in dev (1 online)");
+	h_expect(b, "*** alice went to dev");
+	h_send(b, "/join dev\n");
+	h_expect(b, "*** you are now in dev (2 online)");
+	h_expect(a, "*** bob joined");
+	h_expect(c, "*** alice went to dev");
+	h_expect(c, "*** bob went to dev");
+	/* Redis comes back empty: every member is registered again in the
+	 * room it is in, silently. */
+	rds_kill(&x->r, SIGKILL);
+	rds_run(&x->r);
+	wait_line(a, "*** link to the room restored", RESTORE_MS);
+	wait_line(b, "*** link to the room restored", RESTORE_MS);
+	wait_line(c, "*** link to the room restored", RESTORE_MS);
+	until_line(c, "/rooms\n", "*** 2 rooms: lobby (1) dev (2)",
+	    SCALED(15000));
+	/* In the order they came back in (not guaranteed after a loss). */
+	h_send(b, "/who\n");
+	assert_non_null(h_line(b, H_TIMEOUT_MS));
+	assert_true(strcmp(b->line, "*** 2 online: alice bob") == 0 ||
+	    strcmp(b->line, "*** 2 online: bob alice") == 0);
+	h_send(a, "back in dev\n");
+	h_expect(b, "<alice> back in dev");
+	h_nothing(c);
+	/* And they move on as before. */
+	h_send(b, "/part\n");
+	h_expect(b, "*** you are now in lobby (2 online)");
+	h_expect(a, "*** bob went to lobby");
+	h_expect(c, "*** bob joined");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_rooms_across, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_topic_and_history,
+		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_max_rooms, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_landing_room, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_stops_reading, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_in_room, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_redis_back_empty,
+		    cx_setup, cx_teardown),
+	};
+
+	if (!rds_find()) {
+		fprintf(stderr, "redis-server not found: skipped\n");
+		return 77;
+	}
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
