@@ -1,0 +1,483 @@
+/* test_cluster_rooms: the shared rooms' pure side: moves, topics, the rooms read. */
+#include "room_helpers.h"
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "cluster.h"
+
+#define INST	"00000000000000aa"	/* this instance, in the tests */
+#define OTHER	"00000000000000bb"	/* another instance */
+
+/*
+ * A server's rooms on the Redis backend, over a stand-in for Redis that
+ * writes every call to calls as one line; the tests play the answers and
+ * the entries, in the order Redis would give them.
+ */
+struct rf {
+	struct rooms	 rs;		/* the rooms; the landing one: lobby */
+	struct cluster	 cl;		/* under test */
+	struct client	*c[8];		/* clients made, in order */
+	size_t		 n;		/* entries used in c */
+	struct buf	 calls;		/* "go 1 dev 3", ... */
+	struct buf	 log;		/* the rooms' log lines */
+	unsigned	 seq;		/* for entry IDs */
+};
+
+static int
+rf_call(void *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+rf_call(void *io, const char *fmt, ...)
+{
+	struct rf *f = io;
+	char line[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	assert_int_equal(buf_append(&f->calls, line, (size_t)n), 0);
+	assert_int_equal(buf_append(&f->calls, "\n", 1), 0);
+	return 0;
+}
+
+static int
+rf_join(void *io, unsigned cid)
+{
+	return rf_call(io, "join %u", cid);
+}
+
+static int
+rf_leave(void *io, unsigned cid, const char *reason)
+{
+	return rf_call(io, "leave %u %s", cid, reason ? reason : "-");
+}
+
+static int
+rf_say(void *io, unsigned cid, int kind, const char *text, size_t len)
+{
+	return rf_call(io, "say %u %c %.*s", cid, kind, (int)len, text);
+}
+
+static int
+rf_msg(void *io, unsigned cid, const char *to, size_t tolen,
+    const char *text, size_t len)
+{
+	return rf_call(io, "msg %u %.*s %.*s", cid, (int)tolen, to, (int)len,
+	    text);
+}
+
+static int
+rf_nick(void *io, unsigned cid, const char *nick, size_t len)
+{
+	return rf_call(io, "nick %u %.*s", cid, (int)len, nick);
+}
+
+static int
+rf_who(void *io, unsigned cid)
+{
+	return rf_call(io, "who %u", cid);
+}
+
+static int
+rf_go(void *io, unsigned cid, const char *name, size_t len, size_t history)
+{
+	return rf_call(io, "go %u %.*s %zu", cid, (int)len, name, history);
+}
+
+static int
+rf_topic(void *io, unsigned cid, const char *text, size_t len)
+{
+	return rf_call(io, "topic %u %.*s", cid, (int)len, text);
+}
+
+static int
+rf_rooms(void *io, unsigned cid)
+{
+	return rf_call(io, "rooms %u", cid);
+}
+
+static const struct cluster_ops rf_ops = {
+	rf_join, rf_leave, rf_say, rf_msg, rf_nick, rf_who,
+	NULL,		/* acts: accounts are off here */
+	rf_go, rf_topic, rf_rooms,
+};
+
+/* The rooms' log hook. */
+static void
+rf_log(void *arg, const char *text)
+{
+	struct rf *f = arg;
+
+	assert_int_equal(buf_append(&f->log, text, strlen(text)), 0);
+	assert_int_equal(buf_append(&f->log, "\n", 1), 0);
+}
+
+/* Assert the calls made so far, then forget them. */
+static void
+rf_expect_calls(struct rf *f, const char *want)
+{
+	char got[4096];
+	size_t n = buf_used(&f->calls);
+
+	assert_in_range(n, 0, sizeof got - 1);
+	memcpy(got, buf_peek(&f->calls), n);
+	got[n] = '\0';
+	assert_string_equal(got, want);
+	buf_drain(&f->calls, n);
+}
+
+/* What c has to receive, consumed, into out (NUL-terminated). */
+static const char *
+rf_out(struct client *c, char *out, size_t max)
+{
+	struct rlog *l = &c->room->rlog;
+	struct iovec iov[16];
+	size_t len = 0;
+	int cnt, i;
+
+	while ((cnt = rlog_iov(l, &c->rd, iov, 16)) > 0) {
+		size_t n = 0;
+
+		for (i = 0; i < cnt; i++) {
+			assert_true(len + iov[i].iov_len < max);
+			memcpy(out + len, iov[i].iov_base, iov[i].iov_len);
+			len += iov[i].iov_len;
+			n += iov[i].iov_len;
+		}
+		rlog_advance(l, &c->rd, n);
+	}
+	out[len] = '\0';
+	return out;
+}
+
+/* Assert everything c has received since last asked. */
+#define expect_out(c, want) do {					\
+	char out_[4096];						\
+	assert_string_equal(rf_out((c), out_, sizeof out_), (want));	\
+} while (0)
+
+static int
+rf_setup(void **state)
+{
+	struct rf *f;
+	struct room *land;
+
+	if ((f = calloc(1, sizeof *f)) == NULL)
+		return -1;
+	rooms_init(&f->rs, FX_SENDQ, 3, SIZE_MAX);
+	f->rs.log = rf_log;
+	f->rs.log_arg = f;
+	f->rs.shared = true;
+	rooms_set_clock(&f->rs, "2026-12-01 14:05");
+	if ((land = rooms_landing(&f->rs, "lobby")) == NULL ||
+	    cluster_init(&f->cl, land, PROTO_MAX_LINE, INST) == -1)
+		return -1;
+	f->cl.ops = &rf_ops;
+	f->cl.io = f;
+	f->cl.up = true;
+	room_set_backend(land, &cluster_backend, &f->cl);
+	f->rs.backend = &cluster_backend;
+	f->rs.backend_arg = &f->cl;
+	*state = f;
+	return 0;
+}
+
+static int
+rf_teardown(void **state)
+{
+	struct rf *f = *state;
+	size_t i;
+
+	cluster_free(&f->cl);
+	for (i = 0; i < f->n; i++) {
+		if (f->c[i]->room != NULL)
+			room_forget(f->c[i]->room, f->c[i]);
+		room_release(f->c[i]);
+		client_free(f->c[i]);
+	}
+	rooms_free(&f->rs);
+	buf_free(&f->calls);
+	buf_free(&f->log);
+	free(f);
+	return 0;
+}
+
+/* One entry of kind in room r's stream (NULL: the landing room's). */
+static void
+rf_apply(struct rf *f, struct room *r, int kind, const char *member,
+    const char *nick, const char *text, unsigned long count)
+{
+	struct cluster_entry e;
+
+	memset(&e, 0, sizeof e);
+	snprintf(e.id, sizeof e.id, "1796133900000-%u", ++f->seq);
+	snprintf(e.stamp, sizeof e.stamp, "2026-12-01 14:05");
+	e.kind = kind;
+	e.member = member;
+	e.nick = nick;
+	e.text = text;
+	e.textlen = text != NULL ? strlen(text) : 0;
+	e.count = count;
+	e.room = r;
+	cluster_apply(&f->cl, &e);
+}
+
+/* A member key "INST:CID". */
+static const char *
+key(const char *inst, unsigned cid)
+{
+	static char k[4][64];
+	static int i;
+
+	i = (i + 1) % 4;
+	snprintf(k[i], sizeof k[i], "%s:%u", inst, cid);
+	return k[i];
+}
+
+/* A local member of the landing room, called nick. */
+static struct client *
+rf_member(struct rf *f, const char *nick, unsigned long count)
+{
+	char out[4096];
+	struct client *c;
+
+	assert_true(f->n < sizeof f->c / sizeof f->c[0]);
+	c = client_new(-1, (unsigned)f->n + 1, "test", 1024);
+	assert_non_null(c);
+	f->c[f->n++] = c;
+	room_join(f->rs.landing, c);
+	rf_apply(f, NULL, CLUSTER_JOIN, key(INST, c->id), nick, NULL, count);
+	for (size_t i = 0; i < f->n; i++)
+		(void)rf_out(f->c[i], out, sizeof out);
+	buf_drain(&f->calls, buf_used(&f->calls));
+	return c;
+}
+
+/* A line typed by c. */
+static void
+rf_type(struct client *c, const char *line)
+{
+	commands_input(c->room, c, line, strlen(line));
+}
+
+/* ---------------------------------------------------------------------
+ * A move: through the stream, at its join entry
+ * ------------------------------------------------------------------- */
+
+static void
+test_move_waits_for_its_entry(void **state)
+{
+	struct rf *f = *state;
+	struct client *a = rf_member(f, "alice", 1);
+	struct client *b = rf_member(f, "bob", 2);
+	struct room *land = f->rs.landing, *dev;
+	struct cluster_entry hist[2];
+
+	/* Not read here yet: the answer is to bring 3 history lines. */
+	rf_type(a, "/join Dev");
+	rf_expect_calls(f, "go 1 Dev 3\n");
+	assert_ptr_equal(a->room, land);
+	assert_true(a->flags & CLIENT_WAITING);
+	/* What it says meanwhile waits, to be said in the new room. */
+	rf_type(a, "hello dev");
+	rf_expect_calls(f, "");
+	/* The answer: the room's history (newest first), topic, name. */
+	memset(hist, 0, sizeof hist);
+	snprintf(hist[0].id, sizeof hist[0].id, "1796133800000-2");
+	snprintf(hist[0].stamp, sizeof hist[0].stamp, "2026-12-01 14:03");
+	hist[0].kind = CLUSTER_ACTION;
+	hist[0].member = key(OTHER, 7);
+	hist[0].nick = "carol";
+	hist[0].text = "waves";
+	hist[0].textlen = 5;
+	hist[1] = hist[0];
+	snprintf(hist[1].id, sizeof hist[1].id, "1796133800000-1");
+	hist[1].kind = CLUSTER_CHAT;
+	hist[1].text = "earlier";
+	hist[1].textlen = 7;
+	cluster_go_reply(&f->cl, a->id, CLUSTER_OK, "1796133900000-50",
+	    "all about dev", "dev", hist, 2);
+	assert_non_null(dev = rooms_find(&f->rs, "dev", 3));
+	assert_true(dev->reading);
+	assert_true(f->cl.reread);
+	assert_int_equal(dev->waiting, 1);
+	assert_string_equal(dev->pos, "1796133900000-49");
+	assert_string_equal(dev->topic, "all about dev");
+	/* Both rooms are read now, the landing room first. */
+	assert_ptr_equal(cluster_next_read(&f->cl, NULL), land);
+	assert_ptr_equal(cluster_next_read(&f->cl, land), dev);
+	assert_null(cluster_next_read(&f->cl, dev));
+	/* The old room's stream: it went (b sees it, a does not). */
+	rf_apply(f, NULL, CLUSTER_GO, key(INST, 1), "alice", "dev", 0);
+	expect_out(b, "*** alice went to dev\n");
+	expect_out(a, "");
+	/* The new room's: its join entry; the seam is there. */
+	f->seq = 49;
+	rf_apply(f, dev, CLUSTER_JOIN, key(INST, 1), "alice", NULL, 2);
+	assert_ptr_equal(a->room, dev);
+	assert_false(a->flags & CLIENT_WAITING);
+	assert_int_equal(dev->waiting, 0);
+	expect_out(a, "*** you are now in dev (2 online)\n"
+	    "*** topic: all about dev\n"
+	    "*** last 2 messages:\n"
+	    "[14:03] <carol> earlier\n"
+	    "[14:03] * carol waves\n"
+	    "*** end of history\n");
+	rf_expect_calls(f, "say 1 c hello dev\n");
+	/* Lines of the landing room reach a no more; dev's do. */
+	rf_apply(f, NULL, CLUSTER_CHAT, key(OTHER, 9), "dan", "lobby line",
+	    0);
+	expect_out(a, "");
+	expect_out(b, "<dan> lobby line\n");
+	rf_apply(f, dev, CLUSTER_CHAT, key(OTHER, 7), "carol", "dev line",
+	    0);
+	expect_out(a, "<carol> dev line\n");
+	expect_out(b, "");
+	/* /who, /msg and /nick go on from the new room. */
+	rf_type(a, "/who");
+	rf_expect_calls(f, "who 1\n");
+	assert_string_equal(cluster_room_of(&f->cl, a->id), "dev");
+	assert_string_equal(cluster_room_of(&f->cl, b->id), "lobby");
+}
+
+static void
+test_move_into_a_room_read_here(void **state)
+{
+	struct rf *f = *state;
+	struct client *a = rf_member(f, "alice", 1);
+	struct client *b = rf_member(f, "bob", 2);
+	struct room *dev;
+
+	rf_type(a, "/join dev");
+	rf_expect_calls(f, "go 1 dev 3\n");
+	cluster_go_reply(&f->cl, a->id, CLUSTER_OK, "1796133900000-10", "",
+	    "dev", NULL, 0);
+	dev = rooms_find(&f->rs, "dev", 3);
+	f->seq = 9;
+	rf_apply(f, dev, CLUSTER_JOIN, key(INST, 1), "alice", NULL, 1);
+	expect_out(a, "*** you are now in dev (1 online)\n");
+	/* dev is read here: no history asked for; the join entry may come
+	 * before the answer, and is the seam all the same. */
+	rf_type(b, "/join DEV");
+	rf_expect_calls(f, "go 2 DEV 0\n");
+	assert_int_equal(dev->waiting, 1);
+	rf_apply(f, dev, CLUSTER_CHAT, key(OTHER, 7), "carol", "before", 0);
+	expect_out(a, "<carol> before\n");
+	rf_apply(f, dev, CLUSTER_JOIN, key(INST, 2), "bob", NULL, 2);
+	expect_out(b, "*** you are now in dev (2 online)\n"
+	    "*** last 1 message:\n"
+	    "[14:05] <carol> before\n"
+	    "*** end of history\n");
+	expect_out(a, "*** bob joined\n");
+	cluster_go_reply(&f->cl, b->id, CLUSTER_OK, "1796133900000-12", "",
+	    "dev", NULL, 0);
+	assert_ptr_equal(b->room, dev);
+	assert_int_equal(dev->waiting, 0);
+	/* The last member here leaves: dev is read no more. */
+	f->cl.reread = false;
+	room_leave(dev, a, NULL, "quit");
+	rf_expect_calls(f, "leave 1 -\n");
+	assert_true(dev->reading);
+	rf_type(b, "/part");
+	rf_expect_calls(f, "go 2 lobby 0\n");
+	rf_apply(f, NULL, CLUSTER_JOIN, key(INST, 2), "bob", NULL, 1);
+	expect_out(b, "*** you are now in lobby (1 online)\n");
+	assert_false(dev->reading);
+	assert_true(f->cl.reread);
+	assert_null(cluster_next_read(&f->cl, f->rs.landing));
+	/* Its entries, should any come, reach nobody here. */
+	assert_non_null(strstr((const char *)buf_peek(&f->log),
+	    "redis: no longer reading room dev"));
+}
+
+static void
+test_move_refused(void **state)
+{
+	struct rf *f = *state;
+	struct client *a = rf_member(f, "alice", 1);
+	struct client *b = rf_member(f, "bob", 2);
+
+	rf_type(a, "/join r9");
+	rf_type(a, "still here");
+	rf_expect_calls(f, "go 1 r9 3\n");
+	cluster_go_reply(&f->cl, a->id, CLUSTER_TOOMANY, "", "", "", NULL, 0);
+	assert_ptr_equal(a->room, f->rs.landing);
+	assert_false(a->flags & CLIENT_WAITING);
+	expect_out(a, "!!! too many rooms\n");
+	/* Its held line is said where it is. */
+	rf_expect_calls(f, "say 1 c still here\n");
+	rf_type(b, "/join r9");
+	cluster_go_reply(&f->cl, b->id, CLUSTER_UNKNOWN, "", "", "", NULL, 0);
+	expect_out(b, "!!! link lost: your last line may or may not have "
+	    "been sent\n");
+	/* The link down: a move is refused at once. */
+	f->cl.up = false;
+	rf_type(a, "/join r8");
+	expect_out(a, "!!! room unavailable, try again later\n");
+	rf_expect_calls(f, "go 2 r9 3\n");
+}
+
+/* ---------------------------------------------------------------------
+ * Topics and the list of rooms
+ * ------------------------------------------------------------------- */
+
+static void
+test_topic_and_rooms(void **state)
+{
+	struct rf *f = *state;
+	struct client *a = rf_member(f, "alice", 1);
+	struct client *b = rf_member(f, "bob", 2);
+	const char *names[] = { "lobby", "Dev", "bad name", "x-1" };
+	const unsigned long counts[] = { 2, 0, 5, 1 };
+	char big[PROTO_TOPIC_MAX + 2];
+
+	rf_type(a, "/topic");
+	expect_out(a, "*** no topic\n");
+	rf_type(a, "/topic hello there");
+	rf_expect_calls(f, "topic 1 hello there\n");
+	expect_out(a, "");
+	/* Everyone in the room sees it when its entry comes, setter too. */
+	rf_apply(f, NULL, CLUSTER_TOPIC, key(INST, 1), "alice",
+	    "hello\x1b[31m there", 0);
+	expect_out(a, "*** alice set the topic: hello[31m there\n");
+	expect_out(b, "*** alice set the topic: hello[31m there\n");
+	rf_type(b, "/topic");
+	expect_out(b, "*** topic: hello[31m there\n");
+	/* Untrusted: a topic over the bound is dropped. */
+	memset(big, 'x', sizeof big - 1);
+	big[sizeof big - 1] = '\0';
+	rf_apply(f, NULL, CLUSTER_TOPIC, key(OTHER, 3), "zed", big, 0);
+	expect_out(a, "");
+	rf_type(a, "/topic");
+	expect_out(a, "*** topic: hello[31m there\n");
+	/* A 'g' entry whose room name breaks the rule: dropped too. */
+	rf_apply(f, NULL, CLUSTER_GO, key(OTHER, 3), "zed", "no way", 0);
+	expect_out(a, "");
+	/* /rooms: Redis's list, names checked. */
+	rf_type(a, "/rooms");
+	rf_expect_calls(f, "rooms 1\n");
+	cluster_rooms_reply(&f->cl, a->id, names, counts, 4);
+	expect_out(a, "*** 3 rooms: lobby (2) Dev (0) x-1 (1)\n");
+	cluster_rooms_reply(&f->cl, a->id, NULL, NULL, 0);
+	expect_out(a, "!!! room unavailable, try again later\n");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_move_waits_for_its_entry,
+		    rf_setup, rf_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_move_into_a_room_read_here, rf_setup, rf_teardown),
+		cmocka_unit_test_setup_teardown(test_move_refused, rf_setup,
+		    rf_teardown),
+		cmocka_unit_test_setup_teardown(test_topic_and_rooms, rf_setup,
+		    rf_teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
