@@ -466,6 +466,8 @@ rlog_history_forget(struct rlog *l)
 {
 	size_t keep = l->history;
 
+	if (keep == 0)
+		return;		/* no history: hstart is not even held */
 	l->history = 0;
 	rlog_hist_trim(l);
 	l->history = keep;

@@ -1,4 +1,5 @@
 /* fuzz_room: libFuzzer target for the room and commands, many clients. */
+#include <ctype.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,14 +69,25 @@ struct fuzz_ev {
 	unsigned	 to;		/* PM: the recipient */
 	char		*text;		/* malloc'd, or NULL */
 	size_t		 len;		/* bytes at text */
-	int		 status;	/* 'S': enum cluster_status */
+	int		 status;	/* 'S', 'R': enum cluster_status */
 	unsigned long	 count;		/* JOIN: members */
+	char		 room[PROTO_ROOM_MAX + 1]; /* the room whose stream
+					   it is in, lower case; 'R': the
+					   room's name as first written */
 };
 
 /* A member as the fake Redis knows it. */
 struct fuzz_seat {
 	unsigned	 cid;		/* 0: free */
 	char		 nick[PROTO_NICK_MAX + 1];
+	char		 room[PROTO_ROOM_MAX + 1]; /* its room, lower case */
+};
+
+/* A room as the fake Redis knows it. */
+struct fuzz_froom {
+	char		 lc[PROTO_ROOM_MAX + 1]; /* its name in lower case */
+	char		 name[PROTO_ROOM_MAX + 1]; /* as first written */
+	bool		 keeps;		/* a topic or chat lines: stays empty */
 };
 
 
@@ -100,6 +112,9 @@ struct fuzz {
 	struct fuzz_seat seat[FUZZ_CLIENTS];	/* Redis's members */
 	unsigned	 seq;			/* entry IDs */
 	unsigned	 guests;		/* guest numbers given */
+	struct fuzz_froom froom[FUZZ_ROOMS];	/* Redis's rooms, by creation;
+						   the landing one first */
+	size_t		 nfroom;		/* rooms in froom */
 };
 
 static void	fuzz_pump(struct fuzz *);
@@ -551,6 +566,50 @@ fuzz_send(struct fuzz *f, struct client *c, const uint8_t *p, size_t n)
 
 /* ---------------------------------------------------- the fake Redis */
 
+/* Members of room lc, as the fake Redis has them. */
+static unsigned long
+fuzz_froom_count(const struct fuzz *f, const char *lc)
+{
+	unsigned long k = 0;
+	size_t i;
+
+	for (i = 0; i < FUZZ_CLIENTS; i++)
+		k += f->seat[i].cid != 0 && strcmp(f->seat[i].room, lc) == 0;
+	return k;
+}
+
+/* The room lc in the fake's list, or NULL. */
+static struct fuzz_froom *
+fuzz_froom(struct fuzz *f, const char *lc)
+{
+	size_t i;
+
+	for (i = 0; i < f->nfroom; i++)
+		if (strcmp(f->froom[i].lc, lc) == 0)
+			return &f->froom[i];
+	return NULL;
+}
+
+/* Room at index i goes from the list. */
+static void
+fuzz_froom_forget(struct fuzz *f, size_t i)
+{
+	memmove(&f->froom[i], &f->froom[i + 1],
+	    (f->nfroom - i - 1) * sizeof f->froom[0]);
+	f->nfroom--;
+}
+
+/* Room lc lost a member: forgotten when empty and keeping nothing. */
+static void
+fuzz_froom_vacate(struct fuzz *f, const char *lc)
+{
+	struct fuzz_froom *r = fuzz_froom(f, lc);
+
+	if (r != NULL && r != &f->froom[0] && !r->keeps &&
+	    fuzz_froom_count(f, lc) == 0)
+		fuzz_froom_forget(f, (size_t)(r - f->froom));
+}
+
 /* Queue an event of cid's; NULL when the fake is full (link busy). */
 static struct fuzz_ev *
 fuzz_ev_new(struct fuzz *f, int kind, unsigned cid)
@@ -564,9 +623,12 @@ fuzz_ev_new(struct fuzz *f, int kind, unsigned cid)
 	memset(e, 0, sizeof *e);
 	e->kind = kind;
 	e->cid = cid;
+	snprintf(e->room, sizeof e->room, "lobby");
 	for (i = 0; i < FUZZ_CLIENTS; i++)
-		if (f->seat[i].cid == cid && cid != 0)
+		if (f->seat[i].cid == cid && cid != 0) {
 			memcpy(e->nick, f->seat[i].nick, sizeof e->nick);
+			memcpy(e->room, f->seat[i].room, sizeof e->room);
+		}
 	return e;
 }
 
@@ -618,8 +680,8 @@ fuzz_r_join(void *io, unsigned cid)
 		    ++f->guests);
 	while (fuzz_seat(f, 0, s->nick, strlen(s->nick)) != NULL);
 	s->cid = cid;
-	for (i = 0; i < FUZZ_CLIENTS; i++)
-		k += f->seat[i].cid != 0;
+	snprintf(s->room, sizeof s->room, "lobby");
+	k = fuzz_froom_count(f, "lobby");
 	e = fuzz_ev_new(f, CLUSTER_JOIN, cid);
 	e->count = k;
 	return 0;
@@ -639,6 +701,7 @@ fuzz_r_leave(void *io, unsigned cid, const char *reason)
 	if (reason != NULL)
 		fuzz_ev_text(e, reason, strlen(reason));
 	s->cid = 0;
+	fuzz_froom_vacate(f, s->room);
 	return 0;
 }
 
@@ -646,10 +709,13 @@ static int
 fuzz_r_say(void *io, unsigned cid, int kind, const char *text, size_t len)
 {
 	struct fuzz_ev *e = fuzz_ev_new(io, kind, cid);
+	struct fuzz_froom *r;
 
 	if (e == NULL)
 		return -1;
 	fuzz_ev_text(e, text, len);
+	if ((r = fuzz_froom(io, e->room)) != NULL)
+		r->keeps = true;
 	return 0;
 }
 
@@ -674,6 +740,8 @@ fuzz_r_msg(void *io, unsigned cid, const char *to, size_t tolen,
 		return 0;
 	}
 	e->to = s->cid;
+	/* In the recipient's room's stream, which its instance reads. */
+	memcpy(e->room, s->room, sizeof e->room);
 	fuzz_ev_text(e, text, len);
 	return 0;
 }
@@ -707,34 +775,82 @@ fuzz_r_who(void *io, unsigned cid)
 	return fuzz_ev_new(io, 'W', cid) != NULL ? 0 : -1;
 }
 
+/*
+ * The go script: the old room's 'g' entry, the answer, the new room's
+ * join entry (in that order here; the answer and the entries come on
+ * different connections, and either may come first); or a refusal.
+ */
 static int
 fuzz_r_go(void *io, unsigned cid, const char *name, size_t len,
     size_t history)
 {
-	(void)io;
-	(void)cid;
-	(void)name;
-	(void)len;
+	struct fuzz *f = io;
+	struct fuzz_seat *me = fuzz_seat(f, cid, NULL, 0);
+	struct fuzz_froom *r;
+	struct fuzz_ev *e;
+	char lc[PROTO_ROOM_MAX + 1], from[PROTO_ROOM_MAX + 1];
+	size_t i;
+
 	(void)history;
-	return -1;
+	FUZZ_CHECK(me != NULL && len > 0 && len <= PROTO_ROOM_MAX);
+	if (f->nev + 3 > FUZZ_EVENTS)
+		return -1;
+	for (i = 0; i < len; i++)
+		lc[i] = (char)tolower((unsigned char)name[i]);
+	lc[len] = '\0';
+	if ((r = fuzz_froom(f, lc)) == NULL) {
+		/* Past the limit, the first empty room gives way. */
+		for (i = 1; f->nfroom == FUZZ_ROOMS && i < f->nfroom; i++)
+			if (fuzz_froom_count(f, f->froom[i].lc) == 0)
+				fuzz_froom_forget(f, i);
+		if (f->nfroom == FUZZ_ROOMS) {
+			e = fuzz_ev_new(f, 'R', cid);
+			e->status = CLUSTER_TOOMANY;
+			return 0;
+		}
+		r = &f->froom[f->nfroom++];
+		memset(r, 0, sizeof *r);
+		memcpy(r->lc, lc, len + 1);
+		memcpy(r->name, name, len);
+		r->name[len] = '\0';
+	}
+	if (strcmp(me->room, lc) == 0) {
+		e = fuzz_ev_new(f, 'R', cid);
+		e->status = CLUSTER_ALREADY;
+		memcpy(e->room, r->name, sizeof e->room);
+		return 0;
+	}
+	e = fuzz_ev_new(f, CLUSTER_GO, cid);
+	fuzz_ev_text(e, r->name, strlen(r->name));
+	memcpy(from, me->room, sizeof from);
+	memcpy(me->room, lc, sizeof me->room);
+	e = fuzz_ev_new(f, 'R', cid);
+	e->status = CLUSTER_OK;
+	memcpy(e->room, r->name, sizeof e->room);
+	e = fuzz_ev_new(f, CLUSTER_JOIN, cid);
+	e->count = fuzz_froom_count(f, lc);
+	fuzz_froom_vacate(f, from);
+	return 0;
 }
 
 static int
 fuzz_r_topic(void *io, unsigned cid, const char *text, size_t len)
 {
-	(void)io;
-	(void)cid;
-	(void)text;
-	(void)len;
-	return -1;
+	struct fuzz_ev *e = fuzz_ev_new(io, CLUSTER_TOPIC, cid);
+	struct fuzz_froom *r;
+
+	if (e == NULL)
+		return -1;
+	fuzz_ev_text(e, text, len);
+	if ((r = fuzz_froom(io, e->room)) != NULL)
+		r->keeps = true;
+	return 0;
 }
 
 static int
 fuzz_r_rooms(void *io, unsigned cid)
 {
-	(void)io;
-	(void)cid;
-	return -1;
+	return fuzz_ev_new(io, 'Q', cid) != NULL ? 0 : -1;
 }
 
 static const struct cluster_ops fuzz_r_ops = {
@@ -758,8 +874,10 @@ static void
 fuzz_pump(struct fuzz *f)
 {
 	struct cluster_entry e;
-	char key[64], to[64];
-	const char *nicks[FUZZ_CLIENTS];
+	char key[64], to[64], id[CLUSTER_ID_MAX];
+	const char *nicks[FUZZ_CLIENTS], *names[FUZZ_ROOMS];
+	unsigned long counts[FUZZ_ROOMS];
+	struct room *r;
 	size_t i, n;
 
 	if (!f->redis)
@@ -781,6 +899,29 @@ fuzz_pump(struct fuzz *f)
 			cluster_who_reply(&f->cl, ev->cid, nicks, n);
 			continue;
 		}
+		if (ev->kind == 'Q') {
+			for (n = 0; n < f->nfroom; n++) {
+				names[n] = f->froom[n].name;
+				counts[n] = fuzz_froom_count(f,
+				    f->froom[n].lc);
+			}
+			cluster_rooms_reply(&f->cl, ev->cid, names, counts, n);
+			continue;
+		}
+		if (ev->kind == 'R') {
+			/* The join entry, next, is the next ID. */
+			snprintf(id, sizeof id, "1796133900000-%u",
+			    f->seq + 1);
+			cluster_go_reply(&f->cl, ev->cid, ev->status, id, "",
+			    ev->room, NULL, 0);
+			continue;
+		}
+		/* An entry reaches this instance only in a room it reads. */
+		r = rooms_find(&f->rooms, ev->room, strlen(ev->room));
+		if (r == NULL || (r != f->room && !r->reading)) {
+			f->seq++;
+			continue;
+		}
 		memset(&e, 0, sizeof e);
 		e.kind = ev->kind;
 		e.member = key;
@@ -790,6 +931,7 @@ fuzz_pump(struct fuzz *f)
 		e.text = ev->text != NULL ? ev->text : "";
 		e.textlen = ev->len;
 		e.count = ev->count;
+		e.room = r;
 		fuzz_apply(f, &e);
 	}
 	for (i = 0; i < f->nev; i++)
@@ -844,8 +986,8 @@ fuzz_forge(struct fuzz *f, const uint8_t *p, size_t n)
  * A rooms command from c, picked by b (128-255): /join of one of five
  * names (in two spellings, so that case folding is crossed), /part,
  * /rooms, /topic, or /topic TEXT. It goes the whole data path, as a
- * typed line would, with the no-echo check. Through Redis these answer
- * that the room is the one shared room.
+ * typed line would, with the no-echo check. Through Redis they go through
+ * the fake's rooms: moves, topics and the list, --max-rooms kept there.
  */
 static void
 fuzz_rooms_op(struct fuzz *f, struct client *c, size_t b)
@@ -949,6 +1091,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		f.cl.io = &f;
 		f.cl.up = true;
 		room_set_backend(f.room, &cluster_backend, &f.cl);
+		/* Every room shared: the fake Redis keeps --max-rooms. */
+		f.rooms.backend = &cluster_backend;
+		f.rooms.backend_arg = &f.cl;
+		f.rooms.shared = true;
+		f.rooms.max = SIZE_MAX;
+		snprintf(f.froom[0].lc, sizeof f.froom[0].lc, "lobby");
+		snprintf(f.froom[0].name, sizeof f.froom[0].name, "lobby");
+		f.nfroom = 1;
 	}
 	fuzz_clock(&f);
 	data += 2;
