@@ -801,23 +801,34 @@ acct_publish(struct accounts *acc, struct client *c, enum acct_act_kind kind,
  * reason: t is told, its room sees it leave. c is that operator when it
  * is here (it sees it done from another room too), else NULL.
  */
+/* "kicked by OP[: REASON]" into why (ACCT_WHY_MAX bytes). */
+#define ACCT_WHY_MAX	(32 + PROTO_NICK_MAX + PROTO_MAX_LINE)
+static void
+acct_why(char *why, const char *verb, const char *by, const char *reason,
+    size_t rlen)
+{
+	if (rlen > PROTO_MAX_LINE)
+		rlen = PROTO_MAX_LINE;
+	if (rlen > 0)
+		snprintf(why, ACCT_WHY_MAX, PROTO_REMOVED_BY_REASON, verb, by,
+		    (int)rlen, reason);
+	else
+		snprintf(why, ACCT_WHY_MAX, PROTO_REMOVED_BY, verb, by);
+}
+
 static void
 acct_remove(struct room *r, const char *by, struct client *c,
     struct client *t, const char *verb, const char *reason, size_t rlen,
     bool banned)
 {
-	char why[32 + PROTO_NICK_MAX + PROTO_MAX_LINE];
+	char why[ACCT_WHY_MAX];
 	char ban[sizeof PROTO_BANNED + PROTO_MAX_LINE + 4];
 	struct room *opr = r;
 
 	r = acct_room(r, t);
 	if (rlen > PROTO_MAX_LINE)
 		rlen = PROTO_MAX_LINE;
-	if (rlen > 0)
-		snprintf(why, sizeof why, PROTO_REMOVED_BY_REASON, verb,
-		    by, (int)rlen, reason);
-	else
-		snprintf(why, sizeof why, PROTO_REMOVED_BY, verb, by);
+	acct_why(why, verb, by, reason, rlen);
 	if (banned) {
 		if (rlen > 0)
 			snprintf(ban, sizeof ban, PROTO_BANNED ": %.*s",
@@ -1259,13 +1270,14 @@ acct_close_sessions(struct room *r, const char *key, struct client *t,
 }
 
 const char *
-accounts_apply(struct accounts *acc, struct room *r,
+accounts_apply(struct accounts *acc, struct room *r, struct room *shown,
     const struct acct_act *a, struct client *t, struct client *self)
 {
 	char key[PROTO_NICK_MAX + 1], target[ACCT_TARGET_MAX];
-	char addr[ACCT_ADDR_MAX];
+	char addr[ACCT_ADDR_MAX], why[ACCT_WHY_MAX];
 	struct acct_ban b, ab;
 	size_t tlen = strlen(a->target);
+	struct room *opr;
 
 	if (acc == NULL || !acc->on)
 		return "accounts are off here";
@@ -1320,8 +1332,11 @@ accounts_apply(struct accounts *acc, struct room *r,
 			room_log(r, "out of memory: a mute is not kept");
 			break;
 		}
-		room_broadcastf(t != NULL ? acct_room(r, t) : r, NULL,
-		    PROTO_WAS_MUTED, a->target, a->by);
+		if (t != NULL)
+			shown = acct_room(r, t);
+		if (shown != NULL)
+			room_broadcastf(shown, NULL, PROTO_WAS_MUTED, a->target,
+			    a->by);
 		break;
 	case ACCT_ACT_UNMUTE:
 		{
@@ -1330,11 +1345,35 @@ accounts_apply(struct accounts *acc, struct room *r,
 			if (m != NULL)
 				*m = acc->mutes[--acc->nmutes];
 		}
-		room_broadcastf(r, NULL, PROTO_WAS_UNMUTED, (int)tlen,
-		    a->target, a->by);
+		if (shown != NULL)
+			room_broadcastf(shown, NULL, PROTO_WAS_UNMUTED,
+			    (int)tlen, a->target, a->by);
 		break;
 	case ACCT_ACT_LOGIN:
 		acct_close_sessions(r, key, t, self);
+		break;
+	}
+	/* The operator, here but not in the room where the notices are
+	 * shown, sees it done from its own, as on one server. */
+	if (self == NULL || (opr = acct_room(r, self)) == shown)
+		return NULL;
+	switch (a->kind) {
+	case ACCT_ACT_KICK:
+	case ACCT_ACT_BAN:
+		if (!a->held || t == self)
+			break;
+		acct_why(why, a->kind == ACCT_ACT_KICK ? "kicked" : "banned",
+		    a->by, a->reason, a->rlen);
+		room_sendf(opr, self, PROTO_LEFT_REASON, a->target, why);
+		break;
+	case ACCT_ACT_MUTE:
+		room_sendf(opr, self, PROTO_WAS_MUTED, a->target, a->by);
+		break;
+	case ACCT_ACT_UNMUTE:
+		room_sendf(opr, self, PROTO_WAS_UNMUTED, (int)tlen, a->target,
+		    a->by);
+		break;
+	default:
 		break;
 	}
 	return NULL;

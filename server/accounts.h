@@ -113,6 +113,8 @@ struct acct_act {
 	size_t		 rlen;		/* bytes at reason */
 	long		 minutes;	/* BAN, BAN_ADDR, MUTE: 0 for until
 					   lifted */
+	bool		 held;		/* KICK, BAN, as applied: a member
+					   somewhere is called target */
 };
 
 /* A member muted until a time. */
@@ -232,18 +234,21 @@ int	accounts_sync(struct accounts *acc);
 
 /*
  * Apply act a, as published by an instance (--redis), to the members of
- * this one: t is the local member it names (KICK, BAN, MUTE: the one
- * Redis found under that nick; LOGIN: the one that held the account's
- * nick), self the local member who did it; either may be NULL. Every
- * instance notes bans and mutes; only the one holding a member tells it
- * and closes it; the room is told on every instance. An act is untrusted
- * input: one whose operator is not an --op here, whose address is not
- * one, or whose minutes are out of range changes nothing. Returns NULL,
- * or why it was refused (for the caller's log line).
+ * this one, whose rooms r leads to (and whose log r has): t is the local
+ * member it names (KICK, BAN, MUTE: the one Redis found under that nick;
+ * LOGIN: the one that held the account's nick), self the local member
+ * who did it; either may be NULL. shown is the local room whose members
+ * see a mute's or an unmute's notice (the target's), or NULL for none
+ * here. Every instance notes bans and mutes; only the one holding a
+ * member tells it and closes it; the room is told on every instance. An
+ * act is untrusted input: one whose operator is not an --op here, whose
+ * target is not a nick (or an address), or whose minutes are out of
+ * range changes nothing. Returns NULL, or why it was refused (for the
+ * caller's log line).
  */
 const char	*accounts_apply(struct accounts *acc, struct room *r,
-		    const struct acct_act *a, struct client *t,
-		    struct client *self);
+		    struct room *shown, const struct acct_act *a,
+		    struct client *t, struct client *self);
 
 /*
  * Whether c is an operator: logged in as one of the --op nicks.

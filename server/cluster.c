@@ -711,6 +711,7 @@ cluster_act_apply(struct cluster *cl, struct room *r,
     const struct cluster_entry *e, size_t n)
 {
 	struct acct_act a;
+	struct room *shown = r;
 	const char *why = NULL;
 
 	memset(&a, 0, sizeof a);
@@ -741,16 +742,26 @@ cluster_act_apply(struct cluster *cl, struct room *r,
 	a.reason = n > 0 ? cl->clean : "";
 	a.rlen = n;
 	a.minutes = e->count > ACCT_MINUTES_MAX ? -1 : (long)e->count;
-	/* Its notices go to the target's room (as this instance has it:
-	 * one it reads no more reaches nobody here); logs, to the landing. */
-	if (e->place != NULL && proto_room_valid(e->place, strlen(e->place)) &&
-	    r->reg != NULL && (r = rooms_open(r->reg, e->place,
-	    strlen(e->place))) == NULL)
-		r = cl->room;
-	if (a.target == NULL)
+	a.held = e->to != NULL && e->to[0] != '\0';
+	/*
+	 * Its notices go to the target's room as this instance has it: a
+	 * room it has not (nobody here is in it) shows them to nobody here,
+	 * and is not made for that. Without a room named: the stream's.
+	 */
+	if (e->place != NULL) {
+		size_t plen = strlen(e->place);
+
+		if (!proto_room_valid(e->place, plen))
+			why = "its room name is not one";
+		else if (r->reg != NULL)
+			shown = rooms_find(r->reg, e->place, plen);
+		else if (strcasecmp(r->name, e->place) != 0)
+			shown = NULL;
+	}
+	if (why == NULL && a.target == NULL)
 		why = "it names no target";
-	else
-		why = accounts_apply(r->accounts, r, &a,
+	if (why == NULL)
+		why = accounts_apply(r->accounts, r, shown, &a,
 		    cluster_member_key(cl, e->to),
 		    cluster_member_key(cl, e->member));
 	if (why == NULL)

@@ -19,6 +19,7 @@ struct fake {
 	int		 rc;		/* what every call returns */
 	unsigned	 seq;		/* for entry IDs */
 	struct accounts	 acc;		/* the acts' tests: accounts on */
+	const char	*place;		/* act(): the room its entry names */
 	int64_t		 now;		/* their clock, Unix ms */
 };
 
@@ -704,6 +705,7 @@ act(struct fake *fk, int kind, const char *member, const char *nick,
 	e.text = reason != NULL ? reason : "";
 	e.textlen = strlen(e.text);
 	e.count = minutes;
+	e.place = fk->place;
 	cluster_apply(&fk->cl, &e);
 	room_settle(&fk->fx.r);
 }
@@ -893,6 +895,47 @@ test_act_login_elsewhere(void **state)
 }
 
 static void
+test_act_notices_where_the_target_is(void **state)
+{
+	struct fake *fk = *state;
+	struct client *a = joined_at(fk, "alice", "10.0.0.1");
+	struct client *c = joined_at(fk, "carol", "10.0.0.3");
+	unsigned long dropped = fk->cl.dropped;
+
+	/* Its target in a room nobody here is in: noted, not shown; the
+	 * operator, here, sees it done from its own room. */
+	fk->place = "side";
+	act(fk, CLUSTER_MUTE, key(INST, a->id), "alice", "alice",
+	    key(OTHER, 2), "zed", NULL, NULL, 5);
+	fx_expect(&fk->fx, a, "*** zed was muted by alice\n");
+	fx_silent(&fk->fx, c);
+	assert_int_equal(fk->acc.nmutes, 1);
+	act(fk, CLUSTER_KICK, key(INST, a->id), "alice", "alice",
+	    key(OTHER, 2), "zed", NULL, "go", 0);
+	fx_expect(&fk->fx, a, "*** zed left (kicked by alice: go)\n");
+	/* An account's ban whose member is nowhere: nobody left. */
+	act(fk, CLUSTER_BAN, key(INST, a->id), "alice", "alice", "", "yan",
+	    NULL, NULL, 0);
+	fx_silent(&fk->fx, a);
+	/* Shown in its room here (any case): the operator in it too. */
+	fk->place = "LOBBY";
+	act(fk, CLUSTER_UNMUTE, key(INST, a->id), "alice", "alice", NULL,
+	    "zed", NULL, NULL, 0);
+	fx_expect(&fk->fx, a, "*** zed was unmuted by alice\n");
+	fx_expect(&fk->fx, c, "*** zed was unmuted by alice\n");
+	assert_int_equal(fk->acc.nmutes, 0);
+	/* A room name that is not one: dropped. */
+	fk->place = "no such room!";
+	act(fk, CLUSTER_MUTE, key(OTHER, 1), "alice", "alice", key(OTHER, 2),
+	    "zed", NULL, NULL, 5);
+	assert_int_equal(fk->cl.dropped, dropped + 1);
+	assert_int_equal(fk->acc.nmutes, 0);
+	assert_true(logged(fk, "its room name is not one"));
+	fx_silent(&fk->fx, a);
+	fx_silent(&fk->fx, c);
+}
+
+static void
 test_act_untrusted_dropped(void **state)
 {
 	struct fake *fk = *state;
@@ -976,6 +1019,9 @@ main(void)
 		    acts_setup, acts_teardown),
 		cmocka_unit_test_setup_teardown(test_act_login_elsewhere,
 		    acts_setup, acts_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_act_notices_where_the_target_is, acts_setup,
+		    acts_teardown),
 		cmocka_unit_test_setup_teardown(test_act_untrusted_dropped,
 		    acts_setup, acts_teardown),
 	};

@@ -939,6 +939,71 @@ test_redis_moderation(void **state)
 	h_stop(s);
 }
 
+/*
+ * The same across rooms: the operator in the landing room on the first
+ * lobbyd, alice's older session and the targets in another room on the
+ * second. The target's room sees it; the operator, from its own.
+ */
+static void
+test_redis_moderation_rooms(void **state)
+{
+	struct h_server *s = *state, s2;
+	char nick[32], want[96];
+	struct h_conn *old, *b, *w, *e, *g;
+
+	redis_two(s, &s2);
+	old = h_join_as(&s2, "alice");
+	register_as(old, "alice", PASS);
+	h_send(old, "/join side\n");
+	h_expect_skip(old, "*** you are now in side (1 online)");
+	w = h_join_as(&s2, "walt");
+	h_send(w, "/join side\n");
+	h_expect_skip(w, "*** you are now in side (2 online)");
+	b = h_join_as(&s2, "bob");
+	h_send(b, "/join side\n");
+	h_expect_skip(b, "*** you are now in side (3 online)");
+	e = h_join_as(s, "erin");
+	g = h_join(s, nick);
+	h_expect_skip(old, "*** bob joined");
+	h_expect_skip(w, "*** bob joined");
+	h_drain(e);
+
+	/* The login on the first closes the session in side on the
+	 * second; side sees it leave. */
+	h_send(g, "/login alice " PASS "\n");
+	snprintf(want, sizeof want, "*** %s is now alice", nick);
+	expect_both(g, want, "*** you are logged in as alice");
+	h_expect(old, "*** logged in from elsewhere");
+	assert_true(h_eof(old, H_TIMEOUT_MS));
+	h_close(old);
+	h_expect(w, "*** alice left (logged in from elsewhere)");
+	h_expect(b, "*** alice left (logged in from elsewhere)");
+	h_expect(e, want);
+
+	/* A kick into side: side hears it, the operator too. */
+	h_send(g, "/kick bob bye now\n");
+	h_expect(b, "*** kicked by alice: bye now");
+	assert_true(h_eof(b, H_TIMEOUT_MS));
+	h_close(b);
+	h_expect(w, "*** bob left (kicked by alice: bye now)");
+	h_expect(g, "*** bob left (kicked by alice: bye now)");
+
+	/* A mute and an unmute into side. */
+	h_send(g, "/mute walt 5\n");
+	h_expect(g, "*** walt was muted by alice");
+	h_expect(w, "*** walt was muted by alice");
+	say(w, "anyone?", "!!! you are muted");
+	h_send(g, "/unmute walt\n");
+	h_expect(g, "*** walt was unmuted by alice");
+	h_expect(w, "*** walt was unmuted by alice");
+	h_nothing(e);
+	h_close(e);
+	h_close(w);
+	h_close(g);
+	h_stop(&s2);
+	h_stop(s);
+}
+
 int
 main(void)
 {
@@ -952,6 +1017,7 @@ main(void)
 		ax_test(test_responsive),
 		ax_test(test_redis_shared),
 		ax_test(test_redis_moderation),
+		ax_test(test_redis_moderation_rooms),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
