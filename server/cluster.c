@@ -1,4 +1,4 @@
-/* cluster: one room served by several lobbyd: room events as stream entries. */
+/* cluster: rooms served by several lobbyd: room events as stream entries. */
 #include "cluster.h"
 
 #include <stdarg.h>
@@ -1124,6 +1124,32 @@ cluster_pending_move(struct cluster *cl, unsigned cid)
 }
 
 /*
+ * Room r's topic is topic, as Redis holds it: untrusted, as any text
+ * from Redis, so checked and cleaned as a member's /topic is; one that
+ * fails is dropped with a log line ("" or blank: no topic).
+ */
+static void
+cluster_keep_topic(struct cluster *cl, struct room *r, const char *topic)
+{
+	char clean[TEXT_CLEAN_MAX(PROTO_TOPIC_MAX) + 1];
+	size_t len = strlen(topic);
+
+	if (len > PROTO_TOPIC_MAX || memchr(topic, '\n', len) != NULL ||
+	    memchr(topic, '\r', len) != NULL) {
+		cl->dropped++;
+		room_log(r, "redis: dropped the topic of %s: not a topic",
+		    r->name);
+		return;
+	}
+	len = text_clean(topic, len, clean);
+	clean[len] = '\0';
+	if (text_is_blank(clean, len))
+		clean[0] = '\0';
+	if (cluster_set_topic(r, clean) == -1)
+		room_log(r, "out of memory: a topic was not kept");
+}
+
+/*
  * Start reading room r (not read here until now) right after its entry
  * id: its history is hist (n entries, newest first), its topic topic.
  */
@@ -1136,8 +1162,7 @@ cluster_start_read(struct cluster *cl, struct room *r, const char *id,
 	char *end;
 
 	room_history_forget(r);
-	if (cluster_set_topic(r, topic) == -1)
-		room_log(r, "out of memory: a topic was not kept");
+	cluster_keep_topic(cl, r, topic);
 	snprintf(r->pos, sizeof r->pos, "0-0");
 	while (n-- > 0) {
 		e = hist[n];
@@ -1212,26 +1237,7 @@ cluster_go_reply(struct cluster *cl, unsigned cid, enum cluster_status st,
 void
 cluster_topic_is(struct cluster *cl, const char *topic)
 {
-	size_t len = strlen(topic);
-
-	/* Untrusted, as any text from Redis: checked, cleaned. */
-	if (len > PROTO_TOPIC_MAX || memchr(topic, '\n', len) != NULL ||
-	    memchr(topic, '\r', len) != NULL) {
-		room_log(cl->room, "redis: dropped the topic of %s: not a "
-		    "topic", cl->room->name);
-		return;
-	}
-	{
-		char clean[TEXT_CLEAN_MAX(PROTO_TOPIC_MAX) + 1];
-
-		len = text_clean(topic, len, clean);
-		clean[len] = '\0';
-		if (text_is_blank(clean, len))
-			clean[0] = '\0';
-		if (cluster_set_topic(cl->room, clean) == -1)
-			room_log(cl->room, "out of memory: a topic was not "
-			    "kept");
-	}
+	cluster_keep_topic(cl, cl->room, topic);
 }
 
 void

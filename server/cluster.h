@@ -1,4 +1,4 @@
-/* cluster: one room served by several lobbyd: room events as stream entries. */
+/* cluster: rooms served by several lobbyd: room events as stream entries. */
 #ifndef LOBBY_CLUSTER_H
 #define LOBBY_CLUSTER_H
 

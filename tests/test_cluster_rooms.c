@@ -299,7 +299,7 @@ test_move_waits_for_its_entry(void **state)
 	hist[1].text = "earlier";
 	hist[1].textlen = 7;
 	cluster_go_reply(&f->cl, a->id, CLUSTER_OK, "1796133900000-50",
-	    "all about dev", "dev", hist, 2);
+	    "all about\x07 dev", "dev", hist, 2);
 	assert_non_null(dev = rooms_find(&f->rs, "dev", 3));
 	assert_true(dev->reading);
 	assert_true(f->cl.reread);
@@ -456,6 +456,16 @@ test_topic_and_rooms(void **state)
 	/* A 'g' entry whose room name breaks the rule: dropped too. */
 	rf_apply(f, NULL, CLUSTER_GO, key(OTHER, 3), "zed", "no way", 0);
 	expect_out(a, "");
+	/* The landing room's topic as hello finds it: checked, cleaned. */
+	cluster_topic_is(&f->cl, "two\nlines");
+	rf_type(a, "/topic");
+	expect_out(a, "*** topic: hello[31m there\n");
+	cluster_topic_is(&f->cl, "esc\x1b here");
+	rf_type(a, "/topic");
+	expect_out(a, "*** topic: esc here\n");
+	cluster_topic_is(&f->cl, "");
+	rf_type(a, "/topic");
+	expect_out(a, "*** no topic\n");
 	/* /rooms: Redis's list, names checked. */
 	rf_type(a, "/rooms");
 	rf_expect_calls(f, "rooms 1\n");

@@ -10,6 +10,7 @@
 
 #include <sys/uio.h>
 
+#include "accounts.h"
 #include "buf.h"
 #include "client.h"
 #include "cluster.h"
@@ -42,7 +43,11 @@
  *                7 write everybody's queue, and the clock moves a minute;
  *                with Redis, then a forged stream entry (next byte:
  *                length, then the entry: a kind byte, a nick up to a NUL
- *                byte, the text), which must reach nobody unclean
+ *                byte, the text), which must reach nobody unclean; an
+ *                act's (a kick, ban, mute, login...: accounts are on with
+ *                Redis, alice an --op) names the member of the slot in
+ *                the kind byte's high bits, if any, and the nick is also
+ *                its address
  *
  * After every op the room and its log are checked whole: the member list,
  * every backlog within the limit, the blocks' offsets and runs, every
@@ -115,6 +120,7 @@ struct fuzz {
 	struct fuzz_froom froom[FUZZ_ROOMS];	/* Redis's rooms, by creation;
 						   the landing one first */
 	size_t		 nfroom;		/* rooms in froom */
+	struct accounts	 acc;			/* with Redis: the acts' */
 };
 
 static void	fuzz_pump(struct fuzz *);
@@ -948,16 +954,24 @@ fuzz_pump(struct fuzz *f)
 static void
 fuzz_forge(struct fuzz *f, const uint8_t *p, size_t n)
 {
-	static const char kinds[] = "jlcapnx";
+	static const char kinds[] = "jlcapnxKBAMUL";
 	struct cluster_entry e;
-	char nick[64];
+	char nick[64], to[CLUSTER_KEY_MAX];
+	const struct client *t;
 	const uint8_t *z;
 	size_t nl;
+	uint8_t pick;
 
 	if (n == 0)
 		return;
 	memset(&e, 0, sizeof e);
-	e.kind = kinds[p[0] % (sizeof kinds - 1)];
+	pick = p[0];
+	e.kind = kinds[pick % (sizeof kinds - 1)];
+	/* An act names one of ours, when the slot holds a member. */
+	t = f->slot[(pick >> 4) % FUZZ_CLIENTS];
+	snprintf(to, sizeof to, "ff:2");
+	if (t != NULL && (t->flags & CLIENT_JOINED))
+		snprintf(to, sizeof to, FUZZ_INST ":%u", t->id);
 	p++;
 	n--;
 	z = memchr(p, 0, n);
@@ -972,10 +986,13 @@ fuzz_forge(struct fuzz *f, const uint8_t *p, size_t n)
 	e.member = "ff:1";	/* not one of ours */
 	e.nick = nick;
 	e.old = nick;
-	e.to = "ff:2";
+	e.to = e.kind >= 'A' && e.kind <= 'Z' ? to : "ff:2";
 	e.text = (const char *)p;
 	e.textlen = n;
 	e.count = 1;
+	e.who = "alice";
+	e.addr = nick;
+	e.place = (pick & 8) != 0 ? nick : NULL;
 	fuzz_apply(f, &e);
 	fuzz_settle(f);
 }
@@ -1045,6 +1062,27 @@ fuzz_clock(struct fuzz *f)
 	memcpy(f->stamp, stamp, sizeof f->stamp);
 }
 
+/* With Redis, the --op nick the forged acts name. */
+static const char *const fuzz_ops[] = { "alice" };
+
+/* The account store: a job (a ban an act stores) is done at once. */
+static int
+fuzz_acct_submit(void *arg, struct acct_job *j)
+{
+	(void)arg;
+	free(j);
+	return 0;
+}
+
+/* The accounts' clock, Unix ms: the run's minutes. */
+static int64_t
+fuzz_acct_clock(void *arg)
+{
+	const struct fuzz *f = arg;
+
+	return 1796133900000LL + (int64_t)f->minute * 60000;
+}
+
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int
@@ -1099,6 +1137,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		snprintf(f.froom[0].lc, sizeof f.froom[0].lc, "lobby");
 		snprintf(f.froom[0].name, sizeof f.froom[0].name, "lobby");
 		f.nfroom = 1;
+		/* Accounts on, for the acts: the store takes every job. */
+		accounts_init(&f.acc, true, fuzz_ops, 1);
+		f.acc.submit = fuzz_acct_submit;
+		f.acc.clock = fuzz_acct_clock;
+		f.acc.clock_arg = &f;
+		f.rooms.accounts = &f.acc;
+		f.room->accounts = &f.acc;
 	}
 	fuzz_clock(&f);
 	data += 2;
@@ -1227,6 +1272,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (f.redis)
 		cluster_free(&f.cl);
+	accounts_free(&f.acc);
 	for (i = 0; i < f.nev; i++)
 		free(f.ev[i].text);
 	rooms_free(&f.rooms);

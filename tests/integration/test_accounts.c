@@ -949,7 +949,7 @@ test_redis_moderation_rooms(void **state)
 {
 	struct h_server *s = *state, s2;
 	char nick[32], want[96];
-	struct h_conn *old, *b, *w, *e, *g;
+	struct h_conn *old, *b, *w, *e, *g, *g2;
 
 	redis_two(s, &s2);
 	old = h_join_as(&s2, "alice");
@@ -997,6 +997,19 @@ test_redis_moderation_rooms(void **state)
 	h_expect(g, "*** walt was unmuted by alice");
 	h_expect(w, "*** walt was unmuted by alice");
 	h_nothing(e);
+
+	/* A second login on the same lobbyd: the older session goes too. */
+	g2 = h_join(s, nick);
+	snprintf(want, sizeof want, "*** %s joined", nick);
+	h_expect(e, want);
+	h_send(g2, "/login alice " PASS "\n");
+	snprintf(want, sizeof want, "*** %s is now alice", nick);
+	expect_both(g2, want, "*** you are logged in as alice");
+	h_expect_skip(g, "*** logged in from elsewhere");
+	assert_true(h_eof(g, H_TIMEOUT_MS));
+	h_expect(e, "*** alice left (logged in from elsewhere)");
+	h_expect(e, want);
+	h_close(g2);
 	h_close(e);
 	h_close(w);
 	h_close(g);
