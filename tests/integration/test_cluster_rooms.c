@@ -283,16 +283,18 @@ static void
 monitor_scan(redisContext *m, const char *stream, const char *mark, int ms,
     bool *before, bool *after)
 {
-	struct timeval tv = { 0, 100 * 1000 };
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 	long long end = h_now_ms() + ms;
 	bool marked = false;
 	redisReply *r;
 
+	/* A read waits at most the whole window: quiet for that long, the
+	 * window is over (and the context done with). */
 	*before = *after = false;
 	assert_int_equal(redisSetTimeout(m, tv), REDIS_OK);
 	while (h_now_ms() < end) {
 		if (redisGetReply(m, (void **)&r) != REDIS_OK)
-			break;	/* quiet for a while: the context is done */
+			break;
 		if (r->type == REDIS_REPLY_STATUS && r->str != NULL) {
 			if (strstr(r->str, mark) != NULL)
 				marked = true;
