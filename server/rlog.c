@@ -429,7 +429,7 @@ rlog_hlen_pop(struct rlog *l, const struct rlog_pos *p,
 	if (l->hlbad || l->hlen == NULL)
 		return rlog_line_len(p, r);
 	n = l->hlen[l->hfirst];
-	l->hfirst = (l->hfirst + 1) % l->hlcap;
+	l->hfirst = (l->hfirst + 1) & (l->hlcap - 1);
 	return n;
 }
 
@@ -454,11 +454,17 @@ rlog_hlen_push(struct rlog *l, size_t i, size_t n)
 
 	if (l->hlbad)
 		return;
+	if (l->hlcap == 0 && i > 0) {
+		/* Lines came before the ring: their lengths are not known. */
+		l->hlbad = true;
+		return;
+	}
 	if (i >= l->hlcap) {
-		cap = l->hlcap > 0 ? 2 * l->hlcap : 64;
-		if (cap <= i)
-			cap = i + 1;
-		if (cap > SIZE_MAX / sizeof *h ||
+		/* A power of two: an index is masked, not divided. */
+		for (cap = l->hlcap > 0 ? 2 * l->hlcap : 64; cap <= i &&
+		    cap <= SIZE_MAX / 2; cap *= 2)
+			;
+		if (cap <= i || cap > SIZE_MAX / sizeof *h ||
 		    (h = malloc(cap * sizeof *h)) == NULL) {
 			free(l->hlen);
 			l->hlen = NULL;
@@ -467,13 +473,13 @@ rlog_hlen_push(struct rlog *l, size_t i, size_t n)
 			return;
 		}
 		for (k = 0; k < i; k++)
-			h[k] = l->hlen[(l->hfirst + k) % l->hlcap];
+			h[k] = l->hlen[(l->hfirst + k) & (l->hlcap - 1)];
 		free(l->hlen);
 		l->hlen = h;
 		l->hlcap = cap;
 		l->hfirst = 0;
 	}
-	l->hlen[(l->hfirst + i) % l->hlcap] = (uint32_t)n;
+	l->hlen[(l->hfirst + i) & (l->hlcap - 1)] = (uint32_t)n;
 }
 
 /*

@@ -174,7 +174,7 @@ struct rlog {
 					 * (hlen[(hfirst + i) % hlcap]): a
 					 * line leaving the history is not
 					 * scanned for its end; NULL: none */
-	size_t		 hlcap;		/* entries allocated at hlen */
+	size_t		 hlcap;		/* entries at hlen: a power of two */
 	size_t		 hfirst;	/* the oldest line's entry */
 	bool		 hlbad;		/* out of memory for them: ends are
 					 * found by scanning until the
