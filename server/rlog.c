@@ -416,6 +416,73 @@ rlog_compact_drop(struct rlog *l)
 }
 
 /*
+ * The length of the oldest history line in the log (at p, in run r of
+ * p's block), taken off the ring of lengths; scanned for when the ring
+ * is not kept.
+ */
+static size_t
+rlog_hlen_pop(struct rlog *l, const struct rlog_pos *p,
+    const struct rlog_run *r)
+{
+	size_t n;
+
+	if (l->hlbad || l->hlen == NULL)
+		return rlog_line_len(p, r);
+	n = l->hlen[l->hfirst];
+	l->hfirst = (l->hfirst + 1) & (l->hlcap - 1);
+	return n;
+}
+
+/* The history is empty: its ring of lengths too, kept again from now. */
+static void
+rlog_hlen_clear(struct rlog *l)
+{
+	l->hfirst = 0;
+	l->hlbad = false;
+}
+
+/*
+ * Note the length of the history's newest line, the i-th from hstart
+ * (the ring holds the i before it). Out of memory, the ring is let go
+ * (rlog_hlen_pop() then scans) until the history is empty again.
+ */
+static void
+rlog_hlen_push(struct rlog *l, size_t i, size_t n)
+{
+	size_t cap, k;
+	uint32_t *h;
+
+	if (l->hlbad)
+		return;
+	if (l->hlcap == 0 && i > 0) {
+		/* Lines came before the ring: their lengths are not known. */
+		l->hlbad = true;
+		return;
+	}
+	if (i >= l->hlcap) {
+		/* A power of two: an index is masked, not divided. */
+		for (cap = l->hlcap > 0 ? 2 * l->hlcap : 64; cap <= i &&
+		    cap <= SIZE_MAX / 2; cap *= 2)
+			;
+		if (cap <= i || cap > SIZE_MAX / sizeof *h ||
+		    (h = malloc(cap * sizeof *h)) == NULL) {
+			free(l->hlen);
+			l->hlen = NULL;
+			l->hlcap = 0;
+			l->hlbad = true;
+			return;
+		}
+		for (k = 0; k < i; k++)
+			h[k] = l->hlen[(l->hfirst + k) & (l->hlcap - 1)];
+		free(l->hlen);
+		l->hlen = h;
+		l->hlcap = cap;
+		l->hfirst = 0;
+	}
+	l->hlen[(l->hfirst + i) & (l->hlcap - 1)] = (uint32_t)n;
+}
+
+/*
  * Keep the history to its `history` newest chat lines, the oldest
  * dropped (compacted ones first); and move hstart past whatever is not
  * one of them in the log: runs of notices and, while more than `slack`
@@ -449,7 +516,7 @@ rlog_hist_trim(struct rlog *l)
 		if (!over && rlog_end(l) - rlog_pos_seq(&p) - l->hbytes <=
 		    l->slack)
 			break;
-		n = rlog_line_len(&p, r);
+		n = rlog_hlen_pop(l, &p, r);
 		if (!over)
 			(void)rlog_compact_line(l, r->stamp,
 			    p.blk->data + p.off, n);
@@ -457,6 +524,8 @@ rlog_hist_trim(struct rlog *l)
 		l->hcount--;
 		l->hbytes -= n;
 	}
+	if (l->hcount == 0)
+		rlog_hlen_clear(l);
 	rlog_pos_move(&l->hstart, &p);
 	rlog_cgc(l);
 }
@@ -472,6 +541,7 @@ rlog_history_forget(struct rlog *l)
 	rlog_hist_trim(l);
 	l->history = keep;
 	l->hcount = l->hbytes = 0;
+	rlog_hlen_clear(l);
 	rlog_gc(l);
 }
 
@@ -534,6 +604,10 @@ rlog_free(struct rlog *l)
 		free(b->runs);
 		free(b);
 	}
+	free(l->hlen);
+	l->hlen = NULL;
+	l->hlcap = 0;
+	rlog_hlen_clear(l);
 	l->chead = l->ctail = NULL;
 	if (l->spare != NULL) {
 		free(l->spare->runs);
@@ -713,7 +787,15 @@ rlog_put(struct rlog *l, uint32_t from, enum rlog_kind kind, const char *p,
 	l->sealed = false;
 	memcpy(b->data + b->used, p, n);
 	b->used += n;
-	k = rlog_count_lines(p, n);
+	if (kind == RLOG_CHAT && l->history > 0) {
+		/* History lines: their lengths go on the ring as counted. */
+		const char *q = p, *end = p + n, *lf;
+
+		for (k = 0; q < end && (lf = memchr(q, '\n',
+		    (size_t)(end - q))) != NULL; k++, q = lf + 1)
+			rlog_hlen_push(l, l->hcount + k, (size_t)(lf - q) + 1);
+	} else
+		k = rlog_count_lines(p, n);
 	r->len += (uint32_t)n;
 	r->lines += k;
 	if (kind == RLOG_CHAT) {
@@ -774,8 +856,10 @@ rlog_append(struct rlog *l, struct rlog_reader *from, enum rlog_kind kind,
 		from->own += len;
 	if (l->history > 0)
 		rlog_hist_trim(l);
-	else
+	else {
 		l->hcount = l->hbytes = 0;
+		rlog_hlen_clear(l);
+	}
 	rlog_gc(l);
 	return 0;
 }

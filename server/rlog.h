@@ -170,6 +170,15 @@ struct rlog {
 					 * holds a ref */
 	size_t		 hcount;	/* chat lines from hstart to the end */
 	size_t		 hbytes;	/* bytes of those lines */
+	uint32_t	*hlen;		/* their lengths, oldest first, a ring
+					 * (hlen[(hfirst + i) % hlcap]): a
+					 * line leaving the history is not
+					 * scanned for its end; NULL: none */
+	size_t		 hlcap;		/* entries at hlen: a power of two */
+	size_t		 hfirst;	/* the oldest line's entry */
+	bool		 hlbad;		/* out of memory for them: ends are
+					 * found by scanning until the
+					 * history is empty again */
 	size_t		 slack;		/* most other bytes from hstart on */
 	struct rlog_block *chead;	/* compacted history: oldest block
 					 * still held, or NULL */

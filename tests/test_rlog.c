@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "buf.h"
 #include "rlog.h"
 #include "unit.h"
 
@@ -726,6 +727,90 @@ test_history_last_n(void **state)
 	rlog_free(&l);
 }
 
+/* Line i of test_history_line_lengths(): its own length, 0 to 299 x's. */
+static void
+hl_line(char *out, size_t size, int i)
+{
+	char pad[300];
+	int k = (i * 37) % 300;
+
+	memset(pad, 'x', (size_t)k);
+	pad[k] = '\0';
+	snprintf(out, size, "<a> %d %s\n", i, pad);
+}
+
+/*
+ * The history keeps the lengths of its lines, so that the oldest one is
+ * dropped without a scan: lines of every length, two in some appends,
+ * runs of hundreds of lines (no notice between) and churn, more lines
+ * than the first ring holds, a history bigger than that ring. A replay
+ * after every 13th append must give exactly the last N lines.
+ */
+static void
+test_history_line_lengths(void **state)
+{
+	static const size_t sizes[] = { 3, 200 };
+	struct rlog l;
+	struct rlog_reader a, j;
+	struct buf want = BUF_INIT;
+	char line[400], two[800], *got;
+	int i, k, said[900], nsaid;
+	size_t s, n, m;
+
+	(void)state;
+	for (s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+		n = sizes[s];
+		nsaid = 0;
+		assert_int_equal(rlog_init(&l, n), 0);
+		rlog_set_clock(&l, "2026-12-01 09:15");
+		rlog_attach(&l, &a);
+		for (i = 0; i < 700; i++) {
+			hl_line(line, sizeof line, i);
+			said[nsaid++] = i;
+			if (i % 7 == 0) {
+				/* Two lines in one append: i, then -i-1. */
+				snprintf(two, sizeof two, "%s<a> %d\n", line, -i - 1);
+				said[nsaid++] = -i - 1;
+				say(&l, &a, RLOG_CHAT, two);
+			} else
+				say(&l, &a, RLOG_CHAT, line);
+			/* Churn in the second half only: long runs first. */
+			if (i >= 350 && i % 5 == 0)
+				say(&l, NULL, RLOG_NOTICE, "*** churn\n");
+			if (i % 13 != 0)
+				continue;
+			m = (size_t)nsaid < n ? (size_t)nsaid : n;
+			assert_int_equal(rlog_history_count(&l), m);
+			buf_free(&want);
+			for (k = nsaid - (int)m; k < nsaid; k++) {
+				if (said[k] >= 0)
+					hl_line(line, sizeof line, said[k]);
+				else
+					snprintf(line, sizeof line, "<a> %d\n",
+					    said[k]);
+				assert_int_equal(buf_append(&want, "[09:15] ",
+				    8), 0);
+				assert_int_equal(buf_append(&want, line,
+				    strlen(line)), 0);
+			}
+			assert_int_equal(buf_append(&want, "", 1), 0);
+			rlog_attach(&l, &j);
+			assert_int_equal(rlog_replay(&l, &j), 0);
+			got = drain(&l, &j);
+			assert_string_equal(got, buf_peek(&want));
+			free(got);
+			rlog_detach(&l, &j);
+			free(drain(&l, &a));
+		}
+		/* Kept as lengths, not scanned for. */
+		assert_non_null(l.hlen);
+		assert_false(l.hlbad);
+		rlog_detach(&l, &a);
+		rlog_free(&l);
+	}
+	buf_free(&want);
+}
+
 static void
 test_history_other_day(void **state)
 {
@@ -1333,6 +1418,7 @@ main(void)
 		cmocka_unit_test(test_resume_after_private_only),
 		cmocka_unit_test(test_iter_matches_iov),
 		cmocka_unit_test(test_history_last_n),
+		cmocka_unit_test(test_history_line_lengths),
 		cmocka_unit_test(test_history_other_day),
 		cmocka_unit_test(test_history_seam),
 		cmocka_unit_test(test_history_off),

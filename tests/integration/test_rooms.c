@@ -33,6 +33,30 @@ quiet(struct h_conn *c, ...)
 	va_end(ap);
 }
 
+/* Start lobbyd on its defaults; alice, bob and carol join, read past. */
+static void
+three(struct h_server *s, struct h_conn **a, struct h_conn **b,
+    struct h_conn **c)
+{
+	assert_int_equal(h_start(s, NULL), 0);
+	*a = member(s, "alice");
+	*b = member(s, "bob");
+	*c = member(s, "carol");
+	quiet(*a, *b, *c, NULL);
+}
+
+/* Close every connection given (NULL ends the list). */
+static void
+close_all(struct h_conn *c, ...)
+{
+	va_list ap;
+
+	va_start(ap, c);
+	for (; c != NULL; c = va_arg(ap, struct h_conn *))
+		h_close(c);
+	va_end(ap);
+}
+
 /* Expect a history line "[HH:MM] TEXT" of the last minute or so. */
 static void
 expect_history(struct h_conn *c, const char *text)
@@ -55,11 +79,7 @@ test_rooms_join_part(void **state)
 	struct h_server *s = *state;
 	struct h_conn *a, *b, *c;
 
-	assert_int_equal(h_start(s, NULL), 0);
-	a = member(s, "alice");
-	b = member(s, "bob");
-	c = member(s, "carol");
-	quiet(a, b, c, NULL);
+	three(s, &a, &b, &c);
 	h_sync(a);
 	h_sync(b);
 	h_send(a, "/join Dev\n");
@@ -85,9 +105,7 @@ test_rooms_join_part(void **state)
 	h_expect(a, "!!! you are already in lobby");
 	h_nothing(b);
 	h_nothing(c);
-	h_close(a);
-	h_close(b);
-	h_close(c);
+	close_all(a, b, c, NULL);
 }
 
 static void
@@ -139,11 +157,7 @@ test_rooms_topic(void **state)
 	struct h_server *s = *state;
 	struct h_conn *a, *b, *c;
 
-	assert_int_equal(h_start(s, NULL), 0);
-	a = member(s, "alice");
-	b = member(s, "bob");
-	c = member(s, "carol");
-	quiet(a, b, c, NULL);
+	three(s, &a, &b, &c);
 	h_send(a, "/join ops\n");
 	h_expect(a, "*** you are now in ops (1 online)");
 	h_send(b, "/join ops\n");
@@ -168,9 +182,7 @@ test_rooms_topic(void **state)
 	h_expect(c, "*** last 1 message:");
 	expect_history(c, "<alice> ship it");
 	h_expect(c, "*** end of history");
-	h_close(a);
-	h_close(b);
-	h_close(c);
+	close_all(a, b, c, NULL);
 }
 
 static void
@@ -179,11 +191,7 @@ test_rooms_list(void **state)
 	struct h_server *s = *state;
 	struct h_conn *a, *b, *c;
 
-	assert_int_equal(h_start(s, NULL), 0);
-	a = member(s, "alice");
-	b = member(s, "bob");
-	c = member(s, "carol");
-	quiet(a, b, c, NULL);
+	three(s, &a, &b, &c);
 	h_send(a, "/rooms\n");
 	h_expect(a, "*** 1 room: lobby (3)");
 	h_send(a, "/join zeta\n");
@@ -203,9 +211,7 @@ test_rooms_list(void **state)
 	h_expect(a, "*** you are now in lobby (2 online)");
 	h_send(a, "/rooms\n");
 	h_expect_skip(a, "*** 3 rooms: lobby (2) zeta (0) Alpha (1)");
-	h_close(a);
-	h_close(b);
-	h_close(c);
+	close_all(a, b, c, NULL);
 }
 
 /* ---------------------------------------------------------------------
@@ -255,10 +261,7 @@ test_rooms_isolation(void **state)
 	h_send(d, "/nick Carol\n");
 	h_expect(d, "!!! nick Carol is taken");
 	h_nothing(b);
-	h_close(a);
-	h_close(b);
-	h_close(c);
-	h_close(d);
+	close_all(a, b, c, d, NULL);
 }
 
 static void
@@ -299,9 +302,7 @@ test_rooms_history(void **state)
 	h_expect(b, "*** last 1 message:");
 	expect_history(b, "<alice> lobby one");
 	h_expect(b, "*** end of history");
-	h_close(a);
-	h_close(b);
-	h_close(c);
+	close_all(a, b, c, NULL);
 }
 
 static void
@@ -310,11 +311,7 @@ test_rooms_leave_in_room(void **state)
 	struct h_server *s = *state;
 	struct h_conn *a, *b, *c;
 
-	assert_int_equal(h_start(s, NULL), 0);
-	a = member(s, "alice");
-	b = member(s, "bob");
-	c = member(s, "carol");
-	quiet(a, b, c, NULL);
+	three(s, &a, &b, &c);
 	h_send(a, "/join dev\n");
 	h_expect(a, "*** you are now in dev (1 online)");
 	h_send(b, "/join dev\n");
@@ -477,9 +474,7 @@ test_rooms_metrics(void **state)
 	    "lobby_room_members{room=\"dev\"} 2\n"
 	    "lobby_room_members{room=\"lobby\"} 1\n"));
 	assert_non_null(strstr(body, "lobby_room_members_other 0\n"));
-	h_close(a);
-	h_close(b);
-	h_close(c);
+	close_all(a, b, c, NULL);
 }
 
 int
