@@ -361,8 +361,8 @@ cluster_pending_take(struct cluster *cl, unsigned cid, const struct room *r)
 		p = *pp;
 		if (p->c->id != cid)
 			continue;
-		if (r != NULL && (p->from == NULL ? r != cl->room :
-		    strcasecmp(p->name, r->name) != 0))
+		if (r != NULL && (p->arrived || (p->from == NULL ?
+		    r != cl->room : strcasecmp(p->name, r->name) != 0)))
 			return NULL;
 		*pp = p->next;
 		return p;
@@ -497,8 +497,10 @@ cluster_leave_pending(struct cluster *cl, struct cluster_pending *p,
 	c->flags &= ~CLIENT_WAITING;
 	if (p->from != NULL && (c->flags & CLIENT_JOINED)) {
 		/* A mover: it leaves from wherever Redis has it. */
-		room_unlink(p->from, c, why);
-		cluster_check_read(cl, p->from);
+		struct room *in = c->room;
+
+		room_unlink(in, c, why);
+		cluster_check_read(cl, in);
 	} else {
 		room_log(cl->room, "client %u from %s left before joining "
 		    "(%s)", c->id, c->addr, why);
@@ -636,10 +638,25 @@ cluster_welcome(struct cluster *cl, struct cluster_pending *p,
 	cluster_pending_free(cl, p);
 }
 
+/* A mover's move is done, there and answered: its held lines run. */
+static void
+cluster_moved(struct cluster *cl, struct cluster_pending *p)
+{
+	struct client *c = p->c;
+
+	c->flags &= ~CLIENT_WAITING;
+	if (c->flags & CLIENT_JOINED)
+		cluster_run_held(p, c->room);
+	cluster_pending_free(cl, p);
+}
+
 /*
- * A mover's own join entry came back in room r's stream: it goes there
- * at that point of the stream (the seam, as for a newcomer), gets where
- * it is, the topic and r's history, and the lines it sent meanwhile run.
+ * A mover's own join entry came back in room r's stream (p unlinked): it
+ * goes there at that point of the stream (the seam, as for a newcomer),
+ * gets where it is, the topic and r's history. The lines it sent
+ * meanwhile run once the move's answer has come too (it may come after
+ * the entry): one move in flight per member, so each answer is its
+ * move's.
  */
 static void
 cluster_arrive(struct cluster *cl, struct cluster_pending *p, struct room *r,
@@ -648,13 +665,17 @@ cluster_arrive(struct cluster *cl, struct cluster_pending *p, struct room *r,
 	struct client *c = p->c;
 	struct room *from = p->from;
 
-	c->flags &= ~CLIENT_WAITING;
 	if (c->flags & CLIENT_JOINED) {
 		room_enter(c->room, c, r, (size_t)e->count);
 		room_broadcastf(r, c, PROTO_JOINED, c->nick);
-		cluster_run_held(p, c->room);
 	}
-	cluster_pending_free(cl, p);
+	p->arrived = true;
+	if (p->answered)
+		cluster_moved(cl, p);
+	else {
+		p->next = cl->pending;
+		cl->pending = p;
+	}
 	cluster_check_read(cl, from);
 }
 
@@ -975,16 +996,17 @@ cluster_down(struct cluster *cl)
 	 */
 	while ((p = cl->pending) != NULL) {
 		cl->pending = p->next;
-		if (p->from == NULL)
+		if (p->from == NULL) {
 			cluster_turn_away(cl, p->c, cluster_unavailable_later,
 			    "room unavailable");
-		else if (p->c->flags & CLIENT_JOINED) {
-			p->c->flags &= ~CLIENT_WAITING;
+			cluster_pending_free(cl, p);
+			continue;
+		}
+		/* Moved here already (its answer lost): the move is done. */
+		if (!p->arrived && (p->c->flags & CLIENT_JOINED))
 			room_sendf(p->c->room, p->c, "%s",
 			    cluster_unavailable_later);
-			cluster_run_held(p, p->c->room);
-		}
-		cluster_pending_free(cl, p);
+		cluster_moved(cl, p);
 	}
 }
 
@@ -1192,9 +1214,18 @@ cluster_go_reply(struct cluster *cl, unsigned cid, enum cluster_status st,
 	struct room *r;
 
 	if ((p = cluster_pending_move(cl, cid)) == NULL)
-		return;		/* gone, or already there */
+		return;		/* gone */
 	c = p->c;
+	if (st == CLUSTER_OK && p->arrived) {
+		/* Its join entry came first: the move is done. */
+		for (pp = &cl->pending; *pp != p; pp = &(*pp)->next)
+			;
+		*pp = p->next;
+		cluster_moved(cl, p);
+		return;
+	}
 	if (st == CLUSTER_OK) {
+		p->answered = true;
 		if (p->to != NULL)
 			return;	/* read here: its join entry follows */
 		if (!proto_room_valid(name, strlen(name)) ||
@@ -1212,6 +1243,7 @@ cluster_go_reply(struct cluster *cl, unsigned cid, enum cluster_status st,
 			r->waiting++;
 			return;
 		}
+		p->answered = false;
 	}
 	/* Refused: it stays where it is. */
 	for (pp = &cl->pending; *pp != p; pp = &(*pp)->next)

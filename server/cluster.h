@@ -133,6 +133,10 @@ struct cluster_pending {
 	struct room	*to;		/* where it goes, once known here (it
 					   is then counted in to->waiting) */
 	char		 name[CLUSTER_ROOM_MAX + 1]; /* a mover's room to be */
+	bool		 arrived;	/* a mover is there (its join entry
+					   came), its answer not yet */
+	bool		 answered;	/* a mover's answer came, its join
+					   entry not yet */
 	struct buf	 held;		/* its lines so far, each NUL-ended */
 	bool		 dropped;	/* lines were dropped over the bound */
 	struct cluster_pending *next;	/* the next one waiting */

@@ -372,10 +372,20 @@ test_move_into_a_room_read_here(void **state)
 	    "[14:05] <carol> before\n"
 	    "*** end of history\n");
 	expect_out(a, "*** bob joined\n");
+	/* There, but its answer not in yet: what it says still waits (one
+	 * move in flight per member, so that each answer is its move's). */
+	assert_ptr_equal(b->room, dev);
+	rf_type(b, "/join ops");
+	rf_type(b, "said early");
+	rf_expect_calls(f, "");
 	cluster_go_reply(&f->cl, b->id, CLUSTER_OK, "1796133900000-12", "",
 	    "dev", NULL, 0);
-	assert_ptr_equal(b->room, dev);
+	rf_expect_calls(f, "go 2 ops 3\n");
 	assert_int_equal(dev->waiting, 0);
+	/* ops said no: its held line is said in dev. */
+	cluster_go_reply(&f->cl, b->id, CLUSTER_TOOMANY, "", "", "", NULL, 0);
+	expect_out(b, "!!! too many rooms\n");
+	rf_expect_calls(f, "say 2 c said early\n");
 	/* The last member here leaves: dev is read no more. */
 	f->cl.reread = false;
 	room_leave(dev, a, NULL, "quit");

@@ -782,9 +782,9 @@ fuzz_r_who(void *io, unsigned cid)
 }
 
 /*
- * The go script: the old room's 'g' entry, the answer, the new room's
- * join entry (in that order here; the answer and the entries come on
- * different connections, and either may come first); or a refusal.
+ * The go script: the old room's 'g' entry, then the answer and the new
+ * room's join entry, in either order (they come on different
+ * connections); or a refusal.
  */
 static int
 fuzz_r_go(void *io, unsigned cid, const char *name, size_t len,
@@ -794,7 +794,9 @@ fuzz_r_go(void *io, unsigned cid, const char *name, size_t len,
 	struct fuzz_seat *me = fuzz_seat(f, cid, NULL, 0);
 	struct fuzz_froom *r;
 	struct fuzz_ev *e;
+	struct room *here;
 	char lc[PROTO_ROOM_MAX + 1], from[PROTO_ROOM_MAX + 1];
+	bool first;
 	size_t i;
 
 	(void)history;
@@ -830,11 +832,27 @@ fuzz_r_go(void *io, unsigned cid, const char *name, size_t len,
 	fuzz_ev_text(e, r->name, strlen(r->name));
 	memcpy(from, me->room, sizeof from);
 	memcpy(me->room, lc, sizeof me->room);
+	/*
+	 * Every other move into a room read here, the join entry comes
+	 * before the answer (count 1 in the answer: its entry was the one
+	 * before). Into a room not read here, the answer comes first: only
+	 * then does the instance read the room (from the entry on).
+	 */
+	here = rooms_find(&f->rooms, lc, len);
+	first = (f->seq & 1) && here != NULL && (here == f->room ||
+	    here->reading);
+	if (first) {
+		e = fuzz_ev_new(f, CLUSTER_JOIN, cid);
+		e->count = fuzz_froom_count(f, lc);
+	}
 	e = fuzz_ev_new(f, 'R', cid);
 	e->status = CLUSTER_OK;
+	e->count = first;
 	memcpy(e->room, r->name, sizeof e->room);
-	e = fuzz_ev_new(f, CLUSTER_JOIN, cid);
-	e->count = fuzz_froom_count(f, lc);
+	if (!first) {
+		e = fuzz_ev_new(f, CLUSTER_JOIN, cid);
+		e->count = fuzz_froom_count(f, lc);
+	}
 	fuzz_froom_vacate(f, from);
 	return 0;
 }
@@ -915,9 +933,9 @@ fuzz_pump(struct fuzz *f)
 			continue;
 		}
 		if (ev->kind == 'R') {
-			/* The join entry, next, is the next ID. */
+			/* Its join entry: the one before, or the next. */
 			snprintf(id, sizeof id, "1796133900000-%u",
-			    f->seq + 1);
+			    f->seq + (ev->count == 0));
 			cluster_go_reply(&f->cl, ev->cid, ev->status, id, "",
 			    ev->room, NULL, 0);
 			continue;
@@ -943,6 +961,12 @@ fuzz_pump(struct fuzz *f)
 	for (i = 0; i < f->nev; i++)
 		free(f->ev[i].text);
 	f->nev = 0;
+	/* Everything answered and read back: no member is left between
+	 * two rooms. */
+	for (i = 0; i < FUZZ_CLIENTS; i++)
+		FUZZ_CHECK(f->slot[i] == NULL ||
+		    (f->slot[i]->flags & (CLIENT_JOINED | CLIENT_WAITING)) !=
+		    (CLIENT_JOINED | CLIENT_WAITING));
 	fuzz_settle(f);
 }
 
