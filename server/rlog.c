@@ -43,10 +43,21 @@ rlog_pos_seq(const struct rlog_pos *p)
 	return p->blk->seq + p->off;
 }
 
+/*
+ * The log offset one past its last byte, for rlog.c itself: a static
+ * function the compiler inlines (rlog_end() may be interposed in a PIC
+ * library, so calls to it stay calls), on every line's way in and out.
+ */
+static inline uint64_t
+rlog_tail_seq(const struct rlog *l)
+{
+	return l->tail->seq + l->tail->used;
+}
+
 uint64_t
 rlog_end(const struct rlog *l)
 {
-	return l->tail->seq + l->tail->used;
+	return rlog_tail_seq(l);
 }
 
 /* A block for at least size bytes: the spare one if it fits, or new. */
@@ -513,7 +524,7 @@ rlog_hist_trim(struct rlog *l)
 			continue;
 		}
 		over = l->ccount + l->hcount > l->history;
-		if (!over && rlog_end(l) - rlog_pos_seq(&p) - l->hbytes <=
+		if (!over && rlog_tail_seq(l) - rlog_pos_seq(&p) - l->hbytes <=
 		    l->slack)
 			break;
 		n = rlog_hlen_pop(l, &p, r);
@@ -679,7 +690,7 @@ rlog_stop(struct rlog *l, struct rlog_reader *rd)
 {
 	if (rd->id == 0 || rd->stop != UINT64_MAX)
 		return;
-	rd->stop = rlog_end(l);
+	rd->stop = rlog_tail_seq(l);
 	if (!rlog_has_output(l, rd))
 		rlog_list_set(l, rd, RLOG_DONE);
 }
@@ -774,7 +785,7 @@ rlog_put(struct rlog *l, uint32_t from, enum rlog_kind kind, const char *p,
 	if (b->size - b->used < n) {
 		if ((nb = rlog_block_new(l, n)) == NULL)
 			return -1;
-		nb->seq = rlog_end(l);
+		nb->seq = rlog_tail_seq(l);
 		b->next = nb;
 		l->tail = b = nb;
 	}
@@ -823,7 +834,7 @@ rlog_append(struct rlog *l, struct rlog_reader *from, enum rlog_kind kind,
 		 * neighbours (a crowd's join notices make one run, not one
 		 * each). Else the line is marked as its own, to be skipped.
 		 */
-		if (rlog_pos_seq(&from->pos) == rlog_end(l)) {
+		if (rlog_pos_seq(&from->pos) == rlog_tail_seq(l)) {
 			eager = true;
 			/* Nothing to wake it for (nor anyone, when it is the
 			 * only one idle: a talker's lines in a row). */
@@ -868,7 +879,7 @@ rlog_append(struct rlog *l, struct rlog_reader *from, enum rlog_kind kind,
 static uint64_t
 rlog_tag(const struct rlog *l, const struct rlog_reader *rd)
 {
-	uint64_t end = rlog_end(l);
+	uint64_t end = rlog_tail_seq(l);
 
 	return end < rd->stop ? end : rd->stop;
 }
@@ -1068,7 +1079,7 @@ rlog_peek(const struct rlog *l, const struct rlog_reader *rd,
 
 	for (;;) {
 		seq = rlog_pos_seq(&c->pos);
-		limit = rlog_end(l) < rd->stop ? rlog_end(l) : rd->stop;
+		limit = rlog_tail_seq(l) < rd->stop ? rlog_tail_seq(l) : rd->stop;
 		if (c->pskip < pused) {
 			memcpy(&h, buf_peek(&rd->priv) + c->pskip, sizeof h);
 			if (h.tag <= seq) {
@@ -1318,7 +1329,7 @@ rlog_unpark(struct rlog *l, struct rlog_reader *rd)
 size_t
 rlog_backlog(const struct rlog *l, const struct rlog_reader *rd)
 {
-	uint64_t end = rlog_end(l), seq;
+	uint64_t end = rlog_tail_seq(l), seq;
 
 	if (rd->id == 0)
 		return 0;
@@ -1335,7 +1346,7 @@ rlog_lag(const struct rlog *l, const struct rlog_reader *rd)
 {
 	if (rd->id == 0)
 		return 0;
-	return (size_t)(rlog_end(l) - rlog_pos_seq(&rd->pos)) + rd->privbytes;
+	return (size_t)(rlog_tail_seq(l) - rlog_pos_seq(&rd->pos)) + rd->privbytes;
 }
 
 /* ---------------------------------------------------------------------
@@ -1357,7 +1368,7 @@ rlog_key(const struct rlog *l, const struct rlog_reader *rd, size_t sendq)
 static void
 rlog_note_key(struct rlog *l, const struct rlog_reader *rd)
 {
-	size_t grown = (size_t)(rlog_end(l) - l->scan_end);
+	size_t grown = (size_t)(rlog_tail_seq(l) - l->scan_end);
 	size_t lag = rlog_lag(l, rd);
 
 	/* The key is at most the lag: no sendq needed for a bound. */
@@ -1407,7 +1418,7 @@ rlog_settle(struct rlog *l, size_t sendq, rlog_cost_fn cost, void *arg,
 	uint64_t t = 0;
 
 	*out = l->slow;
-	if (l->maxkey + (size_t)(rlog_end(l) - l->scan_end) <= sendq)
+	if (l->maxkey + (size_t)(rlog_tail_seq(l) - l->scan_end) <= sendq)
 		return 0;
 	total = l->pending.count + l->parked.count +
 	    (l->held ? l->idle.count : 0);
@@ -1451,7 +1462,7 @@ rlog_settle(struct rlog *l, size_t sendq, rlog_cost_fn cost, void *arg,
 	}
 	free(cand);
 	l->maxkey = maxkey;
-	l->scan_end = rlog_end(l);
+	l->scan_end = rlog_tail_seq(l);
 	*out = l->slow;
 	return cut;
 }
