@@ -352,78 +352,9 @@ test_stops_reading(void **state)
 }
 
 /* ---------------------------------------------------------------------
- * Liveness, per room
+ * Redis back empty, per room (a lost or paused instance, per room:
+ * test_liveness.c, which waits out heartbeats)
  * ------------------------------------------------------------------- */
-
-static void
-test_lost_in_room(void **state)
-{
-	struct cx *x = *state;
-	struct h_conn *b, *c;
-
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
-	(void)cx_join(x, 0, "doomed");
-	b = cx_join(x, 1, "bob");
-	c = cx_join(x, 1, "carol");
-	settle(x->c[0], "carol");
-	settle(b, "carol");
-	h_send(x->c[0], "/join dev\n");
-	h_expect(x->c[0], "*** you are now in dev (1 online)");
-	h_expect_skip(b, "*** doomed went to dev");
-	h_send(b, "/join dev\n");
-	h_expect(b, "*** you are now in dev (2 online)");
-	h_expect(c, "*** doomed went to dev");
-	h_expect(c, "*** bob went to dev");
-	h_kill_child(&x->s[0].pid, NULL);
-	/* Its member leaves the room it was in, there only. */
-	wait_line(b, "*** doomed left (lost)", LOST_MS);
-	h_send(b, "/who\n");
-	h_expect(b, "*** 1 online: bob");
-	h_send(c, "/rooms\n");
-	h_expect(c, "*** 2 rooms: lobby (1) dev (1)");
-	h_nothing(c);
-}
-
-static void
-test_paused_in_room(void **state)
-{
-	struct cx *x = *state;
-	struct h_conn *a, *b, *c;
-
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	c = cx_join(x, 1, "carol");
-	settle(a, "carol");
-	settle(b, "carol");
-	h_send(a, "/join dev\n");
-	h_expect(a, "*** you are now in dev (1 online)");
-	h_expect(b, "*** alice went to dev");
-	h_expect(c, "*** alice went to dev");
-	h_send(b, "/join dev\n");
-	h_expect(b, "*** you are now in dev (2 online)");
-	h_expect(a, "*** bob joined");
-	h_expect(c, "*** bob went to dev");
-	/* alice's instance stops past its heartbeat: she leaves dev, as
-	 * lost, for dev only; when it resumes she is back in dev. */
-	assert_int_equal(kill(x->s[0].pid, SIGSTOP), 0);
-	wait_line(b, "*** alice left (lost)", LOST_MS);
-	until_line(c, "/rooms\n", "*** 2 rooms: lobby (1) dev (1)",
-	    H_TIMEOUT_MS);
-	assert_int_equal(kill(x->s[0].pid, SIGCONT), 0);
-	h_send(a, "back in dev\n");
-	wait_line(b, "*** alice joined", SCALED(10000));
-	h_expect(b, "<alice> back in dev");
-	h_send(b, "/who\n");
-	h_expect(b, "*** 2 online: bob alice");
-	/* Nothing of it reached the lobby, nor alice herself. */
-	h_nothing(c);
-	h_nothing(a);
-}
 
 static void
 test_redis_back_empty(void **state)
@@ -484,10 +415,6 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_landing_room, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_stops_reading, cx_setup,
-		    cx_teardown),
-		cmocka_unit_test_setup_teardown(test_lost_in_room, cx_setup,
-		    cx_teardown),
-		cmocka_unit_test_setup_teardown(test_paused_in_room, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_redis_back_empty,
 		    cx_setup, cx_teardown),

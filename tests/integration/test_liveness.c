@@ -1,4 +1,4 @@
-/* test_liveness: a paused instance, Redis back empty, Redis paused: who is told what. */
+/* test_liveness: a paused or lost instance, Redis back empty or paused: who is told what, in which room. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -499,6 +499,110 @@ test_redis_paused(void **state)
 	    m[1].unknown);
 }
 
+/* ---------------------------------------------------------------------
+ * Per room: a lost or paused instance's members leave the room each is
+ * in, and come back into it (the rooms themselves: test_cluster_rooms.c)
+ * ------------------------------------------------------------------- */
+
+/* Skip what c has been sent up to the notice that nick took its nick. */
+static void
+settle(struct h_conn *c, const char *nick)
+{
+	char want[64];
+
+	snprintf(want, sizeof want, "is now %s", nick);
+	while (h_line(c, H_TIMEOUT_MS) != NULL)
+		if (strstr(c->line, want) != NULL)
+			return;
+	fail_msg("no \"%s\"", want);
+}
+
+/* Send line on c until its answer is want, for at most ms. */
+static void
+until_line(struct h_conn *c, const char *line, const char *want, int ms)
+{
+	long long end = h_now_ms() + ms;
+
+	do {
+		h_send(c, line);
+		if (h_line(c, H_TIMEOUT_MS) != NULL &&
+		    strcmp(c->line, want) == 0)
+			return;
+		h_sleep_ms(50);
+	} while (h_now_ms() < end);
+	fail_msg("no \"%s\" within %d ms (last: %s)", want, ms, c->line);
+}
+
+static void
+test_lost_in_room(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *b, *c;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, NULL);
+	(void)cx_join(x, 0, "doomed");
+	b = cx_join(x, 1, "bob");
+	c = cx_join(x, 1, "carol");
+	settle(x->c[0], "carol");
+	settle(b, "carol");
+	h_send(x->c[0], "/join dev\n");
+	h_expect(x->c[0], "*** you are now in dev (1 online)");
+	h_expect_skip(b, "*** doomed went to dev");
+	h_send(b, "/join dev\n");
+	h_expect(b, "*** you are now in dev (2 online)");
+	h_expect(c, "*** doomed went to dev");
+	h_expect(c, "*** bob went to dev");
+	h_kill_child(&x->s[0].pid, NULL);
+	/* Its member leaves the room it was in, there only. */
+	wait_line(b, "*** doomed left (lost)", LOST_MS);
+	h_send(b, "/who\n");
+	h_expect(b, "*** 1 online: bob");
+	h_send(c, "/rooms\n");
+	h_expect(c, "*** 2 rooms: lobby (1) dev (1)");
+	h_nothing(c);
+}
+
+static void
+test_paused_in_room(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b, *c;
+
+	rds_run(&x->r);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, NULL, NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_join(x, 1, "bob");
+	c = cx_join(x, 1, "carol");
+	settle(a, "carol");
+	settle(b, "carol");
+	h_send(a, "/join dev\n");
+	h_expect(a, "*** you are now in dev (1 online)");
+	h_expect(b, "*** alice went to dev");
+	h_expect(c, "*** alice went to dev");
+	h_send(b, "/join dev\n");
+	h_expect(b, "*** you are now in dev (2 online)");
+	h_expect(a, "*** bob joined");
+	h_expect(c, "*** bob went to dev");
+	/* alice's instance stops past its heartbeat: she leaves dev, as
+	 * lost, for dev only; when it resumes she is back in dev. */
+	assert_int_equal(kill(x->s[0].pid, SIGSTOP), 0);
+	wait_line(b, "*** alice left (lost)", LOST_MS);
+	until_line(c, "/rooms\n", "*** 2 rooms: lobby (1) dev (1)",
+	    H_TIMEOUT_MS);
+	assert_int_equal(kill(x->s[0].pid, SIGCONT), 0);
+	h_send(a, "back in dev\n");
+	wait_line(b, "*** alice joined", SCALED(10000));
+	h_expect(b, "<alice> back in dev");
+	h_send(b, "/who\n");
+	h_expect(b, "*** 2 online: bob alice");
+	/* Nothing of it reached the lobby, nor alice herself. */
+	h_nothing(c);
+	h_nothing(a);
+}
+
 int
 main(void)
 {
@@ -508,6 +612,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_redis_back_empty,
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_redis_paused,
+		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_lost_in_room,
+		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_paused_in_room,
 		    cx_setup, cx_teardown),
 	};
 
