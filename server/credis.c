@@ -825,16 +825,18 @@ credis_stream_key(const struct credis *cr, const struct room *r, char *out,
 static struct room *
 credis_room_of_key(const struct credis *cr, const char *key)
 {
-	char k[sizeof cr->keys[0] + PROTO_ROOM_MAX + 2];
+	size_t n = strlen(cr->keys[0]);
 	struct room *r;
 
-	for (r = cluster_next_read(cr->cl, NULL); r != NULL;
-	    r = cluster_next_read(cr->cl, r)) {
-		credis_stream_key(cr, r, k, sizeof k);
-		if (strcmp(k, key) == 0)
-			return r;
-	}
-	return NULL;
+	if (strcmp(key, cr->keys[0]) == 0)
+		return cr->cl->room;
+	/* Another room's: the landing room's key, ":", its name. */
+	if (strncmp(key, cr->keys[0], n) != 0 || key[n] != ':' ||
+	    cr->cl->room->reg == NULL ||
+	    (r = rooms_find(cr->cl->room->reg, key + n + 1,
+	    strlen(key + n + 1))) == NULL || !r->reading)
+		return NULL;
+	return r;
 }
 
 /* A batch of entries from XREAD: apply them in order, then read on. */
