@@ -14,44 +14,6 @@
 
 #include "redis_fixture.h"
 
-/*
- * Skip what c has been sent up to the notice that nick took its nick
- * (the last newcomer's, when the test's members joined): from then on
- * every line c gets is one the test asks for. A /who barrier would not
- * do: the notice reaches another instance through Redis.
- */
-static void
-settle(struct h_conn *c, const char *nick)
-{
-	char want[64];
-
-	snprintf(want, sizeof want, "is now %s", nick);
-	while (h_line(c, H_TIMEOUT_MS) != NULL)
-		if (strstr(c->line, want) != NULL)
-			return;
-	fail_msg("no \"%s\"", want);
-}
-
-/*
- * Send line on c until its answer is want (the next line back, each
- * time), for at most ms: for what another instance changes in Redis
- * without a notice c could wait for.
- */
-static void
-until_line(struct h_conn *c, const char *line, const char *want, int ms)
-{
-	long long end = h_now_ms() + ms;
-
-	do {
-		h_send(c, line);
-		if (h_line(c, H_TIMEOUT_MS) != NULL &&
-		    strcmp(c->line, want) == 0)
-			return;
-		h_sleep_ms(50);
-	} while (h_now_ms() < end);
-	fail_msg("no \"%s\" within %d ms (last: %s)", want, ms, c->line);
-}
-
 /* ---------------------------------------------------------------------
  * Moving between rooms
  * ------------------------------------------------------------------- */
@@ -63,9 +25,7 @@ test_rooms_across(void **state)
 	struct h_conn *a, *b, *c;
 	char *rooms_a;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
+	cx_pair(x, NULL);
 	a = cx_join(x, 0, "alice");
 	b = cx_join(x, 1, "bob");
 	c = cx_join(x, 1, "carol");
@@ -109,10 +69,7 @@ test_rooms_across(void **state)
 	/* /part: back to the landing room. */
 	h_send(b, "/part\n");
 	h_expect(b, "*** you are now in lobby (2 online)");
-	h_expect(b, "*** last 1 message:");
-	assert_non_null(h_line(b, H_TIMEOUT_MS));
-	assert_non_null(strstr(b->line, "] <carol> in the lobby"));
-	h_expect(b, "*** end of history");
+	expect_history(b, "] <carol> in the lobby", NULL);
 	h_expect(a, "*** bob went to lobby");
 	h_expect(c, "*** bob joined");
 	h_send(b, "/part\n");
@@ -137,9 +94,7 @@ test_topic_and_history(void **state)
 	struct cx *x = *state;
 	struct h_conn *a, *b;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, "--history", "2", NULL);
-	cx_lobbyd(x, 1, NULL, "--history", "2", NULL);
+	cx_pair(x, "--history", "2", NULL);
 	a = cx_join(x, 0, "alice");
 	b = cx_join(x, 1, "bob");
 	settle(a, "bob");
@@ -160,12 +115,7 @@ test_topic_and_history(void **state)
 	h_send(b, "/join dev\n");
 	h_expect(b, "*** you are now in Dev (2 online)");
 	h_expect(b, "*** topic: all about dev");
-	h_expect(b, "*** last 2 messages:");
-	assert_non_null(h_line(b, H_TIMEOUT_MS));
-	assert_non_null(strstr(b->line, "] * alice two"));
-	assert_non_null(h_line(b, H_TIMEOUT_MS));
-	assert_non_null(strstr(b->line, "] <alice> three"));
-	h_expect(b, "*** end of history");
+	expect_history(b, "] * alice two", "] <alice> three", NULL);
 	h_expect(a, "*** bob joined");
 	h_send(b, "/topic\n");
 	h_expect(b, "*** topic: all about dev");
@@ -190,12 +140,7 @@ test_topic_and_history(void **state)
 	h_send(a, "/join dev\n");
 	h_expect(a, "*** you are now in Dev (1 online)");
 	h_expect(a, "*** topic: changed on two");
-	h_expect(a, "*** last 2 messages:");
-	assert_non_null(h_line(a, H_TIMEOUT_MS));
-	assert_non_null(strstr(a->line, "] * alice two"));
-	assert_non_null(h_line(a, H_TIMEOUT_MS));
-	assert_non_null(strstr(a->line, "] <alice> three"));
-	h_expect(a, "*** end of history");
+	expect_history(a, "] * alice two", "] <alice> three", NULL);
 }
 
 static void
@@ -204,9 +149,7 @@ test_max_rooms(void **state)
 	struct cx *x = *state;
 	struct h_conn *a, *b;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, "--max-rooms", "2", NULL);
-	cx_lobbyd(x, 1, NULL, "--max-rooms", "2", NULL);
+	cx_pair(x, "--max-rooms", "2", NULL);
 	a = cx_join(x, 0, "alice");
 	b = cx_join(x, 1, "bob");
 	settle(a, "bob");
@@ -253,9 +196,7 @@ test_landing_room(void **state)
 	struct cx *x = *state;
 	struct h_conn *a, *b;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, "--room", "Hall", NULL);
-	cx_lobbyd(x, 1, NULL, "--room", "Hall", NULL);
+	cx_pair(x, "--room", "Hall", NULL);
 	a = cx_join(x, 0, "alice");
 	b = cx_join(x, 1, "bob");
 	settle(a, "bob");
@@ -316,9 +257,7 @@ test_stops_reading(void **state)
 	redisReply *r;
 	bool before, after;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
+	cx_pair(x, NULL);
 	a = cx_join(x, 0, "alice");
 	b = cx_join(x, 1, "bob");
 	settle(a, "bob");
@@ -362,9 +301,7 @@ test_redis_back_empty(void **state)
 	struct cx *x = *state;
 	struct h_conn *a, *b, *c;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
+	cx_pair(x, NULL);
 	a = cx_join(x, 0, "alice");
 	b = cx_join(x, 1, "bob");
 	c = cx_join(x, 1, "carol");
