@@ -425,3 +425,40 @@ expect_history(struct h_conn *c, ...)
 	va_end(ap);
 	h_expect(c, "*** end of history");
 }
+
+/*
+ * Join first on instance 0 as *a, bob on instance 1 as *b and, when c is
+ * not NULL, carol on instance 1 as *c; then settle *a (and *b, with
+ * carol) on the last newcomer's notice.
+ */
+void
+cx_members(struct cx *x, const char *first, struct h_conn **a,
+    struct h_conn **b, struct h_conn **c)
+{
+	*a = cx_join(x, 0, first);
+	*b = cx_join(x, 1, "bob");
+	if (c == NULL) {
+		settle(*a, "bob");
+		return;
+	}
+	*c = cx_join(x, 1, "carol");
+	settle(*a, "carol");
+	settle(*b, "carol");
+}
+
+/*
+ * alice (a) then bob (b) go from the lobby to dev, each seeing the
+ * other there; carol (c), left in the lobby, sees both go.
+ */
+void
+cx_to_dev(struct h_conn *a, struct h_conn *b, struct h_conn *c)
+{
+	h_send(a, "/join dev\n");
+	h_expect(a, "*** you are now in dev (1 online)");
+	h_expect(b, "*** alice went to dev");
+	h_expect(c, "*** alice went to dev");
+	h_send(b, "/join dev\n");
+	h_expect(b, "*** you are now in dev (2 online)");
+	h_expect(a, "*** bob joined");
+	h_expect(c, "*** bob went to dev");
+}

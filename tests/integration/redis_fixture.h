@@ -115,4 +115,13 @@ void	 until_line(struct h_conn *c, const char *line, const char *want,
  * parts in turn, then "*** end of history". */
 void	 expect_history(struct h_conn *c, ...);
 
+/* Join first on instance 0 as *a, bob on 1 as *b and, unless c is NULL,
+ * carol on 1 as *c; settle them on the last newcomer's notice. */
+void	 cx_members(struct cx *x, const char *first, struct h_conn **a,
+	    struct h_conn **b, struct h_conn **c);
+
+/* alice (a) then bob (b) go from the lobby to dev; carol (c), left in
+ * the lobby, sees both go. */
+void	 cx_to_dev(struct h_conn *a, struct h_conn *b, struct h_conn *c);
+
 #endif /* LOBBY_REDIS_FIXTURE_H */

@@ -26,11 +26,7 @@ test_rooms_across(void **state)
 	char *rooms_a;
 
 	cx_pair(x, NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	c = cx_join(x, 1, "carol");
-	settle(a, "carol");
-	settle(b, "carol");
+	cx_members(x, "alice", &a, &b, &c);
 	/* The mover, the old room (on both instances), the new room. */
 	h_send(a, "/join dev\n");
 	h_expect(a, "*** you are now in dev (1 online)");
@@ -95,9 +91,7 @@ test_topic_and_history(void **state)
 	struct h_conn *a, *b;
 
 	cx_pair(x, "--history", "2", NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	settle(a, "bob");
+	cx_members(x, "alice", &a, &b, NULL);
 	h_send(a, "/join Dev\n");
 	h_expect(a, "*** you are now in Dev (1 online)");
 	h_send(a, "/topic\n");
@@ -150,9 +144,7 @@ test_max_rooms(void **state)
 	struct h_conn *a, *b;
 
 	cx_pair(x, "--max-rooms", "2", NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	settle(a, "bob");
+	cx_members(x, "alice", &a, &b, NULL);
 	/* The landing room and one more, counted cluster-wide. */
 	h_send(a, "/join r1\n");
 	h_expect(a, "*** you are now in r1 (1 online)");
@@ -197,9 +189,7 @@ test_landing_room(void **state)
 	struct h_conn *a, *b;
 
 	cx_pair(x, "--room", "Hall", NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	settle(a, "bob");
+	cx_members(x, "alice", &a, &b, NULL);
 	h_send(a, "/rooms\n");
 	h_expect(a, "*** 1 room: Hall (2)");
 	h_send(b, "/part\n");
@@ -258,9 +248,7 @@ test_stops_reading(void **state)
 	bool before, after;
 
 	cx_pair(x, NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	settle(a, "bob");
+	cx_members(x, "alice", &a, &b, NULL);
 	assert_non_null(m = rds_ctx(&x->r));
 	r = redisCommand(m, "MONITOR");
 	assert_non_null(r);
@@ -302,19 +290,8 @@ test_redis_back_empty(void **state)
 	struct h_conn *a, *b, *c;
 
 	cx_pair(x, NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	c = cx_join(x, 1, "carol");
-	settle(a, "carol");
-	settle(b, "carol");
-	h_send(a, "/join dev\n");
-	h_expect(a, "*** you are now in dev (1 online)");
-	h_expect(b, "*** alice went to dev");
-	h_send(b, "/join dev\n");
-	h_expect(b, "*** you are now in dev (2 online)");
-	h_expect(a, "*** bob joined");
-	h_expect(c, "*** alice went to dev");
-	h_expect(c, "*** bob went to dev");
+	cx_members(x, "alice", &a, &b, &c);
+	cx_to_dev(a, b, c);
 	/* Redis comes back empty: every member is registered again in the
 	 * room it is in, silently. */
 	rds_kill(&x->r, SIGKILL);

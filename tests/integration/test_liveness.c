@@ -502,16 +502,12 @@ static void
 test_lost_in_room(void **state)
 {
 	struct cx *x = *state;
-	struct h_conn *b, *c;
+	struct h_conn *d, *b, *c;
 
 	cx_pair(x, NULL);
-	(void)cx_join(x, 0, "doomed");
-	b = cx_join(x, 1, "bob");
-	c = cx_join(x, 1, "carol");
-	settle(x->c[0], "carol");
-	settle(b, "carol");
-	h_send(x->c[0], "/join dev\n");
-	h_expect(x->c[0], "*** you are now in dev (1 online)");
+	cx_members(x, "doomed", &d, &b, &c);
+	h_send(d, "/join dev\n");
+	h_expect(d, "*** you are now in dev (1 online)");
 	h_expect_skip(b, "*** doomed went to dev");
 	h_send(b, "/join dev\n");
 	h_expect(b, "*** you are now in dev (2 online)");
@@ -534,19 +530,8 @@ test_paused_in_room(void **state)
 	struct h_conn *a, *b, *c;
 
 	cx_pair(x, NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	c = cx_join(x, 1, "carol");
-	settle(a, "carol");
-	settle(b, "carol");
-	h_send(a, "/join dev\n");
-	h_expect(a, "*** you are now in dev (1 online)");
-	h_expect(b, "*** alice went to dev");
-	h_expect(c, "*** alice went to dev");
-	h_send(b, "/join dev\n");
-	h_expect(b, "*** you are now in dev (2 online)");
-	h_expect(a, "*** bob joined");
-	h_expect(c, "*** bob went to dev");
+	cx_members(x, "alice", &a, &b, &c);
+	cx_to_dev(a, b, c);
 	/* alice's instance stops past its heartbeat: she leaves dev, as
 	 * lost, for dev only; when it resumes she is back in dev. */
 	assert_int_equal(kill(x->s[0].pid, SIGSTOP), 0);
