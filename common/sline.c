@@ -355,6 +355,35 @@ sline_nick_is(const char *nick, size_t len, const char *name)
 	    strncasecmp(nick, name, len) == 0;
 }
 
+/* The bytes of the word at s (up to a blank or the end of n). */
+static size_t
+sl_word(const char *s, size_t n)
+{
+	size_t w = 0;
+
+	while (w < n && s[w] != ' ')
+		w++;
+	return w;
+}
+
+/*
+ * Skip the blanks at *s (*m bytes left). At the end, the list is done:
+ * *p and *n are left there and false is returned; else true.
+ */
+static bool
+sl_next_word(const char **s, size_t *m, const char **p, size_t *n)
+{
+	while (*m > 0 && **s == ' ') {
+		(*s)++;
+		(*m)--;
+	}
+	if (*m > 0)
+		return true;
+	*p = *s;
+	*n = 0;
+	return false;
+}
+
 bool
 sline_who_next(const char **p, size_t *n, const char **nick, size_t *len)
 {
@@ -362,17 +391,9 @@ sline_who_next(const char **p, size_t *n, const char **nick, size_t *len)
 	size_t m = *n, k, w;
 
 	for (;;) {
-		while (m > 0 && *s == ' ') {
-			s++;
-			m--;
-		}
-		if (m == 0) {
-			*p = s;
-			*n = 0;
+		if (!sl_next_word(&s, &m, p, n))
 			return false;
-		}
-		for (w = 0; w < m && s[w] != ' '; w++)
-			;
+		w = sl_word(s, m);
 		k = sl_nick(s, w);
 		if (k == w) {
 			*nick = s;
@@ -394,15 +415,8 @@ sline_rooms_next(const char **p, size_t *n, const char **name, size_t *len,
 	size_t m = *n, k, d, w;
 
 	for (;;) {
-		while (m > 0 && *s == ' ') {
-			s++;
-			m--;
-		}
-		if (m == 0) {
-			*p = s;
-			*n = 0;
+		if (!sl_next_word(&s, &m, p, n))
 			return false;
-		}
 		/* "NAME (N)": a name, a blank, a count in brackets. */
 		k = sl_room(s, m);
 		if (k > 0 && sl_starts(s + k, m - k, " (") &&
@@ -416,8 +430,7 @@ sline_rooms_next(const char **p, size_t *n, const char **name, size_t *len,
 			return true;
 		}
 		/* Not one: skip a word. */
-		for (w = 0; w < m && s[w] != ' '; w++)
-			;
+		w = sl_word(s, m);
 		s += w;
 		m -= w;
 	}

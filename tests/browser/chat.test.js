@@ -4,131 +4,31 @@
 // and screenshots at a phone's and a desktop's size.
 "use strict";
 
-const { spawn } = require("node:child_process");
-const net = require("node:net");
 const path = require("node:path");
 const fs = require("node:fs");
 const { chromium } = require("playwright-core");
+const { fail, until, startLobbyd, stopLobbyd, tcpMember, shown,
+    expectShown, launch, watch, phonePage } = require("./lib.js");
 
 const LOBBYD = process.env.LOBBYD;
 const OUT = process.env.OUTDIR || ".";
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
-const WAIT = 10000;	// the longest any single wait may take, ms
 
 let server = null;	// the lobbyd child we started
 let browser = null;
 let page = null;	// the desktop page, for the log on failure
 
-function fail(msg) {
-	throw new Error(msg);
-}
-
-// Wait until cond() is true (polled), at most ms.
-async function until(what, cond, ms = WAIT) {
-	const end = Date.now() + ms;
-	for (;;) {
-		if (await cond()) return;
-		if (Date.now() > end) fail("timed out waiting for " + what);
-		await new Promise((r) => setTimeout(r, 25));
-	}
-}
-
-// Start lobbyd; resolves with its ports once it has said where it listens.
-function startLobbyd(tcpPort, webPort) {
-	return new Promise((resolve, reject) => {
-		const child = spawn(LOBBYD, ["-b", "127.0.0.1", "-p", String(tcpPort),
-		    "--web", "127.0.0.1:" + webPort], { stdio: ["ignore", "ignore", "pipe"] });
-		let err = "";
-		const timer = setTimeout(() => reject(new Error("lobbyd did not start: " + err)), WAIT);
-		child.stderr.on("data", (d) => {
-			err += d;
-			const tcp = /listening on 127\.0\.0\.1:(\d+)\n/.exec(err);
-			const web = /listening on http:\/\/127\.0\.0\.1:(\d+)\/\n/.exec(err);
-			if (tcp && web) {
-				clearTimeout(timer);
-				resolve({ child, tcp: Number(tcp[1]), web: Number(web[1]), log: () => err });
-			}
-		});
-		child.on("exit", (code) => {
-			clearTimeout(timer);
-			reject(new Error("lobbyd exited " + code + ": " + err));
-		});
-	});
-}
-
-// Stop our lobbyd with SIGTERM and wait for it (bounded).
-function stopLobbyd(s) {
-	return new Promise((resolve, reject) => {
-		if (s.child.exitCode !== null) return resolve(s.child.exitCode);
-		const timer = setTimeout(() => {
-			s.child.kill("SIGKILL");
-			reject(new Error("lobbyd did not stop"));
-		}, WAIT);
-		s.child.removeAllListeners("exit");
-		s.child.on("exit", (code) => {
-			clearTimeout(timer);
-			resolve(code);
-		});
-		s.child.kill("SIGTERM");
-	});
-}
-
-// A TCP member: lines arrive in .lines; expect() waits for one.
-function tcpMember(port) {
-	return new Promise((resolve, reject) => {
-		const sock = net.connect(port, "127.0.0.1");
-		const m = { sock, lines: [], buf: "" };
-		sock.setEncoding("utf8");
-		sock.on("data", (d) => {
-			m.buf += d;
-			let i;
-			while ((i = m.buf.indexOf("\n")) >= 0) {
-				m.lines.push(m.buf.slice(0, i));
-				m.buf = m.buf.slice(i + 1);
-			}
-		});
-		sock.on("error", () => {});
-		sock.on("connect", () => resolve(m));
-		setTimeout(() => reject(new Error("cannot connect to lobbyd")), WAIT);
-		m.send = (line) => sock.write(line + "\n");
-		m.expect = (want) => until("TCP member to get " + JSON.stringify(want),
-		    () => m.lines.includes(want));
-	});
-}
-
-// The text of every line shown on the page.
-function shown(page) {
-	return page.$$eval("#log li", (lis) => lis.map((li) => li.textContent));
-}
-
-async function expectShown(page, re) {
-	await until("the page to show " + re, async () =>
-	    (await shown(page)).some((t) => re.test(t)));
-}
-
 async function main() {
 	if (!LOBBYD) fail("LOBBYD is not set");
 	fs.mkdirSync(OUT, { recursive: true });
-	server = await startLobbyd(0, 0);
+	server = await startLobbyd(LOBBYD);
 	const ports = { tcp: server.tcp, web: server.web };
 	const url = "http://127.0.0.1:" + ports.web + "/";
 
-	browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		headless: true,
-		args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-	});
+	browser = await launch(chromium);
 	const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
 	page = await context.newPage();
-	const problems = [];
-	let restarting = false;	// connections refused then are expected
-	page.on("console", (m) => {
-		if (restarting && /^WebSocket connection to .* failed/.test(m.text()))
-			return;
-		if (m.type() === "error" || m.type() === "warning")
-			problems.push("console " + m.type() + ": " + m.text());
-	});
-	page.on("pageerror", (e) => problems.push("page error: " + e.message));
+	const w = watch(page);	// while w.dropping, refused connections are expected
+	const problems = w.problems;
 	page.on("requestfailed", (r) => problems.push("request failed: " + r.url()));
 	page.on("response", (r) => {
 		if (r.status() >= 400) problems.push("HTTP " + r.status() + ": " + r.url());
@@ -215,7 +115,7 @@ async function main() {
 
 	// lobbyd restarts: the page says so, then comes back by itself, with
 	// its nick.
-	restarting = true;
+	w.dropping = true;
 	const code = await stopLobbyd(server);
 	if (code !== 0) fail("lobbyd exited " + code + " at SIGTERM");
 	await expectShown(page, /^\d\d:\d\d\*\*\* server shutting down$/);
@@ -224,14 +124,14 @@ async function main() {
 	const down = await page.textContent("#status");
 	if (!/retrying in \d+ s/.test(down)) fail("status while down: " + down);
 	await page.screenshot({ path: path.join(OUT, "browser-disconnected.png") });
-	server = await startLobbyd(ports.tcp, ports.web);
+	server = await startLobbyd(LOBBYD, [], ports);
 	// The page is alone in the new lobbyd: it joins as guest1 and takes
 	// alice back. The TCP member connects only once the page shows alice
 	// (the server's rename notice), so the names are not a race.
 	await until("the page to reconnect as alice", async () =>
 	    (await page.textContent("#status")) === "connected as alice", 20000);
 	await expectShown(page, /^\d\d:\d\d\*\*\* guest1 is now alice$/);
-	restarting = false;
+	w.dropping = false;
 	tcp = await tcpMember(ports.tcp);
 	await tcp.expect("*** welcome to lobby, you are guest1 (2 online; /help for commands)");
 	await expectShown(page, /^\d\d:\d\d\*\*\* guest1 joined$/);
@@ -247,15 +147,7 @@ async function main() {
 	await tcp.expect("<alice> glad to be back");
 
 	// The phone-sized view: a second page in a narrow context.
-	const phone = await browser.newContext({
-		viewport: { width: 390, height: 844 }, deviceScaleFactor: 2,
-		isMobile: true, hasTouch: true,
-	});
-	const p2 = await phone.newPage();
-	p2.on("pageerror", (e) => problems.push("phone page error: " + e.message));
-	await p2.goto(url);
-	await until("the phone page to connect", async () =>
-	    /^connected as guest\d+$/.test(await p2.textContent("#status")));
+	const { page: p2 } = await phonePage(browser, url, problems);
 	tcp.send("/nick bob");
 	tcp.send("lunch at noon then, see you both there");
 	await expectShown(p2, /<bob> lunch at noon then/);

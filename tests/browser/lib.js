@@ -25,12 +25,12 @@ function sleep(ms) {
 	return new Promise((r) => setTimeout(r, ms));
 }
 
-// Start lobbyd with extra arguments; resolves with its ports once it has
-// said where it listens.
-function startLobbyd(lobbyd, extra = []) {
+// Start lobbyd with extra arguments, on the given ports (0: any);
+// resolves with its ports once it has said where it listens.
+function startLobbyd(lobbyd, extra = [], ports = { tcp: 0, web: 0 }) {
 	return new Promise((resolve, reject) => {
-		const child = spawn(lobbyd, ["-b", "127.0.0.1", "-p", "0",
-		    "--web", "127.0.0.1:0"].concat(extra),
+		const child = spawn(lobbyd, ["-b", "127.0.0.1", "-p", String(ports.tcp),
+		    "--web", "127.0.0.1:" + ports.web].concat(extra),
 		    { stdio: ["ignore", "ignore", "pipe"] });
 		let err = "";
 		const timer = setTimeout(() => reject(new Error("lobbyd did not start: " + err)), WAIT);
@@ -176,5 +176,60 @@ async function contrastCheck(p, theme, ok) {
 	    bad.map((r) => r.ratio.toFixed(2) + " " + r.name + " " + JSON.stringify(r.text)).join("\n  "));
 }
 
+// Debian's chromium, headless; extra: more command-line switches.
+function launch(chromium, extra = []) {
+	return chromium.launch({
+		executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+		headless: true,
+		args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"].concat(extra),
+	});
+}
+
+// Keep the context's WebSockets in window.__sockets, to drop one as a
+// network would; while window.__block is set, new ones are refused.
+function keepSockets(context) {
+	return context.addInitScript(() => {
+		const WS = window.WebSocket;
+		window.__sockets = [];
+		window.WebSocket = function (u, p) {
+			if (window.__block) throw new Error("held back by the test");
+			const s = p === undefined ? new WS(u) : new WS(u, p);
+			window.__sockets.push(s);
+			return s;
+		};
+		window.WebSocket.prototype = WS.prototype;
+		Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+	});
+}
+
+// Collect the page's console errors and warnings and its errors into
+// w.problems; while w.dropping is set, failed WebSocket connections are
+// expected and left out. Returns w.
+function watch(page, w = { problems: [], dropping: false }) {
+	page.on("console", (m) => {
+		if (w.dropping && /^WebSocket connection to .* failed/.test(m.text())) return;
+		if (m.type() === "error" || m.type() === "warning")
+			w.problems.push("console " + m.type() + ": " + m.text());
+	});
+	page.on("pageerror", (e) => w.problems.push("page error: " + e.message));
+	return w;
+}
+
+// A phone-sized page (390x844) at url, connected; its errors go to
+// problems. Resolves with { phone (the context), page }.
+async function phonePage(browser, url, problems) {
+	const phone = await browser.newContext({
+		viewport: { width: 390, height: 844 }, deviceScaleFactor: 2,
+		isMobile: true, hasTouch: true,
+	});
+	const p = await phone.newPage();
+	p.on("pageerror", (e) => problems.push("phone page error: " + e.message));
+	await p.goto(url);
+	await until("the phone page to connect", async () =>
+	    /^connected as guest\d+$/.test(await p.textContent("#status")));
+	return { phone, page: p };
+}
+
 module.exports = { WAIT, fail, until, sleep, startLobbyd, stopLobbyd,
-    tcpMember, shown, expectShown, contrastCheck };
+    tcpMember, shown, expectShown, contrastCheck, launch, keepSockets,
+    watch, phonePage };

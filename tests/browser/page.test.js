@@ -13,11 +13,11 @@ const path = require("node:path");
 const fs = require("node:fs");
 const { chromium } = require("playwright-core");
 const { fail, until, sleep, startLobbyd, stopLobbyd, tcpMember, shown,
-    expectShown, contrastCheck } = require("./lib.js");
+    expectShown, contrastCheck, launch, keepSockets, watch, phonePage } =
+    require("./lib.js");
 
 const LOBBYD = process.env.LOBBYD;
 const OUT = process.env.OUTDIR || ".";
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 const MAX_LINE = 300;
 
 let server = null, browser = null, page = null;
@@ -49,32 +49,12 @@ async function main() {
 	fs.mkdirSync(OUT, { recursive: true });
 	server = await startLobbyd(LOBBYD, ["--max-line", String(MAX_LINE), "--history", "50"]);
 	const url = "http://127.0.0.1:" + server.web + "/";
-	browser = await chromium.launch({
-		executablePath: CHROMIUM, headless: true,
-		args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-	});
+	browser = await launch(chromium);
 	const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-	// Keep a handle on the page's sockets, to drop one as a network would.
-	await context.addInitScript(() => {
-		const WS = window.WebSocket;
-		window.__sockets = [];
-		window.WebSocket = function (u, p) {
-			const s = p === undefined ? new WS(u) : new WS(u, p);
-			window.__sockets.push(s);
-			return s;
-		};
-		window.WebSocket.prototype = WS.prototype;
-		Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
-	});
+	await keepSockets(context);
 	page = await context.newPage();
-	const problems = [];
-	let dropping = false;
-	page.on("console", (m) => {
-		if (dropping && /^WebSocket connection to .* failed/.test(m.text())) return;
-		if (m.type() === "error" || m.type() === "warning")
-			problems.push("console " + m.type() + ": " + m.text());
-	});
-	page.on("pageerror", (e) => problems.push("page error: " + e.message));
+	const w = watch(page);
+	const problems = w.problems;
 
 	const bob = await tcpMember(server.tcp);
 	await bob.expect("*** welcome to lobby, you are guest1 (1 online; /help for commands)");
@@ -253,7 +233,7 @@ async function main() {
 	    "a line without a time stamp: " + JSON.stringify(stamps.filter((s) => !/\d\d:\d\d$/.test(s))));
 
 	// ---- 2. A reconnect shows each history line once.
-	dropping = true;
+	w.dropping = true;
 	const before = await countShown(page, "<bob> good morning");
 	await page.evaluate(() => window.__sockets[window.__sockets.length - 1].close());
 	await until("the page back as alice", async () =>
@@ -285,7 +265,7 @@ async function main() {
 	ok(!heard.some((t) => /good morning|filler/.test(t)), "history announced: " + JSON.stringify(heard));
 	ok(await page.getAttribute("#log", "aria-live") === "off", "the log is a live region");
 	ok(await page.getAttribute("#status", "role") === null, "the visible status is a live region");
-	dropping = false;
+	w.dropping = false;
 
 	// ---- 3. /quit stays out and offers Rejoin.
 	await page.fill("#input", "/quit lunch");
@@ -333,15 +313,7 @@ async function main() {
 	shots.push("page-1280x800-dark.png");
 
 	// A phone.
-	const phone = await browser.newContext({
-		viewport: { width: 390, height: 844 }, deviceScaleFactor: 2,
-		isMobile: true, hasTouch: true,
-	});
-	const p2 = await phone.newPage();
-	p2.on("pageerror", (e) => problems.push("phone page error: " + e.message));
-	await p2.goto(url);
-	await until("the phone page", async () =>
-	    /^connected as guest\d+$/.test(await p2.textContent("#status")));
+	const { page: p2 } = await phonePage(browser, url, problems);
 	await p2.fill("#input", "/nick carol");
 	await p2.keyboard.press("Enter");
 	await until("bob to see carol", () => bob.lines.some((l) => /^\*\*\* guest\d is now carol$/.test(l)));
@@ -373,7 +345,7 @@ async function main() {
 	// Down: the screen reader's status says so once, no countdown.
 	const code = await stopLobbyd(server);
 	ok(code === 0, "lobbyd exited " + code);
-	dropping = true;
+	w.dropping = true;
 	await until("the phone page to see the drop", async () =>
 	    /retrying in/.test(await p2.textContent("#status")));
 	const saidNow = await p2.textContent("#said");

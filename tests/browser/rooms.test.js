@@ -12,11 +12,11 @@ const path = require("node:path");
 const fs = require("node:fs");
 const { chromium } = require("playwright-core");
 const { fail, until, sleep, startLobbyd, stopLobbyd, tcpMember, shown,
-    expectShown, contrastCheck } = require("./lib.js");
+    expectShown, contrastCheck, launch, keepSockets, watch, phonePage } =
+    require("./lib.js");
 
 const LOBBYD = process.env.LOBBYD;
 const OUT = process.env.OUTDIR || ".";
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 let server = null, browser = null, page = null;
 let checks = 0;
@@ -86,33 +86,12 @@ async function main() {
 	dana.send("mockups are up: https://example.com/mockups");
 	await nothingSince(dana, dana.lines.length);
 
-	browser = await chromium.launch({
-		executablePath: CHROMIUM, headless: true,
-		args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"],
-	});
+	browser = await launch(chromium);
 	const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-	await context.addInitScript(() => {
-		const WS = window.WebSocket;
-		window.__sockets = [];
-		window.WebSocket = function (u, p) {
-			// The test holds reconnects back while it restarts lobbyd.
-			if (window.__block) throw new Error("held back by the test");
-			const s = p === undefined ? new WS(u) : new WS(u, p);
-			window.__sockets.push(s);
-			return s;
-		};
-		window.WebSocket.prototype = WS.prototype;
-		Object.assign(window.WebSocket, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
-	});
+	await keepSockets(context);
 	page = await context.newPage();
-	const problems = [];
-	let dropping = false;
-	page.on("console", (m) => {
-		if (dropping && /^WebSocket connection to .* failed/.test(m.text())) return;
-		if (m.type() === "error" || m.type() === "warning")
-			problems.push("console " + m.type() + ": " + m.text());
-	});
-	page.on("pageerror", (e) => problems.push("page error: " + e.message));
+	const w = watch(page);
+	const problems = w.problems;
 	await page.goto(url);
 	await until("the page to connect", async () =>
 	    /^connected as guest\d$/.test(await page.textContent("#status")));
@@ -238,7 +217,7 @@ async function main() {
 	    "the list after /rooms: " + (await listed(page)).join(","));
 
 	// ---- A reconnect goes back to dev; its history still once.
-	dropping = true;
+	w.dropping = true;
 	await page.evaluate(() => window.__sockets[window.__sockets.length - 1].close());
 	await until("the page back in dev", async () =>
 	    (await page.textContent("#status")) === "connected as alice" &&
@@ -249,7 +228,7 @@ async function main() {
 	ok(await count(page, "<bob> tests pass on main") === 1, "dev's history twice after a reconnect");
 	ok(await count(page, "<carol> lobby chatter before") === 0, "the lobby's history shown on the way back");
 	ok(!(await shown(page)).some((t) => /you are already in/.test(t)), "an error on the way back");
-	dropping = false;
+	w.dropping = false;
 	await page.fill("#input", "back in dev");
 	await page.keyboard.press("Enter");
 	await bob.expect("<alice> back in dev");
@@ -273,15 +252,7 @@ async function main() {
 	await shot(page, "rooms-1280x800-dark.png");
 
 	// A phone: the room and topic under the title, the lists folded.
-	const phone = await browser.newContext({
-		viewport: { width: 390, height: 844 }, deviceScaleFactor: 2,
-		isMobile: true, hasTouch: true,
-	});
-	const p2 = await phone.newPage();
-	p2.on("pageerror", (e) => problems.push("phone page error: " + e.message));
-	await p2.goto(url);
-	await until("the phone page", async () =>
-	    /^connected as guest\d+$/.test(await p2.textContent("#status")));
+	const { phone, page: p2 } = await phonePage(browser, url, problems);
 	await p2.fill("#input", "/nick erin");
 	await p2.keyboard.press("Enter");
 	await until("the phone's rooms", async () => (await listed(p2)).length === 3);
@@ -318,7 +289,7 @@ async function main() {
 	// is answered "already in", not shown, and dev's history (the
 	// landing room's) shows what the page had not seen.
 	const web = server.web;
-	dropping = true;
+	w.dropping = true;
 	await page.evaluate(() => { window.__block = true; });
 	let code = await stopLobbyd(server);
 	ok(code === 0, "lobbyd exited " + code);
@@ -340,7 +311,7 @@ async function main() {
 	    await page.textContent("#room"));
 	ok((await listed(page)).join(",") === "dev 2 *", "the list after the restart: " +
 	    (await listed(page)).join(","));
-	dropping = false;
+	w.dropping = false;
 
 	const real = problems.filter((p) => !/WebSocket connection to .* failed/.test(p));
 	ok(real.length === 0, "the console reported:\n  " + real.join("\n  "));

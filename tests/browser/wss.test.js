@@ -10,12 +10,12 @@ const fs = require("node:fs");
 const os = require("node:os");
 const path = require("node:path");
 const { chromium } = require("playwright-core");
-const { fail, until, startLobbyd, stopLobbyd, tcpMember, expectShown } =
+const { fail, until, startLobbyd, stopLobbyd, tcpMember, expectShown,
+    launch } =
     require("./lib.js");
 
 const LOBBYD = process.env.LOBBYD;
 const OUT = process.env.OUTDIR || ".";
-const CHROMIUM = process.env.CHROMIUM || "/usr/bin/chromium";
 
 let server = null;
 let browser = null;
@@ -56,12 +56,8 @@ async function main() {
 		if (m) port = Number(m[1]);
 		return port > 0;
 	});
-	browser = await chromium.launch({
-		executablePath: CHROMIUM,
-		headless: true,
-		args: ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-		    "--ignore-certificate-errors-spki-list=" + spki],
-	});
+	browser = await launch(chromium,
+	    ["--ignore-certificate-errors-spki-list=" + spki]);
 	const context = await browser.newContext();
 	const page = await context.newPage();
 	const problems = [];
