@@ -756,6 +756,22 @@ redis_two_stop(struct h_server *s, struct h_server *s2)
 	h_stop(s);
 }
 
+/*
+ * g, joined as nick, logs in as alice: old, her older session, is told
+ * and closed. want is set to g's notice "*** nick is now alice".
+ */
+static void
+login_elsewhere(struct h_conn *g, const char *nick, struct h_conn *old,
+    char *want, size_t size)
+{
+	h_send(g, "/login alice " PASS "\n");
+	snprintf(want, size, "*** %s is now alice", nick);
+	expect_both(g, want, "*** you are logged in as alice");
+	h_expect(old, "*** logged in from elsewhere");
+	assert_true(h_eof(old, H_TIMEOUT_MS));
+	h_close(old);
+}
+
 static void
 test_redis_shared(void **state)
 {
@@ -827,12 +843,7 @@ test_redis_moderation(void **state)
 	h_drain(f);
 	h_drain(e);
 	h_drain(old);
-	h_send(g, "/login alice " PASS "\n");
-	snprintf(want, sizeof want, "*** %s is now alice", nick);
-	expect_both(g, want, "*** you are logged in as alice");
-	h_expect(old, "*** logged in from elsewhere");
-	assert_true(h_eof(old, H_TIMEOUT_MS));
-	h_close(old);
+	login_elsewhere(g, nick, old, want, sizeof want);
 	h_expect(e, "*** alice left (logged in from elsewhere)");
 	h_expect(e, want);
 	h_expect(f, "*** alice left (logged in from elsewhere)");
@@ -974,12 +985,7 @@ test_redis_moderation_rooms(void **state)
 
 	/* The login on the first closes the session in side on the
 	 * second; side sees it leave. */
-	h_send(g, "/login alice " PASS "\n");
-	snprintf(want, sizeof want, "*** %s is now alice", nick);
-	expect_both(g, want, "*** you are logged in as alice");
-	h_expect(old, "*** logged in from elsewhere");
-	assert_true(h_eof(old, H_TIMEOUT_MS));
-	h_close(old);
+	login_elsewhere(g, nick, old, want, sizeof want);
 	h_expect(w, "*** alice left (logged in from elsewhere)");
 	h_expect(b, "*** alice left (logged in from elsewhere)");
 	h_expect(e, want);
