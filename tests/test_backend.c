@@ -1,5 +1,6 @@
 /* test_backend: the room API over both backends: the same rules either way. */
 #include "room_helpers.h"
+#include "cluster_fix.h"
 
 #include <strings.h>
 
@@ -216,12 +217,7 @@ fr_apply(struct world *w, int kind, const char *member, const char *nick,
 {
 	struct cluster_entry e;
 
-	memset(&e, 0, sizeof e);
-	snprintf(e.id, sizeof e.id, "1796133900000-%u", ++w->seq);
-	snprintf(e.stamp, sizeof e.stamp, "2026-12-01 14:05");
-	e.kind = kind;
-	e.member = member;
-	e.nick = nick;
+	cfx_entry(&e, &w->seq, kind, member, nick);
 	e.old = old;
 	e.to = to;
 	e.text = text != NULL ? text : "";

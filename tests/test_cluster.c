@@ -1,5 +1,6 @@
 /* test_cluster: the shared room's pure side: publishing events, applying entries. */
 #include "room_helpers.h"
+#include "cluster_fix.h"
 
 #include <stdio.h>
 
@@ -8,121 +9,27 @@
 #define INST	"00000000000000aa"	/* this instance, in the tests */
 #define OTHER	"00000000000000bb"	/* another instance */
 
-/*
- * The stand-in for Redis: every call is written to calls as one line, and
- * answers rc (0, or -1 for a link that cannot take it).
- */
+/* The room under test, over cluster_fix.h's stand-in for Redis. */
 struct fake {
 	struct fx	 fx;		/* the room and clients; first member */
 	struct cluster	 cl;		/* under test */
-	struct buf	 calls;		/* "join 1", "say 1 c hello", ... */
-	int		 rc;		/* what every call returns */
+	struct cfx_calls io;		/* the ops' io: calls made, rc */
 	unsigned	 seq;		/* for entry IDs */
 	struct accounts	 acc;		/* the acts' tests: accounts on */
 	const char	*place;		/* act(): the room its entry names */
 	int64_t		 now;		/* their clock, Unix ms */
 };
 
-/* Record one call. */
-static int
-fake_call(void *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-fake_call(void *io, const char *fmt, ...)
-{
-	struct fake *fk = io;
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	assert_int_equal(buf_append(&fk->calls, line, (size_t)n), 0);
-	assert_int_equal(buf_append(&fk->calls, "\n", 1), 0);
-	return fk->rc;
-}
-
-static int
-fake_join(void *io, unsigned cid)
-{
-	return fake_call(io, "join %u", cid);
-}
-
-static int
-fake_leave(void *io, unsigned cid, const char *reason)
-{
-	return fake_call(io, "leave %u %s", cid, reason ? reason : "-");
-}
-
-static int
-fake_say(void *io, unsigned cid, int kind, const char *text, size_t len)
-{
-	return fake_call(io, "say %u %c %.*s", cid, kind, (int)len, text);
-}
-
-static int
-fake_msg(void *io, unsigned cid, const char *to, size_t tolen,
-    const char *text, size_t len)
-{
-	return fake_call(io, "msg %u %.*s %.*s", cid, (int)tolen, to,
-	    (int)len, text);
-}
-
-static int
-fake_nick(void *io, unsigned cid, const char *nick, size_t len)
-{
-	return fake_call(io, "nick %u %.*s", cid, (int)len, nick);
-}
-
-static int
-fake_who(void *io, unsigned cid)
-{
-	return fake_call(io, "who %u", cid);
-}
-
-static int
-fake_act(void *io, unsigned cid, int kind, const struct acct_act *a)
-{
-	return fake_call(io, "act %u %c %s %ld %s %.*s", cid, kind, a->target,
-	    a->minutes, a->by_acct, (int)a->rlen, a->reason);
-}
-
-static int
-fake_go(void *io, unsigned cid, const char *name, size_t len, size_t history)
-{
-	return fake_call(io, "go %u %.*s %zu", cid, (int)len, name, history);
-}
-
-static int
-fake_topic(void *io, unsigned cid, const char *text, size_t len)
-{
-	return fake_call(io, "topic %u %.*s", cid, (int)len, text);
-}
-
-static int
-fake_rooms(void *io, unsigned cid)
-{
-	return fake_call(io, "rooms %u", cid);
-}
-
 static const struct cluster_ops fake_ops = {
-	fake_join, fake_leave, fake_say, fake_msg, fake_nick, fake_who,
-	fake_act, fake_go, fake_topic, fake_rooms,
+	cfx_join, cfx_leave, cfx_say, cfx_msg, cfx_nick, cfx_who,
+	cfx_act, cfx_go, cfx_topic, cfx_rooms,
 };
 
 /* Assert the calls made so far, then forget them. */
 static void
 fake_expect_calls(struct fake *fk, const char *want)
 {
-	char got[4096];
-	size_t n = buf_used(&fk->calls);
-
-	assert_in_range(n, 0, sizeof got - 1);
-	memcpy(got, buf_peek(&fk->calls), n);
-	got[n] = '\0';
-	assert_string_equal(got, want);
-	buf_drain(&fk->calls, n);
+	cfx_expect_calls(&fk->io, want);
 }
 
 /* cmocka setup: a clustered room with history 3, link up, in UTC. */
@@ -138,7 +45,7 @@ fake_setup(void **state)
 	if (cluster_init(&fk->cl, &fk->fx.r, PROTO_MAX_LINE, INST) == -1)
 		return -1;
 	fk->cl.ops = &fake_ops;
-	fk->cl.io = fk;
+	fk->cl.io = &fk->io;
 	fk->cl.up = true;
 	fk->fx.r.log = fx_log;
 	fk->fx.r.log_arg = &fk->fx;
@@ -158,22 +65,10 @@ fake_teardown(void **state)
 	for (i = 0; i < fk->fx.n; i++)
 		client_free(fk->fx.c[i]);
 	room_free(&fk->fx.r);
-	buf_free(&fk->calls);
+	buf_free(&fk->io.calls);
 	buf_free(&fk->fx.log);
 	free(fk);
 	return 0;
-}
-
-/* A member key "INST:CID". */
-static const char *
-key(const char *inst, unsigned cid)
-{
-	static char k[4][64];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(k[i], sizeof k[i], "%s:%u", inst, cid);
-	return k[i];
 }
 
 /* Apply one entry of kind at time ms with the next ID. */
@@ -183,14 +78,7 @@ apply(struct fake *fk, int kind, const char *member, const char *nick,
 {
 	struct cluster_entry e;
 
-	memset(&e, 0, sizeof e);
-	fk->seq++;
-	/* 2026-12-01 14:05:00 UTC */
-	snprintf(e.id, sizeof e.id, "1796133900000-%u", fk->seq);
-	snprintf(e.stamp, sizeof e.stamp, "2026-12-01 14:05");
-	e.kind = kind;
-	e.member = member;
-	e.nick = nick;
+	cfx_entry(&e, &fk->seq, kind, member, nick);
 	e.text = text;
 	e.textlen = text != NULL ? strlen(text) : 0;
 	if (kind == CLUSTER_NICK)
@@ -208,9 +96,9 @@ joined(struct fake *fk, const char *nick, unsigned long count)
 	struct client *c = fx_client(&fk->fx);
 
 	room_join(&fk->fx.r, c);
-	apply(fk, CLUSTER_JOIN, key(INST, c->id), nick, NULL, NULL, count);
+	apply(fk, CLUSTER_JOIN, cfx_key(INST, c->id), nick, NULL, NULL, count);
 	fx_drain_all(&fk->fx);
-	buf_drain(&fk->calls, buf_used(&fk->calls));
+	buf_drain(&fk->io.calls, buf_used(&fk->io.calls));
 	return c;
 }
 
@@ -270,10 +158,10 @@ test_join_waits_for_its_entry(void **state)
 	fx_silent(&fk->fx, b);
 	fx_silent(&fk->fx, a);
 	/* Someone on another instance joins first: b does not hear it. */
-	apply(fk, CLUSTER_JOIN, key(OTHER, 1), "guest7", NULL, NULL, 2);
+	apply(fk, CLUSTER_JOIN, cfx_key(OTHER, 1), "guest7", NULL, NULL, 2);
 	fx_expect(&fk->fx, a, "*** guest7 joined\n");
 	fx_silent(&fk->fx, b);
-	apply(fk, CLUSTER_JOIN, key(INST, b->id), "guest8", NULL, NULL, 3);
+	apply(fk, CLUSTER_JOIN, cfx_key(INST, b->id), "guest8", NULL, NULL, 3);
 	fx_expect(&fk->fx, b, "*** welcome to lobby, you are guest8 (3 online; "
 	    "/help for commands)\n");
 	fx_expect(&fk->fx, a, "*** guest8 joined\n");
@@ -296,7 +184,7 @@ test_lines_before_welcome_are_held(void **state)
 	/* Only the join went out: the rest waits for the welcome. */
 	fake_expect_calls(fk, "join 1\n");
 	fx_silent(&fk->fx, b);
-	apply(fk, CLUSTER_JOIN, key(INST, b->id), "guest1", NULL, NULL, 1);
+	apply(fk, CLUSTER_JOIN, cfx_key(INST, b->id), "guest1", NULL, NULL, 1);
 	fake_expect_calls(fk, "nick 1 bob\nsay 1 c hello\n");
 	/* The welcome first, then /help's answer, in the order sent. */
 	char got[FX_MAXOUT];
@@ -323,7 +211,7 @@ test_leaving_before_welcome(void **state)
 	assert_true(b->flags & CLIENT_CLOSING);
 	assert_false(b->flags & CLIENT_WAITING);
 	/* Its join entry coming back later changes nothing. */
-	apply(fk, CLUSTER_JOIN, key(INST, b->id), "guest1", NULL, NULL, 1);
+	apply(fk, CLUSTER_JOIN, cfx_key(INST, b->id), "guest1", NULL, NULL, 1);
 	assert_false(b->flags & CLIENT_JOINED);
 	assert_null(fk->fx.r.head);
 }
@@ -363,9 +251,9 @@ test_chat_goes_through_the_stream(void **state)
 	/* Nobody sees it before the stream says so. */
 	fx_silent(&fk->fx, a);
 	fx_silent(&fk->fx, b);
-	apply(fk, CLUSTER_CHAT, key(INST, a->id), "alice", "hello", NULL, 0);
-	apply(fk, CLUSTER_CHAT, key(OTHER, 3), "carol", "yo", NULL, 0);
-	apply(fk, CLUSTER_ACTION, key(INST, a->id), "alice", "waves", NULL,
+	apply(fk, CLUSTER_CHAT, cfx_key(INST, a->id), "alice", "hello", NULL, 0);
+	apply(fk, CLUSTER_CHAT, cfx_key(OTHER, 3), "carol", "yo", NULL, 0);
+	apply(fk, CLUSTER_ACTION, cfx_key(INST, a->id), "alice", "waves", NULL,
 	    0);
 	/* The sender never gets its own lines back. */
 	fx_expect(&fk->fx, a, "<carol> yo\n");
@@ -381,7 +269,7 @@ test_entries_once_in_order(void **state)
 
 	memset(&e, 0, sizeof e);
 	e.kind = CLUSTER_CHAT;
-	e.member = key(OTHER, 1);
+	e.member = cfx_key(OTHER, 1);
 	e.nick = "zed";
 	e.text = "one";
 	e.textlen = 3;
@@ -407,12 +295,12 @@ test_pm_nick_leave(void **state)
 	fx_say(&fk->fx, a, "/who");
 	fake_expect_calls(fk, "msg 1 BOB psst\nnick 1 Al\nwho 1\n");
 	fx_expect(&fk->fx, a, "!!! you are already alice\n");
-	apply(fk, CLUSTER_PM, key(INST, a->id), "alice", "psst",
-	    key(INST, b->id), 0);
+	apply(fk, CLUSTER_PM, cfx_key(INST, a->id), "alice", "psst",
+	    cfx_key(INST, b->id), 0);
 	fx_silent(&fk->fx, a);
 	fx_expect(&fk->fx, b, "[pm] <alice> psst\n");
 	/* A nick change is for everyone, the one who changed included. */
-	apply(fk, CLUSTER_NICK, key(INST, a->id), "Al", NULL, "alice", 0);
+	apply(fk, CLUSTER_NICK, cfx_key(INST, a->id), "Al", NULL, "alice", 0);
 	assert_string_equal(a->nick, "Al");
 	fx_expect(&fk->fx, a, "*** alice is now Al\n");
 	fx_expect(&fk->fx, b, "*** alice is now Al\n");
@@ -427,10 +315,10 @@ test_pm_nick_leave(void **state)
 	assert_true(b->flags & CLIENT_CLOSING);
 	assert_int_equal(fk->fx.r.count, 1);
 	fx_silent(&fk->fx, a);
-	apply(fk, CLUSTER_LEAVE, key(INST, b->id), "bob", "bye", NULL, 0);
+	apply(fk, CLUSTER_LEAVE, cfx_key(INST, b->id), "bob", "bye", NULL, 0);
 	fx_expect(&fk->fx, a, "*** bob left (bye)\n");
-	apply(fk, CLUSTER_LEAVE, key(OTHER, 9), "zed", "lost", NULL, 0);
-	apply(fk, CLUSTER_LEAVE, key(OTHER, 8), "yan", NULL, NULL, 0);
+	apply(fk, CLUSTER_LEAVE, cfx_key(OTHER, 9), "zed", "lost", NULL, 0);
+	apply(fk, CLUSTER_LEAVE, cfx_key(OTHER, 8), "yan", NULL, NULL, 0);
 	fx_expect(&fk->fx, a, "*** zed left (lost)\n*** yan left\n");
 	fx_silent(&fk->fx, b);
 }
@@ -451,7 +339,7 @@ test_history_for_joiners(void **state)
 	snprintf(e.id, sizeof e.id, "1796047500000-0");
 	snprintf(e.stamp, sizeof e.stamp, "2026-11-30 14:05");
 	e.kind = CLUSTER_CHAT;
-	e.member = key(OTHER, 1);
+	e.member = cfx_key(OTHER, 1);
 	e.nick = "old";
 	e.text = "yesterday";
 	e.textlen = 9;
@@ -461,12 +349,12 @@ test_history_for_joiners(void **state)
 	cluster_remember(&fk->cl, &e);
 	a = fx_client(&fk->fx);
 	room_join(&fk->fx.r, a);
-	apply(fk, CLUSTER_CHAT, key(OTHER, 1), "zed", "one", NULL, 0);
-	apply(fk, CLUSTER_JOIN, key(OTHER, 2), "x", NULL, NULL, 2);
-	apply(fk, CLUSTER_ACTION, key(OTHER, 1), "zed", "two", NULL, 0);
-	apply(fk, CLUSTER_PM, key(OTHER, 1), "zed", "secret", key(OTHER, 2),
+	apply(fk, CLUSTER_CHAT, cfx_key(OTHER, 1), "zed", "one", NULL, 0);
+	apply(fk, CLUSTER_JOIN, cfx_key(OTHER, 2), "x", NULL, NULL, 2);
+	apply(fk, CLUSTER_ACTION, cfx_key(OTHER, 1), "zed", "two", NULL, 0);
+	apply(fk, CLUSTER_PM, cfx_key(OTHER, 1), "zed", "secret", cfx_key(OTHER, 2),
 	    0);
-	apply(fk, CLUSTER_JOIN, key(INST, a->id), "guest3", NULL, NULL, 3);
+	apply(fk, CLUSTER_JOIN, cfx_key(INST, a->id), "guest3", NULL, NULL, 3);
 	fx_expect(&fk->fx, a, "*** welcome to lobby, you are guest3 (3 online; "
 	    "/help for commands)\n"
 	    "*** last 3 messages:\n"
@@ -475,7 +363,7 @@ test_history_for_joiners(void **state)
 	    "[14:05] * zed two\n"
 	    "*** end of history\n");
 	/* The room log keeps 3: a fourth line pushes out the oldest. */
-	apply(fk, CLUSTER_CHAT, key(OTHER, 1), "zed", "three", NULL, 0);
+	apply(fk, CLUSTER_CHAT, cfx_key(OTHER, 1), "zed", "three", NULL, 0);
 	fx_expect(&fk->fx, a, "<zed> three\n");
 	assert_int_equal(rlog_history_count(&fk->fx.r.rlog), 3);
 }
@@ -492,7 +380,7 @@ test_link_down_and_back(void **state)
 	struct client *p = fx_client(&fk->fx);
 
 	room_join(&fk->fx.r, p);
-	buf_drain(&fk->calls, buf_used(&fk->calls));
+	buf_drain(&fk->io.calls, buf_used(&fk->io.calls));
 	cluster_down(&fk->cl);
 	fx_expect(&fk->fx, a, "*** lost the link to the room, retrying\n");
 	fx_expect(&fk->fx, b, "*** lost the link to the room, retrying\n");
@@ -543,22 +431,22 @@ test_taken_out_while_here(void **state)
 	struct client *a = joined(fk, "alice", 1), *n = joined(fk, "nell", 2);
 
 	assert_false(fk->cl.relink);
-	apply(fk, CLUSTER_LEAVE, key(INST, a->id), "alice", "lost", NULL, 0);
-	apply(fk, CLUSTER_LEAVE, key(INST, n->id), "nell", "lost", NULL, 0);
+	apply(fk, CLUSTER_LEAVE, cfx_key(INST, a->id), "alice", "lost", NULL, 0);
+	apply(fk, CLUSTER_LEAVE, cfx_key(INST, n->id), "nell", "lost", NULL, 0);
 	fx_silent(&fk->fx, a);
 	fx_silent(&fk->fx, n);
 	/* The I/O side is asked to register them again. */
 	assert_true(fk->cl.relink);
 	assert_int_equal(fk->fx.r.count, 2);
 	/* Someone elsewhere took nell's nick meanwhile. */
-	apply(fk, CLUSTER_NICK, key(OTHER, 1), "nell", NULL, "carol", 0);
+	apply(fk, CLUSTER_NICK, cfx_key(OTHER, 1), "nell", NULL, "carol", 0);
 	fx_expect(&fk->fx, a, "*** carol is now nell\n");
 	fx_expect(&fk->fx, n, "*** carol is now nell\n");
 	/* Back: alice under her nick (nothing to tell), nell as a guest. */
-	apply(fk, CLUSTER_JOIN, key(INST, a->id), "alice", NULL, NULL, 3);
+	apply(fk, CLUSTER_JOIN, cfx_key(INST, a->id), "alice", NULL, NULL, 3);
 	fx_silent(&fk->fx, a);
 	fx_silent(&fk->fx, n);
-	apply(fk, CLUSTER_JOIN, key(INST, n->id), "guest7", NULL, NULL, 4);
+	apply(fk, CLUSTER_JOIN, cfx_key(INST, n->id), "guest7", NULL, NULL, 4);
 	fx_expect(&fk->fx, n, "*** nell was taken while the link was down: you "
 	    "are now guest7\n");
 	fx_expect(&fk->fx, a, "*** nell is now guest7\n");
@@ -568,8 +456,8 @@ test_taken_out_while_here(void **state)
 	fx_silent(&fk->fx, n);
 	fx_silent(&fk->fx, a);
 	/* The others' leaves and joins are still relayed. */
-	apply(fk, CLUSTER_LEAVE, key(OTHER, 1), "nell", "lost", NULL, 0);
-	apply(fk, CLUSTER_JOIN, key(OTHER, 2), "zed", NULL, NULL, 3);
+	apply(fk, CLUSTER_LEAVE, cfx_key(OTHER, 1), "nell", "lost", NULL, 0);
+	apply(fk, CLUSTER_JOIN, cfx_key(OTHER, 2), "zed", NULL, NULL, 3);
 	fx_expect(&fk->fx, a, "*** nell left (lost)\n*** zed joined\n");
 	fake_expect_calls(fk, "");
 }
@@ -614,7 +502,7 @@ test_publish_failure_tells_sender(void **state)
 	struct fake *fk = *state;
 	struct client *a = joined(fk, "alice", 1);
 
-	fk->rc = -1;
+	fk->io.rc = -1;
 	fx_say(&fk->fx, a, "hello");
 	fx_say(&fk->fx, a, "/who");
 	fx_expect(&fk->fx, a, "!!! room unavailable, message not sent\n"
@@ -634,7 +522,7 @@ fake_submit(void *arg, struct acct_job *j)
 	struct fake *fk = arg;
 
 	if (j->kind == ACCT_JOB_BAN)
-		(void)fake_call(fk, "store %s also %s", j->ban.target,
+		(void)cfx_call(&fk->io, "store %s also %s", j->ban.target,
 		    j->ban.also[0] != '\0' ? j->ban.also : "-");
 	free(j);
 	return 0;
@@ -691,13 +579,7 @@ act(struct fake *fk, int kind, const char *member, const char *nick,
 {
 	struct cluster_entry e;
 
-	memset(&e, 0, sizeof e);
-	fk->seq++;
-	snprintf(e.id, sizeof e.id, "1796133900000-%u", fk->seq);
-	snprintf(e.stamp, sizeof e.stamp, "2026-12-01 14:05");
-	e.kind = kind;
-	e.member = member;
-	e.nick = nick;
+	cfx_entry(&e, &fk->seq, kind, member, nick);
 	e.who = who;
 	e.to = to;
 	e.old = old;
@@ -775,15 +657,15 @@ test_act_kick_here_and_elsewhere(void **state)
 	struct client *c = joined_at(fk, "carol", "10.0.0.3");
 
 	/* A member of another instance: nothing to do here. */
-	act(fk, CLUSTER_KICK, key(OTHER, 1), "alice", "alice", key(OTHER, 4),
+	act(fk, CLUSTER_KICK, cfx_key(OTHER, 1), "alice", "alice", cfx_key(OTHER, 4),
 	    "zed", NULL, "bye", 0);
 	fx_silent(&fk->fx, b);
 	fx_silent(&fk->fx, c);
 	fake_expect_calls(fk, "");
 	/* Ours: told and closed here; its leave, with the reason, goes to
 	 * the stream, whence every instance's room hears of it. */
-	act(fk, CLUSTER_KICK, key(OTHER, 1), "alice", "alice",
-	    key(INST, b->id), "bob", NULL, "go away", 0);
+	act(fk, CLUSTER_KICK, cfx_key(OTHER, 1), "alice", "alice",
+	    cfx_key(INST, b->id), "bob", NULL, "go away", 0);
 	fx_expect(&fk->fx, b, "*** kicked by alice: go away\n");
 	assert_true(b->flags & CLIENT_CLOSING);
 	assert_false(b->flags & CLIENT_JOINED);
@@ -802,8 +684,8 @@ test_act_bans(void **state)
 	struct client *y = joined_at(fk, "yuri", "10.0.0.6");
 
 	/* dave's account; its member is here: its address too, linked. */
-	act(fk, CLUSTER_BAN, key(OTHER, 1), "alice", "alice",
-	    key(INST, d->id), "dave", NULL, "spam", 10);
+	act(fk, CLUSTER_BAN, cfx_key(OTHER, 1), "alice", "alice",
+	    cfx_key(INST, d->id), "dave", NULL, "spam", 10);
 	fx_expect(&fk->fx, d, "!!! you are banned: spam\n");
 	assert_true(d->flags & CLIENT_CLOSING);
 	fake_expect_calls(fk, "store a:10.0.0.4 also n:dave\n"
@@ -812,12 +694,12 @@ test_act_bans(void **state)
 	assert_string_equal(fk->acc.bans[0].target, "n:dave");
 	assert_int_equal(fk->acc.bans[0].until, fk->now + 600000);
 	/* An account whose member is elsewhere: only noted here. */
-	act(fk, CLUSTER_BAN, key(OTHER, 1), "alice", "alice", "", "eve",
+	act(fk, CLUSTER_BAN, cfx_key(OTHER, 1), "alice", "alice", "", "eve",
 	    NULL, "", 0);
 	fake_expect_calls(fk, "");
 	assert_int_equal(fk->acc.nbans, 3);
 	/* An address: every member from it here but the operator. */
-	act(fk, CLUSTER_BANADDR, key(INST, a->id), "alice", "alice", NULL,
+	act(fk, CLUSTER_BANADDR, cfx_key(INST, a->id), "alice", "alice", NULL,
 	    NULL, "10.0.0.5", "go", 5);
 	fx_expect(&fk->fx, x, "!!! you are banned: go\n");
 	assert_true(x->flags & CLIENT_CLOSING);
@@ -841,8 +723,8 @@ test_act_mute_runs_out_here(void **state)
 	struct client *b = joined_at(fk, "bob", "10.0.0.2");
 	struct client *c = joined_at(fk, "carol", "10.0.0.3");
 
-	act(fk, CLUSTER_MUTE, key(OTHER, 1), "alice", "alice",
-	    key(INST, b->id), "bob", NULL, NULL, 1);
+	act(fk, CLUSTER_MUTE, cfx_key(OTHER, 1), "alice", "alice",
+	    cfx_key(INST, b->id), "bob", NULL, NULL, 1);
 	fx_expect(&fk->fx, b, "*** bob was muted by alice\n");
 	fx_expect(&fk->fx, c, "*** bob was muted by alice\n");
 	fx_say(&fk->fx, b, "hello?");
@@ -856,9 +738,9 @@ test_act_mute_runs_out_here(void **state)
 	fx_say(&fk->fx, b, "back");
 	fake_expect_calls(fk, "say 1 c back\n");
 	/* Muted elsewhere, then unmuted: the room here hears both. */
-	act(fk, CLUSTER_MUTE, key(OTHER, 1), "alice", "alice", key(OTHER, 2),
+	act(fk, CLUSTER_MUTE, cfx_key(OTHER, 1), "alice", "alice", cfx_key(OTHER, 2),
 	    "zed", NULL, NULL, 0);
-	act(fk, CLUSTER_UNMUTE, key(OTHER, 1), "alice", "alice", NULL, "Zed",
+	act(fk, CLUSTER_UNMUTE, cfx_key(OTHER, 1), "alice", "alice", NULL, "Zed",
 	    NULL, NULL, 0);
 	fx_expect(&fk->fx, c, "*** zed was muted by alice\n"
 	    "*** Zed was unmuted by alice\n");
@@ -876,7 +758,7 @@ test_act_login_elsewhere(void **state)
 	/* bob's older sessions: the one Redis took out of the room with
 	 * the entry (it held the nick), and another logged in as bob. */
 	snprintf(away->account, sizeof away->account, "bob");
-	act(fk, CLUSTER_LOGIN, key(OTHER, 9), "bob", NULL, key(INST, old->id),
+	act(fk, CLUSTER_LOGIN, cfx_key(OTHER, 9), "bob", NULL, cfx_key(INST, old->id),
 	    NULL, NULL, NULL, 0);
 	fx_expect(&fk->fx, old, "*** logged in from elsewhere\n");
 	fx_expect(&fk->fx, away, "*** logged in from elsewhere\n");
@@ -888,8 +770,8 @@ test_act_login_elsewhere(void **state)
 	fx_silent(&fk->fx, c);
 	/* Its own entry: the new session stays. */
 	snprintf(c->account, sizeof c->account, "carol");
-	act(fk, CLUSTER_LOGIN, key(INST, c->id), "carol", NULL,
-	    key(INST, c->id), NULL, NULL, NULL, 0);
+	act(fk, CLUSTER_LOGIN, cfx_key(INST, c->id), "carol", NULL,
+	    cfx_key(INST, c->id), NULL, NULL, NULL, 0);
 	assert_false(c->flags & CLIENT_CLOSING);
 	fake_expect_calls(fk, "");
 }
@@ -905,28 +787,28 @@ test_act_notices_where_the_target_is(void **state)
 	/* Its target in a room nobody here is in: noted, not shown; the
 	 * operator, here, sees it done from its own room. */
 	fk->place = "side";
-	act(fk, CLUSTER_MUTE, key(INST, a->id), "alice", "alice",
-	    key(OTHER, 2), "zed", NULL, NULL, 5);
+	act(fk, CLUSTER_MUTE, cfx_key(INST, a->id), "alice", "alice",
+	    cfx_key(OTHER, 2), "zed", NULL, NULL, 5);
 	fx_expect(&fk->fx, a, "*** zed was muted by alice\n");
 	fx_silent(&fk->fx, c);
 	assert_int_equal(fk->acc.nmutes, 1);
-	act(fk, CLUSTER_KICK, key(INST, a->id), "alice", "alice",
-	    key(OTHER, 2), "zed", NULL, "go", 0);
+	act(fk, CLUSTER_KICK, cfx_key(INST, a->id), "alice", "alice",
+	    cfx_key(OTHER, 2), "zed", NULL, "go", 0);
 	fx_expect(&fk->fx, a, "*** zed left (kicked by alice: go)\n");
 	/* An account's ban whose member is nowhere: nobody left. */
-	act(fk, CLUSTER_BAN, key(INST, a->id), "alice", "alice", "", "yan",
+	act(fk, CLUSTER_BAN, cfx_key(INST, a->id), "alice", "alice", "", "yan",
 	    NULL, NULL, 0);
 	fx_silent(&fk->fx, a);
 	/* Shown in its room here (any case): the operator in it too. */
 	fk->place = "LOBBY";
-	act(fk, CLUSTER_UNMUTE, key(INST, a->id), "alice", "alice", NULL,
+	act(fk, CLUSTER_UNMUTE, cfx_key(INST, a->id), "alice", "alice", NULL,
 	    "zed", NULL, NULL, 0);
 	fx_expect(&fk->fx, a, "*** zed was unmuted by alice\n");
 	fx_expect(&fk->fx, c, "*** zed was unmuted by alice\n");
 	assert_int_equal(fk->acc.nmutes, 0);
 	/* A room name that is not one: dropped. */
 	fk->place = "no such room!";
-	act(fk, CLUSTER_MUTE, key(OTHER, 1), "alice", "alice", key(OTHER, 2),
+	act(fk, CLUSTER_MUTE, cfx_key(OTHER, 1), "alice", "alice", cfx_key(OTHER, 2),
 	    "zed", NULL, NULL, 5);
 	assert_int_equal(fk->cl.dropped, dropped + 1);
 	assert_int_equal(fk->acc.nmutes, 0);
@@ -943,23 +825,23 @@ test_act_untrusted_dropped(void **state)
 	unsigned long dropped = fk->cl.dropped;
 
 	/* Not an operator here (every instance should share --op). */
-	act(fk, CLUSTER_KICK, key(OTHER, 1), "mallory", "mallory",
-	    key(INST, b->id), "bob", NULL, "", 0);
+	act(fk, CLUSTER_KICK, cfx_key(OTHER, 1), "mallory", "mallory",
+	    cfx_key(INST, b->id), "bob", NULL, "", 0);
 	/* No account named at all. */
-	act(fk, CLUSTER_MUTE, key(OTHER, 1), "alice", NULL,
-	    key(INST, b->id), "bob", NULL, "", 5);
+	act(fk, CLUSTER_MUTE, cfx_key(OTHER, 1), "alice", NULL,
+	    cfx_key(INST, b->id), "bob", NULL, "", 5);
 	/* No target, a target that is not a nick, not an address. */
-	act(fk, CLUSTER_KICK, key(OTHER, 1), "alice", "alice",
-	    key(INST, b->id), NULL, NULL, "", 0);
-	act(fk, CLUSTER_MUTE, key(OTHER, 1), "alice", "alice",
-	    key(INST, b->id), "b\x7f" "b", NULL, "", 0);
-	act(fk, CLUSTER_BANADDR, key(OTHER, 1), "alice", "alice", NULL, NULL,
+	act(fk, CLUSTER_KICK, cfx_key(OTHER, 1), "alice", "alice",
+	    cfx_key(INST, b->id), NULL, NULL, "", 0);
+	act(fk, CLUSTER_MUTE, cfx_key(OTHER, 1), "alice", "alice",
+	    cfx_key(INST, b->id), "b\x7f" "b", NULL, "", 0);
+	act(fk, CLUSTER_BANADDR, cfx_key(OTHER, 1), "alice", "alice", NULL, NULL,
 	    "10.0.0.2; DROP", "", 0);
 	/* Minutes past ten years; an operator's nick that is not one. */
-	act(fk, CLUSTER_MUTE, key(OTHER, 1), "alice", "alice",
-	    key(INST, b->id), "bob", NULL, "", 99999999);
-	act(fk, CLUSTER_KICK, key(OTHER, 1), "al ice", "alice",
-	    key(INST, b->id), "bob", NULL, "", 0);
+	act(fk, CLUSTER_MUTE, cfx_key(OTHER, 1), "alice", "alice",
+	    cfx_key(INST, b->id), "bob", NULL, "", 99999999);
+	act(fk, CLUSTER_KICK, cfx_key(OTHER, 1), "al ice", "alice",
+	    cfx_key(INST, b->id), "bob", NULL, "", 0);
 	assert_int_equal(fk->cl.dropped, dropped + 7);
 	assert_true(b->flags & CLIENT_JOINED);
 	assert_false(b->flags & CLIENT_CLOSING);

@@ -1,5 +1,6 @@
 /* test_cluster_rooms: the shared rooms' pure side: moves, topics, the rooms read. */
 #include "room_helpers.h"
+#include "cluster_fix.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -19,114 +20,29 @@ struct rf {
 	struct cluster	 cl;		/* under test */
 	struct client	*c[8];		/* clients made, in order */
 	size_t		 n;		/* entries used in c */
-	struct buf	 calls;		/* "go 1 dev 3", ... */
+	struct cfx_calls io;		/* the ops' io: "go 1 dev 3", ... */
 	struct buf	 log;		/* the rooms' log lines */
 	unsigned	 seq;		/* for entry IDs */
 };
 
-static int
-rf_call(void *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-rf_call(void *io, const char *fmt, ...)
-{
-	struct rf *f = io;
-	char line[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	assert_int_equal(buf_append(&f->calls, line, (size_t)n), 0);
-	assert_int_equal(buf_append(&f->calls, "\n", 1), 0);
-	return 0;
-}
-
-static int
-rf_join(void *io, unsigned cid)
-{
-	return rf_call(io, "join %u", cid);
-}
-
-static int
-rf_leave(void *io, unsigned cid, const char *reason)
-{
-	return rf_call(io, "leave %u %s", cid, reason ? reason : "-");
-}
-
-static int
-rf_say(void *io, unsigned cid, int kind, const char *text, size_t len)
-{
-	return rf_call(io, "say %u %c %.*s", cid, kind, (int)len, text);
-}
-
-static int
-rf_msg(void *io, unsigned cid, const char *to, size_t tolen,
-    const char *text, size_t len)
-{
-	return rf_call(io, "msg %u %.*s %.*s", cid, (int)tolen, to, (int)len,
-	    text);
-}
-
-static int
-rf_nick(void *io, unsigned cid, const char *nick, size_t len)
-{
-	return rf_call(io, "nick %u %.*s", cid, (int)len, nick);
-}
-
-static int
-rf_who(void *io, unsigned cid)
-{
-	return rf_call(io, "who %u", cid);
-}
-
-static int
-rf_go(void *io, unsigned cid, const char *name, size_t len, size_t history)
-{
-	return rf_call(io, "go %u %.*s %zu", cid, (int)len, name, history);
-}
-
-static int
-rf_topic(void *io, unsigned cid, const char *text, size_t len)
-{
-	return rf_call(io, "topic %u %.*s", cid, (int)len, text);
-}
-
-static int
-rf_rooms(void *io, unsigned cid)
-{
-	return rf_call(io, "rooms %u", cid);
-}
-
 static const struct cluster_ops rf_ops = {
-	rf_join, rf_leave, rf_say, rf_msg, rf_nick, rf_who,
+	cfx_join, cfx_leave, cfx_say, cfx_msg, cfx_nick, cfx_who,
 	NULL,		/* acts: accounts are off here */
-	rf_go, rf_topic, rf_rooms,
+	cfx_go, cfx_topic, cfx_rooms,
 };
 
 /* The rooms' log hook. */
 static void
 rf_log(void *arg, const char *text)
 {
-	struct rf *f = arg;
-
-	assert_int_equal(buf_append(&f->log, text, strlen(text)), 0);
-	assert_int_equal(buf_append(&f->log, "\n", 1), 0);
+	cfx_keep_line(&((struct rf *)arg)->log, text);
 }
 
 /* Assert the calls made so far, then forget them. */
 static void
 rf_expect_calls(struct rf *f, const char *want)
 {
-	char got[4096];
-	size_t n = buf_used(&f->calls);
-
-	assert_in_range(n, 0, sizeof got - 1);
-	memcpy(got, buf_peek(&f->calls), n);
-	got[n] = '\0';
-	assert_string_equal(got, want);
-	buf_drain(&f->calls, n);
+	cfx_expect_calls(&f->io, want);
 }
 
 /* What c has to receive, consumed, into out (NUL-terminated). */
@@ -176,7 +92,7 @@ rf_setup(void **state)
 	    cluster_init(&f->cl, land, PROTO_MAX_LINE, INST) == -1)
 		return -1;
 	f->cl.ops = &rf_ops;
-	f->cl.io = f;
+	f->cl.io = &f->io;
 	f->cl.up = true;
 	room_set_backend(land, &cluster_backend, &f->cl);
 	f->rs.backend = &cluster_backend;
@@ -189,17 +105,11 @@ static int
 rf_teardown(void **state)
 {
 	struct rf *f = *state;
-	size_t i;
 
 	cluster_free(&f->cl);
-	for (i = 0; i < f->n; i++) {
-		if (f->c[i]->room != NULL)
-			room_forget(f->c[i]->room, f->c[i]);
-		room_release(f->c[i]);
-		client_free(f->c[i]);
-	}
+	cfx_free_clients(f->c, f->n);
 	rooms_free(&f->rs);
-	buf_free(&f->calls);
+	buf_free(&f->io.calls);
 	buf_free(&f->log);
 	free(f);
 	return 0;
@@ -212,29 +122,12 @@ rf_apply(struct rf *f, struct room *r, int kind, const char *member,
 {
 	struct cluster_entry e;
 
-	memset(&e, 0, sizeof e);
-	snprintf(e.id, sizeof e.id, "1796133900000-%u", ++f->seq);
-	snprintf(e.stamp, sizeof e.stamp, "2026-12-01 14:05");
-	e.kind = kind;
-	e.member = member;
-	e.nick = nick;
+	cfx_entry(&e, &f->seq, kind, member, nick);
 	e.text = text;
 	e.textlen = text != NULL ? strlen(text) : 0;
 	e.count = count;
 	e.room = r;
 	cluster_apply(&f->cl, &e);
-}
-
-/* A member key "INST:CID". */
-static const char *
-key(const char *inst, unsigned cid)
-{
-	static char k[4][64];
-	static int i;
-
-	i = (i + 1) % 4;
-	snprintf(k[i], sizeof k[i], "%s:%u", inst, cid);
-	return k[i];
 }
 
 /* A local member of the landing room, called nick. */
@@ -249,10 +142,10 @@ rf_member(struct rf *f, const char *nick, unsigned long count)
 	assert_non_null(c);
 	f->c[f->n++] = c;
 	room_join(f->rs.landing, c);
-	rf_apply(f, NULL, CLUSTER_JOIN, key(INST, c->id), nick, NULL, count);
+	rf_apply(f, NULL, CLUSTER_JOIN, cfx_key(INST, c->id), nick, NULL, count);
 	for (size_t i = 0; i < f->n; i++)
 		(void)rf_out(f->c[i], out, sizeof out);
-	buf_drain(&f->calls, buf_used(&f->calls));
+	buf_drain(&f->io.calls, buf_used(&f->io.calls));
 	return c;
 }
 
@@ -289,7 +182,7 @@ test_move_waits_for_its_entry(void **state)
 	snprintf(hist[0].id, sizeof hist[0].id, "1796133800000-2");
 	snprintf(hist[0].stamp, sizeof hist[0].stamp, "2026-12-01 14:03");
 	hist[0].kind = CLUSTER_ACTION;
-	hist[0].member = key(OTHER, 7);
+	hist[0].member = cfx_key(OTHER, 7);
 	hist[0].nick = "carol";
 	hist[0].text = "waves";
 	hist[0].textlen = 5;
@@ -311,12 +204,12 @@ test_move_waits_for_its_entry(void **state)
 	assert_ptr_equal(cluster_next_read(&f->cl, land), dev);
 	assert_null(cluster_next_read(&f->cl, dev));
 	/* The old room's stream: it went (b sees it, a does not). */
-	rf_apply(f, NULL, CLUSTER_GO, key(INST, 1), "alice", "dev", 0);
+	rf_apply(f, NULL, CLUSTER_GO, cfx_key(INST, 1), "alice", "dev", 0);
 	expect_out(b, "*** alice went to dev\n");
 	expect_out(a, "");
 	/* The new room's: its join entry; the seam is there. */
 	f->seq = 49;
-	rf_apply(f, dev, CLUSTER_JOIN, key(INST, 1), "alice", NULL, 2);
+	rf_apply(f, dev, CLUSTER_JOIN, cfx_key(INST, 1), "alice", NULL, 2);
 	assert_ptr_equal(a->room, dev);
 	assert_false(a->flags & CLIENT_WAITING);
 	assert_int_equal(dev->waiting, 0);
@@ -328,11 +221,11 @@ test_move_waits_for_its_entry(void **state)
 	    "*** end of history\n");
 	rf_expect_calls(f, "say 1 c hello dev\n");
 	/* Lines of the landing room reach a no more; dev's do. */
-	rf_apply(f, NULL, CLUSTER_CHAT, key(OTHER, 9), "dan", "lobby line",
+	rf_apply(f, NULL, CLUSTER_CHAT, cfx_key(OTHER, 9), "dan", "lobby line",
 	    0);
 	expect_out(a, "");
 	expect_out(b, "<dan> lobby line\n");
-	rf_apply(f, dev, CLUSTER_CHAT, key(OTHER, 7), "carol", "dev line",
+	rf_apply(f, dev, CLUSTER_CHAT, cfx_key(OTHER, 7), "carol", "dev line",
 	    0);
 	expect_out(a, "<carol> dev line\n");
 	expect_out(b, "");
@@ -357,16 +250,16 @@ test_move_into_a_room_read_here(void **state)
 	    "dev", NULL, 0);
 	dev = rooms_find(&f->rs, "dev", 3);
 	f->seq = 9;
-	rf_apply(f, dev, CLUSTER_JOIN, key(INST, 1), "alice", NULL, 1);
+	rf_apply(f, dev, CLUSTER_JOIN, cfx_key(INST, 1), "alice", NULL, 1);
 	expect_out(a, "*** you are now in dev (1 online)\n");
 	/* dev is read here: no history asked for; the join entry may come
 	 * before the answer, and is the seam all the same. */
 	rf_type(b, "/join DEV");
 	rf_expect_calls(f, "go 2 DEV 0\n");
 	assert_int_equal(dev->waiting, 1);
-	rf_apply(f, dev, CLUSTER_CHAT, key(OTHER, 7), "carol", "before", 0);
+	rf_apply(f, dev, CLUSTER_CHAT, cfx_key(OTHER, 7), "carol", "before", 0);
 	expect_out(a, "<carol> before\n");
-	rf_apply(f, dev, CLUSTER_JOIN, key(INST, 2), "bob", NULL, 2);
+	rf_apply(f, dev, CLUSTER_JOIN, cfx_key(INST, 2), "bob", NULL, 2);
 	expect_out(b, "*** you are now in dev (2 online)\n"
 	    "*** last 1 message:\n"
 	    "[14:05] <carol> before\n"
@@ -393,7 +286,7 @@ test_move_into_a_room_read_here(void **state)
 	assert_true(dev->reading);
 	rf_type(b, "/part");
 	rf_expect_calls(f, "go 2 lobby 0\n");
-	rf_apply(f, NULL, CLUSTER_JOIN, key(INST, 2), "bob", NULL, 1);
+	rf_apply(f, NULL, CLUSTER_JOIN, cfx_key(INST, 2), "bob", NULL, 1);
 	expect_out(b, "*** you are now in lobby (1 online)\n");
 	assert_false(dev->reading);
 	assert_true(f->cl.reread);
@@ -450,7 +343,7 @@ test_topic_and_rooms(void **state)
 	rf_expect_calls(f, "topic 1 hello there\n");
 	expect_out(a, "");
 	/* Everyone in the room sees it when its entry comes, setter too. */
-	rf_apply(f, NULL, CLUSTER_TOPIC, key(INST, 1), "alice",
+	rf_apply(f, NULL, CLUSTER_TOPIC, cfx_key(INST, 1), "alice",
 	    "hello\x1b[31m there", 0);
 	expect_out(a, "*** alice set the topic: hello[31m there\n");
 	expect_out(b, "*** alice set the topic: hello[31m there\n");
@@ -459,12 +352,12 @@ test_topic_and_rooms(void **state)
 	/* Untrusted: a topic over the bound is dropped. */
 	memset(big, 'x', sizeof big - 1);
 	big[sizeof big - 1] = '\0';
-	rf_apply(f, NULL, CLUSTER_TOPIC, key(OTHER, 3), "zed", big, 0);
+	rf_apply(f, NULL, CLUSTER_TOPIC, cfx_key(OTHER, 3), "zed", big, 0);
 	expect_out(a, "");
 	rf_type(a, "/topic");
 	expect_out(a, "*** topic: hello[31m there\n");
 	/* A 'g' entry whose room name breaks the rule: dropped too. */
-	rf_apply(f, NULL, CLUSTER_GO, key(OTHER, 3), "zed", "no way", 0);
+	rf_apply(f, NULL, CLUSTER_GO, cfx_key(OTHER, 3), "zed", "no way", 0);
 	expect_out(a, "");
 	/* The landing room's topic as hello finds it: checked, cleaned. */
 	cluster_topic_is(&f->cl, "two\nlines");
