@@ -245,21 +245,18 @@ cx_teardown(void **state)
 }
 
 /* Start instance i on addr (our Redis unless given) with extra args. */
-struct h_server *
-cx_lobbyd(struct cx *x, int i, const char *addr, ...)
+static struct h_server *
+cx_lobbydv(struct cx *x, int i, const char *addr, va_list ap)
 {
 	const char *args[16];
-	va_list ap;
 	int n = 0;
 
 	args[n++] = "-b";
 	args[n++] = "127.0.0.1";
 	args[n++] = "--redis";
 	args[n++] = addr != NULL ? addr : x->r.addr;
-	va_start(ap, addr);
 	while (n < 15 && (args[n] = va_arg(ap, const char *)) != NULL)
 		n++;
-	va_end(ap);
 	args[n] = NULL;
 	if (h_startv(&x->s[i], args) != 0) {
 		char *log = h_log(&x->s[i]);
@@ -269,6 +266,34 @@ cx_lobbyd(struct cx *x, int i, const char *addr, ...)
 	if (i >= x->ns)
 		x->ns = i + 1;
 	return &x->s[i];
+}
+
+struct h_server *
+cx_lobbyd(struct cx *x, int i, const char *addr, ...)
+{
+	struct h_server *s;
+	va_list ap;
+
+	va_start(ap, addr);
+	s = cx_lobbydv(x, i, addr, ap);
+	va_end(ap);
+	return s;
+}
+
+/* Start our Redis, then instances 0 and 1 on it, each with the same
+ * extra args (NULL-terminated). */
+void
+cx_pair(struct cx *x, ...)
+{
+	va_list ap;
+
+	rds_run(&x->r);
+	va_start(ap, x);
+	cx_lobbydv(x, 0, NULL, ap);
+	va_end(ap);
+	va_start(ap, x);
+	cx_lobbydv(x, 1, NULL, ap);
+	va_end(ap);
 }
 
 /* Keep c for the teardown, and return it. */
@@ -330,4 +355,110 @@ retry_line_at(struct h_conn *c, const char *line, const char *want, int ms,
 	fail_msg("no \"%s\" within %d ms (last: %s)", want, ms,
 	    l != NULL ? l : "nothing");
 	return -1;
+}
+
+/*
+ * Skip what c has been sent up to the notice that nick took its nick
+ * (the last newcomer's, when the test's members joined): from then on
+ * every line c gets is one the test asks for. A /who barrier would not
+ * do: the notice reaches another instance through Redis.
+ */
+void
+settle(struct h_conn *c, const char *nick)
+{
+	char want[64];
+
+	snprintf(want, sizeof want, "is now %s", nick);
+	while (h_line(c, H_TIMEOUT_MS) != NULL)
+		if (strstr(c->line, want) != NULL)
+			return;
+	fail_msg("no \"%s\"", want);
+}
+
+/*
+ * Send line on c until its answer is want (the next line back, each
+ * time), for at most ms: for what another instance changes in Redis
+ * without a notice c could wait for.
+ */
+void
+until_line(struct h_conn *c, const char *line, const char *want, int ms)
+{
+	long long end = h_now_ms() + ms;
+
+	do {
+		h_send(c, line);
+		if (h_line(c, H_TIMEOUT_MS) != NULL &&
+		    strcmp(c->line, want) == 0)
+			return;
+		h_sleep_ms(50);
+	} while (h_now_ms() < end);
+	fail_msg("no \"%s\" within %d ms (last: %s)", want, ms, c->line);
+}
+
+/*
+ * Expect the history c is shown: "*** last N messages:", then N lines,
+ * each containing the next of the NULL-terminated parts in turn, then
+ * "*** end of history".
+ */
+void
+expect_history(struct h_conn *c, ...)
+{
+	char head[64];
+	va_list ap;
+	const char *part;
+	int n = 0;
+
+	va_start(ap, c);
+	while (va_arg(ap, const char *) != NULL)
+		n++;
+	va_end(ap);
+	snprintf(head, sizeof head, "*** last %d message%s:", n,
+	    n == 1 ? "" : "s");
+	h_expect(c, head);
+	va_start(ap, c);
+	while ((part = va_arg(ap, const char *)) != NULL) {
+		assert_non_null(h_line(c, H_TIMEOUT_MS));
+		if (strstr(c->line, part) == NULL)
+			fail_msg("history line \"%s\" lacks \"%s\"",
+			    c->line, part);
+	}
+	va_end(ap);
+	h_expect(c, "*** end of history");
+}
+
+/*
+ * Join first on instance 0 as *a, bob on instance 1 as *b and, when c is
+ * not NULL, carol on instance 1 as *c; then settle *a (and *b, with
+ * carol) on the last newcomer's notice.
+ */
+void
+cx_members(struct cx *x, const char *first, struct h_conn **a,
+    struct h_conn **b, struct h_conn **c)
+{
+	*a = cx_join(x, 0, first);
+	*b = cx_join(x, 1, "bob");
+	if (c == NULL) {
+		settle(*a, "bob");
+		return;
+	}
+	*c = cx_join(x, 1, "carol");
+	settle(*a, "carol");
+	settle(*b, "carol");
+}
+
+/*
+ * alice (a) then bob (b) go from the lobby to dev, each seeing the
+ * other there; carol (c), left in the lobby, sees both go.
+ */
+void
+cx_to_dev(struct h_conn *a, struct h_conn *b, struct h_conn *c)
+{
+	h_send(a, "/join dev\n");
+	h_expect(a, "*** you are now in dev (1 online)");
+	h_expect(b, "*** alice went to dev");
+	h_expect(c, "*** alice went to dev");
+	h_send(b, "/join dev\n");
+	h_expect(b, "*** you are now in dev (2 online)");
+	h_expect(a, "*** bob joined");
+	h_expect(c, "*** bob went to dev");
 }

@@ -76,6 +76,10 @@ int	 cx_teardown(void **state);
  * NULL-terminated. */
 struct h_server	*cx_lobbyd(struct cx *x, int i, const char *addr, ...);
 
+/* Start our Redis, then instances 0 and 1 on it, each with the same
+ * extra args (NULL-terminated). */
+void	 cx_pair(struct cx *x, ...);
+
 /* Keep c for the teardown, and return it. */
 struct h_conn	*cx_keep(struct cx *x, struct h_conn *c);
 
@@ -98,5 +102,26 @@ void	 wait_line_at(struct h_conn *c, const char *want, int ms,
 	retry_line_at((c), (line), (want), (ms), __FILE__, __LINE__)
 long long retry_line_at(struct h_conn *c, const char *line,
 	    const char *want, int ms, const char *file, int fline);
+
+/* Skip what c has been sent up to the notice "is now nick". */
+void	 settle(struct h_conn *c, const char *nick);
+
+/* Send line on c until its answer (the next line) is want, for at most
+ * ms: for what another instance changes in Redis without a notice. */
+void	 until_line(struct h_conn *c, const char *line, const char *want,
+	    int ms);
+
+/* Expect "*** last N messages:", N lines containing the NULL-terminated
+ * parts in turn, then "*** end of history". */
+void	 expect_history(struct h_conn *c, ...);
+
+/* Join first on instance 0 as *a, bob on 1 as *b and, unless c is NULL,
+ * carol on 1 as *c; settle them on the last newcomer's notice. */
+void	 cx_members(struct cx *x, const char *first, struct h_conn **a,
+	    struct h_conn **b, struct h_conn **c);
+
+/* alice (a) then bob (b) go from the lobby to dev; carol (c), left in
+ * the lobby, sees both go. */
+void	 cx_to_dev(struct h_conn *a, struct h_conn *b, struct h_conn *c);
 
 #endif /* LOBBY_REDIS_FIXTURE_H */

@@ -746,6 +746,16 @@ redis_two(struct h_server *s, struct h_server *s2)
 	}
 }
 
+/* Stop s2 and s, neither having logged the password. */
+static void
+redis_two_stop(struct h_server *s, struct h_server *s2)
+{
+	log_lacks(s, PASS);
+	log_lacks(s2, PASS);
+	h_stop(s2);
+	h_stop(s);
+}
+
 static void
 test_redis_shared(void **state)
 {
@@ -789,10 +799,7 @@ test_redis_shared(void **state)
 	assert_true(banned_within(s, "*** welcome to lobby, you are guest",
 	    SCALED(8000)));
 	h_close(b);
-	log_lacks(s, PASS);
-	log_lacks(&s2, PASS);
-	h_stop(&s2);
-	h_stop(s);
+	redis_two_stop(s, &s2);
 }
 
 /*
@@ -933,10 +940,7 @@ test_redis_moderation(void **state)
 	assert_true(h_log_has(&s2, "bob kicked by operator alice", 0));
 	assert_true(h_log_has(&s2, "dave and its address ::1 banned by "
 	    "operator alice", 0));
-	log_lacks(s, PASS);
-	log_lacks(&s2, PASS);
-	h_stop(&s2);
-	h_stop(s);
+	redis_two_stop(s, &s2);
 }
 
 /*

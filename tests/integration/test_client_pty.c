@@ -644,6 +644,36 @@ tty_join(const struct h_server *s, const char *nick, bool color)
 	return t;
 }
 
+/* Ctrl-D on the empty line: the client exits; t is freed. */
+static void
+tty_quit(struct tty *t)
+{
+	tty_type(t, "\004");
+	assert_true(WIFEXITED(tty_wait(t, 4000)));
+	tty_free(t);
+}
+
+/*
+ * Start s, and alice's client on it goes to dev; s stops and the client
+ * says it reconnects. Returns the client; port is s's, for the server
+ * that comes back on it.
+ */
+static struct tty *
+tty_lost_in_dev(struct h_server *s, char *port, size_t size)
+{
+	struct tty *t;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	snprintf(port, size, "%u", s->port);
+	t = tty_join(s, "alice", false);
+	tty_type(t, "/join dev\r");
+	assert_true(tty_wait_input(t, "[dev]> ", 7, 3000));
+	h_stop(s);
+	assert_true(tty_wait_row(t, "*** disconnected from server, "
+	    "reconnecting in 1 s (/quit leaves)", 3000));
+	return t;
+}
+
 /* ------------------------------------------------------------------ */
 
 /*
@@ -1782,9 +1812,7 @@ test_rooms_prompt_complete(void **state)
 	/* A room is named as first written, whatever the case typed. */
 	tty_type(t, "/join ZETA_9\r");
 	assert_true(tty_wait_input(t, "[zeta_9]> ", 10, 3000));
-	tty_type(t, "\004");
-	assert_true(WIFEXITED(tty_wait(t, 4000)));
-	tty_free(t);
+	tty_quit(t);
 	h_close(bob);
 	h_close(carol);
 	h_stop(&s);
@@ -1804,14 +1832,7 @@ test_rooms_reconnect(void **state)
 	char port[16];
 
 	(void)state;
-	assert_int_equal(h_start(&s, NULL), 0);
-	snprintf(port, sizeof port, "%u", s.port);
-	t = tty_join(&s, "alice", false);
-	tty_type(t, "/join dev\r");
-	assert_true(tty_wait_input(t, "[dev]> ", 7, 3000));
-	h_stop(&s);
-	assert_true(tty_wait_row(t, "*** disconnected from server, "
-	    "reconnecting in 1 s (/quit leaves)", 3000));
+	t = tty_lost_in_dev(&s, port, sizeof port);
 	assert_true(tty_wait_input(t, "[dev]> ", 7, 3000));
 	assert_int_equal(h_start(&again, "-p", port, NULL), 0);
 	bob = h_join_as(&again, "bob");
@@ -1831,9 +1852,7 @@ test_rooms_reconnect(void **state)
 	h_expect_skip(carol, "*** alice went to dev");
 	tty_type(t, "back\r");
 	h_expect(bob, "<alice> back");
-	tty_type(t, "\004");
-	assert_true(WIFEXITED(tty_wait(t, 4000)));
-	tty_free(t);
+	tty_quit(t);
 	h_close(bob);
 	h_close(carol);
 	h_stop(&again);
@@ -1853,14 +1872,7 @@ test_rooms_reconnect_landing(void **state)
 	char port[16];
 
 	(void)state;
-	assert_int_equal(h_start(&s, NULL), 0);
-	snprintf(port, sizeof port, "%u", s.port);
-	t = tty_join(&s, "alice", false);
-	tty_type(t, "/join dev\r");
-	assert_true(tty_wait_input(t, "[dev]> ", 7, 3000));
-	h_stop(&s);
-	assert_true(tty_wait_row(t, "*** disconnected from server, "
-	    "reconnecting in 1 s (/quit leaves)", 3000));
+	t = tty_lost_in_dev(&s, port, sizeof port);
 	assert_int_equal(h_start(&again, "-p", port, "--room", "dev", NULL),
 	    0);
 	bob = h_join_as(&again, "bob");
@@ -1874,9 +1886,7 @@ test_rooms_reconnect_landing(void **state)
 	tty_type(t, "here\r");
 	h_expect(bob, "<alice> here");
 	assert_null(strstr(t->scr.raw, "already in"));
-	tty_type(t, "\004");
-	assert_true(WIFEXITED(tty_wait(t, 4000)));
-	tty_free(t);
+	tty_quit(t);
 	h_close(bob);
 	h_stop(&again);
 }

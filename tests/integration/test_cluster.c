@@ -105,9 +105,7 @@ test_two_instances_one_room(void **state)
 	struct h_conn *a, *b, *c;
 	char nick[32];
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
+	cx_pair(x, NULL);
 	a = cx_keep(x, h_join(&x->s[0], nick));
 	assert_string_equal(nick, "guest1");
 	b = cx_keep(x, h_join(&x->s[1], nick));
@@ -139,12 +137,8 @@ test_two_instances_one_room(void **state)
 	/* A third member, on the first instance: count and history. */
 	c = cx_keep(x, h_join(&x->s[0], nick));
 	assert_string_equal(nick, "guest3");
-	h_expect(c, "*** last 2 messages:");
-	assert_non_null(h_line(c, H_TIMEOUT_MS));
-	assert_non_null(strstr(c->line, "] <alice> hello from one"));
-	assert_non_null(h_line(c, H_TIMEOUT_MS));
-	assert_non_null(strstr(c->line, "] * bob waves from two"));
-	h_expect(c, "*** end of history");
+	expect_history(c, "] <alice> hello from one", "] * bob waves from two",
+	    NULL);
 	h_expect(a, "*** guest3 joined");
 	h_expect(b, "*** guest3 joined");
 	h_send(c, "/quit see you\n");
@@ -197,9 +191,7 @@ test_nick_race(void **state)
 	char na[32], nb[32], cmd[64], want_a[96], want_b[96], taken[96];
 	int round, wins_a = 0, wins_b = 0;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
+	cx_pair(x, NULL);
 	a = cx_keep(x, h_join(&x->s[0], na));
 	b = cx_keep(x, h_join(&x->s[1], nb));
 	h_drain(a);
@@ -259,9 +251,7 @@ test_guests_unique(void **state)
 	struct h_conn *c[12];
 	int i, j;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
+	cx_pair(x, NULL);
 	/* Connect all at once, alternating instances, then read. */
 	for (i = 0; i < 12; i++)
 		c[i] = cx_keep(x, h_connect(&x->s[i % 2]));
@@ -397,9 +387,7 @@ test_foreign_entries(void **state)
 	struct cx *x = *state;
 	struct h_conn *a, *b;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
+	cx_pair(x, NULL);
 	a = cx_join(x, 0, "alice");
 	b = cx_join(x, 1, "bob");
 	h_drain(a);
@@ -431,9 +419,7 @@ test_joiner_seam(void **state)
 	int i, next = -1, hist = 0, live = 0, v;
 	const char *l;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, "--history", "20", NULL);
-	cx_lobbyd(x, 1, NULL, "--history", "20", NULL);
+	cx_pair(x, "--history", "20", NULL);
 	a = cx_join(x, 0, "alice");
 	/* alice talks on one instance while a newcomer joins the other. */
 	for (i = 0; i < 100; i++) {
@@ -484,9 +470,7 @@ test_redis_killed(void **state)
 	struct h_conn *a, *b, *n;
 	long long t0;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
+	cx_pair(x, NULL);
 	a = cx_join(x, 0, "alice");
 	b = cx_join(x, 1, "bob");
 	h_drain(a);
@@ -655,9 +639,7 @@ test_slow_redis(void **state)
 	struct h_conn *a, *b;
 	long long t0;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
+	cx_pair(x, NULL);
 	a = cx_join(x, 0, "alice");
 	b = cx_join(x, 1, "bob");
 	h_drain(a);

@@ -14,44 +14,6 @@
 
 #include "redis_fixture.h"
 
-/*
- * Skip what c has been sent up to the notice that nick took its nick
- * (the last newcomer's, when the test's members joined): from then on
- * every line c gets is one the test asks for. A /who barrier would not
- * do: the notice reaches another instance through Redis.
- */
-static void
-settle(struct h_conn *c, const char *nick)
-{
-	char want[64];
-
-	snprintf(want, sizeof want, "is now %s", nick);
-	while (h_line(c, H_TIMEOUT_MS) != NULL)
-		if (strstr(c->line, want) != NULL)
-			return;
-	fail_msg("no \"%s\"", want);
-}
-
-/*
- * Send line on c until its answer is want (the next line back, each
- * time), for at most ms: for what another instance changes in Redis
- * without a notice c could wait for.
- */
-static void
-until_line(struct h_conn *c, const char *line, const char *want, int ms)
-{
-	long long end = h_now_ms() + ms;
-
-	do {
-		h_send(c, line);
-		if (h_line(c, H_TIMEOUT_MS) != NULL &&
-		    strcmp(c->line, want) == 0)
-			return;
-		h_sleep_ms(50);
-	} while (h_now_ms() < end);
-	fail_msg("no \"%s\" within %d ms (last: %s)", want, ms, c->line);
-}
-
 /* ---------------------------------------------------------------------
  * Moving between rooms
  * ------------------------------------------------------------------- */
@@ -63,14 +25,8 @@ test_rooms_across(void **state)
 	struct h_conn *a, *b, *c;
 	char *rooms_a;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	c = cx_join(x, 1, "carol");
-	settle(a, "carol");
-	settle(b, "carol");
+	cx_pair(x, NULL);
+	cx_members(x, "alice", &a, &b, &c);
 	/* The mover, the old room (on both instances), the new room. */
 	h_send(a, "/join dev\n");
 	h_expect(a, "*** you are now in dev (1 online)");
@@ -109,10 +65,7 @@ test_rooms_across(void **state)
 	/* /part: back to the landing room. */
 	h_send(b, "/part\n");
 	h_expect(b, "*** you are now in lobby (2 online)");
-	h_expect(b, "*** last 1 message:");
-	assert_non_null(h_line(b, H_TIMEOUT_MS));
-	assert_non_null(strstr(b->line, "] <carol> in the lobby"));
-	h_expect(b, "*** end of history");
+	expect_history(b, "] <carol> in the lobby", NULL);
 	h_expect(a, "*** bob went to lobby");
 	h_expect(c, "*** bob joined");
 	h_send(b, "/part\n");
@@ -137,12 +90,8 @@ test_topic_and_history(void **state)
 	struct cx *x = *state;
 	struct h_conn *a, *b;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, "--history", "2", NULL);
-	cx_lobbyd(x, 1, NULL, "--history", "2", NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	settle(a, "bob");
+	cx_pair(x, "--history", "2", NULL);
+	cx_members(x, "alice", &a, &b, NULL);
 	h_send(a, "/join Dev\n");
 	h_expect(a, "*** you are now in Dev (1 online)");
 	h_send(a, "/topic\n");
@@ -160,12 +109,7 @@ test_topic_and_history(void **state)
 	h_send(b, "/join dev\n");
 	h_expect(b, "*** you are now in Dev (2 online)");
 	h_expect(b, "*** topic: all about dev");
-	h_expect(b, "*** last 2 messages:");
-	assert_non_null(h_line(b, H_TIMEOUT_MS));
-	assert_non_null(strstr(b->line, "] * alice two"));
-	assert_non_null(h_line(b, H_TIMEOUT_MS));
-	assert_non_null(strstr(b->line, "] <alice> three"));
-	h_expect(b, "*** end of history");
+	expect_history(b, "] * alice two", "] <alice> three", NULL);
 	h_expect(a, "*** bob joined");
 	h_send(b, "/topic\n");
 	h_expect(b, "*** topic: all about dev");
@@ -190,12 +134,7 @@ test_topic_and_history(void **state)
 	h_send(a, "/join dev\n");
 	h_expect(a, "*** you are now in Dev (1 online)");
 	h_expect(a, "*** topic: changed on two");
-	h_expect(a, "*** last 2 messages:");
-	assert_non_null(h_line(a, H_TIMEOUT_MS));
-	assert_non_null(strstr(a->line, "] * alice two"));
-	assert_non_null(h_line(a, H_TIMEOUT_MS));
-	assert_non_null(strstr(a->line, "] <alice> three"));
-	h_expect(a, "*** end of history");
+	expect_history(a, "] * alice two", "] <alice> three", NULL);
 }
 
 static void
@@ -204,12 +143,8 @@ test_max_rooms(void **state)
 	struct cx *x = *state;
 	struct h_conn *a, *b;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, "--max-rooms", "2", NULL);
-	cx_lobbyd(x, 1, NULL, "--max-rooms", "2", NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	settle(a, "bob");
+	cx_pair(x, "--max-rooms", "2", NULL);
+	cx_members(x, "alice", &a, &b, NULL);
 	/* The landing room and one more, counted cluster-wide. */
 	h_send(a, "/join r1\n");
 	h_expect(a, "*** you are now in r1 (1 online)");
@@ -253,12 +188,8 @@ test_landing_room(void **state)
 	struct cx *x = *state;
 	struct h_conn *a, *b;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, "--room", "Hall", NULL);
-	cx_lobbyd(x, 1, NULL, "--room", "Hall", NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	settle(a, "bob");
+	cx_pair(x, "--room", "Hall", NULL);
+	cx_members(x, "alice", &a, &b, NULL);
 	h_send(a, "/rooms\n");
 	h_expect(a, "*** 1 room: Hall (2)");
 	h_send(b, "/part\n");
@@ -316,12 +247,8 @@ test_stops_reading(void **state)
 	redisReply *r;
 	bool before, after;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	settle(a, "bob");
+	cx_pair(x, NULL);
+	cx_members(x, "alice", &a, &b, NULL);
 	assert_non_null(m = rds_ctx(&x->r));
 	r = redisCommand(m, "MONITOR");
 	assert_non_null(r);
@@ -362,22 +289,9 @@ test_redis_back_empty(void **state)
 	struct cx *x = *state;
 	struct h_conn *a, *b, *c;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	c = cx_join(x, 1, "carol");
-	settle(a, "carol");
-	settle(b, "carol");
-	h_send(a, "/join dev\n");
-	h_expect(a, "*** you are now in dev (1 online)");
-	h_expect(b, "*** alice went to dev");
-	h_send(b, "/join dev\n");
-	h_expect(b, "*** you are now in dev (2 online)");
-	h_expect(a, "*** bob joined");
-	h_expect(c, "*** alice went to dev");
-	h_expect(c, "*** bob went to dev");
+	cx_pair(x, NULL);
+	cx_members(x, "alice", &a, &b, &c);
+	cx_to_dev(a, b, c);
 	/* Redis comes back empty: every member is registered again in the
 	 * room it is in, silently. */
 	rds_kill(&x->r, SIGKILL);

@@ -124,9 +124,7 @@ test_paused_instance(void **state)
 	long long t0, lost_ms, t1, back_ms;
 	struct tx *mine[2] = { &ta, &tn };
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
+	cx_pair(x, NULL);
 	alice = cx_join(x, 0, "alice");
 	nell = cx_join(x, 0, "nell");
 	bob = cx_join(x, 1, "bob");
@@ -228,9 +226,7 @@ test_redis_back_empty(void **state)
 	const char *l;
 	int round;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
+	cx_pair(x, NULL);
 	bob = cx_join(x, 0, "bob");
 	/* A member who keeps the guest number it was given. */
 	g = cx_keep(x, h_join(&x->s[0], gnick));
@@ -414,9 +410,7 @@ test_redis_paused(void **state)
 	const char *l;
 	int i, k, bad = 0, delivered = 0;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
+	cx_pair(x, NULL);
 	memset(m, 0, sizeof m);
 	m[0].nick = "ann";
 	m[1].nick = "ben";
@@ -504,51 +498,16 @@ test_redis_paused(void **state)
  * in, and come back into it (the rooms themselves: test_cluster_rooms.c)
  * ------------------------------------------------------------------- */
 
-/* Skip what c has been sent up to the notice that nick took its nick. */
-static void
-settle(struct h_conn *c, const char *nick)
-{
-	char want[64];
-
-	snprintf(want, sizeof want, "is now %s", nick);
-	while (h_line(c, H_TIMEOUT_MS) != NULL)
-		if (strstr(c->line, want) != NULL)
-			return;
-	fail_msg("no \"%s\"", want);
-}
-
-/* Send line on c until its answer is want, for at most ms. */
-static void
-until_line(struct h_conn *c, const char *line, const char *want, int ms)
-{
-	long long end = h_now_ms() + ms;
-
-	do {
-		h_send(c, line);
-		if (h_line(c, H_TIMEOUT_MS) != NULL &&
-		    strcmp(c->line, want) == 0)
-			return;
-		h_sleep_ms(50);
-	} while (h_now_ms() < end);
-	fail_msg("no \"%s\" within %d ms (last: %s)", want, ms, c->line);
-}
-
 static void
 test_lost_in_room(void **state)
 {
 	struct cx *x = *state;
-	struct h_conn *b, *c;
+	struct h_conn *d, *b, *c;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
-	(void)cx_join(x, 0, "doomed");
-	b = cx_join(x, 1, "bob");
-	c = cx_join(x, 1, "carol");
-	settle(x->c[0], "carol");
-	settle(b, "carol");
-	h_send(x->c[0], "/join dev\n");
-	h_expect(x->c[0], "*** you are now in dev (1 online)");
+	cx_pair(x, NULL);
+	cx_members(x, "doomed", &d, &b, &c);
+	h_send(d, "/join dev\n");
+	h_expect(d, "*** you are now in dev (1 online)");
 	h_expect_skip(b, "*** doomed went to dev");
 	h_send(b, "/join dev\n");
 	h_expect(b, "*** you are now in dev (2 online)");
@@ -570,22 +529,9 @@ test_paused_in_room(void **state)
 	struct cx *x = *state;
 	struct h_conn *a, *b, *c;
 
-	rds_run(&x->r);
-	cx_lobbyd(x, 0, NULL, NULL);
-	cx_lobbyd(x, 1, NULL, NULL);
-	a = cx_join(x, 0, "alice");
-	b = cx_join(x, 1, "bob");
-	c = cx_join(x, 1, "carol");
-	settle(a, "carol");
-	settle(b, "carol");
-	h_send(a, "/join dev\n");
-	h_expect(a, "*** you are now in dev (1 online)");
-	h_expect(b, "*** alice went to dev");
-	h_expect(c, "*** alice went to dev");
-	h_send(b, "/join dev\n");
-	h_expect(b, "*** you are now in dev (2 online)");
-	h_expect(a, "*** bob joined");
-	h_expect(c, "*** bob went to dev");
+	cx_pair(x, NULL);
+	cx_members(x, "alice", &a, &b, &c);
+	cx_to_dev(a, b, c);
 	/* alice's instance stops past its heartbeat: she leaves dev, as
 	 * lost, for dev only; when it resumes she is back in dev. */
 	assert_int_equal(kill(x->s[0].pid, SIGSTOP), 0);
