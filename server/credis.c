@@ -521,28 +521,49 @@ credis_op_leave(void *io, unsigned cid, const char *reason)
 	return rc;
 }
 
+/*
+ * Run op for member cid, answered to credis_on_event: the arguments are
+ * its key, more[0..n) of lengths mlens, its nick and its room. Returns 0,
+ * or -1 when the link cannot take it.
+ */
+static int
+credis_member_op(struct credis *cr, unsigned cid, const char *op, size_t n,
+    const char *const *more, const size_t *mlens)
+{
+	enum { MORE_MAX = 5 };
+	char key[CLUSTER_KEY_MAX];
+	const char *nick = cluster_nick_of(cr->cl, cid);
+	const char *room = cluster_room_of(cr->cl, cid);
+	const char *args[MORE_MAX + 3];
+	size_t lens[MORE_MAX + 3], i;
+
+	if (n > MORE_MAX || !credis_running(cr))
+		return -1;
+	credis_key(cr, cid, key, sizeof key);
+	args[0] = key;
+	lens[0] = strlen(key);
+	for (i = 0; i < n; i++) {
+		args[1 + i] = more[i];
+		lens[1 + i] = mlens[i];
+	}
+	args[n + 1] = nick;
+	lens[n + 1] = strlen(nick);
+	args[n + 2] = room;
+	lens[n + 2] = strlen(room);
+	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, op,
+	    n + 3, args, lens);
+}
+
 /* cluster_ops: a chat line or /me. */
 static int
 credis_op_say(void *io, unsigned cid, int kind, const char *text,
     size_t len)
 {
-	struct credis *cr = io;
-	char key[CLUSTER_KEY_MAX], k[2] = { (char)kind, '\0' };
-	const char *nick = cluster_nick_of(cr->cl, cid);
-	const char *room = cluster_room_of(cr->cl, cid);
-	const char *args[5] = { key, k, text, nick, room };
-	size_t lens[5];
+	const char k[2] = { (char)kind, '\0' };
+	const char *more[2] = { k, text };
+	const size_t mlens[2] = { 1, len };
 
-	if (!credis_running(cr))
-		return -1;
-	credis_key(cr, cid, key, sizeof key);
-	lens[0] = strlen(key);
-	lens[1] = 1;
-	lens[2] = len;
-	lens[3] = strlen(nick);
-	lens[4] = strlen(room);
-	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "say",
-	    5, args, lens);
+	return credis_member_op(io, cid, "say", 2, more, mlens);
 }
 
 /* cluster_ops: a /msg. */
@@ -550,45 +571,17 @@ static int
 credis_op_msg(void *io, unsigned cid, const char *to, size_t tolen,
     const char *text, size_t len)
 {
-	struct credis *cr = io;
-	char key[CLUSTER_KEY_MAX];
-	const char *from = cluster_nick_of(cr->cl, cid);
-	const char *room = cluster_room_of(cr->cl, cid);
-	const char *args[5] = { key, to, text, from, room };
-	size_t lens[5];
+	const char *more[2] = { to, text };
+	const size_t mlens[2] = { tolen, len };
 
-	if (!credis_running(cr))
-		return -1;
-	credis_key(cr, cid, key, sizeof key);
-	lens[0] = strlen(key);
-	lens[1] = tolen;
-	lens[2] = len;
-	lens[3] = strlen(from);
-	lens[4] = strlen(room);
-	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "msg",
-	    5, args, lens);
+	return credis_member_op(io, cid, "msg", 2, more, mlens);
 }
 
 /* cluster_ops: a nick claim. */
 static int
 credis_op_nick(void *io, unsigned cid, const char *nick, size_t len)
 {
-	struct credis *cr = io;
-	char key[CLUSTER_KEY_MAX];
-	const char *old = cluster_nick_of(cr->cl, cid);
-	const char *room = cluster_room_of(cr->cl, cid);
-	const char *args[4] = { key, nick, old, room };
-	size_t lens[4];
-
-	if (!credis_running(cr))
-		return -1;
-	credis_key(cr, cid, key, sizeof key);
-	lens[0] = strlen(key);
-	lens[1] = len;
-	lens[2] = strlen(old);
-	lens[3] = strlen(room);
-	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "nick",
-	    4, args, lens);
+	return credis_member_op(io, cid, "nick", 1, &nick, &len);
 }
 
 /* cluster_ops: /who. */
@@ -726,22 +719,7 @@ credis_op_go(void *io, unsigned cid, const char *name, size_t len,
 static int
 credis_op_topic(void *io, unsigned cid, const char *text, size_t len)
 {
-	struct credis *cr = io;
-	char key[CLUSTER_KEY_MAX];
-	const char *nick = cluster_nick_of(cr->cl, cid);
-	const char *room = cluster_room_of(cr->cl, cid);
-	const char *args[4] = { key, text, nick, room };
-	size_t lens[4];
-
-	if (!credis_running(cr))
-		return -1;
-	credis_key(cr, cid, key, sizeof key);
-	lens[0] = strlen(key);
-	lens[1] = len;
-	lens[2] = strlen(nick);
-	lens[3] = strlen(room);
-	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid,
-	    "topic", 4, args, lens);
+	return credis_member_op(io, cid, "topic", 1, &text, &len);
 }
 
 /* cluster_ops: /rooms. */
@@ -760,28 +738,17 @@ credis_op_rooms(void *io, unsigned cid)
 static int
 credis_op_act(void *io, unsigned cid, int kind, const struct acct_act *a)
 {
-	struct credis *cr = io;
-	char key[CLUSTER_KEY_MAX], k[2] = { (char)kind, '\0' }, mins[24];
-	const char *nick = cluster_nick_of(cr->cl, cid);
-	const char *room = cluster_room_of(cr->cl, cid);
-	const char *args[8] = { key, k, a->target, a->reason, mins,
-	    a->by_acct, nick, room };
-	size_t lens[8];
+	char k[2] = { (char)kind, '\0' }, mins[24];
+	const char *more[5] = { k, a->target, a->reason, mins, a->by_acct };
+	size_t mlens[5];
 
-	if (!credis_running(cr))
-		return -1;
-	credis_key(cr, cid, key, sizeof key);
 	snprintf(mins, sizeof mins, "%ld", a->minutes);
-	lens[0] = strlen(key);
-	lens[1] = 1;
-	lens[2] = strlen(a->target);
-	lens[3] = a->rlen;
-	lens[4] = strlen(mins);
-	lens[5] = strlen(a->by_acct);
-	lens[6] = strlen(nick);
-	lens[7] = strlen(room);
-	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, "act",
-	    8, args, lens);
+	mlens[0] = 1;
+	mlens[1] = strlen(a->target);
+	mlens[2] = a->rlen;
+	mlens[3] = strlen(mins);
+	mlens[4] = strlen(a->by_acct);
+	return credis_member_op(io, cid, "act", 5, more, mlens);
 }
 
 static const struct cluster_ops credis_ops = {

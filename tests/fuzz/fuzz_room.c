@@ -711,8 +711,9 @@ fuzz_r_leave(void *io, unsigned cid, const char *reason)
 	return 0;
 }
 
+/* An entry of kind carrying text: its room keeps a stream from then on. */
 static int
-fuzz_r_say(void *io, unsigned cid, int kind, const char *text, size_t len)
+fuzz_r_text(void *io, unsigned cid, int kind, const char *text, size_t len)
 {
 	struct fuzz_ev *e = fuzz_ev_new(io, kind, cid);
 	struct fuzz_froom *r;
@@ -723,6 +724,12 @@ fuzz_r_say(void *io, unsigned cid, int kind, const char *text, size_t len)
 	if ((r = fuzz_froom(io, e->room)) != NULL)
 		r->keeps = true;
 	return 0;
+}
+
+static int
+fuzz_r_say(void *io, unsigned cid, int kind, const char *text, size_t len)
+{
+	return fuzz_r_text(io, cid, kind, text, len);
 }
 
 static int
@@ -860,15 +867,7 @@ fuzz_r_go(void *io, unsigned cid, const char *name, size_t len,
 static int
 fuzz_r_topic(void *io, unsigned cid, const char *text, size_t len)
 {
-	struct fuzz_ev *e = fuzz_ev_new(io, CLUSTER_TOPIC, cid);
-	struct fuzz_froom *r;
-
-	if (e == NULL)
-		return -1;
-	fuzz_ev_text(e, text, len);
-	if ((r = fuzz_froom(io, e->room)) != NULL)
-		r->keeps = true;
-	return 0;
+	return fuzz_r_text(io, cid, CLUSTER_TOPIC, text, len);
 }
 
 static int
