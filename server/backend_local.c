@@ -123,13 +123,6 @@ local_topic(void *be, struct client *c, const char *text, size_t len)
 {
 	struct room *r = be;
 
-	if (len == 0) {
-		if (r->topic != NULL)
-			room_sendf(r, c, PROTO_TOPIC, r->topic);
-		else
-			room_sendf(r, c, PROTO_NO_TOPIC);
-		return;
-	}
 	if (room_set_topic(r, c, text, len) == -1)
 		room_log(r, "out of memory: a topic was not set");
 }

@@ -1320,13 +1320,6 @@ cluster_be_topic(void *be, struct client *c, const char *text, size_t len)
 	struct cluster *cl = be;
 	struct room *r = c->room;
 
-	if (len == 0) {
-		if (r->topic != NULL)
-			room_sendf(r, c, PROTO_TOPIC, r->topic);
-		else
-			room_sendf(r, c, PROTO_NO_TOPIC);
-		return;
-	}
 	if (!cl->up || cl->ops->topic(cl->io, c->id, text, len) == -1)
 		room_sendf(r, c, "%s", cluster_unavailable_send);
 }

@@ -783,6 +783,15 @@ void
 room_topic(struct room *r, struct client *c, const char *text, size_t len)
 {
 	r = room_of(r, c);
+	/* Asking is answered from the room as this server holds it, the
+	 * same for every backend; setting goes through the backend. */
+	if (len == 0) {
+		if (r->topic != NULL)
+			room_sendf(r, c, PROTO_TOPIC, r->topic);
+		else
+			room_sendf(r, c, PROTO_NO_TOPIC);
+		return;
+	}
 	r->backend->topic(r->backend_arg, c, text, len);
 }
 

@@ -56,7 +56,7 @@ struct room_backend {
 	void	(*go)(void *be, struct client *c, const char *name,
 		    size_t len);
 	/* c sets the topic to text (at most PROTO_TOPIC_MAX bytes, not
-	 * blank), or asks for it (len 0). */
+	 * blank; asking, with no text, is room_topic()'s own). */
 	void	(*topic)(void *be, struct client *c, const char *text,
 		    size_t len);
 	/* c asks which rooms there are. */
