@@ -8,7 +8,8 @@ const path = require("node:path");
 const fs = require("node:fs");
 const { chromium } = require("playwright-core");
 const { fail, until, startLobbyd, stopLobbyd, tcpMember, shown,
-    expectShown, launch, watch, phonePage } = require("./lib.js");
+    expectShown, launch, watch, phonePage,
+    reportFailure } = require("./lib.js");
 
 const LOBBYD = process.env.LOBBYD;
 const OUT = process.env.OUTDIR || ".";
@@ -176,13 +177,7 @@ main().then(async () => {
 	}
 	process.exit(0);
 }, async (e) => {
-	console.error("FAIL: " + (e && e.stack ? e.stack : e));
-	if (server) console.error("lobbyd's log:\n" + server.log());
-	try {
-		if (page) console.error("the page showed:\n  " + (await shown(page)).join("\n  ") +
-		    "\nstatus: " + (await page.textContent("#status")) +
-		    "\ninput: " + (await page.inputValue("#input")));
-	} catch (x) { /* no page */ }
+	await reportFailure(e, server, page);
 	try { if (browser) await browser.close(); } catch (x) { /* already gone */ }
 	try { if (server) await stopLobbyd(server); } catch (x) { /* killed */ }
 	process.exit(1);

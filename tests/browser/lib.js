@@ -230,6 +230,20 @@ async function phonePage(browser, url, problems) {
 	return { phone, page: p };
 }
 
+// After a failure: the error, lobbyd's log and what the page showed;
+// more: further [label, async () => value] pairs of the page to print.
+async function reportFailure(e, server, page, more = []) {
+	console.error("FAIL: " + (e && e.stack ? e.stack : e));
+	if (server) console.error("lobbyd's log:\n" + server.log());
+	try {
+		if (!page) return;
+		let text = "the page showed:\n  " + (await shown(page)).join("\n  ") +
+		    "\nstatus: " + (await page.textContent("#status"));
+		for (const [label, value] of more) text += "\n" + label + ": " + (await value());
+		console.error(text + "\ninput: " + (await page.inputValue("#input")));
+	} catch (x) { /* no page */ }
+}
+
 module.exports = { WAIT, fail, until, sleep, startLobbyd, stopLobbyd,
     tcpMember, shown, expectShown, contrastCheck, launch, keepSockets,
-    watch, phonePage };
+    watch, phonePage, reportFailure };

@@ -12,7 +12,8 @@ const path = require("node:path");
 const fs = require("node:fs");
 const { chromium } = require("playwright-core");
 const { fail, until, sleep, startLobbyd, stopLobbyd, tcpMember, shown,
-    expectShown, contrastCheck, launch, keepSockets, watch, phonePage } =
+    expectShown, contrastCheck, launch, keepSockets, watch, phonePage,
+    reportFailure } =
     require("./lib.js");
 
 const LOBBYD = process.env.LOBBYD;
@@ -324,15 +325,9 @@ main().then(async () => {
 	await browser.close();
 	process.exit(0);
 }, async (e) => {
-	console.error("FAIL: " + (e && e.stack ? e.stack : e));
-	if (server) console.error("lobbyd's log:\n" + server.log());
-	try {
-		if (page) console.error("the page showed:\n  " + (await shown(page)).join("\n  ") +
-		    "\nstatus: " + (await page.textContent("#status")) +
-		    "\nroom: " + (await page.textContent("#room")) +
-		    "\nrooms: " + (await listed(page)).join(",") +
-		    "\ninput: " + (await page.inputValue("#input")));
-	} catch (x) { /* no page */ }
+	await reportFailure(e, server, page, [
+	    ["room", () => page.textContent("#room")],
+	    ["rooms", async () => (await listed(page)).join(",")]]);
 	try { if (browser) await browser.close(); } catch (x) { /* already gone */ }
 	try { if (server) await stopLobbyd(server); } catch (x) { /* killed */ }
 	process.exit(1);
