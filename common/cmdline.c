@@ -34,7 +34,7 @@ void
 cmdline_split(const char *s, size_t n, struct cmdline *cl)
 {
 	memset(cl, 0, sizeof *cl);
-	if (n == 0 || s[0] != '/' || (n > 1 && s[1] == '/')) {
+	if (n == 0 || cmdline_plain_chat(s, n) || (n > 1 && s[1] == '/')) {
 		/* Chat; "//text" sends "/text". */
 		cl->kind = CMDLINE_CHAT;
 		cl->rest = n > 1 && s[0] == '/' ? s + 1 : s;

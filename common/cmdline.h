@@ -23,6 +23,16 @@ struct cmdline {
 	size_t		 rlen;		/* bytes in rest */
 };
 
+/*
+ * True when s[0..n) is chat as it stands: not empty, and no '/' at its
+ * start to make it a command or to be dropped ("//text").
+ */
+static inline bool
+cmdline_plain_chat(const char *s, size_t n)
+{
+	return n > 0 && s[0] != '/';
+}
+
 /* Split the line s[0..n) (no line end) into cl. */
 void	cmdline_split(const char *s, size_t n, struct cmdline *cl);
 

@@ -98,6 +98,53 @@ line_feed(struct line *l, const char *data, size_t n, line_fn fn, void *arg)
 	return buf_append(&l->part, p, (size_t)(end - p));
 }
 
+int
+line_feed_runs(struct line *l, const char *data, size_t n, line_run_fn run,
+    line_fn fn, void *arg)
+{
+	const char *p = data, *end = data + n, *lf;
+	size_t seg;
+	int r;
+
+	while (p < end) {
+		if (buf_used(&l->part) == 0 && !l->discard) {
+			p += run(arg, p, (size_t)(end - p));
+			if (p == end)
+				break;
+		}
+		/* One line (or the unfinished rest) the ordinary way. */
+		lf = memchr(p, '\n', (size_t)(end - p));
+		seg = lf != NULL ? (size_t)(lf - p) + 1 : (size_t)(end - p);
+		if ((r = line_feed(l, p, seg, fn, arg)) != 0)
+			return r;
+		p += seg;
+	}
+	return 0;
+}
+
+size_t
+line_whole(const struct line *l, const char *data, size_t n, size_t from,
+    size_t *len)
+{
+	const char *lf;
+	size_t k;
+
+	if (from >= n)
+		return 0;
+	/* Most often the search is over at once. */
+	lf = data[from] == '\n' ? data + from :
+	    memchr(data + from, '\n', n - from);
+	if (lf == NULL)
+		return 0;
+	k = (size_t)(lf - data);
+	if (k > 0 && lf[-1] == '\r')
+		k--;
+	if (k > l->max)
+		return 0;
+	*len = k;
+	return (size_t)(lf - data) + 1;
+}
+
 /*
  * Without an LF to come, a trailing CR is part of the line, so a held line
  * of max bytes plus CR is too long after all.

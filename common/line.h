@@ -54,6 +54,33 @@ int	line_feed(struct line *l, const char *data, size_t n, line_fn fn,
  */
 int	line_finish(struct line *l, line_fn fn, void *arg);
 
+/*
+ * Offered whole lines ahead of the framer: data[0..n) starts a line.
+ * Returns how many bytes of whole lines at its start the callee took
+ * (see line_whole()), 0 for none; each is then as if handed out.
+ */
+typedef size_t (*line_run_fn)(void *arg, const char *data, size_t n);
+
+/*
+ * line_feed() that first offers run the lines at the start of data and
+ * after each line the framer handed out, whenever nothing is buffered:
+ * a run of lines that need no more than line_whole() goes in one call,
+ * the rest one at a time through fn, all in their order. Returns as
+ * line_feed() does.
+ */
+int	line_feed_runs(struct line *l, const char *data, size_t n,
+	    line_run_fn run, line_fn fn, void *arg);
+
+/*
+ * The whole line at data[0..n) as line_feed() would hand it out, when
+ * nothing is buffered: the bytes up to and with its LF are returned and
+ * its text's length (no CR, LF) put in *len. 0 when the line is not
+ * finished in data, or too long. The caller may know that the first
+ * from bytes hold no LF: the search starts after them.
+ */
+size_t	line_whole(const struct line *l, const char *data, size_t n,
+	    size_t from, size_t *len);
+
 /* Bytes held for an unfinished line. */
 size_t	line_pending(const struct line *l);
 

@@ -226,6 +226,23 @@ text_clean(const char *inp, size_t n, char *outp)
 	return o;
 }
 
+size_t
+text_plain_span(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	uint64_t w;
+
+	for (; n - i >= 8; i += 8) {
+		memcpy(&w, u + i, 8);
+		if (!text_plain8(w))
+			break;
+	}
+	while (i < n && u[i] >= 0x20 && u[i] < 0x7f)
+		i++;
+	return i;
+}
+
 bool
 text_is_blank(const char *s, size_t n)
 {

@@ -36,6 +36,12 @@ size_t	telnet_strip(struct telnet *t, char *buf, size_t n);
  */
 size_t	text_clean(const char *in, size_t n, char *out);
 
+/*
+ * How many bytes at the start of s[0..n) are printable ASCII (0x20-0x7e),
+ * which text_clean() copies as they are.
+ */
+size_t	text_plain_span(const char *s, size_t n);
+
 /* True when s[0..n) is empty or only spaces and TABs. */
 bool	text_is_blank(const char *s, size_t n);
 

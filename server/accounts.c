@@ -488,11 +488,17 @@ accounts_nick_ok(struct accounts *acc, struct room *r, struct client *c,
 }
 
 bool
+accounts_none_muted(const struct accounts *acc)
+{
+	return acc == NULL || acc->nmutes == 0;
+}
+
+bool
 accounts_say_ok(struct accounts *acc, struct room *r, struct client *c)
 {
 	char key[PROTO_NICK_MAX + 1];
 
-	if (acc == NULL || acc->nmutes == 0)
+	if (accounts_none_muted(acc))
 		return true;
 	acct_key(c->nick, strlen(c->nick), key);
 	if (acct_mute_find(acc, key) == NULL)

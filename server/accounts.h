@@ -196,6 +196,9 @@ bool	accounts_command(struct accounts *acc, struct room *r,
 bool	accounts_nick_ok(struct accounts *acc, struct room *r,
 	    struct client *c, const char *nick, size_t len);
 
+/* True when nobody is muted: every member may speak. */
+bool	accounts_none_muted(const struct accounts *acc);
+
 /* Whether c may speak (chat, /me): false after "!!! you are muted". */
 bool	accounts_say_ok(struct accounts *acc, struct room *r,
 	    struct client *c);

@@ -212,6 +212,47 @@ commands_chat(struct room *r, struct client *c, const char *text,
 	room_say(r, c, ROOM_SAY_CHAT, text, len);
 }
 
+/* A run's lines go to the log in steps of at most this much text: */
+#define COMMANDS_RUN_BYTES	4096
+
+size_t
+commands_chat_run(struct room *r, struct client *c, const struct line *framer,
+    const char *data, size_t n, size_t most, size_t *lines)
+{
+	const char *text[ROOM_RUN_LINES], *p = data, *end = data + n;
+	size_t len[ROOM_RUN_LINES], used, k, bytes, span, total = 0;
+	bool stop = false;
+
+	*lines = 0;
+	/* A muted member is told so line by line: the ordinary way. */
+	if (!room_says_here(r, c) || !accounts_none_muted(r->accounts))
+		return 0;
+	while (!stop && total < most) {
+		for (k = bytes = 0; k < ROOM_RUN_LINES && total + k < most &&
+		    bytes < COMMANDS_RUN_BYTES; k++) {
+			/* One pass finds the plain text and, right after
+			 * it, the line's end. */
+			span = text_plain_span(p, (size_t)(end - p));
+			used = line_whole(framer, p, (size_t)(end - p), span,
+			    &len[k]);
+			if (used == 0 || span < len[k] ||
+			    !cmdline_plain_chat(p, len[k]) ||
+			    text_is_blank(p, len[k])) {
+				stop = true;
+				break;
+			}
+			text[k] = p;
+			bytes += len[k];
+			p += used;
+		}
+		if (k > 0)
+			room_chat_lines(r, c, ROOM_SAY_CHAT, text, len, k);
+		total += k;
+	}
+	*lines = total;
+	return (size_t)(p - data);
+}
+
 void
 commands_input(struct room *r, struct client *c, const char *text,
     size_t len)

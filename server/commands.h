@@ -20,6 +20,18 @@
 void	commands_input(struct room *r, struct client *c, const char *text,
 	    size_t len);
 
+/*
+ * The lines at data[0..n) that commands_input() would take as chat
+ * as they stand, a run of them at once: whole lines (framer's
+ * line_whole()) of printable ASCII, not blank, not starting with '/',
+ * at most most of them, while c's chat goes straight into the room's
+ * log (room_says_here()) and nobody is muted. Returns the bytes taken,
+ * 0 for none, and the lines in *lines; the caller frames the rest.
+ */
+size_t	commands_chat_run(struct room *r, struct client *c,
+	    const struct line *framer, const char *data, size_t n,
+	    size_t most, size_t *lines);
+
 /* What a listing command counts toward --flood: its answer is many lines. */
 #define COMMANDS_LIST_COST	10
 

@@ -2,6 +2,7 @@
 #include "server-int.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -278,6 +279,39 @@ conn_line(void *arg, enum line_event ev, const char *text, size_t len)
 	    buf_append(&c->held, "\n", 1) == -1)
 		return -1;
 	return 0;
+}
+
+/*
+ * line_feed_runs()'s offer: the plain chat lines at data[0..n) go to
+ * the room in runs (commands_chat_run()) while nothing of c's is held
+ * and its --flood tokens last; each is counted as conn_line() counts it.
+ */
+static size_t
+conn_run(void *arg, const char *data, size_t n)
+{
+	struct client *c = arg;
+	struct server *s = c->srv;
+	size_t used, k, most;
+
+	if (buf_used(&c->held) > 0 || (c->flags & (CLIENT_CLOSING |
+	    CLIENT_SLOW)) ||
+	    (most = flood_lines(&c->flood, &s->cfg->flood, s->now)) == 0)
+		return 0;
+	if (most > UINT_MAX)
+		most = UINT_MAX;
+	used = commands_chat_run(c->room, c, &c->line, data, n, most, &k);
+	if (k > 0) {
+		s->stats.lines_in += k;
+		(void)flood_take_n(&c->flood, &s->cfg->flood, s->now,
+		    (unsigned)k);
+	}
+	return used;
+}
+
+int
+conn_lines(struct client *c, const char *p, size_t n)
+{
+	return line_feed_runs(&c->line, p, n, conn_run, conn_line, c);
 }
 
 int

@@ -81,6 +81,18 @@ flood_take_n(struct flood *f, const struct flood_rate *r, int64_t now,
 	return true;
 }
 
+size_t
+flood_lines(const struct flood *f, const struct flood_rate *r, int64_t now)
+{
+	struct flood g;
+
+	if (r->rate == 0)
+		return SIZE_MAX;
+	g = *f;
+	flood_refill(&g, r, now);
+	return g.tokens > 0 ? (size_t)(g.tokens / FLOOD_UNIT) : 0;
+}
+
 bool
 flood_take(struct flood *f, const struct flood_rate *r, int64_t now)
 {

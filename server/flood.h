@@ -3,6 +3,7 @@
 #define LOBBY_FLOOD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define FLOOD_RATE_MAX	1000000	/* lines per second: beyond is no limit */
@@ -43,6 +44,14 @@ bool	flood_take(struct flood *f, const struct flood_rate *r, int64_t now);
 
 /* Milliseconds from now until flood_take() will succeed; 0 if at once. */
 int64_t	flood_wait(const struct flood *f, const struct flood_rate *r,
+	    int64_t now);
+
+/*
+ * How many lines flood_take() would let through at time now, one after
+ * another; SIZE_MAX when the rate is off. Taking them is flood_take_n()
+ * of that many.
+ */
+size_t	flood_lines(const struct flood *f, const struct flood_rate *r,
 	    int64_t now);
 
 /*

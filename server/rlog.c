@@ -769,26 +769,48 @@ rlog_count_lines(const char *p, size_t n)
 	return k;
 }
 
-/* Store p[0..n) at the tail as lines of kind from reader id from. */
-static int
-rlog_put(struct rlog *l, uint32_t from, enum rlog_kind kind, const char *p,
-    size_t n)
+/* The tail block, with room for n more bytes; a new one when it has not. */
+static struct rlog_block *
+rlog_room(struct rlog *l, size_t n)
 {
 	struct rlog_block *b = l->tail, *nb;
-	struct rlog_run *r;
-	uint32_t k;
 
 	if (n > UINT32_MAX) {
 		errno = ENOMEM;
-		return -1;
+		return NULL;
 	}
 	if (b->size - b->used < n) {
 		if ((nb = rlog_block_new(l, n)) == NULL)
-			return -1;
+			return NULL;
 		nb->seq = rlog_tail_seq(l);
 		b->next = nb;
 		l->tail = b = nb;
 	}
+	return b;
+}
+
+char *
+rlog_reserve(struct rlog *l, size_t n)
+{
+	struct rlog_block *b = rlog_room(l, n);
+
+	return b != NULL ? b->data + b->used : NULL;
+}
+
+/*
+ * Store p[0..n) at the tail as lines of kind from reader id from; lens,
+ * when not NULL, has the lengths of its nlens lines, LF included.
+ */
+static int
+rlog_put(struct rlog *l, uint32_t from, enum rlog_kind kind, const char *p,
+    size_t n, const size_t *lens, size_t nlens)
+{
+	struct rlog_block *b;
+	struct rlog_run *r;
+	uint32_t k;
+
+	if ((b = rlog_room(l, n)) == NULL)
+		return -1;
 	r = b->nruns > 0 ? &b->runs[b->nruns - 1] : NULL;
 	if (r == NULL || l->sealed || r->from != from || r->kind != kind ||
 	    memcmp(r->stamp, l->stamp, RLOG_STAMP) != 0) {
@@ -796,16 +818,24 @@ rlog_put(struct rlog *l, uint32_t from, enum rlog_kind kind, const char *p,
 			return -1;
 	}
 	l->sealed = false;
-	memcpy(b->data + b->used, p, n);
+	/* What rlog_reserve() gave out is written in place. */
+	if (p != b->data + b->used)
+		memcpy(b->data + b->used, p, n);
 	b->used += n;
-	if (kind == RLOG_CHAT && l->history > 0) {
-		/* History lines: their lengths go on the ring as counted. */
+	if (kind == RLOG_CHAT && l->history > 0 && lens != NULL) {
+		/* History lines: their lengths go on the ring as given, */
+		for (k = 0; k < nlens; k++)
+			rlog_hlen_push(l, l->hcount + k, lens[k]);
+	} else if (kind == RLOG_CHAT && l->history > 0) {
+		/* or as counted. */
 		const char *q = p, *end = p + n, *lf;
 
 		for (k = 0; q < end && (lf = memchr(q, '\n',
 		    (size_t)(end - q))) != NULL; k++, q = lf + 1)
 			rlog_hlen_push(l, l->hcount + k, (size_t)(lf - q) + 1);
-	} else
+	} else if (lens != NULL)
+		k = (uint32_t)nlens;
+	else
 		k = rlog_count_lines(p, n);
 	r->len += (uint32_t)n;
 	r->lines += k;
@@ -819,6 +849,14 @@ rlog_put(struct rlog *l, uint32_t from, enum rlog_kind kind, const char *p,
 int
 rlog_append(struct rlog *l, struct rlog_reader *from, enum rlog_kind kind,
     const char *line, size_t len)
+{
+	return rlog_append_lines(l, from, kind, line, len, NULL, 0);
+}
+
+int
+rlog_append_lines(struct rlog *l, struct rlog_reader *from,
+    enum rlog_kind kind, const char *line, size_t len, const size_t *lens,
+    size_t nlens)
 {
 	bool eager = false, idle = false, single = false;
 	struct rlog_pos p;
@@ -847,7 +885,7 @@ rlog_append(struct rlog *l, struct rlog_reader *from, enum rlog_kind kind,
 		} else
 			id = from->id;
 	}
-	if (rlog_put(l, id, kind, line, len) == -1) {
+	if (rlog_put(l, id, kind, line, len, lens, nlens) == -1) {
 		if (idle)
 			rlog_list_set(l, from, RLOG_IDLE);
 		return -1;

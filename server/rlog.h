@@ -275,6 +275,21 @@ int	rlog_append(struct rlog *l, struct rlog_reader *from,
 	    enum rlog_kind kind, const char *line, size_t len);
 
 /*
+ * rlog_append() of nlens lines whose lengths, LF included, are lens[0..
+ * nlens) and add up to len: the log need not look for their ends.
+ */
+int	rlog_append_lines(struct rlog *l, struct rlog_reader *from,
+	    enum rlog_kind kind, const char *line, size_t len,
+	    const size_t *lens, size_t nlens);
+
+/*
+ * Room for n bytes at the end of the log, where the caller may write
+ * lines and then rlog_append() them from that very place, with no copy.
+ * Nothing else may be appended in between. NULL when out of memory.
+ */
+char	*rlog_reserve(struct rlog *l, size_t n);
+
+/*
  * Queue line[0..len) (whole lines) for rd alone, after everything the log
  * holds now. Returns 0, or -1 with errno ENOMEM.
  */

@@ -103,19 +103,29 @@ room_copy(struct room *r, const char *line, size_t len, size_t *lenp)
 	return r->line;
 }
 
-/* Append formatted bytes (LF included) to the log, once. */
+/*
+ * Append formatted bytes (LF included) to the log, once: nlens lines of
+ * the lengths at lens when lens is not NULL.
+ */
 static void
-room_append(struct room *r, struct client *from, enum rlog_kind kind,
-    const char *p, size_t n)
+room_append_lines(struct room *r, struct client *from, enum rlog_kind kind,
+    const char *p, size_t n, const size_t *lens, size_t nlens)
 {
 	/* A leaver's line (its /quit notice comes from the room) is for all;
 	 * so is one about a member of another room. */
 	if (from != NULL && (!(from->flags & CLIENT_JOINED) ||
 	    (from->room != NULL && from->room != r)))
 		from = NULL;
-	if (rlog_append(&r->rlog, from != NULL ? &from->rd : NULL, kind, p,
-	    n) == -1)
+	if (rlog_append_lines(&r->rlog, from != NULL ? &from->rd : NULL,
+	    kind, p, n, lens, nlens) == -1)
 		room_log(r, "out of memory: a line was not relayed");
+}
+
+static void
+room_append(struct room *r, struct client *from, enum rlog_kind kind,
+    const char *p, size_t n)
+{
+	room_append_lines(r, from, kind, p, n, NULL, 0);
 }
 
 void
@@ -201,43 +211,76 @@ room_broadcastf(struct room *r, struct client *except, const char *fmt,
 		room_append(r, except, RLOG_NOTICE, p, n);
 }
 
+/*
+ * Put c's chat line "<NICK> TEXT" or, for ROOM_SAY_ACTION, "* NICK TEXT"
+ * (PROTO_CHAT, PROTO_ACTION), LF included, together by hand at p, which
+ * has room for len + nl + 4 bytes (nl: the nick's length): the one line
+ * formatted per chat line, where printf would cost more than the rest of
+ * its way to the log. Returns its length.
+ */
+static size_t
+room_chat_put(char *p, const char *nick, size_t nl, enum room_say kind,
+    const char *text, size_t len)
+{
+	if (kind == ROOM_SAY_ACTION) {
+		p[0] = '*';
+		p[1] = ' ';
+		memcpy(p + 2, nick, nl);
+		p[2 + nl] = ' ';
+	} else {
+		p[0] = '<';
+		memcpy(p + 1, nick, nl);
+		p[1 + nl] = '>';
+		p[2 + nl] = ' ';
+	}
+	memcpy(p + 3 + nl, text, len);
+	p[len + nl + 3] = '\n';
+	return len + nl + 4;
+}
+
 void
 room_chat(struct room *r, struct client *c, enum room_say kind,
     const char *text, size_t len)
 {
-	size_t nl = strlen(c->nick), n = len + nl + 4, at;
+	room_chat_lines(r, c, kind, &text, &len, 1);
+}
+
+bool
+room_says_here(struct room *r, const struct client *c)
+{
+	r = room_of(r, c);
+	return r->backend == &room_backend_local &&
+	    (c->flags & (CLIENT_JOINED | CLIENT_CLOSING | CLIENT_SLOW)) ==
+	    CLIENT_JOINED;
+}
+
+void
+room_chat_lines(struct room *r, struct client *c, enum room_say kind,
+    const char *const *text, const size_t *len, size_t k)
+{
+	size_t nl = strlen(c->nick), lens[ROOM_RUN_LINES], n = 0, at = 0, i;
 	char *p;
 
-	/*
-	 * PROTO_CHAT or PROTO_ACTION, put together by hand: the one line
-	 * formatted per chat line, where printf would cost more than the
-	 * rest of its way to the log.
-	 */
-	if (n + 1 > r->linecap) {
-		if ((p = realloc(r->line, n + 1)) == NULL) {
-			room_log(r, "out of memory: a line was not relayed");
-			return;
-		}
-		r->line = p;
-		r->linecap = n + 1;
+	if (k > ROOM_RUN_LINES) {
+		room_chat_lines(r, c, kind, text, len, ROOM_RUN_LINES);
+		room_chat_lines(r, c, kind, text + ROOM_RUN_LINES,
+		    len + ROOM_RUN_LINES, k - ROOM_RUN_LINES);
+		return;
 	}
-	p = r->line;
-	if (kind == ROOM_SAY_ACTION) {
-		p[0] = '*';
-		p[1] = ' ';
-		memcpy(p + 2, c->nick, nl);
-		p[2 + nl] = ' ';
-		at = 3 + nl;
-	} else {
-		p[0] = '<';
-		memcpy(p + 1, c->nick, nl);
-		p[1 + nl] = '>';
-		p[2 + nl] = ' ';
-		at = 3 + nl;
+	r = room_of(r, c);
+	for (i = 0; i < k; i++)
+		n += len[i] + nl + 4;
+	/* Written where the log keeps them: no copy on the way. */
+	if ((p = rlog_reserve(&r->rlog, n)) == NULL) {
+		room_log(r, "out of memory: %zu line(s) not relayed", k);
+		return;
 	}
-	memcpy(p + at, text, len);
-	p[at + len] = '\n';
-	room_append(r, c, RLOG_CHAT, p, n);
+	for (i = 0; i < k; i++) {
+		lens[i] = room_chat_put(p + at, c->nick, nl, kind, text[i],
+		    len[i]);
+		at += lens[i];
+	}
+	room_append_lines(r, c, RLOG_CHAT, p, n, lens, k);
 }
 
 void

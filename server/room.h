@@ -303,6 +303,25 @@ void	room_broadcastf(struct room *r, struct client *except,
 void	room_chat(struct room *r, struct client *c, enum room_say kind,
 	    const char *text, size_t len);
 
+/*
+ * True when c's chat goes straight into its room's log here: the room
+ * is local (its hold is never, its say is room_chat()) and c a member
+ * not on its way out. Then room_chat_lines() may take c's chat lines.
+ */
+bool	room_says_here(struct room *r, const struct client *c);
+
+/* Lines room_chat_lines() appends in one step; more take several. */
+#define ROOM_RUN_LINES	64
+
+/*
+ * room_chat() of k lines from c at once, text[i][0..len[i]) each: one
+ * append to the log (per ROOM_RUN_LINES), as k calls would have made
+ * them. Where room_says_here() holds, the way for a run of chat lines.
+ */
+void	room_chat_lines(struct room *r, struct client *c,
+	    enum room_say kind, const char *const *text, const size_t *len,
+	    size_t k);
+
 /* room_post() of a chat or /me line from c, with printf formatting. */
 void	room_chatf(struct room *r, struct client *c, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));

@@ -214,6 +214,13 @@ int	conn_text(struct client *c, const char *text, size_t len);
  */
 int	conn_line(void *arg, enum line_event ev, const char *text, size_t len);
 
+/*
+ * A line transport's n bytes from member c, telnet commands stripped:
+ * framed by c->line, each line to conn_line(), but runs of plain chat
+ * lines (commands_chat_run()) at once. Returns as line_feed() does.
+ */
+int	conn_lines(struct client *c, const char *p, size_t n);
+
 /* The unfinished last line at a clean EOF: taken at once. A line_fn. */
 int	conn_last_line(void *arg, enum line_event ev, const char *text,
 	    size_t len);

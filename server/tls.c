@@ -686,7 +686,7 @@ static int
 tt_input(struct client *c, char *p, size_t n)
 {
 	n = telnet_strip(&c->telnet, p, n);
-	return line_feed(&c->line, p, n, conn_line, c);
+	return conn_lines(c, p, n);
 }
 
 static void
