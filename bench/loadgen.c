@@ -127,6 +127,9 @@ struct lg {
 	uint32_t	*maxseq;	/* one past the highest seq seen */
 	uint64_t	*seen;		/* one bit per seq */
 	size_t		 seenwords;	/* words of seen per pair */
+	char		*pad;		/* 'a' + i % 26 for i < 26 + nbytes */
+	uint32_t	 heard;		/* senders a receiver may hear: all,
+					   or with --rooms those of its room */
 
 	/* Results. */
 	uint64_t	 expected;	/* deliveries owed: S*M*(N-1) */
@@ -256,15 +259,15 @@ lg_unhex(const char *p, int digits, uint64_t *v)
 static void
 lg_payload(const struct lg *g, char *p, uint32_t s, uint32_t seq, uint64_t t)
 {
-	uint32_t i;
-
 	memcpy(p, LG_MARK, 2);
 	lg_hex(p + 2, s, 4);
 	lg_hex(p + 6, seq, 8);
 	lg_hex(p + 14, t, 16);
-	/* Padding that varies by line, so a mixed-up copy shows. */
-	for (i = LG_HDR; i < g->nbytes; i++)
-		p[i] = (char)('a' + (i + seq) % 26);
+	/* Padding that varies by line, so a mixed-up copy shows: byte i is
+	 * 'a' + (i + seq) % 26, cut from the alphabet written out. */
+	if (g->nbytes > LG_HDR)
+		memcpy(p + LG_HDR, g->pad + (LG_HDR + seq) % 26,
+		    g->nbytes - LG_HDR);
 	p[g->nbytes] = '\n';
 }
 
@@ -327,8 +330,9 @@ lg_line(struct lg *g, uint32_t r, const char *line, size_t len, uint64_t now)
 		g->replayed++;
 		return;
 	}
-	m = memmem(line, len, LG_MARK, 2);
-	if (m == NULL || (size_t)(line + len - m) != g->nbytes ||
+	/* The payload ends the line, its marker first. */
+	m = len >= g->nbytes ? line + len - g->nbytes : NULL;
+	if (m == NULL || memcmp(m, LG_MARK, 2) != 0 ||
 	    lg_unhex(m + 2, 4, &s) == -1 || lg_unhex(m + 6, 8, &seq) == -1 ||
 	    lg_unhex(m + 14, 16, &t) == -1 || s >= g->nsenders ||
 	    seq >= g->nlines) {
@@ -343,7 +347,8 @@ lg_line(struct lg *g, uint32_t r, const char *line, size_t len, uint64_t now)
 		g->crossed++;
 		return;
 	}
-	pair = (size_t)r * g->nsenders + s;
+	/* With --rooms, r hears senders s, s + nrooms, ... only. */
+	pair = (size_t)r * g->heard + (g->nrooms > 0 ? s / g->nrooms : s);
 	bit = 1ULL << (seq & 63);
 	if (g->seen[pair * g->seenwords + seq / 64] & bit) {
 		g->dup++;
@@ -988,6 +993,7 @@ lg_free(struct lg *g)
 	close(g->ep);
 	free(g->cl);
 	free(g->maxseq);
+	free(g->pad);
 	free(g->seen);
 	free(g);
 }
@@ -1217,7 +1223,13 @@ main(int argc, char *argv[])
 		    "limit of %lu (ulimit -n)", g->nclients,
 		    (unsigned long)rl.rlim_cur);
 
-	pairs = (size_t)g->nclients * g->nsenders;
+	if ((g->pad = malloc(26 + (size_t)g->nbytes)) == NULL)
+		lg_fatal("out of memory");
+	for (i = 0; i < 26 + (size_t)g->nbytes; i++)
+		g->pad[i] = (char)('a' + i % 26);
+	g->heard = g->nrooms > 0 ? (g->nsenders + g->nrooms - 1) / g->nrooms :
+	    g->nsenders;
+	pairs = (size_t)g->nclients * g->heard;
 	g->seenwords = (g->nlines + 63) / 64;
 	if (g->nsenders > 0 && g->seenwords > ((size_t)1 << 30) / 8 / pairs)
 		lg_fatal("clients x senders x lines too large to track");
