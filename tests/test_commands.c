@@ -3,6 +3,9 @@
 
 #include <stdio.h>
 
+#include "line.h"
+#include "text.h"
+
 /* ---------------------------------------------------------------------
  * Chat
  * ------------------------------------------------------------------- */
@@ -753,6 +756,147 @@ test_cost(void **state)
 	assert_int_equal(cost_of("say /who"), 1);
 }
 
+/* ---------------------------------------------------------------------
+ * Runs of chat lines (commands_chat_run()) against the ordinary way
+ * ------------------------------------------------------------------- */
+
+#define DIFF_MAX_LINE	40
+
+/* One sayer's input: framed, and each line taken as conn_text() does. */
+struct diff {
+	struct client	*c;
+	struct line	 line;
+	size_t		 run;		/* lines the runs took */
+};
+
+static int
+diff_line(void *arg, enum line_event ev, const char *text, size_t len)
+{
+	struct diff *d = arg;
+	char clean[TEXT_CLEAN_MAX(DIFF_MAX_LINE) + 1];
+	size_t n;
+
+	if (ev == LINE_TOOLONG) {
+		room_toolong(d->c->room, d->c, DIFF_MAX_LINE);
+		return 0;
+	}
+	n = text_clean(text, len, clean);
+	if (text_is_blank(clean, n))
+		return 0;
+	clean[n] = '\0';
+	commands_input(d->c->room, d->c, clean, n);
+	return 0;
+}
+
+static size_t
+diff_run(void *arg, const char *data, size_t n)
+{
+	struct diff *d = arg;
+	size_t used, k;
+
+	used = commands_chat_run(d->c->room, d->c, &d->line, data, n,
+	    SIZE_MAX, &k);
+	d->run += k;
+	return used;
+}
+
+/* The next pseudo-random number (a fixed sequence: no flaky runs). */
+static unsigned
+diff_rand(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (*seed >> 16) & 0x7fff;
+}
+
+/*
+ * The same bytes from alice, cut at random, in two rooms: one takes each
+ * line the ordinary way, the other through commands_chat_run() first.
+ * bob and alice must get byte for byte the same in both, and the runs
+ * must have taken most of the chat.
+ */
+static void
+test_chat_runs_as_lines(void **state)
+{
+	static const char *const pieces[] = {
+		"hello there\n", "plain chat line\r\n", "/me waves\n",
+		"//slash chat\n", "/nick alice2\n", "/nick alice\n", "   \n",
+		"\n", "  indented\n", "tab\there\n", "caf\xc3\xa9\n",
+		"bad \xff byte\n", "ctrl\x01x\n", "bell\x07\r\n", "cr\rinside\n",
+		"a line that is longer than forty bytes, by far\n",
+		"exactly forty bytes of text, no more....\n", "/who\n",
+		"/bogus\n", "x\n", "/\n", "*** not a notice\n", "del\x7f\n",
+	};
+	struct fx *f = *state, g_;
+	struct fx *g = &g_;
+	struct client *a1, *b1, *a2, *b2;
+	struct diff d1, d2;
+	char *in, out1[FX_MAXOUT], out2[FX_MAXOUT];
+	size_t n = 0, i, cut, at;
+	unsigned seed = 7;
+	long k1, k2;
+
+	/* Both rooms keep history: a newcomer's replay is compared too. */
+	room_free(&f->r);
+	assert_int_equal(room_init(&f->r, FX_SENDQ, 5), 0);
+	memset(g, 0, sizeof *g);
+	assert_int_equal(room_init(&g->r, FX_SENDQ, 5), 0);
+	a1 = fx_member(f, "alice");
+	b1 = fx_member(f, "bob");
+	a2 = fx_member(g, "alice");
+	b2 = fx_member(g, "bob");
+	d1.c = a1;
+	d2.c = a2;
+	d1.run = d2.run = 0;
+	line_init(&d1.line, DIFF_MAX_LINE);
+	line_init(&d2.line, DIFF_MAX_LINE);
+	assert_non_null(in = malloc(64 * 1024));
+	while (n < 60 * 1024) {
+		const char *p = pieces[diff_rand(&seed) %
+		    (sizeof pieces / sizeof pieces[0])];
+
+		memcpy(in + n, p, strlen(p));
+		n += strlen(p);
+	}
+	for (at = 0; at < n; at += cut) {
+		cut = 1 + diff_rand(&seed) % 300;
+		if (cut > n - at)
+			cut = n - at;
+		assert_int_equal(line_feed(&d1.line, in + at, cut, diff_line,
+		    &d1), 0);
+		assert_int_equal(line_feed_runs(&d2.line, in + at, cut,
+		    diff_run, diff_line, &d2), 0);
+		room_settle(&f->r);
+		room_settle(&g->r);
+		for (i = 0; i < 2; i++) {
+			k1 = fx_peek(f, i == 0 ? b1 : a1, out1, sizeof out1);
+			k2 = fx_peek(g, i == 0 ? b2 : a2, out2, sizeof out2);
+			assert_true(k1 >= 0);
+			assert_int_equal(k1, k2);
+			assert_memory_equal(out1, out2, (size_t)k1);
+		}
+		fx_drain_all(f);
+		fx_drain_all(g);
+	}
+	assert_int_equal(a2->flags & CLIENT_JOINED, CLIENT_JOINED);
+	b1 = fx_join(f);
+	b2 = fx_join(g);
+	k1 = fx_peek(f, b1, out1, sizeof out1);
+	k2 = fx_peek(g, b2, out2, sizeof out2);
+	assert_true(k1 > 0);
+	assert_int_equal(k1, k2);
+	assert_memory_equal(out1, out2, (size_t)k1);
+	assert_non_null(strstr(out1, "*** end of history"));
+	/* About 6 pieces in 23 are plain chat the runs can take. */
+	assert_true(d2.run > n / 25 / 8);
+	free(in);
+	line_free(&d1.line);
+	line_free(&d2.line);
+	for (i = 0; i < g->n; i++)
+		client_free(g->c[i]);
+	room_free(&g->r);
+	buf_free(&g->log);
+}
+
 int
 main(void)
 {
@@ -761,6 +905,7 @@ main(void)
 		T(test_chat_to_others),
 		T(test_chat_alone),
 		T(test_chat_as_sent),
+		T(test_chat_runs_as_lines),
 		T(test_double_slash),
 		T(test_unknown_command),
 		T(test_commands_ignore_case),

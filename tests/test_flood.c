@@ -233,11 +233,40 @@ test_cost_beyond_burst(void **state)
 	assert_int_equal(now, 9 * 5000);
 }
 
+/* flood_lines() counts the lines flood_take() would let through. */
+static void
+test_lines(void **state)
+{
+	struct flood_rate r = { 10, 20 }, off = { 0, 0 };
+	struct flood f, g;
+	int64_t t = 5000;
+	size_t n, k;
+
+	(void)state;
+	flood_init(&f, &r, t);
+	assert_int_equal(flood_lines(&f, &off, t), SIZE_MAX);
+	assert_int_equal(flood_lines(&f, &r, t), 20);
+	assert_true(flood_take_n(&f, &r, t, 15));
+	assert_int_equal(flood_lines(&f, &r, t), 5);
+	/* 250 ms later: 2.5 lines more, 7 whole ones. */
+	n = flood_lines(&f, &r, t + 250);
+	assert_int_equal(n, 7);
+	g = f;
+	for (k = 0; flood_take(&g, &r, t + 250); k++)
+		;
+	assert_int_equal(k, n);
+	/* Taking them as one is taking them one by one. */
+	assert_true(flood_take_n(&f, &r, t + 250, (unsigned)n));
+	assert_int_equal(f.tokens, g.tokens);
+	assert_int_equal(flood_lines(&f, &r, t + 250), 0);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_lines),
 		cmocka_unit_test(test_burst_then_rate),
 		cmocka_unit_test(test_hundred_lines),
 		cmocka_unit_test(test_refill_capped),

@@ -548,6 +548,128 @@ test_pending_bound(void **state)
 	line_free(&l);
 }
 
+/* ---- line_feed_runs() and line_whole() ---- */
+
+/* A run callback that takes the whole lines starting with 'r'. */
+struct runs {
+	struct line	*l;
+	struct seen	*s;
+	int		 calls;		/* offers made */
+};
+
+static size_t
+take_r(void *arg, const char *data, size_t n)
+{
+	struct runs *rn = arg;
+	size_t used, len, took = 0;
+
+	rn->calls++;
+	while ((used = line_whole(rn->l, data + took, n - took, 0, &len)) >
+	    0 && data[took] == 'r') {
+		(void)record(rn->s, LINE_TEXT, data + took, len);
+		took += used;
+	}
+	return took;
+}
+
+static int
+record_run(void *arg, enum line_event ev, const char *text, size_t len)
+{
+	struct runs *rn = arg;
+
+	return record(rn->s, ev, text, len);
+}
+
+static void
+test_whole(void **state)
+{
+	struct line l;
+	size_t len = 99;
+
+	(void)state;
+	line_init(&l, 4);
+	assert_int_equal(line_whole(&l, "ab\ncd", 6, 0, &len), 3);
+	assert_int_equal(len, 2);
+	assert_int_equal(line_whole(&l, "ab\r\n", 4, 0, &len), 4);
+	assert_int_equal(len, 2);
+	/* The hint: bytes known to hold no LF are skipped. */
+	assert_int_equal(line_whole(&l, "abcd\n", 5, 4, &len), 5);
+	assert_int_equal(len, 4);
+	assert_int_equal(line_whole(&l, "\n", 1, 0, &len), 1);
+	assert_int_equal(len, 0);
+	/* Unfinished, and over the cap (CR not counted): not whole. */
+	assert_int_equal(line_whole(&l, "abc", 3, 0, &len), 0);
+	assert_int_equal(line_whole(&l, "abc", 3, 3, &len), 0);
+	assert_int_equal(line_whole(&l, "abcde\n", 6, 0, &len), 0);
+	assert_int_equal(line_whole(&l, "abcd\r\n", 6, 0, &len), 6);
+	assert_int_equal(len, 4);
+	line_free(&l);
+}
+
+/*
+ * However the input is cut, line_feed_runs() hands out what line_feed()
+ * does, in the same order: the run's lines, the framer's lines and the
+ * overlong ones interleaved as they came.
+ */
+static void
+test_runs_same_as_feed(void **state)
+{
+	static const char in[] = "r1\nr2\r\nx3\nr4\nrtoolong\nr5\nx\r6\n"
+	    "\n\nr7\nr8";
+	struct seen *want = *state, *got;
+	struct line l1, l2;
+	struct runs rn;
+	size_t cut, i, n = sizeof in - 1;
+	int k;
+
+	line_init(&l1, 5);
+	assert_int_equal(feed(&l1, in, want), 0);
+	assert_int_equal(line_finish(&l1, record, want), 0);
+	line_free(&l1);
+	assert_int_equal(want->n, 11);
+	for (cut = 1; cut <= n; cut++) {
+		got = calloc(1, sizeof *got);
+		assert_non_null(got);
+		line_init(&l2, 5);
+		rn.l = &l2;
+		rn.s = got;
+		rn.calls = 0;
+		for (i = 0; i < n; i += cut)
+			assert_int_equal(line_feed_runs(&l2, in + i,
+			    i + cut <= n ? cut : n - i, take_r, record_run,
+			    &rn), 0);
+		assert_int_equal(line_finish(&l2, record, got), 0);
+		assert_true(rn.calls > 0);
+		assert_int_equal(got->n, want->n);
+		for (k = 0; k < want->n; k++) {
+			assert_int_equal(got->ev[k], want->ev[k]);
+			assert_string_equal(got->text[k], want->text[k]);
+		}
+		for (k = 0; k < got->n; k++)
+			free(got->text[k]);
+		free(got);
+		line_free(&l2);
+	}
+}
+
+/* A stop from the framer's callback stops the feed, runs and all. */
+static void
+test_runs_stop(void **state)
+{
+	struct seen *s = *state;
+	struct line l;
+	struct runs rn = { &l, s, 0 };
+
+	line_init(&l, 10);
+	s->stop_at = 2;
+	assert_int_equal(line_feed_runs(&l, "r1\nx2\nr3\n", 9, take_r,
+	    record_run, &rn), 1);
+	assert_int_equal(s->n, 2);
+	assert_text(s, 0, "r1");
+	assert_text(s, 1, "x2");
+	line_free(&l);
+}
+
 int
 main(void)
 {
@@ -594,6 +716,11 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_finish_stop, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_shrink, setup, teardown),
+		cmocka_unit_test(test_whole),
+		cmocka_unit_test_setup_teardown(test_runs_same_as_feed, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_runs_stop, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_pending_bound, setup,
 		    teardown),
 	};

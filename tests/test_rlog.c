@@ -727,6 +727,66 @@ test_history_last_n(void **state)
 	rlog_free(&l);
 }
 
+/*
+ * Lines written in place (rlog_reserve()) and appended with their lengths
+ * given (rlog_append_lines()) are the log's like any: the other reader
+ * gets them, the writer not, and the history keeps the last N exactly.
+ */
+static void
+test_reserve_lines(void **state)
+{
+	static const char text[] = "<a> one\n<a> two two\n<a> three\n";
+	const size_t lens[] = { 8, 12, 10 };
+	struct rlog l;
+	struct rlog_reader a, b, j;
+	char *p, *out, big[RLOG_BLOCK + 100];
+	int i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 2), 0);
+	rlog_set_clock(&l, "2026-12-06 09:00");
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	for (i = 0; i < 2; i++) {
+		assert_non_null(p = rlog_reserve(&l, sizeof text - 1));
+		memcpy(p, text, sizeof text - 1);
+		assert_int_equal(rlog_append_lines(&l, &a, RLOG_CHAT, p,
+		    sizeof text - 1, lens, 3), 0);
+	}
+	/* One bigger than a block gets a block of its own. */
+	memset(big, 'x', sizeof big);
+	big[sizeof big - 1] = '\n';
+	assert_non_null(p = rlog_reserve(&l, sizeof big));
+	memcpy(p, big, sizeof big);
+	{
+		const size_t one = sizeof big;
+
+		assert_int_equal(rlog_append_lines(&l, &a, RLOG_CHAT, p,
+		    sizeof big, &one, 1), 0);
+	}
+	assert_false(rlog_has_output(&l, &a));
+	out = drain(&l, &b);
+	assert_int_equal(strlen(out), 2 * (sizeof text - 1) + sizeof big);
+	assert_memory_equal(out, text, sizeof text - 1);
+	assert_memory_equal(out + sizeof text - 1, text, sizeof text - 1);
+	assert_memory_equal(out + 2 * (sizeof text - 1), big, sizeof big);
+	free(out);
+	assert_int_equal(rlog_history_count(&l), 2);
+	rlog_attach(&l, &j);
+	assert_int_equal(rlog_replay(&l, &j), 0);
+	{
+		char want[sizeof big + 64];
+
+		snprintf(want, sizeof want, "[09:00] <a> three\n[09:00] %.*s\n",
+		    (int)sizeof big - 1, big);
+		expect(&l, &j, want);
+	}
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &b);
+	rlog_detach(&l, &j);
+	rlog_free(&l);
+}
+
 /* Line i of test_history_line_lengths(): its own length, 0 to 299 x's. */
 static void
 hl_line(char *out, size_t size, int i)
@@ -1401,6 +1461,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_echo),
+		cmocka_unit_test(test_reserve_lines),
 		cmocka_unit_test(test_late_joiner_sees_only_later),
 		cmocka_unit_test(test_sender_caught_up_stays_idle),
 		cmocka_unit_test(test_caught_up_lines_share_a_run),

@@ -43,6 +43,37 @@ check_clean_n_at(const char *in, size_t n, const char *want, size_t wantlen,
 
 /* ---------------------------------------------------------------- clean */
 
+/* The plain prefix: what text_clean() would copy as it is. */
+static void
+test_plain_span(void **state)
+{
+	char in[64], out[TEXT_CLEAN_MAX(64)];
+	size_t i, k;
+
+	(void)state;
+	assert_int_equal(text_plain_span("hello world\n", 12), 11);
+	assert_int_equal(text_plain_span("", 0), 0);
+	assert_int_equal(text_plain_span("0123456789abcdef", 16), 16);
+	assert_int_equal(text_plain_span("0123456789\tbcdef", 16), 10);
+	assert_int_equal(text_plain_span("caf\xc3\xa9", 5), 3);
+	assert_int_equal(text_plain_span("abcdefg\x7f", 8), 7);
+	assert_int_equal(text_plain_span("abcdefgh\r\n", 10), 8);
+	/* Every byte value at every place of a word and after it. */
+	for (i = 0; i < 20; i++) {
+		for (k = 0; k < 256; k++) {
+			memset(in, 'a', sizeof in);
+			in[i] = (char)k;
+			assert_int_equal(text_plain_span(in, 24),
+			    k >= 0x20 && k < 0x7f ? 24 : i);
+			/* Plain: text_clean() leaves it as it is. */
+			if (k >= 0x20 && k < 0x7f) {
+				assert_int_equal(text_clean(in, 24, out), 24);
+				assert_memory_equal(out, in, 24);
+			}
+		}
+	}
+}
+
 static void
 test_clean_ascii(void **state)
 {
@@ -459,6 +490,7 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_plain_span),
 		cmocka_unit_test(test_clean_ascii),
 		cmocka_unit_test(test_clean_c0_del),
 		cmocka_unit_test(test_clean_c1),

@@ -549,6 +549,41 @@ fuzz_line(void *arg, enum line_event ev, const char *text, size_t len)
 	return (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) ? 1 : 0;
 }
 
+/* A run of plain chat lines at data, as conn.c offers them first. */
+static size_t
+fuzz_run(void *arg, const char *data, size_t n)
+{
+	struct fuzz_input *in = arg;
+	struct fuzz *f = in->f;
+	struct client *c = in->c;
+	char nick[PROTO_NICK_MAX + 1];
+	struct buf before = BUF_INIT, after = BUF_INIT;
+	size_t used, k, slot = fuzz_slot(f, c);
+
+	if (c->flags & (CLIENT_CLOSING | CLIENT_SLOW))
+		return 0;
+	memcpy(nick, c->nick, sizeof nick);
+	fuzz_pending(f, slot, &before);
+	used = commands_chat_run(c->room, c, &c->line, data, n, SIZE_MAX, &k);
+	/* Whole lines only, each at least a byte and its LF. */
+	FUZZ_CHECK(used <= n && (used == 0) == (k == 0) && k * 2 <= used);
+	FUZZ_CHECK(used == 0 || data[used - 1] == '\n');
+	/* Runs are for local rooms only: nothing went to the fake Redis. */
+	FUZZ_CHECK(used == 0 || !f->redis);
+	if (!(c->flags & (CLIENT_SLOW | CLIENT_CLOSING))) {
+		/* Its own lines never come back to it. */
+		fuzz_pending(f, slot, &after);
+		FUZZ_CHECK(buf_used(&after) >= buf_used(&before));
+		FUZZ_CHECK(memcmp(buf_peek(&after), buf_peek(&before),
+		    buf_used(&before)) == 0);
+		FUZZ_CHECK(!fuzz_echoed(buf_peek(&after) + buf_used(&before),
+		    buf_used(&after) - buf_used(&before), nick));
+	}
+	buf_free(&before);
+	buf_free(&after);
+	return used;
+}
+
 /* Raw bytes from c, as they would come out of one read(). */
 static void
 fuzz_send(struct fuzz *f, struct client *c, const uint8_t *p, size_t n)
@@ -561,7 +596,7 @@ fuzz_send(struct fuzz *f, struct client *c, const uint8_t *p, size_t n)
 	FUZZ_CHECK(chunk != NULL);
 	memcpy(chunk, p, n);
 	n = telnet_strip(&c->telnet, chunk, n);
-	rc = line_feed(&c->line, chunk, n, fuzz_line, &in);
+	rc = line_feed_runs(&c->line, chunk, n, fuzz_run, fuzz_line, &in);
 	FUZZ_CHECK(rc == 0 || rc == 1);
 	FUZZ_CHECK(rc == 0 || (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)));
 	line_shrink(&c->line);
