@@ -33,6 +33,11 @@
  * written with one writev() over the blocks from its position, leaving
  * out the segments it sent itself. A block is freed once every position
  * has passed it. A client that falls too far behind is dropped.
+ *
+ * Rooms, for the rooms scenario: "/join NAME", the one line the relay
+ * reads as a command, moves a client to a room of its own log, as
+ * lobbyd's rooms each have theirs: a pass's lines go to their room's
+ * batch, and only the members of a room with a new batch are written.
  */
 
 #define RELAY_READ_CHUNK	16384		/* bytes per read() */
@@ -41,6 +46,8 @@
 #define RELAY_QUEUE_MAX		(256 << 20)	/* default -q: backlog cap */
 #define RELAY_EVENTS		256		/* epoll events per pass */
 #define RELAY_IOV		1024		/* iovecs per writev() */
+#define RELAY_ROOMS		1024		/* rooms, the first one included */
+#define RELAY_ROOM_NAME		32		/* longest room name */
 
 /* A run of bytes in a block that one client sent. */
 struct seg {
@@ -62,8 +69,21 @@ struct block {
 	unsigned	 refs;		/* clients positioned in this block */
 };
 
+/*
+ * A room: a log of its own (its members' positions are in it) and this
+ * pass's batch. Room 0 is where everyone starts.
+ */
+struct room {
+	char		 name[RELAY_ROOM_NAME + 1];
+	struct block	*head;		/* oldest block still referenced */
+	struct block	*tail;		/* newest block: readers end here */
+	struct block	*batch;		/* this pass's lines, not yet linked */
+	bool		 fresh;		/* a batch was linked this pass */
+};
+
 struct peer {
 	int		 fd;		/* -1 while the slot is free */
+	struct room	*room;		/* the log it reads and adds to */
 	uint32_t	 id;		/* never reused: marks its own lines */
 	char		 name[24];	/* "<guestN> ", put before its lines */
 	size_t		 namelen;	/* bytes at name; 0 with -r */
@@ -85,9 +105,10 @@ struct relay {
 	size_t		 npeers;	/* slots at peers */
 	int		*members;	/* fds of the connected clients */
 	size_t		 nmembers;	/* entries used at members */
-	struct block	*head;		/* oldest block still referenced */
-	struct block	*tail;		/* newest block: readers end here */
-	struct block	*batch;		/* this pass's lines, not yet linked */
+	struct room	*rooms;		/* RELAY_ROOMS of them */
+	size_t		 nrooms;	/* rooms made */
+	struct room	**dirty;	/* rooms with a batch this pass */
+	size_t		 ndirty;	/* entries used at dirty */
 	size_t		 qmax;		/* -q: most backlog per client */
 	bool		 raw;		/* -r: relay lines without a name */
 	uint32_t	 ids;		/* ids given out */
@@ -102,15 +123,15 @@ xrealloc(void *p, size_t n)
 	return p;
 }
 
-/* Free the oldest blocks nobody is positioned in any more. */
+/* Free the oldest blocks of room m nobody is positioned in any more. */
 static void
-relay_gc(struct relay *r)
+relay_gc(struct room *m)
 {
 	struct block *b;
 
-	while (r->head != r->tail && r->head->refs == 0) {
-		b = r->head;
-		r->head = b->next;
+	while (m->head != m->tail && m->head->refs == 0) {
+		b = m->head;
+		m->head = b->next;
 		free(b->data);
 		free(b->segs);
 		free(b);
@@ -126,22 +147,24 @@ relay_close(struct relay *r, struct peer *p)
 	r->peers[last].member = p->member;
 	close(p->fd);
 	p->blk->refs--;
+	relay_gc(p->room);
 	free(p->in);
 	memset(p, 0, sizeof *p);
 	p->fd = -1;
-	relay_gc(r);
 }
 
 /* Bytes of the log after p's position, its own lines included. */
 static uint64_t
 relay_backlog(const struct relay *r, const struct peer *p)
 {
-	return r->tail->seq + r->tail->len - (p->blk->seq + p->off);
+	(void)r;
+	return p->room->tail->seq + p->room->tail->len -
+	    (p->blk->seq + p->off);
 }
 
 /* Move p to the start of the next block once it is at a block's end. */
 static void
-relay_step(struct relay *r, struct peer *p)
+relay_step(struct peer *p)
 {
 	while (p->off == p->blk->len && p->blk->next != NULL) {
 		p->blk->refs--;
@@ -150,7 +173,7 @@ relay_step(struct relay *r, struct peer *p)
 		p->off = 0;
 		p->seg = 0;
 	}
-	relay_gc(r);
+	relay_gc(p->room);
 }
 
 /*
@@ -187,7 +210,7 @@ relay_iov(const struct peer *p, struct iovec *iov)
 
 /* Move p forward past n written bytes and past its own segments. */
 static void
-relay_advance(struct relay *r, struct peer *p, size_t n)
+relay_advance(struct peer *p, size_t n)
 {
 	for (;;) {
 		struct block *b = p->blk;
@@ -214,9 +237,9 @@ relay_advance(struct relay *r, struct peer *p, size_t n)
 		}
 		if (b->next == NULL)
 			break;
-		relay_step(r, p);
+		relay_step(p);
 	}
-	relay_gc(r);
+	relay_gc(p->room);
 }
 
 /* Register EPOLLOUT exactly while p waits for the kernel. */
@@ -243,7 +266,7 @@ relay_flush(struct relay *r, struct peer *p)
 
 	while (p->ready) {
 		if ((cnt = relay_iov(p, iov)) == 0) {
-			relay_advance(r, p, 0);	/* only its own lines */
+			relay_advance(p, 0);	/* only its own lines */
 			break;
 		}
 		n = writev(p->fd, iov, cnt);
@@ -257,21 +280,80 @@ relay_flush(struct relay *r, struct peer *p)
 			p->ready = false;
 			break;
 		}
-		relay_advance(r, p, (size_t)n);
+		relay_advance(p, (size_t)n);
 	}
 	relay_want(r, p, !p->ready);
 }
 
-/* The batch being filled this pass, made on first use. */
+/* Room m's batch being filled this pass, made on first use. */
 static struct block *
-relay_batch(struct relay *r)
+relay_batch(struct relay *r, struct room *m)
 {
-	if (r->batch == NULL) {
-		r->batch = calloc(1, sizeof *r->batch);
-		if (r->batch == NULL)
+	if (m->batch == NULL) {
+		m->batch = calloc(1, sizeof *m->batch);
+		if (m->batch == NULL)
 			abort();
+		r->dirty[r->ndirty++] = m;
 	}
-	return r->batch;
+	return m->batch;
+}
+
+/* The room called name, made when new; NULL when there are too many. */
+static struct room *
+relay_room(struct relay *r, const char *name, size_t len)
+{
+	struct room *m;
+	size_t i;
+
+	for (i = 0; i < r->nrooms; i++)
+		if (strlen(r->rooms[i].name) == len &&
+		    memcmp(r->rooms[i].name, name, len) == 0)
+			return &r->rooms[i];
+	if (r->nrooms == RELAY_ROOMS || len > RELAY_ROOM_NAME)
+		return NULL;
+	m = &r->rooms[r->nrooms++];
+	memcpy(m->name, name, len);
+	m->name[len] = '\0';
+	/* A log starts with an empty block: every position has a home. */
+	if ((m->head = m->tail = calloc(1, sizeof *m->head)) == NULL)
+		abort();
+	return m;
+}
+
+/* Put p at the end of room m's log. */
+static void
+relay_enter(struct peer *p, struct room *m)
+{
+	if (p->blk != NULL) {
+		p->blk->refs--;
+		relay_gc(p->room);
+	}
+	p->room = m;
+	p->blk = m->tail;
+	p->off = m->tail->len;
+	p->seg = m->tail->nsegs;
+	p->blk->refs++;
+}
+
+/*
+ * "/join NAME", the one command (what loadgen --rooms sends): p reads
+ * and adds to room NAME from now on, told so at once. What it had not
+ * been sent of its old room is not sent.
+ */
+static void
+relay_join(struct relay *r, struct peer *p, const char *arg, size_t len)
+{
+	char reply[RELAY_ROOM_NAME + 32];
+	struct room *m;
+	int n;
+
+	while (len > 0 && (arg[len - 1] == '\r' || arg[len - 1] == ' '))
+		len--;
+	if ((m = relay_room(r, arg, len)) == NULL)
+		return;
+	relay_enter(p, m);
+	n = snprintf(reply, sizeof reply, "*** you are now in %s\n", m->name);
+	(void)send(p->fd, reply, (size_t)n, MSG_NOSIGNAL);
 }
 
 /* Make room for n more bytes in b. */
@@ -285,33 +367,15 @@ relay_reserve(struct block *b, size_t n)
 	b->data = xrealloc(b->data, b->cap);
 }
 
-/*
- * Append the complete lines s[0..n) from p to this pass's batch, each
- * after p's name: the one copy each line gets.
- */
+/* Mark b's bytes from start on as p's: a segment it is not sent. */
 static void
-relay_store(struct relay *r, struct peer *p, const char *s, size_t n)
+relay_seg(struct block *b, struct peer *p, size_t start)
 {
-	struct block *b = relay_batch(r);
-	const char *lf, *end = s + n;
-	size_t start = b->len, len;
+	size_t n = b->len - start;
 	struct seg *g;
 
-	if (p->namelen == 0) {
-		relay_reserve(b, n);
-		memcpy(b->data + b->len, s, n);
-		b->len += n;
-	} else
-		for (; s < end; s = lf + 1) {
-			/* Line by line, as a chat server must frame them. */
-			lf = memchr(s, '\n', (size_t)(end - s));
-			len = (size_t)(lf - s) + 1;
-			relay_reserve(b, p->namelen + len);
-			memcpy(b->data + b->len, p->name, p->namelen);
-			memcpy(b->data + b->len + p->namelen, s, len);
-			b->len += p->namelen + len;
-		}
-	n = b->len - start;
+	if (n == 0)
+		return;
 	if (b->nsegs > 0 && b->segs[b->nsegs - 1].from == p->id)
 		b->segs[b->nsegs - 1].len += (uint32_t)n;
 	else {
@@ -326,19 +390,73 @@ relay_store(struct relay *r, struct peer *p, const char *s, size_t n)
 	}
 }
 
-/* Link this pass's batch to the log. Returns whether there was one. */
+/*
+ * Append the complete lines s[0..n) from p to its room's batch this
+ * pass, each after p's name: the one copy each line gets.
+ */
+static void
+relay_store(struct relay *r, struct peer *p, const char *s, size_t n)
+{
+	struct block *b = relay_batch(r, p->room);
+	const char *lf, *end = s + n;
+	size_t start = b->len, len;
+
+	if (p->namelen == 0) {
+		relay_reserve(b, n);
+		memcpy(b->data + b->len, s, n);
+		b->len += n;
+	} else
+		for (; s < end; s = lf + 1) {
+			/* Line by line, as a chat server must frame them. */
+			lf = memchr(s, '\n', (size_t)(end - s));
+			len = (size_t)(lf - s) + 1;
+			if (*s == '/' && len > 6 && memcmp(s, "/join ", 6) == 0) {
+				/* What came before goes to the old room. */
+				relay_seg(b, p, start);
+				relay_join(r, p, s + 6, len - 7);
+				b = relay_batch(r, p->room);
+				start = b->len;
+				continue;
+			}
+			relay_reserve(b, p->namelen + len);
+			memcpy(b->data + b->len, p->name, p->namelen);
+			memcpy(b->data + b->len + p->namelen, s, len);
+			b->len += p->namelen + len;
+		}
+	relay_seg(b, p, start);
+}
+
+/*
+ * Link each room's batch of this pass to its log, marking the room
+ * fresh. Returns whether there was one.
+ */
 static bool
 relay_commit(struct relay *r)
 {
-	struct block *b = r->batch;
+	struct block *b;
+	struct room *m;
+	bool any = false;
+	size_t i;
 
-	if (b == NULL || b->len == 0)
-		return false;
-	r->batch = NULL;
-	b->seq = r->tail->seq + r->tail->len;
-	r->tail->next = b;
-	r->tail = b;
-	return true;
+	for (i = 0; i < r->nrooms; i++)
+		r->rooms[i].fresh = false;
+	for (i = 0; i < r->ndirty; i++) {
+		m = r->dirty[i];
+		b = m->batch;
+		m->batch = NULL;
+		if (b->len == 0) {
+			free(b->data);
+			free(b->segs);
+			free(b);
+			continue;
+		}
+		b->seq = m->tail->seq + m->tail->len;
+		m->tail->next = b;
+		m->tail = b;
+		m->fresh = any = true;
+	}
+	r->ndirty = 0;
+	return any;
 }
 
 /* Read a bounded amount from p; store each complete line once. */
@@ -422,10 +540,8 @@ relay_accept(struct relay *r)
 			p->namelen = (size_t)snprintf(p->name, sizeof p->name,
 			    "<guest%u> ", r->guests);
 		p->member = r->nmembers;
-		p->blk = r->tail;
-		p->off = r->tail->len;
-		p->seg = r->tail->nsegs;
-		p->blk->refs++;
+		p->blk = NULL;
+		relay_enter(p, &r->rooms[0]);
 		p->ready = true;
 		r->members[r->nmembers++] = fd;
 	}
@@ -463,9 +579,11 @@ main(int argc, char *argv[])
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
-	/* The log starts with an empty block: every position has a home. */
-	if ((r.head = r.tail = calloc(1, sizeof *r.head)) == NULL)
+	r.rooms = calloc(RELAY_ROOMS, sizeof *r.rooms);
+	r.dirty = calloc(RELAY_ROOMS, sizeof *r.dirty);
+	if (r.rooms == NULL || r.dirty == NULL)
 		abort();
+	(void)relay_room(&r, "lobby", 5);
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	sin.sin_port = htons((unsigned short)port);
 	if ((r.lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1 ||
@@ -515,7 +633,8 @@ main(int argc, char *argv[])
 		for (k = 0; k < r.nmembers; k++) {
 			struct peer *p = &r.peers[r.members[k]];
 
-			if (!fresh && !(p->ready && p->pollout))
+			if (!(fresh && p->room->fresh) &&
+			    !(p->ready && p->pollout))
 				continue;
 			if (relay_backlog(&r, p) > r.qmax) {
 				relay_close(&r, p);
