@@ -859,6 +859,9 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 		}
 		room_log(r, "%s set the topic of %s", e->nick, r->name);
 		room_broadcastf(r, NULL, PROTO_TOPIC_SET, e->nick, r->topic);
+		/* Not held for the one who set it, if it is here. */
+		if ((c = cluster_member_key_in(cl, r, e->member)) != NULL)
+			room_wake(r, c);
 		break;
 	case CLUSTER_CHAT:
 	case CLUSTER_ACTION:
@@ -877,6 +880,8 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 			snprintf(c->nick, sizeof c->nick, "%s", e->nick);
 		}
 		room_broadcastf(r, NULL, PROTO_RENAMED, e->old, e->nick);
+		if (c != NULL)
+			room_wake(r, c);
 		break;
 	case CLUSTER_KICK:
 	case CLUSTER_BAN:

@@ -387,7 +387,10 @@ conn_flood_timer(struct loop *l, void *arg)
 	(void)l;
 	for (c = s->held; c != NULL; c = next) {
 		next = c->held_next;
-		if ((wait = conn_release(c, &s->cfg->flood, now)) > 0) {
+		wait = conn_release(c, &s->cfg->flood, now);
+		if (c->room != NULL && !(c->flags & CLIENT_CLOSING))
+			room_wake(c->room, c);
+		if (wait > 0) {
 			if (soonest == -1 || wait < soonest)
 				soonest = wait;
 			continue;
@@ -457,6 +460,9 @@ conn_input(struct client *c, char *p, size_t n)
 	else if (buf_used(&c->held) > 0 &&
 	    !(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)))
 		conn_hold(s, c);
+	/* What its lines caused reaches it at once, not batched. */
+	if (c->room != NULL && !(c->flags & CLIENT_CLOSING))
+		room_wake(c->room, c);
 }
 
 /*

@@ -319,6 +319,13 @@ rlog_wake(struct rlog *l)
 	l->held = false;
 }
 
+void
+rlog_wake_one(struct rlog *l, struct rlog_reader *rd)
+{
+	if (l->held && rd->id != 0 && rd->state == RLOG_IDLE)
+		rlog_list_set(l, rd, RLOG_PENDING);
+}
+
 /* ---------------------------------------------------------------------
  * The history: where the last `history` chat lines start
  * ------------------------------------------------------------------- */

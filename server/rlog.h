@@ -405,6 +405,12 @@ bool	rlog_held(const struct rlog *l);
 /* Move every idle reader to pending: held notices go out now. */
 void	rlog_wake(struct rlog *l);
 
+/*
+ * Move rd alone to pending when notices are held: they go out to it now
+ * (the notice of its own /nick, not held for the one who sent it).
+ */
+void	rlog_wake_one(struct rlog *l, struct rlog_reader *rd);
+
 /* Free the spare block (e.g. from a timer, when the room is quiet). */
 void	rlog_trim(struct rlog *l);
 

@@ -245,6 +245,14 @@ room_chat(struct room *r, struct client *c, enum room_say kind,
 	room_chat_lines(r, c, kind, &text, &len, 1);
 }
 
+void
+room_wake(struct room *r, struct client *c)
+{
+	r = room_of(r, c);
+	if ((c->flags & (CLIENT_JOINED | CLIENT_SLOW)) == CLIENT_JOINED)
+		rlog_wake_one(&r->rlog, &c->rd);
+}
+
 bool
 room_says_here(struct room *r, const struct client *c)
 {

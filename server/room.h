@@ -304,6 +304,13 @@ void	room_chat(struct room *r, struct client *c, enum room_say kind,
 	    const char *text, size_t len);
 
 /*
+ * c gets now what its room holds for it, batched notices included: after
+ * c's own lines are taken, so that the notice of what it did (its /nick,
+ * its /topic, its /kick) is not held for it in a big room.
+ */
+void	room_wake(struct room *r, struct client *c);
+
+/*
  * True when c's chat goes straight into its room's log here: the room
  * is local (its hold is never, its say is room_chat()) and c a member
  * not on its way out. Then room_chat_lines() may take c's chat lines.

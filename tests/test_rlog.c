@@ -275,6 +275,17 @@ test_batch_holds_notices(void **state)
 	expect(&l, &a, "*** b is now bee\n<c> hello\n");
 	expect(&l, &b, "*** x joined\n<c> hello\n");
 	expect(&l, &c, "*** x joined\n*** b is now bee\n");
+	/* rlog_wake_one(): one reader gets them now, the others wait. */
+	say(&l, NULL, RLOG_NOTICE, "*** c is now sea\n");
+	rlog_wake_one(&l, &c);
+	assert_int_equal(c.state, RLOG_PENDING);
+	assert_int_equal(a.state, RLOG_IDLE);
+	assert_int_equal(b.state, RLOG_IDLE);
+	assert_true(rlog_held(&l));
+	expect(&l, &c, "*** c is now sea\n");
+	rlog_wake(&l);
+	expect(&l, &a, "*** c is now sea\n");
+	expect(&l, &b, "*** c is now sea\n");
 	/* rlog_wake() is the caller's way to send the held ones. */
 	say(&l, NULL, RLOG_NOTICE, "*** y joined\n");
 	assert_true(rlog_held(&l));
