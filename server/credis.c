@@ -814,6 +814,7 @@ credis_on_read(redisAsyncContext *ac, void *reply, void *privdata)
 	const redisReply *r = reply, *entries;
 	struct cluster_entry e;
 	struct room *room;
+	bool landing_full = false;
 	char *pos;
 	size_t i, s;
 
@@ -832,6 +833,16 @@ credis_on_read(redisAsyncContext *ac, void *reply, void *privdata)
 		    r->element[s]->element[0]->str)) == NULL)
 			continue;	/* a room no longer read here */
 		entries = r->element[s]->element[1];
+		/*
+		 * The landing room's stream is named first and holds the acts:
+		 * when its batch is full, what the other rooms gave waits for
+		 * the next read, so that an act (a login's) is applied before
+		 * the leave it made in another room's stream, never after.
+		 */
+		if (s > 0 && landing_full)
+			break;
+		landing_full = room == cr->cl->room &&
+		    entries->elements >= CREDIS_READ_COUNT;
 		for (i = 0; i < entries->elements; i++) {
 			if (credis_entry(entries->element[i], &e) == 0) {
 				e.room = room;

@@ -959,6 +959,56 @@ test_redis_moderation(void **state)
  * lobbyd, alice's older session and the targets in another room on the
  * second. The target's room sees it; the operator, from its own.
  */
+/*
+ * A login's act is applied before the leave it causes in another room,
+ * however far behind the reader is: the second instance, paused while
+ * 1500 lines go through the landing room, reads the act behind them (in
+ * the landing room's stream) and the older session's leave (in side's)
+ * when it wakes. It must close the session for the login, not take it
+ * for one taken out of its room while here.
+ */
+static void
+test_redis_login_after_backlog(void **state)
+{
+	struct h_server *s = *state, s2;
+	char nick[32], want[96], line[64];
+	struct h_conn *old, *w, *e, *g;
+	int i;
+
+	redis_two(s, &s2);
+	old = h_join_as(&s2, "alice");
+	register_as(old, "alice", PASS);
+	h_send(old, "/join side\n");
+	h_expect_skip(old, "*** you are now in side (1 online)");
+	w = h_join_as(&s2, "walt");
+	h_send(w, "/join side\n");
+	h_expect_skip(w, "*** you are now in side (2 online)");
+	e = h_join_as(s, "erin");
+	g = h_join(s, nick);
+	h_drain(old);
+	h_drain(w);
+	assert_int_equal(kill(s2.pid, SIGSTOP), 0);
+	for (i = 0; i < 1500; i++) {
+		snprintf(line, sizeof line, "line %d\n", i);
+		h_send(e, line);
+	}
+	/* All of them in the stream before the login. */
+	h_expect_skip(g, "<erin> line 1499");
+	h_send(g, "/login alice " PASS "\n");
+	snprintf(want, sizeof want, "*** %s is now alice", nick);
+	expect_both(g, want, "*** you are logged in as alice");
+	assert_int_equal(kill(s2.pid, SIGCONT), 0);
+	h_expect(old, "*** logged in from elsewhere");
+	assert_true(h_eof(old, H_TIMEOUT_MS));
+	h_close(old);
+	h_expect(w, "*** alice left (logged in from elsewhere)");
+	log_lacks(&s2, "taken out of the room while here");
+	h_close(w);
+	h_close(e);
+	h_close(g);
+	redis_two_stop(s, &s2);
+}
+
 static void
 test_redis_moderation_rooms(void **state)
 {
@@ -1041,6 +1091,7 @@ main(void)
 		ax_test(test_redis_shared),
 		ax_test(test_redis_moderation),
 		ax_test(test_redis_moderation_rooms),
+		ax_test(test_redis_login_after_backlog),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
