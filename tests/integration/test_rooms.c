@@ -305,6 +305,64 @@ test_rooms_history(void **state)
 	close_all(a, b, c, NULL);
 }
 
+/*
+ * A member on the Unix socket moves between rooms as a TCP one does:
+ * the same notices, its room's history, its lines (a burst of them too)
+ * to its room only, and back.
+ */
+static void
+test_rooms_unix_member(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *u, *b, *c;
+	char path[64], line[64], burst[100 * 24 + 1];
+	int i;
+
+	snprintf(path, sizeof path, "/tmp/lobby-test-%ld-rooms.sock",
+	    (long)getpid());
+	assert_int_equal(h_start(s, "--history", "5", "-b", "127.0.0.1",
+	    "-u", path, NULL), 0);
+	b = member(s, "bob");
+	c = member(s, "carol");
+	quiet(b, c, NULL);
+	h_send(b, "/join dev\n");
+	h_expect(b, "*** you are now in dev (1 online)");
+	h_send(b, "before you came\n");
+	h_expect(c, "*** bob went to dev");
+	assert_non_null(u = h_connect_unix(path));
+	assert_non_null(h_line(u, H_TIMEOUT_MS));
+	assert_memory_equal(u->line, "*** welcome to lobby, you are ", 30);
+	h_rename(u, "ursula");
+	h_sync(u);
+	h_sync(c);
+	h_send(u, "/join dev\n");
+	h_expect(u, "*** you are now in dev (2 online)");
+	h_expect(u, "*** last 1 message:");
+	expect_history(u, "<bob> before you came");
+	h_expect(u, "*** end of history");
+	h_expect(b, "*** ursula joined");
+	h_expect(c, "*** ursula went to dev");
+	/* One write of many lines: all of them, in order, to dev alone. */
+	burst[0] = '\0';
+	for (i = 0; i < 100; i++)
+		snprintf(burst + strlen(burst), sizeof burst - strlen(burst),
+		    "unix line %03d\n", i);
+	h_send(u, burst);
+	for (i = 0; i < 100; i++) {
+		snprintf(line, sizeof line, "<ursula> unix line %03d", i);
+		h_expect(b, line);
+	}
+	h_send(b, "hello ursula\n");
+	h_expect(u, "<bob> hello ursula");
+	h_nothing(c);
+	h_send(u, "/part\n");
+	h_expect(u, "*** you are now in lobby (2 online)");
+	h_expect(b, "*** ursula went to lobby");
+	h_expect(c, "*** ursula joined");
+	close_all(u, b, c, NULL);
+	unlink(path);
+}
+
 static void
 test_rooms_leave_in_room(void **state)
 {
@@ -487,6 +545,7 @@ main(void)
 		h_test(test_rooms_list),
 		h_test(test_rooms_isolation),
 		h_test(test_rooms_history),
+		h_test(test_rooms_unix_member),
 		h_test(test_rooms_leave_in_room),
 		h_test(test_rooms_landing),
 		h_test(test_rooms_max),
