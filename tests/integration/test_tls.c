@@ -760,6 +760,66 @@ test_tls_flood(void **state)
 	h_stop(s);
 }
 
+/*
+ * A TLS member moves between rooms as a TCP one does: the same notices,
+ * its room's history, its lines (a burst of records too) to its room
+ * only, and back with /part.
+ */
+static void
+test_tls_rooms(void **state)
+{
+	struct h_server *s = *state;
+	struct tconn *t;
+	struct h_conn *b, *c;
+	char nick[64], want[128], burst[100 * 24 + 1];
+	const char *l;
+	unsigned port = start_tls(s, "--history", "5", NULL);
+	int i;
+
+	b = h_join_as(s, "bob");
+	c = h_join_as(s, "carol");
+	h_drain(b);
+	h_send(b, "/join dev\n");
+	h_expect(b, "*** you are now in dev (1 online)");
+	h_send(b, "before you came\n");
+	h_expect_skip(c, "*** bob went to dev");
+	t = t_join_welcome(port, nick, sizeof nick);
+	t_send(t, "/nick tlsuser\n");
+	snprintf(want, sizeof want, "*** %s is now tlsuser", nick);
+	t_expect_skip(t, want);
+	h_expect_skip(c, want);
+	t_send(t, "/join dev\n");
+	t_expect(t, "*** you are now in dev (2 online)");
+	t_expect(t, "*** last 1 message:");
+	assert_non_null(l = t_line(t, H_TIMEOUT_MS));
+	assert_true(strlen(l) > 8 && l[0] == '[' && l[6] == ']');
+	assert_string_equal(l + 8, "<bob> before you came");
+	t_expect(t, "*** end of history");
+	h_expect(b, "*** tlsuser joined");
+	h_expect(c, "*** tlsuser went to dev");
+	/* One write of many lines: all of them, in order, to dev alone. */
+	burst[0] = '\0';
+	for (i = 0; i < 100; i++)
+		snprintf(burst + strlen(burst), sizeof burst - strlen(burst),
+		    "tls line %03d\n", i);
+	t_send(t, burst);
+	for (i = 0; i < 100; i++) {
+		snprintf(want, sizeof want, "<tlsuser> tls line %03d", i);
+		h_expect(b, want);
+	}
+	h_send(b, "hello tlsuser\n");
+	t_expect(t, "<bob> hello tlsuser");
+	h_nothing(c);
+	t_send(t, "/part\n");
+	t_expect(t, "*** you are now in lobby (2 online)");
+	h_expect(b, "*** tlsuser went to lobby");
+	h_expect(c, "*** tlsuser joined");
+	t_close(t);
+	h_close(b);
+	h_close(c);
+	h_stop(s);
+}
+
 /* lobby --tls: verifies the chain and the name, and says why not. */
 static void
 test_tls_client(void **state)
@@ -1011,6 +1071,7 @@ main(void)
 		h_test(test_tls_reload),
 		h_test(test_tls_slow_reader),
 		h_test(test_tls_flood),
+		h_test(test_tls_rooms),
 		h_test(test_tls_client),
 		h_test(test_tls_client_expired),
 		h_test(test_tls_tools),
