@@ -489,6 +489,26 @@ fuzz_echoed(const char *p, size_t n, const char *nick)
 	return false;
 }
 
+/*
+ * What slot's member has been sent since before (its pending bytes then)
+ * still starts with before, and holds no chat or /me line of nick's:
+ * nothing was written in between, and its own lines never came back.
+ */
+static void
+fuzz_no_echo(const struct fuzz *f, size_t slot, const struct buf *before,
+    const char *nick)
+{
+	struct buf after = BUF_INIT;
+
+	fuzz_pending(f, slot, &after);
+	FUZZ_CHECK(buf_used(&after) >= buf_used(before));
+	FUZZ_CHECK(memcmp(buf_peek(&after), buf_peek(before),
+	    buf_used(before)) == 0);
+	FUZZ_CHECK(!fuzz_echoed(buf_peek(&after) + buf_used(before),
+	    buf_used(&after) - buf_used(before), nick));
+	buf_free(&after);
+}
+
 /* The slot of client c. */
 static size_t
 fuzz_slot(const struct fuzz *f, const struct client *c)
@@ -510,7 +530,7 @@ fuzz_line(void *arg, enum line_event ev, const char *text, size_t len)
 	struct fuzz *f = in->f;
 	struct client *c = in->c;
 	char nick[PROTO_NICK_MAX + 1];
-	struct buf before = BUF_INIT, after = BUF_INIT;
+	struct buf before = BUF_INIT;
 	size_t n, slot = fuzz_slot(f, c);
 	bool chat;
 
@@ -534,17 +554,9 @@ fuzz_line(void *arg, enum line_event ev, const char *text, size_t len)
 	/* Through Redis: what it published comes back now. */
 	fuzz_pump(f);
 	/* A chat line or /me of c's own never comes back to c. */
-	if (chat && !(c->flags & (CLIENT_SLOW | CLIENT_CLOSING))) {
-		fuzz_pending(f, slot, &after);
-		/* Nothing was written: the old stream is still in front. */
-		FUZZ_CHECK(buf_used(&after) >= buf_used(&before));
-		FUZZ_CHECK(memcmp(buf_peek(&after), buf_peek(&before),
-		    buf_used(&before)) == 0);
-		FUZZ_CHECK(!fuzz_echoed(buf_peek(&after) + buf_used(&before),
-		    buf_used(&after) - buf_used(&before), nick));
-	}
+	if (chat && !(c->flags & (CLIENT_SLOW | CLIENT_CLOSING)))
+		fuzz_no_echo(f, slot, &before, nick);
 	buf_free(&before);
-	buf_free(&after);
 	/* Slow members are only flagged: they leave when fuzz_send settles. */
 	return (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) ? 1 : 0;
 }
@@ -557,7 +569,7 @@ fuzz_run(void *arg, const char *data, size_t n)
 	struct fuzz *f = in->f;
 	struct client *c = in->c;
 	char nick[PROTO_NICK_MAX + 1];
-	struct buf before = BUF_INIT, after = BUF_INIT;
+	struct buf before = BUF_INIT;
 	size_t used, k, slot = fuzz_slot(f, c);
 
 	if (c->flags & (CLIENT_CLOSING | CLIENT_SLOW))
@@ -570,17 +582,10 @@ fuzz_run(void *arg, const char *data, size_t n)
 	FUZZ_CHECK(used == 0 || data[used - 1] == '\n');
 	/* Runs are for local rooms only: nothing went to the fake Redis. */
 	FUZZ_CHECK(used == 0 || !f->redis);
-	if (!(c->flags & (CLIENT_SLOW | CLIENT_CLOSING))) {
-		/* Its own lines never come back to it. */
-		fuzz_pending(f, slot, &after);
-		FUZZ_CHECK(buf_used(&after) >= buf_used(&before));
-		FUZZ_CHECK(memcmp(buf_peek(&after), buf_peek(&before),
-		    buf_used(&before)) == 0);
-		FUZZ_CHECK(!fuzz_echoed(buf_peek(&after) + buf_used(&before),
-		    buf_used(&after) - buf_used(&before), nick));
-	}
+	/* Its own lines never come back to it. */
+	if (!(c->flags & (CLIENT_SLOW | CLIENT_CLOSING)))
+		fuzz_no_echo(f, slot, &before, nick);
 	buf_free(&before);
-	buf_free(&after);
 	return used;
 }
 

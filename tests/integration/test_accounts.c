@@ -960,6 +960,23 @@ test_redis_moderation(void **state)
  * second. The target's room sees it; the operator, from its own.
  */
 /*
+ * On s2: alice, registered, and walt, both in room side (alice first),
+ * their joins read.
+ */
+static void
+side_pair(const struct h_server *s2, struct h_conn **alice,
+    struct h_conn **walt)
+{
+	*alice = h_join_as(s2, "alice");
+	register_as(*alice, "alice", PASS);
+	h_send(*alice, "/join side\n");
+	h_expect_skip(*alice, "*** you are now in side (1 online)");
+	*walt = h_join_as(s2, "walt");
+	h_send(*walt, "/join side\n");
+	h_expect_skip(*walt, "*** you are now in side (2 online)");
+}
+
+/*
  * A login's act is applied before the leave it causes in another room,
  * however far behind the reader is: the second instance, paused while
  * 1500 lines go through the landing room, reads the act behind them (in
@@ -976,13 +993,7 @@ test_redis_login_after_backlog(void **state)
 	int i;
 
 	redis_two(s, &s2);
-	old = h_join_as(&s2, "alice");
-	register_as(old, "alice", PASS);
-	h_send(old, "/join side\n");
-	h_expect_skip(old, "*** you are now in side (1 online)");
-	w = h_join_as(&s2, "walt");
-	h_send(w, "/join side\n");
-	h_expect_skip(w, "*** you are now in side (2 online)");
+	side_pair(&s2, &old, &w);
 	e = h_join_as(s, "erin");
 	g = h_join(s, nick);
 	h_drain(old);
@@ -1017,13 +1028,7 @@ test_redis_moderation_rooms(void **state)
 	struct h_conn *old, *b, *w, *e, *g, *g2;
 
 	redis_two(s, &s2);
-	old = h_join_as(&s2, "alice");
-	register_as(old, "alice", PASS);
-	h_send(old, "/join side\n");
-	h_expect_skip(old, "*** you are now in side (1 online)");
-	w = h_join_as(&s2, "walt");
-	h_send(w, "/join side\n");
-	h_expect_skip(w, "*** you are now in side (2 online)");
+	side_pair(&s2, &old, &w);
 	b = h_join_as(&s2, "bob");
 	h_send(b, "/join side\n");
 	h_expect_skip(b, "*** you are now in side (3 online)");
