@@ -996,6 +996,36 @@ h_expect_at(struct h_conn *c, const char *want, const char *file, int line)
 	}
 }
 
+bool
+h_is_history(const char *l, const char *text)
+{
+	char now[16], before[16];
+	time_t t = time(NULL), t0 = t - 60;
+	struct tm tm;
+
+	if (l == NULL || strlen(l) < 8)
+		return false;
+	strftime(now, sizeof now, "[%H:%M] ", localtime_r(&t, &tm));
+	strftime(before, sizeof before, "[%H:%M] ", localtime_r(&t0, &tm));
+	if (strncmp(l, now, 8) != 0 && strncmp(l, before, 8) != 0)
+		return false;
+	return strcmp(l + 8, text) == 0;
+}
+
+void
+h_expect_history_at(struct h_conn *c, const char *text, const char *file,
+    int line)
+{
+	const char *got = h_line(c, H_TIMEOUT_MS);
+
+	if (!h_is_history(got, text)) {
+		print_error("%s:%d: expected \"[HH:MM] %s\" (within the last "
+		    "minute), got \"%s\"\n", file, line, text,
+		    got != NULL ? got : "nothing");
+		_fail(file, line);
+	}
+}
+
 /* Each row sent, each reply compared; every failing row reported. */
 void
 h_cases_at(struct h_conn *c, const struct h_case *cases, size_t n,

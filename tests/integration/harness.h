@@ -179,6 +179,19 @@ const char	*h_line(struct h_conn *c, int ms);
 void	 h_expect_at(struct h_conn *c, const char *want, const char *file,
 	    int line);
 
+/*
+ * Whether l is a history line: "[HH:MM] " stamped with this minute or
+ * the one before (local time; the minute may turn over while a test
+ * runs), then exactly text.
+ */
+bool	 h_is_history(const char *l, const char *text);
+
+/* Read the next line and fail the test unless h_is_history(it, text). */
+#define h_expect_history(c, text) \
+	h_expect_history_at((c), (text), __FILE__, __LINE__)
+void	 h_expect_history_at(struct h_conn *c, const char *text,
+	    const char *file, int line);
+
 /* One row of a table of cases: a line to send, and the one line back. */
 struct h_case {
 	const char	*send;	/* without its LF */

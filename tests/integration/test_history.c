@@ -27,28 +27,6 @@
 #define RENAME_STEP	1000	/* renames sent before their notices are read */
 #define RENAME_PEAK_KIB	(16 * 1024) /* the bound on lobbyd's growth */
 
-/*
- * Expect a history line: "[HH:MM] " (today, local time) and then text.
- * The minute is checked against the clock, allowing for the minute
- * turning over while the test runs.
- */
-static void
-expect_history(struct h_conn *c, const char *text)
-{
-	const char *l = h_line(c, H_TIMEOUT_MS);
-	char now[16], before[16];
-	time_t t = time(NULL), t0 = t - 60;
-	struct tm tm;
-
-	assert_non_null(l);
-	strftime(now, sizeof now, "[%H:%M] ", localtime_r(&t, &tm));
-	strftime(before, sizeof before, "[%H:%M] ", localtime_r(&t0, &tm));
-	if (strncmp(l, now, 8) != 0 && strncmp(l, before, 8) != 0)
-		fail_msg("history line without a time of the last minute: %s",
-		    l);
-	assert_string_equal(l + 8, text);
-}
-
 /* Join as nick and read past the welcome and the joins and renames. */
 static struct h_conn *
 member(const struct h_server *s, const char *nick)
@@ -88,9 +66,9 @@ test_history_default(void **state)
 	c = h_join(s, nick);
 	/* The welcome stays first; the history comes right after it. */
 	h_expect(c, "*** last 3 messages:");
-	expect_history(c, "<alice> hello");
-	expect_history(c, "* bob waves");
-	expect_history(c, "<alice> /slash");
+	h_expect_history(c, "<alice> hello");
+	h_expect_history(c, "* bob waves");
+	h_expect_history(c, "<alice> /slash");
 	h_expect(c, "*** end of history");
 	/* Then the stream is live: nothing missed, nothing twice. */
 	h_send(a, "after\n");
@@ -117,8 +95,8 @@ test_history_two(void **state)
 	h_expect(a, "*** 1 online: alice");
 	c = h_join(s, NULL);
 	h_expect(c, "*** last 2 messages:");
-	expect_history(c, "<alice> two");
-	expect_history(c, "<alice> three");
+	h_expect_history(c, "<alice> two");
+	h_expect_history(c, "<alice> three");
 	h_expect(c, "*** end of history");
 	assert_true(h_silent(c, 150));
 	h_close(a);
@@ -182,7 +160,7 @@ test_history_sixty_keeps_fifty(void **state)
 	h_expect(c, "*** last 50 messages:");
 	for (i = 11; i <= 60; i++) {
 		snprintf(line, sizeof line, "<alice> line %d", i);
-		expect_history(c, line);
+		h_expect_history(c, line);
 	}
 	h_expect(c, "*** end of history");
 	assert_true(h_silent(c, 150));
@@ -411,15 +389,15 @@ test_churn_memory_bound(void **state)
 	/* "before" is still history, and the next line goes after it. */
 	c = h_join(s, NULL);
 	h_expect(c, "*** last 1 message:");
-	expect_history(c, "<alice> before");
+	h_expect_history(c, "<alice> before");
 	h_expect(c, "*** end of history");
 	h_send(a, "after\n");
 	h_expect(c, "<alice> after");
 	h_close(c);
 	c = h_join(s, NULL);
 	h_expect(c, "*** last 2 messages:");
-	expect_history(c, "<alice> before");
-	expect_history(c, "<alice> after");
+	h_expect_history(c, "<alice> before");
+	h_expect_history(c, "<alice> after");
 	h_expect(c, "*** end of history");
 	h_close(a);
 	h_close(b);
@@ -485,7 +463,7 @@ test_history_survives_renames(void **state)
 	h_expect(c, "*** last 50 messages:");
 	for (i = 0; i < 50; i++) {
 		snprintf(line, sizeof line, "<alice> line %02d", i);
-		expect_history(c, line);
+		h_expect_history(c, line);
 	}
 	h_expect(c, "*** end of history");
 	h_nothing(c);

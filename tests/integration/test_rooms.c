@@ -57,18 +57,6 @@ close_all(struct h_conn *c, ...)
 	va_end(ap);
 }
 
-/* Expect a history line "[HH:MM] TEXT" of the last minute or so. */
-static void
-expect_history(struct h_conn *c, const char *text)
-{
-	const char *l = h_line(c, H_TIMEOUT_MS);
-
-	assert_non_null(l);
-	if (strlen(l) < 8 || l[0] != '[' || l[3] != ':' || l[6] != ']')
-		fail_msg("not a history line: %s", l);
-	assert_string_equal(l + 8, text);
-}
-
 /* ---------------------------------------------------------------------
  * The commands and their notices
  * ------------------------------------------------------------------- */
@@ -180,7 +168,7 @@ test_rooms_topic(void **state)
 	h_expect(c, "*** you are now in ops (3 online)");
 	h_expect(c, "*** topic: deploys [31mtoday");
 	h_expect(c, "*** last 1 message:");
-	expect_history(c, "<alice> ship it");
+	h_expect_history(c, "<alice> ship it");
 	h_expect(c, "*** end of history");
 	close_all(a, b, c, NULL);
 }
@@ -287,20 +275,20 @@ test_rooms_history(void **state)
 	h_send(b, "/join dev\n");
 	h_expect_skip(b, "*** you are now in dev (2 online)");
 	h_expect(b, "*** last 2 messages:");
-	expect_history(b, "<alice> dev two");
-	expect_history(b, "* alice dev three");
+	h_expect_history(b, "<alice> dev two");
+	h_expect_history(b, "* alice dev three");
 	h_expect(b, "*** end of history");
 	h_nothing(b);
 	c = h_join(s, nick);
 	h_expect(c, "*** last 1 message:");
-	expect_history(c, "<alice> lobby one");
+	h_expect_history(c, "<alice> lobby one");
 	h_expect(c, "*** end of history");
 	h_nothing(c);
 	/* Going back: the landing room's history again. */
 	h_send(b, "/part\n");
 	h_expect(b, "*** you are now in lobby (2 online)");
 	h_expect(b, "*** last 1 message:");
-	expect_history(b, "<alice> lobby one");
+	h_expect_history(b, "<alice> lobby one");
 	h_expect(b, "*** end of history");
 	close_all(a, b, c, NULL);
 }
@@ -338,7 +326,7 @@ test_rooms_unix_member(void **state)
 	h_send(u, "/join dev\n");
 	h_expect(u, "*** you are now in dev (2 online)");
 	h_expect(u, "*** last 1 message:");
-	expect_history(u, "<bob> before you came");
+	h_expect_history(u, "<bob> before you came");
 	h_expect(u, "*** end of history");
 	h_expect(b, "*** ursula joined");
 	h_expect(c, "*** ursula went to dev");
