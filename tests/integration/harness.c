@@ -1026,6 +1026,39 @@ h_expect_history_at(struct h_conn *c, const char *text, const char *file,
 	}
 }
 
+char *
+h_numbered(const char *fmt, int n)
+{
+	size_t size = 1, len = 0;
+	char *buf;
+	int i, k;
+
+	for (i = 0; i < n; i++)
+		size += (size_t)snprintf(NULL, 0, fmt, i) + 1;
+	assert_non_null(buf = malloc(size));
+	buf[0] = '\0';
+	for (i = 0; i < n; i++) {
+		k = snprintf(buf + len, size - len, fmt, i);
+		len += (size_t)k;
+		buf[len++] = '\n';
+		buf[len] = '\0';
+	}
+	return buf;
+}
+
+void
+h_expect_numbered_at(struct h_conn *c, const char *fmt, int n,
+    const char *file, int line)
+{
+	char want[1100];	/* a line of the default --max-line, and more */
+	int i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(want, sizeof want, fmt, i);
+		h_expect_at(c, want, file, line);
+	}
+}
+
 /* Each row sent, each reply compared; every failing row reported. */
 void
 h_cases_at(struct h_conn *c, const struct h_case *cases, size_t n,

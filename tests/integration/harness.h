@@ -192,6 +192,19 @@ bool	 h_is_history(const char *l, const char *text);
 void	 h_expect_history_at(struct h_conn *c, const char *text,
 	    const char *file, int line);
 
+/*
+ * Lines 0 to n-1 of a numbered burst in one string: each is fmt (a
+ * printf format with one int conversion and no LF) given its number,
+ * then LF. Free it after.
+ */
+char	*h_numbered(const char *fmt, int n);
+
+/* Expect lines 0 to n-1 of fmt (as h_numbered, without LFs) on c, in order. */
+#define h_expect_numbered(c, fmt, n) \
+	h_expect_numbered_at((c), (fmt), (n), __FILE__, __LINE__)
+void	 h_expect_numbered_at(struct h_conn *c, const char *fmt, int n,
+	    const char *file, int line);
+
 /* One row of a table of cases: a line to send, and the one line back. */
 struct h_case {
 	const char	*send;	/* without its LF */

@@ -303,8 +303,7 @@ test_rooms_unix_member(void **state)
 {
 	struct h_server *s = *state;
 	struct h_conn *u, *b, *c;
-	char path[64], line[64], burst[100 * 24 + 1];
-	int i;
+	char path[64], *burst;
 
 	snprintf(path, sizeof path, "/tmp/lobby-test-%ld-rooms.sock",
 	    (long)getpid());
@@ -331,15 +330,10 @@ test_rooms_unix_member(void **state)
 	h_expect(b, "*** ursula joined");
 	h_expect(c, "*** ursula went to dev");
 	/* One write of many lines: all of them, in order, to dev alone. */
-	burst[0] = '\0';
-	for (i = 0; i < 100; i++)
-		snprintf(burst + strlen(burst), sizeof burst - strlen(burst),
-		    "unix line %03d\n", i);
+	burst = h_numbered("unix line %03d", 100);
 	h_send(u, burst);
-	for (i = 0; i < 100; i++) {
-		snprintf(line, sizeof line, "<ursula> unix line %03d", i);
-		h_expect(b, line);
-	}
+	free(burst);
+	h_expect_numbered(b, "<ursula> unix line %03d", 100);
 	h_send(b, "hello ursula\n");
 	h_expect(u, "<bob> hello ursula");
 	h_nothing(c);

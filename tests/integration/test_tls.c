@@ -488,7 +488,7 @@ test_tls_chat(void **state)
 	struct h_server *s = *state;
 	struct tconn *t;
 	struct h_conn *c;
-	char nick[64], want[128], burst[200 * 40 + 1];
+	char nick[64], want[128], *burst;
 	unsigned port = start_tls(s, NULL);
 	int i;
 
@@ -503,16 +503,10 @@ test_tls_chat(void **state)
 	h_send(c, "hello in the clear\n");
 	t_expect(t, "<plain> hello in the clear");
 	/* Many lines in one write: several records, in order, none lost. */
-	burst[0] = '\0';
-	for (i = 0; i < 200; i++)
-		snprintf(burst + strlen(burst), sizeof burst - strlen(burst),
-		    "line %03d of the burst\n", i);
+	burst = h_numbered("line %03d of the burst", 200);
 	t_send(t, burst);
-	for (i = 0; i < 200; i++) {
-		snprintf(want, sizeof want, "<tlsuser> line %03d of the burst",
-		    i);
-		h_expect(c, want);
-	}
+	free(burst);
+	h_expect_numbered(c, "<tlsuser> line %03d of the burst", 200);
 	/* And the other way: what one pass writes crosses as records. */
 	for (i = 0; i < 200; i++) {
 		snprintf(want, sizeof want, "bulk %03d\n", i);
@@ -771,10 +765,9 @@ test_tls_rooms(void **state)
 	struct h_server *s = *state;
 	struct tconn *t;
 	struct h_conn *b, *c;
-	char nick[64], want[128], burst[100 * 24 + 1];
+	char nick[64], want[128], *burst;
 	const char *l;
 	unsigned port = start_tls(s, "--history", "5", NULL);
-	int i;
 
 	b = h_join_as(s, "bob");
 	c = h_join_as(s, "carol");
@@ -798,15 +791,10 @@ test_tls_rooms(void **state)
 	h_expect(b, "*** tlsuser joined");
 	h_expect(c, "*** tlsuser went to dev");
 	/* One write of many lines: all of them, in order, to dev alone. */
-	burst[0] = '\0';
-	for (i = 0; i < 100; i++)
-		snprintf(burst + strlen(burst), sizeof burst - strlen(burst),
-		    "tls line %03d\n", i);
+	burst = h_numbered("tls line %03d", 100);
 	t_send(t, burst);
-	for (i = 0; i < 100; i++) {
-		snprintf(want, sizeof want, "<tlsuser> tls line %03d", i);
-		h_expect(b, want);
-	}
+	free(burst);
+	h_expect_numbered(b, "<tlsuser> tls line %03d", 100);
 	h_send(b, "hello tlsuser\n");
 	t_expect(t, "<bob> hello tlsuser");
 	h_nothing(c);
