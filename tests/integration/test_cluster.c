@@ -365,18 +365,9 @@ test_history_across_restarts(void **state)
 	cx_lobbyd(x, 1, NULL, "--history", "3", NULL);
 	c = cx_keep(x, h_join(&x->s[1], NULL));
 	h_expect(c, "*** last 3 messages:");
-	for (i = 0; i < 3; i++) {
-		const char *l = h_line(c, H_TIMEOUT_MS);
-		static const char *const want[] = {
-			"] <alice> line 4", "] <alice> line 5",
-			"] * alice is done",
-		};
-
-		assert_non_null(l);
-		/* "[HH:MM] " then the line as it was delivered. */
-		assert_true(l[0] == '[' && l[3] == ':' && l[6] == ']');
-		assert_string_equal(l + 6, want[i]);
-	}
+	h_expect_history(c, "<alice> line 4");
+	h_expect_history(c, "<alice> line 5");
+	h_expect_history(c, "* alice is done");
 	h_expect(c, "*** end of history");
 	assert_true(h_silent(c, 200));
 }
@@ -673,7 +664,6 @@ test_history_small_sendq(void **state)
 	struct cx *x = *state;
 	struct h_conn *a, *c;
 	char line[1024], want[1024];
-	const char *l;
 	int i, k;
 
 	rds_run(&x->r);
@@ -695,14 +685,10 @@ test_history_small_sendq(void **state)
 		c = cx_keep(x, h_join(&x->s[k], NULL));
 		h_expect(c, "*** last 5 messages:");
 		for (i = 0; i < 5; i++) {
-			l = h_line(c, H_TIMEOUT_MS);
-			assert_non_null(l);
-			memset(want, 'a' + i, 900);
-			want[900] = '\0';
-			/* "[HH:MM] <alice> " then the line. */
-			assert_true(l[0] == '[' && l[6] == ']');
-			assert_true(strncmp(l + 8, "<alice> ", 8) == 0);
-			assert_string_equal(l + 16, want);
+			memcpy(want, "<alice> ", 8);
+			memset(want + 8, 'a' + i, 900);
+			want[908] = '\0';
+			h_expect_history(c, want);
 		}
 		h_expect(c, "*** end of history");
 	}
