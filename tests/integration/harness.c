@@ -1104,6 +1104,29 @@ h_expect_skip_at(struct h_conn *c, const char *want, const char *file,
 	_fail(file, line);
 }
 
+/*
+ * Skip what c has been sent up to the notice that nick took its nick
+ * (the last newcomer's, when the test's members joined): from then on
+ * every line c gets is one the test asks for. Through Redis that notice
+ * reaches another instance's members later than the newcomer's own
+ * answer, so neither a pause nor a /who barrier would do.
+ */
+void
+h_settle_at(struct h_conn *c, const char *nick, const char *file, int line)
+{
+	char want[64];
+
+	snprintf(want, sizeof want, " is now %s", nick);
+	while (h_line(c, H_TIMEOUT_MS) != NULL) {
+		size_t n = strlen(c->line), k = strlen(want);
+
+		if (n >= k && strcmp(c->line + n - k, want) == 0)
+			return;
+	}
+	print_error("%s:%d: never got \"...%s\"\n", file, line, want);
+	_fail(file, line);
+}
+
 /* Whether l is the answer to /who. */
 static bool
 h_is_who(const char *l)

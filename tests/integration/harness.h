@@ -227,6 +227,12 @@ void	 h_cases_at(struct h_conn *c, const struct h_case *cases, size_t n,
 void	 h_expect_skip_at(struct h_conn *c, const char *want,
 	    const char *file, int line);
 
+/* Skip lines until the notice that nick took its nick ("... is now
+ * nick"): for the last newcomer's, which other members get later. */
+#define h_settle(c, nick)	h_settle_at((c), (nick), __FILE__, __LINE__)
+void	 h_settle_at(struct h_conn *c, const char *nick, const char *file,
+	    int line);
+
 /*
  * "Nothing arrives", checked with a barrier rather than a timeout: send
  * /who on c, and fail the test at the caller's line unless the very next

@@ -358,24 +358,6 @@ retry_line_at(struct h_conn *c, const char *line, const char *want, int ms,
 }
 
 /*
- * Skip what c has been sent up to the notice that nick took its nick
- * (the last newcomer's, when the test's members joined): from then on
- * every line c gets is one the test asks for. A /who barrier would not
- * do: the notice reaches another instance through Redis.
- */
-void
-settle(struct h_conn *c, const char *nick)
-{
-	char want[64];
-
-	snprintf(want, sizeof want, "is now %s", nick);
-	while (h_line(c, H_TIMEOUT_MS) != NULL)
-		if (strstr(c->line, want) != NULL)
-			return;
-	fail_msg("no \"%s\"", want);
-}
-
-/*
  * Send line on c until its answer is want (the next line back, each
  * time), for at most ms: for what another instance changes in Redis
  * without a notice c could wait for.
@@ -438,12 +420,12 @@ cx_members(struct cx *x, const char *first, struct h_conn **a,
 	*a = cx_join(x, 0, first);
 	*b = cx_join(x, 1, "bob");
 	if (c == NULL) {
-		settle(*a, "bob");
+		h_settle(*a, "bob");
 		return;
 	}
 	*c = cx_join(x, 1, "carol");
-	settle(*a, "carol");
-	settle(*b, "carol");
+	h_settle(*a, "carol");
+	h_settle(*b, "carol");
 }
 
 /*

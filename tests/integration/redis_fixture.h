@@ -103,9 +103,6 @@ void	 wait_line_at(struct h_conn *c, const char *want, int ms,
 long long retry_line_at(struct h_conn *c, const char *line,
 	    const char *want, int ms, const char *file, int fline);
 
-/* Skip what c has been sent up to the notice "is now nick". */
-void	 settle(struct h_conn *c, const char *nick);
-
 /* Send line on c until its answer (the next line) is want, for at most
  * ms: for what another instance changes in Redis without a notice. */
 void	 until_line(struct h_conn *c, const char *line, const char *want,

@@ -129,10 +129,9 @@ test_paused_instance(void **state)
 	nell = cx_join(x, 0, "nell");
 	bob = cx_join(x, 1, "bob");
 	carol = cx_join(x, 1, "carol");
-	h_drain(alice);
-	h_drain(nell);
-	h_drain(bob);
-	h_drain(carol);
+	h_settle(alice, "carol");
+	h_settle(nell, "carol");
+	h_settle(bob, "carol");
 
 	/* Instance 1 stops past its heartbeat: the others take its
 	 * members out as lost. */
@@ -231,9 +230,8 @@ test_redis_back_empty(void **state)
 	/* A member who keeps the guest number it was given. */
 	g = cx_keep(x, h_join(&x->s[0], gnick));
 	carol = cx_join(x, 1, "carol");
-	h_drain(bob);
-	h_drain(g);
-	h_drain(carol);
+	h_settle(bob, "carol");
+	h_settle(g, "carol");
 	h_send(carol, "/nick bob\n");
 	h_expect(carol, "!!! nick bob is taken");
 
@@ -418,8 +416,7 @@ test_redis_paused(void **state)
 		m[i].c = cx_join(x, i, m[i].nick);
 		m[i].now = -1;
 	}
-	h_drain(m[0].c);
-	h_drain(m[1].c);
+	h_settle(m[0].c, "ben");
 
 	/* Both chat; Redis stops for 20 s a second in; a newcomer comes
 	 * while it is stopped; both go on until the link is back. */
