@@ -1207,7 +1207,9 @@ h_eof(struct h_conn *c, int ms)
 void
 h_drain(struct h_conn *c)
 {
-	while (h_line(c, 100) != NULL)
+	int quiet = H_TIMEOUT_MS / 50;	/* 100 ms, scaled with the rest */
+
+	while (h_line(c, quiet) != NULL)
 		;
 }
 

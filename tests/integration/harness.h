@@ -282,7 +282,8 @@ struct h_conn	*h_join_as(const struct h_server *s, const char *nick);
  */
 struct h_conn	*h_join_stalled(const struct h_server *s, const char *nick);
 
-/* Skip whatever c has been sent so far (until 100 ms pass in silence). */
+/* Skip whatever c has been sent so far (until 100 ms pass in silence,
+ * times $LOBBY_TIMEOUT_SCALE). */
 void	 h_drain(struct h_conn *c);
 
 /* A plain blocking TCP connection to 127.0.0.1 on port (close-on-exec),
