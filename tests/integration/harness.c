@@ -109,6 +109,32 @@ h_log(struct h_server *s)
 }
 
 bool
+h_log_after(struct h_server *s, const char *key, int nth, char *out,
+    size_t size, int ms)
+{
+	long long end = h_now_ms() + ms;
+
+	for (;;) {
+		char *text = h_log(s), *p = text;
+		const char *nl = NULL;
+		int i;
+
+		for (i = 0; i <= nth && p != NULL; i++)
+			if ((p = strstr(p, key)) != NULL)
+				p += strlen(key);
+		/* Only a whole line: one still being written is the last. */
+		if (p != NULL && (nl = strchr(p, '\n')) != NULL)
+			snprintf(out, size, "%.*s", (int)(nl - p), p);
+		free(text);
+		if (nl != NULL)
+			return true;
+		if (h_now_ms() >= end)
+			return false;
+		h_sleep_ms(10);
+	}
+}
+
+bool
 h_log_has(struct h_server *s, const char *needle, int ms)
 {
 	long long end = h_now_ms() + ms;
@@ -1337,22 +1363,17 @@ h_have_ipv6(void)
 unsigned
 h_web_port(struct h_server *s, int nth)
 {
-	const char *key = "listening on http://";
-	char *text, *p;
-	unsigned port = 0;
-	int i;
+	char rest[256], *p = rest;
 
-	if (!h_log_has(s, key, H_TIMEOUT_MS) || (text = h_log(s)) == NULL)
+	if (!h_log_after(s, "listening on http://", nth, rest, sizeof rest,
+	    H_TIMEOUT_MS))
 		return 0;
-	for (i = 0, p = text; i <= nth && p != NULL; i++)
-		if ((p = strstr(p, key)) != NULL)
-			p += strlen(key);
 	/* After the address: ":PORT/" (an IPv6 address is bracketed). */
-	if (p != NULL && (p = strchr(*p == '[' ? strchr(p, ']') : p, ':')) !=
-	    NULL)
-		port = (unsigned)strtoul(p + 1, NULL, 10);
-	free(text);
-	return port;
+	if (*p == '[')
+		p = strchr(p, ']');
+	if (p == NULL || (p = strchr(p, ':')) == NULL)
+		return 0;
+	return (unsigned)strtoul(p + 1, NULL, 10);
 }
 
 /* Read exactly n bytes from fd, waiting at most until end; false if not. */

@@ -142,6 +142,14 @@ void	 h_kill_child(pid_t *pid, int *status);
 /* True once the server's stderr contains needle (waits up to ms). */
 bool	 h_log_has(struct h_server *s, const char *needle, int ms);
 
+/*
+ * The rest of the nth (from 0) line of s's stderr that holds key, after
+ * key, into out (size bytes), once that line is whole (unbuffered stderr
+ * comes in pieces under valgrind): waits up to ms; false if it never came.
+ */
+bool	 h_log_after(struct h_server *s, const char *key, int nth, char *out,
+	    size_t size, int ms);
+
 /* The whole of the server's stderr so far, malloc'd (caller frees). */
 char	*h_log(struct h_server *s);
 

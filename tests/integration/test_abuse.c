@@ -64,13 +64,12 @@ stat_of(struct h_server *s, int *seen, const char *key)
 static unsigned
 logged_port(struct h_server *s, const char *prefix)
 {
-	char *log = h_log(s), want[64], *p;
+	char want[64], rest[256];
 	unsigned port = 0;
 
 	snprintf(want, sizeof want, "listening on %s", prefix);
-	if ((p = strstr(log, want)) != NULL)
-		(void)sscanf(p + strlen(want), "%u", &port);
-	free(log);
+	if (h_log_after(s, want, 0, rest, sizeof rest, H_TIMEOUT_MS))
+		(void)sscanf(rest, "%u", &port);
 	return port;
 }
 

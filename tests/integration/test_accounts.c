@@ -129,17 +129,13 @@ log_lacks(struct h_server *s, const char *needle)
 static void
 wait_port6(struct h_server *s)
 {
-	const char *key = "listening on [::1]:";
-	char *log, *p;
+	char rest[256];
 
 	if (s->port6 != 0 || h_log_has(s, "no IPv6 loopback", 0) ||
-	    !h_log_has(s, key, H_TIMEOUT_MS))
+	    !h_log_after(s, "listening on [::1]:", 0, rest, sizeof rest,
+	    H_TIMEOUT_MS))
 		return;
-	log = h_log(s);
-	assert_non_null(log);
-	if ((p = strstr(log, key)) != NULL)
-		s->port6 = (unsigned)strtoul(p + strlen(key), NULL, 10);
-	free(log);
+	s->port6 = (unsigned)strtoul(rest, NULL, 10);
 }
 
 /* A connection from ::1, its first line read into first (64 bytes);

@@ -111,17 +111,14 @@ set_nofile(rlim_t soft)
 static size_t
 logged_cap(struct h_server *s, long *nofile)
 {
-	char *log, *p;
+	char rest[256];
 	size_t cap = 0;
 	long l = 0;
 
-	assert_true(h_log_has(s, "at most ", H_TIMEOUT_MS));
-	log = h_log(s);
-	p = strstr(log, "at most ");
-	assert_non_null(p);
-	assert_int_equal(sscanf(p, "at most %zu clients (FD_SETSIZE %*d, "
+	assert_true(h_log_after(s, "at most ", 0, rest, sizeof rest,
+	    H_TIMEOUT_MS));
+	assert_int_equal(sscanf(rest, "%zu clients (FD_SETSIZE %*d, "
 	    "RLIMIT_NOFILE %ld)", &cap, &l), 2);
-	free(log);
 	if (nofile != NULL)
 		*nofile = l;
 	return cap;

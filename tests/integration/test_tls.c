@@ -412,16 +412,12 @@ t_peer_cn(struct tconn *t, char *cn, size_t len)
 static unsigned
 listen_port(struct h_server *s, const char *what)
 {
-	char *text, *p, key[64];
-	unsigned port = 0;
+	char key[64], rest[256];
 
 	snprintf(key, sizeof key, "listening on %s127.0.0.1:", what);
-	(void)h_log_has(s, key, H_TIMEOUT_MS);
-	text = h_log(s);
-	if (text != NULL && (p = strstr(text, key)) != NULL)
-		port = (unsigned)strtoul(p + strlen(key), NULL, 10);
-	free(text);
-	return port;
+	if (!h_log_after(s, key, 0, rest, sizeof rest, H_TIMEOUT_MS))
+		return 0;
+	return (unsigned)strtoul(rest, NULL, 10);
 }
 
 static unsigned

@@ -52,29 +52,6 @@ struct web_server {
  * Helpers
  * ------------------------------------------------------------------- */
 
-/* The port of the nth (from 0) "listening on http://" line, waiting for
- * it; 0 if there is none. */
-static unsigned
-web_port(struct h_server *s, int nth)
-{
-	char *text, *p;
-	unsigned port = 0;
-	int i;
-
-	if (!h_log_has(s, "listening on http://", H_TIMEOUT_MS))
-		return 0;
-	h_sleep_ms(20);
-	text = h_log(s);
-	p = text;
-	for (i = 0; i <= nth && p != NULL; i++)
-		if ((p = strstr(p, "listening on http://")) != NULL)
-			p += strlen("listening on http://");
-	if (p != NULL && (p = strstr(p, ":")) != NULL)
-		port = (unsigned)strtoul(p + 1, NULL, 10);
-	free(text);
-	return port;
-}
-
 /* Start lobbyd with --web 127.0.0.1:0 and the NULL-terminated extras. */
 static void
 start(struct web_server *w, ...)
@@ -91,7 +68,7 @@ start(struct web_server *w, ...)
 	va_end(ap);
 	args[n] = NULL;
 	assert_int_equal(h_startv(&w->h, args), 0);
-	w->web = web_port(&w->h, 0);
+	w->web = h_web_port(&w->h, 0);
 	assert_true(w->web > 0);
 }
 
@@ -467,8 +444,8 @@ test_listening_lines(void **state)
 	char *log;
 
 	start(w, "--web", "127.0.0.1:0", NULL);
-	assert_true(web_port(&w->h, 1) > 0);
-	assert_int_not_equal(web_port(&w->h, 0), web_port(&w->h, 1));
+	assert_true(h_web_port(&w->h, 1) > 0);
+	assert_int_not_equal(h_web_port(&w->h, 0), h_web_port(&w->h, 1));
 	log = h_log(&w->h);
 	assert_non_null(strstr(log, "lobbyd: listening on http://127.0.0.1:"));
 	/* The TCP listener is still there and announced as ever. */
@@ -483,7 +460,7 @@ test_listening_ipv6(void **state)
 {
 	struct web_server *w = *state;
 	const char *args[] = { "--web", "[::1]:0", NULL };
-	char req[128], resp[4096], *log, *p;
+	char req[128], resp[4096];
 	unsigned port;
 	int fd;
 
@@ -492,11 +469,7 @@ test_listening_ipv6(void **state)
 	assert_int_equal(h_startv(&w->h, args), 0);
 	assert_true(h_log_has(&w->h, "listening on http://[::1]:",
 	    H_TIMEOUT_MS));
-	log = h_log(&w->h);
-	p = strstr(log, "listening on http://[::1]:");
-	port = (unsigned)strtoul(p + strlen("listening on http://[::1]:"),
-	    NULL, 10);
-	free(log);
+	port = h_web_port(&w->h, 0);
 	assert_true(port > 0);
 	{
 		struct h_conn *c = h_connect_tcp("::1", port);
@@ -1181,7 +1154,7 @@ test_ws_flood_close(void **state)
 {
 	struct web_server *w = *state;
 	struct h_conn *t;
-	char buf[256], line[32], *log, *p;
+	char buf[256], line[32], rest[256], *p;
 	unsigned long long out = 0;
 	size_t off = 0;
 	int ws, i;
@@ -1201,15 +1174,10 @@ test_ws_flood_close(void **state)
 	h_expect(t, "*** web left");
 	ws_expect_close(ws, 1000, NULL);
 	close(ws);
-	assert_true(h_log_has(&w->h, "web left (closed) bytes_in=",
-	    H_TIMEOUT_MS));
-	log = h_log(&w->h);
-	p = strstr(log, "web left (closed) bytes_in=");
-	assert_non_null(p);
-	p = strstr(p, "bytes_out=");
-	assert_non_null(p);
+	assert_true(h_log_after(&w->h, "web left (closed) bytes_in=", 0, rest,
+	    sizeof rest, H_TIMEOUT_MS));
+	assert_non_null(p = strstr(rest, "bytes_out="));
 	out = strtoull(p + strlen("bytes_out="), NULL, 10);
-	free(log);
 	/* At least its welcome and its nick change, framed. */
 	assert_true(out > 40);
 	h_close(t);
