@@ -779,9 +779,13 @@ test_server_loss(void **state)
 	assert_true(tty_wait_input(t, "[lobby]> half a li", 18, 3000));
 	/* Nobody there yet: the next try waits longer. */
 	assert_true(tty_wait_raw_text(t, "reconnecting in 2 s", 5000));
+	/* Stopped while the server starts and bob comes first (its next
+	 * try may come as soon as the port listens). */
+	assert_int_equal(kill(t->pid, SIGSTOP), 0);
 	assert_int_equal(h_start(&again, "-p", port, NULL), 0);
 	assert_int_equal(again.port, s.port);
 	bob = h_join(&again, NULL);
+	assert_int_equal(kill(t->pid, SIGCONT), 0);
 	assert_true(conn_wait_line(bob, "*** guest2 is now alice", 15000));
 	assert_true(tty_wait_input(t, "[lobby]> half a li", 18, 3000));
 	/* And it works as before. */
@@ -1881,11 +1885,14 @@ test_rooms_reconnect_landing(void **state)
 
 	(void)state;
 	t = tty_lost_in_dev(&s, port, sizeof port);
+	/* Stopped until bob's line is in dev's history, as above. */
+	assert_int_equal(kill(t->pid, SIGSTOP), 0);
 	assert_int_equal(h_start(&again, "-p", port, "--room", "dev", NULL),
 	    0);
 	bob = h_join_as(&again, "bob");
 	h_send(bob, "said while away\n");
 	h_sync(bob);
+	assert_int_equal(kill(t->pid, SIGCONT), 0);
 	assert_true(conn_wait_line(bob, "*** guest1 is now alice", 15000));
 	assert_true(tty_wait_row(t, "*** 1 message while you were away:",
 	    3000));
