@@ -1112,22 +1112,40 @@ h_cases_at(struct h_conn *c, const struct h_case *cases, size_t n,
 	}
 }
 
+/* Read c until a line equal to want (ending with it, with suffix) comes,
+ * for at most ms in all; false if none did. */
+static bool
+h_skip_until(struct h_conn *c, const char *want, bool suffix, int ms)
+{
+	long long end = h_now_ms() + ms;
+	size_t k = strlen(want), n;
+	const char *got;
+
+	while (h_now_ms() < end &&
+	    (got = h_line(c, (int)(end - h_now_ms()))) != NULL) {
+		n = strlen(got);
+		if (suffix ? n >= k && strcmp(got + n - k, want) == 0 :
+		    strcmp(got, want) == 0)
+			return true;
+	}
+	return false;
+}
+
+void
+h_expect_skip_within_at(struct h_conn *c, const char *want, int ms,
+    const char *file, int line)
+{
+	if (h_skip_until(c, want, false, ms))
+		return;
+	print_error("%s:%d: no \"%s\" within %d ms\n", file, line, want, ms);
+	_fail(file, line);
+}
+
 void
 h_expect_skip_at(struct h_conn *c, const char *want, const char *file,
     int line)
 {
-	long long end = h_now_ms() + H_TIMEOUT_MS;
-	const char *got;
-
-	while (h_now_ms() < end) {
-		got = h_line(c, (int)(end - h_now_ms()));
-		if (got != NULL && strcmp(got, want) == 0)
-			return;
-		if (got == NULL)
-			break;
-	}
-	print_error("%s:%d: never got \"%s\"\n", file, line, want);
-	_fail(file, line);
+	h_expect_skip_within_at(c, want, H_TIMEOUT_MS, file, line);
 }
 
 /*
@@ -1143,12 +1161,8 @@ h_settle_at(struct h_conn *c, const char *nick, const char *file, int line)
 	char want[64];
 
 	snprintf(want, sizeof want, " is now %s", nick);
-	while (h_line(c, H_TIMEOUT_MS) != NULL) {
-		size_t n = strlen(c->line), k = strlen(want);
-
-		if (n >= k && strcmp(c->line + n - k, want) == 0)
-			return;
-	}
+	if (h_skip_until(c, want, true, H_TIMEOUT_MS))
+		return;
 	print_error("%s:%d: never got \"...%s\"\n", file, line, want);
 	_fail(file, line);
 }

@@ -230,9 +230,14 @@ struct h_case {
 void	 h_cases_at(struct h_conn *c, const struct h_case *cases, size_t n,
 	    const char *file, int line);
 
-/* Skip lines until one equals want (fails after H_TIMEOUT_MS). */
+/* Skip lines until one equals want (fails after H_TIMEOUT_MS; after ms
+ * in all, within). */
 #define h_expect_skip(c, want)	h_expect_skip_at((c), (want), __FILE__, __LINE__)
 void	 h_expect_skip_at(struct h_conn *c, const char *want,
+	    const char *file, int line);
+#define h_expect_skip_within(c, want, ms) \
+	h_expect_skip_within_at((c), (want), (ms), __FILE__, __LINE__)
+void	 h_expect_skip_within_at(struct h_conn *c, const char *want, int ms,
 	    const char *file, int line);
 
 /* Skip lines until the notice that nick took its nick ("... is now

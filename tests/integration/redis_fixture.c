@@ -312,26 +312,6 @@ cx_join(struct cx *x, int i, const char *nick)
 	return cx_keep(x, h_rename(h_join(&x->s[i], NULL), nick));
 }
 
-/* Read until a line equal to want, for at most ms; fail otherwise. */
-void
-wait_line_at(struct h_conn *c, const char *want, int ms, const char *file,
-    int line)
-{
-	long long end = h_now_ms() + ms;
-	const char *l;
-
-	while (h_now_ms() < end) {
-		int left = (int)(end - h_now_ms());
-
-		if ((l = h_line(c, left > 0 ? left : 1)) == NULL)
-			continue;
-		if (strcmp(l, want) == 0)
-			return;
-	}
-	_fail(file, line);
-	fail_msg("no \"%s\" within %d ms", want, ms);
-}
-
 /* Send line until the answer is want, through the recovery window. */
 long long
 retry_line_at(struct h_conn *c, const char *line, const char *want, int ms,

@@ -87,10 +87,7 @@ struct h_conn	*cx_keep(struct cx *x, struct h_conn *c);
 struct h_conn	*cx_join(struct cx *x, int i, const char *nick);
 
 /* Read until a line equal to want, for at most ms; fail otherwise. */
-#define wait_line(c, want, ms) wait_line_at((c), (want), (ms), __FILE__, \
-	__LINE__)
-void	 wait_line_at(struct h_conn *c, const char *want, int ms,
-	    const char *file, int line);
+#define wait_line(c, want, ms)	h_expect_skip_within((c), (want), (ms))
 
 /*
  * Send line on c until the answer is want, while lobbyd answers

@@ -218,16 +218,16 @@ test_epoll_thousands(void **state)
 	long long t0, joined_ms, bound = (long long)H_TIMEOUT_MS * 12;
 	char *buf;
 	int fds;
-	long rss0, rss;
+	long rss0, rss, cap;
 
 	memset(&r, 0, sizeof r);
 	r.n = h_under_valgrind() ? SCALE_MEMBERS_VG : SCALE_MEMBERS;
 	/* main() checked the hard limit: this cannot fail. */
 	assert_true(nofile_at_least((rlim_t)r.n + SCALE_FDS_SPARE));
 	assert_int_equal(h_startv(s, args), 0);
-	print_message("lobbyd: at most %ld clients on epoll\n",
-	    logged_cap(s));
-	assert_true(logged_cap(s) >= r.n);
+	cap = logged_cap(s);
+	print_message("lobbyd: at most %ld clients on epoll\n", cap);
+	assert_true(cap >= r.n);
 	rss0 = h_rss_kib(s->pid);
 
 	r.m = calloc((size_t)r.n, sizeof *r.m);
