@@ -86,9 +86,6 @@ struct h_conn	*cx_keep(struct cx *x, struct h_conn *c);
 /* Join instance i and take nick (the welcome and history are skipped). */
 struct h_conn	*cx_join(struct cx *x, int i, const char *nick);
 
-/* Read until a line equal to want, for at most ms; fail otherwise. */
-#define wait_line(c, want, ms)	h_expect_skip_within((c), (want), (ms))
-
 /*
  * Send line on c until the answer is want, while lobbyd answers
  * "!!! room unavailable, try again later" (the recovery window after
