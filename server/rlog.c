@@ -12,12 +12,15 @@ struct rlog_rec {
 	uint32_t	 type;		/* RLOG_REC_* below */
 #define RLOG_REC_BYTES	0		/* lines */
 #define RLOG_REC_HIST	1		/* the history replay: no bytes */
+#define RLOG_REC_CARRY	2		/* lines of a replay carried over from
+					 * another log (rlog_move()) */
 };
 
 /* What the next bytes of a reader's stream are. */
 enum rlog_chunk_type {
 	RLOG_CH_NONE,		/* nothing to write */
 	RLOG_CH_PRIV,		/* private lines */
+	RLOG_CH_CARRY,		/* carried replay lines (in private records) */
 	RLOG_CH_HPREFIX,	/* a piece of a history line's time prefix */
 	RLOG_CH_HLINE,		/* a history line (the rest of it) */
 	RLOG_CH_LOG		/* log lines */
@@ -31,6 +34,12 @@ struct rlog_chunk {
 };
 
 static void	rlog_note_key(struct rlog *, const struct rlog_reader *);
+static void	rlog_cursor_init(const struct rlog_reader *,
+		    struct rlog_cursor *);
+static void	rlog_peek(const struct rlog *, const struct rlog_reader *,
+		    struct rlog_cursor *, struct rlog_chunk *);
+static void	rlog_consume(struct rlog_cursor *, const struct rlog_chunk *,
+		    size_t);
 
 /* ---------------------------------------------------------------------
  * Blocks and positions
@@ -717,6 +726,7 @@ rlog_detach(struct rlog *l, struct rlog_reader *rd)
 	}
 	buf_free(&rd->priv);
 	rd->privbytes = 0;
+	rd->carried = 0;
 	rd->pdone = 0;
 	rd->lastlen = SIZE_MAX;
 	rd->id = 0;
@@ -724,28 +734,112 @@ rlog_detach(struct rlog *l, struct rlog_reader *rd)
 	rlog_cgc(l);
 }
 
+/*
+ * Add n bytes of type (RLOG_REC_BYTES or RLOG_REC_CARRY) at tag to the
+ * private records being made at b, growing the last one (its header at
+ * *last; SIZE_MAX: none) when it is of the same type.
+ */
+static int
+rlog_move_put(struct buf *b, size_t *last, uint64_t tag, uint32_t type,
+    const char *p, size_t n)
+{
+	struct rlog_rec h;
+
+	if (*last != SIZE_MAX) {
+		memcpy(&h, buf_peek(b) + *last, sizeof h);
+		if (h.type == type && h.len + n <= UINT32_MAX) {
+			if (buf_append(b, p, n) == -1)
+				return -1;
+			h.len += (uint32_t)n;
+			memcpy(b->data + b->off + *last, &h, sizeof h);
+			return 0;
+		}
+	}
+	if (n > UINT32_MAX) {
+		errno = ENOMEM;
+		return -1;
+	}
+	h.tag = tag;
+	h.len = (uint32_t)n;
+	h.type = type;
+	*last = buf_used(b);
+	if (buf_append(b, &h, sizeof h) == -1 || buf_append(b, p, n) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * How many of the n bytes at p, replay lines of which *lines were carried
+ * already, may be carried uncounted into a log keeping max history
+ * lines: up to the end of the line that makes max.
+ */
+static size_t
+rlog_carry_room(const char *p, size_t n, size_t *lines, size_t max)
+{
+	const char *lf;
+	size_t at = 0;
+
+	while (at < n && *lines < max) {
+		if ((lf = memchr(p + at, '\n', n - at)) == NULL)
+			return n;
+		at = (size_t)(lf - p) + 1;
+		++*lines;
+	}
+	return at;
+}
+
 int
 rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to)
 {
 	struct buf rest = BUF_INIT;
-	struct rlog_iter it;
-	const char *p;
-	size_t n;
+	struct rlog_cursor c;
+	struct rlog_chunk ch;
+	uint64_t tag = rlog_tail_seq(to);
+	size_t last = SIZE_MAX, bytes = 0, carried = 0, lines = 0, k;
 	int rc = 0;
 
-	/* A copy, made once per move, of at most a backlog and a replay. */
-	rlog_iter_start(&it, from, rd);
-	while (rlog_iter_next(&it, &p, &n))
-		if (buf_append(&rest, p, n) == -1) {
-			rc = -1;
+	/*
+	 * A copy, made once per move, of what rd has still to receive, in
+	 * order. Its backlog and private lines stay backlog. A history
+	 * replay under way (or carried here by an earlier move) is carried
+	 * apart and stays out of the backlog, as a replay served from the
+	 * log is; but at most to's history lines of it, so that what a
+	 * member moving on and on without reading carries stays one
+	 * history: past that, replay lines count as backlog.
+	 */
+	rlog_cursor_init(rd, &c);
+	for (;;) {
+		rlog_peek(from, rd, &c, &ch);
+		if (ch.type == RLOG_CH_NONE)
 			break;
+		k = 0;
+		if (ch.type == RLOG_CH_CARRY || ch.type == RLOG_CH_HPREFIX ||
+		    ch.type == RLOG_CH_HLINE) {
+			k = rlog_carry_room(ch.p, ch.n, &lines, to->history);
+			if (k > 0 && rlog_move_put(&rest, &last, tag,
+			    RLOG_REC_CARRY, ch.p, k) == -1)
+				rc = -1;
+			carried += k;
 		}
+		if (k < ch.n && rlog_move_put(&rest, &last, tag,
+		    RLOG_REC_BYTES, ch.p + k, ch.n - k) == -1)
+			rc = -1;
+		bytes += ch.n - k;
+		if (rc == -1)
+			break;
+		rlog_consume(&c, &ch, ch.n);
+	}
 	rlog_detach(from, rd);
 	rlog_attach(to, rd);
-	if (rc == 0 && buf_used(&rest) > 0 &&
-	    rlog_private(to, rd, buf_peek(&rest), buf_used(&rest)) == -1)
-		rc = -1;
-	buf_free(&rest);
+	if (rc == 0 && buf_used(&rest) > 0) {
+		rd->priv = rest;
+		rd->privbytes = bytes;
+		rd->carried = carried;
+		rd->lastlen = SIZE_MAX;
+		rlog_list_set(to, rd, RLOG_PENDING);
+		rlog_note_key(to, rd);
+	} else
+		buf_free(&rest);
 	return rc;
 }
 
@@ -756,6 +850,7 @@ rlog_release(struct rlog_reader *rd)
 	rd->hist = NULL;
 	buf_free(&rd->priv);
 	rd->privbytes = 0;
+	rd->carried = 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -1137,7 +1232,8 @@ rlog_peek(const struct rlog *l, const struct rlog_reader *rd,
 					continue;
 				}
 				if (c->pdone < h.len) {
-					ch->type = RLOG_CH_PRIV;
+					ch->type = h.type == RLOG_REC_CARRY ?
+					    RLOG_CH_CARRY : RLOG_CH_PRIV;
 					ch->p = buf_peek(&rd->priv) + c->pskip +
 					    sizeof h + c->pdone;
 					ch->n = h.len - c->pdone;
@@ -1219,6 +1315,11 @@ rlog_consume(struct rlog_cursor *c, const struct rlog_chunk *ch, size_t n)
 		c->lines += rlog_count_lines(ch->p, n);
 		c->pdone += n;
 		c->pbytes += n;
+		break;
+	case RLOG_CH_CARRY:
+		c->lines += rlog_count_lines(ch->p, n);
+		c->pdone += n;
+		c->cbytes += n;
 		break;
 	case RLOG_CH_HPREFIX:
 		c->hpart += n;
@@ -1332,6 +1433,7 @@ rlog_advance(struct rlog *l, struct rlog_reader *rd, size_t n)
 		rd->lastlen = SIZE_MAX;
 	rd->pdone = c.pdone;
 	rd->privbytes -= c.pbytes;
+	rd->carried -= c.cbytes;
 	if (rd->hist != NULL) {
 		if (c.hdone) {
 			rlog_pos_drop(&rd->hist->pos);
@@ -1383,6 +1485,7 @@ rlog_backlog(const struct rlog *l, const struct rlog_reader *rd)
 	seq = rlog_pos_seq(&rd->pos);
 	end = end > seq ? end - seq : 0;
 	end = end > rd->own ? end - rd->own : 0;
+	/* A carried replay is not in privbytes: see rlog_move(). */
 	return (size_t)end + rd->privbytes;
 }
 

@@ -128,6 +128,7 @@ struct rlog_cursor {
 	size_t		 hnleft;	/* lines to replay from hnext */
 	bool		 hdone;		/* the replay's record was consumed */
 	size_t		 pbytes;	/* private line bytes consumed */
+	size_t		 cbytes;	/* carried replay bytes consumed */
 	uint64_t	 ownskip;	/* own log bytes passed over */
 	size_t		 lines;		/* lines consumed whole */
 };
@@ -145,7 +146,11 @@ struct rlog_reader {
 	struct rlog_reader *prev;	/* on its list */
 	struct rlog_reader *next;	/* on its list */
 	struct buf	 priv;		/* private records: header, then bytes */
-	size_t		 privbytes;	/* line bytes in priv not yet written */
+	size_t		 privbytes;	/* line bytes in priv not yet written,
+					 * carried replays aside */
+	size_t		 carried;	/* bytes in priv of replays carried
+					 * over by rlog_move(), not yet
+					 * written: not backlog */
 	size_t		 lastlen;	/* bytes of priv's last record, or
 					 * SIZE_MAX if it cannot grow */
 	size_t		 pdone;		/* bytes of the first record written */
@@ -255,8 +260,11 @@ void	rlog_detach(struct rlog *l, struct rlog_reader *rd);
  * whatever rd had still to receive from from (its backlog, its private
  * lines, a history replay under way) is copied first into its private
  * queue in to, so its stream goes on with nothing missed or reordered.
- * Those bytes then count as backlog in to. Returns 0, or -1 with errno
- * ENOMEM: rd is then a reader of to without them.
+ * The backlog and private lines count as backlog in to; the replay is
+ * carried over uncounted, as it was in from, up to to's history lines
+ * of replay carried in all (the rest counts): a reader that moves on and
+ * on without reading carries at most one history's worth. Returns 0, or
+ * -1 with errno ENOMEM: rd is then a reader of to without them.
  */
 int	rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to);
 
@@ -312,7 +320,8 @@ int	rlog_replay(struct rlog *l, struct rlog_reader *rd);
 /*
  * Bytes queued for rd and not yet written: the lines after its position
  * (its own excepted) and its private lines. A history replay does not
- * count: it is bounded by the history and costs no memory of its own.
+ * count: it is bounded by the history and costs no memory of its own;
+ * nor does one carried over by rlog_move(), bounded the same way.
  */
 size_t	rlog_backlog(const struct rlog *l, const struct rlog_reader *rd);
 

@@ -1255,6 +1255,69 @@ test_history_replay_detach(void **state)
 }
 
 /*
+ * A reader moving to another log in the middle of its replay takes the
+ * rest of it along, in order, without its counting as backlog; the
+ * backlog and private lines it had still count. Of a replay carried on
+ * and on, at most the new log's history lines stay uncounted.
+ */
+static void
+test_history_replay_moves(void **state)
+{
+	struct rlog x, y, z;
+	struct rlog_reader a, j;
+
+	(void)state;
+	assert_int_equal(rlog_init(&x, 3), 0);
+	assert_int_equal(rlog_init(&y, 3), 0);
+	assert_int_equal(rlog_init(&z, 2), 0);
+	rlog_set_clock(&x, "2026-12-01 13:00");
+	rlog_set_clock(&y, "2026-12-01 13:00");
+	rlog_set_clock(&z, "2026-12-01 13:00");
+	rlog_attach(&x, &a);
+	say(&x, &a, RLOG_CHAT, "<a> c1\n");
+	say(&x, &a, RLOG_CHAT, "<a> c2\n");
+	say(&x, &a, RLOG_CHAT, "<a> c3\n");
+	rlog_attach(&x, &j);
+	tell(&x, &j, "begin\n");
+	assert_int_equal(rlog_replay(&x, &j), 0);
+	tell(&x, &j, "end\n");
+	say(&x, &a, RLOG_NOTICE, "live\n");
+	assert_int_equal(rlog_backlog(&x, &j), 6 + 4 + 5);
+	/* "begin\n[13:00] <a" written. */
+	assert_int_equal(rlog_advance(&x, &j, 16), 1);
+	assert_int_equal(rlog_move(&x, &j, &y), 0);
+	/* The rest of the replay, 5 + 2 x 15 bytes, is carried. */
+	assert_int_equal(j.carried, 35);
+	assert_int_equal(rlog_backlog(&y, &j), 4 + 5);
+	assert_int_equal(rlog_lag(&y, &j), 4 + 5);
+	tell(&y, &j, "moved\n");
+	expect(&y, &j, "> c1\n[13:00] <a> c2\n[13:00] <a> c3\nend\nlive\n"
+	    "moved\n");
+	assert_int_equal(j.carried, 0);
+	assert_int_equal(rlog_backlog(&y, &j), 0);
+	/* Moving on and on without writing: 3 lines of replay carried,
+	 * then 2 carried into z, whose history is 2 lines; the third
+	 * counts. */
+	rlog_detach(&y, &j);
+	rlog_attach(&x, &j);
+	assert_int_equal(rlog_replay(&x, &j), 0);
+	assert_int_equal(rlog_move(&x, &j, &y), 0);
+	assert_int_equal(j.carried, 45);
+	assert_int_equal(rlog_backlog(&y, &j), 0);
+	assert_int_equal(rlog_move(&y, &j, &z), 0);
+	assert_int_equal(j.carried, 30);
+	assert_int_equal(rlog_backlog(&z, &j), 15);
+	expect(&z, &j, "[13:00] <a> c1\n[13:00] <a> c2\n[13:00] <a> c3\n");
+	assert_int_equal(j.carried, 0);
+	assert_int_equal(rlog_backlog(&z, &j), 0);
+	rlog_detach(&z, &j);
+	rlog_detach(&x, &a);
+	rlog_free(&x);
+	rlog_free(&y);
+	rlog_free(&z);
+}
+
+/*
  * The churn of the issue: 30,000 renames, 53 bytes each, after a full
  * history of 50 lines, with a send queue of 64 KiB as the slack. Every
  * line is still history, and the log and the compacted chain stay a few
@@ -1501,6 +1564,7 @@ main(void)
 		cmocka_unit_test(test_history_replay_across_compaction),
 		cmocka_unit_test(test_history_replay_detach),
 		cmocka_unit_test(test_history_rename_churn),
+		cmocka_unit_test(test_history_replay_moves),
 		cmocka_unit_test(test_slow_one),
 		cmocka_unit_test(test_slow_cascade_one_pass),
 		cmocka_unit_test(test_slow_cascade_stops),

@@ -20,7 +20,7 @@
 
 #define RF_CLIENTS	32		/* most clients one test makes */
 #define RF_SENDQ	(1024 * 1024)	/* the server's default send queue */
-#define RF_MAXOUT	8192		/* most output rf_expect() compares */
+#define RF_MAXOUT	32768		/* most output rf_expect() compares */
 
 /* One test's world: the rooms of a server, and its clients. */
 struct rf {
@@ -48,20 +48,28 @@ rf_left(void *arg, struct client *c)
 	f->closed++;
 }
 
-/* Rooms of at most max, history kept, landing in "lobby". */
+/* Rooms of at most max, history kept, sendq per member, landing in
+ * "lobby". */
 static struct rf *
-rf_new(size_t max, size_t history)
+rf_new_q(size_t max, size_t history, size_t sendq)
 {
 	struct rf *f = calloc(1, sizeof *f);
 
 	assert_non_null(f);
-	rooms_init(&f->rs, RF_SENDQ, history, max);
+	rooms_init(&f->rs, sendq, history, max);
 	f->rs.log = rf_log;
 	f->rs.log_arg = f;
 	f->rs.on_leave = rf_left;
 	f->rs.hook_arg = f;
 	assert_non_null(rooms_landing(&f->rs, "lobby"));
 	return f;
+}
+
+/* rf_new_q() with the server's default send queue. */
+static struct rf *
+rf_new(size_t max, size_t history)
+{
+	return rf_new_q(max, history, RF_SENDQ);
 }
 
 /* Free every client (their readers first), then the rooms. */
@@ -501,6 +509,102 @@ test_rooms_backlog_moves(void **state)
 	rf_free(f);
 }
 
+/* alice fills room name with k chat lines "NNN hhh...", 100 h each. */
+static void
+rf_fill(struct rf *f, struct client *a, const char *name, int k)
+{
+	char line[128];
+	int i;
+
+	snprintf(line, sizeof line, "/join %s", name);
+	rf_say(a, line);
+	memset(line, 'h', sizeof line);
+	line[104] = '\0';
+	for (i = 0; i < k; i++) {
+		snprintf(line, 5, "%03d", i);
+		line[3] = ' ';
+		rf_say(a, line);
+	}
+	rf_say(a, "/part");
+	rf_drain(f);
+}
+
+/* The history replay a member moves with is never counted as backlog. */
+static void
+test_rooms_replay_moves_uncounted(void **state)
+{
+	struct rf *f = rf_new_q(10, 40, 4096);
+	struct client *a, *b;
+	struct room *r;
+	char out[RF_MAXOUT];
+	const char *p;
+	size_t lf = 0;
+
+	(void)state;
+	a = rf_join(f, "alice");
+	b = rf_join(f, "bob");
+	/* 40 lines of 105 bytes: a replay of over 4 KB, past the sendq. */
+	rf_fill(f, a, "big", 40);
+	rf_say(b, "/join big");
+	rf_say(b, "/join small");
+	for (r = f->rs.head; r != NULL; r = r->rnext)
+		room_settle(r);
+	assert_int_equal(f->closed, 0);
+	assert_int_equal(b->flags & (CLIENT_JOINED | CLIENT_SLOW),
+	    CLIENT_JOINED);
+	assert_true(b->rd.carried > 4096);
+	assert_true(rlog_backlog(&b->room->rlog, &b->rd) < 4096);
+	rf_take(b, out);
+	for (p = out; (p = strchr(p, '\n')) != NULL; p++)
+		lf++;
+	assert_int_equal(lf, 40 + 4);
+	p = "*** you are now in big (1 online)\n*** last 40 messages:\n"
+	    "[00:00] <alice> 000 hhh";
+	assert_int_equal(strncmp(out, p, strlen(p)), 0);
+	p = strstr(out, "[00:00] <alice> 039 ");
+	assert_non_null(p);
+	assert_string_equal(p + 20 + 100, "\n*** end of history\n"
+	    "*** you are now in small (1 online)\n");
+	assert_int_equal(b->rd.carried, 0);
+	rf_free(f);
+}
+
+/*
+ * A member moving on and on without reading carries at most one
+ * history's worth of replays uncounted: past that they are backlog, and
+ * it goes as too slow.
+ */
+static void
+test_rooms_replay_carry_bounded(void **state)
+{
+	struct rf *f = rf_new_q(10, 40, 4096);
+	struct client *a, *b;
+	struct room *r;
+	size_t one;
+
+	(void)state;
+	a = rf_join(f, "alice");
+	b = rf_join(f, "bob");
+	rf_fill(f, a, "one", 40);
+	rf_fill(f, a, "two", 40);
+	rf_say(b, "/join one");
+	rf_say(b, "/join two");
+	for (r = f->rs.head; r != NULL; r = r->rnext)
+		room_settle(r);
+	assert_int_equal(f->closed, 0);
+	/* One's replay: 40 lines of "[00:00] <alice> " and 105 bytes. */
+	one = b->rd.carried;
+	assert_int_equal(one, 40 * (16 + 105));
+	/* Two's replay on top would be a second history: it counts. */
+	rf_say(b, "/join one");
+	assert_true(b->rd.carried <= one);
+	for (r = f->rs.head; r != NULL; r = r->rnext)
+		room_settle(r);
+	assert_int_equal(f->closed, 1);
+	assert_string_equal(b->reason, "too slow");
+	rf_free(f);
+}
+
 static void
 test_rooms_leave_closing(void **state)
 {
@@ -544,6 +648,8 @@ main(void)
 		cmocka_unit_test(test_rooms_list_and_topic),
 		cmocka_unit_test(test_rooms_backlog_moves),
 		cmocka_unit_test(test_rooms_leave_closing),
+		cmocka_unit_test(test_rooms_replay_moves_uncounted),
+		cmocka_unit_test(test_rooms_replay_carry_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

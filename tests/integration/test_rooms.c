@@ -433,6 +433,90 @@ test_rooms_max(void **state)
 	h_close(b);
 }
 
+/* Lines of BIG_FMT rooms_fill() sends: 360 KB, well past --sendq 16384. */
+#define BIG_LINES	400
+
+/* The format of chat line N: "%04d " and 895 bytes of h. */
+static const char *
+big_fmt(void)
+{
+	static char fmt[901];
+
+	memcpy(fmt, "%04d ", 5);
+	memset(fmt + 5, 'h', sizeof fmt - 6);
+	fmt[sizeof fmt - 1] = '\0';
+	return fmt;
+}
+
+/* a fills room name with BIG_LINES chat lines, then goes back. */
+static void
+rooms_fill(struct h_conn *a, const char *name)
+{
+	char cmd[64], *burst;
+
+	snprintf(cmd, sizeof cmd, "/join %s\n", name);
+	h_send(a, cmd);
+	burst = h_numbered(big_fmt(), BIG_LINES);
+	h_send(a, burst);
+	free(burst);
+	h_send(a, "/part\n");
+	h_sync(a);
+}
+
+/* c gets the history block of rooms_fill()'s lines from alice. */
+static void
+big_history(struct h_conn *c)
+{
+	char want[1100], line[1000];
+	int i;
+
+	snprintf(want, sizeof want, "*** last %d messages:", BIG_LINES);
+	h_expect(c, want);
+	for (i = 0; i < BIG_LINES; i++) {
+		snprintf(line, sizeof line, big_fmt(), i);
+		snprintf(want, sizeof want, "<alice> %s", line);
+		h_expect_history(c, want);
+	}
+	h_expect(c, "*** end of history");
+}
+
+/*
+ * A history replay not yet written when its member moves on goes with
+ * it and never counts toward --sendq: two /joins in one write, and a
+ * reader too slow to have taken its replay before it moves again.
+ */
+static void
+test_rooms_move_keeps_replay(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c;
+
+	assert_int_equal(h_start(s, "--history", "400", "--sendq", "16384",
+	    NULL), 0);
+	a = member(s, "alice");
+	c = h_join_stalled(s, "carol");
+	b = member(s, "bob");
+	quiet(a, b, NULL);
+	rooms_fill(a, "big");
+	h_sync(b);
+	h_send(b, "/join big\n/join dev\n");
+	h_expect(b, "*** you are now in big (1 online)");
+	big_history(b);
+	h_expect(b, "*** you are now in dev (1 online)");
+	h_nothing(b);
+	/* carol reads nothing until it has moved on. */
+	h_send(c, "/join big\n");
+	assert_true(h_log_has(s, "carol went from lobby to big", H_TIMEOUT_MS));
+	h_send(c, "/join dev\n");
+	assert_true(h_log_has(s, "carol went from big to dev", H_TIMEOUT_MS));
+	h_expect_skip(c, "*** you are now in big (1 online)");
+	big_history(c);
+	h_expect(c, "*** you are now in dev (2 online)");
+	h_nothing(c);
+	assert_false(h_log_has(s, "too slow", 0));
+	close_all(a, b, c, NULL);
+}
+
 static void
 test_rooms_bad_options(void **state)
 {
@@ -528,6 +612,7 @@ main(void)
 		h_test(test_rooms_leave_in_room),
 		h_test(test_rooms_landing),
 		h_test(test_rooms_max),
+		h_test(test_rooms_move_keeps_replay),
 		h_test(test_rooms_bad_options),
 		h_test(test_rooms_metrics),
 	};
