@@ -439,9 +439,11 @@ void	room_release(struct client *c);
  * (where newcomers go, and /part leads) is made first and never
  * forgotten. Another room is forgotten, its memory freed, once nobody
  * holds it (no member, no connection still closing in it) and it keeps
- * neither history nor a topic; one that keeps history or a topic stays
- * listed, until a new room would pass the limit: then the one empty the
- * longest gives way. No system calls: the unit tests drive it.
+ * neither history nor a topic (rooms_sweep(), after the loop's pass);
+ * one that keeps history or a topic stays listed, until a new room would
+ * pass the limit: then an unheld room that keeps nothing, not swept yet,
+ * gives way first, else the one empty the longest. No system calls: the
+ * unit tests drive it.
  */
 struct rooms {
 	struct room	*head;		/* the oldest room: the landing one */

@@ -71,9 +71,10 @@ rooms_forget(struct rooms *rs, struct room *r)
 }
 
 /*
- * At the limit: the room nobody holds that was emptied the longest ago
- * gives way, history, topic and all. Returns false when every room is
- * held.
+ * At the limit: a room nobody holds that keeps nothing gives way first
+ * (one a member just passed through, not swept yet: it would be
+ * forgotten anyway); else the one emptied the longest ago, history,
+ * topic and all. Returns false when every room is held.
  */
 static bool
 rooms_evict(struct rooms *rs)
@@ -82,10 +83,17 @@ rooms_evict(struct rooms *rs)
 
 	if (rs->unheld == 0)
 		return false;
-	for (r = rs->head; r != NULL; r = r->rnext)
-		if (r != rs->landing && r->refs == 0 && !r->reading &&
-		    r->waiting == 0 && (oldest == NULL || r->emptied < oldest->emptied))
+	for (r = rs->head; r != NULL; r = r->rnext) {
+		if (r == rs->landing || r->refs > 0 || r->reading ||
+		    r->waiting > 0)
+			continue;
+		if (!rooms_listed(rs, r)) {
 			oldest = r;
+			break;
+		}
+		if (oldest == NULL || r->emptied < oldest->emptied)
+			oldest = r;
+	}
 	if (oldest == NULL)
 		return false;
 	rooms_forget(rs, oldest);

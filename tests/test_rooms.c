@@ -267,6 +267,8 @@ test_rooms_evict_oldest(void **state)
 	z = rooms_open(&f->rs, "z", 1);
 	assert_non_null(z);
 	assert_int_equal(f->rs.count, 4);
+	/* Held (a room keeping nothing would give way first). */
+	room_move(a->room, a, z);
 	assert_non_null(rooms_open(&f->rs, "w", 1));
 	assert_null(rooms_find(&f->rs, "y", 1));
 	assert_ptr_equal(rooms_find(&f->rs, "x", 1), x);
@@ -509,6 +511,47 @@ test_rooms_backlog_moves(void **state)
 	rf_free(f);
 }
 
+/*
+ * Rooms a member passes through that keep nothing give way before a room
+ * that keeps a topic, even before they are swept.
+ */
+static void
+test_rooms_evict_passed_through(void **state)
+{
+	struct rf *f = rf_new(6, 50);
+	struct client *a, *b;
+	char cmd[32];
+	int i;
+
+	(void)state;
+	a = rf_join(f, "alice");
+	b = rf_join(f, "bob");
+	for (i = 0; i < 3; i++) {
+		snprintf(cmd, sizeof cmd, "/join keep%d", i);
+		rf_say(a, cmd);
+		rf_say(a, "/topic kept");
+	}
+	rf_say(a, "/part");
+	rooms_sweep(&f->rs);
+	assert_int_equal(f->rs.count, 4);
+	/* One pass: no sweep between the joins. */
+	for (i = 0; i < 20; i++) {
+		snprintf(cmd, sizeof cmd, "/join y%d", i);
+		rf_say(b, cmd);
+		assert_true(f->rs.count <= 6);
+	}
+	assert_string_equal(b->room->name, "y19");
+	for (i = 0; i < 3; i++) {
+		snprintf(cmd, sizeof cmd, "keep%d", i);
+		assert_non_null(rooms_find(&f->rs, cmd, strlen(cmd)));
+		assert_string_equal(rooms_find(&f->rs, cmd,
+		    strlen(cmd))->topic, "kept");
+	}
+	rooms_sweep(&f->rs);
+	assert_int_equal(f->rs.count, 5);	/* lobby, keep0-2, y19 */
+	rf_free(f);
+}
+
 /* alice fills room name with k chat lines "NNN hhh...", 100 h each. */
 static void
 rf_fill(struct rf *f, struct client *a, const char *name, int k)
@@ -648,6 +691,7 @@ main(void)
 		cmocka_unit_test(test_rooms_list_and_topic),
 		cmocka_unit_test(test_rooms_backlog_moves),
 		cmocka_unit_test(test_rooms_leave_closing),
+		cmocka_unit_test(test_rooms_evict_passed_through),
 		cmocka_unit_test(test_rooms_replay_moves_uncounted),
 		cmocka_unit_test(test_rooms_replay_carry_bounded),
 	};

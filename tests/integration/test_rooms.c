@@ -517,6 +517,47 @@ test_rooms_move_keeps_replay(void **state)
 	close_all(a, b, c, NULL);
 }
 
+/*
+ * A burst of /joins through rooms that keep nothing never costs another
+ * room its topic: those rooms give way first at --max-rooms.
+ */
+static void
+test_rooms_join_burst_keeps_topics(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b;
+	char want[512], line[64], *burst;
+	size_t len = 0;
+	int i;
+
+	assert_int_equal(h_start(s, "--max-rooms", "20", NULL), 0);
+	a = member(s, "alice");
+	b = member(s, "bob");
+	quiet(a, b, NULL);
+	for (i = 0; i < 10; i++) {
+		snprintf(line, sizeof line, "/join keep%d\n/topic kept %d\n",
+		    i, i);
+		h_send(a, line);
+	}
+	h_send(a, "/part\n");
+	h_sync(a);
+	/* One write: the rooms bob passes through are not yet swept. */
+	burst = h_numbered("/join y%d", 30);
+	h_send(b, burst);
+	free(burst);
+	h_send(b, "/rooms\n");
+	len = (size_t)snprintf(want, sizeof want, "*** 12 rooms: lobby (1)");
+	for (i = 0; i < 10; i++)
+		len += (size_t)snprintf(want + len, sizeof want - len,
+		    " keep%d (0)", i);
+	snprintf(want + len, sizeof want - len, " y29 (1)");
+	h_expect_skip(b, want);
+	h_send(b, "/join keep0\n");
+	h_expect(b, "*** you are now in keep0 (1 online)");
+	h_expect(b, "*** topic: kept 0");
+	close_all(a, b, NULL);
+}
+
 static void
 test_rooms_bad_options(void **state)
 {
@@ -613,6 +654,7 @@ main(void)
 		h_test(test_rooms_landing),
 		h_test(test_rooms_max),
 		h_test(test_rooms_move_keeps_replay),
+		h_test(test_rooms_join_burst_keeps_topics),
 		h_test(test_rooms_bad_options),
 		h_test(test_rooms_metrics),
 	};
