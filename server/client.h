@@ -68,6 +68,8 @@ struct client {
 	struct peer	*peer;		/* its --max-per-ip entry, or NULL */
 	struct flood	 flood;		/* its --flood bucket */
 	struct buf	 held;		/* lines read, held back by --flood */
+	const char	*end_reason;	/* held, its leave after them: */
+	const char	*end_why;	/* room_leave()'s (conn_end()) */
 	struct client	*held_prev;	/* previous on the server's held list */
 	struct client	*held_next;	/* next on the server's held list */
 };

@@ -315,19 +315,21 @@ conn_lines(struct client *c, const char *p, size_t n)
 }
 
 int
-conn_end(struct client *c, const char *why)
+conn_end(struct client *c, const char *reason, const char *why)
 {
 	char rec[2] = { CONN_HELD_END, '\n' };
 
 	if (buf_used(&c->held) == 0) {
-		room_leave(c->room, c, NULL, why);
+		room_leave(c->room, c, reason, why);
 		return 1;
 	}
 	/* Its lines are held: it leaves after them, in their order. */
 	if (buf_append(&c->held, rec, sizeof rec) == -1) {
-		room_leave(c->room, c, NULL, why);
+		room_leave(c->room, c, reason, why);
 		return 1;
 	}
+	c->end_reason = reason;
+	c->end_why = why;
 	return 0;
 }
 
@@ -350,7 +352,7 @@ conn_release(struct client *c, const struct flood_rate *r, int64_t now)
 		p = buf_peek(&c->held);
 		if (p[0] == CONN_HELD_END) {
 			/* Leaving takes no token. */
-			room_leave(c->room, c, NULL, "closed");
+			room_leave(c->room, c, c->end_reason, c->end_why);
 			buf_drain(&c->held, 2);
 			return 0;
 		}

@@ -226,11 +226,13 @@ int	conn_last_line(void *arg, enum line_event ev, const char *text,
 	    size_t len);
 
 /*
- * Member c asks to leave (a WebSocket close frame): at once, or after
- * the lines --flood holds, as a line member's /quit would. Returns 1
+ * Member c's input ends (a WebSocket close frame, or a frame that breaks
+ * the protocol): it leaves as room_leave() says, at once, or after the
+ * lines --flood holds, as a line member's /quit would: what was read
+ * before the end is never lost. reason and why must outlive c. Returns 1
  * when it has left, 0 when it will.
  */
-int	conn_end(struct client *c, const char *why);
+int	conn_end(struct client *c, const char *reason, const char *why);
 
 /*
  * Bytes read from c (p is the caller's, changed in place): through its

@@ -36,8 +36,9 @@ struct transport {
 	ssize_t		(*read)(struct client *c, void *buf, size_t n);
 	/*
 	 * Bytes read from c: frame them into lines, each given to
-	 * conn_line() (conn_end() for a request to leave). Returns 0, or -1
-	 * out of memory.
+	 * conn_line() (conn_end() for a request to leave, or for input
+	 * that breaks the protocol: either way the member leaves after the
+	 * lines before it). Returns 0, or -1 out of memory.
 	 */
 	int		(*input)(struct client *c, char *p, size_t n);
 	/* A clean EOF: whatever the framer still holds counts. */

@@ -135,17 +135,6 @@ wsm_queue_close(struct client *c)
 	m->close_queued = true;
 }
 
-/* Set the close c is to get, and make it leave as the SPEC says. */
-static void
-wsm_fail(struct client *c, unsigned code, const char *why, const char *reason)
-{
-	struct ws_member *m = c->tp_state;
-
-	m->close_code = code;
-	snprintf(m->close_why, sizeof m->close_why, "%s", why);
-	room_leave(c->room, c, reason, why);
-}
-
 /* ---------------------------------------------------------------------
  * Input
  * ------------------------------------------------------------------- */
@@ -190,7 +179,7 @@ wsm_event(void *arg, enum ws_event ev, const char *p, size_t n)
 		m->close_code = m->ws.close_code == WS_CLOSE_NO_STATUS ?
 		    WS_CLOSE_NORMAL : m->ws.close_code;
 		m->close_why[0] = '\0';
-		(void)conn_end(c, "closed");
+		(void)conn_end(c, NULL, "closed");
 		return 1;
 	}
 	return 0;
@@ -210,7 +199,6 @@ static int
 wsm_input(struct client *c, char *p, size_t n)
 {
 	struct ws_member *m = c->tp_state;
-	char why[WS_CONTROL_MAX - 2];
 	int rc;
 
 	if ((rc = ws_feed(&m->ws, p, n, wsm_event, c)) != -1)
@@ -218,12 +206,19 @@ wsm_input(struct client *c, char *p, size_t n)
 	if (c->flags & CLIENT_CLOSING)
 		return 0;
 	log_info("client %u %s: WebSocket: %s", c->id, c->nick, m->ws.why);
+	/* The close it gets, with the code the SPEC gives. */
+	m->close_code = m->ws.error;
 	if (m->ws.error == WS_CLOSE_TOO_BIG)
-		snprintf(why, sizeof why, "line too long (max %zu bytes)",
-		    c->srv->cfg->max_line);
+		snprintf(m->close_why, sizeof m->close_why,
+		    "line too long (max %zu bytes)", c->srv->cfg->max_line);
 	else
-		snprintf(why, sizeof why, "%s", m->ws.why);
-	wsm_fail(c, m->ws.error, why, PROTO_REASON_ERROR);
+		snprintf(m->close_why, sizeof m->close_why, "%s", m->ws.why);
+	/*
+	 * The frames before the broken one are lines it sent: like the
+	 * lines before a line member's reset, they are all taken (--flood
+	 * may hold some), then it leaves.
+	 */
+	(void)conn_end(c, PROTO_REASON_ERROR, m->ws.why);
 	return 0;
 }
 

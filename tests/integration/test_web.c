@@ -225,16 +225,18 @@ body_of(const char *resp)
 	return p != NULL ? p + 4 : "";
 }
 
-/* Write a masked frame, as a browser does (first: FIN/RSV/opcode byte). */
-static void
-ws_send_frame(int fd, unsigned first, const void *payload, size_t len,
+/*
+ * Put a frame at f, which has room for len + 14 bytes (first: FIN/RSV/
+ * opcode byte), masked as a browser's unless told not to. Returns its
+ * size.
+ */
+static size_t
+ws_frame(unsigned char *f, unsigned first, const void *payload, size_t len,
     bool masked)
 {
 	static const unsigned char mask[4] = { 0x12, 0x34, 0x56, 0x78 };
-	unsigned char *f = malloc(len + 14);
 	size_t h = 0, i;
 
-	assert_non_null(f);
 	f[h++] = (unsigned char)first;
 	if (len < 126) {
 		f[h++] = (unsigned char)((masked ? 0x80 : 0) | len);
@@ -254,7 +256,18 @@ ws_send_frame(int fd, unsigned first, const void *payload, size_t len,
 	for (i = 0; i < len; i++)
 		f[h + i] = (unsigned char)(((const unsigned char *)payload)[i] ^
 		    (masked ? mask[i % 4] : 0));
-	send_all(fd, f, h + len);
+	return h + len;
+}
+
+/* Write a frame as ws_frame() makes it. */
+static void
+ws_send_frame(int fd, unsigned first, const void *payload, size_t len,
+    bool masked)
+{
+	unsigned char *f = malloc(len + 14);
+
+	assert_non_null(f);
+	send_all(fd, f, ws_frame(f, first, payload, len, masked));
 	free(f);
 }
 
@@ -1182,6 +1195,64 @@ test_ws_flood_close(void **state)
 	h_close(t);
 }
 
+/*
+ * Under --flood, lines and then a frame that breaks the protocol, all in
+ * one write: the lines held for tokens are all delivered before the leave
+ * (error), as a TCP member's lines before its reset are; the member still
+ * gets the close code for what it did.
+ */
+static void
+test_ws_flood_violation(void **state)
+{
+	static const struct {
+		unsigned	 first;		/* FIN/opcode */
+		size_t		 len;		/* payload bytes */
+		bool		 masked;
+		unsigned	 code;		/* the close it gets */
+		const char	*why;
+	} bad[] = {
+		{ 0x81, 1, false, 1002, "unmasked frame" },
+		{ 0x82, 3, true, 1003, "binary message" },
+		{ 0x81, 2000, true, 1009, "line too long (max 1024 bytes)" },
+	};
+	struct web_server *w = *state;
+	struct h_conn *t;
+	unsigned char *buf;
+	char nick[32], line[64], big[2000];
+	size_t off, k;
+	int ws, i;
+
+	memset(big, 'y', sizeof big);
+	assert_non_null(buf = malloc(4096));
+	start(w, "--flood", "5/1", NULL);
+	t = h_join_as(&w->h, "tcp");
+	for (k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+		ws = ws_join(w->web, nick);
+		snprintf(line, sizeof line, "*** %s joined", nick);
+		h_expect(t, line);
+		off = 0;
+		for (i = 0; i < 4; i++) {
+			snprintf(line, sizeof line, "m%d", i);
+			off += ws_frame(buf + off, 0x81, line, strlen(line),
+			    true);
+		}
+		off += ws_frame(buf + off, bad[k].first, big, bad[k].len,
+		    bad[k].masked);
+		send_all(ws, buf, off);
+		/* One line at once, three held for tokens, then the leave. */
+		for (i = 0; i < 4; i++) {
+			snprintf(line, sizeof line, "<%s> m%d", nick, i);
+			h_expect(t, line);
+		}
+		snprintf(line, sizeof line, "*** %s left (error)", nick);
+		h_expect(t, line);
+		ws_expect_close(ws, bad[k].code, bad[k].why);
+		close(ws);
+	}
+	free(buf);
+	h_close(t);
+}
+
 /* A WebSocket member that never reads: a small receive buffer, joined. */
 static int
 ws_join_stalled(unsigned port)
@@ -1543,6 +1614,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ws_flood, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ws_flood_close, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ws_flood_violation, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ws_slow_close_memory,
 		    setup, teardown),
