@@ -227,6 +227,23 @@ text_clean(const char *inp, size_t n, char *outp)
 }
 
 size_t
+text_clean_source_min(const char *s, size_t n)
+{
+	const char *p = s, *end = s + n;
+	size_t min = n;
+
+	/* In valid UTF-8 these three bytes are U+FFFD and nothing else. */
+	while ((p = memchr(p, 0xef, (size_t)(end - p))) != NULL) {
+		if (end - p >= 3 && memcmp(p, "\xef\xbf\xbd", 3) == 0) {
+			min -= 2;
+			p += 3;
+		} else
+			p++;
+	}
+	return min;
+}
+
+size_t
 text_plain_span(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;

@@ -37,6 +37,15 @@ size_t	telnet_strip(struct telnet *t, char *buf, size_t n);
 size_t	text_clean(const char *in, size_t n, char *out);
 
 /*
+ * The fewest bytes a line could have had before text_clean() made the
+ * clean text s[0..n) of it: what --max-line counts, for text that comes
+ * already cleaned. That is n, less two for each U+FFFD (one ill-formed
+ * byte may have become it); everything else is copied as it was, and what
+ * cleaning drops only made the line longer.
+ */
+size_t	text_clean_source_min(const char *s, size_t n);
+
+/*
  * How many bytes at the start of s[0..n) are printable ASCII (0x20-0x7e),
  * which text_clean() copies as they are.
  */

@@ -238,9 +238,14 @@ cluster_check_read(struct cluster *cl, struct room *r)
 
 /*
  * Check entry e as a member's line is checked: its nicks by the nick
- * rule, its text against --max-line, then cleaned (text_clean()) into
- * cl->clean, *lenp bytes. Returns true, or false after one log line: the
- * entry is dropped, and nobody sees anything of it.
+ * rule, its text cleaned (text_clean()) into cl->clean, *lenp bytes, and
+ * held to --max-line as a member's line is: counted before cleaning.
+ * The text a member's line gave is stored cleaned, up to three times as
+ * long (each ill-formed byte a U+FFFD), so what counts is the shortest
+ * line that could have given it (text_clean_source_min()); longer than
+ * any cleaned line can be, it is not cleaned at all. Returns true, or
+ * false after one log line: the entry is dropped, and nobody sees
+ * anything of it.
  */
 static bool
 cluster_entry_ok(struct cluster *cl, const struct cluster_entry *e,
@@ -255,7 +260,7 @@ cluster_entry_ok(struct cluster *cl, const struct cluster_entry *e,
 		why = "its nick breaks the nick rule";
 	else if (e->old != NULL && !proto_nick_valid(e->old, strlen(e->old)))
 		why = "its old nick breaks the nick rule";
-	else if (e->textlen > cl->max_line)
+	else if (e->textlen > TEXT_CLEAN_MAX(cl->max_line))
 		why = "its text is over --max-line";
 	else if (e->kind == CLUSTER_GO && (e->textlen == 0 ||
 	    !proto_room_valid(e->text, e->textlen)))
@@ -278,7 +283,10 @@ cluster_entry_ok(struct cluster *cl, const struct cluster_entry *e,
 		if (why == NULL) {
 			*lenp = text_clean(e->text, e->textlen, cl->clean);
 			cl->clean[*lenp] = '\0';
-			if ((e->kind == CLUSTER_CHAT ||
+			if (text_clean_source_min(cl->clean, *lenp) >
+			    cl->max_line)
+				why = "its text is over --max-line";
+			else if ((e->kind == CLUSTER_CHAT ||
 			    e->kind == CLUSTER_ACTION ||
 			    e->kind == CLUSTER_PM ||
 			    e->kind == CLUSTER_TOPIC) &&

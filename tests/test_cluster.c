@@ -283,6 +283,86 @@ test_entries_once_in_order(void **state)
 	assert_string_equal(fk->cl.lastid, "9999999999999-5");
 }
 
+/* Whether the room's log holds needle. */
+static bool
+logged(const struct fake *fk, const char *needle)
+{
+	const char *p = buf_peek(&fk->fx.log);
+	size_t n = buf_used(&fk->fx.log), k = strlen(needle), i;
+
+	for (i = 0; p != NULL && i + k <= n; i++)
+		if (memcmp(p + i, needle, k) == 0)
+			return true;
+	return false;
+}
+
+/* Fill out with n copies of the k bytes at unit, then a NUL. */
+static char *
+repeat(char *out, const char *unit, size_t k, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		memcpy(out + i * k, unit, k);
+	out[n * k] = '\0';
+	return out;
+}
+
+/*
+ * --max-line holds for an entry's text as for a member's line: counted
+ * before cleaning. The text is stored clean, each U+FFFD maybe one byte
+ * of the line, so 1,024 of them (3,072 bytes) pass --max-line 1024 and
+ * 1,025 do not; plain text passes at 1,024 bytes and not at 1,025.
+ * Text longer than any clean line is dropped before it is cleaned.
+ */
+static void
+test_entry_max_line_before_cleaning(void **state)
+{
+	struct fake *fk = *state;
+	struct client *a = joined(fk, "alice", 1);
+	unsigned long dropped = fk->cl.dropped;
+	char *text, *want;
+	size_t max = PROTO_MAX_LINE;
+
+	assert_non_null(text = malloc(TEXT_CLEAN_MAX(max + 1) + 1));
+	assert_non_null(want = malloc(TEXT_CLEAN_MAX(max) + 16));
+	/* At the limit: relayed. */
+	apply(fk, CLUSTER_CHAT, cfx_key(OTHER, 3), "carol",
+	    repeat(text, "\xef\xbf\xbd", 3, max), NULL, 0);
+	snprintf(want, TEXT_CLEAN_MAX(max) + 16, "<carol> %s\n", text);
+	fx_expect(&fk->fx, a, want);
+	text[0] = 'x';
+	memmove(text + 1, text + 3, strlen(text + 3) + 1);
+	apply(fk, CLUSTER_CHAT, cfx_key(OTHER, 3), "carol", text, NULL, 0);
+	snprintf(want, TEXT_CLEAN_MAX(max) + 16, "<carol> %s\n", text);
+	fx_expect(&fk->fx, a, want);
+	apply(fk, CLUSTER_CHAT, cfx_key(OTHER, 3), "carol",
+	    repeat(text, "a", 1, max), NULL, 0);
+	snprintf(want, TEXT_CLEAN_MAX(max) + 16, "<carol> %s\n", text);
+	fx_expect(&fk->fx, a, want);
+	/* Not cleaned yet: cleaned as a member's line would be. */
+	apply(fk, CLUSTER_CHAT, cfx_key(OTHER, 3), "carol",
+	    repeat(text, "\x80", 1, max), NULL, 0);
+	snprintf(want, TEXT_CLEAN_MAX(max) + 16, "<carol> %s\n",
+	    repeat(text, "\xef\xbf\xbd", 3, max));
+	fx_expect(&fk->fx, a, want);
+	assert_int_equal(fk->cl.dropped, dropped);
+	/* One over: dropped, whichever way. */
+	apply(fk, CLUSTER_CHAT, cfx_key(OTHER, 3), "carol",
+	    repeat(text, "\xef\xbf\xbd", 3, max + 1), NULL, 0);
+	apply(fk, CLUSTER_ACTION, cfx_key(OTHER, 3), "carol",
+	    repeat(text, "a", 1, max + 1), NULL, 0);
+	apply(fk, CLUSTER_CHAT, cfx_key(OTHER, 3), "carol",
+	    repeat(text, "\x80", 1, max + 1), NULL, 0);
+	apply(fk, CLUSTER_CHAT, cfx_key(OTHER, 3), "carol",
+	    repeat(text, "\x1b", 1, TEXT_CLEAN_MAX(max) + 1), NULL, 0);
+	assert_int_equal(fk->cl.dropped, dropped + 4);
+	assert_true(logged(fk, "its text is over --max-line"));
+	fx_silent(&fk->fx, a);
+	free(text);
+	free(want);
+}
+
 static void
 test_pm_nick_leave(void **state)
 {
@@ -603,19 +683,6 @@ joined_at(struct fake *fk, const char *nick, const char *addr)
 	return c;
 }
 
-/* Whether the room's log holds needle. */
-static bool
-logged(const struct fake *fk, const char *needle)
-{
-	const char *p = buf_peek(&fk->fx.log);
-	size_t n = buf_used(&fk->fx.log), k = strlen(needle), i;
-
-	for (i = 0; p != NULL && i + k <= n; i++)
-		if (memcmp(p + i, needle, k) == 0)
-			return true;
-	return false;
-}
-
 static void
 test_acts_published(void **state)
 {
@@ -877,6 +944,9 @@ main(void)
 		    fake_teardown),
 		cmocka_unit_test_setup_teardown(test_entries_once_in_order,
 		    fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_entry_max_line_before_cleaning, fake_setup,
+		    fake_teardown),
 		cmocka_unit_test_setup_teardown(test_pm_nick_leave, fake_setup,
 		    fake_teardown),
 		cmocka_unit_test_setup_teardown(test_history_for_joiners,

@@ -287,6 +287,42 @@ test_clean_worst_case_size(void **state)
 		assert_memory_equal(out + i, FFFD, 3);
 }
 
+/*
+ * The shortest line a clean text could come from: each U+FFFD may have
+ * been one byte, everything else was there as it is; never longer than a
+ * line that did give it, and exactly that line's length for one made of
+ * ill-formed bytes and plain text.
+ */
+static void
+test_clean_source_min(void **state)
+{
+	static const char *const lines[] = {
+		"plain", "\x80", "caf\xc3\xa9 \xff\xfe x", "\xed\xa0\x80",
+		"\xf0\x9f\x98", "a\x1b[0mb\xe2\x80\xae\xef\xbf\xbd",
+		"\xef\xbf", "\xef\xbf\xbd\xef\xbf\xbd",
+	};
+	char in[600], out[TEXT_CLEAN_MAX(600)];
+	size_t i, n;
+
+	(void)state;
+	assert_int_equal(text_clean_source_min("", 0), 0);
+	assert_int_equal(text_clean_source_min("hello", 5), 5);
+	assert_int_equal(text_clean_source_min(FFFD, 3), 1);
+	assert_int_equal(text_clean_source_min("a" FFFD "b" FFFD, 8), 4);
+	/* Other characters that start with 0xef count as they are. */
+	assert_int_equal(text_clean_source_min("\xef\xbc\x81", 3), 3);
+	assert_int_equal(text_clean_source_min("\xef\xbf\xbe" FFFD, 6), 4);
+	for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+		n = text_clean(lines[i], strlen(lines[i]), out);
+		assert_true(text_clean_source_min(out, n) <= strlen(lines[i]));
+	}
+	/* 600 ill-formed bytes: 1,800 bytes clean, 600 before. */
+	memset(in, 0x80, sizeof in);
+	n = text_clean(in, sizeof in, out);
+	assert_int_equal(n, 1800);
+	assert_int_equal(text_clean_source_min(out, n), 600);
+}
+
 /* A long mixed line takes the word path and the byte path in turn. */
 static void
 test_clean_long_mixed(void **state)
@@ -505,6 +541,7 @@ main(void)
 		cmocka_unit_test(test_clean_truncated_at_end),
 		cmocka_unit_test(test_clean_worst_case_size),
 		cmocka_unit_test(test_clean_long_mixed),
+		cmocka_unit_test(test_clean_source_min),
 		cmocka_unit_test(test_is_blank),
 		cmocka_unit_test(test_telnet_plain),
 		cmocka_unit_test(test_telnet_iac_iac),

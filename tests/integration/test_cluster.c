@@ -752,6 +752,55 @@ test_forged_entries_cleaned(void **state)
 	close(ws);
 }
 
+/*
+ * --max-line counts a line before cleaning, with Redis as without: a line
+ * within it that cleaning makes longer (each invalid byte a 3-byte
+ * U+FFFD, a telnet IAC IAC a 0xFF) reaches every member, on the sender's
+ * instance and on the other. An entry whose text no line within
+ * --max-line could have given is still dropped.
+ */
+static void
+test_line_grown_by_cleaning(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b, *c;
+	char raw[1536], want[4096], *p;
+	size_t n = 600, i;
+
+	cx_pair(x, NULL);
+	/* bob sends: carol is on his instance, alice on the other. */
+	cx_members(x, "alice", &a, &b, &c);
+	/* 600 bytes of 0x80: 1,800 bytes once cleaned. */
+	memset(raw, 0x80, n);
+	raw[n] = '\n';
+	assert_int_equal(h_send_raw(b, raw, n + 1), 0);
+	p = want + snprintf(want, sizeof want, "<bob> ");
+	for (i = 0; i < n; i++, p += 3)
+		memcpy(p, "\xef\xbf\xbd", 3);
+	*p = '\0';
+	h_expect(a, want);
+	h_expect(c, want);
+	/* IAC IAC, twice the bytes on the wire, 0xFF after telnet. */
+	for (i = 0; i < 2 * n; i++)
+		raw[i] = (char)0xff;
+	raw[2 * n] = '\n';
+	assert_int_equal(h_send_raw(b, raw, 2 * n + 1), 0);
+	h_expect(a, want);
+	h_expect(c, want);
+	assert_false(h_log_has(&x->s[0], "dropped stream entry", 0));
+	assert_false(h_log_has(&x->s[1], "dropped stream entry", 0));
+	/* A forged entry: 1,025 bytes no cleaning made longer: dropped. */
+	memset(raw, 'F', 1025);
+	raw[1025] = '\0';
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t c m "
+	    "x:1 n mallory x %s", raw));
+	h_send(b, "after\n");
+	h_expect(a, "<bob> after");
+	h_expect(c, "<bob> after");
+	assert_true(h_log_has(&x->s[0], "over --max-line", H_TIMEOUT_MS));
+	assert_true(h_silent(b, 200));
+}
+
 /* A nick in the members hash that breaks the nick rule never reaches
  * anyone's screen through /who: no forged line. */
 static void
@@ -809,6 +858,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_history_small_sendq,
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_forged_entries_cleaned,
+		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_line_grown_by_cleaning,
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_forged_who_nick, cx_setup,
 		    cx_teardown),
