@@ -22,6 +22,8 @@ local A, R, G = KEYS[7], KEYS[8], KEYS[9]
 local W, RM, NM, CT, TP, SD = KEYS[10], KEYS[11], KEYS[12], KEYS[13],
     KEYS[14], KEYS[15]
 local EM = KEYS[16]
+-- How long the emptied stream of a forgotten room is kept, in ms.
+local FORGOTTEN_MS = 60000
 local op, maxlen, ttl, link = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local LANDNAME = string.match(S, '{(.-)}')
 local LAND = string.lower(LANDNAME)
@@ -43,9 +45,15 @@ end
 local function roomname(lc)
   return redis.call('HGET', NM, lc) or lc
 end
--- Room lc goes, with all it keeps (nobody is in it).
+-- Room lc goes, with all it keeps (nobody is in it). Its stream is
+-- emptied rather than deleted, and kept a while: made anew, a stream
+-- numbers its entries from the clock's millisecond again, at or below
+-- those an instance still reading the room (a member of its on the way
+-- in) has applied, which it would then pass over as read. Opened again
+-- meanwhile, the room keeps the stream, numbered on.
 local function forget(lc)
-  redis.call('DEL', skey(lc))
+  redis.call('XTRIM', skey(lc), 'MAXLEN', 0)
+  redis.call('PEXPIRE', skey(lc), FORGOTTEN_MS)
   redis.call('ZREM', RM, lc)
   redis.call('ZREM', EM, lc)
   redis.call('HDEL', NM, lc)
@@ -64,7 +72,10 @@ local function open(lc, name, max)
     forget(old[1])
   end
   local seq = 0
-  if lc ~= LAND then seq = redis.call('HINCRBY', C, 'room', 1) end
+  if lc ~= LAND then
+    seq = redis.call('HINCRBY', C, 'room', 1)
+    redis.call('PERSIST', skey(lc))
+  end
   redis.call('ZADD', RM, seq, lc)
   redis.call('HSET', NM, lc, name)
   return true

@@ -202,6 +202,62 @@ test_landing_room(void **state)
 	h_expect(a, "*** bob joined");
 }
 
+/*
+ * Moves sent in one write, back into a room left a moment before: Redis
+ * forgets the room its last member left, and makes it anew within the
+ * same millisecond, while the mover's instance still reads it. Its join
+ * entry must still come after every entry the instance applied there, or
+ * it waits for it for ever. Twenty rounds, for the timing to come up.
+ */
+static void
+test_moves_pipelined(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b, *c;
+	char line[96];
+	int i;
+
+	cx_pair(x, NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	/* Each in a room of its own: neither sees the other move. */
+	h_send(a, "/join ha\n");
+	h_expect(a, "*** you are now in ha (1 online)");
+	h_expect(b, "*** alice went to ha");
+	h_send(b, "/join hb\n");
+	h_expect(b, "*** you are now in hb (1 online)");
+	for (i = 0; i < 20; i++) {
+		c = i % 2 == 0 ? a : b;
+		snprintf(line, sizeof line, "/join a%d\n/join b%d\n/join c%d\n"
+		    "/join b%d\n/who\n", i, i, i, i);
+		h_send(c, line);
+		snprintf(line, sizeof line, "*** you are now in a%d (1 online)",
+		    i);
+		h_expect(c, line);
+		snprintf(line, sizeof line, "*** you are now in b%d (1 online)",
+		    i);
+		h_expect(c, line);
+		snprintf(line, sizeof line, "*** you are now in c%d (1 online)",
+		    i);
+		h_expect(c, line);
+		snprintf(line, sizeof line, "*** you are now in b%d (1 online)",
+		    i);
+		h_expect(c, line);
+		h_expect(c, c == a ? "*** 1 online: alice" :
+		    "*** 1 online: bob");
+	}
+	/* Both still served: they meet, and what one says reaches the
+	 * other. */
+	h_send(a, "/join end\n");
+	h_expect(a, "*** you are now in end (1 online)");
+	h_send(b, "/join end\n");
+	h_expect(b, "*** you are now in end (2 online)");
+	h_expect(a, "*** bob joined");
+	h_send(a, "hello\n");
+	h_expect(b, "<alice> hello");
+	h_send(b, "/who\n");
+	h_expect(b, "*** 2 online: alice bob");
+}
+
 /* ---------------------------------------------------------------------
  * Reading only the rooms with members here
  * ------------------------------------------------------------------- */
@@ -327,6 +383,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_max_rooms, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_landing_room, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_moves_pipelined, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_stops_reading, cx_setup,
 		    cx_teardown),
