@@ -92,7 +92,7 @@
 				"link was down"
 #define PROTO_RENAMED_LINK	"*** %s was taken while the link was down: " \
 				"you are now %s"
-#define PROTO_HELD_DROPPED	"!!! lines you sent before the welcome were " \
+#define PROTO_HELD_DROPPED	"!!! lines you sent while waiting were " \
 				"dropped: over %d bytes"
 /*
  * /help: a line each, as initialisers of an array of strings. Every member

@@ -40,6 +40,8 @@ struct client {
 					   from outside the room log */
 #define CLIENT_WAITING	0x10		/* cluster: waiting for its welcome */
 #define CLIENT_HELD	0x20		/* over --flood: not read for now */
+#define CLIENT_ASKING	0x40		/* cluster: a command of its is
+					   out, its later lines held */
 	const char	*reason;	/* why it left, for the log */
 	char		 nick[PROTO_NICK_MAX + 1]; /* current nick */
 	char		 account[PROTO_NICK_MAX + 1]; /* logged in as this

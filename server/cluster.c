@@ -358,7 +358,8 @@ cluster_pending_link(struct cluster *cl, const struct client *c)
 
 /*
  * The pending record of connection number cid, unlinked; or NULL. With
- * r, only one on its way into r (a newcomer: into the landing room).
+ * r, only one on its way into r (a newcomer: into the landing room), not
+ * an asker.
  */
 static struct cluster_pending *
 cluster_pending_take(struct cluster *cl, unsigned cid, const struct room *r)
@@ -369,7 +370,7 @@ cluster_pending_take(struct cluster *cl, unsigned cid, const struct room *r)
 		p = *pp;
 		if (p->c->id != cid)
 			continue;
-		if (r != NULL && (p->arrived || (p->from == NULL ?
+		if (r != NULL && (p->asking || p->arrived || (p->from == NULL ?
 		    r != cl->room : strcasecmp(p->name, r->name) != 0)))
 			return NULL;
 		*pp = p->next;
@@ -478,9 +479,10 @@ cluster_publish_leave(struct cluster *cl, unsigned cid, const char *reason)
 }
 
 /*
- * A joiner leaves before its welcome: what it said meanwhile is still
- * published (its chat and /me lines, in order, behind its join), then
- * its leave. Other commands had no one left to answer.
+ * A joiner leaves before its welcome, or a mover or an asker with lines
+ * held: what it said meanwhile is still published (its chat and /me
+ * lines, in order, behind its join), but by a muted member, then its
+ * leave. Other commands had no one left to answer.
  */
 static void
 cluster_leave_pending(struct cluster *cl, struct cluster_pending *p,
@@ -490,6 +492,9 @@ cluster_leave_pending(struct cluster *cl, struct cluster_pending *p,
 	const char *s = (const char *)buf_peek(&p->held);
 	size_t left = buf_used(&p->held), n;
 
+	if (left > 0 && (c->flags & CLIENT_JOINED) &&
+	    !accounts_say_ok(cl->room->accounts, c->room, c))
+		left = 0;
 	while (cl->up && left > 0) {
 		n = strlen(s);
 		if (s[0] != '/' || s[1] == '/')
@@ -502,9 +507,9 @@ cluster_leave_pending(struct cluster *cl, struct cluster_pending *p,
 		left -= n + 1;
 	}
 	cluster_publish_leave(cl, c->id, reason);
-	c->flags &= ~CLIENT_WAITING;
+	c->flags &= ~(CLIENT_WAITING | CLIENT_ASKING);
 	if (p->from != NULL && (c->flags & CLIENT_JOINED)) {
-		/* A mover: it leaves from wherever Redis has it. */
+		/* A member: it leaves from wherever Redis has it. */
 		struct room *in = c->room;
 
 		room_unlink(in, c, why);
@@ -544,7 +549,7 @@ cluster_hold(struct cluster *cl, struct client *c, const char *text,
 {
 	struct cluster_pending **pp;
 
-	if (!(c->flags & CLIENT_WAITING) ||
+	if (!(c->flags & (CLIENT_WAITING | CLIENT_ASKING)) ||
 	    (pp = cluster_pending_link(cl, c)) == NULL)
 		return false;
 	if ((*pp)->dropped ||
@@ -555,6 +560,33 @@ cluster_hold(struct cluster *cl, struct client *c, const char *text,
 		(*pp)->dropped = true;
 	}
 	return true;
+}
+
+/*
+ * c's command is out, answered through Redis: c waits, its later lines
+ * held, until the answer is there (cluster_answered()); a local answer
+ * to a later command must not overtake it. entry: the answer is also an
+ * entry of its own read back, which may come before Redis's reply or
+ * after it. A chat line or /me is not waited for: it has no answer but
+ * a refusal, and a run of them must not wait on Redis line by line.
+ */
+static void
+cluster_ask(struct cluster *cl, struct client *c, bool entry)
+{
+	struct cluster_pending *p;
+
+	if ((p = calloc(1, sizeof *p)) == NULL) {
+		room_log(c->room, "out of memory: client %u's next lines are "
+		    "not held for its answer", c->id);
+		return;
+	}
+	p->c = c;
+	p->from = c->room;
+	p->asking = true;
+	p->entry = entry;
+	p->next = cl->pending;
+	cl->pending = p;
+	c->flags |= CLIENT_ASKING;
 }
 
 void
@@ -572,6 +604,8 @@ cluster_msg(struct cluster *cl, struct client *c, const char *to,
 	if (!cl->up ||
 	    cl->ops->msg(cl->io, c->id, to, tolen, text, len) == -1)
 		room_sendf(cl->room, c, "%s", cluster_unavailable_send);
+	else
+		cluster_ask(cl, c, false);
 }
 
 void
@@ -580,6 +614,8 @@ cluster_nick(struct cluster *cl, struct client *c, const char *nick,
 {
 	if (!cl->up || cl->ops->nick(cl->io, c->id, nick, len) == -1)
 		room_sendf(cl->room, c, "%s", cluster_unavailable_send);
+	else
+		cluster_ask(cl, c, true);
 }
 
 void
@@ -587,6 +623,8 @@ cluster_who(struct cluster *cl, struct client *c)
 {
 	if (!cl->up || cl->ops->who(cl->io, c->id) == -1)
 		room_sendf(cl->room, c, "%s", cluster_unavailable_later);
+	else
+		cluster_ask(cl, c, false);
 }
 
 /* The entry kind of an act. */
@@ -646,13 +684,14 @@ cluster_welcome(struct cluster *cl, struct cluster_pending *p,
 	cluster_pending_free(cl, p);
 }
 
-/* A mover's move is done, there and answered: its held lines run. */
+/* A mover's move is done, there and answered, or an asker's command is
+ * (p unlinked): its held lines run. */
 static void
 cluster_moved(struct cluster *cl, struct cluster_pending *p)
 {
 	struct client *c = p->c;
 
-	c->flags &= ~CLIENT_WAITING;
+	c->flags &= ~(CLIENT_WAITING | CLIENT_ASKING);
 	if (c->flags & CLIENT_JOINED)
 		cluster_run_held(p, c->room);
 	cluster_pending_free(cl, p);
@@ -800,6 +839,61 @@ cluster_act_apply(struct cluster *cl, struct room *r,
 	return false;
 }
 
+/* The link to the asking record of local member cid, or NULL. */
+static struct cluster_pending **
+cluster_asking_link(struct cluster *cl, unsigned cid)
+{
+	struct cluster_pending **pp;
+
+	for (pp = &cl->pending; *pp != NULL; pp = &(*pp)->next)
+		if ((*pp)->asking && (*pp)->c->id == cid)
+			return pp;
+	return NULL;
+}
+
+/*
+ * Local member cid's command was answered (done: Redis did it): its held
+ * lines run, but for a command done whose entry has not come yet.
+ */
+static void
+cluster_answered(struct cluster *cl, unsigned cid, bool done)
+{
+	struct cluster_pending **pp, *p;
+
+	if ((pp = cluster_asking_link(cl, cid)) == NULL)
+		return;
+	p = *pp;
+	if (done && p->entry && !p->arrived) {
+		p->answered = true;
+		return;
+	}
+	*pp = p->next;
+	cluster_moved(cl, p);
+}
+
+/*
+ * Entry e (applied, or dropped) may be the one a local member's /nick or
+ * /topic waits for: its held lines run once Redis's reply came too.
+ */
+static void
+cluster_entry_came(struct cluster *cl, const struct cluster_entry *e)
+{
+	struct cluster_pending **pp, *p;
+	unsigned cid;
+
+	if ((e->kind != CLUSTER_NICK && e->kind != CLUSTER_TOPIC) ||
+	    !cluster_key_local(cl, e->member, &cid) ||
+	    (pp = cluster_asking_link(cl, cid)) == NULL || !(*pp)->entry)
+		return;
+	p = *pp;
+	if (!p->answered) {
+		p->arrived = true;
+		return;
+	}
+	*pp = p->next;
+	cluster_moved(cl, p);
+}
+
 void
 cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 {
@@ -814,8 +908,10 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 	if (cluster_id_cmp(e->id, pos) <= 0)
 		return;
 	snprintf(pos, ROOM_POS_MAX, "%s", e->id);
-	if (!cluster_entry_ok(cl, e, &n))
+	if (!cluster_entry_ok(cl, e, &n)) {
+		cluster_entry_came(cl, e);
 		return;
+	}
 	cl->applied++;
 	tl = (int)n;
 	switch (e->kind) {
@@ -903,6 +999,7 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 	default:
 		break;
 	}
+	cluster_entry_came(cl, e);
 }
 
 void
@@ -950,6 +1047,14 @@ cluster_status(struct cluster *cl, unsigned cid, enum cluster_status st,
 }
 
 void
+cluster_answer(struct cluster *cl, unsigned cid, enum cluster_status st,
+    const char *detail)
+{
+	cluster_status(cl, cid, st, detail);
+	cluster_answered(cl, cid, st == CLUSTER_OK);
+}
+
+void
 cluster_who_reply(struct cluster *cl, unsigned cid, const char *const *nicks,
     size_t n)
 {
@@ -961,6 +1066,7 @@ cluster_who_reply(struct cluster *cl, unsigned cid, const char *const *nicks,
 		room_sendf(cl->room, c, "%s", cluster_unavailable_later);
 	else
 		room_who_reply(cl->room, c, nicks, n);
+	cluster_answered(cl, cid, false);
 }
 
 void
@@ -994,7 +1100,7 @@ cluster_renamed(struct cluster *cl, unsigned cid, const char *nick)
 void
 cluster_down(struct cluster *cl)
 {
-	struct cluster_pending *p;
+	struct cluster_pending **pp, *p;
 	struct room *r;
 
 	if (!cl->up)
@@ -1005,10 +1111,18 @@ cluster_down(struct cluster *cl)
 	/*
 	 * Joiners whose join cannot come back now are turned away; movers
 	 * stay where they are (on its return, the link puts them there in
-	 * Redis too, had their move been made).
+	 * Redis too, had their move been made). An asker waits on for its
+	 * answer, which comes all the same (as unknown, when the link goes
+	 * with it); one answered waits no longer for its entry, read when
+	 * the link is back.
 	 */
-	while ((p = cl->pending) != NULL) {
-		cl->pending = p->next;
+	pp = &cl->pending;
+	while ((p = *pp) != NULL) {
+		if (p->asking && !p->answered) {
+			pp = &p->next;
+			continue;
+		}
+		*pp = p->next;
 		if (p->from == NULL) {
 			cluster_turn_away(cl, p->c, cluster_unavailable_later,
 			    "room unavailable");
@@ -1016,7 +1130,7 @@ cluster_down(struct cluster *cl)
 			continue;
 		}
 		/* Moved here already (its answer lost): the move is done. */
-		if (!p->arrived && (p->c->flags & CLIENT_JOINED))
+		if (!p->asking && !p->arrived && (p->c->flags & CLIENT_JOINED))
 			room_sendf(p->c->room, p->c, "%s",
 			    cluster_unavailable_later);
 		cluster_moved(cl, p);
@@ -1153,7 +1267,7 @@ cluster_pending_move(struct cluster *cl, unsigned cid)
 	struct cluster_pending *p;
 
 	for (p = cl->pending; p != NULL; p = p->next)
-		if (p->c->id == cid && p->from != NULL)
+		if (p->c->id == cid && p->from != NULL && !p->asking)
 			return p;
 	return NULL;
 }
@@ -1299,6 +1413,7 @@ cluster_rooms_reply(struct cluster *cl, unsigned cid,
 		return;
 	if (names == NULL) {
 		room_sendf(c->room, c, "%s", cluster_unavailable_later);
+		cluster_answered(cl, cid, false);
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -1317,6 +1432,7 @@ cluster_rooms_reply(struct cluster *cl, unsigned cid,
 	room_sendf(c->room, c, PROTO_ROOMS, k, PROTO_PLURAL(k),
 	    (int)buf_used(&list), buf_peek(&list));
 	buf_free(&list);
+	cluster_answered(cl, cid, false);
 }
 
 static void
@@ -1335,6 +1451,8 @@ cluster_be_topic(void *be, struct client *c, const char *text, size_t len)
 
 	if (!cl->up || cl->ops->topic(cl->io, c->id, text, len) == -1)
 		room_sendf(r, c, "%s", cluster_unavailable_send);
+	else
+		cluster_ask(cl, c, true);
 }
 
 static void
@@ -1344,6 +1462,8 @@ cluster_be_list(void *be, struct client *c)
 
 	if (!cl->up || cl->ops->rooms(cl->io, c->id) == -1)
 		room_sendf(c->room, c, "%s", cluster_unavailable_later);
+	else
+		cluster_ask(cl, c, false);
 }
 
 const struct room_backend cluster_backend = {

@@ -125,18 +125,28 @@ struct cluster_ops {
 
 /*
  * A connection waiting for its join entry to come back: a newcomer, or a
- * member on its way to another room (it stays in its room meanwhile).
+ * member on its way to another room (it stays in its room meanwhile); or
+ * a member asking: a command of its, answered through Redis, is out
+ * (/who, /rooms, /msg, /nick, /topic TEXT). Either way its later lines
+ * are held until it is done, so that the answers to a member's commands
+ * come in the order of its commands, as on one server.
  */
 struct cluster_pending {
 	struct client	*c;		/* the connection */
-	struct room	*from;		/* a mover's room; NULL: a newcomer */
+	struct room	*from;		/* a mover's or an asker's room; NULL:
+					   a newcomer */
 	struct room	*to;		/* where it goes, once known here (it
 					   is then counted in to->waiting) */
 	char		 name[CLUSTER_ROOM_MAX + 1]; /* a mover's room to be */
+	bool		 asking;	/* an asker, not a mover */
+	bool		 entry;		/* an asker whose answer is also an
+					   entry of its own read back (/nick,
+					   /topic TEXT) */
 	bool		 arrived;	/* a mover is there (its join entry
-					   came), its answer not yet */
-	bool		 answered;	/* a mover's answer came, its join
-					   entry not yet */
+					   came), or an asker's entry came;
+					   its answer not yet */
+	bool		 answered;	/* a mover's or an asker's answer
+					   came, its entry not yet */
 	struct buf	 held;		/* its lines so far, each NUL-ended */
 	bool		 dropped;	/* lines were dropped over the bound */
 	struct cluster_pending *next;	/* the next one waiting */
@@ -220,8 +230,9 @@ void	cluster_leave(struct cluster *cl, struct client *c,
 	    const char *reason, const char *why);
 
 /*
- * A line from c while it waits for its welcome: held (returns true), to
- * be run once it has joined. Returns false for a member.
+ * A line from c while it waits for its welcome, its move or the answer to
+ * a command: held (returns true), to be run once that is done. Returns
+ * false otherwise.
  */
 bool	cluster_hold(struct cluster *cl, struct client *c, const char *text,
 	    size_t len);
@@ -278,8 +289,14 @@ void	cluster_remember(struct cluster *cl, const struct cluster_entry *e);
 /*
  * What Redis answered to local member cid's event (detail: the nick, for
  * CLUSTER_TAKEN and CLUSTER_NOUSER): it is told, if it is still here.
+ * cluster_status() answers a chat line, a /me or an act, which nothing
+ * waits for; cluster_answer() a command whose sender's later lines wait
+ * for its answer (/msg, /nick, /topic TEXT): they run now, or, Redis
+ * having done it (/nick, /topic), once its entry came back too.
  */
 void	cluster_status(struct cluster *cl, unsigned cid,
+	    enum cluster_status st, const char *detail);
+void	cluster_answer(struct cluster *cl, unsigned cid,
 	    enum cluster_status st, const char *detail);
 
 /*

@@ -406,12 +406,15 @@ credis_on_join(redisAsyncContext *ac, void *reply, void *privdata)
 }
 
 /*
- * The answer to a chat line, /me, /msg or /nick: errors go to its sender.
- * No answer (reply NULL: the link was lost with the command on its way)
- * means nobody knows whether it ran: the sender is told just that.
+ * The answer to a chat line, /me, an act, /msg, /nick or /topic TEXT:
+ * errors go to its sender. No answer (reply NULL: the link was lost with
+ * the command on its way) means nobody knows whether it ran: the sender
+ * is told just that. answer: its sender's later lines wait for it
+ * (cluster_answer()).
  */
 static void
-credis_on_event(redisAsyncContext *ac, void *reply, void *privdata)
+credis_event_done(redisAsyncContext *ac, void *reply, void *privdata,
+    bool answer)
 {
 	struct credis *cr = credis_done(ac);
 	unsigned cid = (unsigned)(uintptr_t)privdata;
@@ -431,10 +434,28 @@ credis_on_event(redisAsyncContext *ac, void *reply, void *privdata)
 		st = CLUSTER_NOUSER;
 	else if (status != NULL && strcmp(status, "recovering") == 0)
 		st = CLUSTER_RECOVERING;
-	cluster_status(cr->cl, cid, st, detail);
-	/* "lost": not run; this instance must register its members again. */
+	/* "lost": not run; this instance must register its members again
+	 * (before the held lines run: they may be sent on). */
 	if (status != NULL && strcmp(status, "lost") == 0)
 		credis_not_current(cr);
+	if (answer)
+		cluster_answer(cr->cl, cid, st, detail);
+	else
+		cluster_status(cr->cl, cid, st, detail);
+}
+
+/* The answer to a chat line, /me or an act: nothing waits for it. */
+static void
+credis_on_event(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	credis_event_done(ac, reply, privdata, false);
+}
+
+/* The answer to /msg, /nick or /topic TEXT: its sender's lines wait. */
+static void
+credis_on_answer(redisAsyncContext *ac, void *reply, void *privdata)
+{
+	credis_event_done(ac, reply, privdata, true);
 }
 
 /* /who's answer: the nicks in join order; the room checks and words it. */
@@ -522,13 +543,14 @@ credis_op_leave(void *io, unsigned cid, const char *reason)
 }
 
 /*
- * Run op for member cid, answered to credis_on_event: the arguments are
- * its key, more[0..n) of lengths mlens, its nick and its room. Returns 0,
- * or -1 when the link cannot take it.
+ * Run op for member cid, answered to fn (credis_on_event or
+ * credis_on_answer): the arguments are its key, more[0..n) of lengths
+ * mlens, its nick and its room. Returns 0, or -1 when the link cannot
+ * take it.
  */
 static int
-credis_member_op(struct credis *cr, unsigned cid, const char *op, size_t n,
-    const char *const *more, const size_t *mlens)
+credis_member_op(struct credis *cr, redisCallbackFn *fn, unsigned cid,
+    const char *op, size_t n, const char *const *more, const size_t *mlens)
 {
 	enum { MORE_MAX = 5 };
 	char key[CLUSTER_KEY_MAX];
@@ -550,8 +572,8 @@ credis_member_op(struct credis *cr, unsigned cid, const char *op, size_t n,
 	lens[n + 1] = strlen(nick);
 	args[n + 2] = room;
 	lens[n + 2] = strlen(room);
-	return credis_eval(cr, credis_on_event, (void *)(uintptr_t)cid, op,
-	    n + 3, args, lens);
+	return credis_eval(cr, fn, (void *)(uintptr_t)cid, op, n + 3, args,
+	    lens);
 }
 
 /* cluster_ops: a chat line or /me. */
@@ -563,7 +585,8 @@ credis_op_say(void *io, unsigned cid, int kind, const char *text,
 	const char *more[2] = { k, text };
 	const size_t mlens[2] = { 1, len };
 
-	return credis_member_op(io, cid, "say", 2, more, mlens);
+	return credis_member_op(io, credis_on_event, cid, "say", 2, more,
+	    mlens);
 }
 
 /* cluster_ops: a /msg. */
@@ -574,14 +597,16 @@ credis_op_msg(void *io, unsigned cid, const char *to, size_t tolen,
 	const char *more[2] = { to, text };
 	const size_t mlens[2] = { tolen, len };
 
-	return credis_member_op(io, cid, "msg", 2, more, mlens);
+	return credis_member_op(io, credis_on_answer, cid, "msg", 2, more,
+	    mlens);
 }
 
 /* cluster_ops: a nick claim. */
 static int
 credis_op_nick(void *io, unsigned cid, const char *nick, size_t len)
 {
-	return credis_member_op(io, cid, "nick", 1, &nick, &len);
+	return credis_member_op(io, credis_on_answer, cid, "nick", 1, &nick,
+	    &len);
 }
 
 /* cluster_ops: /who. */
@@ -719,7 +744,8 @@ credis_op_go(void *io, unsigned cid, const char *name, size_t len,
 static int
 credis_op_topic(void *io, unsigned cid, const char *text, size_t len)
 {
-	return credis_member_op(io, cid, "topic", 1, &text, &len);
+	return credis_member_op(io, credis_on_answer, cid, "topic", 1, &text,
+	    &len);
 }
 
 /* cluster_ops: /rooms. */
@@ -748,7 +774,8 @@ credis_op_act(void *io, unsigned cid, int kind, const struct acct_act *a)
 	mlens[2] = a->rlen;
 	mlens[3] = strlen(mins);
 	mlens[4] = strlen(a->by_acct);
-	return credis_member_op(io, cid, "act", 5, more, mlens);
+	return credis_member_op(io, credis_on_event, cid, "act", 5, more,
+	    mlens);
 }
 
 static const struct cluster_ops credis_ops = {

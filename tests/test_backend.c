@@ -20,7 +20,8 @@
 
 /* An event published to the fake Redis, waiting for the pump. */
 struct ev {
-	int		 kind;		/* CLUSTER_*, or 'S' status, 'W' who */
+	int		 kind;		/* CLUSTER_*, or 'S' the answer to /msg
+					   or /nick, 'W' who */
 	unsigned	 cid;		/* whose */
 	char		 nick[64];	/* its nick then (NICK: the new one) */
 	char		 old[64];	/* NICK: the old one */
@@ -136,6 +137,7 @@ fr_msg(void *io, unsigned cid, const char *to, size_t tolen,
 	e = ev_new(w, CLUSTER_PM, cid);
 	e->to = t;
 	ev_text(e, text, len);
+	ev_new(w, 'S', cid)->status = CLUSTER_OK;
 	return 0;
 }
 
@@ -156,6 +158,7 @@ fr_nick(void *io, unsigned cid, const char *nick, size_t len)
 	snprintf(e->old, sizeof e->old, "%s", w->nicks[cid]);
 	snprintf(e->nick, sizeof e->nick, "%.*s", (int)len, nick);
 	snprintf(w->nicks[cid], sizeof w->nicks[cid], "%.*s", (int)len, nick);
+	ev_new(w, 'S', cid)->status = CLUSTER_OK;
 	return 0;
 }
 
@@ -241,7 +244,7 @@ pump(struct world *w)
 
 		fr_key(key, sizeof key, e->cid);
 		if (e->kind == 'S')
-			cluster_status(&w->cl, e->cid, e->status, e->nick);
+			cluster_answer(&w->cl, e->cid, e->status, e->nick);
 		else if (e->kind == 'W') {
 			struct client *c;
 

@@ -185,12 +185,19 @@ test_lines_before_welcome_are_held(void **state)
 	fake_expect_calls(fk, "join 1\n");
 	fx_silent(&fk->fx, b);
 	apply(fk, CLUSTER_JOIN, cfx_key(INST, b->id), "guest1", NULL, NULL, 1);
-	fake_expect_calls(fk, "nick 1 bob\nsay 1 c hello\n");
-	/* The welcome first, then /help's answer, in the order sent. */
+	/* /nick is answered through Redis: what follows waits for it. */
+	fake_expect_calls(fk, "nick 1 bob\n");
+	cluster_answer(&fk->cl, b->id, CLUSTER_OK, "");
+	fake_expect_calls(fk, "");
+	apply(fk, CLUSTER_NICK, cfx_key(INST, b->id), "bob", NULL, "guest1", 0);
+	fake_expect_calls(fk, "say 1 c hello\n");
+	/* The welcome first, then the rename, /help's answer: in the order
+	 * sent. */
 	char got[FX_MAXOUT];
 	(void)fx_peek(&fk->fx, b, got, sizeof got);
 	assert_true(strncmp(got, "*** welcome to lobby, you are guest1 (1 "
-	    "online; /help for commands)\n*** commands:\n", 70) == 0);
+	    "online; /help for commands)\n*** guest1 is now bob\n"
+	    "*** commands:\n", 92) == 0);
 }
 
 static void
@@ -371,24 +378,35 @@ test_pm_nick_leave(void **state)
 
 	fx_say(&fk->fx, a, "/msg BOB psst");
 	fx_say(&fk->fx, a, "/nick Al");
-	fx_say(&fk->fx, a, "/nick alice");
+	fx_say(&fk->fx, a, "/nick Al");
 	fx_say(&fk->fx, a, "/who");
-	fake_expect_calls(fk, "msg 1 BOB psst\nnick 1 Al\nwho 1\n");
-	fx_expect(&fk->fx, a, "!!! you are already alice\n");
+	/* Each command answered through Redis holds what follows until its
+	 * answer is there: the answers come in the order of the commands. */
+	fake_expect_calls(fk, "msg 1 BOB psst\n");
 	apply(fk, CLUSTER_PM, cfx_key(INST, a->id), "alice", "psst",
 	    cfx_key(INST, b->id), 0);
 	fx_silent(&fk->fx, a);
 	fx_expect(&fk->fx, b, "[pm] <alice> psst\n");
-	/* A nick change is for everyone, the one who changed included. */
+	fake_expect_calls(fk, "");
+	cluster_answer(&fk->cl, a->id, CLUSTER_OK, "");
+	fake_expect_calls(fk, "nick 1 Al\n");
+	/* A nick change is for everyone, the one who changed included; its
+	 * entry may come before Redis's answer. */
 	apply(fk, CLUSTER_NICK, cfx_key(INST, a->id), "Al", NULL, "alice", 0);
 	assert_string_equal(a->nick, "Al");
 	fx_expect(&fk->fx, a, "*** alice is now Al\n");
 	fx_expect(&fk->fx, b, "*** alice is now Al\n");
+	fake_expect_calls(fk, "");
+	cluster_answer(&fk->cl, a->id, CLUSTER_OK, "");
+	/* The second /nick Al is answered here, then /who goes. */
+	fx_expect(&fk->fx, a, "!!! you are already Al\n");
+	fake_expect_calls(fk, "who 1\n");
 	/* Answers from Redis go to their member alone. */
 	static const char *const who[] = { "Al", "bob" };
 	cluster_who_reply(&fk->cl, a->id, who, 2);
 	fx_expect(&fk->fx, a, "*** 2 online: Al bob\n");
 	fx_silent(&fk->fx, b);
+	assert_false(a->flags & CLIENT_ASKING);
 	/* A leave is out of the local room at once, told by the stream. */
 	room_leave(&fk->fx.r, b, "bye", "quit");
 	fake_expect_calls(fk, "leave 2 bye\n");
@@ -401,6 +419,42 @@ test_pm_nick_leave(void **state)
 	apply(fk, CLUSTER_LEAVE, cfx_key(OTHER, 8), "yan", NULL, NULL, 0);
 	fx_expect(&fk->fx, a, "*** zed left (lost)\n*** yan left\n");
 	fx_silent(&fk->fx, b);
+}
+
+/*
+ * A command answered through Redis holds its member's later lines until
+ * the answer is there, whatever it is: the answers keep the commands'
+ * order, the link lost or not.
+ */
+static void
+test_answers_keep_order(void **state)
+{
+	struct fake *fk = *state;
+	struct client *a = joined(fk, "alice", 1);
+
+	fx_say(&fk->fx, a, "/nick bob");
+	fx_say(&fk->fx, a, "/topic");
+	fake_expect_calls(fk, "nick 1 bob\n");
+	fx_silent(&fk->fx, a);
+	/* Refused: no entry follows, the held lines run now. */
+	cluster_answer(&fk->cl, a->id, CLUSTER_TAKEN, "bob");
+	fx_expect(&fk->fx, a, "!!! nick bob is taken\n*** no topic\n");
+	assert_false(a->flags & CLIENT_ASKING);
+	fx_say(&fk->fx, a, "/who");
+	fx_say(&fk->fx, a, "/topic");
+	fx_say(&fk->fx, a, "hello");
+	fake_expect_calls(fk, "who 1\n");
+	fx_silent(&fk->fx, a);
+	/* The link goes: the question's answer still comes first (NULL:
+	 * lost with the link), then the held lines, refused or answered. */
+	cluster_down(&fk->cl);
+	fx_expect(&fk->fx, a, "*** lost the link to the room, retrying\n");
+	assert_true(a->flags & CLIENT_ASKING);
+	cluster_who_reply(&fk->cl, a->id, NULL, 0);
+	fx_expect(&fk->fx, a, "!!! room unavailable, try again later\n"
+	    "*** no topic\n!!! room unavailable, message not sent\n");
+	assert_false(a->flags & CLIENT_ASKING);
+	fake_expect_calls(fk, "");
 }
 
 /* ---------------------------------------------------------------------
@@ -949,6 +1003,8 @@ main(void)
 		    fake_teardown),
 		cmocka_unit_test_setup_teardown(test_pm_nick_leave, fake_setup,
 		    fake_teardown),
+		cmocka_unit_test_setup_teardown(test_answers_keep_order,
+		    fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_history_for_joiners,
 		    fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(test_link_down_and_back,

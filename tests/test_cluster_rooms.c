@@ -347,6 +347,11 @@ test_topic_and_rooms(void **state)
 	    "hello\x1b[31m there", 0);
 	expect_out(a, "*** alice set the topic: hello[31m there\n");
 	expect_out(b, "*** alice set the topic: hello[31m there\n");
+	/* The setter's next lines waited for Redis's answer too. */
+	rf_type(a, "/topic");
+	expect_out(a, "");
+	cluster_answer(&f->cl, a->id, CLUSTER_OK, "");
+	expect_out(a, "*** topic: hello[31m there\n");
 	rf_type(b, "/topic");
 	expect_out(b, "*** topic: hello[31m there\n");
 	/* Untrusted: a topic over the bound is dropped. */

@@ -258,6 +258,43 @@ test_moves_pipelined(void **state)
 	h_expect(b, "*** 2 online: alice bob");
 }
 
+/*
+ * Answers come in the order of the commands, as from one server, though
+ * some are Redis's and others this instance's own: a command answered
+ * through Redis holds its member's later lines until the answer is there.
+ */
+static void
+test_answers_in_order(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	static const char *const want[] = {
+		"*** 2 online: alice bob",
+		"*** no topic",
+		"*** 1 room: lobby (2)",
+		"*** no topic",
+		"*** alice is now al",
+		"*** no topic",
+		"!!! no such user: nobody",
+		"*** no topic",
+		"*** al set the topic: ours",
+		"*** topic: ours",
+		"!!! nick bob is taken",
+		"*** 2 online: al bob",
+	};
+	size_t i;
+
+	cx_pair(x, NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	h_send(a, "/who\n/topic\n/rooms\n/topic\n/nick al\n/topic\n"
+	    "/msg nobody hi\n/topic\n/topic ours\n/topic\n/nick bob\n/who\n");
+	for (i = 0; i < sizeof want / sizeof want[0]; i++)
+		h_expect(a, want[i]);
+	h_expect(b, "*** alice is now al");
+	h_expect(b, "*** al set the topic: ours");
+	h_nothing(a);
+}
+
 /* ---------------------------------------------------------------------
  * Reading only the rooms with members here
  * ------------------------------------------------------------------- */
@@ -385,6 +422,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_landing_room, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_moves_pipelined, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_answers_in_order, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_stops_reading, cx_setup,
 		    cx_teardown),
