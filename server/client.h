@@ -42,6 +42,8 @@ struct client {
 #define CLIENT_HELD	0x20		/* over --flood: not read for now */
 #define CLIENT_ASKING	0x40		/* cluster: a command of its is
 					   out, its later lines held */
+#define CLIENT_PAUSED	0x80		/* not read while WAITING or
+					   ASKING: see conn_input() */
 	const char	*reason;	/* why it left, for the log */
 	char		 nick[PROTO_NICK_MAX + 1]; /* current nick */
 	char		 account[PROTO_NICK_MAX + 1]; /* logged in as this

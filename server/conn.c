@@ -46,6 +46,7 @@
  */
 
 static void	conn_read(struct loop *, int, int, void *);
+static void	conn_read_on(struct server *, struct client *);
 static void	conn_write(struct loop *, int, int, void *);
 static ssize_t	conn_writev(struct server *, struct client *);
 
@@ -134,6 +135,8 @@ conn_close(struct server *s, struct client *c)
 		s->stats.dropped_slow++;
 	if (c->flags & CLIENT_HELD)
 		conn_unhold(s, c);
+	if (c->flags & CLIENT_PAUSED)
+		s->npaused--;
 	peers_put(&s->peers, c->peer);
 	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
 	/*
@@ -399,14 +402,33 @@ conn_flood_timer(struct loop *l, void *arg)
 		}
 		conn_unhold(s, c);
 		buf_shrink(&c->held);
-		if (!(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) &&
-		    !s->stopping)
-			(void)loop_add(&s->loop, c->fd, LOOP_READ, conn_read,
-			    c);
+		conn_read_on(s, c);
 	}
 	if (soonest == -1)
 		s->flood_timer = -1;
 	return soonest;
+}
+
+/*
+ * Read c again, after --flood held it or it waited for Redis: unless it
+ * is leaving, still held, or waits for Redis now (the lines --flood let
+ * through may have asked something): then conn_resume() reads it once
+ * the answer is there.
+ */
+static void
+conn_read_on(struct server *s, struct client *c)
+{
+	if ((c->flags & (CLIENT_CLOSING | CLIENT_SLOW | CLIENT_HELD)) ||
+	    s->stopping)
+		return;
+	if (c->flags & (CLIENT_WAITING | CLIENT_ASKING)) {
+		if (!(c->flags & CLIENT_PAUSED)) {
+			c->flags |= CLIENT_PAUSED;
+			s->npaused++;
+		}
+		return;
+	}
+	(void)loop_add(&s->loop, c->fd, LOOP_READ, conn_read, c);
 }
 
 /*
@@ -445,9 +467,7 @@ conn_hold(struct server *s, struct client *c)
 		log_error("no timer for --flood: client %u not held", c->id);
 		(void)conn_release(c, &off, s->now);
 		conn_unhold(s, c);
-		if (!(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)))
-			(void)loop_add(&s->loop, c->fd, LOOP_READ, conn_read,
-			    c);
+		conn_read_on(s, c);
 	}
 }
 
@@ -462,6 +482,19 @@ conn_input(struct client *c, char *p, size_t n)
 	else if (buf_used(&c->held) > 0 &&
 	    !(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)))
 		conn_hold(s, c);
+	/*
+	 * With --redis, a joiner waiting for its welcome, or a member whose
+	 * command is out to Redis, has its next lines held until the answer
+	 * (cluster_hold()): it is not read meanwhile, so TCP holds the rest
+	 * back and what is held stays within one read. conn_resume() reads
+	 * it again once the answer is there.
+	 */
+	if ((c->flags & (CLIENT_WAITING | CLIENT_ASKING)) &&
+	    !(c->flags & (CLIENT_CLOSING | CLIENT_SLOW | CLIENT_PAUSED))) {
+		loop_del(&s->loop, c->fd, LOOP_READ);
+		c->flags |= CLIENT_PAUSED;
+		s->npaused++;
+	}
 	/* What its lines caused reaches it at once, not batched. */
 	if (c->room != NULL && !(c->flags & CLIENT_CLOSING))
 		room_wake(c->room, c);
@@ -677,6 +710,26 @@ conn_notices(struct server *s)
 }
 
 /*
+ * Read again each client paused while it waited (conn_input()) whose
+ * answer has come: unless --flood holds it (its timer reads it then) or it
+ * is leaving.
+ */
+static void
+conn_resume(struct server *s)
+{
+	struct client *c;
+
+	for (c = s->conns; c != NULL && s->npaused > 0; c = c->conn_next) {
+		if ((c->flags & (CLIENT_PAUSED | CLIENT_WAITING |
+		    CLIENT_ASKING)) != CLIENT_PAUSED)
+			continue;
+		c->flags &= ~CLIENT_PAUSED;
+		s->npaused--;
+		conn_read_on(s, c);
+	}
+}
+
+/*
  * Before select() sleeps, each member with something to write gets it in
  * one writev(): the members on the room log's pending list, and only
  * those (and the few with a WebSocket pong owed). A write error or a slow
@@ -741,6 +794,8 @@ conn_flush_all(struct server *s)
 		s->closing = c->closing_next;
 		conn_close(s, c);
 	}
+	if (s->npaused > 0)
+		conn_resume(s);
 	/* Rooms nobody holds any more, keeping nothing, are forgotten. */
 	rooms_sweep(&s->rooms);
 }

@@ -295,6 +295,44 @@ test_answers_in_order(void **state)
 	h_nothing(a);
 }
 
+/*
+ * Lines sent behind a command answered through Redis wait for the answer
+ * and are none of them lost, however many: the member is not read while
+ * it waits, so what waits is at most one read. 3000 lines of 60 bytes
+ * after a /who, in one write (about three times what one read takes),
+ * while Redis is stopped.
+ */
+static void
+test_held_behind_answer(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	static char burst[6 + 3000 * 61 + 1];
+	char want[80];
+	size_t at;
+	int i;
+
+	cx_pair(x, NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	at = (size_t)snprintf(burst, sizeof burst, "/who\n");
+	for (i = 0; i < 3000; i++)
+		at += (size_t)snprintf(burst + at, sizeof burst - at,
+		    "line %04d %049d\n", i, 0);
+	/* Redis stopped, the answer cannot overtake the reads. */
+	assert_int_equal(kill(x->r.pid, SIGSTOP), 0);
+	h_send(a, burst);
+	assert_null(h_line(a, 300));
+	assert_int_equal(kill(x->r.pid, SIGCONT), 0);
+	h_expect(a, "*** 2 online: alice bob");
+	for (i = 0; i < 3000; i++) {
+		snprintf(want, sizeof want, "<alice> line %04d %049d", i, 0);
+		h_expect(b, want);
+	}
+	h_send(a, "/topic\n");
+	h_expect(a, "*** no topic");
+	h_nothing(a);
+}
+
 /* ---------------------------------------------------------------------
  * Reading only the rooms with members here
  * ------------------------------------------------------------------- */
@@ -425,6 +463,8 @@ main(void)
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_answers_in_order, cx_setup,
 		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_held_behind_answer,
+		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_stops_reading, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_redis_back_empty,
