@@ -630,6 +630,15 @@ test_slow_redis(void **state)
 
 	cx_pair(x, NULL);
 	cx_members(x, "alice", &a, &b, NULL);
+	/*
+	 * Each one's rename is done, its own entry read back too: a /who
+	 * waits for that, so no command of theirs is still out (holding
+	 * their next lines) when Redis stops.
+	 */
+	h_send(a, "/who\n");
+	h_expect(a, "*** 2 online: alice bob");
+	h_send(b, "/who\n");
+	h_expect(b, "*** 2 online: alice bob");
 	/* Redis stops answering, without closing anything. */
 	kill(x->r.pid, SIGSTOP);
 	h_send(a, "sent during the stall\n");
