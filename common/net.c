@@ -265,6 +265,50 @@ net_accept(int lfd, union net_addr *peer)
 	return fd;
 }
 
+size_t
+net_addr_host(const union net_addr *a, unsigned char out[16])
+{
+	static const unsigned char mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	const unsigned char *b;
+
+	switch (a->sa.sa_family) {
+	case AF_INET:
+		memcpy(out, &a->in.sin_addr, 4);
+		return 4;
+	case AF_INET6:
+		b = a->in6.sin6_addr.s6_addr;
+		if (memcmp(b, mapped, sizeof mapped) == 0) {
+			memcpy(out, b + 12, 4);
+			return 4;
+		}
+		memcpy(out, b, 16);
+		return 16;
+	default:
+		return 0;
+	}
+}
+
+int
+net_host_canon(const char *text, char *out, size_t outlen)
+{
+	union net_addr a;
+	unsigned char host[16];
+	size_t n;
+
+	if (strchr(text, '%') != NULL || net_addr_parse(text, 0, &a) == -1)
+		goto bad;
+	n = net_addr_host(&a, host);
+	if (inet_ntop(n == 4 ? AF_INET : AF_INET6, host, out,
+	    (socklen_t)outlen) == NULL)
+		goto bad;
+	return 0;
+bad:
+	errno = EINVAL;
+	return -1;
+}
+
 void
 net_addr_format(const union net_addr *a, char *out, size_t outlen)
 {

@@ -87,6 +87,25 @@ int	net_unlink_unix(const char *path, const struct net_file *id);
  */
 int	net_accept(int lfd, union net_addr *peer);
 
+/*
+ * The host of a, in network order, into out: an IPv4 address as its 4
+ * bytes, an IPv4-mapped IPv6 address (::ffff:1.2.3.4, what a dual-stack
+ * listener reports for an IPv4 client) as that IPv4 address's 4, any
+ * other IPv6 address as its 16 (the scope is not part of it). Returns how
+ * many bytes, 0 for a Unix-domain address. One host is one value however
+ * it came in or is spelt: whatever compares hosts compares these.
+ */
+size_t	net_addr_host(const union net_addr *a, unsigned char out[16]);
+
+/*
+ * Write the canonical text of the numeric host address text (IPv4 or
+ * IPv6, no scope, no port) into out: the host net_addr_host() gives, as
+ * inet_ntop() prints it, so that "::ffff:127.0.0.4" is "127.0.0.4" and
+ * "0:0:0:0:0:0:0:1" is "::1". Returns 0, or -1 with errno EINVAL when text
+ * is not such an address or out is too short.
+ */
+int	net_host_canon(const char *text, char *out, size_t outlen);
+
 /* Write a printable form of a: "1.2.3.4:5", "[::1]:5" or "unix:PATH". */
 void	net_addr_format(const union net_addr *a, char *out, size_t outlen);
 

@@ -1,12 +1,12 @@
 /* accounts: registered nicks, logins, operators, kicks, bans and mutes. */
 #include "accounts.h"
 
-#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "net.h"
 #include "room.h"
 #include "text.h"
 
@@ -65,6 +65,7 @@ acct_grow(void *arrp, size_t *cap, size_t n, size_t sz)
 void
 accounts_addr(const char *peer, char out[ACCT_ADDR_MAX])
 {
+	char host[ACCT_ADDR_MAX];
 	const char *end;
 	size_t n;
 
@@ -80,24 +81,48 @@ accounts_addr(const char *peer, char out[ACCT_ADDR_MAX])
 	n = (size_t)(end - peer);
 	if (n == 0 || n >= ACCT_ADDR_MAX)
 		return;
-	memcpy(out, peer, n);
-	out[n] = '\0';
-	if (strspn(out, "0123456789abcdefABCDEF.:%") != n)
+	memcpy(host, peer, n);
+	host[n] = '\0';
+	if (net_host_canon(host, out, ACCT_ADDR_MAX) == -1)
 		out[0] = '\0';
 }
 
-/* Whether s[0..n) is a numeric IPv4 or IPv6 address (no scope). */
+/*
+ * Whether s[0..n) is a numeric IPv4 or IPv6 address (no scope), written
+ * to out in its canonical text: a ban and the address of a connection
+ * are compared as that, so every spelling of one host (an IPv4 client
+ * seen on a dual-stack listener as ::ffff:1.2.3.4, "0:0:0:0:0:0:0:1")
+ * is one address.
+ */
 static bool
 acct_is_address(const char *s, size_t n, char out[ACCT_ADDR_MAX])
 {
-	unsigned char bin[16];
+	char text[ACCT_ADDR_MAX];
 
 	if (n == 0 || n >= ACCT_ADDR_MAX)
 		return false;
-	memcpy(out, s, n);
-	out[n] = '\0';
-	return inet_pton(AF_INET, out, bin) == 1 ||
-	    inet_pton(AF_INET6, out, bin) == 1;
+	memcpy(text, s, n);
+	text[n] = '\0';
+	return net_host_canon(text, out, ACCT_ADDR_MAX) == 0;
+}
+
+/*
+ * Bring the address of ban target t ("a:ADDRESS"; any other is left as
+ * it is) to its canonical text. Returns false for an "a:" target that is
+ * no address: a ban read from the store may be written by hand or by an
+ * older version.
+ */
+static bool
+acct_target_canon(char t[ACCT_TARGET_MAX])
+{
+	char addr[ACCT_ADDR_MAX];
+
+	if (strncmp(t, "a:", 2) != 0)
+		return true;
+	if (!acct_is_address(t + 2, strlen(t + 2), addr))
+		return false;
+	snprintf(t, ACCT_TARGET_MAX, "a:%s", addr);
+	return true;
 }
 
 /* The first room of r's server (r itself for a room on its own). */
@@ -260,20 +285,25 @@ acct_plan(struct accounts *acc, int64_t until)
 }
 
 int
-accounts_add_ban(struct accounts *acc, const struct acct_ban *b)
+accounts_add_ban(struct accounts *acc, const struct acct_ban *ban)
 {
+	struct acct_ban b = *ban;
 	size_t i;
 
+	/* Kept with the address in its canonical text, as it is looked
+	 * up; one that is no address can match nobody. */
+	if (!acct_target_canon(b.target) || !acct_target_canon(b.also))
+		return 0;
 	for (i = 0; i < acc->nbans; i++)
-		if (strcmp(acc->bans[i].target, b->target) == 0) {
+		if (strcmp(acc->bans[i].target, b.target) == 0) {
 			acct_ban_remove(acc, i);
 			break;
 		}
 	if (acct_grow(&acc->bans, &acc->capbans, acc->nbans,
 	    sizeof acc->bans[0]) == -1)
 		return -1;
-	acc->bans[acc->nbans++] = *b;
-	acct_plan(acc, b->until);
+	acc->bans[acc->nbans++] = b;
+	acct_plan(acc, b.until);
 	return 0;
 }
 

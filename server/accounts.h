@@ -260,7 +260,8 @@ bool	accounts_is_op(const struct accounts *acc, const struct client *c);
 
 /*
  * The address part of a peer name as conn.c logs it ("1.2.3.4:5678",
- * "[::1]:5678") into out: "" for a Unix-socket peer.
+ * "[::1]:5678") into out, in the canonical text net_host_canon() writes
+ * ("[::ffff:1.2.3.4]:5678" gives "1.2.3.4"): "" for a Unix-socket peer.
  */
 void	accounts_addr(const char *peer, char out[ACCT_ADDR_MAX]);
 

@@ -129,23 +129,32 @@ work_sync(struct acctwork *w, struct acct_job *j)
 		j->status = ACCT_OK;
 }
 
-/* ban_list()'s callback: keep the address bans that point back to j's
- * target (an account's ban) in j->bans. */
+/* ban_list()'s callback: keep in j->bans the address bans that go with
+ * j's target: those that point back to it (an account's ban), and the
+ * other spellings of it (an address's, "::ffff:1.2.3.4" for "1.2.3.4"). */
 static void
 work_linked_ban(void *arg, const struct acct_ban *b)
 {
 	struct acct_job *j = arg;
+	char addr[INET6_ADDRSTRLEN];
 
-	if (strncmp(b->target, "a:", 2) == 0 &&
-	    strcmp(b->also, j->ban.target) == 0)
+	if (strncmp(b->target, "a:", 2) != 0)
+		return;
+	if (strcmp(b->also, j->ban.target) == 0 ||
+	    (strncmp(j->ban.target, "a:", 2) == 0 &&
+	    strcmp(b->target, j->ban.target) != 0 &&
+	    net_host_canon(b->target + 2, addr, sizeof addr) == 0 &&
+	    strcmp(addr, j->ban.target + 2) == 0))
 		work_sync_ban(j, b);
 }
 
 /*
- * Lift the ban on j's target; an account's takes with it the address
- * bans that point back to it (with --redis, the instance that held the
- * banned member banned its address itself), found here in the store
- * whatever the asking instance has read of it yet.
+ * Lift the ban on j's target (an address in its canonical text); an
+ * account's takes with it the address bans that point back to it (with
+ * --redis, the instance that held the banned member banned its address
+ * itself), an address's any ban stored under another spelling of it (by
+ * hand, or by an older version), found here in the store whatever the
+ * asking instance has read of it yet.
  */
 static void
 work_unban(struct acctwork *w, struct acct_job *j)
@@ -158,8 +167,6 @@ work_unban(struct acctwork *w, struct acct_job *j)
 		return;
 	}
 	j->status = rc == 1 ? ACCT_OK : ACCT_NO;
-	if (strncmp(j->ban.target, "n:", 2) != 0)
-		return;
 	if (w->st->ops->ban_list(w->st, j->now, work_linked_ban, j) == -1) {
 		work_store_failed(w, j);
 		return;

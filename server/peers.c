@@ -14,29 +14,11 @@ struct peers_key {
 	unsigned char	 addr[16];	/* network order */
 };
 
-/* The key of a: IPv4, IPv4-mapped IPv6 as IPv4, IPv6; Unix: len 0. */
+/* The key of a: its host as net_addr_host() gives it; Unix: len 0. */
 static void
 peers_key(const union net_addr *a, struct peers_key *k)
 {
-	static const unsigned char mapped[12] = {
-		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
-	};
-
-	k->len = 0;
-	if (a->sa.sa_family == AF_INET) {
-		k->len = 4;
-		memcpy(k->addr, &a->in.sin_addr, 4);
-	} else if (a->sa.sa_family == AF_INET6) {
-		const unsigned char *b = a->in6.sin6_addr.s6_addr;
-
-		if (memcmp(b, mapped, sizeof mapped) == 0) {
-			k->len = 4;
-			memcpy(k->addr, b + 12, 4);
-		} else {
-			k->len = 16;
-			memcpy(k->addr, b, 16);
-		}
-	}
+	k->len = (unsigned char)net_addr_host(a, k->addr);
 }
 
 /* Mix a 64-bit word (the splitmix64 finaliser): every bit counts. */

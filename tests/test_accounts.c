@@ -545,6 +545,65 @@ test_ban_address(void **state)
 	assert_true(accounts_refuse(&x->acc, &f->r, b));
 }
 
+/* An address is one however it is spelt: a ban, a connection from it,
+ * and a ban read from the store (untrusted, maybe from an older version)
+ * are compared in one canonical text. */
+static void
+test_ban_spellings(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x), *n;
+	struct acct_ban b;
+
+	fx_say(f, a, "/ban ::ffff:10.0.0.4 5");
+	fx_expect(f, a, "*** banned 10.0.0.4 for 5 minutes\n");
+	assert_string_equal(x->jobs[0]->ban.target, "a:10.0.0.4");
+	ax_answer(x, ACCT_OK, NULL);
+	/* Seen by a dual-stack listener, or by an IPv4 one. */
+	n = fx_client(f);
+	snprintf(n->addr, sizeof n->addr, "[::ffff:10.0.0.4]:5555");
+	assert_true(accounts_refuse(&x->acc, &f->r, n));
+	n = fx_client(f);
+	snprintf(n->addr, sizeof n->addr, "10.0.0.4:5555");
+	assert_true(accounts_refuse(&x->acc, &f->r, n));
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** ban on 10.0.0.4 by alice, 5 minutes left\n");
+	fx_say(f, a, "/unban 0:0:0:0:0:ffff:a00:4");
+	fx_expect(f, a, "*** unbanned 0:0:0:0:0:ffff:a00:4\n");
+	assert_string_equal(x->jobs[0]->ban.target, "a:10.0.0.4");
+	ax_answer(x, ACCT_OK, NULL);
+	n = fx_client(f);
+	snprintf(n->addr, sizeof n->addr, "[::ffff:10.0.0.4]:5555");
+	assert_false(accounts_refuse(&x->acc, &f->r, n));
+
+	fx_say(f, a, "/ban 0:0:0:0:0:0:0:1 5");
+	fx_expect(f, a, "*** banned ::1 for 5 minutes\n");
+	ax_answer(x, ACCT_OK, NULL);
+	n = fx_client(f);
+	snprintf(n->addr, sizeof n->addr, "[::1]:5555");
+	assert_true(accounts_refuse(&x->acc, &f->r, n));
+
+	/* From the store: kept as its canonical text, or not at all. */
+	memset(&b, 0, sizeof b);
+	snprintf(b.target, sizeof b.target, "a:::FFFF:10.0.0.5");
+	snprintf(b.by, sizeof b.by, "op2");
+	assert_int_equal(accounts_add_ban(&x->acc, &b), 0);
+	snprintf(b.target, sizeof b.target, "a:not an address");
+	assert_int_equal(accounts_add_ban(&x->acc, &b), 0);
+	snprintf(b.target, sizeof b.target, "n:carol");
+	snprintf(b.also, sizeof b.also, "a:::ffff:10.0.0.6");
+	assert_int_equal(accounts_add_ban(&x->acc, &b), 0);
+	n = fx_client(f);
+	snprintf(n->addr, sizeof n->addr, "10.0.0.5:5555");
+	assert_true(accounts_refuse(&x->acc, &f->r, n));
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** ban on ::1 by alice, 5 minutes left\n"
+	    "*** ban on 10.0.0.5 by op2, until unbanned\n"
+	    "*** ban on carol by op2, until unbanned\n");
+	assert_string_equal(x->acc.bans[2].also, "a:10.0.0.6");
+}
+
 static void
 test_ban_expires(void **state)
 {
@@ -694,6 +753,10 @@ test_addr(void **state)
 	assert_string_equal(out, "127.0.0.1");
 	accounts_addr("[::1]:5000", out);
 	assert_string_equal(out, "::1");
+	accounts_addr("[::ffff:127.0.0.4]:5000", out);
+	assert_string_equal(out, "127.0.0.4");
+	accounts_addr("[0:0:0:0:0:0:0:1]:5000", out);
+	assert_string_equal(out, "::1");
 	accounts_addr("[fe80::1%eth0]:5000", out);
 	assert_string_equal(out, "");
 	accounts_addr("/run/lobby.sock", out);
@@ -733,6 +796,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ban_nick, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_ban_address, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_ban_spellings, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_ban_expires, ax_setup,
 		    ax_teardown),

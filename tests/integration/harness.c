@@ -652,35 +652,55 @@ h_conn_new(int fd)
 	return c;
 }
 
+/*
+ * Fill *a with the numeric address addr and port; returns its length, or
+ * 0 when addr is neither IPv4 nor IPv6.
+ */
+static socklen_t
+tcp_addr(const char *addr, unsigned port, struct sockaddr_storage *a)
+{
+	struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)a;
+	struct sockaddr_in *a4 = (struct sockaddr_in *)a;
+
+	memset(a, 0, sizeof *a);
+	if (inet_pton(AF_INET, addr, &a4->sin_addr) == 1) {
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		return sizeof *a4;
+	}
+	if (inet_pton(AF_INET6, addr, &a6->sin6_addr) == 1) {
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		return sizeof *a6;
+	}
+	return 0;
+}
+
+struct h_conn *
+h_connect_tcp_from(const char *addr, unsigned port, const char *from)
+{
+	struct sockaddr_storage to, src;
+	socklen_t tolen, srclen = 0;
+	int fd;
+
+	if ((tolen = tcp_addr(addr, port, &to)) == 0 ||
+	    (from != NULL && (srclen = tcp_addr(from, 0, &src)) == 0))
+		return h_conn_new(-1);
+	if ((fd = socket(to.ss_family, SOCK_STREAM, 0)) == -1)
+		return h_conn_new(-1);
+	if ((from != NULL && bind(fd, (struct sockaddr *)&src,
+	    srclen) == -1) || connect(fd, (struct sockaddr *)&to,
+	    tolen) == -1) {
+		close(fd);
+		fd = -1;
+	}
+	return h_conn_new(fd);
+}
+
 struct h_conn *
 h_connect_tcp(const char *addr, unsigned port)
 {
-	struct sockaddr_in6 a6;
-	struct sockaddr_in a4;
-	int fd = -1;
-
-	memset(&a4, 0, sizeof a4);
-	memset(&a6, 0, sizeof a6);
-	if (inet_pton(AF_INET, addr, &a4.sin_addr) == 1) {
-		a4.sin_family = AF_INET;
-		a4.sin_port = htons((uint16_t)port);
-		fd = socket(AF_INET, SOCK_STREAM, 0);
-		if (fd != -1 && connect(fd, (struct sockaddr *)&a4,
-		    sizeof a4) == -1) {
-			close(fd);
-			fd = -1;
-		}
-	} else if (inet_pton(AF_INET6, addr, &a6.sin6_addr) == 1) {
-		a6.sin6_family = AF_INET6;
-		a6.sin6_port = htons((uint16_t)port);
-		fd = socket(AF_INET6, SOCK_STREAM, 0);
-		if (fd != -1 && connect(fd, (struct sockaddr *)&a6,
-		    sizeof a6) == -1) {
-			close(fd);
-			fd = -1;
-		}
-	}
-	return h_conn_new(fd);
+	return h_connect_tcp_from(addr, port, NULL);
 }
 
 /* A TCP connection to 127.0.0.1:port, without an h_conn; sockflags

@@ -157,6 +157,10 @@ char	*h_log(struct h_server *s);
 struct h_conn	*h_connect(const struct h_server *s);
 /* Connect to a TCP address ("127.0.0.1", "::1") and port. */
 struct h_conn	*h_connect_tcp(const char *addr, unsigned port);
+/* The same from local address from ("127.0.0.4"), the peer address the
+ * server sees. */
+struct h_conn	*h_connect_tcp_from(const char *addr, unsigned port,
+		    const char *from);
 /* Connect to a Unix-domain socket. */
 struct h_conn	*h_connect_unix(const char *path);
 /* Connect to a Unix-domain socket from a socket bound to the path from

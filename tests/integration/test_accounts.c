@@ -510,6 +510,95 @@ test_bans(void **state)
 	h_stop(s);
 }
 
+/* A connection to port from 127.0.0.4, its first line read into first
+ * (64 bytes). */
+static struct h_conn *
+connect_from4(unsigned port, char *first)
+{
+	struct h_conn *c;
+	const char *l;
+
+	c = h_connect_tcp_from("127.0.0.1", port, "127.0.0.4");
+	assert_non_null(c);
+	l = h_line(c, H_TIMEOUT_MS);
+	assert_non_null(l);
+	snprintf(first, 64, "%s", l);
+	return c;
+}
+
+/* Send line on c and expect want, past the joins and leaves of others. */
+static void
+say_past(struct h_conn *c, const char *line, const char *want)
+{
+	char text[512];
+
+	snprintf(text, sizeof text, "%s\n", line);
+	h_send(c, text);
+	h_expect_skip(c, want);
+}
+
+/* Whether a connection to port from 127.0.0.4 is refused as banned. */
+static bool
+banned_from4(unsigned port)
+{
+	char first[64];
+
+	h_close(connect_from4(port, first));
+	return strcmp(first, "!!! you are banned") == 0;
+}
+
+/*
+ * An address ban holds whichever way the address is spelt and whichever
+ * listener the client came in by: an IPv4 client on a dual-stack
+ * listener is seen as ::ffff:127.0.0.4 and is 127.0.0.4 all the same.
+ */
+static void
+test_ban_spellings(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *v6;
+
+	start_db(s, "--op", "alice", "-b", "127.0.0.1", NULL);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	h_drain(a);
+	say_past(a, "/ban ::ffff:127.0.0.4 5", "*** banned 127.0.0.4 for 5 minutes");
+	assert_true(banned_from4(s->port));
+	say_past(a, "/bans", "*** ban on 127.0.0.4 by alice, 5 minutes left");
+	say_past(a, "/unban 127.0.0.4", "*** unbanned 127.0.0.4");
+	assert_false(banned_from4(s->port));
+	h_close(a);
+	h_stop(s);
+
+	/* A dual-stack listener; the bans above are gone. */
+	if (!h_have_ipv6()) {
+		print_message("skipped the dual-stack part: no IPv6 "
+		    "loopback\n");
+		return;
+	}
+	start_db(s, "--op", "alice", "-b", "::", NULL);
+	a = h_join(s, NULL);
+	h_send(a, "/login alice " PASS "\n");
+	h_expect_skip(a, "*** you are logged in as alice");
+	say_past(a, "/ban 127.0.0.4 5", "*** banned 127.0.0.4 for 5 minutes");
+	assert_true(banned_from4(s->port));
+	say_past(a, "/unban ::ffff:127.0.0.4", "*** unbanned ::ffff:127.0.0.4");
+	assert_false(banned_from4(s->port));
+	say_past(a, "/ban ::FFFF:7f00:4 5", "*** banned 127.0.0.4 for 5 minutes");
+	assert_true(banned_from4(s->port));
+	say_past(a, "/unban 127.0.0.4", "*** unbanned 127.0.0.4");
+	say_past(a, "/ban 0:0:0:0:0:0:0:1 5", "*** banned ::1 for 5 minutes");
+	v6 = h_connect_tcp("::1", s->port);
+	assert_non_null(v6);
+	h_expect(v6, "!!! you are banned");
+	h_close(v6);
+	say_past(a, "/bans", "*** ban on ::1 by alice, 5 minutes left");
+	say_past(a, "/unban 0::1", "*** unbanned 0::1");
+	say_past(a, "/bans", "*** no bans");
+	h_close(a);
+	h_stop(s);
+}
+
 /* ---------------------------------------------------------------------
  * Throttling, and the loop while hashing
  * ------------------------------------------------------------------- */
@@ -1091,6 +1180,7 @@ main(void)
 		ax_test(test_register_login),
 		ax_test(test_kick_mute),
 		ax_test(test_bans),
+		ax_test(test_ban_spellings),
 		ax_test(test_throttle),
 		ax_test(test_responsive),
 		ax_test(test_redis_shared),
