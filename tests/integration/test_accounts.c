@@ -416,6 +416,56 @@ test_kick_mute(void **state)
 	h_stop(s);
 }
 
+/*
+ * A kick ends the session at once: lines --flood still holds for it are
+ * discarded, not let through after it (docs/PROTOCOL.md, --flood).
+ */
+static void
+test_kick_discards_held(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c;
+	char paste[30 * 8 + 1], want[32];
+	const char *l;
+	size_t at = 0;
+	int i, got = 0;
+
+	start_db(s, "--op", "alice", "--flood", "5/5", NULL);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	b = h_join_as(s, "bob");
+	c = h_join_as(s, "carol");
+	h_drain(a);
+	h_drain(b);
+	for (i = 0; i < 30; i++)
+		at += (size_t)snprintf(paste + at, sizeof paste - at,
+		    "b%02d\n", i);
+	h_send(b, paste);
+	/* The burst goes through at once; the rest is held. */
+	for (i = 0; i < 5; i++) {
+		snprintf(want, sizeof want, "<bob> b%02d", i);
+		h_expect(c, want);
+	}
+	h_send(a, "/kick bob\n");
+	h_expect_skip(b, "*** kicked by alice");
+	assert_true(h_eof(b, H_TIMEOUT_MS));
+	h_close(b);
+	/* Held lines let through before the kick come in order; none after. */
+	got = 5;
+	while ((l = h_line(c, H_TIMEOUT_MS)) != NULL &&
+	    strcmp(l, "*** bob left (kicked by alice)") != 0) {
+		snprintf(want, sizeof want, "<bob> b%02d", got);
+		assert_string_equal(l, want);
+		got++;
+	}
+	assert_non_null(l);
+	assert_true(got < 30);
+	h_nothing(c);
+	h_close(a);
+	h_close(c);
+	h_stop(s);
+}
+
 static void
 test_bans(void **state)
 {
@@ -1179,6 +1229,7 @@ main(void)
 		ax_test(test_bad_database),
 		ax_test(test_register_login),
 		ax_test(test_kick_mute),
+		ax_test(test_kick_discards_held),
 		ax_test(test_bans),
 		ax_test(test_ban_spellings),
 		ax_test(test_throttle),
