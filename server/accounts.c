@@ -319,7 +319,8 @@ acct_mute_find(struct accounts *acc, const char *key)
 	return NULL;
 }
 
-/* The failed logins of addr, or NULL; those older than the window go. */
+/* The failed logins of addr, or NULL; those older than the window go,
+ * unless a login from there is still out. */
 static struct acct_fails *
 acct_fails_find(struct accounts *acc, const char *addr, int64_t now)
 {
@@ -328,7 +329,8 @@ acct_fails_find(struct accounts *acc, const char *addr, int64_t now)
 	while (i < acc->nfails) {
 		struct acct_fails *f = &acc->fails[i];
 
-		if (f->n == 0 || f->at[f->n - 1] <= now - ACCT_FAILS_MS) {
+		if (f->pending == 0 && (f->n == 0 ||
+		    f->at[f->n - 1] <= now - ACCT_FAILS_MS)) {
 			acc->fails[i] = acc->fails[--acc->nfails];
 			continue;
 		}
@@ -339,23 +341,31 @@ acct_fails_find(struct accounts *acc, const char *addr, int64_t now)
 	return NULL;
 }
 
-/* Whether addr has had ACCT_FAILS_MAX failed logins within the window. */
+/*
+ * Whether addr has had ACCT_FAILS_MAX failed logins within the window,
+ * counting those still being checked as failed: logins sent all at once
+ * must not each get through before the first has failed.
+ */
 static bool
 acct_throttled(struct accounts *acc, const char *addr)
 {
 	int64_t now = acct_now(acc);
 	struct acct_fails *f = acct_fails_find(acc, addr, now);
+	unsigned i, n;
 
-	return f != NULL && f->n == ACCT_FAILS_MAX &&
-	    f->at[0] > now - ACCT_FAILS_MS;
+	if (f == NULL)
+		return false;
+	for (i = n = 0; i < f->n; i++)
+		if (f->at[i] > now - ACCT_FAILS_MS)
+			n++;
+	return n + f->pending >= ACCT_FAILS_MAX;
 }
 
-/* Count a failed login from addr. */
-static void
-acct_failed(struct accounts *acc, const char *addr)
+/* The entry of addr, made if need be, or NULL out of memory. */
+static struct acct_fails *
+acct_fails_get(struct accounts *acc, const char *addr)
 {
-	int64_t now = acct_now(acc);
-	struct acct_fails *f = acct_fails_find(acc, addr, now);
+	struct acct_fails *f = acct_fails_find(acc, addr, acct_now(acc));
 
 	if (f == NULL) {
 		if (acc->nfails == ACCT_FAILS_ADDRS) {
@@ -365,17 +375,84 @@ acct_failed(struct accounts *acc, const char *addr)
 		}
 		if (acct_grow(&acc->fails, &acc->capfails, acc->nfails,
 		    sizeof acc->fails[0]) == -1)
-			return;
+			return NULL;
 		f = &acc->fails[acc->nfails++];
 		memset(f, 0, sizeof *f);
 		snprintf(f->addr, sizeof f->addr, "%s", addr);
 	}
+	return f;
+}
+
+/* A login from addr is out (pending), or back (done, failed or not). */
+static void
+acct_login_out(struct accounts *acc, const char *addr, bool out)
+{
+	struct acct_fails *f;
+
+	if (out) {
+		if ((f = acct_fails_get(acc, addr)) != NULL)
+			f->pending++;
+		return;
+	}
+	f = acct_fails_find(acc, addr, acct_now(acc));
+	if (f != NULL && f->pending > 0)
+		f->pending--;
+}
+
+/* Count a failed login from addr. */
+static void
+acct_failed(struct accounts *acc, const char *addr)
+{
+	int64_t now = acct_now(acc);
+	struct acct_fails *f;
+
+	if ((f = acct_fails_get(acc, addr)) == NULL)
+		return;
 	if (f->n == ACCT_FAILS_MAX) {
 		memmove(&f->at[0], &f->at[1], (ACCT_FAILS_MAX - 1) *
 		    sizeof f->at[0]);
 		f->n--;
 	}
 	f->at[f->n++] = now;
+}
+
+/*
+ * c's password job is out: c's next lines wait for its answer
+ * (CLIENT_HASHING: the loop does not read c meanwhile), so that they run
+ * after it, in order, and c has one such job out at most. A register's
+ * nick (key) stays c's meanwhile: c cannot rename, and nobody else may
+ * take it should c leave before the answer (accounts_nick_ok()).
+ */
+static void
+acct_hashing(struct accounts *acc, struct client *c, const char *key)
+{
+	size_t i;
+
+	c->flags |= CLIENT_HASHING;
+	if (key == NULL)
+		return;
+	for (i = 0; i < ACCT_QUEUE_MAX; i++)
+		if (acc->claims[i].client == 0) {
+			acc->claims[i].client = c->id;
+			snprintf(acc->claims[i].key, sizeof acc->claims[i].key,
+			    "%s", key);
+			return;
+		}
+}
+
+/* Whether key is claimed by a register that is out for another than c. */
+static bool
+acct_claimed(const struct accounts *acc, const struct client *c,
+    const char *key)
+{
+	size_t i;
+
+	for (i = 0; i < ACCT_QUEUE_MAX; i++)
+		if (acc->claims[i].client != 0 &&
+		    acc->claims[i].client != c->id &&
+		    strcmp(acc->claims[i].key, key) == 0)
+			return true;
+	return false;
 }
 
 /* ---------------------------------------------------------------------
@@ -509,7 +586,8 @@ accounts_nick_ok(struct accounts *acc, struct room *r, struct client *c,
 		return false;
 	}
 	acct_key(nick, len, key);
-	if (acct_registered(acc, key) && strcmp(c->account, key) != 0) {
+	if ((acct_registered(acc, key) && strcmp(c->account, key) != 0) ||
+	    acct_claimed(acc, c, key)) {
 		room_sendf(r, c, PROTO_NICK_REGISTERED, (int)len, nick,
 		    (int)len, nick);
 		return false;
@@ -614,14 +692,18 @@ acct_register(struct accounts *acc, struct room *r, struct client *c,
 	}
 	memcpy(j->pass, pass, n);
 	j->passlen = n;
-	if (acct_submit(acc, j) == -1)
+	if (acct_submit(acc, j) == -1) {
 		room_sendf(r, c, PROTO_BUSY);
+		return;
+	}
+	acct_hashing(acc, c, j->key);
 }
 
 static void
 acct_login(struct accounts *acc, struct room *r, struct client *c,
     const char *args, size_t n)
 {
+	char addr[ACCT_ADDR_MAX];
 	const char *nick, *pass;
 	size_t len, plen;
 	struct acct_job *j;
@@ -657,8 +739,13 @@ acct_login(struct accounts *acc, struct room *r, struct client *c,
 	acct_key(nick, len, j->key);
 	memcpy(j->pass, pass, plen);
 	j->passlen = plen;
-	if (acct_submit(acc, j) == -1)
+	snprintf(addr, sizeof addr, "%s", j->addr);
+	if (acct_submit(acc, j) == -1) {
 		room_sendf(r, c, PROTO_BUSY);
+		return;
+	}
+	acct_login_out(acc, addr, true);
+	acct_hashing(acc, c, NULL);
 }
 
 /* A register job came back. */
@@ -775,16 +862,34 @@ acct_sync_done(struct accounts *acc, struct room *r, struct acct_job *j)
 	(void)r;
 }
 
+/* c's password job j is back: its claim goes, its lines run again. */
+static void
+acct_hashed(struct accounts *acc, struct room *r, struct acct_job *j)
+{
+	struct client *c;
+	size_t i;
+
+	acc->queued--;
+	for (i = 0; i < ACCT_QUEUE_MAX; i++)
+		if (acc->claims[i].client == j->client &&
+		    strcmp(acc->claims[i].key, j->key) == 0)
+			acc->claims[i].client = 0;
+	if (j->kind == ACCT_JOB_LOGIN)
+		acct_login_out(acc, j->addr, false);
+	if ((c = acct_member(r, j->client)) != NULL)
+		c->flags &= ~CLIENT_HASHING;
+}
+
 void
 accounts_done(struct accounts *acc, struct room *r, struct acct_job *j)
 {
 	switch (j->kind) {
 	case ACCT_JOB_REGISTER:
-		acc->queued--;
+		acct_hashed(acc, r, j);
 		acct_registered_done(acc, r, j);
 		break;
 	case ACCT_JOB_LOGIN:
-		acc->queued--;
+		acct_hashed(acc, r, j);
 		acct_login_done(acc, r, j);
 		break;
 	case ACCT_JOB_SYNC:

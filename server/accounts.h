@@ -128,6 +128,13 @@ struct acct_fails {
 	char		 addr[ACCT_ADDR_MAX]; /* the address */
 	int64_t		 at[ACCT_FAILS_MAX]; /* Unix ms of the last ones */
 	unsigned	 n;		/* how many of at[] are set */
+	unsigned	 pending;	/* logins from there being checked */
+};
+
+/* A nick a member's /register is out for: nobody else may take it. */
+struct acct_claim {
+	unsigned	 client;	/* the member's id, or 0: unused */
+	char		 key[PROTO_NICK_MAX + 1]; /* the nick, lower case */
 };
 
 struct accounts {
@@ -149,6 +156,7 @@ struct accounts {
 			    const struct acct_act *a);
 	void		*publish_arg;	/* for publish */
 	unsigned	 queued;	/* password jobs at the worker */
+	struct acct_claim claims[ACCT_QUEUE_MAX]; /* their registers' nicks */
 	bool		 syncing;	/* a sync job is at the worker */
 	char		(*keys)[PROTO_NICK_MAX + 1]; /* registered nicks */
 	size_t		 nkeys;		/* how many */

@@ -42,8 +42,13 @@ struct client {
 #define CLIENT_HELD	0x20		/* over --flood: not read for now */
 #define CLIENT_ASKING	0x40		/* cluster: a command of its is
 					   out, its later lines held */
-#define CLIENT_PAUSED	0x80		/* not read while WAITING or
-					   ASKING: see conn_input() */
+#define CLIENT_PAUSED	0x80		/* not read while WAITING, ASKING
+					   or HASHING: see conn_input() */
+#define CLIENT_HASHING	0x100		/* accounts: its /register or
+					   /login is at the worker, its
+					   later lines held */
+/* What a member waits for before its next lines run. */
+#define CLIENT_AWAITS	(CLIENT_WAITING | CLIENT_ASKING | CLIENT_HASHING)
 	const char	*reason;	/* why it left, for the log */
 	char		 nick[PROTO_NICK_MAX + 1]; /* current nick */
 	char		 account[PROTO_NICK_MAX + 1]; /* logged in as this

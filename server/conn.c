@@ -264,7 +264,9 @@ conn_cost(struct server *s, enum line_event ev, const char *text,
 /*
  * One framed line from c. Under --flood a line without its tokens, or
  * after one that had to wait, waits too, in c->held: lines keep their
- * order, and none is lost.
+ * order, and none is lost. So does a line after a /register or /login
+ * whose password is being hashed (CLIENT_HASHING): it runs once the
+ * answer is there, after it (conn_resume()).
  */
 int
 conn_line(void *arg, enum line_event ev, const char *text, size_t len)
@@ -273,9 +275,9 @@ conn_line(void *arg, enum line_event ev, const char *text, size_t len)
 	struct server *s = c->srv;
 	char kind = ev == LINE_TOOLONG ? CONN_HELD_LONG : CONN_HELD_TEXT;
 
-	if (s->cfg->flood.rate == 0 || (buf_used(&c->held) == 0 &&
-	    flood_take_n(&c->flood, &s->cfg->flood, s->now,
-	    conn_cost(s, ev, text, len))))
+	if (!(c->flags & CLIENT_HASHING) && (s->cfg->flood.rate == 0 ||
+	    (buf_used(&c->held) == 0 && flood_take_n(&c->flood,
+	    &s->cfg->flood, s->now, conn_cost(s, ev, text, len)))))
 		return conn_take(c, ev, text, len);
 	if (buf_append(&c->held, &kind, 1) == -1 ||
 	    buf_append(&c->held, text, ev == LINE_TOOLONG ? 0 : len) == -1 ||
@@ -297,7 +299,7 @@ conn_run(void *arg, const char *data, size_t n)
 	size_t used, k, most;
 
 	if (buf_used(&c->held) > 0 || (c->flags & (CLIENT_CLOSING |
-	    CLIENT_SLOW)) ||
+	    CLIENT_SLOW | CLIENT_HASHING)) ||
 	    (most = flood_lines(&c->flood, &s->cfg->flood, s->now)) == 0)
 		return 0;
 	if (most > UINT_MAX)
@@ -339,7 +341,8 @@ conn_end(struct client *c, const char *reason, const char *why)
 /*
  * Act on c's held lines while it has tokens for them at rate r. Returns
  * the ms until its next token when lines are left, or 0 when none are (or
- * c is leaving and they no longer matter).
+ * c is leaving and they no longer matter, or one of them was a /register
+ * or /login: the rest wait for its answer, conn_resume()).
  */
 static int64_t
 conn_release(struct client *c, const struct flood_rate *r, int64_t now)
@@ -350,7 +353,7 @@ conn_release(struct client *c, const struct flood_rate *r, int64_t now)
 	int64_t wait;
 
 	while (buf_used(&c->held) > 0) {
-		if (c->flags & (CLIENT_CLOSING | CLIENT_SLOW))
+		if (c->flags & (CLIENT_CLOSING | CLIENT_SLOW | CLIENT_HASHING))
 			return 0;
 		p = buf_peek(&c->held);
 		if (p[0] == CONN_HELD_END) {
@@ -410,10 +413,10 @@ conn_flood_timer(struct loop *l, void *arg)
 }
 
 /*
- * Read c again, after --flood held it or it waited for Redis: unless it
- * is leaving, still held, or waits for Redis now (the lines --flood let
- * through may have asked something): then conn_resume() reads it once
- * the answer is there.
+ * Read c again, after --flood held it or it waited for an answer: unless
+ * it is leaving, still held, or waits for an answer now (the lines
+ * --flood let through may have asked something): then conn_resume()
+ * reads it once the answer is there.
  */
 static void
 conn_read_on(struct server *s, struct client *c)
@@ -421,7 +424,7 @@ conn_read_on(struct server *s, struct client *c)
 	if ((c->flags & (CLIENT_CLOSING | CLIENT_SLOW | CLIENT_HELD)) ||
 	    s->stopping)
 		return;
-	if (c->flags & (CLIENT_WAITING | CLIENT_ASKING)) {
+	if (c->flags & CLIENT_AWAITS) {
 		if (!(c->flags & CLIENT_PAUSED)) {
 			c->flags |= CLIENT_PAUSED;
 			s->npaused++;
@@ -480,16 +483,18 @@ conn_input(struct client *c, char *p, size_t n)
 	if (c->tp->input(c, p, n) == -1 && !(c->flags & CLIENT_CLOSING))
 		room_leave(c->room, c, PROTO_REASON_ERROR, "out of memory");
 	else if (buf_used(&c->held) > 0 &&
-	    !(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)))
+	    !(c->flags & (CLIENT_CLOSING | CLIENT_SLOW | CLIENT_HASHING)))
 		conn_hold(s, c);
 	/*
 	 * With --redis, a joiner waiting for its welcome, or a member whose
 	 * command is out to Redis, has its next lines held until the answer
-	 * (cluster_hold()): it is not read meanwhile, so TCP holds the rest
-	 * back and what is held stays within one read. conn_resume() reads
+	 * (cluster_hold()); so has a member whose /register or /login is
+	 * being hashed (in c->held: conn_line()). It is not read meanwhile,
+	 * so TCP holds the rest back and what is held stays within one read;
+	 * each member has one password job out at most. conn_resume() reads
 	 * it again once the answer is there.
 	 */
-	if ((c->flags & (CLIENT_WAITING | CLIENT_ASKING)) &&
+	if ((c->flags & CLIENT_AWAITS) &&
 	    !(c->flags & (CLIENT_CLOSING | CLIENT_SLOW | CLIENT_PAUSED))) {
 		loop_del(&s->loop, c->fd, LOOP_READ);
 		c->flags |= CLIENT_PAUSED;
@@ -712,19 +717,31 @@ conn_notices(struct server *s)
 /*
  * Read again each client paused while it waited (conn_input()) whose
  * answer has come: unless --flood holds it (its timer reads it then) or it
- * is leaving.
+ * is leaving. The lines it sent behind a /register or /login run first,
+ * as its tokens allow, up to the next one that waits for an answer.
  */
 static void
 conn_resume(struct server *s)
 {
 	struct client *c;
+	int64_t wait;
 
 	for (c = s->conns; c != NULL && s->npaused > 0; c = c->conn_next) {
-		if ((c->flags & (CLIENT_PAUSED | CLIENT_WAITING |
-		    CLIENT_ASKING)) != CLIENT_PAUSED)
+		if ((c->flags & (CLIENT_PAUSED | CLIENT_AWAITS)) !=
+		    CLIENT_PAUSED)
 			continue;
 		c->flags &= ~CLIENT_PAUSED;
 		s->npaused--;
+		if (buf_used(&c->held) > 0 && !(c->flags & CLIENT_HELD)) {
+			wait = conn_release(c, &s->cfg->flood, ltime_mono_ms());
+			if (c->room != NULL && !(c->flags & CLIENT_CLOSING))
+				room_wake(c->room, c);
+			if (wait > 0) {
+				conn_hold(s, c);
+				continue;
+			}
+			buf_shrink(&c->held);
+		}
 		conn_read_on(s, c);
 	}
 }
@@ -746,6 +763,9 @@ conn_flush_all(struct server *s)
 	struct room *r;
 	bool more;
 
+	/* Those whose answer came go on first: what they say goes out now. */
+	if (s->npaused > 0)
+		conn_resume(s);
 	/* What this pass appended ends its runs: see rlog_run_lines(). */
 	for (r = s->rooms.head; r != NULL; r = r->rnext)
 		rlog_seal(&r->rlog);
@@ -794,8 +814,6 @@ conn_flush_all(struct server *s)
 		s->closing = c->closing_next;
 		conn_close(s, c);
 	}
-	if (s->npaused > 0)
-		conn_resume(s);
 	/* Rooms nobody holds any more, keeping nothing, are forgotten. */
 	rooms_sweep(&s->rooms);
 }

@@ -262,29 +262,98 @@ test_busy(void **state)
 {
 	struct ax *x = *state;
 	struct fx *f = x->f;
-	struct client *b = ax_member(x, "bob", "10.0.0.2");
+	struct client *b = ax_member(x, "bob", "10.0.0.2"), *m[ACCT_QUEUE_MAX];
+	char nick[16], addr[16];
 	size_t i;
 
+	/* Each member has one job out at most (its lines wait meanwhile):
+	 * the queue fills with as many members, each from its address. */
 	for (i = 0; i < ACCT_QUEUE_MAX; i++) {
-		fx_say(f, b, "/login carol secret123");
-		fx_silent(f, b);
+		snprintf(nick, sizeof nick, "m%zu", i);
+		snprintf(addr, sizeof addr, "10.0.1.%zu", i);
+		m[i] = ax_member(x, nick, addr);
+		fx_say(f, m[i], "/login carol secret123");
+		fx_silent(f, m[i]);
+		assert_true(m[i]->flags & CLIENT_HASHING);
 	}
 	fx_say(f, b, "/login carol secret123");
 	fx_expect(f, b, "!!! busy, try again\n");
 	fx_say(f, b, "/register secret123");
 	fx_expect(f, b, "!!! busy, try again\n");
+	assert_false(b->flags & CLIENT_HASHING);
 	assert_int_equal(x->njobs, ACCT_QUEUE_MAX);
-	/* One answered: room for one more. */
+	/* One answered: room for one more; its member is read again. */
 	ax_answer(x, ACCT_NO, NULL);
-	fx_expect(f, b, "!!! login failed\n");
+	fx_expect(f, m[0], "!!! login failed\n");
+	assert_false(m[0]->flags & CLIENT_HASHING);
 	fx_say(f, b, "/register secret123");
 	fx_silent(f, b);
+	assert_true(b->flags & CLIENT_HASHING);
 	/* A worker that refuses (stopping) is busy too. */
-	ax_answer(x, ACCT_NO, NULL);
+	for (i = 1; i < ACCT_QUEUE_MAX; i++)
+		ax_answer(x, ACCT_NO, NULL);
+	ax_answer(x, ACCT_ERROR, NULL);
 	fx_drain_all(f);
 	x->full = true;
+	fx_say(f, m[0], "/login carol secret123");
+	fx_expect(f, m[0], "!!! busy, try again\n");
+}
+
+/*
+ * While bob's register is out, bob's nick is his: should he leave
+ * before the answer, nobody takes it meanwhile, and the answer registers
+ * it to nobody here.
+ */
+static void
+test_register_claim(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *b = ax_member(x, "bob", "10.0.0.2");
+	struct client *c = ax_member(x, "carol", "10.0.0.3");
+
 	fx_say(f, b, "/register secret123");
-	fx_expect(f, b, "!!! busy, try again\n");
+	fx_silent(f, b);
+	room_leave(&f->r, b, NULL, "closed");
+	fx_drain_all(f);
+	fx_say(f, c, "/nick Bob");
+	fx_expect(f, c, "!!! nick Bob is registered: /login Bob PASSWORD\n");
+	ax_answer(x, ACCT_OK, NULL);
+	assert_string_equal(c->account, "");
+	assert_string_equal(c->nick, "carol");
+	/* The claim went with the answer: carol may register her own. */
+	fx_say(f, c, "/register secret123");
+	fx_silent(f, c);
+	ax_answer(x, ACCT_OK, NULL);
+	fx_expect(f, c, "*** nick carol is now registered to you\n");
+}
+
+/* Logins still being checked count toward the limit as failures. */
+static void
+test_throttle_pending(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *m[ACCT_FAILS_MAX + 1];
+	char nick[16];
+	size_t i;
+
+	for (i = 0; i <= ACCT_FAILS_MAX; i++) {
+		snprintf(nick, sizeof nick, "m%zu", i);
+		m[i] = ax_member(x, nick, "10.0.0.9");
+	}
+	for (i = 0; i < ACCT_FAILS_MAX; i++) {
+		fx_say(f, m[i], "/login carol secret123");
+		fx_silent(f, m[i]);
+	}
+	fx_say(f, m[i], "/login carol secret123");
+	fx_expect(f, m[i], "!!! too many login attempts, wait a minute\n");
+	/* One comes back right: still four out, and room for one. */
+	ax_answer(x, ACCT_OK, "carol");
+	fx_drain_all(f);
+	fx_say(f, m[i], "/login carol secret123");
+	fx_silent(f, m[i]);
+	assert_int_equal(x->njobs, ACCT_FAILS_MAX);
 }
 
 /* ---------------------------------------------------------------------
@@ -782,6 +851,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_register, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_busy, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_register_claim, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_throttle_pending, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_login, ax_setup,
 		    ax_teardown),

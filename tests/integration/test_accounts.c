@@ -351,12 +351,12 @@ test_register_login(void **state)
 	c = h_join(s, nick);
 	say(c, "/nick alice", "!!! nick alice is registered: /login alice "
 	    "PASSWORD");
-	/* The answer finds the member in the room it went to meanwhile. */
+	/* A line sent behind the login runs after its answer. */
 	h_send(c, "/login alice " PASS "\n/join elsewhere\n");
-	h_expect(c, "*** you are now in elsewhere (1 online)");
 	snprintf(want, sizeof want, "*** %s is now alice", nick);
 	h_expect(c, want);
 	h_expect(c, "*** you are logged in as alice");
+	h_expect(c, "*** you are now in elsewhere (1 online)");
 	h_close(c);
 	log_lacks(s, PASS);
 	h_stop(s);
@@ -680,6 +680,139 @@ test_throttle(void **state)
 	h_close(g);
 	h_close(h);
 	log_lacks(s, "not-the-password");
+	h_stop(s);
+}
+
+/*
+ * A member's lines behind its /register or /login wait for the answer:
+ * they run after it, in order; nobody takes the nick being registered
+ * meanwhile.
+ */
+static void
+test_in_order(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *g;
+	char nick[32], want[96];
+
+	start_db(s, NULL);
+	a = h_join_as(s, "alice");
+	b = h_join_as(s, "bob");
+	h_drain(a);
+	h_send(a, "/register " PASS "\n/nick zed\n/who\n");
+	/* bob, while the hash runs (or after): alice stays alice's. */
+	say(b, "/nick alice", "!!! nick alice is registered: /login alice "
+	    "PASSWORD");
+	h_expect(a, "*** nick alice is now registered to you");
+	h_expect(a, "*** alice is now zed");
+	h_expect(a, "*** 2 online: zed bob");
+	h_expect_skip(b, "*** alice is now zed");
+	/* The account's nick is free now, taken only by logging in. */
+	say(b, "/nick alice", "!!! nick alice is registered: /login alice "
+	    "PASSWORD");
+	g = h_join(s, nick);
+	h_sync(b);
+	h_send(g, "/login alice " PASS "\n/who\nhello\n");
+	h_expect(g, "*** zed left (logged in from elsewhere)");
+	snprintf(want, sizeof want, "*** %s is now alice", nick);
+	h_expect(g, want);
+	h_expect(g, "*** you are logged in as alice");
+	h_expect(g, "*** 2 online: bob alice");
+	/* The chat line went out from the new alice, after the rename. */
+	h_expect_skip(b, want);
+	h_expect(b, "<alice> hello");
+	h_expect_skip(a, "*** logged in from elsewhere");
+	h_close(a);
+	h_close(b);
+	h_close(g);
+	log_lacks(s, PASS);
+	h_stop(s);
+}
+
+/*
+ * Logins sent all at once are checked one after another: the limit
+ * counts each, and those still being checked.
+ */
+static void
+test_throttle_pipelined(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *g, *h[6];
+	const char *l;
+	int i, failed = 0, refused = 0;
+
+	start_db(s, NULL);
+	g = h_join(s, NULL);
+	h_send(g, "/login bob not-the-password\n/login bob not-the-password\n"
+	    "/login bob not-the-password\n/login bob not-the-password\n"
+	    "/login bob not-the-password\n/login bob not-the-password\n"
+	    "/login bob not-the-password\n");
+	for (i = 0; i < 5; i++)
+		h_expect(g, "!!! login failed");
+	h_expect(g, "!!! too many login attempts, wait a minute");
+	h_expect(g, "!!! too many login attempts, wait a minute");
+	h_close(g);
+	h_stop(s);
+
+	/* Six members from one address at once: five are checked. */
+	start_db(s, NULL);
+	for (i = 0; i < 6; i++)
+		h[i] = h_join(s, NULL);
+	for (i = 0; i < 6; i++)
+		h_sync(h[i]);
+	for (i = 0; i < 6; i++)
+		h_send(h[i], "/login bob not-the-password\n");
+	for (i = 0; i < 6; i++) {
+		l = h_line(h[i], H_TIMEOUT_MS);
+		assert_non_null(l);
+		if (strcmp(l, "!!! login failed") == 0)
+			failed++;
+		else if (strcmp(l, "!!! too many login attempts, wait a "
+		    "minute") == 0)
+			refused++;
+		else
+			fail_msg("unexpected \"%s\"", l);
+	}
+	assert_int_equal(failed, 5);
+	assert_int_equal(refused, 1);
+	for (i = 0; i < 6; i++)
+		h_close(h[i]);
+	log_lacks(s, "not-the-password");
+	h_stop(s);
+}
+
+/*
+ * A member sending logins one behind the other holds one place in the
+ * hashing queue at most: another's login is not turned away as busy.
+ */
+static void
+test_queue_share(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *m, *v, *g;
+	char burst[40 * 48];
+	int i;
+
+	start_db(s, NULL);
+	m = h_join_as(s, "mallory");
+	register_as(m, "mallory", PASS);
+	v = h_join_as(s, "victim");
+	register_as(v, "victim", PASS2);
+	burst[0] = '\0';
+	for (i = 0; i < 40; i++)
+		strcat(burst, "/login mallory " PASS "\n");
+	h_send(m, burst);
+	for (i = 0; i < 3; i++) {
+		g = h_join(s, NULL);
+		h_send(g, "/login victim " PASS2 "\n");
+		h_expect_skip(g, "*** you are logged in as victim");
+		h_close(g);
+	}
+	/* Every one of mallory's was answered, in turn. */
+	for (i = 0; i < 40; i++)
+		h_expect_skip(m, "*** you are logged in as mallory");
+	h_close(m);
+	h_close(v);
 	h_stop(s);
 }
 
@@ -1233,6 +1366,9 @@ main(void)
 		ax_test(test_bans),
 		ax_test(test_ban_spellings),
 		ax_test(test_throttle),
+		ax_test(test_in_order),
+		ax_test(test_throttle_pipelined),
+		ax_test(test_queue_share),
 		ax_test(test_responsive),
 		ax_test(test_redis_shared),
 		ax_test(test_redis_moderation),
