@@ -195,6 +195,27 @@ acct_minutes(const char *s, size_t n, long *out)
 	return 0;
 }
 
+/*
+ * The MINUTES word w[0..wlen) of /ban or /mute into *out: 1 when it is
+ * one, 0 when there is none or it is no number (the caller's to judge),
+ * -1 after telling c that a number is out of range.
+ */
+static int
+acct_minutes_arg(struct room *r, struct client *c, const char *w,
+    size_t wlen, long *out)
+{
+	if (wlen == 0)
+		return 0;
+	if (acct_minutes(w, wlen, out) == 0)
+		return 1;
+	if (w[0] >= '0' && w[0] <= '9') {
+		room_sendf(r, c, PROTO_BAD_MINUTES, (int)wlen, w,
+		    ACCT_MINUTES_MAX);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---------------------------------------------------------------------
  * The caches: registered nicks, bans, mutes, failed logins
  * ------------------------------------------------------------------- */
@@ -1046,6 +1067,7 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 	struct acct_ban b, ab;
 	long minutes = ACCT_BAN_MINUTES;
 	bool is_addr;
+	int k;
 
 	what = cmdline_word(args, n, &len, &rest, &rlen);
 	if (len == 0) {
@@ -1053,13 +1075,11 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 		return;
 	}
 	w = cmdline_word(rest, rlen, &wlen, &after, &alen);
-	if (wlen > 0 && acct_minutes(w, wlen, &minutes) == 0) {
+	if ((k = acct_minutes_arg(r, c, w, wlen, &minutes)) == -1)
+		return;
+	if (k == 1) {
 		rest = after;
 		rlen = alen;
-	} else if (wlen > 0 && w[0] >= '0' && w[0] <= '9') {
-		room_sendf(r, c, PROTO_BAD_MINUTES, (int)wlen, w,
-		    ACCT_MINUTES_MAX);
-		return;
 	}
 	if (text_is_blank(rest, rlen))
 		rlen = 0;
@@ -1262,11 +1282,17 @@ acct_mute(struct accounts *acc, struct room *r, struct client *c,
 	size_t len, rlen, wlen, alen;
 	struct client *t;
 	long minutes = ACCT_MUTE_MINUTES;
+	int k;
 
 	nick = cmdline_word(args, n, &len, &rest, &rlen);
 	w = cmdline_word(rest, rlen, &wlen, &after, &alen);
-	if (len == 0 || (wlen > 0 && (acct_minutes(w, wlen, &minutes) == -1 ||
-	    !text_is_blank(after, alen)))) {
+	if (len == 0) {
+		room_sendf(r, c, PROTO_USAGE_MUTE);
+		return;
+	}
+	if ((k = acct_minutes_arg(r, c, w, wlen, &minutes)) == -1)
+		return;
+	if ((wlen > 0 && k == 0) || !text_is_blank(after, alen)) {
 		room_sendf(r, c, PROTO_USAGE_MUTE);
 		return;
 	}

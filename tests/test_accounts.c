@@ -707,6 +707,12 @@ test_mute(void **state)
 	static const struct fx_case cases[] = {
 		{ "/mute", "!!! usage: /mute NICK [MINUTES]\n" },
 		{ "/mute bob x", "!!! usage: /mute NICK [MINUTES]\n" },
+		/* Out of range: the same answer as /ban's. */
+		{ "/mute bob 5256001", "!!! bad minutes: 5256001 (0 to "
+		    "5256000)\n" },
+		{ "/mute bob 99999999", "!!! bad minutes: 99999999 (0 to "
+		    "5256000)\n" },
+		{ "/mute bob 5 more", "!!! usage: /mute NICK [MINUTES]\n" },
 		{ "/mute nobody", "!!! no such user: nobody\n" },
 		{ "/unmute", "!!! usage: /unmute NICK\n" },
 		{ "/unmute carol", "!!! carol is not muted\n" },
