@@ -69,11 +69,23 @@ conn_new_id(struct server *s)
 	return ++s->next_id;
 }
 
+bool
+conn_full(const struct server *s)
+{
+	return s->nclients >= s->max_clients;
+}
+
 struct client *
 conn_open(struct server *s, int fd, const union net_addr *peer,
     const char *addr, const struct transport *tp, void *state)
 {
 	struct client *c;
+
+	/* Members never exceed --max-clients, whatever brought them. */
+	if (conn_full(s)) {
+		errno = EUSERS;
+		return NULL;
+	}
 
 	if ((c = client_new(fd, ++s->next_id, addr,
 	    s->cfg->max_line)) == NULL)

@@ -178,21 +178,32 @@ listener_accept(struct server *s, int lfd, bool web, bool tls)
 		n++;
 		net_addr_format(&peer, name, sizeof name);
 		/*
-		 * Members are capped by --max-clients, HTTP connections that
-		 * are not (yet) members by --max-http: idle sockets on a --web
-		 * port take no member's seat. Nor do they take an fd a member
-		 * could have had: none is accepted on a full server.
+		 * Members are capped by --max-clients, as conn_open() admits
+		 * them; connections that are not (yet) members by --max-http:
+		 * HTTP connections with the --web-tls handshakes that will be
+		 * ones, and the --tls handshakes as many again, apart. So
+		 * idle or stalled sockets take no member's seat, and only so
+		 * many of the fds members need. On a full server neither a
+		 * TCP newcomer nor an HTTP connection is taken in; a --tls
+		 * newcomer hears so once its handshake is done (conn_open()
+		 * refuses it then), as it could not before.
 		 */
-		if (s->nclients >= s->max_clients || (web &&
-		    s->nclients + s->nwebs >= s->max_clients) || (tls &&
-		    s->nclients + tls_handshakes(s) >= s->max_clients)) {
+		if ((web || !tls) && conn_full(s)) {
 			s->stats.refused_full++;
 			refuse(fd, name, "max number of clients reached");
 			continue;
 		}
-		if (web && s->nwebs >= s->cfg->max_http) {
+		if (web && s->nwebs + tls_handshakes(s, true) >=
+		    s->cfg->max_http) {
 			s->stats.refused_full++;
 			refuse(fd, name, "--max-http connections waiting already");
+			continue;
+		}
+		if (tls && !web && tls_handshakes(s, false) >=
+		    s->cfg->max_http) {
+			s->stats.refused_full++;
+			refuse(fd, name, "--max-http TLS handshakes going on "
+			    "already");
 			continue;
 		}
 		if (fd >= loop_fd_limit(&s->loop)) {
@@ -217,13 +228,15 @@ listener_accept(struct server *s, int lfd, bool web, bool tls)
 		}
 		/*
 		 * On a --web listener, the request comes first; on a --tls
-		 * one, the handshake (which holds the seat meanwhile).
+		 * one, the handshake; then each is admitted as a member by
+		 * conn_open(), as a TCP newcomer is here.
 		 */
 		if (tls ? tls_accept(s, fd, &peer, name, web) == -1 :
 		    web ? web_accept(s, fd, &peer, name) == -1 :
 		    conn_open(s, fd, &peer, name, &transport_line, NULL) == NULL) {
 			s->stats.refused_full++;
-			refuse(fd, name, errno == ENOMEM ?
+			refuse(fd, name, errno == EUSERS ?
+			    "max number of clients reached" : errno == ENOMEM ?
 			    "out of memory" : strerror(errno));
 		}
 	}

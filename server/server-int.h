@@ -191,11 +191,20 @@ int	conn_init(struct server *s);
 unsigned conn_new_id(struct server *s);
 
 /*
+ * Whether members are at --max-clients: the one admission check for
+ * every kind of member (TCP, Unix, TLS, WebSocket), made as a connection
+ * is about to become one. Connections that are not members yet (HTTP,
+ * TLS handshakes) never count here.
+ */
+bool	conn_full(const struct server *s);
+
+/*
  * Make an accepted socket fd a client from peer (named addr in the log),
  * whose bytes move through transport tp with its state (transport.h):
  * watch it, join it to the room, count it (and, with --max-per-ip, its
- * address). Returns the client, or NULL with errno (ENOMEM, ERANGE) when
- * it could not: the caller still owns fd and state then.
+ * address). Returns the client, or NULL with errno (ENOMEM, ERANGE, or
+ * EUSERS when conn_full()) when it could not: the caller still owns fd
+ * and state then, and tells the newcomer why.
  */
 struct client	*conn_open(struct server *s, int fd,
 		    const union net_addr *peer, const char *addr,
@@ -382,8 +391,11 @@ void	tls_stream_shutdown(void *st);
 /* Free the stream and its SSL (st may be NULL); the socket stays. */
 void	tls_stream_free(void *st);
 
-/* How many handshakes are going on: each holds a seat. */
-size_t	tls_handshakes(const struct server *s);
+/*
+ * How many handshakes are going on, on --web-tls listeners (web) or on
+ * --tls ones: they are not members, and count toward --max-http.
+ */
+size_t	tls_handshakes(const struct server *s, bool web);
 
 /*
  * Before sleeping: read the members whose decrypted bytes select() cannot

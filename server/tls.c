@@ -19,13 +19,17 @@
 /*
  * A connection on a --tls listener shakes hands here first, inside the
  * one loop and without blocking: SSL_do_handshake() each time its socket
- * is ready, for at most TLS_HANDSHAKE_MS. It holds a seat meanwhile (it
- * counts toward --max-clients and --max-per-ip, like a member), but the
- * room knows nothing of it: a stalled, garbage or half-closed handshake
- * is closed with a log line, and nobody sees it come or go. Once the
- * handshake is done the socket and its SSL go to conn.c as a member whose
- * transport is transport_tls: lines as for a TCP member, through
- * SSL_read() and SSL_write().
+ * is ready, for at most TLS_HANDSHAKE_MS. It is not a member: it counts
+ * toward --max-per-ip and --max-http (on --web-tls with the HTTP
+ * connections it will be one of, on --tls among the --tls handshakes),
+ * never toward --max-clients, and the room knows nothing of it: a
+ * stalled, garbage or half-closed handshake is closed with a log line,
+ * and nobody sees it come or go. Its cap keeps stalled handshakes from
+ * taking the fds members need. Once the handshake is done the socket
+ * and its SSL go to conn.c as a member whose transport is transport_tls
+ * (lines as for a TCP member, through SSL_read() and SSL_write()), if
+ * conn_open() admits it as it would a TCP newcomer: on a full server it
+ * hears the same notice, over TLS, and is closed.
  *
  * SSL_read() may leave decrypted bytes (or a whole record) in OpenSSL's
  * buffers, which select() cannot see. A member whose read left some is
@@ -76,7 +80,7 @@ struct tls {
 	struct server	*srv;		/* its server */
 	SSL_CTX		*ctx;		/* certificate and key now served */
 	struct tls_hs	*hs;		/* handshakes going on, newest first */
-	size_t		 nhs;		/* how many */
+	size_t		 nhs[2];	/* how many: [1] on --web-tls */
 	struct tls_member *pending;	/* members with bytes SSL holds */
 	int		 kick;		/* 0 ms timer while some are left */
 	unsigned	 round;		/* select() rounds, counted by
@@ -209,7 +213,7 @@ tls_hs_forget(struct tls *t, struct tls_hs *h)
 		t->hs = h->next;
 	if (h->next != NULL)
 		h->next->prev = h->prev;
-	t->nhs--;
+	t->nhs[h->web]--;
 	SSL_free(h->ssl);
 	free(h);
 }
@@ -282,6 +286,8 @@ tls_hs_done(struct tls *t, struct tls_hs *h)
 	union net_addr peer = h->peer;
 	char addr[NET_ADDRSTRLEN];
 	struct client *c;
+	const char *full;
+	size_t n;
 	int fd = h->fd;
 
 	if ((m = transport_tls_new(t, h->ssl)) == NULL) {
@@ -304,12 +310,21 @@ tls_hs_done(struct tls *t, struct tls_hs *h)
 		}
 		return;
 	}
-	/* Its seat goes from the handshake to the member. */
+	/* Its --max-per-ip count goes from the handshake to the member. */
 	tls_hs_forget(t, h);
 	if ((c = conn_open(s, fd, &peer, addr, &transport_tls, m)) == NULL) {
-		log_warn("refused tls member %s: %s", addr, strerror(errno));
-		SSL_free(m->ssl);
-		free(m);
+		if (errno == EUSERS) {
+			/* What a TCP newcomer hears, over TLS. */
+			full = room_full_notice(&n);
+			(void)tls_stream_write(m, full, n);
+			tls_stream_shutdown(m);
+			s->stats.refused_full++;
+			log_warn("refused tls member %s: max number of clients "
+			    "reached", addr);
+		} else
+			log_warn("refused tls member %s: %s", addr,
+			    strerror(errno));
+		tls_stream_free(m);
 		close(fd);
 		listener_resume(s);
 		return;
@@ -365,9 +380,9 @@ tls_hs_io(struct loop *l, int fd, int mask, void *arg)
 }
 
 size_t
-tls_handshakes(const struct server *s)
+tls_handshakes(const struct server *s, bool web)
 {
-	return s->tls != NULL ? s->tls->nhs : 0;
+	return s->tls != NULL ? s->tls->nhs[web] : 0;
 }
 
 int
@@ -413,7 +428,7 @@ tls_accept(struct server *s, int fd, const union net_addr *peer,
 	if (t->hs != NULL)
 		t->hs->prev = h;
 	t->hs = h;
-	t->nhs++;
+	t->nhs[h->web]++;
 	log_debug("tls %u %s: handshake", h->id, h->addr);
 	return 0;
 }

@@ -46,9 +46,10 @@ tls_refuse(int fd, const char *peer, const char *why)
 }
 
 size_t
-tls_handshakes(const struct server *s)
+tls_handshakes(const struct server *s, bool web)
 {
 	(void)s;
+	(void)web;
 	return 0;
 }
 

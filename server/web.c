@@ -485,7 +485,7 @@ web_route(struct web_conn *w, char *p, size_t n)
 			self.sa.sa_family = AF_UNSPEC;
 		st = ws_handshake_check(r, s->cfg->web_origins,
 		    s->cfg->nweb_origins, &self, w->tls != NULL, &why);
-		if (st == 0 && s->nclients >= s->max_clients) {
+		if (st == 0 && conn_full(s)) {
 			/* HTTP connections hold no seats: the member cap is
 			 * checked as one is about to become a member. */
 			s->stats.refused_full++;

@@ -115,15 +115,14 @@ struct tconn {
 };
 
 /*
- * Connect to port on 127.0.0.1 and shake hands, checking the chain
- * against ca (NULL: nothing checked) and the name host; max_version 0
- * for any. Returns the connection, or NULL with why.
+ * Shake hands on fd, a socket connected to a TLS port (taken over),
+ * checking the chain against ca (NULL: nothing checked) and the name
+ * host; max_version 0 for any. Returns the connection, or NULL with why.
  */
 static struct tconn *
-t_connect(unsigned port, const char *host, const char *ca, int max_version,
+t_shake(int fd, const char *host, const char *ca, int max_version,
     char *why, size_t len)
 {
-	struct sockaddr_in sin;
 	struct pollfd pfd;
 	struct tconn *t;
 	SSL_CTX *ctx;
@@ -132,14 +131,7 @@ t_connect(unsigned port, const char *host, const char *ca, int max_version,
 
 	t = calloc(1, sizeof *t);
 	assert_non_null(t);
-	t->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(t->fd >= 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(t->fd, (struct sockaddr *)&sin, sizeof sin),
-	    0);
+	t->fd = fd;
 	assert_int_equal(fcntl(t->fd, F_SETFL, O_NONBLOCK), 0);
 	ctx = SSL_CTX_new(TLS_client_method());
 	assert_non_null(ctx);
@@ -184,6 +176,24 @@ t_connect(unsigned port, const char *host, const char *ca, int max_version,
 	close(t->fd);
 	free(t);
 	return NULL;
+}
+
+/* Connect to port on 127.0.0.1 and shake hands, as t_shake(). */
+static struct tconn *
+t_connect(unsigned port, const char *host, const char *ca, int max_version,
+    char *why, size_t len)
+{
+	struct sockaddr_in sin;
+	int fd;
+
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	return t_shake(fd, host, ca, max_version, why, len);
 }
 
 /* t_connect() that must succeed, trusting the test CA, as localhost. */
@@ -609,7 +619,7 @@ test_tls_stalled_handshakes(void **state)
 	h_stop(s);
 }
 
-/* Handshakes hold seats: --max-clients and --max-per-ip count them. */
+/* Handshakes count toward --max-per-ip. */
 static void
 test_tls_seats(void **state)
 {
@@ -630,6 +640,194 @@ test_tls_seats(void **state)
 	h_close(c);
 	h_close(a);
 	h_close(b);
+	h_stop(s);
+}
+
+/*
+ * A handshake is not a member: with --max-clients 3, a member and two
+ * handshakes that never start leave the other seats to a TLS newcomer
+ * and a TCP one.
+ */
+static void
+test_tls_handshakes_not_members(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c, *w;
+	struct tconn *t;
+	char nick[64], want[128];
+	unsigned port = start_tls(s, "--max-clients", "3", NULL);
+
+	w = h_join_as(s, "watcher");
+	a = h_connect_tcp("127.0.0.1", port);
+	b = h_connect_tcp("127.0.0.1", port);
+	/* lobbyd accepts them at the end of this round trip's pass. */
+	h_send(w, "/who\n");
+	h_expect(w, "*** 1 online: watcher");
+	t = t_join_welcome(port, nick, sizeof nick);
+	c = h_join_as(s, "plain");
+	h_send(c, "/who\n");
+	snprintf(want, sizeof want, "*** 3 online: watcher %s plain", nick);
+	h_expect(c, want);
+	assert_false(h_eof(a, 0));
+	assert_false(h_eof(b, 0));
+	t_close(t);
+	h_close(c);
+	h_close(w);
+	h_close(a);
+	h_close(b);
+	h_stop(s);
+}
+
+/*
+ * Handshakes that end after the members took every seat are admitted as
+ * a TCP newcomer is: refused with the same notice, over TLS, and closed.
+ * Members never exceed --max-clients.
+ */
+static void
+test_tls_late_handshakes_max_clients(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b;
+	struct tconn *t[2];
+	char why[256];
+	bool eof;
+	int fd[2], i;
+	unsigned port = start_tls(s, "--max-clients", "2", NULL);
+
+	a = h_join_as(s, "alice");
+	for (i = 0; i < 2; i++)
+		assert_true((fd[i] = h_raw_connect(port)) >= 0);
+	/* lobbyd accepts them at the end of this round trip's pass. */
+	h_send(a, "/who\n");
+	h_expect(a, "*** 1 online: alice");
+	b = h_join_as(s, "bob");
+	h_send(b, "/who\n");
+	h_expect(b, "*** 2 online: alice bob");
+	for (i = 0; i < 2; i++) {
+		t[i] = t_shake(fd[i], "localhost", pki_path("ca.pem"), 0, why,
+		    sizeof why);
+		if (t[i] == NULL)
+			fail_msg("TLS handshake failed: %s", why);
+		t_expect(t[i], "!!! server full, try again later");
+		assert_null(t_line_eof(t[i], H_TIMEOUT_MS, &eof));
+		assert_true(eof);
+	}
+	h_send(a, "/who\n");
+	h_expect_skip(a, "*** 2 online: alice bob");
+	h_nothing(b);
+	assert_true(h_log_has(s, "refused tls member 127.0.0.1:", 0));
+	for (i = 0; i < 2; i++)
+		t_close(t[i]);
+	h_close(a);
+	h_close(b);
+	h_stop(s);
+}
+
+#define STALLED_HS	100	/* silent connections to the --tls port */
+
+/*
+ * --tls handshakes have a cap of their own, --max-http (64 by default):
+ * of 100 silent connections the 36 past it are closed at once, and TCP
+ * newcomers still join.
+ */
+static void
+test_tls_handshake_cap(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *hs[STALLED_HS], *c, *d;
+	bool gone[STALLED_HS] = { false };
+	long long end;
+	int i, closed = 0;
+	unsigned port = start_tls(s, NULL);
+
+	for (i = 0; i < STALLED_HS; i++)
+		hs[i] = h_connect_tcp("127.0.0.1", port);
+	end = h_now_ms() + H_TIMEOUT_MS;
+	while (closed < STALLED_HS - 64 && h_now_ms() < end)
+		for (i = 0; i < STALLED_HS; i++)
+			if (!gone[i] && h_eof(hs[i], 2)) {
+				gone[i] = true;
+				closed++;
+			}
+	assert_int_equal(closed, STALLED_HS - 64);
+	assert_true(h_log_has(s, "--max-http TLS handshakes going on already",
+	    0));
+	c = h_join_as(s, "first");
+	d = h_join_as(s, "second");
+	h_send(d, "/who\n");
+	h_expect(d, "*** 2 online: first second");
+	/* The 64 within the cap are still shaking hands. */
+	for (i = 0; i < STALLED_HS; i++)
+		if (!gone[i])
+			assert_false(h_eof(hs[i], 0));
+	for (i = 0; i < STALLED_HS; i++)
+		h_close(hs[i]);
+	h_close(c);
+	h_close(d);
+	h_stop(s);
+}
+
+/* GET path over https on port; the status line (CR dropped) in out. */
+static void
+https_get(unsigned port, const char *path, char *out, size_t len)
+{
+	struct tconn *t = t_join(port);
+	char req[256];
+	const char *l;
+	int n;
+
+	n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: localhost:%u"
+	    "\r\n\r\n", path, port);
+	t_send_raw(t, req, (size_t)n);
+	assert_non_null(l = t_line(t, H_TIMEOUT_MS));
+	snprintf(out, len, "%.*s", (int)strcspn(l, "\r"), l);
+	t_close(t);
+}
+
+/*
+ * --web-tls handshakes are HTTP connections not yet members: they count
+ * toward --max-http, never toward --max-clients. With --max-clients 2 and
+ * --max-http 3, two silent ones leave /metrics and TCP members served;
+ * three fill --max-http, and the next https connection is closed.
+ */
+static void
+test_web_tls_handshakes_not_members(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c, *m;
+	char st[128], why[256];
+	unsigned port;
+
+	(void)start_tls(s, "--web-tls", "127.0.0.1:0", "--max-clients", "2",
+	    "--max-http", "3", NULL);
+	port = listen_port(s, "https://");
+	assert_true(port > 0);
+	m = h_join_as(s, "member");
+	a = h_connect_tcp("127.0.0.1", port);
+	b = h_connect_tcp("127.0.0.1", port);
+	/* lobbyd accepts them at the end of this round trip's pass. */
+	h_send(m, "/who\n");
+	h_expect(m, "*** 1 online: member");
+	https_get(port, "/metrics", st, sizeof st);
+	assert_string_equal(st, "HTTP/1.1 200 OK");
+	c = h_join_as(s, "other");
+	h_send(c, "/who\n");
+	h_expect(c, "*** 2 online: member other");
+	h_close(c);
+	h_expect_skip(m, "*** other left");
+	c = h_connect_tcp("127.0.0.1", port);
+	/* After this round trip lobbyd has taken c in. */
+	h_send(m, "/who\n");
+	h_expect(m, "*** 1 online: member");
+	assert_null(t_connect(port, "localhost", pki_path("ca.pem"), 0, why,
+	    sizeof why));
+	assert_true(h_log_has(s, "--max-http connections waiting already",
+	    H_TIMEOUT_MS));
+	assert_false(h_eof(a, 0));
+	h_close(a);
+	h_close(b);
+	h_close(c);
+	h_close(m);
 	h_stop(s);
 }
 
@@ -1052,6 +1250,10 @@ main(void)
 		h_test(test_tls_chat),
 		h_test(test_tls_old_version),
 		h_test(test_tls_seats),
+		h_test(test_tls_handshakes_not_members),
+		h_test(test_tls_late_handshakes_max_clients),
+		h_test(test_tls_handshake_cap),
+		h_test(test_web_tls_handshakes_not_members),
 		h_test(test_tls_reload),
 		h_test(test_tls_slow_reader),
 		h_test(test_tls_flood),
