@@ -138,17 +138,12 @@ wait_port6(struct h_server *s)
 	s->port6 = (unsigned)strtoul(rest, NULL, 10);
 }
 
-/* A connection from ::1, its first line read into first (64 bytes);
- * NULL when the server has no IPv6 loopback listener. */
+/* c, a new connection, with its first line read into first (64 bytes). */
 static struct h_conn *
-connect6(const struct h_server *s, char *first)
+first_line(struct h_conn *c, char *first)
 {
-	struct h_conn *c;
 	const char *l;
 
-	if (s->port6 == 0)
-		return NULL;
-	c = h_connect_tcp("::1", s->port6);
 	assert_non_null(c);
 	l = h_line(c, H_TIMEOUT_MS);
 	assert_non_null(l);
@@ -156,14 +151,31 @@ connect6(const struct h_server *s, char *first)
 	return c;
 }
 
-/* Send line on c and expect the one line want back. */
+/* A connection from ::1, its first line read into first (64 bytes);
+ * NULL when the server has no IPv6 loopback listener. */
+static struct h_conn *
+connect6(const struct h_server *s, char *first)
+{
+	if (s->port6 == 0)
+		return NULL;
+	return first_line(h_connect_tcp("::1", s->port6), first);
+}
+
+/* Send line on c, its LF added. */
 static void
-say(struct h_conn *c, const char *line, const char *want)
+send_line(struct h_conn *c, const char *line)
 {
 	char text[512];
 
 	snprintf(text, sizeof text, "%s\n", line);
 	h_send(c, text);
+}
+
+/* Send line on c and expect the one line want back. */
+static void
+say(struct h_conn *c, const char *line, const char *want)
+{
+	send_line(c, line);
 	h_expect(c, want);
 }
 
@@ -565,25 +577,15 @@ test_bans(void **state)
 static struct h_conn *
 connect_from4(unsigned port, char *first)
 {
-	struct h_conn *c;
-	const char *l;
-
-	c = h_connect_tcp_from("127.0.0.1", port, "127.0.0.4");
-	assert_non_null(c);
-	l = h_line(c, H_TIMEOUT_MS);
-	assert_non_null(l);
-	snprintf(first, 64, "%s", l);
-	return c;
+	return first_line(h_connect_tcp_from("127.0.0.1", port, "127.0.0.4"),
+	    first);
 }
 
 /* Send line on c and expect want, past the joins and leaves of others. */
 static void
 say_past(struct h_conn *c, const char *line, const char *want)
 {
-	char text[512];
-
-	snprintf(text, sizeof text, "%s\n", line);
-	h_send(c, text);
+	send_line(c, line);
 	h_expect_skip(c, want);
 }
 
