@@ -119,14 +119,50 @@ work_sync_ban(void *arg, const struct acct_ban *b)
 	j->bans[j->nbans++] = *b;
 }
 
+/* Whether j->bans holds a ban on target. */
+static bool
+work_has_ban(const struct acct_job *j, const char *target)
+{
+	size_t i;
+
+	for (i = 0; i < j->nbans; i++)
+		if (strcmp(j->bans[i].target, target) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Read the registered nicks and the bans. An address ban made with an
+ * account's (its also) goes with it: one whose account ban is gone, lifted
+ * before the instance holding the member had stored the address ban (with
+ * --redis the two are written by two instances), is lifted here.
+ */
 static void
 work_sync(struct acctwork *w, struct acct_job *j)
 {
+	size_t i = 0;
+
 	if (w->st->ops->keys(w->st, work_sync_key, j) == -1 ||
-	    w->st->ops->ban_list(w->st, j->now, work_sync_ban, j) == -1)
+	    w->st->ops->ban_list(w->st, j->now, work_sync_ban, j) == -1) {
 		work_store_failed(w, j);
-	else
-		j->status = ACCT_OK;
+		return;
+	}
+	j->status = ACCT_OK;
+	while (i < j->nbans) {
+		if (strncmp(j->bans[i].target, "a:", 2) != 0 ||
+		    strncmp(j->bans[i].also, "n:", 2) != 0 ||
+		    work_has_ban(j, j->bans[i].also)) {
+			i++;
+			continue;
+		}
+		if (w->st->ops->ban_del(w->st, j->bans[i].target) == -1) {
+			work_store_failed(w, j);
+			return;
+		}
+		memmove(&j->bans[i], &j->bans[i + 1],
+		    (j->nbans - i - 1) * sizeof j->bans[0]);
+		j->nbans--;
+	}
 }
 
 /* ban_list()'s callback: keep in j->bans the address bans that go with

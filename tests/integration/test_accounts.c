@@ -1,6 +1,7 @@
 /* test_accounts: registered nicks, logins and moderation on the real lobbyd. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -938,6 +939,54 @@ banned_within(const struct h_server *s, const char *want, int ms)
 	return false;
 }
 
+/*
+ * Run the command of the NULL-terminated words on our redis-server (its
+ * socket in tmpdir) and put the start of its answer in out: for what a
+ * test plants in the store, or checks there.
+ */
+static void
+redis_run(char *out, size_t size, ...)
+{
+	struct sockaddr_un a;
+	char req[512], *w[8];
+	size_t at = 0, n = 0, got = 0;
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	struct pollfd pfd;
+	va_list ap;
+	ssize_t k;
+	int fd;
+
+	va_start(ap, size);
+	while (n < 8 && (w[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	at += (size_t)snprintf(req + at, sizeof req - at, "*%zu\r\n", n);
+	for (size_t i = 0; i < n; i++)
+		at += (size_t)snprintf(req + at, sizeof req - at,
+		    "$%zu\r\n%s\r\n", strlen(w[i]), w[i]);
+	assert_true(at < sizeof req);
+	memset(&a, 0, sizeof a);
+	a.sun_family = AF_UNIX;
+	snprintf(a.sun_path, sizeof a.sun_path, "%s/redis.sock", tmpdir);
+	assert_true((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) !=
+	    -1);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	assert_int_equal(write(fd, req, at), (ssize_t)at);
+	/* One short answer: read until its first line is whole. */
+	while (got < size - 1 && memchr(out, '\n', got) == NULL &&
+	    h_now_ms() < end) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)(end - h_now_ms())) <= 0)
+			break;
+		if ((k = read(fd, out + got, size - 1 - got)) <= 0)
+			break;
+		got += (size_t)k;
+	}
+	out[got] = '\0';
+	close(fd);
+}
+
 /* Whether a newcomer to s asking for nick gets told it is registered
  * within ms (asked again by a fresh newcomer every 200 ms). */
 static bool
@@ -1025,6 +1074,37 @@ redis_two_stop(struct h_server *s, struct h_server *s2)
 	h_stop(s2);
 	h_stop(s);
 }
+
+/*
+ * An address ban made with an account's goes with it. One whose account
+ * ban is gone (lifted before the instance holding the member stored the
+ * address ban) is lifted at the next read of the store.
+ */
+static void
+test_redis_dangling_ban(void **state)
+{
+	struct h_server *s = *state, s2;
+	char out[128];
+	long long end;
+
+	redis_two(s, &s2);
+	redis_run(out, sizeof out, "HSET", "lobby:bans", "a:::1",
+	    "0 alice n:ghost gone", NULL);
+	assert_string_equal(out, ":1\r\n");
+	end = h_now_ms() + SCALED(8000);
+	do {
+		h_sleep_ms(100);
+		redis_run(out, sizeof out, "HEXISTS", "lobby:bans", "a:::1",
+		    NULL);
+	} while (strcmp(out, ":0\r\n") != 0 && h_now_ms() < end);
+	assert_string_equal(out, ":0\r\n");
+	assert_true(banned_within(s, "*** welcome to lobby, you are guest",
+	    SCALED(8000)));
+	assert_true(banned_within(&s2, "*** welcome to lobby, you are guest",
+	    SCALED(8000)));
+	redis_two_stop(s, &s2);
+}
+
 
 /*
  * g, joined as nick, logs in as alice: old, her older session, is told
@@ -1374,6 +1454,7 @@ main(void)
 		ax_test(test_responsive),
 		ax_test(test_redis_shared),
 		ax_test(test_redis_moderation),
+		ax_test(test_redis_dangling_ban),
 		ax_test(test_redis_moderation_rooms),
 		ax_test(test_redis_login_after_backlog),
 	};
