@@ -81,6 +81,9 @@ struct client {
 	const char	*end_why;	/* room_leave()'s (conn_end()) */
 	struct client	*held_prev;	/* previous on the server's held list */
 	struct client	*held_next;	/* next on the server's held list */
+	struct client	*paused_prev;	/* previous on the server's
+					   awaiting list */
+	struct client	*paused_next;	/* next on the server's awaiting list */
 };
 
 /*

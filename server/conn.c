@@ -33,7 +33,7 @@
  * room's members. A member whose socket is full is parked off that list
  * until select() says it can take more.
  *
- * The server keeps three lists through the clients' own links:
+ * The server keeps these lists through the clients' own links:
  * - s->conns, every open connection (conn_next, conn_prev);
  * - s->pending, those with output from outside the room log (a
  *   transport's own, such as a WebSocket pong: pending_next, flag
@@ -42,7 +42,9 @@
  *   closed after it, so no list is changed while it is being walked;
  * - s->held, those over the --flood rate (held_next, held_prev, flag
  *   CLIENT_HELD): their socket is not read while the lines they already
- *   sent wait in c->held, released by a timer as tokens come back.
+ *   sent wait in c->held, released by a timer as tokens come back;
+ * - s->awaiting, those not read while they wait for an answer (paused_next,
+ *   paused_prev, flag CLIENT_PAUSED): conn_resume() walks them alone.
  */
 
 static void	conn_read(struct loop *, int, int, void *);
@@ -133,6 +135,33 @@ conn_unhold(struct server *s, struct client *c)
 	c->flags &= ~CLIENT_HELD;
 }
 
+/* c waits for an answer (CLIENT_AWAITS): not read until conn_resume(). */
+static void
+conn_pause(struct server *s, struct client *c)
+{
+	if (c->flags & CLIENT_PAUSED)
+		return;
+	c->flags |= CLIENT_PAUSED;
+	c->paused_prev = NULL;
+	c->paused_next = s->awaiting;
+	if (s->awaiting != NULL)
+		s->awaiting->paused_prev = c;
+	s->awaiting = c;
+}
+
+static void
+conn_unpause(struct server *s, struct client *c)
+{
+	if (c->paused_prev != NULL)
+		c->paused_prev->paused_next = c->paused_next;
+	else
+		s->awaiting = c->paused_next;
+	if (c->paused_next != NULL)
+		c->paused_next->paused_prev = c->paused_prev;
+	c->paused_prev = c->paused_next = NULL;
+	c->flags &= ~CLIENT_PAUSED;
+}
+
 /*
  * The one way a connection ends: a last try at sending what is queued
  * (unless it was too slow to deserve it), then close and free. Only called
@@ -148,7 +177,7 @@ conn_close(struct server *s, struct client *c)
 	if (c->flags & CLIENT_HELD)
 		conn_unhold(s, c);
 	if (c->flags & CLIENT_PAUSED)
-		s->npaused--;
+		conn_unpause(s, c);
 	peers_put(&s->peers, c->peer);
 	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
 	/*
@@ -437,10 +466,7 @@ conn_read_on(struct server *s, struct client *c)
 	    s->stopping)
 		return;
 	if (c->flags & CLIENT_AWAITS) {
-		if (!(c->flags & CLIENT_PAUSED)) {
-			c->flags |= CLIENT_PAUSED;
-			s->npaused++;
-		}
+		conn_pause(s, c);
 		return;
 	}
 	(void)loop_add(&s->loop, c->fd, LOOP_READ, conn_read, c);
@@ -509,8 +535,7 @@ conn_input(struct client *c, char *p, size_t n)
 	if ((c->flags & CLIENT_AWAITS) &&
 	    !(c->flags & (CLIENT_CLOSING | CLIENT_SLOW | CLIENT_PAUSED))) {
 		loop_del(&s->loop, c->fd, LOOP_READ);
-		c->flags |= CLIENT_PAUSED;
-		s->npaused++;
+		conn_pause(s, c);
 	}
 	/* What its lines caused reaches it at once, not batched. */
 	if (c->room != NULL && !(c->flags & CLIENT_CLOSING))
@@ -735,15 +760,14 @@ conn_notices(struct server *s)
 static void
 conn_resume(struct server *s)
 {
-	struct client *c;
+	struct client *c, *next;
 	int64_t wait;
 
-	for (c = s->conns; c != NULL && s->npaused > 0; c = c->conn_next) {
-		if ((c->flags & (CLIENT_PAUSED | CLIENT_AWAITS)) !=
-		    CLIENT_PAUSED)
+	for (c = s->awaiting; c != NULL; c = next) {
+		next = c->paused_next;
+		if (c->flags & CLIENT_AWAITS)
 			continue;
-		c->flags &= ~CLIENT_PAUSED;
-		s->npaused--;
+		conn_unpause(s, c);
 		if (buf_used(&c->held) > 0 && !(c->flags & CLIENT_HELD)) {
 			wait = conn_release(c, &s->cfg->flood, ltime_mono_ms());
 			if (c->room != NULL && !(c->flags & CLIENT_CLOSING))
@@ -776,7 +800,7 @@ conn_flush_all(struct server *s)
 	bool more;
 
 	/* Those whose answer came go on first: what they say goes out now. */
-	if (s->npaused > 0)
+	if (s->awaiting != NULL)
 		conn_resume(s);
 	/* What this pass appended ends its runs: see rlog_run_lines(). */
 	for (r = s->rooms.head; r != NULL; r = r->rnext)

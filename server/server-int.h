@@ -120,7 +120,8 @@ struct server {
 	struct client	*pending;	/* output from outside the room log */
 	struct client	*closing;	/* left the room: close after the pass */
 	struct client	*held;		/* over --flood, not read for now */
-	size_t		 npaused;	/* clients CLIENT_PAUSED */
+	struct client	*awaiting;	/* CLIENT_PAUSED: not read until an
+					   answer comes */
 	int		 flood_timer;	/* releases held lines, or -1 */
 	int		 notice_timer;	/* wakes members for batched notices,
 					   or -1 */
