@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct client *
 client_new(int fd, unsigned id, const char *addr, size_t max_line)
@@ -27,4 +28,30 @@ client_free(struct client *c)
 	rlog_release(&c->rd);
 	buf_free(&c->held);
 	free(c);
+}
+
+int
+client_held_front(struct client *c, const char *lines, size_t n)
+{
+	struct buf b = BUF_INIT;
+	char kind = CLIENT_HELD_RUN;
+	size_t len;
+
+	while (n > 0) {
+		len = strlen(lines);
+		if (buf_append(&b, &kind, 1) == -1 ||
+		    buf_append(&b, lines, len) == -1 ||
+		    buf_append(&b, "\n", 1) == -1)
+			goto fail;
+		lines += len + 1;
+		n -= len + 1;
+	}
+	if (buf_append(&b, buf_peek(&c->held), buf_used(&c->held)) == -1)
+		goto fail;
+	buf_free(&c->held);
+	c->held = b;
+	return 0;
+fail:
+	buf_free(&b);
+	return -1;
 }

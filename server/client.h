@@ -76,7 +76,15 @@ struct client {
 	struct client	*closing_next;	/* next to close after the pass */
 	struct peer	*peer;		/* its --max-per-ip entry, or NULL */
 	struct flood	 flood;		/* its --flood bucket */
-	struct buf	 held;		/* lines read, held back by --flood */
+	struct buf	 held;		/* lines read, held back by --flood or
+					   while it awaits an answer: records
+					   of a kind byte, the text, an LF */
+#define CLIENT_HELD_TEXT 'T'		/* a line of text */
+#define CLIENT_HELD_LONG 'L'		/* an overlong line (no text) */
+#define CLIENT_HELD_END	'E'		/* a request to leave (no text) */
+#define CLIENT_HELD_RUN	'R'		/* a line already counted, cleaned
+					   and let through --flood, whose
+					   turn an answer put back */
 	const char	*end_reason;	/* held, its leave after them: */
 	const char	*end_why;	/* room_leave()'s (conn_end()) */
 	struct client	*held_prev;	/* previous on the server's held list */
@@ -103,5 +111,14 @@ struct client	*client_new(int fd, unsigned id, const char *addr,
  * room is going away as well, called room_forget()).
  */
 void		 client_free(struct client *c);
+
+/*
+ * Put the lines at lines[0..n) (each cleaned, NUL-terminated) before
+ * what c->held holds, as CLIENT_HELD_RUN records: they were taken, then
+ * had to wait for an answer that c now waits for again. Returns -1 with
+ * errno ENOMEM (c->held unchanged).
+ */
+int		 client_held_front(struct client *c, const char *lines,
+		    size_t n);
 
 #endif /* LOBBY_CLIENT_H */

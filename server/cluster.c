@@ -394,7 +394,12 @@ cluster_pending_free(struct cluster *cl, struct cluster_pending *p)
 	}
 }
 
-/* Run the lines p's connection sent while it waited. */
+/*
+ * Run the lines p's connection sent while it waited. One of them may
+ * be a /register or /login whose password goes to be hashed: the rest
+ * wait for that answer as lines read from the socket do, in front of
+ * c's own held lines (client_held_front()).
+ */
 static void
 cluster_run_held(struct cluster_pending *p, struct room *r)
 {
@@ -409,6 +414,13 @@ cluster_run_held(struct cluster_pending *p, struct room *r)
 		commands_input(r, c, s, n);
 		s += n + 1;
 		left -= n + 1;
+		if ((c->flags & CLIENT_HASHING) && left > 0) {
+			/* As when its socket's lines find no room. */
+			if (client_held_front(c, s, left) == -1)
+				room_leave(c->room, c, PROTO_REASON_ERROR,
+				    "out of memory");
+			break;
+		}
 	}
 }
 

@@ -236,14 +236,15 @@ conn_free_all(struct server *s)
  * Input
  * ------------------------------------------------------------------- */
 
-int
-conn_text(struct client *c, const char *text, size_t len)
+/*
+ * Run c's line, cleaned (text_clean()) into s->clean[0..n); text[0..len)
+ * is what it was cleaned from.
+ */
+static int
+conn_run_clean(struct client *c, size_t n, const char *text, size_t len)
 {
 	struct server *s = c->srv;
-	size_t n;
 
-	s->stats.lines_in++;
-	n = text_clean(text, len, s->clean);
 	if (text_is_blank(s->clean, n))
 		return 0;
 	s->clean[n] = '\0';
@@ -258,10 +259,14 @@ conn_text(struct client *c, const char *text, size_t len)
 	return (c->flags & (CLIENT_CLOSING | CLIENT_SLOW)) ? 1 : 0;
 }
 
-/* Held lines are kept as records: a kind byte, the text, an LF. */
-#define CONN_HELD_TEXT	'T'		/* a line of text */
-#define CONN_HELD_LONG	'L'		/* an overlong line (no text) */
-#define CONN_HELD_END	'E'		/* a request to leave (no text) */
+int
+conn_text(struct client *c, const char *text, size_t len)
+{
+	struct server *s = c->srv;
+
+	s->stats.lines_in++;
+	return conn_run_clean(c, text_clean(text, len, s->clean), text, len);
+}
 
 /* One line from c, its turn come: too long, or text to act on. */
 static int
@@ -314,11 +319,11 @@ conn_line(void *arg, enum line_event ev, const char *text, size_t len)
 {
 	struct client *c = arg;
 	struct server *s = c->srv;
-	char kind = ev == LINE_TOOLONG ? CONN_HELD_LONG : CONN_HELD_TEXT;
+	char kind = ev == LINE_TOOLONG ? CLIENT_HELD_LONG : CLIENT_HELD_TEXT;
 
-	if (!(c->flags & CLIENT_HASHING) && (s->cfg->flood.rate == 0 ||
-	    (buf_used(&c->held) == 0 && flood_take_n(&c->flood,
-	    &s->cfg->flood, s->now, conn_cost(s, ev, text, len)))))
+	if (!(c->flags & CLIENT_HASHING) && buf_used(&c->held) == 0 &&
+	    (s->cfg->flood.rate == 0 || flood_take_n(&c->flood,
+	    &s->cfg->flood, s->now, conn_cost(s, ev, text, len))))
 		return conn_take(c, ev, text, len);
 	if (buf_append(&c->held, &kind, 1) == -1 ||
 	    buf_append(&c->held, text, ev == LINE_TOOLONG ? 0 : len) == -1 ||
@@ -363,7 +368,7 @@ conn_lines(struct client *c, const char *p, size_t n)
 int
 conn_end(struct client *c, const char *reason, const char *why)
 {
-	char rec[2] = { CONN_HELD_END, '\n' };
+	char rec[2] = { CLIENT_HELD_END, '\n' };
 
 	if (buf_used(&c->held) == 0) {
 		room_leave(c->room, c, reason, why);
@@ -397,7 +402,7 @@ conn_release(struct client *c, const struct flood_rate *r, int64_t now)
 		if (c->flags & (CLIENT_CLOSING | CLIENT_SLOW | CLIENT_HASHING))
 			return 0;
 		p = buf_peek(&c->held);
-		if (p[0] == CONN_HELD_END) {
+		if (p[0] == CLIENT_HELD_END) {
 			/* Leaving takes no token. */
 			room_leave(c->room, c, c->end_reason, c->end_why);
 			buf_drain(&c->held, 2);
@@ -405,7 +410,14 @@ conn_release(struct client *c, const struct flood_rate *r, int64_t now)
 		}
 		lf = memchr(p, '\n', buf_used(&c->held));
 		len = (size_t)(lf - p) + 1;
-		cost = conn_cost(c->srv, p[0] == CONN_HELD_LONG ? LINE_TOOLONG :
+		if (p[0] == CLIENT_HELD_RUN) {
+			/* Counted, cleaned and paid for when it was read. */
+			memcpy(c->srv->clean, p + 1, len - 2);
+			(void)conn_run_clean(c, len - 2, p + 1, len - 2);
+			buf_drain(&c->held, len);
+			continue;
+		}
+		cost = conn_cost(c->srv, p[0] == CLIENT_HELD_LONG ? LINE_TOOLONG :
 		    LINE_TEXT, p + 1, len - 2);
 		if (!flood_take_n(&c->flood, r, now, cost)) {
 			wait = flood_wait_n(&c->flood, r, now, cost);
@@ -413,7 +425,7 @@ conn_release(struct client *c, const struct flood_rate *r, int64_t now)
 		}
 		/* Taking a line is input: a held member is not idle. */
 		c->last_input = now;
-		(void)conn_take(c, p[0] == CONN_HELD_LONG ? LINE_TOOLONG :
+		(void)conn_take(c, p[0] == CLIENT_HELD_LONG ? LINE_TOOLONG :
 		    LINE_TEXT, p + 1, len - 2);
 		buf_drain(&c->held, len);
 	}

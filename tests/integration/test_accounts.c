@@ -1373,6 +1373,56 @@ test_redis_login_after_backlog(void **state)
 	redis_two_stop(s, &s2);
 }
 
+/*
+ * With --redis as on one server: the lines behind a /register or /login
+ * wait for its answer, even when they were themselves held for an
+ * answer through Redis (the /who before them).
+ */
+static void
+test_redis_in_order(void **state)
+{
+	struct h_server *s = *state, s2;
+	char nick[32], want[96];
+	struct h_conn *a, *g;
+	const char *l;
+	int seen = 0;
+
+	redis_two(s, &s2);
+	a = h_join_as(s, "alice");
+	h_drain(a);
+	h_send(a, "/who\n/register " PASS "\n/nick zed\n/who\n");
+	h_expect(a, "*** 1 online: alice");
+	h_expect(a, "*** nick alice is now registered to you");
+	h_expect(a, "*** alice is now zed");
+	h_expect(a, "*** 1 online: zed");
+	g = h_join(s, nick);
+	h_drain(a);
+	h_send(g, "/who\n/login alice " PASS "\n/who\n");
+	snprintf(want, sizeof want, "*** 2 online: zed %s", nick);
+	h_expect(g, want);
+	/* The login's two notices (the rename through the stream, in
+	 * either order against the other), then the /who behind it. The
+	 * leave of the older session comes through the stream too: it may
+	 * come after. */
+	snprintf(want, sizeof want, "*** %s is now alice", nick);
+	while ((l = h_line(g, H_TIMEOUT_MS)) != NULL &&
+	    strcmp(l, "*** 1 online: alice") != 0) {
+		if (strcmp(l, want) == 0)
+			seen |= 1;
+		else if (strcmp(l, "*** you are logged in as alice") == 0)
+			seen |= 2;
+		else
+			assert_string_equal(l, "*** zed left (logged in from "
+			    "elsewhere)");
+	}
+	assert_non_null(l);
+	assert_int_equal(seen, 3);
+	h_expect(a, "*** logged in from elsewhere");
+	h_close(a);
+	h_close(g);
+	redis_two_stop(s, &s2);
+}
+
 static void
 test_redis_moderation_rooms(void **state)
 {
@@ -1457,6 +1507,7 @@ main(void)
 		ax_test(test_redis_dangling_ban),
 		ax_test(test_redis_moderation_rooms),
 		ax_test(test_redis_login_after_backlog),
+		ax_test(test_redis_in_order),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
