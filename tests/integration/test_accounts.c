@@ -1374,6 +1374,43 @@ test_redis_login_after_backlog(void **state)
 }
 
 /*
+ * /unban lifts an address's ban whichever way the store spells it (one
+ * written there by hand, or by an older version): found in the store,
+ * not only in what the instance has read of it.
+ */
+static void
+test_redis_unban_spelling(void **state)
+{
+	struct h_server *s = *state, s2;
+	struct h_conn *a;
+	char out[128];
+	long long end;
+
+	redis_two(s, &s2);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	h_drain(a);
+	redis_run(out, sizeof out, "HSET", "lobby:bans", "a:0:0::1",
+	    "0 alice - by hand", NULL);
+	assert_string_equal(out, ":1\r\n");
+	assert_true(banned_within(&s2, "!!! you are banned: by hand",
+	    SCALED(8000)));
+	say_past(a, "/unban ::1", "*** unbanned ::1");
+	/* The store is written by the account worker, after the answer. */
+	end = h_now_ms() + SCALED(8000);
+	do {
+		h_sleep_ms(50);
+		redis_run(out, sizeof out, "HEXISTS", "lobby:bans", "a:0:0::1",
+		    NULL);
+	} while (strcmp(out, ":0\r\n") != 0 && h_now_ms() < end);
+	assert_string_equal(out, ":0\r\n");
+	assert_true(banned_within(&s2, "*** welcome to lobby, you are guest",
+	    SCALED(8000)));
+	h_close(a);
+	redis_two_stop(s, &s2);
+}
+
+/*
  * With --redis as on one server: the lines behind a /register or /login
  * wait for its answer, even when they were themselves held for an
  * answer through Redis (the /who before them).
@@ -1508,6 +1545,7 @@ main(void)
 		ax_test(test_redis_moderation_rooms),
 		ax_test(test_redis_login_after_backlog),
 		ax_test(test_redis_in_order),
+		ax_test(test_redis_unban_spelling),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
