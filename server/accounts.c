@@ -1193,9 +1193,12 @@ acct_unban(struct accounts *acc, struct room *r, struct client *c,
 		room_sendf(r, c, PROTO_USAGE_UNBAN);
 		return;
 	}
-	if (acct_is_address(what, len, addr))
+	if (acct_is_address(what, len, addr)) {
 		snprintf(target, sizeof target, "a:%s", addr);
-	else if (proto_nick_valid(what, len)) {
+		/* Answered in the short form, as /ban and /bans show it. */
+		what = addr;
+		len = strlen(addr);
+	} else if (proto_nick_valid(what, len)) {
 		acct_key(what, len, key);
 		snprintf(target, sizeof target, "n:%s", key);
 	} else {

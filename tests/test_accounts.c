@@ -586,6 +586,9 @@ test_ban_address(void **state)
 		    "5256000)\n" },
 		{ "/unban", "!!! usage: /unban NICK|ADDRESS\n" },
 		{ "/unban 10.0.0.9", "!!! no ban on 10.0.0.9\n" },
+		/* An address is answered in its short form. */
+		{ "/unban ::FFFF:10.0.0.9", "!!! no ban on 10.0.0.9\n" },
+		{ "/unban 0:0:0:0:0:0:0:2", "!!! no ban on ::2\n" },
 	};
 
 	fx_cases(f, a, cases);
@@ -639,7 +642,7 @@ test_ban_spellings(void **state)
 	fx_say(f, a, "/bans");
 	fx_expect(f, a, "*** ban on 10.0.0.4 by alice, 5 minutes left\n");
 	fx_say(f, a, "/unban 0:0:0:0:0:ffff:a00:4");
-	fx_expect(f, a, "*** unbanned 0:0:0:0:0:ffff:a00:4\n");
+	fx_expect(f, a, "*** unbanned 10.0.0.4\n");
 	assert_string_equal(x->jobs[0]->ban.target, "a:10.0.0.4");
 	ax_answer(x, ACCT_OK, NULL);
 	n = fx_client(f);
