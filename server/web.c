@@ -62,6 +62,9 @@ struct web_conn {
 					   request; NULL once it is in */
 	void		*tls;		/* --web-tls: its TLS stream (tls.c),
 					   or NULL: plain HTTP */
+	bool		 member;	/* a member's socket closing
+					   (web_close_after()): not one of
+					   s->nwebs, the --max-http count */
 	char		 addr[NET_ADDRSTRLEN]; /* peer, for the log */
 };
 
@@ -93,7 +96,8 @@ web_forget(struct web_conn *w)
 		s->webs = w->next;
 	if (w->next != NULL)
 		w->next->prev = w->prev;
-	s->nwebs--;
+	if (!w->member)
+		s->nwebs--;
 	tls_stream_free(w->tls);
 	buf_free(&w->out);
 	free(w->req);
@@ -655,6 +659,10 @@ web_close_after(struct server *s, int fd, void *tls, unsigned id,
 		close(fd);
 		return;
 	}
+	/* It was a member until now: as it closes, it takes no seat of
+	 * those not yet members (its descriptor was a member's already). */
+	w->member = true;
+	s->nwebs--;
 	w->tls = tls;
 	if (n > 0 && buf_append(&w->out, p, n) == -1) {
 		web_forget(w);

@@ -1483,6 +1483,41 @@ test_http_seats(void **state)
 }
 
 /*
+ * WebSocket members closing take no seat of --max-http: three that close
+ * the handshake and never close their socket (lobbyd drops their input
+ * for a while after its close frame) leave room for a page load with
+ * --max-http 2.
+ */
+static void
+test_http_seats_closing_members(void **state)
+{
+	struct web_server *w = *state;
+	struct h_conn *t;
+	const char *r;
+	char want[64];
+	int ws[3], i;
+
+	start(w, "--max-http", "2", NULL);
+	t = h_join(&w->h, NULL);
+	for (i = 0; i < 3; i++) {
+		ws[i] = ws_join(w->web, NULL);
+		snprintf(want, sizeof want, "*** guest%d joined", i + 2);
+		h_expect(t, want);
+	}
+	for (i = 0; i < 3; i++) {
+		ws_send_frame(ws[i], 0x88, "\x03\xe8", 2, true);
+		ws_expect_close(ws[i], 1000, "");
+		snprintf(want, sizeof want, "*** guest%d left", i + 2);
+		h_expect(t, want);
+	}
+	r = http(w->web, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+	assert_int_equal(status_of(r), 200);
+	for (i = 0; i < 3; i++)
+		close(ws[i]);
+	h_close(t);
+}
+
+/*
  * Idle HTTP sockets count toward --max-per-ip: with --max-per-ip 5 and a
  * member from 127.0.0.1, 4 of them take that address's other seats and
  * the rest get 503; they block nobody elsewhere: a member from another
@@ -1625,6 +1660,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_http_seats_per_ip, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_http_seats_closing_members, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup,
 		    teardown),
