@@ -709,8 +709,8 @@ test_history_small_sendq(void **state)
 /*
  * An entry read from Redis is a member's line for the rules: its text is
  * cleaned (control bytes, bidirectional controls, invalid UTF-8), one over
- * --max-line or with a field lobbyd never writes (an empty name) is
- * dropped with a log line, and lobbyd reads on. A WebSocket member gets
+ * --max-line or with a field lobbyd never writes (an empty name, a kind
+ * of two letters) is dropped with a log line, and lobbyd reads on. A WebSocket member gets
  * the cleaned line as a valid UTF-8 text frame.
  */
 static void
@@ -742,6 +742,9 @@ test_forged_entries_cleaned(void **state)
 	/* An empty field name: not ours, dropped (never read past it). */
 	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * %s %s "
 	    "t c m x:1 n mallory x %s", "", "z", "empty name"));
+	/* A kind of two letters: not ours either (not chat by its first). */
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t cc m "
+	    "x:1 n mallory x %s", "two-letter kind"));
 	/* 3 MiB of text: over --max-line, dropped whole. */
 	assert_non_null(big = malloc(n + 1));
 	memset(big, 'B', n);
