@@ -143,27 +143,50 @@ server_signal_read(struct loop *l, int fd, int mask, void *arg)
 	(void)mask;
 	while ((n = read(fd, b, sizeof b)) > 0)
 		for (i = 0; i < n; i++)
-			if (b[i] == SIGINT || b[i] == SIGTERM ||
-			    b[i] == SIGHUP)
-				server_stop(arg);
-			else if (b[i] == SIGUSR1)
+			if (b[i] == SIGUSR1)
 				server_stats(arg);
 			else if (b[i] == SIGUSR2)
 				tls_reload(arg);
+			else
+				server_stop(arg);
 }
 
 /*
- * Route SIGINT, SIGTERM and SIGHUP through the self-pipe: each shuts
- * down. SIGHUP is no reload (there is no configuration file to reread):
- * the terminal or session that started lobbyd is gone. SIGUSR1 logs the
- * counters; with --tls, SIGUSR2 reloads the certificate and key. Ignore
- * SIGPIPE (and SIGUSR2 without --tls): by default they would kill lobbyd
- * without a word and leave its Unix socket file behind.
+ * The signals whose default would end lobbyd, sent to it from outside
+ * (kill, a terminal, a resource limit, a timer nobody here set): each
+ * shuts down as SIGTERM does. Those that report a fault of lobbyd's own
+ * (SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS, SIGTRAP) keep their
+ * default: after one, no clean shutdown can be trusted.
+ */
+static const int server_stop_signals[] = {
+	SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGALRM, SIGVTALRM, SIGPROF,
+	SIGXCPU,
+#ifdef SIGIO
+	SIGIO,
+#endif
+#ifdef SIGPWR
+	SIGPWR,
+#endif
+#ifdef SIGSTKFLT
+	SIGSTKFLT,
+#endif
+};
+
+/*
+ * Route SIGINT, SIGTERM, SIGHUP and the others of server_stop_signals
+ * (and the real-time ones) through the self-pipe: each shuts down. SIGHUP
+ * is no reload (there is no configuration file to reread): the terminal
+ * or session that started lobbyd is gone. SIGUSR1 logs the counters;
+ * with --tls, SIGUSR2 reloads the certificate and key. Ignore SIGPIPE,
+ * SIGXFSZ (a log past the file size limit fails its write instead) and
+ * SIGUSR2 without --tls: by default they would kill lobbyd without a
+ * word and leave its Unix socket file behind.
  */
 static int
 server_signals(struct server *s)
 {
 	struct sigaction sa;
+	size_t i;
 
 	if (pipe(s->sigpipe) == -1 || net_nonblock(s->sigpipe[0]) == -1 ||
 	    net_nonblock(s->sigpipe[1]) == -1)
@@ -173,14 +196,19 @@ server_signals(struct server *s)
 	sigemptyset(&sa.sa_mask);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGXFSZ, &sa, NULL);
 	/* SIGUSR2 reloads the certificate with --tls; else it is ignored. */
 	if (s->cfg->ntls + s->cfg->nweb_tls == 0)
 		sigaction(SIGUSR2, &sa, NULL);
 	sa.sa_handler = server_signal;
 	sa.sa_flags = SA_RESTART;
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	for (i = 0; i < sizeof server_stop_signals /
+	    sizeof server_stop_signals[0]; i++)
+		sigaction(server_stop_signals[i], &sa, NULL);
+#ifdef SIGRTMIN
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaction(sig, &sa, NULL);
+#endif
 	sigaction(SIGUSR1, &sa, NULL);
 	if (s->cfg->ntls + s->cfg->nweb_tls > 0)
 		sigaction(SIGUSR2, &sa, NULL);

@@ -1,4 +1,4 @@
-/* test_signals: shutdown on SIGINT/SIGTERM/SIGHUP, ignored signals, idle clients. */
+/* test_signals: signals that shut down, signals ignored, idle clients. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -69,6 +69,27 @@ test_sigint(void **state)
 	shutdown_by(*state, SIGINT);
 }
 
+/* lobbyd on a Unix socket as well, ended by sig: the notice, exit 0,
+ * and the socket file removed. */
+static void
+shutdown_unix_by(struct h_server *s, int sig)
+{
+	struct h_conn *a;
+	char path[64];
+
+	snprintf(path, sizeof path, "/tmp/lobby-test-%ld-%d.sock",
+	    (long)getpid(), sig);
+	assert_int_equal(h_start(s, "-u", path, NULL), 0);
+	a = h_join(s, NULL);
+	assert_int_equal(kill(s->pid, sig), 0);
+	h_expect(a, "*** server shutting down");
+	assert_true(h_eof(a, H_TIMEOUT_MS));
+	h_close(a);
+	assert_exit_0(h_wait_exit(s, H_TIMEOUT_MS));
+	assert_true(h_log_has(s, "shutting down", 0));
+	assert_int_equal(access(path, F_OK), -1);
+}
+
 /*
  * SIGHUP (the terminal or the session went away) shuts down like SIGTERM:
  * the notice, exit 0, and the Unix socket file removed.
@@ -76,21 +97,35 @@ test_sigint(void **state)
 static void
 test_sighup(void **state)
 {
+	shutdown_unix_by(*state, SIGHUP);
+}
+
+/*
+ * So does every other signal whose default would end lobbyd from
+ * outside: a quit key, timers and resource limits nobody here set, a
+ * real-time signal. SIGXFSZ is ignored (a write past the file size limit
+ * fails instead).
+ */
+static void
+test_other_signals(void **state)
+{
+	static const int sigs[] = { SIGQUIT, SIGALRM, SIGVTALRM, SIGPROF,
+	    SIGXCPU, SIGIO, SIGPWR };
 	struct h_server *s = *state;
 	struct h_conn *a;
-	char path[64];
+	size_t i;
 
-	snprintf(path, sizeof path, "/tmp/lobby-test-%ld-hup.sock",
-	    (long)getpid());
-	assert_int_equal(h_start(s, "-u", path, NULL), 0);
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+		shutdown_unix_by(s, sigs[i]);
+	shutdown_unix_by(s, SIGRTMIN);
+	shutdown_unix_by(s, SIGRTMAX);
+	assert_int_equal(h_start(s, NULL), 0);
 	a = h_join(s, NULL);
-	assert_int_equal(kill(s->pid, SIGHUP), 0);
-	h_expect(a, "*** server shutting down");
-	assert_true(h_eof(a, H_TIMEOUT_MS));
+	h_drain(a);
+	assert_int_equal(kill(s->pid, SIGXFSZ), 0);
+	h_send(a, "/who\n");
+	h_expect_skip(a, "*** 1 online: guest1");
 	h_close(a);
-	assert_exit_0(h_wait_exit(s, H_TIMEOUT_MS));
-	assert_true(h_log_has(s, "shutting down", 0));
-	assert_int_equal(access(path, F_OK), -1);
 }
 
 /* SIGUSR1 and SIGUSR2 leave the server running and the room intact. */
@@ -295,6 +330,7 @@ main(void)
 		h_test(test_sigterm),
 		h_test(test_sigint),
 		h_test(test_sighup),
+		h_test(test_other_signals),
 		h_test(test_sigusr_survived),
 		h_test(test_shutdown_flush_bounded),
 		h_test(test_signal_storm),
