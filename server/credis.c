@@ -173,6 +173,9 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 			return -1;
 		switch (name[0]) {
 		case 't':
+			/* A kind is one letter too. */
+			if (v->len != 1)
+				return -1;
 			e->kind = (unsigned char)v->str[0];
 			break;
 		case 'm':
