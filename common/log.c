@@ -2,6 +2,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -88,32 +89,99 @@ log_escape(const char *in, char *out, size_t outlen)
 	return o;
 }
 
-/* Write one line at level, whatever the -v/-q threshold. */
-static void
-log_vwrite(enum log_level level, const char *fmt, va_list ap)
+/*
+ * Whether stderr takes a line now. A pipe or socket nobody reads (a
+ * stalled journal, a shell pipeline stopped) must not stop the process:
+ * poll(2) without waiting says whether a write of one line would block
+ * (a pipe with a free buffer, a socket under its send buffer's quarter,
+ * take a line this size whole). A file always takes it.
+ */
+static bool
+log_ready(void)
 {
-	char stamp[32], line[1024], safe[1024];
+	struct pollfd p;
+
+	p.fd = STDERR_FILENO;
+	p.events = POLLOUT;
+	p.revents = 0;
+	/* An error or hang-up is the write's to find (EPIPE: no signal). */
+	return poll(&p, 1, 0) != 0;
+}
+
+/* Put the line text[0..n) out with one write(2): lines stay whole when
+ * stderr is shared. */
+static void
+log_put(const char *text, size_t n)
+{
+	ssize_t k;
+
+	do
+		k = write(STDERR_FILENO, text, n);
+	while (k == -1 && errno == EINTR);
+}
+
+/* Format one line of level with text (escaped) into out. */
+static size_t
+log_format(enum log_level level, const char *text, char *out, size_t size)
+{
+	char stamp[32];
 	int64_t now;
 	struct tm tm;
 	time_t t;
+	int n;
 
-	vsnprintf(line, sizeof line, fmt, ap);
-	/* Whatever a client chose (a Unix peer path...) cannot end the line. */
-	log_escape(line, safe, sizeof safe);
-	/* One fprintf per line keeps lines whole when stderr is shared. */
 	if (log_journal) {
 		/* The journal stamps each line itself and reads <N> as the
 		 * priority. */
-		fprintf(stderr, "<%d>%s: %s: %s\n", log_prios[level],
-		    log_prog, log_names[level], safe);
+		n = snprintf(out, size, "<%d>%s: %s: %s\n", log_prios[level],
+		    log_prog, log_names[level], text);
 	} else {
 		now = ltime_wall_ms();
 		t = (time_t)(now / 1000);
 		gmtime_r(&t, &tm);
 		strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
-		fprintf(stderr, "%s.%03ldZ %s: %s: %s\n", stamp,
-		    (long)(now % 1000), log_prog, log_names[level], safe);
+		n = snprintf(out, size, "%s.%03ldZ %s: %s: %s\n", stamp,
+		    (long)(now % 1000), log_prog, log_names[level], text);
 	}
+	if (n < 0)
+		return 0;
+	if ((size_t)n >= size) {
+		/* Cut, but still a line. */
+		out[size - 2] = '\n';
+		return size - 1;
+	}
+	return (size_t)n;
+}
+
+/*
+ * Write one line at level, whatever the -v/-q threshold. While stderr
+ * does not take lines, those below error are dropped and counted; the
+ * count is logged before the next line that goes out. An error is
+ * written whatever it costs: it is rare, and often the last word.
+ */
+static void
+log_vwrite(enum log_level level, const char *fmt, va_list ap)
+{
+	static unsigned long dropped;
+	char line[1024], safe[1024], out[1200], note[64];
+	size_t n;
+
+	if (level > LOG_LEVEL_ERROR && !log_ready()) {
+		dropped++;
+		return;
+	}
+	if (dropped > 0) {
+		snprintf(note, sizeof note, "%lu log lines dropped: stderr was "
+		    "not read", dropped);
+		n = log_format(LOG_LEVEL_WARN, note, out, sizeof out);
+		log_put(out, n);
+		dropped = 0;
+	}
+	vsnprintf(line, sizeof line, fmt, ap);
+	/* Whatever a client chose (a Unix peer path...) cannot end the line. */
+	log_escape(line, safe, sizeof safe);
+	n = log_format(level, safe, out, sizeof out);
+	log_put(out, n);
 }
 
 void

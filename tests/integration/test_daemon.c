@@ -188,6 +188,104 @@ test_stdio_closed(void **state)
 	assert_int_equal(rmdir(dir), 0);
 }
 
+/*
+ * A log reader that stops reading (a stalled journal, a pipeline stopped)
+ * never stops the room: with stderr a pipe nobody reads, a member's 3000
+ * renames (each logged) fill it, and the room still relays at once. The
+ * lines stderr did not take are dropped and counted, and the count is
+ * logged once it is read again.
+ */
+static void
+test_log_unread(void **state)
+{
+	struct h_server srv;
+	struct h_conn *a, *b;
+	char buf[4096], *got = NULL, *at;
+	size_t len = 0;
+	long long end;
+	ssize_t n;
+	pid_t pid;
+	int p[2], i, st;
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid != -1);
+	if (pid == 0) {
+		dup2(p[1], STDERR_FILENO);
+		close(p[0]);
+		close(p[1]);
+		if (h_loop() != NULL)
+			execl(h_lobbyd_path(), h_lobbyd_path(), "-b",
+			    "127.0.0.1", "-p", "0", "--loop", h_loop(),
+			    (char *)NULL);
+		else
+			execl(h_lobbyd_path(), h_lobbyd_path(), "-b",
+			    "127.0.0.1", "-p", "0", (char *)NULL);
+		_exit(127);
+	}
+	h_track_child(pid);
+	close(p[1]);
+	memset(&srv, 0, sizeof srv);
+	srv.pid = pid;
+	/* Read up to the listening line, then no more. */
+	end = h_now_ms() + H_TIMEOUT_MS;
+	while ((at = got == NULL ? NULL : strstr(got, "listening on "
+	    "127.0.0.1:")) == NULL || strchr(at, '\n') == NULL) {
+		assert_true(h_now_ms() < end);
+		n = read(p[0], buf, sizeof buf);
+		assert_true(n > 0);
+		assert_non_null(got = realloc(got, len + (size_t)n + 1));
+		memcpy(got + len, buf, (size_t)n);
+		len += (size_t)n;
+		got[len] = '\0';
+	}
+	srv.port = (unsigned)strtoul(at + strlen("listening on 127.0.0.1:"),
+	    NULL, 10);
+	free(got);
+	a = h_join(&srv, NULL);
+	b = h_join(&srv, NULL);
+	h_drain(a);
+	for (i = 0; i < 3000; i++) {
+		snprintf(buf, sizeof buf, "/nick n%d\n", i % 2);
+		h_send(b, buf);
+	}
+	h_send(b, "/nick chatter\nstill here\n");
+	h_expect_skip_within(a, "<chatter> still here", H_TIMEOUT_MS);
+	/* Read stderr again: the count comes before the next line. */
+	(void)fcntl(p[0], F_SETFL, O_NONBLOCK);
+	while (read(p[0], buf, sizeof buf) > 0)
+		;
+	h_close(b);
+	/* b never read its answers: its close is a reset. */
+	h_expect_skip(a, "*** chatter left (error)");
+	got = NULL;
+	len = 0;
+	end = h_now_ms() + H_TIMEOUT_MS;
+	while ((got == NULL || strstr(got, "chatter left") == NULL) &&
+	    h_now_ms() < end) {
+		n = read(p[0], buf, sizeof buf);
+		if (n <= 0) {
+			h_sleep_ms(20);
+			continue;
+		}
+		assert_non_null(got = realloc(got, len + (size_t)n + 1));
+		memcpy(got + len, buf, (size_t)n);
+		len += (size_t)n;
+		got[len] = '\0';
+	}
+	assert_non_null(got);
+	assert_non_null(strstr(got, " log lines dropped: stderr was not "
+	    "read"));
+	free(got);
+	assert_int_equal(kill(pid, SIGTERM), 0);
+	h_expect(a, "*** server shutting down");
+	assert_int_equal(h_wait_pid(pid, &st, H_TIMEOUT_MS), 0);
+	h_close(a);
+	close(p[0]);
+}
+
 /* ------------------------------------------ 2: taking over a socket */
 
 /* Bind a socket of type at path (listening, for a stream one). */
@@ -520,6 +618,7 @@ main(void)
 		h_test(test_unix_other_user),
 		h_test(test_unix_backlog_full),
 		h_test(test_log_injection),
+		h_test(test_log_unread),
 		h_test(test_unlink_own_only),
 		h_test(test_flag_junk),
 		h_test(test_scoped_bind),
