@@ -136,6 +136,24 @@ test_rooms_errors(void **state)
 		    line + 7);
 		h_expect(a, want);
 	}
+	/* The 300 bytes are the topic's once cleaned: 101 invalid bytes
+	 * are 303 bytes of U+FFFD, 100 are 300. */
+	memset(line + 7, 0xc0, 101);
+	memcpy(line + 7 + 101, "\n", 2);
+	h_send(a, line);
+	h_expect(a, "!!! topic too long (max 300 bytes)");
+	memcpy(line + 7 + 100, "\n", 2);
+	h_send(a, line);
+	{
+		char want[600];
+		size_t at = (size_t)snprintf(want, sizeof want,
+		    "*** alice set the topic: ");
+
+		for (int i = 0; i < 100; i++, at += 3)
+			memcpy(want + at, "\xef\xbf\xbd", 3);
+		want[at] = '\0';
+		h_expect(a, want);
+	}
 	h_close(a);
 }
 
