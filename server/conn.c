@@ -182,8 +182,8 @@ conn_close(struct server *s, struct client *c)
 	loop_del(&s->loop, fd, LOOP_READ | LOOP_WRITE);
 	/*
 	 * The last write: what its socket takes of its lines (a slow client
-	 * was cut off the log: none), then what its transport puts after
-	 * them (a close frame).
+	 * was cut off the log: at most the end of the line it was in), then
+	 * what its transport puts after them (a close frame).
 	 */
 	c->tp->finish(c, &c->room->rlog);
 	(void)conn_writev(s, c);

@@ -729,9 +729,51 @@ rlog_detach(struct rlog *l, struct rlog_reader *rd)
 	rd->carried = 0;
 	rd->pdone = 0;
 	rd->lastlen = SIZE_MAX;
+	rd->midline = false;
 	rd->id = 0;
 	rlog_gc(l);
 	rlog_cgc(l);
+}
+
+void
+rlog_cut(struct rlog *l, struct rlog_reader *rd)
+{
+	struct buf rest = BUF_INIT;
+	struct rlog_iter it;
+	const char *p, *lf = NULL;
+	size_t n;
+	bool ok = true;
+
+	if (rd->id == 0)
+		return;
+	if (!rd->midline) {
+		rlog_detach(l, rd);
+		return;
+	}
+	rlog_iter_start(&it, l, rd);
+	while (ok && lf == NULL && rlog_iter_next(&it, &p, &n)) {
+		if ((lf = memchr(p, '\n', n)) != NULL)
+			n = (size_t)(lf - p) + 1;
+		ok = buf_append(&rest, p, n) == 0;
+	}
+	rlog_detach(l, rd);
+	/* A reader of that line alone, as one not yet a member is of its
+	 * private lines: it pins no more of the log than its end. */
+	if (ok && lf != NULL) {
+		rlog_attach(l, rd);
+		rlog_stop(l, rd);
+		if (rlog_private(l, rd, buf_peek(&rest), buf_used(&rest)) == -1)
+			rlog_detach(l, rd);
+	}
+	buf_free(&rest);
+}
+
+void
+rlog_begun(struct rlog *l, struct rlog_reader *rd)
+{
+	(void)l;
+	if (rd->id != 0)
+		rd->midline = true;
 }
 
 /*
@@ -796,6 +838,7 @@ rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to)
 	struct rlog_chunk ch;
 	uint64_t tag = rlog_tail_seq(to);
 	size_t last = SIZE_MAX, bytes = 0, carried = 0, lines = 0, k;
+	bool midline = rd->midline;
 	int rc = 0;
 
 	/*
@@ -836,6 +879,8 @@ rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to)
 		rd->privbytes = bytes;
 		rd->carried = carried;
 		rd->lastlen = SIZE_MAX;
+		/* The rest of its line comes first: it is still in it. */
+		rd->midline = midline;
 		rlog_list_set(to, rd, RLOG_PENDING);
 		rlog_note_key(to, rd);
 	} else
@@ -1425,6 +1470,8 @@ rlog_advance(struct rlog *l, struct rlog_reader *rd, size_t n)
 			break;
 		take = n < ch.n ? n : ch.n;
 		rlog_consume(&c, &ch, take);
+		/* Where the write ended: inside a line, or after its LF. */
+		rd->midline = ch.p[take - 1] != '\n';
 		n -= take;
 	}
 	/* Commit: the private records consumed, the replay, the position. */

@@ -155,6 +155,9 @@ struct rlog_reader {
 					 * SIZE_MAX if it cannot grow */
 	size_t		 pdone;		/* bytes of the first record written */
 	struct rlog_hist *hist;		/* history replay, or NULL */
+	bool		 midline;	/* it is in the middle of a line: the
+					 * last write ended inside one, or
+					 * rlog_begun() */
 };
 
 /* A list of readers, in the order they got on it. */
@@ -254,6 +257,22 @@ void	rlog_stop(struct rlog *l, struct rlog_reader *rd);
 
 /* Drop rd's position, private queue and history replay. */
 void	rlog_detach(struct rlog *l, struct rlog_reader *rd);
+
+/*
+ * rd is too slow: drop everything queued for it but the rest of the line
+ * it is in the middle of, if it is (at most one line, copied), so that
+ * its last write does not leave that line half sent. It gets nothing
+ * else from then on, as if stopped. Out of memory, it is detached with
+ * nothing.
+ */
+void	rlog_cut(struct rlog *l, struct rlog_reader *rd);
+
+/*
+ * The caller has begun writing the line at rd's place in a form of its
+ * own, before any of its bytes (a WebSocket frame's header): rd is in
+ * the middle of that line until it is written.
+ */
+void	rlog_begun(struct rlog *l, struct rlog_reader *rd);
 
 /*
  * Make rd, a reader of from, a reader of to, positioned at its end:

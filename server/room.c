@@ -28,8 +28,9 @@ static void	room_hold_ref(struct room *, struct client *);
 
 /*
  * Queue bytes (LF included) for c alone, or flag c as too slow when they
- * take its backlog past the limit. A slow client gets nothing more: it is
- * about to go, and holding its backlog would only cost memory.
+ * take its backlog past the limit. A slow client gets nothing more than
+ * the end of the line it was being sent (rlog_cut()): it is about to go,
+ * and holding its backlog would only cost memory.
  */
 static void
 room_queue(struct room *r, struct client *c, const char *p, size_t n)
@@ -41,7 +42,7 @@ room_queue(struct room *r, struct client *c, const char *p, size_t n)
 		return;
 	if (rlog_private(&r->rlog, &c->rd, p, n) == -1 ||
 	    rlog_backlog(&r->rlog, &c->rd) > r->sendq) {
-		rlog_detach(&r->rlog, &c->rd);
+		rlog_cut(&r->rlog, &c->rd);
 		c->flags |= CLIENT_SLOW;
 		r->nslow++;
 	}
@@ -757,14 +758,16 @@ room_settle(struct room *r)
 	/*
 	 * Then everyone over the limit, and everyone their notices push
 	 * over, in the order rlog_settle() found: one pass for the cascade.
-	 * Each is cut off from the log at once: no last write for it.
+	 * Each is cut off from the log at once: its last write has at most
+	 * the end of the line it was being sent (rlog_cut()), so that no
+	 * line, and no WebSocket frame, is left half written.
 	 */
 	n = rlog_settle(&r->rlog, r->sendq, room_slow_cost, r, &slow);
 	for (i = 0; i < n; i++) {
 		c = CLIENT_OF_READER(slow[i]);
 		room_leave(r, c, PROTO_REASON_SLOW, "too slow");
 		c->flags |= CLIENT_SLOW;
-		rlog_detach(&r->rlog, &c->rd);
+		rlog_cut(&r->rlog, &c->rd);
 	}
 }
 
@@ -921,7 +924,7 @@ room_arrived(struct room *to, struct client *c, size_t count)
 {
 	/* Its backlog came along: the limit holds in the new room too. */
 	if (c->rd.id == 0 || rlog_backlog(&to->rlog, &c->rd) > to->sendq) {
-		rlog_detach(&to->rlog, &c->rd);
+		rlog_cut(&to->rlog, &c->rd);
 		c->flags |= CLIENT_SLOW;
 		to->nslow++;
 	}

@@ -360,7 +360,7 @@ wsm_advance(struct client *c, struct rlog *l, size_t n)
 {
 	struct ws_member *m = c->tp_state;
 	const struct wsm_seg *sg;
-	size_t used = 0, t;
+	size_t used = 0, t, lines;
 	int i;
 
 	for (i = 0; i < wsm_nsegs; i++) {
@@ -403,7 +403,11 @@ wsm_advance(struct client *c, struct rlog *l, size_t n)
 			break;
 	}
 	wsm_nsegs = 0;
-	return rlog_advance(l, &c->rd, used);
+	lines = rlog_advance(l, &c->rd, used);
+	/* A frame begun, if only its header: a cut must keep its line. */
+	if (m->in_frame)
+		rlog_begun(l, &c->rd);
+	return lines;
 }
 
 static bool
@@ -421,8 +425,9 @@ wsm_finish(struct client *c, const struct rlog *l)
 	struct ws_member *m = c->tp_state;
 
 	/*
-	 * A slow member was cut off the log: a frame it was in the middle
-	 * of cannot be finished, and nothing may follow half a frame.
+	 * A slow member cut off the log keeps the end of the frame it is in
+	 * (rlog_cut()), and the close follows it. Only out of memory can
+	 * that end be gone: then nothing may follow half a frame.
 	 */
 	if (m->in_frame && !rlog_has_output(l, &c->rd))
 		return;

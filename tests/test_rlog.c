@@ -637,6 +637,48 @@ test_stop(void **state)
 	rlog_free(&l);
 }
 
+/*
+ * A reader cut as too slow keeps the rest of the line its last write
+ * stopped in (or the line a framer began: rlog_begun()), and nothing
+ * else; one between two lines keeps nothing.
+ */
+static void
+test_cut_keeps_line_end(void **state)
+{
+	struct rlog l;
+	struct rlog_reader a, b, c;
+	struct iovec iov[8];
+
+	(void)state;
+	assert_int_equal(rlog_init(&l, 0), 0);
+	rlog_attach(&l, &a);
+	rlog_attach(&l, &b);
+	rlog_attach(&l, &c);
+	say(&l, NULL, RLOG_NOTICE, "one\n");
+	tell(&l, &a, "private two\n");
+	say(&l, NULL, RLOG_NOTICE, "three\n");
+	/* a stops inside its private line, b between two lines. */
+	assert_true(rlog_iov(&l, &a, iov, 8) > 0);
+	assert_int_equal(rlog_advance(&l, &a, 6), 1);
+	assert_true(rlog_iov(&l, &b, iov, 8) > 0);
+	assert_int_equal(rlog_advance(&l, &b, 4), 1);
+	rlog_cut(&l, &a);
+	rlog_cut(&l, &b);
+	say(&l, NULL, RLOG_NOTICE, "*** a left (too slow)\n");
+	assert_false(rlog_has_output(&l, &b));
+	assert_int_equal(b.id, 0);
+	expect(&l, &a, "ivate two\n");
+	assert_int_equal(a.state, RLOG_DONE);
+	/* A framer's header written, none of the line: that line is kept. */
+	rlog_begun(&l, &c);
+	rlog_cut(&l, &c);
+	expect(&l, &c, "one\n");
+	rlog_detach(&l, &a);
+	rlog_detach(&l, &c);
+	assert_int_equal(refs(&l), 0);
+	rlog_free(&l);
+}
+
 static void
 test_resume_after_private_only(void **state)
 {
@@ -1550,6 +1592,7 @@ main(void)
 		cmocka_unit_test(test_private_while_behind),
 		cmocka_unit_test(test_backlog_counts),
 		cmocka_unit_test(test_stop),
+		cmocka_unit_test(test_cut_keeps_line_end),
 		cmocka_unit_test(test_resume_after_private_only),
 		cmocka_unit_test(test_iter_matches_iov),
 		cmocka_unit_test(test_history_last_n),

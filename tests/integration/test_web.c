@@ -984,16 +984,23 @@ test_ws_close_handshake(void **state)
 	h_close(t);
 }
 
-/* A WebSocket member that does not read leaves "(too slow)" at --sendq,
- * and nobody else notices anything. */
+/*
+ * A WebSocket member that does not read leaves "(too slow)" at --sendq,
+ * and nobody else notices anything. Its socket stopped taking bytes
+ * somewhere inside a frame: what it then reads is whole frames, the one
+ * it was cut in finished, and last a close 1008.
+ */
 static void
 test_ws_sendq(void **state)
 {
 	struct web_server *w = *state;
 	struct sockaddr_in a;
 	struct h_conn *t;
-	char line[1001], req[512];
+	struct frame *f;
+	char line[1001], req[512], head[1024];
 	int fd, ws, small = 1024, mss = 536, i;
+	size_t n = 0, frames = 0;
+	bool closed = false;
 
 	start(w, "--sendq", "65536", NULL);
 	t = h_join_as(&w->h, "tcp");
@@ -1023,6 +1030,33 @@ test_ws_sendq(void **state)
 		h_send(t, "\n");
 	}
 	h_expect(t, "*** guest1 left (too slow)");
+	/* Now it reads: its head, then everything the server offered. */
+	while (n < sizeof head - 1 && read_n(fd, head + n, 1, H_TIMEOUT_MS)) {
+		n++;
+		if (n >= 4 && memcmp(head + n - 4, "\r\n\r\n", 4) == 0)
+			break;
+	}
+	head[n] = '\0';
+	assert_int_equal(status_of(head), 101);
+	f = malloc(sizeof *f);
+	assert_non_null(f);
+	while (!closed) {
+		if (!ws_read(fd, f, H_TIMEOUT_MS))
+			fail_msg("the stream ended after %zu frames, without a "
+			    "close (or inside a frame)", frames);
+		frames++;
+		if (f->op == 0x8)
+			closed = true;
+		else {
+			assert_int_equal(f->op, 0x1);
+			assert_true(f->fin);
+		}
+	}
+	assert_true(f->len >= 2);
+	assert_int_equal(((unsigned char)f->data[0] << 8) |
+	    (unsigned char)f->data[1], 1008);
+	free(f);
+	assert_true(closed_within(fd, H_TIMEOUT_MS));
 	close(fd);
 	/* The room goes on: a new member chats as usual. */
 	ws = ws_join(w->web, NULL);
