@@ -43,7 +43,9 @@ struct client {
 #define CLIENT_ASKING	0x40		/* cluster: a command of its is
 					   out, its later lines held */
 #define CLIENT_PAUSED	0x80		/* not read while WAITING, ASKING
-					   or HASHING: see conn_input() */
+					   or HASHING, or while the link to
+					   Redis holds too much: see
+					   conn_input() */
 #define CLIENT_HASHING	0x100		/* accounts: its /register or
 					   /login is at the worker, its
 					   later lines held */

@@ -76,6 +76,23 @@ cluster_free(struct cluster *cl)
 }
 
 bool
+cluster_backlogged(struct cluster *cl)
+{
+	size_t bytes = 0, replies = 0;
+
+	if (cl->ops == NULL || cl->ops->backlog == NULL)
+		return false;
+	cl->ops->backlog(cl->io, &bytes, &replies);
+	if (bytes >= CLUSTER_BACKLOG_BYTES ||
+	    replies >= CLUSTER_BACKLOG_REPLIES)
+		cl->backlogged = true;
+	else if (bytes <= CLUSTER_BACKLOG_BYTES / 2 &&
+	    replies <= CLUSTER_BACKLOG_REPLIES / 2)
+		cl->backlogged = false;
+	return cl->backlogged;
+}
+
+bool
 cluster_key_local(const struct cluster *cl, const char *key, unsigned *cid)
 {
 	size_t n = strlen(cl->inst);

@@ -33,6 +33,21 @@ struct room;
 #define CLUSTER_KEY_MAX		(CLUSTER_INST_LEN + 12) /* "INST:CID" */
 #define CLUSTER_ID_MAX		48	/* a stream ID, "MS-SEQ" */
 #define CLUSTER_HOLD_MAX	65536	/* input held for one joiner, bytes */
+/*
+ * The most the link to Redis may hold before the members are no longer
+ * read (cluster_backlogged()). Every chat line is one command of about
+ * 1 KB (the script's keys and arguments): 4 MiB not yet written is some
+ * thousands of them, many loop passes' worth while Redis answers, so
+ * only a Redis that stopped taking commands reaches it; the output
+ * buffer grows by doubling, so it costs 8 MiB at most, plus the commands
+ * of the reads (SERVER_READ_MAX each, one per member) done in the pass it
+ * was reached: a read of short lines is many commands. Each reply awaited
+ * holds a callback here and its command in the kernel or in Redis: 16384
+ * of them keeps that to a few MiB while still a deep pipeline. Members
+ * are read again once both are down to half (no flapping at the edge).
+ */
+#define CLUSTER_BACKLOG_BYTES	(4u << 20)
+#define CLUSTER_BACKLOG_REPLIES	16384
 
 /* Whether name is a valid --room: 1-32 of A-Z a-z 0-9 _ -. */
 bool	cluster_room_valid(const char *name);
@@ -121,6 +136,9 @@ struct cluster_ops {
 	int	(*topic)(void *io, unsigned cid, const char *text, size_t len);
 	/* Ask for the rooms, for cid. */
 	int	(*rooms)(void *io, unsigned cid);
+	/* What the link holds for Redis: bytes of commands not yet
+	 * written, and replies awaited. NULL: nothing is ever held. */
+	void	(*backlog)(void *io, size_t *bytes, size_t *replies);
 };
 
 /*
@@ -193,6 +211,8 @@ struct cluster {
 	size_t		 cleancap;	/* bytes allocated at clean */
 	unsigned long	 dropped;	/* entries dropped as bad input */
 	unsigned long	 applied;	/* entries applied, for the counters */
+	bool		 backlogged;	/* over CLUSTER_BACKLOG_*, not yet
+					   down to half */
 };
 
 /*
@@ -368,6 +388,13 @@ void	cluster_gone_clear(struct cluster *cl);
  * is not a member (yet). The pointer is valid until the nick changes.
  */
 const char	*cluster_nick_of(const struct cluster *cl, unsigned cid);
+
+/*
+ * Whether the link holds too much for Redis (CLUSTER_BACKLOG_*): the
+ * members are then not read, their lines waiting in the kernel, until it
+ * is down to half. A lost link holds nothing.
+ */
+bool	cluster_backlogged(struct cluster *cl);
 
 /* Whether key ("INST:CID") is a member of this instance; sets *cid. */
 bool	cluster_key_local(const struct cluster *cl, const char *key,

@@ -43,8 +43,9 @@
  * - s->held, those over the --flood rate (held_next, held_prev, flag
  *   CLIENT_HELD): their socket is not read while the lines they already
  *   sent wait in c->held, released by a timer as tokens come back;
- * - s->awaiting, those not read while they wait for an answer (paused_next,
- *   paused_prev, flag CLIENT_PAUSED): conn_resume() walks them alone.
+ * - s->awaiting, those not read while they wait for an answer, or while
+ *   the link to Redis holds too much (paused_next, paused_prev, flag
+ *   CLIENT_PAUSED): conn_resume() walks them alone.
  */
 
 static void	conn_read(struct loop *, int, int, void *);
@@ -135,7 +136,23 @@ conn_unhold(struct server *s, struct client *c)
 	c->flags &= ~CLIENT_HELD;
 }
 
-/* c waits for an answer (CLIENT_AWAITS): not read until conn_resume(). */
+/*
+ * With --redis, whether the link to Redis holds too much (a stalled
+ * Redis: cluster_backlogged()). Every member's lines go there, so none is
+ * read meanwhile: each is paused as while it waits for an answer, TCP
+ * holding the rest of its lines back, and conn_resume() reads them again
+ * once the link has drained (or was lost, which empties it).
+ */
+static bool
+conn_backlogged(struct server *s)
+{
+	return s->credis != NULL && cluster_backlogged(&s->cluster);
+}
+
+/*
+ * c waits for an answer (CLIENT_AWAITS), or for the link to Redis to
+ * drain: not read until conn_resume().
+ */
 static void
 conn_pause(struct server *s, struct client *c)
 {
@@ -477,7 +494,7 @@ conn_read_on(struct server *s, struct client *c)
 	if ((c->flags & (CLIENT_CLOSING | CLIENT_SLOW | CLIENT_HELD)) ||
 	    s->stopping)
 		return;
-	if (c->flags & CLIENT_AWAITS) {
+	if ((c->flags & CLIENT_AWAITS) || conn_backlogged(s)) {
 		conn_pause(s, c);
 		return;
 	}
@@ -542,9 +559,10 @@ conn_input(struct client *c, char *p, size_t n)
 	 * being hashed (in c->held: conn_line()). It is not read meanwhile,
 	 * so TCP holds the rest back and what is held stays within one read;
 	 * each member has one password job out at most. conn_resume() reads
-	 * it again once the answer is there.
+	 * it again once the answer is there. So while the link to Redis holds
+	 * too much: what this read brought goes out, the next waits.
 	 */
-	if ((c->flags & CLIENT_AWAITS) &&
+	if (((c->flags & CLIENT_AWAITS) || conn_backlogged(s)) &&
 	    !(c->flags & (CLIENT_CLOSING | CLIENT_SLOW | CLIENT_PAUSED))) {
 		loop_del(&s->loop, c->fd, LOOP_READ);
 		conn_pause(s, c);
@@ -768,6 +786,7 @@ conn_notices(struct server *s)
  * answer has come: unless --flood holds it (its timer reads it then) or it
  * is leaving. The lines it sent behind a /register or /login run first,
  * as its tokens allow, up to the next one that waits for an answer.
+ * Nobody is, while the link to Redis holds too much.
  */
 static void
 conn_resume(struct server *s)
@@ -775,6 +794,8 @@ conn_resume(struct server *s)
 	struct client *c, *next;
 	int64_t wait;
 
+	if (conn_backlogged(s))
+		return;
 	for (c = s->awaiting; c != NULL; c = next) {
 		next = c->paused_next;
 		if (c->flags & CLIENT_AWAITS)

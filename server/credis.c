@@ -14,6 +14,7 @@
 
 #include <hiredis/async.h>
 #include <hiredis/hiredis.h>
+#include <hiredis/sds.h>
 
 #include "cluster_lua.h"
 #include "log.h"
@@ -781,6 +782,21 @@ credis_op_act(void *io, unsigned cid, int kind, const struct acct_act *a)
 	    mlens);
 }
 
+/*
+ * cluster_ops: what the command link holds. Commands are written when
+ * Redis takes them: while it is stalled they pile up in hiredis's output
+ * buffer, and the members are no longer read (cluster_backlogged()).
+ */
+static void
+credis_op_backlog(void *io, size_t *bytes, size_t *replies)
+{
+	const struct credis *cr = io;
+
+	*bytes = cr->cmd != NULL && cr->cmd->c.obuf != NULL ?
+	    sdslen(cr->cmd->c.obuf) : 0;
+	*replies = cr->cmd != NULL ? cr->outstanding : 0;
+}
+
 static const struct cluster_ops credis_ops = {
 	credis_op_join,
 	credis_op_leave,
@@ -792,6 +808,7 @@ static const struct cluster_ops credis_ops = {
 	credis_op_go,
 	credis_op_topic,
 	credis_op_rooms,
+	credis_op_backlog,
 };
 
 /* ---------------------------------------------------------------------

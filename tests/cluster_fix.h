@@ -48,6 +48,8 @@ cfx_free_clients(struct client **c, size_t n)
 struct cfx_calls {
 	struct buf	 calls;		/* one line a call */
 	int		 rc;		/* what every call returns */
+	size_t		 bytes;		/* what backlog() reports */
+	size_t		 replies;
 };
 
 /* Record one call. */
@@ -131,6 +133,16 @@ static inline int
 cfx_rooms(void *io, unsigned cid)
 {
 	return cfx_call(io, "rooms %u", cid);
+}
+
+/* What the link holds: as set in the fixture (not a call). */
+static inline void
+cfx_backlog(void *io, size_t *bytes, size_t *replies)
+{
+	const struct cfx_calls *k = io;
+
+	*bytes = k->bytes;
+	*replies = k->replies;
 }
 
 /* Assert the calls made so far, then forget them. */

@@ -203,6 +203,7 @@ static const struct cluster_ops fr_ops = {
 	fr_join, fr_leave, fr_say, fr_msg, fr_nick, fr_who,
 	NULL,		/* acts: accounts are off here */
 	fr_go, fr_topic, fr_rooms,
+	NULL,		/* backlog: never held here */
 };
 
 /* A member key "INST:CID". */

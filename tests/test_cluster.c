@@ -22,7 +22,7 @@ struct fake {
 
 static const struct cluster_ops fake_ops = {
 	cfx_join, cfx_leave, cfx_say, cfx_msg, cfx_nick, cfx_who,
-	cfx_act, cfx_go, cfx_topic, cfx_rooms,
+	cfx_act, cfx_go, cfx_topic, cfx_rooms, cfx_backlog,
 };
 
 /* Assert the calls made so far, then forget them. */
@@ -977,6 +977,49 @@ test_act_untrusted_dropped(void **state)
 	assert_true(logged(fk, "its nick breaks the nick rule"));
 }
 
+/*
+ * The members are not read while the link holds CLUSTER_BACKLOG_BYTES
+ * unwritten or CLUSTER_BACKLOG_REPLIES awaited, and are read again only
+ * once both are down to half; a link lost (or reset) holds nothing.
+ */
+static void
+test_backlog_hysteresis(void **state)
+{
+	struct fake *fk = *state;
+
+	assert_false(cluster_backlogged(&fk->cl));
+	fk->io.bytes = CLUSTER_BACKLOG_BYTES - 1;
+	fk->io.replies = CLUSTER_BACKLOG_REPLIES - 1;
+	assert_false(cluster_backlogged(&fk->cl));
+	fk->io.bytes = CLUSTER_BACKLOG_BYTES;
+	assert_true(cluster_backlogged(&fk->cl));
+	/* Draining, not yet down to half: still full. */
+	fk->io.bytes = CLUSTER_BACKLOG_BYTES / 2 + 1;
+	fk->io.replies = 0;
+	assert_true(cluster_backlogged(&fk->cl));
+	fk->io.bytes = CLUSTER_BACKLOG_BYTES / 2;
+	assert_false(cluster_backlogged(&fk->cl));
+	/* Rising again below the cap: still read. */
+	fk->io.bytes = CLUSTER_BACKLOG_BYTES - 1;
+	assert_false(cluster_backlogged(&fk->cl));
+	/* Replies awaited count alike, and both must be down to half. */
+	fk->io.bytes = 0;
+	fk->io.replies = CLUSTER_BACKLOG_REPLIES;
+	assert_true(cluster_backlogged(&fk->cl));
+	fk->io.bytes = CLUSTER_BACKLOG_BYTES / 2 + 1;
+	fk->io.replies = CLUSTER_BACKLOG_REPLIES / 2;
+	assert_true(cluster_backlogged(&fk->cl));
+	fk->io.bytes = 0;
+	assert_false(cluster_backlogged(&fk->cl));
+	/* A lost link drops what it held: read again at once. */
+	fk->io.bytes = CLUSTER_BACKLOG_BYTES * 2;
+	assert_true(cluster_backlogged(&fk->cl));
+	fk->io.bytes = fk->io.replies = 0;
+	assert_false(cluster_backlogged(&fk->cl));
+	/* Asking is no call to Redis. */
+	fake_expect_calls(fk, "");
+}
+
 int
 main(void)
 {
@@ -997,6 +1040,8 @@ main(void)
 		    test_chat_goes_through_the_stream, fake_setup,
 		    fake_teardown),
 		cmocka_unit_test_setup_teardown(test_entries_once_in_order,
+		    fake_setup, fake_teardown),
+		cmocka_unit_test_setup_teardown(test_backlog_hysteresis,
 		    fake_setup, fake_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_entry_max_line_before_cleaning, fake_setup,

@@ -28,7 +28,7 @@ struct rf {
 static const struct cluster_ops rf_ops = {
 	cfx_join, cfx_leave, cfx_say, cfx_msg, cfx_nick, cfx_who,
 	NULL,		/* acts: accounts are off here */
-	cfx_go, cfx_topic, cfx_rooms,
+	cfx_go, cfx_topic, cfx_rooms, cfx_backlog,
 };
 
 /* The rooms' log hook. */

@@ -921,6 +921,7 @@ static const struct cluster_ops fuzz_r_ops = {
 	fuzz_r_who,
 	NULL,		/* acts: accounts are off in this target */
 	fuzz_r_go, fuzz_r_topic, fuzz_r_rooms,
+	NULL,		/* backlog: never held here */
 };
 
 /* Apply one entry, stamped now, with the next ID. */

@@ -660,6 +660,101 @@ test_slow_redis(void **state)
 
 
 /*
+ * A member that writes flat out while Redis is stopped is no longer read
+ * once the link holds CLUSTER_BACKLOG_BYTES: its lines wait in the
+ * kernel, not in lobbyd (which grew by gigabytes before), and none is
+ * lost. The stall stays well within the 15 s after which the link would
+ * be declared lost.
+ */
+#define FLOOD_LINE	1000		/* bytes a line, its LF included */
+#define FLOOD_MAX	(64L << 20)	/* the most written */
+#define FLOOD_RSS_KIB	(64L << 10)	/* lobbyd grows by less than this */
+
+static void
+test_stalled_redis_flood(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	static char chunk[64 * FLOOD_LINE];
+	long long end;
+	long sent = 0, rss0, rss = 0, n = 0, got, lines;
+	size_t off = 0, len = 0;
+	const char *l;
+	ssize_t w;
+	char *p;
+
+	/* The stream keeps 20 x --history entries: more than the lines. */
+	cx_pair(x, "--history", "1000", "--sendq", "4194304", NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	h_send(a, "/who\n");
+	h_expect(a, "*** 2 online: alice bob");
+	h_send(b, "/who\n");
+	h_expect(b, "*** 2 online: alice bob");
+	/* The account worker's start-up hash (64 MiB of Argon2) comes and
+	 * goes: the size to compare with is once it holds still. */
+	rss0 = h_rss_kib(x->s[0].pid);
+	for (end = h_now_ms() + SCALED(5000), n = 0; n < 3 &&
+	    h_now_ms() < end; rss0 = rss) {
+		h_sleep_ms(100);
+		rss = h_rss_kib(x->s[0].pid);
+		n = rss == rss0 ? n + 1 : 0;
+	}
+	n = 0;
+	assert_true(rss0 > 0);
+	kill(x->r.pid, SIGSTOP);
+	/* Numbered lines, written without blocking for 3 s (or until
+	 * lobbyd has grown past the bound: stop before it hurts), fewer
+	 * than the stream keeps. */
+	end = h_now_ms() + 3000;
+	while (h_now_ms() < end && sent < FLOOD_MAX) {
+		if (off == len) {
+			for (len = 0; len < sizeof chunk; len += FLOOD_LINE) {
+				snprintf(chunk + len, FLOOD_LINE, "%07ld ", n++);
+				memset(chunk + len + 8, 'x', FLOOD_LINE - 9);
+				chunk[len + FLOOD_LINE - 1] = '\n';
+			}
+			off = 0;
+			rss = h_rss_kib(x->s[0].pid);
+			if (rss - rss0 > FLOOD_RSS_KIB)
+				break;
+		}
+		w = send(a->fd, chunk + off, len - off,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (w > 0) {
+			off += (size_t)w;
+			sent += w;
+		} else if (w == -1 && (errno == EAGAIN || errno == EINTR))
+			h_sleep_ms(1);
+		else
+			fail_msg("send: %s", strerror(errno));
+	}
+	h_sleep_ms(300);
+	rss = h_rss_kib(x->s[0].pid);
+	print_message("wrote %ld MB while Redis was stopped; lobbyd %ld kB -> "
+	    "%ld kB\n", sent >> 20, rss0, rss);
+	if (h_rss_meaningful())
+		assert_true(rss - rss0 < FLOOD_RSS_KIB);
+	/* The kernel took what lobbyd would not read. */
+	assert_true(sent < FLOOD_MAX);
+	kill(x->r.pid, SIGCONT);
+	/* The rest of the last chunk, then every line, in order. */
+	assert_int_equal(h_send_raw(a, chunk + off, len - off), 0);
+	lines = n;
+	assert_true(lines < 20000);
+	for (got = 0; got < lines; got++) {
+		l = h_line(b, SCALED(10000));
+		if (l == NULL)
+			fail_msg("line %ld of %ld did not come", got, lines);
+		if (strncmp(l, "<alice> ", 8) != 0 ||
+		    strtol(l + 8, &p, 10) != got || *p != ' ' ||
+		    strlen(p + 1) != FLOOD_LINE - 9)
+			fail_msg("line %ld: %.60s", got, l);
+	}
+	assert_true(h_silent(b, 200));
+}
+
+
+/*
  * The history a cluster joiner gets is the room log's replay, which never
  * counts toward --sendq: 5 lines of 900 bytes pass a send queue of 4160.
  */
@@ -867,6 +962,8 @@ main(void)
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_slow_redis, cx_setup,
 		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_stalled_redis_flood,
+		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_history_small_sendq,
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_forged_entries_cleaned,
