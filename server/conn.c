@@ -590,6 +590,13 @@ conn_read(struct loop *l, int fd, int mask, void *arg)
 	/* Leaving, or about to for being too slow: its input is moot. */
 	if (c->flags & (CLIENT_CLOSING | CLIENT_SLOW))
 		return;
+	/* Ready in the pass that filled the link to Redis: not read, or a
+	 * thousand members' reads would each go on top of it. */
+	if (conn_backlogged(s)) {
+		loop_del(&s->loop, c->fd, LOOP_READ);
+		conn_pause(s, c);
+		return;
+	}
 	n = c->tp->read(c, s->rbuf, sizeof s->rbuf);
 	if (n > 0) {
 		c->last_input = s->now = ltime_mono_ms();
