@@ -238,20 +238,34 @@ link_nick_valid(const char *s)
 int
 link_send(struct link *l, const char *s, size_t n)
 {
-	size_t before = buf_used(&l->outq);
+	size_t before = buf_used(&l->outq), k;
+	const char *p = s, *end = s + n, *iac;
 	struct cmdline cl;
 
-	if (buf_append(&l->outq, s, n) == -1)
-		return -1;
-	if (buf_append(&l->outq, "\n", 1) == -1) {
-		/* Take the half line back: never send it without its LF. */
-		l->outq.len = l->outq.off + before;
-		return -1;
+	/*
+	 * The server takes 0xFF as telnet's IAC and drops what follows it
+	 * as negotiation: each 0xFF goes doubled (IAC IAC), which it turns
+	 * back into the one byte, not counted twice against its limit.
+	 */
+	while (p < end) {
+		iac = memchr(p, 0xff, (size_t)(end - p));
+		k = iac != NULL ? (size_t)(iac - p) + 1 : (size_t)(end - p);
+		if (buf_append(&l->outq, p, k) == -1 || (iac != NULL &&
+		    buf_append(&l->outq, iac, 1) == -1))
+			goto nomem;
+		p += k;
 	}
+	if (buf_append(&l->outq, "\n", 1) == -1)
+		goto nomem;
 	cmdline_split(s, n, &cl);
 	if (cmdline_is(&cl, "quit"))
 		l->quitting = true;
 	return 0;
+
+nomem:
+	/* Take the half line back: never send it without its LF. */
+	l->outq.len = l->outq.off + before;
+	return -1;
 }
 
 void

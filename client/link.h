@@ -67,7 +67,8 @@ bool	link_tls_built(void);
 void	link_close(struct link *l);
 
 /*
- * Queue one line (without its LF) for the server; a /quit marks the link
+ * Queue one line (without its LF) for the server, each 0xFF byte doubled
+ * (telnet's IAC IAC, the server's escape for it); a /quit marks the link
  * as quitting. Returns 0, or -1 out of memory (nothing queued).
  */
 int	link_send(struct link *l, const char *s, size_t n);

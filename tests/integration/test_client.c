@@ -294,6 +294,52 @@ test_pipe_max_line(void **state)
 	h_stop(&s);
 }
 
+/*
+ * A 0xFF byte (Latin-1, or junk) goes as the server reads it: doubled, or
+ * a 0xFF 0xFA would open a telnet subnegotiation on the server that
+ * swallows every later line, /quit too. A line of 1024 of them is within
+ * the default limit (each counts once) and arrives as 1024 U+FFFD.
+ */
+static void
+test_pipe_iac(void **state)
+{
+	struct h_server s;
+	struct h_conn *bob;
+	struct lob *l;
+	char *in, *want;
+	size_t i;
+
+	(void)state;
+	l = lob_with_bob(&s, &bob, "bot");
+	in = malloc(1024 + 64);
+	want = malloc(1024 * 3 + 16);
+	assert_non_null(in);
+	assert_non_null(want);
+	memset(in, 0xff, 1024);
+	strcpy(in + 1024, "\n");
+	strcpy(want, "<bot> ");
+	for (i = 0; i < 1024; i++)
+		memcpy(want + 6 + 3 * i, "\xef\xbf\xbd", 3);
+	want[6 + 3 * 1024] = '\0';
+	lob_write(l, "\xff\xfa latin-1 text\nhello\n");
+	lob_write(l, in);
+	lob_write(l, "after\n/quit bye\n");
+	h_expect(bob, "*** guest2 joined");
+	h_expect(bob, "*** guest2 is now bot");
+	h_expect(bob, "<bot> \xef\xbf\xbd\xef\xbf\xbd latin-1 text");
+	h_expect(bob, "<bot> hello");
+	h_expect(bob, want);
+	h_expect(bob, "<bot> after");
+	h_expect(bob, "*** bot left (bye)");
+	assert_int_equal(lob_wait(l, 4000), 0);
+	assert_string_equal(l->ebuf, "");
+	free(in);
+	free(want);
+	lob_free(l);
+	h_close(bob);
+	h_stop(&s);
+}
+
 static void
 test_pipe_quit_line(void **state)
 {
@@ -563,6 +609,7 @@ main(void)
 		h_test(test_pipe_sends_then_quits),
 		h_test(test_pipe_quit_line),
 		h_test(test_pipe_max_line),
+		h_test(test_pipe_iac),
 		h_test(test_pipe_logger),
 		h_test(test_pipe_devnull),
 		h_test(test_server_loss),
