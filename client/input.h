@@ -5,6 +5,7 @@
 #include "session.h"
 
 #define INPUT_KEYS	4096	/* bytes per read() of the keyboard */
+#define INPUT_MAXLINE	(64 * 1024) /* a line of stdin, when not a tty */
 
 /*
  * stdin is readable: read once. On a terminal the bytes are keys for the

@@ -293,6 +293,20 @@ link_track(struct link *l, const char *s, size_t n)
 	}
 }
 
+/*
+ * Frame n bytes from the server. A long line's storage (a /rooms answer
+ * may be megabytes) is released once the line is handed out.
+ */
+static enum link_result
+link_feed(struct link *l, const char *data, size_t n, line_fn fn, void *arg)
+{
+	if (line_feed(&l->in, data, n, fn, arg) == -1)
+		return LINK_NOMEM;
+	if (l->in.part.cap > LINK_READ)
+		line_shrink(&l->in);
+	return LINK_OK;
+}
+
 #ifdef LOBBY_HAVE_TLS
 /*
  * link_read() over TLS: records until SSL has no decrypted byte left, so
@@ -316,7 +330,7 @@ link_tls_read(struct link *l, char *data, size_t size, line_fn fn,
 				return LINK_OK;
 			return LINK_GONE;
 		}
-		if (line_feed(&l->in, data, (size_t)n, fn, arg) == -1)
+		if (link_feed(l, data, (size_t)n, fn, arg) != LINK_OK)
 			return LINK_NOMEM;
 	} while (SSL_pending(l->ssl) > 0);
 	return LINK_OK;
@@ -339,9 +353,7 @@ link_read(struct link *l, line_fn fn, void *arg)
 		return LINK_OK;
 	if (n <= 0)
 		return LINK_GONE;
-	if (line_feed(&l->in, data, (size_t)n, fn, arg) == -1)
-		return LINK_NOMEM;
-	return LINK_OK;
+	return link_feed(l, data, (size_t)n, fn, arg);
 }
 
 bool

@@ -9,7 +9,15 @@
 #include "line.h"
 #include "proto.h"
 
-#define LINK_MAXLINE	(64 * 1024)	/* a server line: /who names everyone */
+/*
+ * The longest server line taken. lobbyd's longest is its /rooms answer,
+ * some 37 bytes a room: 64 KiB from about 1600 rooms, 37 MB at the most
+ * rooms it can be told to keep (--max-rooms 1000000). 16 MiB holds more
+ * than 400000 rooms of the longest names; the framer's storage grows with
+ * the line, and only as far as it goes.
+ */
+#define LINK_MAXLINE	(16 * 1024 * 1024)
+#define LINK_MAXLINE_TEXT "16 MiB"	/* LINK_MAXLINE, as the user reads it */
 #define LINK_READ	(64 * 1024)	/* bytes per read() of the socket */
 #define LINK_TLS_MS	10000		/* for the TLS handshake (lobbyd's bound) */
 

@@ -460,9 +460,22 @@ sess_server_line(void *arg, enum line_event ev, const char *text, size_t len)
 	size_t n;
 
 	if (ev == LINE_TOOLONG) {
-		sess_notice(s, "lobby: a line from the server was over 64 KiB "
-		    "and was dropped");
+		sess_notice(s, "lobby: a line from the server was over "
+		    LINK_MAXLINE_TEXT " and was dropped");
 		return 0;
+	}
+	/*
+	 * Room for the clean line grows with the lines: a /rooms answer may
+	 * be megabytes, most lines are short.
+	 */
+	if (TEXT_CLEAN_MAX(len) > s->cleancap) {
+		free(s->clean);
+		s->cleancap = TEXT_CLEAN_MAX(len > LINK_READ ? len :
+		    LINK_READ);
+		if ((s->clean = malloc(s->cleancap)) == NULL) {
+			s->cleancap = 0;
+			return -1;
+		}
 	}
 	n = text_clean(text, len, s->clean);
 	link_track(&s->link, s->clean, n);
@@ -558,6 +571,12 @@ sess_server_read(struct session *s)
 		sess_notice(s, "lobby: out of memory");
 		s->status = 1;
 		break;
+	}
+	/* What a rare long line took goes back once it is shown. */
+	if (s->cleancap > TEXT_CLEAN_MAX(LINK_READ)) {
+		free(s->clean);
+		s->clean = NULL;
+		s->cleancap = 0;
 	}
 }
 
@@ -887,7 +906,7 @@ sess_init(struct session *s, const struct sess_options *o, bool tty)
 	s->scr.nick = s->link.nick;
 	editor_init(&s->ed);
 	s->ed.maxsend = o->max_line;
-	line_init(&s->keys, LINK_MAXLINE);
+	line_init(&s->keys, INPUT_MAXLINE);
 	roster_init(&s->roster);
 	roster_init(&s->rooms);
 	s->landing[0] = '\0';
@@ -897,6 +916,7 @@ sess_init(struct session *s, const struct sess_options *o, bool tty)
 	s->skipping = false;
 	s->parked = false;
 	s->clean = NULL;
+	s->cleancap = 0;
 	s->max_line = o->max_line;
 	s->paste = empty;
 	s->paste_lines = 0;
@@ -963,8 +983,7 @@ sess_start(struct session *s, const struct sess_options *o)
 		fprintf(stderr, "lobby: %s\n", err);
 		return 1;
 	}
-	if ((s->clean = malloc(TEXT_CLEAN_MAX(LINK_MAXLINE))) == NULL ||
-	    sess_hello(s, o->nick) == -1) {
+	if (sess_hello(s, o->nick) == -1) {
 		fprintf(stderr, "lobby: out of memory\n");
 		return 1;
 	}

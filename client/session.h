@@ -64,6 +64,7 @@ struct session {
 	bool		 parked;	/* that history is all in held, until
 					   the /join's answer says whose it is */
 	char		*clean;		/* text_clean() room for one line */
+	size_t		 cleancap;	/* bytes at clean */
 	size_t		 max_line;	/* longest line the server takes */
 	struct buf	 paste;		/* a long paste waiting for a yes */
 	size_t		 paste_lines;	/* lines in paste */

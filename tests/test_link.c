@@ -2,7 +2,9 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <setjmp.h>
 #include <cmocka.h>
@@ -57,11 +59,101 @@ test_send_iac(void **state)
 	link_close(&l);
 }
 
+/* What link_read() handed out. */
+struct got {
+	size_t	 lines;		/* LINE_TEXT events */
+	size_t	 len;		/* the last one's length */
+	bool	 all_x;		/* every line was x's only */
+	size_t	 toolong;	/* LINE_TOOLONG events */
+};
+
+static int
+got_line(void *arg, enum line_event ev, const char *text, size_t len)
+{
+	struct got *g = arg;
+	size_t i;
+
+	if (ev == LINE_TOOLONG) {
+		g->toolong++;
+		return 0;
+	}
+	g->lines++;
+	g->len = len;
+	for (i = 0; i < len; i++)
+		if (text[i] != 'x')
+			g->all_x = false;
+	return 0;
+}
+
+/*
+ * Send a line of n x's (and its LF) from the "server" (a pipe) to l,
+ * reading as it goes; the pipe holds less than the line.
+ */
+static void
+serve_line(struct link *l, int wfd, size_t n, struct got *g)
+{
+	static char chunk[16384];
+	size_t left = n + 1, k;
+
+	memset(chunk, 'x', sizeof chunk);
+	while (left > 0) {
+		k = left < sizeof chunk ? left : sizeof chunk;
+		if (k == left)
+			chunk[k - 1] = '\n';
+		assert_int_equal(write(wfd, chunk, k), (ssize_t)k);
+		assert_int_equal(link_read(l, got_line, g), LINK_OK);
+		left -= k;
+	}
+}
+
+/*
+ * A /rooms answer passes 64 KiB from some 1600 rooms: lines of
+ * megabytes come whole, the storage goes once they are out, and only
+ * one over LINK_MAXLINE is dropped.
+ */
+static void
+test_read_long_lines(void **state)
+{
+	struct got g = { 0, 0, true, 0 };
+	struct link l;
+	int fds[2];
+
+	(void)state;
+	link_init(&l);
+	assert_int_equal(pipe(fds), 0);
+	l.sock = fds[0];
+	serve_line(&l, fds[1], 10, &g);
+	assert_int_equal(g.lines, 1);
+	assert_int_equal(g.len, 10);
+	serve_line(&l, fds[1], 200 * 1024, &g);
+	assert_int_equal(g.lines, 2);
+	assert_int_equal(g.len, 200 * 1024);
+	assert_null(l.in.part.data);
+	serve_line(&l, fds[1], 4 * 1024 * 1024, &g);
+	assert_int_equal(g.lines, 3);
+	assert_int_equal(g.len, 4 * 1024 * 1024);
+	assert_null(l.in.part.data);
+	assert_int_equal(g.toolong, 0);
+	serve_line(&l, fds[1], LINK_MAXLINE, &g);
+	assert_int_equal(g.lines, 4);
+	assert_int_equal(g.len, LINK_MAXLINE);
+	serve_line(&l, fds[1], LINK_MAXLINE + 1, &g);
+	assert_int_equal(g.lines, 4);
+	assert_int_equal(g.toolong, 1);
+	serve_line(&l, fds[1], 3, &g);
+	assert_int_equal(g.lines, 5);
+	assert_int_equal(g.len, 3);
+	assert_true(g.all_x);
+	close(fds[1]);
+	link_close(&l);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_send_iac),
+		cmocka_unit_test(test_read_long_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

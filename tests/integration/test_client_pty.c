@@ -1808,6 +1808,56 @@ test_rooms_prompt_complete(void **state)
 }
 
 /*
+ * lobbyd's /rooms answer is one line, past 64 KiB from some 1600 rooms:
+ * the client takes it, so the prompt names the room and Tab after /join
+ * knows all the rooms.
+ */
+static void
+test_rooms_long_answer(void **state)
+{
+	struct h_server s;
+	struct h_conn *bob;
+	struct tty *t;
+	char *cmds, last[64];
+	size_t len;
+	int i, j;
+
+	(void)state;
+	assert_int_equal(h_start(&s, "--max-rooms", "5000", NULL), 0);
+	bob = h_join_as(&s, "bob");
+	cmds = malloc(100 * 64);
+	assert_non_null(cmds);
+	/* Rooms of 31-byte names, kept by a topic: 2000 make 80 KB. */
+	for (i = 0; i < 2000; i += 100) {
+		len = 0;
+		for (j = i; j < i + 100; j++)
+			len += (size_t)sprintf(cmds + len,
+			    "/join room_%026d\n/topic t\n", j);
+		assert_int_equal(h_send_raw(bob, cmds, len), 0);
+		h_expect_skip(bob, "*** bob set the topic: t");
+		snprintf(last, sizeof last, "*** you are now in room_%026d "
+		    "(1 online)", i + 99);
+		h_expect_skip(bob, last);
+	}
+	free(cmds);
+	h_send(bob, "/part\n");
+	h_expect_skip(bob, "*** you are now in lobby (1 online)");
+	t = tty_join(&s, "alice", false);	/* the prompt: [lobby]> */
+	assert_null(strstr(t->scr.raw, "was dropped"));
+	snprintf(last, sizeof last, "/join room_%025d\t", 199);
+	tty_type(t, last);
+	assert_true(tty_wait_input(t, "[lobby]> /join "
+	    "room_00000000000000000000001990 ", 47, 3000));
+	tty_type(t, "\t");
+	assert_true(tty_wait_input(t, "[lobby]> /join "
+	    "room_00000000000000000000001991 ", 47, 3000));
+	tty_type(t, "\025");
+	tty_quit(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
  * The server goes away while we are in a room that is not the landing
  * room: the client reconnects, goes back to that room by itself, shows
  * that room's history (not the landing room's) and keeps the prompt.
@@ -1919,6 +1969,7 @@ main(void)
 		h_test(test_password_hidden),
 		h_test(test_reconnect),
 		h_test(test_rooms_prompt_complete),
+		h_test(test_rooms_long_answer),
 		h_test(test_rooms_reconnect),
 		h_test(test_rooms_reconnect_landing),
 	};
