@@ -35,6 +35,12 @@ enum {
 #define ED_DEL		0x7f	/* what most terminals send for Backspace */
 #define ED_PASTE_END	"\033[201~"	/* the end of a bracketed paste */
 #define ED_PASTE_MAX	(1024 * 1024)	/* bytes of one paste kept */
+/*
+ * The fewest columns a prompt leaves the input line: `<`, four of text
+ * and the cursor. Narrower, the prompt is left out, or the line would
+ * show a character or two, or nothing, behind it.
+ */
+#define ED_MIN_COLS	6
 
 /* ------------------------------------------------------------------ */
 /* Character widths                                                    */
@@ -1217,11 +1223,35 @@ ed_put_plain(const struct editor *e, size_t from, size_t to, struct buf *out)
 }
 
 /*
+ * The start of a window that ends at the cursor and takes at most room
+ * columns, the cursor's need of them included: as much of the text
+ * before the cursor as fits. Its columns before the cursor go to *wp.
+ */
+static size_t
+ed_back(const struct editor *e, size_t room, size_t need, size_t *wp)
+{
+	size_t start = e->pos, w = 0, p, cw;
+
+	while (start > 0) {
+		p = ed_prev(e->buf, start);
+		cw = ed_cols(e, p, start);
+		if (w + cw + need > room)
+			break;
+		w += cw;
+		start = p;
+	}
+	*wp = w;
+	return start;
+}
+
+/*
  * Scrolling is sideways: a line wider than the terminal shows a window
  * around the cursor, so the input always stays on one row and one erase
  * clears it. The window starts at the line's beginning when the cursor
  * fits there, otherwise it ends right after the cursor. Hidden text is
- * marked: `<` in the first column of the window, `>` in its last.
+ * marked: `<` in the first column of the window, `>` in its last; their
+ * columns are kept only when they are needed, and a prompt that would
+ * leave the line fewer than ED_MIN_COLS columns is left out.
  */
 int
 editor_render(const struct editor *e, const char *prompt, unsigned width,
@@ -1240,7 +1270,7 @@ editor_render(const struct editor *e, const char *prompt, unsigned width,
 	pw = editor_width(prompt, strlen(prompt));
 	if (width < 2)
 		width = 2;
-	if (pw + 2 > width) {
+	if (pw + 1 + ED_MIN_COLS > width) {
 		prompt = "";	/* a terminal too narrow for it */
 		pw = 0;
 	}
@@ -1255,18 +1285,8 @@ editor_render(const struct editor *e, const char *prompt, unsigned width,
 		room = avail;
 		start = 0;
 		w = wcur;
-		if (avail < 4 && wcur + need > avail) {
-			start = e->pos;
-			w = 0;
-			while (start > 0) {
-				p = ed_prev(e->buf, start);
-				cw = ed_cols(e, p, start);
-				if (w + cw + need > room)
-					break;
-				w += cw;
-				start = p;
-			}
-		}
+		if (avail < 4 && wcur + need > avail)
+			start = ed_back(e, room, need, &w);
 	} else if (wcur + need <= avail - 1) {
 		/* From the start, with a column kept for `>`. */
 		room = avail - 1;
@@ -1275,18 +1295,13 @@ editor_render(const struct editor *e, const char *prompt, unsigned width,
 	} else {
 		/* `<` first; the window ends after the cursor. */
 		left = true;
-		room = avail - 2;
-		start = e->pos;
-		w = 0;
-		while (start > 0) {
-			p = ed_prev(e->buf, start);
-			cw = ed_cols(e, p, start);
-			if (w + cw + need > room)
-				break;
-			w += cw;
-			start = p;
+		room = avail - 1;
+		start = ed_back(e, room, need, &w);
+		if (w + ed_cols(e, e->pos, e->len) > room) {
+			/* Text is hidden on the right too: a column for `>`. */
+			room = avail - 2;
+			start = ed_back(e, room, need, &w);
 		}
-		room = avail - 1 - 1;
 	}
 	col = pw + (left ? 1 : 0) + w;
 	end = e->pos;

@@ -426,7 +426,7 @@ test_render_scrolls(void **state)
 	 */
 	keys(e, "abcdefghijkl");
 	assert_string_equal(render(e, "> ", 10),
-	    "\r> <ijkl\033[K\r\033[7C");
+	    "\r> <hijkl\033[K\r\033[8C");
 	keys(e, "\001");
 	assert_string_equal(render(e, "> ", 10),
 	    "\r> abcdef>\033[K\r\033[2C");
@@ -451,6 +451,80 @@ test_render_scrolls(void **state)
 	    "\r> a你好 >\033[K\r\033[2C");
 	/* Too narrow for the prompt: the text alone. */
 	assert_string_equal(render(e, "> ", 3), "\ra\033[K\r");
+	ed_del(e);
+}
+
+/*
+ * The row for a..z with the cursor after key moves, at width: the
+ * prompt (shown or not), the text shown, a `<` first exactly when the
+ * start is hidden, a `>` last exactly when the end is, never the last
+ * column, and as much text as the markers and the cursor leave room for.
+ */
+static void
+check_narrow(struct editor *e, const char *moves, unsigned width,
+    size_t pos)
+{
+	const char *abc = "abcdefghijklmnopqrstuvwxyz", *r, *k, *t;
+	size_t pw, tlen, avail, first, col;
+	bool lt, gt, prompt;
+
+	editor_clear(e);
+	keys(e, abc);
+	keys(e, moves);
+	r = render(e, "[lobby]> ", width);
+	assert_int_equal(r[0], '\r');
+	r++;
+	k = strstr(r, "\033[K\r");
+	assert_non_null(k);
+	/* No move at all for column 0. */
+	col = k[4] == '\033' ? strtoul(k + 6, NULL, 10) : 0;
+	prompt = strncmp(r, "[lobby]> ", 9) == 0;
+	/* The prompt goes only when it would leave under 6 columns. */
+	assert_int_equal(prompt, width >= 9 + 1 + 6);
+	pw = prompt ? 9 : 0;
+	t = r + pw;
+	tlen = (size_t)(k - t);
+	avail = width - 1 - pw;
+	assert_true(pw + tlen <= width - 1);
+	lt = tlen > 0 && t[0] == '<';
+	gt = tlen > 0 && t[tlen - 1] == '>';
+	first = lt ? (size_t)(strchr(abc, t[1]) - abc) : 0;
+	assert_int_equal(lt, first > 0);
+	/* The letters shown are a run of the line, around the cursor. */
+	assert_memory_equal(t + lt, abc + first, tlen - lt - gt);
+	assert_int_equal(gt, first + tlen - lt - gt < 26);
+	assert_true(pos >= first && pos <= first + tlen - lt - gt);
+	assert_int_equal(col, pw + lt + pos - first);
+	assert_true(col <= width - 2);
+	/* No column wasted: each one is text, a marker or the cursor's. */
+	assert_int_equal(tlen + (pos == 26 ? 1 : 0), avail);
+}
+
+/*
+ * A terminal of 10 to 20 columns: with the prompt `[lobby]> ` the text
+ * behind it still shows, and hidden text is always marked.
+ */
+static void
+test_render_narrow(void **state)
+{
+	struct editor *e = ed_new();
+	unsigned width;
+
+	(void)state;
+	for (width = 10; width <= 20; width++) {
+		check_narrow(e, "", width, 26);
+		check_narrow(e, "\001", width, 0);
+		check_narrow(e, "\001\006\006\006\006\006\006\006\006\006"
+		    "\006\006\006\006", width, 13);
+	}
+	/* As the user sees it at 12, 14 and 16 columns. */
+	keys(e, "\005");
+	assert_string_equal(render(e, "[lobby]> ", 12),
+	    "\r<rstuvwxyz\033[K\r\033[10C");
+	assert_string_equal(render(e, "[lobby]> ", 14),
+	    "\r<pqrstuvwxyz\033[K\r\033[12C");
+	assert_string_equal(render(e, "[lobby]> ", 16),
+	    "\r[lobby]> <wxyz\033[K\r\033[14C");
 	ed_del(e);
 }
 
@@ -705,6 +779,7 @@ main(void)
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_password_masked),
 		cmocka_unit_test(test_render_scrolls),
+		cmocka_unit_test(test_render_narrow),
 		cmocka_unit_test(test_tab),
 		cmocka_unit_test(test_escape),
 		cmocka_unit_test(test_maxsend),
