@@ -651,7 +651,9 @@ conn_writev(struct server *s, struct client *c)
 	if ((cnt = t->fill(c, l, s->iov, SERVER_IOV)) == 0) {
 		/* Only its own lines were left: that makes it idle. */
 		(void)t->advance(c, l, 0);
-		return 0;
+		/* Bytes its transport took already (TLS) go out all the same. */
+		if (!t->unsent(c, l))
+			return 0;
 	}
 	if ((n = t->writev(c, s->iov, cnt)) <= 0)
 		return n;

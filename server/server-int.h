@@ -385,6 +385,12 @@ void	*transport_tls_new(struct tls *t, void *ssl);
 ssize_t	tls_stream_read(void *st, void *buf, size_t n);
 ssize_t	tls_stream_writev(void *st, const struct iovec *iov, int cnt);
 ssize_t	tls_stream_write(void *st, const void *p, size_t n);
+/*
+ * Bytes a write took are not all out yet (SSL sealed them in a record
+ * the socket did not take): the next write sends them first, even one of
+ * nothing; until then the stream has output, as if the caller's own.
+ */
+bool	tls_stream_owes(const void *st);
 /* The stream is member c's now: what SSL holds is read before sleeping. */
 void	tls_stream_attach(void *st, struct client *c);
 /* Say close_notify, if the socket takes it. */

@@ -43,11 +43,11 @@
 #define TLS_HANDSHAKE_MS	10000	/* to finish a handshake: then closed */
 #define TLS_TICK_MS		1000	/* handshake timer, when none is due */
 /*
- * Plaintext per SSL_write(): four records. The log's bytes are gathered
- * into one buffer first, as SSL has no writev(); the cipher copies them
- * anyway.
+ * Plaintext per SSL_write(): one record. SSL has no writev(): the log's
+ * bytes are gathered into a buffer first (the cipher copies them
+ * anyway), a record at a time, and one that must wait holds no more.
  */
-#define TLS_WRITE_MAX		(4 * 16384)
+#define TLS_RECORD		16384	/* SSL3_RT_MAX_PLAIN_LENGTH */
 
 /* A connection shaking hands. */
 struct tls_hs {
@@ -71,6 +71,9 @@ struct tls_member {
 	struct tls	*t;		/* the server's TLS side */
 	bool		 listed;	/* on t's pending list */
 	unsigned	 round;		/* t->round of its last read */
+	unsigned char	*owed;		/* bytes an SSL_write() that must be
+					   retried was given, or NULL */
+	size_t		 nowed;		/* how many: at most TLS_RECORD */
 	struct tls_member *pprev;	/* previous on the pending list */
 	struct tls_member *pnext;	/* next on the pending list */
 };
@@ -85,7 +88,7 @@ struct tls {
 	int		 kick;		/* 0 ms timer while some are left */
 	unsigned	 round;		/* select() rounds, counted by
 					   tls_pending() */
-	unsigned char	 wbuf[TLS_WRITE_MAX]; /* one SSL_write() at a time */
+	unsigned char	 wbuf[TLS_RECORD]; /* one SSL_write() at a time */
 };
 
 static void	tls_hs_io(struct loop *, int, int, void *);
@@ -623,32 +626,102 @@ tls_stream_read(void *st, void *buf, size_t n)
 }
 
 /*
- * Gather iov into the shared buffer and write it as records. A write
- * that could not go on is retried by the next call with the same bytes
- * first (conn.c offers them again from the same place), which is what
- * SSL_write() asks of a retry.
+ * Retry the SSL_write() that had to wait, with the same bytes (m->owed),
+ * as SSL asks. Returns 0 once they are all written, or -1 with errno
+ * (EAGAIN: the socket is still full).
+ */
+static int
+tls_write_owed(struct tls_member *m)
+{
+	int r;
+
+	while (m->nowed > 0) {
+		ERR_clear_error();
+		errno = 0;
+		if ((r = SSL_write(m->ssl, m->owed, (int)m->nowed)) <= 0) {
+			if (tls_fail(m, r, "write") == 0)
+				errno = EPIPE;
+			return -1;
+		}
+		/* Done with that call: the rest is a write of its own. */
+		m->nowed -= (size_t)r;
+		memmove(m->owed, m->owed + r, m->nowed);
+	}
+	free(m->owed);
+	m->owed = NULL;
+	return 0;
+}
+
+/*
+ * Write iov, gathered a record at a time into the shared buffer, until
+ * all is written or the socket is full: a short count means it is full,
+ * as for writev(2).
+ *
+ * An SSL_write() that must wait has already sealed (some of) its bytes
+ * into a record that goes out before anything else, and must be retried
+ * with the same bytes. The caller cannot be trusted to offer them first
+ * again: a WebSocket member puts a pong or a close frame where the next
+ * frame begins, and a closing one hands what is left to web.c. So the
+ * stream takes them: they count as written, a copy is kept (m->owed),
+ * and the next write retries with it before anything new. Until then
+ * tls_stream_owes() says so, and the caller waits for the socket to be
+ * writable as it would for bytes of its own.
  */
 ssize_t
 tls_stream_writev(void *st, const struct iovec *iov, int cnt)
 {
 	struct tls_member *m = st;
-	size_t len = 0, k;
-	int i, r;
+	unsigned char *wbuf = m->t->wbuf;
+	size_t len, done = 0, off = 0, k;
+	ssize_t e;
+	int i = 0, r;
 
-	for (i = 0; i < cnt && len < sizeof m->t->wbuf; i++) {
-		k = iov[i].iov_len;
-		if (k > sizeof m->t->wbuf - len)
-			k = sizeof m->t->wbuf - len;
-		memcpy(m->t->wbuf + len, iov[i].iov_base, k);
-		len += k;
+	if (m->nowed > 0 && tls_write_owed(m) == -1)
+		return -1;
+	for (;;) {
+		/* The next record's worth of iov. */
+		for (len = 0; i < cnt && len < TLS_RECORD; off = 0, i++) {
+			if ((k = iov[i].iov_len - off) == 0)
+				continue;
+			if (k > TLS_RECORD - len)
+				k = TLS_RECORD - len;
+			memcpy(wbuf + len, (char *)iov[i].iov_base + off, k);
+			len += k;
+			if ((off += k) < iov[i].iov_len)
+				break;
+		}
+		if (len == 0)
+			return (ssize_t)done;
+		ERR_clear_error();
+		errno = 0;
+		if ((r = SSL_write(m->ssl, wbuf, (int)len)) > 0) {
+			done += (size_t)r;
+			if ((size_t)r == len)
+				continue;
+			break;	/* less than a record: the rest next time */
+		}
+		if ((e = tls_fail(m, r, "write")) == -1 && errno == EAGAIN) {
+			if ((m->owed = malloc(len)) == NULL) {
+				errno = ENOMEM;
+				return -1;
+			}
+			memcpy(m->owed, wbuf, len);
+			m->nowed = len;
+			return (ssize_t)(done + len);
+		}
+		if (done > 0)
+			break;	/* the error comes next time */
+		return e;
 	}
-	if (len == 0)
-		return 0;
-	ERR_clear_error();
-	errno = 0;
-	if ((r = SSL_write(m->ssl, m->t->wbuf, (int)len)) > 0)
-		return r;
-	return tls_fail(m, r, "write");
+	return (ssize_t)done;
+}
+
+bool
+tls_stream_owes(const void *st)
+{
+	const struct tls_member *m = st;
+
+	return m != NULL && m->nowed > 0;
 }
 
 ssize_t
@@ -688,6 +761,7 @@ tls_stream_free(void *st)
 		return;
 	tls_unlist(m);
 	SSL_free(m->ssl);
+	free(m->owed);
 	free(m);
 }
 
@@ -731,7 +805,7 @@ tt_advance(struct client *c, struct rlog *l, size_t n)
 static bool
 tt_unsent(const struct client *c, const struct rlog *l)
 {
-	return rlog_has_output(l, &c->rd);
+	return rlog_has_output(l, &c->rd) || tls_stream_owes(c->tp_state);
 }
 
 static void

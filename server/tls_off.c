@@ -109,6 +109,13 @@ tls_stream_write(void *st, const void *p, size_t n)
 	return -1;
 }
 
+bool
+tls_stream_owes(const void *st)
+{
+	(void)st;
+	return false;
+}
+
 void
 tls_stream_attach(void *st, struct client *c)
 {

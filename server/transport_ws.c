@@ -416,7 +416,7 @@ wsm_unsent(const struct client *c, const struct rlog *l)
 	const struct ws_member *m = c->tp_state;
 
 	return rlog_has_output(l, &c->rd) || m->pong ||
-	    (m->close_queued && !m->close_done);
+	    (m->close_queued && !m->close_done) || tls_stream_owes(m->tls);
 }
 
 static void

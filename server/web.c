@@ -163,7 +163,9 @@ web_send(struct web_conn *w)
 	struct server *s = w->srv;
 	ssize_t n;
 
-	while (buf_used(&w->out) > 0) {
+	/* TLS may owe bytes it took: they are written before the linger. */
+	while (buf_used(&w->out) > 0 || (w->tls != NULL &&
+	    tls_stream_owes(w->tls))) {
 		n = w->tls != NULL ? tls_stream_write(w->tls,
 		    buf_peek(&w->out), buf_used(&w->out)) :
 		    send(w->fd, buf_peek(&w->out), buf_used(&w->out),

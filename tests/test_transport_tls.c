@@ -161,11 +161,15 @@ fix_flush(struct fix *f)
 		cnt = transport_tls.fill(f->c, &f->log, iov, SERVER_IOV);
 		if (cnt == 0) {
 			(void)transport_tls.advance(f->c, &f->log, 0);
-			break;
+			/* Only bytes the stream took and owes: written alone. */
+			if (!transport_tls.unsent(f->c, &f->log))
+				break;
 		}
 		n = transport_tls.writev(f->c, iov, cnt);
 		if (n > 0)
 			(void)transport_tls.advance(f->c, &f->log, (size_t)n);
+		else if (n == 0)
+			assert_int_equal(cnt, 0);
 		else {
 			assert_int_equal(n, -1);
 			assert_int_equal(errno, EAGAIN);
@@ -241,6 +245,64 @@ test_tls_partial_writes(void **state)
 	assert_true(again > 0);
 	assert_int_equal(f->outlen, wantlen);
 	assert_memory_equal(f->out, want, wantlen);
+	free(want);
+	fix_free(f);
+}
+
+/*
+ * A write that must wait has sealed bytes SSL sends first, whatever the
+ * next write offers: the stream counts them as written (and sends them
+ * first), so a caller that puts other bytes where the next write begins
+ * (a WebSocket pong, a close frame) gets them where it put them. The
+ * client reads exactly what the counts said, in that order.
+ */
+static void
+test_tls_retry_keeps_order(void **state)
+{
+	struct fix *f = fix_new(4096);
+	char *big, *want, mark[16];
+	size_t len = 256 << 10, off = 0, wantlen = 0, mlen = 0, msent = 0, t;
+	struct iovec iov[2];
+	int i, k = 0, waited = 0, rounds;
+	ssize_t n;
+
+	(void)state;
+	assert_non_null(big = malloc(len));
+	assert_non_null(want = malloc(OUT_MAX));
+	for (i = 0; (size_t)i < len; i++)
+		big[i] = (char)('a' + i % 26);
+	for (rounds = 0; rounds < 100000 && (off < len || msent < mlen ||
+	    tls_stream_owes(f->c->tp_state)); rounds++) {
+		iov[0].iov_base = mark + msent;
+		iov[0].iov_len = mlen - msent;
+		iov[1].iov_base = big + off;
+		iov[1].iov_len = len - off;
+		n = tls_stream_writev(f->c->tp_state, iov, 2);
+		if (n == -1) {
+			assert_int_equal(errno, EAGAIN);
+		} else {
+			t = (size_t)n < mlen - msent ? (size_t)n : mlen - msent;
+			memcpy(want + wantlen, mark + msent, t);
+			wantlen += t;
+			msent += t;
+			memcpy(want + wantlen, big + off, (size_t)n - t);
+			wantlen += (size_t)n - t;
+			off += (size_t)n - t;
+		}
+		/* The socket is full: a new mark goes first next time. */
+		if ((n == -1 || tls_stream_owes(f->c->tp_state)) &&
+		    msent == mlen) {
+			mlen = (size_t)snprintf(mark, sizeof mark, "[%d]", k++);
+			msent = 0;
+			waited++;
+		}
+		(void)fix_read(f);
+	}
+	(void)fix_read(f);
+	assert_true(waited > 0);
+	assert_int_equal(f->outlen, wantlen);
+	assert_memory_equal(f->out, want, wantlen);
+	free(big);
 	free(want);
 	fix_free(f);
 }
@@ -345,6 +407,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tls_lines),
 		cmocka_unit_test(test_tls_partial_writes),
+		cmocka_unit_test(test_tls_retry_keeps_order),
 		cmocka_unit_test(test_tls_reads_and_pending),
 		cmocka_unit_test(test_tls_eof),
 		cmocka_unit_test(test_tls_bare_eof),

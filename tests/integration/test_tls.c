@@ -897,12 +897,31 @@ test_tls_slow_reader(void **state)
 	struct tconn *t;
 	struct h_conn *c;
 	char nick[64], line[1100];
+	struct sockaddr_in sin;
 	unsigned port = start_tls(s, "--sendq", "65536", NULL);
-	int i, small = 4096;
+	int i, fd, small = 1024, mss = 536;
+	const char *l;
 
-	t = t_join_welcome(port, nick, sizeof nick);
-	assert_int_equal(setsockopt(t->fd, SOL_SOCKET, SO_RCVBUF, &small,
+	/*
+	 * Stalled as h_join_stalled() stalls a TCP one: a tiny window from
+	 * the start, or the socket buffers take megabytes first.
+	 */
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small,
 	    sizeof small), 0);
+	assert_int_equal(setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
+	    sizeof mss), 0);
+	memset(&sin, 0, sizeof sin);
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	t = t_shake(fd, "localhost", pki_path("ca.pem"), 0, nick, sizeof nick);
+	if (t == NULL)
+		fail_msg("TLS handshake failed: %s", nick);
+	assert_non_null(l = t_line(t, H_TIMEOUT_MS));
+	assert_memory_equal(l, "*** welcome", 11);
 	c = h_join_as(s, "talker");
 	memset(line, 'x', 1000);
 	line[1000] = '\n';
@@ -911,6 +930,106 @@ test_tls_slow_reader(void **state)
 		h_send(c, line);
 	assert_true(h_log_has(s, "guest1 left (too slow)", H_TIMEOUT_MS));
 	h_expect_skip(c, "*** guest1 left (too slow)");
+	t_close(t);
+	h_close(c);
+	h_stop(s);
+}
+
+/*
+ * A TLS member reading as fast as it can keeps up with a burst as a TCP
+ * one does: each write gives its socket all it takes, not one record, so
+ * a small --sendq does not take it for a slow one, and every line comes.
+ */
+static void
+test_tls_fast_reader(void **state)
+{
+	struct h_server *s = *state;
+	struct tconn *t;
+	struct h_conn *c;
+	char nick[64], pad[1001], fmt[1100], want[1200], *burst;
+	const char *l;
+	unsigned port = start_tls(s, "--sendq", "65536", NULL);
+	int i, n = 300, st;
+	pid_t pid;
+
+	memset(pad, 'y', 1000);
+	pad[1000] = '\0';
+	snprintf(fmt, sizeof fmt, "fast %%03d %s", pad);
+	t = t_join_welcome(port, nick, sizeof nick);
+	c = h_join_as(s, "talker");
+	t_expect_skip(t, "*** guest2 is now talker");
+	if ((pid = fork()) == 0) {
+		/* The reader, apart: every line of the burst, in order. */
+		i = 0;
+		while (i < n && (l = t_line(t, H_TIMEOUT_MS)) != NULL) {
+			if (strncmp(l, "<talker> fast ", 14) != 0)
+				continue;
+			snprintf(want, sizeof want, "<talker> fast %03d %s", i,
+			    pad);
+			if (strcmp(l, want) != 0)
+				_exit(2);
+			i++;
+		}
+		_exit(i == n ? 0 : 1);
+	}
+	assert_true(pid > 0);
+	/* About 300 KiB in one write: the server reads 64 KiB a pass. */
+	burst = h_numbered(fmt, n);
+	h_send(c, burst);
+	free(burst);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_false(h_log_has(s, "left (too slow)", 0));
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+	t_close(t);
+	h_close(c);
+	h_stop(s);
+}
+
+/*
+ * "/join" of a room with a long history and "/quit" in one write: the
+ * whole history comes before the close, as over TCP (the last write
+ * gives the socket all it takes, not one record).
+ */
+static void
+test_tls_quit_history(void **state)
+{
+	struct h_server *s = *state;
+	struct tconn *t;
+	struct h_conn *c;
+	char pad[1001], want[1100];
+	const char *l;
+	unsigned port = start_tls(s, "--history", "50", NULL);
+	bool eof;
+	int i, n;
+
+	memset(pad, 'h', 1000);
+	pad[1000] = '\0';
+	c = h_join_as(s, "bob");
+	h_send(c, "/join big\n");
+	h_expect_skip(c, "*** you are now in big (1 online)");
+	for (i = 0; i < 50; i++) {
+		snprintf(want, sizeof want, "H%02d %s\n", i, pad);
+		h_send(c, want);
+	}
+	h_send(c, "/part\n");
+	h_expect_skip(c, "*** you are now in lobby (1 online)");
+	t = t_join(port);
+	t_send(t, "/join big\n/quit\n");
+	t_expect_skip(t, "*** you are now in big (1 online)");
+	t_expect(t, "*** last 50 messages:");
+	for (i = 0; i < 50; i++) {
+		snprintf(want, sizeof want, "<bob> H%02d %s", i, pad);
+		l = t_line(t, H_TIMEOUT_MS);
+		if (!h_is_history(l, want))
+			fail_msg("history line %d: %.40s", i,
+			    l != NULL ? l : "nothing");
+	}
+	t_expect(t, "*** end of history");
+	/* Then the end (what comes between does not matter here). */
+	for (n = 0; n < 100 && t_line_eof(t, H_TIMEOUT_MS, &eof) != NULL; n++)
+		;
+	assert_true(eof);
 	t_close(t);
 	h_close(c);
 	h_stop(s);
@@ -1170,6 +1289,29 @@ test_tls_tools(void **state)
 		h_skip("openssl, socat or ncat missing");
 }
 
+/* Join over wss on port (its own https origin), up to the first frame. */
+static struct tconn *
+t_ws_join(unsigned port)
+{
+	struct tconn *w = t_join(port);
+	char req[512];
+	const char *p;
+	int n;
+
+	n = snprintf(req, sizeof req, "GET /ws HTTP/1.1\r\nHost: localhost:%u"
+	    "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+	    "Sec-WebSocket-Version: 13\r\nOrigin: https://localhost:%u\r\n"
+	    "\r\n", port, port);
+	t_send_raw(w, req, (size_t)n);
+	assert_non_null(p = t_line(w, H_TIMEOUT_MS));
+	assert_string_equal(p, "HTTP/1.1 101 Switching Protocols\r");
+	while ((p = t_line(w, H_TIMEOUT_MS)) != NULL && strcmp(p, "\r") != 0)
+		;
+	assert_non_null(p);
+	return w;
+}
+
 /*
  * --web-tls: the page and /config over https, a wss member chatting with
  * a TCP one, an http:// origin refused there, and the close handshake.
@@ -1209,19 +1351,7 @@ test_web_tls(void **state)
 
 	/* Its own https origin joins over wss. */
 	c = h_join_as(s, "plain");
-	w = t_join(port);
-	n = snprintf(req, sizeof req, "GET /ws HTTP/1.1\r\nHost: localhost:%u"
-	    "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-	    "Sec-WebSocket-Version: 13\r\nOrigin: https://localhost:%u\r\n"
-	    "\r\n", port, port);
-	t_send_raw(w, req, (size_t)n);
-	assert_non_null(p = (char *)t_line(w, H_TIMEOUT_MS));
-	assert_string_equal(p, "HTTP/1.1 101 Switching Protocols\r");
-	while ((p = (char *)t_line(w, H_TIMEOUT_MS)) != NULL && strcmp(p,
-	    "\r") != 0)
-		;
-	assert_non_null(p);
+	w = t_ws_join(port);
 	assert_int_equal(t_frame(w, buf, sizeof buf), 1);
 	assert_non_null(strstr(buf, "*** welcome to lobby, you are guest1"));
 	h_expect_skip(c, "*** guest1 joined");
@@ -1243,6 +1373,56 @@ test_web_tls(void **state)
 	h_stop(s);
 }
 
+/*
+ * A wss member's "/join" of a room with a long history and "/quit" in
+ * one write: every history line, a frame each, then the close frame.
+ */
+static void
+test_web_tls_quit_history(void **state)
+{
+	struct h_server *s = *state;
+	char pad[1001], want[1100], buf[2048];
+	struct tconn *w;
+	struct h_conn *c;
+	unsigned port, op;
+	int i;
+
+	(void)start_tls(s, "--web-tls", "127.0.0.1:0", "--history", "50",
+	    NULL);
+	port = listen_port(s, "https://");
+	assert_true(port > 0);
+	memset(pad, 'h', 1000);
+	pad[1000] = '\0';
+	c = h_join_as(s, "bob");
+	h_send(c, "/join big\n");
+	h_expect_skip(c, "*** you are now in big (1 online)");
+	for (i = 0; i < 50; i++) {
+		snprintf(want, sizeof want, "H%02d %s\n", i, pad);
+		h_send(c, want);
+	}
+	h_send(c, "/part\n");
+	h_expect_skip(c, "*** you are now in lobby (1 online)");
+	w = t_ws_join(port);
+	t_send_frame(w, 1, "/join big");
+	t_send_frame(w, 1, "/quit");
+	do
+		assert_int_equal(t_frame(w, buf, sizeof buf), 1);
+	while (strcmp(buf, "*** last 50 messages:") != 0);
+	for (i = 0; i < 50; i++) {
+		snprintf(want, sizeof want, "<bob> H%02d %s", i, pad);
+		op = t_frame(w, buf, sizeof buf);
+		if (op != 1 || !h_is_history(buf, want))
+			fail_msg("history line %d: op %u %.40s", i, op, buf);
+	}
+	do
+		op = t_frame(w, buf, sizeof buf);
+	while (op == 1);
+	assert_int_equal(op, 8);
+	t_close(w);
+	h_close(c);
+	h_stop(s);
+}
+
 int
 main(void)
 {
@@ -1256,12 +1436,15 @@ main(void)
 		h_test(test_web_tls_handshakes_not_members),
 		h_test(test_tls_reload),
 		h_test(test_tls_slow_reader),
+		h_test(test_tls_fast_reader),
+		h_test(test_tls_quit_history),
 		h_test(test_tls_flood),
 		h_test(test_tls_rooms),
 		h_test(test_tls_client),
 		h_test(test_tls_client_expired),
 		h_test(test_tls_tools),
 		h_test(test_web_tls),
+		h_test(test_web_tls_quit_history),
 		h_test(test_tls_stalled_handshakes),
 	};
 	int rc;
