@@ -1429,6 +1429,19 @@ cluster_topic_is(struct cluster *cl, const char *topic)
 }
 
 void
+cluster_topics_lost(struct cluster *cl)
+{
+	struct room *r;
+
+	/* Kept, an instance would go on showing a topic another instance's
+	 * joiners never get: a room read here takes no topic from /join. */
+	for (r = cluster_first_room(cl); r != NULL;
+	    r = cluster_next_room(cl, r))
+		if (r != cl->room)
+			(void)cluster_set_topic(r, NULL);
+}
+
+void
 cluster_rooms_reply(struct cluster *cl, unsigned cid,
     const char *const *names, const unsigned long *counts, size_t n)
 {

@@ -348,6 +348,13 @@ void	cluster_rooms_reply(struct cluster *cl, unsigned cid,
 void	cluster_topic_is(struct cluster *cl, const char *topic);
 
 /*
+ * Redis lost the room's data: every other room's topic went with it (the
+ * landing room's is the one hello found). A topic set since comes back
+ * from the room's new stream, read again from its start.
+ */
+void	cluster_topics_lost(struct cluster *cl);
+
+/*
  * Where the rooms read stand: the first read room after r (NULL: the
  * first), or NULL when there are no more. The landing room is always
  * read; another while it has members here or on their way.

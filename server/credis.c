@@ -1188,6 +1188,7 @@ credis_on_hello(redisAsyncContext *ac, void *reply, void *privdata)
 		log_warn("redis: the room's data was lost; registering our "
 		    "members again");
 		snprintf(cr->epoch, sizeof cr->epoch, "%s", epoch);
+		cluster_topics_lost(cr->cl);
 		for (room = cluster_next_read(cr->cl, NULL); room != NULL;
 		    room = cluster_next_read(cr->cl, room))
 			snprintf(cluster_pos(cr->cl, room), ROOM_POS_MAX,

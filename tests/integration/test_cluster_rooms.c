@@ -425,6 +425,9 @@ test_redis_back_empty(void **state)
 	cx_pair(x, NULL);
 	cx_members(x, "alice", &a, &b, &c);
 	cx_to_dev(a, b, c);
+	h_send(a, "/topic before the loss\n");
+	h_expect(a, "*** alice set the topic: before the loss");
+	h_expect(b, "*** alice set the topic: before the loss");
 	/* Redis comes back empty: every member is registered again in the
 	 * room it is in, silently. */
 	rds_kill(&x->r, SIGKILL);
@@ -434,6 +437,11 @@ test_redis_back_empty(void **state)
 	h_expect_skip_within(c, "*** link to the room restored", RESTORE_MS);
 	until_line(c, "/rooms\n", "*** 2 rooms: lobby (1) dev (2)",
 	    SCALED(15000));
+	/* The topic went with the data, on every instance alike. */
+	h_send(a, "/topic\n");
+	h_expect(a, "*** no topic");
+	h_send(b, "/topic\n");
+	h_expect(b, "*** no topic");
 	/* In the order they came back in (not guaranteed after a loss). */
 	h_send(b, "/who\n");
 	assert_non_null(h_line(b, H_TIMEOUT_MS));
