@@ -85,6 +85,8 @@ struct credis {
 	bool		 stopping;	/* shutting down: bye sent */
 	bool		 closing;	/* being freed: callbacks do nothing */
 	bool		 syncing;	/* a sync's answer is awaited */
+	bool		 missed;	/* ... to serve again, entries having
+					   been trimmed away meanwhile */
 	unsigned	 outstanding;	/* command replies awaited */
 	int		 timer;		/* the tick timer */
 	int64_t		 deadline;	/* when connecting gives up */
@@ -992,16 +994,15 @@ credis_read_next(struct credis *cr)
 	free(argv);
 }
 
-/* The link is ready: serve, and read the stream from the last entry. */
+/*
+ * The link works: serve the members again, read the stream from the last
+ * entry (applied after the members were told), and the next failure is
+ * retried from the shortest wait.
+ */
 static void
-credis_ready(struct credis *cr, bool missed)
+credis_serve(struct credis *cr, bool missed)
 {
-	cr->state = CREDIS_UP;
 	cr->backoff = CREDIS_BACKOFF_MIN_MS;
-	cr->next_hb = ltime_mono_ms() + CREDIS_HEARTBEAT_MS;
-	cr->next_reap = ltime_mono_ms() + CREDIS_REAP_MS;
-	cr->hb_sent = 0;
-	cr->last_run = ltime_mono_ms();
 	if (cr->started)
 		log_warn("redis: link to %s restored", cr->cfg.addr_text);
 	else
@@ -1010,6 +1011,26 @@ credis_ready(struct credis *cr, bool missed)
 	cr->started = true;
 	credis_read_next(cr);
 	cluster_up(cr->cl, missed);
+}
+
+/*
+ * The link is ready: serve; after a reconnection, once the sync sent
+ * before is answered: a link whose sync fails (Redis refuses the script)
+ * is not restored, nor does it reset the backoff, else it would be lost
+ * and restored again and again without a pause.
+ */
+static void
+credis_ready(struct credis *cr, bool missed)
+{
+	cr->state = CREDIS_UP;
+	cr->next_hb = ltime_mono_ms() + CREDIS_HEARTBEAT_MS;
+	cr->next_reap = ltime_mono_ms() + CREDIS_REAP_MS;
+	cr->hb_sent = 0;
+	cr->last_run = ltime_mono_ms();
+	if (cr->syncing)
+		cr->missed = missed;
+	else
+		credis_serve(cr, missed);
 }
 
 /* The newest entries, newest first: the history and the start position. */
@@ -1044,6 +1065,8 @@ credis_on_sync(redisAsyncContext *ac, void *reply, void *privdata)
 	cr->syncing = false;
 	if (credis_failed(cr, ac, r, "sync"))
 		return;
+	if (cr->state == CREDIS_UP && !cr->cl->up)
+		credis_serve(cr, cr->missed);
 	for (i = 0; credis_array(r, 0) && i + 1 < r->elements; i += 2) {
 		const char *cid = credis_str(r->element[i]);
 		const char *nick = credis_str(r->element[i + 1]);

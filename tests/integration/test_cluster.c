@@ -510,6 +510,40 @@ test_redis_killed(void **state)
 }
 
 /*
+ * Redis refuses the scripts (the presence hash made a string by a broken
+ * or hostile write): each reconnection's sync fails too. The members hear
+ * of the lost link once, not of a link restored and lost again at every
+ * retry, and the retries wait longer and longer, as when Redis is gone.
+ */
+static void
+test_sync_refused(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	const char *l;
+	long long end;
+	int notices = 0;
+
+	cx_pair(x, NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	freeReplyObject(rds_cmd(&x->r, "SET lobby:{lobby}:members x"));
+	h_send(a, "hello?\n");
+	h_expect_skip_within(a, "*** lost the link to the room, retrying",
+	    SCALED(3000));
+	for (end = h_now_ms() + SCALED(3000); h_now_ms() < end; )
+		if ((l = h_line(a, (int)(end - h_now_ms()))) != NULL &&
+		    strstr(l, "link") != NULL)
+			notices++;
+	assert_int_equal(notices, 0);
+	assert_true(h_log_has(&x->s[0], "retrying in 800 ms", SCALED(3000)));
+	/* Repaired: the link is restored within the backoff. */
+	freeReplyObject(rds_cmd(&x->r, "DEL lobby:{lobby}:members"));
+	h_expect_skip_within(a, "*** link to the room restored", RESTORE_MS);
+	h_send(a, "back again\n");
+	h_expect_skip_within(b, "<alice> back again", RESTORE_MS);
+}
+
+/*
  * Cut instance 1's link while Redis keeps running: it reaches Redis
  * through a symlink the test removes (so it cannot reconnect) and Redis
  * closes its connections.
@@ -955,6 +989,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_joiner_seam, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_redis_killed, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_sync_refused, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_last_entry,
 		    cx_setup, cx_teardown),
