@@ -1384,13 +1384,24 @@ cluster_go_reply(struct cluster *cl, unsigned cid, enum cluster_status st,
 		p->answered = true;
 		if (p->to != NULL)
 			return;	/* read here: its join entry follows */
-		if (!proto_room_valid(name, strlen(name)) ||
-		    (r = rooms_open(cl->room->reg, name, strlen(name))) ==
+		/*
+		 * Redis moved it already: it goes there even when the name
+		 * Redis shows fails the room rule, under the name it asked
+		 * for (the same room, but for case), else it would be in a
+		 * room here and in another for everyone else.
+		 */
+		if (!proto_room_valid(name, strlen(name))) {
+			room_log(c->room, "redis: room %s is shown as %.32s: "
+			    "not a room name", p->name, name);
+			name = p->name;
+		}
+		if ((r = rooms_open(cl->room->reg, name, strlen(name))) ==
 		    NULL) {
 			/* Its join entry is lost on us: it stays here, and
-			 * Redis has it there until the next sync. */
+			 * the next sync puts it back here in Redis too. */
 			room_log(c->room, "redis: cannot follow client %u to "
-			    "room %.32s", c->id, name);
+			    "room %s", c->id, name);
+			cl->relink = true;
 			st = CLUSTER_UNAVAILABLE;
 		} else {
 			if (!r->reading && r != cl->room)

@@ -199,7 +199,8 @@ struct cluster {
 	char		 inst[CLUSTER_INST_LEN + 1]; /* this instance's id */
 	bool		 up;		/* the link to the room works */
 	bool		 relink;	/* a local member was taken out of the
-					   room while here: the I/O side
+					   room while here, or moved in Redis
+					   but not here: the I/O side
 					   registers the members again */
 	bool		 reread;	/* the rooms read changed: the I/O side
 					   reads their streams anew */

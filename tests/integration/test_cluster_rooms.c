@@ -411,6 +411,35 @@ test_stops_reading(void **state)
 	assert_false(h_log_has(&x->s[0], "reading room dev", 0));
 }
 
+/*
+ * A room's name in Redis that fails the room rule (the names hash written
+ * by hand): a member going there from an instance that does not read the
+ * room yet goes there all the same, under the name it asked for, rather
+ * than staying here while Redis has it there.
+ */
+static void
+test_bad_name_in_redis(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+
+	cx_pair(x, NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	h_send(b, "/join foo\n");
+	h_expect(b, "*** you are now in foo (1 online)");
+	h_expect(a, "*** bob went to foo");
+	freeReplyObject(rds_cmd(&x->r,
+	    "HSET lobby:{lobby}:names foo %s", "bad name!"));
+	h_send(a, "/join foo\n");
+	h_expect(a, "*** you are now in foo (2 online)");
+	h_expect(b, "*** alice joined");
+	h_send(a, "in foo\n");
+	h_expect(b, "<alice> in foo");
+	h_send(a, "/who\n");
+	h_expect(a, "*** 2 online: bob alice");
+	assert_true(h_log_has(&x->s[0], "not a room name", SCALED(1000)));
+}
+
 /* ---------------------------------------------------------------------
  * Redis back empty, per room (a lost or paused instance, per room:
  * test_liveness.c, which waits out heartbeats)
@@ -477,6 +506,8 @@ main(void)
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_stops_reading, cx_setup,
 		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_bad_name_in_redis,
+		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_redis_back_empty,
 		    cx_setup, cx_teardown),
 	};
