@@ -208,7 +208,10 @@ acct_minutes_arg(struct room *r, struct client *c, const char *w,
 		return 0;
 	if (acct_minutes(w, wlen, out) == 0)
 		return 1;
-	if (w[0] >= '0' && w[0] <= '9') {
+	/* A number, signed or not, is MINUTES: out of range, not a
+	 * reason's first word. */
+	if ((w[0] >= '0' && w[0] <= '9') || (wlen > 1 && (w[0] == '-' ||
+	    w[0] == '+') && w[1] >= '0' && w[1] <= '9')) {
 		room_sendf(r, c, PROTO_BAD_MINUTES, (int)wlen, w,
 		    ACCT_MINUTES_MAX);
 		return -1;
@@ -623,14 +626,20 @@ accounts_none_muted(const struct accounts *acc)
 }
 
 bool
-accounts_say_ok(struct accounts *acc, struct room *r, struct client *c)
+accounts_muted(struct accounts *acc, const struct client *c)
 {
 	char key[PROTO_NICK_MAX + 1];
 
 	if (accounts_none_muted(acc))
-		return true;
+		return false;
 	acct_key(c->nick, strlen(c->nick), key);
-	if (acct_mute_find(acc, key) == NULL)
+	return acct_mute_find(acc, key) != NULL;
+}
+
+bool
+accounts_say_ok(struct accounts *acc, struct room *r, struct client *c)
+{
+	if (!accounts_muted(acc, c))
 		return true;
 	room_sendf(r, c, PROTO_MUTED);
 	return false;
@@ -775,6 +784,7 @@ acct_registered_done(struct accounts *acc, struct room *r,
     struct acct_job *j)
 {
 	struct client *c = acct_member(r, j->client);
+	struct acct_ban b;
 
 	if (j->status == ACCT_OK || j->status == ACCT_NO)
 		(void)accounts_add_key(acc, j->key);
@@ -790,6 +800,15 @@ acct_registered_done(struct accounts *acc, struct room *r,
 		break;
 	case ACCT_NO:
 		room_sendf(r, c, PROTO_NICK_TAKEN_ACCT, j->nick);
+		break;
+	case ACCT_BANNED:
+		/* As a login to the banned account would be. */
+		room_log(r, "client %u: register of %s refused: account "
+		    "banned", c->id, j->nick);
+		memset(&b, 0, sizeof b);
+		snprintf(b.reason, sizeof b.reason, "%s", j->ban.reason);
+		acct_tell_banned(r, c, &b);
+		room_leave(r, c, NULL, "banned");
 		break;
 	default:
 		room_sendf(r, c, PROTO_ACCOUNTS_DOWN);

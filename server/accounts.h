@@ -207,6 +207,9 @@ bool	accounts_nick_ok(struct accounts *acc, struct room *r,
 /* True when nobody is muted: every member may speak. */
 bool	accounts_none_muted(const struct accounts *acc);
 
+/* Whether c is muted now (nothing is said to it). */
+bool	accounts_muted(struct accounts *acc, const struct client *c);
+
 /* Whether c may speak (chat, /me): false after "!!! you are muted". */
 bool	accounts_say_ok(struct accounts *acc, struct room *r,
 	    struct client *c);

@@ -47,9 +47,20 @@ work_store_failed(struct acctwork *w, struct acct_job *j)
 static void
 work_register(struct acctwork *w, struct acct_job *j)
 {
-	char hash[crypto_pwhash_STRBYTES];
+	char hash[crypto_pwhash_STRBYTES], target[ACCT_TARGET_MAX];
 	int rc;
 
+	/* A banned account's nick is not registered again, as its login
+	 * is refused: the store says, whatever this instance has read. */
+	snprintf(target, sizeof target, "n:%s", j->key);
+	if ((rc = w->st->ops->ban_get(w->st, target, j->now, &j->ban)) != 0) {
+		sodium_memzero(j->pass, sizeof j->pass);
+		if (rc == -1)
+			work_store_failed(w, j);
+		else
+			j->status = ACCT_BANNED;
+		return;
+	}
 	rc = crypto_pwhash_str(hash, j->pass, j->passlen,
 	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
 	    crypto_pwhash_MEMLIMIT_INTERACTIVE);

@@ -80,8 +80,10 @@ cmd_msg(struct room *r, struct client *c, struct cmd_rest *a)
 static void
 cmd_quit(struct room *r, struct client *c, struct cmd_rest *a)
 {
-	/* The rest runs to the end of the line, which is NUL-terminated. */
-	room_leave(r, c, text_is_blank(a->p, a->n) ? NULL : a->p, "quit");
+	/* The rest runs to the end of the line, which is NUL-terminated.
+	 * A muted member's reason is not said to the room. */
+	room_leave(r, c, text_is_blank(a->p, a->n) ||
+	    accounts_muted(r->accounts, c) ? NULL : a->p, "quit");
 }
 
 static void
@@ -128,6 +130,9 @@ cmd_topic(struct room *r, struct client *c, struct cmd_rest *a)
 		room_topic(r, c, NULL, 0);
 		return;
 	}
+	/* Setting it speaks to the room: a muted member may not. */
+	if (!accounts_say_ok(r->accounts, r, c))
+		return;
 	if (a->n > PROTO_TOPIC_MAX) {
 		room_sendf(r, c, PROTO_TOPIC_LONG);
 		return;

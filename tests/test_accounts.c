@@ -584,6 +584,8 @@ test_ban_address(void **state)
 		{ "/ban 10.0.0.x", "!!! not a nick or an address: 10.0.0.x\n" },
 		{ "/ban bob 99999999", "!!! bad minutes: 99999999 (0 to "
 		    "5256000)\n" },
+		{ "/ban bob -1", "!!! bad minutes: -1 (0 to 5256000)\n" },
+		{ "/ban bob +5 why", "!!! bad minutes: +5 (0 to 5256000)\n" },
 		{ "/unban", "!!! usage: /unban NICK|ADDRESS\n" },
 		{ "/unban 10.0.0.9", "!!! no ban on 10.0.0.9\n" },
 		/* An address is answered in its short form. */
@@ -716,6 +718,8 @@ test_mute(void **state)
 		{ "/mute bob 99999999", "!!! bad minutes: 99999999 (0 to "
 		    "5256000)\n" },
 		{ "/mute bob 5 more", "!!! usage: /mute NICK [MINUTES]\n" },
+		/* A signed number is MINUTES too, out of range. */
+		{ "/mute bob -5", "!!! bad minutes: -5 (0 to 5256000)\n" },
 		{ "/mute nobody", "!!! no such user: nobody\n" },
 		{ "/unmute", "!!! usage: /unmute NICK\n" },
 		{ "/unmute carol", "!!! carol is not muted\n" },
@@ -736,6 +740,11 @@ test_mute(void **state)
 	/* No way out by a new nick. */
 	fx_say(f, b, "/nick bobby");
 	fx_expect(f, b, "!!! you are muted\n");
+	/* Nor by the topic, which the room would see. */
+	fx_say(f, b, "/topic listen to me");
+	fx_expect(f, b, "!!! you are muted\n");
+	fx_say(f, b, "/topic");
+	fx_expect(f, b, "*** no topic\n");
 	fx_silent(f, c);
 	/* /msg and /who still work. */
 	fx_say(f, b, "/msg carol sorry");
@@ -758,6 +767,11 @@ test_mute(void **state)
 	fx_drain_all(f);
 	fx_say(f, b, "back");
 	fx_expect(f, c, "<bob> back\n");
+	/* A muted member's /quit reason is not said either. */
+	fx_say(f, a, "/mute bob 0");
+	fx_drain_all(f);
+	fx_say(f, b, "/quit listen to me");
+	fx_expect(f, c, "*** bob left\n");
 	assert_true(ax_logged(f, "operator alice muted bob"));
 	assert_true(ax_logged(f, "operator alice unmuted bob"));
 }

@@ -601,6 +601,34 @@ banned_from4(unsigned port)
 }
 
 /*
+ * A banned account's nick is not registered again by whoever takes it:
+ * /register is refused as a login to it would be, and the member closed.
+ */
+static void
+test_register_banned(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *g;
+	char nick[32], want[64];
+
+	start_db(s, "--op", "alice", NULL);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	say(a, "/ban eve 0 no eve here", "*** banned eve until unbanned");
+	g = h_join(s, nick);
+	h_send(g, "/nick eve\n/register " PASS "\n");
+	snprintf(want, sizeof want, "*** %s is now eve", nick);
+	h_expect(g, want);
+	h_expect(g, "!!! you are banned: no eve here");
+	assert_true(h_eof(g, H_TIMEOUT_MS));
+	h_close(g);
+	say_past(a, "/unban eve", "*** unbanned eve");
+	h_close(a);
+	log_lacks(s, PASS);
+	h_stop(s);
+}
+
+/*
  * An address ban holds whichever way the address is spelt and whichever
  * listener the client came in by: an IPv4 client on a dual-stack
  * listener is seen as ::ffff:127.0.0.4 and is 127.0.0.4 all the same.
@@ -1532,6 +1560,7 @@ main(void)
 		ax_test(test_register_login),
 		ax_test(test_kick_mute),
 		ax_test(test_kick_discards_held),
+		ax_test(test_register_banned),
 		ax_test(test_bans),
 		ax_test(test_ban_spellings),
 		ax_test(test_throttle),
