@@ -111,7 +111,7 @@ local_go(void *be, struct client *c, const char *name, size_t len)
 {
 	struct room *r = be, *to;
 
-	if (r->reg == NULL || (to = rooms_open(r->reg, name, len)) == NULL) {
+	if (r->reg == NULL || (to = rooms_open(r->reg, name, len, r)) == NULL) {
 		room_sendf(r, c, PROTO_TOO_MANY_ROOMS);
 		return;
 	}

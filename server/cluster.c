@@ -1395,8 +1395,8 @@ cluster_go_reply(struct cluster *cl, unsigned cid, enum cluster_status st,
 			    "not a room name", p->name, name);
 			name = p->name;
 		}
-		if ((r = rooms_open(cl->room->reg, name, strlen(name))) ==
-		    NULL) {
+		if ((r = rooms_open(cl->room->reg, name, strlen(name),
+		    NULL)) == NULL) {
 			/* Its join entry is lost on us: it stays here, and
 			 * the next sync puts it back here in Redis too. */
 			room_log(c->room, "redis: cannot follow client %u to "

@@ -442,7 +442,8 @@ void	room_release(struct client *c);
  * neither history nor a topic (rooms_sweep(), after the loop's pass);
  * one that keeps history or a topic stays listed, until a new room would
  * pass the limit: then an unheld room that keeps nothing, not swept yet,
- * gives way first, else the one empty the longest. No system calls: the
+ * gives way first, then the one the mover leaves if it is to go after
+ * the move, else the one empty the longest. No system calls: the
  * unit tests drive it.
  */
 struct rooms {
@@ -498,9 +499,12 @@ struct room	*rooms_find(const struct rooms *rs, const char *name,
 /*
  * The room called name[0..len) (valid), made if there is none. Returns
  * it, or NULL with errno EMFILE (max rooms, none that may give way) or
- * ENOMEM.
+ * ENOMEM. leaving is the room of the member about to move in, or NULL:
+ * one it alone holds that keeps nothing goes once it has moved, so at
+ * the limit it gives way in its stead (it is forgotten after the move).
  */
-struct room	*rooms_open(struct rooms *rs, const char *name, size_t len);
+struct room	*rooms_open(struct rooms *rs, const char *name, size_t len,
+		    const struct room *leaving);
 
 /* Whether /rooms lists r: it has members, history, a topic, or lands. */
 bool	rooms_listed(const struct rooms *rs, const struct room *r);

@@ -71,19 +71,34 @@ rooms_forget(struct rooms *rs, struct room *r)
 }
 
 /*
- * At the limit: a room nobody holds that keeps nothing gives way first
- * (one a member just passed through, not swept yet: it would be
- * forgotten anyway); else the one emptied the longest ago, history,
- * topic and all. Returns false when every room is held.
+ * Whether leaving, the room a member is moving out of, is to go once it
+ * has moved: the member is all that holds it and it keeps nothing, so
+ * rooms_sweep() forgets it after the move.
  */
 static bool
-rooms_evict(struct rooms *rs)
+rooms_passing(const struct rooms *rs, const struct room *leaving)
+{
+	return leaving != NULL && leaving->reg == rs &&
+	    leaving != rs->landing && leaving->refs == 1 &&
+	    leaving->count == 1 && !leaving->reading &&
+	    leaving->waiting == 0 && leaving->topic == NULL &&
+	    rlog_history_count(&leaving->rlog) == 0;
+}
+
+/*
+ * At the limit: a room nobody holds that keeps nothing gives way first
+ * (one a member just passed through, not swept yet: it would be
+ * forgotten anyway); then the room the mover leaves, if it is to go
+ * after the move: the new room passes the limit by one until then,
+ * and nothing kept is lost for it; else the one emptied the longest
+ * ago, history, topic and all. Returns false when every room is held.
+ */
+static bool
+rooms_evict(struct rooms *rs, const struct room *leaving)
 {
 	struct room *r, *oldest = NULL;
 
-	if (rs->unheld == 0)
-		return false;
-	for (r = rs->head; r != NULL; r = r->rnext) {
+	for (r = rs->head; r != NULL && rs->unheld > 0; r = r->rnext) {
 		if (r == rs->landing || r->refs > 0 || r->reading ||
 		    r->waiting > 0)
 			continue;
@@ -94,6 +109,9 @@ rooms_evict(struct rooms *rs)
 		if (oldest == NULL || r->emptied < oldest->emptied)
 			oldest = r;
 	}
+	if ((oldest == NULL || rooms_listed(rs, oldest)) &&
+	    rs->count == rs->max && rooms_passing(rs, leaving))
+		return true;
 	if (oldest == NULL)
 		return false;
 	rooms_forget(rs, oldest);
@@ -101,7 +119,8 @@ rooms_evict(struct rooms *rs)
 }
 
 struct room *
-rooms_open(struct rooms *rs, const char *name, size_t len)
+rooms_open(struct rooms *rs, const char *name, size_t len,
+    const struct room *leaving)
 {
 	struct room *r;
 
@@ -111,7 +130,7 @@ rooms_open(struct rooms *rs, const char *name, size_t len)
 		errno = EINVAL;
 		return NULL;
 	}
-	if (rs->count >= rs->max && !rooms_evict(rs)) {
+	if (rs->count >= rs->max && !rooms_evict(rs, leaving)) {
 		errno = EMFILE;
 		return NULL;
 	}
@@ -155,7 +174,7 @@ rooms_landing(struct rooms *rs, const char *name)
 {
 	struct room *r;
 
-	if ((r = rooms_open(rs, name, strlen(name))) == NULL)
+	if ((r = rooms_open(rs, name, strlen(name), NULL)) == NULL)
 		return NULL;
 	if (rs->landing == NULL && r->refs == 0 && rs->unheld > 0)
 		rs->unheld--;

@@ -155,10 +155,10 @@ test_rooms_case(void **state)
 	struct room *r, *again;
 
 	(void)state;
-	r = rooms_open(&f->rs, "DevOps", 6);
+	r = rooms_open(&f->rs, "DevOps", 6, NULL);
 	assert_non_null(r);
 	assert_string_equal(r->name, "DevOps");
-	again = rooms_open(&f->rs, "devops", 6);
+	again = rooms_open(&f->rs, "devops", 6, NULL);
 	assert_ptr_equal(r, again);
 	assert_string_equal(again->name, "DevOps");	/* as first written */
 	assert_ptr_equal(rooms_find(&f->rs, "DEVOPS", 6), r);
@@ -179,7 +179,7 @@ test_rooms_forget(void **state)
 
 	(void)state;
 	a = rf_join(f, "alice");
-	quiet = rooms_open(&f->rs, "quiet", 5);
+	quiet = rooms_open(&f->rs, "quiet", 5, NULL);
 	assert_non_null(quiet);
 	room_move(a->room, a, quiet);
 	assert_ptr_equal(a->room, quiet);
@@ -193,11 +193,11 @@ test_rooms_forget(void **state)
 	rooms_sweep(&f->rs);
 	assert_null(rooms_find(&f->rs, "quiet", 5));
 	/* A room that keeps history, or a topic, stays listed. */
-	chatty = rooms_open(&f->rs, "chatty", 6);
+	chatty = rooms_open(&f->rs, "chatty", 6, NULL);
 	room_move(a->room, a, chatty);
 	room_say(chatty, a, ROOM_SAY_CHAT, "hi", 2);
 	room_move(a->room, a, f->rs.landing);
-	topical = rooms_open(&f->rs, "topical", 7);
+	topical = rooms_open(&f->rs, "topical", 7, NULL);
 	room_move(a->room, a, topical);
 	assert_int_equal(room_set_topic(topical, a, "a topic", 7), 0);
 	room_move(a->room, a, f->rs.landing);
@@ -224,24 +224,24 @@ test_rooms_limit(void **state)
 	(void)state;
 	a = rf_join(f, "alice");
 	b = rf_join(f, "bob");
-	one = rooms_open(&f->rs, "one", 3);
-	two = rooms_open(&f->rs, "two", 3);
+	one = rooms_open(&f->rs, "one", 3, NULL);
+	two = rooms_open(&f->rs, "two", 3, NULL);
 	assert_non_null(one);
 	assert_non_null(two);
 	room_move(a->room, a, one);
 	room_move(b->room, b, two);
 	/* Three rooms, each held: no fourth. */
 	errno = 0;
-	assert_null(rooms_open(&f->rs, "three", 5));
+	assert_null(rooms_open(&f->rs, "three", 5, NULL));
 	assert_int_equal(errno, EMFILE);
 	/* An existing one is still found at the limit. */
-	assert_ptr_equal(rooms_open(&f->rs, "ONE", 3), one);
+	assert_ptr_equal(rooms_open(&f->rs, "ONE", 3, NULL), one);
 	/* one keeps history but nobody holds it: it gives way. */
 	room_say(one, a, ROOM_SAY_CHAT, "hi", 2);
 	room_move(a->room, a, f->rs.landing);
 	rooms_sweep(&f->rs);
 	assert_ptr_equal(rooms_find(&f->rs, "one", 3), one);
-	assert_non_null(rooms_open(&f->rs, "three", 5));
+	assert_non_null(rooms_open(&f->rs, "three", 5, NULL));
 	assert_null(rooms_find(&f->rs, "one", 3));
 	assert_int_equal(f->rs.count, 3);
 	rf_free(f);
@@ -256,20 +256,20 @@ test_rooms_evict_oldest(void **state)
 
 	(void)state;
 	a = rf_join(f, "alice");
-	x = rooms_open(&f->rs, "x", 1);
-	y = rooms_open(&f->rs, "y", 1);
+	x = rooms_open(&f->rs, "x", 1, NULL);
+	y = rooms_open(&f->rs, "y", 1, NULL);
 	/* y is emptied first, then x: y has been empty the longest. */
 	room_move(a->room, a, y);
 	room_say(y, a, ROOM_SAY_CHAT, "in y", 4);
 	room_move(a->room, a, x);
 	room_say(x, a, ROOM_SAY_CHAT, "in x", 4);
 	room_move(a->room, a, f->rs.landing);
-	z = rooms_open(&f->rs, "z", 1);
+	z = rooms_open(&f->rs, "z", 1, NULL);
 	assert_non_null(z);
 	assert_int_equal(f->rs.count, 4);
 	/* Held (a room keeping nothing would give way first). */
 	room_move(a->room, a, z);
-	assert_non_null(rooms_open(&f->rs, "w", 1));
+	assert_non_null(rooms_open(&f->rs, "w", 1, NULL));
 	assert_null(rooms_find(&f->rs, "y", 1));
 	assert_ptr_equal(rooms_find(&f->rs, "x", 1), x);
 	rf_free(f);
@@ -287,10 +287,10 @@ test_rooms_top(void **state)
 	(void)state;
 	for (i = 0; i < 6; i++)
 		m[i] = rf_join(f, NULL);
-	a = rooms_open(&f->rs, "a", 1);
-	b = rooms_open(&f->rs, "b", 1);
-	c = rooms_open(&f->rs, "c", 1);
-	(void)rooms_open(&f->rs, "d", 1);
+	a = rooms_open(&f->rs, "a", 1, NULL);
+	b = rooms_open(&f->rs, "b", 1, NULL);
+	c = rooms_open(&f->rs, "c", 1, NULL);
+	(void)rooms_open(&f->rs, "d", 1, NULL);
 	/* lobby 1, a 1, b 3, c 1, d 0. */
 	room_move(m[0]->room, m[0], a);
 	room_move(m[1]->room, m[1], b);
@@ -459,8 +459,6 @@ test_rooms_list_and_topic(void **state)
 	rf_drain(f);
 	rf_say(a, "/rooms");
 	rf_expect(a, "*** 3 rooms: lobby (0) Dev (1) ops (1)\n");
-	rf_say(a, "/join more");
-	rf_expect(a, "!!! too many rooms\n");
 	rf_say(a, "/topic");
 	rf_expect(a, "*** no topic\n");
 	memset(big, 'x', sizeof big);
@@ -478,6 +476,9 @@ test_rooms_list_and_topic(void **state)
 	rf_say(a, "/topic");
 	rf_expect(a, "*** topic: two  words \n");
 	rf_expect(b, "");
+	/* Every room held, Dev to keep its topic: no fourth. */
+	rf_say(a, "/join more");
+	rf_expect(a, "!!! too many rooms\n");
 	/* ops empties and keeps nothing: forgotten; Dev keeps a topic. */
 	rf_say(b, "/part");
 	rooms_sweep(&f->rs);
@@ -549,6 +550,102 @@ test_rooms_evict_passed_through(void **state)
 	}
 	rooms_sweep(&f->rs);
 	assert_int_equal(f->rs.count, 5);	/* lobby, keep0-2, y19 */
+	rf_free(f);
+}
+
+/*
+ * A member alone in a room that keeps nothing leaves it for a new room
+ * at the limit: the room it leaves goes, and it is the one that gives
+ * way; a room that keeps a topic and history stays.
+ */
+static void
+test_rooms_evict_leaving(void **state)
+{
+	struct rf *f = rf_new(3, 50);
+	struct client *a;
+	struct room *keep;
+
+	(void)state;
+	a = rf_join(f, "alice");
+	rf_say(a, "/join keep");
+	rf_say(a, "/topic precious");
+	rf_say(a, "history line");
+	keep = a->room;
+	rf_say(a, "/join pass");
+	rooms_sweep(&f->rs);
+	assert_int_equal(f->rs.count, 3);
+	rf_drain(f);
+	rf_say(a, "/join new");
+	rf_expect(a, "*** you are now in new (1 online)\n");
+	assert_ptr_equal(rooms_find(&f->rs, "keep", 4), keep);
+	assert_string_equal(keep->topic, "precious");
+	assert_int_equal(rlog_history_count(&keep->rlog), 1);
+	/* Past the limit by one, until the sweep forgets pass. */
+	rooms_sweep(&f->rs);
+	assert_null(rooms_find(&f->rs, "pass", 4));
+	assert_int_equal(f->rs.count, 3);
+	rf_say(a, "/rooms");
+	rf_expect(a, "*** 3 rooms: lobby (0) keep (0) new (1)\n");
+	rf_free(f);
+}
+
+/*
+ * At the limit with every other room held, a lone member of a room that
+ * keeps nothing still moves to a new room: only two rooms are left.
+ * One that keeps history, or that another member holds, does not give
+ * way for it, and the member stays where it was.
+ */
+static void
+test_rooms_evict_leaving_alone(void **state)
+{
+	struct rf *f = rf_new(2, 50);
+	struct client *a, *b;
+	struct room *ra;
+
+	(void)state;
+	a = rf_join(f, "alice");
+	b = rf_join(f, "bob");
+	rf_say(a, "/join ra");
+	ra = a->room;
+	rf_drain(f);
+	/* bob is in ra too: ra stays after the move, no room for rb. */
+	rf_say(b, "/join ra");
+	rf_drain(f);
+	errno = 0;
+	assert_null(rooms_open(&f->rs, "rb", 2, ra));
+	assert_int_equal(errno, EMFILE);
+	rf_say(a, "/join rb");
+	rf_expect(a, "!!! too many rooms\n");
+	assert_ptr_equal(a->room, ra);
+	rf_say(b, "/part");
+	rf_drain(f);
+	/* ra keeps a line: it is not to go, nor is it forgotten for rb. */
+	rf_say(a, "kept");
+	rf_drain(f);
+	rf_say(a, "/join rb");
+	rf_expect(a, "!!! too many rooms\n");
+	assert_ptr_equal(a->room, ra);
+	assert_int_equal(rlog_history_count(&ra->rlog), 1);
+	assert_int_equal(f->rs.count, 2);
+	rf_free(f);
+	/* Alone in a room that keeps nothing: it gives way to rb. */
+	f = rf_new(2, 50);
+	a = rf_join(f, "alice");
+	rf_say(a, "/join ra");
+	rf_drain(f);
+	rf_say(a, "/join rb");
+	rf_expect(a, "*** you are now in rb (1 online)\n");
+	rooms_sweep(&f->rs);
+	assert_null(rooms_find(&f->rs, "ra", 2));
+	assert_int_equal(f->rs.count, 2);
+	rf_free(f);
+	/* The landing room is never the one that goes. */
+	f = rf_new(1, 50);
+	a = rf_join(f, "alice");
+	rf_drain(f);
+	rf_say(a, "/join rc");
+	rf_expect(a, "!!! too many rooms\n");
+	assert_ptr_equal(a->room, f->rs.landing);
 	rf_free(f);
 }
 
@@ -692,6 +789,8 @@ main(void)
 		cmocka_unit_test(test_rooms_backlog_moves),
 		cmocka_unit_test(test_rooms_leave_closing),
 		cmocka_unit_test(test_rooms_evict_passed_through),
+		cmocka_unit_test(test_rooms_evict_leaving),
+		cmocka_unit_test(test_rooms_evict_leaving_alone),
 		cmocka_unit_test(test_rooms_replay_moves_uncounted),
 		cmocka_unit_test(test_rooms_replay_carry_bounded),
 	};

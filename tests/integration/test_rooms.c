@@ -451,6 +451,49 @@ test_rooms_max(void **state)
 	h_close(b);
 }
 
+/*
+ * A member alone in a room that keeps nothing moves on at the limit:
+ * the room it leaves goes, and it is the one that gives way, not a room
+ * that keeps a topic and history, nor is the move refused.
+ */
+static void
+test_rooms_max_leaving(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b;
+
+	assert_int_equal(h_start(s, "--max-rooms", "3", NULL), 0);
+	a = member(s, "alice");
+	quiet(a, NULL);
+	h_send(a, "/join keep\n/topic precious\nhistory line\n"
+	    "/join pass\n");
+	h_expect_skip(a, "*** you are now in pass (1 online)");
+	h_send(a, "/join new\n");
+	h_expect(a, "*** you are now in new (1 online)");
+	h_send(a, "/rooms\n");
+	h_expect(a, "*** 3 rooms: lobby (0) keep (0) new (1)");
+	h_send(a, "/join keep\n");
+	h_expect(a, "*** you are now in keep (1 online)");
+	h_expect(a, "*** topic: precious");
+	h_close(a);
+	h_stop(s);
+
+	/* Only lobby and rb are left after the move: within 2. */
+	assert_int_equal(h_start(s, "--max-rooms", "2", NULL), 0);
+	b = member(s, "bob");
+	a = member(s, "alice");
+	quiet(a, b, NULL);
+	h_send(a, "/join ra\n");
+	h_expect(a, "*** you are now in ra (1 online)");
+	h_expect_skip(b, "*** alice went to ra");
+	h_send(a, "/join rb\n");
+	h_expect(a, "*** you are now in rb (1 online)");
+	h_send(a, "/rooms\n");
+	h_expect(a, "*** 2 rooms: lobby (1) rb (1)");
+	h_close(a);
+	h_close(b);
+}
+
 /* Lines of BIG_FMT rooms_fill() sends: 360 KB, well past --sendq 16384. */
 #define BIG_LINES	400
 
@@ -671,6 +714,7 @@ main(void)
 		h_test(test_rooms_leave_in_room),
 		h_test(test_rooms_landing),
 		h_test(test_rooms_max),
+		h_test(test_rooms_max_leaving),
 		h_test(test_rooms_move_keeps_replay),
 		h_test(test_rooms_join_burst_keeps_topics),
 		h_test(test_rooms_bad_options),
