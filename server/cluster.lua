@@ -61,12 +61,22 @@ local function forget(lc)
   redis.call('HDEL', TP, lc)
   redis.call('SREM', SD, lc)
 end
+-- Whether room lc goes when one member leaves it: that member is all it
+-- holds and it keeps nothing (vacate() forgets it).
+local function passing(lc)
+  return lc ~= LAND and tonumber(redis.call('HGET', CT, lc) or '0') <= 1
+      and redis.call('HEXISTS', TP, lc) == 0
+      and redis.call('SISMEMBER', SD, lc) == 0
+end
 -- Room lc exists afterwards, called name if it is new; with max (the
 -- most rooms) given, a new room past it makes the room empty the longest
--- give way, or is refused (false).
-local function open(lc, name, max)
+-- give way, or is refused (false). With from, the room of the member
+-- about to move in, a from that goes once the member has left counts as
+-- gone already: nothing kept has to give way for it.
+local function open(lc, name, max, from)
   if redis.call('ZSCORE', RM, lc) then return true end
-  if lc ~= LAND and max and redis.call('ZCARD', RM) >= max then
+  if lc ~= LAND and max and redis.call('ZCARD', RM) -
+      ((from and passing(from)) and 1 or 0) >= max then
     local old = redis.call('ZRANGE', EM, 0, 0)
     if #old == 0 then return false end
     forget(old[1])
@@ -282,7 +292,9 @@ elseif op == 'go' then
   if not nick then return {'gone', ''} end
   local lc, from = string.lower(name), where(key)
   if lc == from then return {'already', roomname(lc)} end
-  if not open(lc, name, tonumber(ARGV[9])) then return {'toomany', ''} end
+  if not open(lc, name, tonumber(ARGV[9]), from) then
+    return {'toomany', ''}
+  end
   local shown = roomname(lc)
   addto(from, 't', 'g', 'm', key, 'n', nick, 'x', shown)
   vacate(key)

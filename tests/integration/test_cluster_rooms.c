@@ -182,6 +182,41 @@ test_max_rooms(void **state)
 	h_expect(a, "*** 2 rooms: lobby (1) r3 (1)");
 }
 
+/*
+ * A member alone in a room that keeps nothing moves on at the limit
+ * (counted in Redis): the room it leaves goes, and is the one that gives
+ * way; a room that keeps a topic and history stays, and with every room
+ * held the move is not refused.
+ */
+static void
+test_max_rooms_leaving(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b, *c;
+
+	cx_pair(x, "--max-rooms", "3", NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	h_send(a, "/join keep\n/topic precious\nhistory line\n"
+	    "/join pass\n");
+	h_expect_skip(a, "*** you are now in pass (1 online)");
+	h_send(a, "/join new\n");
+	h_expect(a, "*** you are now in new (1 online)");
+	h_send(b, "/rooms\n");
+	h_expect_skip(b, "*** 3 rooms: lobby (1) keep (0) new (1)");
+	/*
+	 * Every room held (carol in keep), none empty: new, which goes as
+	 * alice leaves it, is what makes room for another.
+	 */
+	c = cx_join(x, 0, "carol");
+	h_send(c, "/join keep\n");
+	h_expect(c, "*** you are now in keep (1 online)");
+	h_expect(c, "*** topic: precious");
+	h_send(a, "/join newer\n");
+	h_expect(a, "*** you are now in newer (1 online)");
+	h_send(b, "/rooms\n");
+	h_expect_skip(b, "*** 3 rooms: lobby (1) keep (1) newer (1)");
+}
+
 static void
 test_landing_room(void **state)
 {
@@ -496,6 +531,8 @@ main(void)
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_max_rooms, cx_setup,
 		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_max_rooms_leaving,
+		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_landing_room, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_moves_pipelined, cx_setup,
