@@ -233,7 +233,16 @@ async function main() {
 	ok(stamps.length > 40 && stamps.every((s) => /^(\d{4}-\d\d-\d\d )?\d\d:\d\d$/.test(s)),
 	    "a line without a time stamp: " + JSON.stringify(stamps.filter((s) => !/\d\d:\d\d$/.test(s))));
 
-	// ---- 2. A reconnect shows each history line once.
+	// ---- 2. A reconnect shows each history line once, our own last
+	// line too when lobbyd cleaned it (a bidi override, a line
+	// separator and a C1 control taken out): the page shows and
+	// remembers it as the others and the history have it.
+	await page.fill("#input", "pasted \u202eright\u2028to\u0085left");
+	await page.keyboard.press("Enter");
+	await bob.expect("<alice> pasted righttoleft");
+	await expectShown(page, /<alice> pasted righttoleft$/);
+	ok(!(await shown(page)).some((t) => /[\u202e\u2028\u0085]/.test(t)),
+	    "the page's echo kept what lobbyd removes");
 	w.dropping = true;
 	const before = await countShown(page, "<bob> good morning");
 	await page.evaluate(() => window.__sockets[window.__sockets.length - 1].close());
@@ -243,9 +252,11 @@ async function main() {
 	await expectShown(page, /\*\*\* guest\d is now alice$/);
 	await sleep(300);
 	for (const l of ["<bob> good morning", "* bob brings coffee", "<bob> alice: are you around?",
-	    "<bob> filler line 39", "<alice> " + fits])
+	    "<bob> filler line 39", "<alice> " + fits, "<alice> pasted righttoleft"])
 		ok(await countShown(page, l) === before, JSON.stringify(l) + " shown " +
 		    await countShown(page, l) + " times after a reconnect");
+	ok(!(await shown(page)).some((t) => /you had not seen/.test(t)),
+	    "a reconnect with nothing new replayed history");
 	// A line sent while the page was away shows once, after a second drop.
 	await page.evaluate(() => {
 		window.__hold = true;
