@@ -200,15 +200,36 @@ async function main() {
 	ok(await page.inputValue("#input") === "/join lobby ", "second room: " + await page.inputValue("#input"));
 	await page.keyboard.press("Shift+Tab");
 	ok(await page.inputValue("#input") === "/join design-review ", "Shift+Tab: " + await page.inputValue("#input"));
-	// A room heard of in a notice; a new one made by /join.
+	// A room made by /join: after the notice the page asks /rooms
+	// again, quietly, and the list and Tab have it.
 	bob.send("/join ops");
 	await expectShown(page, /\*\*\* bob went to ops$/);
+	await until("ops in the list", async () =>
+	    (await listed(page)).join(",") === "lobby 1,dev 1 *,design-review 1,ops 1", 6000);
 	await page.fill("#input", "/join o");
 	await page.keyboard.press("Tab");
-	ok(await page.inputValue("#input") === "/join ops ", "a room from a notice: " + await page.inputValue("#input"));
+	ok(await page.inputValue("#input") === "/join ops ", "a room from the list: " + await page.inputValue("#input"));
 	bob.send("/join dev");
 	await expectShown(page, /\*\*\* bob joined$/);
 	await page.keyboard.press("Escape");
+	// Comings and goings never make the counts drift ("joined" does not
+	// say from where) nor leave rooms that are gone ("went to" names
+	// rooms nobody stays in): the list is what /rooms says.
+	for (let i = 0; i < 6; i++) {
+		bob.send("/join lobby");
+		bob.send("/join dev");
+	}
+	for (let i = 0; i < 30; i++) {
+		bob.send("/join ghost" + i);
+		bob.send("/join dev");
+	}
+	await until("the last ghost", async () => (await count(page, "*** bob went to ghost29")) === 1);
+	await until("the list as the server has it", async () =>
+	    (await listed(page)).join(",") === "lobby 1,dev 2 *,design-review 1", 8000);
+	await sleep(3500);
+	ok((await listed(page)).join(",") === "lobby 1,dev 2 *,design-review 1",
+	    "the list after the comings and goings: " + (await listed(page)).join(","));
+	ok(!(await shown(page)).some((t) => /\d+ rooms?:/.test(t)), "the page showed its own /rooms");
 	// The user's own /rooms shows; ops, empty again, is gone from it
 	// and from the list.
 	await page.fill("#input", "/rooms");
