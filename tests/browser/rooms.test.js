@@ -214,7 +214,13 @@ async function main() {
 	await page.keyboard.press("Escape");
 	// Comings and goings never make the counts drift ("joined" does not
 	// say from where) nor leave rooms that are gone ("went to" names
-	// rooms nobody stays in): the list is what /rooms says.
+	// rooms nobody stays in): the list is what /rooms says. Nor do they
+	// redraw the whole list: its entries stay, their counts change.
+	await until("ops gone from the list", async () =>
+	    (await listed(page)).join(",") === "lobby 1,dev 2 *,design-review 1", 6000);
+	await page.evaluate(() => {
+		window.__kept = [...document.querySelectorAll("#rooms button")];
+	});
 	for (let i = 0; i < 6; i++) {
 		bob.send("/join lobby");
 		bob.send("/join dev");
@@ -229,6 +235,8 @@ async function main() {
 	await sleep(3500);
 	ok((await listed(page)).join(",") === "lobby 1,dev 2 *,design-review 1",
 	    "the list after the comings and goings: " + (await listed(page)).join(","));
+	ok(await page.evaluate(() => window.__kept.length === 3 &&
+	    window.__kept.every((b) => b.isConnected)), "the list was redrawn whole");
 	ok(!(await shown(page)).some((t) => /\d+ rooms?:/.test(t)), "the page showed its own /rooms");
 	// The user's own /rooms shows; ops, empty again, is gone from it
 	// and from the list.
