@@ -156,17 +156,25 @@ async function main() {
 		reached = (await focused(page)).startsWith("room:");
 	}
 	ok(reached, "Tab never reached the rooms: " + await focused(page));
-	ok(await focused(page) === "room:lobby", "the first room Tab reaches: " + await focused(page));
+	// The list is one Tab stop, entered at our room.
+	ok(await focused(page) === "room:dev", "the room Tab reaches: " + await focused(page));
+	ok(await page.$$eval("#rooms button", (bs) => bs.filter((b) => b.tabIndex >= 0).length) === 1,
+	    "the rooms are more than one Tab stop");
 	const ring = await page.evaluate(() => getComputedStyle(document.activeElement).outlineStyle);
 	ok(ring !== "none", "no focus ring on a room");
 	await page.keyboard.press("ArrowDown");
-	ok(await focused(page) === "room:dev", "ArrowDown: " + await focused(page));
-	await page.keyboard.press("ArrowDown");
-	ok(await focused(page) === "room:design-review", "ArrowDown again: " + await focused(page));
+	ok(await focused(page) === "room:design-review", "ArrowDown: " + await focused(page));
 	await page.keyboard.press("ArrowDown");
 	ok(await focused(page) === "room:lobby", "ArrowDown wraps: " + await focused(page));
+	await page.keyboard.press("Home");
+	ok(await focused(page) === "room:lobby", "Home: " + await focused(page));
 	await page.keyboard.press("End");
 	ok(await focused(page) === "room:design-review", "End: " + await focused(page));
+	// One Tab leaves the list; Shift+Tab comes back to the same room.
+	await page.keyboard.press("Tab");
+	ok(!(await focused(page)).startsWith("room:"), "one Tab stayed in the list: " + await focused(page));
+	await page.keyboard.press("Shift+Tab");
+	ok(await focused(page) === "room:design-review", "Shift+Tab back: " + await focused(page));
 	await page.keyboard.press("Enter");
 	await dana.expect("*** alice joined");
 	await until("design-review in the header", async () =>
