@@ -321,6 +321,24 @@ async function main() {
 	await contrastCheck(p2, "rooms open, phone dark", ok);
 	await shot(p2, "rooms-390x844-dark-open.png");
 
+	// A room name of 32 characters is cut with an ellipsis in the
+	// header of a small phone, whole in its tooltip, and the page stays
+	// on the screen.
+	await p2.setViewportSize({ width: 360, height: 640 });
+	const long = "Weekly-WWW-Warehouse-Workgroup_W";
+	await p2.fill("#input", "/join " + long);
+	await p2.keyboard.press("Enter");
+	await until("the phone in the long room", async () => (await p2.textContent("#room")) === long);
+	const hd = await p2.evaluate(() => {
+		const r = document.getElementById("room"), w = document.getElementById("where");
+		return { right: r.getBoundingClientRect().right, box: w.getBoundingClientRect().right,
+		    cut: r.scrollWidth > r.clientWidth, ellipsis: getComputedStyle(r).textOverflow,
+		    title: r.title, wide: document.documentElement.scrollWidth };
+	});
+	ok(hd.right <= hd.box + 1 && hd.wide <= 360, "the long room name runs off: " + JSON.stringify(hd));
+	ok(hd.cut && hd.ellipsis === "ellipsis" && hd.title === long,
+	    "the long room name is cut without an ellipsis or tooltip: " + JSON.stringify(hd));
+
 	await phone.close();
 
 	// ---- lobbyd comes back with dev as its landing room: the way back
