@@ -462,8 +462,9 @@ test_redis_killed(void **state)
 	cx_pair(x, NULL);
 	cx_members(x, "alice", &a, &b, NULL);
 	rds_kill(&x->r, SIGKILL);
+	/* Bounds for a loaded machine: it comes within ms when idle. */
 	h_expect_skip_within(a, "*** lost the link to the room, retrying",
-	    SCALED(3000));
+	    SCALED(10000));
 	h_expect_skip_within(b, "*** lost the link to the room, retrying",
 	    SCALED(3000));
 	/* Nothing is silently dropped: every event is refused aloud. */
@@ -535,7 +536,7 @@ test_sync_refused(void **state)
 		    strstr(l, "link") != NULL)
 			notices++;
 	assert_int_equal(notices, 0);
-	assert_true(h_log_has(&x->s[0], "retrying in 800 ms", SCALED(3000)));
+	assert_true(h_log_has(&x->s[0], "retrying in 800 ms", SCALED(10000)));
 	/* Repaired: the link is restored within the backoff. */
 	freeReplyObject(rds_cmd(&x->r, "DEL lobby:{lobby}:members"));
 	h_expect_skip_within(a, "*** link to the room restored", RESTORE_MS);
