@@ -1421,7 +1421,10 @@ test_redis_unban_spelling(void **state)
 	redis_run(out, sizeof out, "HSET", "lobby:bans", "a:0:0::1",
 	    "0 alice - by hand", NULL);
 	assert_string_equal(out, ":1\r\n");
+	/* Both have read it (each reads the store every 2 s). */
 	assert_true(banned_within(&s2, "!!! you are banned: by hand",
+	    SCALED(8000)));
+	assert_true(banned_within(s, "!!! you are banned: by hand",
 	    SCALED(8000)));
 	say_past(a, "/unban ::1", "*** unbanned ::1");
 	/* The store is written by the account worker, after the answer. */

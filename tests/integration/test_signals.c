@@ -115,10 +115,13 @@ test_other_signals(void **state)
 	struct h_conn *a;
 	size_t i;
 
-	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+	for (i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		print_message("signal %d\n", sigs[i]);
 		shutdown_unix_by(s, sigs[i]);
+	}
+	/* Not SIGRTMAX itself: valgrind keeps it for its own use. */
 	shutdown_unix_by(s, SIGRTMIN);
-	shutdown_unix_by(s, SIGRTMAX);
+	shutdown_unix_by(s, SIGRTMAX - 1);
 	assert_int_equal(h_start(s, NULL), 0);
 	a = h_join(s, NULL);
 	h_drain(a);
