@@ -96,25 +96,34 @@ rooms_passing(const struct rooms *rs, const struct room *leaving)
 static bool
 rooms_evict(struct rooms *rs, const struct room *leaving)
 {
-	struct room *r, *oldest = NULL;
+	struct room *r, *oldest;
 
-	for (r = rs->head; r != NULL && rs->unheld > 0; r = r->rnext) {
-		if (r == rs->landing || r->refs > 0 || r->reading ||
-		    r->waiting > 0)
-			continue;
-		if (!rooms_listed(rs, r)) {
-			oldest = r;
-			break;
+	/*
+	 * Until there is room for one more: a move under way in this pass
+	 * may have passed the limit by one already (its room goes at the
+	 * sweep), and that room giving way is then not room enough.
+	 */
+	while (rs->count >= rs->max) {
+		oldest = NULL;
+		for (r = rs->head; r != NULL && rs->unheld > 0;
+		    r = r->rnext) {
+			if (r == rs->landing || r->refs > 0 || r->reading ||
+			    r->waiting > 0)
+				continue;
+			if (!rooms_listed(rs, r)) {
+				oldest = r;
+				break;
+			}
+			if (oldest == NULL || r->emptied < oldest->emptied)
+				oldest = r;
 		}
-		if (oldest == NULL || r->emptied < oldest->emptied)
-			oldest = r;
+		if ((oldest == NULL || rooms_listed(rs, oldest)) &&
+		    rs->count == rs->max && rooms_passing(rs, leaving))
+			return true;
+		if (oldest == NULL)
+			return false;
+		rooms_forget(rs, oldest);
 	}
-	if ((oldest == NULL || rooms_listed(rs, oldest)) &&
-	    rs->count == rs->max && rooms_passing(rs, leaving))
-		return true;
-	if (oldest == NULL)
-		return false;
-	rooms_forget(rs, oldest);
 	return true;
 }
 

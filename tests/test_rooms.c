@@ -649,6 +649,43 @@ test_rooms_evict_leaving_alone(void **state)
 	rf_free(f);
 }
 
+/*
+ * Two moves in one pass at the limit: alice, alone in ra, passes
+ * through to rb (ra goes after the move), and bob, from the landing
+ * room, asks for rc before the sweep. ra may give way only once: bob
+ * is refused, and the rooms stay within the limit after the sweep.
+ */
+static void
+test_rooms_evict_leaving_once(void **state)
+{
+	struct rf *f = rf_new(3, 50);
+	struct client *a, *b, *c;
+
+	(void)state;
+	a = rf_join(f, "alice");
+	b = rf_join(f, "bob");
+	c = rf_join(f, "carol");
+	rf_say(a, "/join ra");
+	rf_say(c, "/join rx");
+	rooms_sweep(&f->rs);
+	assert_int_equal(f->rs.count, 3);
+	rf_drain(f);
+	/* One pass: no sweep between the joins. */
+	rf_say(a, "/join rb");
+	rf_expect(a, "*** you are now in rb (1 online)\n");
+	rf_say(b, "/join rc");
+	rf_expect(b, "!!! too many rooms\n");
+	assert_ptr_equal(b->room, f->rs.landing);
+	rooms_sweep(&f->rs);
+	assert_int_equal(f->rs.count, 3);
+	/* Within the limit, carol alone in rx still passes through. */
+	rf_say(c, "/join rd");
+	rf_expect(c, "*** you are now in rd (1 online)\n");
+	rooms_sweep(&f->rs);
+	assert_int_equal(f->rs.count, 3);
+	rf_free(f);
+}
+
 /* alice fills room name with k chat lines "NNN hhh...", 100 h each. */
 static void
 rf_fill(struct rf *f, struct client *a, const char *name, int k)
@@ -791,6 +828,7 @@ main(void)
 		cmocka_unit_test(test_rooms_evict_passed_through),
 		cmocka_unit_test(test_rooms_evict_leaving),
 		cmocka_unit_test(test_rooms_evict_leaving_alone),
+		cmocka_unit_test(test_rooms_evict_leaving_once),
 		cmocka_unit_test(test_rooms_replay_moves_uncounted),
 		cmocka_unit_test(test_rooms_replay_carry_bounded),
 	};
