@@ -830,27 +830,77 @@ rlog_carry_room(const char *p, size_t n, size_t *lines, size_t max)
 	return at;
 }
 
+/*
+ * How many bytes of rd's private records lead its stream, before
+ * anything of the log or a replay, and can go with it into log to as
+ * they are: lines, and carried lines as long as to's history takes them
+ * all. *bytes and *carried get the bytes of each kind it has still to
+ * receive, *lines the carried lines.
+ */
+static size_t
+rlog_move_prefix(const struct rlog_reader *rd, const struct rlog *to,
+    size_t *bytes, size_t *carried, size_t *lines)
+{
+	uint64_t seq = rlog_pos_seq(&rd->pos);
+	size_t at = 0, used = buf_used(&rd->priv), skip, n, count;
+	const char *p;
+	struct rlog_rec h;
+
+	*bytes = *carried = *lines = 0;
+	while (at + sizeof h <= used) {
+		memcpy(&h, buf_peek(&rd->priv) + at, sizeof h);
+		if ((h.type != RLOG_REC_BYTES && h.type != RLOG_REC_CARRY) ||
+		    h.tag > seq)
+			break;
+		skip = at == 0 ? rd->pdone : 0;
+		p = buf_peek(&rd->priv) + at + sizeof h + skip;
+		n = h.len - skip;
+		if (h.type == RLOG_REC_CARRY) {
+			count = *lines;
+			if (rlog_carry_room(p, n, &count, to->history) < n)
+				break;
+			*lines = count;
+			*carried += n;
+		} else
+			*bytes += n;
+		at += sizeof h + h.len;
+	}
+	return at;
+}
+
 int
 rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to)
 {
-	struct buf rest = BUF_INIT;
+	struct buf keep = BUF_INIT, rest = BUF_INIT;
 	struct rlog_cursor c;
 	struct rlog_chunk ch;
+	struct rlog_rec h;
 	uint64_t tag = rlog_tail_seq(to);
-	size_t last = SIZE_MAX, bytes = 0, carried = 0, lines = 0, k;
+	size_t last = SIZE_MAX, bytes = 0, carried = 0, lines = 0, k, at;
+	size_t kept, keptbytes, keptcarried, pdone = 0;
 	bool midline = rd->midline;
 	int rc = 0;
 
 	/*
-	 * A copy, made once per move, of what rd has still to receive, in
-	 * order. Its backlog and private lines stay backlog. A history
-	 * replay under way (or carried here by an earlier move) is carried
-	 * apart and stays out of the backlog, as a replay served from the
-	 * log is; but at most to's history lines of it, so that what a
-	 * member moving on and on without reading carries stays one
-	 * history: past that, replay lines count as backlog.
+	 * What rd has still to receive goes along, in order. The private
+	 * records that lead it (what an earlier move carried here, say) go
+	 * as they are, only given the new log's offset: a member moving on
+	 * and on with a backlog costs a copy of it once, not once a move.
+	 * The rest is copied: its backlog and
+	 * private lines stay backlog. A history replay under way (or
+	 * carried here by an earlier move) is carried apart and stays out
+	 * of the backlog, as a replay served from the log is; but at most
+	 * to's history lines of it, so that what a member moving on and on
+	 * without reading carries stays one history: past that, replay
+	 * lines count as backlog.
 	 */
+	kept = rlog_move_prefix(rd, to, &keptbytes, &keptcarried, &lines);
 	rlog_cursor_init(rd, &c);
+	if (kept > 0) {
+		pdone = rd->pdone;
+		c.pskip = kept;
+		c.pdone = 0;
+	}
 	for (;;) {
 		rlog_peek(from, rd, &c, &ch);
 		if (ch.type == RLOG_CH_NONE)
@@ -872,12 +922,31 @@ rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to)
 			break;
 		rlog_consume(&c, &ch, ch.n);
 	}
+	if (kept > 0) {
+		/* Taken from rd before rlog_detach() frees it. */
+		keep = rd->priv;
+		rd->priv = (struct buf)BUF_INIT;
+		keep.len = keep.off + kept;
+		for (at = 0; at < kept; at += sizeof h + h.len) {
+			memcpy(&h, buf_peek(&keep) + at, sizeof h);
+			h.tag = tag;
+			memcpy(keep.data + keep.off + at, &h, sizeof h);
+		}
+		if (rc == 0 && buf_append(&keep, buf_peek(&rest),
+		    buf_used(&rest)) == -1)
+			rc = -1;
+		buf_free(&rest);
+		rest = keep;
+		bytes += keptbytes;
+		carried += keptcarried;
+	}
 	rlog_detach(from, rd);
 	rlog_attach(to, rd);
 	if (rc == 0 && buf_used(&rest) > 0) {
 		rd->priv = rest;
 		rd->privbytes = bytes;
 		rd->carried = carried;
+		rd->pdone = pdone;
 		rd->lastlen = SIZE_MAX;
 		/* The rest of its line comes first: it is still in it. */
 		rd->midline = midline;

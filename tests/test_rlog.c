@@ -1360,6 +1360,72 @@ test_history_replay_moves(void **state)
 }
 
 /*
+ * A member that does not read and moves on and on carries its backlog
+ * as it is: the first move copies it, the later ones only retag it, so
+ * thousands of moves in one read cost no copy of it each (the private
+ * records' storage stays where it is). A replay carried along stays
+ * carried, up to the new log's history lines, as it does when copied.
+ */
+static void
+test_move_keeps_backlog(void **state)
+{
+	struct rlog x, y;
+	struct rlog_reader a, b, j;
+	char line[80], *want, *got;
+	const char *data;
+	size_t len = 0, backlog;
+	int i;
+
+	(void)state;
+	assert_int_equal(rlog_init(&x, 3), 0);
+	assert_int_equal(rlog_init(&y, 3), 0);
+	rlog_set_clock(&x, "2026-12-01 13:00");
+	rlog_set_clock(&y, "2026-12-01 13:00");
+	want = malloc(OUT_MAX + 1);
+	assert_non_null(want);
+	rlog_attach(&x, &a);
+	rlog_attach(&y, &b);
+	say(&x, &a, RLOG_CHAT, "<a> h1\n");
+	say(&x, &a, RLOG_CHAT, "<a> h2\n");
+	rlog_attach(&x, &j);
+	assert_int_equal(rlog_replay(&x, &j), 0);
+	for (i = 0; i < 2000; i++) {
+		snprintf(line, sizeof line, "<a> backlog line %d\n", i);
+		say(&x, &a, RLOG_NOTICE, line);
+		len += (size_t)snprintf(want + len, OUT_MAX + 1 - len, "%s",
+		    line);
+	}
+	backlog = rlog_backlog(&x, &j);
+	assert_true(backlog > 2000 * 20);
+	/* The first move copies the replay (carried) and the backlog. */
+	assert_int_equal(rlog_move(&x, &j, &y), 0);
+	assert_int_equal(j.carried, 2 * 15);
+	assert_int_equal(rlog_backlog(&y, &j), backlog);
+	data = j.priv.data;
+	for (i = 0; i < 5000; i++) {
+		assert_int_equal(rlog_move(i % 2 == 0 ? &y : &x, &j,
+		    i % 2 == 0 ? &x : &y), 0);
+		assert_ptr_equal(j.priv.data, data);
+	}
+	assert_int_equal(j.carried, 2 * 15);
+	assert_int_equal(rlog_backlog(&y, &j), backlog);
+	/* What y has since goes after it, in order. */
+	say(&y, &b, RLOG_NOTICE, "<b> in y\n");
+	tell(&y, &j, "moved\n");
+	got = drain(&y, &j);
+	assert_memory_equal(got, "[13:00] <a> h1\n[13:00] <a> h2\n", 30);
+	assert_memory_equal(got + 30, want, len);
+	assert_string_equal(got + 30 + len, "<b> in y\nmoved\n");
+	free(got);
+	free(want);
+	rlog_detach(&y, &j);
+	rlog_detach(&x, &a);
+	rlog_detach(&y, &b);
+	rlog_free(&x);
+	rlog_free(&y);
+}
+
+/*
  * The churn of the issue: 30,000 renames, 53 bytes each, after a full
  * history of 50 lines, with a send queue of 64 KiB as the slack. Every
  * line is still history, and the log and the compacted chain stay a few
@@ -1608,6 +1674,7 @@ main(void)
 		cmocka_unit_test(test_history_replay_detach),
 		cmocka_unit_test(test_history_rename_churn),
 		cmocka_unit_test(test_history_replay_moves),
+		cmocka_unit_test(test_move_keeps_backlog),
 		cmocka_unit_test(test_slow_one),
 		cmocka_unit_test(test_slow_cascade_one_pass),
 		cmocka_unit_test(test_slow_cascade_stops),
