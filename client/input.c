@@ -376,8 +376,8 @@ input_line(void *arg, enum line_event ev, const char *text, size_t len)
 	struct session *s = arg;
 
 	if (ev == LINE_TOOLONG) {
-		fprintf(stderr, "lobby: an input line over 64 KiB was not "
-		    "sent\n");
+		fprintf(stderr, "lobby: line too long (over %zu bytes, the "
+		    "server takes %zu): not sent\n", s->keys.max, s->max_line);
 		return 0;
 	}
 	if (len > s->max_line) {

@@ -5,7 +5,8 @@
 #include "session.h"
 
 #define INPUT_KEYS	4096	/* bytes per read() of the keyboard */
-#define INPUT_MAXLINE	(64 * 1024) /* a line of stdin, when not a tty */
+#define INPUT_MAXLINE	(64 * 1024) /* a line of stdin, when not a tty,
+				       unless --max-line is more */
 
 /*
  * stdin is readable: read once. On a terminal the bytes are keys for the

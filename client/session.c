@@ -906,7 +906,9 @@ sess_init(struct session *s, const struct sess_options *o, bool tty)
 	s->scr.nick = s->link.nick;
 	editor_init(&s->ed);
 	s->ed.maxsend = o->max_line;
-	line_init(&s->keys, INPUT_MAXLINE);
+	/* Room for every line the server takes, and the length of more. */
+	line_init(&s->keys, o->max_line > INPUT_MAXLINE ? o->max_line :
+	    INPUT_MAXLINE);
 	roster_init(&s->roster);
 	roster_init(&s->rooms);
 	s->landing[0] = '\0';

@@ -295,6 +295,56 @@ test_pipe_max_line(void **state)
 }
 
 /*
+ * With a --max-line above 64 KiB (lobbyd's and lobby's), a line of 70000
+ * bytes is within it: it goes from a pipe like any other. One over the
+ * limit still stays behind, named with the limit.
+ */
+static void
+test_pipe_max_line_big(void **state)
+{
+	struct h_server s;
+	struct h_conn *bob;
+	struct lob *l;
+	char port[16], *big, *want;
+	const char *got;
+
+	(void)state;
+	assert_int_equal(h_start(&s, "--max-line", "100000", NULL), 0);
+	snprintf(port, sizeof port, "%u", s.port);
+	bob = h_join(&s, NULL);
+	l = lob_start(false, "-n", "bot", "--max-line", "100000",
+	    "127.0.0.1", port, NULL);
+	big = malloc(200000 + 16);
+	want = malloc(70000 + 16);
+	assert_non_null(big);
+	assert_non_null(want);
+	memset(big, 'x', 70000);
+	strcpy(big + 70000, "\n");
+	strcpy(want, "<bot> ");
+	memset(want + 6, 'x', 70000);
+	want[6 + 70000] = '\0';
+	lob_write(l, big);
+	memset(big, 'y', 150000);
+	strcpy(big + 150000, "\nafter\n");
+	lob_write(l, big);
+	lob_eof(l);
+	h_expect(bob, "*** guest2 joined");
+	h_expect(bob, "*** guest2 is now bot");
+	got = h_line(bob, H_TIMEOUT_MS);
+	assert_non_null(got);
+	assert_true(strcmp(got, want) == 0);
+	h_expect(bob, "<bot> after");
+	assert_int_equal(lob_wait(l, 4000), 0);
+	assert_non_null(strstr(l->ebuf, "lobby: line too long (over 100000 "
+	    "bytes, the server takes 100000): not sent"));
+	free(big);
+	free(want);
+	lob_free(l);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
  * A 0xFF byte (Latin-1, or junk) goes as the server reads it: doubled, or
  * a 0xFF 0xFA would open a telnet subnegotiation on the server that
  * swallows every later line, /quit too. A line of 1024 of them is within
@@ -609,6 +659,7 @@ main(void)
 		h_test(test_pipe_sends_then_quits),
 		h_test(test_pipe_quit_line),
 		h_test(test_pipe_max_line),
+		h_test(test_pipe_max_line_big),
 		h_test(test_pipe_iac),
 		h_test(test_pipe_logger),
 		h_test(test_pipe_devnull),
