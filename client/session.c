@@ -195,24 +195,24 @@ static void
 sess_replay(struct session *s)
 {
 	const char *p = buf_peek(&s->held), *end = p + buf_used(&s->held);
-	unsigned long h[4096];
-	size_t k = 0, i, j, t, m, skip = 0, len;
+	unsigned long h[SESS_SEEN];	/* the last lines' hashes, a ring */
+	size_t k = 0, i, t, m, skip = 0, len;
 	struct sline sl;
 	char note[64];
 
-	for (; p < end && k < 4096; p += strlen(p) + 1) {
-		(void)sline_parse(&sl, p, strlen(p));
-		h[k++] = sess_hash(p + sl.stamp, strlen(p) - sl.stamp);
-	}
-	for (j = k; j-- > 0 && skip == 0;) {
+	/* However long the replay: the last stretch that matches wins. */
+	for (; p < end; p += len + 1, k++) {
+		len = strlen(p);
+		(void)sline_parse(&sl, p, len);
+		h[k % SESS_SEEN] = sess_hash(p + sl.stamp, len - sl.stamp);
 		m = s->nseen < SESS_SEEN ? s->nseen : SESS_SEEN;
-		if (m > j + 1)
-			m = j + 1;
-		for (t = 0; t < m && h[j - t] == s->seen[(s->nseen - 1 - t) %
-		    SESS_SEEN]; t++)
+		if (m > k + 1)
+			m = k + 1;
+		for (t = 0; t < m && h[(k - t) % SESS_SEEN] ==
+		    s->seen[(s->nseen - 1 - t) % SESS_SEEN]; t++)
 			;
 		if (m > 0 && t == m)
-			skip = j + 1;
+			skip = k + 1;
 	}
 	p = buf_peek(&s->held);
 	if (skip < k) {

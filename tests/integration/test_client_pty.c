@@ -1707,6 +1707,42 @@ test_reconnect(void **state)
 }
 
 /*
+ * A history longer than 4096 lines (lobbyd keeps up to 100000): after a
+ * /reconnect, the lines already on the screen are still found in it, at
+ * its end, and not shown again.
+ */
+static void
+test_reconnect_long_history(void **state)
+{
+	static const char *const args[] = { "--history", "5000", NULL };
+	struct h_server s;
+	struct h_conn *bob;
+	struct tty *t;
+	char *lines;
+	size_t len = 0;
+	int i;
+
+	(void)state;
+	t = two_joined(&s, &bob, args);
+	lines = malloc(4500 * 8);
+	assert_non_null(lines);
+	for (i = 0; i < 4500; i++)
+		len += (size_t)sprintf(lines + len, "m%04d\n", i);
+	assert_int_equal(h_send_raw(bob, lines, len), 0);
+	free(lines);
+	assert_true(tty_wait_row(t, "<guest1> m4499", 5000));
+	tty_type(t, "/reconnect\r");
+	h_expect_skip(bob, "*** guest2 is now alice");
+	h_send(bob, "two\n");
+	assert_true(tty_wait_row(t, "<guest1> two", 5000));
+	assert_null(strstr(t->scr.raw, "while you were away"));
+	assert_null(strstr(t->scr.raw, "] <guest1> m4499"));
+	tty_quit(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
  * Defect 8: an emoji family joined by ZWJ was measured and edited as its
  * parts. It is one character: two columns, one Backspace.
  */
@@ -1968,6 +2004,7 @@ main(void)
 		h_test(test_history_file),
 		h_test(test_password_hidden),
 		h_test(test_reconnect),
+		h_test(test_reconnect_long_history),
 		h_test(test_rooms_prompt_complete),
 		h_test(test_rooms_long_answer),
 		h_test(test_rooms_reconnect),
