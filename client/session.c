@@ -25,6 +25,8 @@
 #define SESS_LINGER_MS	2000		/* after /quit, wait this for the close */
 #define SESS_RETRY_MS	1000		/* the first wait before reconnecting */
 #define SESS_RETRY_MAX	30000		/* the wait doubles up to this */
+#define SESS_HELD_MAX	SESS_SCREENQ	/* a history held back: past this
+					   bytes it is let through */
 
 /* ------------------------------------------------------------------ */
 /* The session                                                         */
@@ -189,10 +191,12 @@ sess_seen(struct session *s, const char *text, size_t n)
 /*
  * The end of a history replay held after a reconnect: skip the lines
  * already on the screen (the longest stretch that ends with the lines
- * seen last), and show the rest, if any, with their own header.
+ * seen last), and show the rest, if any, with their own header. With
+ * ended false the replay goes on (it was too long to hold): its later
+ * lines, and the server's end line, show as they come.
  */
 static void
-sess_replay(struct session *s)
+sess_replay(struct session *s, bool ended)
 {
 	const char *p = buf_peek(&s->held), *end = p + buf_used(&s->held);
 	unsigned long h[SESS_SEEN];	/* the last lines' hashes, a ring */
@@ -230,7 +234,8 @@ sess_replay(struct session *s)
 		if (screen_line(&s->scr, p, len, false) == -1)
 			sess_nomem(s);
 	}
-	if (skip < k && screen_line(&s->scr, PROTO_HISTORY_END,
+	/* Not ended: the rest shows as it comes, then the server's end. */
+	if (ended && skip < k && screen_line(&s->scr, PROTO_HISTORY_END,
 	    strlen(PROTO_HISTORY_END), false) == -1)
 		sess_nomem(s);
 	buf_clear(&s->held);
@@ -261,6 +266,9 @@ sess_history(struct session *s, const char *text, size_t n)
 		if (buf_append(&s->held, text, n) == -1 ||
 		    buf_append(&s->held, "", 1) == -1)
 			sess_nomem(s);
+		/* Bounded: shown only if the /join fails, newest kept. */
+		while (buf_used(&s->held) > SESS_HELD_MAX)
+			buf_drain(&s->held, strlen(buf_peek(&s->held)) + 1);
 		return true;
 	}
 	if (s->skipping && sl.kind == SLINE_HIST_END) {
@@ -277,10 +285,13 @@ sess_history(struct session *s, const char *text, size_t n)
 		if (buf_append(&s->held, text, n) == -1 ||
 		    buf_append(&s->held, "", 1) == -1)
 			sess_nomem(s);
+		/* Too long to hold: what is new so far shows, then the rest. */
+		if (buf_used(&s->held) > SESS_HELD_MAX)
+			sess_replay(s, false);
 		return true;
 	}
 	if (s->holding && sl.kind == SLINE_HIST_END) {
-		sess_replay(s);
+		sess_replay(s, true);
 		return true;
 	}
 	if ((sl.kind == SLINE_CHAT || sl.kind == SLINE_ACTION) &&
@@ -362,7 +373,7 @@ sess_unpark(struct session *s, bool show)
 		return;
 	s->parked = false;
 	if (show)
-		sess_replay(s);
+		sess_replay(s, true);
 	else
 		buf_clear(&s->held);
 }

@@ -652,6 +652,85 @@ test_hostile_server(void **state)
 	lob_free(l);
 }
 
+/*
+ * A hostile server opens a history replay (after a chat line, so lobby
+ * holds it to compare with what it showed) and never ends it: lobby
+ * holds a bounded amount, then shows the lines as they come, so a line
+ * sent after 12 MB of them reaches stdout while the replay is still open.
+ */
+static void
+test_hostile_endless_history(void **state)
+{
+	union {
+		struct sockaddr		sa;
+		struct sockaddr_in	in;
+	} a;
+	socklen_t alen = sizeof a;
+	static const char head[] = "*** welcome to lobby, you are x (1 "
+	    "online; /help for commands)\n<y> hi\n*** last 3 messages:\n";
+	static const char tail[] = "[12:00] <y> marker\n";
+	struct lob *l;
+	struct pollfd p[2];
+	char port[16], *block, out[65536 + 32];
+	size_t blen = 0, sent = 0, total, keep = 0, off = 0;
+	long long end;
+	ssize_t n;
+	bool found = false;
+	int lfd, fd, i;
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	a.in.sin_family = AF_INET;
+	a.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((lfd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	assert_int_equal(bind(lfd, &a.sa, sizeof a.in), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, &a.sa, &alen), 0);
+	p[0].fd = lfd;
+	p[0].events = POLLIN;
+	snprintf(port, sizeof port, "%u", ntohs(a.in.sin_port));
+	l = lob_start(false, "127.0.0.1", port, NULL);
+	assert_int_equal(poll(p, 1, H_TIMEOUT_MS), 1);
+	assert_true((fd = accept(lfd, NULL, NULL)) != -1);
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	/* 12 MB: the head, 200000 history lines of 60 bytes, the marker. */
+	block = malloc(13 * 1024 * 1024);
+	assert_non_null(block);
+	memcpy(block, head, sizeof head - 1);
+	blen = sizeof head - 1;
+	for (i = 0; i < 200000; i++)
+		blen += (size_t)sprintf(block + blen, "[12:00] <y> %047d\n", i);
+	memcpy(block + blen, tail, sizeof tail - 1);
+	total = blen + sizeof tail - 1;
+	end = h_now_ms() + 4 * H_TIMEOUT_MS;
+	while (!found && h_now_ms() < end) {
+		p[0].fd = fd;
+		p[0].events = sent < total ? POLLOUT : 0;
+		p[1].fd = l->out;
+		p[1].events = POLLIN;
+		if (poll(p, 2, 100) <= 0)
+			continue;
+		if ((p[0].revents & POLLOUT) &&
+		    (n = write(fd, block + sent, total - sent)) > 0)
+			sent += (size_t)n;
+		if (p[1].revents != 0) {
+			n = read(l->out, out + keep, sizeof out - 1 - keep);
+			assert_true(n > 0);
+			off = keep + (size_t)n;
+			out[off] = '\0';
+			found = strstr(out, "<y> marker") != NULL;
+			/* Keep a tail: the marker may come in two reads. */
+			keep = off < 32 ? off : 32;
+			memmove(out, out + off - keep, keep);
+		}
+	}
+	assert_true(found);
+	free(block);
+	close(fd);
+	close(lfd);
+	lob_free(l);
+}
+
 int
 main(void)
 {
@@ -669,6 +748,7 @@ main(void)
 		h_test(test_pipe_paste_1000),
 		h_test(test_unix_socket),
 		h_test(test_hostile_server),
+		h_test(test_hostile_endless_history),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
