@@ -51,10 +51,26 @@ roster_find(const struct roster *r, const char *nick, bool *found)
 	return lo;
 }
 
+/* Room for one more name. Returns 0, or -1 out of memory. */
+static int
+roster_grow(struct roster *r)
+{
+	char **grown;
+
+	if (r->n < r->cap)
+		return 0;
+	grown = realloc(r->names, (r->cap ? r->cap * 2 : 16) * sizeof *grown);
+	if (grown == NULL)
+		return -1;
+	r->names = grown;
+	r->cap = r->cap ? r->cap * 2 : 16;
+	return 0;
+}
+
 int
 roster_add(struct roster *r, const char *nick)
 {
-	char **grown, *copy;
+	char *copy;
 	bool found;
 	size_t at = roster_find(r, nick, &found);
 
@@ -65,20 +81,49 @@ roster_add(struct roster *r, const char *nick)
 			memcpy(r->names[at], nick, strlen(nick));
 		return 0;
 	}
-	if (r->n == r->cap) {
-		grown = realloc(r->names, (r->cap ? r->cap * 2 : 16) *
-		    sizeof *grown);
-		if (grown == NULL)
-			return -1;
-		r->names = grown;
-		r->cap = r->cap ? r->cap * 2 : 16;
-	}
-	if ((copy = strdup(nick)) == NULL)
+	if (roster_grow(r) == -1 || (copy = strdup(nick)) == NULL)
 		return -1;
 	memmove(r->names + at + 1, r->names + at, (r->n - at) * sizeof *r->names);
 	r->names[at] = copy;
 	r->n++;
 	return 0;
+}
+
+int
+roster_append(struct roster *r, const char *p, size_t len)
+{
+	char *copy;
+
+	if (roster_grow(r) == -1 || (copy = malloc(len + 1)) == NULL)
+		return -1;
+	memcpy(copy, p, len);
+	copy[len] = '\0';
+	r->names[r->n++] = copy;
+	return 0;
+}
+
+/* qsort() order of two names: ignoring case. */
+static int
+roster_cmp(const void *a, const void *b)
+{
+	return strcasecmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+roster_sort(struct roster *r)
+{
+	size_t i, k = 0;
+
+	if (r->n == 0)
+		return;
+	qsort(r->names, r->n, sizeof *r->names, roster_cmp);
+	for (i = 1; i < r->n; i++) {
+		if (strcasecmp(r->names[i], r->names[k]) == 0)
+			free(r->names[i]);
+		else
+			r->names[++k] = r->names[i];
+	}
+	r->n = k + 1;
 }
 
 void
@@ -114,10 +159,12 @@ roster_who(struct roster *r, const struct sline *sl)
 	size_t n = sl->tlen, len;
 	int rc = 0;
 
+	/* In join order: sorted once at the end, not name by name. */
 	roster_free(r);
 	while (sline_who_next(&p, &n, &nick, &len))
-		if (roster_add_n(r, nick, len) == -1)
+		if (roster_append(r, nick, len) == -1)
 			rc = -1;
+	roster_sort(r);
 	return rc;
 }
 

@@ -26,6 +26,16 @@ void	roster_free(struct roster *r);
 /* Add nick (a valid nick) unless there. Returns 0, or -1 out of memory. */
 int	roster_add(struct roster *r, const char *nick);
 
+/*
+ * For filling a roster from a whole list (a /who or /rooms answer): add
+ * the name p[0..len) at the end, out of order, without a check; then
+ * roster_sort() once. Returns 0, or -1 out of memory.
+ */
+int	roster_append(struct roster *r, const char *p, size_t len);
+
+/* Put the names in order again after roster_append(), repeats dropped. */
+void	roster_sort(struct roster *r);
+
 /* Remove nick (any case) if there. */
 void	roster_remove(struct roster *r, const char *nick);
 

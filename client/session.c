@@ -431,8 +431,11 @@ sess_rooms(struct session *s, const char *text, size_t n)
 				memcpy(s->landing, name, len);
 				s->landing[len] = '\0';
 			}
-			sess_room_add(s, name, len);
+			/* Sorted once at the end: there may be 100000s. */
+			if (roster_append(&s->rooms, name, len) == -1)
+				sess_nomem(s);
 		}
+		roster_sort(&s->rooms);
 		/* A newcomer is in the landing room. */
 		if (s->link.room[0] == '\0' && s->landing[0] != '\0') {
 			memcpy(s->link.room, s->landing, sizeof s->landing);

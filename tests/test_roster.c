@@ -95,12 +95,34 @@ test_rooms(void **state)
 	roster_free(&r);
 }
 
+/* A whole list, out of order and with a repeat: sorted, one of each. */
+static void
+test_append_sort(void **state)
+{
+	struct roster r;
+
+	(void)state;
+	roster_init(&r);
+	feed(&r, "*** 5 online: zed bob Carol bob alice");
+	assert_names(&r, "alice bob Carol zed");
+	assert_int_equal(roster_append(&r, "dev", 3), 0);
+	assert_int_equal(roster_append(&r, "alice", 5), 0);
+	roster_sort(&r);
+	assert_names(&r, "alice bob Carol dev zed");
+	/* Still sorted for the lookups that follow. */
+	feed(&r, "*** Carol left");
+	feed(&r, "*** eve joined");
+	assert_names(&r, "alice bob dev eve zed");
+	roster_free(&r);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_notices),
 		cmocka_unit_test(test_rooms),
+		cmocka_unit_test(test_append_sort),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -731,6 +731,85 @@ test_hostile_endless_history(void **state)
 	lob_free(l);
 }
 
+/*
+ * A /rooms answer of 400000 rooms (some 4.4 MB, within what lobby takes)
+ * and a /who answer of as many nicks, each in reverse order: lobby keeps
+ * both for Tab, sorted, and must not take quadratic time to do it (it
+ * took some 15 s for each); the line after them shows within the wait.
+ */
+static void
+test_hostile_huge_lists(void **state)
+{
+	union {
+		struct sockaddr		sa;
+		struct sockaddr_in	in;
+	} a;
+	socklen_t alen = sizeof a;
+	static const char head[] = "*** welcome to lobby, you are x (1 "
+	    "online; /help for commands)\n";
+	struct lob *l;
+	struct pollfd p[2];
+	char port[16], *block, out[65536 + 32];
+	size_t blen, sent = 0, keep = 0, off;
+	long long end;
+	ssize_t n;
+	bool found = false;
+	int lfd, fd, i;
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	a.in.sin_family = AF_INET;
+	a.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((lfd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	assert_int_equal(bind(lfd, &a.sa, sizeof a.in), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, &a.sa, &alen), 0);
+	p[0].fd = lfd;
+	p[0].events = POLLIN;
+	snprintf(port, sizeof port, "%u", ntohs(a.in.sin_port));
+	block = malloc(10 * 1024 * 1024);
+	assert_non_null(block);
+	memcpy(block, head, sizeof head - 1);
+	blen = sizeof head - 1;
+	blen += (size_t)sprintf(block + blen, "*** 400000 rooms:");
+	for (i = 400000; i > 0; i--)
+		blen += (size_t)sprintf(block + blen, " r%06d (1)", i);
+	blen += (size_t)sprintf(block + blen, "\n*** 400000 online:");
+	for (i = 400000; i > 0; i--)
+		blen += (size_t)sprintf(block + blen, " n%06d", i);
+	blen += (size_t)sprintf(block + blen, "\n<y> marker\n");
+	l = lob_start(false, "127.0.0.1", port, NULL);
+	assert_int_equal(poll(p, 1, H_TIMEOUT_MS), 1);
+	assert_true((fd = accept(lfd, NULL, NULL)) != -1);
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	end = h_now_ms() + H_TIMEOUT_MS;
+	while (!found && h_now_ms() < end) {
+		p[0].fd = fd;
+		p[0].events = sent < blen ? POLLOUT : 0;
+		p[1].fd = l->out;
+		p[1].events = POLLIN;
+		if (poll(p, 2, 100) <= 0)
+			continue;
+		if ((p[0].revents & POLLOUT) &&
+		    (n = write(fd, block + sent, blen - sent)) > 0)
+			sent += (size_t)n;
+		if (p[1].revents != 0) {
+			n = read(l->out, out + keep, sizeof out - 1 - keep);
+			assert_true(n > 0);
+			off = keep + (size_t)n;
+			out[off] = '\0';
+			found = strstr(out, "<y> marker") != NULL;
+			keep = off < 32 ? off : 32;
+			memmove(out, out + off - keep, keep);
+		}
+	}
+	assert_true(found);
+	free(block);
+	close(fd);
+	close(lfd);
+	lob_free(l);
+}
+
 int
 main(void)
 {
@@ -749,6 +828,7 @@ main(void)
 		h_test(test_unix_socket),
 		h_test(test_hostile_server),
 		h_test(test_hostile_endless_history),
+		h_test(test_hostile_huge_lists),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
