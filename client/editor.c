@@ -1009,6 +1009,9 @@ ed_utf8(struct editor *e, unsigned char c)
 	cp = ed_decode((const char *)e->seq, 0, &len);
 	if (cp < 0xa0)
 		return EDITOR_NONE;	/* C1 controls stay off the line */
+	/* So does what the server removes as reordering text. */
+	if ((cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069))
+		return EDITOR_NONE;
 	e->completing = false;
 	return ed_text(e, (const char *)e->seq, e->seqlen);
 }

@@ -15,7 +15,8 @@
  * be tested without a terminal.
  *
  * The input line is always valid UTF-8 whose only control character is
- * TAB, and the cursor always sits on a character boundary, never between
+ * TAB, without the code points the server removes as reordering text
+ * (U+2028-U+202E, U+2066-U+2069), and the cursor always sits on a character boundary, never between
  * a base character and the combining marks that follow it.
  *
  * Keys are decoded into key codes (a byte, or one of the EDITOR_K_ codes

@@ -94,6 +94,14 @@ test_insert_bad_utf8(void **state)
 	/* Control characters never reach the line. */
 	keys(e, "\t\x0f\x1e\x07");
 	assert_line(e, "ab", 2);
+	/*
+	 * Nor what the server removes as reordering text (bidirectional
+	 * controls, line and paragraph separators): the echo would show
+	 * what the others never see. The characters around them stay.
+	 */
+	keys(e, "\xe2\x80\xae" "c" "\xe2\x81\xa6" "\xe2\x80\xa8"
+	    "\xe2\x80\xa9" "\xe2\x80\xaa" "\xe2\x81\xa9" "\xe2\x80\xa7");
+	assert_line(e, "abc\xe2\x80\xa7", 6);
 	ed_del(e);
 }
 
