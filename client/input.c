@@ -273,10 +273,54 @@ input_act(struct session *s, enum editor_action a)
 }
 
 /*
+ * Would every line of a paste go (each within the server's limit, the
+ * first with what the input line holds), and its last part fit in the
+ * input line? If not, say which line does not, and return false.
+ */
+static bool
+input_paste_fits(struct session *s, const char *text, size_t n)
+{
+	size_t i = 0, k, c, have = s->ed.len, line = 1;
+	char *clean, note[160];
+	bool ok = true;
+
+	if ((clean = malloc(TEXT_CLEAN_MAX(n) + 1)) == NULL) {
+		sess_nomem(s);
+		return false;
+	}
+	for (;; line++) {
+		k = i;
+		while (k < n && text[k] != '\r' && text[k] != '\n')
+			k++;
+		c = have + text_clean(text + i, k - i, clean);
+		if (c > EDITOR_MAX || (k < n && c > s->max_line)) {
+			ok = false;
+			break;
+		}
+		if (k == n)
+			break;
+		i = k + (text[k] == '\r' && k + 1 < n && text[k + 1] == '\n' ?
+		    2 : 1);
+		have = 0;
+	}
+	free(clean);
+	if (ok)
+		return true;
+	snprintf(note, sizeof note, "lobby: paste not sent: line %zu too "
+	    "long (%zu bytes, the %s %zu)", line, c, c > EDITOR_MAX ?
+	    "input line holds" : "server takes", c > EDITOR_MAX ?
+	    (size_t)EDITOR_MAX : s->max_line);
+	sess_notice(s, note);
+	(void)screen_bell(&s->scr);
+	return false;
+}
+
+/*
  * A paste: each line goes as if typed and Enter pressed, the part after
  * the last line end stays in the input. More than SESS_PASTE_ASK lines
  * (with ask) wait for a yes first. Pasted text is cleaned like the
- * server's: TAB is kept, other control characters go.
+ * server's: TAB is kept, other control characters go. A paste with a
+ * line that would not go is not sent at all, rather than cut there.
  */
 static void
 input_paste(struct session *s, const char *text, size_t n, bool ask)
@@ -285,6 +329,8 @@ input_paste(struct session *s, const char *text, size_t n, bool ask)
 	char *clean, note[128];
 	enum editor_action a;
 
+	if (!input_paste_fits(s, text, n))
+		return;
 	for (i = 0; i < n; i++)
 		if (text[i] == '\n' || (text[i] == '\r' &&
 		    (i + 1 == n || text[i + 1] != '\n')))

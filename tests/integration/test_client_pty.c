@@ -973,6 +973,39 @@ test_max_line(void **state)
 }
 
 /*
+ * A paste with a line over the server's limit: none of it goes (the
+ * lines after that line were lost), lobby says which line, and the input
+ * line stays as it was; a paste of lines that fit then goes whole.
+ */
+static void
+test_paste_too_long(void **state)
+{
+	struct h_server s;
+	static const char *const none[] = { NULL };
+	struct h_conn *bob;
+	struct tty *t;
+	char paste[2100];
+
+	(void)state;
+	t = two_joined(&s, &bob, none);
+	tty_type(t, "typed ");
+	strcpy(paste, "\033[200~first\n");
+	memset(paste + strlen(paste), 'x', 2000);
+	strcpy(paste + 6 + 6 + 2000, "\nsecond\nthird\n\033[201~");
+	tty_type(t, paste);
+	assert_true(tty_wait_row(t, "lobby: paste not sent: line 2 too long "
+	    "(2000 bytes, the server takes 1024)", 3000));
+	assert_true(tty_wait_input(t, "[lobby]> typed ", 15, 3000));
+	expect_nothing_more(bob);
+	tty_type(t, "\033[200~one\ntwo\n\033[201~");
+	h_expect(bob, "<alice> typed one");
+	h_expect(bob, "<alice> two");
+	tty_quit(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
  * Defect 2: a lone Esc ate the next key, and Esc then an arrow typed
  * "[A". A short timeout tells a lone Esc; ESC ESC [ D is Meta-Left.
  */
@@ -1987,6 +2020,7 @@ main(void)
 		h_test(test_colors_and_signal),
 		h_test(test_paste_1000),
 		h_test(test_max_line),
+		h_test(test_paste_too_long),
 		h_test(test_escape),
 		h_test(test_scroll_markers),
 		h_test(test_tab_and_bell),
