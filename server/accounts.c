@@ -859,6 +859,15 @@ acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 		room_leave(r, c, NULL, "banned");
 		return;
 	}
+	/* A muted member may not rename (as by /nick), nor close the
+	 * account's session elsewhere: judged now, as a mute may have come
+	 * while the password was being checked. */
+	if (strcasecmp(c->nick, j->found) != 0 && accounts_muted(acc, c)) {
+		room_log(r, "client %u: login as %s refused: muted", c->id,
+		    j->found);
+		room_sendf(r, c, PROTO_MUTED);
+		return;
+	}
 	/* One session per account: the older one goes. Through Redis,
 	 * wherever it is: the instance that holds it closes it. */
 	if (acc->publish != NULL) {

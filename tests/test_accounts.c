@@ -740,6 +740,18 @@ test_mute(void **state)
 	/* No way out by a new nick. */
 	fx_say(f, b, "/nick bobby");
 	fx_expect(f, b, "!!! you are muted\n");
+	/* Nor by logging in to another account (the mute was asked of
+	 * it, or came while its password was being checked), which would
+	 * rename it and close that account's session elsewhere. */
+	fx_say(f, b, "/login robert secret123");
+	fx_silent(f, b);
+	ax_answer(x, ACCT_OK, "robert");
+	fx_expect(f, b, "!!! you are muted\n");
+	fx_silent(f, c);
+	assert_string_equal(b->nick, "bob");
+	assert_string_equal(b->account, "");
+	fx_say(f, b, "hello?");
+	fx_expect(f, b, "!!! you are muted\n");
 	/* Nor by the topic, which the room would see. */
 	fx_say(f, b, "/topic listen to me");
 	fx_expect(f, b, "!!! you are muted\n");
