@@ -991,14 +991,27 @@ acct_publish(struct accounts *acc, struct client *c, enum acct_act_kind kind,
  * reason: t is told, its room sees it leave. c is that operator when it
  * is here (it sees it done from another room too), else NULL.
  */
+/*
+ * How much of reason[0..rlen) (valid UTF-8) to keep when at most max bytes
+ * are: cut before a character, never inside one.
+ */
+static size_t
+acct_clip(const char *reason, size_t rlen, size_t max)
+{
+	if (rlen <= max)
+		return rlen;
+	while (max > 0 && ((unsigned char)reason[max] & 0xc0) == 0x80)
+		max--;
+	return max;
+}
+
 /* "kicked by OP[: REASON]" into why (ACCT_WHY_MAX bytes). */
 #define ACCT_WHY_MAX	(32 + PROTO_NICK_MAX + PROTO_MAX_LINE)
 static void
 acct_why(char *why, const char *verb, const char *by, const char *reason,
     size_t rlen)
 {
-	if (rlen > PROTO_MAX_LINE)
-		rlen = PROTO_MAX_LINE;
+	rlen = acct_clip(reason, rlen, PROTO_MAX_LINE);
 	if (rlen > 0)
 		snprintf(why, ACCT_WHY_MAX, PROTO_REMOVED_BY_REASON, verb, by,
 		    (int)rlen, reason);
@@ -1016,8 +1029,7 @@ acct_remove(struct room *r, const char *by, struct client *c,
 	struct room *opr = r;
 
 	r = acct_room(r, t);
-	if (rlen > PROTO_MAX_LINE)
-		rlen = PROTO_MAX_LINE;
+	rlen = acct_clip(reason, rlen, PROTO_MAX_LINE);
 	acct_why(why, verb, by, reason, rlen);
 	if (banned) {
 		if (rlen > 0)
@@ -1414,7 +1426,7 @@ static void
 acct_act_ban(struct accounts *acc, const struct acct_act *a,
     const char *target, struct acct_ban *b)
 {
-	size_t rlen = a->rlen < ACCT_REASON_MAX ? a->rlen : ACCT_REASON_MAX;
+	size_t rlen = acct_clip(a->reason, a->rlen, ACCT_REASON_MAX);
 
 	memset(b, 0, sizeof *b);
 	snprintf(b->target, sizeof b->target, "%s", target);

@@ -511,6 +511,38 @@ test_kick(void **state)
 	assert_true(ax_logged(f, "operator alice kicked carol"));
 }
 
+/*
+ * A reason longer than the server keeps (with a --max-line over 1024) is
+ * cut between characters: what the others read stays valid UTF-8.
+ */
+static void
+test_kick_long_reason(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x), *b;
+	char line[16 + 2 * 600 + 1], want[64 + PROTO_MAX_LINE];
+	size_t i, n;
+
+	b = ax_member(x, "bob", "10.0.0.2");
+	/* "x" and 600 two-byte characters: byte 1024 starts one. */
+	n = (size_t)snprintf(line, sizeof line, "/kick bob x");
+	for (i = 0; i < 600; i++) {
+		line[n++] = '\xc3';
+		line[n++] = '\xa9';
+	}
+	line[n] = '\0';
+	fx_say(f, a, line);
+	n = (size_t)snprintf(want, sizeof want, "*** kicked by alice: x");
+	for (i = 0; i < (PROTO_MAX_LINE - 1) / 2; i++) {
+		want[n++] = '\xc3';
+		want[n++] = '\xa9';
+	}
+	snprintf(want + n, sizeof want - n, "\n");
+	fx_expect(f, b, want);
+	fx_drain_all(f);
+}
+
 static void
 test_ban_nick(void **state)
 {
@@ -900,6 +932,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_login_banned, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_kick, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_kick_long_reason, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_ban_nick, ax_setup,
 		    ax_teardown),
