@@ -1397,11 +1397,15 @@ acct_unmute(struct accounts *acc, struct room *r, struct client *c,
 	}
 	*m = acc->mutes[--acc->nmutes];
 	room_log(r, "operator %s unmuted %s", c->nick, key);
-	/* Told in the member's room (if online) and the operator's. */
+	/* Told in the member's room (if online) and to the operator, as
+	 * its mute was; the operator's room when it is not online. */
 	if ((t = room_find_any(r, nick, len)) != NULL &&
-	    acct_room(r, t) != r)
+	    acct_room(r, t) != r) {
 		room_broadcastf(acct_room(r, t), NULL, PROTO_WAS_UNMUTED,
 		    (int)len, nick, c->nick);
+		room_sendf(r, c, PROTO_WAS_UNMUTED, (int)len, nick, c->nick);
+		return;
+	}
 	room_broadcastf(r, NULL, PROTO_WAS_UNMUTED, (int)len, nick, c->nick);
 }
 

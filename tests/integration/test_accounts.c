@@ -383,15 +383,17 @@ static void
 test_kick_mute(void **state)
 {
 	struct h_server *s = *state;
-	struct h_conn *a, *b, *c;
+	struct h_conn *a, *b, *c, *d;
 
 	start_db(s, "--op", "alice", NULL);
 	a = h_join_as(s, "alice");
 	register_as(a, "alice", PASS);
 	b = h_join_as(s, "bob");
 	c = h_join_as(s, "carol");
+	d = h_join_as(s, "dave");
 	h_drain(a);
 	h_drain(b);
+	h_drain(c);
 	say(c, "/kick bob", "!!! permission denied");
 	h_send(a, "/kick bob enough of that\n");
 	h_expect(a, "*** bob left (kicked by alice: enough of that)");
@@ -418,11 +420,18 @@ test_kick_mute(void **state)
 	say(a, "/mute carol", "*** carol was muted by alice");
 	h_expect(c, "*** carol was muted by alice");
 	say(c, "anyone?", "!!! you are muted");
+	/* Its unmute is said where its mute was: carol's room, and to the
+	 * operator, not to the operator's room (as with --redis). */
+	h_drain(d);
+	say(a, "/unmute carol", "*** carol was unmuted by alice");
+	h_expect(c, "*** carol was unmuted by alice");
+	h_nothing(d);
 	say(a, "/kick carol", "*** carol left (kicked by alice)");
 	h_expect(c, "*** kicked by alice");
 	assert_true(h_eof(c, H_TIMEOUT_MS));
 	h_close(a);
 	h_close(c);
+	h_close(d);
 	assert_true(h_log_has(s, "operator alice kicked bob", 0));
 	assert_true(h_log_has(s, "operator alice muted carol", 0));
 	assert_true(h_log_has(s, "operator alice unmuted carol", 0));
