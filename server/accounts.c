@@ -565,6 +565,27 @@ acct_store_unban(struct accounts *acc, struct room *r, const char *target)
 		room_log(r, "an unban could not be handed to the store");
 }
 
+/*
+ * Member t, banned by ban b on its nick ("n:KEY"), is logged in to another
+ * account (it renamed after its /login): that account is banned with it,
+ * pointing back to b (its also), so that /unban of the nick lifts both.
+ */
+static void
+acct_ban_account(struct accounts *acc, struct room *r, const struct acct_ban *b,
+    const struct client *t)
+{
+	struct acct_ban ub;
+
+	if (t->account[0] == '\0' || strcmp(t->account, b->target + 2) == 0)
+		return;
+	ub = *b;
+	snprintf(ub.target, sizeof ub.target, "n:%s", t->account);
+	snprintf(ub.also, sizeof ub.also, "%s", b->target);
+	acct_store_ban(acc, r, &ub);
+	room_log(r, "the ban on %s goes to the account %s too", b->target + 2,
+	    t->account);
+}
+
 int
 accounts_sync(struct accounts *acc)
 {
@@ -1190,6 +1211,8 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 		}
 	}
 	acct_store_ban(acc, r, &b);
+	if (t != NULL && t != c)
+		acct_ban_account(acc, r, &b, t);
 	room_log(r, "operator %s banned %s%s%s %s", c->nick, key,
 	    b.also[0] != '\0' ? " and " : "", b.also[0] != '\0' ?
 	    b.also + 2 : "", dur);
@@ -1198,7 +1221,8 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 		acct_remove(r, c->nick, c, t, "banned", rest, rlen, true);
 }
 
-/* Lift every address ban that points back to the ban on target. */
+/* Lift every ban (an address's, or a renamed member's account's) that
+ * points back to the ban on target, a nick's. */
 static void
 acct_unban_linked(struct accounts *acc, struct room *r, const char *target)
 {
@@ -1206,8 +1230,8 @@ acct_unban_linked(struct accounts *acc, struct room *r, const char *target)
 	size_t i = 0;
 
 	while (i < acc->nbans) {
-		if (strncmp(acc->bans[i].target, "a:", 2) != 0 ||
-		    strcmp(acc->bans[i].also, target) != 0) {
+		if (strcmp(acc->bans[i].also, target) != 0 ||
+		    strcmp(acc->bans[i].target, target) == 0) {
 			i++;
 			continue;
 		}
@@ -1528,6 +1552,7 @@ accounts_apply(struct accounts *acc, struct room *r, struct room *shown,
 			snprintf(ab.also, sizeof ab.also, "%s", b.target);
 			acct_store_ban(acc, r, &ab);
 		}
+		acct_ban_account(acc, r, &b, t);
 		room_log(r, "client %u %s%s%s banned by operator %s", t->id,
 		    t->nick, addr[0] != '\0' ? " and its address " : "",
 		    addr, a->by);

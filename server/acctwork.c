@@ -143,10 +143,11 @@ work_has_ban(const struct acct_job *j, const char *target)
 }
 
 /*
- * Read the registered nicks and the bans. An address ban made with an
- * account's (its also) goes with it: one whose account ban is gone, lifted
- * before the instance holding the member had stored the address ban (with
- * --redis the two are written by two instances), is lifted here.
+ * Read the registered nicks and the bans. A ban made with a nick's (its
+ * also: the member's address, or the account it was logged in to) goes
+ * with it: one whose nick ban is gone, lifted before the instance holding
+ * the member had stored it (with --redis the two are written by two
+ * instances), is lifted here.
  */
 static void
 work_sync(struct acctwork *w, struct acct_job *j)
@@ -160,8 +161,7 @@ work_sync(struct acctwork *w, struct acct_job *j)
 	}
 	j->status = ACCT_OK;
 	while (i < j->nbans) {
-		if (strncmp(j->bans[i].target, "a:", 2) != 0 ||
-		    strncmp(j->bans[i].also, "n:", 2) != 0 ||
+		if (strncmp(j->bans[i].also, "n:", 2) != 0 ||
 		    work_has_ban(j, j->bans[i].also)) {
 			i++;
 			continue;
@@ -176,15 +176,23 @@ work_sync(struct acctwork *w, struct acct_job *j)
 	}
 }
 
-/* ban_list()'s callback: keep in j->bans the address bans that go with
- * j's target: those that point back to it (an account's ban), and the
- * other spellings of it (an address's, "::ffff:1.2.3.4" for "1.2.3.4"). */
+/* ban_list()'s callback: keep in j->bans the bans that go with j's
+ * target: those that point back to it (a nick's ban: its member's address
+ * and account), and the other spellings of it (an address's,
+ * "::ffff:1.2.3.4" for "1.2.3.4"). */
 static void
 work_linked_ban(void *arg, const struct acct_ban *b)
 {
 	struct acct_job *j = arg;
 	char addr[INET6_ADDRSTRLEN];
 
+	if (strncmp(b->target, "n:", 2) == 0) {
+		if (strncmp(j->ban.target, "n:", 2) == 0 &&
+		    strcmp(b->also, j->ban.target) == 0 &&
+		    strcmp(b->target, j->ban.target) != 0)
+			work_sync_ban(j, b);
+		return;
+	}
 	if (strncmp(b->target, "a:", 2) != 0)
 		return;
 	if (strcmp(b->also, j->ban.target) == 0 ||

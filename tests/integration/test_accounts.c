@@ -610,6 +610,49 @@ banned_from4(unsigned port)
 }
 
 /*
+ * A member online is banned by its account, whatever its nick now: a
+ * member logged in as dave and renamed to dv, banned as dv, cannot log in
+ * as dave again from another address; lifting the ban on dv lifts it.
+ */
+static void
+test_ban_renamed(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *d, *g;
+	char first[64], nick[32], want[64];
+
+	start_db(s, "--op", "alice", NULL);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	d = h_join_as(s, "dave");
+	register_as(d, "dave", PASS2);
+	say(d, "/nick dv", "*** dave is now dv");
+	h_drain(a);
+	h_send(a, "/ban dv 10 spam\n");
+	h_expect(a, "*** banned dv for 10 minutes");
+	h_expect(a, "*** dv left (banned by alice: spam)");
+	h_expect(d, "!!! you are banned: spam");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	g = connect_from4(s->port, first);
+	assert_memory_equal(first, "*** welcome", 11);
+	h_send(g, "/login dave " PASS2 "\n");
+	h_expect(g, "!!! you are banned: spam");
+	assert_true(h_eof(g, H_TIMEOUT_MS));
+	h_close(g);
+	say_past(a, "/unban dv", "*** unbanned dv");
+	say(a, "/bans", "*** no bans");
+	g = h_join(s, nick);
+	h_send(g, "/login dave " PASS2 "\n");
+	snprintf(want, sizeof want, "*** %s is now dave", nick);
+	h_expect(g, want);
+	h_expect(g, "*** you are logged in as dave");
+	h_close(g);
+	h_close(a);
+	h_stop(s);
+}
+
+/*
  * A banned account's nick is not registered again by whoever takes it:
  * /register is refused as a login to it would be, and the member closed.
  */
@@ -1500,6 +1543,65 @@ test_redis_in_order(void **state)
 	redis_two_stop(s, &s2);
 }
 
+/*
+ * Log in as dave from 127.0.0.4 on s until the answer starts with want
+ * (the answer the account's ban gives, or not, once the instance that
+ * holds the member has stored it): whether it came within the bound.
+ */
+static bool
+login_within(const struct h_server *s, const char *want)
+{
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	struct h_conn *c;
+	const char *l;
+	char first[64];
+	bool got = false;
+
+	while (!got && h_now_ms() < end) {
+		c = connect_from4(s->port, first);
+		h_send(c, "/login dave " PASS2 "\n");
+		while ((l = h_line(c, H_TIMEOUT_MS)) != NULL &&
+		    strncmp(l, "!!! ", 4) != 0 &&
+		    strstr(l, "you are logged in") == NULL)
+			;
+		got = l != NULL && strncmp(l, want, strlen(want)) == 0;
+		h_close(c);
+		if (!got)
+			h_sleep_ms(100);
+	}
+	return got;
+}
+
+/*
+ * As on one server: a member of the second logged in as dave, renamed to
+ * dv, banned as dv from the first, is banned by its account too, and
+ * /unban dv on the first lifts it.
+ */
+static void
+test_redis_ban_renamed(void **state)
+{
+	struct h_server *s = *state, s2;
+	struct h_conn *a, *d;
+
+	redis_two(s, &s2);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	d = h_join_as(&s2, "dave");
+	register_as(d, "dave", PASS2);
+	say(d, "/nick dv", "*** dave is now dv");
+	h_settle(a, "dv");
+	h_send(a, "/ban dv 10 spam\n");
+	h_expect_skip(a, "*** banned dv for 10 minutes");
+	h_expect_skip(d, "!!! you are banned: spam");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	assert_true(login_within(s, "!!! you are banned: spam"));
+	say_past(a, "/unban dv", "*** unbanned dv");
+	assert_true(login_within(&s2, "*** you are logged in as dave"));
+	h_close(a);
+	redis_two_stop(s, &s2);
+}
+
 static void
 test_redis_moderation_rooms(void **state)
 {
@@ -1573,6 +1675,7 @@ main(void)
 		ax_test(test_kick_mute),
 		ax_test(test_kick_discards_held),
 		ax_test(test_register_banned),
+		ax_test(test_ban_renamed),
 		ax_test(test_bans),
 		ax_test(test_ban_spellings),
 		ax_test(test_throttle),
@@ -1584,6 +1687,7 @@ main(void)
 		ax_test(test_redis_moderation),
 		ax_test(test_redis_dangling_ban),
 		ax_test(test_redis_moderation_rooms),
+		ax_test(test_redis_ban_renamed),
 		ax_test(test_redis_login_after_backlog),
 		ax_test(test_redis_in_order),
 		ax_test(test_redis_unban_spelling),
