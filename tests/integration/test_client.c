@@ -599,6 +599,85 @@ test_unix_socket(void **state)
 }
 
 /*
+ * A fake server for lobby to connect to: a listening socket on loopback
+ * (returned), its port written into port.
+ */
+static int
+fake_listen(char *port, size_t len)
+{
+	union {
+		struct sockaddr		sa;
+		struct sockaddr_in	in;
+	} a;
+	socklen_t alen = sizeof a;
+	int lfd;
+
+	memset(&a, 0, sizeof a);
+	a.in.sin_family = AF_INET;
+	a.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true((lfd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
+	assert_int_equal(bind(lfd, &a.sa, sizeof a.in), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, &a.sa, &alen), 0);
+	snprintf(port, len, "%u", ntohs(a.in.sin_port));
+	return lfd;
+}
+
+/* The connection lobby made to fake server lfd (bounded wait). */
+static int
+fake_accept(int lfd)
+{
+	struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+	int fd;
+
+	/* Bounded: a lobby that never connects fails the test, not hangs it. */
+	assert_int_equal(poll(&pfd, 1, H_TIMEOUT_MS), 1);
+	assert_true((fd = accept(lfd, NULL, NULL)) != -1);
+	return fd;
+}
+
+/*
+ * Write block[0..total) to lobby over fd (non-blocking) while reading its
+ * stdout, until "<y> marker" shows there or ms pass. Returns whether it
+ * showed.
+ */
+static bool
+fake_feed_until_marker(struct lob *l, int fd, const char *block,
+    size_t total, long long ms)
+{
+	struct pollfd p[2];
+	char out[65536 + 32];
+	size_t sent = 0, keep = 0, off;
+	long long end = h_now_ms() + ms;
+	ssize_t n;
+	bool found = false;
+
+	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	while (!found && h_now_ms() < end) {
+		p[0].fd = fd;
+		p[0].events = sent < total ? POLLOUT : 0;
+		p[1].fd = l->out;
+		p[1].events = POLLIN;
+		if (poll(p, 2, 100) <= 0)
+			continue;
+		if ((p[0].revents & POLLOUT) &&
+		    (n = write(fd, block + sent, total - sent)) > 0)
+			sent += (size_t)n;
+		if (p[1].revents != 0) {
+			n = read(l->out, out + keep, sizeof out - 1 - keep);
+			assert_true(n > 0);
+			off = keep + (size_t)n;
+			out[off] = '\0';
+			found = strstr(out, "<y> marker") != NULL;
+			/* Keep a tail: the marker may come in two reads. */
+			keep = off < 32 ? off : 32;
+			memmove(out, out + off - keep, keep);
+		}
+	}
+	return found;
+}
+
+/*
  * A hostile server: lobby cleans what it prints all the same (escape
  * sequences, bells, bad UTF-8, bidirectional controls and line
  * separators), and shows the last line without LF.
@@ -611,31 +690,14 @@ test_hostile_server(void **state)
 	    "\xe4\xbd\n<x> abc\xe2\x80\xae" "fed\xe2\x81\xa6" "x"
 	    "\xe2\x80\xa8" "y\n"
 	    "<x> no LF at the end";
-	union {
-		struct sockaddr		sa;
-		struct sockaddr_in	in;
-	} a;
-	socklen_t alen = sizeof a;
 	struct lob *l;
-	struct pollfd pfd;
 	char port[16], in[64];
 	int lfd, fd;
 
 	(void)state;
-	memset(&a, 0, sizeof a);
-	a.in.sin_family = AF_INET;
-	a.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true((lfd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
-	assert_int_equal(bind(lfd, &a.sa, sizeof a.in), 0);
-	assert_int_equal(listen(lfd, 1), 0);
-	assert_int_equal(getsockname(lfd, &a.sa, &alen), 0);
-	pfd.fd = lfd;
-	pfd.events = POLLIN;
-	snprintf(port, sizeof port, "%u", ntohs(a.in.sin_port));
+	lfd = fake_listen(port, sizeof port);
 	l = lob_start(false, "127.0.0.1", port, NULL);
-	/* Bounded: a lobby that never connects fails the test, not hangs it. */
-	assert_int_equal(poll(&pfd, 1, H_TIMEOUT_MS), 1);
-	assert_true((fd = accept(lfd, NULL, NULL)) != -1);
+	fd = fake_accept(lfd);
 	assert_int_equal(write(fd, evil, sizeof evil - 1),
 	    (ssize_t)(sizeof evil - 1));
 	/* It sends /quit at EOF, and then the server closes. */
@@ -661,38 +723,18 @@ test_hostile_server(void **state)
 static void
 test_hostile_endless_history(void **state)
 {
-	union {
-		struct sockaddr		sa;
-		struct sockaddr_in	in;
-	} a;
-	socklen_t alen = sizeof a;
 	static const char head[] = "*** welcome to lobby, you are x (1 "
 	    "online; /help for commands)\n<y> hi\n*** last 3 messages:\n";
 	static const char tail[] = "[12:00] <y> marker\n";
 	struct lob *l;
-	struct pollfd p[2];
-	char port[16], *block, out[65536 + 32];
-	size_t blen = 0, sent = 0, total, keep = 0, off = 0;
-	long long end;
-	ssize_t n;
-	bool found = false;
+	char port[16], *block;
+	size_t blen;
 	int lfd, fd, i;
 
 	(void)state;
-	memset(&a, 0, sizeof a);
-	a.in.sin_family = AF_INET;
-	a.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true((lfd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
-	assert_int_equal(bind(lfd, &a.sa, sizeof a.in), 0);
-	assert_int_equal(listen(lfd, 1), 0);
-	assert_int_equal(getsockname(lfd, &a.sa, &alen), 0);
-	p[0].fd = lfd;
-	p[0].events = POLLIN;
-	snprintf(port, sizeof port, "%u", ntohs(a.in.sin_port));
+	lfd = fake_listen(port, sizeof port);
 	l = lob_start(false, "127.0.0.1", port, NULL);
-	assert_int_equal(poll(p, 1, H_TIMEOUT_MS), 1);
-	assert_true((fd = accept(lfd, NULL, NULL)) != -1);
-	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
+	fd = fake_accept(lfd);
 	/* 12 MB: the head, 200000 history lines of 60 bytes, the marker. */
 	block = malloc(13 * 1024 * 1024);
 	assert_non_null(block);
@@ -701,30 +743,9 @@ test_hostile_endless_history(void **state)
 	for (i = 0; i < 200000; i++)
 		blen += (size_t)sprintf(block + blen, "[12:00] <y> %047d\n", i);
 	memcpy(block + blen, tail, sizeof tail - 1);
-	total = blen + sizeof tail - 1;
-	end = h_now_ms() + 4 * H_TIMEOUT_MS;
-	while (!found && h_now_ms() < end) {
-		p[0].fd = fd;
-		p[0].events = sent < total ? POLLOUT : 0;
-		p[1].fd = l->out;
-		p[1].events = POLLIN;
-		if (poll(p, 2, 100) <= 0)
-			continue;
-		if ((p[0].revents & POLLOUT) &&
-		    (n = write(fd, block + sent, total - sent)) > 0)
-			sent += (size_t)n;
-		if (p[1].revents != 0) {
-			n = read(l->out, out + keep, sizeof out - 1 - keep);
-			assert_true(n > 0);
-			off = keep + (size_t)n;
-			out[off] = '\0';
-			found = strstr(out, "<y> marker") != NULL;
-			/* Keep a tail: the marker may come in two reads. */
-			keep = off < 32 ? off : 32;
-			memmove(out, out + off - keep, keep);
-		}
-	}
-	assert_true(found);
+	blen += sizeof tail - 1;
+	assert_true(fake_feed_until_marker(l, fd, block, blen,
+	    4 * H_TIMEOUT_MS));
 	free(block);
 	close(fd);
 	close(lfd);
@@ -740,33 +761,15 @@ test_hostile_endless_history(void **state)
 static void
 test_hostile_huge_lists(void **state)
 {
-	union {
-		struct sockaddr		sa;
-		struct sockaddr_in	in;
-	} a;
-	socklen_t alen = sizeof a;
 	static const char head[] = "*** welcome to lobby, you are x (1 "
 	    "online; /help for commands)\n";
 	struct lob *l;
-	struct pollfd p[2];
-	char port[16], *block, out[65536 + 32];
-	size_t blen, sent = 0, keep = 0, off;
-	long long end;
-	ssize_t n;
-	bool found = false;
+	char port[16], *block;
+	size_t blen;
 	int lfd, fd, i;
 
 	(void)state;
-	memset(&a, 0, sizeof a);
-	a.in.sin_family = AF_INET;
-	a.in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_true((lfd = socket(AF_INET, SOCK_STREAM, 0)) != -1);
-	assert_int_equal(bind(lfd, &a.sa, sizeof a.in), 0);
-	assert_int_equal(listen(lfd, 1), 0);
-	assert_int_equal(getsockname(lfd, &a.sa, &alen), 0);
-	p[0].fd = lfd;
-	p[0].events = POLLIN;
-	snprintf(port, sizeof port, "%u", ntohs(a.in.sin_port));
+	lfd = fake_listen(port, sizeof port);
 	block = malloc(10 * 1024 * 1024);
 	assert_non_null(block);
 	memcpy(block, head, sizeof head - 1);
@@ -779,31 +782,8 @@ test_hostile_huge_lists(void **state)
 		blen += (size_t)sprintf(block + blen, " n%06d", i);
 	blen += (size_t)sprintf(block + blen, "\n<y> marker\n");
 	l = lob_start(false, "127.0.0.1", port, NULL);
-	assert_int_equal(poll(p, 1, H_TIMEOUT_MS), 1);
-	assert_true((fd = accept(lfd, NULL, NULL)) != -1);
-	(void)fcntl(fd, F_SETFL, O_NONBLOCK);
-	end = h_now_ms() + H_TIMEOUT_MS;
-	while (!found && h_now_ms() < end) {
-		p[0].fd = fd;
-		p[0].events = sent < blen ? POLLOUT : 0;
-		p[1].fd = l->out;
-		p[1].events = POLLIN;
-		if (poll(p, 2, 100) <= 0)
-			continue;
-		if ((p[0].revents & POLLOUT) &&
-		    (n = write(fd, block + sent, blen - sent)) > 0)
-			sent += (size_t)n;
-		if (p[1].revents != 0) {
-			n = read(l->out, out + keep, sizeof out - 1 - keep);
-			assert_true(n > 0);
-			off = keep + (size_t)n;
-			out[off] = '\0';
-			found = strstr(out, "<y> marker") != NULL;
-			keep = off < 32 ? off : 32;
-			memmove(out, out + off - keep, keep);
-		}
-	}
-	assert_true(found);
+	fd = fake_accept(lfd);
+	assert_true(fake_feed_until_marker(l, fd, block, blen, H_TIMEOUT_MS));
 	free(block);
 	close(fd);
 	close(lfd);
