@@ -987,6 +987,31 @@ test_tls_fast_reader(void **state)
 }
 
 /*
+ * bob (returned, back in lobby) fills room "big" of server s with 50
+ * lines of history, "H00 hhh...", 1000 h each (pad gets the h's).
+ */
+static struct h_conn *
+fill_big_room(struct h_server *s, char pad[1001])
+{
+	struct h_conn *c;
+	char line[1100];
+	int i;
+
+	memset(pad, 'h', 1000);
+	pad[1000] = '\0';
+	c = h_join_as(s, "bob");
+	h_send(c, "/join big\n");
+	h_expect_skip(c, "*** you are now in big (1 online)");
+	for (i = 0; i < 50; i++) {
+		snprintf(line, sizeof line, "H%02d %s\n", i, pad);
+		h_send(c, line);
+	}
+	h_send(c, "/part\n");
+	h_expect_skip(c, "*** you are now in lobby (1 online)");
+	return c;
+}
+
+/*
  * "/join" of a room with a long history and "/quit" in one write: the
  * whole history comes before the close, as over TCP (the last write
  * gives the socket all it takes, not one record).
@@ -1003,17 +1028,7 @@ test_tls_quit_history(void **state)
 	bool eof;
 	int i, n;
 
-	memset(pad, 'h', 1000);
-	pad[1000] = '\0';
-	c = h_join_as(s, "bob");
-	h_send(c, "/join big\n");
-	h_expect_skip(c, "*** you are now in big (1 online)");
-	for (i = 0; i < 50; i++) {
-		snprintf(want, sizeof want, "H%02d %s\n", i, pad);
-		h_send(c, want);
-	}
-	h_send(c, "/part\n");
-	h_expect_skip(c, "*** you are now in lobby (1 online)");
+	c = fill_big_room(s, pad);
 	t = t_join(port);
 	t_send(t, "/join big\n/quit\n");
 	t_expect_skip(t, "*** you are now in big (1 online)");
@@ -1391,17 +1406,7 @@ test_web_tls_quit_history(void **state)
 	    NULL);
 	port = listen_port(s, "https://");
 	assert_true(port > 0);
-	memset(pad, 'h', 1000);
-	pad[1000] = '\0';
-	c = h_join_as(s, "bob");
-	h_send(c, "/join big\n");
-	h_expect_skip(c, "*** you are now in big (1 online)");
-	for (i = 0; i < 50; i++) {
-		snprintf(want, sizeof want, "H%02d %s\n", i, pad);
-		h_send(c, want);
-	}
-	h_send(c, "/part\n");
-	h_expect_skip(c, "*** you are now in lobby (1 online)");
+	c = fill_big_room(s, pad);
 	w = t_ws_join(port);
 	t_send_frame(w, 1, "/join big");
 	t_send_frame(w, 1, "/quit");
