@@ -738,6 +738,26 @@ h_raw_connect_nb(unsigned port)
 	return raw_connect(port, SOCK_NONBLOCK);
 }
 
+int
+h_raw_connect_tiny(unsigned port, int rcvbuf)
+{
+	struct sockaddr_in a;
+	int fd, mss = 536;
+
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(fd != -1);
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+	    sizeof rcvbuf), 0);
+	assert_int_equal(setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
+	    sizeof mss), 0);
+	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	return fd;
+}
+
 /*
  * Read fd's first line into line (NUL-terminated, no LF), byte by byte so
  * nothing after it is consumed. Returns its length, or -1 on EOF or timeout.
@@ -922,24 +942,12 @@ h_join_as(const struct h_server *s, const char *nick)
 struct h_conn *
 h_join_stalled(const struct h_server *s, const char *nick)
 {
-	struct sockaddr_in a;
 	struct h_conn *c;
 	const char *l;
-	int small = 1024, mss = 536;
 
 	c = calloc(1, sizeof *c);
 	assert_non_null(c);
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)s->port);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	c->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(c->fd != -1);
-	assert_int_equal(setsockopt(c->fd, SOL_SOCKET, SO_RCVBUF, &small,
-	    sizeof small), 0);
-	assert_int_equal(setsockopt(c->fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
-	    sizeof mss), 0);
-	assert_int_equal(connect(c->fd, (struct sockaddr *)&a, sizeof a), 0);
+	c->fd = h_raw_connect_tiny(s->port, 1024);
 	l = h_line(c, H_TIMEOUT_MS);
 	assert_non_null(l);
 	assert_memory_equal(l, "*** welcome", 11);

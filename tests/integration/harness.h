@@ -312,6 +312,15 @@ int	 h_raw_connect(unsigned port);
 int	 h_raw_connect_nb(unsigned port);
 
 /*
+ * A blocking TCP connection to 127.0.0.1 on port whose receive buffer is
+ * rcvbuf bytes and segments 536, set before connecting: a tiny window
+ * from the start, so that a client that stops reading stalls the server
+ * after kilobytes, not the megabytes socket buffers take. Fails the test
+ * if it cannot connect.
+ */
+int	 h_raw_connect_tiny(unsigned port, int rcvbuf);
+
+/*
  * Read fd's first line into line (NUL-terminated, no LF), byte by byte so
  * nothing after it is consumed. Returns its length, or -1 on EOF or
  * when ms pass.

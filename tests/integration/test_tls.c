@@ -897,26 +897,15 @@ test_tls_slow_reader(void **state)
 	struct tconn *t;
 	struct h_conn *c;
 	char nick[64], line[1100];
-	struct sockaddr_in sin;
 	unsigned port = start_tls(s, "--sendq", "65536", NULL);
-	int i, fd, small = 1024, mss = 536;
+	int i, fd;
 	const char *l;
 
 	/*
 	 * Stalled as h_join_stalled() stalls a TCP one: a tiny window from
 	 * the start, or the socket buffers take megabytes first.
 	 */
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small,
-	    sizeof small), 0);
-	assert_int_equal(setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
-	    sizeof mss), 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
+	fd = h_raw_connect_tiny(port, 1024);
 	t = t_shake(fd, "localhost", pki_path("ca.pem"), 0, nick, sizeof nick);
 	if (t == NULL)
 		fail_msg("TLS handshake failed: %s", nick);

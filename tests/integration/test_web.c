@@ -1291,21 +1291,10 @@ test_ws_flood_violation(void **state)
 static int
 ws_join_stalled(unsigned port)
 {
-	struct sockaddr_in sin;
 	char req[512], resp[1024];
-	int fd, small = 4096, mss = 536;
+	int fd = h_raw_connect_tiny(port, 4096);
 	size_t n = 0;
 
-	assert_true((fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) >= 0);
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small,
-	    sizeof small), 0);
-	assert_int_equal(setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
-	    sizeof mss), 0);
-	memset(&sin, 0, sizeof sin);
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons((uint16_t)port);
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(connect(fd, (struct sockaddr *)&sin, sizeof sin), 0);
 	snprintf(req, sizeof req, "GET /ws HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
