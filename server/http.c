@@ -214,6 +214,8 @@ http_byte(struct http_request *r, unsigned char ch)
 		r->state = HTTP_S_METHOD;
 		/* FALLTHROUGH */
 	case HTTP_S_METHOD:
+		if (ch == ' ' && r->len == 0)
+			return http_fail(r, 400, "bad request line");
 		if (ch == ' ') {
 			if (r->len == 3 && strncmp(r->name, "GET", 3) == 0)
 				r->method = HTTP_GET;

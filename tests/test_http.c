@@ -283,6 +283,9 @@ test_bad_request_lines(void **state)
 	expect_error("GET / http/1.1\r\nHost: a\r\n\r\n", 400);
 	expect_error("GET /\r\nHost: a\r\n\r\n", 400);
 	expect_error("GET  / HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	/* A method is one token or more: none is no request line. */
+	expect_error(" / HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+	expect_error("\r\n / HTTP/1.1\r\nHost: a\r\n\r\n", 400);
 	expect_error("GE(T / HTTP/1.1\r\nHost: a\r\n\r\n", 400);
 	expect_error("GET /a\x01 HTTP/1.1\r\nHost: a\r\n\r\n", 400);
 	expect_error("GET /\xc3\xa9 HTTP/1.1\r\nHost: a\r\n\r\n", 400);
