@@ -144,6 +144,10 @@ http_field_done(struct http_request *r)
 			r->flags |= HTTP_F_CLOSE;
 		break;
 	case HTTP_FIELD_LENGTH:
+		/* Two lengths make the framing invalid (RFC 9112, 6.3). */
+		if (r->flags & HTTP_F_LENGTH)
+			return http_fail(r, 400, "more than one Content-Length");
+		r->flags |= HTTP_F_LENGTH;
 		if (r->len == 0)
 			return http_fail(r, 400, "bad Content-Length");
 		for (p = r->value; *p != '\0'; p++) {

@@ -15,7 +15,7 @@
  * The grammar is RFC 9112's, strictly where laxness would be a risk:
  * a CR must be followed by LF (a bare LF also ends a line), no whitespace
  * between a field name and its colon, no obsolete line folding, no control
- * characters in values, one Host at most.
+ * characters in values, one Host and one Content-Length at most.
  */
 
 #define HTTP_HEAD_MAX	8192	/* request line and header fields, bytes */
@@ -55,6 +55,7 @@ struct http_request {
 #define HTTP_F_VERSION	0x080		/* Sec-WebSocket-Version was seen */
 #define HTTP_F_VERSIONS	0x100		/* more than one was seen */
 #define HTTP_F_BODY	0x200		/* Content-Length > 0 or chunked */
+#define HTTP_F_LENGTH	0x400		/* a Content-Length was seen */
 	/* When http_feed() returned HTTP_ERROR. */
 	unsigned	 status;	/* 400, 414, 431, 505 */
 	const char	*why;		/* a static phrase for the log */

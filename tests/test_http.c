@@ -269,6 +269,14 @@ test_bodies(void **state)
 	    400);
 	expect_error("GET / HTTP/1.1\r\nHost: a\r\nContent-Length:\r\n\r\n",
 	    400);
+	/* Two lengths (RFC 9112, 6.3): the framing is invalid, whatever
+	 * their values and in whichever order. */
+	expect_error("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n"
+	    "Content-Length: 5\r\n\r\n", 400);
+	expect_error("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\n"
+	    "Content-Length: 0\r\n\r\n", 400);
+	expect_error("GET / HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n"
+	    "content-length: 0\r\n\r\n", 400);
 }
 
 static void
