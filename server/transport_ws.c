@@ -64,8 +64,11 @@ struct ws_member {
 	size_t		 hlen;		/* bytes at hdr */
 	size_t		 hsent;		/* of them written */
 	bool		 pong;		/* a pong is owed (to the last ping) */
-	unsigned char	 pong_frame[2 + WS_CONTROL_MAX]; /* it, framed */
+	unsigned char	 pong_frame[2 * (2 + WS_CONTROL_MAX)]; /* it,
+					 * framed; after one begun, the
+					 * answer to a later ping */
 	size_t		 pong_len;	/* bytes at pong_frame */
+	size_t		 pong_end;	/* where its first frame ends */
 	size_t		 pong_sent;	/* of them written */
 	unsigned	 close_code;	/* to send at close; 0: from the leave */
 	char		 close_why[WS_CONTROL_MAX - 2 + 1]; /* its reason */
@@ -164,10 +167,26 @@ wsm_event(void *arg, enum ws_event ev, const char *p, size_t n)
 			*(char *)(uintptr_t)q = '\r';
 		return conn_line(c, LINE_TEXT, p, n) == -1 ? WSM_NOMEM : 0;
 	case WS_EV_PING:
-		/* A pong being written is not changed under the writer. */
-		if (m->pong_sent > 0)
-			return 0;
-		m->pong_len = wsm_control(m->pong_frame, WS_OP_PONG, p, n);
+		/*
+		 * Only the latest ping owed a pong is answered. A pong being
+		 * written is not changed under the writer: this ping's goes
+		 * after it (in place of one owed to an earlier ping, not
+		 * begun), the one written before it dropped.
+		 */
+		if (m->pong_sent > 0 && m->pong_sent >= m->pong_end) {
+			/* The first frame is out: the one begun goes first. */
+			memmove(m->pong_frame, m->pong_frame + m->pong_end,
+			    m->pong_len - m->pong_end);
+			m->pong_sent -= m->pong_end;
+			m->pong_len -= m->pong_end;
+			m->pong_end = m->pong_len;
+		}
+		if (m->pong_sent == 0)
+			m->pong_len = m->pong_end = wsm_control(m->pong_frame,
+			    WS_OP_PONG, p, n);
+		else
+			m->pong_len = m->pong_end + wsm_control(m->pong_frame +
+			    m->pong_end, WS_OP_PONG, p, n);
 		m->pong = true;
 		conn_on_output(c->srv, c);
 		return 0;
@@ -391,7 +410,7 @@ wsm_advance(struct client *c, struct rlog *l, size_t n)
 		case WSM_PONG:
 			if ((m->pong_sent += t) == m->pong_len) {
 				m->pong = false;
-				m->pong_sent = 0;
+				m->pong_sent = m->pong_len = m->pong_end = 0;
 			}
 			break;
 		case WSM_CLOSE:

@@ -383,6 +383,62 @@ test_ws_close_after_last_line(void **state)
 	}
 }
 
+/* A masked ping with payload text (mask 0) into the member. */
+static void
+ping(struct fix *f, const char *text)
+{
+	char frame[2 + 4 + 125];
+	size_t n = strlen(text);
+
+	frame[0] = (char)0x89;
+	frame[1] = (char)(0x80 | n);
+	memset(frame + 2, 0, 4);
+	memcpy(frame + 6, text, n);
+	assert_int_equal(f->c->tp->input(f->c, frame, 6 + n), 0);
+}
+
+/*
+ * Only the latest ping owed a pong is answered, but a pong already begun
+ * is finished and does not count as the answer to a later ping: the
+ * latest gets its own after it, however the writes are cut.
+ */
+static void
+test_ws_ping_during_pong(void **state)
+{
+	static const char want[] = "\x8a\x02" "A1" "\x8a\x02" "C3";
+	static const char want2[] = "\x8a\x02" "A1" "\x8a\x02" "B2"
+	    "\x8a\x02" "D4";
+	struct server srv;
+	struct fix *f;
+
+	(void)state;
+	memset(&srv, 0, sizeof srv);
+	f = fix_new(&transport_ws);
+	f->c->srv = &srv;
+	ping(f, "A1");
+	assert_int_equal(fix_flush(f, 3), 3);
+	ping(f, "B2");
+	ping(f, "C3");
+	fix_drain(f, 1);
+	assert_int_equal(f->outlen, sizeof want - 1);
+	assert_memory_equal(f->out, want, sizeof want - 1);
+	fix_free(f);
+
+	/* A's out and B's begun when C comes: B goes on, then D, not C. */
+	f = fix_new(&transport_ws);
+	f->c->srv = &srv;
+	ping(f, "A1");
+	assert_int_equal(fix_flush(f, 3), 3);
+	ping(f, "B2");
+	assert_int_equal(fix_flush(f, 2), 2);
+	ping(f, "C3");
+	ping(f, "D4");
+	fix_drain(f, 2);
+	assert_int_equal(f->outlen, sizeof want2 - 1);
+	assert_memory_equal(f->out, want2, sizeof want2 - 1);
+	fix_free(f);
+}
+
 /*
  * A long backlog costs the transport nothing: the heap in use stays
  * within a few KiB of where it was while 4 MiB of lines are framed and
@@ -432,6 +488,7 @@ main(void)
 		cmocka_unit_test(test_ws_append_mid_frame),
 		cmocka_unit_test(test_ws_move_mid_frame),
 		cmocka_unit_test(test_ws_close_after_last_line),
+		cmocka_unit_test(test_ws_ping_during_pong),
 		cmocka_unit_test(test_ws_no_payload_copy),
 	};
 
