@@ -80,12 +80,14 @@ listener_pause_check(struct loop *l, void *arg)
 
 /*
  * Out of fds at accept(). Give up the reserve fd to take the waiting
- * connection and tell it we are full, so it is not left hanging; if even
+ * connection and refuse it as its listener does (a TLS one with nothing
+ * said), so it is not left hanging; if even
  * that fails, stop watching the listeners for a while rather than spin on
  * a backlog select() will keep reporting.
  */
 static void
-listener_starved(struct server *s, int lfd, bool web)
+listener_starved(struct server *s, int lfd,
+    void (*refuse)(int, const char *, const char *))
 {
 	union net_addr peer;
 	char name[NET_ADDRSTRLEN];
@@ -104,11 +106,7 @@ listener_starved(struct server *s, int lfd, bool web)
 		if (fd != -1) {
 			net_addr_format(&peer, name, sizeof name);
 			s->stats.refused_full++;
-			if (web)
-				web_refuse(fd, name, "out of file descriptors");
-			else
-				listener_refuse(fd, name,
-				    "out of file descriptors");
+			refuse(fd, name, "out of file descriptors");
 		}
 		s->reserve = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if ((fd != -1 || none) && s->reserve != -1)
@@ -169,7 +167,7 @@ listener_accept(struct server *s, int lfd, bool web, bool tls)
 				continue;
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
-				listener_starved(s, lfd, web);
+				listener_starved(s, lfd, refuse);
 				n++;
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK)
 				log_warn("accept: %s", strerror(errno));

@@ -1,10 +1,13 @@
 /* test_tls: --tls members: chat with TCP members, tools, handshakes, reload. */
+#define _GNU_SOURCE	/* prlimit */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -13,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -1416,6 +1420,80 @@ test_web_tls_quit_history(void **state)
 	h_stop(s);
 }
 
+/* The lowest fd pid does not hold, and in *top its highest below 1000
+ * (valgrind keeps its own above). */
+static long
+lowest_free_fd(pid_t pid, long *top)
+{
+	char path[64];
+	bool held[1000] = { false };
+	struct dirent *e;
+	long fd, i;
+	DIR *d;
+
+	snprintf(path, sizeof path, "/proc/%ld/fd", (long)pid);
+	assert_non_null(d = opendir(path));
+	*top = -1;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		fd = strtol(e->d_name, NULL, 10);
+		if (fd >= 0 && fd < 1000) {
+			held[fd] = true;
+			if (fd > *top)
+				*top = fd;
+		}
+	}
+	closedir(d);
+	for (i = 0; i < 1000 && held[i]; i++)
+		;
+	return i;
+}
+
+/*
+ * Out of fds, lobbyd gives up its reserve fd to take a newcomer off the
+ * queue and turn it away. A --tls newcomer is closed with nothing said:
+ * a plain-text "server full" line is not TLS, and its peer could not
+ * read it.
+ */
+static void
+test_tls_out_of_fds(void **state)
+{
+	struct h_server *s = *state;
+	unsigned port = start_tls(s, NULL);
+	struct h_conn *held[400];
+	struct pollfd p;
+	struct rlimit rl;
+	char buf[256];
+	long top, low;
+	ssize_t n;
+	int fd, nheld = 0, i;
+
+	/* Members fill the fds below its highest: none left free there. */
+	while ((low = lowest_free_fd(s->pid, &top)) < top) {
+		assert_true(nheld < 400);
+		held[nheld++] = h_join(s, NULL);
+	}
+	/* Then the limit at the next one: accept() gets EMFILE. */
+	assert_int_equal(prlimit(s->pid, RLIMIT_NOFILE, NULL, &rl), 0);
+	rl.rlim_cur = (rlim_t)low;
+	assert_int_equal(prlimit(s->pid, RLIMIT_NOFILE, &rl, NULL), 0);
+	fd = h_raw_connect(port);
+	assert_true(fd != -1);
+	p.fd = fd;
+	p.events = POLLIN;
+	assert_int_equal(poll(&p, 1, H_TIMEOUT_MS), 1);
+	n = read(fd, buf, sizeof buf);
+	if (n > 0)
+		fail_msg("a TLS newcomer got %zd bytes of plain text: %.*s", n,
+		    (int)n, buf);
+	assert_true(h_log_has(s, "out of file descriptors", H_TIMEOUT_MS));
+	close(fd);
+	for (i = 0; i < nheld; i++)
+		h_close(held[i]);
+	h_stop(s);
+}
+
 int
 main(void)
 {
@@ -1439,6 +1517,7 @@ main(void)
 		h_test(test_web_tls),
 		h_test(test_web_tls_quit_history),
 		h_test(test_tls_stalled_handshakes),
+		h_test(test_tls_out_of_fds),
 	};
 	int rc;
 
