@@ -209,3 +209,24 @@ log_always(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 	errno = saved;
 }
+
+void
+log_bare(enum log_level level, const char *fmt, ...)
+{
+	int saved = errno, k = 0, n;
+	char out[8192];
+	va_list ap;
+
+	if (log_journal)
+		k = snprintf(out, sizeof out, "<%d>", log_prios[level]);
+	k += snprintf(out + k, sizeof out - (size_t)k, "%s: ", log_prog);
+	va_start(ap, fmt);
+	n = vsnprintf(out + k, sizeof out - (size_t)k, fmt, ap);
+	va_end(ap);
+	/* A text too long for one line is cut, but still ends it. */
+	k = n < 0 ? k : (size_t)(k + n) < sizeof out - 1 ? k + n :
+	    (int)sizeof out - 2;
+	out[k++] = '\n';
+	log_put(out, (size_t)k);
+	errno = saved;
+}

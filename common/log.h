@@ -49,6 +49,16 @@ void	log_msg(enum log_level level, const char *fmt, ...)
 void	log_always(enum log_level level, const char *fmt, ...)
 	    __attribute__((format(printf, 2, 3)));
 
+/*
+ * "PROG: text" on stderr as it stands: no timestamp, no level word, no
+ * escaping, and whatever the threshold. For the lines scripts and
+ * operators read as they are: "lobbyd: listening on ..." and the reasons
+ * lobbyd cannot start. Under the journal the line starts with the
+ * priority of level ("<3>lobbyd: ..."), as every log line does.
+ */
+void	log_bare(enum log_level level, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+
 #define log_error(...)	log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
 #define log_warn(...)	log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_info(...)	log_msg(LOG_LEVEL_INFO, __VA_ARGS__)

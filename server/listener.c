@@ -276,7 +276,7 @@ listener_add(struct server *s, int fd, const char *name,
 	struct listener *li = &s->listeners[s->nlisteners];
 
 	if (loop_add(&s->loop, fd, LOOP_READ, listener_readable, s) == -1) {
-		fprintf(stderr, "lobbyd: cannot listen on %s: %s\n", name,
+		log_bare(LOG_LEVEL_ERROR, "cannot listen on %s: %s", name,
 		    strerror(errno));
 		close(fd);
 		return -1;
@@ -328,8 +328,8 @@ listener_open_all(struct server *s)
 				    "127.0.0.1 only", strerror(errno));
 				continue;
 			}
-			fprintf(stderr, "lobbyd: cannot listen on %s%s%s:%u: "
-			    "%s\n", v6 ? "[" : "", binds[i], v6 ? "]" : "",
+			log_bare(LOG_LEVEL_ERROR, "cannot listen on %s%s%s:%u: "
+			    "%s", v6 ? "[" : "", binds[i], v6 ? "]" : "",
 			    cfg->port, net_listen_why(binds[i], errno));
 			return -1;
 		}
@@ -339,7 +339,7 @@ listener_open_all(struct server *s)
 	if (cfg->unix_path != NULL) {
 		snprintf(name, sizeof name, "unix:%s", cfg->unix_path);
 		if ((fd = net_listen_unix(cfg->unix_path, &file)) == -1) {
-			fprintf(stderr, "lobbyd: cannot listen on %s: %s\n",
+			log_bare(LOG_LEVEL_ERROR, "cannot listen on %s: %s",
 			    name, errno == EADDRINUSE ? "a server is "
 			    "already answering there" : errno == EEXIST ?
 			    "the path exists and is not a socket" :
@@ -358,8 +358,8 @@ listener_open_all(struct server *s)
 
 		fd = net_listen_tcp(w->addr, w->port, name, sizeof name);
 		if (fd == -1) {
-			fprintf(stderr, "lobbyd: cannot listen on http://%s%s%s:"
-			    "%u/: %s\n", v6 ? "[" : "", w->addr, v6 ? "]" : "",
+			log_bare(LOG_LEVEL_ERROR, "cannot listen on "
+			    "http://%s%s%s:%u/: %s", v6 ? "[" : "", w->addr, v6 ? "]" : "",
 			    w->port, net_listen_why(w->addr, errno));
 			return -1;
 		}
@@ -375,8 +375,8 @@ listener_open_all(struct server *s)
 
 		fd = net_listen_tcp(w->addr, w->port, name, sizeof name);
 		if (fd == -1) {
-			fprintf(stderr, "lobbyd: cannot listen on %s%s%s%s:"
-			    "%u%s: %s\n", web ? "https://" : "tls:",
+			log_bare(LOG_LEVEL_ERROR, "cannot listen on %s%s%s%s:"
+			    "%u%s: %s", web ? "https://" : "tls:",
 			    v6 ? "[" : "", w->addr, v6 ? "]" : "", w->port,
 			    web ? "/" : "", net_listen_why(w->addr, errno));
 			return -1;

@@ -129,9 +129,8 @@ static const char help_tail[] =
 static void
 usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "lobbyd: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", usage_text);
+	log_bare(LOG_LEVEL_ERROR, fmt, arg);
+	fputs(usage_text, stderr);
 	exit(2);
 }
 
@@ -160,14 +159,14 @@ activation_fds(int *fds, size_t max)
 		errno = 0;
 		n = strtoul(nfds, &end, 10);
 		if (*nfds < '0' || *nfds > '9' || *end != '\0' || errno != 0) {
-			fprintf(stderr, "lobbyd: LISTEN_FDS=%s: not a number\n",
+			log_bare(LOG_LEVEL_ERROR, "LISTEN_FDS=%s: not a number",
 			    nfds);
 			exit(1);
 		}
 		if (n > max) {
-			fprintf(stderr, "lobbyd: LISTEN_FDS=%lu: at most %zu "
-			    "listening sockets can be passed\n%s", n, max,
-			    usage_text);
+			log_bare(LOG_LEVEL_ERROR, "LISTEN_FDS=%lu: at most %zu "
+			    "listening sockets can be passed", n, max);
+			fputs(usage_text, stderr);
 			exit(2);
 		}
 	}
@@ -186,8 +185,8 @@ activation_fds(int *fds, size_t max)
 			why = "a socket, but not listening";
 		else
 			continue;
-		fprintf(stderr, "lobbyd: fd %d from LISTEN_FDS is not a "
-		    "listening socket (%s)\n", fds[i], why);
+		log_bare(LOG_LEVEL_ERROR, "fd %d from LISTEN_FDS is not a "
+		    "listening socket (%s)", fds[i], why);
 		exit(1);
 	}
 	return (size_t)n;
@@ -207,14 +206,15 @@ parse_web(const char *opt, const char *v, struct server_web *w)
 	const char *why;
 
 	if (hostport_parse(v, HOSTPORT_PORT0, &hp, &why) == -1) {
-		fprintf(stderr, "lobbyd: %s %s: %s\n%s", opt, v, why,
-		    usage_text);
+		log_bare(LOG_LEVEL_ERROR, "%s %s: %s", opt, v, why);
+		fputs(usage_text, stderr);
 		exit(2);
 	}
 	if (strlen(hp.host) >= sizeof w->addr ||
 	    net_addr_parse(hp.host, 0, NULL) == -1) {
-		fprintf(stderr, "lobbyd: %s %s: not a numeric IPv4 or IPv6 "
-		    "address\n%s", opt, v, usage_text);
+		log_bare(LOG_LEVEL_ERROR, "%s %s: not a numeric IPv4 or IPv6 "
+		    "address", opt, v);
+		fputs(usage_text, stderr);
 		exit(2);
 	}
 	strcpy(w->addr, hp.host);
@@ -256,8 +256,9 @@ parse_num(const char *opt, const char *s, unsigned long min,
 		usage_error("%s needs a number", opt);
 	v = strtoul(s, &end, 10);
 	if (errno != 0 || *end != '\0' || v < min || v > max) {
-		fprintf(stderr, "lobbyd: %s %s: must be a number from %lu to "
-		    "%lu\n%s", opt, s, min, max, usage_text);
+		log_bare(LOG_LEVEL_ERROR, "%s %s: must be a number from %lu to "
+		    "%lu", opt, s, min, max);
+		fputs(usage_text, stderr);
 		exit(2);
 	}
 	return v;
@@ -346,12 +347,12 @@ redis_option(const char *v)
 	(void)v;
 	(void)addr;
 	(void)why;
-	fprintf(stderr, "lobbyd: built without Redis support\n");
+	log_bare(LOG_LEVEL_ERROR, "built without Redis support");
 	exit(2);
 #else
 	if (hostport_parse(v, HOSTPORT_UNIX, &addr, &why) == -1) {
-		fprintf(stderr, "lobbyd: --redis %s: %s\n%s", v, why,
-		    usage_text);
+		log_bare(LOG_LEVEL_ERROR, "--redis %s: %s", v, why);
+		fputs(usage_text, stderr);
 		exit(2);
 	}
 #endif
@@ -362,7 +363,7 @@ static void
 tls_option(const char *opt)
 {
 #ifndef LOBBY_HAVE_TLS
-	fprintf(stderr, "lobbyd: %s: built without TLS support (OpenSSL)\n",
+	log_bare(LOG_LEVEL_ERROR, "%s: built without TLS support (OpenSSL)",
 	    opt);
 	exit(2);
 #else
@@ -384,6 +385,9 @@ main(int argc, char **argv)
 	int i, rc;
 
 	stdio_ensure();
+	/* Now: a command line's mistakes are logged in the journal's form
+	 * too. The level is set once the options are read. */
+	log_init("lobbyd", level);
 	memset(&cfg, 0, sizeof cfg);
 	cfg.port = PROTO_PORT;
 	cfg.max_clients = MAIN_MAX_CLIENTS;
@@ -508,8 +512,8 @@ main(int argc, char **argv)
 			if (cfg.accounts[0] == '\0')
 				usage_error("--accounts needs a path%s", "");
 #ifndef LOBBY_HAVE_ACCOUNTS
-			fprintf(stderr, "lobbyd: built without accounts "
-			    "support\n");
+			log_bare(LOG_LEVEL_ERROR, "built without accounts "
+			    "support");
 			return 2;
 #endif
 		} else if (opt_is(a, eq, '\0', "op")) {
@@ -547,9 +551,10 @@ main(int argc, char **argv)
 		usage_error("--op %s needs --accounts or --redis", cfg.ops[0]);
 	/* A relayed line is at most 3 bytes per input byte plus a prefix. */
 	if (cfg.sendq < 4 * cfg.max_line + 64) {
-		fprintf(stderr, "lobbyd: --sendq %zu is too small for "
-		    "--max-line %zu: it must be at least %zu\n%s", cfg.sendq,
-		    cfg.max_line, 4 * cfg.max_line + 64, usage_text);
+		log_bare(LOG_LEVEL_ERROR, "--sendq %zu is too small for "
+		    "--max-line %zu: it must be at least %zu", cfg.sendq,
+		    cfg.max_line, 4 * cfg.max_line + 64);
+		fputs(usage_text, stderr);
 		return 2;
 	}
 	if (verbose && quiet)
@@ -564,11 +569,12 @@ main(int argc, char **argv)
 	    (cfg.nfds == 0 && cfg.nbinds == 0 ? 2 : 0) + cfg.nwebs + cfg.ntls +
 	    cfg.nweb_tls;
 	if (total > SERVER_MAX_LISTENERS) {
-		fprintf(stderr, "lobbyd: too many listeners: %zu inherited, "
+		log_bare(LOG_LEVEL_ERROR, "too many listeners: %zu inherited, "
 		    "%zu -b, %d -u, %zu --web, %zu --tls, %zu --web-tls (at "
-		    "most %d in all)\n%s", cfg.nfds, cfg.nbinds,
+		    "most %d in all)", cfg.nfds, cfg.nbinds,
 		    cfg.unix_path != NULL, cfg.nwebs, cfg.ntls, cfg.nweb_tls,
-		    SERVER_MAX_LISTENERS, usage_text);
+		    SERVER_MAX_LISTENERS);
+		fputs(usage_text, stderr);
 		return 2;
 	}
 	/* Read once, now: a missing file is a start-up error, not a quiet
@@ -576,7 +582,7 @@ main(int argc, char **argv)
 	if (motd_path != NULL) {
 		if (motd_load(&motd, motd_path, cfg.max_line, err,
 		    sizeof err) == -1) {
-			fprintf(stderr, "lobbyd: --motd %s\n", err);
+			log_bare(LOG_LEVEL_ERROR, "--motd %s", err);
 			return 1;
 		}
 		cfg.motd = &motd;

@@ -247,7 +247,7 @@ server_cluster(struct server *s)
 
 	memset(&cc, 0, sizeof cc);
 	if (hostport_parse(cfg->redis, HOSTPORT_UNIX, &cc.addr, &bad) == -1) {
-		fprintf(stderr, "lobbyd: --redis %s: %s\n", cfg->redis, bad);
+		log_bare(LOG_LEVEL_ERROR, "--redis %s: %s", cfg->redis, bad);
 		return -1;
 	}
 	cc.addr_text = cfg->redis;
@@ -258,7 +258,7 @@ server_cluster(struct server *s)
 	if (cluster_init(&s->cluster, s->rooms.landing, cfg->max_line,
 	    inst) == -1 ||
 	    (s->credis = credis_new(&s->loop, &s->cluster, &cc)) == NULL) {
-		fprintf(stderr, "lobbyd: out of memory\n");
+		log_bare(LOG_LEVEL_ERROR, "out of memory");
 		return -1;
 	}
 	room_set_backend(s->rooms.landing, &cluster_backend, &s->cluster);
@@ -270,14 +270,14 @@ server_cluster(struct server *s)
 	s->rooms.max = SIZE_MAX;
 	if (credis_start(s->credis, SERVER_REDIS_START_MS, why,
 	    sizeof why) == -1) {
-		fprintf(stderr, "lobbyd: cannot reach redis at %s: %s\n",
+		log_bare(LOG_LEVEL_ERROR, "cannot reach redis at %s: %s",
 		    cfg->redis, why);
 		return -1;
 	}
 	return 0;
 #else
 	(void)s;
-	fprintf(stderr, "lobbyd: built without Redis support\n");
+	log_bare(LOG_LEVEL_ERROR, "built without Redis support");
 	return -1;
 #endif
 }
@@ -386,8 +386,8 @@ server_accounts(struct server *s)
 		if (what == NULL)
 			return 0;
 		if (acctwork_init_crypto() == -1) {
-			fprintf(stderr, "lobbyd: accounts: libsodium cannot "
-			    "start\n");
+			log_bare(LOG_LEVEL_ERROR, "accounts: libsodium cannot "
+			    "start");
 			return -1;
 		}
 		if (cfg->accounts != NULL)
@@ -399,7 +399,7 @@ server_accounts(struct server *s)
 			    sizeof err);
 #endif
 		if (st == NULL) {
-			fprintf(stderr, "lobbyd: %s %s: %s\n", cfg->accounts !=
+			log_bare(LOG_LEVEL_ERROR, "%s %s: %s", cfg->accounts !=
 			    NULL ? "--accounts" : "accounts in redis at", what,
 			    err);
 			return -1;
@@ -407,7 +407,7 @@ server_accounts(struct server *s)
 		if (st->ops->keys(st, server_acct_key, &s->accounts) == -1 ||
 		    st->ops->ban_list(st, ltime_wall_ms(), server_acct_ban,
 		    &s->accounts) == -1) {
-			fprintf(stderr, "lobbyd: %s %s: %s\n", cfg->accounts !=
+			log_bare(LOG_LEVEL_ERROR, "%s %s: %s", cfg->accounts !=
 			    NULL ? "--accounts" : "accounts in redis at", what,
 			    st->err);
 			st->ops->free(st);
@@ -419,7 +419,7 @@ server_accounts(struct server *s)
 		    cfg->nops, st->ops->name);
 		if ((s->acctwork = acctwork_start(st, &s->accounts, s->rooms.landing,
 		    &s->loop, err, sizeof err)) == NULL) {
-			fprintf(stderr, "lobbyd: accounts: %s\n", err);
+			log_bare(LOG_LEVEL_ERROR, "accounts: %s", err);
 			return -1;
 		}
 		s->accounts.submit = acctwork_submit;
@@ -432,7 +432,7 @@ server_accounts(struct server *s)
 		}
 		if (cfg->accounts == NULL && loop_timer_add(&s->loop,
 		    SERVER_ACCT_SYNC_MS, server_acct_sync, s) == -1) {
-			fprintf(stderr, "lobbyd: cannot add a timer: %s\n",
+			log_bare(LOG_LEVEL_ERROR, "cannot add a timer: %s",
 			    strerror(errno));
 			return -1;
 		}
@@ -441,7 +441,7 @@ server_accounts(struct server *s)
 	(void)server_acct_sync;
 	(void)server_acct_publish;
 	if (cfg->accounts != NULL) {
-		fprintf(stderr, "lobbyd: built without accounts support\n");
+		log_bare(LOG_LEVEL_ERROR, "built without accounts support");
 		return -1;
 	}
 #endif
@@ -505,20 +505,20 @@ server_run(const struct server_config *cfg)
 	int rc = 0;
 
 	if ((s = calloc(1, sizeof *s)) == NULL) {
-		fprintf(stderr, "lobbyd: out of memory\n");
+		log_bare(LOG_LEVEL_ERROR, "out of memory");
 		return 1;
 	}
 	s->cfg = cfg;
 	s->sigpipe[0] = s->sigpipe[1] = -1;
 	listener_init(s);
 	if (conn_init(s) == -1) {
-		fprintf(stderr, "lobbyd: out of memory\n");
+		log_bare(LOG_LEVEL_ERROR, "out of memory");
 		listener_close_all(s);
 		free(s);
 		return 1;
 	}
 	if (loop_init(&s->loop, cfg->loop) == -1) {
-		fprintf(stderr, "lobbyd: --loop %s: %s\n",
+		log_bare(LOG_LEVEL_ERROR, "--loop %s: %s",
 		    loop_kind_name(cfg->loop), strerror(errno));
 		listener_close_all(s);
 		conn_free_all(s);
@@ -537,7 +537,7 @@ server_run(const struct server_config *cfg)
 	s->rooms.motd = cfg->motd;
 	if (rooms_landing(&s->rooms, cfg->room != NULL ? cfg->room :
 	    PROTO_ROOM_DEFAULT) == NULL) {
-		fprintf(stderr, "lobbyd: out of memory\n");
+		log_bare(LOG_LEVEL_ERROR, "out of memory");
 		listener_close_all(s);
 		conn_free_all(s);
 		loop_free(&s->loop);
@@ -545,12 +545,12 @@ server_run(const struct server_config *cfg)
 		return 1;
 	}
 	if (peers_init(&s->peers, server_seed()) == -1) {
-		fprintf(stderr, "lobbyd: out of memory\n");
+		log_bare(LOG_LEVEL_ERROR, "out of memory");
 		server_free(s);
 		return 1;
 	}
 	if (server_signals(s) == -1) {
-		fprintf(stderr, "lobbyd: cannot set up signals: %s\n",
+		log_bare(LOG_LEVEL_ERROR, "cannot set up signals: %s",
 		    strerror(errno));
 		server_free(s);
 		return 1;
@@ -587,14 +587,14 @@ server_run(const struct server_config *cfg)
 	    loop_timer_add(&s->loop, 1000, tls_tick, s) == -1) ||
 	    loop_timer_reserve(&s->loop,
 	    cfg->ntls + cfg->nweb_tls > 0 ? 4 : 3) == -1) {
-		fprintf(stderr, "lobbyd: cannot add a timer: %s\n",
+		log_bare(LOG_LEVEL_ERROR, "cannot add a timer: %s",
 		    strerror(errno));
 		server_free(s);
 		return 1;
 	}
 	/* Always printed, even with -q: scripts find the server by it. */
 	for (i = 0; i < s->nlisteners; i++)
-		fprintf(stderr, "lobbyd: listening on %s\n",
+		log_bare(LOG_LEVEL_INFO, "listening on %s",
 		    s->listeners[i].name);
 	fflush(stderr);
 

@@ -163,14 +163,14 @@ tls_init(struct server *s)
 	char why[512];
 
 	if ((s->tls = calloc(1, sizeof *s->tls)) == NULL) {
-		fprintf(stderr, "lobbyd: out of memory\n");
+		log_bare(LOG_LEVEL_ERROR, "out of memory");
 		return -1;
 	}
 	s->tls->srv = s;
 	s->tls->kick = -1;
 	if ((s->tls->ctx = tls_ctx_new(cfg->tls_cert, cfg->tls_key, why,
 	    sizeof why)) == NULL) {
-		fprintf(stderr, "lobbyd: TLS: %s\n", why);
+		log_bare(LOG_LEVEL_ERROR, "TLS: %s", why);
 		return -1;
 	}
 	return 0;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "log.h"
+
 /*
  * main.c refuses --tls in such a build; these only keep the rest of the
  * server free of #ifdefs.
@@ -14,7 +16,7 @@ int
 tls_init(struct server *s)
 {
 	(void)s;
-	fprintf(stderr, "lobbyd: built without TLS support\n");
+	log_bare(LOG_LEVEL_ERROR, "built without TLS support");
 	return -1;
 }
 

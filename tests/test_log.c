@@ -180,6 +180,49 @@ test_line_forms(void **state)
 	unsetenv("JOURNAL_STREAM");
 }
 
+/*
+ * The lines a script or an operator reads as they are, "lobbyd: listening
+ * on ..." and why lobbyd could not start, carry no timestamp or level word;
+ * under the journal they start with their priority like every other line,
+ * so that journalctl -p err shows why lobbyd did not start.
+ */
+static void
+test_bare_lines(void **state)
+{
+	char path[64], env[64];
+	struct stat st;
+	char *text;
+	int fd, saved;
+
+	(void)state;
+	unsetenv("JOURNAL_STREAM");
+	fd = stderr_to_file(path, sizeof path, &saved);
+	log_init("lobbyd", LOG_LEVEL_WARN);
+	log_bare(LOG_LEVEL_INFO, "listening on %s", "127.0.0.1:12580");
+	log_bare(LOG_LEVEL_ERROR, "cannot listen on %s: %s", "[::1]:1",
+	    "Address already in use");
+	text = stderr_back(path, fd, saved);
+	assert_string_equal(text, "lobbyd: listening on 127.0.0.1:12580\n"
+	    "lobbyd: cannot listen on [::1]:1: Address already in use\n");
+	free(text);
+
+	fd = stderr_to_file(path, sizeof path, &saved);
+	assert_int_equal(fstat(fd, &st), 0);
+	snprintf(env, sizeof env, "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", env, 1);
+	log_init("lobbyd", LOG_LEVEL_WARN);
+	log_bare(LOG_LEVEL_INFO, "listening on %s", "unix:/run/lobby.sock");
+	log_bare(LOG_LEVEL_ERROR, "--motd %s: %s", "/etc/motd",
+	    "No such file or directory");
+	text = stderr_back(path, fd, saved);
+	assert_string_equal(text, "<6>lobbyd: listening on "
+	    "unix:/run/lobby.sock\n<3>lobbyd: --motd /etc/motd: No such file "
+	    "or directory\n");
+	free(text);
+	unsetenv("JOURNAL_STREAM");
+}
+
 int
 main(void)
 {
@@ -188,6 +231,7 @@ main(void)
 		cmocka_unit_test(test_escape_cut),
 		cmocka_unit_test(test_journal_stream),
 		cmocka_unit_test(test_line_forms),
+		cmocka_unit_test(test_bare_lines),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

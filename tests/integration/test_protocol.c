@@ -617,6 +617,69 @@ test_log_has_no_text(void **state)
 	h_close(b);
 }
 
+/*
+ * Run lobbyd with args and its stderr on a file that JOURNAL_STREAM names,
+ * as under systemd; after secs seconds it gets SIGTERM. Returns the exit
+ * status and the start of its stderr.
+ */
+static int
+run_cli_journal(const char *const *args, int secs, char *err, size_t errlen)
+{
+	char cmd[1024], tmpe[] = "/tmp/lobby-cli-XXXXXX";
+	int fe = mkstemp(tmpe), st;
+	struct stat sb;
+	FILE *f;
+	size_t n;
+
+	assert_true(fe != -1);
+	assert_int_equal(fstat(fe, &sb), 0);
+	close(fe);
+	snprintf(cmd, sizeof cmd, "JOURNAL_STREAM=%llu:%llu timeout "
+	    "--preserve-status %d '%s'", (unsigned long long)sb.st_dev,
+	    (unsigned long long)sb.st_ino, secs, h_lobbyd_path());
+	for (; *args != NULL; args++) {
+		strncat(cmd, " ", sizeof cmd - strlen(cmd) - 1);
+		strncat(cmd, *args, sizeof cmd - strlen(cmd) - 1);
+	}
+	/* ">" truncates the file: its device and inode stay the same. */
+	snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd),
+	    " >/dev/null 2>%s </dev/null", tmpe);
+	st = system(cmd);
+	f = fopen(tmpe, "r");
+	n = fread(err, 1, errlen - 1, f);
+	err[n] = '\0';
+	fclose(f);
+	unlink(tmpe);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * Under systemd every line on stderr starts with its priority, the
+ * listening lines and the reasons lobbyd did not start included:
+ * journalctl -p err must show why the service failed.
+ */
+static void
+test_journal_priorities(void **state)
+{
+	struct h_server s;
+	char err[8192], port[16];
+	const char *badport[] = { "-p", "70000", NULL };
+	const char *inuse[] = { "-b", "127.0.0.1", "-p", port, NULL };
+	const char *serve[] = { "-b", "127.0.0.1", "-p", "0", "-q", NULL };
+
+	(void)state;
+	assert_int_equal(run_cli_journal(badport, 5, err, sizeof err), 2);
+	assert_memory_equal(err, "<3>lobbyd: -p 70000: ", 21);
+	assert_int_equal(h_start(&s, "-b", "127.0.0.1", NULL), 0);
+	snprintf(port, sizeof port, "%u", s.port);
+	assert_int_equal(run_cli_journal(inuse, 5, err, sizeof err), 1);
+	assert_non_null(strstr(err, "<3>lobbyd: cannot listen on 127.0.0.1:"));
+	h_stop(&s);
+	/* Served until SIGTERM: the listening line, then the exit. */
+	assert_int_equal(run_cli_journal(serve, 1, err, sizeof err), 0);
+	assert_memory_equal(err, "<6>lobbyd: listening on 127.0.0.1:", 34);
+}
+
 int
 main(void)
 {
@@ -641,6 +704,7 @@ main(void)
 		h_test(test_unix_stale_and_live),
 		h_test(test_shutdown_notice),
 		h_test(test_command_line),
+		h_test(test_journal_priorities),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
