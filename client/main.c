@@ -238,9 +238,16 @@ main(int argc, char **argv)
 	if (nc != NULL && nc[0] != '\0')
 		o.color = false;
 	if ((r = parse_args(argc, argv, &o)) != 0) {
-		if (r == -1)
+		if (r == -1) {
 			usage(stderr);
-		return r == -1 ? 2 : 0;
+			return 2;
+		}
+		/* --help or --version: all of it written, or say why not. */
+		if (fflush(stdout) == 0 && !ferror(stdout))
+			return 0;
+		fprintf(stderr, "lobby: cannot write to standard output: %s\n",
+		    strerror(errno));
+		return 1;
 	}
 	if (o.tls.insecure)
 		fprintf(stderr, "lobby: --insecure: the server's certificate "

@@ -371,6 +371,20 @@ tls_option(const char *opt)
 #endif
 }
 
+/*
+ * The end of --help or --version: 0 when all of it reached stdout, else 1
+ * after saying why (a full disk, a closed pipe).
+ */
+static int
+stdout_done(void)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return 0;
+	log_bare(LOG_LEVEL_ERROR, "cannot write to standard output: %s",
+	    strerror(errno));
+	return 1;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -406,10 +420,10 @@ main(int argc, char **argv)
 		if (flag_is(a, eq, 'h', "help")) {
 			printf("%s\n%s%s%s", usage_text, help_text, help_text2,
 			    help_tail);
-			return 0;
+			return stdout_done();
 		} else if (flag_is(a, eq, 'V', "version")) {
 			printf("lobbyd %s\n", LOBBY_VERSION);
-			return 0;
+			return stdout_done();
 		} else if (flag_is(a, eq, 'v', "verbose")) {
 			verbose = true;
 			level = LOG_LEVEL_DEBUG;

@@ -790,6 +790,31 @@ test_hostile_huge_lists(void **state)
 	lob_free(l);
 }
 
+/*
+ * --help and --version that cannot be written (a full disk, a closed
+ * pipe) say so on stderr and exit 1, as a Unix tool does: a script must
+ * not take nothing for the version.
+ */
+static void
+test_stdout_full(void **state)
+{
+	const char *const flags[] = { "--help", "--version" };
+	char cmd[1024];
+	size_t i;
+	int st;
+
+	(void)state;
+	if (access("/dev/full", W_OK) != 0)
+		h_skip("no /dev/full here");
+	for (i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		snprintf(cmd, sizeof cmd, "timeout 5 '%s' %s >/dev/full "
+		    "2>/dev/null </dev/null", h_lobby_path(), flags[i]);
+		st = system(cmd);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 1);
+	}
+}
+
 int
 main(void)
 {
@@ -804,6 +829,7 @@ main(void)
 		h_test(test_server_loss),
 		h_test(test_cannot_connect),
 		h_test(test_bad_usage),
+		h_test(test_stdout_full),
 		h_test(test_pipe_paste_1000),
 		h_test(test_unix_socket),
 		h_test(test_hostile_server),

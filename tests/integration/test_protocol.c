@@ -680,6 +680,31 @@ test_journal_priorities(void **state)
 	assert_memory_equal(err, "<6>lobbyd: listening on 127.0.0.1:", 34);
 }
 
+/*
+ * --help and --version that cannot be written (a full disk, a closed
+ * pipe) say so on stderr and exit 1, as a Unix tool does: a script must
+ * not take nothing for the version.
+ */
+static void
+test_stdout_full(void **state)
+{
+	const char *const flags[] = { "--help", "--version" };
+	char cmd[1024];
+	size_t i;
+	int st;
+
+	(void)state;
+	if (access("/dev/full", W_OK) != 0)
+		h_skip("no /dev/full here");
+	for (i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		snprintf(cmd, sizeof cmd, "timeout 5 '%s' %s >/dev/full "
+		    "2>/dev/null </dev/null", h_lobbyd_path(), flags[i]);
+		st = system(cmd);
+		assert_true(WIFEXITED(st));
+		assert_int_equal(WEXITSTATUS(st), 1);
+	}
+}
+
 int
 main(void)
 {
@@ -705,6 +730,7 @@ main(void)
 		h_test(test_shutdown_notice),
 		h_test(test_command_line),
 		h_test(test_journal_priorities),
+		h_test(test_stdout_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
