@@ -445,9 +445,14 @@ main(int argc, char **argv)
 			cfg.port = (unsigned)parse_num("-p",
 			    opt_value(argc, argv, &i, eq), 0, 65535);
 		} else if (opt_is(a, eq, 'u', "unix")) {
-			cfg.unix_path = opt_value(argc, argv, &i, eq);
-			if (cfg.unix_path[0] == '\0')
+			v = opt_value(argc, argv, &i, eq);
+			if (v[0] == '\0')
 				usage_error("-u needs a path%s", "");
+			/* Not the last one silently: one socket file. */
+			if (cfg.unix_path != NULL)
+				usage_error("-u %s: one Unix socket at most "
+				    "(-u given twice)", v);
+			cfg.unix_path = v;
 		} else if (opt_is(a, eq, '\0', "max-clients")) {
 			cfg.max_clients = parse_num("--max-clients",
 			    opt_value(argc, argv, &i, eq), 1, 1000000);

@@ -540,7 +540,8 @@ test_unlink_own_only(void **state)
 
 /* ------------------------------------------------ 6: flags alone */
 
-/* A flag with anything stuck to it, or -v with -q: usage, exit 2. */
+/* A flag with anything stuck to it, -v with -q, or -u twice: usage,
+ * exit 2. */
 static void
 test_flag_junk(void **state)
 {
@@ -553,6 +554,8 @@ test_flag_junk(void **state)
 	const char *both2[] = { "--quiet", "--verbose", "-b", "127.0.0.1",
 	    "-p", "0", NULL };
 	const char *heq[] = { "--help=x", NULL };
+	const char *twou[] = { "-u", "/tmp/lobby-a.sock", "--unix",
+	    "/tmp/lobby-b.sock", "-p", "0", NULL };
 	const char *ok[] = { "-V", NULL };
 	char out[4096], err[4096];
 
@@ -564,6 +567,8 @@ test_flag_junk(void **state)
 	dm_expect(2, "-v and -q", both);
 	dm_expect(2, "-v and -q", both2);
 	dm_expect(2, "usage: lobbyd", heq);
+	/* One Unix socket: a second -u is refused, not silently taken. */
+	dm_expect(2, "-u /tmp/lobby-b.sock: one Unix socket at most", twou);
 	/* The flags alone still work. */
 	assert_int_equal(dm_run(ok, out, sizeof out, err, sizeof err, H_TIMEOUT_MS),
 	    0);
