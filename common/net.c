@@ -399,8 +399,9 @@ net_connect(const char *host, const char *port, char *err, size_t errlen)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		snprintf(err, errlen, "cannot resolve %s: %s", host,
-		    gai_strerror(rc));
+		/* The port may be the word it failed on: both are named. */
+		snprintf(err, errlen, "cannot resolve %s port %s: %s", host,
+		    port, gai_strerror(rc));
 		return -1;
 	}
 	for (ai = res; ai != NULL; ai = ai->ai_next) {

@@ -507,6 +507,13 @@ test_cannot_connect(void **state)
 	assert_non_null(strstr(l->ebuf,
 	    "cannot connect to unix:/nonexistent/lobby.sock"));
 	lob_free(l);
+
+	/* A port that is no number or service: the port is named too. */
+	l = lob_start(true, "127.0.0.1", "nosuchservice", NULL);
+	assert_int_equal(lob_wait(l, 4000), 1);
+	assert_non_null(strstr(l->ebuf,
+	    "lobby: cannot resolve 127.0.0.1 port nosuchservice: "));
+	lob_free(l);
 }
 
 /* Bad command lines: usage on stderr, exit 2. */
