@@ -243,14 +243,16 @@ elseif op == 'leave' then
   if nick then drop(ARGV[5], nick, ARGV[6]) end
   return 'ok'
 elseif op == 'say' then
-  -- ARGV[5] member, [6] kind, [7] text, [8] its nick as its instance
-  -- knows it, [9] its room as its instance knows it
+  -- ARGV[5] member, [6] kind, [7] text, [8] '1' when the room keeps
+  -- its chat lines (there is a history: an emptied room stays listed),
+  -- [9] its nick as its instance knows it, [10] its room as its instance
+  -- knows it
   if not current() then return {'lost', ''} end
-  local nick = sender(ARGV[5], ARGV[8], ARGV[9])
+  local nick = sender(ARGV[5], ARGV[9], ARGV[10])
   if not nick then return {'gone', ''} end
   local lc = where(ARGV[5])
   addto(lc, 't', ARGV[6], 'm', ARGV[5], 'n', nick, 'x', ARGV[7])
-  redis.call('SADD', SD, lc)
+  if ARGV[8] == '1' then redis.call('SADD', SD, lc) end
   return {'ok', ''}
 elseif op == 'msg' then
   -- ARGV[5] member, [6] recipient, [7] text, [8] the sender's nick, [9]

@@ -587,11 +587,14 @@ static int
 credis_op_say(void *io, unsigned cid, int kind, const char *text,
     size_t len)
 {
+	struct credis *cr = io;
 	const char k[2] = { (char)kind, '\0' };
-	const char *more[2] = { k, text };
-	const size_t mlens[2] = { 1, len };
+	/* Whether the line keeps its room: only with a history to hold it. */
+	const char *keep = cr->cfg.history > 0 ? "1" : "0";
+	const char *more[3] = { k, text, keep };
+	const size_t mlens[3] = { 1, len, 1 };
 
-	return credis_member_op(io, credis_on_event, cid, "say", 2, more,
+	return credis_member_op(io, credis_on_event, cid, "say", 3, more,
 	    mlens);
 }
 

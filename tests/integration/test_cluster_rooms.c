@@ -183,6 +183,43 @@ test_max_rooms(void **state)
 }
 
 /*
+ * With --history 0 a room keeps no chat lines: emptied, it is forgotten
+ * as on one server (a topic still keeps it), not listed with 0 members
+ * until it gives way.
+ */
+static void
+test_no_history_rooms(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+
+	cx_pair(x, "--history", "0", NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	h_send(a, "/join talk\n");
+	h_expect(a, "*** you are now in talk (1 online)");
+	h_expect(b, "*** alice went to talk");
+	h_send(a, "said here\n/me and this\n/part\n");
+	h_expect(a, "*** you are now in lobby (2 online)");
+	h_expect(b, "*** alice joined");
+	h_send(b, "/rooms\n");
+	h_expect(b, "*** 1 room: lobby (2)");
+	h_send(a, "/join keep\n");
+	h_expect(a, "*** you are now in keep (1 online)");
+	h_expect(b, "*** alice went to keep");
+	h_send(a, "/topic kept\n/part\n");
+	h_expect(a, "*** alice set the topic: kept");
+	h_expect(a, "*** you are now in lobby (2 online)");
+	h_expect(b, "*** alice joined");
+	h_send(a, "/rooms\n");
+	h_expect(a, "*** 2 rooms: lobby (2) keep (0)");
+	/* Made again, it has no history either. */
+	h_send(b, "/join talk\n");
+	h_expect(b, "*** you are now in talk (1 online)");
+	h_expect(a, "*** bob went to talk");
+	h_nothing(b);
+}
+
+/*
  * A member alone in a room that keeps nothing moves on at the limit
  * (counted in Redis): the room it leaves goes, and is the one that gives
  * way; a room that keeps a topic and history stays, and with every room
@@ -531,6 +568,8 @@ main(void)
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_max_rooms, cx_setup,
 		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_no_history_rooms,
+		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_max_rooms_leaving,
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_landing_room, cx_setup,
