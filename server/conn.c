@@ -929,6 +929,10 @@ conn_idle_check(struct loop *l, void *arg)
 	for (r = s->rooms.head; r != NULL; r = r->rnext) {
 		for (c = room_first(r); c != NULL; c = cnext) {
 			cnext = room_next(c);
+			/* Held by --flood, it waits on us: taking a line
+			 * counts as input (conn_release()). */
+			if (c->flags & CLIENT_HELD)
+				continue;
 			if (now - c->last_input >= limit) {
 				room_idle(r, c, s->cfg->idle_timeout);
 				s->stats.dropped_idle++;

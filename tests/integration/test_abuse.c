@@ -450,6 +450,49 @@ test_flood_quit_held(void **state)
  * lines a second). A line another member sends once /help is answered
  * reaches the asker before that /who's answer: order, not timing.
  */
+/* c's next line, c sending blank lines meanwhile so that it is not idle
+ * itself; NULL when none came within the bound. */
+static const char *
+line_not_idle(struct h_conn *c)
+{
+	long long t0 = h_now_ms();
+	const char *l = NULL;
+
+	while (l == NULL && h_now_ms() - t0 < H_TIMEOUT_MS) {
+		h_send(c, "\n");
+		l = h_line(c, 200);
+	}
+	return l;
+}
+
+/*
+ * A member --flood holds is not idle: its lines wait on the server, not
+ * on it. A /who costs 10 lines, so with a bucket of 1 at 5 a second the
+ * line after it waits 2 s, past --idle-timeout 1: it is still delivered,
+ * and only then may the member go idle.
+ */
+static void
+test_flood_held_not_idle(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b;
+	const char *l;
+
+	assert_int_equal(h_start(s, "--flood", "5/1", "--idle-timeout", "1",
+	    NULL), 0);
+	a = h_join_as(s, "asker");
+	b = h_join_as(s, "reader");
+	h_drain(a);
+	h_send(a, "/who\nafter the who\n");
+	h_expect(a, "*** 2 online: asker reader");
+	assert_non_null(l = line_not_idle(b));
+	assert_string_equal(l, "<asker> after the who");
+	assert_non_null(l = line_not_idle(b));
+	assert_string_equal(l, "*** asker left (idle)");
+	h_close(a);
+	h_close(b);
+}
+
 static void
 test_flood_listings(void **state)
 {
@@ -517,6 +560,8 @@ main(void)
 		    h_teardown),
 		cmocka_unit_test_setup_teardown(test_flood_quit_held, h_setup,
 		    h_teardown),
+		cmocka_unit_test_setup_teardown(test_flood_held_not_idle,
+		    h_setup, h_teardown),
 		cmocka_unit_test(test_bad_values),
 	};
 
