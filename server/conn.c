@@ -404,8 +404,9 @@ conn_end(struct client *c, const char *reason, const char *why)
 /*
  * Act on c's held lines while it has tokens for them at rate r. Returns
  * the ms until its next token when lines are left, or 0 when none are (or
- * c is leaving and they no longer matter, or one of them was a /register
- * or /login: the rest wait for its answer, conn_resume()).
+ * c is leaving and they no longer matter, or the server is shutting down:
+ * nothing comes after its notice, or one of them was a /register or
+ * /login: the rest wait for its answer, conn_resume()).
  */
 static int64_t
 conn_release(struct client *c, const struct flood_rate *r, int64_t now)
@@ -416,7 +417,8 @@ conn_release(struct client *c, const struct flood_rate *r, int64_t now)
 	int64_t wait;
 
 	while (buf_used(&c->held) > 0) {
-		if (c->flags & (CLIENT_CLOSING | CLIENT_SLOW | CLIENT_HASHING))
+		if ((c->flags & (CLIENT_CLOSING | CLIENT_SLOW | CLIENT_HASHING)) ||
+		    c->srv->stopping)
 			return 0;
 		p = buf_peek(&c->held);
 		if (p[0] == CLIENT_HELD_END) {

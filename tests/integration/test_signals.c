@@ -203,6 +203,50 @@ test_shutdown_flush_bounded(void **state)
 }
 
 /*
+ * The shutdown notice is the last line: while a stuck reader keeps the
+ * server flushing, the lines --flood still holds for a member are not
+ * let through any more (no socket is read either).
+ */
+static void
+test_shutdown_flood_held(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *f, *stuck;
+	static char line[60002], lines[3000 * 12];
+	const char *l;
+	size_t n = 0;
+	int i;
+
+	assert_int_equal(h_start(s, "--sendq", "67108864", "--max-line",
+	    "65536", "--flood", "500/500", NULL), 0);
+	stuck = h_join_stalled(s, "stuck");
+	a = h_join_as(s, "a");
+	f = h_join_as(s, "flooder");
+	h_drain(a);
+	/* 4 MB for a reader that takes none of it. */
+	memset(line, 'q', 60000);
+	line[60000] = '\n';
+	for (i = 0; i < 70; i++)
+		h_send(a, line);
+	h_send(a, "/who\n");
+	h_expect(a, "*** 3 online: stuck a flooder");
+	/* 500 lines at once, then 500 a second: most of them held. */
+	for (i = 0; i < 3000; i++)
+		n += (size_t)snprintf(lines + n, sizeof lines - n, "f%d\n", i);
+	assert_int_equal(h_send_raw(f, lines, n), 0);
+	h_expect(a, "<flooder> f0");
+	assert_int_equal(kill(s->pid, SIGTERM), 0);
+	h_expect_skip(a, "*** server shutting down");
+	l = h_line(a, DRAIN_MS + 1000);
+	if (l != NULL)
+		fail_msg("after the shutdown notice: \"%s\"", l);
+	assert_exit_0(h_wait_exit(s, H_TIMEOUT_MS));
+	h_close(a);
+	h_close(f);
+	h_close(stuck);
+}
+
+/*
  * SIGPIPE, sent outright and in numbers, kills nothing and loses nothing;
  * neither do signals whose default is to be ignored.
  */
@@ -336,6 +380,7 @@ main(void)
 		h_test(test_other_signals),
 		h_test(test_sigusr_survived),
 		h_test(test_shutdown_flush_bounded),
+		h_test(test_shutdown_flood_held),
 		h_test(test_signal_storm),
 		h_test(test_idle_timeout),
 		h_test(test_idle_off_by_default),
