@@ -926,6 +926,9 @@ conn_idle_check(struct loop *l, void *arg)
 	struct room *r;
 
 	(void)l;
+	/* Shutting down, nobody is read: nothing may follow the notice. */
+	if (s->stopping)
+		return -1;
 	limit = (int64_t)s->cfg->idle_timeout * 1000;
 	next = limit;
 	for (r = s->rooms.head; r != NULL; r = r->rnext) {

@@ -247,6 +247,45 @@ test_shutdown_flood_held(void **state)
 }
 
 /*
+ * Nor does anyone go idle while the server flushes: with a stuck reader
+ * keeping it at it for 2 s, past --idle-timeout 1, nobody is told
+ * "idle" and nobody is seen leaving after the notice.
+ */
+static void
+test_shutdown_no_idle(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *stuck;
+	static char line[60002];
+	const char *l;
+	int i;
+
+	assert_int_equal(h_start(s, "--sendq", "67108864", "--max-line",
+	    "65536", "--idle-timeout", "1", NULL), 0);
+	stuck = h_join_stalled(s, "stuck");
+	a = h_join_as(s, "a");
+	h_drain(a);
+	/* 4 MB for a reader that takes none of it, but is not idle. */
+	memset(line, 'q', 60000);
+	line[60000] = '\n';
+	for (i = 0; i < 70; i++) {
+		h_send(stuck, "\n");
+		h_send(a, line);
+	}
+	h_send(stuck, "\n");
+	h_send(a, "/who\n");
+	h_expect(a, "*** 2 online: stuck a");
+	assert_int_equal(kill(s->pid, SIGTERM), 0);
+	h_expect(a, "*** server shutting down");
+	l = h_line(a, DRAIN_MS + 1000);
+	if (l != NULL)
+		fail_msg("after the shutdown notice: \"%s\"", l);
+	assert_exit_0(h_wait_exit(s, H_TIMEOUT_MS));
+	h_close(a);
+	h_close(stuck);
+}
+
+/*
  * SIGPIPE, sent outright and in numbers, kills nothing and loses nothing;
  * neither do signals whose default is to be ignored.
  */
@@ -381,6 +420,7 @@ main(void)
 		h_test(test_sigusr_survived),
 		h_test(test_shutdown_flush_bounded),
 		h_test(test_shutdown_flood_held),
+		h_test(test_shutdown_no_idle),
 		h_test(test_signal_storm),
 		h_test(test_idle_timeout),
 		h_test(test_idle_off_by_default),
