@@ -812,6 +812,8 @@ conn_resume(struct server *s)
 		if (c->flags & CLIENT_AWAITS)
 			continue;
 		conn_unpause(s, c);
+		/* The time it waited was ours, not its idleness. */
+		c->last_input = ltime_mono_ms();
 		if (buf_used(&c->held) > 0 && !(c->flags & CLIENT_HELD)) {
 			wait = conn_release(c, &s->cfg->flood, ltime_mono_ms());
 			if (c->room != NULL && !(c->flags & CLIENT_CLOSING))
@@ -934,9 +936,11 @@ conn_idle_check(struct loop *l, void *arg)
 	for (r = s->rooms.head; r != NULL; r = r->rnext) {
 		for (c = room_first(r); c != NULL; c = cnext) {
 			cnext = room_next(c);
-			/* Held by --flood, it waits on us: taking a line
-			 * counts as input (conn_release()). */
-			if (c->flags & CLIENT_HELD)
+			/* Held by --flood, or not read while it waits for
+			 * an answer (Redis's, a password's), it waits on
+			 * us: taking a line counts as input (conn_release()),
+			 * and so does the answer (conn_resume()). */
+			if (c->flags & (CLIENT_HELD | CLIENT_PAUSED))
 				continue;
 			if (now - c->last_input >= limit) {
 				room_idle(r, c, s->cfg->idle_timeout);

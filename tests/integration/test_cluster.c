@@ -695,6 +695,43 @@ test_slow_redis(void **state)
 
 
 /*
+ * A member waiting for Redis's answer is not read meanwhile: that wait is
+ * the server's, not the member's idleness. With --idle-timeout 1 and
+ * Redis stopped for longer, alice's /who and the line behind it go
+ * through once it answers, and she is not dropped as idle (bob, on the
+ * other instance, keeps talking to his own meanwhile).
+ */
+static void
+test_slow_redis_not_idle(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	long long end;
+
+	cx_pair(x, "--idle-timeout", "1", NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	h_send(a, "/who\n");
+	h_expect(a, "*** 2 online: alice bob");
+	h_send(b, "/who\n");
+	h_expect(b, "*** 2 online: alice bob");
+	kill(x->r.pid, SIGSTOP);
+	h_send(a, "/who\nstill here\n");
+	for (end = h_now_ms() + 2500; h_now_ms() < end; ) {
+		h_send(b, "/help\n");
+		h_sleep_ms(300);
+	}
+	kill(x->r.pid, SIGCONT);
+	h_expect(a, "*** 2 online: alice bob");
+	h_expect_skip(b, "<alice> still here");
+	/* And not dropped at the next check either: the wait was not
+	 * idle time. */
+	h_send(b, "/help\n");
+	h_sleep_ms(500);
+	h_send(a, "/nick alice2\n");
+	h_expect(a, "*** alice is now alice2");
+}
+
+/*
  * A member that writes flat out while Redis is stopped is no longer read
  * once the link holds CLUSTER_BACKLOG_BYTES: its lines wait in the
  * kernel, not in lobbyd (which grew by gigabytes before), and none is
@@ -997,6 +1034,8 @@ main(void)
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_instance_killed, cx_setup,
 		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_slow_redis_not_idle,
+		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_slow_redis, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_stalled_redis_flood,
