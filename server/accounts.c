@@ -569,6 +569,7 @@ acct_store_unban(struct accounts *acc, struct room *r, const char *target)
  * Member t, banned by ban b on its nick ("n:KEY"), is logged in to another
  * account (it renamed after its /login): that account is banned with it,
  * pointing back to b (its also), so that /unban of the nick lifts both.
+ * A ban the account has already stays as it is: it is not b's to lift.
  */
 static void
 acct_ban_account(struct accounts *acc, struct room *r, const struct acct_ban *b,
@@ -580,6 +581,8 @@ acct_ban_account(struct accounts *acc, struct room *r, const struct acct_ban *b,
 		return;
 	ub = *b;
 	snprintf(ub.target, sizeof ub.target, "n:%s", t->account);
+	if (acct_ban_find(acc, ub.target) != NULL)
+		return;
 	snprintf(ub.also, sizeof ub.also, "%s", b->target);
 	acct_store_ban(acc, r, &ub);
 	room_log(r, "the ban on %s goes to the account %s too", b->target + 2,

@@ -653,6 +653,39 @@ test_ban_renamed(void **state)
 }
 
 /*
+ * The ban a renamed member's account gets with its nick's does not take
+ * the place of a ban the account had already: dave banned until
+ * unbanned, then its member (renamed dv) banned for 10 minutes, /unban dv
+ * leaves dave's own ban as it was, and /unban dave lifts that alone.
+ */
+static void
+test_ban_renamed_keeps_own(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *d;
+
+	start_db(s, "--op", "alice", NULL);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	d = h_join_as(s, "dave");
+	register_as(d, "dave", PASS2);
+	say(d, "/nick dv", "*** dave is now dv");
+	h_drain(a);
+	say_past(a, "/ban dave 0 older", "*** banned dave until unbanned");
+	h_send(a, "/ban dv 10 spam\n");
+	h_expect(a, "*** banned dv for 10 minutes");
+	h_expect(d, "!!! you are banned: spam");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	say_past(a, "/unban dv", "*** unbanned dv");
+	say_past(a, "/bans", "*** ban on dave by alice, until unbanned: older");
+	say_past(a, "/unban dave", "*** unbanned dave");
+	say(a, "/bans", "*** no bans");
+	h_close(a);
+	h_stop(s);
+}
+
+/*
  * A banned account's nick is not registered again by whoever takes it:
  * /register is refused as a login to it would be, and the member closed.
  */
@@ -1676,6 +1709,7 @@ main(void)
 		ax_test(test_kick_discards_held),
 		ax_test(test_register_banned),
 		ax_test(test_ban_renamed),
+		ax_test(test_ban_renamed_keeps_own),
 		ax_test(test_bans),
 		ax_test(test_ban_spellings),
 		ax_test(test_throttle),
