@@ -1276,8 +1276,11 @@ acct_unban(struct accounts *acc, struct room *r, struct client *c,
 		room_sendf(r, c, PROTO_NO_BAN, (int)len, what);
 		return;
 	}
-	/* A nick's ban carries the address of its member, lifted with it. */
-	snprintf(also, sizeof also, "%s", target[0] == 'n' ? b->also : "");
+	/* A nick's ban carries the address of its member, lifted with it;
+	 * an account's banned with a renamed member's nick carries that
+	 * nick's, which is not lifted with it. */
+	snprintf(also, sizeof also, "%s", target[0] == 'n' &&
+	    strncmp(b->also, "a:", 2) == 0 ? b->also : "");
 	acct_store_unban(acc, r, target);
 	if (also[0] != '\0' && acct_ban_find(acc, also) != NULL)
 		acct_store_unban(acc, r, also);

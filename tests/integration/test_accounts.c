@@ -685,6 +685,65 @@ test_ban_renamed_keeps_own(void **state)
 	h_stop(s);
 }
 
+/* A member from local address from, its nick taken and registered. */
+static struct h_conn *
+join_from(const struct h_server *s, const char *from, const char *nick,
+    const char *pass)
+{
+	struct h_conn *c;
+	char first[64], line[64], want[64];
+
+	const char *l;
+
+	c = first_line(h_connect_tcp_from("127.0.0.1", s->port, from), first);
+	assert_memory_equal(first, "*** welcome", 11);
+	snprintf(line, sizeof line, "/nick %s", nick);
+	send_line(c, line);
+	snprintf(want, sizeof want, " is now %s", nick);
+	while ((l = h_line(c, H_TIMEOUT_MS)) != NULL && strstr(l, want) == NULL)
+		;
+	assert_non_null(l);
+	register_as(c, nick, pass);
+	return c;
+}
+
+/*
+ * Two accounts banned with one nick: dave, then erin, each renamed dv
+ * and banned as dv. /unban dave lifts dave's ban alone: erin stays
+ * banned at her next /login, as /bans says.
+ */
+static void
+test_ban_renamed_twice(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *d, *g;
+	char first[64];
+
+	start_db(s, "--op", "alice", NULL);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	d = join_from(s, "127.0.0.4", "dave", PASS2);
+	say(d, "/nick dv", "*** dave is now dv");
+	h_drain(a);
+	say_past(a, "/ban dv 10 spam", "*** banned dv for 10 minutes");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	d = join_from(s, "127.0.0.5", "erin", PASS2);
+	say(d, "/nick dv", "*** erin is now dv");
+	h_drain(a);
+	say_past(a, "/ban dv 10 spam", "*** banned dv for 10 minutes");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	say_past(a, "/unban dave", "*** unbanned dave");
+	g = first_line(h_connect_tcp_from("127.0.0.1", s->port, "127.0.0.6"),
+	    first);
+	h_send(g, "/login erin " PASS2 "\n");
+	h_expect_skip(g, "!!! you are banned: spam");
+	h_close(g);
+	h_close(a);
+	h_stop(s);
+}
+
 /*
  * A banned account's nick is not registered again by whoever takes it:
  * /register is refused as a login to it would be, and the member closed.
@@ -1710,6 +1769,7 @@ main(void)
 		ax_test(test_register_banned),
 		ax_test(test_ban_renamed),
 		ax_test(test_ban_renamed_keeps_own),
+		ax_test(test_ban_renamed_twice),
 		ax_test(test_bans),
 		ax_test(test_ban_spellings),
 		ax_test(test_throttle),
