@@ -1202,7 +1202,10 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 		    minutes);
 		return;
 	}
-	t = room_find_any(r, what, len);
+	/* The member online with that nick, else the one logged in to
+	 * that account under another (it renamed since its /login). */
+	if ((t = room_find_any(r, what, len)) == NULL)
+		t = acct_session(r, key, c);
 	/* A member online: its address goes with its account. */
 	if (t != NULL && t != c) {
 		accounts_addr(t->addr, addr);
@@ -1547,6 +1550,10 @@ accounts_apply(struct accounts *acc, struct room *r, struct room *shown,
 		acct_act_ban(acc, a, target, &b);
 		if (accounts_add_ban(acc, &b) == -1)
 			room_log(r, "out of memory: a ban is not kept in memory");
+		/* No member with that nick: the one logged in to that
+		 * account here under another, if any. */
+		if (t == NULL)
+			t = acct_session(r, key, self);
 		if (t == NULL || t == self)
 			break;
 		/* Its address goes with its account: only this instance

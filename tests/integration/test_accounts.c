@@ -653,10 +653,10 @@ test_ban_renamed(void **state)
 }
 
 /*
- * The ban a renamed member's account gets with its nick's does not take
- * the place of a ban the account had already: dave banned until
- * unbanned, then its member (renamed dv) banned for 10 minutes, /unban dv
- * leaves dave's own ban as it was, and /unban dave lifts that alone.
+ * A ban of dv does not take the place of a ban dave had already: dave
+ * (its member online as dv, closed by it) banned until unbanned, then dv
+ * banned for 10 minutes, /unban dv leaves dave's own ban as it was, and
+ * /unban dave lifts that alone.
  */
 static void
 test_ban_renamed_keeps_own(void **state)
@@ -672,15 +672,42 @@ test_ban_renamed_keeps_own(void **state)
 	say(d, "/nick dv", "*** dave is now dv");
 	h_drain(a);
 	say_past(a, "/ban dave 0 older", "*** banned dave until unbanned");
-	h_send(a, "/ban dv 10 spam\n");
-	h_expect(a, "*** banned dv for 10 minutes");
-	h_expect(d, "!!! you are banned: spam");
+	h_expect(d, "!!! you are banned: older");
 	assert_true(h_eof(d, H_TIMEOUT_MS));
 	h_close(d);
+	say_past(a, "/ban dv 10 spam", "*** banned dv for 10 minutes");
 	say_past(a, "/unban dv", "*** unbanned dv");
 	say_past(a, "/bans", "*** ban on dave by alice, until unbanned: older");
 	say_past(a, "/unban dave", "*** unbanned dave");
 	say(a, "/bans", "*** no bans");
+	h_close(a);
+	h_stop(s);
+}
+
+/*
+ * An account is banned wherever its session is: /ban dave, while the
+ * member logged in as dave is online as dv, closes it as a ban of dv
+ * would (the room sees dv leave), not left online under a banned account.
+ */
+static void
+test_ban_account_renamed(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *d;
+
+	start_db(s, "--op", "alice", NULL);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	d = h_join_as(s, "dave");
+	register_as(d, "dave", PASS2);
+	say(d, "/nick dv", "*** dave is now dv");
+	h_drain(a);
+	h_send(a, "/ban dave 10 spam\n");
+	h_expect(a, "*** banned dave for 10 minutes");
+	h_expect(a, "*** dv left (banned by alice: spam)");
+	h_expect(d, "!!! you are banned: spam");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
 	h_close(a);
 	h_stop(s);
 }
@@ -1694,6 +1721,33 @@ test_redis_ban_renamed(void **state)
 	redis_two_stop(s, &s2);
 }
 
+/*
+ * As on one server: /ban dave from the first closes the member of the
+ * second logged in as dave and renamed dv.
+ */
+static void
+test_redis_ban_account_renamed(void **state)
+{
+	struct h_server *s = *state, s2;
+	struct h_conn *a, *d;
+
+	redis_two(s, &s2);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	d = h_join_as(&s2, "dave");
+	register_as(d, "dave", PASS2);
+	say(d, "/nick dv", "*** dave is now dv");
+	h_settle(a, "dv");
+	h_send(a, "/ban dave 10 spam\n");
+	h_expect_skip(a, "*** banned dave for 10 minutes");
+	h_expect_skip(d, "!!! you are banned: spam");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	h_expect_skip(a, "*** dv left (banned by alice: spam)");
+	h_close(a);
+	redis_two_stop(s, &s2);
+}
+
 static void
 test_redis_moderation_rooms(void **state)
 {
@@ -1770,6 +1824,7 @@ main(void)
 		ax_test(test_ban_renamed),
 		ax_test(test_ban_renamed_keeps_own),
 		ax_test(test_ban_renamed_twice),
+		ax_test(test_ban_account_renamed),
 		ax_test(test_bans),
 		ax_test(test_ban_spellings),
 		ax_test(test_throttle),
@@ -1782,6 +1837,7 @@ main(void)
 		ax_test(test_redis_dangling_ban),
 		ax_test(test_redis_moderation_rooms),
 		ax_test(test_redis_ban_renamed),
+		ax_test(test_redis_ban_account_renamed),
 		ax_test(test_redis_login_after_backlog),
 		ax_test(test_redis_in_order),
 		ax_test(test_redis_unban_spelling),
