@@ -874,6 +874,18 @@ acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 		return;
 	}
 	(void)accounts_add_key(acc, j->key);
+	/* A ban of the account may have come while the password was being
+	 * checked, after the store was asked. */
+	if (j->status == ACCT_OK) {
+		char target[ACCT_TARGET_MAX];
+		const struct acct_ban *nb;
+
+		snprintf(target, sizeof target, "n:%s", j->key);
+		if ((nb = acct_ban_find(acc, target)) != NULL) {
+			j->ban = *nb;
+			j->status = ACCT_BANNED;
+		}
+	}
 	if (j->status == ACCT_BANNED) {
 		room_log(r, "client %u: login as %s refused: account banned",
 		    c->id, j->found);

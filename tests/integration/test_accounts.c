@@ -712,6 +712,36 @@ test_ban_account_renamed(void **state)
 	h_stop(s);
 }
 
+/*
+ * A ban of an account that comes while a /login to it is being checked
+ * refuses that login, as one before it would.
+ */
+static void
+test_ban_during_login(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *d, *g;
+	char first[64];
+
+	start_db(s, "--op", "alice", NULL);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	d = h_join_as(s, "dave");
+	register_as(d, "dave", PASS2);
+	h_close(d);
+	g = connect_from4(s->port, first);
+	assert_memory_equal(first, "*** welcome", 11);
+	h_drain(a);
+	h_send(g, "/login dave " PASS2 "\n");
+	h_send(a, "/ban dave 10 spam\n");
+	h_expect_skip(a, "*** banned dave for 10 minutes");
+	h_expect_skip(g, "!!! you are banned: spam");
+	assert_true(h_eof(g, H_TIMEOUT_MS));
+	h_close(g);
+	h_close(a);
+	h_stop(s);
+}
+
 /* A member from local address from, its nick taken and registered. */
 static struct h_conn *
 join_from(const struct h_server *s, const char *from, const char *nick,
@@ -1825,6 +1855,7 @@ main(void)
 		ax_test(test_ban_renamed_keeps_own),
 		ax_test(test_ban_renamed_twice),
 		ax_test(test_ban_account_renamed),
+		ax_test(test_ban_during_login),
 		ax_test(test_bans),
 		ax_test(test_ban_spellings),
 		ax_test(test_throttle),
