@@ -1222,8 +1222,11 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 	if (t != NULL && t != c) {
 		accounts_addr(t->addr, addr);
 		if (addr[0] != '\0') {
+			/* Each points to the other: the address goes with
+			 * the nick's ban even when that is set again. */
 			ab = b;
 			snprintf(ab.target, sizeof ab.target, "a:%s", addr);
+			snprintf(ab.also, sizeof ab.also, "%s", b.target);
 			snprintf(b.also, sizeof b.also, "%s", ab.target);
 			acct_store_ban(acc, r, &ab);
 		}

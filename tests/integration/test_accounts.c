@@ -802,6 +802,33 @@ test_ban_renamed_twice(void **state)
 }
 
 /*
+ * The address banned with a nick is lifted with it even when the nick
+ * was banned again since, its member gone: as with --redis.
+ */
+static void
+test_reban_unban_address(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *d;
+
+	start_db(s, "--op", "alice", NULL);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	d = join_from(s, "127.0.0.4", "dave", PASS2);
+	h_drain(a);
+	say_past(a, "/ban dave 10", "*** banned dave for 10 minutes");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	assert_true(banned_from4(s->port));
+	say_past(a, "/ban dave 0 again", "*** banned dave until unbanned");
+	say_past(a, "/unban dave", "*** unbanned dave");
+	assert_false(banned_from4(s->port));
+	say_past(a, "/bans", "*** no bans");
+	h_close(a);
+	h_stop(s);
+}
+
+/*
  * A banned account's nick is not registered again by whoever takes it:
  * /register is refused as a login to it would be, and the member closed.
  */
@@ -1856,6 +1883,7 @@ main(void)
 		ax_test(test_ban_renamed_twice),
 		ax_test(test_ban_account_renamed),
 		ax_test(test_ban_during_login),
+		ax_test(test_reban_unban_address),
 		ax_test(test_bans),
 		ax_test(test_ban_spellings),
 		ax_test(test_throttle),
