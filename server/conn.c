@@ -177,6 +177,8 @@ conn_unpause(struct server *s, struct client *c)
 		c->paused_next->paused_prev = c->paused_prev;
 	c->paused_prev = c->paused_next = NULL;
 	c->flags &= ~CLIENT_PAUSED;
+	/* The time it waited was ours, not its idleness. */
+	c->last_input = ltime_mono_ms();
 }
 
 /*
@@ -812,8 +814,6 @@ conn_resume(struct server *s)
 		if (c->flags & CLIENT_AWAITS)
 			continue;
 		conn_unpause(s, c);
-		/* The time it waited was ours, not its idleness. */
-		c->last_input = ltime_mono_ms();
 		if (buf_used(&c->held) > 0 && !(c->flags & CLIENT_HELD)) {
 			wait = conn_release(c, &s->cfg->flood, ltime_mono_ms());
 			if (c->room != NULL && !(c->flags & CLIENT_CLOSING))
@@ -939,7 +939,7 @@ conn_idle_check(struct loop *l, void *arg)
 			/* Held by --flood, or not read while it waits for
 			 * an answer (Redis's, a password's), it waits on
 			 * us: taking a line counts as input (conn_release()),
-			 * and so does the answer (conn_resume()). */
+			 * and so does the end of the wait (conn_unpause()). */
 			if (c->flags & (CLIENT_HELD | CLIENT_PAUSED))
 				continue;
 			if (now - c->last_input >= limit) {
