@@ -1370,6 +1370,29 @@ h_skip(const char *why)
 	skip();
 }
 
+void
+h_stdout_full_at(const char *path, const char *file, int line)
+{
+	const char *const flags[] = { "--help", "--version" };
+	char cmd[1024];
+	size_t i;
+	int st;
+
+	if (access("/dev/full", W_OK) != 0)
+		h_skip("no /dev/full here");
+	for (i = 0; i < sizeof flags / sizeof flags[0]; i++) {
+		snprintf(cmd, sizeof cmd, "timeout 5 '%s' %s >/dev/full "
+		    "2>/dev/null </dev/null", path, flags[i]);
+		st = system(cmd);
+		if (!WIFEXITED(st) || WEXITSTATUS(st) != 1) {
+			print_error("%s:%d: %s %s on a full stdout: wait "
+			    "status %#x, not an exit 1\n", file, line, path,
+			    flags[i], (unsigned)st);
+			_fail(file, line);
+		}
+	}
+}
+
 /* Add quarantine_size_mb=1 to ASAN_OPTIONS, keeping what is there. */
 void
 h_small_quarantine(void)

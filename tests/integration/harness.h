@@ -373,6 +373,15 @@ void	 h_small_quarantine(void);
  */
 void	 h_skip(const char *why);
 
+/*
+ * Run path (lobby or lobbyd) with --help, then with --version, stdout on
+ * /dev/full (stderr on /dev/null, stdin from /dev/null, 5 s at most):
+ * fail the test at the caller's line unless each exits 1. Skips the test
+ * when this machine has no /dev/full.
+ */
+#define h_stdout_full(path)	h_stdout_full_at((path), __FILE__, __LINE__)
+void	 h_stdout_full_at(const char *path, const char *file, int line);
+
 /* Whether every lobbyd runs under valgrind (tests/valgrind.sh). */
 bool	 h_under_valgrind(void);
 
