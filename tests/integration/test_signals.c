@@ -5,6 +5,7 @@
 #include <cmocka.h>
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,6 +27,41 @@ assert_exit_0(int status)
 {
 	assert_true(WIFEXITED(status));
 	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/*
+ * Start lobbyd with a 64 MiB send queue, lines up to 64 KiB and the
+ * option opt val; join "stuck" (into *stuck), a member that does not
+ * read, then "a", then "flooder" (into *flooder) unless flooder is NULL;
+ * and queue 4 MB from a for stuck, which takes none of it. When busy,
+ * stuck sends an empty line before each of a's lines and after the last,
+ * so that it is not idle. Returns a.
+ */
+static struct h_conn *
+start_stuck(struct h_server *s, const char *opt, const char *val, bool busy,
+    struct h_conn **stuck, struct h_conn **flooder)
+{
+	static char line[60002];
+	struct h_conn *a;
+	int i;
+
+	assert_int_equal(h_start(s, "--sendq", "67108864", "--max-line",
+	    "65536", opt, val, NULL), 0);
+	*stuck = h_join_stalled(s, "stuck");
+	a = h_join_as(s, "a");
+	if (flooder != NULL)
+		*flooder = h_join_as(s, "flooder");
+	h_drain(a);
+	memset(line, 'q', 60000);
+	line[60000] = '\n';
+	for (i = 0; i < 70; i++) {
+		if (busy)
+			h_send(*stuck, "\n");
+		h_send(a, line);
+	}
+	if (busy)
+		h_send(*stuck, "\n");
+	return a;
 }
 
 /* ---------------------------------------------------------------------
@@ -212,22 +248,12 @@ test_shutdown_flood_held(void **state)
 {
 	struct h_server *s = *state;
 	struct h_conn *a, *f, *stuck;
-	static char line[60002], lines[3000 * 12];
+	static char lines[3000 * 12];
 	const char *l;
 	size_t n = 0;
 	int i;
 
-	assert_int_equal(h_start(s, "--sendq", "67108864", "--max-line",
-	    "65536", "--flood", "500/500", NULL), 0);
-	stuck = h_join_stalled(s, "stuck");
-	a = h_join_as(s, "a");
-	f = h_join_as(s, "flooder");
-	h_drain(a);
-	/* 4 MB for a reader that takes none of it. */
-	memset(line, 'q', 60000);
-	line[60000] = '\n';
-	for (i = 0; i < 70; i++)
-		h_send(a, line);
+	a = start_stuck(s, "--flood", "500/500", false, &stuck, &f);
 	h_send(a, "/who\n");
 	h_expect(a, "*** 3 online: stuck a flooder");
 	/* 500 lines at once, then 500 a second: most of them held. */
@@ -256,23 +282,9 @@ test_shutdown_no_idle(void **state)
 {
 	struct h_server *s = *state;
 	struct h_conn *a, *stuck;
-	static char line[60002];
 	const char *l;
-	int i;
 
-	assert_int_equal(h_start(s, "--sendq", "67108864", "--max-line",
-	    "65536", "--idle-timeout", "1", NULL), 0);
-	stuck = h_join_stalled(s, "stuck");
-	a = h_join_as(s, "a");
-	h_drain(a);
-	/* 4 MB for a reader that takes none of it, but is not idle. */
-	memset(line, 'q', 60000);
-	line[60000] = '\n';
-	for (i = 0; i < 70; i++) {
-		h_send(stuck, "\n");
-		h_send(a, line);
-	}
-	h_send(stuck, "\n");
+	a = start_stuck(s, "--idle-timeout", "1", true, &stuck, NULL);
 	h_send(a, "/who\n");
 	h_expect(a, "*** 2 online: stuck a");
 	assert_int_equal(kill(s->pid, SIGTERM), 0);
