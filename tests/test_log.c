@@ -95,6 +95,25 @@ stderr_back(const char *path, int fd, int saved)
 	return text;
 }
 
+/*
+ * Redirect stderr as stderr_to_file() does, and name that file in
+ * JOURNAL_STREAM: stderr is the journal for the next log_init().
+ */
+static int
+stderr_to_journal(char *path, size_t len, int *saved)
+{
+	char env[64];
+	struct stat st;
+	int fd;
+
+	fd = stderr_to_file(path, len, saved);
+	assert_int_equal(fstat(fd, &st), 0);
+	snprintf(env, sizeof env, "%llu:%llu", (unsigned long long)st.st_dev,
+	    (unsigned long long)st.st_ino);
+	setenv("JOURNAL_STREAM", env, 1);
+	return fd;
+}
+
 static void
 test_journal_stream(void **state)
 {
@@ -150,11 +169,7 @@ test_line_forms(void **state)
 	free(text);
 
 	/* stderr is the journal: <priority>, no timestamp. */
-	fd = stderr_to_file(path, sizeof path, &saved);
-	assert_int_equal(fstat(fd, &st), 0);
-	snprintf(env, sizeof env, "%llu:%llu", (unsigned long long)st.st_dev,
-	    (unsigned long long)st.st_ino);
-	setenv("JOURNAL_STREAM", env, 1);
+	fd = stderr_to_journal(path, sizeof path, &saved);
 	log_init("lobbyd", LOG_LEVEL_DEBUG);
 	log_error("e");
 	log_warn("w");
@@ -189,8 +204,7 @@ test_line_forms(void **state)
 static void
 test_bare_lines(void **state)
 {
-	char path[64], env[64];
-	struct stat st;
+	char path[64];
 	char *text;
 	int fd, saved;
 
@@ -206,11 +220,7 @@ test_bare_lines(void **state)
 	    "lobbyd: cannot listen on [::1]:1: Address already in use\n");
 	free(text);
 
-	fd = stderr_to_file(path, sizeof path, &saved);
-	assert_int_equal(fstat(fd, &st), 0);
-	snprintf(env, sizeof env, "%llu:%llu", (unsigned long long)st.st_dev,
-	    (unsigned long long)st.st_ino);
-	setenv("JOURNAL_STREAM", env, 1);
+	fd = stderr_to_journal(path, sizeof path, &saved);
 	log_init("lobbyd", LOG_LEVEL_WARN);
 	log_bare(LOG_LEVEL_INFO, "listening on %s", "unix:/run/lobby.sock");
 	log_bare(LOG_LEVEL_ERROR, "--motd %s: %s", "/etc/motd",
