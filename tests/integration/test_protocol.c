@@ -519,6 +519,30 @@ test_shutdown_notice(void **state)
 	h_stop(&s);
 }
 
+/* Append a space and each of the NULL-terminated args to cmd. */
+static void
+cli_args(char *cmd, size_t size, const char *const *args)
+{
+	for (; *args != NULL; args++) {
+		strncat(cmd, " ", size - strlen(cmd) - 1);
+		strncat(cmd, *args, size - strlen(cmd) - 1);
+	}
+}
+
+/* The first len - 1 bytes of the file at path into buf, NUL-terminated;
+ * then remove the file. */
+static void
+cli_read(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	n = fread(buf, 1, len - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(path);
+}
+
 /* Run lobbyd with args and no server expected; returns the exit status
  * and the first bytes of its stdout and stderr. */
 static int
@@ -528,30 +552,17 @@ run_cli(const char *const *args, char *out, size_t outlen, char *err,
 	char cmd[1024], tmpo[] = "/tmp/lobby-cli-XXXXXX";
 	char tmpe[] = "/tmp/lobby-cli-XXXXXX";
 	int fo = mkstemp(tmpo), fe = mkstemp(tmpe), st;
-	FILE *f;
-	size_t n;
 
 	assert_true(fo != -1 && fe != -1);
 	close(fo);
 	close(fe);
 	snprintf(cmd, sizeof cmd, "timeout 5 '%s'", h_lobbyd_path());
-	for (; *args != NULL; args++) {
-		strncat(cmd, " ", sizeof cmd - strlen(cmd) - 1);
-		strncat(cmd, *args, sizeof cmd - strlen(cmd) - 1);
-	}
+	cli_args(cmd, sizeof cmd, args);
 	snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd),
 	    " >%s 2>%s </dev/null", tmpo, tmpe);
 	st = system(cmd);
-	f = fopen(tmpo, "r");
-	n = fread(out, 1, outlen - 1, f);
-	out[n] = '\0';
-	fclose(f);
-	f = fopen(tmpe, "r");
-	n = fread(err, 1, errlen - 1, f);
-	err[n] = '\0';
-	fclose(f);
-	unlink(tmpo);
-	unlink(tmpe);
+	cli_read(tmpo, out, outlen);
+	cli_read(tmpe, err, errlen);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
@@ -628,8 +639,6 @@ run_cli_journal(const char *const *args, int secs, char *err, size_t errlen)
 	char cmd[1024], tmpe[] = "/tmp/lobby-cli-XXXXXX";
 	int fe = mkstemp(tmpe), st;
 	struct stat sb;
-	FILE *f;
-	size_t n;
 
 	assert_true(fe != -1);
 	assert_int_equal(fstat(fe, &sb), 0);
@@ -637,19 +646,12 @@ run_cli_journal(const char *const *args, int secs, char *err, size_t errlen)
 	snprintf(cmd, sizeof cmd, "JOURNAL_STREAM=%llu:%llu timeout "
 	    "--preserve-status %d '%s'", (unsigned long long)sb.st_dev,
 	    (unsigned long long)sb.st_ino, secs, h_lobbyd_path());
-	for (; *args != NULL; args++) {
-		strncat(cmd, " ", sizeof cmd - strlen(cmd) - 1);
-		strncat(cmd, *args, sizeof cmd - strlen(cmd) - 1);
-	}
+	cli_args(cmd, sizeof cmd, args);
 	/* ">" truncates the file: its device and inode stay the same. */
 	snprintf(cmd + strlen(cmd), sizeof cmd - strlen(cmd),
 	    " >/dev/null 2>%s </dev/null", tmpe);
 	st = system(cmd);
-	f = fopen(tmpe, "r");
-	n = fread(err, 1, errlen - 1, f);
-	err[n] = '\0';
-	fclose(f);
-	unlink(tmpe);
+	cli_read(tmpe, err, errlen);
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
