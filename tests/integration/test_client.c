@@ -260,7 +260,6 @@ test_pipe_sends_then_quits(void **state)
 	h_stop(&s);
 }
 
-/* A /quit with a reason in the input ends the session there. */
 /*
  * A line over the server's limit (the default, 1024, or --max-line) is
  * not sent from a pipe either: stderr says so, the next lines go.
@@ -390,6 +389,7 @@ test_pipe_iac(void **state)
 	h_stop(&s);
 }
 
+/* A /quit with a reason in the input ends the session there. */
 static void
 test_pipe_quit_line(void **state)
 {
