@@ -34,7 +34,6 @@ enum {
 #define ED_ESCAPE	0x1b
 #define ED_DEL		0x7f	/* what most terminals send for Backspace */
 #define ED_PASTE_END	"\033[201~"	/* the end of a bracketed paste */
-#define ED_PASTE_MAX	(1024 * 1024)	/* bytes of one paste kept */
 /*
  * The fewest columns a prompt leaves the input line: `<`, four of text
  * and the cursor. Narrower, the prompt is left out, or the line would
@@ -218,6 +217,8 @@ editor_init(struct editor *e)
 	e->cprefix[0] = '\0';
 	e->paste = empty;
 	e->pmatch = 0;
+	e->plost = 0;
+	e->pnomem = false;
 }
 
 void
@@ -833,6 +834,8 @@ ed_paste_start(struct editor *e)
 {
 	buf_clear(&e->paste);
 	e->pmatch = 0;
+	e->plost = 0;
+	e->pnomem = false;
 	e->state = ED_PASTE;
 	return EDITOR_NONE;
 }
@@ -1064,16 +1067,22 @@ ed_paste(struct editor *e, unsigned char c)
 		}
 		return EDITOR_NONE;
 	}
-	/* Bytes past the cap are dropped; the caller sees the rest. */
-	if (buf_used(&e->paste) + e->pmatch + 1 <= ED_PASTE_MAX) {
-		(void)buf_append(&e->paste, end, e->pmatch);
+	/*
+	 * Bytes past the cap are dropped, and counted: the caller is told
+	 * the paste was cut (and sends none of it).
+	 */
+	if (buf_used(&e->paste) + e->pmatch + 1 <= EDITOR_PASTE_MAX) {
+		if (buf_append(&e->paste, end, e->pmatch) == -1)
+			e->pnomem = true;
 		e->pmatch = 0;
 		if ((char)c == end[0])
 			e->pmatch = 1;
-		else
-			(void)buf_append(&e->paste, &c, 1);
-	} else
+		else if (buf_append(&e->paste, &c, 1) == -1)
+			e->pnomem = true;
+	} else {
+		e->plost += e->pmatch + ((char)c == end[0] ? 0 : 1);
 		e->pmatch = (char)c == end[0] ? 1 : 0;
+	}
 	return EDITOR_NONE;
 }
 

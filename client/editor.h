@@ -32,6 +32,7 @@
 #define EDITOR_UNDO	64	/* undo steps kept */
 #define EDITOR_QUERY	64	/* bytes of a Ctrl-R search */
 #define EDITOR_ESC_MS	50	/* a lone ESC: nothing followed for this long */
+#define EDITOR_PASTE_MAX (1024 * 1024) /* bytes of one bracketed paste kept */
 
 enum editor_action {
 	EDITOR_NONE,		/* nothing changed on screen */
@@ -43,7 +44,8 @@ enum editor_action {
 	EDITOR_CLEAR,		/* Ctrl-L: clear the screen, redraw */
 	EDITOR_COMPLETE,	/* Tab: the caller calls editor_complete() */
 	EDITOR_TOOLONG,		/* Enter on a line over e->maxsend: kept */
-	EDITOR_PASTE,		/* a bracketed paste ended: e->paste holds it */
+	EDITOR_PASTE,		/* a bracketed paste ended: e->paste holds it
+				   (all of it unless e->plost or e->pnomem) */
 };
 
 /* One input line, its history, and the state of the key being decoded. */
@@ -79,8 +81,12 @@ struct editor {
 	size_t	 clen;			/* bytes the completion put there */
 	size_t	 cindex;		/* which candidate is shown */
 	char	 cprefix[64];		/* what was typed before the first Tab */
-	struct buf paste;		/* text of a bracketed paste */
+	struct buf paste;		/* text of a bracketed paste, its first
+					   EDITOR_PASTE_MAX bytes at most */
 	size_t	 pmatch;		/* bytes of the paste end matched */
+	size_t	 plost;			/* bytes of the paste past the cap, not
+					   in paste: it was cut */
+	bool	 pnomem;		/* paste could not grow: bytes lost */
 };
 
 /* Prepare an empty editor with no history; Enter takes any length. */

@@ -219,6 +219,23 @@ input_complete(struct session *s)
 static void input_paste(struct session *s, const char *text, size_t n,
     bool ask);
 
+/*
+ * A paste over EDITOR_PASTE_MAX: the editor kept only its start. None of
+ * it is sent (what came before the cut would pass for all of it), as
+ * for a paste with a line too long; the input line stays as it was.
+ */
+static void
+input_paste_cut(struct session *s)
+{
+	char note[160];
+
+	snprintf(note, sizeof note, "lobby: paste not sent: too long (%zu "
+	    "bytes, a paste holds %d)", buf_used(&s->ed.paste) + s->ed.plost,
+	    EDITOR_PASTE_MAX);
+	sess_notice(s, note);
+	(void)screen_bell(&s->scr);
+}
+
 /* Do what the editor said a key does. */
 static void
 input_act(struct session *s, enum editor_action a)
@@ -264,8 +281,13 @@ input_act(struct session *s, enum editor_action a)
 		(void)screen_bell(&s->scr);
 		break;
 	case EDITOR_PASTE:
-		input_paste(s, buf_peek(&s->ed.paste), buf_used(&s->ed.paste),
-		    true);
+		if (s->ed.pnomem)
+			sess_nomem(s);
+		else if (s->ed.plost > 0)
+			input_paste_cut(s);
+		else
+			input_paste(s, buf_peek(&s->ed.paste),
+			    buf_used(&s->ed.paste), true);
 		buf_clear(&s->ed.paste);
 		buf_shrink(&s->ed.paste);
 		break;

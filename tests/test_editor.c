@@ -754,6 +754,35 @@ test_paste(void **state)
 	ed_del(e);
 }
 
+/*
+ * A paste over EDITOR_PASTE_MAX keeps its first EDITOR_PASTE_MAX bytes
+ * and counts the rest, so the caller knows it was cut; a paste end
+ * begun past the cap is still found. The next paste starts afresh.
+ */
+static void
+test_paste_cut(void **state)
+{
+	struct editor *e = ed_new();
+	size_t i;
+
+	(void)state;
+	keys(e, "\033[200~");
+	for (i = 0; i < EDITOR_PASTE_MAX; i++)
+		assert_int_equal(editor_key(e, 'a'), EDITOR_NONE);
+	assert_int_equal(e->plost, 0);
+	/* b, ESC [ 2 x (not the end after all), c: 6 bytes past the cap. */
+	assert_int_equal(keys(e, "b\033[2xc\033[20"), EDITOR_NONE);
+	assert_int_equal(keys(e, "1~"), EDITOR_PASTE);
+	assert_int_equal(buf_used(&e->paste), EDITOR_PASTE_MAX);
+	assert_int_equal(e->plost, 6);
+	assert_line(e, "", 0);
+	buf_clear(&e->paste);
+	assert_int_equal(keys(e, "\033[200~ok\033[201~"), EDITOR_PASTE);
+	assert_int_equal(e->plost, 0);
+	assert_int_equal(buf_used(&e->paste), 2);
+	ed_del(e);
+}
+
 /* Ctrl-L asks for a clear screen. */
 static void
 test_clear_key(void **state)
@@ -795,6 +824,7 @@ main(void)
 		cmocka_unit_test(test_search),
 		cmocka_unit_test(test_complete),
 		cmocka_unit_test(test_paste),
+		cmocka_unit_test(test_paste_cut),
 		cmocka_unit_test(test_clear_key),
 	};
 

@@ -1006,6 +1006,45 @@ test_paste_too_long(void **state)
 }
 
 /*
+ * A paste over 1 MiB was cut there without a word, and what came before
+ * the cut went out as if it were all. None of it goes now, lobby says
+ * why, and the input line stays as it was.
+ */
+static void
+test_paste_over_cap(void **state)
+{
+	struct h_server s;
+	static const char *const none[] = { NULL };
+	struct h_conn *bob;
+	struct tty *t;
+	char *paste, want[128];
+	size_t off, lines = 100000;
+
+	(void)state;
+	t = two_joined(&s, &bob, none);
+	tty_type(t, "typed ");
+	/* 100000 short lines, each one fine: 1.1 MB in all. */
+	paste = malloc(lines * 11 + 16);
+	assert_non_null(paste);
+	off = (size_t)sprintf(paste, "\033[200~");
+	while (lines-- > 0)
+		off += (size_t)sprintf(paste + off, "line %05zu\n", lines);
+	off += (size_t)sprintf(paste + off, "\033[201~");
+	tty_type(t, paste);
+	snprintf(want, sizeof want, "lobby: paste not sent: too long (%zu "
+	    "bytes, a paste holds %d)", off - 12, EDITOR_PASTE_MAX);
+	assert_true(tty_wait_row(t, want, 5000));
+	assert_true(tty_wait_input(t, "[lobby]> typed ", 15, 3000));
+	assert_null(strstr(t->scr.raw, "paste of "));
+	expect_nothing_more(bob);
+	free(paste);
+	tty_type(t, "\025");
+	tty_quit(t);
+	h_close(bob);
+	h_stop(&s);
+}
+
+/*
  * Defect 2: a lone Esc ate the next key, and Esc then an arrow typed
  * "[A". A short timeout tells a lone Esc; ESC ESC [ D is Meta-Left.
  */
@@ -2021,6 +2060,7 @@ main(void)
 		h_test(test_paste_1000),
 		h_test(test_max_line),
 		h_test(test_paste_too_long),
+		h_test(test_paste_over_cap),
 		h_test(test_escape),
 		h_test(test_scroll_markers),
 		h_test(test_tab_and_bell),
