@@ -379,6 +379,29 @@ sess_unpark(struct session *s, bool show)
 }
 
 /*
+ * Is an error's text t[0..n) a lobbyd's refusal of /rooms as unknown:
+ * "unknown command /rooms (try /help)" (or "unknown command: /rooms")?
+ */
+static bool
+sess_rooms_unknown(const char *t, size_t n)
+{
+	static const char head[] = "unknown command", cmd[] = "/rooms";
+	size_t i = sizeof head - 1;
+
+	if (n < i || strncasecmp(t, head, i) != 0)
+		return false;
+	if (i < n && t[i] == ':')
+		i++;
+	while (i < n && t[i] == ' ')
+		i++;
+	if (n - i < sizeof cmd - 1 || strncasecmp(t + i, cmd, sizeof cmd - 1)
+	    != 0)
+		return false;
+	i += sizeof cmd - 1;
+	return i == n || t[i] == ' ';
+}
+
+/*
  * Follow the rooms: our own moves (the prompt, a /who for Tab, a new
  * room's history shown whole), the names heard of, and the answers to
  * the /rooms and the /join that a connection starts with. Returns true
@@ -453,9 +476,15 @@ sess_rooms(struct session *s, const char *text, size_t n)
 		sess_rooms_show(s, &sl);
 		return true;
 	case SLINE_ERROR:
-		/* A lobbyd whose rooms are not shared through Redis. */
-		if (s->rooms_quiet == 0 || sl.tlen < 16 ||
-		    memcmp(sl.text, "one shared room ", 16) != 0)
+		/*
+		 * A lobbyd whose rooms are not shared through Redis, or one
+		 * from before rooms: no room names for Tab, and nothing
+		 * shown. The server answers in order, so while ours waits
+		 * the first such answer is ours.
+		 */
+		if (s->rooms_quiet == 0 || ((sl.tlen < 16 ||
+		    memcmp(sl.text, "one shared room ", 16) != 0) &&
+		    !sess_rooms_unknown(sl.text, sl.tlen)))
 			return false;
 		s->rooms_quiet--;
 		s->rejoin[0] = '\0';

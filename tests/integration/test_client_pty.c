@@ -1351,6 +1351,29 @@ test_dumb_terminal(void **state)
 }
 
 /*
+ * A fake server's listening socket on the loopback, its port (as text)
+ * in port. Returns the socket.
+ */
+static int
+fake_listen(char *port, size_t size)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof sa;
+	int lfd;
+
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(lfd != -1);
+	memset(&sa, 0, sizeof sa);
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+	assert_int_equal(listen(lfd, 1), 0);
+	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+	snprintf(port, size, "%u", ntohs(sa.sin_port));
+	return lfd;
+}
+
+/*
  * Defect 12: bidirectional controls could reach the screen. They are
  * cleaned like the server cleans them, even from a server that sends
  * them (a fake one here).
@@ -1358,8 +1381,6 @@ test_dumb_terminal(void **state)
 static void
 test_bidi_cleaned(void **state)
 {
-	struct sockaddr_in sa;
-	socklen_t len = sizeof sa;
 	struct tty *t;
 	char port[16];
 	int lfd, fd;
@@ -1369,15 +1390,7 @@ test_bidi_cleaned(void **state)
 	    "<mallory> half a li";
 
 	(void)state;
-	lfd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(lfd != -1);
-	memset(&sa, 0, sizeof sa);
-	sa.sin_family = AF_INET;
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
-	assert_int_equal(listen(lfd, 1), 0);
-	assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
-	snprintf(port, sizeof port, "%u", ntohs(sa.sin_port));
+	lfd = fake_listen(port, sizeof port);
 	t = tty_start(0, "127.0.0.1", port, NULL);
 	fd = accept(lfd, NULL, NULL);
 	assert_true(fd != -1);
@@ -1398,6 +1411,125 @@ test_bidi_cleaned(void **state)
 	    "the disconnect", 3000));
 	close(lfd);
 	tty_free(t);
+}
+
+/* A lobbyd from before rooms, faked: one connection, one room. */
+struct old_server {
+	int	 fd;		/* the client's connection, or -1 once closed */
+	const char *unknown;	/* its answer to an unknown command: a
+				   format of one %.*s, the command */
+	char	 nick[32];	/* the client's nick */
+	char	 in[4096];	/* bytes of a line not yet ended */
+	size_t	 nin;		/* bytes in in */
+};
+
+/* Answer one line from the client as a lobbyd without /rooms would. */
+static void
+old_server_answer(struct old_server *o, const char *line)
+{
+	char out[256];
+	size_t n;
+
+	out[0] = '\0';
+	if (strncmp(line, "/nick ", 6) == 0) {
+		snprintf(out, sizeof out, "*** %s is now %.20s\n", o->nick,
+		    line + 6);
+		snprintf(o->nick, sizeof o->nick, "%.20s", line + 6);
+	} else if (strcmp(line, "/who") == 0)
+		snprintf(out, sizeof out, "*** 1 online: %s\n", o->nick);
+	else if (strcmp(line, "/quit") == 0) {
+		close(o->fd);
+		o->fd = -1;
+		return;
+	} else if (line[0] == '/') {
+		n = strcspn(line, " ");
+		snprintf(out, sizeof out, o->unknown, (int)n, line);
+	}
+	n = strlen(out);
+	if (n > 0)
+		assert_int_equal(write(o->fd, out, n), (ssize_t)n);
+}
+
+/* For up to ms, answer what the client sends, and read t meanwhile. */
+static void
+old_server_serve(struct old_server *o, struct tty *t, int ms)
+{
+	long long end = h_now_ms() + ms;
+	struct pollfd p;
+	char *nl;
+	ssize_t n;
+
+	while (o->fd != -1 && h_now_ms() < end) {
+		tty_pump(t, 5);
+		p.fd = o->fd;
+		p.events = POLLIN;
+		if (poll(&p, 1, 5) <= 0)
+			continue;
+		n = read(o->fd, o->in + o->nin, sizeof o->in - o->nin - 1);
+		assert_true(n > 0);
+		o->nin += (size_t)n;
+		o->in[o->nin] = '\0';
+		while (o->fd != -1 && (nl = strchr(o->in, '\n')) != NULL) {
+			*nl = '\0';
+			old_server_answer(o, o->in);
+			o->nin -= (size_t)(nl + 1 - o->in);
+			memmove(o->in, nl + 1, o->nin + 1);
+		}
+	}
+}
+
+/*
+ * A lobbyd from before rooms answers the /rooms lobby sends on
+ * connecting with "!!! unknown command /rooms": that answer to lobby's
+ * own question does not show, and lobby goes on without room names for
+ * Tab. The same answer to a /rooms typed shows, as any other error.
+ */
+static void
+rooms_old_server(const char *unknown, const char *shown)
+{
+	static const char welcome[] = "*** welcome to lobby, you are guest1 "
+	    "(1 online; /help for commands)\n";
+	struct old_server o = { -1, unknown, "guest1", "", 0 };
+	struct tty *t;
+	char port[16];
+	int lfd, bells;
+
+	lfd = fake_listen(port, sizeof port);
+	t = tty_start(0, "-n", "alice", "127.0.0.1", port, NULL);
+	o.fd = accept(lfd, NULL, NULL);
+	assert_true(o.fd != -1);
+	assert_int_equal(write(o.fd, welcome, sizeof welcome - 1),
+	    (ssize_t)(sizeof welcome - 1));
+	old_server_serve(&o, t, 500);
+	assert_true(tty_wait_row(t, "*** 1 online: alice", 3000));
+	assert_true(tty_wait_input(t, "> ", 2, 3000));
+	assert_null(strstr(t->scr.raw, "unknown command"));
+	/* No room names: Tab after /join has nothing to offer. */
+	bells = t->scr.bells;
+	tty_type(t, "/join \t");
+	assert_true(tty_wait_input(t, "> /join ", 8, 3000));
+	tty_pump(t, 100);
+	assert_int_equal(t->scr.bells, bells + 1);
+	/* A /rooms of one's own gets its answer shown. */
+	tty_type(t, "\025/rooms\r");
+	old_server_serve(&o, t, 500);
+	assert_true(tty_wait_row(t, shown, 3000));
+	tty_type(t, "\004");
+	old_server_serve(&o, t, 3000);
+	assert_int_equal(o.fd, -1);
+	assert_true(WIFEXITED(tty_wait(t, 4000)));
+	tty_free(t);
+	close(lfd);
+}
+
+static void
+test_rooms_old_server(void **state)
+{
+	(void)state;
+	rooms_old_server("!!! unknown command %.*s (try /help)\n",
+	    "!!! unknown command /rooms (try /help)");
+	rooms_old_server("!!! unknown command: %.*s\n",
+	    "!!! unknown command: /rooms");
 }
 
 /*
@@ -2083,6 +2215,7 @@ main(void)
 		h_test(test_rooms_long_answer),
 		h_test(test_rooms_reconnect),
 		h_test(test_rooms_reconnect_landing),
+		h_test(test_rooms_old_server),
 	};
 
 	char path[128];
