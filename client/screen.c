@@ -11,6 +11,7 @@
 
 #include "grapheme.h"
 #include "ltime.h"
+#include "proto.h"
 #include "sline.h"
 
 /*
@@ -392,6 +393,88 @@ screen_line(struct screen *s, const char *text, size_t n, bool self)
 		(void)screen_bell(s);
 	}
 	return screen_puts(s, s->tty ? "\r\n" : "\n");
+}
+
+size_t
+screen_fit(const char *text, size_t n, unsigned cols)
+{
+	size_t i = 0, next;
+	unsigned used = 0, w;
+
+	while (i < n) {
+		next = grapheme_next(text, n, i);
+		w = (unsigned)editor_width(text + i, next - i);
+		if (used + w > cols)
+			break;
+		used += w;
+		i = next;
+	}
+	return i;
+}
+
+/*
+ * Add one room, "  NAME (N)" (item[0..k), its name ending at byte nend),
+ * to the /rooms row being laid out in row, cols columns used of avail; a
+ * full row goes to the screen first. A room too wide for a row of its
+ * own shows as much of its name as fits and a `>` (never part of its
+ * count), and the row goes at once.
+ */
+static int
+screen_rooms_add(struct screen *s, struct buf *row, unsigned *cols,
+    unsigned avail, const char *item, size_t k, size_t nend)
+{
+	unsigned w = (unsigned)editor_width(item, k);
+	int r = 0;
+
+	if (*cols > 3 && *cols + w > avail) {
+		r |= screen_line(s, buf_peek(row), buf_used(row), false);
+		buf_clear(row);
+		*cols = 0;
+	}
+	if (buf_used(row) == 0) {
+		r |= buf_append(row, "***", 3);
+		*cols = 3;
+	}
+	if (*cols + w <= avail) {
+		r |= buf_append(row, item, k);
+		*cols += w;
+		return r;
+	}
+	r |= buf_append(row, item, screen_fit(item, nend, avail - 4));
+	r |= buf_append(row, ">", 1);
+	r |= screen_line(s, buf_peek(row), buf_used(row), false);
+	buf_clear(row);
+	*cols = 0;
+	return r;
+}
+
+int
+screen_rooms(struct screen *s, const struct sline *sl, const char *room)
+{
+	const char *p = sl->text, *name;
+	size_t left = sl->tlen, len, members;
+	struct buf row = BUF_INIT;
+	char item[PROTO_ROOM_MAX + 48];
+	unsigned avail, cols = 0, stamp = s->stamps ? 6 : 0;
+	int r = 0, k;
+
+	/* Short of the last column, after a stamp; "***  x>" at least. */
+	avail = s->width > stamp + SCREEN_ROOMS_MIN ? s->width - 1 - stamp :
+	    SCREEN_ROOMS_MIN;
+	k = snprintf(item, sizeof item, "*** %zu room%s%s%s:", sl->count,
+	    PROTO_PLURAL(sl->count), room[0] != '\0' ? ", you are in " : "",
+	    room);
+	r |= screen_line(s, item, (size_t)k, false);
+	while (sline_rooms_next(&p, &left, &name, &len, &members)) {
+		k = snprintf(item, sizeof item, "  %.*s (%zu)", (int)len, name,
+		    members);
+		r |= screen_rooms_add(s, &row, &cols, avail, item, (size_t)k,
+		    2 + len);
+	}
+	if (buf_used(&row) > 0)
+		r |= screen_line(s, buf_peek(&row), buf_used(&row), false);
+	buf_free(&row);
+	return r != 0 ? -1 : 0;
 }
 
 int

@@ -94,6 +94,31 @@ size_t	screen_wrap(const char *text, size_t from, size_t n, unsigned col,
 	    unsigned width, unsigned indent, struct screen_break *br,
 	    size_t max);
 
+/*
+ * How many bytes of the clean UTF-8 text[0..n) show in cols columns:
+ * whole grapheme clusters only, never part of one. No system calls.
+ */
+size_t	screen_fit(const char *text, size_t n, unsigned cols);
+
+struct sline;
+
+#define SCREEN_ROOMS_MIN	7	/* columns of a /rooms row at least:
+					   "***  x>" */
+
+/*
+ * Show a /rooms answer sl (SLINE_ROOMS) on a terminal, readably: a
+ * header naming room (ours; "" when not known), then the rooms,
+ * "NAME (N)", as many to a row as fit short of the last column (after
+ * the stamp of --timestamps). A room is never broken across rows: one
+ * that does not fit beside another starts a row, and one wider than a
+ * row of its own shows as much of its name as fits, whole characters
+ * only, and a `>` (the input line's sign of text hidden there). On a
+ * terminal narrower than SCREEN_ROOMS_MIN the terminal wraps what is
+ * left. Returns 0 or -1.
+ */
+int	screen_rooms(struct screen *s, const struct sline *sl,
+	    const char *room);
+
 /* Ring the bell (on a terminal). Returns 0 or -1. */
 int	screen_bell(struct screen *s);
 

@@ -323,44 +323,6 @@ sess_send(struct session *s, const char *line)
 }
 
 /*
- * Show a /rooms answer on a terminal, readably: a header naming our
- * room, then the rooms, as many to a row as the width takes, none cut.
- */
-static void
-sess_rooms_show(struct session *s, const struct sline *sl)
-{
-	unsigned width = s->scr.width >= 20 ? s->scr.width - 1 : 79;
-	const char *p = sl->text, *name;
-	size_t left = sl->tlen, len, members, used;
-	struct buf row = BUF_INIT;
-	char item[PROTO_ROOM_MAX + 48];
-	int r = 0, k;
-
-	k = snprintf(item, sizeof item, "*** %zu room%s%s%s:", sl->count,
-	    PROTO_PLURAL(sl->count), s->link.room[0] != '\0' ?
-	    ", you are in " : "", s->link.room);
-	r |= screen_line(&s->scr, item, (size_t)k, false);
-	while (sline_rooms_next(&p, &left, &name, &len, &members)) {
-		k = snprintf(item, sizeof item, "  %.*s (%zu)", (int)len, name,
-		    members);
-		used = buf_used(&row);
-		if (used > 3 && used + (size_t)k > width) {
-			r |= screen_line(&s->scr, buf_peek(&row), used, false);
-			buf_clear(&row);
-		}
-		if (buf_used(&row) == 0)
-			r |= buf_append(&row, "***", 3);
-		r |= buf_append(&row, item, (size_t)k);
-	}
-	if (buf_used(&row) > 0)
-		r |= screen_line(&s->scr, buf_peek(&row), buf_used(&row),
-		    false);
-	buf_free(&row);
-	if (r != 0)
-		sess_nomem(s);
-}
-
-/*
  * The landing room's history, held while a reconnect went back to
  * another room: shown when we stayed in the landing room after all
  * (checked against the screen as after any reconnect), else dropped.
@@ -473,7 +435,8 @@ sess_rooms(struct session *s, const char *text, size_t n)
 		}
 		if (!s->tty)
 			return false;
-		sess_rooms_show(s, &sl);
+		if (screen_rooms(&s->scr, &sl, s->link.room) == -1)
+			sess_nomem(s);
 		return true;
 	case SLINE_ERROR:
 		/*

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "screen.h"
+#include "sline.h"
 
 /* The queued output must read exactly want; then it is emptied. */
 #define assert_out(s, want) assert_out_at((s), (want), __FILE__, __LINE__)
@@ -337,6 +338,96 @@ test_wrap(void **state)
 	screen_free(&s);
 }
 
+/* Lay out the /rooms answer line on s, as in room. */
+static int
+rooms(struct screen *s, const char *line, const char *room)
+{
+	struct sline sl;
+
+	assert_int_equal(sline_parse(&sl, line, strlen(line)), SLINE_ROOMS);
+	return screen_rooms(s, &sl, room);
+}
+
+/*
+ * /rooms: a header, then the rooms, as many to a row as fit short of
+ * the last column. On a narrow terminal a room that does not fit beside
+ * another has a row of its own, and one wider than a row shows as much
+ * of its name as fits and a `>`: never broken across rows, its name in
+ * one place and its count in another, as the wrapping of long lines
+ * would.
+ */
+static void
+test_rooms_layout(void **state)
+{
+	static const char four[] = "*** 4 rooms: lobby (0) Dev (1) "
+	    "ops-team (12) zeta_9 (1)";
+	struct screen s;
+
+	(void)state;
+	screen_init(&s, true, false);
+	assert_int_equal(rooms(&s, four, "Dev"), 0);
+	assert_out(&s, "*** 4 rooms, you are in Dev:\r\n"
+	    "***  lobby (0)  Dev (1)  ops-team (12)  zeta_9 (1)\r\n");
+	/* 31 columns: two rows, none in the last column. */
+	s.width = 31;
+	assert_int_equal(rooms(&s, four, ""), 0);
+	assert_out(&s, "*** 4 rooms:\r\n"
+	    "***  lobby (0)  Dev (1)\r\n"
+	    "***  ops-team (12)  zeta_9 (1)\r\n");
+	/* 15 columns: one room a row; the one too wide is cut. */
+	s.width = 15;
+	assert_int_equal(rooms(&s, four, "Dev"), 0);
+	assert_out(&s, "*** 4 rooms,\r\n    you are in\r\n    Dev:\r\n"
+	    "***  lobby (0)\r\n"
+	    "***  Dev (1)\r\n"
+	    "***  ops-team>\r\n"
+	    "***  zeta_9>\r\n");
+	/* A name longer than a row of 30 columns: cut, not wrapped. */
+	s.width = 30;
+	assert_int_equal(rooms(&s, "*** 2 rooms: lobby (3) "
+	    "a_room_name_of_32_characters_xy (1)", ""), 0);
+	assert_out(&s, "*** 2 rooms:\r\n"
+	    "***  lobby (3)\r\n"
+	    "***  a_room_name_of_32_chara>\r\n");
+	/* --timestamps: the stamp's columns count. */
+	setenv("TZ", "UTC", 1);
+	tzset();
+	s.stamps = true;
+	s.now = 3600 * 13 + 60 * 7;
+	s.width = 22;
+	assert_int_equal(rooms(&s, four, ""), 0);
+	assert_out(&s, "13:07 *** 4 rooms:\r\n"
+	    "13:07 ***  lobby (0)\r\n"
+	    "13:07 ***  Dev (1)\r\n"
+	    "13:07 ***  ops-team>\r\n"
+	    "13:07 ***  zeta_9 (1)\r\n");
+	/* A terminal too narrow for anything: still one room a row. */
+	s.stamps = false;
+	s.width = 4;
+	assert_int_equal(rooms(&s, "*** 2 rooms: lobby (0) Dev (1)", ""), 0);
+	assert_out(&s, "***\r\n2 ro\r\noms:\r\n***\r\nl>\r\n***\r\nD>\r\n");
+	screen_free(&s);
+}
+
+/* What fits in so many columns: whole characters, as a reader sees them. */
+static void
+test_fit(void **state)
+{
+	static const char wide[] = "a\xe4\xbd\xa0" "b";		/* a你b */
+	static const char accent[] = "e\xcc\x81x";		/* é as e + U+0301 */
+	static const char flag[] = "\xf0\x9f\x87\xab\xf0\x9f\x87\xb7!";
+
+	(void)state;
+	assert_int_equal(screen_fit("abc", 3, 2), 2);
+	assert_int_equal(screen_fit("abc", 3, 9), 3);
+	assert_int_equal(screen_fit(wide, 5, 0), 0);
+	assert_int_equal(screen_fit(wide, 5, 2), 1);	/* not half of 你 */
+	assert_int_equal(screen_fit(wide, 5, 3), 4);
+	assert_int_equal(screen_fit(accent, 4, 1), 3);	/* the accent too */
+	assert_int_equal(screen_fit(flag, 9, 1), 0);	/* a flag is two */
+	assert_int_equal(screen_fit(flag, 9, 2), 8);
+}
+
 /* The bell, and Ctrl-L's clear screen, on a terminal only. */
 static void
 test_bell_clear(void **state)
@@ -437,6 +528,8 @@ main(void)
 		cmocka_unit_test(test_quiet_notices),
 		cmocka_unit_test(test_contrast),
 		cmocka_unit_test(test_wrap),
+		cmocka_unit_test(test_rooms_layout),
+		cmocka_unit_test(test_fit),
 		cmocka_unit_test(test_bell_clear),
 		cmocka_unit_test(test_no_color),
 		cmocka_unit_test(test_input_line),
