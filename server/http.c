@@ -1,6 +1,8 @@
 /* http: an incremental, bounded parser for HTTP/1.x request heads. */
 #include "http.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
 
@@ -64,6 +66,99 @@ http_tchar(unsigned char ch)
 	return ch != '\0' && strchr("!#$%&'*+-.^_`|~", ch) != NULL;
 }
 
+/* Whether ch is a hexadecimal digit. */
+static bool
+http_hex(unsigned char ch)
+{
+	return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') ||
+	    (ch >= 'A' && ch <= 'F');
+}
+
+/* Whether ch is unreserved or a sub-delim (RFC 3986, 2.2 and 2.3). */
+static bool
+http_uchar(unsigned char ch)
+{
+	if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9'))
+		return true;
+	return ch != '\0' && strchr("-._~!$&'()*+,;=", ch) != NULL;
+}
+
+/*
+ * Whether the IP-literal's inside, s[0..n), is an IPv6 address or an
+ * IPvFuture (RFC 3986, 3.2.2).
+ */
+static bool
+http_ip_literal(const char *s, size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+	struct in6_addr in6;
+	size_t i;
+
+	if (n > 0 && (s[0] == 'v' || s[0] == 'V')) {
+		/* "v" 1*HEXDIG "." 1*( unreserved / sub-delims / ":" ) */
+		for (i = 1; i < n && http_hex((unsigned char)s[i]); i++)
+			;
+		if (i == 1 || i == n || s[i] != '.' || ++i == n)
+			return false;
+		for (; i < n; i++)
+			if (s[i] != ':' && !http_uchar((unsigned char)s[i]))
+				return false;
+		return true;
+	}
+	if (n == 0 || n >= sizeof a)
+		return false;
+	memcpy(a, s, n);
+	a[n] = '\0';
+	return inet_pton(AF_INET6, a, &in6) == 1;
+}
+
+/*
+ * Whether s is a Host field's value: uri-host [ ":" port ] (RFC 9110,
+ * 7.2), the host an IP-literal in brackets or a reg-name (an IPv4
+ * address is one), the port digits naming 0 to 65535. Empty is allowed:
+ * it is what a client sends for a target with no authority.
+ */
+static bool
+http_host_ok(const char *s)
+{
+	const char *end;
+	unsigned long port = 0;
+
+	if (*s == '[') {
+		if ((end = strchr(s, ']')) == NULL ||
+		    !http_ip_literal(s + 1, (size_t)(end - s - 1)))
+			return false;
+		s = end + 1;
+	} else {
+		/* reg-name: *( unreserved / pct-encoded / sub-delims ) */
+		while (*s != '\0' && *s != ':') {
+			if (*s == '%') {
+				if (!http_hex((unsigned char)s[1]) ||
+				    !http_hex((unsigned char)s[2]))
+					return false;
+				s += 3;
+			} else if (http_uchar((unsigned char)*s)) {
+				s++;
+			} else {
+				return false;
+			}
+		}
+	}
+	if (*s == '\0')
+		return true;
+	if (*s++ != ':')
+		return false;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		port = port * 10 + (unsigned long)(*s - '0');
+		if (port > 65535)
+			return false;
+	}
+	return true;
+}
+
 /* Fail with status and why; returns HTTP_ERROR. */
 static enum http_result
 http_fail(struct http_request *r, unsigned status, const char *why)
@@ -123,8 +218,13 @@ http_field_done(struct http_request *r)
 	r->value[r->len] = '\0';
 	switch (r->field) {
 	case HTTP_FIELD_HOST:
-		return http_keep(r, r->host, HTTP_F_HOST, 0,
-		    "more than one Host");
+		/* A bad value is a bad request, used or not (RFC 9112, 3.2). */
+		if (http_keep(r, r->host, HTTP_F_HOST, 0,
+		    "more than one Host") == HTTP_ERROR)
+			return HTTP_ERROR;
+		if (!http_host_ok(r->host))
+			return http_fail(r, 400, "bad Host");
+		break;
 	case HTTP_FIELD_ORIGIN:
 		return http_keep(r, r->origin, HTTP_F_ORIGIN, 0,
 		    "more than one Origin");

@@ -15,7 +15,9 @@
  * The grammar is RFC 9112's, strictly where laxness would be a risk:
  * a CR must be followed by LF (a bare LF also ends a line), no whitespace
  * between a field name and its colon, no obsolete line folding, no control
- * characters in values, one Host and one Content-Length at most.
+ * characters in values, one Host and one Content-Length at most, and
+ * a Host that is uri-host [":" port] (RFC 9110, 7.2) though it is not
+ * acted on.
  */
 
 #define HTTP_HEAD_MAX	8192	/* request line and header fields, bytes */

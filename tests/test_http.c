@@ -314,6 +314,54 @@ test_bad_fields(void **state)
 	expect_error("GET / HTTP/1.1\r\nHost: a\r\n\rX", 400);
 }
 
+/* Host is uri-host [":" port] (RFC 9110, 7.2): anything else is a bad
+ * request (RFC 9112, 3.2), even though lobbyd does not act on it. */
+static void
+test_host_values(void **state)
+{
+	static const char *const good[] = {
+		"h", "localhost:8080", "127.0.0.1", "127.0.0.1:80",
+		"server.example.com", "[::1]", "[::1]:8080",
+		"[2001:db8::7]:1", "[::ffff:192.0.2.1]", "[v1.x:y]",
+		"a-b_c~d.e", "%41b", "x!$&'()*+,;=", "h:", "h:65535",
+		"h:00080", "", ":80",
+	};
+	static const char *const bad[] = {
+		"a b", "a/b", "a@b", "a?b", "a#b", "a\\b", "a\"b", "a<b",
+		"a\tb", "caf\xc3\xa9", "%4", "%zz", "h:x", "h:8o", "h:-1",
+		"h:65536", "h:99999999999999999999", "h:80:80", "::1",
+		"[::1", "[::1]x", "[::1]:x", "[::g]", "[]", "[1.2.3.4]",
+		"[v1]", "[v.x]", "[vq.x]", "[v1.]", "[v1.x/]", "a]", "[::1]]",
+	};
+	struct http_request r;
+	char s[128];
+	size_t i, used;
+
+	(void)state;
+	for (i = 0; i < sizeof good / sizeof good[0]; i++) {
+		snprintf(s, sizeof s, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
+		    good[i]);
+		if (parse(&r, s, &used) != HTTP_DONE)
+			fail_msg("Host: %s refused (%s)", good[i], r.why);
+		assert_string_equal(r.host, good[i]);
+	}
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(s, sizeof s, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n",
+		    bad[i]);
+		if (parse(&r, s, &used) != HTTP_ERROR)
+			fail_msg("Host: %s accepted", bad[i]);
+		assert_int_equal(r.status, 400);
+		assert_string_equal(r.why, "bad Host");
+		expect_error(s, 400);
+	}
+	/* HTTP/1.0 needs no Host, but one it sends is checked too. */
+	expect_error("GET / HTTP/1.0\r\nHost: a b\r\n\r\n", 400);
+	/* Two are refused as two, whatever their values. */
+	assert_int_equal(parse(&r, "GET / HTTP/1.1\r\nHost: a\r\n"
+	    "Host: a\r\n\r\n", &used), HTTP_ERROR);
+	assert_string_equal(r.why, "more than one Host");
+}
+
 /* obs-text (bytes 0x80-0xFF) is allowed in values, as RFC 9110 says. */
 static void
 test_obs_text(void **state)
@@ -452,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_bad_request_lines),
 		cmocka_unit_test(test_bad_fields),
+		cmocka_unit_test(test_host_values),
 		cmocka_unit_test(test_obs_text),
 		cmocka_unit_test(test_limits),
 		cmocka_unit_test(test_sticky_error),

@@ -561,6 +561,14 @@ test_bad_requests(void **state)
 	    "GET / HTTP/1.1\r\nHost: a\r\n folded\r\n\r\n")), 400);
 	assert_int_equal(status_of(http(w->web,
 	    "GET / HTTP/2.0\r\nHost: a\r\n\r\n")), 505);
+	/* A Host that is no host[:port] is refused, though unused. */
+	assert_int_equal(status_of(http(w->web,
+	    "GET / HTTP/1.1\r\nHost: a b\r\n\r\n")), 400);
+	assert_true(h_log_has(&w->h, "bad request: bad Host", 1000));
+	assert_int_equal(status_of(http(w->web,
+	    "GET / HTTP/1.1\r\nHost: a:80\r\nHost: a:80\r\n\r\n")), 400);
+	assert_true(h_log_has(&w->h, "bad request: more than one Host",
+	    1000));
 }
 
 /* More than 8 KiB of head: 431, and the connection is closed. */
