@@ -7,7 +7,6 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdint.h>
@@ -1002,27 +1001,16 @@ static void
 test_ws_sendq(void **state)
 {
 	struct web_server *w = *state;
-	struct sockaddr_in a;
 	struct h_conn *t;
 	struct frame *f;
 	char line[1001], req[512], head[1024];
-	int fd, ws, small = 1024, mss = 536, i;
+	int fd, ws, i;
 	size_t n = 0, frames = 0;
 	bool closed = false;
 
 	start(w, "--sendq", "65536", NULL);
 	t = h_join_as(&w->h, "tcp");
-	memset(&a, 0, sizeof a);
-	a.sin_family = AF_INET;
-	a.sin_port = htons((uint16_t)w->web);
-	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	assert_true(fd != -1);
-	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small,
-	    sizeof small), 0);
-	assert_int_equal(setsockopt(fd, IPPROTO_TCP, TCP_MAXSEG, &mss,
-	    sizeof mss), 0);
-	assert_int_equal(connect(fd, (struct sockaddr *)&a, sizeof a), 0);
+	fd = h_raw_connect_tiny(w->web, 1024);
 	snprintf(req, sizeof req, "GET /ws HTTP/1.1\r\nHost: x\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
 	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
