@@ -30,4 +30,12 @@ int	ltime_hm(time_t t, char out[LTIME_HM_LEN + 1]);
  */
 int	ltime_stamp(time_t t, char out[LTIME_STAMP_LEN + 1]);
 
+/*
+ * Write the wall time wall_ms (ms since the epoch) as ltime_stamp() does,
+ * and return how many ms it stays the stamp: until the next minute starts
+ * in local time (1 to 60000). Returns -1 with out empty when it has no
+ * stamp. For a clock that changes on the minute, not up to a tick late.
+ */
+int64_t	ltime_stamp_ms(int64_t wall_ms, char out[LTIME_STAMP_LEN + 1]);
+
 #endif /* LOBBY_LTIME_H */

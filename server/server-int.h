@@ -24,7 +24,8 @@
 #define SERVER_PAUSE_MS		100	/* accept pause when out of fds */
 #define SERVER_DRAIN_MS		2000	/* how long shutdown flushes */
 #define SERVER_TRIM_MS		1000	/* how often idle buffers are freed */
-#define SERVER_CLOCK_MS		1000	/* how often the room's clock is set */
+#define SERVER_CLOCK_MS		1000	/* the room's clock is set at least
+					   this often, and on the minute */
 /*
  * Notices (joins, leaves, nick changes) to a big room are batched: its
  * members who have nothing else to write are woken for them at most once

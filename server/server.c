@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -40,18 +39,24 @@ server_room_log(void *arg, const char *text)
 
 /*
  * Timer: tell the room the local time, for the history's time prefixes.
- * The room makes no system calls: the loop reads the clock for it.
+ * The room makes no system calls: the loop reads the clock for it. The
+ * next tick is when the minute changes, not a second after: a line that
+ * comes just past midnight is stamped with the new day, and a history
+ * shown then counts the old day's lines as the day before. Whatever the
+ * minute, it comes within SERVER_CLOCK_MS, for a wall clock that is set.
  */
 static int64_t
 server_clock(struct loop *l, void *arg)
 {
 	struct server *s = arg;
 	char stamp[LTIME_STAMP_LEN + 1];
+	int64_t left;
 
 	(void)l;
-	if (ltime_stamp(time(NULL), stamp) == 0)
-		rooms_set_clock(&s->rooms, stamp);
-	return SERVER_CLOCK_MS;
+	if ((left = ltime_stamp_ms(ltime_wall_ms(), stamp)) == -1)
+		return SERVER_CLOCK_MS;
+	rooms_set_clock(&s->rooms, stamp);
+	return left < SERVER_CLOCK_MS ? left : SERVER_CLOCK_MS;
 }
 
 /*
@@ -501,6 +506,7 @@ int
 server_run(const struct server_config *cfg)
 {
 	struct server *s;
+	int64_t clock_ms;
 	size_t i;
 	int rc = 0;
 
@@ -572,13 +578,13 @@ server_run(const struct server_config *cfg)
 		return 1;
 	}
 	listener_client_cap(s);
-	(void)server_clock(&s->loop, s);
+	clock_ms = server_clock(&s->loop, s);
 	/* The timers of the whole run, and room for the three added later
 	 * (accepting paused, --flood, bans and mutes running out; with
 	 * --tls, the pending kick): no add
 	 * may fail once serving. */
 	if (loop_timer_add(&s->loop, SERVER_TRIM_MS, conn_trim, s) == -1 ||
-	    loop_timer_add(&s->loop, SERVER_CLOCK_MS, server_clock, s) == -1 ||
+	    loop_timer_add(&s->loop, clock_ms, server_clock, s) == -1 ||
 	    (cfg->idle_timeout > 0 && loop_timer_add(&s->loop,
 	    (int64_t)cfg->idle_timeout * 1000, conn_idle_check, s) == -1) ||
 	    (cfg->nwebs + cfg->nweb_tls > 0 &&

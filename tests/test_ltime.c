@@ -94,6 +94,50 @@ test_stamp_out_of_range(void **state)
 		assert_string_equal(stamp, "");
 }
 
+/*
+ * The room's clock: the stamp of a wall time and how long it holds. It
+ * changes on the minute, so a line right after midnight is the new day's.
+ */
+static void
+test_stamp_ms(void **state)
+{
+	char stamp[LTIME_STAMP_LEN + 1];
+	/* 2023-11-15T00:00:00Z */
+	const int64_t midnight = INT64_C(1700006400000);
+
+	(void)state;
+	use_tz("UTC0");
+	assert_int_equal(ltime_stamp_ms(midnight - 1, stamp), 1);
+	assert_string_equal(stamp, "2023-11-14 23:59");
+	assert_int_equal(ltime_stamp_ms(midnight, stamp), 60000);
+	assert_string_equal(stamp, "2023-11-15 00:00");
+	assert_int_equal(ltime_stamp_ms(midnight + 1, stamp), 59999);
+	assert_string_equal(stamp, "2023-11-15 00:00");
+	assert_int_equal(ltime_stamp_ms(midnight - 30500, stamp), 30500);
+	assert_string_equal(stamp, "2023-11-14 23:59");
+	/* Before 1970 the milliseconds still count forward. */
+	assert_int_equal(ltime_stamp_ms(-1, stamp), 1);
+	assert_string_equal(stamp, "1969-12-31 23:59");
+	assert_int_equal(ltime_stamp_ms(-119999, stamp), 59999);
+	assert_string_equal(stamp, "1969-12-31 23:58");
+	/* A zone's own midnight: 00:00 local is 18:30 UTC. */
+	use_tz("IST-5:30");
+	assert_int_equal(ltime_stamp_ms(midnight - 5 * 3600000 - 1800000,
+	    stamp), 60000);
+	assert_string_equal(stamp, "2023-11-15 00:00");
+	assert_int_equal(ltime_stamp_ms(midnight - 5 * 3600000 - 1800001,
+	    stamp), 1);
+	assert_string_equal(stamp, "2023-11-14 23:59");
+	use_tz("UTC0");
+	/* No stamp: -1, and out is empty. */
+	if (sizeof(time_t) >= 8) {
+		memset(stamp, 'x', sizeof stamp);
+		assert_int_equal(ltime_stamp_ms(INT64_C(253402300800000),
+		    stamp), -1);
+		assert_string_equal(stamp, "");
+	}
+}
+
 int
 main(void)
 {
@@ -102,6 +146,7 @@ main(void)
 		cmocka_unit_test(test_stamps_utc),
 		cmocka_unit_test(test_stamps_local),
 		cmocka_unit_test(test_stamp_out_of_range),
+		cmocka_unit_test(test_stamp_ms),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
