@@ -108,8 +108,8 @@ log_ready(void)
 	return poll(&p, 1, 0) != 0;
 }
 
-/* Put the line text[0..n) out with one write(2): lines stay whole when
- * stderr is shared. */
+/* Put text[0..n), whole lines, out with one write(2): lines stay whole
+ * when stderr is shared. */
 static void
 log_put(const char *text, size_t n)
 {
@@ -156,31 +156,34 @@ log_format(enum log_level level, const char *text, char *out, size_t size)
 /*
  * Write one line at level, whatever the -v/-q threshold. While stderr
  * does not take lines, those below error are dropped and counted; the
- * count is logged before the next line that goes out. An error is
+ * count is logged before the next line that goes out, in the same
+ * write(2): poll(2) promised room for one write (log_ready()), not two,
+ * and another writer of stderr cannot come between them. Both fit in
+ * PIPE_BUF (4096) bytes, what a pipe with room takes whole. An error is
  * written whatever it costs: it is rare, and often the last word.
  */
 static void
 log_vwrite(enum log_level level, const char *fmt, va_list ap)
 {
 	static unsigned long dropped;
-	char line[1024], safe[1024], out[1200], note[64];
-	size_t n;
+	char line[1024], safe[1024], out[1400], note[64];
+	size_t n = 0;
 
 	if (level > LOG_LEVEL_ERROR && !log_ready()) {
 		dropped++;
 		return;
 	}
 	if (dropped > 0) {
+		/* Under 200 bytes: the line keeps its 1200. */
 		snprintf(note, sizeof note, "%lu log lines dropped: stderr was "
 		    "not read", dropped);
-		n = log_format(LOG_LEVEL_WARN, note, out, sizeof out);
-		log_put(out, n);
+		n = log_format(LOG_LEVEL_WARN, note, out, 200);
 		dropped = 0;
 	}
 	vsnprintf(line, sizeof line, fmt, ap);
 	/* Whatever a client chose (a Unix peer path...) cannot end the line. */
 	log_escape(line, safe, sizeof safe);
-	n = log_format(level, safe, out, sizeof out);
+	n += log_format(level, safe, out + n, sizeof out - n);
 	log_put(out, n);
 }
 
