@@ -620,19 +620,33 @@ accounts_is_op(const struct accounts *acc, const struct client *c)
 	return false;
 }
 
+/*
+ * Whether c may change the nick it is shown by to nick[0..len), by /nick
+ * or by a /login: a muted member may not, not even in case only (the
+ * room would see it renamed); false after telling it "!!! you are muted".
+ * Keeping its nick exactly is no change.
+ */
+static bool
+acct_may_rename(struct accounts *acc, struct room *r, struct client *c,
+    const char *nick, size_t len)
+{
+	if ((strlen(c->nick) == len && memcmp(c->nick, nick, len) == 0) ||
+	    !accounts_muted(acc, c))
+		return true;
+	room_sendf(r, c, PROTO_MUTED);
+	return false;
+}
+
 bool
 accounts_nick_ok(struct accounts *acc, struct room *r, struct client *c,
     const char *nick, size_t len)
 {
-	char key[PROTO_NICK_MAX + 1], own[PROTO_NICK_MAX + 1];
+	char key[PROTO_NICK_MAX + 1];
 
 	if (acc == NULL || !acc->on)
 		return true;
-	acct_key(c->nick, strlen(c->nick), own);
-	if (acct_mute_find(acc, own) != NULL) {
-		room_sendf(r, c, PROTO_MUTED);
+	if (!acct_may_rename(acc, r, c, nick, len))
 		return false;
-	}
 	acct_key(nick, len, key);
 	if ((acct_registered(acc, key) && strcmp(c->account, key) != 0) ||
 	    acct_claimed(acc, c, key)) {
@@ -898,10 +912,9 @@ acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 	/* A muted member may not rename (as by /nick), nor close the
 	 * account's session elsewhere: judged now, as a mute may have come
 	 * while the password was being checked. */
-	if (strcasecmp(c->nick, j->found) != 0 && accounts_muted(acc, c)) {
+	if (!acct_may_rename(acc, r, c, j->found, strlen(j->found))) {
 		room_log(r, "client %u: login as %s refused: muted", c->id,
 		    j->found);
-		room_sendf(r, c, PROTO_MUTED);
 		return;
 	}
 	/* One session per account: the older one goes. Through Redis,

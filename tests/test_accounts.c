@@ -820,6 +820,44 @@ test_mute(void **state)
 	assert_true(ax_logged(f, "operator alice unmuted bob"));
 }
 
+/*
+ * A muted member's login may not change the nick it is shown by, not even
+ * in case only (the room would see "*** bob is now Bob"), as /nick may
+ * not; one that keeps its nick exactly goes through.
+ */
+static void
+test_mute_login(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x), *b, *c;
+
+	b = ax_member(x, "bob", "10.0.0.2");
+	c = ax_member(x, "carol", "10.0.0.3");
+	fx_say(f, a, "/mute bob 5");
+	fx_drain_all(f);
+	fx_say(f, b, "/nick Bob");
+	fx_expect(f, b, "!!! you are muted\n");
+	fx_say(f, b, "/login BOB secret123");
+	fx_silent(f, b);
+	ax_answer(x, ACCT_OK, "Bob");
+	fx_expect(f, b, "!!! you are muted\n");
+	fx_silent(f, c);
+	assert_string_equal(b->nick, "bob");
+	assert_string_equal(b->account, "");
+	assert_true(ax_logged(f, "login as Bob refused: muted"));
+	/* Its own nick as registered: nothing the room sees. */
+	fx_say(f, b, "/login bob secret123");
+	fx_silent(f, b);
+	ax_answer(x, ACCT_OK, "bob");
+	fx_expect(f, b, "*** you are logged in as bob\n");
+	fx_silent(f, c);
+	assert_string_equal(b->nick, "bob");
+	assert_string_equal(b->account, "bob");
+	fx_say(f, b, "hello?");
+	fx_expect(f, b, "!!! you are muted\n");
+}
+
 static void
 test_help(void **state)
 {
@@ -944,6 +982,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ban_expires, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_mute, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_mute_login, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_help, ax_setup,
 		    ax_teardown),
