@@ -527,19 +527,49 @@ acct_submit(struct accounts *acc, struct acct_job *j)
 	return 0;
 }
 
-/* Store ban b (and keep it in the cache). */
+/*
+ * Ban b, a nick's, is set (again, maybe for another time): the bans lifted
+ * with it, those that point back to it (its member's address, the
+ * account a renamed member was logged in to), end with it too. Here in
+ * the cache; the store's are the worker's to set (a ban job's retime),
+ * as with --redis another instance may have stored them.
+ */
 static void
-acct_store_ban(struct accounts *acc, struct room *r, const struct acct_ban *b)
+acct_ban_retime(struct accounts *acc, const struct acct_ban *b)
+{
+	int64_t now = acct_now(acc);
+	size_t i;
+
+	for (i = 0; i < acc->nbans; i++) {
+		struct acct_ban *l = &acc->bans[i];
+
+		if (strcmp(l->also, b->target) == 0 &&
+		    strcmp(l->target, b->target) != 0 &&
+		    acct_ban_running(l, now))
+			l->until = b->until;
+	}
+}
+
+/*
+ * Store ban b (and keep it in the cache). retime: b is a nick's, set by an
+ * operator: the bans lifted with it take its end (acct_ban_retime()).
+ */
+static void
+acct_store_ban(struct accounts *acc, struct room *r, const struct acct_ban *b,
+    bool retime)
 {
 	struct acct_job *j;
 
 	if (accounts_add_ban(acc, b) == -1)
 		room_log(r, "out of memory: a ban is not kept in memory");
+	if (retime)
+		acct_ban_retime(acc, b);
 	if ((j = acct_job_new(acc, ACCT_JOB_BAN, NULL)) == NULL) {
 		room_log(r, "out of memory: a ban is not stored");
 		return;
 	}
 	j->ban = *b;
+	j->retime = retime;
 	if (acct_submit(acc, j) == -1)
 		room_log(r, "a ban could not be handed to the store");
 }
@@ -584,7 +614,7 @@ acct_ban_account(struct accounts *acc, struct room *r, const struct acct_ban *b,
 	if (acct_ban_find(acc, ub.target) != NULL)
 		return;
 	snprintf(ub.also, sizeof ub.also, "%s", b->target);
-	acct_store_ban(acc, r, &ub);
+	acct_store_ban(acc, r, &ub, false);
 	room_log(r, "the ban on %s goes to the account %s too", b->target + 2,
 	    t->account);
 }
@@ -1190,7 +1220,7 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 	acct_for(minutes, dur, sizeof dur);
 	if (is_addr) {
 		snprintf(b.target, sizeof b.target, "a:%s", addr);
-		acct_store_ban(acc, r, &b);
+		acct_store_ban(acc, r, &b, false);
 		room_log(r, "operator %s banned address %s %s", c->nick, addr,
 		    dur);
 		room_sendf(r, c, PROTO_BAN_SET, addr, dur);
@@ -1220,7 +1250,7 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 		/* The account's ban is kept from here; the instance that
 		 * holds its member bans that member's address and closes it
 		 * (accounts_apply()). */
-		acct_store_ban(acc, r, &b);
+		acct_store_ban(acc, r, &b, true);
 		room_log(r, "operator %s banned %s %s", c->nick, key, dur);
 		room_sendf(r, c, PROTO_BAN_SET, key, dur);
 		acct_publish(acc, c, ACCT_ACT_BAN, what, len, rest, rlen,
@@ -1241,10 +1271,10 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 			snprintf(ab.target, sizeof ab.target, "a:%s", addr);
 			snprintf(ab.also, sizeof ab.also, "%s", b.target);
 			snprintf(b.also, sizeof b.also, "%s", ab.target);
-			acct_store_ban(acc, r, &ab);
+			acct_store_ban(acc, r, &ab, false);
 		}
 	}
-	acct_store_ban(acc, r, &b);
+	acct_store_ban(acc, r, &b, true);
 	if (t != NULL && t != c)
 		acct_ban_account(acc, r, &b, t);
 	room_log(r, "operator %s banned %s%s%s %s", c->nick, key,
@@ -1578,6 +1608,9 @@ accounts_apply(struct accounts *acc, struct room *r, struct room *shown,
 		acct_act_ban(acc, a, target, &b);
 		if (accounts_add_ban(acc, &b) == -1)
 			room_log(r, "out of memory: a ban is not kept in memory");
+		/* The bans lifted with it end with it here too (the
+		 * operator's instance set them so in the store). */
+		acct_ban_retime(acc, &b);
 		/* No member with that nick: the one logged in to that
 		 * account here under another, if any. */
 		if (t == NULL)
@@ -1591,7 +1624,7 @@ accounts_apply(struct accounts *acc, struct room *r, struct room *shown,
 			snprintf(target, sizeof target, "a:%s", addr);
 			acct_act_ban(acc, a, target, &ab);
 			snprintf(ab.also, sizeof ab.also, "%s", b.target);
-			acct_store_ban(acc, r, &ab);
+			acct_store_ban(acc, r, &ab, false);
 		}
 		acct_ban_account(acc, r, &b, t);
 		room_log(r, "client %u %s%s%s banned by operator %s", t->id,

@@ -71,6 +71,8 @@ struct acct_job {
 	size_t		 passlen;	/* bytes in pass */
 	char		 addr[ACCT_ADDR_MAX]; /* login: where from */
 	struct acct_ban	 ban;		/* ban; unban: ban.target */
+	bool		 retime;	/* ban, a nick's: the bans that point
+					   back to it take its until */
 	int64_t		 now;		/* Unix ms when submitted */
 	/* Results, the worker's to write. */
 	enum acct_status status;	/* how it went */

@@ -233,6 +233,49 @@ work_unban(struct acctwork *w, struct acct_job *j)
 		}
 }
 
+/* ban_list()'s callback: keep in j->bans the bans that point back to j's
+ * ban (a nick's) and end otherwise than it. */
+static void
+work_retimed_ban(void *arg, const struct acct_ban *b)
+{
+	struct acct_job *j = arg;
+
+	if (strcmp(b->also, j->ban.target) == 0 &&
+	    strcmp(b->target, j->ban.target) != 0 &&
+	    b->until != j->ban.until)
+		work_sync_ban(j, b);
+}
+
+/*
+ * Store j's ban. A nick's set by an operator (retime) takes the bans
+ * lifted with it (its member's address, the account a renamed member was
+ * logged in to) to its end: found here in the store, whichever instance
+ * stored them.
+ */
+static void
+work_ban(struct acctwork *w, struct acct_job *j)
+{
+	size_t i;
+
+	if (w->st->ops->ban_put(w->st, &j->ban) == -1) {
+		work_store_failed(w, j);
+		return;
+	}
+	if (!j->retime)
+		return;
+	if (w->st->ops->ban_list(w->st, j->now, work_retimed_ban, j) == -1) {
+		work_store_failed(w, j);
+		return;
+	}
+	for (i = 0; i < j->nbans; i++) {
+		j->bans[i].until = j->ban.until;
+		if (w->st->ops->ban_put(w->st, &j->bans[i]) == -1) {
+			work_store_failed(w, j);
+			return;
+		}
+	}
+}
+
 /* Do job j. */
 static void
 work_do(struct acctwork *w, struct acct_job *j)
@@ -245,8 +288,7 @@ work_do(struct acctwork *w, struct acct_job *j)
 		work_login(w, j);
 		break;
 	case ACCT_JOB_BAN:
-		if (w->st->ops->ban_put(w->st, &j->ban) == -1)
-			work_store_failed(w, j);
+		work_ban(w, j);
 		break;
 	case ACCT_JOB_UNBAN:
 		work_unban(w, j);

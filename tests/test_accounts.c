@@ -605,6 +605,52 @@ test_ban_nick(void **state)
 	assert_true(ax_logged(f, "operator alice lifted the ban on bob and 10.0.0.2"));
 }
 
+/*
+ * The bans lifted with a nick's end with it: dv, logged in as dave,
+ * banned for 10 minutes, then again for 1 (its member gone): the ban of
+ * its address and that of its account take the 1 minute too, and run
+ * out with it.
+ */
+static void
+test_ban_reban_linked(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x), *d, *g;
+
+	d = ax_member(x, "dv", "10.0.0.4");
+	snprintf(d->account, sizeof d->account, "dave");
+	fx_say(f, a, "/ban dv 10 spam");
+	fx_drain_all(f);
+	assert_int_equal(x->njobs, 3);
+	assert_string_equal(x->jobs[2]->ban.target, "n:dave");
+	assert_string_equal(x->jobs[2]->ban.also, "n:dv");
+	assert_true(x->jobs[1]->retime);
+	assert_false(x->jobs[2]->retime);
+	while (x->njobs > 0)
+		ax_answer(x, ACCT_OK, NULL);
+	fx_say(f, a, "/ban dv 1 again");
+	fx_expect(f, a, "*** banned dv for 1 minute\n");
+	assert_int_equal(x->njobs, 1);
+	assert_string_equal(x->jobs[0]->ban.target, "n:dv");
+	/* The worker sets the store's so too. */
+	assert_true(x->jobs[0]->retime);
+	ax_answer(x, ACCT_OK, NULL);
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** ban on 10.0.0.4 by alice, 1 minute left: spam\n"
+	    "*** ban on dave by alice, 1 minute left: spam\n"
+	    "*** ban on dv by alice, 1 minute left: again\n");
+	x->now += 60000;
+	assert_true(accounts_tick(&x->acc, &f->r) == -1);
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** no bans\n");
+	g = ax_member(x, "guest", "10.0.0.4");
+	fx_say(f, g, "/login dave secret123");
+	ax_answer(x, ACCT_OK, "dave");
+	fx_expect(f, g, "*** guest is now dave\n*** you are logged in as "
+	    "dave\n");
+}
+
 static void
 test_ban_address(void **state)
 {
@@ -975,6 +1021,8 @@ main(void)
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_ban_nick, ax_setup,
 		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_ban_reban_linked,
+		    ax_setup, ax_teardown),
 		cmocka_unit_test_setup_teardown(test_ban_address, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_ban_spellings, ax_setup,

@@ -801,6 +801,74 @@ test_ban_renamed_twice(void **state)
 	h_stop(s);
 }
 
+/* Whether /bans on c lists the line want (read up to the answer of a
+ * /who sent behind it). */
+static bool
+bans_have(struct h_conn *c, const char *want)
+{
+	const char *l;
+	bool got = false;
+
+	h_send(c, "/bans\n/who\n");
+	while ((l = h_line(c, H_TIMEOUT_MS)) != NULL &&
+	    !(strncmp(l, "*** ", 4) == 0 && strstr(l, " online: ") != NULL))
+		got = got || strcmp(l, want) == 0;
+	assert_non_null(l);
+	return got;
+}
+
+/*
+ * The bans made with a nick's end with it: dv (logged in as dave, from
+ * 127.0.0.4) banned for 10 minutes, then again for 1, its member gone:
+ * the ban of its account and that of its address take the 1 minute too,
+ * in the store as well (read again after a restart).
+ */
+static void
+test_ban_renamed_reban(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *d, *g;
+	char first[64], nick[32], want[64];
+
+	start_db(s, "--op", "alice", NULL);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	d = join_from(s, "127.0.0.4", "dave", PASS2);
+	say(d, "/nick dv", "*** dave is now dv");
+	h_drain(a);
+	say_past(a, "/ban dv 10 spam", "*** banned dv for 10 minutes");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	say_past(a, "/ban dv 1 again", "*** banned dv for 1 minute");
+	assert_true(bans_have(a, "*** ban on dave by alice, 1 minute left: "
+	    "spam"));
+	assert_true(bans_have(a, "*** ban on 127.0.0.4 by alice, 1 minute "
+	    "left: spam"));
+	/* A login goes through the store after the bans: they are there. */
+	g = first_line(h_connect_tcp_from("127.0.0.1", s->port, "127.0.0.5"),
+	    first);
+	h_send(g, "/login dave " PASS2 "\n");
+	h_expect_skip(g, "!!! you are banned: spam");
+	h_close(g);
+	h_close(a);
+	h_stop(s);
+
+	start_db(s, "--op", "alice", NULL);
+	g = h_join(s, nick);
+	h_send(g, "/login alice " PASS "\n");
+	snprintf(want, sizeof want, "*** %s is now alice", nick);
+	h_expect(g, want);
+	h_expect(g, "*** you are logged in as alice");
+	assert_true(bans_have(g, "*** ban on dave by alice, 1 minute left: "
+	    "spam"));
+	assert_true(bans_have(g, "*** ban on 127.0.0.4 by alice, 1 minute "
+	    "left: spam"));
+	assert_true(bans_have(g, "*** ban on dv by alice, 1 minute left: "
+	    "again"));
+	h_close(g);
+	h_stop(s);
+}
+
 /*
  * The address banned with a nick is lifted with it even when the nick
  * was banned again since, its member gone: as with --redis.
@@ -1805,6 +1873,81 @@ test_redis_ban_account_renamed(void **state)
 	redis_two_stop(s, &s2);
 }
 
+/* The value of the ban on target in our redis-server's store ("UNTIL BY
+ * ALSO REASON") into v; "" when there is none, or its answer came in
+ * pieces. */
+static void
+redis_ban_value(const char *target, char *v, size_t n)
+{
+	char out[512];
+	const char *p;
+
+	redis_run(out, sizeof out, "HGET", "lobby:bans", target, NULL);
+	v[0] = '\0';
+	if (out[0] != '$' || (p = strstr(out, "\r\n")) == NULL)
+		return;
+	p += 2;
+	snprintf(v, n, "%.*s", (int)strcspn(p, "\r"), p);
+}
+
+/* Whether bans values a and b (as redis_ban_value()) have one UNTIL. */
+static bool
+same_until(const char *a, const char *b)
+{
+	size_t k = strcspn(a, " ");
+
+	return k > 0 && strncmp(a, b, k + 1) == 0;
+}
+
+/*
+ * As on one server: dv, logged in as dave on the second, banned for 10
+ * minutes from the first, then again for 1: the ban of its account,
+ * stored by the second, ends with dv's in the store, and /bans says so.
+ */
+static void
+test_redis_ban_renamed_reban(void **state)
+{
+	struct h_server *s = *state, s2;
+	struct h_conn *a, *d;
+	char nv[256], dv[256];
+	long long end;
+
+	redis_two(s, &s2);
+	a = h_join_as(s, "alice");
+	register_as(a, "alice", PASS);
+	d = h_join_as(&s2, "dave");
+	register_as(d, "dave", PASS2);
+	say(d, "/nick dv", "*** dave is now dv");
+	h_settle(a, "dv");
+	h_send(a, "/ban dv 10 spam\n");
+	h_expect_skip(a, "*** banned dv for 10 minutes");
+	h_expect_skip(d, "!!! you are banned: spam");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	/* The account's ban is stored (by the second). */
+	assert_true(login_within(s, "!!! you are banned: spam"));
+	say_past(a, "/ban dv 1 again", "*** banned dv for 1 minute");
+	end = h_now_ms() + SCALED(8000);
+	do {
+		redis_ban_value("n:dv", nv, sizeof nv);
+		redis_ban_value("n:dave", dv, sizeof dv);
+		if (strstr(nv, " again") != NULL && same_until(nv, dv))
+			break;
+		h_sleep_ms(100);
+	} while (h_now_ms() < end);
+	assert_non_null(strstr(nv, " again"));
+	if (!same_until(nv, dv))
+		fail_msg("n:dv is \"%s\", n:dave \"%s\"", nv, dv);
+	end = h_now_ms() + SCALED(8000);
+	while (!bans_have(a, "*** ban on dave by alice, 1 minute left: spam") &&
+	    h_now_ms() < end)
+		h_sleep_ms(200);
+	assert_true(bans_have(a, "*** ban on dave by alice, 1 minute left: "
+	    "spam"));
+	h_close(a);
+	redis_two_stop(s, &s2);
+}
+
 static void
 test_redis_moderation_rooms(void **state)
 {
@@ -1881,6 +2024,7 @@ main(void)
 		ax_test(test_ban_renamed),
 		ax_test(test_ban_renamed_keeps_own),
 		ax_test(test_ban_renamed_twice),
+		ax_test(test_ban_renamed_reban),
 		ax_test(test_ban_account_renamed),
 		ax_test(test_ban_during_login),
 		ax_test(test_reban_unban_address),
@@ -1897,6 +2041,7 @@ main(void)
 		ax_test(test_redis_moderation_rooms),
 		ax_test(test_redis_ban_renamed),
 		ax_test(test_redis_ban_account_renamed),
+		ax_test(test_redis_ban_renamed_reban),
 		ax_test(test_redis_login_after_backlog),
 		ax_test(test_redis_in_order),
 		ax_test(test_redis_unban_spelling),
