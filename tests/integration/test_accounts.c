@@ -609,6 +609,50 @@ banned_from4(unsigned port)
 	return strcmp(first, "!!! you are banned") == 0;
 }
 
+/* A member from local address from, its nick taken and registered. */
+static struct h_conn *
+join_from(const struct h_server *s, const char *from, const char *nick,
+    const char *pass)
+{
+	struct h_conn *c;
+	char first[64], line[64], want[64];
+
+	const char *l;
+
+	c = first_line(h_connect_tcp_from("127.0.0.1", s->port, from), first);
+	assert_memory_equal(first, "*** welcome", 11);
+	snprintf(line, sizeof line, "/nick %s", nick);
+	send_line(c, line);
+	snprintf(want, sizeof want, " is now %s", nick);
+	while ((l = h_line(c, H_TIMEOUT_MS)) != NULL && strstr(l, want) == NULL)
+		;
+	assert_non_null(l);
+	register_as(c, nick, pass);
+	return c;
+}
+
+/*
+ * The start of the tests of a renamed member's ban: operator alice joins
+ * s and logs in (registers); dave joins ds (from 127.0.0.1, or from the
+ * local address from), registers and renames to dv. alice has read up to
+ * that rename.
+ */
+static void
+alice_and_dv(const struct h_server *s, const struct h_server *ds,
+    const char *from, struct h_conn **a, struct h_conn **d)
+{
+	*a = h_join_as(s, "alice");
+	register_as(*a, "alice", PASS);
+	if (from != NULL)
+		*d = join_from(ds, from, "dave", PASS2);
+	else {
+		*d = h_join_as(ds, "dave");
+		register_as(*d, "dave", PASS2);
+	}
+	say(*d, "/nick dv", "*** dave is now dv");
+	h_settle(*a, "dv");
+}
+
 /*
  * A member online is banned by its account, whatever its nick now: a
  * member logged in as dave and renamed to dv, banned as dv, cannot log in
@@ -622,12 +666,7 @@ test_ban_renamed(void **state)
 	char first[64], nick[32], want[64];
 
 	start_db(s, "--op", "alice", NULL);
-	a = h_join_as(s, "alice");
-	register_as(a, "alice", PASS);
-	d = h_join_as(s, "dave");
-	register_as(d, "dave", PASS2);
-	say(d, "/nick dv", "*** dave is now dv");
-	h_drain(a);
+	alice_and_dv(s, s, NULL, &a, &d);
 	h_send(a, "/ban dv 10 spam\n");
 	h_expect(a, "*** banned dv for 10 minutes");
 	h_expect(a, "*** dv left (banned by alice: spam)");
@@ -665,12 +704,7 @@ test_ban_renamed_keeps_own(void **state)
 	struct h_conn *a, *d;
 
 	start_db(s, "--op", "alice", NULL);
-	a = h_join_as(s, "alice");
-	register_as(a, "alice", PASS);
-	d = h_join_as(s, "dave");
-	register_as(d, "dave", PASS2);
-	say(d, "/nick dv", "*** dave is now dv");
-	h_drain(a);
+	alice_and_dv(s, s, NULL, &a, &d);
 	say_past(a, "/ban dave 0 older", "*** banned dave until unbanned");
 	h_expect(d, "!!! you are banned: older");
 	assert_true(h_eof(d, H_TIMEOUT_MS));
@@ -696,12 +730,7 @@ test_ban_account_renamed(void **state)
 	struct h_conn *a, *d;
 
 	start_db(s, "--op", "alice", NULL);
-	a = h_join_as(s, "alice");
-	register_as(a, "alice", PASS);
-	d = h_join_as(s, "dave");
-	register_as(d, "dave", PASS2);
-	say(d, "/nick dv", "*** dave is now dv");
-	h_drain(a);
+	alice_and_dv(s, s, NULL, &a, &d);
 	h_send(a, "/ban dave 10 spam\n");
 	h_expect(a, "*** banned dave for 10 minutes");
 	h_expect(a, "*** dv left (banned by alice: spam)");
@@ -742,28 +771,6 @@ test_ban_during_login(void **state)
 	h_stop(s);
 }
 
-/* A member from local address from, its nick taken and registered. */
-static struct h_conn *
-join_from(const struct h_server *s, const char *from, const char *nick,
-    const char *pass)
-{
-	struct h_conn *c;
-	char first[64], line[64], want[64];
-
-	const char *l;
-
-	c = first_line(h_connect_tcp_from("127.0.0.1", s->port, from), first);
-	assert_memory_equal(first, "*** welcome", 11);
-	snprintf(line, sizeof line, "/nick %s", nick);
-	send_line(c, line);
-	snprintf(want, sizeof want, " is now %s", nick);
-	while ((l = h_line(c, H_TIMEOUT_MS)) != NULL && strstr(l, want) == NULL)
-		;
-	assert_non_null(l);
-	register_as(c, nick, pass);
-	return c;
-}
-
 /*
  * Two accounts banned with one nick: dave, then erin, each renamed dv
  * and banned as dv. /unban dave lifts dave's ban alone: erin stays
@@ -777,11 +784,7 @@ test_ban_renamed_twice(void **state)
 	char first[64];
 
 	start_db(s, "--op", "alice", NULL);
-	a = h_join_as(s, "alice");
-	register_as(a, "alice", PASS);
-	d = join_from(s, "127.0.0.4", "dave", PASS2);
-	say(d, "/nick dv", "*** dave is now dv");
-	h_drain(a);
+	alice_and_dv(s, s, "127.0.0.4", &a, &d);
 	say_past(a, "/ban dv 10 spam", "*** banned dv for 10 minutes");
 	assert_true(h_eof(d, H_TIMEOUT_MS));
 	h_close(d);
@@ -831,11 +834,7 @@ test_ban_renamed_reban(void **state)
 	char first[64], nick[32], want[64];
 
 	start_db(s, "--op", "alice", NULL);
-	a = h_join_as(s, "alice");
-	register_as(a, "alice", PASS);
-	d = join_from(s, "127.0.0.4", "dave", PASS2);
-	say(d, "/nick dv", "*** dave is now dv");
-	h_drain(a);
+	alice_and_dv(s, s, "127.0.0.4", &a, &d);
 	say_past(a, "/ban dv 10 spam", "*** banned dv for 10 minutes");
 	assert_true(h_eof(d, H_TIMEOUT_MS));
 	h_close(d);
@@ -1828,12 +1827,7 @@ test_redis_ban_renamed(void **state)
 	struct h_conn *a, *d;
 
 	redis_two(s, &s2);
-	a = h_join_as(s, "alice");
-	register_as(a, "alice", PASS);
-	d = h_join_as(&s2, "dave");
-	register_as(d, "dave", PASS2);
-	say(d, "/nick dv", "*** dave is now dv");
-	h_settle(a, "dv");
+	alice_and_dv(s, &s2, NULL, &a, &d);
 	h_send(a, "/ban dv 10 spam\n");
 	h_expect_skip(a, "*** banned dv for 10 minutes");
 	h_expect_skip(d, "!!! you are banned: spam");
@@ -1857,12 +1851,7 @@ test_redis_ban_account_renamed(void **state)
 	struct h_conn *a, *d;
 
 	redis_two(s, &s2);
-	a = h_join_as(s, "alice");
-	register_as(a, "alice", PASS);
-	d = h_join_as(&s2, "dave");
-	register_as(d, "dave", PASS2);
-	say(d, "/nick dv", "*** dave is now dv");
-	h_settle(a, "dv");
+	alice_and_dv(s, &s2, NULL, &a, &d);
 	h_send(a, "/ban dave 10 spam\n");
 	h_expect_skip(a, "*** banned dave for 10 minutes");
 	h_expect_skip(d, "!!! you are banned: spam");
@@ -1913,12 +1902,7 @@ test_redis_ban_renamed_reban(void **state)
 	long long end;
 
 	redis_two(s, &s2);
-	a = h_join_as(s, "alice");
-	register_as(a, "alice", PASS);
-	d = h_join_as(&s2, "dave");
-	register_as(d, "dave", PASS2);
-	say(d, "/nick dv", "*** dave is now dv");
-	h_settle(a, "dv");
+	alice_and_dv(s, &s2, NULL, &a, &d);
 	h_send(a, "/ban dv 10 spam\n");
 	h_expect_skip(a, "*** banned dv for 10 minutes");
 	h_expect_skip(d, "!!! you are banned: spam");
