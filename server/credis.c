@@ -82,11 +82,15 @@ struct credis {
 					   it is being unblocked */
 	enum credis_state state;	/* see above */
 	bool		 started;	/* the first start is done */
+	bool		 served;	/* the members were served once */
 	bool		 stopping;	/* shutting down: bye sent */
 	bool		 closing;	/* being freed: callbacks do nothing */
 	bool		 syncing;	/* a sync's answer is awaited */
 	bool		 missed;	/* ... to serve again, entries having
 					   been trimmed away meanwhile */
+	bool		 probing;	/* the link's first read is out, not
+					   blocking: the members are told the
+					   link is back once Redis took it */
 	unsigned	 outstanding;	/* command replies awaited */
 	int		 timer;		/* the tick timer */
 	int64_t		 deadline;	/* when connecting gives up */
@@ -101,6 +105,7 @@ struct credis {
 
 static void	credis_link_lost(struct credis *, const char *);
 static void	credis_read_next(struct credis *);
+static void	credis_served(struct credis *);
 static void	credis_sync(struct credis *, bool);
 
 void
@@ -876,6 +881,8 @@ credis_on_read(redisAsyncContext *ac, void *reply, void *privdata)
 	cr->reading = false;
 	if (credis_failed(cr, ac, r, "XREAD"))
 		return;
+	if (cr->probing)
+		credis_served(cr);
 	/* One element per stream with entries: [key, entries]. A nil
 	 * reply is a read the room set changed under (CLIENT UNBLOCK). */
 	for (s = 0; r->type == REDIS_REPLY_ARRAY && s < r->elements; s++) {
@@ -975,8 +982,10 @@ credis_read_next(struct credis *cr)
 	argv[k++] = "XREAD";
 	argv[k++] = "COUNT";
 	argv[k++] = count;
-	argv[k++] = "BLOCK";
-	argv[k++] = "0";
+	if (!cr->probing) {
+		argv[k++] = "BLOCK";
+		argv[k++] = "0";
+	}
 	argv[k++] = "STREAMS";
 	for (i = 0, r = cluster_next_read(cr->cl, NULL); r != NULL;
 	    r = cluster_next_read(cr->cl, r), i++) {
@@ -998,22 +1007,38 @@ credis_read_next(struct credis *cr)
 }
 
 /*
- * The link works: serve the members again, read the stream from the last
- * entry (applied after the members were told), and the next failure is
- * retried from the shortest wait.
+ * The link is registered: read the streams from the last entries
+ * applied, first without blocking. Redis may refuse that read (a room's
+ * stream of the wrong type): the link is then lost again, silently, as
+ * when the sync is refused. Serving starts once it is answered
+ * (credis_served()).
  */
 static void
 credis_serve(struct credis *cr, bool missed)
 {
+	cr->missed = missed;
+	cr->probing = true;
+	cr->started = true;
+	credis_read_next(cr);
+}
+
+/*
+ * The link's first read was answered: the link works. Serve the members
+ * again (told before the entries read are applied), and the next failure
+ * is retried from the shortest wait.
+ */
+static void
+credis_served(struct credis *cr)
+{
+	cr->probing = false;
 	cr->backoff = CREDIS_BACKOFF_MIN_MS;
-	if (cr->started)
+	if (cr->served)
 		log_warn("redis: link to %s restored", cr->cfg.addr_text);
 	else
 		log_info("redis: serving room %s on %s as instance %s",
 		    cr->cfg.room, cr->cfg.addr_text, cr->cl->inst);
-	cr->started = true;
-	credis_read_next(cr);
-	cluster_up(cr->cl, missed);
+	cr->served = true;
+	cluster_up(cr->cl, cr->missed);
 }
 
 /*
@@ -1068,7 +1093,7 @@ credis_on_sync(redisAsyncContext *ac, void *reply, void *privdata)
 	cr->syncing = false;
 	if (credis_failed(cr, ac, r, "sync"))
 		return;
-	if (cr->state == CREDIS_UP && !cr->cl->up)
+	if (cr->state == CREDIS_UP && !cr->cl->up && !cr->probing)
 		credis_serve(cr, cr->missed);
 	for (i = 0; credis_array(r, 0) && i + 1 < r->elements; i += 2) {
 		const char *cid = credis_str(r->element[i]);
@@ -1347,6 +1372,7 @@ credis_connect(struct credis *cr)
 	cr->sha[0] = '\0';
 	cr->outstanding = 0;
 	cr->syncing = false;
+	cr->probing = false;
 	/* Whatever the link given up still holds in Redis is now stale. */
 	credis_instance_id(cr->link);
 	if ((cr->cmd = credis_open(cr, why, sizeof why)) == NULL ||
@@ -1378,7 +1404,7 @@ credis_close(struct credis *cr)
 
 	cr->cmd = cr->rd = NULL;
 	cr->outstanding = 0;
-	cr->reading = cr->stale = false;
+	cr->reading = cr->stale = cr->probing = false;
 	if (cmd != NULL)
 		redisAsyncFree(cmd);
 	if (rd != NULL)
@@ -1392,7 +1418,7 @@ credis_close(struct credis *cr)
 static void
 credis_link_lost(struct credis *cr, const char *why)
 {
-	bool was_up = cr->state == CREDIS_UP;
+	bool was_up = cr->state == CREDIS_UP && cr->cl->up;
 
 	if (cr->state == CREDIS_DOWN)
 		return;
@@ -1534,10 +1560,12 @@ credis_start(struct credis *cr, int timeout_ms, char *why, size_t whylen)
 	if (!cr->cfg.addr.is_unix && credis_resolve(cr, why, whylen) == -1)
 		return -1;
 	credis_connect(cr);
-	while (cr->state == CREDIS_CONNECTING && ltime_mono_ms() < deadline)
+	/* Until the first read is answered: the members are served. */
+	while ((cr->state == CREDIS_CONNECTING || (cr->state == CREDIS_UP &&
+	    !cr->cl->up)) && ltime_mono_ms() < deadline)
 		if (loop_once(cr->loop, CREDIS_TICK_MS) == -1)
 			break;
-	if (cr->state != CREDIS_UP) {
+	if (cr->state != CREDIS_UP || !cr->cl->up) {
 		snprintf(why, whylen, "%s", cr->state == CREDIS_DOWN ?
 		    cr->why : "timed out");
 		return -1;

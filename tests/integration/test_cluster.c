@@ -545,6 +545,51 @@ test_sync_refused(void **state)
 }
 
 /*
+ * A room's stream made a string (a broken or hostile write) while a
+ * member is in that room: every read of it is refused. As when the sync
+ * is refused, the members hear of the lost link once, not of a link
+ * restored and lost again at every retry (four times a second), and the
+ * retries wait longer and longer.
+ */
+static void
+test_read_refused(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	const char *l;
+	long long end;
+	int notices = 0;
+
+	cx_pair(x, NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	h_send(a, "/join bar\n");
+	h_expect(a, "*** you are now in bar (1 online)");
+	h_expect(b, "*** alice went to bar");
+	freeReplyObject(rds_cmd(&x->r, "DEL lobby:{lobby}:stream:bar"));
+	freeReplyObject(rds_cmd(&x->r, "SET lobby:{lobby}:stream:bar x"));
+	/* A line in the lobby: instance 0 reads again, bar's stream too. */
+	h_send(b, "hello\n");
+	h_expect_skip_within(a, "*** lost the link to the room, retrying",
+	    SCALED(3000));
+	for (end = h_now_ms() + SCALED(3000); h_now_ms() < end; )
+		if ((l = h_line(a, (int)(end - h_now_ms()))) != NULL &&
+		    strstr(l, "link") != NULL)
+			notices++;
+	assert_int_equal(notices, 0);
+	assert_true(h_log_has(&x->s[0], "retrying in 800 ms", SCALED(10000)));
+	/* Repaired: the link is restored within the backoff. */
+	freeReplyObject(rds_cmd(&x->r, "DEL lobby:{lobby}:stream:bar"));
+	h_expect_skip_within(a, "*** link to the room restored", RESTORE_MS);
+	h_send(a, "back again\n");
+	h_send(b, "/join bar\n");
+	h_expect_skip_within(b, "*** you are now in bar (2 online)",
+	    RESTORE_MS);
+	h_expect_skip(a, "*** bob joined");
+	h_send(b, "here too\n");
+	h_expect(a, "<bob> here too");
+}
+
+/*
  * Cut instance 1's link while Redis keeps running: it reaches Redis
  * through a symlink the test removes (so it cannot reconnect) and Redis
  * closes its connections.
@@ -1029,6 +1074,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_redis_killed, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_refused, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_read_refused, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_last_entry,
 		    cx_setup, cx_teardown),
