@@ -74,6 +74,9 @@ struct tls_member {
 	unsigned char	*owed;		/* bytes an SSL_write() that must be
 					   retried was given, or NULL */
 	size_t		 nowed;		/* how many: at most TLS_RECORD */
+	bool		 ended;		/* a read met the end (or an error)
+					   after bytes: the next one says so */
+	int		 end_errno;	/* 0: the end; else the error */
 	struct tls_member *pprev;	/* previous on the pending list */
 	struct tls_member *pnext;	/* next on the pending list */
 };
@@ -591,6 +594,12 @@ tls_fail(struct tls_member *m, int r, const char *op)
  * Read up to n plaintext bytes: record after record, until n are in or
  * the socket has no more; then, if SSL still holds some and the stream
  * is a member's, the member goes on the pending list.
+ *
+ * The end (close_notify, EOF) or an error met after some bytes is kept
+ * for the next read, and the member goes on the pending list for it:
+ * its bytes were taken off the socket with the ones before, so select()
+ * may never say it is readable again (a peer that sends its last line
+ * and close_notify together, then waits for ours).
  */
 ssize_t
 tls_stream_read(void *st, void *buf, size_t n)
@@ -601,6 +610,12 @@ tls_stream_read(void *st, void *buf, size_t n)
 	int k;
 
 	m->round = m->t->round;
+	if (m->ended) {
+		if (m->end_errno == 0)
+			return 0;
+		errno = m->end_errno;
+		return -1;
+	}
 	while (got < n) {
 		ERR_clear_error();
 		errno = 0;
@@ -612,11 +627,15 @@ tls_stream_read(void *st, void *buf, size_t n)
 		}
 		if ((r = tls_fail(m, k, "read")) == -1 && errno == EAGAIN)
 			break;
-		if (got > 0)
-			break;	/* the end, or the error, comes next time */
+		if (got > 0) {
+			/* The end, or the error, comes next time. */
+			m->ended = true;
+			m->end_errno = r == 0 ? 0 : errno;
+			break;
+		}
 		return r;
 	}
-	if (m->c != NULL && SSL_has_pending(m->ssl))
+	if (m->c != NULL && (m->ended || SSL_has_pending(m->ssl)))
 		tls_list(m);
 	if (got == 0) {
 		errno = EAGAIN;

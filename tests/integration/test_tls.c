@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -530,6 +531,46 @@ test_tls_chat(void **state)
 	t_send(t, "/quit\n");
 	h_expect_skip(c, "*** tlsuser left");
 	assert_true(h_log_has(s, "tlsuser left (quit)", H_TIMEOUT_MS));
+	t_close(t);
+	h_close(c);
+	h_stop(s);
+}
+
+/*
+ * A member's last line and its close_notify come in one segment, and it
+ * keeps its socket open for the server's close_notify (a full TLS
+ * close): it leaves at once all the same, and hears close_notify.
+ */
+static void
+test_tls_close_notify_with_line(void **state)
+{
+	struct h_server *s = *state;
+	struct tconn *t;
+	struct h_conn *c;
+	char nick[64], want[128];
+	unsigned port = start_tls(s, NULL);
+	int on = 1;
+	bool eof;
+
+	t = t_join_welcome(port, nick, sizeof nick);
+	c = h_join_as(s, "watcher");
+	t_expect_skip(t, "*** guest2 is now watcher");
+	/* Both records go out together, in one segment. */
+	assert_int_equal(setsockopt(t->fd, IPPROTO_TCP, TCP_CORK, &on,
+	    sizeof on), 0);
+	t_send(t, "last words\n");
+	assert_int_equal(SSL_shutdown(t->ssl), 0);
+	on = 0;
+	assert_int_equal(setsockopt(t->fd, IPPROTO_TCP, TCP_CORK, &on,
+	    sizeof on), 0);
+	snprintf(want, sizeof want, "<%s> last words", nick);
+	h_expect_skip(c, want);
+	snprintf(want, sizeof want, "*** %s left", nick);
+	h_expect(c, want);
+	assert_null(t_line_eof(t, H_TIMEOUT_MS, &eof));
+	assert_true(eof);
+	assert_int_equal(SSL_get_shutdown(t->ssl) & SSL_RECEIVED_SHUTDOWN,
+	    SSL_RECEIVED_SHUTDOWN);
 	t_close(t);
 	h_close(c);
 	h_stop(s);
@@ -1499,6 +1540,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		h_test(test_tls_chat),
+		h_test(test_tls_close_notify_with_line),
 		h_test(test_tls_old_version),
 		h_test(test_tls_seats),
 		h_test(test_tls_handshakes_not_members),
