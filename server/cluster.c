@@ -254,7 +254,8 @@ cluster_check_read(struct cluster *cl, struct room *r)
  * ------------------------------------------------------------------- */
 
 /*
- * Check entry e as a member's line is checked: its nicks by the nick
+ * Check entry e as a member's line is checked: no field read as a C
+ * string (all but the text) may hold a NUL byte, its nicks by the nick
  * rule, its text cleaned (text_clean()) into cl->clean, *lenp bytes, and
  * held to --max-line as a member's line is: counted before cleaning.
  * The text a member's line gave is stored cleaned, up to three times as
@@ -269,11 +270,19 @@ cluster_entry_ok(struct cluster *cl, const struct cluster_entry *e,
     size_t *lenp)
 {
 	const char *why = NULL;
+	char nul[40];
 	size_t need;
 	char *p;
 
 	*lenp = 0;
-	if (e->nick == NULL || !proto_nick_valid(e->nick, strlen(e->nick)))
+	if (e->nul != '\0') {
+		/* No nick, key, account, address, room or number holds one:
+		 * checked up to the NUL, it would pass as another. */
+		snprintf(nul, sizeof nul, "its field %c holds a NUL byte",
+		    e->nul);
+		why = nul;
+	} else if (e->nick == NULL ||
+	    !proto_nick_valid(e->nick, strlen(e->nick)))
 		why = "its nick breaks the nick rule";
 	else if (e->old != NULL && !proto_nick_valid(e->old, strlen(e->old)))
 		why = "its old nick breaks the nick rule";

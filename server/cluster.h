@@ -77,6 +77,10 @@ struct cluster_entry {
 	char		 stamp[RLOG_STAMP + 1]; /* when Redis took it, local
 					   time "YYYY-MM-DD HH:MM" */
 	int		 kind;		/* CLUSTER_* above */
+	char		 nul;		/* the letter of a field but the text
+					   whose value holds a NUL byte (its
+					   C string ends there, the value does
+					   not): the entry is dropped; or '\0' */
 	const char	*member;	/* "INST:CID" of whom it is about; an
 					   act: of who did it */
 	const char	*nick;		/* its nick (NICK: the new one; LOGIN:

@@ -141,7 +141,11 @@ credis_array(const redisReply *r, size_t n)
 	return r != NULL && r->type == REDIS_REPLY_ARRAY && r->elements >= n;
 }
 
-/* The string of a string or status reply, or NULL. */
+/*
+ * The string of a string or status reply, or NULL. As a C string it ends
+ * at a NUL byte inside it, if any: enough for text, which is cleaned
+ * anyway; a name is read with credis_name().
+ */
 static const char *
 credis_str(const redisReply *r)
 {
@@ -149,6 +153,19 @@ credis_str(const redisReply *r)
 	    r->type != REDIS_REPLY_STATUS))
 		return NULL;
 	return r->str;
+}
+
+/*
+ * The string of a reply that is a name (a nick, a room's name, a status),
+ * or NULL: NULL too for one with a NUL byte inside, which no name holds,
+ * and which read up to the NUL would pass for another name.
+ */
+static const char *
+credis_name(const redisReply *r)
+{
+	const char *s = credis_str(r);
+
+	return s != NULL && strlen(s) == r->len ? s : NULL;
 }
 
 /*
@@ -179,6 +196,11 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 		/* Field names are one letter: "" or "ab" is not ours. */
 		if (f->element[i]->len != 1)
 			return -1;
+		/* Every value but the text is read as a C string: one with
+		 * a NUL byte inside is not what it would read as. */
+		if (name[0] != 'x' && strlen(v->str) != v->len &&
+		    e->nul == '\0')
+			e->nul = name[0];
 		switch (name[0]) {
 		case 't':
 			/* A kind is one letter too. */
@@ -230,12 +252,13 @@ credis_entry(const redisReply *r, struct cluster_entry *e)
 	return 0;
 }
 
-/* The first string of an array reply {status, detail}, or NULL. */
+/* The first string of an array reply {status, detail}, or NULL (also
+ * when either is not a name: credis_name()). */
 static const char *
 credis_status(const redisReply *r, const char **detail)
 {
-	if (!credis_array(r, 2) || credis_str(r->element[0]) == NULL ||
-	    credis_str(r->element[1]) == NULL)
+	if (!credis_array(r, 2) || credis_name(r->element[0]) == NULL ||
+	    credis_name(r->element[1]) == NULL)
 		return NULL;
 	*detail = r->element[1]->str;
 	return r->element[0]->str;
@@ -487,7 +510,7 @@ credis_on_who(redisAsyncContext *ac, void *reply, void *privdata)
 		return;
 	}
 	for (i = 0; i < r->elements; i++)
-		nicks[i] = credis_str(r->element[i]);
+		nicks[i] = credis_name(r->element[i]);
 	cluster_who_reply(cr->cl, cid, nicks, r->elements);
 	free(nicks);
 }
@@ -680,6 +703,9 @@ credis_on_go(redisAsyncContext *ac, void *reply, void *privdata)
 		    NULL, 0);
 		return;
 	}
+	/* A name with a NUL inside is none: cluster_go_reply() says so. */
+	if (credis_name(r->element[3]) == NULL)
+		name = "";
 	for (i = 4; i < r->elements; i++)
 		if (credis_entry(r->element[i], &hist[n]) == 0)
 			n++;
@@ -719,7 +745,7 @@ credis_on_rooms(redisAsyncContext *ac, void *reply, void *privdata)
 	for (i = 0; i < n; i++) {
 		const char *k = credis_str(r->element[2 * i + 1]);
 
-		names[i] = credis_str(r->element[2 * i]);
+		names[i] = credis_name(r->element[2 * i]);
 		counts[i] = k != NULL ? strtoul(k, NULL, 10) : 0;
 	}
 	cluster_rooms_reply(cr->cl, cid, names, counts, n);

@@ -1026,7 +1026,8 @@ test_line_grown_by_cleaning(void **state)
 }
 
 /* A nick in the members hash that breaks the nick rule never reaches
- * anyone's screen through /who: no forged line. */
+ * anyone's screen through /who: no forged line, nor the part of a nick
+ * before a NUL byte inside it. */
 static void
 test_forged_who_nick(void **state)
 {
@@ -1040,11 +1041,83 @@ test_forged_who_nick(void **state)
 	freeReplyObject(rds_cmd(&x->r, "HSET lobby:{lobby}:members x:9 %s",
 	    "evil\n*** forged"));
 	freeReplyObject(rds_cmd(&x->r, "ZADD lobby:{lobby}:order 0 x:9"));
+	freeReplyObject(rds_cmd(&x->r, "HSET lobby:{lobby}:members x:8 %b",
+	    "bo\0b", (size_t)4));
+	freeReplyObject(rds_cmd(&x->r, "ZADD lobby:{lobby}:order 0 x:8"));
 	h_send(a, "/who\n");
 	h_expect(a, "*** 1 online: alice");
 	assert_true(h_silent(a, 300));
 	assert_true(h_log_has(&x->s[0], "breaks the nick rule",
 	    H_TIMEOUT_MS));
+}
+
+/* The member key Redis has for nick, into key. */
+static void
+member_key(struct cx *x, const char *nick, char *key, size_t size)
+{
+	redisReply *k = rds_cmd(&x->r, "HGET lobby:{lobby}:nicks %s", nick);
+
+	assert_int_equal(k->type, REDIS_REPLY_STRING);
+	snprintf(key, size, "%s", k->str);
+	freeReplyObject(k);
+}
+
+/*
+ * A NUL byte inside a field of an entry: a C string ends there, the
+ * field does not. No nick, key, account, address or room name holds
+ * one (a member could never /nick to "bo\0b"), so the entry is dropped
+ * with a log line as one whose nick breaks the nick rule, never applied
+ * as if the field ended at the NUL.
+ */
+static void
+test_forged_nul_fields(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	char akey[64], bkey[64], nk[80];
+	size_t n;
+
+	cx_pair(x, "--op", "alice", NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	member_key(x, "alice", akey, sizeof akey);
+	member_key(x, "bob", bkey, sizeof bkey);
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t c m "
+	    "x:1 n %b x hi", "bo\0b", (size_t)4));
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t n m "
+	    "x:1 n carol o %b", "da\0ve", (size_t)5));
+	/* alice's key, and more: not alice's line. */
+	n = (size_t)snprintf(nk, sizeof nk, "%s%cx", akey, '\0');
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t c m "
+	    "%b n mallory x sneaky", nk, n));
+	/* bob's key, and more: not a /msg to bob. */
+	n = (size_t)snprintf(nk, sizeof nk, "%s%cx", bkey, '\0');
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t p m "
+	    "x:1 n mallory r %b x secret", nk, n));
+	/* Acts: an --op account, an address, a room, each with more. */
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t K m "
+	    "x:1 n mallory w %b r %s o bob x out h lobby", "alice\0x",
+	    (size_t)7, bkey));
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t A m "
+	    "x:1 n mallory w alice a %b x out k 0", "127.0.0.1\0x",
+	    (size_t)11));
+	freeReplyObject(rds_cmd(&x->r, "XADD lobby:{lobby}:stream * t M m "
+	    "x:1 n mallory w alice r %s o bob k 0 h %b", bkey, "lobby\0x",
+	    (size_t)7));
+	h_send(a, "after\n");
+	h_expect(b, "<alice> after");
+	assert_true(h_silent(a, 300));
+	assert_true(h_silent(b, 300));
+	h_send(b, "still\n");
+	h_expect(a, "<bob> still");
+	/* Each field: its letter in the log line. */
+	assert_true(h_log_has(&x->s[1], "its field n holds a NUL byte",
+	    H_TIMEOUT_MS));
+	assert_true(h_log_has(&x->s[1], "its field o holds a NUL byte", 0));
+	assert_true(h_log_has(&x->s[0], "its field m holds a NUL byte", 0));
+	assert_true(h_log_has(&x->s[1], "its field r holds a NUL byte", 0));
+	assert_true(h_log_has(&x->s[1], "its field w holds a NUL byte", 0));
+	assert_true(h_log_has(&x->s[1], "its field a holds a NUL byte", 0));
+	assert_true(h_log_has(&x->s[1], "its field h holds a NUL byte", 0));
 }
 
 int
@@ -1094,6 +1167,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_line_grown_by_cleaning,
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_forged_who_nick, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_forged_nul_fields, cx_setup,
 		    cx_teardown),
 	};
 

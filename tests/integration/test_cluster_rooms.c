@@ -512,6 +512,37 @@ test_bad_name_in_redis(void **state)
 	assert_true(h_log_has(&x->s[0], "not a room name", SCALED(1000)));
 }
 
+/*
+ * A room's name in Redis with a NUL byte inside ("fo\0o"): a C string
+ * ends there, the name does not, and "fo" is not its name. /rooms
+ * leaves it out, and a member going there goes under the name it asked
+ * for, as for any name that fails the room rule.
+ */
+static void
+test_nul_name_in_redis(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+
+	cx_pair(x, NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	h_send(b, "/join foo\n");
+	h_expect(b, "*** you are now in foo (1 online)");
+	h_expect(a, "*** bob went to foo");
+	freeReplyObject(rds_cmd(&x->r, "HSET lobby:{lobby}:names foo %b",
+	    "fo\0o", (size_t)4));
+	h_send(a, "/rooms\n");
+	h_expect(a, "*** 1 room: lobby (1)");
+	assert_true(h_log_has(&x->s[0], "left a room out of /rooms",
+	    SCALED(1000)));
+	h_send(a, "/join foo\n");
+	h_expect(a, "*** you are now in foo (2 online)");
+	h_expect(b, "*** alice joined");
+	h_send(a, "in foo\n");
+	h_expect(b, "<alice> in foo");
+	assert_true(h_log_has(&x->s[0], "not a room name", SCALED(1000)));
+}
+
 /* ---------------------------------------------------------------------
  * Redis back empty, per room (a lost or paused instance, per room:
  * test_liveness.c, which waits out heartbeats)
@@ -583,6 +614,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_stops_reading, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_bad_name_in_redis,
+		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_nul_name_in_redis,
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_redis_back_empty,
 		    cx_setup, cx_teardown),
