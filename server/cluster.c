@@ -519,28 +519,28 @@ cluster_publish_leave(struct cluster *cl, unsigned cid, const char *reason)
 /*
  * A joiner leaves before its welcome, or a mover or an asker with lines
  * held: what it said meanwhile is still published (its chat and /me
- * lines, in order, behind its join), but by a muted member, then its
- * leave. Other commands had no one left to answer.
+ * lines, in order, behind its join, as commands_says() reads them on
+ * one server too: a /me with nothing to say is not), but by a muted
+ * member, then its leave. Other commands had no one left to answer.
  */
 static void
 cluster_leave_pending(struct cluster *cl, struct cluster_pending *p,
     const char *reason, const char *why)
 {
 	struct client *c = p->c;
-	const char *s = (const char *)buf_peek(&p->held);
-	size_t left = buf_used(&p->held), n;
+	const char *s = (const char *)buf_peek(&p->held), *said;
+	size_t left = buf_used(&p->held), n, slen;
+	enum room_say kind;
 
 	if (left > 0 && (c->flags & CLIENT_JOINED) &&
 	    !accounts_say_ok(cl->room->accounts, c->room, c))
 		left = 0;
 	while (cl->up && left > 0) {
 		n = strlen(s);
-		if (s[0] != '/' || s[1] == '/')
-			(void)cl->ops->say(cl->io, c->id, CLUSTER_CHAT,
-			    s + (s[0] == '/'), n - (s[0] == '/'));
-		else if (strncmp(s, "/me ", 4) == 0 && n > 4)
-			(void)cl->ops->say(cl->io, c->id, CLUSTER_ACTION, s + 4,
-			    n - 4);
+		if (commands_says(s, n, &kind, &said, &slen))
+			(void)cl->ops->say(cl->io, c->id,
+			    kind == ROOM_SAY_ACTION ? CLUSTER_ACTION :
+			    CLUSTER_CHAT, said, slen);
 		s += n + 1;
 		left -= n + 1;
 	}

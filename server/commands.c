@@ -50,16 +50,13 @@ cmd_who(struct room *r, struct client *c, struct cmd_rest *a)
 	room_who(r, c);
 }
 
+/* A /me that says something is said (commands_says()): this one has
+ * nothing to say. */
 static void
 cmd_me(struct room *r, struct client *c, struct cmd_rest *a)
 {
-	if (text_is_blank(a->p, a->n)) {
-		room_sendf(r, c, PROTO_USAGE_ME);
-		return;
-	}
-	if (!accounts_say_ok(r->accounts, r, c))
-		return;
-	room_say(r, c, ROOM_SAY_ACTION, a->p, a->n);
+	(void)a;
+	room_sendf(r, c, PROTO_USAGE_ME);
 }
 
 static void
@@ -207,14 +204,22 @@ commands_cost(const char *text, size_t len)
 	return 1;
 }
 
-/* A chat line from c: to the others, through the room's backend. */
-static void
-commands_chat(struct room *r, struct client *c, const char *text,
-    size_t len)
+bool
+commands_says(const char *text, size_t len, enum room_say *kind,
+    const char **said, size_t *slen)
 {
-	if (!accounts_say_ok(r->accounts, r, c))
-		return;
-	room_say(r, c, ROOM_SAY_CHAT, text, len);
+	struct cmdline cl;
+
+	cmdline_split(text, len, &cl);
+	if (cl.kind == CMDLINE_CHAT)
+		*kind = ROOM_SAY_CHAT;
+	else if (cmdline_is(&cl, "me"))
+		*kind = ROOM_SAY_ACTION;
+	else
+		return false;
+	*said = cl.rest;
+	*slen = cl.rlen;
+	return !text_is_blank(cl.rest, cl.rlen);
 }
 
 /* A run's lines go to the log in steps of at most this much text: */
@@ -263,13 +268,21 @@ commands_input(struct room *r, struct client *c, const char *text,
     size_t len)
 {
 	struct cmdline cl;
+	enum room_say kind;
+	const char *said;
+	size_t slen;
 
 	/* A joiner waiting for its welcome (through Redis): held. */
 	if (room_hold(r, c, text, len))
 		return;
+	/* Chat or /me: to the others, through the room's backend. */
+	if (commands_says(text, len, &kind, &said, &slen)) {
+		if (accounts_say_ok(r->accounts, r, c))
+			room_say(r, c, kind, said, slen);
+		return;
+	}
+	/* Any other command; chat with nothing to say is nothing. */
 	cmdline_split(text, len, &cl);
 	if (cl.kind == CMDLINE_COMMAND)
 		commands_run(r, c, &cl);
-	else
-		commands_chat(r, c, cl.rest, cl.rlen);
 }

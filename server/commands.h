@@ -2,6 +2,7 @@
 #ifndef LOBBY_COMMANDS_H
 #define LOBBY_COMMANDS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "client.h"
@@ -19,6 +20,17 @@
  */
 void	commands_input(struct room *r, struct client *c, const char *text,
 	    size_t len);
+
+/*
+ * What the clean line text[0..len) says to the room, as commands_input()
+ * takes it: chat (ROOM_SAY_CHAT; "//x" says "/x") or a /me with
+ * something to say (ROOM_SAY_ACTION, in any case, after any blanks).
+ * Returns true with the kind in *kind and the text said in *said,
+ * *slen (pointing into text); false for any other line: a command, or a
+ * /me or chat line with nothing but blanks to say.
+ */
+bool	commands_says(const char *text, size_t len, enum room_say *kind,
+	    const char **said, size_t *slen);
 
 /*
  * The lines at data[0..n) that commands_input() would take as chat

@@ -552,6 +552,33 @@ test_who_checks_nicks(void **state)
 	fx_expect(&w->fx, a, "!!! room unavailable, try again later\n");
 }
 
+/*
+ * A newcomer whose lines come before it is a member (through Redis, held
+ * until its welcome) and who leaves before that: the others hear what a
+ * member's lines say on one server, no more (a /me with nothing to say
+ * is nothing) and no less (/ME, a tab after /me), in the same words.
+ */
+static void
+test_newcomer_leaves_after_lines(void **state)
+{
+	struct world *w = *state;
+	struct client *b = member(w, "bob"), *c = fx_client(&w->fx);
+
+	room_join(&w->fx.r, c);
+	room_settle(&w->fx.r);
+	fx_say(&w->fx, c, "/me   ");
+	fx_say(&w->fx, c, "/ME  shouts");
+	fx_say(&w->fx, c, "/me\tbows");
+	fx_say(&w->fx, c, "/me");
+	fx_say(&w->fx, c, "hi");
+	room_leave(&w->fx.r, c, NULL, "eof");
+	pump(w);
+	fx_expect(&w->fx, b, "*** guest1 joined\n* guest1 shouts\n"
+	    "* guest1 bows\n<guest1> hi\n*** guest1 left\n");
+	if (w->redis)
+		assert_int_equal(w->cl.dropped, 0);
+}
+
 int
 main(void)
 {
@@ -564,6 +591,7 @@ main(void)
 		BOTH(test_hygiene),
 		BOTH(test_commands_alike),
 		BOTH(test_who_checks_nicks),
+		BOTH(test_newcomer_leaves_after_lines),
 	};
 #undef BOTH
 
