@@ -247,12 +247,15 @@ elseif op == 'say' then
   -- its chat lines (there is a history: an emptied room stays listed),
   -- [9] its nick as its instance knows it, [10] its room as its instance
   -- knows it
+  -- The entry is written last: a call Redis refuses (a key of another
+  -- type) stops the script, and what it wrote before stays written;
+  -- its sender is told the line was not sent, so no entry may be.
   if not current() then return {'lost', ''} end
   local nick = sender(ARGV[5], ARGV[9], ARGV[10])
   if not nick then return {'gone', ''} end
   local lc = where(ARGV[5])
-  addto(lc, 't', ARGV[6], 'm', ARGV[5], 'n', nick, 'x', ARGV[7])
   if ARGV[8] == '1' then redis.call('SADD', SD, lc) end
+  addto(lc, 't', ARGV[6], 'm', ARGV[5], 'n', nick, 'x', ARGV[7])
   return {'ok', ''}
 elseif op == 'msg' then
   -- ARGV[5] member, [6] recipient, [7] text, [8] the sender's nick, [9]

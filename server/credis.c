@@ -439,11 +439,25 @@ credis_on_join(redisAsyncContext *ac, void *reply, void *privdata)
 		credis_not_current(cr);
 }
 
+/* Log an error answer r (if it is one) to member cid's command: the
+ * member is told, the operator should know why. */
+static void
+credis_refused(unsigned cid, const redisReply *r)
+{
+	if (r != NULL && r->type == REDIS_REPLY_ERROR)
+		log_warn("redis: a command of client %u refused: %s", cid,
+		    r->str);
+}
+
 /*
  * The answer to a chat line, /me, an act, /msg, /nick or /topic TEXT:
  * errors go to its sender. No answer (reply NULL: the link was lost with
  * the command on its way) means nobody knows whether it ran: the sender
- * is told just that. answer: its sender's later lines wait for it
+ * is told just that. An error answer (a key the script writes is of
+ * another type) is that command's, not the link's: its sender is told
+ * it was not sent, and the link stays, as do the other members (one
+ * broken key would otherwise make them all hear of a lost link, again
+ * and again). answer: its sender's later lines wait for it
  * (cluster_answer()).
  */
 static void
@@ -451,14 +465,16 @@ credis_event_done(redisAsyncContext *ac, void *reply, void *privdata,
     bool answer)
 {
 	struct credis *cr = credis_done(ac);
+	const redisReply *r = reply;
 	unsigned cid = (unsigned)(uintptr_t)privdata;
 	const char *status, *detail = "";
 	enum cluster_status st = CLUSTER_UNAVAILABLE;
 
 	if (cr == NULL)
 		return;
-	status = credis_status(reply, &detail);
-	if (reply == NULL)
+	status = credis_status(r, &detail);
+	credis_refused(cid, r);
+	if (r == NULL)
 		st = CLUSTER_UNKNOWN;
 	else if (status != NULL && strcmp(status, "ok") == 0)
 		st = CLUSTER_OK;
@@ -504,6 +520,7 @@ credis_on_who(redisAsyncContext *ac, void *reply, void *privdata)
 
 	if (cr == NULL)
 		return;
+	credis_refused(cid, r);
 	if (!credis_array(r, 0) || (nicks = calloc(r->elements + 1,
 	    sizeof *nicks)) == NULL) {
 		cluster_who_reply(cr->cl, cid, NULL, 0);

@@ -590,6 +590,49 @@ test_read_refused(void **state)
 }
 
 /*
+ * An error answer to a member's command (a key the script writes made
+ * one of another type: WRONGTYPE) is that command's alone: its sender
+ * is told "!!! room unavailable, message not sent", nothing of it
+ * reaches anyone (nor later), its later lines run, and the link stays:
+ * one broken key does not make every member hear of a lost link.
+ */
+static void
+test_command_refused(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+
+	cx_pair(x, NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	/* /topic answered, the line held behind it run. */
+	freeReplyObject(rds_cmd(&x->r, "SET lobby:{lobby}:topics x"));
+	h_send(a, "/topic hi\nnext\n");
+	h_expect(a, "!!! room unavailable, message not sent");
+	h_expect(b, "<alice> next");
+	freeReplyObject(rds_cmd(&x->r, "DEL lobby:{lobby}:topics"));
+	/* A chat line: the set of rooms that hold some is broken. */
+	freeReplyObject(rds_cmd(&x->r, "SET lobby:{lobby}:said x"));
+	h_send(a, "hello\n");
+	h_expect(a, "!!! room unavailable, message not sent");
+	h_send(b, "/who\n");
+	h_expect(b, "*** 2 online: alice bob");
+	freeReplyObject(rds_cmd(&x->r, "DEL lobby:{lobby}:said"));
+	/* /who: the members' rooms are broken. */
+	freeReplyObject(rds_cmd(&x->r, "RENAME lobby:{lobby}:where w"));
+	freeReplyObject(rds_cmd(&x->r, "SET lobby:{lobby}:where x"));
+	h_send(a, "/who\n");
+	h_expect(a, "!!! room unavailable, try again later");
+	freeReplyObject(rds_cmd(&x->r, "RENAME w lobby:{lobby}:where"));
+	h_send(a, "again\n");
+	h_expect(b, "<alice> again");
+	assert_true(h_silent(a, 300));
+	assert_true(h_silent(b, 300));
+	assert_true(h_log_has(&x->s[0], "WRONGTYPE", 0));
+	assert_false(h_log_has(&x->s[0], "retrying", 0));
+	assert_false(h_log_has(&x->s[1], "retrying", 0));
+}
+
+/*
  * Cut instance 1's link while Redis keeps running: it reaches Redis
  * through a symlink the test removes (so it cannot reconnect) and Redis
  * closes its connections.
@@ -1149,6 +1192,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sync_refused, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_read_refused, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_command_refused, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_last_entry,
 		    cx_setup, cx_teardown),
