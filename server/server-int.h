@@ -407,9 +407,12 @@ size_t	tls_handshakes(const struct server *s, bool web);
 
 /*
  * Before sleeping: read the members whose decrypted bytes select() cannot
- * see, once each, and keep select() from sleeping while some are left.
+ * see, once each (tls_pending()); then, last of all, keep select() from
+ * sleeping while some that are read are left (tls_pending_kick()): one
+ * the flush let be read again (conn_resume()) counts too.
  */
 void	tls_pending(struct server *s);
+void	tls_pending_kick(struct server *s);
 
 /* Timer (arg is the server): close the handshakes past 10 s. */
 int64_t	tls_tick(struct loop *l, void *arg);

@@ -81,6 +81,8 @@ server_before_sleep(struct loop *l, void *arg)
 	if (s->credis != NULL)
 		credis_flush(s->credis);
 #endif
+	/* A member the flush resumed may have bytes waiting in TLS. */
+	tls_pending_kick(s);
 }
 
 /* ---------------------------------------------------------------------

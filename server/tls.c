@@ -35,9 +35,11 @@
  * buffers, which select() cannot see. A member whose read left some is
  * put on the pending list; before the loop sleeps, tls_pending() reads
  * those that are being read at all (not held by --flood) as if their
- * socket were readable, and when some are still left, a timer of 0 ms
- * makes sure select() does not sleep on them (the model: Redis's
- * tlsProcessPendingData() in its beforeSleep).
+ * socket were readable. When some that are read are still left after
+ * the pass's flush (which may resume a member that waited on an
+ * answer), a timer of 0 ms makes sure select() does not sleep on them
+ * (tls_pending_kick(); the model: Redis's tlsProcessPendingData() in
+ * its beforeSleep).
  */
 
 #define TLS_HANDSHAKE_MS	10000	/* to finish a handshake: then closed */
@@ -514,7 +516,6 @@ tls_pending(struct server *s)
 {
 	struct tls *t = s->tls;
 	struct tls_member *m, *next, *list;
-	bool more = false;
 
 	if (t == NULL || t->pending == NULL)
 		return;
@@ -538,6 +539,17 @@ tls_pending(struct server *s)
 		conn_readable(m->c);
 	}
 	t->round++;
+}
+
+void
+tls_pending_kick(struct server *s)
+{
+	struct tls *t = s->tls;
+	struct tls_member *m;
+	bool more = false;
+
+	if (t == NULL)
+		return;
 	for (m = t->pending; m != NULL && !more; m = m->pnext)
 		more = loop_has(&s->loop, m->c->fd, LOOP_READ) &&
 		    !(m->c->flags & (CLIENT_CLOSING | CLIENT_SLOW));

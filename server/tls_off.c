@@ -61,6 +61,12 @@ tls_pending(struct server *s)
 	(void)s;
 }
 
+void
+tls_pending_kick(struct server *s)
+{
+	(void)s;
+}
+
 int64_t
 tls_tick(struct loop *l, void *arg)
 {
