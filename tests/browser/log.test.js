@@ -2,7 +2,8 @@
 // page in Debian's chromium against a real lobbyd started with --history
 // 1000: a backlog of 1000 lines and a burst of 3000 arrive without
 // freezing the page, the log keeps at most 2000 lines and stays at its
-// bottom, or where the reader scrolled to. Screenshots (1280x800, 390x844) go to OUTDIR as log-*.png.
+// bottom, or where the reader scrolled to; right-to-left text keeps its
+// punctuation on its own side. Screenshots (1280x800, 390x844) go to OUTDIR as log-*.png.
 "use strict";
 
 const path = require("node:path");
@@ -116,6 +117,32 @@ async function main() {
 	ok(!(await page.isHidden("#jump")), "no jump button for a reader scrolled up");
 	await page.click("#jump");
 	await until("the log at its bottom after the jump", async () => (await gap(page)) < 2);
+
+	// ---- Right-to-left text: a line in Arabic that ends with "!" has
+	// it at its left end, where its reader ends it; the nick before it
+	// stays first.
+	const rtl = "مرحبا بالجميع!";
+	bob.send(rtl);
+	await expectShown(page, new RegExp("<bob> " + rtl + "$"));
+	const where = await page.$eval("#log", (l, s) => {
+		const li = l.lastElementChild;
+		const walker = document.createTreeWalker(li, NodeFilter.SHOW_TEXT);
+		let node;
+		while ((node = walker.nextNode()) && !node.data.includes(s)) { /* on */ }
+		const box = (a, b) => {
+			const r = document.createRange();
+			r.setStart(node, a);
+			r.setEnd(node, b);
+			return r.getBoundingClientRect();
+		};
+		const start = node.data.indexOf(s), end = start + s.length;
+		const words = box(start, end - 1), bang = box(end - 1, end);
+		const nick = li.querySelector(".nick").getBoundingClientRect();
+		return { bang: [bang.left, bang.right], words: [words.left, words.right], nick: nick.right };
+	}, rtl);
+	ok(where.bang[1] <= where.words[0] + 1, "the \"!\" of a right-to-left line is not at its left end: " +
+	    JSON.stringify(where));
+	ok(where.nick <= where.bang[0], "the right-to-left line went before its nick: " + JSON.stringify(where));
 
 	await page.screenshot({ path: path.join(OUT, "log-1280x800.png") });
 
