@@ -2,8 +2,9 @@
 // page in Debian's chromium against a real lobbyd started with --history
 // 1000: a backlog of 1000 lines and a burst of 3000 arrive without
 // freezing the page, the log keeps at most 2000 lines and stays at its
-// bottom, or where the reader scrolled to; right-to-left text keeps its
-// punctuation on its own side. Screenshots (1280x800, 390x844) go to OUTDIR as log-*.png.
+// bottom, or where the reader scrolled to; a double click on a room goes
+// there without an error; right-to-left text keeps its punctuation on
+// its own side. Screenshots (1280x800, 390x844) go to OUTDIR as log-*.png.
 "use strict";
 
 const path = require("node:path");
@@ -144,6 +145,21 @@ async function main() {
 	    JSON.stringify(where));
 	ok(where.nick <= where.bang[0], "the right-to-left line went before its nick: " + JSON.stringify(where));
 
+	// ---- A double click on a room: one move, no error.
+	const carol = await tcpMember(server.tcp);
+	carol.send("/nick carol");
+	carol.send("/join dev");
+	await carol.expect("*** you are now in dev (1 online)");
+	await page.fill("#input", "/rooms");
+	await page.keyboard.press("Enter");
+	await page.waitForSelector("#rooms button[data-room='dev']");
+	await page.dblclick("#rooms button[data-room='dev']");
+	await until("dev in the header", async () => (await page.textContent("#room")) === "dev");
+	await carol.expect("*** " + (await page.textContent("#me")) + " joined");
+	carol.send("after the double click");
+	await expectShown(page, /<carol> after the double click$/);
+	const errs = (await shown(page)).filter((t) => /!!! /.test(t));
+	ok(errs.length === 0, "a double click on a room showed: " + JSON.stringify(errs));
 	await page.screenshot({ path: path.join(OUT, "log-1280x800.png") });
 
 	// The phone: the same log, cut to its width.

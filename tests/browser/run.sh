@@ -32,7 +32,8 @@ mkdir -p "$out"
 # Tab, links, /msg, contrast); rooms.test.js: the room list and switcher,
 # the room and topic in the header, history once per switch, Tab after
 # /join, a reconnect back to the room; log.test.js: the log under a
-# backlog and a burst of lines, right-to-left text; wss.test.js: the page over https
+# backlog and a burst of lines, right-to-left text, a double click on
+# a room; wss.test.js: the page over https
 # and wss (--web-tls), left out of a lobbyd built without TLS or without
 # openssl.
 tests="chat page rooms log"
