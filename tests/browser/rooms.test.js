@@ -2,8 +2,10 @@
 // lobbyd: the list shows the rooms; switching clears the log to the new
 // room's history, each line once, and puts the room and its topic in the
 // header; a line sent lands in that room only; the list is reachable and
-// walked by keyboard; Tab completes room names after /join; a reconnect
-// goes back to the room, or stays when it has become the landing room.
+// walked by keyboard; rooms made and emptied where the page hears
+// nothing show once it comes to the list; Tab completes room names after
+// /join; a reconnect goes back to the room, or stays when it has become
+// the landing room.
 // Screenshots with rooms (1280x800 and 390x844, light and dark) go to
 // OUTDIR as rooms-*.png.
 "use strict";
@@ -253,6 +255,35 @@ async function main() {
 	await expectShown(page, /\*\*\* 3 rooms: lobby \(1\) dev \(2\) design-review \(1\)$/);
 	ok((await listed(page)).join(",") === "lobby 1,dev 2 *,design-review 1",
 	    "the list after /rooms: " + (await listed(page)).join(","));
+
+	// ---- Rooms made and emptied where the page hears nothing: coming
+	// to the list (pointer or focus) asks /rooms again, at most every
+	// 5 s, and the list has them, or no longer has them.
+	await page.mouse.move(0, 0);
+	const eve = await member("eve", "ghost");
+	await sleep(5100);
+	await page.hover("#rooms");
+	await until("ghost in the list", async () =>
+	    (await listed(page)).join(",") === "lobby 1,dev 2 *,design-review 1,ghost 1", 4000);
+	// The focus on ghost as it goes: it stays in the list.
+	await page.focus("#input");
+	await page.keyboard.press("Shift+Tab");
+	await page.keyboard.press("Shift+Tab");
+	ok((await focused(page)).startsWith("room:"), "Shift+Tab from the input: " + await focused(page));
+	await page.keyboard.press("End");
+	ok(await focused(page) === "room:ghost", "End: " + await focused(page));
+	await page.mouse.move(0, 0);
+	eve.send("/quit");
+	await until("eve gone", () => eve.sock.destroyed || eve.sock.readyState === "closed");
+	await sleep(5100);
+	await page.keyboard.press("ArrowUp");
+	await page.keyboard.press("ArrowDown");
+	await until("ghost gone from the list", async () =>
+	    (await listed(page)).join(",") === "lobby 1,dev 2 *,design-review 1", 4000);
+	ok((await focused(page)).startsWith("room:"), "the focus left the list: " + await focused(page));
+	ok(!(await shown(page)).some((t) => /\d+ rooms?:/.test(t) && !/3 rooms: lobby \(1\) dev \(2\) design-review \(1\)$/.test(t)),
+	    "the page showed its own /rooms");
+	await page.focus("#input");
 
 	// ---- A reconnect goes back to dev; its history still once.
 	w.dropping = true;

@@ -31,10 +31,10 @@ mkdir -p "$out"
 # of web chat clients expect (overlong lines, reconnects, /quit, mentions,
 # Tab, links, /msg, contrast); rooms.test.js: the room list and switcher,
 # the room and topic in the header, history once per switch, Tab after
-# /join, a reconnect back to the room; log.test.js: the log under a
-# backlog and a burst of lines, right-to-left text, a double click on
-# a room; wss.test.js: the page over https
-# and wss (--web-tls), left out of a lobbyd built without TLS or without
+# /join, rooms made and emptied elsewhere, a reconnect back to the room;
+# log.test.js: the log under a backlog and a burst of lines, right-to-left
+# text, a double click on a room; wss.test.js: the page over https and
+# wss (--web-tls), left out of a lobbyd built without TLS or without
 # openssl.
 tests="chat page rooms log"
 if "$lobbyd" --web-tls 127.0.0.1:0 --tls-cert /dev/null --tls-key /dev/null \
