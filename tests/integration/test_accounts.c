@@ -1816,6 +1816,28 @@ login_within(const struct h_server *s, const char *want)
 }
 
 /*
+ * The start of the Redis tests of a renamed member's ban: s and s2 share
+ * a room (redis_two()), alice_and_dv() on them, dv banned from s for 10
+ * minutes and gone, and its account's ban stored (by s2: a login as dave
+ * on s is refused). Returns alice's connection.
+ */
+static struct h_conn *
+redis_dv_banned(struct h_server *s, struct h_server *s2)
+{
+	struct h_conn *a, *d;
+
+	redis_two(s, s2);
+	alice_and_dv(s, s2, NULL, &a, &d);
+	h_send(a, "/ban dv 10 spam\n");
+	h_expect_skip(a, "*** banned dv for 10 minutes");
+	h_expect_skip(d, "!!! you are banned: spam");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	assert_true(login_within(s, "!!! you are banned: spam"));
+	return a;
+}
+
+/*
  * As on one server: a member of the second logged in as dave, renamed to
  * dv, banned as dv from the first, is banned by its account too, and
  * /unban dv on the first lifts it.
@@ -1824,16 +1846,9 @@ static void
 test_redis_ban_renamed(void **state)
 {
 	struct h_server *s = *state, s2;
-	struct h_conn *a, *d;
+	struct h_conn *a;
 
-	redis_two(s, &s2);
-	alice_and_dv(s, &s2, NULL, &a, &d);
-	h_send(a, "/ban dv 10 spam\n");
-	h_expect_skip(a, "*** banned dv for 10 minutes");
-	h_expect_skip(d, "!!! you are banned: spam");
-	assert_true(h_eof(d, H_TIMEOUT_MS));
-	h_close(d);
-	assert_true(login_within(s, "!!! you are banned: spam"));
+	a = redis_dv_banned(s, &s2);
 	say_past(a, "/unban dv", "*** unbanned dv");
 	assert_true(login_within(&s2, "*** you are logged in as dave"));
 	h_close(a);
@@ -1897,19 +1912,11 @@ static void
 test_redis_ban_renamed_reban(void **state)
 {
 	struct h_server *s = *state, s2;
-	struct h_conn *a, *d;
+	struct h_conn *a;
 	char nv[256], dv[256];
 	long long end;
 
-	redis_two(s, &s2);
-	alice_and_dv(s, &s2, NULL, &a, &d);
-	h_send(a, "/ban dv 10 spam\n");
-	h_expect_skip(a, "*** banned dv for 10 minutes");
-	h_expect_skip(d, "!!! you are banned: spam");
-	assert_true(h_eof(d, H_TIMEOUT_MS));
-	h_close(d);
-	/* The account's ban is stored (by the second). */
-	assert_true(login_within(s, "!!! you are banned: spam"));
+	a = redis_dv_banned(s, &s2);
 	say_past(a, "/ban dv 1 again", "*** banned dv for 1 minute");
 	end = h_now_ms() + SCALED(8000);
 	do {
