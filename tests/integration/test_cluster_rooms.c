@@ -483,6 +483,33 @@ test_stops_reading(void **state)
 	assert_false(h_log_has(&x->s[0], "reading room dev", 0));
 }
 
+/* Two instances: alice (a) on the first, bob (b) on the second, in foo. */
+static void
+bob_in_foo(struct cx *x, struct h_conn **a, struct h_conn **b)
+{
+	cx_pair(x, NULL);
+	cx_members(x, "alice", a, b, NULL);
+	h_send(*b, "/join foo\n");
+	h_expect(*b, "*** you are now in foo (1 online)");
+	h_expect(*a, "*** bob went to foo");
+}
+
+/*
+ * alice (a) follows bob (b) to foo, whose name in Redis is no room name:
+ * she is there all the same, under the name she asked for, and the
+ * first instance's log says why.
+ */
+static void
+alice_to_foo(struct cx *x, struct h_conn *a, struct h_conn *b)
+{
+	h_send(a, "/join foo\n");
+	h_expect(a, "*** you are now in foo (2 online)");
+	h_expect(b, "*** alice joined");
+	h_send(a, "in foo\n");
+	h_expect(b, "<alice> in foo");
+	assert_true(h_log_has(&x->s[0], "not a room name", SCALED(1000)));
+}
+
 /*
  * A room's name in Redis that fails the room rule (the names hash written
  * by hand): a member going there from an instance that does not read the
@@ -495,21 +522,12 @@ test_bad_name_in_redis(void **state)
 	struct cx *x = *state;
 	struct h_conn *a, *b;
 
-	cx_pair(x, NULL);
-	cx_members(x, "alice", &a, &b, NULL);
-	h_send(b, "/join foo\n");
-	h_expect(b, "*** you are now in foo (1 online)");
-	h_expect(a, "*** bob went to foo");
+	bob_in_foo(x, &a, &b);
 	freeReplyObject(rds_cmd(&x->r,
 	    "HSET lobby:{lobby}:names foo %s", "bad name!"));
-	h_send(a, "/join foo\n");
-	h_expect(a, "*** you are now in foo (2 online)");
-	h_expect(b, "*** alice joined");
-	h_send(a, "in foo\n");
-	h_expect(b, "<alice> in foo");
+	alice_to_foo(x, a, b);
 	h_send(a, "/who\n");
 	h_expect(a, "*** 2 online: bob alice");
-	assert_true(h_log_has(&x->s[0], "not a room name", SCALED(1000)));
 }
 
 /*
@@ -524,23 +542,14 @@ test_nul_name_in_redis(void **state)
 	struct cx *x = *state;
 	struct h_conn *a, *b;
 
-	cx_pair(x, NULL);
-	cx_members(x, "alice", &a, &b, NULL);
-	h_send(b, "/join foo\n");
-	h_expect(b, "*** you are now in foo (1 online)");
-	h_expect(a, "*** bob went to foo");
+	bob_in_foo(x, &a, &b);
 	freeReplyObject(rds_cmd(&x->r, "HSET lobby:{lobby}:names foo %b",
 	    "fo\0o", (size_t)4));
 	h_send(a, "/rooms\n");
 	h_expect(a, "*** 1 room: lobby (1)");
 	assert_true(h_log_has(&x->s[0], "left a room out of /rooms",
 	    SCALED(1000)));
-	h_send(a, "/join foo\n");
-	h_expect(a, "*** you are now in foo (2 online)");
-	h_expect(b, "*** alice joined");
-	h_send(a, "in foo\n");
-	h_expect(b, "<alice> in foo");
-	assert_true(h_log_has(&x->s[0], "not a room name", SCALED(1000)));
+	alice_to_foo(x, a, b);
 }
 
 /* ---------------------------------------------------------------------
