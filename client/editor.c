@@ -1058,6 +1058,8 @@ static enum editor_action
 ed_paste(struct editor *e, unsigned char c)
 {
 	static const char end[] = ED_PASTE_END;
+	size_t more;
+	bool restart;
 
 	if ((char)c == end[e->pmatch]) {
 		if (++e->pmatch == sizeof end - 1) {
@@ -1068,21 +1070,20 @@ ed_paste(struct editor *e, unsigned char c)
 		return EDITOR_NONE;
 	}
 	/*
-	 * Bytes past the cap are dropped, and counted: the caller is told
-	 * the paste was cut (and sends none of it).
+	 * The bytes matched were not the end: they are the paste's, and so
+	 * is c, unless it may start the end (held, not counted yet). Bytes
+	 * past the cap are dropped, and counted: the caller is told the
+	 * paste was cut (and sends none of it).
 	 */
-	if (buf_used(&e->paste) + e->pmatch + 1 <= EDITOR_PASTE_MAX) {
-		if (buf_append(&e->paste, end, e->pmatch) == -1)
+	restart = (char)c == end[0];
+	more = e->pmatch + (restart ? 0 : 1);
+	if (buf_used(&e->paste) + more <= EDITOR_PASTE_MAX) {
+		if (buf_append(&e->paste, end, e->pmatch) == -1 ||
+		    (!restart && buf_append(&e->paste, &c, 1) == -1))
 			e->pnomem = true;
-		e->pmatch = 0;
-		if ((char)c == end[0])
-			e->pmatch = 1;
-		else if (buf_append(&e->paste, &c, 1) == -1)
-			e->pnomem = true;
-	} else {
-		e->plost += e->pmatch + ((char)c == end[0] ? 0 : 1);
-		e->pmatch = (char)c == end[0] ? 1 : 0;
-	}
+	} else
+		e->plost += more;
+	e->pmatch = restart ? 1 : 0;
 	return EDITOR_NONE;
 }
 

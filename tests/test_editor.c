@@ -783,6 +783,29 @@ test_paste_cut(void **state)
 	ed_del(e);
 }
 
+/*
+ * A paste of EDITOR_PASTE_MAX bytes exactly, its last an ESC (that the
+ * paste end's ESC follows), is whole: the cap counts the bytes kept, not
+ * an ESC held while it may start the end.
+ */
+static void
+test_paste_cap_esc(void **state)
+{
+	struct editor *e = ed_new();
+	size_t i;
+
+	(void)state;
+	keys(e, "\033[200~");
+	for (i = 0; i < EDITOR_PASTE_MAX - 1; i++)
+		assert_int_equal(editor_key(e, 'a'), EDITOR_NONE);
+	assert_int_equal(keys(e, "\033\033[201~"), EDITOR_PASTE);
+	assert_int_equal(e->plost, 0);
+	assert_int_equal(buf_used(&e->paste), EDITOR_PASTE_MAX);
+	assert_int_equal(((const char *)buf_peek(&e->paste))[
+	    EDITOR_PASTE_MAX - 1], '\033');
+	ed_del(e);
+}
+
 /* Ctrl-L asks for a clear screen. */
 static void
 test_clear_key(void **state)
@@ -825,6 +848,7 @@ main(void)
 		cmocka_unit_test(test_complete),
 		cmocka_unit_test(test_paste),
 		cmocka_unit_test(test_paste_cut),
+		cmocka_unit_test(test_paste_cap_esc),
 		cmocka_unit_test(test_clear_key),
 	};
 
