@@ -49,6 +49,8 @@ struct client {
 #define CLIENT_HASHING	0x100		/* accounts: its /register or
 					   /login is at the worker, its
 					   later lines held */
+#define CLIENT_NAMED	0x200		/* in the server's nick index, under
+					   nick_hash (rooms.c) */
 /* What a member waits for before its next lines run. */
 #define CLIENT_AWAITS	(CLIENT_WAITING | CLIENT_ASKING | CLIENT_HASHING)
 	const char	*reason;	/* why it left, for the log */
@@ -68,6 +70,8 @@ struct client {
 					   closing in): set by the room */
 	struct client	*prev;		/* previous member, in join order */
 	struct client	*next;		/* next member, in join order */
+	struct client	*nick_next;	/* next in its nick index chain */
+	uint64_t	 nick_hash;	/* its nick's hash there */
 	struct server	*srv;		/* its server; NULL in unit tests */
 	const struct transport *tp;	/* how its bytes move (transport.h) */
 	void		*tp_state;	/* the transport's, per member */

@@ -1019,7 +1019,7 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 		if ((c = cluster_member_key(cl, e->member)) != NULL) {
 			room_log(r, "client %u %s is now %s", c->id, c->nick,
 			    e->nick);
-			snprintf(c->nick, sizeof c->nick, "%s", e->nick);
+			room_set_nick(r, c, e->nick, strlen(e->nick));
 		}
 		room_broadcastf(r, NULL, PROTO_RENAMED, e->old, e->nick);
 		if (c != NULL)
@@ -1132,7 +1132,7 @@ cluster_renamed(struct cluster *cl, unsigned cid, const char *nick)
 	room_sendf(cl->room, c, PROTO_RENAMED_LINK, c->nick, nick);
 	room_broadcastf(c->room, c, PROTO_RENAMED, c->nick, nick);
 	room_log(cl->room, "client %u %s is now %s", c->id, c->nick, nick);
-	snprintf(c->nick, sizeof c->nick, "%s", nick);
+	room_set_nick(cl->room, c, nick, strlen(nick));
 }
 
 void

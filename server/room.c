@@ -403,6 +403,9 @@ room_find_any(const struct room *r, const char *nick, size_t len)
 	const struct room *rr;
 	struct client *c;
 
+	/* One look in the server's nick index, however many members. */
+	if (r->reg != NULL && rooms_nick(r->reg, nick, len, &c))
+		return c;
 	for (rr = room_first_room(r); rr != NULL; rr = room_next_room(r, rr))
 		if ((c = room_find(rr, nick, len)) != NULL)
 			return c;
@@ -545,6 +548,7 @@ room_link(struct room *r, struct client *c)
 	r->count++;
 	c->flags |= CLIENT_JOINED;
 	room_guest_mark(r->reg, c->nick, true);
+	rooms_name(r->reg, c);
 	/* room_tell() may have made it a reader of its private lines only. */
 	if (c->rd.id != 0)
 		rlog_resume(&r->rlog, &c->rd);
@@ -690,6 +694,7 @@ room_unlink(struct room *r, struct client *c, const char *why)
 	c->prev = c->next = NULL;
 	r->count--;
 	room_guest_mark(r->reg, c->nick, false);
+	rooms_unname(r->reg, c);
 	if (c->flags & CLIENT_SLOW)
 		r->nslow--;
 	/* What is queued for it stays, for a last write; nothing after. */
@@ -772,6 +777,19 @@ room_settle(struct room *r)
 }
 
 void
+room_set_nick(struct room *r, struct client *c, const char *nick, size_t len)
+{
+	r = room_of(r, c);
+	if (len > PROTO_NICK_MAX)
+		len = PROTO_NICK_MAX;
+	rooms_unname(r->reg, c);
+	memcpy(c->nick, nick, len);
+	c->nick[len] = '\0';
+	if (c->flags & CLIENT_JOINED)
+		rooms_name(r->reg, c);
+}
+
+void
 room_rename(struct room *r, struct client *c, const char *nick, size_t len)
 {
 	char old[PROTO_NICK_MAX + 1];
@@ -780,8 +798,7 @@ room_rename(struct room *r, struct client *c, const char *nick, size_t len)
 	memcpy(old, c->nick, sizeof old);
 	if (c->flags & CLIENT_JOINED)
 		room_guest_mark(r->reg, old, false);
-	memcpy(c->nick, nick, len);
-	c->nick[len] = '\0';
+	room_set_nick(r, c, nick, len);
 	if (c->flags & CLIENT_JOINED)
 		room_guest_mark(r->reg, c->nick, true);
 	room_log(r, "client %u %s is now %s", c->id, old, c->nick);

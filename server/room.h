@@ -424,6 +424,14 @@ void	room_history_forget(struct room *r);
 int	room_set_topic(struct room *r, struct client *c, const char *text,
 	    size_t len);
 
+/*
+ * c is called nick[0..len) now (valid), and is found by it; nothing is
+ * said or logged (room_rename() does that). Whoever changes a member's
+ * nick does it here, so that the server's nick index keeps up.
+ */
+void	room_set_nick(struct room *r, struct client *c, const char *nick,
+	    size_t len);
+
 /* The member anywhere on the server whose nick is nick (any case). */
 struct client	*room_find_any(const struct room *r, const char *nick,
 		    size_t len);
@@ -479,6 +487,18 @@ struct rooms {
 	bool		 batch;		/* each room's log batches notices
 					   (rlog_batch()): whoever sets it
 					   wakes them (server: conn.c) */
+	/* The members of every room by nick, so that finding one (/msg,
+	 * /nick) does not walk them all: chains through client.nick_next,
+	 * keyed with seed so that no client can choose nicks that share a
+	 * chain. */
+	struct client	**nicks;	/* nnicks chains, a power of two, or
+					   NULL: none yet */
+	size_t		 nnicks;	/* chains at nicks */
+	size_t		 named;		/* members in them */
+	bool		 nicksoff;	/* out of memory for the first chains:
+					   lookups walk the rooms instead */
+	uint64_t	 seed;		/* the hash key; the caller sets it
+					   before anyone joins */
 };
 
 /*
@@ -525,6 +545,18 @@ size_t	rooms_top(const struct rooms *rs, const struct room **out,
 
 /* Members in all rooms. */
 size_t	rooms_members(const struct rooms *rs);
+
+/*
+ * The nick index: c (a member just linked, or renamed) is found under
+ * its nick from now on; c is no longer (it is unlinked, or about to be
+ * renamed). rooms_nick() gives the member called nick[0..len) (any
+ * case) in *cp, or NULL; it returns false when there is no index (out of
+ * memory), and the caller walks the members instead.
+ */
+void	rooms_name(struct rooms *rs, struct client *c);
+void	rooms_unname(struct rooms *rs, struct client *c);
+bool	rooms_nick(const struct rooms *rs, const char *nick, size_t len,
+	    struct client **cp);
 
 /* Free every room (their members are gone or going with them). */
 void	rooms_free(struct rooms *rs);

@@ -2,6 +2,7 @@
 #include "room.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -248,6 +249,129 @@ rooms_members(const struct rooms *rs)
 	return n;
 }
 
+/* ---------------------------------------------------------------------
+ * The nick index
+ * ------------------------------------------------------------------- */
+
+#define ROOMS_NICKS_MIN	64	/* chains at first */
+
+/* Mix a 64-bit word (the splitmix64 finaliser). */
+static uint64_t
+rooms_mix(uint64_t x)
+{
+	x ^= x >> 30;
+	x *= UINT64_C(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64_C(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return x;
+}
+
+/* The keyed hash of nick[0..len) in lower case (len <= PROTO_NICK_MAX). */
+static uint64_t
+rooms_nick_hash(const struct rooms *rs, const char *nick, size_t len)
+{
+	unsigned char key[24] = { 0 };
+	uint64_t h = rooms_mix(rs->seed ^ len), w;
+	size_t i;
+
+	for (i = 0; i < len && i < sizeof key; i++)
+		key[i] = (unsigned char)(nick[i] >= 'A' && nick[i] <= 'Z' ?
+		    nick[i] - 'A' + 'a' : nick[i]);
+	for (i = 0; i < sizeof key; i += 8) {
+		memcpy(&w, key + i, 8);
+		h = rooms_mix(h ^ w);
+	}
+	return h;
+}
+
+/* Twice the chains, every member moved; out of memory: longer chains. */
+static void
+rooms_nicks_grow(struct rooms *rs)
+{
+	size_t n = rs->nnicks * 2, i;
+	struct client **b, *c, *next;
+
+	if ((b = calloc(n, sizeof *b)) == NULL)
+		return;
+	for (i = 0; i < rs->nnicks; i++)
+		for (c = rs->nicks[i]; c != NULL; c = next) {
+			next = c->nick_next;
+			c->nick_next = b[c->nick_hash & (n - 1)];
+			b[c->nick_hash & (n - 1)] = c;
+		}
+	free(rs->nicks);
+	rs->nicks = b;
+	rs->nnicks = n;
+}
+
+void
+rooms_name(struct rooms *rs, struct client *c)
+{
+	struct client **head;
+
+	if (rs == NULL || rs->nicksoff || (c->flags & CLIENT_NAMED))
+		return;
+	if (rs->nicks == NULL) {
+		if ((rs->nicks = calloc(ROOMS_NICKS_MIN,
+		    sizeof *rs->nicks)) == NULL) {
+			rs->nicksoff = true;
+			return;
+		}
+		rs->nnicks = ROOMS_NICKS_MIN;
+	}
+	if (rs->named >= rs->nnicks)
+		rooms_nicks_grow(rs);
+	c->nick_hash = rooms_nick_hash(rs, c->nick, strlen(c->nick));
+	head = &rs->nicks[c->nick_hash & (rs->nnicks - 1)];
+	c->nick_next = *head;
+	*head = c;
+	c->flags |= CLIENT_NAMED;
+	rs->named++;
+}
+
+void
+rooms_unname(struct rooms *rs, struct client *c)
+{
+	struct client **link;
+
+	if (rs == NULL || !(c->flags & CLIENT_NAMED))
+		return;
+	/* Under the hash it was named with, whatever its nick says now. */
+	for (link = &rs->nicks[c->nick_hash & (rs->nnicks - 1)];
+	    *link != NULL; link = &(*link)->nick_next)
+		if (*link == c) {
+			*link = c->nick_next;
+			rs->named--;
+			break;
+		}
+	c->nick_next = NULL;
+	c->flags &= ~CLIENT_NAMED;
+}
+
+bool
+rooms_nick(const struct rooms *rs, const char *nick, size_t len,
+    struct client **cp)
+{
+	struct client *c;
+	uint64_t h;
+
+	*cp = NULL;
+	if (rs->nicksoff)
+		return false;
+	if (rs->nicks == NULL || len > PROTO_NICK_MAX)
+		return true;
+	h = rooms_nick_hash(rs, nick, len);
+	for (c = rs->nicks[h & (rs->nnicks - 1)]; c != NULL;
+	    c = c->nick_next)
+		if (c->nick_hash == h && strlen(c->nick) == len &&
+		    strncasecmp(c->nick, nick, len) == 0) {
+			*cp = c;
+			break;
+		}
+	return true;
+}
+
 void
 rooms_free(struct rooms *rs)
 {
@@ -263,4 +387,7 @@ rooms_free(struct rooms *rs)
 	free(rs->guests);
 	rs->guests = NULL;
 	rs->nguests = 0;
+	free(rs->nicks);
+	rs->nicks = NULL;
+	rs->nnicks = rs->named = 0;
 }

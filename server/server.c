@@ -543,6 +543,7 @@ server_run(const struct server_config *cfg)
 	s->rooms.hook_arg = s;
 	s->rooms.batch = true;		/* conn.c wakes members for notices */
 	s->rooms.motd = cfg->motd;
+	s->rooms.seed = server_seed();	/* no nicks chosen to share a chain */
 	if (rooms_landing(&s->rooms, cfg->room != NULL ? cfg->room :
 	    PROTO_ROOM_DEFAULT) == NULL) {
 		log_bare(LOG_LEVEL_ERROR, "out of memory");

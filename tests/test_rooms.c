@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <errno.h>
 #include <sys/uio.h>
 
@@ -782,6 +783,86 @@ test_rooms_replay_carry_bounded(void **state)
 	rf_free(f);
 }
 
+/* The member called nick, found the slow way: walking every room. */
+static struct client *
+rf_walk(struct rf *f, const char *nick)
+{
+	const struct room *r;
+	struct client *c;
+
+	for (r = f->rs.head; r != NULL; r = r->rnext)
+		for (c = r->head; c != NULL; c = c->next)
+			if (strcasecmp(c->nick, nick) == 0)
+				return c;
+	return NULL;
+}
+
+/*
+ * A member is found by its nick in one look, in any room and any case,
+ * through joins, moves, renames (a case change too) and leaves: the
+ * index answers what walking the rooms would, past the index's growth.
+ */
+static void
+test_rooms_nick_index(void **state)
+{
+	static const char *const asks[] = { "guest1", "GUEST7", "n3", "N30",
+	    "m3", "Guest31", "x", "nobody", "guest", "n31", "M7" };
+	struct rf *f = rf_new(10, 0);
+	struct client *c;
+	char nick[32];
+	size_t i, k;
+
+	(void)state;
+	f->rs.seed = 12345;
+	for (i = 0; i < RF_CLIENTS; i++)
+		(void)rf_join(f, NULL);
+	for (i = 0; i < RF_CLIENTS; i += 3) {
+		snprintf(nick, sizeof nick, "/join room%zu", i % 4);
+		rf_say(f->c[i], nick);
+		snprintf(nick, sizeof nick, "/nick n%zu", i);
+		rf_say(f->c[i], nick);
+	}
+	for (i = 1; i < RF_CLIENTS; i += 5) {
+		snprintf(nick, sizeof nick, "/nick M%zu", i);
+		rf_say(f->c[i], nick);
+		snprintf(nick, sizeof nick, "/nick m%zu", i);	/* case only */
+		rf_say(f->c[i], nick);
+	}
+	rf_say(f->c[30], "/quit");
+	rf_say(f->c[7], "/part");
+	rf_say(f->c[4], "/join room1");
+	room_set_nick(f->c[31]->room, f->c[31], "Guest31", 7);
+	rf_drain(f);
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < sizeof asks / sizeof asks[0]; i++)
+			assert_ptr_equal(room_find_any(f->rs.landing, asks[i],
+			    strlen(asks[i])), rf_walk(f, asks[i]));
+		for (i = 0; i < RF_CLIENTS; i++) {
+			c = f->c[i];
+			/* A leaver is not found; its nick may be another's. */
+			assert_ptr_equal(room_find_any(f->rs.landing, c->nick,
+			    strlen(c->nick)), (c->flags & CLIENT_JOINED) ? c :
+			    rf_walk(f, c->nick));
+			assert_true((c->flags & CLIENT_JOINED) ||
+			    rf_walk(f, c->nick) != c);
+		}
+		if (k == 1)
+			break;
+		/* A leaver's nick is free, a renamed member's old one too. */
+		rf_say(f->c[2], "/nick n3");
+		rf_expect(f->c[2], "!!! nick n3 is taken\n");
+		rf_say(f->c[2], "/nick N30");
+		rf_drain(f);
+		rf_say(f->c[5], "/msg n30 hi");
+		rf_expect(f->c[2], "[pm] <guest6> hi\n");
+		rf_say(f->c[5], "/msg guest3 hi");
+		rf_expect(f->c[5], "!!! no such user: guest3\n");
+		rf_say(f->c[5], "/msg guest31 hi");
+		rf_expect(f->c[31], "[pm] <guest6> hi\n");
+	}
+	rf_free(f);
+}
+
 static void
 test_rooms_leave_closing(void **state)
 {
@@ -825,6 +906,7 @@ main(void)
 		cmocka_unit_test(test_rooms_list_and_topic),
 		cmocka_unit_test(test_rooms_backlog_moves),
 		cmocka_unit_test(test_rooms_leave_closing),
+		cmocka_unit_test(test_rooms_nick_index),
 		cmocka_unit_test(test_rooms_evict_passed_through),
 		cmocka_unit_test(test_rooms_evict_leaving),
 		cmocka_unit_test(test_rooms_evict_leaving_alone),

@@ -24,6 +24,8 @@
 #define READ_MAX	65536	/* the server's read per client per pass */
 #define FAIR_LINE	1000	/* flood line length in the fairness test */
 #define FAIR_BUFFERED	(2 << 20) /* flood queued while lobbyd stops */
+#define LOOKUP_MEMBERS	900	/* members a nick lookup could walk */
+#define LOOKUP_LINES	300000	/* commands of each kind in that test */
 
 /* ---------------------------------------------------------------------
  * Helpers
@@ -415,6 +417,95 @@ test_endless_line(void **state)
 	h_close(b);
 }
 
+/*
+ * Send LOOKUP_LINES copies of cmd (each answered with one line) from c,
+ * reading the answers as they come. Returns the CPU ticks lobbyd of pid
+ * spent on them.
+ */
+static long
+lookup_ticks(pid_t pid, struct h_conn *c, const char *cmd)
+{
+	size_t len = strlen(cmd), total = len * LOOKUP_LINES, off = 0, i;
+	char *out = malloc(total), in[65536];
+	long t0 = h_cpu_ticks(pid);
+	long long end = h_now_ms() + 60000;
+	size_t got = 0;
+	ssize_t r;
+
+	assert_non_null(out);
+	for (i = 0; i < LOOKUP_LINES; i++)
+		memcpy(out + i * len, cmd, len);
+	while (got < LOOKUP_LINES && h_now_ms() < end) {
+		if (off < total)
+			off += send_some(c, out + off, total - off < STEP_BYTES ?
+			    total - off : STEP_BYTES);
+		r = recv(c->fd, in, sizeof in, MSG_DONTWAIT);
+		if (r == 0)
+			fail_msg("lobbyd closed the connection");
+		if (r > 0) {
+			for (i = 0; i < (size_t)r; i++)
+				got += in[i] == '\n';
+			continue;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			fail_msg("recv: %s", strerror(errno));
+		wait_any(&c, 1, off < total, 50);
+	}
+	free(out);
+	assert_int_equal(got, LOOKUP_LINES);
+	return h_cpu_ticks(pid) - t0;
+}
+
+/*
+ * Finding a member by nick (/msg, /nick) costs the same however many
+ * members there are: a /msg to nobody, or a /nick to the newest
+ * member's nick, costs lobbyd about what a /msg to the first member
+ * does, not a walk over everyone per line.
+ */
+static void
+test_nick_lookup_cost(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *c;
+	int fds[LOOKUP_MEMBERS], i;
+	long base, none, taken;
+	const char *l;
+	char cmd[64];
+
+	assert_int_equal(h_start(s, "--sendq", "67108864", "--history", "0",
+	    NULL), 0);
+	c = h_join_as(s, "busy");
+	for (i = 0; i < LOOKUP_MEMBERS; i++) {
+		fds[i] = h_raw_connect(s->port);
+		assert_true(fds[i] != -1);
+	}
+	/* Every one of them is a member by the time this answers. */
+	do {
+		h_send(c, "/who\n");
+		while ((l = h_line(c, H_TIMEOUT_MS)) != NULL &&
+		    strncmp(l, "*** ", 4) == 0 && strstr(l, " online: ") ==
+		    NULL)
+			;
+		assert_non_null(l);
+	} while (strncmp(l, "*** 901 online: ", 16) != 0);
+	h_drain(c);
+
+	base = lookup_ticks(s->pid, c, "/msg busy x\n");
+	none = lookup_ticks(s->pid, c, "/msg guestzzz x\n");
+	snprintf(cmd, sizeof cmd, "/nick guest%d\n", LOOKUP_MEMBERS);
+	taken = lookup_ticks(s->pid, c, cmd);
+	print_message("%d lines with %d members: /msg to the first member "
+	    "%ld ticks, to nobody %ld, /nick of the newest %ld\n",
+	    LOOKUP_LINES, LOOKUP_MEMBERS + 1, base, none, taken);
+	if (!h_under_valgrind()) {
+		assert_true(none <= 3 * base + 25);
+		assert_true(taken <= 3 * base + 25);
+	}
+	for (i = 0; i < LOOKUP_MEMBERS; i++)
+		close(fds[i]);
+	h_close(c);
+}
+
 int
 main(void)
 {
@@ -422,6 +513,7 @@ main(void)
 		h_test(test_slow_reader),
 		h_test(test_fairness),
 		h_test(test_endless_line),
+		h_test(test_nick_lookup_cost),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
