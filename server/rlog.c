@@ -727,6 +727,7 @@ rlog_detach(struct rlog *l, struct rlog_reader *rd)
 	buf_free(&rd->priv);
 	rd->privbytes = 0;
 	rd->carried = 0;
+	rd->mvlen = 0;
 	rd->pdone = 0;
 	rd->lastlen = SIZE_MAX;
 	rd->midline = false;
@@ -847,6 +848,14 @@ rlog_move_prefix(const struct rlog_reader *rd, const struct rlog *to,
 	struct rlog_rec h;
 
 	*bytes = *carried = *lines = 0;
+	/* What the last move left goes on as it is, unless it was counted
+	 * for another history. */
+	if (rd->mvlen > 0 && rd->mvlen <= used && rd->mvhist == to->history) {
+		at = rd->mvlen;
+		*bytes = rd->mvbytes;
+		*carried = rd->mvcarried;
+		*lines = rd->mvlines;
+	}
 	while (at + sizeof h <= used) {
 		memcpy(&h, buf_peek(&rd->priv) + at, sizeof h);
 		if ((h.type != RLOG_REC_BYTES && h.type != RLOG_REC_CARRY) ||
@@ -875,9 +884,10 @@ rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to)
 	struct rlog_cursor c;
 	struct rlog_chunk ch;
 	struct rlog_rec h;
-	uint64_t tag = rlog_tail_seq(to);
+	/* Before anything of to's: due at once wherever it goes next. */
+	uint64_t tag = 0;
 	size_t last = SIZE_MAX, bytes = 0, carried = 0, lines = 0, k, at;
-	size_t kept, keptbytes, keptcarried, pdone = 0;
+	size_t kept, keptbytes, keptcarried, pdone = 0, known;
 	bool midline = rd->midline;
 	int rc = 0;
 
@@ -895,6 +905,9 @@ rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to)
 	 * lines count as backlog.
 	 */
 	kept = rlog_move_prefix(rd, to, &keptbytes, &keptcarried, &lines);
+	/* Records a move left have its tag already. */
+	known = rd->mvlen > 0 && rd->mvlen <= kept &&
+	    rd->mvhist == to->history ? rd->mvlen : 0;
 	rlog_cursor_init(rd, &c);
 	if (kept > 0) {
 		pdone = rd->pdone;
@@ -927,7 +940,7 @@ rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to)
 		keep = rd->priv;
 		rd->priv = (struct buf)BUF_INIT;
 		keep.len = keep.off + kept;
-		for (at = 0; at < kept; at += sizeof h + h.len) {
+		for (at = known; at < kept; at += sizeof h + h.len) {
 			memcpy(&h, buf_peek(&keep) + at, sizeof h);
 			h.tag = tag;
 			memcpy(keep.data + keep.off + at, &h, sizeof h);
@@ -950,6 +963,12 @@ rlog_move(struct rlog *from, struct rlog_reader *rd, struct rlog *to)
 		rd->lastlen = SIZE_MAX;
 		/* The rest of its line comes first: it is still in it. */
 		rd->midline = midline;
+		/* All of it goes along as it is on the next move. */
+		rd->mvlen = buf_used(&rest);
+		rd->mvbytes = bytes;
+		rd->mvcarried = carried;
+		rd->mvlines = lines;
+		rd->mvhist = to->history;
 		rlog_list_set(to, rd, RLOG_PENDING);
 		rlog_note_key(to, rd);
 	} else
@@ -965,6 +984,7 @@ rlog_release(struct rlog_reader *rd)
 	buf_free(&rd->priv);
 	rd->privbytes = 0;
 	rd->carried = 0;
+	rd->mvlen = 0;
 }
 
 /* ---------------------------------------------------------------------
@@ -1544,6 +1564,8 @@ rlog_advance(struct rlog *l, struct rlog_reader *rd, size_t n)
 		n -= take;
 	}
 	/* Commit: the private records consumed, the replay, the position. */
+	if (c.pskip > 0 || c.pdone != rd->pdone)
+		rd->mvlen = 0;	/* what a move left is partly gone */
 	buf_drain(&rd->priv, c.pskip);
 	if (buf_used(&rd->priv) == 0)
 		rd->lastlen = SIZE_MAX;

@@ -158,6 +158,15 @@ struct rlog_reader {
 	bool		 midline;	/* it is in the middle of a line: the
 					 * last write ended inside one, or
 					 * rlog_begun() */
+	/* What the last rlog_move() left at the front of priv, untouched
+	 * since (0: nothing known): the next move takes it as it is,
+	 * without a walk over it, so a member moving on and on costs each
+	 * move what it brings, not what all the moves before it did. */
+	size_t		 mvlen;		/* bytes of those records */
+	size_t		 mvbytes;	/* their line bytes, pdone aside */
+	size_t		 mvcarried;	/* their carried replay bytes */
+	size_t		 mvlines;	/* their carried replay lines */
+	size_t		 mvhist;	/* the history they were counted for */
 };
 
 /* A list of readers, in the order they got on it. */

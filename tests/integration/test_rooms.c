@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -700,6 +701,63 @@ test_rooms_metrics(void **state)
 	close_all(a, b, c, NULL);
 }
 
+/*
+ * Moves back and forth, MOVES_LINES of them as fast as they come, a
+ * history line to replay in each room: what a member has not yet
+ * received goes along on each move, and a move costs lobbyd what it
+ * brings, not what every earlier move in the same read brought.
+ */
+#define MOVES_LINES	40000
+static void
+test_rooms_move_burst_cost(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a;
+	size_t len = 0, off = 0, got = 0, i;
+	char *burst, in[65536];
+	long long end;
+	long t0, ticks;
+	ssize_t r;
+
+	assert_int_equal(h_start(s, "--sendq", "67108864", NULL), 0);
+	a = member(s, "alice");
+	h_send(a, "/join a\nin a\n/join b\nin b\n/part\n");
+	h_expect_skip(a, "*** you are now in lobby (1 online)");
+	burst = malloc((size_t)MOVES_LINES * 8);
+	assert_non_null(burst);
+	for (i = 0; i < MOVES_LINES; i++)
+		len += (size_t)sprintf(burst + len, "/join %c\n",
+		    i % 2 == 0 ? 'a' : 'b');
+	/* Each move: "you are now in", the history's three lines. */
+	t0 = h_cpu_ticks(s->pid);
+	end = h_now_ms() + 120000;
+	while (got < 4 * (size_t)MOVES_LINES && h_now_ms() < end) {
+		if (off < len && (r = send(a->fd, burst + off, len - off,
+		    MSG_DONTWAIT | MSG_NOSIGNAL)) > 0)
+			off += (size_t)r;
+		r = recv(a->fd, in, sizeof in, MSG_DONTWAIT);
+		if (r == 0)
+			fail_msg("lobbyd closed the connection");
+		for (i = 0; r > 0 && i < (size_t)r; i++)
+			got += in[i] == '\n';
+		if (r <= 0) {
+			struct pollfd p = { a->fd, POLLIN, 0 };
+
+			(void)poll(&p, 1, 10);
+		}
+	}
+	ticks = h_cpu_ticks(s->pid) - t0;
+	free(burst);
+	print_message("%d moves: lobbyd used %ld CPU ticks\n", MOVES_LINES,
+	    ticks);
+	assert_int_equal(got, 4 * (size_t)MOVES_LINES);
+	/* About a tick per thousand moves; each read's worth took ever
+	 * longer when every move copied or walked the moves before it. */
+	if (!h_under_valgrind())
+		assert_true(ticks <= 60);
+	h_close(a);
+}
+
 int
 main(void)
 {
@@ -717,6 +775,7 @@ main(void)
 		h_test(test_rooms_max_leaving),
 		h_test(test_rooms_move_keeps_replay),
 		h_test(test_rooms_join_burst_keeps_topics),
+		h_test(test_rooms_move_burst_cost),
 		h_test(test_rooms_bad_options),
 		h_test(test_rooms_metrics),
 	};
