@@ -701,6 +701,53 @@ test_resume_after_last_entry(void **state)
 	freeReplyObject(len);
 }
 
+/*
+ * A /login while the link is down cannot close the account's session
+ * on another instance: it is refused ("try again later"), the member
+ * stays as it was and the older session stays. Once the link is back,
+ * the same login works and closes the older session.
+ */
+static void
+test_login_link_down(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	char link[160], laddr[170];
+
+	rds_run(&x->r);
+	snprintf(link, sizeof link, "%s/link.sock", x->r.dir);
+	assert_int_equal(symlink(x->r.sock, link), 0);
+	snprintf(laddr, sizeof laddr, "unix:%s", link);
+	cx_lobbyd(x, 0, NULL, NULL);
+	cx_lobbyd(x, 1, laddr, NULL);
+	a = cx_join(x, 0, "alice");
+	h_send(a, "/register correct horse battery\n");
+	h_expect_skip(a, "*** nick alice is now registered to you");
+	b = cx_join(x, 1, "bob");
+	h_settle(a, "bob");
+
+	cut_link(x, link);
+	h_expect_skip_within(b, "*** lost the link to the room, retrying",
+	    SCALED(3000));
+	h_send(b, "/login alice correct horse battery\n");
+	h_expect(b, "!!! room unavailable, try again later");
+	assert_true(h_silent(b, 300));
+	assert_true(h_log_has(&x->s[1], "login as alice refused: link down",
+	    0));
+	assert_false(h_log_has(&x->s[1], "logged in as alice", 0));
+	assert_true(h_silent(a, 300));
+
+	/* Back: bob is still bob, and the login now closes alice. */
+	assert_int_equal(symlink(x->r.sock, link), 0);
+	h_expect_skip_within(b, "*** link to the room restored", RESTORE_MS);
+	h_send(b, "still bob\n");
+	h_expect_skip(a, "<bob> still bob");
+	retry_line(b, "/login alice correct horse battery\n",
+	    "*** you are logged in as alice", SCALED(15000));
+	h_expect_skip(a, "*** logged in from elsewhere");
+	assert_true(h_eof(a, H_TIMEOUT_MS));
+}
+
 static void
 test_instance_killed(void **state)
 {
@@ -1197,6 +1244,8 @@ main(void)
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_resume_after_last_entry,
 		    cx_setup, cx_teardown),
+		cmocka_unit_test_setup_teardown(test_login_link_down, cx_setup,
+		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_instance_killed, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_slow_redis_not_idle,
