@@ -948,7 +948,9 @@ acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 		return;
 	}
 	/* One session per account: the older one goes. Through Redis,
-	 * wherever it is: the instance that holds it closes it. */
+	 * wherever it is: the instance that holds it closes it. With the
+	 * link down it cannot, so the login is refused (c was told to try
+	 * again later): one session per account holds. */
 	if (acc->publish != NULL) {
 		struct acct_act a;
 
@@ -959,7 +961,11 @@ acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 		a.target = j->found;
 		a.reason = PROTO_REASON_ELSEWHERE;
 		a.rlen = sizeof PROTO_REASON_ELSEWHERE - 1;
-		acc->publish(acc->publish_arg, c, &a);
+		if (acc->publish(acc->publish_arg, c, &a) == -1) {
+			room_log(r, "client %u: login as %s refused: link "
+			    "down", c->id, j->found);
+			return;
+		}
 	} else if ((old = acct_session(r, j->key, c)) != NULL) {
 		room_log(r, "client %u: %s logged in from elsewhere (client "
 		    "%u)", old->id, j->found, c->id);
@@ -1040,7 +1046,8 @@ accounts_done(struct accounts *acc, struct room *r, struct acct_job *j)
 /*
  * Hand what operator c did (kind, on target[0..len), with reason and
  * minutes) to every instance through publish(): each applies it to its
- * own members (accounts_apply()).
+ * own members (accounts_apply()). With the link down, publish() has
+ * told c it was not sent.
  */
 static void
 acct_publish(struct accounts *acc, struct client *c, enum acct_act_kind kind,
@@ -1062,7 +1069,7 @@ acct_publish(struct accounts *acc, struct client *c, enum acct_act_kind kind,
 	a.reason = reason != NULL ? reason : "";
 	a.rlen = reason != NULL ? rlen : 0;
 	a.minutes = minutes;
-	acc->publish(acc->publish_arg, c, &a);
+	(void)acc->publish(acc->publish_arg, c, &a);
 }
 
 /*

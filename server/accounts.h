@@ -152,9 +152,10 @@ struct accounts {
 	int64_t		(*clock)(void *arg); /* Unix ms now */
 	void		*clock_arg;	/* for clock */
 	/* With --redis: hand act a of member c to every instance
-	 * (cluster_act()), which answers c if it cannot; NULL: one lobbyd,
-	 * the act is applied here at once. */
-	void		(*publish)(void *arg, struct client *c,
+	 * (cluster_act()). Returns 0, or -1 when it could not (the link
+	 * down), c told why; NULL: one lobbyd, the act is applied here at
+	 * once. */
+	int		(*publish)(void *arg, struct client *c,
 			    const struct acct_act *a);
 	void		*publish_arg;	/* for publish */
 	unsigned	 queued;	/* password jobs at the worker */

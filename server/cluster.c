@@ -686,12 +686,15 @@ cluster_act_kind(enum acct_act_kind k)
 	return CLUSTER_LOGIN;
 }
 
-void
+int
 cluster_act(struct cluster *cl, struct client *c, const struct acct_act *a)
 {
-	if (!cl->up || cl->ops->act == NULL ||
-	    cl->ops->act(cl->io, c->id, cluster_act_kind(a->kind), a) == -1)
-		room_sendf(cl->room, c, "%s", cluster_unavailable_send);
+	if (cl->up && cl->ops->act != NULL &&
+	    cl->ops->act(cl->io, c->id, cluster_act_kind(a->kind), a) != -1)
+		return 0;
+	room_sendf(cl->room, c, "%s", a->kind == ACCT_ACT_LOGIN ?
+	    cluster_unavailable_later : cluster_unavailable_send);
+	return -1;
 }
 
 /* ---------------------------------------------------------------------

@@ -279,10 +279,12 @@ void	cluster_who(struct cluster *cl, struct client *c);
 
 /*
  * c did act a (accounts.c's publish hook): published, to be applied by
- * every instance to its own members when its entry comes back. With the
- * link down, c is told "!!! room unavailable, message not sent".
+ * every instance to its own members when its entry comes back; returns
+ * 0. With the link down, c is told "!!! room unavailable, try again
+ * later" for a login (it is refused), "!!! room unavailable, message
+ * not sent" for an operator's act; returns -1.
  */
-void	cluster_act(struct cluster *cl, struct client *c,
+int	cluster_act(struct cluster *cl, struct client *c,
 	    const struct acct_act *a);
 /* c goes to the room called name[0..len) (valid, not its own). */
 void	cluster_go(struct cluster *cl, struct client *c, const char *name,

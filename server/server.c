@@ -294,10 +294,10 @@ server_cluster(struct server *s)
  * ------------------------------------------------------------------- */
 
 /* The accounts' publish hook with --redis: an act crosses instances. */
-static void
+static int
 server_acct_publish(void *arg, struct client *c, const struct acct_act *a)
 {
-	cluster_act(arg, c, a);
+	return cluster_act(arg, c, a);
 }
 
 /* The accounts' clock: Unix ms. */

@@ -20,6 +20,10 @@ struct ax {
 	bool		 full;		/* the fake worker refuses jobs */
 	int64_t		 now;		/* the clock, Unix ms */
 	int64_t		 planned;	/* the last schedule() ms, or -1 */
+	int		 publish_rc;	/* what the fake publish() returns */
+	unsigned	 published;	/* acts handed to it */
+	enum acct_act_kind last_kind;	/* the last one's kind */
+	char		 last_target[ACCT_TARGET_MAX]; /* and target */
 };
 
 static const char *const ax_ops[] = { "alice" };
@@ -48,6 +52,25 @@ static int64_t
 ax_clock(void *arg)
 {
 	return ((struct ax *)arg)->now;
+}
+
+/*
+ * The publish hook of --redis: notes the act; when told to fail (the
+ * link down) it answers c as cluster_act() does and returns -1.
+ */
+static int
+ax_publish(void *arg, struct client *c, const struct acct_act *a)
+{
+	struct ax *x = arg;
+
+	x->published++;
+	x->last_kind = a->kind;
+	snprintf(x->last_target, sizeof x->last_target, "%s", a->target);
+	if (x->publish_rc == -1)
+		room_sendf(&x->f->r, c, "%s", a->kind == ACCT_ACT_LOGIN ?
+		    "!!! room unavailable, try again later" :
+		    "!!! room unavailable, message not sent");
+	return x->publish_rc;
 }
 
 static int
@@ -418,6 +441,73 @@ test_login_elsewhere(void **state)
 	    "*** guest1 is now bob\n");
 	fx_expect(f, g, "*** bob left (logged in from elsewhere)\n"
 	    "*** guest1 is now bob\n*** you are logged in as bob\n");
+}
+
+/*
+ * With --redis and the link down, the login's act cannot reach the
+ * instance holding the account's older session: the login is refused,
+ * the member left as it was. Once the act goes, the login is done.
+ */
+static void
+test_login_link_down(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *old, *g, *w;
+
+	x->acc.publish = ax_publish;
+	x->acc.publish_arg = x;
+	x->publish_rc = -1;
+	/* The account's older session, renamed since its login. */
+	old = ax_member(x, "bobby", "10.0.0.2");
+	snprintf(old->account, sizeof old->account, "bob");
+	w = fx_member(f, "watcher");
+	g = fx_member(f, NULL);
+	fx_say(f, g, "/login bob secret123");
+	ax_answer(x, ACCT_OK, "bob");
+	assert_int_equal(x->published, 1);
+	assert_int_equal(x->last_kind, ACCT_ACT_LOGIN);
+	assert_string_equal(x->last_target, "bob");
+	fx_expect(f, g, "!!! room unavailable, try again later\n");
+	fx_silent(f, w);
+	fx_silent(f, old);
+	assert_string_equal(g->nick, "guest1");
+	assert_string_equal(g->account, "");
+	assert_true(fx_is_member(f, old));
+	assert_true(ax_logged(f, "client 3: login as bob refused: link "
+	    "down"));
+	assert_false(ax_logged(f, "logged in as bob"));
+	/* The link back: renamed and told; the older session is closed
+	 * when the act comes back (accounts_apply()), not here. */
+	x->publish_rc = 0;
+	fx_say(f, g, "/login bob secret123");
+	ax_answer(x, ACCT_OK, "bob");
+	assert_int_equal(x->published, 2);
+	fx_expect(f, g, "*** guest1 is now bob\n*** you are logged in as bob\n");
+	assert_string_equal(g->account, "bob");
+}
+
+/* An operator's act with the link down: the hook's answer only, as
+ * before (nothing here changes until its entry comes back). */
+static void
+test_act_link_down(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x), *b = ax_member(x, "bob", "10.0.0.2");
+
+	x->acc.publish = ax_publish;
+	x->acc.publish_arg = x;
+	x->publish_rc = -1;
+	fx_say(f, a, "/kick bob go");
+	fx_expect(f, a, "!!! room unavailable, message not sent\n");
+	fx_silent(f, b);
+	assert_true(fx_is_member(f, b));
+	fx_say(f, a, "/mute bob 5");
+	fx_expect(f, a, "!!! room unavailable, message not sent\n");
+	fx_silent(f, b);
+	assert_int_equal(x->published, 2);
+	assert_int_equal(x->last_kind, ACCT_ACT_MUTE);
 }
 
 static void
@@ -1010,6 +1100,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_login, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_login_elsewhere, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_login_link_down, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_act_link_down, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_login_throttle, ax_setup,
 		    ax_teardown),

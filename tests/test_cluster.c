@@ -668,10 +668,10 @@ fake_clock(void *arg)
 	return ((struct fake *)arg)->now;
 }
 
-static void
+static int
 fake_publish(void *arg, struct client *c, const struct acct_act *a)
 {
-	cluster_act(arg, c, a);
+	return cluster_act(arg, c, a);
 }
 
 /* cmocka setup: fake_setup's room with accounts on, alice an --op. */
@@ -768,6 +768,37 @@ test_acts_published(void **state)
 	fx_say(&fk->fx, a, "/kick bob");
 	fx_expect(&fk->fx, a, "!!! room unavailable, message not sent\n");
 	fake_expect_calls(fk, "");
+}
+
+/* A login's act with the link down, or refused when handed to Redis:
+ * the member is told to try again later, and the accounts (-1). */
+static void
+test_act_login_link_down(void **state)
+{
+	struct fake *fk = *state;
+	struct client *g = joined_at(fk, "guest", "10.0.0.7");
+	struct acct_act a;
+
+	memset(&a, 0, sizeof a);
+	a.kind = ACCT_ACT_LOGIN;
+	a.by = "";
+	a.by_acct = "";
+	a.target = "bob";
+	a.reason = "logged in from elsewhere";
+	a.rlen = strlen(a.reason);
+	fk->cl.up = false;
+	assert_int_equal(cluster_act(&fk->cl, g, &a), -1);
+	fx_expect(&fk->fx, g, "!!! room unavailable, try again later\n");
+	fake_expect_calls(fk, "");
+	fk->cl.up = true;
+	fk->io.rc = -1;
+	assert_int_equal(cluster_act(&fk->cl, g, &a), -1);
+	fx_expect(&fk->fx, g, "!!! room unavailable, try again later\n");
+	fake_expect_calls(fk, "act 1 L bob 0  logged in from elsewhere\n");
+	fk->io.rc = 0;
+	assert_int_equal(cluster_act(&fk->cl, g, &a), 0);
+	fake_expect_calls(fk, "act 1 L bob 0  logged in from elsewhere\n");
+	fx_silent(&fk->fx, g);
 }
 
 static void
@@ -1069,6 +1100,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_act_bans, acts_setup,
 		    acts_teardown),
 		cmocka_unit_test_setup_teardown(test_act_mute_runs_out_here,
+		    acts_setup, acts_teardown),
+		cmocka_unit_test_setup_teardown(test_act_login_link_down,
 		    acts_setup, acts_teardown),
 		cmocka_unit_test_setup_teardown(test_act_login_elsewhere,
 		    acts_setup, acts_teardown),
