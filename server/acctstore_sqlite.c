@@ -231,8 +231,11 @@ sqlite_ban_list(struct acct_store *st, int64_t now, acct_ban_fn fn,
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE)
 		return sqlite_fail(s, "drop run-out bans");
+	/* In the order they were made, as the cache keeps them: created
+	 * is in seconds, and a row stored later has a greater rowid (one
+	 * stored again, a new one). */
 	if ((q = sqlite_prep(s, "SELECT target, until, by, reason, also FROM bans "
-	    "ORDER BY created, target")) == NULL)
+	    "ORDER BY created, rowid")) == NULL)
 		return -1;
 	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		memset(&b, 0, sizeof b);

@@ -364,6 +364,34 @@ test_bans(void **state)
 	assert_int_equal(s->ops->ban_get(s, "n:bob", now, &got), 0);
 }
 
+/*
+ * ban_list() gives the bans in the order they were made, as the cache
+ * that reads them keeps them (/bans lists them so): made within one
+ * second too, whatever their targets.
+ */
+static void
+test_ban_order(void **state)
+{
+	struct st *t = *state;
+	struct acct_store *s = t->s;
+	struct acct_ban b;
+	struct seen seen;
+	const int64_t now = 1700000000000LL;
+
+	b = mkban("n:dv", now + 60000, "spam", "a:10.0.0.4");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	b = mkban("a:10.0.0.4", now + 60000, "spam", "n:dv");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	b = mkban("n:bob", 0, "", "");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
+	assert_int_equal(seen.nbans, 3);
+	assert_string_equal(seen.bans[0].target, "n:dv");
+	assert_string_equal(seen.bans[1].target, "a:10.0.0.4");
+	assert_string_equal(seen.bans[2].target, "n:bob");
+}
+
 /* ---------------------------------------------------------------------
  * SQLite only: files
  * ------------------------------------------------------------------- */
@@ -515,11 +543,15 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bans, setup_sqlite,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_ban_order, setup_sqlite,
+		    teardown),
 		cmocka_unit_test(test_sqlite_file),
 		cmocka_unit_test(test_sqlite_corrupt),
 		cmocka_unit_test_setup_teardown(test_accounts, setup_redis,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bans, setup_redis,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ban_order, setup_redis,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_redis_untrusted,
 		    setup_redis, teardown),
