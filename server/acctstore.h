@@ -59,6 +59,11 @@ struct acct_store_ops {
 	int	(*keys)(struct acct_store *st, acct_key_fn fn, void *arg);
 	/* Add or replace the ban on b->target: 0. */
 	int	(*ban_put)(struct acct_store *st, const struct acct_ban *b);
+	/* The ban on target, if there is one, ends at until from now on;
+	 * all else of it stays, when it was made too (its place in
+	 * ban_list()'s order): 1, or 0 when there is none. */
+	int	(*ban_retime)(struct acct_store *st, const char *target,
+		    int64_t until);
 	/* Lift the ban on target: 1, or 0 when there was none. */
 	int	(*ban_del)(struct acct_store *st, const char *target);
 	/* The ban on target still running at Unix ms now: 1 (in *b), or 0. */

@@ -250,6 +250,47 @@ redis_ban_put(struct acct_store *st, const struct acct_ban *b)
 	return 0;
 }
 
+/*
+ * A hash keeps no "created": its fields' order is what ban_list() reads,
+ * and HSET on a field there keeps its place. So the value is read and
+ * set again with the new UNTIL, the rest as it was. An unban by another
+ * instance between the two is undone, as a ban_put() then would.
+ */
+static int
+redis_ban_retime(struct acct_store *st, const char *target, int64_t until)
+{
+	struct redis_store *s = (struct redis_store *)st;
+	char v[24 + PROTO_NICK_MAX + ACCT_TARGET_MAX + ACCT_REASON_MAX + 4];
+	const char *get[] = { "HGET", REDIS_BANS, target };
+	const char *set[] = { "HSET", REDIS_BANS, target, v };
+	struct acct_ban b;
+	redisReply *r;
+	const char *sp;
+	int n;
+
+	if ((r = redis_cmd(s, 3, get)) == NULL)
+		return -1;
+	/* One that is not a ban is none: ban_list() skips it too. */
+	if (r->type != REDIS_REPLY_STRING || redis_ban_parse(target,
+	    strlen(target), r->str, r->len, &b) == -1) {
+		s->io.free_reply(r);
+		return 0;
+	}
+	sp = memchr(r->str, ' ', r->len);
+	n = snprintf(v, sizeof v, "%lld%.*s", (long long)until,
+	    (int)(r->len - (size_t)(sp - r->str)), sp);
+	s->io.free_reply(r);
+	if (n < 0 || (size_t)n >= sizeof v) {
+		snprintf(st->err, sizeof st->err, "redis: ban %s: too long",
+		    target);
+		return -1;
+	}
+	if ((r = redis_cmd(s, 4, set)) == NULL)
+		return -1;
+	s->io.free_reply(r);
+	return 1;
+}
+
 static int
 redis_ban_del(struct acct_store *st, const char *target)
 {
@@ -338,6 +379,7 @@ static const struct acct_store_ops redis_ops = {
 	redis_add,
 	redis_keys,
 	redis_ban_put,
+	redis_ban_retime,
 	redis_ban_del,
 	redis_ban_get,
 	redis_ban_list,

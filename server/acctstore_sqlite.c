@@ -162,6 +162,27 @@ sqlite_ban_put(struct acct_store *st, const struct acct_ban *b)
 }
 
 static int
+sqlite_ban_retime(struct acct_store *st, const char *target, int64_t until)
+{
+	struct sqlite_store *s = (struct sqlite_store *)st;
+	sqlite3_stmt *q;
+	int rc;
+
+	/* An UPDATE, not ban_put()'s REPLACE: created and the rowid stay. */
+	if ((q = sqlite_prep(s, "UPDATE bans SET until = ?2 WHERE "
+	    "target = ?1")) == NULL)
+		return -1;
+	sqlite3_bind_text(q, 1, target, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, until);
+	if (sqlite3_step(q) == SQLITE_DONE)
+		rc = sqlite3_changes(s->db) > 0 ? 1 : 0;
+	else
+		rc = sqlite_fail(s, "ban");
+	sqlite3_finalize(q);
+	return rc;
+}
+
+static int
 sqlite_ban_del(struct acct_store *st, const char *target)
 {
 	struct sqlite_store *s = (struct sqlite_store *)st;
@@ -264,6 +285,7 @@ static const struct acct_store_ops sqlite_ops = {
 	sqlite_add,
 	sqlite_keys,
 	sqlite_ban_put,
+	sqlite_ban_retime,
 	sqlite_ban_del,
 	sqlite_ban_get,
 	sqlite_ban_list,

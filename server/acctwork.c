@@ -250,7 +250,8 @@ work_retimed_ban(void *arg, const struct acct_ban *b)
  * Store j's ban. A nick's set by an operator (retime) takes the bans
  * lifted with it (its member's address, the account a renamed member was
  * logged in to) to its end: found here in the store, whichever instance
- * stored them.
+ * stored them. Only their end changes: they are still the bans made
+ * with the first (listed where they were, after a restart too).
  */
 static void
 work_ban(struct acctwork *w, struct acct_job *j)
@@ -267,13 +268,12 @@ work_ban(struct acctwork *w, struct acct_job *j)
 		work_store_failed(w, j);
 		return;
 	}
-	for (i = 0; i < j->nbans; i++) {
-		j->bans[i].until = j->ban.until;
-		if (w->st->ops->ban_put(w->st, &j->bans[i]) == -1) {
+	for (i = 0; i < j->nbans; i++)
+		if (w->st->ops->ban_retime(w->st, j->bans[i].target,
+		    j->ban.until) == -1) {
 			work_store_failed(w, j);
 			return;
 		}
-	}
 }
 
 /* Do job j. */

@@ -367,7 +367,8 @@ test_bans(void **state)
 /*
  * ban_list() gives the bans in the order they were made, as the cache
  * that reads them keeps them (/bans lists them so): made within one
- * second too, whatever their targets.
+ * second too, whatever their targets. One re-timed (a nick's address,
+ * the nick banned again) keeps its place and all else but its end.
  */
 static void
 test_ban_order(void **state)
@@ -390,6 +391,21 @@ test_ban_order(void **state)
 	assert_string_equal(seen.bans[0].target, "n:dv");
 	assert_string_equal(seen.bans[1].target, "a:10.0.0.4");
 	assert_string_equal(seen.bans[2].target, "n:bob");
+	assert_int_equal(s->ops->ban_retime(s, "n:dv", now + 30000), 1);
+	assert_int_equal(s->ops->ban_retime(s, "a:10.0.0.4", now + 30000), 1);
+	assert_int_equal(s->ops->ban_retime(s, "n:eve", now + 30000), 0);
+	assert_int_equal(s->ops->ban_get(s, "n:eve", now, &b), 0);
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
+	assert_int_equal(seen.nbans, 3);
+	assert_string_equal(seen.bans[0].target, "n:dv");
+	assert_string_equal(seen.bans[1].target, "a:10.0.0.4");
+	assert_string_equal(seen.bans[2].target, "n:bob");
+	assert_true(seen.bans[1].until == now + 30000);
+	assert_string_equal(seen.bans[1].by, "alice");
+	assert_string_equal(seen.bans[1].reason, "spam");
+	assert_string_equal(seen.bans[1].also, "n:dv");
+	assert_true(seen.bans[2].until == ACCT_FOREVER);
 }
 
 /* ---------------------------------------------------------------------
@@ -456,6 +472,18 @@ test_sqlite_file(void **state)
 	assert_int_equal(s->ops->get(s, "bob", nick, hash), 1);
 	assert_int_equal(s->ops->ban_get(s, "n:eve", 1, &got), 1);
 	assert_string_equal(got.reason, "troll");
+	/* A ban re-timed still says when it was made. */
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "UPDATE bans SET created = 1000",
+	    NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(s->ops->ban_retime(s, "n:eve", 5000), 1);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT created, until FROM "
+	    "bans WHERE target = 'n:eve'", -1, &q, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int64(q, 0), 1000);
+	assert_int_equal(sqlite3_column_int64(q, 1), 5000);
+	sqlite3_finalize(q);
+	sqlite3_close(db);
 	s->ops->free(s);
 	/* A newer schema than this lobbyd knows is refused, not misread. */
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);

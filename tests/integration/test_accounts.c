@@ -820,29 +820,58 @@ bans_have(struct h_conn *c, const char *want)
 	return got;
 }
 
+/* What /bans on c lists, each ban's target and a space, into out[0..n)
+ * (read up to the answer of a /who sent behind it). */
+static void
+bans_order(struct h_conn *c, char *out, size_t n)
+{
+	const char *l;
+	size_t k = 0, w;
+
+	out[0] = '\0';
+	h_send(c, "/bans\n/who\n");
+	while ((l = h_line(c, H_TIMEOUT_MS)) != NULL &&
+	    !(strncmp(l, "*** ", 4) == 0 && strstr(l, " online: ") != NULL)) {
+		if (strncmp(l, "*** ban on ", 11) != 0)
+			continue;
+		w = strcspn(l + 11, " ");
+		assert_true(k + w + 2 <= n);
+		memcpy(out + k, l + 11, w);
+		k += w;
+		out[k++] = ' ';
+		out[k] = '\0';
+	}
+	assert_non_null(l);
+}
+
 /*
  * The bans made with a nick's end with it: dv (logged in as dave, from
  * 127.0.0.4) banned for 10 minutes, then again for 1, its member gone:
  * the ban of its account and that of its address take the 1 minute too,
- * in the store as well (read again after a restart).
+ * in the store as well (read again after a restart). They are still the
+ * bans made with the first: listed before one made in between, after a
+ * restart as before it.
  */
 static void
 test_ban_renamed_reban(void **state)
 {
 	struct h_server *s = *state;
 	struct h_conn *a, *d, *g;
-	char first[64], nick[32], want[64];
+	char first[64], nick[32], want[64], order[128];
 
 	start_db(s, "--op", "alice", NULL);
 	alice_and_dv(s, s, "127.0.0.4", &a, &d);
 	say_past(a, "/ban dv 10 spam", "*** banned dv for 10 minutes");
 	assert_true(h_eof(d, H_TIMEOUT_MS));
 	h_close(d);
+	say_past(a, "/ban 10.9.9.9 5", "*** banned 10.9.9.9 for 5 minutes");
 	say_past(a, "/ban dv 1 again", "*** banned dv for 1 minute");
 	assert_true(bans_have(a, "*** ban on dave by alice, 1 minute left: "
 	    "spam"));
 	assert_true(bans_have(a, "*** ban on 127.0.0.4 by alice, 1 minute "
 	    "left: spam"));
+	bans_order(a, order, sizeof order);
+	assert_string_equal(order, "127.0.0.4 dave 10.9.9.9 dv ");
 	/* A login goes through the store after the bans: they are there. */
 	g = first_line(h_connect_tcp_from("127.0.0.1", s->port, "127.0.0.5"),
 	    first);
@@ -864,6 +893,8 @@ test_ban_renamed_reban(void **state)
 	    "left: spam"));
 	assert_true(bans_have(g, "*** ban on dv by alice, 1 minute left: "
 	    "again"));
+	bans_order(g, order, sizeof order);
+	assert_string_equal(order, "127.0.0.4 dave 10.9.9.9 dv ");
 	h_close(g);
 	h_stop(s);
 }
