@@ -713,8 +713,13 @@ test_ban_reban_linked(void **state)
 	fx_say(f, a, "/ban dv 10 spam");
 	fx_drain_all(f);
 	assert_int_equal(x->njobs, 3);
+	assert_string_equal(x->jobs[0]->ban.target, "a:10.0.0.4");
+	assert_string_equal(x->jobs[0]->ban.also, "n:dv");
+	assert_string_equal(x->jobs[1]->ban.target, "n:dv");
 	assert_string_equal(x->jobs[2]->ban.target, "n:dave");
 	assert_string_equal(x->jobs[2]->ban.also, "n:dv");
+	/* Only the nick's ban re-times those that point back to it. */
+	assert_false(x->jobs[0]->retime);
 	assert_true(x->jobs[1]->retime);
 	assert_false(x->jobs[2]->retime);
 	while (x->njobs > 0)
