@@ -589,21 +589,41 @@ test_read_refused(void **state)
 	h_expect(a, "<bob> here too");
 }
 
+/* How many times needle is in s's log so far. */
+static int
+log_count(struct h_server *s, const char *needle)
+{
+	char *log = h_log(s);
+	const char *p;
+	int n = 0;
+
+	assert_non_null(log);
+	for (p = log; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	free(log);
+	return n;
+}
+
 /*
- * An error answer to a member's command (a key the script writes made
- * one of another type: WRONGTYPE) is that command's alone: its sender
- * is told "!!! room unavailable, message not sent", nothing of it
- * reaches anyone (nor later), its later lines run, and the link stays:
- * one broken key does not make every member hear of a lost link.
+ * An error answer to a member's command (a key the script writes, or
+ * reads, made one of another type: WRONGTYPE) is that command's alone:
+ * its sender is told "!!! room unavailable, message not sent" (/who:
+ * "try again later"), nothing of it reaches anyone (nor later), its
+ * later lines run, and the link stays: one broken key does not make
+ * every member hear of a lost link. An operator's /kick (alice, an
+ * --op, registered) too: bob stays.
  */
 static void
 test_command_refused(void **state)
 {
 	struct cx *x = *state;
 	struct h_conn *a, *b;
+	int refused;
 
-	cx_pair(x, NULL);
+	cx_pair(x, "--op", "alice", NULL);
 	cx_members(x, "alice", &a, &b, NULL);
+	h_send(a, "/register correct horse battery\n");
+	h_expect_skip(a, "*** nick alice is now registered to you");
 	/* /topic answered, the line held behind it run. */
 	freeReplyObject(rds_cmd(&x->r, "SET lobby:{lobby}:topics x"));
 	h_send(a, "/topic hi\nnext\n");
@@ -617,14 +637,22 @@ test_command_refused(void **state)
 	h_send(b, "/who\n");
 	h_expect(b, "*** 2 online: alice bob");
 	freeReplyObject(rds_cmd(&x->r, "DEL lobby:{lobby}:said"));
-	/* /who: the members' rooms are broken. */
+	/* /who, and /kick (whose entry says the room bob is in): the
+	 * members' rooms are broken. */
 	freeReplyObject(rds_cmd(&x->r, "RENAME lobby:{lobby}:where w"));
 	freeReplyObject(rds_cmd(&x->r, "SET lobby:{lobby}:where x"));
 	h_send(a, "/who\n");
 	h_expect(a, "!!! room unavailable, try again later");
+	refused = log_count(&x->s[0], "refused: WRONGTYPE");
+	h_send(a, "/kick bob out\n");
+	h_expect(a, "!!! room unavailable, message not sent");
+	assert_int_equal(log_count(&x->s[0], "refused: WRONGTYPE"),
+	    refused + 1);
 	freeReplyObject(rds_cmd(&x->r, "RENAME w lobby:{lobby}:where"));
 	h_send(a, "again\n");
 	h_expect(b, "<alice> again");
+	h_send(b, "still here\n");
+	h_expect(a, "<bob> still here");
 	assert_true(h_silent(a, 300));
 	assert_true(h_silent(b, 300));
 	assert_true(h_log_has(&x->s[0], "WRONGTYPE", 0));
