@@ -243,6 +243,7 @@ cluster_check_read(struct cluster *cl, struct room *r)
 	    r->waiting > 0)
 		return;
 	r->reading = false;
+	rooms_update(r);
 	cl->reread = true;
 	if (r->reg != NULL)
 		r->reg->dirty = true;	/* it may be forgotten now */
@@ -416,6 +417,7 @@ cluster_pending_free(struct cluster *cl, struct cluster_pending *p)
 	free(p);
 	if (to != NULL) {
 		to->waiting--;
+		rooms_update(to);
 		cluster_check_read(cl, to);
 	}
 }
@@ -486,6 +488,7 @@ cluster_join(struct cluster *cl, struct client *c)
 	p->c = c;
 	p->to = cl->room;
 	cl->room->waiting++;
+	rooms_update(cl->room);
 	p->next = cl->pending;
 	cl->pending = p;
 	c->flags |= CLIENT_WAITING;
@@ -807,6 +810,7 @@ cluster_set_topic(struct room *r, const char *text)
 		return -1;
 	free(r->topic);
 	r->topic = t;
+	rooms_update(r);
 	return 0;
 }
 
@@ -1294,8 +1298,10 @@ cluster_go(struct cluster *cl, struct client *c, const char *name,
 	p->from = c->room;
 	memcpy(p->name, name, len);
 	p->name[len] = '\0';
-	if ((p->to = to) != NULL)
+	if ((p->to = to) != NULL) {
 		to->waiting++;
+		rooms_update(to);
+	}
 	p->next = cl->pending;
 	cl->pending = p;
 	c->flags |= CLIENT_WAITING;
@@ -1368,6 +1374,7 @@ cluster_start_read(struct cluster *cl, struct room *r, const char *id,
 		snprintf(r->pos, sizeof r->pos, "%llu-%llu", ms - 1,
 		    (unsigned long long)-1);
 	r->reading = true;
+	rooms_update(r);
 	cl->reread = true;
 	room_log(r, "redis: reading room %s", r->name);
 }
@@ -1420,6 +1427,7 @@ cluster_go_reply(struct cluster *cl, unsigned cid, enum cluster_status st,
 				cluster_start_read(cl, r, id, topic, hist, n);
 			p->to = r;
 			r->waiting++;
+			rooms_update(r);
 			return;
 		}
 		p->answered = false;

@@ -120,6 +120,8 @@ room_append_lines(struct room *r, struct client *from, enum rlog_kind kind,
 	if (rlog_append_lines(&r->rlog, from != NULL ? &from->rd : NULL,
 	    kind, p, n, lens, nlens) == -1)
 		room_log(r, "out of memory: a line was not relayed");
+	else if (kind == RLOG_CHAT)
+		rooms_update(r);	/* it keeps history now */
 }
 
 static void
@@ -515,8 +517,10 @@ room_hold_ref(struct room *r, struct client *c)
 	if (c->room != NULL)
 		room_release(c);
 	c->room = r;
-	if (r->refs++ == 0 && r->reg != NULL && r != r->reg->landing)
+	if (r->refs++ == 0 && r->reg != NULL && r != r->reg->landing) {
 		r->reg->unheld--;
+		rooms_update(r);
+	}
 }
 
 void
@@ -531,6 +535,7 @@ room_release(struct client *c)
 		r->reg->unheld++;
 		r->reg->dirty = true;
 		r->emptied = ++r->reg->ticks;
+		rooms_update(r);
 	}
 }
 
@@ -885,6 +890,7 @@ room_set_topic(struct room *r, struct client *c, const char *text,
 	t[len] = '\0';
 	free(r->topic);
 	r->topic = t;
+	rooms_update(r);
 	room_log(r, "client %u %s set the topic of %s", c->id, c->nick,
 	    r->name);
 	room_broadcastf(r, NULL, PROTO_TOPIC_SET, c->nick, r->topic);
@@ -972,4 +978,5 @@ void
 room_history_forget(struct room *r)
 {
 	rlog_history_forget(&r->rlog);
+	rooms_update(r);
 }

@@ -87,6 +87,12 @@ struct room {
 	size_t		 refs;		/* connections whose room this is:
 					   members, joiners, leavers closing */
 	uint64_t	 emptied;	/* when refs last fell to 0 (reg->ticks) */
+	uint64_t	 made;		/* order of creation (reg->made) */
+	struct room	*hnext;		/* next in its chain of reg->names */
+	uint64_t	 hash;		/* its name's there (rooms_hash()) */
+	size_t		 gone;		/* its place in reg->evict plus one; 0:
+					   not there (see rooms_update()) */
+	bool		 kept;		/* listed when it went there */
 	struct client	*head;		/* first member, the longest here */
 	struct client	*tail;		/* last member to join */
 	size_t		 count;		/* members */
@@ -498,7 +504,24 @@ struct rooms {
 	bool		 nicksoff;	/* out of memory for the first chains:
 					   lookups walk the rooms instead */
 	uint64_t	 seed;		/* the hash key; the caller sets it
-					   before anyone joins */
+					   before the landing room is made */
+	/* Every room by name, so that a /join does not compare every
+	 * name: chains through room.hnext, keyed with seed too. */
+	struct room	**names;	/* nnames chains, a power of two, or
+					   NULL: no room yet */
+	size_t		 nnames;	/* chains at names */
+	uint64_t	 made;		/* for room.made: bumped per room */
+	/*
+	 * The rooms that may give way at the limit (not landing, held,
+	 * read or waited for), a binary heap whose first is the one to go:
+	 * one that keeps nothing before any other, the oldest first; then
+	 * the one empty the longest (room.emptied), the older first. Room
+	 * for every room is made with the room, so that keeping it never
+	 * fails.
+	 */
+	struct room	**evict;	/* nevict rooms, or NULL */
+	size_t		 nevict;	/* rooms at evict */
+	size_t		 evictcap;	/* room for that many at evict */
 };
 
 /*
@@ -528,6 +551,13 @@ struct room	*rooms_open(struct rooms *rs, const char *name, size_t len,
 
 /* Whether /rooms lists r: it has members, history, a topic, or lands. */
 bool	rooms_listed(const struct rooms *rs, const struct room *r);
+
+/*
+ * What decides whether r may give way, and when, changed: its refs,
+ * reading, waiting, topic or history (who changes one calls this, after).
+ * O(log rooms). A room on its own (no reg) is left alone.
+ */
+void	rooms_update(struct room *r);
 
 /* Every room's clock (see room_set_clock()). */
 void	rooms_set_clock(struct rooms *rs, const char stamp[RLOG_STAMP]);

@@ -8,10 +8,16 @@
 #include <strings.h>
 
 /*
- * Few rooms are looked up often (a /join, a /msg walking the members),
- * and at most --max-rooms of them exist: a list in order of creation,
- * which is also the order /rooms shows, is all this needs.
+ * The rooms are a list in order of creation, the order /rooms shows.
+ * A /join must not cost what every room costs, or one client joining
+ * room after room would stall the server at --max-rooms: a room is
+ * found by name in a keyed hash index, and the one to give way at the
+ * limit is the first of a heap of the rooms that may (struct rooms).
  */
+
+static uint64_t	rooms_hash(const struct rooms *, const char *, size_t);
+static int	rooms_reserve(struct rooms *);
+static void	rooms_evict_del(struct rooms *, struct room *);
 
 void
 rooms_init(struct rooms *rs, size_t sendq, size_t history, size_t max)
@@ -27,9 +33,13 @@ struct room *
 rooms_find(const struct rooms *rs, const char *name, size_t len)
 {
 	struct room *r;
+	uint64_t h;
 
-	for (r = rs->head; r != NULL; r = r->rnext)
-		if (strlen(r->name) == len &&
+	if (rs->names == NULL || len > PROTO_ROOM_MAX)
+		return NULL;
+	h = rooms_hash(rs, name, len);
+	for (r = rs->names[h & (rs->nnames - 1)]; r != NULL; r = r->hnext)
+		if (r->hash == h && strlen(r->name) == len &&
 		    strncasecmp(r->name, name, len) == 0)
 			return r;
 	return NULL;
@@ -56,6 +66,13 @@ rooms_idle(const struct rooms *rs, const struct room *r)
 static void
 rooms_forget(struct rooms *rs, struct room *r)
 {
+	struct room **link;
+
+	for (link = &rs->names[r->hash & (rs->nnames - 1)]; *link != r;
+	    link = &(*link)->hnext)
+		;
+	*link = r->hnext;
+	rooms_evict_del(rs, r);
 	if (r->rprev != NULL)
 		r->rprev->rnext = r->rnext;
 	else
@@ -97,7 +114,7 @@ rooms_passing(const struct rooms *rs, const struct room *leaving)
 static bool
 rooms_evict(struct rooms *rs, const struct room *leaving)
 {
-	struct room *r, *oldest;
+	struct room *oldest;
 
 	/*
 	 * Until there is room for one more: a move under way in this pass
@@ -105,19 +122,8 @@ rooms_evict(struct rooms *rs, const struct room *leaving)
 	 * sweep), and that room giving way is then not room enough.
 	 */
 	while (rs->count >= rs->max) {
-		oldest = NULL;
-		for (r = rs->head; r != NULL && rs->unheld > 0;
-		    r = r->rnext) {
-			if (r == rs->landing || r->refs > 0 || r->reading ||
-			    r->waiting > 0)
-				continue;
-			if (!rooms_listed(rs, r)) {
-				oldest = r;
-				break;
-			}
-			if (oldest == NULL || r->emptied < oldest->emptied)
-				oldest = r;
-		}
+		oldest = rs->unheld > 0 && rs->nevict > 0 ? rs->evict[0] :
+		    NULL;
 		if ((oldest == NULL || rooms_listed(rs, oldest)) &&
 		    rs->count == rs->max && rooms_passing(rs, leaving))
 			return true;
@@ -140,6 +146,8 @@ rooms_open(struct rooms *rs, const char *name, size_t len,
 		errno = EINVAL;
 		return NULL;
 	}
+	if (rooms_reserve(rs) == -1)
+		return NULL;
 	if (rs->count >= rs->max && !rooms_evict(rs, leaving)) {
 		errno = EMFILE;
 		return NULL;
@@ -169,12 +177,17 @@ rooms_open(struct rooms *rs, const char *name, size_t len,
 		rs->head = r;
 	rs->tail = r;
 	rs->count++;
+	r->made = ++rs->made;
+	r->hash = rooms_hash(rs, r->name, len);
+	r->hnext = rs->names[r->hash & (rs->nnames - 1)];
+	rs->names[r->hash & (rs->nnames - 1)] = r;
 	/* Unheld until someone comes in (the landing room is never). */
 	if (rs->landing != NULL) {
 		rs->unheld++;
 		rs->dirty = true;
 		r->emptied = ++rs->ticks;
 	}
+	rooms_update(r);
 	room_log(r, "room %s made", r->name);
 	return r;
 }
@@ -189,6 +202,7 @@ rooms_landing(struct rooms *rs, const char *name)
 	if (rs->landing == NULL && r->refs == 0 && rs->unheld > 0)
 		rs->unheld--;
 	rs->landing = r;
+	rooms_update(r);
 	return r;
 }
 
@@ -250,10 +264,17 @@ rooms_members(const struct rooms *rs)
 }
 
 /* ---------------------------------------------------------------------
- * The nick index
+ * The indexes: rooms by name, members by nick, the rooms that may go
  * ------------------------------------------------------------------- */
 
 #define ROOMS_NICKS_MIN	64	/* chains at first */
+#define ROOMS_NAMES_MIN	16	/* chains at first */
+#define ROOMS_EVICT_MIN	16	/* places in the heap at first */
+#define ROOMS_KEY_MAX	32	/* bytes hashed: the longest name or nick */
+
+_Static_assert(PROTO_ROOM_MAX <= ROOMS_KEY_MAX &&
+    PROTO_NICK_MAX <= ROOMS_KEY_MAX && ROOMS_KEY_MAX % 8 == 0,
+    "rooms_hash() hashes every name and nick whole, in words");
 
 /* Mix a 64-bit word (the splitmix64 finaliser). */
 static uint64_t
@@ -267,17 +288,21 @@ rooms_mix(uint64_t x)
 	return x;
 }
 
-/* The keyed hash of nick[0..len) in lower case (len <= PROTO_NICK_MAX). */
+/*
+ * The keyed hash of p[0..len) in lower case (len <= ROOMS_KEY_MAX): of
+ * a room's name, or of a nick. Every word of the padded key is mixed
+ * in, so that a short name is mixed as much as a long one.
+ */
 static uint64_t
-rooms_nick_hash(const struct rooms *rs, const char *nick, size_t len)
+rooms_hash(const struct rooms *rs, const char *p, size_t len)
 {
-	unsigned char key[24] = { 0 };
+	unsigned char key[ROOMS_KEY_MAX] = { 0 };
 	uint64_t h = rooms_mix(rs->seed ^ len), w;
 	size_t i;
 
 	for (i = 0; i < len && i < sizeof key; i++)
-		key[i] = (unsigned char)(nick[i] >= 'A' && nick[i] <= 'Z' ?
-		    nick[i] - 'A' + 'a' : nick[i]);
+		key[i] = (unsigned char)(p[i] >= 'A' && p[i] <= 'Z' ?
+		    p[i] - 'A' + 'a' : p[i]);
 	for (i = 0; i < sizeof key; i += 8) {
 		memcpy(&w, key + i, 8);
 		h = rooms_mix(h ^ w);
@@ -322,7 +347,7 @@ rooms_name(struct rooms *rs, struct client *c)
 	}
 	if (rs->named >= rs->nnicks)
 		rooms_nicks_grow(rs);
-	c->nick_hash = rooms_nick_hash(rs, c->nick, strlen(c->nick));
+	c->nick_hash = rooms_hash(rs, c->nick, strlen(c->nick));
 	head = &rs->nicks[c->nick_hash & (rs->nnicks - 1)];
 	c->nick_next = *head;
 	*head = c;
@@ -361,7 +386,7 @@ rooms_nick(const struct rooms *rs, const char *nick, size_t len,
 		return false;
 	if (rs->nicks == NULL || len > PROTO_NICK_MAX)
 		return true;
-	h = rooms_nick_hash(rs, nick, len);
+	h = rooms_hash(rs, nick, len);
 	for (c = rs->nicks[h & (rs->nnicks - 1)]; c != NULL;
 	    c = c->nick_next)
 		if (c->nick_hash == h && strlen(c->nick) == len &&
@@ -370,6 +395,145 @@ rooms_nick(const struct rooms *rs, const char *nick, size_t len,
 			break;
 		}
 	return true;
+}
+
+/* Twice the chains of names, every room moved; out of memory: longer
+ * chains. */
+static void
+rooms_names_grow(struct rooms *rs)
+{
+	size_t n = rs->nnames * 2, i;
+	struct room **b, *r, *next;
+
+	if ((b = calloc(n, sizeof *b)) == NULL)
+		return;
+	for (i = 0; i < rs->nnames; i++)
+		for (r = rs->names[i]; r != NULL; r = next) {
+			next = r->hnext;
+			r->hnext = b[r->hash & (n - 1)];
+			b[r->hash & (n - 1)] = r;
+		}
+	free(rs->names);
+	rs->names = b;
+	rs->nnames = n;
+}
+
+/*
+ * Make sure of what one more room needs in the indexes: a place in the
+ * heap of rooms that may go (so that rooms_update() never fails), and
+ * the chains of names. Returns 0, or -1 with errno ENOMEM.
+ */
+static int
+rooms_reserve(struct rooms *rs)
+{
+	struct room **e;
+	size_t n;
+
+	if (rs->names == NULL) {
+		if ((rs->names = calloc(ROOMS_NAMES_MIN,
+		    sizeof *rs->names)) == NULL) {
+			errno = ENOMEM;
+			return -1;
+		}
+		rs->nnames = ROOMS_NAMES_MIN;
+	}
+	if (rs->count >= rs->nnames)
+		rooms_names_grow(rs);
+	if (rs->count < rs->evictcap)
+		return 0;
+	n = rs->evictcap > 0 ? rs->evictcap * 2 : ROOMS_EVICT_MIN;
+	if (n > SIZE_MAX / sizeof *e ||
+	    (e = realloc(rs->evict, n * sizeof *e)) == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
+	rs->evict = e;
+	rs->evictcap = n;
+	return 0;
+}
+
+/* Whether a goes before b: what keeps nothing first, the oldest; then
+ * the one empty the longest, the older first (see rooms_evict()). */
+static bool
+rooms_evict_before(const struct room *a, const struct room *b)
+{
+	if (a->kept != b->kept)
+		return !a->kept;
+	if (a->kept && a->emptied != b->emptied)
+		return a->emptied < b->emptied;
+	return a->made < b->made;
+}
+
+/* Put r at i in the heap. */
+static void
+rooms_evict_put(struct rooms *rs, size_t i, struct room *r)
+{
+	rs->evict[i] = r;
+	r->gone = i + 1;
+}
+
+/* r (in the heap) goes up or down to its place. */
+static void
+rooms_evict_fix(struct rooms *rs, struct room *r)
+{
+	size_t i = r->gone - 1, k;
+
+	while (i > 0 && rooms_evict_before(r, rs->evict[(i - 1) / 2])) {
+		rooms_evict_put(rs, i, rs->evict[(i - 1) / 2]);
+		i = (i - 1) / 2;
+	}
+	for (;;) {
+		k = 2 * i + 1;
+		if (k >= rs->nevict)
+			break;
+		if (k + 1 < rs->nevict &&
+		    rooms_evict_before(rs->evict[k + 1], rs->evict[k]))
+			k++;
+		if (!rooms_evict_before(rs->evict[k], r))
+			break;
+		rooms_evict_put(rs, i, rs->evict[k]);
+		i = k;
+	}
+	rooms_evict_put(rs, i, r);
+}
+
+/* Take r out of the heap, if there. */
+static void
+rooms_evict_del(struct rooms *rs, struct room *r)
+{
+	struct room *last;
+	size_t i = r->gone;
+
+	if (i == 0)
+		return;
+	r->gone = 0;
+	last = rs->evict[--rs->nevict];
+	if (last == r)
+		return;
+	rooms_evict_put(rs, i - 1, last);
+	rooms_evict_fix(rs, last);
+}
+
+void
+rooms_update(struct room *r)
+{
+	struct rooms *rs = r->reg;
+
+	if (rs == NULL)
+		return;
+	if (r == rs->landing || r->refs > 0 || r->reading ||
+	    r->waiting > 0) {
+		rooms_evict_del(rs, r);
+		return;
+	}
+	r->kept = rooms_listed(rs, r);
+	if (r->gone == 0) {
+		/* rooms_reserve() made room for every room. */
+		if (rs->nevict >= rs->evictcap)
+			return;
+		rooms_evict_put(rs, rs->nevict++, r);
+	}
+	rooms_evict_fix(rs, r);
 }
 
 void
@@ -390,4 +554,10 @@ rooms_free(struct rooms *rs)
 	free(rs->nicks);
 	rs->nicks = NULL;
 	rs->nnicks = rs->named = 0;
+	free(rs->names);
+	rs->names = NULL;
+	rs->nnames = 0;
+	free(rs->evict);
+	rs->evict = NULL;
+	rs->nevict = rs->evictcap = 0;
 }

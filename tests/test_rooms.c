@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 #include <errno.h>
+#include <time.h>
 #include <sys/uio.h>
 
 #include <cmocka.h>
@@ -62,6 +63,7 @@ rf_new_q(size_t max, size_t history, size_t sendq)
 	f->rs.log_arg = f;
 	f->rs.on_leave = rf_left;
 	f->rs.hook_arg = f;
+	f->rs.seed = 12345;	/* before the first room is hashed */
 	assert_non_null(rooms_landing(&f->rs, "lobby"));
 	return f;
 }
@@ -813,7 +815,6 @@ test_rooms_nick_index(void **state)
 	size_t i, k;
 
 	(void)state;
-	f->rs.seed = 12345;
 	for (i = 0; i < RF_CLIENTS; i++)
 		(void)rf_join(f, NULL);
 	for (i = 0; i < RF_CLIENTS; i += 3) {
@@ -891,6 +892,298 @@ test_rooms_leave_closing(void **state)
 	rf_free(f);
 }
 
+/* ---------------------------------------------------------------------
+ * Which room gives way at the limit, and what a /join costs
+ * ------------------------------------------------------------------- */
+
+#define RF_GONE		4	/* most rooms one /join makes give way */
+
+/* A test's random numbers (xorshift64), from a seed not 0. */
+static uint64_t
+rf_rand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* Whether leaving goes once its member has moved: only the member holds
+ * it and it keeps nothing (room.h). */
+static bool
+rf_passing(const struct rooms *rs, const struct room *leaving)
+{
+	return leaving != NULL && leaving != rs->landing &&
+	    leaving->refs == 1 && leaving->count == 1 && !leaving->reading &&
+	    leaving->waiting == 0 && leaving->topic == NULL &&
+	    rlog_history_count(&leaving->rlog) == 0;
+}
+
+/*
+ * The rooms a member of leaving going to a new room makes give way, in
+ * order, by the rule room.h states, found by walking every room: until
+ * there is room for one more, the first made of the rooms nobody holds,
+ * reads or waits for that keeps nothing; else, when the limit is just
+ * reached and leaving is to go after the move, none; else the one of
+ * them empty the longest. Their names go to out. Returns how many.
+ */
+static size_t
+rf_rule(const struct rooms *rs, const struct room *leaving,
+    char out[RF_GONE][PROTO_ROOM_MAX + 1])
+{
+	const struct room *gone[RF_GONE], *r, *pick;
+	size_t count = rs->count, unheld = rs->unheld, n = 0, i;
+
+	while (count >= rs->max) {
+		pick = NULL;
+		for (r = rs->head; r != NULL && unheld > 0; r = r->rnext) {
+			for (i = 0; i < n && gone[i] != r; i++)
+				;
+			if (i < n || r == rs->landing || r->refs > 0 ||
+			    r->reading || r->waiting > 0)
+				continue;
+			if (!rooms_listed(rs, r)) {
+				pick = r;
+				break;
+			}
+			if (pick == NULL || r->emptied < pick->emptied)
+				pick = r;
+		}
+		if ((pick == NULL || rooms_listed(rs, pick)) &&
+		    count == rs->max && rf_passing(rs, leaving))
+			break;
+		if (pick == NULL)
+			break;
+		assert_true(n < RF_GONE);
+		gone[n] = pick;
+		strcpy(out[n++], pick->name);
+		count--;
+		unheld--;
+	}
+	return n;
+}
+
+/* Assert that the rooms logged as forgotten since the log was cleared
+ * are the n named in want, in that order; clear the log. */
+static void
+rf_forgotten(struct rf *f, char want[RF_GONE][PROTO_ROOM_MAX + 1],
+    size_t n)
+{
+	const char *p = buf_peek(&f->log), *end = p + buf_used(&f->log);
+	const char *lf;
+	char line[256];
+	size_t k = 0;
+
+	for (; p < end; p = lf + 1) {
+		lf = memchr(p, '\n', (size_t)(end - p));
+		assert_non_null(lf);
+		if ((size_t)(lf - p) >= sizeof line)
+			continue;
+		memcpy(line, p, (size_t)(lf - p));
+		line[lf - p] = '\0';
+		if (strncmp(line, "room ", 5) != 0 ||
+		    strstr(line, " forgotten") == NULL)
+			continue;
+		assert_true(k < n);
+		assert_int_equal(strlen(line), 5 + strlen(want[k]) + 10);
+		assert_memory_equal(line + 5, want[k], strlen(want[k]));
+		k++;
+	}
+	assert_int_equal(k, n);
+	buf_clear(&f->log);
+}
+
+/*
+ * Members wander between rooms at the limit, chat, set topics; rooms are
+ * read and waited for (as a shared backend has them) and swept: each
+ * /join makes give way the rooms the rule names, in its order, whatever
+ * came before; and every room is found by its name in any case.
+ */
+static void
+test_rooms_evict_rule(void **state)
+{
+	static const struct {
+		size_t		 max;		/* --max-rooms */
+		size_t		 history;	/* --history */
+		bool		 shared;	/* as with Redis */
+		unsigned	 names;		/* rooms joined: r0 to rN-1 */
+	} runs[] = {
+		{ 6, 50, false, 14 }, { 6, 0, false, 12 }, { 5, 50, true, 12 },
+		{ 9, 3, false, 30 }, { 3, 50, false, 6 }, { 12, 50, false, 40 },
+	};
+	char want[RF_GONE][PROTO_ROOM_MAX + 1], cmd[16], upper[64];
+	size_t k, k2, i, n, step, gone = 0, kept = 0, turned = 0;
+	struct client *c;
+	struct room *r;
+	struct rf *f;
+	uint64_t rng;
+
+	(void)state;
+	for (k = 0; k < sizeof runs / sizeof runs[0]; k++) {
+		f = rf_new(runs[k].max, runs[k].history);
+		f->rs.shared = runs[k].shared;
+		rng = (k + 1) * UINT64_C(0x9e3779b97f4a7c15);
+		for (i = 0; i < 10; i++)
+			(void)rf_join(f, NULL);
+		for (step = 0; step < 10000; step++) {
+			c = f->c[rf_rand(&rng) % f->n];
+			switch (rf_rand(&rng) % 12) {
+			case 0: case 1: case 2: case 3: case 4:
+				snprintf(cmd, sizeof cmd, "r%u", (unsigned)
+				    (rf_rand(&rng) % runs[k].names));
+				n = rooms_find(&f->rs, cmd, strlen(cmd)) !=
+				    NULL ? 0 : rf_rule(&f->rs, c->room, want);
+				gone += n;
+				for (i = 0; i < n; i++)
+					kept += rooms_find(&f->rs, want[i],
+					    strlen(want[i]))->topic != NULL;
+				buf_clear(&f->log);
+				snprintf(upper, sizeof upper, "/join %c%s",
+				    rf_rand(&rng) % 2 ? 'R' : 'r', cmd + 1);
+				rf_say(c, upper);
+				rf_forgotten(f, want, n);
+				break;
+			case 5: case 6:
+				rf_say(c, "/part");
+				break;
+			case 7:
+				rf_say(c, "a line");
+				break;
+			case 8:
+				rf_say(c, "/topic a topic");
+				break;
+			case 9:
+				/* As a shared backend does to any room: it is
+				 * read or waited for, or no longer; its topic
+				 * or history comes, or goes. */
+				n = rf_rand(&rng) % f->rs.count;
+				for (r = f->rs.head; n > 0; n--)
+					r = r->rnext;
+				k2 = rf_rand(&rng) % 5;
+				/* Topics and history often come to, or go from,
+				 * a room that may give way. */
+				if (k2 >= 2 && f->rs.nevict > 0 &&
+				    rf_rand(&rng) % 2)
+					r = f->rs.evict[rf_rand(&rng) %
+					    f->rs.nevict];
+				turned++;
+				switch (k2) {
+				case 0:
+					r->reading = !r->reading;
+					rooms_update(r);
+					break;
+				case 1:
+					r->waiting = r->waiting > 0 ? 0 : 2;
+					rooms_update(r);
+					break;
+				case 2:
+					if (r->topic == NULL) {
+						assert_int_equal(room_set_topic(
+						    r, c, "from afar", 9), 0);
+						break;
+					}
+					free(r->topic);
+					r->topic = NULL;
+					rooms_update(r);
+					break;
+				case 3:
+					room_chat_at(r, NULL, NULL,
+					    "<far> hi", 8);
+					break;
+				default:
+					room_history_forget(r);
+					break;
+				}
+				break;
+			default:
+				rooms_sweep(&f->rs);
+				break;
+			}
+			rf_drain(f);
+			for (r = f->rs.head; r != NULL; r = r->rnext) {
+				for (i = 0; r->name[i] != '\0'; i++)
+					upper[i] = (char)(r->name[i] >= 'a' &&
+					    r->name[i] <= 'z' ? r->name[i] -
+					    'a' + 'A' : r->name[i]);
+				assert_ptr_equal(rooms_find(&f->rs, upper, i),
+				    r);
+				assert_ptr_equal(rooms_find(&f->rs, r->name, i),
+				    r);
+			}
+			assert_null(rooms_find(&f->rs, "r", 1));
+		}
+		for (r = f->rs.head; r != NULL; r = r->rnext) {
+			r->reading = false;
+			r->waiting = 0;
+		}
+		rf_free(f);
+	}
+	print_message("%zu rooms gave way, %zu with a topic; %zu turned\n",
+	    gone, kept, turned);
+	/* Each kind of choice was made, many times. */
+	assert_true(gone > 1000);
+	assert_true(kept > 200);
+	assert_true(turned > 2000);
+}
+
+/*
+ * The CPU time of n /joins by one member, each to a new room at the
+ * limit of max rooms: the rooms it is not in each keep a line, so that
+ * a room gives way on every /join. The least of three tries.
+ */
+static double
+rf_join_cost(size_t max, size_t n)
+{
+	struct rf *f = rf_new(max, 10);
+	struct client *a = rf_join(f, "alice");
+	double best = -1, t;
+	char cmd[64];
+	clock_t t0;
+	size_t i, k;
+
+	for (i = 0; i + 1 < max; i++) {
+		snprintf(cmd, sizeof cmd, "/join kept%zu", i);
+		rf_say(a, cmd);
+		rf_say(a, "a line");
+		rf_drain(f);
+	}
+	rf_say(a, "/part");
+	assert_int_equal(f->rs.count, max);
+	for (k = 0; k < 3; k++) {
+		t0 = clock();
+		for (i = 0; i < n; i++) {
+			snprintf(cmd, sizeof cmd, "/join z%zu-%zu", k, i);
+			rf_say(a, cmd);
+			rf_drain(f);
+		}
+		t = (double)(clock() - t0) / CLOCKS_PER_SEC;
+		if (best < 0 || t < best)
+			best = t;
+		assert_true(f->rs.count <= max + 1);
+	}
+	rf_free(f);
+	return best;
+}
+
+/*
+ * A /join to a new room at the limit costs the same with 1000 rooms as
+ * with 10: the room is found by name, and the one to give way chosen,
+ * without looking at every room. (It cost ten times more when each
+ * /join compared every name and walked every room for the one to go.)
+ */
+static void
+test_rooms_join_cost(void **state)
+{
+	double few, many;
+
+	(void)state;
+	few = rf_join_cost(10, 3000);
+	many = rf_join_cost(1000, 3000);
+	print_message("3000 /joins: %.4f s with 10 rooms, %.4f s with "
+	    "1000\n", few, many);
+	assert_true(many < 3 * few + 0.002);
+}
+
 int
 main(void)
 {
@@ -906,6 +1199,8 @@ main(void)
 		cmocka_unit_test(test_rooms_list_and_topic),
 		cmocka_unit_test(test_rooms_backlog_moves),
 		cmocka_unit_test(test_rooms_leave_closing),
+		cmocka_unit_test(test_rooms_evict_rule),
+		cmocka_unit_test(test_rooms_join_cost),
 		cmocka_unit_test(test_rooms_nick_index),
 		cmocka_unit_test(test_rooms_evict_passed_through),
 		cmocka_unit_test(test_rooms_evict_leaving),
