@@ -758,6 +758,81 @@ test_rooms_move_burst_cost(void **state)
 	h_close(a);
 }
 
+/*
+ * One member keeps every room but one at --max-rooms (a line in each),
+ * then joins JOINS_LINES new rooms as fast as they come, a room giving
+ * way for each. The lobbyd's CPU ticks for the joins; it is stopped.
+ */
+#define JOINS_LINES	20000
+static long
+join_burst_ticks(struct h_server *s, unsigned rooms)
+{
+	struct h_conn *a;
+	size_t len = 0, off = 0, got = 0, i;
+	char *buf, max[16], in[65536];
+	long long end;
+	long t0, ticks;
+	ssize_t r;
+
+	snprintf(max, sizeof max, "%u", rooms);
+	assert_int_equal(h_start(s, "--max-rooms", max, NULL), 0);
+	a = member(s, "alice");
+	quiet(a, NULL);
+	buf = malloc((size_t)JOINS_LINES * 16);
+	assert_non_null(buf);
+	for (i = 0; i + 1 < rooms; i++)
+		len += (size_t)sprintf(buf + len, "/join k%zu\nkept\n", i);
+	sprintf(buf + len, "/part\n");
+	h_send(a, buf);
+	h_expect_skip(a, "*** you are now in lobby (1 online)");
+	/* Each join: "*** you are now in zN (1 online)", alone there. */
+	for (len = 0, i = 0; i < JOINS_LINES; i++)
+		len += (size_t)sprintf(buf + len, "/join z%zu\n", i);
+	t0 = h_cpu_ticks(s->pid);
+	end = h_now_ms() + 120000;
+	while (got < JOINS_LINES && h_now_ms() < end) {
+		if (off < len && (r = send(a->fd, buf + off, len - off,
+		    MSG_DONTWAIT | MSG_NOSIGNAL)) > 0)
+			off += (size_t)r;
+		r = recv(a->fd, in, sizeof in, MSG_DONTWAIT);
+		if (r == 0)
+			fail_msg("lobbyd closed the connection");
+		for (i = 0; r > 0 && i < (size_t)r; i++)
+			got += in[i] == '\n';
+		if (r <= 0) {
+			struct pollfd p = { a->fd, POLLIN, 0 };
+
+			(void)poll(&p, 1, 10);
+		}
+	}
+	ticks = h_cpu_ticks(s->pid) - t0;
+	free(buf);
+	assert_int_equal(got, JOINS_LINES);
+	h_close(a);
+	h_stop(s);
+	return ticks;
+}
+
+/*
+ * A /join to a new room at --max-rooms costs lobbyd about as much with
+ * 1000 rooms as with 10: when each compared every room's name and walked
+ * every room for the one to give way, a read's worth of them stalled
+ * every client ten times longer with 1000.
+ */
+static void
+test_rooms_join_burst_cost(void **state)
+{
+	struct h_server *s = *state;
+	long few, many;
+
+	few = join_burst_ticks(s, 10);
+	many = join_burst_ticks(s, 1000);
+	print_message("%d joins: lobbyd used %ld CPU ticks with 10 rooms, "
+	    "%ld with 1000\n", JOINS_LINES, few, many);
+	if (!h_under_valgrind())
+		assert_true(many <= 2 * few + 5);
+}
+
 int
 main(void)
 {
@@ -776,6 +851,7 @@ main(void)
 		h_test(test_rooms_move_keeps_replay),
 		h_test(test_rooms_join_burst_keeps_topics),
 		h_test(test_rooms_move_burst_cost),
+		h_test(test_rooms_join_burst_cost),
 		h_test(test_rooms_bad_options),
 		h_test(test_rooms_metrics),
 	};
