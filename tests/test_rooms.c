@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 #include <errno.h>
-#include <time.h>
 #include <sys/uio.h>
 
 #include <cmocka.h>
@@ -1126,64 +1125,6 @@ test_rooms_evict_rule(void **state)
 	assert_true(turned > 2000);
 }
 
-/*
- * The CPU time of n /joins by one member, each to a new room at the
- * limit of max rooms: the rooms it is not in each keep a line, so that
- * a room gives way on every /join. The least of three tries.
- */
-static double
-rf_join_cost(size_t max, size_t n)
-{
-	struct rf *f = rf_new(max, 10);
-	struct client *a = rf_join(f, "alice");
-	double best = -1, t;
-	char cmd[64];
-	clock_t t0;
-	size_t i, k;
-
-	for (i = 0; i + 1 < max; i++) {
-		snprintf(cmd, sizeof cmd, "/join kept%zu", i);
-		rf_say(a, cmd);
-		rf_say(a, "a line");
-		rf_drain(f);
-	}
-	rf_say(a, "/part");
-	assert_int_equal(f->rs.count, max);
-	for (k = 0; k < 3; k++) {
-		t0 = clock();
-		for (i = 0; i < n; i++) {
-			snprintf(cmd, sizeof cmd, "/join z%zu-%zu", k, i);
-			rf_say(a, cmd);
-			rf_drain(f);
-		}
-		t = (double)(clock() - t0) / CLOCKS_PER_SEC;
-		if (best < 0 || t < best)
-			best = t;
-		assert_true(f->rs.count <= max + 1);
-	}
-	rf_free(f);
-	return best;
-}
-
-/*
- * A /join to a new room at the limit costs the same with 1000 rooms as
- * with 10: the room is found by name, and the one to give way chosen,
- * without looking at every room. (It cost ten times more when each
- * /join compared every name and walked every room for the one to go.)
- */
-static void
-test_rooms_join_cost(void **state)
-{
-	double few, many;
-
-	(void)state;
-	few = rf_join_cost(10, 3000);
-	many = rf_join_cost(1000, 3000);
-	print_message("3000 /joins: %.4f s with 10 rooms, %.4f s with "
-	    "1000\n", few, many);
-	assert_true(many < 3 * few + 0.002);
-}
-
 int
 main(void)
 {
@@ -1200,7 +1141,6 @@ main(void)
 		cmocka_unit_test(test_rooms_backlog_moves),
 		cmocka_unit_test(test_rooms_leave_closing),
 		cmocka_unit_test(test_rooms_evict_rule),
-		cmocka_unit_test(test_rooms_join_cost),
 		cmocka_unit_test(test_rooms_nick_index),
 		cmocka_unit_test(test_rooms_evict_passed_through),
 		cmocka_unit_test(test_rooms_evict_leaving),
