@@ -53,7 +53,10 @@
  * every backlog within the limit, the blocks' offsets and runs, every
  * reference accounted for, each reader on the list its state says, no
  * block kept that nothing holds, the history count, in the log and
- * compacted. Everything written
+ * compacted, what a reader's last move left (its memo) against its
+ * queue; and the server's indexes: every member found by its nick in
+ * one look, every room by its name, and the heap of rooms that may give
+ * way holding exactly those, in order. Everything written
  * is checked line by line: valid UTF-8, no control characters, LF-ended,
  * no line past what the cap allows; and no client ever gets its own chat
  * back.
@@ -226,6 +229,53 @@ fuzz_on_list(const struct rlog_list *li, const struct rlog_reader *rd)
 	return false;
 }
 
+/*
+ * The header of a record in a reader's private queue, as rlog.c lays it
+ * out: what the check of a move's memo below reads.
+ */
+struct fuzz_rec {
+	uint64_t	 tag;		/* log offset it comes before */
+	uint32_t	 len;		/* line bytes after the header */
+	uint32_t	 type;		/* 0 lines, 1 history, 2 carried */
+};
+
+/*
+ * What the last move left at the front of rd's private queue (mvlen...)
+ * is what walking those records finds: lines and carried lines, their
+ * bytes (the first record's written part aside) and carried lines.
+ */
+static void
+fuzz_check_memo(const struct rlog *l, const struct rlog_reader *rd)
+{
+	size_t at = 0, bytes = 0, carried = 0, lines = 0, skip, i;
+	struct fuzz_rec h;
+	const char *p;
+
+	if (rd->mvlen == 0)
+		return;
+	FUZZ_CHECK(rd->mvlen <= buf_used(&rd->priv));
+	FUZZ_CHECK(rd->mvhist == l->history);
+	while (at < rd->mvlen) {
+		FUZZ_CHECK(at + sizeof h <= rd->mvlen);
+		memcpy(&h, buf_peek(&rd->priv) + at, sizeof h);
+		FUZZ_CHECK(h.type == 0 || h.type == 2);
+		FUZZ_CHECK(at + sizeof h + h.len <= rd->mvlen);
+		skip = at == 0 ? rd->pdone : 0;
+		FUZZ_CHECK(skip <= h.len);
+		p = buf_peek(&rd->priv) + at + sizeof h + skip;
+		if (h.type == 2) {
+			carried += h.len - skip;
+			for (i = 0; i < h.len - skip; i++)
+				lines += p[i] == '\n';
+		} else
+			bytes += h.len - skip;
+		at += sizeof h + h.len;
+	}
+	FUZZ_CHECK(bytes == rd->mvbytes && bytes <= rd->privbytes);
+	FUZZ_CHECK(carried == rd->mvcarried && carried <= rd->carried);
+	FUZZ_CHECK(lines == rd->mvlines);
+}
+
 /* Room r's log: blocks, runs, references, lists and history agree. */
 static void
 fuzz_check_log(const struct fuzz *f, const struct room *r)
@@ -288,6 +338,7 @@ fuzz_check_log(const struct fuzz *f, const struct room *r)
 			FUZZ_CHECK(0);
 		}
 		FUZZ_CHECK(rd->privbytes <= buf_used(&rd->priv));
+		fuzz_check_memo(l, rd);
 	}
 	held += l->history > 0;
 	FUZZ_CHECK(refs == held);
@@ -378,6 +429,10 @@ fuzz_check_one(const struct fuzz *f, const struct room *r)
 		FUZZ_CHECK(c->flags & CLIENT_JOINED);
 		FUZZ_CHECK(!(c->flags & (CLIENT_CLOSING | CLIENT_SLOW)));
 		FUZZ_CHECK(proto_nick_valid(c->nick, strlen(c->nick)));
+		/* Found under its nick, in any case, in one look. */
+		FUZZ_CHECK(c->flags & CLIENT_NAMED);
+		FUZZ_CHECK(room_find_any(f->rooms.landing, c->nick,
+		    strlen(c->nick)) == c);
 		/* Nicks are unique over every room. */
 		for (rr = f->rooms.head; rr != NULL; rr = rr->rnext)
 			for (d = rr->head; d != NULL && d != c; d = d->next)
@@ -398,6 +453,46 @@ fuzz_check_one(const struct fuzz *f, const struct room *r)
 	FUZZ_CHECK(proto_room_valid(r->name, strlen(r->name)));
 	FUZZ_CHECK(r->topic == NULL || strlen(r->topic) <= PROTO_TOPIC_MAX);
 	fuzz_check_log(f, r);
+}
+
+/* Whether a goes before b in the heap of rooms that may give way. */
+static bool
+fuzz_evict_before(const struct room *a, const struct room *b)
+{
+	if (a->kept != b->kept)
+		return !a->kept;
+	if (a->kept && a->emptied != b->emptied)
+		return a->emptied < b->emptied;
+	return a->made < b->made;
+}
+
+/*
+ * The heap of rooms that may give way holds them all and them alone,
+ * each in its place, with what it is ordered by as it is now.
+ */
+static void
+fuzz_check_evict(const struct fuzz *f)
+{
+	const struct rooms *rs = &f->rooms;
+	const struct room *r;
+	size_t n = 0, i;
+
+	FUZZ_CHECK(rs->nevict <= rs->evictcap);
+	for (r = rs->head; r != NULL; r = r->rnext) {
+		if (r == rs->landing || r->refs > 0 || r->reading ||
+		    r->waiting > 0) {
+			FUZZ_CHECK(r->gone == 0);
+			continue;
+		}
+		FUZZ_CHECK(r->gone > 0 && r->gone <= rs->nevict);
+		FUZZ_CHECK(rs->evict[r->gone - 1] == r);
+		FUZZ_CHECK(r->kept == rooms_listed(rs, r));
+		n++;
+	}
+	FUZZ_CHECK(n == rs->nevict);
+	for (i = 1; i < rs->nevict; i++)
+		FUZZ_CHECK(!fuzz_evict_before(rs->evict[i],
+		    rs->evict[(i - 1) / 2]));
 }
 
 /* Every room, the registry and who holds what agree. */
@@ -422,8 +517,15 @@ fuzz_check_room(const struct fuzz *f)
 	FUZZ_CHECK(f->rooms.tail == prev);
 	FUZZ_CHECK(n == f->rooms.count && n <= f->rooms.max);
 	FUZZ_CHECK(unheld == f->rooms.unheld);
-	for (i = 0; i < FUZZ_CLIENTS; i++)
+	for (i = 0; i < FUZZ_CLIENTS; i++) {
 		FUZZ_CHECK(f->slot[i] == NULL || f->slot[i]->room != NULL);
+		/* Only members are in the nick index. */
+		FUZZ_CHECK(f->slot[i] == NULL ||
+		    !(f->slot[i]->flags & CLIENT_NAMED) ==
+		    !(f->slot[i]->flags & CLIENT_JOINED));
+	}
+	FUZZ_CHECK(f->rooms.named == rooms_members(&f->rooms));
+	fuzz_check_evict(f);
 }
 
 /* The slow-reader rule in every room, as the server's flush applies it. */
