@@ -840,6 +840,20 @@ h_cpu_ticks(pid_t pid)
 	return (long)(ut + st);
 }
 
+long
+h_cpu_settled(pid_t pid)
+{
+	long long end = h_now_ms() + 5000;
+	long t = h_cpu_ticks(pid), was;
+
+	do {
+		was = t;
+		h_sleep_ms(100);
+		t = h_cpu_ticks(pid);
+	} while (t != was && h_now_ms() < end);
+	return t;
+}
+
 struct h_conn *
 h_connect(const struct h_server *s)
 {

@@ -339,6 +339,13 @@ int	 h_fds_below(pid_t pid, long limit);
 /* CPU time process pid has used, user and system, in clock ticks. */
 long	 h_cpu_ticks(pid_t pid);
 
+/*
+ * h_cpu_ticks() once pid has settled: its count unchanged over 100 ms
+ * (at most 5 s), so that the work of its start (with --redis, the
+ * account worker's first hash) is not counted with what comes next.
+ */
+long	 h_cpu_settled(pid_t pid);
+
 /* Close with a reset (SO_LINGER 0) instead of a FIN, and free. */
 void	 h_reset(struct h_conn *c);
 
