@@ -723,7 +723,7 @@ test_rooms_move_burst_cost(void **state)
 	a = member(s, "alice");
 	h_send(a, "/join a\nin a\n/join b\nin b\n/part\n");
 	h_expect_skip(a, "*** you are now in lobby (1 online)");
-	burst = malloc((size_t)MOVES_LINES * 8);
+	burst = malloc((size_t)MOVES_LINES * 8 + 1);
 	assert_non_null(burst);
 	for (i = 0; i < MOVES_LINES; i++)
 		len += (size_t)sprintf(burst + len, "/join %c\n",
@@ -751,10 +751,11 @@ test_rooms_move_burst_cost(void **state)
 	print_message("%d moves: lobbyd used %ld CPU ticks\n", MOVES_LINES,
 	    ticks);
 	assert_int_equal(got, 4 * (size_t)MOVES_LINES);
-	/* About a tick per thousand moves; each read's worth took ever
-	 * longer when every move copied or walked the moves before it. */
+	/* About a tick per four thousand moves (a sanitizer build takes
+	 * some times more); each read's worth took ever longer when every
+	 * move copied or walked the moves before it: 2829 ticks. */
 	if (!h_under_valgrind())
-		assert_true(ticks <= 60);
+		assert_true(ticks <= 300);
 	h_close(a);
 }
 
