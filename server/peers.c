@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mix.h"
+
 #define PEERS_MIN_BUCKETS	64	/* a small server never grows */
 
 /* An address as the table keys it; len 0 for one that is not counted. */
@@ -21,27 +23,15 @@ peers_key(const union net_addr *a, struct peers_key *k)
 	k->len = (unsigned char)net_addr_host(a, k->addr);
 }
 
-/* Mix a 64-bit word (the splitmix64 finaliser): every bit counts. */
-static uint64_t
-peers_mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= UINT64_C(0xbf58476d1ce4e5b9);
-	x ^= x >> 27;
-	x *= UINT64_C(0x94d049bb133111eb);
-	x ^= x >> 31;
-	return x;
-}
-
 /* The keyed hash of k: each 8-byte half is mixed in with the seed. */
 static uint64_t
 peers_hash(const struct peers *p, const struct peers_key *k)
 {
-	uint64_t h = peers_mix(p->seed ^ k->len), w[2] = { 0, 0 };
+	uint64_t h = mix64(p->seed ^ k->len), w[2] = { 0, 0 };
 
 	memcpy(w, k->addr, k->len);
-	h = peers_mix(h ^ w[0]);
-	return peers_mix(h + w[1]);
+	h = mix64(h ^ w[0]);
+	return mix64(h + w[1]);
 }
 
 /* The entry for k, or NULL; *slot (if not NULL) is the link to it. */

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mix.h"
+
 /*
  * The rooms are a list in order of creation, the order /rooms shows.
  * A /join must not cost what every room costs, or one client joining
@@ -276,18 +278,6 @@ _Static_assert(PROTO_ROOM_MAX <= ROOMS_KEY_MAX &&
     PROTO_NICK_MAX <= ROOMS_KEY_MAX && ROOMS_KEY_MAX % 8 == 0,
     "rooms_hash() hashes every name and nick whole, in words");
 
-/* Mix a 64-bit word (the splitmix64 finaliser). */
-static uint64_t
-rooms_mix(uint64_t x)
-{
-	x ^= x >> 30;
-	x *= UINT64_C(0xbf58476d1ce4e5b9);
-	x ^= x >> 27;
-	x *= UINT64_C(0x94d049bb133111eb);
-	x ^= x >> 31;
-	return x;
-}
-
 /*
  * The keyed hash of p[0..len) in lower case (len <= ROOMS_KEY_MAX): of
  * a room's name, or of a nick. Every word of the padded key is mixed
@@ -297,7 +287,7 @@ static uint64_t
 rooms_hash(const struct rooms *rs, const char *p, size_t len)
 {
 	unsigned char key[ROOMS_KEY_MAX] = { 0 };
-	uint64_t h = rooms_mix(rs->seed ^ len), w;
+	uint64_t h = mix64(rs->seed ^ len), w;
 	size_t i;
 
 	for (i = 0; i < len && i < sizeof key; i++)
@@ -305,7 +295,7 @@ rooms_hash(const struct rooms *rs, const char *p, size_t len)
 		    p[i] - 'A' + 'a' : p[i]);
 	for (i = 0; i < sizeof key; i += 8) {
 		memcpy(&w, key + i, 8);
-		h = rooms_mix(h ^ w);
+		h = mix64(h ^ w);
 	}
 	return h;
 }
