@@ -854,6 +854,37 @@ h_cpu_settled(pid_t pid)
 	return t;
 }
 
+long
+h_burst_ticks(pid_t pid, struct h_conn *c, const char *buf, size_t len,
+    size_t lines)
+{
+	long long end = h_now_ms() + 120000;
+	long t0 = h_cpu_ticks(pid);
+	size_t off = 0, got = 0, i;
+	char in[65536];
+	ssize_t r;
+
+	while (got < lines && h_now_ms() < end) {
+		if (off < len && (r = send(c->fd, buf + off, len - off,
+		    MSG_DONTWAIT | MSG_NOSIGNAL)) > 0)
+			off += (size_t)r;
+		r = recv(c->fd, in, sizeof in, MSG_DONTWAIT);
+		if (r == 0)
+			fail_msg("lobbyd closed the connection");
+		for (i = 0; r > 0 && i < (size_t)r; i++)
+			got += in[i] == '\n';
+		if (r <= 0) {
+			struct pollfd p = { c->fd, POLLIN, 0 };
+
+			if (off < len)
+				p.events |= POLLOUT;
+			(void)poll(&p, 1, 10);
+		}
+	}
+	assert_int_equal(got, lines);
+	return h_cpu_ticks(pid) - t0;
+}
+
 struct h_conn *
 h_connect(const struct h_server *s)
 {

@@ -346,6 +346,14 @@ long	 h_cpu_ticks(pid_t pid);
  */
 long	 h_cpu_settled(pid_t pid);
 
+/*
+ * Send buf[0..len) from c as fast as lobbyd takes it, reading what comes
+ * back meanwhile, until lines lines have come (at most 120 s; fewer
+ * fail the test). Returns the CPU ticks lobbyd (pid) spent meanwhile.
+ */
+long	 h_burst_ticks(pid_t pid, struct h_conn *c, const char *buf,
+	    size_t len, size_t lines);
+
 /* Close with a reset (SO_LINGER 0) instead of a FIN, and free. */
 void	 h_reset(struct h_conn *c);
 

@@ -425,35 +425,16 @@ test_endless_line(void **state)
 static long
 lookup_ticks(pid_t pid, struct h_conn *c, const char *cmd)
 {
-	size_t len = strlen(cmd), total = len * LOOKUP_LINES, off = 0, i;
-	char *out = malloc(total), in[65536];
-	long t0 = h_cpu_ticks(pid);
-	long long end = h_now_ms() + 60000;
-	size_t got = 0;
-	ssize_t r;
+	size_t len = strlen(cmd), i;
+	char *out = malloc(len * LOOKUP_LINES);
+	long ticks;
 
 	assert_non_null(out);
 	for (i = 0; i < LOOKUP_LINES; i++)
 		memcpy(out + i * len, cmd, len);
-	while (got < LOOKUP_LINES && h_now_ms() < end) {
-		if (off < total)
-			off += send_some(c, out + off, total - off < STEP_BYTES ?
-			    total - off : STEP_BYTES);
-		r = recv(c->fd, in, sizeof in, MSG_DONTWAIT);
-		if (r == 0)
-			fail_msg("lobbyd closed the connection");
-		if (r > 0) {
-			for (i = 0; i < (size_t)r; i++)
-				got += in[i] == '\n';
-			continue;
-		}
-		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
-			fail_msg("recv: %s", strerror(errno));
-		wait_any(&c, 1, off < total, 50);
-	}
+	ticks = h_burst_ticks(pid, c, out, len * LOOKUP_LINES, LOOKUP_LINES);
 	free(out);
-	assert_int_equal(got, LOOKUP_LINES);
-	return h_cpu_ticks(pid) - t0;
+	return ticks;
 }
 
 /*

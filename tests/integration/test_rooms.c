@@ -713,11 +713,9 @@ test_rooms_move_burst_cost(void **state)
 {
 	struct h_server *s = *state;
 	struct h_conn *a;
-	size_t len = 0, off = 0, got = 0, i;
-	char *burst, in[65536];
-	long long end;
-	long t0, ticks;
-	ssize_t r;
+	size_t len = 0, i;
+	char *burst;
+	long ticks;
 
 	assert_int_equal(h_start(s, "--sendq", "67108864", NULL), 0);
 	a = member(s, "alice");
@@ -729,28 +727,10 @@ test_rooms_move_burst_cost(void **state)
 		len += (size_t)sprintf(burst + len, "/join %c\n",
 		    i % 2 == 0 ? 'a' : 'b');
 	/* Each move: "you are now in", the history's three lines. */
-	t0 = h_cpu_ticks(s->pid);
-	end = h_now_ms() + 120000;
-	while (got < 4 * (size_t)MOVES_LINES && h_now_ms() < end) {
-		if (off < len && (r = send(a->fd, burst + off, len - off,
-		    MSG_DONTWAIT | MSG_NOSIGNAL)) > 0)
-			off += (size_t)r;
-		r = recv(a->fd, in, sizeof in, MSG_DONTWAIT);
-		if (r == 0)
-			fail_msg("lobbyd closed the connection");
-		for (i = 0; r > 0 && i < (size_t)r; i++)
-			got += in[i] == '\n';
-		if (r <= 0) {
-			struct pollfd p = { a->fd, POLLIN, 0 };
-
-			(void)poll(&p, 1, 10);
-		}
-	}
-	ticks = h_cpu_ticks(s->pid) - t0;
+	ticks = h_burst_ticks(s->pid, a, burst, len, 4 * (size_t)MOVES_LINES);
 	free(burst);
 	print_message("%d moves: lobbyd used %ld CPU ticks\n", MOVES_LINES,
 	    ticks);
-	assert_int_equal(got, 4 * (size_t)MOVES_LINES);
 	/* About a tick per four thousand moves (a sanitizer build takes
 	 * some times more); each read's worth took ever longer when every
 	 * move copied or walked the moves before it: 2829 ticks. */
@@ -769,11 +749,9 @@ static long
 join_burst_ticks(struct h_server *s, unsigned rooms)
 {
 	struct h_conn *a;
-	size_t len = 0, off = 0, got = 0, i;
-	char *buf, max[16], in[65536];
-	long long end;
-	long t0, ticks;
-	ssize_t r;
+	size_t len = 0, i;
+	char *buf, max[16];
+	long ticks;
 
 	snprintf(max, sizeof max, "%u", rooms);
 	assert_int_equal(h_start(s, "--max-rooms", max, NULL), 0);
@@ -789,26 +767,8 @@ join_burst_ticks(struct h_server *s, unsigned rooms)
 	/* Each join: "*** you are now in zN (1 online)", alone there. */
 	for (len = 0, i = 0; i < JOINS_LINES; i++)
 		len += (size_t)sprintf(buf + len, "/join z%zu\n", i);
-	t0 = h_cpu_ticks(s->pid);
-	end = h_now_ms() + 120000;
-	while (got < JOINS_LINES && h_now_ms() < end) {
-		if (off < len && (r = send(a->fd, buf + off, len - off,
-		    MSG_DONTWAIT | MSG_NOSIGNAL)) > 0)
-			off += (size_t)r;
-		r = recv(a->fd, in, sizeof in, MSG_DONTWAIT);
-		if (r == 0)
-			fail_msg("lobbyd closed the connection");
-		for (i = 0; r > 0 && i < (size_t)r; i++)
-			got += in[i] == '\n';
-		if (r <= 0) {
-			struct pollfd p = { a->fd, POLLIN, 0 };
-
-			(void)poll(&p, 1, 10);
-		}
-	}
-	ticks = h_cpu_ticks(s->pid) - t0;
+	ticks = h_burst_ticks(s->pid, a, buf, len, JOINS_LINES);
 	free(buf);
-	assert_int_equal(got, JOINS_LINES);
 	h_close(a);
 	h_stop(s);
 	return ticks;
