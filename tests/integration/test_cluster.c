@@ -513,6 +513,28 @@ test_redis_killed(void **state)
 }
 
 /*
+ * a hears that the link to the room is lost, then nothing more of the
+ * link for 3 s (not restored and lost again at every retry), while
+ * instance 0's retries wait longer and longer.
+ */
+static void
+lost_once(struct cx *x, struct h_conn *a)
+{
+	const char *l;
+	long long end;
+	int notices = 0;
+
+	h_expect_skip_within(a, "*** lost the link to the room, retrying",
+	    SCALED(3000));
+	for (end = h_now_ms() + SCALED(3000); h_now_ms() < end; )
+		if ((l = h_line(a, (int)(end - h_now_ms()))) != NULL &&
+		    strstr(l, "link") != NULL)
+			notices++;
+	assert_int_equal(notices, 0);
+	assert_true(h_log_has(&x->s[0], "retrying in 800 ms", SCALED(10000)));
+}
+
+/*
  * Redis refuses the scripts (the presence hash made a string by a broken
  * or hostile write): each reconnection's sync fails too. The members hear
  * of the lost link once, not of a link restored and lost again at every
@@ -523,22 +545,12 @@ test_sync_refused(void **state)
 {
 	struct cx *x = *state;
 	struct h_conn *a, *b;
-	const char *l;
-	long long end;
-	int notices = 0;
 
 	cx_pair(x, NULL);
 	cx_members(x, "alice", &a, &b, NULL);
 	freeReplyObject(rds_cmd(&x->r, "SET lobby:{lobby}:members x"));
 	h_send(a, "hello?\n");
-	h_expect_skip_within(a, "*** lost the link to the room, retrying",
-	    SCALED(3000));
-	for (end = h_now_ms() + SCALED(3000); h_now_ms() < end; )
-		if ((l = h_line(a, (int)(end - h_now_ms()))) != NULL &&
-		    strstr(l, "link") != NULL)
-			notices++;
-	assert_int_equal(notices, 0);
-	assert_true(h_log_has(&x->s[0], "retrying in 800 ms", SCALED(10000)));
+	lost_once(x, a);
 	/* Repaired: the link is restored within the backoff. */
 	freeReplyObject(rds_cmd(&x->r, "DEL lobby:{lobby}:members"));
 	h_expect_skip_within(a, "*** link to the room restored", RESTORE_MS);
@@ -558,9 +570,6 @@ test_read_refused(void **state)
 {
 	struct cx *x = *state;
 	struct h_conn *a, *b;
-	const char *l;
-	long long end;
-	int notices = 0;
 
 	cx_pair(x, NULL);
 	cx_members(x, "alice", &a, &b, NULL);
@@ -571,14 +580,7 @@ test_read_refused(void **state)
 	freeReplyObject(rds_cmd(&x->r, "SET lobby:{lobby}:stream:bar x"));
 	/* A line in the lobby: instance 0 reads again, bar's stream too. */
 	h_send(b, "hello\n");
-	h_expect_skip_within(a, "*** lost the link to the room, retrying",
-	    SCALED(3000));
-	for (end = h_now_ms() + SCALED(3000); h_now_ms() < end; )
-		if ((l = h_line(a, (int)(end - h_now_ms()))) != NULL &&
-		    strstr(l, "link") != NULL)
-			notices++;
-	assert_int_equal(notices, 0);
-	assert_true(h_log_has(&x->s[0], "retrying in 800 ms", SCALED(10000)));
+	lost_once(x, a);
 	/* Repaired: the link is restored within the backoff. */
 	freeReplyObject(rds_cmd(&x->r, "DEL lobby:{lobby}:stream:bar"));
 	h_expect_skip_within(a, "*** link to the room restored", RESTORE_MS);
