@@ -9,7 +9,7 @@ const fs = require("node:fs");
 const { chromium } = require("playwright-core");
 const { fail, until, startLobbyd, stopLobbyd, tcpMember, shown,
     expectShown, launch, watch, phonePage,
-    reportFailure } = require("./lib.js");
+    runTest } = require("./lib.js");
 
 const LOBBYD = process.env.LOBBYD;
 const OUT = process.env.OUTDIR || ".";
@@ -168,17 +168,8 @@ async function main() {
 	console.log("browser test passed; screenshots in " + OUT);
 }
 
-main().then(async () => {
-	await browser.close();
+runTest(main, () => ({ browser, server, page }), { after: async () => {
 	const code = await stopLobbyd(server);
-	if (code !== 0) {
-		console.error("FAIL: lobbyd exited " + code + " at SIGTERM");
-		process.exit(1);
-	}
-	process.exit(0);
-}, async (e) => {
-	await reportFailure(e, server, page);
-	try { if (browser) await browser.close(); } catch (x) { /* already gone */ }
-	try { if (server) await stopLobbyd(server); } catch (x) { /* killed */ }
-	process.exit(1);
-});
+	if (code !== 0) console.error("FAIL: lobbyd exited " + code + " at SIGTERM");
+	return code === 0;
+} });

@@ -244,6 +244,23 @@ async function reportFailure(e, server, page, more = []) {
 	} catch (x) { /* no page */ }
 }
 
+// Run a test's main(). Passed: close the browser, then after() (if
+// given; false fails the test). Failed: reportFailure() (with more(),
+// if given), close what is open and exit 1. open() gives what is open
+// now: { browser, server, page }.
+function runTest(main, open, { after, more } = {}) {
+	main().then(async () => {
+		await open().browser.close();
+		process.exit(after && !(await after()) ? 1 : 0);
+	}, async (e) => {
+		const { browser, server, page } = open();
+		await reportFailure(e, server, page, more ? more() : []);
+		try { if (browser) await browser.close(); } catch (x) { /* already gone */ }
+		try { if (server) await stopLobbyd(server); } catch (x) { /* killed */ }
+		process.exit(1);
+	});
+}
+
 module.exports = { WAIT, fail, until, sleep, startLobbyd, stopLobbyd,
     tcpMember, shown, expectShown, contrastCheck, launch, keepSockets,
-    watch, phonePage, reportFailure };
+    watch, phonePage, reportFailure, runTest };

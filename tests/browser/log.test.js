@@ -11,7 +11,7 @@ const path = require("node:path");
 const fs = require("node:fs");
 const { chromium } = require("playwright-core");
 const { fail, until, sleep, startLobbyd, stopLobbyd, tcpMember, shown,
-    expectShown, launch, watch, phonePage, reportFailure } = require("./lib.js");
+    expectShown, launch, watch, phonePage, runTest } = require("./lib.js");
 
 const LOBBYD = process.env.LOBBYD;
 const OUT = process.env.OUTDIR || ".";
@@ -179,12 +179,4 @@ async function main() {
 	    ": log-1280x800.png log-390x844.png");
 }
 
-main().then(async () => {
-	await browser.close();
-	process.exit(0);
-}, async (e) => {
-	await reportFailure(e, server, page);
-	try { if (browser) await browser.close(); } catch (x) { /* already gone */ }
-	try { if (server) await stopLobbyd(server); } catch (x) { /* killed */ }
-	process.exit(1);
-});
+runTest(main, () => ({ browser, server, page }));

@@ -14,7 +14,7 @@ const fs = require("node:fs");
 const { chromium } = require("playwright-core");
 const { fail, until, sleep, startLobbyd, stopLobbyd, tcpMember, shown,
     expectShown, contrastCheck, launch, keepSockets, watch, phonePage,
-    reportFailure } =
+    runTest } =
     require("./lib.js");
 
 const LOBBYD = process.env.LOBBYD;
@@ -374,12 +374,4 @@ async function main() {
 	console.log("page test passed: " + checks + " checks; screenshots in " + OUT + ": " + shots.join(" "));
 }
 
-main().then(async () => {
-	await browser.close();
-	process.exit(0);
-}, async (e) => {
-	await reportFailure(e, server, page);
-	try { if (browser) await browser.close(); } catch (x) { /* already gone */ }
-	try { if (server) await stopLobbyd(server); } catch (x) { /* killed */ }
-	process.exit(1);
-});
+runTest(main, () => ({ browser, server, page }));
