@@ -211,6 +211,9 @@ async function main() {
 	for (let i = 0; i < 40; i++) bob.send("filler line " + i);
 	await expectShown(page, /filler line 39$/);
 	ok(await page.isHidden("#jump"), "the jump button shows at the bottom");
+	// The log follows new lines at the next frame: then the reader scrolls up.
+	await until("the log at its bottom", async () =>
+	    await page.$eval("#log", (l) => l.scrollHeight - l.scrollTop - l.clientHeight < 2));
 	await page.$eval("#log", (l) => { l.scrollTop = 0; });
 	await sleep(100);
 	bob.send("while you were reading");
