@@ -553,6 +553,12 @@ struct room	*rooms_open(struct rooms *rs, const char *name, size_t len,
 bool	rooms_listed(const struct rooms *rs, const struct room *r);
 
 /*
+ * Whether a gives way before b at --max-rooms: what keeps nothing first,
+ * the oldest; then the one empty the longest, the older first.
+ */
+bool	rooms_evict_before(const struct room *a, const struct room *b);
+
+/*
  * What decides whether r may give way, and when, changed: its refs,
  * reading, waiting, topic or history (who changes one calls this, after).
  * O(log rooms). A room on its own (no reg) is left alone.

@@ -442,9 +442,8 @@ rooms_reserve(struct rooms *rs)
 	return 0;
 }
 
-/* Whether a goes before b: what keeps nothing first, the oldest; then
- * the one empty the longest, the older first (see rooms_evict()). */
-static bool
+/* See room.h; rooms_evict() takes the first of the heap it orders. */
+bool
 rooms_evict_before(const struct room *a, const struct room *b)
 {
 	if (a->kept != b->kept)

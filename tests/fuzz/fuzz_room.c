@@ -455,17 +455,6 @@ fuzz_check_one(const struct fuzz *f, const struct room *r)
 	fuzz_check_log(f, r);
 }
 
-/* Whether a goes before b in the heap of rooms that may give way. */
-static bool
-fuzz_evict_before(const struct room *a, const struct room *b)
-{
-	if (a->kept != b->kept)
-		return !a->kept;
-	if (a->kept && a->emptied != b->emptied)
-		return a->emptied < b->emptied;
-	return a->made < b->made;
-}
-
 /*
  * The heap of rooms that may give way holds them all and them alone,
  * each in its place, with what it is ordered by as it is now.
@@ -491,7 +480,7 @@ fuzz_check_evict(const struct fuzz *f)
 	}
 	FUZZ_CHECK(n == rs->nevict);
 	for (i = 1; i < rs->nevict; i++)
-		FUZZ_CHECK(!fuzz_evict_before(rs->evict[i],
+		FUZZ_CHECK(!rooms_evict_before(rs->evict[i],
 		    rs->evict[(i - 1) / 2]));
 }
 
