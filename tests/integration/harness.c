@@ -473,11 +473,12 @@ h_check(const char *path, bool want_exit, int status, const char *file,
 		free(report);
 		bad = 1;
 	}
+	/* Unlinked first: path may be the record's own copy, cleared next. */
+	if (getenv("H_KEEP_LOG") == NULL)
+		unlink(path);
 	for (i = 0; i < H_SERVERS; i++)
 		if (strcmp(h_rec.server[i].logpath, path) == 0)
 			h_rec.server[i].logpath[0] = '\0';
-	if (getenv("H_KEEP_LOG") == NULL)
-		unlink(path);
 	return bad ? -1 : 0;
 }
 
