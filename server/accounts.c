@@ -949,7 +949,7 @@ acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 	}
 	/* One session per account: the older one goes. Through Redis,
 	 * wherever it is: the instance that holds it closes it. With the
-	 * link down it cannot, so the login is refused (c was told to try
+	 * link down it cannot, so the login is refused (c is told to try
 	 * again later): one session per account holds. */
 	if (acc->publish != NULL) {
 		struct acct_act a;
@@ -964,6 +964,7 @@ acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 		if (acc->publish(acc->publish_arg, c, &a) == -1) {
 			room_log(r, "client %u: login as %s refused: link "
 			    "down", c->id, j->found);
+			room_sendf(r, c, "%s", PROTO_UNAVAILABLE_LATER);
 			return;
 		}
 	} else if ((old = acct_session(r, j->key, c)) != NULL) {
@@ -1046,11 +1047,12 @@ accounts_done(struct accounts *acc, struct room *r, struct acct_job *j)
 /*
  * Hand what operator c did (kind, on target[0..len), with reason and
  * minutes) to every instance through publish(): each applies it to its
- * own members (accounts_apply()). With the link down, publish() has
- * told c it was not sent.
+ * own members (accounts_apply()). With the link down, c is told it was
+ * not sent.
  */
 static void
-acct_publish(struct accounts *acc, struct client *c, enum acct_act_kind kind,
+acct_publish(struct accounts *acc, struct room *r, struct client *c,
+    enum acct_act_kind kind,
     const char *target, size_t len, const char *reason, size_t rlen,
     long minutes)
 {
@@ -1069,7 +1071,8 @@ acct_publish(struct accounts *acc, struct client *c, enum acct_act_kind kind,
 	a.reason = reason != NULL ? reason : "";
 	a.rlen = reason != NULL ? rlen : 0;
 	a.minutes = minutes;
-	(void)acc->publish(acc->publish_arg, c, &a);
+	if (acc->publish(acc->publish_arg, c, &a) == -1)
+		room_sendf(r, c, "%s", PROTO_UNAVAILABLE_SEND);
 }
 
 /*
@@ -1155,7 +1158,7 @@ acct_kick(struct accounts *acc, struct room *r, struct client *c,
 			rlen = 0;
 		room_log(r, "operator %s kicked %.*s%s", c->nick, (int)len,
 		    nick, rlen > 0 ? " with a reason" : "");
-		acct_publish(acc, c, ACCT_ACT_KICK, nick, len, reason, rlen,
+		acct_publish(acc, r, c, ACCT_ACT_KICK, nick, len, reason, rlen,
 		    0);
 		return;
 	}
@@ -1232,7 +1235,7 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 		    dur);
 		room_sendf(r, c, PROTO_BAN_SET, addr, dur);
 		if (acc->publish != NULL) {
-			acct_publish(acc, c, ACCT_ACT_BAN_ADDR, addr,
+			acct_publish(acc, r, c, ACCT_ACT_BAN_ADDR, addr,
 			    strlen(addr), rest, rlen, minutes);
 			return;
 		}
@@ -1260,7 +1263,7 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 		acct_store_ban(acc, r, &b, true);
 		room_log(r, "operator %s banned %s %s", c->nick, key, dur);
 		room_sendf(r, c, PROTO_BAN_SET, key, dur);
-		acct_publish(acc, c, ACCT_ACT_BAN, what, len, rest, rlen,
+		acct_publish(acc, r, c, ACCT_ACT_BAN, what, len, rest, rlen,
 		    minutes);
 		return;
 	}
@@ -1445,7 +1448,7 @@ acct_mute(struct accounts *acc, struct room *r, struct client *c,
 		}
 		room_log(r, "operator %s muted %.*s for %ld minutes (0: until "
 		    "unmuted)", c->nick, (int)len, nick, minutes);
-		acct_publish(acc, c, ACCT_ACT_MUTE, nick, len, NULL, 0,
+		acct_publish(acc, r, c, ACCT_ACT_MUTE, nick, len, NULL, 0,
 		    minutes);
 		return;
 	}
@@ -1490,7 +1493,7 @@ acct_unmute(struct accounts *acc, struct room *r, struct client *c,
 	if (acc->publish != NULL) {
 		/* Lifted on every instance when its entry comes back. */
 		room_log(r, "operator %s unmuted %s", c->nick, key);
-		acct_publish(acc, c, ACCT_ACT_UNMUTE, nick, len, NULL, 0, 0);
+		acct_publish(acc, r, c, ACCT_ACT_UNMUTE, nick, len, NULL, 0, 0);
 		return;
 	}
 	*m = acc->mutes[--acc->nmutes];

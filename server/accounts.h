@@ -153,8 +153,8 @@ struct accounts {
 	void		*clock_arg;	/* for clock */
 	/* With --redis: hand act a of member c to every instance
 	 * (cluster_act()). Returns 0, or -1 when it could not (the link
-	 * down), c told why; NULL: one lobbyd, the act is applied here at
-	 * once. */
+	 * down), c told nothing: the caller answers it. NULL: one lobbyd,
+	 * the act is applied here at once. */
 	int		(*publish)(void *arg, struct client *c,
 			    const struct acct_act *a);
 	void		*publish_arg;	/* for publish */

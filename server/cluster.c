@@ -695,8 +695,6 @@ cluster_act(struct cluster *cl, struct client *c, const struct acct_act *a)
 	if (cl->up && cl->ops->act != NULL &&
 	    cl->ops->act(cl->io, c->id, cluster_act_kind(a->kind), a) != -1)
 		return 0;
-	room_sendf(cl->room, c, "%s", a->kind == ACCT_ACT_LOGIN ?
-	    cluster_unavailable_later : cluster_unavailable_send);
 	return -1;
 }
 

@@ -280,9 +280,8 @@ void	cluster_who(struct cluster *cl, struct client *c);
 /*
  * c did act a (accounts.c's publish hook): published, to be applied by
  * every instance to its own members when its entry comes back; returns
- * 0. With the link down, c is told "!!! room unavailable, try again
- * later" for a login (it is refused), "!!! room unavailable, message
- * not sent" for an operator's act; returns -1.
+ * 0. With the link down, or the act refused when handed on, returns -1
+ * and tells c nothing: the accounts answer it.
  */
 int	cluster_act(struct cluster *cl, struct client *c,
 	    const struct acct_act *a);
