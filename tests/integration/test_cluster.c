@@ -780,6 +780,35 @@ test_login_link_down(void **state)
 	assert_true(h_eof(a, H_TIMEOUT_MS));
 }
 
+/*
+ * An operator's act while the link is down is refused aloud ("message
+ * not sent"), never applied later: the member it names stays and hears
+ * nothing of it.
+ */
+static void
+test_op_link_down(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+
+	cx_pair(x, "--op", "alice", NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	h_send(a, "/register correct horse battery\n");
+	h_expect_skip(a, "*** nick alice is now registered to you");
+	rds_kill(&x->r, SIGKILL);
+	h_expect_skip_within(a, "*** lost the link to the room, retrying",
+	    SCALED(10000));
+	h_expect_skip_within(b, "*** lost the link to the room, retrying",
+	    SCALED(3000));
+	h_send(a, "/kick bob go\n");
+	h_expect(a, "!!! room unavailable, message not sent");
+	h_send(a, "/mute bob 5\n");
+	h_expect(a, "!!! room unavailable, message not sent");
+	/* bob is still here, and heard nothing of it before his /help. */
+	h_send(b, "/help\n");
+	h_expect(b, "*** commands:");
+}
+
 static void
 test_instance_killed(void **state)
 {
@@ -1277,6 +1306,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_resume_after_last_entry,
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_login_link_down, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_op_link_down, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_instance_killed, cx_setup,
 		    cx_teardown),
