@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmdline.h"
 #include "commands.h"
 #include "proto.h"
 #include "room.h"
@@ -534,13 +535,15 @@ cluster_leave_pending(struct cluster *cl, struct cluster_pending *p,
 	const char *s = (const char *)buf_peek(&p->held), *said;
 	size_t left = buf_used(&p->held), n, slen;
 	enum room_say kind;
+	struct cmdline line;
 
 	if (left > 0 && (c->flags & CLIENT_JOINED) &&
 	    !accounts_say_ok(cl->room->accounts, c->room, c))
 		left = 0;
 	while (cl->up && left > 0) {
 		n = strlen(s);
-		if (commands_says(s, n, &kind, &said, &slen))
+		cmdline_split(s, n, &line);
+		if (commands_says(&line, &kind, &said, &slen))
 			(void)cl->ops->say(cl->io, c->id,
 			    kind == ROOM_SAY_ACTION ? CLUSTER_ACTION :
 			    CLUSTER_CHAT, said, slen);

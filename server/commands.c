@@ -205,21 +205,18 @@ commands_cost(const char *text, size_t len)
 }
 
 bool
-commands_says(const char *text, size_t len, enum room_say *kind,
+commands_says(const struct cmdline *cl, enum room_say *kind,
     const char **said, size_t *slen)
 {
-	struct cmdline cl;
-
-	cmdline_split(text, len, &cl);
-	if (cl.kind == CMDLINE_CHAT)
+	if (cl->kind == CMDLINE_CHAT)
 		*kind = ROOM_SAY_CHAT;
-	else if (cmdline_is(&cl, "me"))
+	else if (cmdline_is(cl, "me"))
 		*kind = ROOM_SAY_ACTION;
 	else
 		return false;
-	*said = cl.rest;
-	*slen = cl.rlen;
-	return !text_is_blank(cl.rest, cl.rlen);
+	*said = cl->rest;
+	*slen = cl->rlen;
+	return !text_is_blank(cl->rest, cl->rlen);
 }
 
 /* A run's lines go to the log in steps of at most this much text: */
@@ -275,14 +272,15 @@ commands_input(struct room *r, struct client *c, const char *text,
 	/* A joiner waiting for its welcome (through Redis): held. */
 	if (room_hold(r, c, text, len))
 		return;
+	/* Split once: what it says, else the command it runs. */
+	cmdline_split(text, len, &cl);
 	/* Chat or /me: to the others, through the room's backend. */
-	if (commands_says(text, len, &kind, &said, &slen)) {
+	if (commands_says(&cl, &kind, &said, &slen)) {
 		if (accounts_say_ok(r->accounts, r, c))
 			room_say(r, c, kind, said, slen);
 		return;
 	}
 	/* Any other command; chat with nothing to say is nothing. */
-	cmdline_split(text, len, &cl);
 	if (cl.kind == CMDLINE_COMMAND)
 		commands_run(r, c, &cl);
 }

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "client.h"
+#include "cmdline.h"
 #include "room.h"
 
 /*
@@ -22,14 +23,14 @@ void	commands_input(struct room *r, struct client *c, const char *text,
 	    size_t len);
 
 /*
- * What the clean line text[0..len) says to the room, as commands_input()
- * takes it: chat (ROOM_SAY_CHAT; "//x" says "/x") or a /me with
- * something to say (ROOM_SAY_ACTION, in any case, after any blanks).
- * Returns true with the kind in *kind and the text said in *said,
- * *slen (pointing into text); false for any other line: a command, or a
- * /me or chat line with nothing but blanks to say.
+ * What the clean line split into cl (cmdline_split()) says to the room,
+ * as commands_input() takes it: chat (ROOM_SAY_CHAT; "//x" says "/x") or
+ * a /me with something to say (ROOM_SAY_ACTION, in any case, after any
+ * blanks). Returns true with the kind in *kind and the text said in
+ * *said, *slen (pointing into the line); false for any other line: a
+ * command, or a /me or chat line with nothing but blanks to say.
  */
-bool	commands_says(const char *text, size_t len, enum room_say *kind,
+bool	commands_says(const struct cmdline *cl, enum room_say *kind,
 	    const char **said, size_t *slen);
 
 /*
