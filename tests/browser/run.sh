@@ -33,10 +33,12 @@ mkdir -p "$out"
 # the room and topic in the header, history once per switch, Tab after
 # /join, rooms made and emptied elsewhere, a reconnect back to the room;
 # log.test.js: the log under a backlog and a burst of lines, right-to-left
-# text, a double click on a room; wss.test.js: the page over https and
+# text, a double click on a room; layout.test.js: the longest nicks and
+# room names in the phone's header and the side panels, a right-to-left
+# topic; wss.test.js: the page over https and
 # wss (--web-tls), left out of a lobbyd built without TLS or without
 # openssl.
-tests="chat page rooms log"
+tests="chat page rooms log layout"
 if "$lobbyd" --web-tls 127.0.0.1:0 --tls-cert /dev/null --tls-key /dev/null \
     2>&1 | grep -q "built without TLS"; then
 	echo "skipped: wss: lobbyd built without TLS"
