@@ -164,7 +164,9 @@ struct accounts {
 	char		(*keys)[PROTO_NICK_MAX + 1]; /* registered nicks */
 	size_t		 nkeys;		/* how many */
 	size_t		 capkeys;	/* allocated */
-	struct acct_ban	*bans;		/* running bans */
+	struct acct_ban	*bans;		/* running bans, in the order they
+					   were made, as the store lists
+					   them (one set again: last) */
 	size_t		 nbans;		/* how many */
 	size_t		 capbans;	/* allocated */
 	struct acct_mute *mutes;	/* mutes */
@@ -188,7 +190,8 @@ void	accounts_free(struct accounts *acc);
 /* Note key (lower case) as registered: at start, from the store. */
 int	accounts_add_key(struct accounts *acc, const char *key);
 
-/* Note a running ban: at start, from the store. */
+/* Note a running ban, made now (one on the same target goes: this one
+ * is last in /bans), or at start and at a sync, from the store's list. */
 int	accounts_add_ban(struct accounts *acc, const struct acct_ban *b);
 
 /*

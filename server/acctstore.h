@@ -57,11 +57,14 @@ struct acct_store_ops {
 		    const char *nick, const char *hash);
 	/* Call fn for every registered key: 0. */
 	int	(*keys)(struct acct_store *st, acct_key_fn fn, void *arg);
-	/* Add or replace the ban on b->target: 0. */
+	/* Add or replace the ban on b->target, made now (one replaced is
+	 * a new ban: last in ban_list()'s order): 0. */
 	int	(*ban_put)(struct acct_store *st, const struct acct_ban *b);
 	/* The ban on target, if there is one, ends at until from now on;
 	 * all else of it stays, when it was made too (its place in
-	 * ban_list()'s order): 1, or 0 when there is none. */
+	 * ban_list()'s order): 1, or 0 when there is none. In one step:
+	 * a ban lifted or set again meanwhile (by another instance, on
+	 * Redis) stays as that left it, and gives 0. */
 	int	(*ban_retime)(struct acct_store *st, const char *target,
 		    int64_t until);
 	/* Lift the ban on target: 1, or 0 when there was none. */
@@ -69,8 +72,10 @@ struct acct_store_ops {
 	/* The ban on target still running at Unix ms now: 1 (in *b), or 0. */
 	int	(*ban_get)(struct acct_store *st, const char *target,
 		    int64_t now, struct acct_ban *b);
-	/* Call fn for every ban still running at Unix ms now (those run out
-	 * are deleted): 0. */
+	/* Call fn for every ban still running at Unix ms now, in the
+	 * order they were made (ban_put()), as the cache keeps them and
+	 * /bans lists them; those run out are deleted (one set again
+	 * meanwhile stays): 0. */
 	int	(*ban_list)(struct acct_store *st, int64_t now, acct_ban_fn fn,
 		    void *arg);
 	/* Close the store and free it. */

@@ -17,32 +17,113 @@
  *   lobby:bans      TARGET -> "UNTIL BY ALSO REASON" (UNTIL in Unix
  *                   ms, 0 for until unbanned; ALSO the target lifted
  *                   with it or "-"; REASON may hold spaces or be empty)
+ * and the bans' order, a sorted set:
+ *   {lobby:bans}:order  TARGET scored by its place: one more than the
+ *                   greatest there when the ban was set (its hash tag
+ *                   puts it in lobby:bans's slot: on a Redis Cluster a
+ *                   script may touch both)
+ * A hash's own order is no order: a field set again keeps its place,
+ * and a big hash, or one with a long value, has none at all. So /bans
+ * follows the sorted set: every instance lists the bans as they were
+ * made, a ban set again last, as the cache and SQLite do.
+ *
  * HSETNX registers a key atomically, so two instances never both win.
+ * Every change to a ban is one script (EVAL), one step on the Redis
+ * server: another instance's /ban or /unban lands before it or after
+ * it, never between a read and a write of it.
+ *
  * Whatever Redis answers is untrusted: a field that fails the nick rule,
  * a hash of the wrong shape or a reason that is not clean text is
- * dropped or cut, as a member's line would be.
+ * dropped or cut, as a member's line would be; a script's answer of the
+ * wrong kind is a failure of the store.
  */
 
 #define REDIS_ACCOUNTS	"lobby:accounts"
 #define REDIS_BANS	"lobby:bans"
+#define REDIS_BAN_ORDER	"{lobby:bans}:order"
 #define REDIS_CONNECT_MS 3000	/* bound on reaching Redis */
 #define REDIS_IO_MS	 5000	/* bound on one command's answer */
+/* A ban's value: UNTIL (digits), BY, ALSO, REASON and their spaces. */
+#define REDIS_BAN_VALUE_MAX \
+	(24 + PROTO_NICK_MAX + ACCT_TARGET_MAX + ACCT_REASON_MAX + 4)
+
+/*
+ * The scripts. KEYS: the bans, then (but for ban_retime) their order;
+ * ARGV[1] a ban's target. Each starts with a line naming it.
+ */
+
+/* ARGV[2] the value: the ban is set, made now, last in the order. */
+static const char redis_lua_put[] =
+	"-- ban_put: set ban ARGV[1] to ARGV[2], last in the order\n"
+	"redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
+	"local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')\n"
+	"local n = 1\n"
+	"if last[2] then n = tonumber(last[2]) + 1 end\n"
+	"redis.call('ZADD', KEYS[2], n, ARGV[1])\n"
+	"return 1\n";
+
+/* ARGV[2] the value as read, ARGV[3] it with the new UNTIL: set only if
+ * unchanged (not lifted, not set again meanwhile). 1 if set, else 0. */
+static const char redis_lua_retime[] =
+	"-- ban_retime: ban ARGV[1], if still ARGV[2], becomes ARGV[3]\n"
+	"if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then\n"
+	"  return 0\n"
+	"end\n"
+	"redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])\n"
+	"return 1\n";
+
+/* ARGV[2], if given, the value it must still have (a ban run out: one
+ * set again meanwhile stays). How many bans went: 1 or 0. */
+static const char redis_lua_del[] =
+	"-- ban_del: lift ban ARGV[1] (if still ARGV[2], when given)\n"
+	"if ARGV[2] and redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then\n"
+	"  return 0\n"
+	"end\n"
+	"redis.call('ZREM', KEYS[2], ARGV[1])\n"
+	"return redis.call('HDEL', KEYS[1], ARGV[1])\n";
+
+/* Every ban, as HGETALL gives them, in the order. One with no place
+ * (set by hand, or by an older lobbyd) gets the next, in the hash's
+ * order; a place whose ban is gone goes. */
+static const char redis_lua_list[] =
+	"-- ban_list: every ban, TARGET VALUE ..., in the order\n"
+	"local h = redis.call('HGETALL', KEYS[1])\n"
+	"local o = redis.call('ZRANGE', KEYS[2], 0, -1, 'WITHSCORES')\n"
+	"local v, out, n = {}, {}, 0\n"
+	"for i = 1, #h, 2 do v[h[i]] = h[i + 1] end\n"
+	"for i = 1, #o, 2 do\n"
+	"  if v[o[i]] then\n"
+	"    out[#out + 1] = o[i]\n"
+	"    out[#out + 1] = v[o[i]]\n"
+	"    v[o[i]] = nil\n"
+	"  else\n"
+	"    redis.call('ZREM', KEYS[2], o[i])\n"
+	"  end\n"
+	"  n = tonumber(o[i + 1])\n"
+	"end\n"
+	"for i = 1, #h, 2 do\n"
+	"  if v[h[i]] then\n"
+	"    n = n + 1\n"
+	"    redis.call('ZADD', KEYS[2], n, h[i])\n"
+	"    out[#out + 1] = h[i]\n"
+	"    out[#out + 1] = h[i + 1]\n"
+	"  end\n"
+	"end\n"
+	"return out\n";
 
 struct redis_store {
 	struct acct_store st;		/* first: the interface */
 	struct acct_redis_io io;	/* how commands go and come back */
 };
 
-/* Send a command of argc NUL-terminated words; NULL after noting why. */
+/* Send a command of argc words, lens[i] bytes at argv[i]; NULL after
+ * noting why (the link failed, or Redis answered an error). */
 static redisReply *
-redis_cmd(struct redis_store *s, int argc, const char **argv)
+redis_cmdv(struct redis_store *s, int argc, const char **argv,
+    const size_t *lens)
 {
-	size_t lens[8];
 	redisReply *r;
-	int i;
 
-	for (i = 0; i < argc && i < 8; i++)
-		lens[i] = strlen(argv[i]);
 	if ((r = s->io.command(s->io.ctx, argc, argv, lens)) == NULL) {
 		snprintf(s->st.err, sizeof s->st.err, "redis: the link failed");
 		return NULL;
@@ -54,6 +135,39 @@ redis_cmd(struct redis_store *s, int argc, const char **argv)
 		return NULL;
 	}
 	return r;
+}
+
+/* Send a command of argc (at most 8) NUL-terminated words. */
+static redisReply *
+redis_cmd(struct redis_store *s, int argc, const char **argv)
+{
+	size_t lens[8];
+	int i;
+
+	for (i = 0; i < argc && i < 8; i++)
+		lens[i] = strlen(argv[i]);
+	return redis_cmdv(s, argc, argv, lens);
+}
+
+/*
+ * The integer a script answered in r, freed here: its value, or -1
+ * after noting why when it is no integer from 0 to max (an answer of
+ * another kind: Redis is not what it should be).
+ */
+static int
+redis_script_int(struct redis_store *s, redisReply *r, long long max,
+    const char *what, const char *target)
+{
+	int rc = -1;
+
+	if (r->type == REDIS_REPLY_INTEGER && r->integer >= 0 &&
+	    r->integer <= max)
+		rc = (int)r->integer;
+	else
+		snprintf(s->st.err, sizeof s->st.err, "redis: %s %s: not "
+		    "the script's answer", what, target);
+	s->io.free_reply(r);
+	return rc;
 }
 
 /* Whether key[0..n) is a key: a valid nick in lower case. */
@@ -238,72 +352,91 @@ static int
 redis_ban_put(struct acct_store *st, const struct acct_ban *b)
 {
 	struct redis_store *s = (struct redis_store *)st;
-	char v[24 + PROTO_NICK_MAX + ACCT_TARGET_MAX + ACCT_REASON_MAX + 4];
-	const char *argv[] = { "HSET", REDIS_BANS, b->target, v };
+	char v[REDIS_BAN_VALUE_MAX];
+	const char *argv[] = { "EVAL", redis_lua_put, "2", REDIS_BANS,
+	    REDIS_BAN_ORDER, b->target, v };
 	redisReply *r;
 
 	snprintf(v, sizeof v, "%lld %s %s %s", (long long)b->until, b->by,
 	    b->also[0] != '\0' ? b->also : "-", b->reason);
-	if ((r = redis_cmd(s, 4, argv)) == NULL)
+	if ((r = redis_cmd(s, 7, argv)) == NULL)
 		return -1;
-	s->io.free_reply(r);
-	return 0;
+	return redis_script_int(s, r, 1, "ban", b->target) == 1 ? 0 : -1;
 }
 
 /*
- * A hash keeps no "created": its fields' order is what ban_list() reads,
- * and HSET on a field there keeps its place. So the value is read and
- * set again with the new UNTIL, the rest as it was. An unban by another
- * instance between the two is undone, as a ban_put() then would.
+ * The value is read and checked here, then set with the new UNTIL, the
+ * rest as it was, by a script that sets it only if it is still the
+ * value read: an /unban, or a /ban, by another instance in between
+ * stands (a ban it lifted is not brought back). The order is not
+ * touched: the ban keeps its place.
  */
 static int
 redis_ban_retime(struct acct_store *st, const char *target, int64_t until)
 {
 	struct redis_store *s = (struct redis_store *)st;
-	char v[24 + PROTO_NICK_MAX + ACCT_TARGET_MAX + ACCT_REASON_MAX + 4];
+	char old[REDIS_BAN_VALUE_MAX], v[REDIS_BAN_VALUE_MAX];
 	const char *get[] = { "HGET", REDIS_BANS, target };
-	const char *set[] = { "HSET", REDIS_BANS, target, v };
+	const char *set[] = { "EVAL", redis_lua_retime, "1", REDIS_BANS,
+	    target, old, v };
+	size_t lens[7];
 	struct acct_ban b;
 	redisReply *r;
 	const char *sp;
-	int n;
+	int i, n;
 
 	if ((r = redis_cmd(s, 3, get)) == NULL)
 		return -1;
 	/* One that is not a ban is none: ban_list() skips it too. */
-	if (r->type != REDIS_REPLY_STRING || redis_ban_parse(target,
-	    strlen(target), r->str, r->len, &b) == -1) {
+	if (r->type != REDIS_REPLY_STRING || r->len >= sizeof old ||
+	    redis_ban_parse(target, strlen(target), r->str, r->len,
+	    &b) == -1) {
 		s->io.free_reply(r);
 		return 0;
 	}
-	sp = memchr(r->str, ' ', r->len);
+	memcpy(old, r->str, r->len);
+	old[r->len] = '\0';
+	sp = memchr(old, ' ', r->len);
 	n = snprintf(v, sizeof v, "%lld%.*s", (long long)until,
-	    (int)(r->len - (size_t)(sp - r->str)), sp);
+	    (int)(r->len - (size_t)(sp - old)), sp);
+	for (i = 0; i < 7; i++)
+		lens[i] = strlen(set[i]);
+	lens[5] = r->len;	/* as read, a NUL in it too */
 	s->io.free_reply(r);
 	if (n < 0 || (size_t)n >= sizeof v) {
 		snprintf(st->err, sizeof st->err, "redis: ban %s: too long",
 		    target);
 		return -1;
 	}
-	if ((r = redis_cmd(s, 4, set)) == NULL)
+	if ((r = redis_cmdv(s, 7, set, lens)) == NULL)
 		return -1;
-	s->io.free_reply(r);
-	return 1;
+	return redis_script_int(s, r, 1, "ban", target);
+}
+
+/* Lift the ban on target: if given, only while its value is v[0..vlen).
+ * 1, 0 when there was none (or it changed), or -1. */
+static int
+redis_ban_drop(struct redis_store *s, const char *target, const char *v,
+    size_t vlen)
+{
+	const char *argv[] = { "EVAL", redis_lua_del, "2", REDIS_BANS,
+	    REDIS_BAN_ORDER, target, v };
+	size_t lens[7];
+	redisReply *r;
+	int i, argc = v != NULL ? 7 : 6;
+
+	for (i = 0; i < 6; i++)
+		lens[i] = strlen(argv[i]);
+	lens[6] = vlen;
+	if ((r = redis_cmdv(s, argc, argv, lens)) == NULL)
+		return -1;
+	return redis_script_int(s, r, 1, "unban", target);
 }
 
 static int
 redis_ban_del(struct acct_store *st, const char *target)
 {
-	struct redis_store *s = (struct redis_store *)st;
-	const char *argv[] = { "HDEL", REDIS_BANS, target };
-	redisReply *r;
-	int rc;
-
-	if ((r = redis_cmd(s, 3, argv)) == NULL)
-		return -1;
-	rc = r->type == REDIS_REPLY_INTEGER && r->integer > 0 ? 1 : 0;
-	s->io.free_reply(r);
-	return rc;
+	return redis_ban_drop((struct redis_store *)st, target, NULL, 0);
 }
 
 static int
@@ -330,17 +463,22 @@ redis_ban_list(struct acct_store *st, int64_t now, acct_ban_fn fn,
     void *arg)
 {
 	struct redis_store *s = (struct redis_store *)st;
-	const char *argv[] = { "HGETALL", REDIS_BANS };
-	const char *del[] = { "HDEL", REDIS_BANS, NULL };
-	char target[ACCT_TARGET_MAX];
-	redisReply *r, *k, *v, *d;
+	const char *argv[] = { "EVAL", redis_lua_list, "2", REDIS_BANS,
+	    REDIS_BAN_ORDER };
+	redisReply *r, *k, *v;
 	struct acct_ban b;
 	size_t i;
 
-	if ((r = redis_cmd(s, 2, argv)) == NULL)
+	if ((r = redis_cmd(s, 5, argv)) == NULL)
 		return -1;
-	for (i = 0; r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
-	    i += 2) {
+	/* Not a list: no bans read, none lifted on its word. */
+	if (r->type != REDIS_REPLY_ARRAY) {
+		snprintf(st->err, sizeof st->err, "redis: bans: not the "
+		    "script's answer");
+		s->io.free_reply(r);
+		return -1;
+	}
+	for (i = 0; i + 1 < r->elements; i += 2) {
 		k = r->element[i];
 		v = r->element[i + 1];
 		if (k->type != REDIS_REPLY_STRING ||
@@ -351,11 +489,9 @@ redis_ban_list(struct acct_store *st, int64_t now, acct_ban_fn fn,
 			fn(arg, &b);
 			continue;
 		}
-		/* Run out: gone for every instance. */
-		snprintf(target, sizeof target, "%s", b.target);
-		del[2] = target;
-		if ((d = redis_cmd(s, 3, del)) != NULL)
-			s->io.free_reply(d);
+		/* Run out: gone for every instance, unless one set it
+		 * again since it was read. */
+		(void)redis_ban_drop(s, b.target, v->str, v->len);
 	}
 	s->io.free_reply(r);
 	return 0;

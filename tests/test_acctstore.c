@@ -1,11 +1,16 @@
-/* test_acctstore: both account stores, SQLite in memory and Redis faked. */
+/* test_acctstore: both account stores: SQLite, Redis faked, a real Redis. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -18,8 +23,13 @@
  * The same tests run on each store: the SQLite one on a database in
  * memory (and, for what only a file shows, one in a temporary folder),
  * the Redis one over a fake that keeps hashes in memory and answers
- * HGET, HSET, HSETNX, HDEL, HKEYS and HGETALL as Redis does. The fake
- * also lets a test plant what a hostile Redis could hold.
+ * HGET, HSET, HSETNX, HDEL, HKEYS and HGETALL as Redis does, and the
+ * store's scripts (EVAL, known by their first line) as they do; and over
+ * a real redis-server of the test's own when one is installed (what the
+ * scripts do on Redis itself). The fake also lets a test plant what a
+ * hostile Redis could hold or answer. On either Redis, a test may plan
+ * another instance's change to a ban just before the store's next write
+ * to it (struct race).
  */
 
 /* ---------------------------------------------------------------------
@@ -32,12 +42,30 @@ struct fr_field {
 	char	*hash;		/* the key of the hash */
 	char	*field;		/* the field */
 	char	*value;		/* its value */
+	long	 place;		/* a ban's place in the bans' order (the
+				   scripts' sorted set), 0: none yet */
+};
+
+/*
+ * Another instance's change to a ban, made just before the store's next
+ * command that writes to it (names it, and is no HGET): the window
+ * between the store's read of a ban and its write.
+ */
+struct race {
+	char	 target[ACCT_TARGET_MAX]; /* the ban, or "": none planned */
+	char	 value[256];	/* set it to this (a /ban there), or "":
+				   lift it (an /unban there) */
+	bool	 done;		/* it happened */
 };
 
 struct fake_redis {
-	struct fr_field	 f[FR_MAX];	/* every field of every hash */
+	struct fr_field	 f[FR_MAX];	/* every field of every hash, in
+					   the order they came */
 	size_t		 n;		/* how many */
+	long		 last;		/* the greatest place given */
 	bool		 down;		/* the link fails */
+	redisReply	*answer;	/* the next EVAL's answer, if set */
+	struct race	 race;		/* planned by the test */
 };
 
 static redisReply *
@@ -126,7 +154,92 @@ fr_del(struct fake_redis *fr, struct fr_field *e)
 	free(e->hash);
 	free(e->field);
 	free(e->value);
-	*e = fr->f[--fr->n];
+	/* The others keep their order, as in a small Redis hash. */
+	memmove(e, e + 1, (size_t)(&fr->f[--fr->n] - e) * sizeof *e);
+}
+
+/* Whether command argv is a write that races.target plans to precede. */
+static bool
+race_due(const struct race *rc, int argc, const char **argv)
+{
+	int i;
+
+	if (rc->target[0] == '\0' || rc->done || strcmp(argv[0], "HGET") == 0)
+		return false;
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], rc->target) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The store's scripts, as they behave on Redis: KEYS the bans' hash and
+ * (but for ban_retime) their order, kept here as each field's place.
+ */
+static redisReply *
+fr_eval(struct fake_redis *fr, int argc, const char **argv)
+{
+	const char *script = argv[1], *bans = argv[3], **av;
+	struct fr_field *e, *by[FR_MAX];
+	redisReply *r;
+	size_t i, k, nb = 0;
+	int nk = atoi(argv[2]), ac;
+
+	if (fr->answer != NULL) {
+		r = fr->answer;
+		fr->answer = NULL;
+		return r;
+	}
+	av = argv + 3 + nk;
+	ac = argc - 3 - nk;
+	if (strncmp(script, "-- ban_put:", 11) == 0 && ac == 2) {
+		fr_set(fr, bans, av[0], av[1]);
+		fr_find(fr, bans, av[0])->place = ++fr->last;
+		return fr_int(1);
+	}
+	if (strncmp(script, "-- ban_retime:", 14) == 0 && ac == 3) {
+		e = fr_find(fr, bans, av[0]);
+		if (e == NULL || strcmp(e->value, av[1]) != 0)
+			return fr_int(0);
+		free(e->value);
+		e->value = strdup(av[2]);
+		return fr_int(1);
+	}
+	if (strncmp(script, "-- ban_del:", 11) == 0 && (ac == 1 || ac == 2)) {
+		e = fr_find(fr, bans, av[0]);
+		if (e == NULL || (ac == 2 && strcmp(e->value, av[1]) != 0))
+			return fr_int(0);
+		fr_del(fr, e);
+		return fr_int(1);
+	}
+	if (strncmp(script, "-- ban_list:", 12) == 0 && ac == 0) {
+		/* A ban with no place (planted) gets the next, in the hash's
+		 * order; then every ban by its place. */
+		for (i = 0; i < fr->n; i++)
+			if (strcmp(fr->f[i].hash, bans) == 0) {
+				if (fr->f[i].place == 0)
+					fr->f[i].place = ++fr->last;
+				by[nb++] = &fr->f[i];
+			}
+		r = fr_reply(REDIS_REPLY_ARRAY);
+		for (k = 0; k < nb; k++) {
+			e = NULL;
+			for (i = 0; i < nb; i++)
+				if (by[i] != NULL && (e == NULL ||
+				    by[i]->place < e->place))
+					e = by[i];
+			for (i = 0; by[i] != e; i++)
+				;
+			by[i] = NULL;
+			fr_push(r, fr_string(e->field));
+			fr_push(r, fr_string(e->value));
+		}
+		return r;
+	}
+	r = fr_reply(REDIS_REPLY_ERROR);
+	r->str = strdup("ERR unknown script");
+	r->len = strlen(r->str);
+	return r;
 }
 
 static redisReply *
@@ -140,6 +253,19 @@ fr_command(void *ctx, int argc, const char **argv, const size_t *lens)
 	(void)lens;
 	if (fr->down)
 		return NULL;
+	if (race_due(&fr->race, argc, argv)) {
+		fr->race.done = true;
+		if ((e = fr_find(fr, "lobby:bans", fr->race.target)) != NULL)
+			fr_del(fr, e);
+		if (fr->race.value[0] != '\0') {
+			fr_set(fr, "lobby:bans", fr->race.target,
+			    fr->race.value);
+			fr_find(fr, "lobby:bans", fr->race.target)->place =
+			    ++fr->last;
+		}
+	}
+	if (strcmp(argv[0], "EVAL") == 0 && argc >= 4)
+		return fr_eval(fr, argc, argv);
 	if (strcmp(argv[0], "HGET") == 0 && argc == 3) {
 		e = fr_find(fr, argv[1], argv[2]);
 		return e != NULL ? fr_string(e->value) :
@@ -187,7 +313,154 @@ fr_free(void *ctx)
 
 	while (fr->n > 0)
 		fr_del(fr, &fr->f[0]);
+	if (fr->answer != NULL)
+		fr_free_reply(fr->answer);
 	free(fr);
+}
+
+/* ---------------------------------------------------------------------
+ * A real redis-server of the test's own
+ * ------------------------------------------------------------------- */
+
+#define RR_WAIT_MS	5000	/* bound on redis-server's start */
+
+struct real_redis {
+	pid_t		 pid;		/* the redis-server, or -1 */
+	char		 dir[64];	/* its temporary folder */
+	char		 sock[128];	/* its Unix socket there */
+	redisContext	*c;		/* the store's connection */
+	redisContext	*side;		/* another instance's, for races */
+	struct race	 race;		/* planned by the test */
+};
+
+/* The redis-server on PATH into out; false when there is none. */
+static bool
+rr_find(char *out, size_t n)
+{
+	const char *path = getenv("PATH");
+	size_t k;
+
+	while (path != NULL && *path != '\0') {
+		k = strcspn(path, ":");
+		snprintf(out, n, "%.*s/redis-server", (int)k, path);
+		if (access(out, X_OK) == 0)
+			return true;
+		path += k + (path[k] == ':');
+	}
+	return false;
+}
+
+/* The io's command: the planned race first, on the other connection. */
+static redisReply *
+rr_command(void *ctx, int argc, const char **argv, const size_t *lens)
+{
+	struct real_redis *rr = ctx;
+	redisReply *r;
+
+	if (race_due(&rr->race, argc, argv)) {
+		rr->race.done = true;
+		r = rr->race.value[0] != '\0' ? redisCommand(rr->side,
+		    "HSET lobby:bans %s %s", rr->race.target,
+		    rr->race.value) : redisCommand(rr->side,
+		    "HDEL lobby:bans %s", rr->race.target);
+		assert_non_null(r);
+		assert_int_equal(r->type, REDIS_REPLY_INTEGER);
+		freeReplyObject(r);
+	}
+	return redisCommandArgv(rr->c, argc, argv, lens);
+}
+
+static void
+rr_free_reply(redisReply *r)
+{
+	freeReplyObject(r);
+}
+
+/* The store is done with its connection; the server stays until the
+ * teardown. */
+static void
+rr_free_ctx(void *ctx)
+{
+	struct real_redis *rr = ctx;
+
+	redisFree(rr->c);
+	rr->c = NULL;
+}
+
+/* A connection to rr's socket, tried for up to RR_WAIT_MS; NULL if none. */
+static redisContext *
+rr_connect(const struct real_redis *rr)
+{
+	struct timespec ts = { 0, 20 * 1000000L };
+	redisContext *c;
+	int i;
+
+	for (i = 0; i < RR_WAIT_MS / 20; i++) {
+		if ((c = redisConnectUnix(rr->sock)) != NULL && c->err == 0)
+			return c;
+		if (c != NULL)
+			redisFree(c);
+		nanosleep(&ts, NULL);
+	}
+	return NULL;
+}
+
+/* Stop rr's server, reap it and remove its folder; free rr. */
+static void
+rr_stop(struct real_redis *rr)
+{
+	char p[160];
+	int st;
+
+	if (rr->c != NULL)
+		redisFree(rr->c);
+	if (rr->side != NULL)
+		redisFree(rr->side);
+	if (rr->pid > 0) {
+		kill(rr->pid, SIGKILL);
+		waitpid(rr->pid, &st, 0);
+	}
+	unlink(rr->sock);
+	snprintf(p, sizeof p, "%s/redis.log", rr->dir);
+	unlink(p);
+	rmdir(rr->dir);
+	free(rr);
+}
+
+/*
+ * Start a redis-server on a Unix socket in a temporary folder (no TCP
+ * port, no persistence) and connect to it twice. Returns it, or NULL
+ * when redis-server is not installed.
+ */
+static struct real_redis *
+rr_start(void)
+{
+	struct real_redis *rr;
+	char bin[512], log[160];
+
+	if (!rr_find(bin, sizeof bin))
+		return NULL;
+	assert_non_null(rr = calloc(1, sizeof *rr));
+	rr->pid = -1;
+	snprintf(rr->dir, sizeof rr->dir, "/tmp/lobby-acctstore-XXXXXX");
+	assert_non_null(mkdtemp(rr->dir));
+	snprintf(rr->sock, sizeof rr->sock, "%s/redis.sock", rr->dir);
+	snprintf(log, sizeof log, "%s/redis.log", rr->dir);
+	fflush(NULL);
+	if ((rr->pid = fork()) == 0) {
+		execl(bin, bin, "--port", "0", "--unixsocket", rr->sock,
+		    "--unixsocketperm", "700", "--save", "", "--appendonly",
+		    "no", "--dir", rr->dir, "--logfile", log, (char *)NULL);
+		_exit(127);
+	}
+	assert_true(rr->pid > 0);
+	rr->c = rr_connect(rr);
+	rr->side = rr_connect(rr);
+	if (rr->c == NULL || rr->side == NULL) {
+		rr_stop(rr);
+		fail_msg("redis-server did not answer on its socket");
+	}
+	return rr;
 }
 
 /* ---------------------------------------------------------------------
@@ -195,8 +468,9 @@ fr_free(void *ctx)
  * ------------------------------------------------------------------- */
 
 struct st {
-	struct acct_store *s;		/* under test */
-	struct fake_redis *fr;		/* for the Redis one, else NULL */
+	struct acct_store *s;		/* under test, or NULL: skipped */
+	struct fake_redis *fr;		/* for the faked Redis, else NULL */
+	struct real_redis *rr;		/* for the real one, else NULL */
 };
 
 static int
@@ -235,14 +509,60 @@ setup_redis(void **state)
 	return 0;
 }
 
+/* The Redis store on a real redis-server; no store (the test skipped)
+ * without one. */
+static int
+setup_real(void **state)
+{
+	struct st *t = calloc(1, sizeof *t);
+	struct acct_redis_io io;
+
+	if (t == NULL)
+		return -1;
+	*state = t;
+	if ((t->rr = rr_start()) == NULL)
+		return 0;
+	io.command = rr_command;
+	io.free_reply = rr_free_reply;
+	io.free = rr_free_ctx;
+	io.ctx = t->rr;
+	if ((t->s = acctstore_redis_new(&io)) == NULL)
+		return -1;
+	return 0;
+}
+
 static int
 teardown(void **state)
 {
 	struct st *t = *state;
 
-	t->s->ops->free(t->s);
+	if (t->s != NULL)
+		t->s->ops->free(t->s);
+	if (t->rr != NULL)
+		rr_stop(t->rr);
 	free(t);
 	return 0;
+}
+
+/* The store under test; the test is skipped when there is none (no
+ * redis-server installed). */
+static struct acct_store *
+store(void **state)
+{
+	struct st *t = *state;
+
+	if (t->s == NULL) {
+		print_message("redis-server not found\n");
+		skip();
+	}
+	return t->s;
+}
+
+/* The race a test may plan on its Redis (faked or real). */
+static struct race *
+race_of(struct st *t)
+{
+	return t->fr != NULL ? &t->fr->race : &t->rr->race;
 }
 
 /* Collect what keys() and ban_list() give. */
@@ -293,8 +613,7 @@ mkban(const char *target, int64_t until, const char *reason,
 static void
 test_accounts(void **state)
 {
-	struct st *t = *state;
-	struct acct_store *s = t->s;
+	struct acct_store *s = store(state);
 	char nick[PROTO_NICK_MAX + 1], hash[ACCT_HASH_MAX];
 	struct seen seen;
 
@@ -318,8 +637,7 @@ test_accounts(void **state)
 static void
 test_bans(void **state)
 {
-	struct st *t = *state;
-	struct acct_store *s = t->s;
+	struct acct_store *s = store(state);
 	struct acct_ban b, got;
 	struct seen seen;
 	const int64_t now = 1700000000000LL;
@@ -368,13 +686,13 @@ test_bans(void **state)
  * ban_list() gives the bans in the order they were made, as the cache
  * that reads them keeps them (/bans lists them so): made within one
  * second too, whatever their targets. One re-timed (a nick's address,
- * the nick banned again) keeps its place and all else but its end.
+ * the nick banned again) keeps its place and all else but its end; one
+ * set again (the nick banned again) is a new ban, listed last.
  */
 static void
 test_ban_order(void **state)
 {
-	struct st *t = *state;
-	struct acct_store *s = t->s;
+	struct acct_store *s = store(state);
 	struct acct_ban b;
 	struct seen seen;
 	const int64_t now = 1700000000000LL;
@@ -406,6 +724,159 @@ test_ban_order(void **state)
 	assert_string_equal(seen.bans[1].reason, "spam");
 	assert_string_equal(seen.bans[1].also, "n:dv");
 	assert_true(seen.bans[2].until == ACCT_FOREVER);
+	b = mkban("n:dv", now + 30000, "again", "a:10.0.0.4");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
+	assert_int_equal(seen.nbans, 3);
+	assert_string_equal(seen.bans[0].target, "a:10.0.0.4");
+	assert_string_equal(seen.bans[1].target, "n:bob");
+	assert_string_equal(seen.bans[2].target, "n:dv");
+	assert_string_equal(seen.bans[2].reason, "again");
+	/* Lifted and set again: last again. */
+	assert_int_equal(s->ops->ban_del(s, "a:10.0.0.4"), 1);
+	b = mkban("a:10.0.0.4", now + 30000, "back", "");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
+	assert_int_equal(seen.nbans, 3);
+	assert_string_equal(seen.bans[0].target, "n:bob");
+	assert_string_equal(seen.bans[1].target, "n:dv");
+	assert_string_equal(seen.bans[2].target, "a:10.0.0.4");
+}
+
+/* ---------------------------------------------------------------------
+ * Redis only: other instances on the same Redis
+ * ------------------------------------------------------------------- */
+
+/*
+ * A ban re-timed (a nick's address, the nick banned again) that another
+ * instance lifts between the store's read of it and its write stays
+ * lifted; one another instance sets again meanwhile stays as that one
+ * set it. Only an unchanged ban takes the new end.
+ */
+static void
+test_retime_raced(void **state)
+{
+	struct acct_store *s = store(state);
+	struct race *rc = race_of(*state);
+	const int64_t now = 1700000000000LL;
+	struct acct_ban b, got;
+	struct seen seen;
+
+	b = mkban("a:10.0.0.4", now + 600000, "spam", "n:dv");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	snprintf(rc->target, sizeof rc->target, "a:10.0.0.4");
+	rc->value[0] = '\0';
+	rc->done = false;
+	assert_int_equal(s->ops->ban_retime(s, "a:10.0.0.4", now + 60000), 0);
+	assert_true(rc->done);
+	assert_int_equal(s->ops->ban_get(s, "a:10.0.0.4", now, &got), 0);
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
+	assert_int_equal(seen.nbans, 0);
+
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	snprintf(rc->value, sizeof rc->value, "%lld bob - later",
+	    (long long)(now + 900000));
+	rc->done = false;
+	assert_int_equal(s->ops->ban_retime(s, "a:10.0.0.4", now + 60000), 0);
+	assert_true(rc->done);
+	assert_int_equal(s->ops->ban_get(s, "a:10.0.0.4", now, &got), 1);
+	assert_true(got.until == now + 900000);
+	assert_string_equal(got.by, "bob");
+	assert_string_equal(got.reason, "later");
+	assert_string_equal(got.also, "");
+
+	/* Unchanged: re-timed, all else kept. */
+	assert_int_equal(s->ops->ban_retime(s, "a:10.0.0.4", now + 60000), 1);
+	assert_int_equal(s->ops->ban_get(s, "a:10.0.0.4", now, &got), 1);
+	assert_true(got.until == now + 60000);
+	assert_string_equal(got.by, "bob");
+	assert_string_equal(got.reason, "later");
+}
+
+/*
+ * A ban run out is deleted by whoever lists it first, unless another
+ * instance set it again meanwhile: that ban stays.
+ */
+static void
+test_runout_raced(void **state)
+{
+	struct acct_store *s = store(state);
+	struct race *rc = race_of(*state);
+	const int64_t now = 1700000000000LL;
+	struct acct_ban b, got;
+	struct seen seen;
+
+	b = mkban("n:eve", now - 1, "old", "");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	snprintf(rc->target, sizeof rc->target, "n:eve");
+	snprintf(rc->value, sizeof rc->value, "0 bob - new");
+	rc->done = false;
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
+	assert_true(rc->done);
+	assert_int_equal(seen.nbans, 0);
+	assert_int_equal(s->ops->ban_get(s, "n:eve", now, &got), 1);
+	assert_string_equal(got.reason, "new");
+	/* Not set again: gone. */
+	b = mkban("n:eve", now - 1, "old", "");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
+	assert_int_equal(s->ops->ban_del(s, "n:eve"), 0);
+}
+
+/* Set ban target's value in our Redis by hand (as an older lobbyd, or an
+ * operator's redis-cli, would: no place in the order). */
+static void
+plant_ban(struct st *t, const char *target, const char *value)
+{
+	redisReply *r;
+
+	if (t->fr != NULL) {
+		fr_set(t->fr, "lobby:bans", target, value);
+		return;
+	}
+	r = redisCommand(t->rr->side, "HSET lobby:bans %s %s", target, value);
+	assert_non_null(r);
+	freeReplyObject(r);
+}
+
+/*
+ * A ban stored by hand or by an older lobbyd has no place in the order:
+ * it is given the next when the bans are next read (listed after those
+ * there then), and keeps it.
+ */
+static void
+test_ban_order_planted(void **state)
+{
+	struct acct_store *s = store(state);
+	const int64_t now = 1700000000000LL;
+	struct acct_ban b;
+	struct seen seen;
+
+	b = mkban("n:dv", 0, "", "");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	plant_ban(*state, "a:9.9.9.9", "0 alice - by hand");
+	b = mkban("n:bob", 0, "", "");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
+	assert_int_equal(seen.nbans, 3);
+	assert_string_equal(seen.bans[0].target, "n:dv");
+	assert_string_equal(seen.bans[1].target, "n:bob");
+	assert_string_equal(seen.bans[2].target, "a:9.9.9.9");
+	b = mkban("n:eve", 0, "", "");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	assert_int_equal(s->ops->ban_del(s, "n:dv"), 1);
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
+	assert_int_equal(seen.nbans, 3);
+	assert_string_equal(seen.bans[0].target, "n:bob");
+	assert_string_equal(seen.bans[1].target, "a:9.9.9.9");
+	assert_string_equal(seen.bans[2].target, "n:eve");
 }
 
 /* ---------------------------------------------------------------------
@@ -526,7 +997,7 @@ static void
 test_redis_untrusted(void **state)
 {
 	struct st *t = *state;
-	struct acct_store *s = t->s;
+	struct acct_store *s = store(state);
 	char nick[PROTO_NICK_MAX + 1], hash[ACCT_HASH_MAX];
 	struct acct_ban got;
 	struct seen seen;
@@ -555,6 +1026,28 @@ test_redis_untrusted(void **state)
 	assert_int_equal(s->ops->ban_list(s, 1, seen_ban, &seen), 0);
 	assert_int_equal(seen.nbans, 1);
 	assert_int_equal(s->ops->ban_get(s, "n:eve", 1, &got), 0);
+	/* What the store's scripts answer is checked too: an answer of
+	 * the wrong kind is a failure, never a ban kept, lifted or read. */
+	t->fr->answer = fr_string("1");
+	assert_int_equal(s->ops->ban_retime(s, "n:bob", 5), -1);
+	assert_non_null(strstr(s->err, "redis"));
+	t->fr->answer = fr_int(7);
+	assert_int_equal(s->ops->ban_retime(s, "n:bob", 5), -1);
+	t->fr->answer = fr_string("OK");
+	assert_int_equal(s->ops->ban_put(s, &got), -1);
+	t->fr->answer = fr_reply(REDIS_REPLY_NIL);
+	assert_int_equal(s->ops->ban_del(s, "n:bob"), -1);
+	t->fr->answer = fr_int(3);
+	assert_int_equal(s->ops->ban_list(s, 1, seen_ban, &seen), -1);
+	t->fr->answer = fr_reply(REDIS_REPLY_ARRAY);
+	fr_push(t->fr->answer, fr_int(1));
+	fr_push(t->fr->answer, fr_string("0 alice - x"));
+	fr_push(t->fr->answer, fr_string("n:odd"));
+	memset(&seen, 0, sizeof seen);
+	assert_int_equal(s->ops->ban_list(s, 1, seen_ban, &seen), 0);
+	assert_int_equal(seen.nbans, 0);
+	assert_int_equal(s->ops->ban_get(s, "n:bob", 1, &got), 1);
+	assert_true(got.until == 0);
 	/* The link fails: an error, with words. */
 	t->fr->down = true;
 	assert_int_equal(s->ops->get(s, "bob", nick, hash), -1);
@@ -581,8 +1074,26 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ban_order, setup_redis,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_retime_raced, setup_redis,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_runout_raced, setup_redis,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ban_order_planted,
+		    setup_redis, teardown),
 		cmocka_unit_test_setup_teardown(test_redis_untrusted,
 		    setup_redis, teardown),
+		cmocka_unit_test_setup_teardown(test_accounts, setup_real,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_bans, setup_real,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ban_order, setup_real,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_retime_raced, setup_real,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_runout_raced, setup_real,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_ban_order_planted,
+		    setup_real, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
