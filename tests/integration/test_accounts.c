@@ -83,6 +83,8 @@ ax_teardown(void **state)
 	(void)unlink(p);
 	snprintf(p, sizeof p, "%s/redis.log", tmpdir);
 	(void)unlink(p);
+	snprintf(p, sizeof p, "%s/relay.sock", tmpdir);
+	(void)unlink(p);
 	(void)rmdir(tmpdir);
 	return rc;
 }
@@ -1375,15 +1377,13 @@ protected_within(const struct h_server *s, const char *nick, int ms)
 }
 
 /*
- * Start our redis-server, then s and s2 on it as operator alice's
- * servers. Skips the test without redis-server or IPv6 loopback.
+ * Start our redis-server on its socket in tmpdir (skips the test without
+ * redis-server) and put its address for --redis in addr.
  */
 static void
-redis_two(struct h_server *s, struct h_server *s2)
+redis_up(char *addr, size_t n)
 {
-	static char addr[160];
 	char bin[512], sock[128], log[160];
-	const char *args[] = { "--redis", addr, "--op", "alice", NULL };
 	long long end;
 
 	if (!find_redis(bin, sizeof bin)) {
@@ -1391,7 +1391,7 @@ redis_two(struct h_server *s, struct h_server *s2)
 		skip();
 	}
 	snprintf(sock, sizeof sock, "%s/redis.sock", tmpdir);
-	snprintf(addr, sizeof addr, "unix:%s", sock);
+	snprintf(addr, n, "unix:%s", sock);
 	snprintf(log, sizeof log, "%s/redis.log", tmpdir);
 	fflush(NULL);
 	if ((redis_pid = fork()) == 0) {
@@ -1405,10 +1405,23 @@ redis_two(struct h_server *s, struct h_server *s2)
 	while (!sock_up(sock) && h_now_ms() < end)
 		h_sleep_ms(20);
 	assert_true(sock_up(sock));
+}
+
+/*
+ * Start s on the Redis at saddr and s2 on the one at addr, as the servers
+ * of the operators alice and olga. Skips the test without IPv6 loopback.
+ */
+static void
+redis_two_on(struct h_server *s, const char *saddr, struct h_server *s2,
+    const char *addr)
+{
+	const char *args[] = { "--redis", saddr, "--op", "alice", "--op",
+	    "olga", NULL };
 
 	memset(s2, 0, sizeof *s2);
 	s2->pid = -1;
 	assert_int_equal(h_startv(s, args), 0);
+	args[1] = addr;
 	assert_int_equal(h_startv(s2, args), 0);
 	wait_port6(s);
 	wait_port6(s2);
@@ -1417,6 +1430,20 @@ redis_two(struct h_server *s, struct h_server *s2)
 		h_stop(s2);
 		skip();
 	}
+}
+
+/*
+ * Start our redis-server, then s and s2 on it as the servers of the
+ * operators alice and olga. Skips the test without redis-server or IPv6
+ * loopback.
+ */
+static void
+redis_two(struct h_server *s, struct h_server *s2)
+{
+	static char addr[160];
+
+	redis_up(addr, sizeof addr);
+	redis_two_on(s, addr, s2, addr);
 }
 
 /* Stop s2 and s, neither having logged the password. */
@@ -1970,6 +1997,331 @@ test_redis_ban_renamed_reban(void **state)
 	redis_two_stop(s, &s2);
 }
 
+/*
+ * The same order of /bans on both instances, once each has read the
+ * store: as the bans were made, one set again last. dv, logged in as
+ * dave from 127.0.0.4 on the second, banned from the first (the second
+ * stores the bans of its address and its account), 10.9.9.9 banned,
+ * then dv banned again: dv's is a new ban, last; those made with it keep
+ * their places, with its new end.
+ */
+static void
+test_redis_reban_order(void **state)
+{
+	struct h_server *s = *state, s2;
+	struct h_conn *a, *d, *o;
+	char nv[256], av[256], dv[256], order[128], order2[128];
+	long long end;
+
+	redis_two(s, &s2);
+	alice_and_dv(s, &s2, "127.0.0.4", &a, &d);
+	o = h_join_as(&s2, "olga");
+	register_as(o, "olga", PASS);
+	say_past(a, "/ban dv 10 spam", "*** banned dv for 10 minutes");
+	h_expect_skip(d, "!!! you are banned: spam");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	end = h_now_ms() + SCALED(8000);
+	do {
+		redis_ban_value("a:127.0.0.4", av, sizeof av);
+		redis_ban_value("n:dave", dv, sizeof dv);
+		if (av[0] != '\0' && dv[0] != '\0')
+			break;
+		h_sleep_ms(50);
+	} while (h_now_ms() < end);
+	assert_true(av[0] != '\0' && dv[0] != '\0');
+	say_past(a, "/ban 10.9.9.9 5", "*** banned 10.9.9.9 for 5 minutes");
+	say_past(a, "/ban dv 1 again", "*** banned dv for 1 minute");
+	end = h_now_ms() + SCALED(8000);
+	do {
+		redis_ban_value("n:dv", nv, sizeof nv);
+		redis_ban_value("a:127.0.0.4", av, sizeof av);
+		redis_ban_value("n:dave", dv, sizeof dv);
+		if (strstr(nv, " again") != NULL && same_until(nv, av) &&
+		    same_until(nv, dv))
+			break;
+		h_sleep_ms(50);
+	} while (h_now_ms() < end);
+	if (!same_until(nv, av) || !same_until(nv, dv))
+		fail_msg("n:dv is \"%s\", a:127.0.0.4 \"%s\", n:dave \"%s\"",
+		    nv, av, dv);
+	/* Each reads the store every 2 s: twice over, and more. */
+	h_sleep_ms(SCALED(5000));
+	bans_order(a, order, sizeof order);
+	bans_order(o, order2, sizeof order2);
+	assert_string_equal(order, "127.0.0.4 dave 10.9.9.9 dv ");
+	assert_string_equal(order2, order);
+	h_close(o);
+	h_close(a);
+	redis_two_stop(s, &s2);
+}
+
+/*
+ * A relay between one lobbyd and our redis-server, a child of the test's
+ * own: once armed, it holds back the first command from lobbyd that names
+ * needle and is no HGET (a write to that ban, after its read) until the
+ * test lets it go, so that the test can make another instance's act land
+ * in that window. It notes (one byte on its note pipe) when it holds the
+ * command, and again when Redis's answer to it went back to lobbyd.
+ */
+struct relay {
+	pid_t	 pid;		/* the relay */
+	int	 note;		/* read: its notes */
+	int	 ctl;		/* write: 'a' arms it, 'g' lets the command go */
+	char	 addr[160];	/* "unix:" its socket, for --redis */
+};
+
+#define RELAY_CONNS	16	/* lobbyd's links through it, at most */
+
+/* Write all of p[0..n) on the blocking fd, or exit: the relay's end. */
+static void
+relay_write(int fd, const char *p, size_t n)
+{
+	ssize_t k;
+
+	while (n > 0) {
+		if ((k = write(fd, p, n)) <= 0)
+			_exit(1);
+		p += k;
+		n -= (size_t)k;
+	}
+}
+
+/* Whether p[0..n) holds the string w. */
+static bool
+relay_has(const char *p, size_t n, const char *w)
+{
+	size_t wl = strlen(w), i;
+
+	for (i = 0; i + wl <= n; i++)
+		if (memcmp(p + i, w, wl) == 0)
+			return true;
+	return false;
+}
+
+/* Set a to the Unix socket address path, or exit when it is too long. */
+static void
+relay_addr(struct sockaddr_un *a, const char *path)
+{
+	memset(a, 0, sizeof *a);
+	a->sun_family = AF_UNIX;
+	if (strlen(path) >= sizeof a->sun_path)
+		_exit(1);
+	memcpy(a->sun_path, path, strlen(path) + 1);
+}
+
+/* The relay's body: listen on sock, relay each connection to up. */
+static void
+relay_run(const char *sock, const char *up, const char *needle, int note,
+    int ctl)
+{
+	struct pollfd pfd[2 + 2 * RELAY_CONNS];
+	int lc[RELAY_CONNS], rc[RELAY_CONNS], nconn = 0, held = -1, asked = -1;
+	struct sockaddr_un a;
+	static char buf[65536], hold[65536];
+	size_t holdlen = 0;
+	bool armed = false;
+	int lfd, i, n;
+	ssize_t k;
+	char cmd;
+
+	relay_addr(&a, sock);
+	if ((lfd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&a, sizeof a) == -1 ||
+	    listen(lfd, 16) == -1)
+		_exit(1);
+	relay_write(note, "u", 1);
+	relay_addr(&a, up);
+	for (;;) {
+		pfd[0].fd = lfd;
+		pfd[0].events = POLLIN;
+		pfd[1].fd = ctl;
+		pfd[1].events = POLLIN;
+		for (i = 0; i < nconn; i++) {
+			/* The connection holding a command reads no more. */
+			pfd[2 + 2 * i].fd = i == held ? -1 : lc[i];
+			pfd[2 + 2 * i].events = POLLIN;
+			pfd[3 + 2 * i].fd = rc[i];
+			pfd[3 + 2 * i].events = POLLIN;
+		}
+		if (poll(pfd, (nfds_t)(2 + 2 * nconn), -1) == -1)
+			continue;
+		if ((pfd[0].revents & POLLIN) && nconn < RELAY_CONNS) {
+			lc[nconn] = accept(lfd, NULL, NULL);
+			rc[nconn] = socket(AF_UNIX, SOCK_STREAM, 0);
+			if (lc[nconn] == -1 || rc[nconn] == -1 ||
+			    connect(rc[nconn], (struct sockaddr *)&a,
+			    sizeof a) == -1)
+				_exit(1);
+			nconn++;
+			continue;
+		}
+		if (pfd[1].revents & (POLLIN | POLLHUP)) {
+			if (read(ctl, &cmd, 1) != 1)
+				_exit(0);
+			if (cmd == 'a')
+				armed = true;
+			else if (cmd == 'g' && held != -1) {
+				relay_write(rc[held], hold, holdlen);
+				asked = held;
+				held = -1;
+			}
+		}
+		for (i = 0; i < nconn; i++) {
+			if (pfd[2 + 2 * i].revents & (POLLIN | POLLHUP)) {
+				if ((k = read(lc[i], buf, sizeof buf)) <= 0)
+					_exit(0);
+				n = (int)k;
+				if (armed && relay_has(buf, (size_t)n,
+				    needle) && !(n > 14 &&
+				    memcmp(buf, "*3\r\n$4\r\nHGET\r\n", 14) ==
+				    0)) {
+					armed = false;
+					held = i;
+					memcpy(hold, buf, (size_t)n);
+					holdlen = (size_t)n;
+					relay_write(note, "h", 1);
+				} else
+					relay_write(rc[i], buf, (size_t)n);
+			}
+			if (pfd[3 + 2 * i].revents & (POLLIN | POLLHUP)) {
+				if ((k = read(rc[i], buf, sizeof buf)) <= 0)
+					_exit(0);
+				relay_write(lc[i], buf, (size_t)k);
+				if (asked == i) {
+					asked = -1;
+					relay_write(note, "d", 1);
+				}
+			}
+		}
+	}
+}
+
+/* Whether the relay noted want within ms. */
+static bool
+relay_noted(const struct relay *r, char want, int ms)
+{
+	struct pollfd pfd = { r->note, POLLIN, 0 };
+	char got;
+
+	return poll(&pfd, 1, ms) == 1 && read(r->note, &got, 1) == 1 &&
+	    got == want;
+}
+
+/* Tell the relay cmd ('a', 'g'). */
+static void
+relay_tell(const struct relay *r, char cmd)
+{
+	assert_int_equal(write(r->ctl, &cmd, 1), 1);
+}
+
+/* Start a relay to our redis-server (up, its socket) holding a write
+ * naming needle once armed; killed by the teardown. */
+static void
+relay_start(struct relay *r, const char *up, const char *needle)
+{
+	char sock[128];
+	int note[2], ctl[2];
+
+	snprintf(sock, sizeof sock, "%s/relay.sock", tmpdir);
+	snprintf(r->addr, sizeof r->addr, "unix:%s", sock);
+	assert_int_equal(pipe(note), 0);
+	assert_int_equal(pipe(ctl), 0);
+	fflush(NULL);
+	if ((r->pid = fork()) == 0) {
+		close(note[0]);
+		close(ctl[1]);
+		relay_run(sock, up, needle, note[1], ctl[0]);
+		_exit(0);
+	}
+	assert_true(r->pid > 0);
+	h_track_child(r->pid);
+	close(note[1]);
+	close(ctl[0]);
+	r->note = note[0];
+	r->ctl = ctl[1];
+	assert_true(relay_noted(r, 'u', H_TIMEOUT_MS));
+}
+
+/* Whether a connection from 127.0.0.4 to s is welcome within ms (tried
+ * again every 100 ms). */
+static bool
+welcome_from4_within(const struct h_server *s, int ms)
+{
+	long long end = h_now_ms() + ms;
+
+	while (h_now_ms() < end) {
+		if (!banned_from4(s->port))
+			return true;
+		h_sleep_ms(100);
+	}
+	return false;
+}
+
+/*
+ * dv, logged in as dave from 127.0.0.4 on the second, banned until
+ * unbanned from the first (the second stores its address's ban), is
+ * banned again for 1 minute: the first reads the address's ban to give
+ * it the new end; before it writes it (its way to Redis held there), olga
+ * lifts that ban on the second. It stays lifted: in the store, and on
+ * both instances once they have read it.
+ */
+static void
+test_redis_reban_unban_between(void **state)
+{
+	struct h_server *s = *state, s2;
+	static char addr[160];
+	struct h_conn *a, *d, *o;
+	struct relay r;
+	char v[256];
+	long long end;
+
+	redis_up(addr, sizeof addr);
+	relay_start(&r, addr + 5, "a:127.0.0.4");
+	redis_two_on(s, r.addr, &s2, addr);
+	alice_and_dv(s, &s2, "127.0.0.4", &a, &d);
+	o = h_join_as(&s2, "olga");
+	register_as(o, "olga", PASS);
+	say_past(a, "/ban dv 0 spam", "*** banned dv until unbanned");
+	h_expect_skip(d, "!!! you are banned: spam");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+	end = h_now_ms() + SCALED(8000);
+	do {
+		redis_ban_value("a:127.0.0.4", v, sizeof v);
+		if (v[0] != '\0')
+			break;
+		h_sleep_ms(50);
+	} while (h_now_ms() < end);
+	assert_true(v[0] != '\0');
+
+	relay_tell(&r, 'a');
+	say_past(a, "/ban dv 1 again", "*** banned dv for 1 minute");
+	if (!relay_noted(&r, 'h', SCALED(8000)))
+		fail_msg("the first never wrote the ban on 127.0.0.4");
+	say_past(o, "/unban 127.0.0.4", "*** unbanned 127.0.0.4");
+	end = h_now_ms() + SCALED(8000);
+	do {
+		redis_ban_value("a:127.0.0.4", v, sizeof v);
+		if (v[0] == '\0')
+			break;
+		h_sleep_ms(50);
+	} while (h_now_ms() < end);
+	assert_string_equal(v, "");
+	relay_tell(&r, 'g');
+	assert_true(relay_noted(&r, 'd', SCALED(8000)));
+	redis_ban_value("a:127.0.0.4", v, sizeof v);
+	if (v[0] != '\0')
+		fail_msg("the ban on 127.0.0.4 is back: \"%s\"", v);
+	assert_true(welcome_from4_within(s, SCALED(8000)));
+	assert_true(welcome_from4_within(&s2, SCALED(8000)));
+	h_close(o);
+	h_close(a);
+	redis_two_stop(s, &s2);
+	close(r.note);
+	close(r.ctl);
+}
+
 static void
 test_redis_moderation_rooms(void **state)
 {
@@ -2064,6 +2416,8 @@ main(void)
 		ax_test(test_redis_ban_renamed),
 		ax_test(test_redis_ban_account_renamed),
 		ax_test(test_redis_ban_renamed_reban),
+		ax_test(test_redis_reban_order),
+		ax_test(test_redis_reban_unban_between),
 		ax_test(test_redis_login_after_backlog),
 		ax_test(test_redis_in_order),
 		ax_test(test_redis_unban_spelling),
