@@ -244,10 +244,8 @@ cluster_check_read(struct cluster *cl, struct room *r)
 	    r->waiting > 0)
 		return;
 	r->reading = false;
-	rooms_update(r);
+	rooms_update(r);	/* it may be forgotten now */
 	cl->reread = true;
-	if (r->reg != NULL)
-		r->reg->dirty = true;	/* it may be forgotten now */
 	room_log(r, "redis: no longer reading room %s", r->name);
 }
 

@@ -533,7 +533,6 @@ room_release(struct client *c)
 	c->room = NULL;
 	if (--r->refs == 0 && r->reg != NULL && r != r->reg->landing) {
 		r->reg->unheld++;
-		r->reg->dirty = true;
 		r->emptied = ++r->reg->ticks;
 		rooms_update(r);
 	}

@@ -93,6 +93,10 @@ struct room {
 	size_t		 gone;		/* its place in reg->evict plus one; 0:
 					   not there (see rooms_update()) */
 	bool		 kept;		/* listed when it went there */
+	bool		 idle;		/* on reg->idle: to be forgotten at the
+					   next rooms_sweep() */
+	struct room	*iprev;		/* the room before it on reg->idle */
+	struct room	*inext;		/* the room after it there */
 	struct client	*head;		/* first member, the longest here */
 	struct client	*tail;		/* last member to join */
 	size_t		 count;		/* members */
@@ -466,8 +470,13 @@ struct rooms {
 	size_t		 count;		/* rooms */
 	size_t		 max;		/* most rooms (--max-rooms) */
 	size_t		 unheld;	/* rooms with refs 0 (landing aside) */
-	bool		 dirty;		/* some fell to refs 0 since the last
-					   rooms_sweep() */
+	/* The rooms rooms_sweep() forgets, each nobody holds, reads or
+	 * waits for that keeps nothing (or, shared, whatever it keeps), in
+	 * the order they came to be so: rooms_update() keeps it, so that a
+	 * sweep visits these alone, not every room. */
+	struct room	*idle;		/* the first, or NULL: none */
+	struct room	*idletail;	/* the last */
+	size_t		 nidle;		/* rooms on it */
 	bool		 shared;	/* history and topics are kept by the
 					   backend (Redis): a room nobody
 					   holds, that it does not read, goes */
@@ -559,16 +568,17 @@ bool	rooms_listed(const struct rooms *rs, const struct room *r);
 bool	rooms_evict_before(const struct room *a, const struct room *b);
 
 /*
- * What decides whether r may give way, and when, changed: its refs,
- * reading, waiting, topic or history (who changes one calls this, after).
- * O(log rooms). A room on its own (no reg) is left alone.
+ * What decides whether r may give way, and when, or is to be forgotten
+ * at the next rooms_sweep(), changed: its refs, reading, waiting, topic
+ * or history (who changes one calls this, after). O(log rooms). A room
+ * on its own (no reg) is left alone.
  */
 void	rooms_update(struct room *r);
 
 /* Every room's clock (see room_set_clock()). */
 void	rooms_set_clock(struct rooms *rs, const char stamp[RLOG_STAMP]);
 
-/* Forget the rooms nobody holds that keep nothing. O(1) when none. */
+/* Forget the rooms nobody holds that keep nothing: O(those rooms). */
 void	rooms_sweep(struct rooms *rs);
 
 /*

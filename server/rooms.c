@@ -20,6 +20,7 @@
 static uint64_t	rooms_hash(const struct rooms *, const char *, size_t);
 static int	rooms_reserve(struct rooms *);
 static void	rooms_evict_del(struct rooms *, struct room *);
+static void	rooms_idle_del(struct rooms *, struct room *);
 
 void
 rooms_init(struct rooms *rs, size_t sendq, size_t history, size_t max)
@@ -75,6 +76,7 @@ rooms_forget(struct rooms *rs, struct room *r)
 		;
 	*link = r->hnext;
 	rooms_evict_del(rs, r);
+	rooms_idle_del(rs, r);
 	if (r->rprev != NULL)
 		r->rprev->rnext = r->rnext;
 	else
@@ -186,7 +188,6 @@ rooms_open(struct rooms *rs, const char *name, size_t len,
 	/* Unheld until someone comes in (the landing room is never). */
 	if (rs->landing != NULL) {
 		rs->unheld++;
-		rs->dirty = true;
 		r->emptied = ++rs->ticks;
 	}
 	rooms_update(r);
@@ -221,17 +222,9 @@ rooms_set_clock(struct rooms *rs, const char stamp[RLOG_STAMP])
 void
 rooms_sweep(struct rooms *rs)
 {
-	struct room *r, *next;
-
-	/* An unheld room kept once stays kept until it is held again. */
-	if (!rs->dirty)
-		return;
-	rs->dirty = false;
-	for (r = rs->head; r != NULL; r = next) {
-		next = r->rnext;
-		if (rooms_idle(rs, r))
-			rooms_forget(rs, r);
-	}
+	/* rooms_update() put there each room that is to go, and it alone. */
+	while (rs->idle != NULL)
+		rooms_forget(rs, rs->idle);
 }
 
 size_t
@@ -503,6 +496,42 @@ rooms_evict_del(struct rooms *rs, struct room *r)
 	rooms_evict_fix(rs, last);
 }
 
+/* r goes on the rooms to forget at the next sweep, last. */
+static void
+rooms_idle_add(struct rooms *rs, struct room *r)
+{
+	if (r->idle)
+		return;
+	r->idle = true;
+	r->inext = NULL;
+	r->iprev = rs->idletail;
+	if (rs->idletail != NULL)
+		rs->idletail->inext = r;
+	else
+		rs->idle = r;
+	rs->idletail = r;
+	rs->nidle++;
+}
+
+/* r comes off the rooms to forget, if there. */
+static void
+rooms_idle_del(struct rooms *rs, struct room *r)
+{
+	if (!r->idle)
+		return;
+	if (r->iprev != NULL)
+		r->iprev->inext = r->inext;
+	else
+		rs->idle = r->inext;
+	if (r->inext != NULL)
+		r->inext->iprev = r->iprev;
+	else
+		rs->idletail = r->iprev;
+	r->iprev = r->inext = NULL;
+	r->idle = false;
+	rs->nidle--;
+}
+
 void
 rooms_update(struct room *r)
 {
@@ -510,6 +539,10 @@ rooms_update(struct room *r)
 
 	if (rs == NULL)
 		return;
+	if (rooms_idle(rs, r))
+		rooms_idle_add(rs, r);
+	else
+		rooms_idle_del(rs, r);
 	if (r == rs->landing || r->refs > 0 || r->reading ||
 	    r->waiting > 0) {
 		rooms_evict_del(rs, r);
@@ -537,6 +570,8 @@ rooms_free(struct rooms *rs)
 	}
 	rs->head = rs->tail = rs->landing = NULL;
 	rs->count = rs->unheld = 0;
+	rs->idle = rs->idletail = NULL;
+	rs->nidle = 0;
 	free(rs->guests);
 	rs->guests = NULL;
 	rs->nguests = 0;

@@ -993,10 +993,41 @@ rf_forgotten(struct rf *f, char want[RF_GONE][PROTO_ROOM_MAX + 1],
 }
 
 /*
+ * The rooms the next sweep forgets (rooms.idle) are every room nobody
+ * holds, reads or waits for that keeps nothing, or, shared, whatever it
+ * keeps; and they alone, each a room still there, in the order of a
+ * list whose links agree.
+ */
+static void
+rf_check_idle(const struct rooms *rs)
+{
+	const struct room *r, *prev = NULL;
+	size_t n = 0;
+	bool idle;
+
+	for (r = rs->head; r != NULL; r = r->rnext) {
+		idle = r != rs->landing && r->refs == 0 && !r->reading &&
+		    r->waiting == 0 && (rs->shared || (r->topic == NULL &&
+		    rlog_history_count(&r->rlog) == 0));
+		assert_int_equal(r->idle, idle);
+		n += idle;
+	}
+	assert_int_equal(n, rs->nidle);
+	for (r = rs->idle, n = 0; r != NULL; prev = r, r = r->inext) {
+		assert_true(n++ < rs->nidle);
+		assert_ptr_equal(rooms_find(rs, r->name, strlen(r->name)), r);
+		assert_ptr_equal(r->iprev, prev);
+	}
+	assert_int_equal(n, rs->nidle);
+	assert_ptr_equal(rs->idletail, prev);
+}
+
+/*
  * Members wander between rooms at the limit, chat, set topics; rooms are
  * read and waited for (as a shared backend has them) and swept: each
  * /join makes give way the rooms the rule names, in its order, whatever
- * came before; and every room is found by its name in any case.
+ * came before; every room is found by its name in any case; and the
+ * rooms the next sweep forgets are those that are to go.
  */
 static void
 test_rooms_evict_rule(void **state)
@@ -1096,8 +1127,10 @@ test_rooms_evict_rule(void **state)
 				break;
 			default:
 				rooms_sweep(&f->rs);
+				assert_null(f->rs.idle);
 				break;
 			}
+			rf_check_idle(&f->rs);
 			rf_drain(f);
 			for (r = f->rs.head; r != NULL; r = r->rnext) {
 				for (i = 0; r->name[i] != '\0'; i++)
