@@ -484,6 +484,36 @@ fuzz_check_evict(const struct fuzz *f)
 		    rs->evict[(i - 1) / 2]));
 }
 
+/*
+ * The rooms the next sweep forgets are every room nobody holds, reads or
+ * waits for that keeps nothing (or, shared, whatever it keeps), and they
+ * alone: each a room still there, in a list whose links agree.
+ */
+static void
+fuzz_check_idle(const struct fuzz *f)
+{
+	const struct rooms *rs = &f->rooms;
+	const struct room *r, *prev = NULL;
+	size_t n = 0;
+	bool idle;
+
+	for (r = rs->head; r != NULL; r = r->rnext) {
+		idle = r != rs->landing && r->refs == 0 && !r->reading &&
+		    r->waiting == 0 && (rs->shared || (r->topic == NULL &&
+		    rlog_history_count(&r->rlog) == 0));
+		FUZZ_CHECK(r->idle == idle);
+		n += idle;
+	}
+	FUZZ_CHECK(n == rs->nidle);
+	for (r = rs->idle, n = 0; r != NULL; prev = r, r = r->inext) {
+		FUZZ_CHECK(n++ < rs->nidle);
+		/* Not a room forgotten: the one of its name, still there. */
+		FUZZ_CHECK(rooms_find(rs, r->name, strlen(r->name)) == r);
+		FUZZ_CHECK(r->idle && r->iprev == prev);
+	}
+	FUZZ_CHECK(n == rs->nidle && rs->idletail == prev);
+}
+
 /* Every room, the registry and who holds what agree. */
 static void
 fuzz_check_room(const struct fuzz *f)
@@ -515,6 +545,7 @@ fuzz_check_room(const struct fuzz *f)
 	}
 	FUZZ_CHECK(f->rooms.named == rooms_members(&f->rooms));
 	fuzz_check_evict(f);
+	fuzz_check_idle(f);
 }
 
 /* The slow-reader rule in every room, as the server's flush applies it. */
@@ -558,6 +589,7 @@ fuzz_reap(struct fuzz *f)
 	}
 	/* The rooms nobody holds any more, keeping nothing, go. */
 	rooms_sweep(&f->rooms);
+	FUZZ_CHECK(f->rooms.idle == NULL && f->rooms.nidle == 0);
 }
 
 /* ---------------------------------------------------- the data path */
