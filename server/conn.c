@@ -30,7 +30,8 @@
  * member it holds. Who has something to write is the
  * log's pending list (a broadcast moves every caught-up member onto it at
  * once); before the loop sleeps only those are visited, never a quiet
- * room's members. A member whose socket is full is parked off that list
+ * room's members, and only in the rooms in use (s->rooms.busy), never
+ * every room. A member whose socket is full is parked off that list
  * until select() says it can take more.
  *
  * The server keeps these lists through the clients' own links:
@@ -760,7 +761,8 @@ conn_notices(struct server *s)
 	bool woke = false;
 	struct room *r;
 
-	for (r = s->rooms.head; r != NULL; r = r->rnext) {
+	/* A room not in use has no reader to wake. */
+	for (r = s->rooms.busy; r != NULL; r = r->bnext) {
 		if (!rlog_held(&r->rlog))
 			continue;
 		if (now == -1)
@@ -784,7 +786,7 @@ conn_notices(struct server *s)
 	if (s->notice_timer == -1) {
 		/* No timer (out of memory): rather than hold them, now. */
 		log_error("no timer for notices: sent at once");
-		for (r = s->rooms.head; r != NULL; r = r->rnext)
+		for (r = s->rooms.busy; r != NULL; r = r->bnext)
 			if (rlog_held(&r->rlog)) {
 				rlog_wake(&r->rlog);
 				r->notice_woke = now;
@@ -848,8 +850,12 @@ conn_flush_all(struct server *s)
 	/* Those whose answer came go on first: what they say goes out now. */
 	if (s->awaiting != NULL)
 		conn_resume(s);
-	/* What this pass appended ends its runs: see rlog_run_lines(). */
-	for (r = s->rooms.head; r != NULL; r = r->rnext)
+	/*
+	 * What this pass appended ends its runs: see rlog_run_lines(). Only
+	 * the rooms in use are visited here: one not in use has no reader,
+	 * so nothing to write, wake or settle (struct rooms).
+	 */
+	for (r = s->rooms.busy; r != NULL; r = r->bnext)
 		rlog_seal(&r->rlog);
 	(void)conn_notices(s);
 	for (;;) {
@@ -864,7 +870,7 @@ conn_flush_all(struct server *s)
 				conn_flush(c);
 		}
 		/* Each one written leaves the list: idle, parked, or gone. */
-		for (r = s->rooms.head; r != NULL; r = r->rnext) {
+		for (r = s->rooms.busy; r != NULL; r = r->bnext) {
 			while ((rd = r->rlog.pending.head) != NULL) {
 				c = CLIENT_OF_READER(rd);
 				if (c->flags & CLIENT_CLOSING)
@@ -881,11 +887,11 @@ conn_flush_all(struct server *s)
 		 * puts its room's members back on its pending list.
 		 */
 		more = s->pending != NULL;
-		for (r = s->rooms.head; r != NULL; r = r->rnext)
+		for (r = s->rooms.busy; r != NULL; r = r->bnext)
 			room_settle(r);
 		if (conn_notices(s))
 			more = true;
-		for (r = s->rooms.head; r != NULL; r = r->rnext)
+		for (r = s->rooms.busy; r != NULL; r = r->bnext)
 			if (r->rlog.pending.head != NULL)
 				more = true;
 		if (!more)
@@ -896,7 +902,8 @@ conn_flush_all(struct server *s)
 		s->closing = c->closing_next;
 		conn_close(s, c);
 	}
-	/* Rooms nobody holds any more, keeping nothing, are forgotten. */
+	/* Rooms nobody holds any more, keeping nothing, are forgotten; those
+	 * no longer in use are not visited from the next pass on. */
 	rooms_sweep(&s->rooms);
 }
 

@@ -97,6 +97,9 @@ struct room {
 					   next rooms_sweep() */
 	struct room	*iprev;		/* the room before it on reg->idle */
 	struct room	*inext;		/* the room after it there */
+	bool		 busy;		/* on reg->busy: a loop pass visits it */
+	struct room	*bprev;		/* the room before it on reg->busy */
+	struct room	*bnext;		/* the room after it there */
 	struct client	*head;		/* first member, the longest here */
 	struct client	*tail;		/* last member to join */
 	size_t		 count;		/* members */
@@ -477,6 +480,15 @@ struct rooms {
 	struct room	*idle;		/* the first, or NULL: none */
 	struct room	*idletail;	/* the last */
 	size_t		 nidle;		/* rooms on it */
+	/* The rooms a loop pass visits (conn_flush_all()): the landing room,
+	 * every room held, read or waited for, and one that stopped being
+	 * so until rooms_sweep() at the end of that pass. One off the list
+	 * has no reader, so nothing to write, wake or settle: a pass costs
+	 * what the rooms in use cost, not what every room does. In the
+	 * order they came on it: rooms_update() keeps it. */
+	struct room	*busy;		/* the first, or NULL: none */
+	struct room	*busytail;	/* the last */
+	size_t		 nbusy;		/* rooms on it */
 	bool		 shared;	/* history and topics are kept by the
 					   backend (Redis): a room nobody
 					   holds, that it does not read, goes */
@@ -568,17 +580,21 @@ bool	rooms_listed(const struct rooms *rs, const struct room *r);
 bool	rooms_evict_before(const struct room *a, const struct room *b);
 
 /*
- * What decides whether r may give way, and when, or is to be forgotten
- * at the next rooms_sweep(), changed: its refs, reading, waiting, topic
- * or history (who changes one calls this, after). O(log rooms). A room
- * on its own (no reg) is left alone.
+ * What decides whether r may give way, and when, is to be forgotten at
+ * the next rooms_sweep(), or is visited by each loop pass, changed: its
+ * refs, reading, waiting, topic or history (who changes one calls this,
+ * after). O(log rooms). A room on its own (no reg) is left alone.
  */
 void	rooms_update(struct room *r);
 
 /* Every room's clock (see room_set_clock()). */
 void	rooms_set_clock(struct rooms *rs, const char stamp[RLOG_STAMP]);
 
-/* Forget the rooms nobody holds that keep nothing: O(those rooms). */
+/*
+ * After a loop pass: forget the rooms nobody holds that keep nothing, and
+ * take off the busy list those nobody holds, reads or waits for any
+ * more. O(those forgotten plus the busy ones).
+ */
 void	rooms_sweep(struct rooms *rs);
 
 /*

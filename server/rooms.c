@@ -21,6 +21,7 @@ static uint64_t	rooms_hash(const struct rooms *, const char *, size_t);
 static int	rooms_reserve(struct rooms *);
 static void	rooms_evict_del(struct rooms *, struct room *);
 static void	rooms_idle_del(struct rooms *, struct room *);
+static void	rooms_busy_del(struct rooms *, struct room *);
 
 void
 rooms_init(struct rooms *rs, size_t sendq, size_t history, size_t max)
@@ -55,11 +56,19 @@ rooms_listed(const struct rooms *rs, const struct room *r)
 	    rlog_history_count(&r->rlog) > 0;
 }
 
+/* Whether r is in use: the landing room, or held, read or waited for. */
+static bool
+rooms_used(const struct rooms *rs, const struct room *r)
+{
+	return r == rs->landing || r->refs > 0 || r->reading ||
+	    r->waiting > 0;
+}
+
 /* Whether r may be forgotten: nobody holds it and it keeps nothing. */
 static bool
 rooms_idle(const struct rooms *rs, const struct room *r)
 {
-	if (r == rs->landing || r->refs > 0 || r->reading || r->waiting > 0)
+	if (rooms_used(rs, r))
 		return false;
 	return rs->shared || (r->topic == NULL &&
 	    rlog_history_count(&r->rlog) == 0);
@@ -77,6 +86,7 @@ rooms_forget(struct rooms *rs, struct room *r)
 	*link = r->hnext;
 	rooms_evict_del(rs, r);
 	rooms_idle_del(rs, r);
+	rooms_busy_del(rs, r);
 	if (r->rprev != NULL)
 		r->rprev->rnext = r->rnext;
 	else
@@ -222,9 +232,17 @@ rooms_set_clock(struct rooms *rs, const char stamp[RLOG_STAMP])
 void
 rooms_sweep(struct rooms *rs)
 {
+	struct room *r, *next;
+
 	/* rooms_update() put there each room that is to go, and it alone. */
 	while (rs->idle != NULL)
 		rooms_forget(rs, rs->idle);
+	/* The pass has visited those that were in use: they rest now. */
+	for (r = rs->busy; r != NULL; r = next) {
+		next = r->bnext;
+		if (!rooms_used(rs, r))
+			rooms_busy_del(rs, r);
+	}
 }
 
 size_t
@@ -532,6 +550,42 @@ rooms_idle_del(struct rooms *rs, struct room *r)
 	rs->nidle--;
 }
 
+/* r goes on the rooms each pass visits, last, if not there. */
+static void
+rooms_busy_add(struct rooms *rs, struct room *r)
+{
+	if (r->busy)
+		return;
+	r->busy = true;
+	r->bnext = NULL;
+	r->bprev = rs->busytail;
+	if (rs->busytail != NULL)
+		rs->busytail->bnext = r;
+	else
+		rs->busy = r;
+	rs->busytail = r;
+	rs->nbusy++;
+}
+
+/* r comes off the rooms each pass visits, if there. */
+static void
+rooms_busy_del(struct rooms *rs, struct room *r)
+{
+	if (!r->busy)
+		return;
+	if (r->bprev != NULL)
+		r->bprev->bnext = r->bnext;
+	else
+		rs->busy = r->bnext;
+	if (r->bnext != NULL)
+		r->bnext->bprev = r->bprev;
+	else
+		rs->busytail = r->bprev;
+	r->bprev = r->bnext = NULL;
+	r->busy = false;
+	rs->nbusy--;
+}
+
 void
 rooms_update(struct room *r)
 {
@@ -543,8 +597,9 @@ rooms_update(struct room *r)
 		rooms_idle_add(rs, r);
 	else
 		rooms_idle_del(rs, r);
-	if (r == rs->landing || r->refs > 0 || r->reading ||
-	    r->waiting > 0) {
+	/* Off the busy list only at the sweep, once the pass visited it. */
+	if (rooms_used(rs, r)) {
+		rooms_busy_add(rs, r);
 		rooms_evict_del(rs, r);
 		return;
 	}
@@ -572,6 +627,8 @@ rooms_free(struct rooms *rs)
 	rs->count = rs->unheld = 0;
 	rs->idle = rs->idletail = NULL;
 	rs->nidle = 0;
+	rs->busy = rs->busytail = NULL;
+	rs->nbusy = 0;
 	free(rs->guests);
 	rs->guests = NULL;
 	rs->nguests = 0;

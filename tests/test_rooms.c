@@ -1023,11 +1023,41 @@ rf_check_idle(const struct rooms *rs)
 }
 
 /*
+ * The rooms each pass visits (rooms.busy) are every room in use (the
+ * landing room, one held, read or waited for), and, unless just swept,
+ * those that stopped being so; each a room still there, in a list whose
+ * links agree.
+ */
+static void
+rf_check_busy(const struct rooms *rs, bool swept)
+{
+	const struct room *r, *prev = NULL;
+	size_t n = 0;
+	bool used;
+
+	for (r = rs->head; r != NULL; r = r->rnext) {
+		used = r == rs->landing || r->refs > 0 || r->reading ||
+		    r->waiting > 0;
+		assert_true(r->busy == used || (!swept && r->busy));
+		n += r->busy;
+	}
+	assert_int_equal(n, rs->nbusy);
+	for (r = rs->busy, n = 0; r != NULL; prev = r, r = r->bnext) {
+		assert_true(n++ < rs->nbusy);
+		assert_ptr_equal(rooms_find(rs, r->name, strlen(r->name)), r);
+		assert_ptr_equal(r->bprev, prev);
+	}
+	assert_int_equal(n, rs->nbusy);
+	assert_ptr_equal(rs->busytail, prev);
+}
+
+/*
  * Members wander between rooms at the limit, chat, set topics; rooms are
  * read and waited for (as a shared backend has them) and swept: each
  * /join makes give way the rooms the rule names, in its order, whatever
- * came before; every room is found by its name in any case; and the
- * rooms the next sweep forgets are those that are to go.
+ * came before; every room is found by its name in any case; the rooms
+ * the next sweep forgets are those that are to go; and each pass visits
+ * the rooms in use.
  */
 static void
 test_rooms_evict_rule(void **state)
@@ -1128,9 +1158,11 @@ test_rooms_evict_rule(void **state)
 			default:
 				rooms_sweep(&f->rs);
 				assert_null(f->rs.idle);
+				rf_check_busy(&f->rs, true);
 				break;
 			}
 			rf_check_idle(&f->rs);
+			rf_check_busy(&f->rs, false);
 			rf_drain(f);
 			for (r = f->rs.head; r != NULL; r = r->rnext) {
 				for (i = 0; r->name[i] != '\0'; i++)
