@@ -514,6 +514,34 @@ fuzz_check_idle(const struct fuzz *f)
 	FUZZ_CHECK(n == rs->nidle && rs->idletail == prev);
 }
 
+/*
+ * The rooms each pass visits hold every room in use (the landing room,
+ * one held, read or waited for), each a room still there, in a list
+ * whose links agree; swept, they hold those alone.
+ */
+static void
+fuzz_check_busy(const struct fuzz *f, bool swept)
+{
+	const struct rooms *rs = &f->rooms;
+	const struct room *r, *prev = NULL;
+	size_t n = 0;
+	bool used;
+
+	for (r = rs->head; r != NULL; r = r->rnext) {
+		used = r == rs->landing || r->refs > 0 || r->reading ||
+		    r->waiting > 0;
+		FUZZ_CHECK(r->busy == used || (!swept && r->busy));
+		n += r->busy;
+	}
+	FUZZ_CHECK(n == rs->nbusy);
+	for (r = rs->busy, n = 0; r != NULL; prev = r, r = r->bnext) {
+		FUZZ_CHECK(n++ < rs->nbusy);
+		FUZZ_CHECK(rooms_find(rs, r->name, strlen(r->name)) == r);
+		FUZZ_CHECK(r->busy && r->bprev == prev);
+	}
+	FUZZ_CHECK(n == rs->nbusy && rs->busytail == prev);
+}
+
 /* Every room, the registry and who holds what agree. */
 static void
 fuzz_check_room(const struct fuzz *f)
@@ -546,15 +574,20 @@ fuzz_check_room(const struct fuzz *f)
 	FUZZ_CHECK(f->rooms.named == rooms_members(&f->rooms));
 	fuzz_check_evict(f);
 	fuzz_check_idle(f);
+	fuzz_check_busy(f, false);
 }
 
-/* The slow-reader rule in every room, as the server's flush applies it. */
+/*
+ * The slow-reader rule in every room in use, as the server's flush
+ * applies it: the checks after each op find any other room that needed
+ * it (a member left slow, a backlog past --sendq).
+ */
 static void
 fuzz_settle(struct fuzz *f)
 {
 	struct room *r;
 
-	for (r = f->rooms.head; r != NULL; r = r->rnext)
+	for (r = f->rooms.busy; r != NULL; r = r->bnext)
 		room_settle(r);
 }
 
@@ -590,6 +623,7 @@ fuzz_reap(struct fuzz *f)
 	/* The rooms nobody holds any more, keeping nothing, go. */
 	rooms_sweep(&f->rooms);
 	FUZZ_CHECK(f->rooms.idle == NULL && f->rooms.nidle == 0);
+	fuzz_check_busy(f, true);
 }
 
 /* ---------------------------------------------------- the data path */
