@@ -590,6 +590,27 @@ seen_ban(void *arg, const struct acct_ban *b)
 	s->bans[s->nbans++] = *b;
 }
 
+/*
+ * ban_list() at now into *seen, cleared first: it gives the bans named in
+ * order (their targets, space-separated), in that order and no others.
+ */
+static void
+list_bans(struct acct_store *s, int64_t now, struct seen *seen,
+    const char *order)
+{
+	char got[512] = "";
+	size_t i;
+
+	memset(seen, 0, sizeof *seen);
+	assert_int_equal(s->ops->ban_list(s, now, seen_ban, seen), 0);
+	for (i = 0; i < seen->nbans; i++) {
+		if (i > 0)
+			strcat(got, " ");
+		strcat(got, seen->bans[i].target);
+	}
+	assert_string_equal(got, order);
+}
+
 /* A ban on target until until, by op, for reason, lifted with also. */
 static struct acct_ban
 mkban(const char *target, int64_t until, const char *reason,
@@ -703,22 +724,12 @@ test_ban_order(void **state)
 	assert_int_equal(s->ops->ban_put(s, &b), 0);
 	b = mkban("n:bob", 0, "", "");
 	assert_int_equal(s->ops->ban_put(s, &b), 0);
-	memset(&seen, 0, sizeof seen);
-	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
-	assert_int_equal(seen.nbans, 3);
-	assert_string_equal(seen.bans[0].target, "n:dv");
-	assert_string_equal(seen.bans[1].target, "a:10.0.0.4");
-	assert_string_equal(seen.bans[2].target, "n:bob");
+	list_bans(s, now, &seen, "n:dv a:10.0.0.4 n:bob");
 	assert_int_equal(s->ops->ban_retime(s, "n:dv", now + 30000), 1);
 	assert_int_equal(s->ops->ban_retime(s, "a:10.0.0.4", now + 30000), 1);
 	assert_int_equal(s->ops->ban_retime(s, "n:eve", now + 30000), 0);
 	assert_int_equal(s->ops->ban_get(s, "n:eve", now, &b), 0);
-	memset(&seen, 0, sizeof seen);
-	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
-	assert_int_equal(seen.nbans, 3);
-	assert_string_equal(seen.bans[0].target, "n:dv");
-	assert_string_equal(seen.bans[1].target, "a:10.0.0.4");
-	assert_string_equal(seen.bans[2].target, "n:bob");
+	list_bans(s, now, &seen, "n:dv a:10.0.0.4 n:bob");
 	assert_true(seen.bans[1].until == now + 30000);
 	assert_string_equal(seen.bans[1].by, "alice");
 	assert_string_equal(seen.bans[1].reason, "spam");
@@ -726,23 +737,13 @@ test_ban_order(void **state)
 	assert_true(seen.bans[2].until == ACCT_FOREVER);
 	b = mkban("n:dv", now + 30000, "again", "a:10.0.0.4");
 	assert_int_equal(s->ops->ban_put(s, &b), 0);
-	memset(&seen, 0, sizeof seen);
-	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
-	assert_int_equal(seen.nbans, 3);
-	assert_string_equal(seen.bans[0].target, "a:10.0.0.4");
-	assert_string_equal(seen.bans[1].target, "n:bob");
-	assert_string_equal(seen.bans[2].target, "n:dv");
+	list_bans(s, now, &seen, "a:10.0.0.4 n:bob n:dv");
 	assert_string_equal(seen.bans[2].reason, "again");
 	/* Lifted and set again: last again. */
 	assert_int_equal(s->ops->ban_del(s, "a:10.0.0.4"), 1);
 	b = mkban("a:10.0.0.4", now + 30000, "back", "");
 	assert_int_equal(s->ops->ban_put(s, &b), 0);
-	memset(&seen, 0, sizeof seen);
-	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
-	assert_int_equal(seen.nbans, 3);
-	assert_string_equal(seen.bans[0].target, "n:bob");
-	assert_string_equal(seen.bans[1].target, "n:dv");
-	assert_string_equal(seen.bans[2].target, "a:10.0.0.4");
+	list_bans(s, now, &seen, "n:bob n:dv a:10.0.0.4");
 }
 
 /* ---------------------------------------------------------------------
@@ -772,9 +773,7 @@ test_retime_raced(void **state)
 	assert_int_equal(s->ops->ban_retime(s, "a:10.0.0.4", now + 60000), 0);
 	assert_true(rc->done);
 	assert_int_equal(s->ops->ban_get(s, "a:10.0.0.4", now, &got), 0);
-	memset(&seen, 0, sizeof seen);
-	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
-	assert_int_equal(seen.nbans, 0);
+	list_bans(s, now, &seen, "");
 
 	assert_int_equal(s->ops->ban_put(s, &b), 0);
 	snprintf(rc->value, sizeof rc->value, "%lld bob - later",
@@ -862,21 +861,11 @@ test_ban_order_planted(void **state)
 	plant_ban(*state, "a:9.9.9.9", "0 alice - by hand");
 	b = mkban("n:bob", 0, "", "");
 	assert_int_equal(s->ops->ban_put(s, &b), 0);
-	memset(&seen, 0, sizeof seen);
-	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
-	assert_int_equal(seen.nbans, 3);
-	assert_string_equal(seen.bans[0].target, "n:dv");
-	assert_string_equal(seen.bans[1].target, "n:bob");
-	assert_string_equal(seen.bans[2].target, "a:9.9.9.9");
+	list_bans(s, now, &seen, "n:dv n:bob a:9.9.9.9");
 	b = mkban("n:eve", 0, "", "");
 	assert_int_equal(s->ops->ban_put(s, &b), 0);
 	assert_int_equal(s->ops->ban_del(s, "n:dv"), 1);
-	memset(&seen, 0, sizeof seen);
-	assert_int_equal(s->ops->ban_list(s, now, seen_ban, &seen), 0);
-	assert_int_equal(seen.nbans, 3);
-	assert_string_equal(seen.bans[0].target, "n:bob");
-	assert_string_equal(seen.bans[1].target, "a:9.9.9.9");
-	assert_string_equal(seen.bans[2].target, "n:eve");
+	list_bans(s, now, &seen, "n:bob a:9.9.9.9 n:eve");
 }
 
 /* ---------------------------------------------------------------------
@@ -1043,9 +1032,7 @@ test_redis_untrusted(void **state)
 	fr_push(t->fr->answer, fr_int(1));
 	fr_push(t->fr->answer, fr_string("0 alice - x"));
 	fr_push(t->fr->answer, fr_string("n:odd"));
-	memset(&seen, 0, sizeof seen);
-	assert_int_equal(s->ops->ban_list(s, 1, seen_ban, &seen), 0);
-	assert_int_equal(seen.nbans, 0);
+	list_bans(s, 1, &seen, "");
 	assert_int_equal(s->ops->ban_get(s, "n:bob", 1, &got), 1);
 	assert_true(got.until == 0);
 	/* The link fails: an error, with words. */
