@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "acctstore.h"
+#include "which.h"
 
 /*
  * The same tests run on each store: the SQLite one on a database in
@@ -333,23 +334,6 @@ struct real_redis {
 	struct race	 race;		/* planned by the test */
 };
 
-/* The redis-server on PATH into out; false when there is none. */
-static bool
-rr_find(char *out, size_t n)
-{
-	const char *path = getenv("PATH");
-	size_t k;
-
-	while (path != NULL && *path != '\0') {
-		k = strcspn(path, ":");
-		snprintf(out, n, "%.*s/redis-server", (int)k, path);
-		if (access(out, X_OK) == 0)
-			return true;
-		path += k + (path[k] == ':');
-	}
-	return false;
-}
-
 /* The io's command: the planned race first, on the other connection. */
 static redisReply *
 rr_command(void *ctx, int argc, const char **argv, const size_t *lens)
@@ -438,7 +422,7 @@ rr_start(void)
 	struct real_redis *rr;
 	char bin[512], log[160];
 
-	if (!rr_find(bin, sizeof bin))
+	if (!t_which("redis-server", bin, sizeof bin))
 		return NULL;
 	assert_non_null(rr = calloc(1, sizeof *rr));
 	rr->pid = -1;

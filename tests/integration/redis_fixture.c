@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "redis_fixture.h"
+#include "../which.h"
 
 static char redis_server[512];	/* the redis-server binary */
 
@@ -24,20 +25,7 @@ static char redis_server[512];	/* the redis-server binary */
 bool
 rds_find(void)
 {
-	const char *path = getenv("PATH");
-	char dir[256];
-	size_t n;
-
-	while (path != NULL && *path != '\0') {
-		n = strcspn(path, ":");
-		snprintf(dir, sizeof dir, "%.*s", (int)n, path);
-		snprintf(redis_server, sizeof redis_server, "%s/redis-server",
-		    dir);
-		if (access(redis_server, X_OK) == 0)
-			return true;
-		path += n + (path[n] == ':');
-	}
-	return false;
+	return t_which("redis-server", redis_server, sizeof redis_server);
 }
 
 /* A synchronous connection to our Redis, for checks; NULL if none. */

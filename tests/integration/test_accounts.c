@@ -20,6 +20,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "../which.h"
 
 /*
  * Every test keeps its SQLite file in a temporary folder of its own (a
@@ -1242,23 +1243,6 @@ test_responsive(void **state)
  * Two lobbyd sharing accounts and bans through a real redis-server
  * ------------------------------------------------------------------- */
 
-/* The redis-server on PATH into out; false when there is none. */
-static bool
-find_redis(char *out, size_t n)
-{
-	const char *path = getenv("PATH");
-	size_t k;
-
-	while (path != NULL && *path != '\0') {
-		k = strcspn(path, ":");
-		snprintf(out, n, "%.*s/redis-server", (int)k, path);
-		if (access(out, X_OK) == 0)
-			return true;
-		path += k + (path[k] == ':');
-	}
-	return false;
-}
-
 /* Whether something answers on the Unix socket at path. */
 static bool
 sock_up(const char *path)
@@ -1386,7 +1370,7 @@ redis_up(char *addr, size_t n)
 	char bin[512], sock[128], log[160];
 	long long end;
 
-	if (!find_redis(bin, sizeof bin)) {
+	if (!t_which("redis-server", bin, sizeof bin)) {
 		print_message("redis-server not found\n");
 		skip();
 	}
