@@ -12,7 +12,7 @@ const path = require("node:path");
 const fs = require("node:fs");
 const { chromium } = require("playwright-core");
 const { fail, until, startLobbyd, stopLobbyd, tcpMember, expectShown,
-    launch, watch, runTest } = require("./lib.js");
+    launch, watch, runTest, ends } = require("./lib.js");
 
 const LOBBYD = process.env.LOBBYD;
 const OUT = process.env.OUTDIR || ".";
@@ -56,27 +56,6 @@ async function pageAs(nick, width, height, problems) {
 	await until("the page in " + ROOM, async () => (await p.textContent("#room")) === ROOM);
 	await until("the topic in the header", async () => (await p.textContent("#topic")) === TOPIC);
 	return p;
-}
-
-// Where the "!" that ends s lies, and the rest of s, in the last
-// element matching sel that holds s.
-function ends(p, sel, s) {
-	return p.$$eval(sel, (els, s) => {
-		const el = els.filter((e) => e.textContent.includes(s)).pop();
-		const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-		let node;
-		while ((node = walker.nextNode()) && !node.data.includes(s)) { /* on */ }
-		const box = (a, b) => {
-			const r = document.createRange();
-			r.setStart(node, a);
-			r.setEnd(node, b);
-			return r.getBoundingClientRect();
-		};
-		const start = node.data.indexOf(s), end = start + s.length;
-		const words = box(start, end - 1), bang = box(end - 1, end);
-		return { bang: [bang.left, bang.right], words: [words.left, words.right],
-		    time: (el.querySelector("time") || el).getBoundingClientRect().right };
-	}, s);
 }
 
 // The boxes of the side panels' entries: each member by nick, each

@@ -261,6 +261,29 @@ function runTest(main, open, { after, more } = {}) {
 	});
 }
 
+// Where the "!" that ends s lies, and the rest of s, in the last
+// element matching sel that holds s; with the right edges of that
+// element's time and nick (the element's own when it has none).
+function ends(p, sel, s) {
+	return p.$$eval(sel, (els, s) => {
+		const el = els.filter((e) => e.textContent.includes(s)).pop();
+		const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+		let node;
+		while ((node = walker.nextNode()) && !node.data.includes(s)) { /* on */ }
+		const box = (a, b) => {
+			const r = document.createRange();
+			r.setStart(node, a);
+			r.setEnd(node, b);
+			return r.getBoundingClientRect();
+		};
+		const start = node.data.indexOf(s), end = start + s.length;
+		const words = box(start, end - 1), bang = box(end - 1, end);
+		return { bang: [bang.left, bang.right], words: [words.left, words.right],
+		    time: (el.querySelector("time") || el).getBoundingClientRect().right,
+		    nick: (el.querySelector(".nick") || el).getBoundingClientRect().right };
+	}, s);
+}
+
 module.exports = { WAIT, fail, until, sleep, startLobbyd, stopLobbyd,
     tcpMember, shown, expectShown, contrastCheck, launch, keepSockets,
-    watch, phonePage, reportFailure, runTest };
+    watch, phonePage, reportFailure, runTest, ends };

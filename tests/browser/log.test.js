@@ -11,7 +11,7 @@ const path = require("node:path");
 const fs = require("node:fs");
 const { chromium } = require("playwright-core");
 const { fail, until, sleep, startLobbyd, stopLobbyd, tcpMember, shown,
-    expectShown, launch, watch, phonePage, runTest } = require("./lib.js");
+    expectShown, launch, watch, phonePage, runTest, ends } = require("./lib.js");
 
 const LOBBYD = process.env.LOBBYD;
 const OUT = process.env.OUTDIR || ".";
@@ -125,22 +125,7 @@ async function main() {
 	const rtl = "مرحبا بالجميع!";
 	bob.send(rtl);
 	await expectShown(page, new RegExp("<bob> " + rtl + "$"));
-	const where = await page.$eval("#log", (l, s) => {
-		const li = l.lastElementChild;
-		const walker = document.createTreeWalker(li, NodeFilter.SHOW_TEXT);
-		let node;
-		while ((node = walker.nextNode()) && !node.data.includes(s)) { /* on */ }
-		const box = (a, b) => {
-			const r = document.createRange();
-			r.setStart(node, a);
-			r.setEnd(node, b);
-			return r.getBoundingClientRect();
-		};
-		const start = node.data.indexOf(s), end = start + s.length;
-		const words = box(start, end - 1), bang = box(end - 1, end);
-		const nick = li.querySelector(".nick").getBoundingClientRect();
-		return { bang: [bang.left, bang.right], words: [words.left, words.right], nick: nick.right };
-	}, rtl);
+	const where = await ends(page, "#log li", rtl);
 	ok(where.bang[1] <= where.words[0] + 1, "the \"!\" of a right-to-left line is not at its left end: " +
 	    JSON.stringify(where));
 	ok(where.nick <= where.bang[0], "the right-to-left line went before its nick: " + JSON.stringify(where));
