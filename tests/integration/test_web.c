@@ -1064,6 +1064,95 @@ test_ws_sendq(void **state)
 	h_close(t);
 }
 
+/*
+ * A WebSocket member that reads as fast as the lines come is never cut as
+ * too slow, however many lines one pass reads from a sender: its frames
+ * take two iovecs each (header, payload), so one writev() carries only
+ * some 500 of them, where a line member's takes whole blocks of the log.
+ * A pass's 64 KiB of 60-byte lines is about 1000 frames.
+ */
+static void
+test_ws_keeps_up(void **state)
+{
+	enum { LINES = 4000 };
+	struct web_server *w = *state;
+	struct h_conn *src;
+	struct pollfd p[2];
+	char *burst, *in, want[128], nick[32];
+	size_t sent = 0, len, have = 0, at, hl, plen, cap = 1 << 20;
+	long long end;
+	int ws, got = 0;
+	ssize_t k;
+
+	start(w, "--sendq", "65536", "--history", "0", NULL);
+	ws = ws_join(w->web, nick);
+	src = h_join_as(&w->h, "src");
+	ws_expect(ws, "*** guest2 joined");
+	ws_expect(ws, "*** guest2 is now src");
+	burst = h_numbered("flood line %05d, long enough that 1000 pass 64 KiB",
+	    LINES);
+	len = strlen(burst);
+	in = malloc(cap);
+	assert_non_null(in);
+	end = h_now_ms() + 4 * H_TIMEOUT_MS;
+	/* Send the burst as fast as lobbyd takes it; read every frame as
+	 * soon as it comes. */
+	while (got < LINES && h_now_ms() < end) {
+		p[0].fd = ws;
+		p[0].events = POLLIN;
+		p[1].fd = src->fd;
+		p[1].events = sent < len ? POLLOUT : 0;
+		assert_true(poll(p, 2, 1000) >= 0);
+		if ((p[1].revents & POLLOUT) && (k = send(src->fd, burst + sent,
+		    len - sent, MSG_NOSIGNAL | MSG_DONTWAIT)) > 0)
+			sent += (size_t)k;
+		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		k = read(ws, in + have, cap - have);
+		if (k <= 0)
+			fail_msg("the member's stream ended after %d lines", got);
+		have += (size_t)k;
+		/* Take out each whole frame: text, unmasked, short lengths. */
+		at = 0;
+		while (have - at >= 2) {
+			plen = (unsigned char)in[at + 1] & 0x7f;
+			hl = 2;
+			if (plen == 126) {
+				if (have - at < 4)
+					break;
+				plen = (size_t)((unsigned char)in[at + 2] << 8 |
+				    (unsigned char)in[at + 3]);
+				hl = 4;
+			}
+			if (have - at < hl + plen)
+				break;
+			if ((unsigned char)in[at] != 0x81)
+				fail_msg("after %d lines, a frame of opcode %u: "
+				    "%.*s", got, (unsigned char)in[at] & 0x0f,
+				    (int)(plen > 2 ? plen - 2 : 0),
+				    in + at + hl + 2);
+			snprintf(want, sizeof want, "<src> flood line %05d, "
+			    "long enough that 1000 pass 64 KiB", got);
+			if (plen != strlen(want) ||
+			    memcmp(in + at + hl, want, plen) != 0)
+				fail_msg("got \"%.*s\", wanted \"%s\"", (int)plen,
+				    in + at + hl, want);
+			got++;
+			at += hl + plen;
+		}
+		memmove(in, in + at, have - at);
+		have -= at;
+	}
+	assert_int_equal(got, LINES);
+	free(in);
+	free(burst);
+	/* And it is still a member. */
+	h_send(src, "after\n");
+	ws_expect(ws, "<src> after");
+	close(ws);
+	h_close(src);
+}
+
 /* Idle members go the same way, whatever their transport. */
 static void
 test_ws_idle(void **state)
@@ -1662,6 +1751,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_ws_close_handshake, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ws_sendq, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ws_keeps_up, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_ws_idle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ws_per_ip, setup,
 		    teardown),
