@@ -52,7 +52,7 @@
 static void	conn_read(struct loop *, int, int, void *);
 static void	conn_read_on(struct server *, struct client *);
 static void	conn_write(struct loop *, int, int, void *);
-static ssize_t	conn_writev(struct server *, struct client *);
+static ssize_t	conn_write_out(struct server *, struct client *);
 
 /* ---------------------------------------------------------------------
  * Opening and closing
@@ -206,7 +206,7 @@ conn_close(struct server *s, struct client *c)
 	 * what its transport puts after them (a close frame).
 	 */
 	c->tp->finish(c, &c->room->rlog);
-	(void)conn_writev(s, c);
+	(void)conn_write_out(s, c);
 	c->tp->close(c);
 	c->tp->free(c->tp_state);
 	c->tp_state = NULL;
@@ -643,16 +643,19 @@ conn_stop_reading(struct server *s)
 /*
  * Write what member c has to receive, straight from the room log's
  * blocks as its transport frames them, in one writev(). Returns the bytes
- * written, or -1 with errno.
+ * written, or -1 with errno; *all says whether that was all the transport
+ * offered (which may be less than c has to receive: see conn_flush()).
  */
 static ssize_t
-conn_writev(struct server *s, struct client *c)
+conn_writev(struct server *s, struct client *c, bool *all)
 {
 	const struct transport *t = c->tp;
 	struct rlog *l = &c->room->rlog;
+	size_t offered = 0;
 	ssize_t n;
-	int cnt;
+	int cnt, i;
 
+	*all = false;
 	if ((cnt = t->fill(c, l, s->iov, SERVER_IOV)) == 0) {
 		/* Only its own lines were left: that makes it idle. */
 		(void)t->advance(c, l, 0);
@@ -660,10 +663,34 @@ conn_writev(struct server *s, struct client *c)
 		if (!t->unsent(c, l))
 			return 0;
 	}
+	for (i = 0; i < cnt; i++)
+		offered += s->iov[i].iov_len;
 	if ((n = t->writev(c, s->iov, cnt)) <= 0)
 		return n;
+	*all = (size_t)n == offered;
 	c->bytes_out += (uint64_t)n;
 	stats_written(&s->stats, (size_t)n, t->advance(c, l, (size_t)n));
+	return n;
+}
+
+/*
+ * Write c what it has to receive, as far as its socket takes it. One
+ * writev() carries SERVER_IOV iovecs at most: a WebSocket member's frames
+ * take two each (header, payload), so a pass's lines may need several.
+ * Writing stops only when the socket takes less than it is offered, so a
+ * member that reads as fast as lines come is never left a backlog by the
+ * iovec limit (and cut for it as too slow). Returns what the last
+ * writev() returned.
+ */
+static ssize_t
+conn_write_out(struct server *s, struct client *c)
+{
+	ssize_t n;
+	bool all;
+
+	do
+		n = conn_writev(s, c, &all);
+	while (n > 0 && all && c->tp->unsent(c, &c->room->rlog));
 	return n;
 }
 
@@ -675,7 +702,7 @@ conn_flush(struct client *c)
 	ssize_t n;
 	bool left;
 
-	n = conn_writev(s, c);
+	n = conn_write_out(s, c);
 	left = c->tp->unsent(c, l);
 	if (n == -1 && errno != EAGAIN && errno != EWOULDBLOCK &&
 	    errno != EINTR) {
