@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -17,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -533,6 +535,89 @@ test_tls_chat(void **state)
 	assert_true(h_log_has(s, "tlsuser left (quit)", H_TIMEOUT_MS));
 	t_close(t);
 	h_close(c);
+	h_stop(s);
+}
+
+/* Stop lobbyd (SIGSTOP) and wait, bounded, until it is stopped. */
+static void
+freeze(const struct h_server *s)
+{
+	char path[64], line[512], *p = NULL;
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	FILE *f;
+
+	assert_int_equal(kill(s->pid, SIGSTOP), 0);
+	snprintf(path, sizeof path, "/proc/%ld/stat", (long)s->pid);
+	while (h_now_ms() < end) {
+		if ((f = fopen(path, "r")) != NULL) {
+			p = fgets(line, sizeof line, f);
+			fclose(f);
+		}
+		if (p != NULL && (p = strrchr(line, ')')) != NULL &&
+		    p[1] == ' ' && p[2] == 'T')
+			return;
+		usleep(1000);
+	}
+	fail_msg("lobbyd did not stop");
+}
+
+/*
+ * Wait, bounded, until the peer of fd has acknowledged every byte sent on
+ * it: they are in its receive queue then, even while it is stopped.
+ */
+static void
+delivered(int fd)
+{
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	int queued = -1;
+
+	while (h_now_ms() < end) {
+		assert_int_equal(ioctl(fd, SIOCOUTQ, &queued), 0);
+		if (queued == 0)
+			return;
+		usleep(1000);
+	}
+	fail_msg("%d bytes still unacknowledged", queued);
+}
+
+/*
+ * A member that sends its line one byte per TLS record costs lobbyd a
+ * record's work for each byte (two reads, a decryption): a pass reads a
+ * bounded number of records from it, as it reads a bounded number of
+ * bytes, so a TCP member's line that came right after a thousand such
+ * records is relayed first, not after all of them.
+ */
+static void
+test_tls_tiny_records(void **state)
+{
+	struct h_server *s = *state;
+	unsigned port = start_tls(s, "--history", "0", NULL);
+	struct tconn *t;
+	struct h_conn *w, *b;
+	char nick[64], want[1100];
+	int i, n;
+
+	w = h_join_as(s, "watch");
+	t = t_join_welcome(port, nick, sizeof nick);
+	b = h_join_as(s, "b");
+	h_settle(w, "b");
+	/* Everything waits in the kernel: the records first, then b's line. */
+	freeze(s);
+	for (i = 0; i < 999; i++)
+		t_send_raw(t, "x", 1);
+	t_send_raw(t, "\n", 1);
+	h_send(b, "after the records\n");
+	delivered(t->fd);
+	delivered(b->fd);
+	assert_int_equal(kill(s->pid, SIGCONT), 0);
+	h_expect(w, "<b> after the records");
+	n = snprintf(want, sizeof want, "<%s> ", nick);
+	memset(want + n, 'x', 999);
+	want[n + 999] = '\0';
+	h_expect(w, want);
+	t_close(t);
+	h_close(b);
+	h_close(w);
 	h_stop(s);
 }
 
@@ -1541,6 +1626,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		h_test(test_tls_chat),
 		h_test(test_tls_close_notify_with_line),
+		h_test(test_tls_tiny_records),
 		h_test(test_tls_old_version),
 		h_test(test_tls_seats),
 		h_test(test_tls_handshakes_not_members),
