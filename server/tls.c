@@ -50,6 +50,14 @@
  * anyway), a record at a time, and one that must wait holds no more.
  */
 #define TLS_RECORD		16384	/* SSL3_RT_MAX_PLAIN_LENGTH */
+/*
+ * Records read per call, whatever their size. Each costs two reads and a
+ * decryption: a peer sending one byte per record would otherwise have a
+ * pass read 64 KiB of them (some 65,000 records, a tenth of a second)
+ * while everyone else waits. 64 full records are 1 MiB; the 64 KiB read
+ * bound comes first for any sender that fills its records.
+ */
+#define TLS_READ_RECORDS	64
 
 /* A connection shaking hands. */
 struct tls_hs {
@@ -603,9 +611,10 @@ tls_fail(struct tls_member *m, int r, const char *op)
 }
 
 /*
- * Read up to n plaintext bytes: record after record, until n are in or
- * the socket has no more; then, if SSL still holds some and the stream
- * is a member's, the member goes on the pending list.
+ * Read up to n plaintext bytes: record after record, until n are in,
+ * TLS_READ_RECORDS records are read, or the socket has no more; then, if
+ * SSL still holds some and the stream is a member's, the member goes on
+ * the pending list (what is left on the socket, select() sees).
  *
  * The end (close_notify, EOF) or an error met after some bytes is kept
  * for the next read, and the member goes on the pending list for it:
@@ -619,7 +628,7 @@ tls_stream_read(void *st, void *buf, size_t n)
 	struct tls_member *m = st;
 	size_t got = 0;
 	ssize_t r;
-	int k;
+	int k, records = 0;
 
 	m->round = m->t->round;
 	if (m->ended) {
@@ -628,11 +637,12 @@ tls_stream_read(void *st, void *buf, size_t n)
 		errno = m->end_errno;
 		return -1;
 	}
-	while (got < n) {
+	while (got < n && records < TLS_READ_RECORDS) {
 		ERR_clear_error();
 		errno = 0;
 		k = SSL_read(m->ssl, (char *)buf + got, n - got > INT32_MAX ?
 		    INT32_MAX : (int)(n - got));
+		records++;
 		if (k > 0) {
 			got += (size_t)k;
 			continue;
