@@ -1626,6 +1626,50 @@ test_http_seats_closing_members(void **state)
 }
 
 /*
+ * Nor can closing members hold descriptors without bound: lobbyd keeps
+ * at most --max-http of their sockets after their close frames (to read
+ * and drop what they still send), and closes the others at once. A
+ * client that joins and closes over and over, never reading nor closing
+ * its end, would otherwise hold an fd of lobbyd's per close for 2 s,
+ * and keep TCP newcomers out as "server full" with nobody in the room.
+ */
+static void
+test_ws_closing_capped(void **state)
+{
+	enum { CLOSERS = 20 };
+	struct web_server *w = *state;
+	struct h_conn *t;
+	unsigned char f[16];
+	char req[512];
+	int fds[CLOSERS], base, i, n;
+	size_t len;
+
+	start(w, "--max-http", "4", NULL);
+	t = h_join_as(&w->h, "tcp");
+	base = h_fd_count(w->h.pid);
+	assert_true(base > 0);
+	n = snprintf(req, sizeof req, "GET /ws HTTP/1.1\r\nHost: x\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n\r\n",
+	    ws_key);
+	len = ws_frame(f, 0x88, "\x03\xe8", 2, true);
+	for (i = 0; i < CLOSERS; i++) {
+		/* The handshake and a close frame at once; nothing read. */
+		fds[i] = h_raw_connect_tiny(w->web, 1024);
+		send_all(fds[i], req, (size_t)n);
+		send_all(fds[i], f, len);
+		h_expect(t, "*** guest1 joined");
+		h_expect(t, "*** guest1 left");
+	}
+	/* Every close is done once this is answered. */
+	h_sync(t);
+	assert_true(h_fd_count(w->h.pid) <= base + 4);
+	for (i = 0; i < CLOSERS; i++)
+		close(fds[i]);
+	h_close(t);
+}
+
+/*
  * Idle HTTP sockets count toward --max-per-ip: with --max-per-ip 5 and a
  * member from 127.0.0.1, 4 of them take that address's other seats and
  * the rest get 503; they block nobody elsewhere: a member from another
@@ -1772,6 +1816,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_http_seats_closing_members, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ws_closing_capped, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_options, setup,
 		    teardown),
