@@ -132,7 +132,9 @@ struct server {
 
 	/* web.c: HTTP connections, before an answer or an upgrade */
 	struct web_conn	*webs;		/* all of them, newest first */
-	size_t		 nwebs;		/* how many */
+	size_t		 nwebs;		/* how many, not counting: */
+	size_t		 nclosing;	/* members' sockets closing
+					   (web_close_after()) */
 	uint64_t	 web_requests;	/* HTTP requests answered */
 
 	/* tls.c: the --tls side, NULL without --tls */
@@ -337,9 +339,10 @@ void	web_free_all(struct server *s);
 /*
  * A WebSocket member's socket after its last write: send p[0..n) (what
  * it did not take: the end of a frame, the close frame), then shut the
- * write side and drop input until EOF or a short linger, and close. Takes
- * fd (and tls, its TLS stream or NULL) over whatever happens; id and addr
- * name it in the log.
+ * write side and drop input until EOF or a short linger, and close. With
+ * --max-http of them at that already, one try at sending, and closed at
+ * once. Takes fd (and tls, its TLS stream or NULL) over whatever happens;
+ * id and addr name it in the log.
  */
 void	web_close_after(struct server *s, int fd, void *tls, unsigned id,
 	    const char *addr, const void *p, size_t n);

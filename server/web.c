@@ -63,8 +63,8 @@ struct web_conn {
 	void		*tls;		/* --web-tls: its TLS stream (tls.c),
 					   or NULL: plain HTTP */
 	bool		 member;	/* a member's socket closing
-					   (web_close_after()): not one of
-					   s->nwebs, the --max-http count */
+					   (web_close_after()): one of
+					   s->nclosing, not of s->nwebs */
 	char		 addr[NET_ADDRSTRLEN]; /* peer, for the log */
 };
 
@@ -98,6 +98,8 @@ web_forget(struct web_conn *w)
 		w->next->prev = w->prev;
 	if (!w->member)
 		s->nwebs--;
+	else
+		s->nclosing--;
 	tls_stream_free(w->tls);
 	buf_free(&w->out);
 	free(w->req);
@@ -656,15 +658,36 @@ web_close_after(struct server *s, int fd, void *tls, unsigned id,
 {
 	struct web_conn *w;
 
+	/*
+	 * A client that joins and closes over and over without reading
+	 * would otherwise have lobbyd hold a descriptor per close for
+	 * WEB_LINGER_MS, and newcomers find none. Past --max-http closing,
+	 * the rest gets one try, and the socket is closed at once.
+	 */
+	if (s->nclosing >= s->cfg->max_http) {
+		if (tls != NULL) {
+			if (n > 0)
+				(void)tls_stream_write(tls, p, n);
+			tls_stream_shutdown(tls);
+			tls_stream_free(tls);
+		} else if (n > 0)
+			(void)send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		close(fd);
+		log_debug("web %u %s: closed at once (--max-http closing "
+		    "already)", id, addr);
+		return;
+	}
 	if ((w = web_new(s, fd, addr, id, WEB_WRITING)) == NULL) {
 		tls_stream_free(tls);
 		close(fd);
 		return;
 	}
 	/* It was a member until now: as it closes, it takes no seat of
-	 * those not yet members (its descriptor was a member's already). */
+	 * those not yet members (its descriptor was a member's already),
+	 * but one of those closing. */
 	w->member = true;
 	s->nwebs--;
+	s->nclosing++;
 	w->tls = tls;
 	if (n > 0 && buf_append(&w->out, p, n) == -1) {
 		web_forget(w);
