@@ -662,9 +662,10 @@ web_close_after(struct server *s, int fd, void *tls, unsigned id,
 	 * A client that joins and closes over and over without reading
 	 * would otherwise have lobbyd hold a descriptor per close for
 	 * WEB_LINGER_MS, and newcomers find none. Past --max-http closing,
-	 * the rest gets one try, and the socket is closed at once.
+	 * the rest gets one try, and the socket is closed at once. Not at a
+	 * shutdown: no newcomer is taken then, and the drain is bounded.
 	 */
-	if (s->nclosing >= s->cfg->max_http) {
+	if (s->nclosing >= s->cfg->max_http && !s->stopping) {
 		if (tls != NULL) {
 			if (n > 0)
 				(void)tls_stream_write(tls, p, n);
