@@ -1303,17 +1303,24 @@ h_eof(struct h_conn *c, int ms)
 	struct pollfd pfd;
 	char tmp[4096];
 	ssize_t r;
+	int more = 0;
 
 	c->inlen = 0;
-	while (h_now_ms() < end) {
+	/* Looked at once at least, and read on through what waits already
+	 * (a close may follow the last line; at most 256 KiB of it): h_eof(c,
+	 * 0) is "closed already?". */
+	do {
+		long long left = end - h_now_ms();
+
 		pfd.fd = c->fd;
 		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(end - h_now_ms())) <= 0)
+		r = -1;
+		if (poll(&pfd, 1, left > 0 ? (int)left : 0) <= 0)
 			continue;
 		r = recv(c->fd, tmp, sizeof tmp, MSG_DONTWAIT);
 		if (r == 0 || (r == -1 && errno == ECONNRESET))
 			return true;
-	}
+	} while (h_now_ms() < end || (r > 0 && ++more < 64));
 	return false;
 }
 

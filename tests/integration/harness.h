@@ -277,7 +277,7 @@ void	 h_sync_at(struct h_conn *c, const char *file, int line);
 bool	 h_silent(struct h_conn *c, int ms);
 
 /* True when the server closes the connection within ms (lines before the
- * close are skipped). */
+ * close are skipped); with ms 0, whether it has closed it already. */
 bool	 h_eof(struct h_conn *c, int ms);
 
 /* Close and free. */
