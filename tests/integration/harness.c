@@ -841,6 +841,54 @@ h_cpu_ticks(pid_t pid)
 	return (long)(ut + st);
 }
 
+/* pid's run delay in ns (pid 0: this process), or 0 when unknown. */
+static unsigned long long
+h_run_delay_ns(pid_t pid)
+{
+	char path[64];
+	unsigned long long run = 0, wait = 0;
+	FILE *f;
+	int n;
+
+	if (pid == 0)
+		snprintf(path, sizeof path, "/proc/self/schedstat");
+	else
+		snprintf(path, sizeof path, "/proc/%ld/schedstat", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	/* Time on a CPU, time waiting for one (ns), timeslices. */
+	n = fscanf(f, "%llu %llu", &run, &wait);
+	fclose(f);
+	return n == 2 ? wait : 0;
+}
+
+long long
+h_run_delay_ms(pid_t pid)
+{
+	return (long long)(h_run_delay_ns(pid) / 1000000);
+}
+
+void
+h_span_start(struct h_span *sp, pid_t pid)
+{
+	sp->pid = pid;
+	sp->waited0 = (long long)((h_run_delay_ns(0) + h_run_delay_ns(pid)) /
+	    1000);
+	sp->t0 = h_now_ms();
+}
+
+long long
+h_span_ms(const struct h_span *sp)
+{
+	long long t = h_now_ms() - sp->t0;
+	long long waited = ((long long)((h_run_delay_ns(0) +
+	    h_run_delay_ns(sp->pid)) / 1000) - sp->waited0) / 1000;
+
+	if (waited <= 0)
+		return t;
+	return t > waited ? t - waited : 0;
+}
+
 long
 h_cpu_settled(pid_t pid)
 {

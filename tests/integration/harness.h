@@ -340,6 +340,28 @@ int	 h_fds_below(pid_t pid, long limit);
 long	 h_cpu_ticks(pid_t pid);
 
 /*
+ * How long process pid (0: this test) has waited for a CPU while it could
+ * run, in ms, since it started: its first thread's run delay, from
+ * /proc/PID/schedstat; 0 where the kernel does not say.
+ */
+long long	 h_run_delay_ms(pid_t pid);
+
+/*
+ * A span of wall time the test measures for "lobbyd answers at once" (a
+ * round trip, a latency): h_span_start() at its start, h_span_ms() for
+ * the ms since, less what this test and lobbyd (pid) waited for a CPU
+ * meanwhile. A loaded machine that held either up is not lobbyd taking
+ * its time; lobbyd at work (or blocked) counts in full.
+ */
+struct h_span {
+	long long	 t0;		/* h_now_ms() at the start */
+	long long	 waited0;	/* both run delays at the start, us */
+	pid_t		 pid;		/* lobbyd's */
+};
+void		 h_span_start(struct h_span *sp, pid_t pid);
+long long	 h_span_ms(const struct h_span *sp);
+
+/*
  * h_cpu_ticks() once pid has settled: its count unchanged over 100 ms
  * (at most 5 s), so that the work of its start (with --redis, the
  * account worker's first hash) is not counted with what comes next.
