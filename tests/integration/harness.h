@@ -20,6 +20,9 @@
  */
 int	 h_timeout_ms(void);
 
+/* A wait of ms, longer when lobbyd runs slower (under valgrind). */
+#define SCALED(ms)	((ms) * h_timeout_ms() / 5000)
+
 struct h_server {
 	pid_t	 pid;			/* the lobbyd we started, or -1 */
 	unsigned port;			/* port of the first TCP listener */

@@ -16,8 +16,6 @@
  * Without redis-server a whole suite is skipped.
  */
 
-/* A wait of ms, longer when lobbyd runs slower (under valgrind). */
-#define SCALED(ms)	((ms) * h_timeout_ms() / 5000)
 #define LOST_MS		SCALED(30000) /* the contract: a dead instance's
 				   members leave the others' view within this */
 #define RESTORE_MS	SCALED(8000) /* backoff is at most 5 s apart */

@@ -30,8 +30,6 @@
  * 127.0.0.1), so a ban never locks the test itself out.
  */
 
-/* A wait of ms, longer when lobbyd runs slower (under valgrind). */
-#define SCALED(ms)	((ms) * h_timeout_ms() / 5000)
 #define WHO_MAX_MS	200	/* the contract: /who while 5 logins hash */
 #define PASS		"correct horse battery"
 #define PASS2		"staple-2024-xyz"
