@@ -18,7 +18,10 @@
 
 #define LOST_MS		SCALED(30000) /* the contract: a dead instance's
 				   members leave the others' view within this */
-#define RESTORE_MS	SCALED(8000) /* backoff is at most 5 s apart */
+/* A link restored once Redis is back: lobbyd's retries are at most 5 s
+ * apart (CREDIS_BACKOFF_MAX_MS), tried on its 250 ms tick, then it
+ * reconnects, loads the scripts and syncs: on a loaded machine too. */
+#define RESTORE_MS	SCALED(5000 + 250 + 4750)
 
 /* One redis-server of ours. */
 struct rds {
