@@ -696,7 +696,7 @@ test_incoming_keeps_input(void **state)
 	assert_string_equal(bobnick, "guest1");
 	t = tty_join(&s, "alice", false);
 	h_expect_skip(bob, "*** guest2 is now alice");
-	assert_true(tty_wait_row(t, "*** guest2 is now alice", 1000));
+	assert_true(tty_wait_row(t, "*** guest2 is now alice", 3000));
 
 	tty_type(t, "hello 你好 wor");
 	assert_true(tty_wait_input(t, "[lobby]> hello 你好 wor", 23, 3000));
