@@ -30,8 +30,8 @@
  * member it holds. Who has something to write is the
  * log's pending list (a broadcast moves every caught-up member onto it at
  * once); before the loop sleeps only those are visited, never a quiet
- * room's members, and only in the rooms in use (s->rooms.busy), never
- * every room. A member whose socket is full is parked off that list
+ * room's members, and only in the rooms in use (their list ROOMS_BUSY),
+ * never every room. A member whose socket is full is parked off that list
  * until select() says it can take more.
  *
  * The server keeps these lists through the clients' own links:
@@ -789,7 +789,8 @@ conn_notices(struct server *s)
 	struct room *r;
 
 	/* A room not in use has no reader to wake. */
-	for (r = s->rooms.busy; r != NULL; r = r->bnext) {
+	for (r = s->rooms.list[ROOMS_BUSY].head; r != NULL;
+	    r = r->on[ROOMS_BUSY].next) {
 		if (!rlog_held(&r->rlog))
 			continue;
 		if (now == -1)
@@ -813,7 +814,8 @@ conn_notices(struct server *s)
 	if (s->notice_timer == -1) {
 		/* No timer (out of memory): rather than hold them, now. */
 		log_error("no timer for notices: sent at once");
-		for (r = s->rooms.busy; r != NULL; r = r->bnext)
+		for (r = s->rooms.list[ROOMS_BUSY].head; r != NULL;
+		    r = r->on[ROOMS_BUSY].next)
 			if (rlog_held(&r->rlog)) {
 				rlog_wake(&r->rlog);
 				r->notice_woke = now;
@@ -882,7 +884,8 @@ conn_flush_all(struct server *s)
 	 * the rooms in use are visited here: one not in use has no reader,
 	 * so nothing to write, wake or settle (struct rooms).
 	 */
-	for (r = s->rooms.busy; r != NULL; r = r->bnext)
+	for (r = s->rooms.list[ROOMS_BUSY].head; r != NULL;
+	    r = r->on[ROOMS_BUSY].next)
 		rlog_seal(&r->rlog);
 	(void)conn_notices(s);
 	for (;;) {
@@ -897,7 +900,8 @@ conn_flush_all(struct server *s)
 				conn_flush(c);
 		}
 		/* Each one written leaves the list: idle, parked, or gone. */
-		for (r = s->rooms.busy; r != NULL; r = r->bnext) {
+		for (r = s->rooms.list[ROOMS_BUSY].head; r != NULL;
+		    r = r->on[ROOMS_BUSY].next) {
 			while ((rd = r->rlog.pending.head) != NULL) {
 				c = CLIENT_OF_READER(rd);
 				if (c->flags & CLIENT_CLOSING)
@@ -914,11 +918,13 @@ conn_flush_all(struct server *s)
 		 * puts its room's members back on its pending list.
 		 */
 		more = s->pending != NULL;
-		for (r = s->rooms.busy; r != NULL; r = r->bnext)
+		for (r = s->rooms.list[ROOMS_BUSY].head; r != NULL;
+		    r = r->on[ROOMS_BUSY].next)
 			room_settle(r);
 		if (conn_notices(s))
 			more = true;
-		for (r = s->rooms.busy; r != NULL; r = r->bnext)
+		for (r = s->rooms.list[ROOMS_BUSY].head; r != NULL;
+		    r = r->on[ROOMS_BUSY].next)
 			if (r->rlog.pending.head != NULL)
 				more = true;
 		if (!more)

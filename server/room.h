@@ -69,6 +69,37 @@ extern const struct room_backend room_backend_local;
 /* Called with one formatted log line (no LF) for connects, leaves, nicks. */
 typedef void (*room_log_fn)(void *arg, const char *text);
 
+
+/*
+ * The lists of rooms the registry keeps, so that what concerns a few
+ * rooms visits those alone, not every room; rooms_update() keeps each,
+ * its rooms in the order they came on it.
+ */
+enum rooms_list {
+	/* The rooms rooms_sweep() forgets: each nobody holds, reads or
+	 * waits for that keeps nothing (or, shared, whatever it keeps). */
+	ROOMS_IDLE,
+	/* The rooms a loop pass visits (conn_flush_all()): the landing room,
+	 * every room held, read or waited for, and one that stopped being
+	 * so until rooms_sweep() at the end of that pass. One off it has no
+	 * reader, so nothing to write, wake or settle. */
+	ROOMS_BUSY,
+	ROOMS_LISTS
+};
+
+/* A room's place on one of those lists. */
+struct room_link {
+	struct room	*prev;		/* the room before it, or NULL */
+	struct room	*next;		/* the room after it, or NULL */
+	bool		 on;		/* whether it is on the list */
+};
+
+/* One of those lists. */
+struct room_list {
+	struct room	*head;		/* the first, or NULL: none */
+	struct room	*tail;		/* the last */
+	size_t		 n;		/* rooms on it */
+};
 /* Called about member c (see on_leave). */
 typedef void (*room_client_fn)(void *arg, struct client *c);
 
@@ -93,13 +124,7 @@ struct room {
 	size_t		 gone;		/* its place in reg->evict plus one; 0:
 					   not there (see rooms_update()) */
 	bool		 kept;		/* listed when it went there */
-	bool		 idle;		/* on reg->idle: to be forgotten at the
-					   next rooms_sweep() */
-	struct room	*iprev;		/* the room before it on reg->idle */
-	struct room	*inext;		/* the room after it there */
-	bool		 busy;		/* on reg->busy: a loop pass visits it */
-	struct room	*bprev;		/* the room before it on reg->busy */
-	struct room	*bnext;		/* the room after it there */
+	struct room_link on[ROOMS_LISTS]; /* its place on reg->list[] */
 	struct client	*head;		/* first member, the longest here */
 	struct client	*tail;		/* last member to join */
 	size_t		 count;		/* members */
@@ -473,22 +498,7 @@ struct rooms {
 	size_t		 count;		/* rooms */
 	size_t		 max;		/* most rooms (--max-rooms) */
 	size_t		 unheld;	/* rooms with refs 0 (landing aside) */
-	/* The rooms rooms_sweep() forgets, each nobody holds, reads or
-	 * waits for that keeps nothing (or, shared, whatever it keeps), in
-	 * the order they came to be so: rooms_update() keeps it, so that a
-	 * sweep visits these alone, not every room. */
-	struct room	*idle;		/* the first, or NULL: none */
-	struct room	*idletail;	/* the last */
-	size_t		 nidle;		/* rooms on it */
-	/* The rooms a loop pass visits (conn_flush_all()): the landing room,
-	 * every room held, read or waited for, and one that stopped being
-	 * so until rooms_sweep() at the end of that pass. One off the list
-	 * has no reader, so nothing to write, wake or settle: a pass costs
-	 * what the rooms in use cost, not what every room does. In the
-	 * order they came on it: rooms_update() keeps it. */
-	struct room	*busy;		/* the first, or NULL: none */
-	struct room	*busytail;	/* the last */
-	size_t		 nbusy;		/* rooms on it */
+	struct room_list list[ROOMS_LISTS]; /* see enum rooms_list */
 	bool		 shared;	/* history and topics are kept by the
 					   backend (Redis): a room nobody
 					   holds, that it does not read, goes */
@@ -578,6 +588,13 @@ bool	rooms_listed(const struct rooms *rs, const struct room *r);
  * the oldest; then the one empty the longest, the older first.
  */
 bool	rooms_evict_before(const struct room *a, const struct room *b);
+
+/*
+ * Whether list which of rs is sound: its links agree both ways, its
+ * count is its length, each room on it says so and is a room of rs
+ * (found by its name). O(rooms on it); for the tests' checks.
+ */
+bool	rooms_list_sound(const struct rooms *rs, enum rooms_list which);
 
 /*
  * What decides whether r may give way, and when, is to be forgotten at

@@ -20,8 +20,8 @@
 static uint64_t	rooms_hash(const struct rooms *, const char *, size_t);
 static int	rooms_reserve(struct rooms *);
 static void	rooms_evict_del(struct rooms *, struct room *);
-static void	rooms_idle_del(struct rooms *, struct room *);
-static void	rooms_busy_del(struct rooms *, struct room *);
+static void	rooms_list_del(struct rooms *, struct room *,
+		    enum rooms_list);
 
 void
 rooms_init(struct rooms *rs, size_t sendq, size_t history, size_t max)
@@ -85,8 +85,8 @@ rooms_forget(struct rooms *rs, struct room *r)
 		;
 	*link = r->hnext;
 	rooms_evict_del(rs, r);
-	rooms_idle_del(rs, r);
-	rooms_busy_del(rs, r);
+	rooms_list_del(rs, r, ROOMS_IDLE);
+	rooms_list_del(rs, r, ROOMS_BUSY);
 	if (r->rprev != NULL)
 		r->rprev->rnext = r->rnext;
 	else
@@ -235,13 +235,13 @@ rooms_sweep(struct rooms *rs)
 	struct room *r, *next;
 
 	/* rooms_update() put there each room that is to go, and it alone. */
-	while (rs->idle != NULL)
-		rooms_forget(rs, rs->idle);
+	while (rs->list[ROOMS_IDLE].head != NULL)
+		rooms_forget(rs, rs->list[ROOMS_IDLE].head);
 	/* The pass has visited those that were in use: they rest now. */
-	for (r = rs->busy; r != NULL; r = next) {
-		next = r->bnext;
+	for (r = rs->list[ROOMS_BUSY].head; r != NULL; r = next) {
+		next = r->on[ROOMS_BUSY].next;
 		if (!rooms_used(rs, r))
-			rooms_busy_del(rs, r);
+			rooms_list_del(rs, r, ROOMS_BUSY);
 	}
 }
 
@@ -514,76 +514,62 @@ rooms_evict_del(struct rooms *rs, struct room *r)
 	rooms_evict_fix(rs, last);
 }
 
-/* r goes on the rooms to forget at the next sweep, last. */
+/* r goes on list which of rs, last, if not there. */
 static void
-rooms_idle_add(struct rooms *rs, struct room *r)
+rooms_list_add(struct rooms *rs, struct room *r, enum rooms_list which)
 {
-	if (r->idle)
+	struct room_list *li = &rs->list[which];
+	struct room_link *k = &r->on[which];
+
+	if (k->on)
 		return;
-	r->idle = true;
-	r->inext = NULL;
-	r->iprev = rs->idletail;
-	if (rs->idletail != NULL)
-		rs->idletail->inext = r;
+	k->on = true;
+	k->next = NULL;
+	k->prev = li->tail;
+	if (li->tail != NULL)
+		li->tail->on[which].next = r;
 	else
-		rs->idle = r;
-	rs->idletail = r;
-	rs->nidle++;
+		li->head = r;
+	li->tail = r;
+	li->n++;
 }
 
-/* r comes off the rooms to forget, if there. */
+/* r comes off list which of rs, if there. */
 static void
-rooms_idle_del(struct rooms *rs, struct room *r)
+rooms_list_del(struct rooms *rs, struct room *r, enum rooms_list which)
 {
-	if (!r->idle)
+	struct room_list *li = &rs->list[which];
+	struct room_link *k = &r->on[which];
+
+	if (!k->on)
 		return;
-	if (r->iprev != NULL)
-		r->iprev->inext = r->inext;
+	if (k->prev != NULL)
+		k->prev->on[which].next = k->next;
 	else
-		rs->idle = r->inext;
-	if (r->inext != NULL)
-		r->inext->iprev = r->iprev;
+		li->head = k->next;
+	if (k->next != NULL)
+		k->next->on[which].prev = k->prev;
 	else
-		rs->idletail = r->iprev;
-	r->iprev = r->inext = NULL;
-	r->idle = false;
-	rs->nidle--;
+		li->tail = k->prev;
+	k->prev = k->next = NULL;
+	k->on = false;
+	li->n--;
 }
 
-/* r goes on the rooms each pass visits, last, if not there. */
-static void
-rooms_busy_add(struct rooms *rs, struct room *r)
+bool
+rooms_list_sound(const struct rooms *rs, enum rooms_list which)
 {
-	if (r->busy)
-		return;
-	r->busy = true;
-	r->bnext = NULL;
-	r->bprev = rs->busytail;
-	if (rs->busytail != NULL)
-		rs->busytail->bnext = r;
-	else
-		rs->busy = r;
-	rs->busytail = r;
-	rs->nbusy++;
-}
+	const struct room_list *li = &rs->list[which];
+	const struct room *r, *prev = NULL;
+	size_t n = 0;
 
-/* r comes off the rooms each pass visits, if there. */
-static void
-rooms_busy_del(struct rooms *rs, struct room *r)
-{
-	if (!r->busy)
-		return;
-	if (r->bprev != NULL)
-		r->bprev->bnext = r->bnext;
-	else
-		rs->busy = r->bnext;
-	if (r->bnext != NULL)
-		r->bnext->bprev = r->bprev;
-	else
-		rs->busytail = r->bprev;
-	r->bprev = r->bnext = NULL;
-	r->busy = false;
-	rs->nbusy--;
+	for (r = li->head; r != NULL; prev = r, r = r->on[which].next) {
+		if (n++ == li->n || !r->on[which].on ||
+		    r->on[which].prev != prev ||
+		    rooms_find(rs, r->name, strlen(r->name)) != r)
+			return false;
+	}
+	return n == li->n && li->tail == prev;
 }
 
 void
@@ -594,12 +580,12 @@ rooms_update(struct room *r)
 	if (rs == NULL)
 		return;
 	if (rooms_idle(rs, r))
-		rooms_idle_add(rs, r);
+		rooms_list_add(rs, r, ROOMS_IDLE);
 	else
-		rooms_idle_del(rs, r);
+		rooms_list_del(rs, r, ROOMS_IDLE);
 	/* Off the busy list only at the sweep, once the pass visited it. */
 	if (rooms_used(rs, r)) {
-		rooms_busy_add(rs, r);
+		rooms_list_add(rs, r, ROOMS_BUSY);
 		rooms_evict_del(rs, r);
 		return;
 	}
@@ -625,10 +611,7 @@ rooms_free(struct rooms *rs)
 	}
 	rs->head = rs->tail = rs->landing = NULL;
 	rs->count = rs->unheld = 0;
-	rs->idle = rs->idletail = NULL;
-	rs->nidle = 0;
-	rs->busy = rs->busytail = NULL;
-	rs->nbusy = 0;
+	memset(rs->list, 0, sizeof rs->list);
 	free(rs->guests);
 	rs->guests = NULL;
 	rs->nguests = 0;

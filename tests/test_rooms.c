@@ -993,7 +993,7 @@ rf_forgotten(struct rf *f, char want[RF_GONE][PROTO_ROOM_MAX + 1],
 }
 
 /*
- * The rooms the next sweep forgets (rooms.idle) are every room nobody
+ * The rooms the next sweep forgets (list ROOMS_IDLE) are every room nobody
  * holds, reads or waits for that keeps nothing, or, shared, whatever it
  * keeps; and they alone, each a room still there, in the order of a
  * list whose links agree.
@@ -1001,29 +1001,20 @@ rf_forgotten(struct rf *f, char want[RF_GONE][PROTO_ROOM_MAX + 1],
 static void
 rf_check_idle(const struct rooms *rs)
 {
-	const struct room *r, *prev = NULL;
-	size_t n = 0;
+	const struct room *r;
 	bool idle;
 
 	for (r = rs->head; r != NULL; r = r->rnext) {
 		idle = r != rs->landing && r->refs == 0 && !r->reading &&
 		    r->waiting == 0 && (rs->shared || (r->topic == NULL &&
 		    rlog_history_count(&r->rlog) == 0));
-		assert_int_equal(r->idle, idle);
-		n += idle;
+		assert_int_equal(r->on[ROOMS_IDLE].on, idle);
 	}
-	assert_int_equal(n, rs->nidle);
-	for (r = rs->idle, n = 0; r != NULL; prev = r, r = r->inext) {
-		assert_true(n++ < rs->nidle);
-		assert_ptr_equal(rooms_find(rs, r->name, strlen(r->name)), r);
-		assert_ptr_equal(r->iprev, prev);
-	}
-	assert_int_equal(n, rs->nidle);
-	assert_ptr_equal(rs->idletail, prev);
+	assert_true(rooms_list_sound(rs, ROOMS_IDLE));
 }
 
 /*
- * The rooms each pass visits (rooms.busy) are every room in use (the
+ * The rooms each pass visits (list ROOMS_BUSY) are every room in use (the
  * landing room, one held, read or waited for), and, unless just swept,
  * those that stopped being so; each a room still there, in a list whose
  * links agree.
@@ -1031,24 +1022,16 @@ rf_check_idle(const struct rooms *rs)
 static void
 rf_check_busy(const struct rooms *rs, bool swept)
 {
-	const struct room *r, *prev = NULL;
-	size_t n = 0;
-	bool used;
+	const struct room *r;
+	bool used, on;
 
 	for (r = rs->head; r != NULL; r = r->rnext) {
 		used = r == rs->landing || r->refs > 0 || r->reading ||
 		    r->waiting > 0;
-		assert_true(r->busy == used || (!swept && r->busy));
-		n += r->busy;
+		on = r->on[ROOMS_BUSY].on;
+		assert_true(on == used || (!swept && on));
 	}
-	assert_int_equal(n, rs->nbusy);
-	for (r = rs->busy, n = 0; r != NULL; prev = r, r = r->bnext) {
-		assert_true(n++ < rs->nbusy);
-		assert_ptr_equal(rooms_find(rs, r->name, strlen(r->name)), r);
-		assert_ptr_equal(r->bprev, prev);
-	}
-	assert_int_equal(n, rs->nbusy);
-	assert_ptr_equal(rs->busytail, prev);
+	assert_true(rooms_list_sound(rs, ROOMS_BUSY));
 }
 
 /*
@@ -1157,7 +1140,7 @@ test_rooms_evict_rule(void **state)
 				break;
 			default:
 				rooms_sweep(&f->rs);
-				assert_null(f->rs.idle);
+				assert_null(f->rs.list[ROOMS_IDLE].head);
 				rf_check_busy(&f->rs, true);
 				break;
 			}

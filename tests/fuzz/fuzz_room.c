@@ -493,25 +493,16 @@ static void
 fuzz_check_idle(const struct fuzz *f)
 {
 	const struct rooms *rs = &f->rooms;
-	const struct room *r, *prev = NULL;
-	size_t n = 0;
+	const struct room *r;
 	bool idle;
 
 	for (r = rs->head; r != NULL; r = r->rnext) {
 		idle = r != rs->landing && r->refs == 0 && !r->reading &&
 		    r->waiting == 0 && (rs->shared || (r->topic == NULL &&
 		    rlog_history_count(&r->rlog) == 0));
-		FUZZ_CHECK(r->idle == idle);
-		n += idle;
+		FUZZ_CHECK(r->on[ROOMS_IDLE].on == idle);
 	}
-	FUZZ_CHECK(n == rs->nidle);
-	for (r = rs->idle, n = 0; r != NULL; prev = r, r = r->inext) {
-		FUZZ_CHECK(n++ < rs->nidle);
-		/* Not a room forgotten: the one of its name, still there. */
-		FUZZ_CHECK(rooms_find(rs, r->name, strlen(r->name)) == r);
-		FUZZ_CHECK(r->idle && r->iprev == prev);
-	}
-	FUZZ_CHECK(n == rs->nidle && rs->idletail == prev);
+	FUZZ_CHECK(rooms_list_sound(rs, ROOMS_IDLE));
 }
 
 /*
@@ -523,23 +514,16 @@ static void
 fuzz_check_busy(const struct fuzz *f, bool swept)
 {
 	const struct rooms *rs = &f->rooms;
-	const struct room *r, *prev = NULL;
-	size_t n = 0;
-	bool used;
+	const struct room *r;
+	bool used, on;
 
 	for (r = rs->head; r != NULL; r = r->rnext) {
 		used = r == rs->landing || r->refs > 0 || r->reading ||
 		    r->waiting > 0;
-		FUZZ_CHECK(r->busy == used || (!swept && r->busy));
-		n += r->busy;
+		on = r->on[ROOMS_BUSY].on;
+		FUZZ_CHECK(on == used || (!swept && on));
 	}
-	FUZZ_CHECK(n == rs->nbusy);
-	for (r = rs->busy, n = 0; r != NULL; prev = r, r = r->bnext) {
-		FUZZ_CHECK(n++ < rs->nbusy);
-		FUZZ_CHECK(rooms_find(rs, r->name, strlen(r->name)) == r);
-		FUZZ_CHECK(r->busy && r->bprev == prev);
-	}
-	FUZZ_CHECK(n == rs->nbusy && rs->busytail == prev);
+	FUZZ_CHECK(rooms_list_sound(rs, ROOMS_BUSY));
 }
 
 /* Every room, the registry and who holds what agree. */
@@ -587,7 +571,8 @@ fuzz_settle(struct fuzz *f)
 {
 	struct room *r;
 
-	for (r = f->rooms.busy; r != NULL; r = r->bnext)
+	for (r = f->rooms.list[ROOMS_BUSY].head; r != NULL;
+	    r = r->on[ROOMS_BUSY].next)
 		room_settle(r);
 }
 
@@ -622,7 +607,8 @@ fuzz_reap(struct fuzz *f)
 	}
 	/* The rooms nobody holds any more, keeping nothing, go. */
 	rooms_sweep(&f->rooms);
-	FUZZ_CHECK(f->rooms.idle == NULL && f->rooms.nidle == 0);
+	FUZZ_CHECK(f->rooms.list[ROOMS_IDLE].head == NULL &&
+	    f->rooms.list[ROOMS_IDLE].n == 0);
 	fuzz_check_busy(f, true);
 }
 
