@@ -600,6 +600,20 @@ say_past(struct h_conn *c, const char *line, const char *want)
 	h_expect_skip(c, want);
 }
 
+/*
+ * Operator op bans with line (its answer want, a ban with reason "spam"):
+ * member d hears it and is closed, and its connection is closed here.
+ */
+static void
+ban_out(struct h_conn *op, const char *line, const char *want,
+    struct h_conn *d)
+{
+	say_past(op, line, want);
+	h_expect_skip(d, "!!! you are banned: spam");
+	assert_true(h_eof(d, H_TIMEOUT_MS));
+	h_close(d);
+}
+
 /* Whether a connection to port from 127.0.0.4 is refused as banned. */
 static bool
 banned_from4(unsigned port)
@@ -1872,11 +1886,7 @@ redis_dv_banned(struct h_server *s, struct h_server *s2)
 
 	redis_two(s, s2);
 	alice_and_dv(s, s2, NULL, &a, &d);
-	h_send(a, "/ban dv 10 spam\n");
-	h_expect_skip(a, "*** banned dv for 10 minutes");
-	h_expect_skip(d, "!!! you are banned: spam");
-	assert_true(h_eof(d, H_TIMEOUT_MS));
-	h_close(d);
+	ban_out(a, "/ban dv 10 spam", "*** banned dv for 10 minutes", d);
 	assert_true(login_within(s, "!!! you are banned: spam"));
 	return a;
 }
@@ -1911,11 +1921,7 @@ test_redis_ban_account_renamed(void **state)
 
 	redis_two(s, &s2);
 	alice_and_dv(s, &s2, NULL, &a, &d);
-	h_send(a, "/ban dave 10 spam\n");
-	h_expect_skip(a, "*** banned dave for 10 minutes");
-	h_expect_skip(d, "!!! you are banned: spam");
-	assert_true(h_eof(d, H_TIMEOUT_MS));
-	h_close(d);
+	ban_out(a, "/ban dave 10 spam", "*** banned dave for 10 minutes", d);
 	h_expect_skip(a, "*** dv left (banned by alice: spam)");
 	h_close(a);
 	redis_two_stop(s, &s2);
@@ -2003,10 +2009,7 @@ test_redis_reban_order(void **state)
 	alice_and_dv(s, &s2, "127.0.0.4", &a, &d);
 	o = h_join_as(&s2, "olga");
 	register_as(o, "olga", PASS);
-	say_past(a, "/ban dv 10 spam", "*** banned dv for 10 minutes");
-	h_expect_skip(d, "!!! you are banned: spam");
-	assert_true(h_eof(d, H_TIMEOUT_MS));
-	h_close(d);
+	ban_out(a, "/ban dv 10 spam", "*** banned dv for 10 minutes", d);
 	end = h_now_ms() + SCALED(8000);
 	do {
 		redis_ban_value("a:127.0.0.4", av, sizeof av);
@@ -2268,10 +2271,7 @@ test_redis_reban_unban_between(void **state)
 	alice_and_dv(s, &s2, "127.0.0.4", &a, &d);
 	o = h_join_as(&s2, "olga");
 	register_as(o, "olga", PASS);
-	say_past(a, "/ban dv 0 spam", "*** banned dv until unbanned");
-	h_expect_skip(d, "!!! you are banned: spam");
-	assert_true(h_eof(d, H_TIMEOUT_MS));
-	h_close(d);
+	ban_out(a, "/ban dv 0 spam", "*** banned dv until unbanned", d);
 	end = h_now_ms() + SCALED(8000);
 	do {
 		redis_ban_value("a:127.0.0.4", v, sizeof v);
