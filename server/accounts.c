@@ -1047,10 +1047,10 @@ accounts_done(struct accounts *acc, struct room *r, struct acct_job *j)
 /*
  * Hand what operator c did (kind, on target[0..len), with reason and
  * minutes) to every instance through publish(): each applies it to its
- * own members (accounts_apply()). With the link down, c is told it was
- * not sent.
+ * own members (accounts_apply()). 0; or -1 with the link down, c told
+ * it was not sent.
  */
-static void
+static int
 acct_publish(struct accounts *acc, struct room *r, struct client *c,
     enum acct_act_kind kind,
     const char *target, size_t len, const char *reason, size_t rlen,
@@ -1071,8 +1071,11 @@ acct_publish(struct accounts *acc, struct room *r, struct client *c,
 	a.reason = reason != NULL ? reason : "";
 	a.rlen = reason != NULL ? rlen : 0;
 	a.minutes = minutes;
-	if (acc->publish(acc->publish_arg, c, &a) == -1)
+	if (acc->publish(acc->publish_arg, c, &a) == -1) {
 		room_sendf(r, c, "%s", PROTO_UNAVAILABLE_SEND);
+		return -1;
+	}
+	return 0;
 }
 
 /*
@@ -1156,10 +1159,10 @@ acct_kick(struct accounts *acc, struct room *r, struct client *c,
 		}
 		if (text_is_blank(reason, rlen))
 			rlen = 0;
-		room_log(r, "operator %s kicked %.*s%s", c->nick, (int)len,
-		    nick, rlen > 0 ? " with a reason" : "");
-		acct_publish(acc, r, c, ACCT_ACT_KICK, nick, len, reason, rlen,
-		    0);
+		if (acct_publish(acc, r, c, ACCT_ACT_KICK, nick, len, reason,
+		    rlen, 0) == 0)
+			room_log(r, "operator %s kicked %.*s%s", c->nick,
+			    (int)len, nick, rlen > 0 ? " with a reason" : "");
 		return;
 	}
 	if ((t = room_find_any(r, nick, len)) == NULL) {
@@ -1228,17 +1231,24 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 		return;
 	}
 	acct_for(minutes, dur, sizeof dur);
+	/*
+	 * Through Redis, a ban the link cannot take is refused whole, as
+	 * the other acts are: neither stored nor confirmed (with the link
+	 * down, no instance would hear of it, and a store in Redis may be
+	 * gone with it).
+	 */
 	if (is_addr) {
 		snprintf(b.target, sizeof b.target, "a:%s", addr);
+		if (acc->publish != NULL && acct_publish(acc, r, c,
+		    ACCT_ACT_BAN_ADDR, addr, strlen(addr), rest, rlen,
+		    minutes) == -1)
+			return;
 		acct_store_ban(acc, r, &b, false);
 		room_log(r, "operator %s banned address %s %s", c->nick, addr,
 		    dur);
 		room_sendf(r, c, PROTO_BAN_SET, addr, dur);
-		if (acc->publish != NULL) {
-			acct_publish(acc, r, c, ACCT_ACT_BAN_ADDR, addr,
-			    strlen(addr), rest, rlen, minutes);
+		if (acc->publish != NULL)
 			return;
-		}
 		/* Every room: a leave unlinks only t, so next stays. */
 		for (rr = acct_first_room(r); rr != NULL;
 		    rr = acct_next_room(r, rr)) {
@@ -1260,11 +1270,12 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 		/* The account's ban is kept from here; the instance that
 		 * holds its member bans that member's address and closes it
 		 * (accounts_apply()). */
+		if (acct_publish(acc, r, c, ACCT_ACT_BAN, what, len, rest,
+		    rlen, minutes) == -1)
+			return;
 		acct_store_ban(acc, r, &b, true);
 		room_log(r, "operator %s banned %s %s", c->nick, key, dur);
 		room_sendf(r, c, PROTO_BAN_SET, key, dur);
-		acct_publish(acc, r, c, ACCT_ACT_BAN, what, len, rest, rlen,
-		    minutes);
 		return;
 	}
 	/* The member online with that nick, else the one logged in to
@@ -1446,10 +1457,11 @@ acct_mute(struct accounts *acc, struct room *r, struct client *c,
 			room_sendf(r, c, PROTO_NOUSER, (int)len, nick);
 			return;
 		}
-		room_log(r, "operator %s muted %.*s for %ld minutes (0: until "
-		    "unmuted)", c->nick, (int)len, nick, minutes);
-		acct_publish(acc, r, c, ACCT_ACT_MUTE, nick, len, NULL, 0,
-		    minutes);
+		if (acct_publish(acc, r, c, ACCT_ACT_MUTE, nick, len, NULL, 0,
+		    minutes) == 0)
+			room_log(r, "operator %s muted %.*s for %ld minutes "
+			    "(0: until unmuted)", c->nick, (int)len, nick,
+			    minutes);
 		return;
 	}
 	if ((t = room_find_any(r, nick, len)) == NULL) {
@@ -1492,8 +1504,9 @@ acct_unmute(struct accounts *acc, struct room *r, struct client *c,
 	}
 	if (acc->publish != NULL) {
 		/* Lifted on every instance when its entry comes back. */
-		room_log(r, "operator %s unmuted %s", c->nick, key);
-		acct_publish(acc, r, c, ACCT_ACT_UNMUTE, nick, len, NULL, 0, 0);
+		if (acct_publish(acc, r, c, ACCT_ACT_UNMUTE, nick, len, NULL,
+		    0, 0) == 0)
+			room_log(r, "operator %s unmuted %s", c->nick, key);
 		return;
 	}
 	*m = acc->mutes[--acc->nmutes];

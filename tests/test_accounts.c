@@ -506,16 +506,24 @@ test_act_link_down(void **state)
 	fx_silent(f, b);
 	assert_int_equal(x->published, 2);
 	assert_int_equal(x->last_kind, ACCT_ACT_MUTE);
-	/* A ban is stored apart: set, but its act not sent. */
+	/* A ban is refused whole: neither confirmed nor stored, here or
+	 * in the store every instance reads. */
 	fx_say(f, a, "/ban dave 0");
-	fx_expect(f, a, "*** banned dave until unbanned\n"
-	    "!!! room unavailable, message not sent\n");
+	fx_expect(f, a, "!!! room unavailable, message not sent\n");
 	fx_say(f, a, "/ban 10.0.0.9 3");
-	fx_expect(f, a, "*** banned 10.0.0.9 for 3 minutes\n"
-	    "!!! room unavailable, message not sent\n");
+	fx_expect(f, a, "!!! room unavailable, message not sent\n");
+	fx_say(f, a, "/ban bob 3");
+	fx_expect(f, a, "!!! room unavailable, message not sent\n");
 	fx_silent(f, b);
-	assert_int_equal(x->published, 4);
-	assert_int_equal(x->last_kind, ACCT_ACT_BAN_ADDR);
+	assert_int_equal(x->published, 5);
+	assert_int_equal(x->last_kind, ACCT_ACT_BAN);
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** no bans\n");
+	assert_int_equal(x->acc.nbans, 0);
+	/* Nor does the log say any of them was done. */
+	assert_false(ax_logged(f, "operator alice kicked"));
+	assert_false(ax_logged(f, "operator alice muted"));
+	assert_false(ax_logged(f, "operator alice banned"));
 }
 
 static void
