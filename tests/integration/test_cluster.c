@@ -786,7 +786,7 @@ test_login_link_down(void **state)
 /*
  * An operator's act while the link is down is refused aloud ("message
  * not sent"), never applied later: the member it names stays and hears
- * nothing of it.
+ * nothing of it, and a ban is not kept either.
  */
 static void
 test_op_link_down(void **state)
@@ -807,6 +807,11 @@ test_op_link_down(void **state)
 	h_expect(a, "!!! room unavailable, message not sent");
 	h_send(a, "/mute bob 5\n");
 	h_expect(a, "!!! room unavailable, message not sent");
+	/* A ban is refused whole: not confirmed, not listed. */
+	h_send(a, "/ban bob 5 spam\n");
+	h_expect(a, "!!! room unavailable, message not sent");
+	h_send(a, "/bans\n");
+	h_expect(a, "*** no bans");
 	/* bob is still here, and heard nothing of it before his /help. */
 	h_send(b, "/help\n");
 	h_expect(b, "*** commands:");
