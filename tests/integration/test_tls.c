@@ -1647,6 +1647,63 @@ test_web_tls_quit_history(void **state)
 	h_stop(s);
 }
 
+/*
+ * A wss member whose last read left bytes in SSL is on TLS's list of
+ * members to read before sleep. One cut as too slow by the lines run
+ * after its /register was hashed (read while it waited, run within the
+ * pass's flush) hands its socket and TLS stream to web.c to close: the
+ * stream must no longer name the member freed, nor be on that list. The
+ * freed member read through it shows under tests/valgrind.sh; lobbyd
+ * must go on serving in any case.
+ */
+static void
+test_web_tls_cut_after_register(void **state)
+{
+	enum { HELPS = 6500 };
+	struct h_server *s = *state;
+	static unsigned char burst[HELPS * 11];
+	const char *db = pki_path("cut.db"), *l;
+	struct tconn *w;
+	struct h_conn *c;
+	unsigned port;
+	size_t n = 0;
+	int i;
+
+	(void)unlink(db);
+	(void)start_tls(s, "--web-tls", "127.0.0.1:0", "--accounts", db,
+	    "--sendq", "8192", NULL);
+	port = listen_port(s, "https://");
+	assert_true(port > 0);
+	c = h_join_as(s, "watch");
+	w = t_ws_join(port);
+	t_send_frame(w, 1, "/nick cutter");
+	h_settle(c, "cutter");
+	/* Every byte waits in the kernel: lobbyd's one read of 64 KiB takes
+	 * the /register and ends inside a record, SSL holding the rest. */
+	freeze(s);
+	t_send_frame(w, 1, "/register a long password");
+	for (i = 0; i < HELPS; i++) {
+		burst[n++] = 0x81;
+		burst[n++] = 0x80 | 5;
+		memset(burst + n, 0, 4);
+		n += 4;
+		memcpy(burst + n, "/help", 5);
+		n += 5;
+	}
+	t_send_raw(w, burst, n);
+	delivered(w->fd);
+	assert_int_equal(kill(s->pid, SIGCONT), 0);
+	do
+		assert_non_null(l = h_line(c, H_TIMEOUT_MS));
+	while (strstr(l, " left (too slow)") == NULL);
+	h_send(c, "/who\n");
+	h_expect_skip(c, "*** 1 online: watch");
+	t_close(w);
+	h_close(c);
+	h_stop(s);
+	(void)unlink(db);
+}
+
 /* The lowest fd pid does not hold, and in *top its highest below 1000
  * (valgrind keeps its own above). */
 static long
@@ -1746,6 +1803,7 @@ main(void)
 		h_test(test_tls_tools),
 		h_test(test_web_tls),
 		h_test(test_web_tls_quit_history),
+		h_test(test_web_tls_cut_after_register),
 		h_test(test_tls_stalled_handshakes),
 		h_test(test_tls_out_of_fds),
 	};
