@@ -397,6 +397,8 @@ ssize_t	tls_stream_write(void *st, const void *p, size_t n);
 bool	tls_stream_owes(const void *st);
 /* The stream is member c's now: what SSL holds is read before sleeping. */
 void	tls_stream_attach(void *st, struct client *c);
+/* The member is gone: the stream names it no more, nor is read for it. */
+void	tls_stream_detach(void *st);
 /* Say close_notify, if the socket takes it. */
 void	tls_stream_shutdown(void *st);
 /* Free the stream and its SSL (st may be NULL); the socket stays. */

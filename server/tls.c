@@ -847,6 +847,15 @@ tls_stream_attach(void *st, struct client *c)
 }
 
 void
+tls_stream_detach(void *st)
+{
+	struct tls_member *m = st;
+
+	tls_unlist(m);
+	m->c = NULL;
+}
+
+void
 tls_stream_shutdown(void *st)
 {
 	struct tls_member *m = st;

@@ -132,6 +132,12 @@ tls_stream_attach(void *st, struct client *c)
 }
 
 void
+tls_stream_detach(void *st)
+{
+	(void)st;
+}
+
+void
 tls_stream_shutdown(void *st)
 {
 	(void)st;

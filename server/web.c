@@ -658,6 +658,10 @@ web_close_after(struct server *s, int fd, void *tls, unsigned id,
 {
 	struct web_conn *w;
 
+	/* Its member is about to be freed: SSL's bytes are no longer read
+	 * for it before sleep (tls_pending() would read a freed member). */
+	if (tls != NULL)
+		tls_stream_detach(tls);
 	/*
 	 * A client that joins and closes over and over without reading
 	 * would otherwise have lobbyd hold a descriptor per close for
