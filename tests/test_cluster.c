@@ -749,15 +749,17 @@ test_acts_published(void **state)
 	fx_say(&fk->fx, a, "/kick bob  go away");
 	fx_say(&fk->fx, a, "/mute bob 5");
 	fx_say(&fk->fx, a, "/ban 10.0.0.9 3 flood");
+	/* A ban goes to the stream first: the link refuses it whole or
+	 * takes it, and only then is it stored. */
 	fake_expect_calls(fk, "act 1 K bob 0 alice go away\n"
 	    "act 1 M bob 5 alice \n"
-	    "store a:10.0.0.9 also -\n"
-	    "act 1 A 10.0.0.9 3 alice flood\n");
+	    "act 1 A 10.0.0.9 3 alice flood\n"
+	    "store a:10.0.0.9 also -\n");
 	fx_expect(&fk->fx, a, "*** banned 10.0.0.9 for 3 minutes\n");
 	/* A ban of an account is kept by the operator's instance. */
 	fx_say(&fk->fx, a, "/ban dave 0");
-	fake_expect_calls(fk, "store n:dave also -\n"
-	    "act 1 B dave 0 alice \n");
+	fake_expect_calls(fk, "act 1 B dave 0 alice \n"
+	    "store n:dave also -\n");
 	fx_expect(&fk->fx, a, "*** banned dave until unbanned\n");
 	/* Not a nick: nobody can be called that. */
 	fx_say(&fk->fx, a, "/kick b@d");
@@ -766,6 +768,10 @@ test_acts_published(void **state)
 	/* The link down: the operator is told. */
 	fk->cl.up = false;
 	fx_say(&fk->fx, a, "/kick bob");
+	fx_expect(&fk->fx, a, "!!! room unavailable, message not sent\n");
+	fake_expect_calls(fk, "");
+	/* A ban too, whole: nothing is stored. */
+	fx_say(&fk->fx, a, "/ban eve 5");
 	fx_expect(&fk->fx, a, "!!! room unavailable, message not sent\n");
 	fake_expect_calls(fk, "");
 }
