@@ -1354,6 +1354,16 @@ acct_unban(struct accounts *acc, struct room *r, struct client *c,
 		room_sendf(r, c, PROTO_BAD_TARGET, (int)len, what);
 		return;
 	}
+	/*
+	 * Through Redis, with the link down an /unban is refused whole, as
+	 * a /ban is: lifted here alone, it would come back at the next read
+	 * of the store, and with Redis gone the store's write would fail.
+	 * Before the cache is looked at: the store may hold a ban it lacks.
+	 */
+	if (acc->linked != NULL && !acc->linked(acc->linked_arg)) {
+		room_sendf(r, c, "%s", PROTO_UNAVAILABLE_SEND);
+		return;
+	}
 	if ((b = acct_ban_find(acc, target)) == NULL) {
 		room_sendf(r, c, PROTO_NO_BAN, (int)len, what);
 		return;

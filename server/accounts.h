@@ -158,6 +158,12 @@ struct accounts {
 	int		(*publish)(void *arg, struct client *c,
 			    const struct acct_act *a);
 	void		*publish_arg;	/* for publish */
+	/* With --redis: whether the link to Redis is up (cluster_linked()).
+	 * An /unban, which goes to the store and to no act, is refused
+	 * while it is not, as the acts publish() refuses are. NULL: one
+	 * lobbyd, no link to lose. */
+	bool		(*linked)(void *arg);
+	void		*linked_arg;	/* for linked */
 	unsigned	 queued;	/* password jobs at the worker */
 	struct acct_claim claims[ACCT_QUEUE_MAX]; /* their registers' nicks */
 	bool		 syncing;	/* a sync job is at the worker */

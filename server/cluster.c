@@ -699,6 +699,12 @@ cluster_act(struct cluster *cl, struct client *c, const struct acct_act *a)
 	return -1;
 }
 
+bool
+cluster_linked(const struct cluster *cl)
+{
+	return cl->up;
+}
+
 /* ---------------------------------------------------------------------
  * The I/O side's: applying what the stream says
  * ------------------------------------------------------------------- */

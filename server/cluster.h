@@ -409,6 +409,13 @@ const char	*cluster_nick_of(const struct cluster *cl, unsigned cid);
  */
 bool	cluster_backlogged(struct cluster *cl);
 
+/*
+ * Whether the link to Redis is up: while it is not, nothing is published
+ * (cluster_act() returns -1), and the accounts refuse an /unban too
+ * (their linked() hook).
+ */
+bool	cluster_linked(const struct cluster *cl);
+
 /* Whether key ("INST:CID") is a member of this instance; sets *cid. */
 bool	cluster_key_local(const struct cluster *cl, const char *key,
 	    unsigned *cid);

@@ -300,6 +300,13 @@ server_acct_publish(void *arg, struct client *c, const struct acct_act *a)
 	return cluster_act(arg, c, a);
 }
 
+/* The accounts' linked hook with --redis: whether Redis is reachable. */
+static bool
+server_acct_linked(void *arg)
+{
+	return cluster_linked(arg);
+}
+
 /* The accounts' clock: Unix ms. */
 static int64_t
 server_acct_clock(void *arg)
@@ -436,6 +443,8 @@ server_accounts(struct server *s)
 			 * of every instance through the room's stream. */
 			s->accounts.publish = server_acct_publish;
 			s->accounts.publish_arg = &s->cluster;
+			s->accounts.linked = server_acct_linked;
+			s->accounts.linked_arg = &s->cluster;
 		}
 		if (cfg->accounts == NULL && loop_timer_add(&s->loop,
 		    SERVER_ACCT_SYNC_MS, server_acct_sync, s) == -1) {
@@ -447,6 +456,7 @@ server_accounts(struct server *s)
 #else
 	(void)server_acct_sync;
 	(void)server_acct_publish;
+	(void)server_acct_linked;
 	if (cfg->accounts != NULL) {
 		log_bare(LOG_LEVEL_ERROR, "built without accounts support");
 		return -1;

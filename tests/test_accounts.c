@@ -21,6 +21,8 @@ struct ax {
 	int64_t		 now;		/* the clock, Unix ms */
 	int64_t		 planned;	/* the last schedule() ms, or -1 */
 	int		 publish_rc;	/* what the fake publish() returns */
+	bool		 down;		/* the fake linked() says the link is
+					   down */
 	unsigned	 published;	/* acts handed to it */
 	enum acct_act_kind last_kind;	/* the last one's kind */
 	char		 last_target[ACCT_TARGET_MAX]; /* and target */
@@ -69,6 +71,13 @@ ax_publish(void *arg, struct client *c, const struct acct_act *a)
 	x->last_kind = a->kind;
 	snprintf(x->last_target, sizeof x->last_target, "%s", a->target);
 	return x->publish_rc;
+}
+
+/* The linked hook of --redis: the link is up unless the test says. */
+static bool
+ax_linked(void *arg)
+{
+	return !((struct ax *)arg)->down;
 }
 
 static int
@@ -526,6 +535,74 @@ test_act_link_down(void **state)
 	assert_false(ax_logged(f, "operator alice kicked"));
 	assert_false(ax_logged(f, "operator alice muted"));
 	assert_false(ax_logged(f, "operator alice banned"));
+}
+
+/*
+ * /unban with the link down is refused whole, as a /ban is: the bans this
+ * instance knows stay (a nick's, and the address that goes with it),
+ * nothing goes to the store, nothing is logged as done. With the link
+ * back it is done.
+ */
+static void
+test_unban_link_down(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x);
+	struct acct_ban b;
+	static const struct fx_case cases[] = {
+		{ "/unban dave", "!!! room unavailable, message not sent\n" },
+		{ "/unban 10.0.0.9",
+		    "!!! room unavailable, message not sent\n" },
+		{ "/unban ::ffff:10.0.0.4",
+		    "!!! room unavailable, message not sent\n" },
+		/* Not known here, yet the store may hold it. */
+		{ "/unban eve", "!!! room unavailable, message not sent\n" },
+		/* What names no target is answered as ever. */
+		{ "/unban", "!!! usage: /unban NICK|ADDRESS\n" },
+		{ "/unban b@d", "!!! not a nick or an address: b@d\n" },
+	};
+
+	x->acc.publish = ax_publish;
+	x->acc.publish_arg = x;
+	x->acc.linked = ax_linked;
+	x->acc.linked_arg = x;
+	memset(&b, 0, sizeof b);
+	snprintf(b.by, sizeof b.by, "alice");
+	snprintf(b.target, sizeof b.target, "n:dave");
+	snprintf(b.also, sizeof b.also, "a:10.0.0.4");
+	assert_int_equal(accounts_add_ban(&x->acc, &b), 0);
+	snprintf(b.target, sizeof b.target, "a:10.0.0.4");
+	snprintf(b.also, sizeof b.also, "n:dave");
+	assert_int_equal(accounts_add_ban(&x->acc, &b), 0);
+	snprintf(b.target, sizeof b.target, "a:10.0.0.9");
+	b.also[0] = '\0';
+	assert_int_equal(accounts_add_ban(&x->acc, &b), 0);
+	x->down = true;
+	x->publish_rc = -1;
+	fx_cases(f, a, cases);
+	assert_int_equal(x->acc.nbans, 3);
+	assert_int_equal(x->njobs, 0);
+	assert_int_equal(x->published, 0);
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** ban on dave by alice, until unbanned\n"
+	    "*** ban on 10.0.0.4 by alice, until unbanned\n"
+	    "*** ban on 10.0.0.9 by alice, until unbanned\n");
+	assert_false(ax_logged(f, "lifted the ban"));
+	assert_false(ax_logged(f, "goes with the ban"));
+	/* The link back: lifted here and in the store, with its address. */
+	x->down = false;
+	x->publish_rc = 0;
+	fx_say(f, a, "/unban dave");
+	fx_expect(f, a, "*** unbanned dave\n");
+	assert_int_equal(x->acc.nbans, 1);
+	assert_int_equal(x->njobs, 2);
+	assert_int_equal(x->jobs[0]->kind, ACCT_JOB_UNBAN);
+	assert_string_equal(x->jobs[0]->ban.target, "n:dave");
+	assert_int_equal(x->jobs[1]->kind, ACCT_JOB_UNBAN);
+	assert_string_equal(x->jobs[1]->ban.target, "a:10.0.0.4");
+	assert_true(ax_logged(f, "operator alice lifted the ban on dave and "
+	    "10.0.0.4"));
 }
 
 static void
@@ -1127,6 +1204,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_login_link_down, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_act_link_down, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_unban_link_down, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_login_throttle, ax_setup,
 		    ax_teardown),

@@ -658,6 +658,8 @@ fake_submit(void *arg, struct acct_job *j)
 	if (j->kind == ACCT_JOB_BAN)
 		(void)cfx_call(&fk->io, "store %s also %s", j->ban.target,
 		    j->ban.also[0] != '\0' ? j->ban.also : "-");
+	else if (j->kind == ACCT_JOB_UNBAN)
+		(void)cfx_call(&fk->io, "unstore %s", j->ban.target);
 	free(j);
 	return 0;
 }
@@ -672,6 +674,12 @@ static int
 fake_publish(void *arg, struct client *c, const struct acct_act *a)
 {
 	return cluster_act(arg, c, a);
+}
+
+static bool
+fake_linked(void *arg)
+{
+	return cluster_linked(arg);
 }
 
 /* cmocka setup: fake_setup's room with accounts on, alice an --op. */
@@ -690,6 +698,8 @@ acts_setup(void **state)
 	fk->acc.clock_arg = fk;
 	fk->acc.publish = fake_publish;
 	fk->acc.publish_arg = &fk->cl;
+	fk->acc.linked = fake_linked;
+	fk->acc.linked_arg = &fk->cl;
 	fk->now = 1796133900000LL;
 	fk->fx.r.accounts = &fk->acc;
 	return 0;
@@ -774,6 +784,18 @@ test_acts_published(void **state)
 	fx_say(&fk->fx, a, "/ban eve 5");
 	fx_expect(&fk->fx, a, "!!! room unavailable, message not sent\n");
 	fake_expect_calls(fk, "");
+	/* An /unban too, whole: dave's ban stays, nothing is written. */
+	fx_say(&fk->fx, a, "/unban dave");
+	fx_expect(&fk->fx, a, "!!! room unavailable, message not sent\n");
+	fake_expect_calls(fk, "");
+	assert_int_equal(fk->acc.nbans, 2);
+	assert_string_equal(fk->acc.bans[1].target, "n:dave");
+	/* The link back: lifted, and written. */
+	fk->cl.up = true;
+	fx_say(&fk->fx, a, "/unban dave");
+	fx_expect(&fk->fx, a, "*** unbanned dave\n");
+	fake_expect_calls(fk, "unstore n:dave\n");
+	assert_int_equal(fk->acc.nbans, 1);
 }
 
 /* A login's act with the link down, or refused when handed to Redis:
