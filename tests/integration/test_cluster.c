@@ -817,6 +817,47 @@ test_op_link_down(void **state)
 	h_expect(b, "*** commands:");
 }
 
+/*
+ * An operator's /unban with Redis gone is refused whole, as a /ban is:
+ * the ban stays listed on the instance, and nothing is logged as lifted
+ * nor as a change the store failed to keep.
+ */
+static void
+test_unban_link_down(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+	redisReply *rep;
+	long long end;
+	bool stored = false;
+
+	cx_pair(x, "--op", "alice", NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	h_send(a, "/register correct horse battery\n");
+	h_expect_skip(a, "*** nick alice is now registered to you");
+	h_send(a, "/ban dave 0 spam\n");
+	h_expect(a, "*** banned dave until unbanned");
+	/* Stored: no read of the store from before it can lift it. */
+	for (end = h_now_ms() + H_TIMEOUT_MS; !stored && h_now_ms() < end;) {
+		rep = rds_cmd(&x->r, "HEXISTS lobby:bans n:dave");
+		stored = rep != NULL && rep->type == REDIS_REPLY_INTEGER &&
+		    rep->integer == 1;
+		freeReplyObject(rep);
+		if (!stored)
+			h_sleep_ms(20);
+	}
+	assert_true(stored);
+	rds_kill(&x->r, SIGKILL);
+	h_expect_skip_within(a, "*** lost the link to the room, retrying",
+	    SCALED(10000));
+	h_send(a, "/unban dave\n");
+	h_expect(a, "!!! room unavailable, message not sent");
+	h_send(a, "/bans\n");
+	h_expect(a, "*** ban on dave by alice, until unbanned: spam");
+	assert_false(h_log_has(&x->s[0], "lifted the ban on dave", 0));
+	assert_false(h_log_has(&x->s[0], "the store failed to keep", 0));
+}
+
 static void
 test_instance_killed(void **state)
 {
@@ -1319,6 +1360,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_login_link_down, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_op_link_down, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_unban_link_down, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_instance_killed, cx_setup,
 		    cx_teardown),
