@@ -16,6 +16,8 @@ struct fake {
 	struct cfx_calls io;		/* the ops' io: calls made, rc */
 	unsigned	 seq;		/* for entry IDs */
 	struct accounts	 acc;		/* the acts' tests: accounts on */
+	struct acct_job	*login;		/* a login job, kept for the test to
+					   answer (accounts_done()) */
 	const char	*place;		/* act(): the room its entry names */
 	int64_t		 now;		/* their clock, Unix ms */
 };
@@ -660,6 +662,10 @@ fake_submit(void *arg, struct acct_job *j)
 		    j->ban.also[0] != '\0' ? j->ban.also : "-");
 	else if (j->kind == ACCT_JOB_UNBAN)
 		(void)cfx_call(&fk->io, "unstore %s", j->ban.target);
+	if (j->kind == ACCT_JOB_LOGIN && fk->login == NULL) {
+		fk->login = j;
+		return 0;
+	}
 	free(j);
 	return 0;
 }
@@ -710,6 +716,7 @@ acts_teardown(void **state)
 {
 	struct fake *fk = *state;
 
+	free(fk->login);
 	accounts_free(&fk->acc);
 	return fake_teardown(state);
 }
@@ -956,6 +963,54 @@ test_act_login_elsewhere(void **state)
 	fake_expect_calls(fk, "");
 }
 
+/*
+ * A login takes the account's nick from the member here that holds it:
+ * its act, published first, takes that member out of the room in Redis
+ * and comes back first (the landing room's stream is read first), so
+ * the claim that follows goes out though the nick is held here still,
+ * and is applied after that member has gone. Never two alike.
+ */
+static void
+test_act_login_takes_the_nick_here(void **state)
+{
+	struct fake *fk = *state;
+	struct client *old = joined_at(fk, "bob", "10.0.0.2");
+	struct client *g = joined_at(fk, "guest2", "10.0.0.3");
+	struct client *z = joined_at(fk, "zed", "10.0.0.4");
+	struct acct_job *j;
+
+	snprintf(old->account, sizeof old->account, "bob");
+	(void)accounts_add_key(&fk->acc, "bob");
+	fx_say(&fk->fx, g, "/login bob secret123");
+	assert_non_null(j = fk->login);
+	fk->login = NULL;
+	j->status = ACCT_OK;
+	snprintf(j->found, sizeof j->found, "bob");
+	accounts_done(&fk->acc, &fk->fx.r, j);
+	fake_expect_calls(fk, "act 2 L bob 0  logged in from elsewhere\n"
+	    "nick 2 bob\n");
+	fx_expect(&fk->fx, g, "*** you are logged in as bob\n");
+	assert_string_equal(old->nick, "bob");
+	assert_string_equal(g->nick, "guest2");
+	/* The act's entry: old goes; its leave, g's answer and its entry
+	 * follow. */
+	act(fk, CLUSTER_LOGIN, cfx_key(INST, g->id), "bob", NULL,
+	    cfx_key(INST, old->id), NULL, NULL, NULL, 0);
+	fx_expect(&fk->fx, old, "*** logged in from elsewhere\n");
+	assert_false(old->flags & CLIENT_JOINED);
+	fake_expect_calls(fk, "leave 1 logged in from elsewhere\n");
+	apply(fk, CLUSTER_LEAVE, cfx_key(INST, old->id), "bob",
+	    "logged in from elsewhere", NULL, 0);
+	cluster_answer(&fk->cl, g->id, CLUSTER_OK, "");
+	apply(fk, CLUSTER_NICK, cfx_key(INST, g->id), "bob", NULL, "guest2",
+	    0);
+	assert_string_equal(g->nick, "bob");
+	assert_string_equal(g->account, "bob");
+	assert_ptr_equal(room_find_any(&fk->fx.r, "bob", 3), g);
+	fx_expect(&fk->fx, z, "*** bob left (logged in from elsewhere)\n"
+	    "*** guest2 is now bob\n");
+}
+
 static void
 test_act_notices_where_the_target_is(void **state)
 {
@@ -1131,6 +1186,9 @@ main(void)
 		    acts_setup, acts_teardown),
 		cmocka_unit_test_setup_teardown(test_act_login_link_down,
 		    acts_setup, acts_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_act_login_takes_the_nick_here, acts_setup,
+		    acts_teardown),
 		cmocka_unit_test_setup_teardown(test_act_login_elsewhere,
 		    acts_setup, acts_teardown),
 		cmocka_unit_test_setup_teardown(

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 #include <stdio.h>
+#include <strings.h>
 
 #include "cluster.h"
 
@@ -383,6 +384,197 @@ test_topic_and_rooms(void **state)
 	expect_out(a, "!!! room unavailable, try again later\n");
 }
 
+/* ---------------------------------------------------------------------
+ * Nicks: never two members here called alike, not even for a moment
+ * ------------------------------------------------------------------- */
+
+/* A nick entry in room r's stream (NULL: the landing room's): member is
+ * called nick now, old before. */
+static void
+rf_renamed(struct rf *f, struct room *r, const char *member,
+    const char *nick, const char *old)
+{
+	struct cluster_entry e;
+
+	cfx_entry(&e, &f->seq, CLUSTER_NICK, member, nick);
+	e.old = old;
+	e.room = r;
+	cluster_apply(&f->cl, &e);
+}
+
+/*
+ * Fail unless every member here, in any room, has a nick of its own (any
+ * case), under which the server finds it and nobody else.
+ */
+static void
+rf_nicks_own(struct rf *f)
+{
+	struct client *c, *d;
+	size_t i, j;
+
+	for (i = 0; i < f->n; i++) {
+		c = f->c[i];
+		if (!(c->flags & CLIENT_JOINED))
+			continue;
+		for (j = i + 1; j < f->n; j++) {
+			d = f->c[j];
+			if ((d->flags & CLIENT_JOINED) &&
+			    strcasecmp(c->nick, d->nick) == 0)
+				fail_msg("clients %u and %u are both called "
+				    "%s here", c->id, d->id, c->nick);
+		}
+		assert_ptr_equal(room_find_any(f->rs.landing, c->nick,
+		    strlen(c->nick)), c);
+	}
+}
+
+/* a goes to dev (read here already, or not: the answer makes it so). */
+static struct room *
+rf_to_dev(struct rf *f, struct client *a, unsigned long count)
+{
+	char out[4096];
+	struct room *dev;
+
+	rf_type(a, "/join dev");
+	buf_drain(&f->io.calls, buf_used(&f->io.calls));
+	cluster_go_reply(&f->cl, a->id, CLUSTER_OK, "1796133900000-500", "",
+	    "dev", NULL, 0);
+	assert_non_null(dev = rooms_find(&f->rs, "dev", 3));
+	f->seq = 499;
+	rf_apply(f, dev, CLUSTER_JOIN, cfx_key(INST, a->id), a->nick, NULL,
+	    count);
+	assert_ptr_equal(a->room, dev);
+	for (size_t i = 0; i < f->n; i++)
+		(void)rf_out(f->c[i], out, sizeof out);
+	return dev;
+}
+
+/*
+ * alice, in dev, renames to carl; Redis has done it (alice is free
+ * there), but its entry, in dev's stream, is not applied here yet. Each
+ * XREAD gives the landing room's entries before dev's, so b's claim of
+ * alice, granted by Redis, would be applied here first: for that moment
+ * two members here would be alice, the one renamed last found by that
+ * name. Here a member's nick is alice until its entry says otherwise:
+ * b's claim is taken, without asking Redis.
+ */
+static void
+test_nick_let_go_in_another_room(void **state)
+{
+	struct rf *f = *state;
+	struct client *a = rf_member(f, "alice", 1);
+	struct client *b = rf_member(f, "guest2", 2);
+	struct room *dev = rf_to_dev(f, a, 1);
+
+	rf_type(a, "/nick carl");
+	rf_expect_calls(f, "nick 1 carl\n");
+	cluster_answer(&f->cl, a->id, CLUSTER_OK, "");
+	rf_type(b, "/nick alice");
+	expect_out(b, "!!! nick alice is taken\n");
+	rf_expect_calls(f, "");
+	rf_nicks_own(f);
+	/* Had it gone, Redis granted it: its entry in the landing room's
+	 * stream, read before dev's. Never applied two alike. */
+	assert_string_equal(b->nick, "guest2");
+	/* alice's entry comes: carl. Now alice is free here too. */
+	rf_renamed(f, dev, cfx_key(INST, a->id), "carl", "alice");
+	expect_out(a, "*** alice is now carl\n");
+	rf_nicks_own(f);
+	rf_type(b, "/nick ALICE");
+	rf_expect_calls(f, "nick 2 ALICE\n");
+	cluster_answer(&f->cl, b->id, CLUSTER_OK, "");
+	rf_renamed(f, NULL, cfx_key(INST, b->id), "ALICE", "guest2");
+	expect_out(b, "*** guest2 is now ALICE\n");
+	rf_nicks_own(f);
+	assert_ptr_equal(room_find_any(f->rs.landing, "alice", 5), b);
+	assert_ptr_equal(room_find_any(f->rs.landing, "carl", 4), a);
+}
+
+/*
+ * A claim out reserves its nick here: another member's claim of it is
+ * taken at once (Redis would say so too, or grant it to the first); if
+ * the first is refused, the nick is free to claim again.
+ */
+static void
+test_nick_claim_out_reserves(void **state)
+{
+	struct rf *f = *state;
+	struct client *a = rf_member(f, "alice", 1);
+	struct client *b = rf_member(f, "bob", 2);
+
+	rf_type(a, "/nick dora");
+	rf_expect_calls(f, "nick 1 dora\n");
+	rf_type(b, "/nick DORA");
+	expect_out(b, "!!! nick DORA is taken\n");
+	rf_expect_calls(f, "");
+	/* Refused to a: free to claim again. */
+	cluster_answer(&f->cl, a->id, CLUSTER_TAKEN, "dora");
+	expect_out(a, "!!! nick dora is taken\n");
+	rf_type(b, "/nick dora");
+	rf_expect_calls(f, "nick 2 dora\n");
+	cluster_answer(&f->cl, b->id, CLUSTER_TAKEN, "dora");
+	expect_out(b, "!!! nick dora is taken\n");
+	/* A member's own nick, in another case, is its own to claim. */
+	rf_type(a, "/nick Alice");
+	rf_expect_calls(f, "nick 1 Alice\n");
+	rf_nicks_own(f);
+}
+
+/*
+ * Entries are untrusted: one that would give a member here the nick
+ * another member here holds (a rename, a newcomer's join, a member
+ * registered again) is not applied, with a log line; the two keep nicks
+ * of their own.
+ */
+static void
+test_entry_naming_a_nick_held_here(void **state)
+{
+	struct rf *f = *state;
+	struct client *a = rf_member(f, "alice", 1);
+	struct client *b = rf_member(f, "guest2", 2);
+	struct client *n;
+	struct room *dev = rf_to_dev(f, a, 1);
+	unsigned long dropped = f->cl.dropped;
+
+	/* As Redis would have given them, had b's claim gone out while
+	 * alice's rename was on its way: the landing room's first. */
+	rf_type(a, "/nick carl");
+	rf_expect_calls(f, "nick 1 carl\n");
+	cluster_answer(&f->cl, a->id, CLUSTER_OK, "");
+	rf_renamed(f, NULL, cfx_key(INST, b->id), "Alice", "guest2");
+	rf_nicks_own(f);
+	assert_string_equal(b->nick, "guest2");
+	assert_int_equal(f->cl.dropped, dropped + 1);
+	assert_non_null(strstr((const char *)buf_peek(&f->log),
+	    "its nick Alice is client 1's here"));
+	rf_renamed(f, dev, cfx_key(INST, a->id), "carl", "alice");
+	rf_nicks_own(f);
+	assert_string_equal(a->nick, "carl");
+	/* A newcomer welcomed as a member's nick here: turned away, its
+	 * leave published. */
+	n = client_new(-1, 3, "test", 1024);
+	assert_non_null(n);
+	f->c[f->n++] = n;
+	room_join(f->rs.landing, n);
+	rf_expect_calls(f, "join 3\n");
+	rf_apply(f, NULL, CLUSTER_JOIN, cfx_key(INST, 3), "CARL", NULL, 3);
+	assert_false(n->flags & CLIENT_JOINED);
+	assert_true(n->flags & CLIENT_CLOSING);
+	expect_out(b, "");
+	rf_expect_calls(f, "leave 3 -\n");
+	rf_nicks_own(f);
+	/* A member registered again under another's nick here: kept. */
+	cluster_renamed(&f->cl, b->id, "carl");
+	assert_string_equal(b->nick, "guest2");
+	rf_apply(f, NULL, CLUSTER_JOIN, cfx_key(INST, b->id), "Carl", NULL, 3);
+	assert_string_equal(b->nick, "guest2");
+	rf_nicks_own(f);
+	/* One of its own: renamed, as ever. */
+	cluster_renamed(&f->cl, b->id, "guest9");
+	assert_string_equal(b->nick, "guest9");
+	rf_nicks_own(f);
+}
+
 int
 main(void)
 {
@@ -395,6 +587,12 @@ main(void)
 		    rf_teardown),
 		cmocka_unit_test_setup_teardown(test_topic_and_rooms, rf_setup,
 		    rf_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_nick_let_go_in_another_room, rf_setup, rf_teardown),
+		cmocka_unit_test_setup_teardown(test_nick_claim_out_reserves,
+		    rf_setup, rf_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_entry_naming_a_nick_held_here, rf_setup, rf_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

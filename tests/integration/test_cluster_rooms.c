@@ -408,6 +408,82 @@ test_held_behind_answer(void **state)
 }
 
 /* ---------------------------------------------------------------------
+ * Nicks across rooms
+ * ------------------------------------------------------------------- */
+
+/*
+ * No two members of one instance are ever called alike, not even for a
+ * moment. alice, in dev, renames to carl; bob, a guest of the same
+ * instance in the lobby, asks for alice right behind her. Redis is
+ * stopped meanwhile, and takes, once resumed, carol's line first (sent
+ * first, from the other instance): that answers the instance's read, so
+ * alice's rename and a claim of bob's, run next, come back to it in one
+ * read, the lobby's stream before dev's. Had bob's claim gone out, he
+ * would be alice there before she was carl. His claim is taken at once,
+ * without asking Redis, as long as alice is alice here; and in the
+ * instance's log, nobody becomes alice before she is carl.
+ */
+static void
+test_nick_let_go_in_another_room(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b, *c;
+	char nb[32], want[96], mark[64], *log, *carl, *taken;
+	const char *l;
+
+	cx_pair(x, NULL);
+	a = cx_join(x, 0, "alice");
+	b = cx_keep(x, h_join(&x->s[0], nb));
+	c = cx_join(x, 1, "carol");
+	h_settle(a, "carol");
+	h_settle(b, "carol");
+	h_send(a, "/join dev\n");
+	h_expect(a, "*** you are now in dev (1 online)");
+	h_expect_skip(b, "*** alice went to dev");
+	h_expect_skip(c, "*** alice went to dev");
+	assert_int_equal(kill(x->r.pid, SIGSTOP), 0);
+	h_send(c, "wake up\n");
+	h_sleep_ms(SCALED(200));
+	h_send(a, "/nick carl\n");
+	h_sleep_ms(SCALED(200));
+	h_send(b, "/nick alice\n");
+	h_sleep_ms(SCALED(200));
+	assert_int_equal(kill(x->r.pid, SIGCONT), 0);
+	h_expect(a, "*** alice is now carl");
+	snprintf(want, sizeof want, "*** %s is now alice", nb);
+	snprintf(mark, sizeof mark, " %s is now alice", nb);
+	while ((l = h_line(b, H_TIMEOUT_MS)) != NULL &&
+	    strcmp(l, "<carol> wake up") == 0)
+		;
+	if (l != NULL && strcmp(l, want) == 0) {
+		/* Granted: applied here before her rename, or after? */
+		bool first;
+
+		log = h_log(&x->s[0]);
+		carl = log != NULL ? strstr(log, " alice is now carl") : NULL;
+		taken = log != NULL ? strstr(log, mark) : NULL;
+		first = taken != NULL && carl != NULL && taken < carl;
+		free(log);
+		fail_msg("%s was given alice here, %s", nb, first ?
+		    "while she was alice" : "after she was carl");
+	}
+	assert_string_equal(l != NULL ? l : "nothing",
+	    "!!! nick alice is taken");
+	/* She is carl here now: alice is free to take. */
+	h_send(b, "/nick alice\n");
+	h_expect_skip(b, want);
+	h_sync(b);
+	log = h_log(&x->s[0]);
+	assert_non_null(log);
+	carl = strstr(log, " alice is now carl");
+	taken = strstr(log, mark);
+	assert_non_null(carl);
+	assert_non_null(taken);
+	assert_true(carl < taken);
+	free(log);
+}
+
+/* ---------------------------------------------------------------------
  * Reading only the rooms with members here
  * ------------------------------------------------------------------- */
 
@@ -618,6 +694,8 @@ main(void)
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_answers_in_order, cx_setup,
 		    cx_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_nick_let_go_in_another_room, cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_held_behind_answer,
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_stops_reading, cx_setup,
