@@ -611,8 +611,9 @@ cluster_hold(struct cluster *cl, struct client *c, const char *text,
  * entry of its own read back, which may come before Redis's reply or
  * after it. A chat line or /me is not waited for: it has no answer but
  * a refusal, and a run of them must not wait on Redis line by line.
+ * Returns c's record, or NULL (out of memory: its lines are not held).
  */
-static void
+static struct cluster_pending *
 cluster_ask(struct cluster *cl, struct client *c, bool entry)
 {
 	struct cluster_pending *p;
@@ -620,7 +621,7 @@ cluster_ask(struct cluster *cl, struct client *c, bool entry)
 	if ((p = calloc(1, sizeof *p)) == NULL) {
 		room_log(c->room, "out of memory: client %u's next lines are "
 		    "not held for its answer", c->id);
-		return;
+		return NULL;
 	}
 	p->c = c;
 	p->from = c->room;
@@ -629,6 +630,7 @@ cluster_ask(struct cluster *cl, struct client *c, bool entry)
 	p->next = cl->pending;
 	cl->pending = p;
 	c->flags |= CLIENT_ASKING;
+	return p;
 }
 
 void
@@ -650,14 +652,62 @@ cluster_msg(struct cluster *cl, struct client *c, const char *to,
 		cluster_ask(cl, c, false);
 }
 
+/*
+ * The member here other than c that is called nick[0..len) (any case),
+ * or NULL. Here, a member is called by its nick until its own entry says
+ * otherwise: Redis may have let the nick go already (a rename, in its
+ * room's stream, on its way), and given it to another, whose entry, in
+ * another room's stream, may be read first.
+ */
+static struct client *
+cluster_nick_holder(const struct cluster *cl, const struct client *c,
+    const char *nick, size_t len)
+{
+	struct client *h = room_find_any(cl->room, nick, len);
+
+	return h != c ? h : NULL;
+}
+
+/* The member here other than c with a claim of nick[0..len) out, or NULL. */
+static struct client *
+cluster_nick_claimer(const struct cluster *cl, const struct client *c,
+    const char *nick, size_t len)
+{
+	const struct cluster_pending *p;
+
+	for (p = cl->pending; p != NULL; p = p->next)
+		if (p->asking && p->c != c && strlen(p->nick) == len &&
+		    strncasecmp(p->nick, nick, len) == 0)
+			return p->c;
+	return NULL;
+}
+
 void
 cluster_nick(struct cluster *cl, struct client *c, const char *nick,
     size_t len)
 {
-	if (!cl->up || cl->ops->nick(cl->io, c->id, nick, len) == -1)
+	struct cluster_pending *p;
+	bool login;
+
+	/* The claim that follows c's login act: its holder here goes. */
+	login = cl->login == c->id && strlen(cl->login_nick) == len &&
+	    strncasecmp(cl->login_nick, nick, len) == 0;
+	cl->login = 0;
+	if (!cl->up) {
 		room_sendf(cl->room, c, "%s", cluster_unavailable_send);
-	else
-		cluster_ask(cl, c, true);
+		return;
+	}
+	if ((!login && cluster_nick_holder(cl, c, nick, len) != NULL) ||
+	    cluster_nick_claimer(cl, c, nick, len) != NULL) {
+		room_sendf(cl->room, c, PROTO_TAKEN, (int)len, nick);
+		return;
+	}
+	if (cl->ops->nick(cl->io, c->id, nick, len) == -1)
+		room_sendf(cl->room, c, "%s", cluster_unavailable_send);
+	else if ((p = cluster_ask(cl, c, true)) != NULL) {
+		memcpy(p->nick, nick, len);
+		p->nick[len] = '\0';
+	}
 }
 
 void
@@ -693,10 +743,16 @@ cluster_act_kind(enum acct_act_kind k)
 int
 cluster_act(struct cluster *cl, struct client *c, const struct acct_act *a)
 {
-	if (cl->up && cl->ops->act != NULL &&
-	    cl->ops->act(cl->io, c->id, cluster_act_kind(a->kind), a) != -1)
-		return 0;
-	return -1;
+	cl->login = 0;
+	if (!cl->up || cl->ops->act == NULL ||
+	    cl->ops->act(cl->io, c->id, cluster_act_kind(a->kind), a) == -1)
+		return -1;
+	if (a->kind == ACCT_ACT_LOGIN) {
+		cl->login = c->id;
+		snprintf(cl->login_nick, sizeof cl->login_nick, "%s",
+		    a->target);
+	}
+	return 0;
 }
 
 bool
@@ -710,6 +766,20 @@ cluster_linked(const struct cluster *cl)
  * ------------------------------------------------------------------- */
 
 /*
+ * Entry e would give a member here the nick member h here holds: it is
+ * dropped (counted and logged); the caller does nothing more with it.
+ */
+static void
+cluster_held_elsewhere(struct cluster *cl, const struct cluster_entry *e,
+    const struct client *h)
+{
+	cl->dropped++;
+	cl->applied--;
+	room_log(cl->room, "redis: dropped stream entry %s: its nick %s is "
+	    "client %u's here", e->id, e->nick, h->id);
+}
+
+/*
  * A joiner's own join entry came back: it becomes a member, gets the
  * welcome and the history (the room as of its join entry, which is the
  * seam: what follows in the stream follows in its stream), and the lines
@@ -720,8 +790,18 @@ cluster_welcome(struct cluster *cl, struct cluster_pending *p,
     const struct cluster_entry *e)
 {
 	struct room *r = cl->room;
-	struct client *c = p->c;
+	struct client *c = p->c, *h;
 
+	if ((h = cluster_nick_holder(cl, c, e->nick,
+	    strlen(e->nick))) != NULL) {
+		/* Another's here: it goes, and Redis frees what it holds. */
+		cluster_held_elsewhere(cl, e, h);
+		cluster_publish_leave(cl, c->id, NULL);
+		cluster_turn_away(cl, c, cluster_unavailable_later,
+		    "its nick is another member's here");
+		cluster_pending_free(cl, p);
+		return;
+	}
 	c->flags &= ~CLIENT_WAITING;
 	snprintf(c->nick, sizeof c->nick, "%s", e->nick);
 	room_link(r, c);
@@ -950,7 +1030,7 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 	struct room *r = e->room != NULL ? e->room : cl->room;
 	char *pos = cluster_pos(cl, r);
 	struct cluster_pending *p;
-	struct client *c;
+	struct client *c, *h;
 	unsigned cid;
 	size_t n;
 	int tl;
@@ -1028,7 +1108,13 @@ cluster_apply(struct cluster *cl, const struct cluster_entry *e)
 			    cl->clean);
 		break;
 	case CLUSTER_NICK:
-		if ((c = cluster_member_key(cl, e->member)) != NULL) {
+		if ((c = cluster_member_key(cl, e->member)) != NULL &&
+		    (h = cluster_nick_holder(cl, c, e->nick,
+		    strlen(e->nick))) != NULL) {
+			cluster_held_elsewhere(cl, e, h);
+			break;
+		}
+		if (c != NULL) {
 			room_log(r, "client %u %s is now %s", c->id, c->nick,
 			    e->nick);
 			room_set_nick(r, c, e->nick, strlen(e->nick));
@@ -1134,13 +1220,18 @@ cluster_refuse(struct cluster *cl, unsigned cid)
 void
 cluster_renamed(struct cluster *cl, unsigned cid, const char *nick)
 {
-	struct client *c;
+	struct client *c, *h;
 
 	/* Told once: by the answer or by the entry, whichever is first. */
 	if ((c = cluster_member(cl, cid)) == NULL ||
 	    strcmp(c->nick, nick) == 0 || !proto_nick_valid(nick,
 	    strlen(nick)))
 		return;
+	if ((h = cluster_nick_holder(cl, c, nick, strlen(nick))) != NULL) {
+		room_log(cl->room, "redis: client %u %s not renamed %s: "
+		    "client %u here is called so", c->id, c->nick, nick, h->id);
+		return;
+	}
 	room_sendf(cl->room, c, PROTO_RENAMED_LINK, c->nick, nick);
 	room_broadcastf(c->room, c, PROTO_RENAMED, c->nick, nick);
 	room_log(cl->room, "client %u %s is now %s", c->id, c->nick, nick);

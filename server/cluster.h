@@ -169,6 +169,9 @@ struct cluster_pending {
 					   its answer not yet */
 	bool		 answered;	/* a mover's or an asker's answer
 					   came, its entry not yet */
+	char		 nick[PROTO_NICK_MAX + 1]; /* an asker's /nick: the
+					   nick claimed, which no other member
+					   here may claim meanwhile; or "" */
 	struct buf	 held;		/* its lines so far, each NUL-ended */
 	bool		 dropped;	/* lines were dropped over the bound */
 	struct cluster_pending *next;	/* the next one waiting */
@@ -210,6 +213,12 @@ struct cluster {
 					   reads their streams anew */
 	char		 lastid[CLUSTER_ID_MAX]; /* last entry applied */
 	struct cluster_pending *pending; /* joiners, oldest first */
+	/* The member whose login act was just published (0: none), and the
+	 * account's nick: its claim of that nick, which follows, goes out
+	 * though a member here holds the nick still (the act takes that
+	 * member out of the room, and comes back first). */
+	unsigned	 login;
+	char		 login_nick[PROTO_NICK_MAX + 1];
 	struct cluster_gone *gone;	/* leaves to publish on return */
 	size_t		 max_line;	/* --max-line: longest entry text */
 	char		*clean;		/* an entry's text, cleaned */
@@ -270,7 +279,15 @@ void	cluster_say(struct cluster *cl, struct client *c, int kind,
 void	cluster_msg(struct cluster *cl, struct client *c, const char *to,
 	    size_t tolen, const char *text, size_t len);
 
-/* c asks for nick (valid, not its own): claimed cluster-wide. */
+/*
+ * c asks for nick (valid, not its own): claimed cluster-wide. A nick
+ * another member here holds, or has a claim out for, is taken at once
+ * ("!!! nick NICK is taken"), Redis not asked: a member here is called
+ * by its nick until its own entry says otherwise, whatever Redis did
+ * meanwhile, so no two members here are ever called alike. But for the
+ * claim that follows c's login act (cluster_act()), whose member holding
+ * the nick goes before the claim's entry comes.
+ */
 void	cluster_nick(struct cluster *cl, struct client *c, const char *nick,
 	    size_t len);
 
@@ -301,7 +318,10 @@ void	cluster_go(struct cluster *cl, struct client *c, const char *name,
  * that breaks the nick rule, or a text over --max-line, drops it with one
  * log line; its text is cleaned as a member's line is (text_clean()). An
  * act is applied by accounts_apply(), which may refuse it (an operator
- * that is not one here): dropped the same way.
+ * that is not one here): dropped the same way. So is one that would give
+ * a member here the nick another member here holds (a rename; a
+ * newcomer's join, which turns the newcomer away and publishes its
+ * leave): no two members here are ever called alike.
  */
 void	cluster_apply(struct cluster *cl, const struct cluster_entry *e);
 
@@ -380,7 +400,8 @@ void	cluster_refuse(struct cluster *cl, unsigned cid);
 /*
  * cid was registered again under nick after the link came back, or after
  * the others took it out as lost (its own nick was taken meanwhile): it
- * is told so, and the other local members see the change.
+ * is told so, and the other local members see the change. A nick another
+ * member here holds is not taken (logged).
  */
 void	cluster_renamed(struct cluster *cl, unsigned cid, const char *nick);
 
