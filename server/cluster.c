@@ -291,8 +291,6 @@ cluster_entry_ok(struct cluster *cl, const struct cluster_entry *e,
 	else if (e->kind == CLUSTER_GO && (e->textlen == 0 ||
 	    !proto_room_valid(e->text, e->textlen)))
 		why = "its room name is not valid";
-	else if (e->kind == CLUSTER_TOPIC && e->textlen > PROTO_TOPIC_MAX)
-		why = "its topic is too long";
 	else if (e->textlen > 0 && (memchr(e->text, '\n', e->textlen) !=
 	    NULL || memchr(e->text, '\r', e->textlen) != NULL))
 		why = "its text holds a line break";
@@ -312,6 +310,9 @@ cluster_entry_ok(struct cluster *cl, const struct cluster_entry *e,
 			if (text_clean_source_min(cl->clean, *lenp) >
 			    cl->max_line)
 				why = "its text is over --max-line";
+			else if (e->kind == CLUSTER_TOPIC &&
+			    *lenp > PROTO_TOPIC_MAX)
+				why = "its topic is too long";
 			else if ((e->kind == CLUSTER_CHAT ||
 			    e->kind == CLUSTER_ACTION ||
 			    e->kind == CLUSTER_PM ||
@@ -1417,28 +1418,40 @@ cluster_pending_move(struct cluster *cl, unsigned cid)
 
 /*
  * Room r's topic is topic, as Redis holds it: untrusted, as any text
- * from Redis, so checked and cleaned as a member's /topic is; one that
- * fails is dropped with a log line ("" or blank: no topic).
+ * from Redis, so checked and cleaned as a member's /topic is (at most
+ * PROTO_TOPIC_MAX bytes once cleaned, from a line within --max-line);
+ * one that fails is dropped with a log line ("" or blank: no topic).
  */
 static void
 cluster_keep_topic(struct cluster *cl, struct room *r, const char *topic)
 {
-	char clean[TEXT_CLEAN_MAX(PROTO_TOPIC_MAX) + 1];
 	size_t len = strlen(topic);
+	char *clean;
 
-	if (len > PROTO_TOPIC_MAX || memchr(topic, '\n', len) != NULL ||
-	    memchr(topic, '\r', len) != NULL) {
-		cl->dropped++;
-		room_log(r, "redis: dropped the topic of %s: not a topic",
-		    r->name);
+	if (len > TEXT_CLEAN_MAX(cl->max_line) ||
+	    memchr(topic, '\n', len) != NULL ||
+	    memchr(topic, '\r', len) != NULL)
+		goto drop;
+	if ((clean = malloc(TEXT_CLEAN_MAX(len) + 1)) == NULL) {
+		room_log(r, "out of memory: a topic was not kept");
 		return;
 	}
 	len = text_clean(topic, len, clean);
 	clean[len] = '\0';
+	if (len > PROTO_TOPIC_MAX ||
+	    text_clean_source_min(clean, len) > cl->max_line) {
+		free(clean);
+		goto drop;
+	}
 	if (text_is_blank(clean, len))
 		clean[0] = '\0';
 	if (cluster_set_topic(r, clean) == -1)
 		room_log(r, "out of memory: a topic was not kept");
+	free(clean);
+	return;
+drop:
+	cl->dropped++;
+	room_log(r, "redis: dropped the topic of %s: not a topic", r->name);
 }
 
 /*

@@ -575,6 +575,61 @@ test_entry_naming_a_nick_held_here(void **state)
 	rf_nicks_own(f);
 }
 
+/*
+ * A topic from Redis is held to PROTO_TOPIC_MAX as a member's /topic
+ * is: on its text once cleaned, the topic as kept and shown. 100 bytes
+ * that are not UTF-8 clean to 300 (taken), 101 to 303 (dropped, as a
+ * member's "!!! topic too long"); 320 bytes of which 20 are controls
+ * clean to 300 (taken, as a member's would be).
+ */
+static void
+test_topic_bound_once_cleaned(void **state)
+{
+	struct rf *f = *state;
+	struct client *a = rf_member(f, "alice", 1);
+	char raw[PROTO_TOPIC_MAX + 32], want[TEXT_CLEAN_MAX(PROTO_TOPIC_MAX) +
+	    64], *p;
+	size_t i;
+
+	/* A member's own, for the rule: 101 such bytes are too long (its
+	 * line cleaned first, as conn.c does). */
+	memset(raw, 0, sizeof raw);
+	memcpy(raw, "/topic ", 7);
+	memset(raw + 7, 0xfe, 101);
+	want[text_clean(raw, strlen(raw), want)] = '\0';
+	rf_type(a, want);
+	expect_out(a, "!!! topic too long (max 300 bytes)\n");
+	rf_expect_calls(f, "");
+
+	/* From Redis: the same 101 bytes, an entry, then hello's topic. */
+	memset(raw, 0, sizeof raw);
+	memset(raw, 0xfe, 101);
+	rf_apply(f, NULL, CLUSTER_TOPIC, cfx_key(OTHER, 3), "zed", raw, 0);
+	expect_out(a, "");
+	cluster_topic_is(&f->cl, raw);
+	rf_type(a, "/topic");
+	expect_out(a, "*** no topic\n");
+
+	/* 100 of them: 300 bytes once cleaned, taken. */
+	raw[100] = '\0';
+	rf_apply(f, NULL, CLUSTER_TOPIC, cfx_key(OTHER, 3), "zed", raw, 0);
+	p = want + sprintf(want, "*** zed set the topic: ");
+	for (i = 0; i < 100; i++)
+		p += sprintf(p, "\xef\xbf\xbd");
+	sprintf(p, "\n");
+	expect_out(a, want);
+
+	/* 300 letters and 20 ESC: 300 bytes once cleaned, taken. */
+	memset(raw, 0, sizeof raw);
+	memset(raw, 'y', 300);
+	memset(raw + 300, 0x1b, 20);
+	cluster_topic_is(&f->cl, raw);
+	rf_type(a, "/topic");
+	raw[300] = '\0';
+	snprintf(want, sizeof want, "*** topic: %s\n", raw);
+	expect_out(a, want);
+}
+
 int
 main(void)
 {
@@ -593,6 +648,8 @@ main(void)
 		    rf_setup, rf_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_entry_naming_a_nick_held_here, rf_setup, rf_teardown),
+		cmocka_unit_test_setup_teardown(test_topic_bound_once_cleaned,
+		    rf_setup, rf_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
