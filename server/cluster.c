@@ -646,6 +646,12 @@ void
 cluster_msg(struct cluster *cl, struct client *c, const char *to,
     size_t tolen, const char *text, size_t len)
 {
+	/* A word no nick can be is nobody, as on one server: Redis has
+	 * nothing to say about it, up or down. */
+	if (!proto_nick_valid(to, tolen)) {
+		room_sendf(cl->room, c, PROTO_NOUSER, (int)tolen, to);
+		return;
+	}
 	if (!cl->up ||
 	    cl->ops->msg(cl->io, c->id, to, tolen, text, len) == -1)
 		room_sendf(cl->room, c, "%s", cluster_unavailable_send);

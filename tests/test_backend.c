@@ -129,9 +129,10 @@ fr_msg(void *io, unsigned cid, const char *to, size_t tolen,
 	struct ev *e;
 
 	if (t == 0) {
+		/* Echoed whole, as the script does. */
 		e = ev_new(w, 'S', cid);
 		e->status = CLUSTER_NOUSER;
-		snprintf(e->nick, sizeof e->nick, "%.*s", (int)tolen, to);
+		ev_text(e, to, tolen);
 		return 0;
 	}
 	e = ev_new(w, CLUSTER_PM, cid);
@@ -245,7 +246,8 @@ pump(struct world *w)
 
 		fr_key(key, sizeof key, e->cid);
 		if (e->kind == 'S')
-			cluster_answer(&w->cl, e->cid, e->status, e->nick);
+			cluster_answer(&w->cl, e->cid, e->status,
+			    e->text != NULL ? e->text : e->nick);
 		else if (e->kind == 'W') {
 			struct client *c;
 
@@ -513,6 +515,19 @@ test_commands_alike(void **state)
 	fx_expect(&w->fx, a, "!!! nick BOB is taken\n");
 	say(w, a, "/msg carol hi");
 	fx_expect(&w->fx, a, "!!! no such user: carol\n");
+	/* A word no nick can be, however long (--max-line may pass
+	 * 1024): nobody has it, the link has nothing to do with it. */
+	char line[1200], want[1200];
+
+	memset(line, 0, sizeof line);
+	memcpy(line, "/msg ", 5);
+	memset(line + 5, 'n', 1100);
+	memcpy(line + 1105, " hi", 3);
+	say(w, a, line);
+	snprintf(want, sizeof want, "!!! no such user: %.1100s\n", line + 5);
+	fx_expect(&w->fx, a, want);
+	say(w, a, "/msg b@d hi");
+	fx_expect(&w->fx, a, "!!! no such user: b@d\n");
 	say(w, a, "/msg BOB psst");
 	fx_expect(&w->fx, b, "[pm] <alice> psst\n");
 	fx_silent(&w->fx, a);
