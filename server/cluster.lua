@@ -358,9 +358,11 @@ elseif op == 'act' then
         target, 'x', ARGV[8], 'k', ARGV[9])
     return {'ok', ''}
   elseif kind == 'U' then
+    -- Said in the member's room; when nobody holds the nick, in the
+    -- operator's, as on one server.
     local to = redis.call('HGET', N, string.lower(target))
     addto(LAND, 't', kind, 'm', key, 'n', nick, 'w', ARGV[10], 'o', target,
-        'h', roomname(to and where(to) or LAND))
+        'h', roomname(where(to or key)))
     return {'ok', ''}
   end
   local to = redis.call('HGET', N, string.lower(target))

@@ -2329,7 +2329,7 @@ test_redis_moderation_rooms(void **state)
 {
 	struct h_server *s = *state, s2;
 	char nick[32], want[96];
-	struct h_conn *old, *b, *w, *e, *g, *g2;
+	struct h_conn *old, *b, *w, *e, *g, *g2, *x;
 
 	redis_two(s, &s2);
 	side_pair(&s2, &old, &w);
@@ -2379,9 +2379,35 @@ test_redis_moderation_rooms(void **state)
 	assert_true(h_eof(g, H_TIMEOUT_MS));
 	h_expect(e, "*** alice left (logged in from elsewhere)");
 	h_expect(e, want);
+
+	/*
+	 * The unmute of a member who has gone is said in the operator's
+	 * room, as on one server: not in the landing room, where neither
+	 * is. xena, in side on the second, sees walt leave (Redis has it
+	 * gone), then goes to ops, where the operator goes too.
+	 */
+	x = h_join_as(&s2, "xena");
+	h_send(x, "/join side\n");
+	h_expect_skip(x, "*** you are now in side (2 online)");
+	h_send(g2, "/mute walt 5\n");
+	h_expect_skip(g2, "*** walt was muted by alice");
+	h_expect_skip(w, "*** walt was muted by alice");
+	h_expect_skip(x, "*** walt was muted by alice");
+	h_close(w);
+	h_expect_skip(x, "*** walt left");
+	h_send(x, "/join ops\n");
+	h_expect_skip(x, "*** you are now in ops (1 online)");
+	h_send(g2, "/join ops\n");
+	h_expect_skip(g2, "*** you are now in ops (2 online)");
+	h_expect_skip(x, "*** alice joined");
+	h_sync(e);
+	h_send(g2, "/unmute walt\n");
+	h_expect(g2, "*** walt was unmuted by alice");
+	h_expect(x, "*** walt was unmuted by alice");
+	h_nothing(e);
+	h_close(x);
 	h_close(g2);
 	h_close(e);
-	h_close(w);
 	h_close(g);
 	h_stop(&s2);
 	h_stop(s);
