@@ -241,6 +241,9 @@ accounts_free(struct accounts *acc)
 	free(acc->bans);
 	free(acc->mutes);
 	free(acc->fails);
+	free(acc->changes);
+	acc->changes = NULL;
+	acc->nchanges = acc->capchanges = 0;
 	acc->keys = NULL;
 	acc->bans = NULL;
 	acc->mutes = NULL;
@@ -551,6 +554,82 @@ acct_ban_retime(struct accounts *acc, const struct acct_ban *b)
 }
 
 /*
+ * Note a change to the bans here that a read of the store may not hold
+ * (struct acct_change): ban b set (retime: a nick's, those pointing back
+ * to it take its end), or lifted (lift); act: it came as another
+ * instance's act. One made here is noted only while a read is out: a read
+ * asked after it comes after its store write. An older change to the same
+ * target goes, as do those of acts past ACCT_ACT_STORE_MS.
+ */
+static void
+acct_change(struct accounts *acc, struct room *r, const struct acct_ban *b,
+    bool act, bool lift, bool retime)
+{
+	int64_t now = acct_now(acc);
+	struct acct_change *ch;
+	struct acct_ban cb = *b;
+	size_t i = 0;
+
+	acc->gen++;
+	if (!acct_target_canon(cb.target) || !acct_target_canon(cb.also))
+		return;
+	while (i < acc->nchanges) {
+		ch = &acc->changes[i];
+		if (strcmp(ch->ban.target, cb.target) != 0 && (!ch->act ||
+		    now - ch->at < ACCT_ACT_STORE_MS)) {
+			i++;
+			continue;
+		}
+		memmove(ch, ch + 1, (acc->nchanges - i - 1) * sizeof *ch);
+		acc->nchanges--;
+	}
+	if (!act && !acc->syncing)
+		return;
+	if (acct_grow(&acc->changes, &acc->capchanges, acc->nchanges,
+	    sizeof acc->changes[0]) == -1) {
+		room_log(r, "out of memory: a read of the store may undo a "
+		    "change to the ban on %s until the next", cb.target + 2);
+		return;
+	}
+	ch = &acc->changes[acc->nchanges++];
+	memset(ch, 0, sizeof *ch);
+	ch->gen = acc->gen;
+	ch->at = now;
+	ch->act = act;
+	ch->lift = lift;
+	ch->retime = retime;
+	ch->ban = cb;
+}
+
+/* Make change ch again, over the bans a read of the store brought. */
+static void
+acct_change_redo(struct accounts *acc, const struct acct_change *ch)
+{
+	const char *t = ch->ban.target;
+	size_t i = 0;
+
+	if (!ch->lift) {
+		if (!acct_ban_running(&ch->ban, acct_now(acc)))
+			return;
+		(void)accounts_add_ban(acc, &ch->ban);
+		if (ch->retime)
+			acct_ban_retime(acc, &ch->ban);
+		return;
+	}
+	/* A nick's lift takes the bans pointing back to it, as the worker
+	 * lifts them in the store. */
+	while (i < acc->nbans) {
+		const struct acct_ban *b = &acc->bans[i];
+
+		if (strcmp(b->target, t) == 0 || (strncmp(t, "n:", 2) == 0 &&
+		    strcmp(b->also, t) == 0))
+			acct_ban_remove(acc, i);
+		else
+			i++;
+	}
+}
+
+/*
  * Store ban b (and keep it in the cache). retime: b is a nick's, set by an
  * operator: the bans lifted with it take its end (acct_ban_retime()).
  */
@@ -564,6 +643,7 @@ acct_store_ban(struct accounts *acc, struct room *r, const struct acct_ban *b,
 		room_log(r, "out of memory: a ban is not kept in memory");
 	if (retime)
 		acct_ban_retime(acc, b);
+	acct_change(acc, r, b, false, false, retime);
 	if ((j = acct_job_new(acc, ACCT_JOB_BAN, NULL)) == NULL) {
 		room_log(r, "out of memory: a ban is not stored");
 		return;
@@ -578,6 +658,7 @@ acct_store_ban(struct accounts *acc, struct room *r, const struct acct_ban *b,
 static void
 acct_store_unban(struct accounts *acc, struct room *r, const char *target)
 {
+	struct acct_ban lifted;
 	struct acct_job *j;
 	size_t i;
 
@@ -586,6 +667,9 @@ acct_store_unban(struct accounts *acc, struct room *r, const char *target)
 			acct_ban_remove(acc, i);
 			break;
 		}
+	memset(&lifted, 0, sizeof lifted);
+	snprintf(lifted.target, sizeof lifted.target, "%s", target);
+	acct_change(acc, r, &lifted, false, true, false);
 	if ((j = acct_job_new(acc, ACCT_JOB_UNBAN, NULL)) == NULL) {
 		room_log(r, "out of memory: an unban is not stored");
 		return;
@@ -626,8 +710,10 @@ accounts_sync(struct accounts *acc)
 
 	if (!acc->on || acc->syncing)
 		return 0;
-	if ((j = acct_job_new(acc, ACCT_JOB_SYNC, NULL)) == NULL ||
-	    acct_submit(acc, j) == -1)
+	if ((j = acct_job_new(acc, ACCT_JOB_SYNC, NULL)) == NULL)
+		return -1;
+	j->gen = acc->gen;
+	if (acct_submit(acc, j) == -1)
 		return -1;
 	acc->syncing = true;
 	return 0;
@@ -979,21 +1065,62 @@ acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 	room_sendf(r, c, PROTO_LOGGED_IN, j->found);
 }
 
-/* A sync job came back: what the store holds replaces the caches. */
+/* Whether the bans read by sync job j hold one on target (canonical). */
+static bool
+acct_read_holds(const struct acct_job *j, const char *target)
+{
+	char t[ACCT_TARGET_MAX];
+	size_t i;
+
+	for (i = 0; i < j->nbans; i++) {
+		snprintf(t, sizeof t, "%s", j->bans[i].target);
+		if (acct_target_canon(t) && strcmp(t, target) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * A sync job came back: what the store holds replaces the caches, and
+ * the changes to the bans it may not hold are made again over it, in the
+ * order they were made. The worker did the read before every job handed
+ * to it after: a change made here since the read was asked (every one
+ * noted) is not in it, and is done with once made again (the next read
+ * comes after its store write). An act's ban is stored by its operator's
+ * instance, maybe after this read: made again until a read asked after
+ * it holds it (from then on the store says), or until ACCT_ACT_STORE_MS
+ * have passed (it never reached the store). A failed read changes
+ * nothing.
+ */
 static void
 acct_sync_done(struct accounts *acc, struct room *r, struct acct_job *j)
 {
-	size_t i;
+	bool ok = j->status == ACCT_OK, held, fresh, redo, stay;
+	struct acct_change *ch;
+	size_t i, k;
 
 	acc->syncing = false;
-	if (j->status != ACCT_OK)
-		return;
-	acc->nkeys = 0;
-	for (i = 0; i < j->nkeys; i++)
-		(void)accounts_add_key(acc, j->keys[i]);
-	acc->nbans = 0;
-	for (i = 0; i < j->nbans; i++)
-		(void)accounts_add_ban(acc, &j->bans[i]);
+	if (ok) {
+		acc->nkeys = 0;
+		for (i = 0; i < j->nkeys; i++)
+			(void)accounts_add_key(acc, j->keys[i]);
+		acc->nbans = 0;
+		for (i = 0; i < j->nbans; i++)
+			(void)accounts_add_ban(acc, &j->bans[i]);
+	}
+	for (i = k = 0; i < acc->nchanges; i++) {
+		ch = &acc->changes[i];
+		held = ok && ch->gen <= j->gen &&
+		    acct_read_holds(j, ch->ban.target);
+		fresh = j->now - ch->at < ACCT_ACT_STORE_MS;
+		redo = ok && (ch->gen > j->gen || (ch->act && fresh && !held));
+		stay = ch->act && fresh && !held;
+		if (redo)
+			acct_change_redo(acc, ch);
+		if (stay)
+			acc->changes[k++] = *ch;
+	}
+	acc->nchanges = k;
 	(void)r;
 }
 
@@ -1644,6 +1771,9 @@ accounts_apply(struct accounts *acc, struct room *r, struct room *shown,
 		/* The bans lifted with it end with it here too (the
 		 * operator's instance set them so in the store). */
 		acct_ban_retime(acc, &b);
+		/* Its operator's instance stores it, maybe after a read
+		 * here: kept over those that lack it. */
+		acct_change(acc, r, &b, true, false, true);
 		/* No member with that nick: the one logged in to that
 		 * account here under another, if any. */
 		if (t == NULL)
@@ -1671,6 +1801,7 @@ accounts_apply(struct accounts *acc, struct room *r, struct room *shown,
 		acct_act_ban(acc, a, target, &b);
 		if (accounts_add_ban(acc, &b) == -1)
 			room_log(r, "out of memory: a ban is not kept in memory");
+		acct_change(acc, r, &b, true, false, false);
 		acct_close_addr(r, a, addr, self);
 		break;
 	case ACCT_ACT_MUTE:

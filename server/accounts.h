@@ -26,7 +26,8 @@ struct room;
  * registered nicks (/nick must not wait for a hash to finish), the
  * bans (an address is refused at accept), the mutes and the failed
  * logins per address. The store is the truth: with Redis, sync jobs
- * bring what other instances changed.
+ * bring what other instances changed, and a change made here that a
+ * read may not hold yet is made again over it (struct acct_change).
  */
 
 #define ACCT_PASS_MIN		8	/* bytes of a password, at least */
@@ -39,6 +40,9 @@ struct room;
 #define ACCT_MUTE_MINUTES	60	/* /mute without MINUTES */
 #define ACCT_MINUTES_MAX	5256000	/* ten years */
 #define ACCT_ADDR_MAX		(ACCT_TARGET_MAX - 2) /* an address, NUL in */
+#define ACCT_ACT_STORE_MS	10000	/* a ban from another instance's act
+					   is kept over reads of the store
+					   that lack it this long */
 
 /* What a job asks of the store. */
 enum acct_job_kind {
@@ -74,6 +78,7 @@ struct acct_job {
 	bool		 retime;	/* ban, a nick's: the bans that point
 					   back to it take its until */
 	int64_t		 now;		/* Unix ms when submitted */
+	uint64_t	 gen;		/* sync: acc->gen when submitted */
 	/* Results, the worker's to write. */
 	enum acct_status status;	/* how it went */
 	char		 err[ACCT_ERR_MAX]; /* the store's failure, or "" */
@@ -117,6 +122,26 @@ struct acct_act {
 					   lifted */
 	bool		 held;		/* KICK, BAN, as applied: a member
 					   somewhere is called target */
+};
+
+/*
+ * A change to the bans here that a read of the store (a sync job) may not
+ * hold: one made on this instance (a /ban, an /unban, the address of a
+ * member banned by an act) while a read was out, which the worker did
+ * before it stored the change (one queue, in order); or a ban come as an
+ * act (--redis), which its operator's instance stores after it publishes
+ * it, maybe after a read here. The read's answer replaces the cache, then these are made again
+ * over it (accounts_done()).
+ */
+struct acct_change {
+	uint64_t	 gen;		/* acc->gen after it was made */
+	int64_t		 at;		/* Unix ms it was made */
+	bool		 act;		/* came as an act: its operator's
+					   instance stores it */
+	bool		 lift;		/* ban.target lifted; else ban set */
+	bool		 retime;	/* set: a nick's, whose bans pointing
+					   back to it take its end */
+	struct acct_ban	 ban;		/* the ban set, or the one lifted */
 };
 
 /* A member muted until a time. */
@@ -175,6 +200,11 @@ struct accounts {
 					   them (one set again: last) */
 	size_t		 nbans;		/* how many */
 	size_t		 capbans;	/* allocated */
+	uint64_t	 gen;		/* changes to the bans made here */
+	struct acct_change *changes;	/* those a read may not hold, oldest
+					   first, one per target */
+	size_t		 nchanges;	/* how many */
+	size_t		 capchanges;	/* allocated */
 	struct acct_mute *mutes;	/* mutes */
 	size_t		 nmutes;	/* how many */
 	size_t		 capmutes;	/* allocated */
