@@ -156,6 +156,55 @@ ax_logged(const struct fx *f, const char *needle)
 	return false;
 }
 
+/* ban on target by "alice" until (0: until unbanned), also and reason
+ * may be NULL. */
+static struct acct_ban
+ax_ban(const char *target, int64_t until, const char *also,
+    const char *reason)
+{
+	struct acct_ban b;
+
+	memset(&b, 0, sizeof b);
+	snprintf(b.target, sizeof b.target, "%s", target);
+	b.until = until;
+	snprintf(b.by, sizeof b.by, "alice");
+	snprintf(b.also, sizeof b.also, "%s", also != NULL ? also : "");
+	snprintf(b.reason, sizeof b.reason, "%s", reason != NULL ? reason :
+	    "");
+	return b;
+}
+
+/*
+ * Answer the oldest job, a sync, with what the store held when the
+ * worker read it: bans[0..n) (copied), no registered nick.
+ */
+static void
+ax_snapshot(struct ax *x, const struct acct_ban *bans, size_t n)
+{
+	struct acct_job *j = ax_take(x);
+
+	assert_int_equal(j->kind, ACCT_JOB_SYNC);
+	if (n > 0) {
+		j->bans = calloc(n, sizeof j->bans[0]);
+		assert_non_null(j->bans);
+		memcpy(j->bans, bans, n * sizeof j->bans[0]);
+	}
+	j->nbans = n;
+	j->status = ACCT_OK;
+	accounts_done(&x->acc, &x->f->r, j);
+	room_settle(&x->f->r);
+}
+
+/* Whether a connection from addr ("10.0.0.9") is refused at accept. */
+static bool
+ax_refused(struct ax *x, const char *addr)
+{
+	struct client *n = fx_client(x->f);
+
+	snprintf(n->addr, sizeof n->addr, "%s:5555", addr);
+	return accounts_refuse(&x->acc, &x->f->r, n);
+}
+
 /* A member named nick from address addr ("10.0.0.1"), drained. */
 static struct client *
 ax_member(struct ax *x, const char *nick, const char *addr)
@@ -1153,6 +1202,187 @@ test_sync(void **state)
 	assert_int_equal(x->njobs, 1);
 }
 
+/*
+ * A read of the store asked before an operator's /ban, answered after it:
+ * the worker takes jobs in order, so that read did not see the ban, yet
+ * the bans made since stay here (they are not lost until the next read):
+ * the address is refused at accept, a login whose own read came before
+ * the ban is refused, /bans lists them.
+ */
+static void
+test_sync_stale_ban(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x), *g = ax_member(x, "guest", "10.0.0.7");
+	struct acct_ban held[2];
+
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	fx_say(f, g, "/login dave secret123");
+	fx_say(f, a, "/ban dave 5 spam");
+	fx_expect(f, a, "*** banned dave for 5 minutes\n");
+	fx_say(f, a, "/ban 10.0.0.9 5");
+	fx_expect(f, a, "*** banned 10.0.0.9 for 5 minutes\n");
+	assert_int_equal(x->njobs, 4);
+	assert_int_equal(x->jobs[0]->kind, ACCT_JOB_SYNC);
+	assert_int_equal(x->jobs[1]->kind, ACCT_JOB_LOGIN);
+	assert_int_equal(x->jobs[2]->kind, ACCT_JOB_BAN);
+	assert_int_equal(x->jobs[3]->kind, ACCT_JOB_BAN);
+	held[0] = x->acc.bans[0];
+	held[1] = x->acc.bans[1];
+	/* Read before either ban was stored. */
+	ax_snapshot(x, NULL, 0);
+	assert_true(ax_refused(x, "10.0.0.9"));
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** ban on dave by alice, 5 minutes left: spam\n"
+	    "*** ban on 10.0.0.9 by alice, 5 minutes left\n");
+	/* The login's own read came before the ban too. */
+	ax_answer(x, ACCT_OK, "dave");
+	fx_expect(f, g, "!!! you are banned: spam\n");
+	assert_false(fx_is_member(f, g));
+	ax_answer(x, ACCT_OK, NULL);
+	ax_answer(x, ACCT_OK, NULL);
+	/* A read asked after they were stored holds them. */
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	ax_snapshot(x, held, 2);
+	assert_true(ax_refused(x, "10.0.0.9"));
+	assert_int_equal(x->acc.nbans, 2);
+	/* And one without them (lifted elsewhere) lifts them here. */
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	ax_snapshot(x, NULL, 0);
+	assert_false(ax_refused(x, "10.0.0.9"));
+	assert_int_equal(x->acc.nbans, 0);
+}
+
+/*
+ * The mirror: a read asked before an /unban, answered after it, does not
+ * bring the lifted bans back (a nick's, the address lifted with it, an
+ * address's).
+ */
+static void
+test_sync_stale_unban(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x);
+	struct acct_ban held[3];
+	size_t i;
+
+	held[0] = ax_ban("n:dave", ACCT_FOREVER, "a:10.0.0.4", "spam");
+	held[1] = ax_ban("a:10.0.0.4", ACCT_FOREVER, "n:dave", "spam");
+	held[2] = ax_ban("a:10.0.0.9", ACCT_FOREVER, NULL, NULL);
+	for (i = 0; i < 3; i++)
+		assert_int_equal(accounts_add_ban(&x->acc, &held[i]), 0);
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	fx_say(f, a, "/unban dave");
+	fx_expect(f, a, "*** unbanned dave\n");
+	fx_say(f, a, "/unban 10.0.0.9");
+	fx_expect(f, a, "*** unbanned 10.0.0.9\n");
+	/* Read before the unbans were stored. */
+	ax_snapshot(x, held, 3);
+	assert_false(ax_refused(x, "10.0.0.4"));
+	assert_false(ax_refused(x, "10.0.0.9"));
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** no bans\n");
+	while (x->njobs > 0)
+		ax_answer(x, ACCT_OK, NULL);
+	/* A read after them: nothing left here to put back. */
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	ax_snapshot(x, held + 2, 1);
+	assert_true(ax_refused(x, "10.0.0.9"));
+}
+
+/*
+ * A nick banned again for another time while a read is out: the read's
+ * older end does not come back, for the nick nor for the bans that took
+ * its end (its address, its account).
+ */
+static void
+test_sync_stale_retime(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *a = ax_op(x), *d = ax_member(x, "dv", "10.0.0.4");
+	struct acct_ban held[3];
+
+	snprintf(d->account, sizeof d->account, "dave");
+	fx_say(f, a, "/ban dv 10 spam");
+	fx_drain_all(f);
+	while (x->njobs > 0)
+		ax_answer(x, ACCT_OK, NULL);
+	assert_int_equal(x->acc.nbans, 3);
+	memcpy(held, x->acc.bans, sizeof held);
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	fx_say(f, a, "/ban dv 1 again");
+	fx_expect(f, a, "*** banned dv for 1 minute\n");
+	ax_snapshot(x, held, 3);
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** ban on 10.0.0.4 by alice, 1 minute left: spam\n"
+	    "*** ban on dave by alice, 1 minute left: spam\n"
+	    "*** ban on dv by alice, 1 minute left: again\n");
+	x->now += 60000;
+	assert_true(accounts_tick(&x->acc, &f->r) == -1);
+	assert_false(ax_refused(x, "10.0.0.4"));
+}
+
+/*
+ * With --redis a ban from another instance comes as an act, and its
+ * operator's instance stores it after it publishes it: a read here asked
+ * before the act came, or after it but done before that store write,
+ * does not drop it. One read that holds it is the store's word from then
+ * on (a later read without it: lifted elsewhere); one that never reaches
+ * the store is kept ACCT_ACT_STORE_MS, no longer.
+ */
+static void
+test_sync_stale_act(void **state)
+{
+	struct ax *x = *state;
+	struct acct_ban held;
+	struct acct_act act;
+
+	x->acc.publish = ax_publish;
+	x->acc.publish_arg = x;
+	memset(&act, 0, sizeof act);
+	act.kind = ACCT_ACT_BAN_ADDR;
+	act.by = "alice";
+	act.by_acct = "alice";
+	act.target = "10.0.0.9";
+	act.reason = "";
+	act.minutes = 5;
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	assert_null(accounts_apply(&x->acc, &x->f->r, NULL, &act, NULL,
+	    NULL));
+	held = x->acc.bans[0];
+	/* Asked before the act came. */
+	ax_snapshot(x, NULL, 0);
+	assert_true(ax_refused(x, "10.0.0.9"));
+	/* Asked after it, read before its instance stored it. */
+	x->now += 1000;
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	ax_snapshot(x, NULL, 0);
+	assert_true(ax_refused(x, "10.0.0.9"));
+	/* Stored: read. */
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	ax_snapshot(x, &held, 1);
+	assert_true(ax_refused(x, "10.0.0.9"));
+	/* Lifted elsewhere (an /unban is no act): gone at the next read. */
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	ax_snapshot(x, NULL, 0);
+	assert_false(ax_refused(x, "10.0.0.9"));
+	/* Never stored: kept over the reads for a while, then dropped. */
+	act.target = "10.0.0.8";
+	assert_null(accounts_apply(&x->acc, &x->f->r, NULL, &act, NULL,
+	    NULL));
+	x->now += ACCT_ACT_STORE_MS - 1;
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	ax_snapshot(x, NULL, 0);
+	assert_true(ax_refused(x, "10.0.0.8"));
+	x->now += 1;
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	ax_snapshot(x, NULL, 0);
+	assert_false(ax_refused(x, "10.0.0.8"));
+}
+
 static void
 test_addr(void **state)
 {
@@ -1232,6 +1462,14 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_help, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_sync, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_sync_stale_ban, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_sync_stale_unban,
+		    ax_setup, ax_teardown),
+		cmocka_unit_test_setup_teardown(test_sync_stale_retime,
+		    ax_setup, ax_teardown),
+		cmocka_unit_test_setup_teardown(test_sync_stale_act, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test(test_addr),
 	};
