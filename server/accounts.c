@@ -508,6 +508,7 @@ acct_job_free(struct acct_job *j)
 	acct_wipe(j->pass, sizeof j->pass);
 	free(j->bans);
 	free(j->keys);
+	free(j->keep);
 	free(j);
 }
 
@@ -703,16 +704,37 @@ acct_ban_account(struct accounts *acc, struct room *r, const struct acct_ban *b,
 	    t->account);
 }
 
+/*
+ * Ask for a read of the store. The nicks' bans come as acts and not yet
+ * read from the store go with it: the bans stored here pointing back to
+ * one (its member's address) are not lifted as left behind by an /unban
+ * (the worker's sync) while its operator's instance has yet to store it.
+ */
 int
 accounts_sync(struct accounts *acc)
 {
+	const struct acct_change *ch;
 	struct acct_job *j;
+	size_t i;
 
 	if (!acc->on || acc->syncing)
 		return 0;
 	if ((j = acct_job_new(acc, ACCT_JOB_SYNC, NULL)) == NULL)
 		return -1;
 	j->gen = acc->gen;
+	for (i = 0; i < acc->nchanges; i++) {
+		ch = &acc->changes[i];
+		if (!ch->act || ch->lift || j->now - ch->at >=
+		    ACCT_ACT_STORE_MS || strncmp(ch->ban.target, "n:", 2) != 0)
+			continue;
+		if (j->keep == NULL && (j->keep = calloc(acc->nchanges,
+		    sizeof j->keep[0])) == NULL) {
+			acct_job_free(j);
+			return -1;
+		}
+		snprintf(j->keep[j->nkeep++], sizeof j->keep[0], "%s",
+		    ch->ban.target);
+	}
 	if (acct_submit(acc, j) == -1)
 		return -1;
 	acc->syncing = true;

@@ -88,6 +88,11 @@ struct acct_job {
 	size_t		 nbans;		/* how many */
 	char		(*keys)[PROTO_NICK_MAX + 1]; /* sync: every key */
 	size_t		 nkeys;		/* how many */
+	char		(*keep)[ACCT_TARGET_MAX]; /* sync: nicks' bans come as
+					   acts that the store may not hold
+					   yet: the bans pointing back to
+					   them stay (malloc'd) */
+	size_t		 nkeep;		/* how many */
 	struct acct_job	*next;		/* the worker's queue */
 };
 
@@ -130,8 +135,8 @@ struct acct_act {
  * member banned by an act) while a read was out, which the worker did
  * before it stored the change (one queue, in order); or a ban come as an
  * act (--redis), which its operator's instance stores after it publishes
- * it, maybe after a read here. The read's answer replaces the cache, then these are made again
- * over it (accounts_done()).
+ * it, maybe after a read here. The read's answer replaces the cache,
+ * then these are made again over it (accounts_done()).
  */
 struct acct_change {
 	uint64_t	 gen;		/* acc->gen after it was made */

@@ -36,12 +36,12 @@ struct acctwork {
  * The thread
  * ------------------------------------------------------------------- */
 
-/* Note that the store failed on j. */
+/* Note that the store st failed on j. */
 static void
-work_store_failed(struct acctwork *w, struct acct_job *j)
+work_store_failed(struct acct_store *st, struct acct_job *j)
 {
 	j->status = ACCT_ERROR;
-	snprintf(j->err, sizeof j->err, "%s", w->st->err);
+	snprintf(j->err, sizeof j->err, "%s", st->err);
 }
 
 static void
@@ -56,7 +56,7 @@ work_register(struct acctwork *w, struct acct_job *j)
 	if ((rc = w->st->ops->ban_get(w->st, target, j->now, &j->ban)) != 0) {
 		sodium_memzero(j->pass, sizeof j->pass);
 		if (rc == -1)
-			work_store_failed(w, j);
+			work_store_failed(w->st, j);
 		else
 			j->status = ACCT_BANNED;
 		return;
@@ -72,7 +72,7 @@ work_register(struct acctwork *w, struct acct_job *j)
 	}
 	rc = w->st->ops->add(w->st, j->key, j->nick, hash);
 	if (rc == -1)
-		work_store_failed(w, j);
+		work_store_failed(w->st, j);
 	else
 		j->status = rc == 0 ? ACCT_OK : ACCT_NO;
 }
@@ -86,7 +86,7 @@ work_login(struct acctwork *w, struct acct_job *j)
 	rc = w->st->ops->get(w->st, j->key, j->found, hash);
 	if (rc == -1) {
 		sodium_memzero(j->pass, sizeof j->pass);
-		work_store_failed(w, j);
+		work_store_failed(w->st, j);
 		return;
 	}
 	/* An unknown nick costs the same hash as a wrong password. */
@@ -100,7 +100,7 @@ work_login(struct acctwork *w, struct acct_job *j)
 	snprintf(target, sizeof target, "n:%s", j->key);
 	rc = w->st->ops->ban_get(w->st, target, j->now, &j->ban);
 	if (rc == -1)
-		work_store_failed(w, j);
+		work_store_failed(w->st, j);
 	else
 		j->status = rc == 1 ? ACCT_BANNED : ACCT_OK;
 }
@@ -142,32 +142,47 @@ work_has_ban(const struct acct_job *j, const char *target)
 	return false;
 }
 
+/* Whether j->keep names target. */
+static bool
+work_kept(const struct acct_job *j, const char *target)
+{
+	size_t i;
+
+	for (i = 0; i < j->nkeep; i++)
+		if (strcmp(j->keep[i], target) == 0)
+			return true;
+	return false;
+}
+
 /*
  * Read the registered nicks and the bans. A ban made with a nick's (its
  * also: the member's address, or the account it was logged in to) goes
  * with it: one whose nick ban is gone, lifted before the instance holding
  * the member had stored it (with --redis the two are written by two
- * instances), is lifted here.
+ * instances), is lifted here; not one whose nick's ban is in j->keep,
+ * come here as an act, which its operator's instance may not have stored
+ * yet.
  */
-static void
-work_sync(struct acctwork *w, struct acct_job *j)
+void
+acctwork_sync(struct acct_store *st, struct acct_job *j)
 {
 	size_t i = 0;
 
-	if (w->st->ops->keys(w->st, work_sync_key, j) == -1 ||
-	    w->st->ops->ban_list(w->st, j->now, work_sync_ban, j) == -1) {
-		work_store_failed(w, j);
+	if (st->ops->keys(st, work_sync_key, j) == -1 ||
+	    st->ops->ban_list(st, j->now, work_sync_ban, j) == -1) {
+		work_store_failed(st, j);
 		return;
 	}
 	j->status = ACCT_OK;
 	while (i < j->nbans) {
 		if (strncmp(j->bans[i].also, "n:", 2) != 0 ||
-		    work_has_ban(j, j->bans[i].also)) {
+		    work_has_ban(j, j->bans[i].also) ||
+		    work_kept(j, j->bans[i].also)) {
 			i++;
 			continue;
 		}
-		if (w->st->ops->ban_del(w->st, j->bans[i].target) == -1) {
-			work_store_failed(w, j);
+		if (st->ops->ban_del(st, j->bans[i].target) == -1) {
+			work_store_failed(st, j);
 			return;
 		}
 		memmove(&j->bans[i], &j->bans[i + 1],
@@ -218,17 +233,17 @@ work_unban(struct acctwork *w, struct acct_job *j)
 	int rc;
 
 	if ((rc = w->st->ops->ban_del(w->st, j->ban.target)) == -1) {
-		work_store_failed(w, j);
+		work_store_failed(w->st, j);
 		return;
 	}
 	j->status = rc == 1 ? ACCT_OK : ACCT_NO;
 	if (w->st->ops->ban_list(w->st, j->now, work_linked_ban, j) == -1) {
-		work_store_failed(w, j);
+		work_store_failed(w->st, j);
 		return;
 	}
 	for (i = 0; i < j->nbans; i++)
 		if (w->st->ops->ban_del(w->st, j->bans[i].target) == -1) {
-			work_store_failed(w, j);
+			work_store_failed(w->st, j);
 			return;
 		}
 }
@@ -259,19 +274,19 @@ work_ban(struct acctwork *w, struct acct_job *j)
 	size_t i;
 
 	if (w->st->ops->ban_put(w->st, &j->ban) == -1) {
-		work_store_failed(w, j);
+		work_store_failed(w->st, j);
 		return;
 	}
 	if (!j->retime)
 		return;
 	if (w->st->ops->ban_list(w->st, j->now, work_retimed_ban, j) == -1) {
-		work_store_failed(w, j);
+		work_store_failed(w->st, j);
 		return;
 	}
 	for (i = 0; i < j->nbans; i++)
 		if (w->st->ops->ban_retime(w->st, j->bans[i].target,
 		    j->ban.until) == -1) {
-			work_store_failed(w, j);
+			work_store_failed(w->st, j);
 			return;
 		}
 }
@@ -294,7 +309,7 @@ work_do(struct acctwork *w, struct acct_job *j)
 		work_unban(w, j);
 		break;
 	case ACCT_JOB_SYNC:
-		work_sync(w, j);
+		acctwork_sync(w->st, j);
 		break;
 	}
 }
@@ -454,6 +469,7 @@ acctwork_stop(struct acctwork *w)
 		sodium_memzero(j->pass, sizeof j->pass);
 		free(j->bans);
 		free(j->keys);
+		free(j->keep);
 		free(j);
 	}
 	if (w->pipe[0] != -1) {
@@ -465,6 +481,7 @@ acctwork_stop(struct acctwork *w)
 				    sizeof jobs[i]->pass);
 				free(jobs[i]->bans);
 				free(jobs[i]->keys);
+				free(jobs[i]->keep);
 				free(jobs[i]);
 			}
 		close(w->pipe[0]);

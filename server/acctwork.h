@@ -33,6 +33,13 @@ int	acctwork_submit(void *arg, struct acct_job *j);
  */
 void	acctwork_stop(struct acctwork *w);
 
+/*
+ * What a sync job j does, on store st (the thread's; a test's): reads
+ * every key and ban into j, lifts the bans left pointing back to a
+ * nick's that is gone (but those named in j->keep), sets j->status.
+ */
+void	acctwork_sync(struct acct_store *st, struct acct_job *j);
+
 /* Whether libsodium is usable (sodium_init() at start): 0 or -1. */
 int	acctwork_init_crypto(void);
 
