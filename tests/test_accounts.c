@@ -1383,6 +1383,56 @@ test_sync_stale_act(void **state)
 	assert_false(ax_refused(x, "10.0.0.8"));
 }
 
+/*
+ * A member here banned by another instance's act: its address is banned
+ * and stored here, pointing back to the nick's ban, which that instance
+ * stores, maybe after a read here. Until a read holds the nick's ban, the
+ * reads name it to the worker, which keeps the address's ban (it would
+ * lift it as left behind by an /unban).
+ */
+static void
+test_sync_act_keep(void **state)
+{
+	struct ax *x = *state;
+	struct client *d = ax_member(x, "dave", "10.0.0.4");
+	struct acct_ban held[2];
+	struct acct_act act;
+
+	x->acc.publish = ax_publish;
+	x->acc.publish_arg = x;
+	memset(&act, 0, sizeof act);
+	act.kind = ACCT_ACT_BAN;
+	act.by = "alice";
+	act.by_acct = "alice";
+	act.target = "dave";
+	act.reason = "";
+	act.held = true;
+	assert_null(accounts_apply(&x->acc, &x->f->r, NULL, &act, d, NULL));
+	assert_false(fx_is_member(x->f, d));
+	assert_int_equal(x->njobs, 1);
+	assert_string_equal(x->jobs[0]->ban.target, "a:10.0.0.4");
+	assert_string_equal(x->jobs[0]->ban.also, "n:dave");
+	held[0] = x->acc.bans[1];
+	held[1] = x->acc.bans[0];
+	assert_string_equal(held[0].target, "a:10.0.0.4");
+	ax_answer(x, ACCT_OK, NULL);
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	assert_int_equal(x->jobs[0]->nkeep, 1);
+	assert_string_equal(x->jobs[0]->keep[0], "n:dave");
+	/* The nick's ban not stored yet: the worker kept the address's. */
+	ax_snapshot(x, held, 1);
+	assert_true(ax_refused(x, "10.0.0.4"));
+	assert_int_equal(x->acc.nbans, 2);
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	assert_int_equal(x->jobs[0]->nkeep, 1);
+	ax_snapshot(x, held, 2);
+	/* Read: the store's word from now on. */
+	assert_int_equal(accounts_sync(&x->acc), 0);
+	assert_int_equal(x->jobs[0]->nkeep, 0);
+	ax_snapshot(x, held, 2);
+	assert_true(ax_refused(x, "10.0.0.4"));
+}
+
 static void
 test_addr(void **state)
 {
@@ -1470,6 +1520,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_sync_stale_retime,
 		    ax_setup, ax_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_stale_act, ax_setup,
+		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_sync_act_keep, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test(test_addr),
 	};

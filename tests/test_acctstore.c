@@ -18,6 +18,7 @@
 #include <sqlite3.h>
 
 #include "acctstore.h"
+#include "acctwork.h"
 #include "which.h"
 
 /*
@@ -852,6 +853,57 @@ test_ban_order_planted(void **state)
 	list_bans(s, now, &seen, "n:bob a:9.9.9.9 n:eve");
 }
 
+/*
+ * The read a sync job makes (acctwork_sync()): an address ban left
+ * pointing back to a nick's ban that is gone is lifted, in the store and
+ * in the read; not one whose nick's ban the job keeps (come as an act,
+ * not stored yet by its operator's instance).
+ */
+static void
+test_sync_left(void **state)
+{
+	struct acct_store *s = store(state);
+	struct acct_ban b, got;
+	struct acct_job j;
+	const int64_t now = 1700000000000LL;
+	char keep[1][ACCT_TARGET_MAX] = { "n:dave" };
+
+	b = mkban("a:10.0.0.4", 0, "spam", "n:dave");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	b = mkban("a:10.0.0.5", 0, "spam", "n:erin");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	b = mkban("n:fay", 0, "", "a:10.0.0.6");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	b = mkban("a:10.0.0.6", 0, "", "n:fay");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	memset(&j, 0, sizeof j);
+	j.kind = ACCT_JOB_SYNC;
+	j.now = now;
+	j.keep = keep;
+	j.nkeep = 1;
+	acctwork_sync(s, &j);
+	assert_int_equal(j.status, ACCT_OK);
+	assert_int_equal(j.nbans, 3);
+	assert_string_equal(j.bans[0].target, "a:10.0.0.4");
+	assert_string_equal(j.bans[1].target, "n:fay");
+	assert_string_equal(j.bans[2].target, "a:10.0.0.6");
+	assert_int_equal(s->ops->ban_get(s, "a:10.0.0.4", now, &got), 1);
+	assert_int_equal(s->ops->ban_get(s, "a:10.0.0.5", now, &got), 0);
+	free(j.bans);
+	free(j.keys);
+	/* Kept no more: lifted. */
+	memset(&j, 0, sizeof j);
+	j.kind = ACCT_JOB_SYNC;
+	j.now = now;
+	acctwork_sync(s, &j);
+	assert_int_equal(j.status, ACCT_OK);
+	assert_int_equal(j.nbans, 2);
+	assert_int_equal(s->ops->ban_get(s, "a:10.0.0.4", now, &got), 0);
+	assert_int_equal(s->ops->ban_get(s, "a:10.0.0.6", now, &got), 1);
+	free(j.bans);
+	free(j.keys);
+}
+
 /* ---------------------------------------------------------------------
  * SQLite only: files
  * ------------------------------------------------------------------- */
@@ -1037,6 +1089,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ban_order, setup_sqlite,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_sync_left, setup_sqlite,
+		    teardown),
 		cmocka_unit_test(test_sqlite_file),
 		cmocka_unit_test(test_sqlite_corrupt),
 		cmocka_unit_test_setup_teardown(test_accounts, setup_redis,
@@ -1044,6 +1098,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bans, setup_redis,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ban_order, setup_redis,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sync_left, setup_redis,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_retime_raced, setup_redis,
 		    teardown),
@@ -1058,6 +1114,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_bans, setup_real,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ban_order, setup_real,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sync_left, setup_real,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_retime_raced, setup_real,
 		    teardown),
