@@ -4,6 +4,7 @@
 
 #include <strings.h>
 
+#include "accounts.h"
 #include "cluster.h"
 #include "text.h"
 
@@ -12,7 +13,9 @@
  * backend (cluster.c) over a fake Redis that keeps the room's nicks and
  * hands every event back as a stream entry when pumped, as XREAD would.
  * What the members see must be the same bytes both times: history from
- * the room log, the send queue, text hygiene, the nick rule.
+ * the room log, the send queue, text hygiene, the nick rule, the
+ * operators' commands (accounts on, alice an --op, over a fake store that
+ * notes what it is given).
  */
 
 #define INST	"00000000000000aa"	/* this instance */
@@ -21,11 +24,16 @@
 /* An event published to the fake Redis, waiting for the pump. */
 struct ev {
 	int		 kind;		/* CLUSTER_*, or 'S' the answer to /msg
-					   or /nick, 'W' who */
+					   or /nick, 's' to an act, 'W' who */
+	bool		 act;		/* an act (CLUSTER_KICK...) */
 	unsigned	 cid;		/* whose */
 	char		 nick[64];	/* its nick then (NICK: the new one) */
-	char		 old[64];	/* NICK: the old one */
-	unsigned	 to;		/* PM: the recipient's cid */
+	char		 old[64];	/* NICK: the old one; an act: the
+					   target's nick */
+	unsigned	 to;		/* PM: the recipient's cid; an act: the
+					   target's, 0 if nobody holds it */
+	char		 who[64];	/* an act: the operator's account */
+	char		 addr[64];	/* BANADDR: the address */
 	char		*text;		/* malloc'd, or NULL */
 	size_t		 textlen;	/* bytes at text */
 	int		 status;	/* 'S': enum cluster_status */
@@ -35,6 +43,9 @@ struct ev {
 struct world {
 	struct fx	 fx;		/* the room; first member */
 	bool		 redis;		/* the Redis backend is under test */
+	struct accounts	 acc;		/* the room's accounts */
+	char		 stored[512];	/* the bans handed to the store, in
+					   order: "TARGET " each */
 	struct cluster	 cl;		/* its cluster, when redis */
 	struct ev	 q[QMAX];	/* published, not yet read back */
 	size_t		 nq;		/* events in q */
@@ -200,9 +211,40 @@ fr_rooms(void *io, unsigned cid)
 	return -1;
 }
 
+/* An act, as the script publishes it: the target resolved to the member
+ * holding it (an address's not); a ban of a nick nobody holds goes out
+ * all the same, another act is answered no such user. */
+static int
+fr_act(void *io, unsigned cid, int kind, const struct acct_act *a)
+{
+	struct world *w = io;
+	unsigned t = 0;
+	struct ev *e;
+
+	if (kind != CLUSTER_BANADDR && kind != CLUSTER_UNMUTE &&
+	    (t = fr_find(w, a->target, strlen(a->target))) == 0 &&
+	    kind != CLUSTER_BAN) {
+		e = ev_new(w, 's', cid);
+		e->status = CLUSTER_NOUSER;
+		ev_text(e, a->target, strlen(a->target));
+		return 0;
+	}
+	e = ev_new(w, kind, cid);
+	e->act = true;
+	e->to = t;
+	snprintf(e->who, sizeof e->who, "%s", a->by_acct);
+	if (kind == CLUSTER_BANADDR)
+		snprintf(e->addr, sizeof e->addr, "%s", a->target);
+	else
+		snprintf(e->old, sizeof e->old, "%s", t != 0 ? w->nicks[t] :
+		    a->target);
+	ev_text(e, a->reason, a->rlen);
+	e->count = (unsigned long)a->minutes;
+	return 0;
+}
+
 static const struct cluster_ops fr_ops = {
-	fr_join, fr_leave, fr_say, fr_msg, fr_nick, fr_who,
-	NULL,		/* acts: accounts are off here */
+	fr_join, fr_leave, fr_say, fr_msg, fr_nick, fr_who, fr_act,
 	fr_go, fr_topic, fr_rooms,
 	NULL,		/* backlog: never held here */
 };
@@ -245,9 +287,24 @@ pump(struct world *w)
 		const char *nicks[FX_CLIENTS];
 
 		fr_key(key, sizeof key, e->cid);
-		if (e->kind == 'S')
+		if (e->act) {
+			struct cluster_entry ce;
+
+			fr_key(to, sizeof to, e->to);
+			cfx_entry(&ce, &w->seq, e->kind, key, e->nick);
+			ce.who = e->who;
+			ce.to = e->to != 0 ? to : "";
+			ce.old = e->kind != CLUSTER_BANADDR ? e->old : NULL;
+			ce.addr = e->kind == CLUSTER_BANADDR ? e->addr : NULL;
+			ce.text = e->text;
+			ce.textlen = e->textlen;
+			ce.count = e->count;
+			cluster_apply(&w->cl, &ce);
+		} else if (e->kind == 'S')
 			cluster_answer(&w->cl, e->cid, e->status,
 			    e->text != NULL ? e->text : e->nick);
+		else if (e->kind == 's')
+			cluster_status(&w->cl, e->cid, e->status, e->text);
 		else if (e->kind == 'W') {
 			struct client *c;
 
@@ -306,6 +363,41 @@ member(struct world *w, const char *nick)
 	return c;
 }
 
+static const char *const ops[] = { "alice" };
+
+/* The store: notes each ban handed to it, in order. */
+static int
+st_submit(void *arg, struct acct_job *j)
+{
+	struct world *w = arg;
+	size_t n = strlen(w->stored);
+
+	if (j->kind == ACCT_JOB_BAN)
+		snprintf(w->stored + n, sizeof w->stored - n, "%s ",
+		    j->ban.target);
+	free(j);
+	return 0;
+}
+
+static int64_t
+st_clock(void *arg)
+{
+	(void)arg;
+	return 1796133900000LL;
+}
+
+static int
+st_publish(void *arg, struct client *c, const struct acct_act *a)
+{
+	return cluster_act(arg, c, a);
+}
+
+static bool
+st_linked(void *arg)
+{
+	return cluster_linked(arg);
+}
+
 /* A world with history lines and a send queue of sendq bytes. */
 static int
 world_setup(void **state, bool redis, size_t sendq, size_t history)
@@ -319,6 +411,11 @@ world_setup(void **state, bool redis, size_t sendq, size_t history)
 	w->fx.r.log = fx_log;
 	w->fx.r.log_arg = &w->fx;
 	room_set_clock(&w->fx.r, "2026-12-01 14:05");
+	accounts_init(&w->acc, true, ops, 1);
+	w->acc.submit = st_submit;
+	w->acc.submit_arg = w;
+	w->acc.clock = st_clock;
+	w->fx.r.accounts = &w->acc;
 	w->redis = redis;
 	if (redis) {
 		if (cluster_init(&w->cl, &w->fx.r, 1000, INST) == -1)
@@ -327,6 +424,10 @@ world_setup(void **state, bool redis, size_t sendq, size_t history)
 		w->cl.io = w;
 		w->cl.up = true;
 		room_set_backend(&w->fx.r, &cluster_backend, &w->cl);
+		w->acc.publish = st_publish;
+		w->acc.publish_arg = &w->cl;
+		w->acc.linked = st_linked;
+		w->acc.linked_arg = &w->cl;
 	}
 	*state = w;
 	return 0;
@@ -357,6 +458,7 @@ teardown(void **state)
 	for (i = 0; i < w->fx.n; i++)
 		client_free(w->fx.c[i]);
 	room_free(&w->fx.r);
+	accounts_free(&w->acc);
 	buf_free(&w->fx.log);
 	free(w);
 	return 0;
@@ -536,6 +638,21 @@ test_commands_alike(void **state)
 	say(w, a, "/me waves");
 	fx_expect(&w->fx, b, "* alice waves\n");
 	fx_silent(&w->fx, a);
+	/* An operator bans a member online: its nick, then the address it
+	 * took the member from, stored and listed in that order. */
+	struct client *c = member(w, "carol");
+
+	snprintf(c->addr, sizeof c->addr, "10.0.0.3:40000");
+	snprintf(a->account, sizeof a->account, "alice");
+	say(w, a, "/ban carol 10 spam");
+	fx_expect(&w->fx, a, "*** banned carol for 10 minutes\n"
+	    "*** carol left (banned by alice: spam)\n");
+	fx_expect(&w->fx, c, "!!! you are banned: spam\n");
+	fx_expect(&w->fx, b, "*** carol left (banned by alice: spam)\n");
+	assert_string_equal(w->stored, "n:carol a:10.0.0.3 ");
+	say(w, a, "/bans");
+	fx_expect(&w->fx, a, "*** ban on carol by alice, 10 minutes left: "
+	    "spam\n*** ban on 10.0.0.3 by alice, 10 minutes left: spam\n");
 	say(w, a, "/nick al");
 	fx_expect(&w->fx, a, "*** alice is now al\n");
 	fx_expect(&w->fx, b, "*** alice is now al\n");
