@@ -1429,9 +1429,15 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 	}
 	/* The member online with that nick, else the one logged in to
 	 * that account under another (it renamed since its /login). */
+	memset(&ab, 0, sizeof ab);
 	if ((t = room_find_any(r, what, len)) == NULL)
 		t = acct_session(r, key, c);
-	/* A member online: its address goes with its account. */
+	/*
+	 * A member online: its address goes with its account. The nick's
+	 * ban is made first, then its address's (then its account's), as
+	 * through Redis, where the instance that holds the member bans its
+	 * address on the act: /bans lists them so, after a restart too.
+	 */
 	if (t != NULL && t != c) {
 		accounts_addr(t->addr, addr);
 		if (addr[0] != '\0') {
@@ -1441,10 +1447,11 @@ acct_ban(struct accounts *acc, struct room *r, struct client *c,
 			snprintf(ab.target, sizeof ab.target, "a:%s", addr);
 			snprintf(ab.also, sizeof ab.also, "%s", b.target);
 			snprintf(b.also, sizeof b.also, "%s", ab.target);
-			acct_store_ban(acc, r, &ab, false);
 		}
 	}
 	acct_store_ban(acc, r, &b, true);
+	if (ab.target[0] != '\0')
+		acct_store_ban(acc, r, &ab, false);
 	if (t != NULL && t != c)
 		acct_ban_account(acc, r, &b, t);
 	room_log(r, "operator %s banned %s%s%s %s", c->nick, key,

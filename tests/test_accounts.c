@@ -793,16 +793,19 @@ test_ban_nick(void **state)
 	fx_expect(f, c, "*** bob left (banned by alice: flooding)\n");
 	fx_expect(f, a, "*** banned bob for 30 minutes\n"
 	    "*** bob left (banned by alice: flooding)\n");
-	/* The account and the address, both stored. */
+	/* The account, then the address, both stored, in that order. */
 	assert_int_equal(x->njobs, 2);
 	j = x->jobs[0];
 	assert_int_equal(j->kind, ACCT_JOB_BAN);
-	assert_string_equal(j->ban.target, "a:10.0.0.2");
-	j = x->jobs[1];
 	assert_string_equal(j->ban.target, "n:bob");
 	assert_string_equal(j->ban.also, "a:10.0.0.2");
 	assert_string_equal(j->ban.by, "alice");
 	assert_string_equal(j->ban.reason, "flooding");
+	assert_true(j->ban.until == x->now + 30 * 60000);
+	j = x->jobs[1];
+	assert_int_equal(j->kind, ACCT_JOB_BAN);
+	assert_string_equal(j->ban.target, "a:10.0.0.2");
+	assert_string_equal(j->ban.also, "n:bob");
 	assert_true(j->ban.until == x->now + 30 * 60000);
 	assert_true(x->planned == 30 * 60000);
 	ax_answer(x, ACCT_OK, NULL);
@@ -817,8 +820,9 @@ test_ban_nick(void **state)
 	snprintf(n->addr, sizeof n->addr, "10.0.0.9:5555");
 	assert_false(accounts_refuse(&x->acc, &f->r, n));
 	fx_say(f, a, "/bans");
-	fx_expect(f, a, "*** ban on 10.0.0.2 by alice, 30 minutes left: "
-	    "flooding\n*** ban on bob by alice, 30 minutes left: flooding\n");
+	fx_expect(f, a, "*** ban on bob by alice, 30 minutes left: "
+	    "flooding\n*** ban on 10.0.0.2 by alice, 30 minutes left: "
+	    "flooding\n");
 	/* Lifting the account's ban lifts its address's too. */
 	fx_say(f, a, "/unban Bob");
 	fx_expect(f, a, "*** unbanned Bob\n");
@@ -857,17 +861,22 @@ test_ban_reban_linked(void **state)
 	fx_say(f, a, "/ban dv 10 spam");
 	fx_drain_all(f);
 	assert_int_equal(x->njobs, 3);
-	assert_string_equal(x->jobs[0]->ban.target, "a:10.0.0.4");
-	assert_string_equal(x->jobs[0]->ban.also, "n:dv");
-	assert_string_equal(x->jobs[1]->ban.target, "n:dv");
+	assert_string_equal(x->jobs[0]->ban.target, "n:dv");
+	assert_string_equal(x->jobs[1]->ban.target, "a:10.0.0.4");
+	assert_string_equal(x->jobs[1]->ban.also, "n:dv");
 	assert_string_equal(x->jobs[2]->ban.target, "n:dave");
 	assert_string_equal(x->jobs[2]->ban.also, "n:dv");
 	/* Only the nick's ban re-times those that point back to it. */
-	assert_false(x->jobs[0]->retime);
-	assert_true(x->jobs[1]->retime);
+	assert_true(x->jobs[0]->retime);
+	assert_false(x->jobs[1]->retime);
 	assert_false(x->jobs[2]->retime);
 	while (x->njobs > 0)
 		ax_answer(x, ACCT_OK, NULL);
+	/* Listed as made: the nick's, its address's, its account's. */
+	fx_say(f, a, "/bans");
+	fx_expect(f, a, "*** ban on dv by alice, 10 minutes left: spam\n"
+	    "*** ban on 10.0.0.4 by alice, 10 minutes left: spam\n"
+	    "*** ban on dave by alice, 10 minutes left: spam\n");
 	fx_say(f, a, "/ban dv 1 again");
 	fx_expect(f, a, "*** banned dv for 1 minute\n");
 	assert_int_equal(x->njobs, 1);
