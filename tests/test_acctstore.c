@@ -812,6 +812,43 @@ test_runout_raced(void **state)
 	assert_int_equal(s->ops->ban_del(s, "n:eve"), 0);
 }
 
+/*
+ * The address and the account banned with a nick's ban by the instance
+ * that holds its member may be stored before the nick's, which the
+ * operator's instance stores (its worker busy with a password, say): the
+ * nick's, new, still goes before them, as made on one server, and a ban
+ * stored in between stays after them. Set again, it is last; the bans
+ * made with the first keep their places.
+ */
+static void
+test_ban_order_linked_first(void **state)
+{
+	struct acct_store *s = store(state);
+	const int64_t now = 1700000000000LL;
+	struct acct_ban b;
+	struct seen seen;
+
+	b = mkban("n:bob", 0, "", "");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	b = mkban("a:10.0.0.4", now + 60000, "spam", "n:dv");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	b = mkban("n:dave", now + 60000, "spam", "n:dv");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	b = mkban("a:9.9.9.9", 0, "", "");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	b = mkban("n:dv", now + 60000, "spam", "");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	list_bans(s, now, &seen, "n:bob n:dv a:10.0.0.4 n:dave a:9.9.9.9");
+	b = mkban("n:eve", 0, "", "");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	list_bans(s, now, &seen,
+	    "n:bob n:dv a:10.0.0.4 n:dave a:9.9.9.9 n:eve");
+	b = mkban("n:dv", now + 30000, "again", "");
+	assert_int_equal(s->ops->ban_put(s, &b), 0);
+	list_bans(s, now, &seen,
+	    "n:bob a:10.0.0.4 n:dave a:9.9.9.9 n:eve n:dv");
+}
+
 /* Set ban target's value in our Redis by hand (as an older lobbyd, or an
  * operator's redis-cli, would: no place in the order). */
 static void
@@ -1107,6 +1144,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ban_order_planted,
 		    setup_redis, teardown),
+		cmocka_unit_test_setup_teardown(test_ban_order_linked_first,
+		    setup_redis, teardown),
 		cmocka_unit_test_setup_teardown(test_redis_untrusted,
 		    setup_redis, teardown),
 		cmocka_unit_test_setup_teardown(test_accounts, setup_real,
@@ -1122,6 +1161,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_runout_raced, setup_real,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_ban_order_planted,
+		    setup_real, teardown),
+		cmocka_unit_test_setup_teardown(test_ban_order_linked_first,
 		    setup_real, teardown),
 	};
 
