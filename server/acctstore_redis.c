@@ -25,7 +25,9 @@
  * A hash's own order is no order: a field set again keeps its place,
  * and a big hash, or one with a long value, has none at all. So /bans
  * follows the sorted set: every instance lists the bans as they were
- * made, a ban set again last, as the cache and SQLite do.
+ * made, a ban set again last, as the cache and SQLite do; a nick's ban
+ * before those made with it (ban_put below), whichever instance stored
+ * them first.
  *
  * HSETNX registers a key atomically, so two instances never both win.
  * Every change to a ban is one script (EVAL), one step on the Redis
@@ -52,13 +54,38 @@
  * ARGV[1] a ban's target. Each starts with a line naming it.
  */
 
-/* ARGV[2] the value: the ban is set, made now, last in the order. */
+/*
+ * ARGV[2] the value: the ban is set, made now, last in the order. But a
+ * nick's new ban goes before the bans made with it already stored (ALSO
+ * it: its member's address, the account of a renamed member), which the
+ * instance holding its member stores on the act, maybe before the
+ * operator's instance stores the nick's: it takes the first one's place,
+ * and that one and all after it move one on. The bans are read for that
+ * only then, at an operator's /ban of a nick not banned.
+ */
 static const char redis_lua_put[] =
-	"-- ban_put: set ban ARGV[1] to ARGV[2], last in the order\n"
+	"-- ban_put: set ban ARGV[1] to ARGV[2], last in the order (a\n"
+	"-- nick's new one before the bans already stored with it)\n"
+	"local n\n"
+	"if string.sub(ARGV[1], 1, 2) == 'n:' and\n"
+	"    redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then\n"
+	"  local h = redis.call('HGETALL', KEYS[1])\n"
+	"  for i = 1, #h, 2 do\n"
+	"    if string.match(h[i + 1], '^%S+ %S+ (%S+)') == ARGV[1] then\n"
+	"      local p = tonumber(redis.call('ZSCORE', KEYS[2], h[i]))\n"
+	"      if p and (not n or p < n) then n = p end\n"
+	"    end\n"
+	"  end\n"
+	"end\n"
+	"if n then\n"
+	"  local o = redis.call('ZRANGEBYSCORE', KEYS[2], n, '+inf')\n"
+	"  for i = 1, #o do redis.call('ZINCRBY', KEYS[2], 1, o[i]) end\n"
+	"else\n"
+	"  local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')\n"
+	"  n = 1\n"
+	"  if last[2] then n = tonumber(last[2]) + 1 end\n"
+	"end\n"
 	"redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])\n"
-	"local last = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')\n"
-	"local n = 1\n"
-	"if last[2] then n = tonumber(last[2]) + 1 end\n"
 	"redis.call('ZADD', KEYS[2], n, ARGV[1])\n"
 	"return 1\n";
 

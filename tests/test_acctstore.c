@@ -174,6 +174,18 @@ race_due(const struct race *rc, int argc, const char **argv)
 	return false;
 }
 
+/* Whether ban value v ("UNTIL BY ALSO REASON") is lifted with target. */
+static bool
+fr_also(const char *v, const char *target)
+{
+	size_t n = strlen(target);
+
+	if ((v = strchr(v, ' ')) == NULL || (v = strchr(v + 1, ' ')) == NULL)
+		return false;
+	return strncmp(v + 1, target, n) == 0 && (v[1 + n] == ' ' ||
+	    v[1 + n] == '\0');
+}
+
 /*
  * The store's scripts, as they behave on Redis: KEYS the bans' hash and
  * (but for ban_retime) their order, kept here as each field's place.
@@ -195,8 +207,29 @@ fr_eval(struct fake_redis *fr, int argc, const char **argv)
 	av = argv + 3 + nk;
 	ac = argc - 3 - nk;
 	if (strncmp(script, "-- ban_put:", 11) == 0 && ac == 2) {
+		long at = 0;
+
+		/* A nick's new ban: before those stored with it (ALSO it,
+		 * the value's third word), those after move one on. */
+		if (strncmp(av[0], "n:", 2) == 0 &&
+		    fr_find(fr, bans, av[0]) == NULL)
+			for (i = 0; i < fr->n; i++) {
+				e = &fr->f[i];
+				if (strcmp(e->hash, bans) == 0 &&
+				    e->place > 0 && (at == 0 ||
+				    e->place < at) && fr_also(e->value, av[0]))
+					at = e->place;
+			}
+		if (at > 0) {
+			for (i = 0; i < fr->n; i++)
+				if (strcmp(fr->f[i].hash, bans) == 0 &&
+				    fr->f[i].place >= at)
+					fr->f[i].place++;
+			fr->last++;
+		} else
+			at = ++fr->last;
 		fr_set(fr, bans, av[0], av[1]);
-		fr_find(fr, bans, av[0])->place = ++fr->last;
+		fr_find(fr, bans, av[0])->place = at;
 		return fr_int(1);
 	}
 	if (strncmp(script, "-- ban_retime:", 14) == 0 && ac == 3) {
