@@ -534,10 +534,11 @@ test_bans(void **state)
 	assert_true(h_eof(g, H_TIMEOUT_MS));
 	h_close(g);
 	h_drain(a);
+	/* The nick's ban, then its address's: as made. */
 	h_send(a, "/bans\n");
-	h_expect(a, "*** ban on ::1 by alice, 10 minutes left: spamming links");
 	h_expect(a, "*** ban on dave by alice, 10 minutes left: spamming "
 	    "links");
+	h_expect(a, "*** ban on ::1 by alice, 10 minutes left: spamming links");
 	h_close(a);
 	h_close(c);
 	assert_true(h_log_has(s, "operator alice banned dave and ::1 for 10 "
@@ -554,9 +555,9 @@ test_bans(void **state)
 	h_send(a, "/login alice " PASS "\n");
 	h_expect_skip(a, "*** you are logged in as alice");
 	h_send(a, "/bans\n");
-	h_expect(a, "*** ban on ::1 by alice, 10 minutes left: spamming links");
 	h_expect(a, "*** ban on dave by alice, 10 minutes left: spamming "
 	    "links");
+	h_expect(a, "*** ban on ::1 by alice, 10 minutes left: spamming links");
 	/* Lifting the account's ban lifts its address's too. */
 	say(a, "/unban dave", "*** unbanned dave");
 	say(a, "/bans", "*** no bans");
@@ -879,6 +880,9 @@ test_ban_renamed_reban(void **state)
 	say_past(a, "/ban dv 10 spam", "*** banned dv for 10 minutes");
 	assert_true(h_eof(d, H_TIMEOUT_MS));
 	h_close(d);
+	/* As made: the nick's, its address's, its account's. */
+	bans_order(a, order, sizeof order);
+	assert_string_equal(order, "dv 127.0.0.4 dave ");
 	say_past(a, "/ban 10.9.9.9 5", "*** banned 10.9.9.9 for 5 minutes");
 	say_past(a, "/ban dv 1 again", "*** banned dv for 1 minute");
 	assert_true(bans_have(a, "*** ban on dave by alice, 1 minute left: "
@@ -2324,6 +2328,79 @@ test_redis_reban_unban_between(void **state)
 	close(r.ctl);
 }
 
+/* Poll /bans on a and b until both list order (bans_order()), or
+ * SCALED(8000) ms have passed: what each listed last, into got, got2. */
+static void
+bans_order_both(struct h_conn *a, struct h_conn *b, const char *order,
+    char *got, char *got2, size_t n)
+{
+	long long end = h_now_ms() + SCALED(8000);
+
+	do {
+		bans_order(a, got, n);
+		bans_order(b, got2, n);
+		if (strcmp(got, order) == 0 && strcmp(got2, order) == 0)
+			return;
+		h_sleep_ms(200);
+	} while (h_now_ms() < end);
+}
+
+/*
+ * The order of a ban of a member online, when the operator's instance
+ * stores the nick's ban after the instance holding the member stored
+ * the bans made with it (the first's worker busy; here its write held on
+ * its way to Redis): dv, logged in as dave from 127.0.0.4 on the second,
+ * banned from the first. Both list the nick's ban first, then its
+ * address's and its account's, as one server does.
+ */
+static void
+test_redis_ban_order_held(void **state)
+{
+	struct h_server *s = *state, s2;
+	static char addr[160];
+	struct h_conn *a, *d, *o;
+	struct relay r;
+	char av[256], dv[256], nv[256], order[128], order2[128];
+	long long end;
+
+	redis_up(addr, sizeof addr);
+	relay_start(&r, addr + 5, "n:dv");
+	redis_two_on(s, r.addr, &s2, addr);
+	alice_and_dv(s, &s2, "127.0.0.4", &a, &d);
+	o = h_join_as(&s2, "olga");
+	register_as(o, "olga", PASS);
+	relay_tell(&r, 'a');
+	ban_out(a, "/ban dv 10 spam", "*** banned dv for 10 minutes", d);
+	if (!relay_noted(&r, 'h', SCALED(8000)))
+		fail_msg("the first never wrote the ban on dv");
+	end = h_now_ms() + SCALED(8000);
+	do {
+		redis_ban_value("a:127.0.0.4", av, sizeof av);
+		redis_ban_value("n:dave", dv, sizeof dv);
+		if (av[0] != '\0' && dv[0] != '\0')
+			break;
+		h_sleep_ms(50);
+	} while (h_now_ms() < end);
+	if (av[0] == '\0' || dv[0] == '\0')
+		fail_msg("the second stored a:127.0.0.4 \"%s\", n:dave \"%s\"",
+		    av, dv);
+	redis_ban_value("n:dv", nv, sizeof nv);
+	assert_string_equal(nv, "");
+	relay_tell(&r, 'g');
+	assert_true(relay_noted(&r, 'd', SCALED(8000)));
+	redis_ban_value("n:dv", nv, sizeof nv);
+	assert_true(nv[0] != '\0');
+	bans_order_both(a, o, "dv 127.0.0.4 dave ", order, order2,
+	    sizeof order);
+	assert_string_equal(order, "dv 127.0.0.4 dave ");
+	assert_string_equal(order2, order);
+	h_close(o);
+	h_close(a);
+	redis_two_stop(s, &s2);
+	close(r.note);
+	close(r.ctl);
+}
+
 static void
 test_redis_moderation_rooms(void **state)
 {
@@ -2446,6 +2523,7 @@ main(void)
 		ax_test(test_redis_ban_renamed_reban),
 		ax_test(test_redis_reban_order),
 		ax_test(test_redis_reban_unban_between),
+		ax_test(test_redis_ban_order_held),
 		ax_test(test_redis_login_after_backlog),
 		ax_test(test_redis_in_order),
 		ax_test(test_redis_unban_spelling),
