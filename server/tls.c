@@ -135,6 +135,21 @@ tls_error(void)
 }
 
 /*
+ * No passphrase is ever given: a key under one fails to load. Without
+ * this, OpenSSL would prompt on the terminal (or read stdin) for it, and
+ * the loop would stop there, at start or at a SIGUSR2.
+ */
+static int
+tls_no_passphrase(char *buf, int size, int rwflag, void *arg)
+{
+	(void)buf;
+	(void)size;
+	(void)rwflag;
+	(void)arg;
+	return -1;
+}
+
+/*
  * A context serving cert (a chain, leaf first) and key, TLS 1.2 and
  * later. Returns it, or NULL with why (a static string) set.
  */
@@ -163,6 +178,7 @@ tls_ctx_new(const char *cert, const char *key, char *why, size_t len)
 	SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_default_passwd_cb(ctx, tls_no_passphrase);
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		snprintf(why, len, "certificate %s: %s", cert, tls_error());
 		SSL_CTX_free(ctx);

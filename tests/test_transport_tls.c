@@ -12,7 +12,9 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -36,6 +38,7 @@
 static char dir[64];		/* the temporary directory of the key */
 static char cert[96];		/* its certificate */
 static char key[96];		/* and key */
+static char enc[96];		/* the key under the passphrase "secret" */
 
 /* The member (server side) on one end, a TLS client on the other. */
 struct fix {
@@ -401,6 +404,69 @@ test_tls_close_notify(void **state)
 	fix_free(f);
 }
 
+/*
+ * Child: whether a key under a passphrase is refused at start and at a
+ * reload without a prompt. Its stdin holds the passphrase and no
+ * terminal is there: a prompt would read it (or, with a terminal or
+ * nothing in the pipe, stop the loop until someone types).
+ */
+static int
+passphrase_child(void)
+{
+	static const char pw[] = "secret\n";
+	struct server_config cfg;
+	struct server s;
+	int p[2], left = 0, rc;
+
+	if (setsid() == -1 || pipe(p) == -1 ||
+	    write(p[1], pw, sizeof pw - 1) != (ssize_t)(sizeof pw - 1) ||
+	    dup2(p[0], STDIN_FILENO) == -1)
+		return 2;
+	(void)alarm(10);
+	memset(&cfg, 0, sizeof cfg);
+	memset(&s, 0, sizeof s);
+	s.cfg = &cfg;
+	/* At start: refused. */
+	cfg.tls_cert = cert;
+	cfg.tls_key = enc;
+	rc = tls_init(&s);
+	tls_free(&s);
+	if (rc != -1 || ioctl(STDIN_FILENO, FIONREAD, &left) == -1 ||
+	    left != (int)sizeof pw - 1)
+		return 3;
+	/* At a reload: the pair in use is kept, nothing asked. */
+	cfg.tls_key = key;
+	if (tls_init(&s) != 0)
+		return 4;
+	cfg.tls_key = enc;
+	tls_reload(&s);
+	tls_free(&s);
+	if (ioctl(STDIN_FILENO, FIONREAD, &left) == -1 ||
+	    left != (int)sizeof pw - 1)
+		return 5;
+	return 0;
+}
+
+/*
+ * A key under a passphrase cannot be used (lobbyd takes none): it is an
+ * error at start and a failed reload, never a prompt that holds the loop.
+ */
+static void
+test_tls_key_passphrase(void **state)
+{
+	pid_t pid;
+	int st;
+
+	(void)state;
+	fflush(NULL);
+	assert_true((pid = fork()) != -1);
+	if (pid == 0)
+		_exit(passphrase_child());
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_int_equal(WEXITSTATUS(st), 0);
+}
+
 int
 main(void)
 {
@@ -412,8 +478,9 @@ main(void)
 		cmocka_unit_test(test_tls_eof),
 		cmocka_unit_test(test_tls_bare_eof),
 		cmocka_unit_test(test_tls_close_notify),
+		cmocka_unit_test(test_tls_key_passphrase),
 	};
-	char cmd[512];
+	char cmd[1024];
 	int rc;
 
 	snprintf(dir, sizeof dir, "/tmp/lobby-tlsu-XXXXXX");
@@ -421,9 +488,11 @@ main(void)
 		return 1;
 	snprintf(cert, sizeof cert, "%s/cert.pem", dir);
 	snprintf(key, sizeof key, "%s/key.pem", dir);
+	snprintf(enc, sizeof enc, "%s/enc.pem", dir);
 	snprintf(cmd, sizeof cmd, "openssl req -x509 -newkey rsa:2048 -nodes "
-	    "-days 2 -subj /CN=localhost -keyout %s -out %s >/dev/null 2>&1",
-	    key, cert);
+	    "-days 2 -subj /CN=localhost -keyout %s -out %s >/dev/null 2>&1 && "
+	    "openssl pkey -in %s -aes256 -passout pass:secret -out %s "
+	    ">/dev/null 2>&1", key, cert, key, enc);
 	if (system(cmd) != 0) {
 		fprintf(stderr, "no openssl command to make a key: skipped\n");
 		rmdir(dir);
@@ -432,6 +501,7 @@ main(void)
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
 	unlink(cert);
 	unlink(key);
+	unlink(enc);
 	rmdir(dir);
 	return rc;
 }
