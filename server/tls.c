@@ -693,7 +693,11 @@ tls_fail(struct tls_member *m, int r, const char *op)
  * Read up to n plaintext bytes: record after record, until n are in,
  * TLS_READ_RECORDS records are read, or the socket has no more; then, if
  * SSL still holds some and the stream is a member's, the member goes on
- * the pending list (what is left on the socket, select() sees).
+ * the pending list (what is left on the socket, select() sees). Not when
+ * SSL stopped for want of the socket: what it holds then is part of a
+ * record, of no use until the rest comes, and select() says when that
+ * is (read again before, the member would be read every pass, the loop
+ * never sleeping, for as long as half a record waits).
  *
  * The end (close_notify, EOF) or an error met after some bytes is kept
  * for the next read, and the member goes on the pending list for it:
@@ -708,6 +712,7 @@ tls_stream_read(void *st, void *buf, size_t n)
 	size_t got = 0;
 	ssize_t r;
 	int k, records = 0;
+	bool starved = false;
 
 	m->round = m->t->round;
 	if (m->ended) {
@@ -726,8 +731,10 @@ tls_stream_read(void *st, void *buf, size_t n)
 			got += (size_t)k;
 			continue;
 		}
-		if ((r = tls_fail(m, k, "read")) == -1 && errno == EAGAIN)
+		if ((r = tls_fail(m, k, "read")) == -1 && errno == EAGAIN) {
+			starved = true;
 			break;
+		}
 		if (got > 0) {
 			/* The end, or the error, comes next time. */
 			m->ended = true;
@@ -736,7 +743,8 @@ tls_stream_read(void *st, void *buf, size_t n)
 		}
 		return r;
 	}
-	if (m->c != NULL && (m->ended || SSL_has_pending(m->ssl)))
+	if (m->c != NULL && (m->ended || (!starved &&
+	    SSL_has_pending(m->ssl))))
 		tls_list(m);
 	if (got == 0) {
 		errno = EAGAIN;

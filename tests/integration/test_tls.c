@@ -734,6 +734,53 @@ test_tls_close_notify_with_line(void **state)
 	h_stop(s);
 }
 
+/*
+ * A record that arrives in two parts: between them SSL holds the first
+ * part, which it cannot decrypt yet, and lobbyd must wait for the rest
+ * on the socket, asleep in select(), not read the member over and over
+ * (it spun at full CPU for as long as a member held half a record).
+ * Then the record's line is relayed as any other.
+ */
+static void
+test_tls_partial_record(void **state)
+{
+	struct h_server *s = *state;
+	struct tconn *t;
+	struct h_conn *c;
+	char nick[64], want[128], rec[256];
+	unsigned port = start_tls(s, NULL);
+	BIO *mem, *sock;
+	long ticks;
+	int n;
+
+	t = t_join_welcome(port, nick, sizeof nick);
+	c = h_join_as(s, "watcher");
+	t_expect_skip(t, "*** guest2 is now watcher");
+	/* The record, sealed aside. */
+	assert_non_null(mem = BIO_new(BIO_s_mem()));
+	assert_non_null(sock = BIO_new_socket(t->fd, BIO_NOCLOSE));
+	SSL_set0_wbio(t->ssl, mem);
+	assert_int_equal(SSL_write(t->ssl, "in two parts\n", 13), 13);
+	n = BIO_read(mem, rec, sizeof rec);
+	assert_true(n > 10 && n < (int)sizeof rec);
+	SSL_set0_wbio(t->ssl, sock);
+	/* Its header and a little: lobbyd waits for the rest, asleep. */
+	assert_int_equal(write(t->fd, rec, 8), 8);
+	h_sleep_ms(200);
+	ticks = h_cpu_settled(s->pid);
+	h_sleep_ms(1000);
+	ticks = h_cpu_ticks(s->pid) - ticks;
+	print_message("half a record held for 1 s: lobbyd used %ld CPU "
+	    "ticks\n", ticks);
+	assert_true(ticks < 20);
+	assert_int_equal(write(t->fd, rec + 8, (size_t)n - 8), n - 8);
+	snprintf(want, sizeof want, "<%s> in two parts", nick);
+	h_expect(c, want);
+	t_close(t);
+	h_close(c);
+	h_stop(s);
+}
+
 /* A client offering only TLS 1.1 is refused; nobody sees it. */
 static void
 test_tls_old_version(void **state)
@@ -1793,6 +1840,7 @@ main(void)
 		h_test(test_tls_handshake_cap),
 		h_test(test_web_tls_handshakes_not_members),
 		h_test(test_tls_reload),
+		h_test(test_tls_partial_record),
 		h_test(test_tls_slow_reader),
 		h_test(test_tls_fast_reader),
 		h_test(test_tls_quit_history),
