@@ -1074,7 +1074,8 @@ test_in_order(void **state)
 	start_db(s, NULL);
 	a = h_join_as(s, "alice");
 	b = h_join_as(s, "bob");
-	h_drain(a);
+	/* bob's rename reaches alice before her /who's answer. */
+	h_sync(a);
 	h_send(a, "/register " PASS "\n/nick zed\n/who\n");
 	/* bob, while the hash runs (or after): alice stays alice's. */
 	say(b, "/nick alice", "!!! nick alice is registered: /login alice "
@@ -1241,18 +1242,20 @@ test_responsive(void **state)
 	print_message("5 logins hashed in %lld ms; meanwhile %d /who round "
 	    "trips, worst %lld ms, mean %lld ms (bound %d ms)\n", last, nwho,
 	    worst, total / nwho, SCALED(WHO_MAX_MS));
-	/* /who was asked all along the hashing. */
-	assert_true(nwho >= 3);
 	/*
-	 * The bound holds wherever threads run side by side. Under valgrind
-	 * (a timeout scale above 1) they take turns on one lock, so a
-	 * round trip waits for the hashing thread's turn: not asserted.
+	 * The bound holds wherever threads run side by side, and /who was
+	 * asked all along the hashing. Under valgrind (a timeout scale
+	 * above 1) they take turns on one lock, so a round trip waits for
+	 * the hashing thread's turn, and as few as one fits in the hashing:
+	 * neither is asserted.
 	 */
-	if (h_timeout_ms() > 5000)
+	if (h_timeout_ms() > 5000) {
 		print_message("timing not checked under a timeout scale "
 		    "(valgrind runs one thread at a time)\n");
-	else
+	} else {
+		assert_true(nwho >= 3);
 		assert_true(worst < WHO_MAX_MS);
+	}
 	h_close(w);
 	for (i = 0; i < 5; i++)
 		h_close(g[i]);
