@@ -1002,12 +1002,60 @@ acct_elsewhere(struct room *r, struct client *old)
 	room_leave(r, old, PROTO_REASON_ELSEWHERE, "logged in elsewhere");
 }
 
+/*
+ * Whether c may log in to account key (its nick found) now: not to a
+ * banned account (ban: the job's, or NULL to look; c told and closed),
+ * nor when muted to another nick (c told). Judged when the password is
+ * back, and again when the login's act is (--redis): a ban or a mute may
+ * have come meanwhile.
+ */
+static bool
+acct_login_allowed(struct accounts *acc, struct room *r, struct client *c,
+    const char *key, const char *found, const struct acct_ban *ban)
+{
+	char target[ACCT_TARGET_MAX];
+	struct acct_ban b;
+
+	if (ban == NULL) {
+		snprintf(target, sizeof target, "n:%s", key);
+		ban = acct_ban_find(acc, target);
+	}
+	if (ban != NULL) {
+		room_log(r, "client %u: login as %s refused: account banned",
+		    c->id, found);
+		memset(&b, 0, sizeof b);
+		snprintf(b.reason, sizeof b.reason, "%s", ban->reason);
+		acct_tell_banned(r, c, &b);
+		room_leave(r, c, NULL, "banned");
+		return false;
+	}
+	/* A muted member may not rename (as by /nick), nor close the
+	 * account's session elsewhere. */
+	if (!acct_may_rename(acc, r, c, found, strlen(found))) {
+		room_log(r, "client %u: login as %s refused: muted", c->id,
+		    found);
+		return false;
+	}
+	return true;
+}
+
+/* c is logged in to account key, its nick found: renamed and told. */
+static void
+acct_logged_in(struct room *r, struct client *c, const char *key,
+    const char *found)
+{
+	snprintf(c->account, sizeof c->account, "%s", key);
+	room_log(r, "client %u logged in as %s", c->id, found);
+	if (strcmp(c->nick, found) != 0)
+		room_nick(r, c, found, strlen(found));
+	room_sendf(r, c, PROTO_LOGGED_IN, found);
+}
+
 /* A login job came back. */
 static void
 acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 {
 	struct client *c = acct_member(r, j->client), *old;
-	struct acct_ban b;
 
 	if (j->status == ACCT_NO) {
 		acct_failed(acc, j->addr);
@@ -1027,38 +1075,16 @@ acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 	}
 	(void)accounts_add_key(acc, j->key);
 	/* A ban of the account may have come while the password was being
-	 * checked, after the store was asked. */
-	if (j->status == ACCT_OK) {
-		char target[ACCT_TARGET_MAX];
-		const struct acct_ban *nb;
-
-		snprintf(target, sizeof target, "n:%s", j->key);
-		if ((nb = acct_ban_find(acc, target)) != NULL) {
-			j->ban = *nb;
-			j->status = ACCT_BANNED;
-		}
-	}
-	if (j->status == ACCT_BANNED) {
-		room_log(r, "client %u: login as %s refused: account banned",
-		    c->id, j->found);
-		memset(&b, 0, sizeof b);
-		snprintf(b.reason, sizeof b.reason, "%s", j->ban.reason);
-		acct_tell_banned(r, c, &b);
-		room_leave(r, c, NULL, "banned");
+	 * checked, after the store was asked: looked for here. */
+	if (!acct_login_allowed(acc, r, c, j->key, j->found,
+	    j->status == ACCT_BANNED ? &j->ban : NULL))
 		return;
-	}
-	/* A muted member may not rename (as by /nick), nor close the
-	 * account's session elsewhere: judged now, as a mute may have come
-	 * while the password was being checked. */
-	if (!acct_may_rename(acc, r, c, j->found, strlen(j->found))) {
-		room_log(r, "client %u: login as %s refused: muted", c->id,
-		    j->found);
-		return;
-	}
 	/* One session per account: the older one goes. Through Redis,
-	 * wherever it is: the instance that holds it closes it. With the
-	 * link down it cannot, so the login is refused (c is told to try
-	 * again later): one session per account holds. */
+	 * wherever it is: the instance that holds it closes it, and the
+	 * login is done here once Redis has taken its act
+	 * (accounts_login_answered()). With the link down it cannot be, so
+	 * the login is refused (c is told to try again later): one session
+	 * per account holds. */
 	if (acc->publish != NULL) {
 		struct acct_act a;
 
@@ -1073,18 +1099,36 @@ acct_login_done(struct accounts *acc, struct room *r, struct acct_job *j)
 			room_log(r, "client %u: login as %s refused: link "
 			    "down", c->id, j->found);
 			room_sendf(r, c, "%s", PROTO_UNAVAILABLE_LATER);
-			return;
 		}
-	} else if ((old = acct_session(r, j->key, c)) != NULL) {
+		return;
+	}
+	if ((old = acct_session(r, j->key, c)) != NULL) {
 		room_log(r, "client %u: %s logged in from elsewhere (client "
 		    "%u)", old->id, j->found, c->id);
 		acct_elsewhere(r, old);
 	}
-	snprintf(c->account, sizeof c->account, "%s", j->key);
-	room_log(r, "client %u logged in as %s", c->id, j->found);
-	if (strcmp(c->nick, j->found) != 0)
-		room_nick(r, c, j->found, strlen(j->found));
-	room_sendf(r, c, PROTO_LOGGED_IN, j->found);
+	acct_logged_in(r, c, j->key, j->found);
+}
+
+void
+accounts_login_answered(struct accounts *acc, struct room *r,
+    struct client *c, const char *found, const char *why)
+{
+	char key[PROTO_NICK_MAX + 1];
+	size_t len = strlen(found);
+
+	r = acct_room(r, c);
+	if (acc == NULL || !acc->on || !proto_nick_valid(found, len))
+		return;
+	if (why != NULL) {
+		room_log(r, "client %u: login as %s refused: %s", c->id, found,
+		    why);
+		room_sendf(r, c, "%s", PROTO_UNAVAILABLE_LATER);
+		return;
+	}
+	acct_key(found, len, key);
+	if (acct_login_allowed(acc, r, c, key, found, NULL))
+		acct_logged_in(r, c, key, found);
 }
 
 /* Whether the bans read by sync job j hold one on target (canonical). */

@@ -183,8 +183,10 @@ struct accounts {
 	void		*clock_arg;	/* for clock */
 	/* With --redis: hand act a of member c to every instance
 	 * (cluster_act()). Returns 0, or -1 when it could not (the link
-	 * down), c told nothing: the caller answers it. NULL: one lobbyd,
-	 * the act is applied here at once. */
+	 * down), c told nothing: the caller answers it. A login's act
+	 * handed on is answered later: the login is done, or refused, by
+	 * accounts_login_answered(). NULL: one lobbyd, the act is applied
+	 * here at once. */
 	int		(*publish)(void *arg, struct client *c,
 			    const struct acct_act *a);
 	void		*publish_arg;	/* for publish */
@@ -310,6 +312,19 @@ int	accounts_sync(struct accounts *acc);
 const char	*accounts_apply(struct accounts *acc, struct room *r,
 		    struct room *shown, const struct acct_act *a,
 		    struct client *t, struct client *self);
+
+/*
+ * With --redis: Redis answered the act of member c's login to the
+ * account called found, handed on by publish(): why is NULL when it
+ * took it (the account's older session elsewhere is on its way out),
+ * and the login is done here (c renamed and told), but for a ban of the
+ * account or a mute of c come meanwhile; else why the act failed (an
+ * error answer, or the link lost before the answer: the older session
+ * may stay), and the login is refused as with the link down ("!!! room
+ * unavailable, try again later"), c left as it was.
+ */
+void	accounts_login_answered(struct accounts *acc, struct room *r,
+	    struct client *c, const char *found, const char *why);
 
 /*
  * Whether c is an operator: logged in as one of the --op nicks.

@@ -750,14 +750,30 @@ cluster_act_kind(enum acct_act_kind k)
 int
 cluster_act(struct cluster *cl, struct client *c, const struct acct_act *a)
 {
-	cl->login = 0;
-	if (!cl->up || cl->ops->act == NULL ||
-	    cl->ops->act(cl->io, c->id, cluster_act_kind(a->kind), a) == -1)
+	struct cluster_pending *p = NULL;
+
+	if (!cl->up || cl->ops->act == NULL)
 		return -1;
-	if (a->kind == ACCT_ACT_LOGIN) {
-		cl->login = c->id;
-		snprintf(cl->login_nick, sizeof cl->login_nick, "%s",
-		    a->target);
+	/* A login is done once Redis has taken its act: c waits for the
+	 * answer, as for a command's. Without memory to wait, not done. */
+	if (a->kind == ACCT_ACT_LOGIN && (p = calloc(1, sizeof *p)) == NULL) {
+		room_log(cl->room, "out of memory: client %u's login cannot "
+		    "wait for its act", c->id);
+		return -1;
+	}
+	if (cl->ops->act(cl->io, c->id, cluster_act_kind(a->kind), a) == -1) {
+		free(p);
+		return -1;
+	}
+	if (p != NULL) {
+		p->c = c;
+		p->from = c->room;
+		p->asking = true;
+		p->login = true;
+		snprintf(p->nick, sizeof p->nick, "%s", a->target);
+		p->next = cl->pending;
+		cl->pending = p;
+		c->flags |= CLIENT_ASKING;
 	}
 	return 0;
 }
@@ -1189,10 +1205,49 @@ cluster_status(struct cluster *cl, unsigned cid, enum cluster_status st,
 		room_sendf(cl->room, c, "%s", cluster_unavailable_send);
 }
 
+/*
+ * The answer to local member cid's login act (*pp, its asking record):
+ * the accounts do the login, or refuse it, and its held lines run (held
+ * again behind the claim of the account's nick that may follow).
+ */
+static void
+cluster_login_answered(struct cluster *cl, struct cluster_pending **pp,
+    enum cluster_status st)
+{
+	struct cluster_pending *p = *pp;
+	struct client *c = p->c;
+	const char *why = NULL;
+
+	*pp = p->next;
+	c->flags &= ~CLIENT_ASKING;
+	if (st == CLUSTER_UNKNOWN)
+		why = "the link was lost before its act's answer";
+	else if (st != CLUSTER_OK)
+		why = "Redis refused its act";
+	else {
+		cl->login = c->id;
+		snprintf(cl->login_nick, sizeof cl->login_nick, "%s",
+		    p->nick);
+	}
+	if (c->flags & CLIENT_JOINED)
+		accounts_login_answered(cl->room->accounts, cl->room, c,
+		    p->nick, why);
+	cl->login = 0;
+	if (c->flags & CLIENT_JOINED)
+		cluster_run_held(p, c->room);
+	cluster_pending_free(cl, p);
+}
+
 void
 cluster_answer(struct cluster *cl, unsigned cid, enum cluster_status st,
     const char *detail)
 {
+	struct cluster_pending **pp = cluster_asking_link(cl, cid);
+
+	if (pp != NULL && (*pp)->login) {
+		cluster_login_answered(cl, pp, st);
+		return;
+	}
 	cluster_status(cl, cid, st, detail);
 	cluster_answered(cl, cid, st == CLUSTER_OK);
 }

@@ -171,7 +171,11 @@ struct cluster_pending {
 					   came, its entry not yet */
 	char		 nick[PROTO_NICK_MAX + 1]; /* an asker's /nick: the
 					   nick claimed, which no other member
-					   here may claim meanwhile; or "" */
+					   here may claim meanwhile; or "";
+					   a login's: the account's nick */
+	bool		 login;		/* an asker whose login act is out:
+					   its answer does or refuses the login
+					   (accounts_login_answered()) */
 	struct buf	 held;		/* its lines so far, each NUL-ended */
 	bool		 dropped;	/* lines were dropped over the bound */
 	struct cluster_pending *next;	/* the next one waiting */
@@ -213,9 +217,9 @@ struct cluster {
 					   reads their streams anew */
 	char		 lastid[CLUSTER_ID_MAX]; /* last entry applied */
 	struct cluster_pending *pending; /* joiners, oldest first */
-	/* The member whose login act was just published (0: none), and the
-	 * account's nick: its claim of that nick, which follows, goes out
-	 * though a member here holds the nick still (the act takes that
+	/* The member whose login act Redis has just taken (0: none), and
+	 * the account's nick: its claim of that nick, which follows, goes
+	 * out though a member here holds the nick still (the act takes that
 	 * member out of the room, and comes back first). */
 	unsigned	 login;
 	char		 login_nick[PROTO_NICK_MAX + 1];
@@ -298,7 +302,10 @@ void	cluster_who(struct cluster *cl, struct client *c);
  * c did act a (accounts.c's publish hook): published, to be applied by
  * every instance to its own members when its entry comes back; returns
  * 0. With the link down, or the act refused when handed on, returns -1
- * and tells c nothing: the accounts answer it.
+ * and tells c nothing: the accounts answer it. A login's act is waited
+ * for as a command is (c's later lines held): its answer
+ * (cluster_answer()) goes to accounts_login_answered(), which does the
+ * login or refuses it.
  */
 int	cluster_act(struct cluster *cl, struct client *c,
 	    const struct acct_act *a);
@@ -337,8 +344,9 @@ void	cluster_remember(struct cluster *cl, const struct cluster_entry *e);
  * CLUSTER_TAKEN and CLUSTER_NOUSER): it is told, if it is still here.
  * cluster_status() answers a chat line, a /me or an act, which nothing
  * waits for; cluster_answer() a command whose sender's later lines wait
- * for its answer (/msg, /nick, /topic TEXT): they run now, or, Redis
- * having done it (/nick, /topic), once its entry came back too.
+ * for its answer (/msg, /nick, /topic TEXT, a login's act): they run
+ * now, or, Redis having done it (/nick, /topic), once its entry came
+ * back too. A login's act's answer is the accounts' to tell.
  */
 void	cluster_status(struct cluster *cl, unsigned cid,
 	    enum cluster_status st, const char *detail);

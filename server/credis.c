@@ -831,8 +831,9 @@ credis_op_act(void *io, unsigned cid, int kind, const struct acct_act *a)
 	mlens[2] = a->rlen;
 	mlens[3] = strlen(mins);
 	mlens[4] = strlen(a->by_acct);
-	return credis_member_op(io, credis_on_event, cid, "act", 5, more,
-	    mlens);
+	/* A login is done once its act is answered: it waits for it. */
+	return credis_member_op(io, kind == CLUSTER_LOGIN ? credis_on_answer :
+	    credis_on_event, cid, "act", 5, more, mlens);
 }
 
 /*

@@ -533,14 +533,83 @@ test_login_link_down(void **state)
 	assert_true(ax_logged(f, "client 3: login as bob refused: link "
 	    "down"));
 	assert_false(ax_logged(f, "logged in as bob"));
-	/* The link back: renamed and told; the older session is closed
-	 * when the act comes back (accounts_apply()), not here. */
+	/* The link back: renamed and told once Redis took the act; the
+	 * older session is closed when the act comes back
+	 * (accounts_apply()), not here. */
 	x->publish_rc = 0;
 	fx_say(f, g, "/login bob secret123");
 	ax_answer(x, ACCT_OK, "bob");
 	assert_int_equal(x->published, 2);
+	fx_silent(f, g);
+	assert_string_equal(g->account, "");
+	accounts_login_answered(&x->acc, &f->r, g, "bob", NULL);
 	fx_expect(f, g, "*** guest1 is now bob\n*** you are logged in as bob\n");
 	assert_string_equal(g->account, "bob");
+}
+
+/*
+ * With --redis, a login's act handed on may still fail: Redis answers
+ * it with an error, or the link goes before the answer. The account's
+ * older session elsewhere may then stay: the login is refused as with
+ * the link down, the member left as it was. Taken, it is done, but for
+ * a ban of the account or a mute of the member come meanwhile.
+ */
+static void
+test_login_act_answered(void **state)
+{
+	struct ax *x = *state;
+	struct fx *f = x->f;
+	struct client *g, *h, *w;
+	struct acct_ban b;
+	struct acct_act a;
+
+	x->acc.publish = ax_publish;
+	x->acc.publish_arg = x;
+	x->publish_rc = 0;
+	w = fx_member(f, "watcher");
+	g = ax_member(x, "guest7", "10.0.0.7");
+	fx_say(f, g, "/login bob secret123");
+	ax_answer(x, ACCT_OK, "bob");
+	assert_int_equal(x->published, 1);
+	fx_silent(f, g);
+	accounts_login_answered(&x->acc, &f->r, g, "bob",
+	    "Redis refused its act");
+	fx_expect(f, g, "!!! room unavailable, try again later\n");
+	fx_silent(f, w);
+	assert_string_equal(g->nick, "guest7");
+	assert_string_equal(g->account, "");
+	assert_true(ax_logged(f, "client 2: login as bob refused: Redis "
+	    "refused its act"));
+	assert_false(ax_logged(f, "logged in as bob"));
+	/* Muted meanwhile: no rename. */
+	fx_say(f, g, "/login bob secret123");
+	ax_answer(x, ACCT_OK, "bob");
+	memset(&a, 0, sizeof a);
+	a.kind = ACCT_ACT_MUTE;
+	a.by = "alice";
+	a.by_acct = "alice";
+	a.target = "guest7";
+	a.reason = "";
+	assert_null(accounts_apply(&x->acc, &f->r, &f->r, &a, g, NULL));
+	fx_expect(f, g, "*** guest7 was muted by alice\n");
+	accounts_login_answered(&x->acc, &f->r, g, "bob", NULL);
+	fx_expect(f, g, "!!! you are muted\n");
+	assert_string_equal(g->nick, "guest7");
+	assert_string_equal(g->account, "");
+	assert_true(ax_logged(f, "client 2: login as bob refused: muted"));
+	/* The account banned meanwhile: told, and closed. */
+	h = ax_member(x, "guest8", "10.0.0.8");
+	fx_say(f, h, "/login bob secret123");
+	ax_answer(x, ACCT_OK, "bob");
+	memset(&b, 0, sizeof b);
+	snprintf(b.by, sizeof b.by, "alice");
+	snprintf(b.target, sizeof b.target, "n:bob");
+	snprintf(b.reason, sizeof b.reason, "spam");
+	assert_int_equal(accounts_add_ban(&x->acc, &b), 0);
+	accounts_login_answered(&x->acc, &f->r, h, "bob", NULL);
+	fx_expect(f, h, "!!! you are banned: spam\n");
+	assert_false(fx_is_member(f, h));
+	assert_string_equal(h->account, "");
 }
 
 /* An operator's act with the link down: "message not sent", the one
@@ -1490,6 +1559,8 @@ main(void)
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_login_elsewhere, ax_setup,
 		    ax_teardown),
+		cmocka_unit_test_setup_teardown(test_login_act_answered,
+		    ax_setup, ax_teardown),
 		cmocka_unit_test_setup_teardown(test_login_link_down, ax_setup,
 		    ax_teardown),
 		cmocka_unit_test_setup_teardown(test_act_link_down, ax_setup,

@@ -967,8 +967,9 @@ test_act_login_elsewhere(void **state)
  * A login takes the account's nick from the member here that holds it:
  * its act, published first, takes that member out of the room in Redis
  * and comes back first (the landing room's stream is read first), so
- * the claim that follows goes out though the nick is held here still,
- * and is applied after that member has gone. Never two alike.
+ * the claim that follows its answer goes out though the nick is held
+ * here still, and is applied after that member has gone. Never two
+ * alike.
  */
 static void
 test_act_login_takes_the_nick_here(void **state)
@@ -987,8 +988,11 @@ test_act_login_takes_the_nick_here(void **state)
 	j->status = ACCT_OK;
 	snprintf(j->found, sizeof j->found, "bob");
 	accounts_done(&fk->acc, &fk->fx.r, j);
-	fake_expect_calls(fk, "act 2 L bob 0  logged in from elsewhere\n"
-	    "nick 2 bob\n");
+	fake_expect_calls(fk, "act 2 L bob 0  logged in from elsewhere\n");
+	fx_silent(&fk->fx, g);
+	/* Redis took the act: the login is done, the claim goes out. */
+	cluster_answer(&fk->cl, g->id, CLUSTER_OK, "");
+	fake_expect_calls(fk, "nick 2 bob\n");
 	fx_expect(&fk->fx, g, "*** you are logged in as bob\n");
 	assert_string_equal(old->nick, "bob");
 	assert_string_equal(g->nick, "guest2");
@@ -1009,6 +1013,69 @@ test_act_login_takes_the_nick_here(void **state)
 	assert_ptr_equal(room_find_any(&fk->fx.r, "bob", 3), g);
 	fx_expect(&fk->fx, z, "*** bob left (logged in from elsewhere)\n"
 	    "*** guest2 is now bob\n");
+}
+
+/* g's /login bob, its password right: the job comes back. */
+static void
+login_checked(struct fake *fk, struct client *g)
+{
+	struct acct_job *j;
+
+	fx_say(&fk->fx, g, "/login bob secret123");
+	assert_non_null(j = fk->login);
+	fk->login = NULL;
+	j->status = ACCT_OK;
+	snprintf(j->found, sizeof j->found, "bob");
+	accounts_done(&fk->acc, &fk->fx.r, j);
+}
+
+/*
+ * A login is done here only once Redis has answered its act: the act
+ * may fail after it was handed on (an error answer, a key of the wrong
+ * type; the link lost before the answer), and the account's older
+ * session elsewhere would then stay, logged in twice. Refused as with
+ * the link down: the member stays as it was, its lines sent meanwhile
+ * run after the answer.
+ */
+static void
+test_act_login_refused_by_redis(void **state)
+{
+	struct fake *fk = *state;
+	struct client *g = joined_at(fk, "guest2", "10.0.0.3");
+	struct client *z = joined_at(fk, "zed", "10.0.0.4");
+	static const enum cluster_status sts[] = {
+		CLUSTER_UNAVAILABLE, CLUSTER_UNKNOWN, CLUSTER_RECOVERING,
+	};
+	size_t i;
+
+	(void)accounts_add_key(&fk->acc, "bob");
+	for (i = 0; i < sizeof sts / sizeof sts[0]; i++) {
+		login_checked(fk, g);
+		/* Out: nothing done here yet, the nick not claimed. */
+		fake_expect_calls(fk, "act 1 L bob 0  logged in from "
+		    "elsewhere\n");
+		fx_silent(&fk->fx, g);
+		assert_string_equal(g->account, "");
+		fx_say(&fk->fx, g, "hello");
+		fake_expect_calls(fk, "");
+		cluster_answer(&fk->cl, g->id, sts[i], "");
+		fx_expect(&fk->fx, g, "!!! room unavailable, try again "
+		    "later\n");
+		fake_expect_calls(fk, "say 1 c hello\n");
+		assert_string_equal(g->nick, "guest2");
+		assert_string_equal(g->account, "");
+		assert_false(g->flags & (CLIENT_ASKING | CLIENT_CLOSING));
+		assert_true(logged(fk, "client 1: login as bob refused"));
+		fx_silent(&fk->fx, z);
+	}
+	/* Answered OK: done, the nick claimed. */
+	login_checked(fk, g);
+	fake_expect_calls(fk, "act 1 L bob 0  logged in from elsewhere\n");
+	fx_silent(&fk->fx, g);
+	cluster_answer(&fk->cl, g->id, CLUSTER_OK, "");
+	fake_expect_calls(fk, "nick 1 bob\n");
+	fx_expect(&fk->fx, g, "*** you are logged in as bob\n");
+	assert_string_equal(g->account, "bob");
 }
 
 static void
@@ -1191,6 +1258,9 @@ main(void)
 		    acts_teardown),
 		cmocka_unit_test_setup_teardown(test_act_login_elsewhere,
 		    acts_setup, acts_teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_act_login_refused_by_redis, acts_setup,
+		    acts_teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_act_notices_where_the_target_is, acts_setup,
 		    acts_teardown),
