@@ -784,6 +784,47 @@ test_login_link_down(void **state)
 }
 
 /*
+ * A /login whose act Redis answers with an error (the members' rooms
+ * made a key of another type: WRONGTYPE), the link up, cannot close the
+ * account's session on the other instance either: it is refused as with
+ * the link down ("try again later"), the member stays as it was, not
+ * logged in, and the older session stays. Once the key is mended, the
+ * same login works and closes the older session.
+ */
+static void
+test_login_refused(void **state)
+{
+	struct cx *x = *state;
+	struct h_conn *a, *b;
+
+	cx_pair(x, NULL);
+	cx_members(x, "alice", &a, &b, NULL);
+	h_send(a, "/register correct horse battery\n");
+	h_expect_skip(a, "*** nick alice is now registered to you");
+	freeReplyObject(rds_cmd(&x->r, "RENAME lobby:{lobby}:where w"));
+	freeReplyObject(rds_cmd(&x->r, "SET lobby:{lobby}:where x"));
+	h_send(b, "/login alice correct horse battery\n");
+	h_expect(b, "!!! room unavailable, try again later");
+	assert_true(h_silent(b, 300));
+	assert_true(h_log_has(&x->s[1], "login as alice refused: Redis "
+	    "refused its act", 0));
+	assert_false(h_log_has(&x->s[1], "logged in as alice", 0));
+	assert_true(h_silent(a, 300));
+	freeReplyObject(rds_cmd(&x->r, "DEL lobby:{lobby}:where"));
+	freeReplyObject(rds_cmd(&x->r, "RENAME w lobby:{lobby}:where"));
+
+	/* Mended: bob is still bob, and the login now closes alice. */
+	h_send(b, "still bob\n");
+	h_expect(a, "<bob> still bob");
+	h_send(b, "/login alice correct horse battery\n");
+	h_expect(b, "*** you are logged in as alice");
+	h_expect_skip(a, "*** logged in from elsewhere");
+	assert_true(h_eof(a, H_TIMEOUT_MS));
+	h_expect_skip(b, "*** bob is now alice");
+	assert_false(h_log_has(&x->s[1], "retrying", 0));
+}
+
+/*
  * An operator's act while the link is down is refused aloud ("message
  * not sent"), never applied later: the member it names stays and hears
  * nothing of it, and a ban is not kept either.
@@ -1358,6 +1399,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_resume_after_last_entry,
 		    cx_setup, cx_teardown),
 		cmocka_unit_test_setup_teardown(test_login_link_down, cx_setup,
+		    cx_teardown),
+		cmocka_unit_test_setup_teardown(test_login_refused, cx_setup,
 		    cx_teardown),
 		cmocka_unit_test_setup_teardown(test_op_link_down, cx_setup,
 		    cx_teardown),
