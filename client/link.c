@@ -107,6 +107,12 @@ link_tls_open(int fd, const char *host, const struct link_tls *t,
 	(void)SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
 	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	/*
+	 * A TLS 1.2 server's renegotiation is refused, as lobbyd refuses a
+	 * client's: half done, it would leave a write waiting to read while
+	 * the loop waits for the socket to take more.
+	 */
+	SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
 	if (!t->insecure) {
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
 		if ((t->ca != NULL ? SSL_CTX_load_verify_locations(ctx, t->ca,
