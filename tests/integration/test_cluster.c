@@ -817,7 +817,8 @@ test_login_refused(void **state)
 	h_send(b, "still bob\n");
 	h_expect(a, "<bob> still bob");
 	h_send(b, "/login alice correct horse battery\n");
-	h_expect(b, "*** you are logged in as alice");
+	/* alice's leave, in the room's stream, may come first. */
+	h_expect_skip(b, "*** you are logged in as alice");
 	h_expect_skip(a, "*** logged in from elsewhere");
 	assert_true(h_eof(a, H_TIMEOUT_MS));
 	h_expect_skip(b, "*** bob is now alice");
@@ -867,7 +868,7 @@ static void
 test_unban_link_down(void **state)
 {
 	struct cx *x = *state;
-	struct h_conn *a, *b;
+	struct h_conn *a, *b, *g;
 	redisReply *rep;
 	long long end;
 	bool stored = false;
@@ -888,6 +889,11 @@ test_unban_link_down(void **state)
 			h_sleep_ms(20);
 	}
 	assert_true(stored);
+	/* The ban's job is over once a later job on the same worker is
+	 * answered: a nick's ban then re-times its bans in a second step. */
+	g = cx_join(x, 0, "gus");
+	h_send(g, "/login alice not-her-password\n");
+	h_expect_skip(g, "!!! login failed");
 	rds_kill(&x->r, SIGKILL);
 	h_expect_skip_within(a, "*** lost the link to the room, retrying",
 	    SCALED(10000));
