@@ -73,6 +73,24 @@ ax_publish(void *arg, struct client *c, const struct acct_act *a)
 	return x->publish_rc;
 }
 
+/*
+ * With --redis: x publishes, and act is operator alice's act of kind on
+ * target, from another instance, no reason given.
+ */
+static void
+ax_act_from(struct ax *x, struct acct_act *act, enum acct_act_kind kind,
+    const char *target)
+{
+	x->acc.publish = ax_publish;
+	x->acc.publish_arg = x;
+	memset(act, 0, sizeof *act);
+	act->kind = kind;
+	act->by = "alice";
+	act->by_acct = "alice";
+	act->target = target;
+	act->reason = "";
+}
+
 /* The linked hook of --redis: the link is up unless the test says. */
 static bool
 ax_linked(void *arg)
@@ -1418,14 +1436,7 @@ test_sync_stale_act(void **state)
 	struct acct_ban held;
 	struct acct_act act;
 
-	x->acc.publish = ax_publish;
-	x->acc.publish_arg = x;
-	memset(&act, 0, sizeof act);
-	act.kind = ACCT_ACT_BAN_ADDR;
-	act.by = "alice";
-	act.by_acct = "alice";
-	act.target = "10.0.0.9";
-	act.reason = "";
+	ax_act_from(x, &act, ACCT_ACT_BAN_ADDR, "10.0.0.9");
 	act.minutes = 5;
 	assert_int_equal(accounts_sync(&x->acc), 0);
 	assert_null(accounts_apply(&x->acc, &x->f->r, NULL, &act, NULL,
@@ -1476,14 +1487,7 @@ test_sync_act_keep(void **state)
 	struct acct_ban held[2];
 	struct acct_act act;
 
-	x->acc.publish = ax_publish;
-	x->acc.publish_arg = x;
-	memset(&act, 0, sizeof act);
-	act.kind = ACCT_ACT_BAN;
-	act.by = "alice";
-	act.by_acct = "alice";
-	act.target = "dave";
-	act.reason = "";
+	ax_act_from(x, &act, ACCT_ACT_BAN, "dave");
 	act.held = true;
 	assert_null(accounts_apply(&x->acc, &x->f->r, NULL, &act, d, NULL));
 	assert_false(fx_is_member(x->f, d));

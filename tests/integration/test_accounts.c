@@ -2255,6 +2255,25 @@ welcome_from4_within(const struct h_server *s, int ms)
 }
 
 /*
+ * Two instances on one redis-server (its address in addr): s, whose
+ * writes naming key go through relay r, and s2. alice, an operator on s
+ * (a), and dv on s2 from 127.0.0.4 (d); olga, an operator registered on
+ * s2 (o).
+ */
+static void
+held_pair(struct h_server *s, struct h_server *s2, char *addr, size_t len,
+    struct relay *r, const char *key, struct h_conn **a, struct h_conn **d,
+    struct h_conn **o)
+{
+	redis_up(addr, len);
+	relay_start(r, addr + 5, key);
+	redis_two_on(s, r->addr, s2, addr);
+	alice_and_dv(s, s2, "127.0.0.4", a, d);
+	*o = h_join_as(s2, "olga");
+	register_as(*o, "olga", PASS);
+}
+
+/*
  * dv, logged in as dave from 127.0.0.4 on the second, banned until
  * unbanned from the first (the second stores its address's ban), is
  * banned again for 1 minute: the first reads the address's ban to give
@@ -2272,12 +2291,7 @@ test_redis_reban_unban_between(void **state)
 	char v[256];
 	long long end;
 
-	redis_up(addr, sizeof addr);
-	relay_start(&r, addr + 5, "a:127.0.0.4");
-	redis_two_on(s, r.addr, &s2, addr);
-	alice_and_dv(s, &s2, "127.0.0.4", &a, &d);
-	o = h_join_as(&s2, "olga");
-	register_as(o, "olga", PASS);
+	held_pair(s, &s2, addr, sizeof addr, &r, "a:127.0.0.4", &a, &d, &o);
 	ban_out(a, "/ban dv 0 spam", "*** banned dv until unbanned", d);
 	end = h_now_ms() + SCALED(8000);
 	do {
@@ -2366,12 +2380,7 @@ test_redis_ban_order_held(void **state)
 	char av[256], dv[256], nv[256], order[128], order2[128];
 	long long end;
 
-	redis_up(addr, sizeof addr);
-	relay_start(&r, addr + 5, "n:dv");
-	redis_two_on(s, r.addr, &s2, addr);
-	alice_and_dv(s, &s2, "127.0.0.4", &a, &d);
-	o = h_join_as(&s2, "olga");
-	register_as(o, "olga", PASS);
+	held_pair(s, &s2, addr, sizeof addr, &r, "n:dv", &a, &d, &o);
 	relay_tell(&r, 'a');
 	ban_out(a, "/ban dv 10 spam", "*** banned dv for 10 minutes", d);
 	if (!relay_noted(&r, 'h', SCALED(8000)))
