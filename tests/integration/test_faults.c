@@ -62,7 +62,7 @@ test_reset_mid_line(void **state)
 	b = h_join_as(s, "b");
 	fds = h_fd_count(s->pid);
 	a = h_join_as(s, "a");
-	h_drain(b);
+	h_settle(b, "a");
 	h_send(a, "a whole line\n");
 	h_expect(b, "<a> a whole line");
 	h_send(a, "half a li");
@@ -75,7 +75,7 @@ test_reset_mid_line(void **state)
 
 	/* The same, with the reset hard on the heels of the bytes. */
 	a = h_join_as(s, "a2");
-	h_drain(b);
+	h_settle(b, "a2");
 	h_send(a, "gone before the end of this");
 	h_reset(a);
 	h_expect(b, "*** a2 left (error)");
@@ -103,7 +103,7 @@ test_half_close(void **state)
 	b = h_join_as(s, "b");
 	fds = h_fd_count(s->pid);
 	a = h_join_as(s, "a");
-	h_drain(b);
+	h_settle(b, "a");
 	h_send(a, "one\ntwo\r\nthree, no LF");
 	assert_int_equal(shutdown(a->fd, SHUT_WR), 0);
 	h_expect(b, "<a> one");
@@ -116,7 +116,7 @@ test_half_close(void **state)
 
 	/* 300 lines, about ten reads' worth, then the FIN at once. */
 	a = h_join_as(s, "a");
-	h_drain(b);
+	h_settle(b, "a");
 	big = malloc(300 * sizeof line);
 	assert_non_null(big);
 	for (i = 0; i < 300; i++) {
@@ -163,8 +163,8 @@ test_vanish_with_output_queued(void **state)
 	rss[0] = h_rss_kib(s->pid);
 	for (round = 0; round < 2; round++) {
 		v = h_join_stalled(s, "v");
-		h_drain(a);
-		h_drain(b);
+		h_settle(a, "v");
+		h_settle(b, "v");
 		/* About 1 MB: far more than the kernel buffers for v hold. */
 		for (i = 0; i < 4000; i++) {
 			memset(line, 'k', 250);
