@@ -1365,7 +1365,7 @@ test_tls_rooms(void **state)
 
 	b = h_join_as(s, "bob");
 	c = h_join_as(s, "carol");
-	h_drain(b);
+	h_settle(b, "carol");
 	h_send(b, "/join dev\n");
 	h_expect(b, "*** you are now in dev (1 online)");
 	h_send(b, "before you came\n");
