@@ -357,7 +357,7 @@ test_flood(void **state)
 	b = h_join_as(s, "reader");
 	c = h_join_as(s, "other");
 	h_drain(a);
-	h_drain(b);
+	h_settle(b, "other");
 	h_drain(c);
 	for (i = 1; i <= 100; i++)
 		n += (size_t)snprintf(buf + n, sizeof buf - n, "line %03d\n",
@@ -486,7 +486,7 @@ test_flood_held_not_idle(void **state)
 	    NULL), 0);
 	a = h_join_as(s, "asker");
 	b = h_join_as(s, "reader");
-	h_drain(a);
+	h_settle(a, "reader");
 	h_send(a, "/who\nafter the who\n");
 	h_expect(a, "*** 2 online: asker reader");
 	assert_non_null(l = line_not_idle(b));
