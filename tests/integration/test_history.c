@@ -51,7 +51,7 @@ test_history_default(void **state)
 	assert_int_equal(h_start(s, NULL), 0);
 	a = member(s, "alice");
 	b = member(s, "bob");
-	h_drain(a);
+	h_settle(a, "bob");
 	/* One at a time: the order between two senders is the server's. */
 	h_send(a, "hello\n");
 	h_expect(b, "<alice> hello");
@@ -198,8 +198,8 @@ test_private_between_broadcasts(void **state)
 	a = member(s, "alice");
 	b = member(s, "bob");
 	c = member(s, "carol");
-	h_drain(a);
-	h_drain(b);
+	h_settle(a, "carol");
+	h_settle(b, "carol");
 	/* Sent in one write: the server handles them in one pass. */
 	h_send(a, "one\n/msg bob psst\ntwo\n/who\nthree\n");
 	h_expect(b, "<alice> one");
@@ -284,8 +284,9 @@ test_flood_memory_bound(void **state)
 		snprintf(nick, sizeof nick, "s%d", i);
 		st[i] = h_join_stalled(s, nick);
 	}
-	h_drain(a);
-	h_drain(b);
+	/* nick: the last stalled member's. */
+	h_settle(a, nick);
+	h_settle(b, nick);
 	start = status_kib(s->pid, "VmRSS");
 	block = malloc((size_t)FLOOD_STEP * (FLOOD_BYTES + 1));
 	assert_non_null(block);
@@ -360,7 +361,7 @@ test_churn_memory_bound(void **state)
 	assert_int_equal(h_start(s, "--sendq", "65536", NULL), 0);
 	a = member(s, "alice");
 	b = member(s, "bob");
-	h_drain(a);
+	h_settle(a, "bob");
 	h_send(a, "before\n");
 	h_expect(b, "<alice> before");
 	start = status_kib(s->pid, "VmRSS");
@@ -424,7 +425,7 @@ test_history_survives_renames(void **state)
 	assert_int_equal(h_start(s, NULL), 0);
 	a = member(s, "alice");
 	b = member(s, "bob");
-	h_drain(a);
+	h_settle(a, "bob");
 	block = malloc((size_t)RENAME_STEP * 32);
 	assert_non_null(block);
 	for (i = 0, p = block; i < 50; i++)
