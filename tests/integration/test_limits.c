@@ -235,9 +235,9 @@ test_slow_reader(void **state)
 	h_drain(r2);
 	fds = h_fd_count(s->pid);
 	slow = h_join_stalled(s, "slow");
-	h_drain(r1);
-	h_drain(r2);
-	h_drain(f);
+	h_settle(r1, "slow");
+	h_settle(r2, "slow");
+	h_settle(f, "slow");
 	rss0 = h_rss_kib(s->pid);
 
 	flood_round(s->pid, fds, f, r1, r2, slow, "slow");
@@ -246,9 +246,9 @@ test_slow_reader(void **state)
 	rss1 = h_rss_kib(s->pid);
 
 	slow = h_join_stalled(s, "slow2");
-	h_drain(r1);
-	h_drain(r2);
-	h_drain(f);
+	h_settle(r1, "slow2");
+	h_settle(r2, "slow2");
+	h_settle(f, "slow2");
 	flood_round(s->pid, fds, f, r1, r2, slow, "slow2");
 	h_close(slow);
 	rss2 = h_rss_kib(s->pid);
@@ -391,7 +391,7 @@ test_endless_line(void **state)
 	assert_int_equal(h_start(s, NULL), 0);
 	a = h_join_as(s, "endless");
 	b = h_join_as(s, "watcher");
-	h_drain(a);
+	h_settle(a, "watcher");
 	h_drain(b);
 	rss0 = h_rss_kib(s->pid);
 	junk = malloc(chunk);
