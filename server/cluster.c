@@ -605,6 +605,20 @@ cluster_hold(struct cluster *cl, struct client *c, const char *text,
 	return true;
 }
 
+/* p, zeroed, becomes c's asking record: c waits for its answer. */
+static void
+cluster_asking(struct cluster *cl, struct client *c, bool entry,
+    struct cluster_pending *p)
+{
+	p->c = c;
+	p->from = c->room;
+	p->asking = true;
+	p->entry = entry;
+	p->next = cl->pending;
+	cl->pending = p;
+	c->flags |= CLIENT_ASKING;
+}
+
 /*
  * c's command is out, answered through Redis: c waits, its later lines
  * held, until the answer is there (cluster_answered()); a local answer
@@ -624,13 +638,7 @@ cluster_ask(struct cluster *cl, struct client *c, bool entry)
 		    "not held for its answer", c->id);
 		return NULL;
 	}
-	p->c = c;
-	p->from = c->room;
-	p->asking = true;
-	p->entry = entry;
-	p->next = cl->pending;
-	cl->pending = p;
-	c->flags |= CLIENT_ASKING;
+	cluster_asking(cl, c, entry, p);
 	return p;
 }
 
@@ -766,14 +774,9 @@ cluster_act(struct cluster *cl, struct client *c, const struct acct_act *a)
 		return -1;
 	}
 	if (p != NULL) {
-		p->c = c;
-		p->from = c->room;
-		p->asking = true;
+		cluster_asking(cl, c, false, p);
 		p->login = true;
 		snprintf(p->nick, sizeof p->nick, "%s", a->target);
-		p->next = cl->pending;
-		cl->pending = p;
-		c->flags |= CLIENT_ASKING;
 	}
 	return 0;
 }
