@@ -90,6 +90,8 @@ conn_open(struct server *s, int fd, const union net_addr *peer,
 		errno = EUSERS;
 		return NULL;
 	}
+	/* Nor do members and lingering sockets: the oldest makes room. */
+	linger_make_room(s);
 
 	if ((c = client_new(fd, ++s->next_id, addr,
 	    s->cfg->max_line)) == NULL)
@@ -184,13 +186,17 @@ conn_unpause(struct server *s, struct client *c)
 
 /*
  * The one way a connection ends: a last try at sending what is queued
- * (unless it was too slow to deserve it), then close and free. Only called
- * between loop passes, for clients that left the room.
+ * (a slow client was cut off the log already), then its socket goes to
+ * linger.c, which closes it gracefully, and the client is freed. Only
+ * called between loop passes, for clients that left the room.
  */
 static void
 conn_close(struct server *s, struct client *c)
 {
+	struct buf rest = BUF_INIT;
 	int fd = c->fd;
+	bool broken;
+	void *tls;
 
 	if (c->flags & CLIENT_SLOW)
 		s->stats.dropped_slow++;
@@ -206,8 +212,14 @@ conn_close(struct server *s, struct client *c)
 	 * what its transport puts after them (a close frame).
 	 */
 	c->tp->finish(c, &c->room->rlog);
-	(void)conn_write_out(s, c);
-	c->tp->close(c);
+	broken = conn_write_out(s, c) == -1 && errno != EAGAIN &&
+	    errno != EWOULDBLOCK && errno != EINTR;
+	/*
+	 * Its socket is shut, not closed: input it sent that was never read
+	 * would have close() answer with a reset, destroying what the
+	 * kernel still holds for it (its last lines, a kick's notice).
+	 */
+	tls = c->tp->close(c, &rest);
 	c->tp->free(c->tp_state);
 	c->tp_state = NULL;
 	room_forget(c->room, c);
@@ -222,6 +234,9 @@ conn_close(struct server *s, struct client *c)
 	stats_leave(&s->stats);
 	log_debug("client %u closed (%s)", c->id,
 	    c->reason != NULL ? c->reason : "closed");
+	linger_start(s, fd, tls, c->id, broken, buf_peek(&rest),
+	    buf_used(&rest));
+	buf_free(&rest);
 	client_free(c);
 	listener_resume(s);
 }

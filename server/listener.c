@@ -125,6 +125,28 @@ listener_starved(struct server *s, int lfd,
  * ------------------------------------------------------------------- */
 
 /*
+ * A newcomer's fd is past FD_SETSIZE: while lingering sockets hold lower
+ * ones, the oldest gives its own up and the newcomer moves there. Returns
+ * the fd to use (still fd when none could be had).
+ */
+static int
+listener_lower_fd(struct server *s, int fd)
+{
+	int low;
+
+	while (linger_drop_oldest(s)) {
+		if ((low = fcntl(fd, F_DUPFD_CLOEXEC, 0)) == -1)
+			return fd;
+		if (low < loop_fd_limit(&s->loop)) {
+			close(fd);
+			return low;
+		}
+		close(low);
+	}
+	return fd;
+}
+
+/*
  * A listener is readable. Accepting waits for the end of the pass
  * (listener_accept_ready()): the listeners have the lowest fds, so select()
  * reports them before the members, and a member leaving in this same pass
@@ -167,6 +189,9 @@ listener_accept(struct server *s, int lfd, bool web, bool tls)
 				continue;
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM) {
+				/* A lingering socket gives its fd up first. */
+				if (linger_drop_oldest(s))
+					continue;
 				listener_starved(s, lfd, refuse);
 				n++;
 			} else if (errno != EAGAIN && errno != EWOULDBLOCK)
@@ -204,6 +229,8 @@ listener_accept(struct server *s, int lfd, bool web, bool tls)
 			    "already");
 			continue;
 		}
+		if (fd >= loop_fd_limit(&s->loop))
+			fd = listener_lower_fd(s, fd);
 		if (fd >= loop_fd_limit(&s->loop)) {
 			s->stats.refused_full++;
 			refuse(fd, name, "fd beyond FD_SETSIZE");

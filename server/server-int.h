@@ -24,6 +24,10 @@
 #define SERVER_PAUSE_MS		100	/* accept pause when out of fds */
 #define SERVER_DRAIN_MS		2000	/* how long shutdown flushes */
 #define SERVER_TRIM_MS		1000	/* how often idle buffers are freed */
+#define SERVER_LINGER_MS	2000	/* input dropped after a socket's last
+					   byte, before it is closed: a
+					   member's (linger.c), an HTTP
+					   answer's (web.c) */
 #define SERVER_CLOCK_MS		1000	/* the room's clock is set at least
 					   this often, and on the minute */
 /*
@@ -130,11 +134,15 @@ struct server {
 	char		*clean;		/* a line after text_clean() */
 	struct iovec	 iov[SERVER_IOV]; /* one writev() */
 
+	/* linger.c: members' sockets closing gracefully, no members now */
+	struct lingering	*linger_head;	/* the oldest */
+	struct lingering	*linger_tail;	/* the newest */
+	size_t		 nlinger;	/* how many */
+	int		 linger_timer;	/* closes them on time, or -1 */
+
 	/* web.c: HTTP connections, before an answer or an upgrade */
 	struct web_conn	*webs;		/* all of them, newest first */
-	size_t		 nwebs;		/* how many, not counting: */
-	size_t		 nclosing;	/* members' sockets closing
-					   (web_close_after()) */
+	size_t		 nwebs;		/* how many */
 	uint64_t	 web_requests;	/* HTTP requests answered */
 
 	/* tls.c: the --tls side, NULL without --tls */
@@ -336,16 +344,42 @@ void	web_stop(struct server *s);
 /* Close and free every HTTP connection (at exit). */
 void	web_free_all(struct server *s);
 
+
+/* ---------------------------------------------------------------------
+ * linger.c
+ * ------------------------------------------------------------------- */
+
+/* Before anything else of linger.c: no timer. */
+void	linger_init(struct server *s);
+
 /*
- * A WebSocket member's socket after its last write: send p[0..n) (what
- * it did not take: the end of a frame, the close frame), then shut the
- * write side and drop input until EOF or a short linger, and close. With
- * --max-http of them at that already, one try at sending, and closed at
- * once. Takes fd (and tls, its TLS stream or NULL) over whatever happens;
- * id and addr name it in the log.
+ * A member's socket fd after its last write (the member is gone): send
+ * p[0..n) (what its transport still owes it: the end of a frame, a close
+ * frame) and what its TLS stream tls (NULL: none) sealed already, then
+ * close_notify, shut the write side, drop input until EOF or
+ * SERVER_LINGER_MS, and close. broken (a write error, a reset): closed
+ * at once. With members and lingering sockets at s->max_clients, one
+ * try at sending, and closed at once. Takes fd and tls over whatever
+ * happens; id names it in the log.
  */
-void	web_close_after(struct server *s, int fd, void *tls, unsigned id,
-	    const char *addr, const void *p, size_t n);
+void	linger_start(struct server *s, int fd, void *tls, unsigned id,
+	    bool broken, const void *p, size_t n);
+
+/*
+ * A newcomer is about to become a member: with members and lingering
+ * sockets at s->max_clients, close the oldest lingering one.
+ */
+void	linger_make_room(struct server *s);
+
+/*
+ * Close the oldest lingering socket at once, for a newcomer who needs its
+ * descriptor (EMFILE, or with select an fd past FD_SETSIZE). Returns
+ * whether there was one.
+ */
+bool	linger_drop_oldest(struct server *s);
+
+/* Close and free every lingering socket (at exit). */
+void	linger_free_all(struct server *s);
 
 /* ---------------------------------------------------------------------
  * tls.c (tls_off.c in a build without OpenSSL: --tls cannot be given)

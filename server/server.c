@@ -478,6 +478,7 @@ server_free(struct server *s)
 #endif
 	cluster_free(&s->cluster);
 	conn_free_all(s);
+	linger_free_all(s);
 	web_free_all(s);
 	tls_free(s);	/* after the members, whose SSLs it made */
 	listener_close_all(s);
@@ -529,6 +530,7 @@ server_run(const struct server_config *cfg)
 	s->cfg = cfg;
 	s->sigpipe[0] = s->sigpipe[1] = -1;
 	listener_init(s);
+	linger_init(s);
 	if (conn_init(s) == -1) {
 		log_bare(LOG_LEVEL_ERROR, "out of memory");
 		listener_close_all(s);
@@ -592,10 +594,10 @@ server_run(const struct server_config *cfg)
 	}
 	listener_client_cap(s);
 	clock_ms = server_clock(&s->loop, s);
-	/* The timers of the whole run, and room for the three added later
-	 * (accepting paused, --flood, bans and mutes running out; with
-	 * --tls, the pending kick): no add
-	 * may fail once serving. */
+	/* The timers of the whole run, and room for the four added later
+	 * (accepting paused, --flood, bans and mutes running out, lingering
+	 * sockets; with --tls, the pending kick): no add may fail once
+	 * serving. */
 	if (loop_timer_add(&s->loop, SERVER_TRIM_MS, conn_trim, s) == -1 ||
 	    loop_timer_add(&s->loop, clock_ms, server_clock, s) == -1 ||
 	    (cfg->idle_timeout > 0 && loop_timer_add(&s->loop,
@@ -605,7 +607,7 @@ server_run(const struct server_config *cfg)
 	    (cfg->ntls + cfg->nweb_tls > 0 &&
 	    loop_timer_add(&s->loop, 1000, tls_tick, s) == -1) ||
 	    loop_timer_reserve(&s->loop,
-	    cfg->ntls + cfg->nweb_tls > 0 ? 4 : 3) == -1) {
+	    cfg->ntls + cfg->nweb_tls > 0 ? 5 : 4) == -1) {
 		log_bare(LOG_LEVEL_ERROR, "cannot add a timer: %s",
 		    strerror(errno));
 		server_free(s);
@@ -624,7 +626,10 @@ server_run(const struct server_config *cfg)
 			/* Flush now: if that empties every queue, we are done. */
 			server_before_sleep(&s->loop, s);
 			wait = s->deadline - ltime_mono_ms();
-			if (!server_unsent(s) || wait <= 0)
+			/* The sockets of members gone meanwhile close
+			 * gracefully, within the same bound. */
+			if ((!server_unsent(s) && s->nlinger == 0) ||
+			    wait <= 0)
 				break;
 		}
 		if (loop_once(&s->loop, (int)wait) == -1) {

@@ -952,13 +952,17 @@ tt_finish(struct client *c, const struct rlog *l)
 	(void)l;
 }
 
-/* The last write is done: say close_notify if the socket takes it. */
-static void
-tt_close(struct client *c)
+/* The last write is done: the stream goes with the socket, for what it
+ * owes still and close_notify. */
+static void *
+tt_close(struct client *c, struct buf *rest)
 {
-	if (!(c->flags & CLIENT_SLOW))
-		tls_stream_shutdown(c->tp_state);
-	close(c->fd);
+	void *st = c->tp_state;
+
+	(void)rest;
+	tls_stream_detach(st);
+	c->tp_state = NULL;
+	return st;
 }
 
 /* Nothing: SSL_MODE_RELEASE_BUFFERS lets SSL free its record buffers. */

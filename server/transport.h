@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+struct buf;
 struct client;
 struct rlog;
 
@@ -65,8 +66,14 @@ struct transport {
 
 	/* c has left: queue what goes after its last line (a close frame). */
 	void		(*finish)(struct client *c, const struct rlog *l);
-	/* After the last write: close c's socket (gracefully or not). */
-	void		(*close)(struct client *c);
+	/*
+	 * After the last write: give c's socket up. Put in rest (empty) what
+	 * it is still owed (the end of a frame, the close frame), and return
+	 * the TLS stream it goes on through (NULL: none), the caller's from
+	 * now on. conn.c sends those and closes the socket gracefully, the
+	 * same for every kind (linger.c).
+	 */
+	void		*(*close)(struct client *c, struct buf *rest);
 	/* Free the storage an idle c does not need (between passes). */
 	void		(*trim)(struct client *c);
 	/* Free c's transport state (state may be NULL). */

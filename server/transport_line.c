@@ -62,10 +62,12 @@ lt_finish(struct client *c, const struct rlog *l)
 	(void)l;
 }
 
-static void
-lt_close(struct client *c)
+static void *
+lt_close(struct client *c, struct buf *rest)
 {
-	close(c->fd);
+	(void)c;
+	(void)rest;
+	return NULL;
 }
 
 static void

@@ -456,44 +456,44 @@ wsm_finish(struct client *c, const struct rlog *l)
 /*
  * After the last write: what the socket did not take is the end of the
  * frame it stopped in (at most a line) and the close frame, or nothing.
- * Those few bytes go with the socket to web.c, which sends them and
- * closes gracefully. Lines after them are dropped, as a line member's
- * are when its socket does not take them at close.
+ * Those few bytes go with the socket (and its TLS stream) to conn.c,
+ * which sends them and closes gracefully. Lines after them are dropped,
+ * as a line member's are when its socket does not take them at close.
  */
-static void
-wsm_close(struct client *c)
+static void *
+wsm_close(struct client *c, struct buf *rest)
 {
 	struct ws_member *m = c->tp_state;
 	struct rlog *l = &c->room->rlog;
-	struct buf rest = BUF_INIT;
 	struct rlog_iter it;
 	const char *p, *lf;
 	size_t n;
 	bool ok = true;
+	void *tls = m->tls;
 
 	if (m->close_queued && !m->close_done) {
 		if (m->in_frame) {
-			ok = buf_append(&rest, m->hdr + m->hsent,
+			ok = buf_append(rest, m->hdr + m->hsent,
 			    m->hlen - m->hsent) == 0;
 			rlog_iter_start(&it, l, &c->rd);
 			lf = NULL;
 			while (ok && lf == NULL && rlog_iter_next(&it, &p, &n)) {
 				if ((lf = memchr(p, '\n', n)) != NULL)
 					n = (size_t)(lf - p);
-				ok = buf_append(&rest, p, n) == 0;
+				ok = buf_append(rest, p, n) == 0;
 			}
 			ok = ok && lf != NULL;
 		}
-		ok = ok && buf_append(&rest, m->close_frame + m->close_sent,
+		ok = ok && buf_append(rest, m->close_frame + m->close_sent,
 		    m->close_len - m->close_sent) == 0;
+		/* Never half a frame: nothing, rather. */
 		if (!ok)
-			buf_clear(&rest);
+			buf_clear(rest);
 	}
-	/* The socket and its TLS go to web.c together. */
-	web_close_after(c->srv, c->fd, m->tls, c->id, c->addr,
-	    buf_peek(&rest), buf_used(&rest));
+	if (tls != NULL)
+		tls_stream_detach(tls);
 	m->tls = NULL;
-	buf_free(&rest);
+	return tls;
 }
 
 static void

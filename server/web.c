@@ -27,16 +27,16 @@
  * says "Connection: close": the page needs one GET for itself and one for
  * /ws, so keep-alive would buy nothing but state.
  *
- * Connections close gracefully here, WebSocket members' too: after the
- * last byte (a response, or a close frame) the write side is shut and
- * whatever the peer still sends is read and dropped, until it closes or
- * WEB_LINGER_MS pass. Closing at once with unread input would make the
- * kernel answer with a reset, which can destroy the answer in flight.
+ * Connections close gracefully here: after the last byte of the answer
+ * the write side is shut and whatever the peer still sends is read and
+ * dropped, until it closes or SERVER_LINGER_MS pass. Closing at once with
+ * unread input would make the kernel answer with a reset, which can
+ * destroy the answer in flight. (A WebSocket member's socket closes as
+ * every member's does: linger.c.)
  */
 
 #define WEB_HEAD_MS	5000	/* to send a request head: then 408 */
 #define WEB_WRITE_MS	10000	/* for a response to be taken */
-#define WEB_LINGER_MS	2000	/* input dropped after our last byte */
 #define WEB_TICK_MS	1000	/* timer period when nothing is due sooner */
 #define WEB_METRIC_ROOMS 50	/* rooms with a label in /metrics, at most */
 
@@ -62,9 +62,6 @@ struct web_conn {
 					   request; NULL once it is in */
 	void		*tls;		/* --web-tls: its TLS stream (tls.c),
 					   or NULL: plain HTTP */
-	bool		 member;	/* a member's socket closing
-					   (web_close_after()): one of
-					   s->nclosing, not of s->nwebs */
 	char		 addr[NET_ADDRSTRLEN]; /* peer, for the log */
 };
 
@@ -96,10 +93,7 @@ web_forget(struct web_conn *w)
 		s->webs = w->next;
 	if (w->next != NULL)
 		w->next->prev = w->prev;
-	if (!w->member)
-		s->nwebs--;
-	else
-		s->nclosing--;
+	s->nwebs--;
 	tls_stream_free(w->tls);
 	buf_free(&w->out);
 	free(w->req);
@@ -152,7 +146,7 @@ web_linger(struct web_conn *w)
 		tls_stream_shutdown(w->tls);	/* close_notify first */
 	(void)shutdown(w->fd, SHUT_WR);
 	w->state = WEB_LINGERING;
-	w->deadline = ltime_mono_ms() + WEB_LINGER_MS;
+	w->deadline = ltime_mono_ms() + SERVER_LINGER_MS;
 	loop_del(&s->loop, w->fd, LOOP_WRITE);
 	if (loop_add(&s->loop, w->fd, LOOP_READ, web_read, w) == -1)
 		web_close(w);
@@ -650,56 +644,4 @@ web_free_all(struct server *s)
 		close(s->webs->fd);
 		web_forget(s->webs);
 	}
-}
-
-void
-web_close_after(struct server *s, int fd, void *tls, unsigned id,
-    const char *addr, const void *p, size_t n)
-{
-	struct web_conn *w;
-
-	/* Its member is about to be freed: SSL's bytes are no longer read
-	 * for it before sleep (tls_pending() would read a freed member). */
-	if (tls != NULL)
-		tls_stream_detach(tls);
-	/*
-	 * A client that joins and closes over and over without reading
-	 * would otherwise have lobbyd hold a descriptor per close for
-	 * WEB_LINGER_MS, and newcomers find none. Past --max-http closing,
-	 * the rest gets one try, and the socket is closed at once. Not at a
-	 * shutdown: no newcomer is taken then, and the drain is bounded.
-	 */
-	if (s->nclosing >= s->cfg->max_http && !s->stopping) {
-		if (tls != NULL) {
-			if (n > 0)
-				(void)tls_stream_write(tls, p, n);
-			tls_stream_shutdown(tls);
-			tls_stream_free(tls);
-		} else if (n > 0)
-			(void)send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
-		close(fd);
-		log_debug("web %u %s: closed at once (--max-http closing "
-		    "already)", id, addr);
-		return;
-	}
-	if ((w = web_new(s, fd, addr, id, WEB_WRITING)) == NULL) {
-		tls_stream_free(tls);
-		close(fd);
-		return;
-	}
-	/* It was a member until now: as it closes, it takes no seat of
-	 * those not yet members (its descriptor was a member's already),
-	 * but one of those closing. */
-	w->member = true;
-	s->nwebs--;
-	s->nclosing++;
-	w->tls = tls;
-	if (n > 0 && buf_append(&w->out, p, n) == -1) {
-		web_forget(w);
-		close(fd);
-		return;
-	}
-	/* The socket goes on as a closing HTTP connection. */
-	w->deadline = ltime_mono_ms() + WEB_LINGER_MS;
-	web_send(w);
 }

@@ -26,6 +26,8 @@
 #define FAIR_BUFFERED	(2 << 20) /* flood queued while lobbyd stops */
 #define LOOKUP_MEMBERS	900	/* members a nick lookup could walk */
 #define LOOKUP_LINES	300000	/* commands of each kind in that test */
+#define LAST_LINES	40	/* lines queued for the quitter: ~4 KiB */
+#define LAST_PAD	"................................................................................"
 
 /* ---------------------------------------------------------------------
  * Helpers
@@ -107,7 +109,7 @@ static void
 flood_line(void *arg, const char *l)
 {
 	struct flood_seen *f = arg;
-	char want[64];
+	char want[160];
 	int n;
 
 	snprintf(want, sizeof want, "<%s> msg ", f->sender);
@@ -487,6 +489,174 @@ test_nick_lookup_cost(void **state)
 	h_close(c);
 }
 
+/*
+ * Read c until the server ends the connection; each complete line goes
+ * to fn. Returns 0 at EOF, or the errno that ended it (ECONNRESET: a
+ * reset, which destroys what the server's kernel still held for c).
+ */
+static int
+read_to_end(struct h_conn *c, void (*fn)(void *, const char *), void *arg)
+{
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	struct pollfd pfd = { c->fd, POLLIN, 0 };
+	ssize_t r;
+	char *lf;
+	size_t n;
+
+	for (;;) {
+		assert_true(h_now_ms() < end);
+		if (poll(&pfd, 1, (int)(end - h_now_ms())) <= 0)
+			continue;
+		assert_true(c->inlen < sizeof c->in);
+		r = recv(c->fd, c->in + c->inlen, sizeof c->in - c->inlen,
+		    MSG_DONTWAIT);
+		if (r == 0)
+			return 0;
+		if (r == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return errno;
+		}
+		c->inlen += (size_t)r;
+		while ((lf = memchr(c->in, '\n', c->inlen)) != NULL) {
+			n = (size_t)(lf - c->in);
+			memcpy(c->line, c->in, n);
+			c->line[n] = '\0';
+			memmove(c->in, lf + 1, c->inlen - n - 1);
+			c->inlen -= n + 1;
+			fn(arg, c->line);
+		}
+	}
+}
+
+/* What the quitter has read of the lines sent before its /quit. */
+struct last_seen {
+	int	 next;		/* the number of the next <a> line due */
+	bool	 order;		/* every one came, in order */
+};
+
+static void
+last_line(void *arg, const char *l)
+{
+	struct last_seen *ls = arg;
+	char want[160];
+
+	if (strncmp(l, "<a> ", 4) != 0)
+		return;
+	snprintf(want, sizeof want, "<a> line %d %s", ls->next, LAST_PAD);
+	if (strcmp(l, want) != 0)
+		ls->order = false;
+	ls->next++;
+}
+
+/*
+ * A member that leaves while lobbyd's kernel still holds lines for it
+ * (it did not read them: its window is tiny) and while input of its own
+ * is still unread at lobbyd (/quit, then more than lobbyd reads in a
+ * pass) gets every one of those lines, then EOF: not a reset, which would
+ * destroy them. lobbyd closes a member's socket gracefully.
+ */
+static void
+test_last_lines(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *r, *v;
+	struct last_seen ls = { 0, true };
+	char *junk;
+	char line[128];
+	int i, err, sent;
+
+	assert_int_equal(h_start(s, NULL), 0);
+	a = h_join_as(s, "a");
+	r = h_join_as(s, "r");
+	v = h_join_stalled(s, "v");
+	h_settle(a, "v");
+	h_settle(r, "v");
+	/* A few KiB: more than v's window, all in lobbyd's kernel for it. */
+	for (i = 0; i < LAST_LINES; i++) {
+		snprintf(line, sizeof line, "line %d %s\n", i, LAST_PAD);
+		h_send(a, line);
+	}
+	snprintf(line, sizeof line, "<a> line %d %s", LAST_LINES - 1,
+	    LAST_PAD);
+	h_expect_skip(r, line);
+	/* /quit, and more after it than one read takes. */
+	junk = malloc(2 * READ_MAX);
+	assert_non_null(junk);
+	memset(junk, 'x', 2 * READ_MAX);
+	memcpy(junk, "/quit\n", 6);
+	for (i = 1024; i < 2 * READ_MAX; i += 1024)
+		junk[i] = '\n';
+	sent = h_send_raw(v, junk, 2 * READ_MAX);
+	free(junk);
+
+	err = read_to_end(v, last_line, &ls);
+	print_message("the quitter read %d of %d lines, then %s\n", ls.next,
+	    LAST_LINES, err == 0 ? "EOF" : strerror(err));
+	assert_int_equal(err, 0);
+	assert_true(ls.order);
+	assert_int_equal(ls.next, LAST_LINES);
+	/* What it sent after /quit was taken, and dropped. */
+	assert_int_equal(sent, 0);
+	h_expect_skip(a, "*** v left");
+	h_close(v);
+	h_close(a);
+	h_close(r);
+}
+
+/*
+ * A socket closing gracefully is kept while its peer neither closes nor
+ * sends: at most about 2 s, then closed. Meanwhile it is no member: not
+ * in /who, and a newcomer takes its place when --max-clients would
+ * otherwise refuse it.
+ */
+static void
+test_linger_bounded(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *v, *w;
+	long long t0, took;
+	int fds;
+
+	assert_int_equal(h_start(s, "--max-clients", "2", NULL), 0);
+	a = h_join_as(s, "a");
+	h_drain(a);
+	fds = h_fd_count(s->pid);
+	v = h_join_as(s, "v");
+	h_settle(a, "v");
+	assert_int_equal(h_fd_count(s->pid), fds + 1);
+	h_send(v, "/quit\n");
+	/* Its write side shut: v sees EOF, and keeps its socket open. */
+	assert_true(h_eof(v, H_TIMEOUT_MS));
+	t0 = h_now_ms();
+	h_expect_skip(a, "*** v left");
+	h_send(a, "/who\n");
+	h_expect_skip(a, "*** 1 online: a");
+	/* The socket is still there, dropping what v would send... */
+	assert_int_equal(h_fd_count(s->pid), fds + 1);
+	/* ...until its time is up. */
+	h_fds_back_to(s, fds);
+	took = h_now_ms() - t0;
+	print_message("the lingering socket closed after %lld ms\n", took);
+	assert_true(took >= 1000);
+
+	/* Lingering again, at the cap: a newcomer is let in, the socket
+	 * closed for it. */
+	h_close(v);
+	v = h_join_as(s, "v");
+	h_settle(a, "v");
+	h_send(v, "/quit\n");
+	assert_true(h_eof(v, H_TIMEOUT_MS));
+	h_expect_skip(a, "*** v left");
+	assert_int_equal(h_fd_count(s->pid), fds + 1);
+	w = h_join_as(s, "w");
+	h_settle(a, "w");
+	assert_int_equal(h_fd_count(s->pid), fds + 1);
+	h_close(w);
+	h_close(v);
+	h_close(a);
+}
+
 int
 main(void)
 {
@@ -495,6 +665,8 @@ main(void)
 		h_test(test_fairness),
 		h_test(test_endless_line),
 		h_test(test_nick_lookup_cost),
+		h_test(test_last_lines),
+		h_test(test_linger_bounded),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
