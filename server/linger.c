@@ -29,8 +29,10 @@
  * counted, not listed), only descriptors. They stay within the members'
  * fd budget: members and lingering sockets together are at most
  * s->max_clients, and a newcomer takes the place of the oldest lingering
- * socket (linger_make_room()), which is then closed at once. A socket
- * that failed already (a write error, a reset) is closed at once.
+ * socket (linger_make_room()), which is then closed at once; so does an
+ * accept that meets EMFILE or, with select, an fd past FD_SETSIZE
+ * (linger_drop_oldest(), listener.c). A socket that failed already (a
+ * write error) is closed at once.
  */
 
 struct lingering {
@@ -206,13 +208,15 @@ linger_start(struct server *s, int fd, void *tls, unsigned id,
 {
 	struct lingering *g;
 
-	if (broken || s->nclients + s->nlinger >= s->max_clients) {
-		if (!broken)
-			log_debug("client %u: closed at once (--max-clients "
-			    "sockets open already)", id);
-		linger_now(fd, broken ? NULL : tls, p, n);
-		if (broken)
-			tls_stream_free(tls);
+	if (broken) {
+		tls_stream_free(tls);
+		close(fd);
+		return;
+	}
+	if (s->nclients + s->nlinger >= s->max_clients) {
+		log_debug("client %u: closed at once (--max-clients sockets "
+		    "open already)", id);
+		linger_now(fd, tls, p, n);
 		return;
 	}
 	if ((g = calloc(1, sizeof *g)) == NULL ||
