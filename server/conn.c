@@ -251,17 +251,45 @@ conn_on_leave(void *arg, struct client *c)
 }
 
 void
+conn_let_go(struct server *s)
+{
+	struct buf rest = BUF_INIT;
+	struct client *c;
+	bool broken;
+	void *tls;
+
+	for (c = s->conns; c != NULL; c = c->conn_next) {
+		if (c->fd == -1)
+			continue;
+		loop_del(&s->loop, c->fd, LOOP_READ | LOOP_WRITE);
+		broken = conn_write_out(s, c) == -1 && errno != EAGAIN &&
+		    errno != EWOULDBLOCK && errno != EINTR;
+		tls = c->tp->close(c, &rest);
+		c->tp->free(c->tp_state);
+		c->tp_state = NULL;
+		/* Not a member any more: its socket takes a lingering seat. */
+		s->nclients--;
+		linger_start(s, c->fd, tls, c->id, broken, buf_peek(&rest),
+		    buf_used(&rest));
+		buf_clear(&rest);
+		c->fd = -1;
+	}
+	buf_free(&rest);
+}
+
+void
 conn_free_all(struct server *s)
 {
 	struct client *c, *next;
 
 	for (c = s->conns; c != NULL; c = next) {
 		next = c->conn_next;
-		close(c->fd);
+		if (c->fd != -1)
+			close(c->fd);
 		c->tp->free(c->tp_state);
 		client_free(c);
 	}
-	s->conns = s->pending = s->closing = NULL;
+	s->conns = s->pending = s->closing = s->held = s->awaiting = NULL;
 	s->nclients = 0;
 	free(s->clean);
 	s->clean = NULL;

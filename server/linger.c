@@ -3,7 +3,9 @@
 #include "server-int.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -40,6 +42,7 @@ struct lingering {
 	unsigned	 id;		/* its member's number, for the log */
 	bool		 shut;		/* all sent, write side shut: reading
 					   until EOF */
+	bool		 eof;		/* the peer's EOF came before that */
 	int64_t		 deadline;	/* monotonic ms when it is closed */
 	void		*tls;		/* its TLS stream, or NULL */
 	struct buf	 out;		/* bytes still owed before the end */
@@ -161,8 +164,10 @@ linger_read(struct loop *l, int fd, int mask, void *arg)
 		linger_close(g);
 		return;
 	}
-	if (n == 0)
+	if (n == 0) {
+		g->eof = true;
 		loop_del(&s->loop, fd, LOOP_READ);
+	}
 }
 
 /* Timer: close the sockets whose time is up; none left, no timer. */
@@ -268,6 +273,52 @@ linger_make_room(struct server *s)
 {
 	if (s->nclients + s->nlinger >= s->max_clients)
 		(void)linger_drop_oldest(s);
+}
+
+void
+linger_drain(struct server *s, int64_t deadline)
+{
+	struct lingering *g, **gs;
+	struct pollfd *p;
+	int64_t left;
+	size_t i, n;
+
+	while (s->linger_head != NULL &&
+	    (left = deadline - ltime_mono_ms()) > 0) {
+		n = s->nlinger;
+		p = calloc(n, sizeof *p);
+		gs = calloc(n, sizeof *gs);
+		if (p == NULL || gs == NULL) {
+			free(p);
+			free(gs);
+			return;
+		}
+		for (i = 0, g = s->linger_head; g != NULL; g = g->next, i++) {
+			gs[i] = g;
+			p[i].fd = g->fd;
+			p[i].events = (short)((g->eof ? 0 : POLLIN) |
+			    (g->shut ? 0 : POLLOUT));
+		}
+		if (poll(p, (nfds_t)n, left > INT_MAX ? INT_MAX : (int)left) ==
+		    -1 && errno != EINTR) {
+			free(p);
+			free(gs);
+			return;
+		}
+		/* One step each: either may close its socket. */
+		for (i = 0; i < n; i++) {
+			if (p[i].revents == 0)
+				continue;
+			if (p[i].revents & (POLLIN | POLLERR | POLLHUP) &&
+			    !gs[i]->eof)
+				linger_read(&s->loop, gs[i]->fd, LOOP_READ,
+				    gs[i]);
+			else if (!gs[i]->shut)
+				linger_send(gs[i]);
+		}
+		free(p);
+		free(gs);
+	}
 }
 
 void

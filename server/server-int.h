@@ -309,6 +309,14 @@ int64_t	conn_idle_check(struct loop *l, void *arg);
 /* Timer (arg is the server): free the buffers of idle connections. */
 int64_t	conn_trim(struct loop *l, void *arg);
 
+/*
+ * Shutting down, the drain over: each member's socket gets its last write
+ * and goes to linger.c as at a leave (no room is told: the shutdown
+ * notice was the last line); the members stay, without sockets, for
+ * conn_free_all(). Nothing of theirs may run after this.
+ */
+void	conn_let_go(struct server *s);
+
 /* Close and free every connection still open, and conn.c's part of s
  * (at exit). */
 void	conn_free_all(struct server *s);
@@ -377,6 +385,13 @@ void	linger_make_room(struct server *s);
  * whether there was one.
  */
 bool	linger_drop_oldest(struct server *s);
+
+/*
+ * At exit, the loop over: let the lingering sockets end (EOF, or what
+ * they owe sent and then EOF) until monotonic ms deadline, with a poll()
+ * of their own; those left are closed. Returns at once when none are.
+ */
+void	linger_drain(struct server *s, int64_t deadline);
 
 /* Close and free every lingering socket (at exit). */
 void	linger_free_all(struct server *s);

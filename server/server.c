@@ -642,6 +642,12 @@ server_run(const struct server_config *cfg)
 	if (s->stopping && server_unsent(s))
 		log_warn("shutdown: gave up flushing after %d ms",
 		    SERVER_DRAIN_MS);
+	if (s->stopping) {
+		/* The members' sockets close as at a leave, in the time the
+		 * drain left. */
+		conn_let_go(s);
+		linger_drain(s, s->deadline);
+	}
 	log_info("exiting");
 	server_free(s);
 	return rc;

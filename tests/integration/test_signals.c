@@ -4,9 +4,12 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -16,6 +19,9 @@
 
 #define DRAIN_MS	2000	/* the longest shutdown may spend flushing */
 #define QUIET_MS	200	/* how long "nothing more arrives" is watched */
+#define LAST_LINES	40	/* lines queued for the stuck member: ~4 KiB */
+#define LAST_PAD	"................................................................................"
+#define UNREAD		100000	/* bytes it sends that lobbyd leaves unread */
 
 /* ---------------------------------------------------------------------
  * Helpers
@@ -277,6 +283,91 @@ test_shutdown_flood_held(void **state)
 }
 
 /*
+ * The shutdown notice is not lost to a reset either: a member whose
+ * lines wait in lobbyd's kernel (its window is tiny, it does not read)
+ * and whose own input lobbyd leaves unread (--flood holds it) gets every
+ * line and the notice once it reads, then EOF.
+ */
+static void
+test_shutdown_last_lines(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *r, *v;
+	long long end;
+	struct pollfd pfd;
+	char line[128], *junk;
+	int i, next = 0, err = 0;
+	bool notice = false;
+	ssize_t n;
+	char *lf;
+
+	assert_int_equal(h_start(s, "--flood", "100/100", NULL), 0);
+	a = h_join_as(s, "a");
+	r = h_join_as(s, "r");
+	v = h_join_stalled(s, "v");
+	h_settle(a, "v");
+	h_settle(r, "v");
+	for (i = 0; i < LAST_LINES; i++) {
+		snprintf(line, sizeof line, "line %d %s\n", i, LAST_PAD);
+		h_send(a, line);
+	}
+	snprintf(line, sizeof line, "<a> line %d %s", LAST_LINES - 1,
+	    LAST_PAD);
+	h_expect_skip(r, line);
+	/* 50,000 lines: over --flood, held, and the rest left unread. */
+	junk = malloc(UNREAD);
+	assert_non_null(junk);
+	for (i = 0; i < UNREAD; i++)
+		junk[i] = i % 2 == 0 ? 'x' : '\n';
+	assert_int_equal(h_send_raw(v, junk, UNREAD), 0);
+	free(junk);
+	h_expect_skip(r, "<v> x");
+	assert_int_equal(kill(s->pid, SIGTERM), 0);
+	assert_exit_0(h_wait_exit(s, H_TIMEOUT_MS));
+
+	end = h_now_ms() + H_TIMEOUT_MS;
+	for (;;) {
+		assert_true(h_now_ms() < end);
+		pfd.fd = v->fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, (int)(end - h_now_ms())) <= 0)
+			continue;
+		assert_true(v->inlen < sizeof v->in);
+		n = recv(v->fd, v->in + v->inlen, sizeof v->in - v->inlen,
+		    MSG_DONTWAIT);
+		if (n == 0)
+			break;
+		if (n == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			err = errno;
+			break;
+		}
+		v->inlen += (size_t)n;
+		while ((lf = memchr(v->in, '\n', v->inlen)) != NULL) {
+			*lf = '\0';
+			snprintf(line, sizeof line, "<a> line %d %s", next,
+			    LAST_PAD);
+			if (strcmp(v->in, line) == 0)
+				next++;
+			else if (strcmp(v->in, "*** server shutting down") == 0)
+				notice = true;
+			v->inlen -= (size_t)(lf + 1 - v->in);
+			memmove(v->in, lf + 1, v->inlen);
+		}
+	}
+	print_message("the stuck member read %d of %d lines, %s notice, "
+	    "then %s\n", next, LAST_LINES, notice ? "the" : "no",
+	    err == 0 ? "EOF" : strerror(err));
+	assert_int_equal(next, LAST_LINES);
+	assert_true(notice);
+	assert_int_equal(err, 0);
+	h_close(v);
+	h_close(a);
+	h_close(r);
+}
+
+/*
  * Nor does anyone go idle while the server flushes: with a stuck reader
  * keeping it at it for 2 s, past --idle-timeout 1, nobody is told
  * "idle" and nobody is seen leaving after the notice.
@@ -439,6 +530,7 @@ main(void)
 		h_test(test_sigusr_survived),
 		h_test(test_shutdown_flush_bounded),
 		h_test(test_shutdown_flood_held),
+		h_test(test_shutdown_last_lines),
 		h_test(test_shutdown_no_idle),
 		h_test(test_signal_storm),
 		h_test(test_idle_timeout),
