@@ -93,8 +93,9 @@ linger_shut(struct lingering *g)
 		tls_stream_shutdown(g->tls);
 	g->shut = true;
 	loop_del(&s->loop, g->fd, LOOP_WRITE);
-	if (shutdown(g->fd, SHUT_WR) == -1) {
-		/* Not connected any more (a reset came): nothing to wait for. */
+	/* Not connected any more (a reset came), or the peer's EOF came
+	 * while it was still sent to: nothing left to wait for. */
+	if (shutdown(g->fd, SHUT_WR) == -1 || g->eof) {
 		linger_close(g);
 		return;
 	}
