@@ -346,9 +346,9 @@ conn_take(struct client *c, enum line_event ev, const char *text,
 int
 conn_last_line(void *arg, enum line_event ev, const char *text, size_t len)
 {
-	struct client *c = arg;
-
-	return conn_take(c, ev, text, len);
+	/* A line as any other: --flood may hold it (the member leaves
+	 * after it, conn_read()). */
+	return conn_line(arg, ev, text, len);
 }
 
 /*
@@ -652,10 +652,15 @@ conn_read(struct loop *l, int fd, int mask, void *arg)
 		s->stats.bytes_in += (uint64_t)n;
 		conn_input(c, s->rbuf, (size_t)n);
 	} else if (n == 0) {
-		/* A clean EOF: the unfinished last line still counts (it is
-		 * never held: nothing is held while reading). */
+		/*
+		 * A clean EOF: the unfinished last line still counts, and
+		 * like any line may wait for its --flood tokens; the member
+		 * leaves after it, as after a WebSocket close frame.
+		 */
 		c->tp->eof(c);
-		room_leave(c->room, c, NULL, "eof");
+		if (conn_end(c, NULL, "eof") == 0 && !(c->flags &
+		    (CLIENT_CLOSING | CLIENT_SLOW | CLIENT_HASHING)))
+			conn_hold(s, c);
 	} else {
 		if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 			return;

@@ -243,7 +243,7 @@ int	conn_line(void *arg, enum line_event ev, const char *text, size_t len);
  */
 int	conn_lines(struct client *c, const char *p, size_t n);
 
-/* The unfinished last line at a clean EOF: taken at once. A line_fn. */
+/* The unfinished last line at a clean EOF: as conn_line(). A line_fn. */
 int	conn_last_line(void *arg, enum line_event ev, const char *text,
 	    size_t len);
 

@@ -497,6 +497,40 @@ test_flood_held_not_idle(void **state)
 	h_close(b);
 }
 
+/*
+ * A final line without LF, the client then closing its side, counts
+ * toward --flood as any line: a /who costs 10 lines, so with a bucket of
+ * 1 at 5 a second the line after it waits 2 s, EOF or not, and a line
+ * another member sends once the /who is answered comes first; then the
+ * member leaves. (It was taken at once at the EOF, without its token.)
+ */
+static void
+test_flood_last_line_eof(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *a, *b, *c;
+
+	assert_int_equal(h_start(s, "--flood", "5/1", NULL), 0);
+	a = h_join_as(s, "asker");
+	b = h_join_as(s, "other");
+	c = h_join_as(s, "watcher");
+	h_settle(a, "watcher");
+	h_settle(b, "watcher");
+	h_send(a, "/who\nlast");
+	shutdown(a->fd, SHUT_WR);
+	h_expect(a, "*** 3 online: asker other watcher");
+	h_send(b, "meanwhile\n");
+	h_expect(c, "<other> meanwhile");
+	h_expect(c, "<asker> last");
+	h_expect(c, "*** asker left");
+	h_expect(b, "<asker> last");
+	h_expect(b, "*** asker left");
+	assert_true(h_eof(a, H_TIMEOUT_MS));
+	h_close(a);
+	h_close(b);
+	h_close(c);
+}
+
 static void
 test_flood_listings(void **state)
 {
@@ -565,6 +599,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_flood_quit_held, h_setup,
 		    h_teardown),
 		cmocka_unit_test_setup_teardown(test_flood_held_not_idle,
+		    h_setup, h_teardown),
+		cmocka_unit_test_setup_teardown(test_flood_last_line_eof,
 		    h_setup, h_teardown),
 		cmocka_unit_test(test_bad_values),
 	};
