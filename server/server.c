@@ -626,10 +626,11 @@ server_run(const struct server_config *cfg)
 			/* Flush now: if that empties every queue, we are done. */
 			server_before_sleep(&s->loop, s);
 			wait = s->deadline - ltime_mono_ms();
-			/* The sockets of members gone meanwhile close
-			 * gracefully, within the same bound. */
-			if ((!server_unsent(s) && s->nlinger == 0) ||
-			    wait <= 0)
+			/* Sockets lingering already are not waited for
+			 * here: linger_drain() lets them end with the
+			 * members' own, which meanwhile would not be read
+			 * (their input left unread, a reset at close). */
+			if (!server_unsent(s) || wait <= 0)
 				break;
 		}
 		if (loop_once(&s->loop, (int)wait) == -1) {

@@ -289,11 +289,10 @@ test_shutdown_flood_held(void **state)
  * line and the notice once it reads, then EOF.
  */
 static void
-test_shutdown_last_lines(void **state)
+shutdown_last_lines(struct h_server *s, bool leaver)
 {
-	struct h_server *s = *state;
-	struct h_conn *a, *r, *v;
-	long long end;
+	struct h_conn *a, *r, *v, *q = NULL;
+	long long end, t0;
 	struct pollfd pfd;
 	char line[128], *junk;
 	int i, next = 0, err = 0;
@@ -322,8 +321,18 @@ test_shutdown_last_lines(void **state)
 	assert_int_equal(h_send_raw(v, junk, UNREAD), 0);
 	free(junk);
 	h_expect_skip(r, "<v> x");
+	if (leaver) {
+		q = h_join_as(s, "q");
+		h_settle(r, "q");
+		h_send(q, "/quit\n");
+		h_expect_skip(r, "*** q left");
+	}
+	t0 = h_now_ms();
 	assert_int_equal(kill(s->pid, SIGTERM), 0);
 	assert_exit_0(h_wait_exit(s, H_TIMEOUT_MS));
+	print_message("lobbyd exited %lld ms after the SIGTERM\n",
+	    h_now_ms() - t0);
+	assert_true(h_now_ms() - t0 < DRAIN_MS + 1000);
 
 	end = h_now_ms() + H_TIMEOUT_MS;
 	for (;;) {
@@ -362,9 +371,29 @@ test_shutdown_last_lines(void **state)
 	assert_int_equal(next, LAST_LINES);
 	assert_true(notice);
 	assert_int_equal(err, 0);
+	if (q != NULL)
+		h_close(q);
 	h_close(v);
 	h_close(a);
 	h_close(r);
+}
+
+static void
+test_shutdown_last_lines(void **state)
+{
+	shutdown_last_lines(*state, false);
+}
+
+/*
+ * Nor does a member who left just before, its socket lingering (its
+ * peer keeps it open), take the members' 2 s: the drain ends once their
+ * output is in their kernels, and their sockets close gracefully with
+ * the lingering one, their input read and dropped until the end.
+ */
+static void
+test_shutdown_after_leave(void **state)
+{
+	shutdown_last_lines(*state, true);
 }
 
 /*
@@ -531,6 +560,7 @@ main(void)
 		h_test(test_shutdown_flush_bounded),
 		h_test(test_shutdown_flood_held),
 		h_test(test_shutdown_last_lines),
+		h_test(test_shutdown_after_leave),
 		h_test(test_shutdown_no_idle),
 		h_test(test_signal_storm),
 		h_test(test_idle_timeout),
