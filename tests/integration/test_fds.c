@@ -580,6 +580,51 @@ test_fd_past_setsize_refused(void **state)
 	close_all(joined, nj);
 }
 
+/*
+ * With select and every seat taken (the cap is what FD_SETSIZE leaves),
+ * every member quits at once and keeps its socket open: their sockets
+ * linger, holding every fd select() can watch. As many newcomers then
+ * all get in: each takes the place (and the descriptor) of the oldest
+ * lingering socket, none is told the server is full, and no fd past
+ * FD_SETSIZE reaches FD_SET.
+ */
+static void
+test_linger_past_fd_setsize(void **state)
+{
+	static const char *const args[] = { "--max-clients", "2000", NULL };
+	struct h_server *s = *state;
+	int *joined, *again, nj, nf, i;
+	size_t cap;
+
+	set_nofile(4096);
+	start(s, 4096, 0, args);
+	cap = logged_cap(s, NULL);
+	joined = calloc(cap, sizeof *joined);
+	again = calloc(cap, sizeof *again);
+	assert_true(joined != NULL && again != NULL);
+	attempt(s, (int)cap, joined, &nj, &nf);
+	print_message("%d of %zu joined\n", nj, cap);
+	assert_true(nj > 2);
+	for (i = 0; i < nj; i++)
+		assert_int_equal(write(joined[i], "/quit\n", 6), 6);
+	/* EOF: each has left, its socket lingering (this end stays open). */
+	for (i = 0; i < nj; i++)
+		assert_true(closed_soon(joined[i], H_TIMEOUT_MS));
+	i = h_fd_count(s->pid);
+	print_message("lobbyd holds %d fds with its members gone\n", i);
+	assert_true(i >= nj);
+	attempt(s, nj, again, &i, &nf);
+	print_message("then %d newcomers joined, %d were refused\n", i, nf);
+	assert_int_equal(nf, 0);
+	assert_int_equal(i, nj);
+	room_works(again, nj, "in the lingering places");
+	close_all(again, nj);
+	close_all(joined, nj);
+	free(again);
+	free(joined);
+	assert_true(kill(s->pid, 0) == 0);
+}
+
 int
 main(void)
 {
@@ -594,6 +639,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_many_past_fd_setsize,
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fd_past_setsize_refused,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_linger_past_fd_setsize,
 		    setup, teardown),
 	};
 
