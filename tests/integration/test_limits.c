@@ -657,6 +657,28 @@ test_linger_bounded(void **state)
 	h_close(a);
 }
 
+/*
+ * A lingering socket no longer counts toward --max-per-ip: its owner, at
+ * the limit, reconnects at once after its /quit, its old socket still
+ * open, and is let in.
+ */
+static void
+test_linger_per_ip(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *v, *w;
+
+	assert_int_equal(h_start(s, "--max-per-ip", "1", NULL), 0);
+	v = h_join_as(s, "v");
+	h_send(v, "/quit\n");
+	assert_true(h_eof(v, H_TIMEOUT_MS));
+	w = h_join_as(s, "w");
+	h_send(w, "/who\n");
+	h_expect_skip(w, "*** 1 online: w");
+	h_close(w);
+	h_close(v);
+}
+
 int
 main(void)
 {
@@ -667,6 +689,7 @@ main(void)
 		h_test(test_nick_lookup_cost),
 		h_test(test_last_lines),
 		h_test(test_linger_bounded),
+		h_test(test_linger_per_ip),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
