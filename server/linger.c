@@ -123,9 +123,10 @@ linger_send(struct lingering *g)
 				linger_close(g);
 			return;
 		}
-		if (n == -1) {
+		/* Nothing taken of what was offered: it never will be. */
+		if (n == -1 || (n == 0 && buf_used(&g->out) > 0)) {
 			log_debug("client %u: write: %s", g->id,
-			    strerror(errno));
+			    n == 0 ? "nothing taken" : strerror(errno));
 			linger_close(g);
 			return;
 		}

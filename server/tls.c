@@ -839,7 +839,12 @@ tls_stream_writev(void *st, const struct iovec *iov, int cnt)
 		}
 		if (done > 0)
 			break;	/* the error comes next time */
-		return e;
+		/* Never 0: once the peer's close_notify is in, OpenSSL
+		 * calls a failed write (a reset) the end of the stream, and
+		 * a caller would take 0 for a full socket, forever. */
+		if (e == 0)
+			errno = EPIPE;
+		return -1;
 	}
 	return (ssize_t)done;
 }

@@ -1655,6 +1655,46 @@ test_web_tls(void **state)
 }
 
 /*
+ * A wss page sends its close frame and close_notify, and resets its
+ * socket, all before lobbyd reads: lobbyd's close frame back fails on
+ * the reset, after SSL saw the peer's close_notify (OpenSSL then calls
+ * the failed write the end of the stream). The member leaves, its
+ * socket is closed, and lobbyd goes on serving.
+ */
+static void
+test_web_tls_close_reset(void **state)
+{
+	struct h_server *s = *state;
+	struct linger lg = { 1, 0 };
+	char buf[4096];
+	struct tconn *w;
+	struct h_conn *c;
+	unsigned port;
+
+	(void)start_tls(s, "--web-tls", "127.0.0.1:0", NULL);
+	port = listen_port(s, "https://");
+	assert_true(port > 0);
+	c = h_join_as(s, "plain");
+	w = t_ws_join(port);
+	assert_int_equal(t_frame(w, buf, sizeof buf), 1);
+	h_expect_skip(c, "*** guest1 joined");
+	freeze(s);
+	t_send_frame(w, 8, "");
+	(void)SSL_shutdown(w->ssl);
+	delivered(w->fd);
+	assert_int_equal(setsockopt(w->fd, SOL_SOCKET, SO_LINGER, &lg,
+	    sizeof lg), 0);
+	t_close(w);
+	h_sleep_ms(50);
+	assert_int_equal(kill(s->pid, SIGCONT), 0);
+	h_expect_skip(c, "*** guest1 left");
+	h_send(c, "/who\n");
+	h_expect_skip(c, "*** 1 online: plain");
+	h_close(c);
+	h_stop(s);
+}
+
+/*
  * A wss member's "/join" of a room with a long history and "/quit" in
  * one write: every history line, a frame each, then the close frame.
  */
@@ -1850,6 +1890,7 @@ main(void)
 		h_test(test_tls_client_expired),
 		h_test(test_tls_tools),
 		h_test(test_web_tls),
+		h_test(test_web_tls_close_reset),
 		h_test(test_web_tls_quit_history),
 		h_test(test_web_tls_cut_after_register),
 		h_test(test_tls_stalled_handshakes),
