@@ -147,29 +147,37 @@ linger_write(struct loop *l, int fd, int mask, void *arg)
 /*
  * g's socket is readable: what comes is dropped unread (no TLS needed for
  * it). EOF or an error ends the linger; an EOF while g still has bytes to
- * send only stops the reading: the peer may still read.
+ * send only stops the reading: the peer may still read. False once g is
+ * closed (and freed).
  */
-static void
-linger_read(struct loop *l, int fd, int mask, void *arg)
+static bool
+linger_take(struct lingering *g)
 {
-	struct lingering *g = arg;
 	struct server *s = g->srv;
 	ssize_t n;
 
-	(void)l;
-	(void)mask;
-	n = read(fd, s->rbuf, sizeof s->rbuf);
+	n = read(g->fd, s->rbuf, sizeof s->rbuf);
 	if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
 	    errno == EINTR))
-		return;
+		return true;
 	if (n == -1 || (n == 0 && g->shut)) {
 		linger_close(g);
-		return;
+		return false;
 	}
 	if (n == 0) {
 		g->eof = true;
-		loop_del(&s->loop, fd, LOOP_READ);
+		loop_del(&s->loop, g->fd, LOOP_READ);
 	}
+	return true;
+}
+
+static void
+linger_read(struct loop *l, int fd, int mask, void *arg)
+{
+	(void)l;
+	(void)fd;
+	(void)mask;
+	(void)linger_take(arg);
 }
 
 /* Timer: close the sockets whose time is up; none left, no timer. */
@@ -307,15 +315,15 @@ linger_drain(struct server *s, int64_t deadline)
 			free(gs);
 			return;
 		}
-		/* One step each: either may close its socket. */
+		/* Its input, then what it is owed, in the same round (a
+		 * peer that keeps sending must not starve the sending);
+		 * either may close its socket. */
 		for (i = 0; i < n; i++) {
-			if (p[i].revents == 0)
-				continue;
 			if (p[i].revents & (POLLIN | POLLERR | POLLHUP) &&
-			    !gs[i]->eof)
-				linger_read(&s->loop, gs[i]->fd, LOOP_READ,
-				    gs[i]);
-			else if (!gs[i]->shut)
+			    !gs[i]->eof && !linger_take(gs[i]))
+				continue;
+			if (p[i].revents & (POLLOUT | POLLERR | POLLHUP) &&
+			    !gs[i]->shut)
 				linger_send(gs[i]);
 		}
 		free(p);
