@@ -1127,6 +1127,41 @@ h_line(struct h_conn *c, int ms)
 	}
 }
 
+int
+h_read_to_end(struct h_conn *c, void (*fn)(void *, const char *), void *arg)
+{
+	long long end = h_now_ms() + H_TIMEOUT_MS;
+	struct pollfd pfd = { c->fd, POLLIN, 0 };
+	ssize_t r;
+	char *lf;
+	size_t n;
+
+	for (;;) {
+		assert_true(h_now_ms() < end);
+		if (poll(&pfd, 1, (int)(end - h_now_ms())) <= 0)
+			continue;
+		assert_true(c->inlen < sizeof c->in);
+		r = recv(c->fd, c->in + c->inlen, sizeof c->in - c->inlen,
+		    MSG_DONTWAIT);
+		if (r == 0)
+			return 0;
+		if (r == -1) {
+			if (errno == EAGAIN || errno == EINTR)
+				continue;
+			return errno;
+		}
+		c->inlen += (size_t)r;
+		while ((lf = memchr(c->in, '\n', c->inlen)) != NULL) {
+			n = (size_t)(lf - c->in);
+			memcpy(c->line, c->in, n);
+			c->line[n] = '\0';
+			memmove(c->in, lf + 1, c->inlen - n - 1);
+			c->inlen -= n + 1;
+			fn(arg, c->line);
+		}
+	}
+}
+
 void
 h_expect_at(struct h_conn *c, const char *want, const char *file, int line)
 {

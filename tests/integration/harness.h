@@ -283,6 +283,15 @@ bool	 h_silent(struct h_conn *c, int ms);
  * close are skipped); with ms 0, whether it has closed it already. */
 bool	 h_eof(struct h_conn *c, int ms);
 
+/*
+ * Read c until the server ends the connection, within H_TIMEOUT_MS; each
+ * complete line goes to fn. Returns 0 at EOF, or the errno that ended it
+ * (ECONNRESET: a reset, which destroys what the server's kernel still
+ * held for c).
+ */
+int	 h_read_to_end(struct h_conn *c, void (*fn)(void *, const char *),
+	    void *arg);
+
 /* Close and free. */
 void	 h_close(struct h_conn *c);
 

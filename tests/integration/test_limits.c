@@ -489,46 +489,6 @@ test_nick_lookup_cost(void **state)
 	h_close(c);
 }
 
-/*
- * Read c until the server ends the connection; each complete line goes
- * to fn. Returns 0 at EOF, or the errno that ended it (ECONNRESET: a
- * reset, which destroys what the server's kernel still held for c).
- */
-static int
-read_to_end(struct h_conn *c, void (*fn)(void *, const char *), void *arg)
-{
-	long long end = h_now_ms() + H_TIMEOUT_MS;
-	struct pollfd pfd = { c->fd, POLLIN, 0 };
-	ssize_t r;
-	char *lf;
-	size_t n;
-
-	for (;;) {
-		assert_true(h_now_ms() < end);
-		if (poll(&pfd, 1, (int)(end - h_now_ms())) <= 0)
-			continue;
-		assert_true(c->inlen < sizeof c->in);
-		r = recv(c->fd, c->in + c->inlen, sizeof c->in - c->inlen,
-		    MSG_DONTWAIT);
-		if (r == 0)
-			return 0;
-		if (r == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			return errno;
-		}
-		c->inlen += (size_t)r;
-		while ((lf = memchr(c->in, '\n', c->inlen)) != NULL) {
-			n = (size_t)(lf - c->in);
-			memcpy(c->line, c->in, n);
-			c->line[n] = '\0';
-			memmove(c->in, lf + 1, c->inlen - n - 1);
-			c->inlen -= n + 1;
-			fn(arg, c->line);
-		}
-	}
-}
-
 /* What the quitter has read of the lines sent before its /quit. */
 struct last_seen {
 	int	 next;		/* the number of the next <a> line due */
@@ -562,8 +522,7 @@ test_last_lines(void **state)
 	struct h_server *s = *state;
 	struct h_conn *a, *r, *v;
 	struct last_seen ls = { 0, true };
-	char *junk;
-	char line[128];
+	char *junk, *burst;
 	int i, err, sent;
 
 	assert_int_equal(h_start(s, NULL), 0);
@@ -573,13 +532,10 @@ test_last_lines(void **state)
 	h_settle(a, "v");
 	h_settle(r, "v");
 	/* A few KiB: more than v's window, all in lobbyd's kernel for it. */
-	for (i = 0; i < LAST_LINES; i++) {
-		snprintf(line, sizeof line, "line %d %s\n", i, LAST_PAD);
-		h_send(a, line);
-	}
-	snprintf(line, sizeof line, "<a> line %d %s", LAST_LINES - 1,
-	    LAST_PAD);
-	h_expect_skip(r, line);
+	burst = h_numbered("line %d " LAST_PAD, LAST_LINES);
+	h_send(a, burst);
+	free(burst);
+	h_expect_numbered(r, "<a> line %d " LAST_PAD, LAST_LINES);
 	/* /quit, and more after it than one read takes. */
 	junk = malloc(2 * READ_MAX);
 	assert_non_null(junk);
@@ -590,7 +546,7 @@ test_last_lines(void **state)
 	sent = h_send_raw(v, junk, 2 * READ_MAX);
 	free(junk);
 
-	err = read_to_end(v, last_line, &ls);
+	err = h_read_to_end(v, last_line, &ls);
 	print_message("the quitter read %d of %d lines, then %s\n", ls.next,
 	    LAST_LINES, err == 0 ? "EOF" : strerror(err));
 	assert_int_equal(err, 0);

@@ -282,6 +282,25 @@ test_shutdown_flood_held(void **state)
 	h_close(stuck);
 }
 
+/* What the stuck member has read: <a>'s lines in order, the notice. */
+struct stuck_seen {
+	int	 next;		/* the number of the next <a> line due */
+	bool	 notice;	/* "*** server shutting down" came */
+};
+
+static void
+shutdown_line(void *arg, const char *l)
+{
+	struct stuck_seen *seen = arg;
+	char want[160];
+
+	snprintf(want, sizeof want, "<a> line %d " LAST_PAD, seen->next);
+	if (strcmp(l, want) == 0)
+		seen->next++;
+	else if (strcmp(l, "*** server shutting down") == 0)
+		seen->notice = true;
+}
+
 /*
  * The shutdown notice is not lost to a reset either: a member whose
  * lines wait in lobbyd's kernel (its window is tiny, it does not read)
@@ -292,13 +311,10 @@ static void
 shutdown_last_lines(struct h_server *s, bool leaver)
 {
 	struct h_conn *a, *r, *v, *q = NULL;
-	long long end, t0;
-	struct pollfd pfd;
-	char line[128], *junk;
-	int i, next = 0, err = 0;
-	bool notice = false;
-	ssize_t n;
-	char *lf;
+	struct stuck_seen seen = { 0, false };
+	long long t0;
+	char *junk;
+	int i, err;
 
 	assert_int_equal(h_start(s, "--flood", "100/100", NULL), 0);
 	a = h_join_as(s, "a");
@@ -306,13 +322,10 @@ shutdown_last_lines(struct h_server *s, bool leaver)
 	v = h_join_stalled(s, "v");
 	h_settle(a, "v");
 	h_settle(r, "v");
-	for (i = 0; i < LAST_LINES; i++) {
-		snprintf(line, sizeof line, "line %d %s\n", i, LAST_PAD);
-		h_send(a, line);
-	}
-	snprintf(line, sizeof line, "<a> line %d %s", LAST_LINES - 1,
-	    LAST_PAD);
-	h_expect_skip(r, line);
+	junk = h_numbered("line %d " LAST_PAD, LAST_LINES);
+	h_send(a, junk);
+	free(junk);
+	h_expect_numbered(r, "<a> line %d " LAST_PAD, LAST_LINES);
 	/* 50,000 lines: over --flood, held, and the rest left unread. */
 	junk = malloc(UNREAD);
 	assert_non_null(junk);
@@ -334,42 +347,12 @@ shutdown_last_lines(struct h_server *s, bool leaver)
 	    h_now_ms() - t0);
 	assert_true(h_now_ms() - t0 < DRAIN_MS + 1000);
 
-	end = h_now_ms() + H_TIMEOUT_MS;
-	for (;;) {
-		assert_true(h_now_ms() < end);
-		pfd.fd = v->fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, (int)(end - h_now_ms())) <= 0)
-			continue;
-		assert_true(v->inlen < sizeof v->in);
-		n = recv(v->fd, v->in + v->inlen, sizeof v->in - v->inlen,
-		    MSG_DONTWAIT);
-		if (n == 0)
-			break;
-		if (n == -1) {
-			if (errno == EAGAIN || errno == EINTR)
-				continue;
-			err = errno;
-			break;
-		}
-		v->inlen += (size_t)n;
-		while ((lf = memchr(v->in, '\n', v->inlen)) != NULL) {
-			*lf = '\0';
-			snprintf(line, sizeof line, "<a> line %d %s", next,
-			    LAST_PAD);
-			if (strcmp(v->in, line) == 0)
-				next++;
-			else if (strcmp(v->in, "*** server shutting down") == 0)
-				notice = true;
-			v->inlen -= (size_t)(lf + 1 - v->in);
-			memmove(v->in, lf + 1, v->inlen);
-		}
-	}
+	err = h_read_to_end(v, shutdown_line, &seen);
 	print_message("the stuck member read %d of %d lines, %s notice, "
-	    "then %s\n", next, LAST_LINES, notice ? "the" : "no",
+	    "then %s\n", seen.next, LAST_LINES, seen.notice ? "the" : "no",
 	    err == 0 ? "EOF" : strerror(err));
-	assert_int_equal(next, LAST_LINES);
-	assert_true(notice);
+	assert_int_equal(seen.next, LAST_LINES);
+	assert_true(seen.notice);
 	assert_int_equal(err, 0);
 	if (q != NULL)
 		h_close(q);
