@@ -30,6 +30,8 @@ struct acctwork {
 	char		 dummy[crypto_pwhash_STRBYTES]; /* a hash to check
 					   unknown nicks against: the same
 					   time as a wrong password */
+	bool		 dummy_made;	/* dummy was tried (by the first
+					   /login) */
 };
 
 /* ---------------------------------------------------------------------
@@ -77,12 +79,36 @@ work_register(struct acctwork *w, struct acct_job *j)
 		j->status = rc == 0 ? ACCT_OK : ACCT_NO;
 }
 
+/*
+ * The hash unknown nicks are checked against, made by the first /login,
+ * whatever its nick: made at the start, its 64 MiB would be every
+ * lobbyd's peak of memory, with or without a login ever. The first login
+ * pays one hash more, known nick or not, so its time says nothing of
+ * which it was.
+ */
+static void
+work_dummy(struct acctwork *w)
+{
+	char pass[16];
+
+	if (w->dummy_made)
+		return;
+	w->dummy_made = true;
+	randombytes_buf(pass, sizeof pass);
+	if (crypto_pwhash_str(w->dummy, pass, sizeof pass,
+	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		w->dummy[0] = '\0';
+	sodium_memzero(pass, sizeof pass);
+}
+
 static void
 work_login(struct acctwork *w, struct acct_job *j)
 {
 	char hash[ACCT_HASH_MAX], target[ACCT_TARGET_MAX];
 	int rc, ok;
 
+	work_dummy(w);
 	rc = w->st->ops->get(w->st, j->key, j->found, hash);
 	if (rc == -1) {
 		sodium_memzero(j->pass, sizeof j->pass);
@@ -331,14 +357,7 @@ work_main(void *arg)
 {
 	struct acctwork *w = arg;
 	struct acct_job *j;
-	char pass[16];
 
-	/* The first job: a hash to verify unknown nicks against. */
-	randombytes_buf(pass, sizeof pass);
-	if (crypto_pwhash_str(w->dummy, pass, sizeof pass,
-	    crypto_pwhash_OPSLIMIT_INTERACTIVE,
-	    crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-		w->dummy[0] = '\0';
 	for (;;) {
 		pthread_mutex_lock(&w->mu);
 		while (w->head == NULL && !w->stop)
