@@ -1193,6 +1193,49 @@ test_queue_share(void **state)
 	h_stop(s);
 }
 
+/* lobbyd's peak RSS so far (VmHWM), in KiB; -1 when unknown. */
+static long
+peak_kib(pid_t pid)
+{
+	char path[64], line[256];
+	long kib = -1;
+	FILE *f;
+
+	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof line, f) != NULL)
+		if (sscanf(line, "VmHWM: %ld", &kib) == 1)
+			break;
+	fclose(f);
+	return kib;
+}
+
+/*
+ * Accounts cost no hash's memory (argon2id: 64 MiB) until a password is
+ * hashed: the one unknown nicks are checked against is made by the first
+ * /login, not at the start, where it was every lobbyd's peak.
+ */
+static void
+test_no_hash_at_start(void **state)
+{
+	struct h_server *s = *state;
+	struct h_conn *c;
+	long kib;
+
+	start_db(s, NULL);
+	c = h_join_as(s, "idle");
+	/* What a hash at the start would take (0.1 s) and more. */
+	h_sleep_ms(SCALED(500));
+	h_sync(c);
+	kib = peak_kib(s->pid);
+	print_message("peak RSS after the start: %ld KiB\n", kib);
+	if (h_rss_meaningful())
+		assert_true(kib > 0 && kib < 40 * 1024);
+	h_close(c);
+	h_stop(s);
+}
+
 static void
 test_responsive(void **state)
 {
@@ -2526,6 +2569,7 @@ main(void)
 		ax_test(test_in_order),
 		ax_test(test_throttle_pipelined),
 		ax_test(test_queue_share),
+		ax_test(test_no_hash_at_start),
 		ax_test(test_responsive),
 		ax_test(test_redis_shared),
 		ax_test(test_redis_moderation),
