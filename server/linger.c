@@ -43,6 +43,8 @@ struct lingering {
 	bool		 shut;		/* all sent, write side shut: reading
 					   until EOF */
 	bool		 eof;		/* the peer's EOF came before that */
+	bool		 notified;	/* close_notify is out (or never will
+					   be) */
 	int64_t		 deadline;	/* monotonic ms when it is closed */
 	void		*tls;		/* its TLS stream, or NULL */
 	struct buf	 out;		/* bytes still owed before the end */
@@ -82,15 +84,26 @@ linger_close(struct lingering *g)
 	free(g);
 }
 
-/* All is sent: close_notify, shut the write side, read until EOF. */
+/*
+ * All is sent: close_notify, shut the write side, read until EOF. A
+ * socket full already takes close_notify once it is writable: the write
+ * side is shut only after, or the peer reads a bare EOF (a truncation).
+ */
 static void
 linger_shut(struct lingering *g)
 {
 	struct server *s = g->srv;
 
 	buf_free(&g->out);
-	if (g->tls != NULL)
-		tls_stream_shutdown(g->tls);
+	if (g->tls != NULL && !g->notified) {
+		if (tls_stream_shutdown(g->tls) == -1) {
+			if (loop_add(&s->loop, g->fd, LOOP_WRITE, linger_write,
+			    g) == -1)
+				linger_close(g);
+			return;
+		}
+		g->notified = true;
+	}
 	g->shut = true;
 	loop_del(&s->loop, g->fd, LOOP_WRITE);
 	/* Not connected any more (a reset came), or the peer's EOF came
@@ -210,7 +223,7 @@ linger_now(int fd, void *tls, const void *p, size_t n)
 	if (tls != NULL) {
 		if (n > 0 || tls_stream_owes(tls))
 			(void)tls_stream_write(tls, p, n);
-		tls_stream_shutdown(tls);
+		(void)tls_stream_shutdown(tls);
 		tls_stream_free(tls);
 	} else if (n > 0)
 		(void)send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);

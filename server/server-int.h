@@ -448,8 +448,12 @@ bool	tls_stream_owes(const void *st);
 void	tls_stream_attach(void *st, struct client *c);
 /* The member is gone: the stream names it no more, nor is read for it. */
 void	tls_stream_detach(void *st);
-/* Say close_notify, if the socket takes it. */
-void	tls_stream_shutdown(void *st);
+/*
+ * Say close_notify. -1 with errno EAGAIN: the socket did not take it
+ * (all of it); say it again once the socket is writable. 0: it is out,
+ * or never will be.
+ */
+int	tls_stream_shutdown(void *st);
 /* Free the stream and its SSL (st may be NULL); the socket stays. */
 void	tls_stream_free(void *st);
 

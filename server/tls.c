@@ -374,7 +374,7 @@ tls_hs_done(struct tls *t, struct tls_hs *h)
 			/* What a TCP newcomer hears, over TLS. */
 			full = room_full_notice(&n);
 			(void)tls_stream_write(m, full, n);
-			tls_stream_shutdown(m);
+			(void)tls_stream_shutdown(m);
 			s->stats.refused_full++;
 			log_warn("refused tls member %s: max number of clients "
 			    "reached", addr);
@@ -884,14 +884,21 @@ tls_stream_detach(void *st)
 	m->c = NULL;
 }
 
-void
+int
 tls_stream_shutdown(void *st)
 {
 	struct tls_member *m = st;
+	int r, again;
 
 	ERR_clear_error();
-	(void)SSL_shutdown(m->ssl);
+	r = SSL_shutdown(m->ssl);
+	again = r < 0 && SSL_get_error(m->ssl, r) == SSL_ERROR_WANT_WRITE;
 	ERR_clear_error();
+	if (again) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return 0;
 }
 
 void

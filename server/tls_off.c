@@ -137,10 +137,11 @@ tls_stream_detach(void *st)
 	(void)st;
 }
 
-void
+int
 tls_stream_shutdown(void *st)
 {
 	(void)st;
+	return 0;
 }
 
 void

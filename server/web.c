@@ -143,7 +143,7 @@ web_linger(struct web_conn *w)
 
 	buf_free(&w->out);
 	if (w->tls != NULL)
-		tls_stream_shutdown(w->tls);	/* close_notify first */
+		(void)tls_stream_shutdown(w->tls); /* close_notify first */
 	(void)shutdown(w->fd, SHUT_WR);
 	w->state = WEB_LINGERING;
 	w->deadline = ltime_mono_ms() + SERVER_LINGER_MS;

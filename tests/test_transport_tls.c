@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/ioctl.h>
+#include <linux/sockios.h>	/* SIOCOUTQ */
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -408,12 +409,61 @@ test_tls_close_notify(void **state)
 	assert_null(f->c->tp_state);
 	assert_int_equal(buf_used(&rest), 0);
 	assert_false(tls_stream_owes(st));
-	tls_stream_shutdown(st);
+	assert_int_equal(tls_stream_shutdown(st), 0);
 	tls_stream_free(st);
 	n = fix_read(f);
 	assert_int_equal(n, 0);
 	assert_int_equal(SSL_get_error(f->cli, n), SSL_ERROR_ZERO_RETURN);
 	assert_memory_equal(f->out, "<a> bye\n", 8);
+	fix_free(f);
+}
+
+/*
+ * Lines fill the socket, all taken (nothing owed): close_notify does not
+ * fit, and the stream says so, to be said again once the socket takes
+ * it; the client reads every line, then close_notify, before the write
+ * side is shut, never a bare EOF (a truncation to OpenSSL).
+ */
+static void
+test_tls_close_notify_full(void **state)
+{
+	struct fix *f = fix_new(4096);
+	struct iovec iov[SERVER_IOV];
+	struct buf rest = BUF_INIT;
+	int fd = f->c->fd, sndbuf, queued = 0, cnt, i, n;
+	socklen_t len = sizeof sndbuf;
+	void *st;
+
+	(void)state;
+	assert_int_equal(getsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, &len),
+	    0);
+	/* One line a write, until the socket is full (a Unix socket takes
+	 * a write whole while it is not). */
+	for (i = 0; i < 10000 && queued < sndbuf; i++) {
+		fix_say(f, "filling");
+		cnt = transport_tls.fill(f->c, &f->log, iov, SERVER_IOV);
+		assert_int_equal(transport_tls.writev(f->c, iov, cnt), 12);
+		(void)transport_tls.advance(f->c, &f->log, 12);
+		assert_false(transport_tls.unsent(f->c, &f->log));
+		assert_int_equal(ioctl(fd, SIOCOUTQ, &queued), 0);
+	}
+	assert_true(queued >= sndbuf);
+	st = transport_tls.close(f->c, &rest);
+	assert_int_equal(buf_used(&rest), 0);
+	assert_false(tls_stream_owes(st));
+	assert_int_equal(tls_stream_shutdown(st), -1);
+	assert_int_equal(errno, EAGAIN);
+	/* The client reads: room for it now, then the write side shut. */
+	n = fix_read(f);
+	assert_int_equal(SSL_get_error(f->cli, n), SSL_ERROR_WANT_READ);
+	assert_int_equal(f->outlen, 12 * (size_t)i);
+	assert_int_equal(tls_stream_shutdown(st), 0);
+	assert_int_equal(shutdown(fd, SHUT_WR), 0);
+	tls_stream_free(st);
+	n = fix_read(f);
+	assert_int_equal(f->outlen, 12 * (size_t)i);
+	assert_int_equal(n, 0);
+	assert_int_equal(SSL_get_error(f->cli, n), SSL_ERROR_ZERO_RETURN);
 	fix_free(f);
 }
 
@@ -491,6 +541,7 @@ main(void)
 		cmocka_unit_test(test_tls_eof),
 		cmocka_unit_test(test_tls_bare_eof),
 		cmocka_unit_test(test_tls_close_notify),
+		cmocka_unit_test(test_tls_close_notify_full),
 		cmocka_unit_test(test_tls_key_passphrase),
 	};
 	char cmd[1024];
