@@ -1467,8 +1467,9 @@ h_fds_back_to(const struct h_server *s, int fds)
 	assert_int_equal(h_fd_count(s->pid), fds);
 }
 
-long
-h_rss_kib(pid_t pid)
+/* The KiB figure of /proc/PID/status's line fmt ("VmRSS: %ld"), or -1. */
+static long
+h_status_kib(pid_t pid, const char *fmt)
 {
 	char path[64], line[256];
 	long kib = -1;
@@ -1478,10 +1479,22 @@ h_rss_kib(pid_t pid)
 	if ((f = fopen(path, "r")) == NULL)
 		return -1;
 	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmRSS: %ld", &kib) == 1)
+		if (sscanf(line, fmt, &kib) == 1)
 			break;
 	fclose(f);
 	return kib;
+}
+
+long
+h_rss_kib(pid_t pid)
+{
+	return h_status_kib(pid, "VmRSS: %ld");
+}
+
+long
+h_peak_kib(pid_t pid)
+{
+	return h_status_kib(pid, "VmHWM: %ld");
 }
 
 /* True when tests/valgrind.sh runs the test ($LOBBY_VALGRIND is set). */

@@ -401,6 +401,9 @@ void	 h_fds_back_to(const struct h_server *s, int fds);
 /* Resident set size of pid in KiB, from /proc; -1 if unknown. */
 long	 h_rss_kib(pid_t pid);
 
+/* The peak of that (VmHWM) so far, the same way. */
+long	 h_peak_kib(pid_t pid);
+
 /*
  * Whether RSS figures mean anything: under valgrind (tests/valgrind.sh)
  * freed memory is held back on purpose, and memcheck checks for leaks.

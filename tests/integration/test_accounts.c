@@ -1193,24 +1193,6 @@ test_queue_share(void **state)
 	h_stop(s);
 }
 
-/* lobbyd's peak RSS so far (VmHWM), in KiB; -1 when unknown. */
-static long
-peak_kib(pid_t pid)
-{
-	char path[64], line[256];
-	long kib = -1;
-	FILE *f;
-
-	snprintf(path, sizeof path, "/proc/%ld/status", (long)pid);
-	if ((f = fopen(path, "r")) == NULL)
-		return -1;
-	while (fgets(line, sizeof line, f) != NULL)
-		if (sscanf(line, "VmHWM: %ld", &kib) == 1)
-			break;
-	fclose(f);
-	return kib;
-}
-
 /*
  * Accounts cost no hash's memory (argon2id: 64 MiB) until a password is
  * hashed: the one unknown nicks are checked against is made by the first
@@ -1228,7 +1210,7 @@ test_no_hash_at_start(void **state)
 	/* What a hash at the start would take (0.1 s) and more. */
 	h_sleep_ms(SCALED(500));
 	h_sync(c);
-	kib = peak_kib(s->pid);
+	kib = h_peak_kib(s->pid);
 	print_message("peak RSS after the start: %ld KiB\n", kib);
 	if (h_rss_meaningful())
 		assert_true(kib > 0 && kib < 40 * 1024);
